@@ -1,0 +1,35 @@
+/**
+ * The seam between the shell (which owns UDP sockets, the clock and timers) and the deterministic
+ * protocol handlers in the core (HBP master, upstream peer links, OpenBridge links).
+ *
+ * At start-up each handler declares the sockets it needs (SocketSpec). The shell opens them, gives
+ * each a socketIndex, and from then on calls `onDatagram` for every datagram received on a socket
+ * the handler owns, and `onTick` periodically (every 20–50 ms). After every call the shell drains
+ * the shared Outbox and sends each entry from `endpoint.socketIndex`. Handlers never touch sockets,
+ * timers or the clock themselves; a handler that needs a fresh source port (an HBP client after
+ * MSTNAK/MSTCL/timeout, hbp-and-dmr.md §1.6) asks through SocketControl.
+ * @module
+ */
+
+export interface SocketSpec {
+  /** Name for logs, e.g. "hbp", "obp:OBP-UK", "upstream:BM". */
+  readonly name: string;
+  /** Address to bind: "::" (dual stack), "0.0.0.0", "127.0.0.1", … */
+  readonly bindAddress: string;
+  /** UDP port to bind; 0 = ephemeral. */
+  readonly port: number;
+  /** SO_RCVBUF to request (the kernel caps it at net.core.rmem_max); 0 = leave the default. */
+  readonly receiveBufferBytes: number;
+}
+
+export interface DatagramHandler {
+  onDatagram(nowMs: number, socketIndex: number, address: string, port: number, bytes: Uint8Array): void;
+  onTick(nowMs: number): void;
+}
+
+export interface SocketControl {
+  /** Close the socket and open it again on a new ephemeral port (same bind address). */
+  reopen(socketIndex: number): void;
+  /** The local port the socket is bound to now (after bind or reopen). */
+  localPort(socketIndex: number): number;
+}

@@ -1,0 +1,62 @@
+/**
+ * Events the core publishes for out-of-band consumers (dashboard, reporting, metrics, logs).
+ * The core hands them to an EventSink; the shell's sink puts them on the bounded bus. Events are
+ * plain objects created only on state changes (session up/down, stream start/end, …), never per
+ * voice frame, so publishing allocates a bounded amount per call, not per packet.
+ * @module
+ */
+
+export type CoreEvent =
+  | { type: "session.up"; atMs: number; repeaterId: number; callsign: string; address: string; port: number; portIndex: number }
+  | { type: "session.down"; atMs: number; repeaterId: number; callsign: string; reason: SessionDownReason; portIndex: number }
+  | { type: "session.refused"; atMs: number; repeaterId: number; address: string; port: number; reason: RefusalReason; callsign?: string }
+  | { type: "session.conflict"; atMs: number; repeaterId: number; oldAddress: string; newAddress: string }
+  | { type: "stream.start"; atMs: number; streamId: number; portIndex: number; portName: string; sourceId: number; destinationId: number; slot: 1 | 2; callType: "group" | "unit"; kind: "voice" | "data" }
+  | {
+      type: "stream.end";
+      atMs: number;
+      streamId: number;
+      portIndex: number;
+      portName: string;
+      sourceId: number;
+      destinationId: number;
+      slot: 1 | 2;
+      callType: "group" | "unit";
+      kind: "voice" | "data";
+      durationMs: number;
+      frames: number;
+      lost: number;
+      talkerAlias: string | null;
+      endedBy: "terminator" | "timeout" | "max-duration" | "data-complete";
+    }
+  | { type: "subscription.change"; atMs: number; portIndex: number; portName: string; slot: 1 | 2; talkgroupId: number; action: "add" | "remove"; reason: string }
+  | { type: "dial.link"; atMs: number; portIndex: number; portName: string; reflector: number; action: "link" | "unlink" }
+  | { type: "link.up" | "link.down"; atMs: number; link: string; reason: string }
+  | { type: "log"; atMs: number; level: "debug" | "info" | "warn" | "error"; msg: string; data?: Record<string, unknown> };
+
+export type SessionDownReason = "closed-by-peer" | "timeout" | "replaced" | "shutdown" | "denied" | "nak";
+export type RefusalReason =
+  | "acl"
+  | "access-rule"
+  | "max-peers"
+  | "bad-passphrase"
+  | "rate-limited"
+  | "callsign-denied"
+  | "wrong-state";
+
+export interface EventSink {
+  publish(event: CoreEvent): void;
+}
+
+/** A sink that keeps the last `capacity` events; used by tests. */
+export class RecordingSink implements EventSink {
+  readonly events: CoreEvent[] = [];
+  constructor(readonly capacity = 100_000) {}
+  publish(event: CoreEvent): void {
+    if (this.events.length >= this.capacity) this.events.shift();
+    this.events.push(event);
+  }
+  ofType<T extends CoreEvent["type"]>(type: T): Extract<CoreEvent, { type: T }>[] {
+    return this.events.filter((e): e is Extract<CoreEvent, { type: T }> => e.type === type);
+  }
+}

@@ -1,0 +1,42 @@
+/**
+ * A RouterPort (a port of the router, like a switch port; not a UDP port number) is anything the routing core can deliver frames to and receive frames from: a hotspot or
+ * repeater logged in over HBP, an upstream master we are logged in to (freedmr as an HBP client),
+ * or an OpenBridge/FBP link. The router speaks one frame format — a 55-byte HBP DMRD — and each
+ * port encodes it for its wire in `emit` (an HBP port sends it as is; an OpenBridge port wraps it
+ * in DMRD+HMAC or DMRE+BLAKE2b).
+ * @module
+ */
+import type { Outbox } from "./outbox.ts";
+
+export const enum PortKind {
+  Hotspot = 0,
+  Upstream = 1,
+  OpenBridge = 2,
+  /** frames generated inside freedmr (parrot playback, announcements) */
+  Internal = 3,
+}
+
+export type Slot = 1 | 2;
+
+export interface RouterPort {
+  /** Dense index, unique among live ports; reused after the port goes away. */
+  readonly portIndex: number;
+  readonly kind: PortKind;
+  /** Human name for logs and events: callsign+id for hotspots, configured name for links. */
+  readonly name: string;
+  /** HBP repeater id for hotspots/upstreams; the link's network id for OpenBridge. */
+  readonly repeaterId: number;
+  /** Simplex/DMO hotspot (RPTC slots '4' or RX = TX): one RF slot, delivered on TS2. */
+  readonly simplex: boolean;
+  /** Callsign from RPTC (hotspots), configured callsign/name otherwise. */
+  readonly callsign: string;
+  /** Name of the config access rule that admitted this port (hotspots), or null. Static TGs and bridges can refer to it. */
+  readonly accessRule: string | null;
+  /**
+   * A 55-byte scratch buffer owned by this port for `slot`, into which the router writes the
+   * frame it is about to emit. Valid until the outbox is drained.
+   */
+  txBuffer(slot: Slot): Uint8Array;
+  /** Encode the prepared 55-byte DMRD in `frame` for this port's wire and push it to `outbox`. */
+  emit(nowMs: number, frame: Uint8Array, outbox: Outbox): void;
+}
