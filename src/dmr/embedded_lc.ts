@@ -1,0 +1,182 @@
+/**
+ * Embedded LC of voice bursts B–E (ETSI TS 102 361-1 Annex B.2.1; hbp-and-dmr.md §2.8).
+ *
+ * 128-bit matrix of 8 rows × 16 columns (index 16·row + col): rows 0–1 hold 11 LC bits each in
+ * cols 0–10, rows 2–6 hold 10 LC bits in cols 0–9 and one bit of the 5-bit checksum in col 10
+ * (MSB in row 2); rows 0–6 carry Hamming(16,11,4) parity in cols 11–15; row 7 is the even parity of
+ * each column. The matrix is sent column by column; transmitted bits 0–31, 32–63, 64–95, 96–127 are
+ * the fragments of bursts B, C, D, E (EMB LCSS 1, 3, 3, 2), in burst bits 116–147. Burst F carries a
+ * null fragment (LCSS 0) or reverse-channel data.
+ *
+ * Fragments are handled as unsigned 32-bit integers (first transmitted bit = MSB).
+ * @module
+ */
+
+import { HAMMING_16_11_4, HammingResult } from "./hamming.ts";
+import { embeddedLcChecksum } from "./crc.ts";
+import { LC_BYTES } from "./full_lc.ts";
+
+export const EMBEDDED_FRAGMENTS = 4;
+const MATRIX_BITS = 128;
+const ROWS = 8;
+const COLUMNS = 16;
+/** matrix index of LC bit i (0 = MSB of LC byte 0), and of checksum bit j (0 = MSB) */
+const lcBitIndex = new Uint8Array(72);
+const checksumBitIndex = new Uint8Array(5);
+/** transmittedToMatrix[t]: matrix index of transmitted bit t (column-wise read-out) */
+const transmittedToMatrix = new Uint8Array(MATRIX_BITS);
+{
+  let i = 0;
+  for (let row = 0; row < 2; row++) for (let col = 0; col <= 10; col++) lcBitIndex[i++] = 16 * row + col;
+  for (let row = 2; row < 7; row++) {
+    for (let col = 0; col <= 9; col++) lcBitIndex[i++] = 16 * row + col;
+    checksumBitIndex[row - 2] = 16 * row + 10;
+  }
+  for (let t = 0; t < MATRIX_BITS; t++) transmittedToMatrix[t] = (t % ROWS) * COLUMNS + Math.floor(t / ROWS);
+}
+
+export const enum EmbeddedLcStatus {
+  Valid = 0,
+  /** valid after single-error correction in one or more rows */
+  Corrected = 1,
+  /** a Hamming(16,11,4) row is uncorrectable */
+  BadHamming = 2,
+  /** a column fails its row-7 parity */
+  BadParity = 3,
+  /** the 5-bit checksum does not match the LC */
+  BadChecksum = 4,
+}
+
+export function isEmbeddedLcValid(status: EmbeddedLcStatus): boolean {
+  return status === EmbeddedLcStatus.Valid || status === EmbeddedLcStatus.Corrected;
+}
+
+const matrix = new Uint8Array(MATRIX_BITS);
+
+/**
+ * The four 32-bit fragments (B, C, D, E) of the LC at lc[offset..], written to
+ * fragments[fragmentsOffset..+4].
+ */
+export function encodeEmbeddedLc(lc: Uint8Array, offset: number, fragments: Uint32Array, fragmentsOffset: number): void {
+  matrix.fill(0);
+  for (let i = 0; i < 72; i++) matrix[lcBitIndex[i]!] = (lc[offset + (i >>> 3)]! >>> (7 - (i & 7))) & 1;
+  const checksum = embeddedLcChecksum(lc, offset);
+  for (let j = 0; j < 5; j++) matrix[checksumBitIndex[j]!] = (checksum >>> (4 - j)) & 1;
+  for (let row = 0; row < 7; row++) HAMMING_16_11_4.encode(matrix, 16 * row, 1);
+  for (let col = 0; col < COLUMNS; col++) {
+    let parity = 0;
+    for (let row = 0; row < 7; row++) parity ^= matrix[16 * row + col]!;
+    matrix[16 * 7 + col] = parity;
+  }
+  for (let f = 0; f < EMBEDDED_FRAGMENTS; f++) {
+    let word = 0;
+    for (let t = 0; t < 32; t++) word = (word << 1) | matrix[transmittedToMatrix[32 * f + t]!]!;
+    fragments[fragmentsOffset + f] = word >>> 0;
+  }
+}
+
+/**
+ * Decode the LC from its four fragments (B, C, D, E) into out[outOffset..outOffset+9]. The bytes
+ * are written even when the status is not valid.
+ */
+export function decodeEmbeddedLc(
+  fragments: Uint32Array,
+  fragmentsOffset: number,
+  out: Uint8Array,
+  outOffset: number,
+): EmbeddedLcStatus {
+  for (let f = 0; f < EMBEDDED_FRAGMENTS; f++) {
+    const word = fragments[fragmentsOffset + f]!;
+    for (let t = 0; t < 32; t++) matrix[transmittedToMatrix[32 * f + t]!] = (word >>> (31 - t)) & 1;
+  }
+  let corrected = false;
+  let badRow = false;
+  for (let row = 0; row < 7; row++) {
+    const result = HAMMING_16_11_4.decode(matrix, 16 * row, 1);
+    if (result === HammingResult.Uncorrectable) badRow = true;
+    else if (result === HammingResult.Corrected) corrected = true;
+  }
+  for (let b = 0; b < LC_BYTES; b++) {
+    let v = 0;
+    for (let i = 0; i < 8; i++) v = (v << 1) | matrix[lcBitIndex[b * 8 + i]!]!;
+    out[outOffset + b] = v;
+  }
+  if (badRow) return EmbeddedLcStatus.BadHamming;
+  for (let col = 0; col < COLUMNS; col++) {
+    let parity = 0;
+    for (let row = 0; row < ROWS; row++) parity ^= matrix[16 * row + col]!;
+    if (parity !== 0) return EmbeddedLcStatus.BadParity;
+  }
+  let checksum = 0;
+  for (let j = 0; j < 5; j++) checksum = (checksum << 1) | matrix[checksumBitIndex[j]!]!;
+  if (checksum !== embeddedLcChecksum(out, outOffset)) return EmbeddedLcStatus.BadChecksum;
+  return corrected ? EmbeddedLcStatus.Corrected : EmbeddedLcStatus.Valid;
+}
+
+/** Read the 32 embedded-signalling bits (burst bits 116–147) of the burst at burst[offset..]. */
+export function readEmbeddedFragment(burst: Uint8Array, offset: number): number {
+  return (
+    (((burst[offset + 14]! & 0x0f) << 28) |
+      (burst[offset + 15]! << 20) |
+      (burst[offset + 16]! << 12) |
+      (burst[offset + 17]! << 4) |
+      (burst[offset + 18]! >>> 4)) >>>
+    0
+  );
+}
+
+/** Write 32 embedded-signalling bits into burst bits 116–147; the EMB halves around them stay. */
+export function writeEmbeddedFragment(burst: Uint8Array, offset: number, fragment: number): void {
+  burst[offset + 14] = (burst[offset + 14]! & 0xf0) | (fragment >>> 28);
+  burst[offset + 15] = (fragment >>> 20) & 0xff;
+  burst[offset + 16] = (fragment >>> 12) & 0xff;
+  burst[offset + 17] = (fragment >>> 4) & 0xff;
+  burst[offset + 18] = (burst[offset + 18]! & 0x0f) | ((fragment & 0x0f) << 4);
+}
+
+export const enum AssemblerResult {
+  /** nothing complete yet */
+  Pending = 0,
+  /** burst E closed a complete set that decoded valid: `lc` holds it */
+  Valid = 1,
+  /** burst E closed a complete set that failed its checks */
+  Invalid = 2,
+  /** burst E arrived but a fragment of its set (B, C or D) was missing */
+  Incomplete = 3,
+}
+
+/**
+ * Collects the fragments of bursts B–E (voice sequence 1–4 in the DMRD flags) and decodes the
+ * embedded LC when burst E arrives. Burst A resets the set. Allocation-free after construction.
+ */
+export class EmbeddedLcAssembler {
+  readonly fragments = new Uint32Array(EMBEDDED_FRAGMENTS);
+  readonly lc = new Uint8Array(LC_BYTES);
+  status: EmbeddedLcStatus = EmbeddedLcStatus.BadHamming;
+  #present = 0;
+
+  reset(): void {
+    this.#present = 0;
+  }
+
+  /**
+   * Offer one voice burst. `voiceSequence`: 0 = A … 5 = F (DMRD flags low nibble for voice frames).
+   */
+  push(burst: Uint8Array, offset: number, voiceSequence: number): AssemblerResult {
+    if (voiceSequence === 0 || voiceSequence > 5) {
+      this.#present = 0;
+      return AssemblerResult.Pending;
+    }
+    if (voiceSequence === 5) return AssemblerResult.Pending;
+    const position = voiceSequence - 1;
+    if (position === 0) this.#present = 0;
+    this.fragments[position] = readEmbeddedFragment(burst, offset);
+    this.#present |= 1 << position;
+    if (position !== 3) return AssemblerResult.Pending;
+    const present = this.#present;
+    this.#present = 0;
+    if (present !== 0x0f) return AssemblerResult.Incomplete;
+    this.status = decodeEmbeddedLc(this.fragments, 0, this.lc, 0);
+    return isEmbeddedLcValid(this.status) ? AssemblerResult.Valid : AssemblerResult.Invalid;
+  }
+}
