@@ -27,10 +27,20 @@ export type CoreEvent =
       frames: number;
       lost: number;
       talkerAlias: string | null;
-      endedBy: "terminator" | "timeout" | "max-duration" | "data-complete";
+      endedBy: "terminator" | "timeout" | "max-duration" | "data-complete" | "superseded" | "port-down";
     }
   | { type: "subscription.change"; atMs: number; portIndex: number; portName: string; slot: 1 | 2; talkgroupId: number; action: "add" | "remove"; reason: string }
-  | { type: "dial.link"; atMs: number; portIndex: number; portName: string; reflector: number; action: "link" | "unlink" }
+  | { type: "dial.link"; atMs: number; portIndex: number; portName: string; reflector: number; action: "link" | "unlink"; reason?: string }
+  /** Answer to a status request (private call to 5000): the reflector linked now, 0 = none. */
+  | { type: "dial.status"; atMs: number; portIndex: number; portName: string; reflector: number; defaultReflector: number }
+  /** A private call to a number that cannot be dialled (FreeDMR answers "busy"). */
+  | { type: "dial.rejected"; atMs: number; portIndex: number; portName: string; reflector: number; reason: string }
+  /** A stream refused by loop control, ACL or contention at its start (one event per stream). */
+  | { type: "stream.refused"; atMs: number; streamId: number; portIndex: number; portName: string; sourceId: number; destinationId: number; slot: 1 | 2; reason: string }
+  /** Problems found in a port's options (RPTO); each bad token is named, the rest were applied. */
+  | { type: "options.applied"; atMs: number; portIndex: number; portName: string; options: string; rejected: string[] }
+  /** A configured conference bridge member changed state (rules.py ON/OFF/RESET triggers, timers). */
+  | { type: "bridge.change"; atMs: number; bridge: string; system: string; slot: 1 | 2; talkgroupId: number; active: boolean; reason: string }
   | { type: "link.up" | "link.down"; atMs: number; link: string; reason: string }
   | { type: "log"; atMs: number; level: "debug" | "info" | "warn" | "error"; msg: string; data?: Record<string, unknown> };
 

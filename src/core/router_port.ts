@@ -39,4 +39,16 @@ export interface RouterPort {
   txBuffer(slot: Slot): Uint8Array;
   /** Encode the prepared 55-byte DMRD in `frame` for this port's wire and push it to `outbox`. */
   emit(nowMs: number, frame: Uint8Array, outbox: Outbox): void;
+  /**
+   * Optional (links): the router refused a stream arriving from this port because the same stream
+   * is already arriving from another port, or has just finished (loop control, freedmr-reference.md
+   * §2.5). Called once per refused stream per port. `talkgroupId` is the destination as it arrived
+   * on this port (the link's namespace). OpenBridge ports answer with BCSQ.
+   */
+  onStreamRefused?(nowMs: number, streamId: number, talkgroupId: number, outbox: Outbox): void;
+  /**
+   * Optional (FBP links): unit data (private SMS/GPS) for a radio id ≥ 1,000,000 not heard on this
+   * server is offered to this port (freedmr-reference.md §1.14 step 2). Default false.
+   */
+  readonly acceptsUnitDataFlood?: boolean;
 }

@@ -1,0 +1,5 @@
+/** The routing core: createRouter and its options, API types and counters. @module */
+export { createRouter } from "./router.ts";
+export * from "./options.ts";
+export * from "./types.ts";
+export { RoutingStats } from "./stats.ts";

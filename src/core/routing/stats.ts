@@ -1,0 +1,57 @@
+/**
+ * Counters of the routing core: frames in and out, streams, and every reason a frame or a stream
+ * was not delivered. Plain numbers on one object, incremented on the packet path (no allocation).
+ * @module
+ */
+
+export class RoutingStats {
+  framesIn = 0;
+  /** Frames emitted to ports (one per target). */
+  framesOut = 0;
+  streamsStarted = 0;
+  streamsEnded = 0;
+  /** Frames lost inside streams (sequence gaps). */
+  framesLost = 0;
+
+  // ---- frames dropped, by reason ----
+  /** Repeated sequence number or identical consecutive frame, or a repeated header/terminator. */
+  droppedDuplicate = 0;
+  /** Older sequence number than the last one seen. */
+  droppedStale = 0;
+  /** Source radio id or talkgroup refused by an ACL. */
+  droppedAcl = 0;
+  /** Reserved / local-only talkgroup. */
+  droppedReserved = 0;
+  /** Loop control: the same stream is arriving from another port, or finished recently. */
+  droppedLoop = 0;
+  /** Stream over the maximum duration (and its late frames). */
+  droppedMaxDuration = 0;
+  /** Unit call or data to a radio id nobody has heard. */
+  droppedNoRoute = 0;
+  /** A frame that is neither a stream start nor part of a known stream (e.g. a lone terminator). */
+  droppedOrphan = 0;
+  /** From a port the router does not know (not up, or portIndex beyond capacity). */
+  droppedUnknownPort = 0;
+  /** Stream table full. */
+  droppedStreamCapacity = 0;
+  /** Deliveries not made because the target slot was busy (counted per frame per target). */
+  deliveriesBusy = 0;
+  /** Deliveries skipped because the target was quenched. */
+  deliveriesQuenched = 0;
+  /** Targets not added because the per-stream target list was full. */
+  targetsOverCapacity = 0;
+  /** Subscriptions not added because the table was full. */
+  subscriptionsOverCapacity = 0;
+  /** Subscriber-map entries evicted because the map was full. */
+  subscribersEvicted = 0;
+  /** Streams refused at start (loop control, ACL, reserved TG …). */
+  streamsRefused = 0;
+  /** Parrot recordings refused because too many were in progress. */
+  parrotRefused = 0;
+  /** Parrot recordings cut at the maximum length. */
+  parrotTruncated = 0;
+  /** Parrot frames not played because the caller's slot was busy. */
+  parrotFramesSkipped = 0;
+  /** Options tokens rejected (bad syntax, prohibited TG, KEY mismatch). */
+  optionsTokensRejected = 0;
+}

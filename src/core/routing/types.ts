@@ -1,0 +1,103 @@
+/**
+ * The routing core's public API: what `createRouter` returns beyond the FrameRouter seam, and the
+ * shapes its control-plane and introspection calls use. The packet path (onFrame/onTick) never
+ * builds any of these objects; introspection calls allocate and are meant for the API/dashboard.
+ * @module
+ */
+import type { Prng } from "../../lib/prng.ts";
+import type { EventSink } from "../events.ts";
+import type { Outbox } from "../outbox.ts";
+import type { FrameRouter } from "../router_contract.ts";
+import type { RouterPort, Slot } from "../router_port.ts";
+import type { LinkTalkgroupMap, RoutingOptions } from "./options.ts";
+import type { RoutingStats } from "./stats.ts";
+
+export interface RouterDeps {
+  readonly outbox: Outbox;
+  readonly events: EventSink;
+  readonly prng: Prng;
+}
+
+/** How a subscription came about. */
+export type SubscriptionKind = "static" | "dynamic" | "dial" | "bridge";
+
+export interface SubscriptionInfo {
+  readonly slot: Slot;
+  /** The talkgroup heard and talked on at the port (RF side; for a link, the link's TG). */
+  readonly talkgroupId: number;
+  /** The conference it joins: the TG itself, the dialled reflector for TG 9, or a bridge. */
+  readonly conference: string;
+  readonly kind: SubscriptionKind;
+  readonly active: boolean;
+  /** null = no expiry. */
+  readonly expiresAtMs: number | null;
+}
+
+export interface SubscriberLocation {
+  readonly portIndex: number;
+  readonly portName: string;
+  readonly slot: Slot;
+  readonly lastHeardMs: number;
+}
+
+export interface StreamInfo {
+  readonly streamId: number;
+  readonly portIndex: number;
+  readonly portName: string;
+  readonly slot: Slot;
+  readonly sourceId: number;
+  readonly destinationId: number;
+  readonly callType: "group" | "unit";
+  readonly kind: "voice" | "data";
+  readonly startedAtMs: number;
+  readonly frames: number;
+  /** Targets receiving it now, as "portIndex:slot". */
+  readonly targets: readonly string[];
+  /** Targets waiting for a busy slot to free up (late entry). */
+  readonly pending: readonly string[];
+}
+
+export type DialResult =
+  | { ok: true; reflector: number }
+  | { ok: false; reason: "not-dialable" | "disabled" | "unknown-port" | "capacity" };
+
+/** Everything the routing core offers: the FrameRouter seam plus links, control plane and stats. */
+export interface Router extends FrameRouter {
+  readonly options: RoutingOptions;
+
+  /**
+   * Talkgroup map of a link port (kind OpenBridge or Upstream): link (slot, TG range) ↔ local
+   * conference. null restores the default (every TG on TS1 one to one, local-only TGs filtered).
+   * May be called before or after onPortUp; it applies to streams starting afterwards.
+   */
+  setPortTalkgroupMap(port: RouterPort, map: LinkTalkgroupMap | null): void;
+
+  /**
+   * Source quench (BCSQ received from a link): stop sending stream `streamId` to `port`.
+   * `talkgroupId` is the link-side TG (checked when non-zero). Returns true when a stream stopped.
+   */
+  quench(nowMs: number, port: RouterPort, talkgroupId: number, streamId: number): boolean;
+
+  /** Live counters (the same object every call; read, do not write). */
+  stats(): RoutingStats;
+
+  // ---- control plane (API, tests) ----------------------------------------------------------
+  /** Add a static or dynamic subscription for a port's slot. */
+  subscribe(nowMs: number, port: RouterPort, slot: Slot, talkgroupId: number, kind: "static" | "dynamic"): boolean;
+  /** Remove a static/dynamic subscription. */
+  unsubscribe(nowMs: number, port: RouterPort, slot: Slot, talkgroupId: number): boolean;
+  /** Link a dial-a-TG reflector (0 unlinks), as if the hotspot had made the private call. */
+  dial(nowMs: number, port: RouterPort, reflector: number): DialResult;
+  /** Forget a port's dynamic subscriptions and dial link (FreeDMR API `reset`). */
+  resetPort(nowMs: number, port: RouterPort): void;
+
+  // ---- introspection (allocates; dashboard/API/tests) --------------------------------------
+  subscriptions(port: RouterPort): SubscriptionInfo[];
+  /** Reflector linked by dial-a-TG, 0 = none. */
+  dialedReflector(port: RouterPort): number;
+  /** Where a radio id was last heard (null when unknown or older than the TTL). */
+  locateSubscriber(nowMs: number, radioId: number): SubscriberLocation | null;
+  activeStreams(): StreamInfo[];
+  /** Names of a bridge's members and whether each is active. */
+  bridgeState(name: string): { system: string; slot: Slot; talkgroupId: number; active: boolean }[] | null;
+}
