@@ -17,17 +17,27 @@ export interface ConfigError {
   readonly value: unknown;
   /** What was expected, e.g. `an integer from 0 to 65535`. */
   readonly expected: string;
+  /** The key itself is not in the schema (a typo, or a key from another program's config). */
+  readonly unknownKey?: boolean;
 }
 
-/** `hbp.port: got "x", expected an integer from 0 to 65535`. */
+/**
+ * `hbp.port: got "x", expected an integer from 0 to 65535`, or for an unknown key
+ * `hbp.prot: unknown key (set to 1); did you mean "port"?`.
+ */
 export function formatConfigError(error: ConfigError): string {
   const where = error.path === "" ? "config" : error.path;
+  if (error.unknownKey === true) return `${where}: unknown key (set to ${describeValue(error.value)}); ${error.expected}`;
   if (error.value === undefined) return `${where}: ${error.expected}`;
   return `${where}: got ${describeValue(error.value)}, expected ${error.expected}`;
 }
 
+/** Stands in for a secret value (a passphrase) in an error: secrets are never echoed back. */
+export const HIDDEN_VALUE: unique symbol = Symbol("hidden");
+
 /** A short, single-line rendering of a config value for error messages. */
 export function describeValue(value: unknown): string {
+  if (value === HIDDEN_VALUE) return "(hidden)";
   if (value === undefined) return "nothing";
   if (value === null) return "null";
   if (typeof value === "string") return JSON.stringify(value.length > 80 ? `${value.slice(0, 77)}...` : value);

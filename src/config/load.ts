@@ -12,7 +12,7 @@ import type { TSchema } from "@sinclair/typebox";
 import { Value, ValueErrorType } from "@sinclair/typebox/value";
 import { parseAcl } from "../core/acl.ts";
 import { describeSchema, editDistance } from "./describe.ts";
-import { describeValue, joinKeyPath, type ConfigError } from "./errors.ts";
+import { describeValue, HIDDEN_VALUE, joinKeyPath, type ConfigError } from "./errors.ts";
 import { ConfigSchema, type Config } from "./schema.ts";
 import * as federation from "./sections/federation.ts";
 import * as routing from "./sections/routing.ts";
@@ -29,8 +29,24 @@ const sectionValidators: readonly (SectionValidator | undefined)[] = [
   (federation as Record<string, unknown>)["validateFederationConfig"] as SectionValidator | undefined,
 ];
 
+export type DocumentRead =
+  | { readonly ok: true; readonly document: Record<string, unknown> }
+  | { readonly ok: false; readonly errors: ConfigError[] };
+
 /** Read and validate a config file. JSON when the name ends in .json, TOML when .toml, else sniffed. */
 export async function loadConfigFile(path: string): Promise<ConfigLoad> {
+  const read = await readConfigDocument(path);
+  return read.ok ? validateConfig(read.document) : read;
+}
+
+/** Parse and validate config text. `auto` treats text starting with `{` as JSON, anything else as TOML. */
+export function parseConfigText(text: string, format: ConfigFormat = "auto"): ConfigLoad {
+  const parsed = parseConfigDocument(text, format);
+  return parsed.ok ? validateConfig(parsed.document) : parsed;
+}
+
+/** Read a config file into its raw document (not yet validated, no defaults), e.g. to apply CLI overrides. */
+export async function readConfigDocument(path: string): Promise<DocumentRead> {
   let text: string;
   try {
     text = await Bun.file(path).text();
@@ -40,11 +56,11 @@ export async function loadConfigFile(path: string): Promise<ConfigLoad> {
   }
   const lower = path.toLowerCase();
   const format: ConfigFormat = lower.endsWith(".json") ? "json" : lower.endsWith(".toml") ? "toml" : "auto";
-  return parseConfigText(text, format);
+  return parseConfigDocument(text, format);
 }
 
-/** Parse and validate config text. `auto` treats text starting with `{` as JSON, anything else as TOML. */
-export function parseConfigText(text: string, format: ConfigFormat = "auto"): ConfigLoad {
+/** Parse config text into its raw document (not yet validated, no defaults). */
+export function parseConfigDocument(text: string, format: ConfigFormat = "auto"): DocumentRead {
   const resolved = format === "auto" ? (text.trimStart().startsWith("{") ? "json" : "toml") : format;
   let raw: unknown;
   if (resolved === "json") {
@@ -61,7 +77,10 @@ export function parseConfigText(text: string, format: ConfigFormat = "auto"): Co
       return { ok: false, errors: [{ path: "", value: undefined, expected: tomlErrorText(text, error) }] };
     }
   }
-  return validateConfig(raw);
+  if (!isRecord(raw)) {
+    return { ok: false, errors: [{ path: "", value: raw, expected: "a table of sections ([server], [log], [hbp], ...)" }] };
+  }
+  return { ok: true, document: raw };
 }
 
 /** Validate an already-parsed value (a TOML/JSON document) and fill in defaults. */
@@ -75,15 +94,15 @@ export function validateConfig(raw: unknown): ConfigLoad {
   const add = (error: ConfigError): void => {
     if (seen.has(error.path)) return;
     seen.add(error.path);
-    // Never echo a passphrase back (error output may end up in logs or support forums).
-    const secret = /(^|\.)passphrase$/.test(error.path) && typeof error.value === "string";
-    errors.push(secret ? { ...error, value: "(hidden)" } : error);
+    // Never echo a passphrase back, even under a misspelt key (error output ends up in logs and forums).
+    const secret = /(?:pas|phrase|secret|pwd)[^.\]]*$/i.test(error.path) && typeof error.value === "string";
+    errors.push(secret ? { ...error, value: HIDDEN_VALUE } : error);
   };
   for (const error of Value.Errors(ConfigSchema, candidate)) {
     const parts = pointerParts(error.path);
     const path = joinKeyPath(parts);
     if (error.type === ValueErrorType.ObjectAdditionalProperties) {
-      add({ path, value: error.value, expected: unknownKeyText(parts) });
+      add({ path, value: error.value, expected: unknownKeyText(parts), unknownKey: true });
     } else if (error.type === ValueErrorType.ObjectRequiredProperty) {
       add({ path, value: undefined, expected: `a value here (required): ${describeSchema(error.schema)}` });
     } else {
@@ -190,9 +209,9 @@ function unknownKeyText(parts: readonly (string | number)[]): string {
     }
   }
   if (best !== undefined && bestDistance <= Math.max(2, Math.floor(key.length / 3))) {
-    return `no key named "${key}" ${where}; did you mean "${best}"?`;
+    return `did you mean "${best}"?`;
   }
-  return `no key named "${key}" ${where} (known keys: ${known.join(", ")})`;
+  return `the keys ${where} are: ${known.join(", ")}`;
 }
 
 interface WalkSchema {

@@ -116,6 +116,7 @@ export const AccessRule = Type.Object(
     ...strict,
     description:
       "Per-hotspot access rules, checked in order; the first rule that matches a login decides. Logins matching no rule are allowed (subject to registration_acl) with hbp.passphrase.",
+    examples: [{ name: "club repeaters", repeater_id_range: [2340000, 2349999], action: "allow", passphrase: "a-long-secret-for-this-group" }],
   },
 );
 

@@ -58,7 +58,7 @@ describe("errors name key, value and expectation", () => {
   test("unknown key with a did-you-mean", () => {
     const errors = errorsOf("[hbp]\nprot = 1\n");
     expect(errors[0]!.path).toBe("hbp.prot");
-    expect(errors[0]!.expected).toContain('did you mean "port"');
+    expect(formatConfigError(errors[0]!)).toBe(`hbp.prot: unknown key (set to 1); did you mean "port"?`);
   });
 
   test("bad enum lists the choices", () => {

@@ -1,0 +1,162 @@
+/**
+ * Command-line parsing. One command per invocation (serve is the default), plus the overrides that
+ * apply when serving. Errors are values with a message a user can act on; nothing here exits.
+ * @module
+ */
+
+export type Command =
+  | { readonly kind: "serve"; readonly configPath: string | undefined; readonly overrides: Overrides }
+  | { readonly kind: "check-config"; readonly configPath: string }
+  | { readonly kind: "print-default-config" }
+  | { readonly kind: "print-config-schema" }
+  | { readonly kind: "version" }
+  | { readonly kind: "help" };
+
+export interface Overrides {
+  /** --port N: replaces hbp.port (tests and benchmarks run the default config on another port). */
+  readonly port?: number;
+  /** --bind ADDR (repeatable): replaces hbp.bind_addresses. */
+  readonly bindAddresses?: readonly string[];
+  /** --log-level LEVEL: replaces log.level. */
+  readonly logLevel?: string;
+  /** --log-format FORMAT: replaces log.format. */
+  readonly logFormat?: string;
+}
+
+export type ParsedArgs = { readonly ok: true; readonly command: Command } | { readonly ok: false; readonly error: string };
+
+export const USAGE = `Usage: freedmr [options]
+
+DMR master server: hotspots and repeaters (Pi-Star, WPSD, DMRGateway, MMDVMHost) log in over the
+HomeBrew protocol; other servers link over OpenBridge/FBP.
+
+With no options freedmr serves its embedded default config: an HBP master on UDP port 62031 (IPv4
+and IPv6), passphrase "passw0rd".
+
+Options:
+  -c, --config FILE           Serve with the config in FILE (TOML, or JSON if it ends in .json)
+      --check-config FILE     Check FILE, print every problem, exit 0 if valid or 2 if not
+      --print-default-config  Print the complete default config as a commented TOML file
+      --print-config-schema   Print the config's JSON Schema (for editors)
+  -V, --version               Print the version
+  -h, --help                  Print this help
+
+Overrides when serving (applied on top of the config):
+      --port N                UDP port of the HBP master (0 picks a free port)
+      --bind ADDR             Address to listen on (repeat for several); default "::" (IPv4 + IPv6)
+      --log-level LEVEL       trace, debug, info, warn, error, fatal or silent
+      --log-format FORMAT     auto, json or pretty
+
+Exit status: 0 on success, 1 on a runtime failure (e.g. the port is in use), 2 on a bad config or
+bad arguments.`;
+
+const COMMAND_FLAGS = new Set(["--check-config", "--print-default-config", "--print-config-schema", "--version", "-V", "--help", "-h"]);
+const VALUE_FLAGS = new Set(["--config", "-c", "--check-config", "--port", "--bind", "--log-level", "--log-format"]);
+const KNOWN_FLAGS = new Set([...COMMAND_FLAGS, ...VALUE_FLAGS]);
+
+export function parseArgs(argv: readonly string[]): ParsedArgs {
+  let configPath: string | undefined;
+  let checkPath: string | undefined;
+  let command: Command["kind"] | undefined;
+  let port: number | undefined;
+  const bindAddresses: string[] = [];
+  let logLevel: string | undefined;
+  let logFormat: string | undefined;
+
+  const setCommand = (kind: Command["kind"], flag: string): string | undefined => {
+    if (command !== undefined && command !== kind) return `${flag} cannot be combined with another command option`;
+    command = kind;
+    return undefined;
+  };
+
+  for (let i = 0; i < argv.length; i++) {
+    const raw = argv[i]!;
+    let flag = raw;
+    let inlineValue: string | undefined;
+    if (raw.startsWith("--") && raw.includes("=")) {
+      flag = raw.slice(0, raw.indexOf("="));
+      inlineValue = raw.slice(raw.indexOf("=") + 1);
+    }
+    if (!flag.startsWith("-")) {
+      const hint = /\.(toml|json)$/i.test(raw) ? ` (did you mean --config ${raw}?)` : "";
+      return { ok: false, error: `unexpected argument "${raw}"${hint}` };
+    }
+    if (!KNOWN_FLAGS.has(flag)) return { ok: false, error: `unknown option "${flag}"` };
+    let value: string | undefined;
+    if (VALUE_FLAGS.has(flag)) {
+      value = inlineValue ?? argv[++i];
+      if (value === undefined || (inlineValue === undefined && value.startsWith("-") && value !== "-")) {
+        return { ok: false, error: `${flag} needs a value` };
+      }
+    } else if (inlineValue !== undefined) {
+      return { ok: false, error: `${flag} takes no value` };
+    }
+    let problem: string | undefined;
+    switch (flag) {
+      case "--config":
+      case "-c":
+        if (configPath !== undefined) return { ok: false, error: "--config given twice" };
+        configPath = value;
+        break;
+      case "--check-config":
+        problem = setCommand("check-config", flag);
+        checkPath = value;
+        break;
+      case "--print-default-config":
+        problem = setCommand("print-default-config", flag);
+        break;
+      case "--print-config-schema":
+        problem = setCommand("print-config-schema", flag);
+        break;
+      case "--version":
+      case "-V":
+        problem = setCommand("version", flag);
+        break;
+      case "--help":
+      case "-h":
+        problem = setCommand("help", flag);
+        break;
+      case "--port": {
+        const text = value!;
+        if (!/^\d{1,5}$/.test(text) || Number(text) > 65535) return { ok: false, error: `--port needs a port number from 0 to 65535, got "${text}"` };
+        port = Number(text);
+        break;
+      }
+      case "--bind":
+        bindAddresses.push(value!);
+        break;
+      case "--log-level":
+        logLevel = value;
+        break;
+      case "--log-format":
+        logFormat = value;
+        break;
+    }
+    if (problem !== undefined) return { ok: false, error: problem };
+  }
+
+  const servingOptions = configPath !== undefined || port !== undefined || bindAddresses.length > 0 || logLevel !== undefined || logFormat !== undefined;
+  if (command !== undefined && command !== "help" && servingOptions) {
+    return { ok: false, error: "--config, --port, --bind, --log-level and --log-format only apply when serving; use --check-config FILE to check a file" };
+  }
+  switch (command) {
+    case undefined: {
+      const overrides: Overrides = {
+        ...(port !== undefined ? { port } : {}),
+        ...(bindAddresses.length > 0 ? { bindAddresses } : {}),
+        ...(logLevel !== undefined ? { logLevel } : {}),
+        ...(logFormat !== undefined ? { logFormat } : {}),
+      };
+      return { ok: true, command: { kind: "serve", configPath, overrides } };
+    }
+    case "check-config":
+      return { ok: true, command: { kind: "check-config", configPath: checkPath! } };
+    case "serve":
+      return { ok: true, command: { kind: "serve", configPath, overrides: {} } };
+    case "print-default-config":
+    case "print-config-schema":
+    case "version":
+    case "help":
+      return { ok: true, command: { kind: command } };
+  }
+}

@@ -1,0 +1,54 @@
+/**
+ * The one-shot commands: --help, --version, --print-default-config, --print-config-schema,
+ * --check-config. Each writes to the given streams and returns the exit code.
+ * @module
+ */
+import { configJsonSchema } from "../config/json_schema.ts";
+import { renderDefaultConfigToml } from "../config/default_toml.ts";
+import { formatConfigError } from "../config/errors.ts";
+import { loadConfigFile } from "../config/load.ts";
+import { passphraseWarnings } from "./warnings.ts";
+import { USAGE } from "./args.ts";
+import { VERSION, versionLine } from "./version.ts";
+
+export interface Output {
+  out(text: string): void;
+  err(text: string): void;
+}
+
+export const EXIT_OK = 0;
+export const EXIT_FAILURE = 1;
+export const EXIT_USAGE = 2;
+
+export function printHelp(io: Output): number {
+  io.out(`${USAGE}\n`);
+  return EXIT_OK;
+}
+
+export function printVersion(io: Output): number {
+  io.out(`${versionLine()}\n`);
+  return EXIT_OK;
+}
+
+export function printDefaultConfig(io: Output): number {
+  io.out(renderDefaultConfigToml(VERSION));
+  return EXIT_OK;
+}
+
+export function printConfigSchema(io: Output): number {
+  io.out(`${JSON.stringify(configJsonSchema(VERSION), null, 2)}\n`);
+  return EXIT_OK;
+}
+
+export async function checkConfig(path: string, io: Output): Promise<number> {
+  const result = await loadConfigFile(path);
+  if (!result.ok) {
+    for (const error of result.errors) io.err(`${path}: ${formatConfigError(error)}\n`);
+    const count = result.errors.length;
+    io.err(`${path}: ${count} problem${count === 1 ? "" : "s"} found\n`);
+    return EXIT_USAGE;
+  }
+  for (const warning of passphraseWarnings(result.config)) io.err(`${path}: warning: ${warning}\n`);
+  io.out(`OK: ${path} is a valid freedmr config\n`);
+  return EXIT_OK;
+}

@@ -1,0 +1,119 @@
+/**
+ * Serving: config (file or embedded default) + command-line overrides → validated Config → logger →
+ * server. A bad config exits 2 before any socket is opened; a failure to start (port in use, ...)
+ * exits 1. SIGTERM/SIGINT stop the server cleanly (it says goodbye to its peers), flush the log and
+ * exit 0; a second signal exits at once.
+ * @module
+ */
+import { formatConfigError } from "../config/errors.ts";
+import { readConfigDocument, validateConfig } from "../config/load.ts";
+import type { Config } from "../config/schema.ts";
+import { createLogger, flushLogger, type Logger } from "../shell/log.ts";
+import type { Overrides } from "./args.ts";
+import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, type Output } from "./commands.ts";
+import { COMMIT, VERSION } from "./version.ts";
+import { passphraseWarnings } from "./warnings.ts";
+
+/** What the composition root needs from a running server. */
+export interface Stoppable {
+  stop(reason: string): Promise<void> | void;
+}
+
+export type StartServer = (config: Config, log: Logger) => Promise<Stoppable> | Stoppable;
+
+/** How long a clean stop may take before the process exits anyway. */
+const STOP_DEADLINE_MS = 5000;
+
+/** Load and validate the config with overrides applied; errors are printed and yield `undefined`. */
+export async function resolveConfig(configPath: string | undefined, overrides: Overrides, io: Output): Promise<Config | undefined> {
+  let document: Record<string, unknown> = {};
+  if (configPath !== undefined) {
+    const read = await readConfigDocument(configPath);
+    if (!read.ok) {
+      printErrors(configPath, read.errors.map(formatConfigError), io);
+      return undefined;
+    }
+    document = read.document;
+  }
+  applyOverrides(document, overrides);
+  const result = validateConfig(document);
+  if (!result.ok) {
+    printErrors(configPath ?? "embedded default config", result.errors.map(formatConfigError), io);
+    return undefined;
+  }
+  return result.config;
+}
+
+function printErrors(source: string, lines: readonly string[], io: Output): void {
+  io.err(`freedmr: cannot start, the config has ${lines.length} problem${lines.length === 1 ? "" : "s"} (${source}):\n`);
+  for (const line of lines) io.err(`  ${line}\n`);
+}
+
+/** Overrides go into the raw document so they are validated like the file itself. */
+function applyOverrides(document: Record<string, unknown>, overrides: Overrides): void {
+  const section = (name: string): Record<string, unknown> => {
+    const existing = document[name];
+    if (existing !== null && typeof existing === "object" && !Array.isArray(existing)) return existing as Record<string, unknown>;
+    const created: Record<string, unknown> = {};
+    document[name] = created;
+    return created;
+  };
+  if (overrides.port !== undefined) section("hbp")["port"] = overrides.port;
+  if (overrides.bindAddresses !== undefined) section("hbp")["bind_addresses"] = [...overrides.bindAddresses];
+  if (overrides.logLevel !== undefined) section("log")["level"] = overrides.logLevel;
+  if (overrides.logFormat !== undefined) section("log")["format"] = overrides.logFormat;
+}
+
+export async function serve(configPath: string | undefined, overrides: Overrides, io: Output, startServer: StartServer): Promise<number> {
+  const config = await resolveConfig(configPath, overrides, io);
+  if (config === undefined) return EXIT_USAGE;
+
+  const log = createLogger(config.log);
+  log.info({ version: VERSION, commit: COMMIT, config: configPath ?? "embedded default", pid: process.pid }, "freedmr starting");
+  log.debug({ config }, "effective config");
+  for (const warning of passphraseWarnings(config)) log.warn(`SECURITY: ${warning}`);
+
+  let server: Stoppable;
+  try {
+    server = await startServer(config, log);
+  } catch (error) {
+    log.fatal({ err: error }, "freedmr could not start");
+    flushLogger();
+    return EXIT_FAILURE;
+  }
+
+  let stopping = false;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (stopping) {
+      log.warn({ signal }, "second signal: exiting without waiting");
+      flushLogger();
+      process.exit(EXIT_FAILURE);
+    }
+    stopping = true;
+    log.info({ signal }, "stopping");
+    const deadline = setTimeout(() => {
+      log.error({ deadlineMs: STOP_DEADLINE_MS }, "clean stop took too long; exiting");
+      flushLogger();
+      process.exit(EXIT_FAILURE);
+    }, STOP_DEADLINE_MS);
+    Promise.resolve()
+      .then(() => server.stop(signal))
+      .then(
+        () => {
+          clearTimeout(deadline);
+          log.info("stopped");
+          flushLogger();
+          process.exit(EXIT_OK);
+        },
+        (error: unknown) => {
+          clearTimeout(deadline);
+          log.error({ err: error }, "error while stopping");
+          flushLogger();
+          process.exit(EXIT_FAILURE);
+        },
+      );
+  };
+  process.on("SIGTERM", onSignal);
+  process.on("SIGINT", onSignal);
+  return EXIT_OK;
+}
