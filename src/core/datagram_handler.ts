@@ -33,3 +33,20 @@ export interface SocketControl {
   /** The local port the socket is bound to now (after bind or reopen). */
   localPort(socketIndex: number): number;
 }
+
+/**
+ * A DatagramHandler the shell hosts: it declares its sockets, learns the socket indexes the shell
+ * gave them (in the order declared), and gets a chance to say goodbye on shutdown (HBP master:
+ * MSTCL to every peer; links: their close messages) before the shell flushes and closes.
+ */
+export interface HostedHandler extends DatagramHandler {
+  /** For logs: "hbp", "obp:OBP-UK", … */
+  readonly name: string;
+  socketSpecs(): readonly SocketSpec[];
+  onSocketsBound?(socketIndexes: readonly number[], control: SocketControl): void;
+  /**
+   * Queue goodbye datagrams in the outbox. Return false if the outbox filled up before everything
+   * was queued: the shell drains it and calls again (true or nothing = done).
+   */
+  shutdown?(nowMs: number): boolean | void;
+}

@@ -52,7 +52,8 @@ export type RefusalReason =
   | "bad-passphrase"
   | "rate-limited"
   | "callsign-denied"
-  | "wrong-state";
+  | "wrong-state"
+  | "invalid-id";
 
 export interface EventSink {
   publish(event: CoreEvent): void;

@@ -1,0 +1,34 @@
+/**
+ * RPTK authentication (hbp-and-dmr.md §1.2, §6.4): SHA-256 over the 4 raw salt bytes followed by
+ * the passphrase bytes, compared with the 32 raw digest bytes in constant time. Hashing is
+ * computation, not I/O, so node:crypto is fine in the core; it runs once per login attempt.
+ * @module
+ */
+import { createHash } from "node:crypto";
+
+export function passphraseBytes(passphrase: string): Uint8Array {
+  return new TextEncoder().encode(passphrase);
+}
+
+/** sha256(salt_be32 ‖ passphrase). */
+export function loginDigest(salt: number, passphrase: Uint8Array): Uint8Array {
+  const saltBytes = new Uint8Array(4);
+  saltBytes[0] = (salt >>> 24) & 0xff;
+  saltBytes[1] = (salt >>> 16) & 0xff;
+  saltBytes[2] = (salt >>> 8) & 0xff;
+  saltBytes[3] = salt & 0xff;
+  return new Uint8Array(createHash("sha256").update(saltBytes).update(passphrase).digest());
+}
+
+/** Compare two byte strings in time that depends only on their lengths. */
+export function constantTimeEqual(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  let diff = 0;
+  for (let i = 0; i < a.length; i++) diff |= a[i]! ^ b[i]!;
+  return diff === 0;
+}
+
+/** Does `digest` (the 32 bytes of an RPTK) prove knowledge of `passphrase` for `salt`? */
+export function verifyLogin(salt: number, passphrase: Uint8Array, digest: Uint8Array): boolean {
+  return constantTimeEqual(loginDigest(salt, passphrase), digest);
+}

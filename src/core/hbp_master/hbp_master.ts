@@ -1,0 +1,631 @@
+/**
+ * The HomeBrew master: hotspots and repeaters log in here (hbp-and-dmr.md §1, freedmr-reference.md
+ * §1.5) and become ports of the router.
+ *
+ * Handshake: RPTL → `RPTACK`+salt → RPTK (sha256(salt ‖ passphrase), constant-time compare) →
+ * `RPTACK`+id → RPTC (302 bytes) → `RPTACK`+id → [RPTO → `RPTACK`+id] → connected.
+ * RPTPING → `MSTPONG`+id. RPTCL removes the peer. Anything from an unknown peer or a peer in the
+ * wrong state → `MSTNAK`+id (that is how a client learns to log in again, §1.6).
+ *
+ * Identity: a session is bound to (id, socket, address, port). A known id may log in again from a
+ * new address at any time (clients reopen their socket after NAK/MSTCL/timeout), but an RPTL that
+ * has not authenticated never evicts, disturbs or NAKs the live session: pending logins live in a
+ * separate table keyed by (id, endpoint), and the live session is replaced only when the new one
+ * passes RPTK. A packet naming a live id from any other address is dropped and counted (spoofed).
+ * If the replaced address keeps talking, two stations share the id: logged as a conflict.
+ *
+ * Hot path (RPTPING, DMRD from a connected peer): one Map lookup by numeric id, one endpoint
+ * compare, a decode into a reused DmrdFrame, a push of a pre-encoded reply. No allocation.
+ * @module
+ */
+import { aclPermits } from "../acl.ts";
+import { Endpoint, plainAddress } from "../endpoint.ts";
+import type { CoreEvent, EventSink, RefusalReason, SessionDownReason } from "../events.ts";
+import type { HostedHandler, SocketSpec } from "../datagram_handler.ts";
+import type { Outbox } from "../outbox.ts";
+import type { FrameRouter } from "../router_contract.ts";
+import type { Prng } from "../../lib/prng.ts";
+import { DmrdFrame, DmrdStatus, decodeDmrd } from "../../wire/dmrd.ts";
+import {
+  HbpClassification,
+  HbpKind,
+  HbpMalformed,
+  MSTNAK_LENGTH,
+  RPTO_HEADER_LENGTH,
+  classifyHbp,
+  encodeMstnak,
+  rptkDigest,
+} from "../../wire/hbp.ts";
+import { fieldText, parseRptc } from "../../wire/rptc.ts";
+import { AccessRules, type CompiledRule } from "./access_rules.ts";
+import { constantTimeEqual, passphraseBytes, verifyLogin } from "./auth.ts";
+import { HbpCounters } from "./counters.ts";
+import { LoginRateLimiter, RateVerdict } from "./login_rate_limiter.ts";
+import type { HbpMasterOptions } from "./options.ts";
+import { PortIndexPool, type PortIndexAllocator } from "./port_index_pool.ts";
+import { HbpSession, PendingLogin, SessionState } from "./session.ts";
+
+export interface HbpMasterDeps {
+  router: FrameRouter;
+  outbox: Outbox;
+  events: EventSink;
+  prng: Prng;
+  /** Shared with every other kind of port; a private pool if omitted (HBP-only setups, tests). */
+  portIndexes?: PortIndexAllocator;
+}
+
+/** Housekeeping (timeouts, rate-limit table) runs at most this often, whatever the tick rate. */
+const SWEEP_INTERVAL_MS = 1_000;
+const RATE_SWEEP_INTERVAL_MS = 60_000;
+/** At most one conflict report per id per this long. */
+const CONFLICT_REPORT_INTERVAL_MS = 60_000;
+/** MSTNAK replies we can queue per call towards addresses we have no session for. */
+const NAK_SCRATCH_SLOTS = 64;
+
+export interface HbpMasterStats {
+  sessions: number;
+  connected: number;
+  pendingLogins: number;
+  bannedAddresses: number;
+  counters: Record<string, number>;
+}
+
+/** Summary of one session for dashboards, the CLI and tests. */
+export interface HbpSessionInfo {
+  repeaterId: number;
+  callsign: string;
+  state: "authenticated" | "connected";
+  address: string;
+  port: number;
+  socketIndex: number;
+  portIndex: number;
+  accessRule: string | null;
+  options: string | null;
+  simplex: boolean;
+  connectedAtMs: number;
+  lastHeardMs: number;
+  framesIn: number;
+  framesOut: number;
+  softwareId: string;
+  packageId: string;
+}
+
+export class HbpMaster implements HostedHandler {
+  readonly name: string;
+  readonly counters = new HbpCounters();
+  readonly options: HbpMasterOptions;
+  readonly #router: FrameRouter;
+  readonly #outbox: Outbox;
+  readonly #events: EventSink;
+  readonly #prng: Prng;
+  readonly #portIndexes: PortIndexAllocator;
+  readonly #rules: AccessRules;
+  readonly #globalPassphrase: Uint8Array;
+  readonly #rateLimiter: LoginRateLimiter;
+  /** Live sessions (authenticated or connected), one per repeater id. */
+  readonly #sessions = new Map<number, HbpSession>();
+  /** Logins between RPTL and RPTK, keyed by `${id}|${socket}|${address}|${port}`. */
+  readonly #pending = new Map<string, PendingLogin>();
+  readonly #maxPending: number;
+  readonly #classification = new HbpClassification();
+  readonly #frame = new DmrdFrame();
+  /** Round-robin scratch for MSTNAK to addresses without a session (several per call are possible at shutdown/sweeps). */
+  readonly #nakScratch: Uint8Array[] = [];
+  #nakCursor = 0;
+  #connected = 0;
+  #lastSweepMs = Number.NEGATIVE_INFINITY;
+  #lastRateSweepMs = 0;
+  #shutdownQueue: HbpSession[] | null = null;
+
+  constructor(options: HbpMasterOptions, deps: HbpMasterDeps) {
+    if (options.bindAddresses.length === 0) throw new Error("hbp: at least one bind address is required");
+    if (options.passphrase === "") throw new Error("hbp: the passphrase must not be empty");
+    this.options = options;
+    this.name = options.name ?? "hbp";
+    this.#router = deps.router;
+    this.#outbox = deps.outbox;
+    this.#events = deps.events;
+    this.#prng = deps.prng;
+    this.#portIndexes = deps.portIndexes ?? new PortIndexPool();
+    this.#rules = new AccessRules(options.accessRules);
+    this.#globalPassphrase = passphraseBytes(options.passphrase);
+    this.#rateLimiter = new LoginRateLimiter(options.loginRateLimitPerMinute, options.loginBanMs);
+    this.#maxPending = Math.min(options.maxPeers + 1024, 1_000_000);
+    for (let i = 0; i < NAK_SCRATCH_SLOTS; i++) this.#nakScratch.push(new Uint8Array(MSTNAK_LENGTH));
+  }
+
+  socketSpecs(): readonly SocketSpec[] {
+    return this.options.bindAddresses.map((bindAddress, i) => ({
+      name: this.options.bindAddresses.length === 1 ? this.name : `${this.name}#${i}`,
+      bindAddress,
+      port: this.options.port,
+      receiveBufferBytes: this.options.receiveBufferBytes,
+    }));
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Entry points
+
+  onDatagram(nowMs: number, socketIndex: number, address: string, port: number, bytes: Uint8Array): void {
+    this.counters.datagrams++;
+    try {
+      this.#dispatch(nowMs, socketIndex, address, port, bytes);
+    } catch (error) {
+      // A bug, not bad input: count it, report it, keep serving everyone else.
+      this.counters.handlerErrors++;
+      this.#publish({
+        type: "log",
+        atMs: nowMs,
+        level: "error",
+        msg: "hbp: exception while handling a datagram (dropped)",
+        data: { error: error instanceof Error ? (error.stack ?? error.message) : String(error), length: bytes.length },
+      });
+    }
+  }
+
+  onTick(nowMs: number): void {
+    if (nowMs - this.#lastSweepMs < SWEEP_INTERVAL_MS) return;
+    this.#lastSweepMs = nowMs;
+    try {
+      this.#sweep(nowMs);
+    } catch (error) {
+      this.counters.handlerErrors++;
+      this.#publish({ type: "log", atMs: nowMs, level: "error", msg: "hbp: exception in housekeeping", data: { error: String(error) } });
+    }
+  }
+
+  /**
+   * Say goodbye: MSTCL+id to every live peer, ports down. Returns false while more remain than
+   * the outbox could take (the shell drains and calls again).
+   */
+  shutdown(nowMs: number): boolean {
+    if (this.#shutdownQueue === null) {
+      this.#shutdownQueue = [...this.#sessions.values()];
+      this.#pending.clear();
+    }
+    const queue = this.#shutdownQueue;
+    while (queue.length > 0) {
+      if (this.#outbox.count >= this.#outbox.capacity) return false;
+      const session = queue.pop()!;
+      this.#outbox.push(session.endpoint, session.replies.close, session.replies.close.length);
+      this.#removeSession(nowMs, session, "shutdown");
+    }
+    return true;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Introspection
+
+  get sessionCount(): number {
+    return this.#sessions.size;
+  }
+
+  get connectedCount(): number {
+    return this.#connected;
+  }
+
+  session(repeaterId: number): HbpSession | undefined {
+    return this.#sessions.get(repeaterId);
+  }
+
+  sessions(): IterableIterator<HbpSession> {
+    return this.#sessions.values();
+  }
+
+  sessionInfos(): HbpSessionInfo[] {
+    const out: HbpSessionInfo[] = [];
+    for (const s of this.#sessions.values()) {
+      out.push({
+        repeaterId: s.repeaterId,
+        callsign: s.callsign,
+        state: s.connected ? "connected" : "authenticated",
+        address: plainAddress(s.endpoint.address),
+        port: s.endpoint.port,
+        socketIndex: s.endpoint.socketIndex,
+        portIndex: s.portIndex,
+        accessRule: s.accessRule,
+        options: s.options,
+        simplex: s.simplex,
+        connectedAtMs: s.connectedAtMs,
+        lastHeardMs: s.lastHeardMs,
+        framesIn: s.framesIn,
+        framesOut: s.framesOut,
+        softwareId: s.config?.softwareId ?? "",
+        packageId: s.config?.packageId ?? "",
+      });
+    }
+    return out;
+  }
+
+  stats(nowMs: number): HbpMasterStats {
+    return {
+      sessions: this.#sessions.size,
+      connected: this.#connected,
+      pendingLogins: this.#pending.size,
+      bannedAddresses: this.#rateLimiter.bannedAddresses(nowMs).length,
+      counters: this.counters.snapshot(),
+    };
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Dispatch
+
+  #dispatch(nowMs: number, socketIndex: number, address: string, port: number, bytes: Uint8Array): void {
+    const c = this.#classification;
+    const kind = this.#classifyOrCount(bytes, c);
+    if (kind === 0) return;
+    const repeaterId = c.repeaterId;
+    if (kind === HbpKind.Rptl) return this.#onRptl(nowMs, socketIndex, address, port, repeaterId);
+    if (kind === HbpKind.Rptk) return this.#onRptk(nowMs, socketIndex, address, port, repeaterId, bytes);
+
+    const session = this.#sessions.get(repeaterId);
+    if (session === undefined) {
+      if (kind === HbpKind.Rptcl) {
+        // A client that is leaving ignores replies; just forget any half-done login.
+        this.#dropPendingFrom(socketIndex, address, port, repeaterId);
+        return;
+      }
+      this.counters.unknownPeer++;
+      this.#nak(socketIndex, address, port, repeaterId);
+      return;
+    }
+    if (!session.endpoint.matches(socketIndex, address, port)) {
+      this.#onForeignAddress(nowMs, session, kind, socketIndex, address, port);
+      return;
+    }
+    session.lastHeardMs = nowMs;
+    switch (kind) {
+      case HbpKind.Dmrd:
+        return this.#onDmrd(nowMs, session, bytes);
+      case HbpKind.Rptping:
+        if (session.state !== SessionState.Connected) return this.#wrongState(session);
+        this.counters.pings++;
+        this.#outbox.push(session.endpoint, session.replies.pong, session.replies.pong.length);
+        return;
+      case HbpKind.Rptc:
+        return this.#onRptc(nowMs, session, bytes);
+      case HbpKind.Rpto:
+        return this.#onRpto(nowMs, session, bytes);
+      case HbpKind.Rptcl:
+        this.counters.closedByPeer++;
+        this.#removeSession(nowMs, session, "closed-by-peer");
+        return;
+      case HbpKind.Dmra:
+        if (session.state !== SessionState.Connected) return this.#wrongState(session);
+        this.counters.talkerAlias++;
+        return;
+      case HbpKind.Dmrg:
+        if (session.state !== SessionState.Connected) return this.#wrongState(session);
+        this.counters.gps++;
+        return;
+      case HbpKind.Rptg:
+        this.counters.homePosition++;
+        return;
+    }
+  }
+
+  #classifyOrCount(bytes: Uint8Array, c: HbpClassification): HbpKind | 0 {
+    const kind = classifyHbp(bytes, c);
+    if (kind !== 0) return kind;
+    switch (c.malformed) {
+      case HbpMalformed.TooShort:
+        this.counters.malformedTooShort++;
+        break;
+      case HbpMalformed.BadLength:
+        this.counters.malformedBadLength++;
+        break;
+      default:
+        this.counters.malformedUnknownTag++;
+    }
+    return 0;
+  }
+
+  #onDmrd(nowMs: number, session: HbpSession, bytes: Uint8Array): void {
+    if (session.state !== SessionState.Connected) return this.#wrongState(session);
+    const frame = this.#frame;
+    if (decodeDmrd(bytes, frame) !== DmrdStatus.Ok) {
+      this.counters.malformedDmrd++;
+      return;
+    }
+    if (frame.length === 55) this.counters.dmrdIn++;
+    else this.counters.dmrdShortIn++;
+    session.framesIn++;
+    this.#router.onFrame(nowMs, session, frame);
+  }
+
+  /** A packet naming a live id from another address: spoofed, a NAT rebinding, or a second station. */
+  #onForeignAddress(nowMs: number, session: HbpSession, kind: HbpKind, socketIndex: number, address: string, port: number): void {
+    this.counters.spoofed++;
+    const replaced = session.replacedEndpoint;
+    if (replaced !== null && replaced.matches(socketIndex, address, port) && kind !== HbpKind.Rptcl) {
+      this.#reportConflict(nowMs, session, replaced);
+    }
+    // Control messages get a NAK so a client whose NAT mapping moved logs in again at once; the NAK
+    // goes to the sender, never to the live session. Frames and RPTCL are dropped silently.
+    if (kind === HbpKind.Rptping || kind === HbpKind.Rptc || kind === HbpKind.Rpto) {
+      this.#nak(socketIndex, address, port, session.repeaterId);
+    }
+  }
+
+  #wrongState(session: HbpSession): void {
+    this.counters.wrongState++;
+    this.#outbox.push(session.endpoint, session.replies.nak, session.replies.nak.length);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Login
+
+  #onRptl(nowMs: number, socketIndex: number, address: string, port: number, repeaterId: number): void {
+    this.counters.loginsRequested++;
+    const live = this.#sessions.get(repeaterId);
+    const ip = plainAddress(address);
+    // A live peer re-logging in from its own IP is never rate limited (a ban must not lock it out).
+    const exempt = live !== undefined && plainAddress(live.endpoint.address) === ip;
+    if (!exempt) {
+      const verdict = this.#rateLimiter.attempt(nowMs, ip);
+      if (verdict !== RateVerdict.Allowed) {
+        this.counters.rateLimited++;
+        if (verdict === RateVerdict.BanStarted) this.#refused(nowMs, repeaterId, address, port, "rate-limited");
+        return;
+      }
+    }
+    if (repeaterId === 0) {
+      this.counters.refusedInvalidId++;
+      this.#refuse(nowMs, socketIndex, address, port, repeaterId, "invalid-id");
+      return;
+    }
+    if (!aclPermits(this.options.registrationAcl, repeaterId)) {
+      this.counters.refusedAcl++;
+      this.#refuse(nowMs, socketIndex, address, port, repeaterId, "acl");
+      return;
+    }
+    const verdict = this.#rules.atLogin(repeaterId);
+    if (verdict.denied !== null || verdict.passphrases.length === 0) {
+      this.counters.refusedAccessRule++;
+      this.#refuse(nowMs, socketIndex, address, port, repeaterId, "access-rule");
+      return;
+    }
+    if (live === undefined && this.#sessions.size >= this.options.maxPeers) {
+      this.counters.refusedMaxPeers++;
+      this.#refuse(nowMs, socketIndex, address, port, repeaterId, "max-peers");
+      return;
+    }
+    const key = pendingKey(repeaterId, socketIndex, address, port);
+    let pending = this.#pending.get(key);
+    if (pending === undefined) {
+      if (this.#pending.size >= this.#maxPending) {
+        this.counters.refusedPendingFull++;
+        this.#nak(socketIndex, address, port, repeaterId);
+        return;
+      }
+      // Salt 0 is legal but looks like "no salt" in captures; draw again.
+      let salt = this.#prng.nextUint32();
+      if (salt === 0) salt = this.#prng.nextUint32() | 1;
+      pending = new PendingLogin(key, repeaterId, new Endpoint(socketIndex, address, port), salt, nowMs);
+      this.#pending.set(key, pending);
+    }
+    // A repeated RPTL from the same endpoint gets the same salt (the client may have missed it).
+    pending.lastHeardMs = nowMs;
+    this.#outbox.push(pending.endpoint, pending.saltReply, pending.saltReply.length);
+  }
+
+  #onRptk(nowMs: number, socketIndex: number, address: string, port: number, repeaterId: number, bytes: Uint8Array): void {
+    const key = pendingKey(repeaterId, socketIndex, address, port);
+    const pending = this.#pending.get(key);
+    const live = this.#sessions.get(repeaterId);
+    if (pending === undefined) {
+      // Our RPTACK to its RPTK may have been lost: the client repeats the same RPTK (§1.6).
+      if (live !== undefined && live.endpoint.matches(socketIndex, address, port)) {
+        live.lastHeardMs = nowMs;
+        if (live.state === SessionState.Authenticated && constantTimeEqual(live.digest, rptkDigest(bytes))) {
+          this.#outbox.push(live.endpoint, live.replies.ack, live.replies.ack.length);
+          return;
+        }
+        return this.#wrongState(live);
+      }
+      if (this.#rateLimiter.isBanned(nowMs, plainAddress(address))) {
+        this.counters.rateLimited++;
+        return;
+      }
+      this.counters.unknownPeer++;
+      this.#nak(socketIndex, address, port, repeaterId);
+      return;
+    }
+    this.#pending.delete(key);
+    const digest = rptkDigest(bytes);
+    const verdict = this.#rules.atLogin(repeaterId);
+    let proven = false;
+    for (const candidate of verdict.passphrases) {
+      if (verifyLogin(pending.salt, candidate ?? this.#globalPassphrase, digest)) proven = true;
+    }
+    if (!proven || verdict.denied !== null) {
+      this.counters.badPassphrase++;
+      this.#refuse(nowMs, socketIndex, address, port, repeaterId, verdict.denied !== null ? "access-rule" : "bad-passphrase");
+      return;
+    }
+    if (live === undefined && this.#sessions.size >= this.options.maxPeers) {
+      this.counters.refusedMaxPeers++;
+      this.#refuse(nowMs, socketIndex, address, port, repeaterId, "max-peers");
+      return;
+    }
+    const session = new HbpSession(repeaterId, pending.endpoint, pending.salt, new Uint8Array(digest), nowMs, this.counters);
+    if (live !== undefined) this.#replace(nowMs, live, session);
+    this.#sessions.set(repeaterId, session);
+    this.counters.loginsAuthenticated++;
+    this.#outbox.push(session.endpoint, session.replies.ack, session.replies.ack.length);
+  }
+
+  #replace(nowMs: number, old: HbpSession, next: HbpSession): void {
+    this.counters.replaced++;
+    next.conflictReportedAtMs = old.conflictReportedAtMs;
+    const sameEndpoint = old.endpoint.matches(next.endpoint.socketIndex, next.endpoint.address, next.endpoint.port);
+    if (!sameEndpoint) {
+      next.replacedEndpoint = old.endpoint;
+      next.replacedAtMs = nowMs;
+      // Flip-flop: the old session had itself replaced the address now logging in again.
+      const previous = old.replacedEndpoint;
+      if (previous !== null && previous.matches(next.endpoint.socketIndex, next.endpoint.address, next.endpoint.port) && nowMs - old.replacedAtMs < this.options.peerTimeoutMs * 2) {
+        this.#reportConflict(nowMs, next, old.endpoint);
+      }
+    }
+    this.#removeSession(nowMs, old, "replaced");
+  }
+
+  #reportConflict(nowMs: number, session: HbpSession, other: Endpoint): void {
+    this.counters.conflicts++;
+    if (nowMs - session.conflictReportedAtMs < CONFLICT_REPORT_INTERVAL_MS) return;
+    session.conflictReportedAtMs = nowMs;
+    this.#publish({
+      type: "session.conflict",
+      atMs: nowMs,
+      repeaterId: session.repeaterId,
+      oldAddress: endpointText(plainAddress(other.address), other.port),
+      newAddress: endpointText(plainAddress(session.endpoint.address), session.endpoint.port),
+    });
+  }
+
+  #onRptc(nowMs: number, session: HbpSession, bytes: Uint8Array): void {
+    const parsed = parseRptc(bytes);
+    if (!parsed.ok) {
+      this.counters.malformedBadLength++;
+      return;
+    }
+    const config = parsed.config;
+    if (session.state === SessionState.Connected) {
+      // The client repeats RPTC when our RPTACK was lost; acknowledge again, keep the port as is.
+      this.#outbox.push(session.endpoint, session.replies.ack, session.replies.ack.length);
+      return;
+    }
+    const rule = this.#rules.atConfig(session.repeaterId, config.callsign);
+    if (rule !== null && !rule.allow) {
+      const byCallsign = rule.callsign !== null;
+      if (byCallsign) this.counters.refusedCallsign++;
+      else this.counters.refusedAccessRule++;
+      this.#refuseSession(nowMs, session, byCallsign ? "callsign-denied" : "access-rule", config.callsign);
+      return;
+    }
+    const passphrase = rule?.passphrase ?? this.#globalPassphrase;
+    if (!verifyLogin(session.salt, passphrase, session.digest)) {
+      this.counters.badPassphrase++;
+      this.#refuseSession(nowMs, session, "bad-passphrase", config.callsign);
+      return;
+    }
+    this.#connect(nowMs, session, config, rule);
+  }
+
+  #connect(nowMs: number, session: HbpSession, config: NonNullable<HbpSession["config"]>, rule: CompiledRule | null): void {
+    session.config = config;
+    session.callsign = config.callsign;
+    session.name = config.callsign !== "" ? `${config.callsign}/${session.repeaterId}` : String(session.repeaterId);
+    session.simplex = config.simplex;
+    session.accessRule = rule?.name ?? null;
+    session.state = SessionState.Connected;
+    session.connectedAtMs = nowMs;
+    session.portIndex = this.#portIndexes.acquire();
+    this.#connected++;
+    this.counters.loginsConnected++;
+    this.#outbox.push(session.endpoint, session.replies.ack, session.replies.ack.length);
+    this.#router.onPortUp(nowMs, session);
+    if (session.options !== null) this.#router.onOptions(nowMs, session, session.options);
+    this.#publish({
+      type: "session.up",
+      atMs: nowMs,
+      repeaterId: session.repeaterId,
+      callsign: session.callsign,
+      address: plainAddress(session.endpoint.address),
+      port: session.endpoint.port,
+      portIndex: session.portIndex,
+    });
+  }
+
+  #onRpto(nowMs: number, session: HbpSession, bytes: Uint8Array): void {
+    this.counters.options++;
+    const text = fieldText(bytes, RPTO_HEADER_LENGTH, bytes.length - RPTO_HEADER_LENGTH);
+    session.options = text;
+    this.#outbox.push(session.endpoint, session.replies.ack, session.replies.ack.length);
+    if (session.state === SessionState.Connected) this.#router.onOptions(nowMs, session, text);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Removal, refusals, housekeeping
+
+  #removeSession(nowMs: number, session: HbpSession, reason: SessionDownReason): void {
+    if (this.#sessions.get(session.repeaterId) === session) this.#sessions.delete(session.repeaterId);
+    if (session.state !== SessionState.Connected) return;
+    session.state = SessionState.Authenticated;
+    this.#connected--;
+    this.#router.onPortDown(nowMs, session);
+    const portIndex = session.portIndex;
+    this.#portIndexes.release(portIndex);
+    this.#publish({ type: "session.down", atMs: nowMs, repeaterId: session.repeaterId, callsign: session.callsign, reason, portIndex });
+    session.portIndex = -1;
+  }
+
+  /** Refuse a login attempt that has no session: MSTNAK + event. */
+  #refuse(nowMs: number, socketIndex: number, address: string, port: number, repeaterId: number, reason: RefusalReason): void {
+    this.#nak(socketIndex, address, port, repeaterId);
+    this.#refused(nowMs, repeaterId, address, port, reason);
+  }
+
+  /** Refuse a half-registered session (at RPTC): MSTNAK, remove it entirely, event. */
+  #refuseSession(nowMs: number, session: HbpSession, reason: RefusalReason, callsign: string): void {
+    this.#outbox.push(session.endpoint, session.replies.nak, session.replies.nak.length);
+    this.#removeSession(nowMs, session, "denied");
+    this.#refused(nowMs, session.repeaterId, session.endpoint.address, session.endpoint.port, reason, callsign);
+  }
+
+  #refused(nowMs: number, repeaterId: number, address: string, port: number, reason: RefusalReason, callsign?: string): void {
+    const event: CoreEvent =
+      callsign === undefined
+        ? { type: "session.refused", atMs: nowMs, repeaterId, address: plainAddress(address), port, reason }
+        : { type: "session.refused", atMs: nowMs, repeaterId, address: plainAddress(address), port, reason, callsign };
+    this.#publish(event);
+  }
+
+  #nak(socketIndex: number, address: string, port: number, repeaterId: number): void {
+    // No session, so no pre-encoded reply: encode into a rotating scratch buffer (no allocation;
+    // the outbox is drained after every call, long before the rotation comes back around).
+    const buffer = this.#nakScratch[this.#nakCursor]!;
+    this.#nakCursor = (this.#nakCursor + 1) % NAK_SCRATCH_SLOTS;
+    encodeMstnak(buffer, 0, repeaterId);
+    this.#outbox.push(new Endpoint(socketIndex, address, port), buffer, MSTNAK_LENGTH);
+  }
+
+  #dropPendingFrom(socketIndex: number, address: string, port: number, repeaterId: number): void {
+    this.#pending.delete(pendingKey(repeaterId, socketIndex, address, port));
+  }
+
+  #sweep(nowMs: number): void {
+    const timeoutMs = this.options.peerTimeoutMs;
+    for (const session of this.#sessions.values()) {
+      if (nowMs - session.lastHeardMs < timeoutMs) continue;
+      this.counters.timeouts++;
+      // A client that is still there but lost its pings learns to log in again (§1.6).
+      this.#outbox.push(session.endpoint, session.replies.nak, session.replies.nak.length);
+      this.#removeSession(nowMs, session, "timeout");
+    }
+    for (const pending of this.#pending.values()) {
+      if (nowMs - pending.lastHeardMs >= timeoutMs) this.#pending.delete(pending.key);
+    }
+    if (nowMs - this.#lastRateSweepMs >= RATE_SWEEP_INTERVAL_MS) {
+      this.#lastRateSweepMs = nowMs;
+      this.#rateLimiter.sweep(nowMs);
+    }
+  }
+
+  #publish(event: CoreEvent): void {
+    try {
+      this.#events.publish(event);
+    } catch {
+      // An event sink must never break the packet path.
+    }
+  }
+}
+
+function pendingKey(repeaterId: number, socketIndex: number, address: string, port: number): string {
+  return `${repeaterId}|${socketIndex}|${address}|${port}`;
+}
+
+function endpointText(address: string, port: number): string {
+  return address.includes(":") ? `[${address}]:${port}` : `${address}:${port}`;
+}

@@ -1,0 +1,111 @@
+/**
+ * One HomeBrew peer (hotspot or repeater) as the master sees it, from RPTK onwards, and the
+ * lighter PendingLogin that exists between RPTL and RPTK.
+ *
+ * A session is a RouterPort once connected (after RPTC): the router writes a 55-byte DMRD into
+ * `txBuffer(slot)` and calls `emit`, which stamps this peer's repeater id into bytes 11–14
+ * (the HBlink/FreeDMR/BrandMeister convention, hbp-and-dmr.md §1.4) and queues it. Every buffer
+ * and reply is allocated here, at session creation; nothing is allocated per frame.
+ * @module
+ */
+import { DMRD_LENGTH, DMRD_OFFSET_FLAGS, DMRD_OFFSET_REPEATER, FLAG_SLOT_TS2, writeUint32 } from "../../wire/dmrd.ts";
+import { HbpPeerReplies, RPTACK_LENGTH, encodeRptack } from "../../wire/hbp.ts";
+import type { RptcConfig } from "../../wire/rptc.ts";
+import type { Endpoint } from "../endpoint.ts";
+import type { Outbox } from "../outbox.ts";
+import { PortKind, type RouterPort, type Slot } from "../router_port.ts";
+import type { HbpCounters } from "./counters.ts";
+
+export const enum SessionState {
+  /** RPTK passed; waiting for RPTC. */
+  Authenticated = 1,
+  /** RPTC accepted: a port of the router. */
+  Connected = 2,
+}
+
+/** Between RPTL and RPTK: a salt was sent to this endpoint for this id. */
+export class PendingLogin {
+  /** `RPTACK` salt, resent verbatim if the client repeats its RPTL. */
+  readonly saltReply = new Uint8Array(RPTACK_LENGTH);
+  lastHeardMs: number;
+
+  constructor(
+    readonly key: string,
+    readonly repeaterId: number,
+    readonly endpoint: Endpoint,
+    readonly salt: number,
+    readonly createdMs: number,
+  ) {
+    encodeRptack(this.saltReply, 0, salt);
+    this.lastHeardMs = createdMs;
+  }
+}
+
+export class HbpSession implements RouterPort {
+  portIndex = -1;
+  readonly kind = PortKind.Hotspot;
+  state: SessionState = SessionState.Authenticated;
+  callsign = "";
+  name: string;
+  simplex = false;
+  accessRule: string | null = null;
+  config: RptcConfig | null = null;
+  /** Last RPTO text, if any. */
+  options: string | null = null;
+  readonly replies: HbpPeerReplies;
+  readonly authenticatedAtMs: number;
+  connectedAtMs = 0;
+  lastHeardMs: number;
+  /** The endpoint this session replaced (same id, other address) and when: two-station detection. */
+  replacedEndpoint: Endpoint | null = null;
+  replacedAtMs = 0;
+  /** Last time a conflict on this id was reported (carried over across replacements). */
+  conflictReportedAtMs = Number.NEGATIVE_INFINITY;
+  framesIn = 0;
+  framesOut = 0;
+  readonly #tx1 = new Uint8Array(DMRD_LENGTH);
+  readonly #tx2 = new Uint8Array(DMRD_LENGTH);
+
+  constructor(
+    readonly repeaterId: number,
+    readonly endpoint: Endpoint,
+    /** Salt and digest of the RPTK that authenticated this session, re-checked at RPTC against the deciding rule. */
+    readonly salt: number,
+    readonly digest: Uint8Array,
+    nowMs: number,
+    readonly counters: HbpCounters,
+  ) {
+    this.replies = new HbpPeerReplies(repeaterId);
+    this.authenticatedAtMs = nowMs;
+    this.lastHeardMs = nowMs;
+    this.name = String(repeaterId);
+  }
+
+  get connected(): boolean {
+    return this.state === SessionState.Connected;
+  }
+
+  txBuffer(slot: Slot): Uint8Array {
+    return slot === 2 ? this.#tx2 : this.#tx1;
+  }
+
+  emit(_nowMs: number, frame: Uint8Array, outbox: Outbox): void {
+    if (this.state !== SessionState.Connected || frame.length < DMRD_LENGTH) {
+      this.counters.dmrdOutDropped++;
+      return;
+    }
+    let out = frame;
+    if (frame !== this.#tx1 && frame !== this.#tx2) {
+      // A buffer we do not own may be reused for the next port before the outbox drains: copy.
+      out = (frame[DMRD_OFFSET_FLAGS]! & FLAG_SLOT_TS2) !== 0 ? this.#tx2 : this.#tx1;
+      out.set(frame.length === DMRD_LENGTH ? frame : frame.subarray(0, DMRD_LENGTH), 0);
+    }
+    writeUint32(out, DMRD_OFFSET_REPEATER, this.repeaterId);
+    if (outbox.push(this.endpoint, out, DMRD_LENGTH)) {
+      this.framesOut++;
+      this.counters.dmrdOut++;
+    } else {
+      this.counters.dmrdOutDropped++;
+    }
+  }
+}

@@ -1,0 +1,134 @@
+/**
+ * Raising SO_RCVBUF on a Bun.udpSocket.
+ *
+ * The kernel default (~208 KiB) holds only a few hundred small datagrams; a burst of logins after
+ * an outage or a fan-out spike overflows it and the kernel drops (RcvbufErrors) — bun-notes.md §1.
+ * Bun.udpSocket has no setter, so we call setsockopt(2) on the socket's file descriptor through
+ * bun:ffi (works in a `bun build --compile` binary: libc is loaded at run time). The fd is read
+ * from the socket object (`fd`, undocumented) or, failing that, found by matching the socket's
+ * inode in /proc/self/fd against its local port in /proc/net/udp{,6}.
+ *
+ * SO_RCVBUFFORCE is tried first (lets a root/CAP_NET_ADMIN service exceed net.core.rmem_max), then
+ * SO_RCVBUF (capped at rmem_max). The effective size is read back with getsockopt; Linux reports
+ * twice the requested value (it accounts for bookkeeping overhead).
+ * @module
+ */
+import { readdirSync, readFileSync, readlinkSync } from "node:fs";
+
+const SOL_SOCKET = 1;
+const SO_RCVBUF = 8;
+const SO_RCVBUFFORCE = 33;
+
+interface Libc {
+  setsockopt(fd: number, level: number, name: number, value: number): number;
+  getsockopt(fd: number, level: number, name: number): number;
+}
+
+let libc: Libc | null | undefined;
+
+function loadLibc(): Libc | null {
+  if (libc !== undefined) return libc;
+  libc = null;
+  if (process.platform !== "linux") return libc;
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const ffi = require("bun:ffi") as typeof import("bun:ffi");
+    const { dlopen, FFIType, ptr } = ffi;
+    for (const name of ["libc.so.6", "libc.so", "libc.musl-x86_64.so.1", "libc.musl-aarch64.so.1"]) {
+      try {
+        const lib = dlopen(name, {
+          setsockopt: { args: [FFIType.i32, FFIType.i32, FFIType.i32, FFIType.ptr, FFIType.u32], returns: FFIType.i32 },
+          getsockopt: { args: [FFIType.i32, FFIType.i32, FFIType.i32, FFIType.ptr, FFIType.ptr], returns: FFIType.i32 },
+        });
+        const value = new Int32Array(1);
+        const length = new Uint32Array(1);
+        libc = {
+          setsockopt(fd, level, option, v) {
+            value[0] = v;
+            return lib.symbols.setsockopt(fd, level, option, ptr(value), 4);
+          },
+          getsockopt(fd, level, option) {
+            value[0] = 0;
+            length[0] = 4;
+            const rc = lib.symbols.getsockopt(fd, level, option, ptr(value), ptr(length));
+            return rc === 0 ? value[0]! : -1;
+          },
+        };
+        return libc;
+      } catch {
+        // try the next name
+      }
+    }
+  } catch {
+    // bun:ffi unavailable
+  }
+  return libc;
+}
+
+/** The file descriptor of a Bun UDP socket bound to `localPort`, or -1. */
+export function socketFd(socket: unknown, localPort: number): number {
+  const direct = (socket as { fd?: unknown }).fd;
+  if (typeof direct === "number" && direct >= 0) return direct;
+  return findUdpFdByPort(localPort);
+}
+
+export function findUdpFdByPort(localPort: number): number {
+  try {
+    const inodeToFd = new Map<string, number>();
+    for (const entry of readdirSync("/proc/self/fd")) {
+      try {
+        const link = readlinkSync(`/proc/self/fd/${entry}`);
+        const match = /^socket:\[(\d+)\]$/.exec(link);
+        if (match !== null) inodeToFd.set(match[1]!, Number(entry));
+      } catch {
+        // fd closed meanwhile
+      }
+    }
+    for (const table of ["/proc/net/udp6", "/proc/net/udp"]) {
+      let text: string;
+      try {
+        text = readFileSync(table, "utf8");
+      } catch {
+        continue;
+      }
+      for (const line of text.split("\n").slice(1)) {
+        const cols = line.trim().split(/\s+/);
+        if (cols.length < 10) continue;
+        const port = Number.parseInt(cols[1]!.split(":")[1] ?? "", 16);
+        const fd = inodeToFd.get(cols[9]!);
+        if (port === localPort && fd !== undefined) return fd;
+      }
+    }
+  } catch {
+    // no /proc
+  }
+  return -1;
+}
+
+export interface ReceiveBufferResult {
+  requested: number;
+  /** getsockopt(SO_RCVBUF) after setting: the kernel's figure (about 2 × what it granted); -1 unknown. */
+  effective: number;
+  /** How it was set: "force", "rcvbuf", or why not. */
+  method: "force" | "rcvbuf" | "unchanged" | "no-ffi" | "no-fd";
+  fd: number;
+}
+
+/** Read SO_RCVBUF of a socket fd (kernel figure), -1 if unavailable. */
+export function getReceiveBuffer(fd: number): number {
+  const c = loadLibc();
+  if (c === null || fd < 0) return -1;
+  return c.getsockopt(fd, SOL_SOCKET, SO_RCVBUF);
+}
+
+export function raiseReceiveBuffer(socket: unknown, localPort: number, bytes: number): ReceiveBufferResult {
+  const c = loadLibc();
+  if (c === null) return { requested: bytes, effective: -1, method: "no-ffi", fd: -1 };
+  const fd = socketFd(socket, localPort);
+  if (fd < 0) return { requested: bytes, effective: -1, method: "no-fd", fd };
+  if (bytes <= 0) return { requested: bytes, effective: c.getsockopt(fd, SOL_SOCKET, SO_RCVBUF), method: "unchanged", fd };
+  let method: ReceiveBufferResult["method"] = "unchanged";
+  if (c.setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, bytes) === 0) method = "force";
+  else if (c.setsockopt(fd, SOL_SOCKET, SO_RCVBUF, bytes) === 0) method = "rcvbuf";
+  return { requested: bytes, effective: c.getsockopt(fd, SOL_SOCKET, SO_RCVBUF), method, fd };
+}

@@ -1,0 +1,234 @@
+/**
+ * startServer: config + logger → a running server (sockets open, core wired, bus pumping).
+ *
+ * `assembleServer` builds everything that is not I/O — the shared Outbox, port-index pool, PRNG,
+ * bus, router and the list of hosted handlers (the HBP master, and whatever the caller adds:
+ * OpenBridge links, upstream links) — so the composition is testable and extensible in one place:
+ *
+ *   startServer(config, log, {
+ *     createRouter: (deps) => createRouter(routingOptionsFrom(config), deps),
+ *     extraHandlers: (deps) => [new OpenBridgeLink(…, deps), …],
+ *   })
+ *
+ * startServer then hosts the handlers on a UdpHost (the only code touching sockets), registers the
+ * event-log service on the bus, and logs one line per bound socket. Passphrases are never logged.
+ * @module
+ */
+import type { Logger } from "pino";
+import { EventBus } from "../bus/event_bus.ts";
+import type { Config } from "../config/schema.ts";
+import { aclOrThrow } from "../core/acl.ts";
+import type { HostedHandler } from "../core/datagram_handler.ts";
+import type { CoreEvent, EventSink } from "../core/events.ts";
+import { HbpMaster, type HbpMasterStats } from "../core/hbp_master/hbp_master.ts";
+import type { HbpAccessRule, HbpMasterOptions } from "../core/hbp_master/options.ts";
+import { PortIndexPool, type PortIndexAllocator } from "../core/hbp_master/port_index_pool.ts";
+import { Outbox } from "../core/outbox.ts";
+import { NullRouter, type FrameRouter } from "../core/router_contract.ts";
+import { Prng } from "../lib/prng.ts";
+import { registerEventLog } from "../services/event_log.ts";
+import { BusEventSink } from "./bus_sink.ts";
+import { monotonicMs } from "./clock.ts";
+import { UdpHost, type BoundSocket, type UdpHostStats } from "./udp_host.ts";
+
+export const DEFAULT_PASSPHRASE = "passw0rd";
+
+/** What every core component is built from. */
+export interface CoreDeps {
+  readonly outbox: Outbox;
+  readonly events: EventSink;
+  readonly prng: Prng;
+  readonly portIndexes: PortIndexAllocator;
+}
+
+export interface ServerOptions {
+  /** Build the router (default: NullRouter). Called once, before the handlers. */
+  createRouter?: (deps: CoreDeps) => FrameRouter;
+  /** Extra hosted handlers (federation links, upstream peers); they share the router via `router`. */
+  extraHandlers?: (deps: CoreDeps & { router: FrameRouter }) => HostedHandler[];
+  /** PRNG seed (default: from the OS). */
+  seed?: number;
+  /** Outbox capacity (default: sized from max_peers). */
+  outboxCapacity?: number;
+  /** Tick interval of the shell (default 25 ms). */
+  tickIntervalMs?: number;
+  /** Bus queue size of the event-log service (default 4096). */
+  eventLogQueueCapacity?: number;
+  /** Log the default-passphrase warning here (default true; the CLI may already do it). */
+  warnDefaultPassphrase?: boolean;
+  /** Install SIGTERM/SIGINT handlers that stop the server (default false: the CLI does it). */
+  handleSignals?: boolean;
+  /** Do not register the event-log service (tests that want a quiet bus). */
+  withoutEventLog?: boolean;
+}
+
+export interface AssembledServer {
+  readonly deps: CoreDeps;
+  readonly bus: EventBus<CoreEvent>;
+  readonly router: FrameRouter;
+  readonly hbp: HbpMaster | null;
+  readonly handlers: HostedHandler[];
+}
+
+export interface ServerStats {
+  uptimeMs: number;
+  host: UdpHostStats;
+  hbp: HbpMasterStats | null;
+  bus: ReturnType<EventBus<CoreEvent>["stats"]>;
+}
+
+export interface RunningServer {
+  boundSockets(): BoundSocket[];
+  stop(reason?: string): Promise<void>;
+  stats(): ServerStats;
+  readonly bus: EventBus<CoreEvent>;
+  readonly hbp: HbpMaster | null;
+  readonly router: FrameRouter;
+  readonly host: UdpHost;
+}
+
+/** Map the `[hbp]` config section onto the master's plain options. */
+export function hbpMasterOptions(hbp: Config["hbp"]): HbpMasterOptions {
+  return {
+    bindAddresses: hbp.bind_addresses,
+    port: hbp.port,
+    receiveBufferBytes: hbp.receive_buffer_bytes,
+    passphrase: hbp.passphrase,
+    peerTimeoutMs: hbp.peer_timeout_seconds * 1000,
+    maxPeers: hbp.max_peers,
+    registrationAcl: aclOrThrow(hbp.registration_acl),
+    accessRules: hbp.access_rules.map(
+      (rule): HbpAccessRule => ({
+        name: rule.name,
+        action: rule.action,
+        ...(rule.repeater_id !== undefined ? { repeaterId: rule.repeater_id } : {}),
+        ...(rule.repeater_id_range !== undefined ? { repeaterIdRange: rule.repeater_id_range } : {}),
+        ...(rule.callsign !== undefined ? { callsign: rule.callsign } : {}),
+        ...(rule.passphrase !== undefined ? { passphrase: rule.passphrase } : {}),
+      }),
+    ),
+    loginRateLimitPerMinute: hbp.login_rate_limit_per_minute,
+    loginBanMs: hbp.login_ban_seconds * 1000,
+  };
+}
+
+function osSeed(): number {
+  const word = new Uint32Array(1);
+  crypto.getRandomValues(word);
+  return word[0]!;
+}
+
+/** Build the core (no I/O): outbox, bus, router, HBP master and extra handlers. */
+export function assembleServer(config: Config, options: ServerOptions = {}): AssembledServer {
+  const bus = new EventBus<CoreEvent>();
+  const capacity = options.outboxCapacity ?? Math.min(Math.max(4096, config.hbp.max_peers + 1024), 1_100_000);
+  const deps: CoreDeps = {
+    outbox: new Outbox(capacity),
+    events: new BusEventSink(bus),
+    prng: new Prng(options.seed ?? osSeed()),
+    portIndexes: new PortIndexPool(),
+  };
+  const router = options.createRouter?.(deps) ?? new NullRouter();
+  const handlers: HostedHandler[] = [];
+  let hbp: HbpMaster | null = null;
+  if (config.hbp.enabled) {
+    hbp = new HbpMaster(hbpMasterOptions(config.hbp), {
+      router,
+      outbox: deps.outbox,
+      events: deps.events,
+      prng: deps.prng.fork("hbp"),
+      portIndexes: deps.portIndexes,
+    });
+    handlers.push(hbp);
+  }
+  handlers.push(...(options.extraHandlers?.({ ...deps, router }) ?? []));
+  return { deps, bus, router, hbp, handlers };
+}
+
+export async function startServer(config: Config, log: Logger, options: ServerOptions = {}): Promise<RunningServer> {
+  const startedMs = monotonicMs();
+  const assembled = assembleServer(config, options);
+  const { bus, router, hbp } = assembled;
+  const host = new UdpHost(assembled.deps.outbox, {
+    tickIntervalMs: options.tickIntervalMs ?? 25,
+    onHandlerError: (where, error) => log.error({ err: error, where }, "exception in the packet plane (contained)"),
+  });
+  for (const handler of assembled.handlers) host.addHandler(handler);
+  host.addTickable(router);
+
+  if (options.withoutEventLog !== true) {
+    try {
+      registerEventLog(bus, log.child({ service: "event-log" }), options.eventLogQueueCapacity ?? 4096);
+    } catch (error) {
+      log.error({ err: error }, "could not register the event-log service");
+    }
+  }
+
+  if (config.hbp.enabled && options.warnDefaultPassphrase !== false) {
+    if (config.hbp.passphrase === DEFAULT_PASSPHRASE) {
+      log.warn(
+        "SECURITY: the HBP master uses the default passphrase (FreeDMR's public default); anyone can log in. Set hbp.passphrase in the config.",
+      );
+    }
+    for (const rule of config.hbp.access_rules) {
+      if (rule.passphrase === DEFAULT_PASSPHRASE) log.warn({ rule: rule.name }, "SECURITY: an access rule uses the default passphrase");
+    }
+  }
+
+  await host.start();
+  for (const socket of host.boundSockets()) {
+    const rb = socket.receiveBuffer;
+    log.info(
+      {
+        socket: socket.name,
+        address: socket.address,
+        port: socket.port,
+        receiveBuffer: { requested: rb.requested, kernel: rb.effective, method: rb.method },
+      },
+      `listening on UDP ${socket.address.includes(":") ? `[${socket.address}]` : socket.address}:${socket.port} (${socket.handler})`,
+    );
+    // Linux reports twice the granted size; anything below the request means rmem_max capped it.
+    if (rb.requested > 0 && rb.effective >= 0 && rb.effective < rb.requested) {
+      log.warn(
+        { socket: socket.name, requested: rb.requested, kernel: rb.effective },
+        "the kernel capped the UDP receive buffer; raise it with: sysctl -w net.core.rmem_max=" + rb.requested,
+      );
+    } else if (rb.requested > 0 && rb.effective < 0) {
+      log.warn({ socket: socket.name, method: rb.method }, "could not raise the UDP receive buffer; bursts of logins may be dropped");
+    }
+  }
+
+  let stopping: Promise<void> | null = null;
+  const stop = (reason = "stop"): Promise<void> => {
+    if (stopping !== null) return stopping;
+    stopping = (async () => {
+      log.info({ reason, peers: hbp?.connectedCount ?? 0 }, "closing: saying goodbye to every peer");
+      await host.stop();
+      await Promise.race([bus.idle(), new Promise<void>((resolve) => setTimeout(resolve, 250))]);
+    })();
+    return stopping;
+  };
+
+  if (options.handleSignals === true) {
+    const onSignal = (signal: string): void => {
+      void stop(signal);
+    };
+    process.once("SIGTERM", onSignal);
+    process.once("SIGINT", onSignal);
+  }
+
+  return {
+    boundSockets: () => host.boundSockets(),
+    stop,
+    stats: () => ({
+      uptimeMs: monotonicMs() - startedMs,
+      host: { ...host.stats },
+      hbp: hbp?.stats(monotonicMs()) ?? null,
+      bus: bus.stats(),
+    }),
+    bus,
+    hbp,
+    router,
+    host,
+  };
+}

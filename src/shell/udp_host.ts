@@ -1,0 +1,355 @@
+/**
+ * The UDP host: the one place sockets live. It opens every socket the hosted handlers declare,
+ * hands each datagram to its owner with the monotonic time, drains the shared Outbox after every
+ * core call, ticks the handlers (and the router) every ~25 ms, reopens sockets on request
+ * (SocketControl), and on shutdown lets each handler queue its goodbyes, flushes, closes.
+ *
+ * Sending: entries are grouped per socket; one entry goes out with `send`, several with one
+ * `sendMany` (one sendmmsg). Bun sets IP_RECVERR, so a send can throw ECONNREFUSED (a stale ICMP
+ * error from some other peer) or ENOBUFS synchronously, and sendMany can stop short (bun-notes.md
+ * §1): every call is in try/catch, a short or failed batch is finished one datagram at a time,
+ * and failures are counted, never thrown.
+ * @module
+ */
+import type { HostedHandler, SocketControl, SocketSpec } from "../core/datagram_handler.ts";
+import type { Outbox } from "../core/outbox.ts";
+import { monotonicMs } from "./clock.ts";
+import { raiseReceiveBuffer, type ReceiveBufferResult } from "./receive_buffer.ts";
+
+type BunUdpSocket = Bun.udp.Socket<"buffer">;
+
+export interface Tickable {
+  onTick(nowMs: number): void;
+}
+
+export interface BoundSocket {
+  socketIndex: number;
+  name: string;
+  handler: string;
+  address: string;
+  port: number;
+  receiveBuffer: ReceiveBufferResult;
+}
+
+export interface UdpHostStats {
+  datagramsIn: number;
+  datagramsOut: number;
+  sendErrors: number;
+  sendShort: number;
+  sendDropped: number;
+  receiveErrors: number;
+  truncated: number;
+  handlerErrors: number;
+  outboxDropped: number;
+  lastSendError: string | null;
+}
+
+export interface UdpHostOptions {
+  tickIntervalMs?: number;
+  /** Told about exceptions escaping a handler (already counted). Must not throw. */
+  onHandlerError?: (where: string, error: unknown) => void;
+}
+
+class SocketSlot {
+  socket: BunUdpSocket | null = null;
+  localPort = 0;
+  receiveBuffer: ReceiveBufferResult = { requested: 0, effective: -1, method: "unchanged", fd: -1 };
+  /** Reused flat [data, port, address, …] batch for sendMany. */
+  readonly batch: (Uint8Array | number | string)[] = [];
+  batchCount = 0;
+  dirty = false;
+
+  constructor(
+    readonly index: number,
+    readonly spec: SocketSpec,
+    readonly handler: HostedHandler,
+  ) {}
+}
+
+export class UdpHost implements SocketControl {
+  readonly #outbox: Outbox;
+  readonly #handlers: HostedHandler[] = [];
+  readonly #tickables: Tickable[] = [];
+  readonly #slots: SocketSlot[] = [];
+  readonly #dirtySlots: SocketSlot[] = [];
+  readonly #tickIntervalMs: number;
+  readonly #onHandlerError: (where: string, error: unknown) => void;
+  #timer: ReturnType<typeof setInterval> | null = null;
+  #started = false;
+  #stopped = false;
+  readonly stats: UdpHostStats = {
+    datagramsIn: 0,
+    datagramsOut: 0,
+    sendErrors: 0,
+    sendShort: 0,
+    sendDropped: 0,
+    receiveErrors: 0,
+    truncated: 0,
+    handlerErrors: 0,
+    outboxDropped: 0,
+    lastSendError: null,
+  };
+
+  constructor(outbox: Outbox, options: UdpHostOptions = {}) {
+    this.#outbox = outbox;
+    this.#tickIntervalMs = options.tickIntervalMs ?? 25;
+    this.#onHandlerError = options.onHandlerError ?? (() => {});
+  }
+
+  addHandler(handler: HostedHandler): void {
+    if (this.#started) throw new Error("UdpHost: add handlers before start()");
+    this.#handlers.push(handler);
+  }
+
+  /** Ticked after the handlers, every interval (the router's housekeeping). */
+  addTickable(tickable: Tickable): void {
+    this.#tickables.push(tickable);
+  }
+
+  async start(): Promise<void> {
+    if (this.#started) throw new Error("UdpHost: already started");
+    this.#started = true;
+    try {
+      for (const handler of this.#handlers) {
+        const indexes: number[] = [];
+        for (const spec of handler.socketSpecs()) {
+          const slot = new SocketSlot(this.#slots.length, spec, handler);
+          this.#slots.push(slot);
+          await this.#open(slot, spec.port);
+          indexes.push(slot.index);
+        }
+        handler.onSocketsBound?.(indexes, this);
+      }
+    } catch (error) {
+      this.#closeAll();
+      throw error;
+    }
+    this.#timer = setInterval(() => this.#tick(), this.#tickIntervalMs);
+  }
+
+  boundSockets(): BoundSocket[] {
+    return this.#slots.map((slot) => ({
+      socketIndex: slot.index,
+      name: slot.spec.name,
+      handler: slot.handler.name,
+      address: slot.spec.bindAddress,
+      port: slot.localPort,
+      receiveBuffer: slot.receiveBuffer,
+    }));
+  }
+
+  // SocketControl --------------------------------------------------------------------------------
+
+  reopen(socketIndex: number): void {
+    const slot = this.#slots[socketIndex];
+    if (slot === undefined || this.#stopped) return;
+    const old = slot.socket;
+    slot.socket = null;
+    try {
+      old?.close();
+    } catch {
+      // already closed
+    }
+    this.#open(slot, 0).catch((error: unknown) => {
+      this.stats.handlerErrors++;
+      this.#onHandlerError(`reopen ${slot.spec.name}`, error);
+    });
+  }
+
+  localPort(socketIndex: number): number {
+    return this.#slots[socketIndex]?.localPort ?? 0;
+  }
+
+  // Shutdown -------------------------------------------------------------------------------------
+
+  /** Let every handler queue its goodbyes, flush them, close every socket. */
+  async stop(): Promise<void> {
+    if (this.#stopped) return;
+    this.#stopped = true;
+    if (this.#timer !== null) clearInterval(this.#timer);
+    this.#timer = null;
+    const nowMs = monotonicMs();
+    for (const handler of this.#handlers) {
+      if (handler.shutdown === undefined) continue;
+      for (let round = 0; round < 100_000; round++) {
+        let done: boolean | void = true;
+        try {
+          done = handler.shutdown(nowMs);
+        } catch (error) {
+          this.stats.handlerErrors++;
+          this.#onHandlerError(`${handler.name}.shutdown`, error);
+        }
+        this.drain();
+        if (done !== false) break;
+      }
+    }
+    this.drain();
+    this.#closeAll();
+  }
+
+  // Packet path ------------------------------------------------------------------------------------
+
+  async #open(slot: SocketSlot, port: number): Promise<void> {
+    const onData = (socket: BunUdpSocket, data: Buffer, remotePort: number, address: string, flags?: { truncated?: boolean }): void => {
+      if (socket !== slot.socket) return; // a datagram still queued on a socket being replaced
+      this.stats.datagramsIn++;
+      if (flags !== undefined && flags.truncated === true) this.stats.truncated++;
+      try {
+        slot.handler.onDatagram(monotonicMs(), slot.index, address, remotePort, data);
+      } catch (error) {
+        this.stats.handlerErrors++;
+        this.#onHandlerError(`${slot.handler.name}.onDatagram`, error);
+      }
+      this.drain();
+    };
+    const socket = await Bun.udpSocket({
+      hostname: slot.spec.bindAddress,
+      port,
+      binaryType: "buffer",
+      socket: {
+        data: onData,
+        // Bun calls error(err) with one argument (bun-notes.md §1): ICMP port-unreachable etc.
+        error: (() => {
+          this.stats.receiveErrors++;
+        }) as unknown as (socket: BunUdpSocket, error: Error) => void,
+      },
+    });
+    slot.socket = socket;
+    slot.localPort = socket.port;
+    if (slot.spec.receiveBufferBytes > 0) {
+      slot.receiveBuffer = raiseReceiveBuffer(socket, socket.port, slot.spec.receiveBufferBytes);
+    }
+  }
+
+  #tick(): void {
+    const nowMs = monotonicMs();
+    for (const handler of this.#handlers) {
+      try {
+        handler.onTick(nowMs);
+      } catch (error) {
+        this.stats.handlerErrors++;
+        this.#onHandlerError(`${handler.name}.onTick`, error);
+      }
+    }
+    for (const tickable of this.#tickables) {
+      try {
+        tickable.onTick(nowMs);
+      } catch (error) {
+        this.stats.handlerErrors++;
+        this.#onHandlerError("router.onTick", error);
+      }
+    }
+    this.drain();
+  }
+
+  /** Send everything in the outbox, grouped per socket, then clear it. */
+  drain(): void {
+    const outbox = this.#outbox;
+    const count = outbox.count;
+    if (outbox.dropped !== 0) {
+      this.stats.outboxDropped += outbox.dropped;
+      outbox.dropped = 0;
+    }
+    if (count === 0) return;
+    const slots = this.#slots;
+    const dirty = this.#dirtySlots;
+    for (let i = 0; i < count; i++) {
+      const endpoint = outbox.endpoints[i]!;
+      const slot = slots[endpoint.socketIndex];
+      if (slot === undefined || slot.socket === null) {
+        this.stats.sendDropped++;
+        continue;
+      }
+      const buffer = outbox.buffers[i]!;
+      const length = outbox.lengths[i]!;
+      const data = length === buffer.length ? buffer : buffer.subarray(0, length);
+      const at = slot.batchCount * 3;
+      const batch = slot.batch;
+      if (at < batch.length) {
+        batch[at] = data;
+        batch[at + 1] = endpoint.port;
+        batch[at + 2] = endpoint.address;
+      } else {
+        batch.push(data, endpoint.port, endpoint.address);
+      }
+      slot.batchCount++;
+      if (!slot.dirty) {
+        slot.dirty = true;
+        dirty.push(slot);
+      }
+    }
+    outbox.clear();
+    for (let d = 0; d < dirty.length; d++) {
+      const slot = dirty[d]!;
+      this.#flush(slot);
+      slot.dirty = false;
+      slot.batchCount = 0;
+    }
+    dirty.length = 0;
+  }
+
+  #flush(slot: SocketSlot): void {
+    const socket = slot.socket!;
+    const n = slot.batchCount;
+    const batch = slot.batch;
+    if (n === 1) {
+      this.#sendOne(socket, batch[0] as Uint8Array, batch[1] as number, batch[2] as string);
+    } else {
+      // sendMany needs an array holding exactly this batch; trim the reusable one if it is longer.
+      if (batch.length !== n * 3) batch.length = n * 3;
+      let sent = 0;
+      try {
+        sent = socket.sendMany(batch as unknown as Parameters<BunUdpSocket["sendMany"]>[0]);
+      } catch (error) {
+        this.#sendFailed(error);
+        sent = 0;
+      }
+      if (sent < 0 || !Number.isFinite(sent)) sent = 0;
+      this.stats.datagramsOut += sent;
+      if (sent < n) {
+        this.stats.sendShort++;
+        for (let i = sent; i < n; i++) {
+          this.#sendOne(socket, batch[i * 3] as Uint8Array, batch[i * 3 + 1] as number, batch[i * 3 + 2] as string);
+        }
+      }
+    }
+    // Drop references to sent buffers so pooled egress buffers are not retained by the batch.
+    for (let i = 0; i < n * 3; i += 3) batch[i] = EMPTY;
+  }
+
+  #sendOne(socket: BunUdpSocket, data: Uint8Array, port: number, address: string): void {
+    try {
+      if (socket.send(data, port, address)) this.stats.datagramsOut++;
+      else this.stats.sendDropped++;
+    } catch (error) {
+      // Retry once: the error is often a stale ICMP report about some other peer (IP_RECVERR).
+      this.#sendFailed(error);
+      try {
+        if (socket.send(data, port, address)) this.stats.datagramsOut++;
+        else this.stats.sendDropped++;
+      } catch (again) {
+        this.#sendFailed(again);
+        this.stats.sendDropped++;
+      }
+    }
+  }
+
+  #sendFailed(error: unknown): void {
+    this.stats.sendErrors++;
+    const code = (error as { code?: unknown }).code;
+    this.stats.lastSendError = typeof code === "string" ? code : error instanceof Error ? error.message : String(error);
+  }
+
+  #closeAll(): void {
+    for (const slot of this.#slots) {
+      try {
+        slot.socket?.close();
+      } catch {
+        // ignore
+      }
+      slot.socket = null;
+    }
+  }
+}
+
+const EMPTY = new Uint8Array(0);
