@@ -54,7 +54,7 @@ export interface HbpMasterDeps {
   portIndexes?: PortIndexAllocator;
 }
 
-/** Housekeeping (timeouts, rate-limit table) runs at most this often, whatever the tick rate. */
+/** Housekeeping (timeouts, rate-limit table) runs at most this often (sooner for short test timeouts), whatever the tick rate. */
 const SWEEP_INTERVAL_MS = 1_000;
 const RATE_SWEEP_INTERVAL_MS = 60_000;
 /** At most one conflict report per id per this long. */
@@ -107,6 +107,7 @@ export class HbpMaster implements HostedHandler {
   /** Logins between RPTL and RPTK, keyed by `${id}|${socket}|${address}|${port}`. */
   readonly #pending = new Map<string, PendingLogin>();
   readonly #maxPending: number;
+  readonly #sweepIntervalMs: number;
   readonly #classification = new HbpClassification();
   readonly #frame = new DmrdFrame();
   /** Round-robin scratch for MSTNAK to addresses without a session (several per call are possible at shutdown/sweeps). */
@@ -131,6 +132,7 @@ export class HbpMaster implements HostedHandler {
     this.#globalPassphrase = passphraseBytes(options.passphrase);
     this.#rateLimiter = new LoginRateLimiter(options.loginRateLimitPerMinute, options.loginBanMs);
     this.#maxPending = Math.min(options.maxPeers + 1024, 1_000_000);
+    this.#sweepIntervalMs = Math.max(10, Math.min(SWEEP_INTERVAL_MS, Math.floor(options.peerTimeoutMs / 4)));
     for (let i = 0; i < NAK_SCRATCH_SLOTS; i++) this.#nakScratch.push(new Uint8Array(MSTNAK_LENGTH));
   }
 
@@ -164,7 +166,7 @@ export class HbpMaster implements HostedHandler {
   }
 
   onTick(nowMs: number): void {
-    if (nowMs - this.#lastSweepMs < SWEEP_INTERVAL_MS) return;
+    if (nowMs - this.#lastSweepMs < this.#sweepIntervalMs) return;
     this.#lastSweepMs = nowMs;
     try {
       this.#sweep(nowMs);
