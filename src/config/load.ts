@@ -21,13 +21,18 @@ export type ConfigFormat = "toml" | "json" | "auto";
 
 export type ConfigLoad = { readonly ok: true; readonly config: Config } | { readonly ok: false; readonly errors: ConfigError[] };
 
-/** Contract for section files: an optional semantic validator run after the schema check passes. */
+/**
+ * Contract for section files: any exported function whose name starts with `validate` (e.g.
+ * `validateRoutingConfig(config): ConfigError[]`) is a semantic validator, run after the schema
+ * check passes. Found by enumeration, so a section without one needs no stub export.
+ */
 type SectionValidator = (config: Config) => ConfigError[];
 
-const sectionValidators: readonly (SectionValidator | undefined)[] = [
-  (routing as Record<string, unknown>)["validateRoutingConfig"] as SectionValidator | undefined,
-  (federation as Record<string, unknown>)["validateFederationConfig"] as SectionValidator | undefined,
-];
+const sectionValidators: readonly SectionValidator[] = [routing, federation].flatMap((section) =>
+  Object.entries(section as Record<string, unknown>)
+    .filter(([name, value]) => name.startsWith("validate") && typeof value === "function")
+    .map(([, value]) => value as SectionValidator),
+);
 
 export type DocumentRead =
   | { readonly ok: true; readonly document: Record<string, unknown> }
@@ -113,7 +118,6 @@ export function validateConfig(raw: unknown): ConfigLoad {
   for (const error of semanticErrors(candidate)) add(error);
   if (schemaValid) {
     for (const validator of sectionValidators) {
-      if (validator === undefined) continue;
       for (const error of validator(candidate as Config)) add(error);
     }
   }
