@@ -147,35 +147,45 @@ export const enum AssemblerResult {
 
 /**
  * Collects the fragments of bursts B–E (voice sequence 1–4 in the DMRD flags) and decodes the
- * embedded LC when burst E arrives. Burst A resets the set. Allocation-free after construction.
+ * embedded LC when burst E arrives. A set is only assembled from B, C, D, E arriving consecutively:
+ * B starts a set, and a missing, repeated or out-of-order burst (lost upstream; the DMRD sequence
+ * numbers may still be contiguous) makes the set incomplete, so fragments of two superframes are
+ * never spliced. Every burst E yields Valid, Invalid or Incomplete. Allocation-free.
  */
 export class EmbeddedLcAssembler {
   readonly fragments = new Uint32Array(EMBEDDED_FRAGMENTS);
   readonly lc = new Uint8Array(LC_BYTES);
   status: EmbeddedLcStatus = EmbeddedLcStatus.BadHamming;
-  #present = 0;
+  /** voice sequence expected next (2 = C after B … 4 = E), 0 = no set in progress */
+  #expected = 0;
 
   reset(): void {
-    this.#present = 0;
+    this.#expected = 0;
   }
 
   /**
    * Offer one voice burst. `voiceSequence`: 0 = A … 5 = F (DMRD flags low nibble for voice frames).
    */
   push(burst: Uint8Array, offset: number, voiceSequence: number): AssemblerResult {
-    if (voiceSequence === 0 || voiceSequence > 5) {
-      this.#present = 0;
+    if (voiceSequence === 1) {
+      this.fragments[0] = readEmbeddedFragment(burst, offset);
+      this.#expected = 2;
       return AssemblerResult.Pending;
     }
-    if (voiceSequence === 5) return AssemblerResult.Pending;
-    const position = voiceSequence - 1;
-    if (position === 0) this.#present = 0;
-    this.fragments[position] = readEmbeddedFragment(burst, offset);
-    this.#present |= 1 << position;
-    if (position !== 3) return AssemblerResult.Pending;
-    const present = this.#present;
-    this.#present = 0;
-    if (present !== 0x0f) return AssemblerResult.Incomplete;
+    const inOrder = voiceSequence === this.#expected;
+    if (voiceSequence === 2 || voiceSequence === 3) {
+      if (inOrder) {
+        this.fragments[voiceSequence - 1] = readEmbeddedFragment(burst, offset);
+        this.#expected++;
+      } else {
+        this.#expected = 0;
+      }
+      return AssemblerResult.Pending;
+    }
+    this.#expected = 0;
+    if (voiceSequence !== 4) return AssemblerResult.Pending;
+    if (!inOrder) return AssemblerResult.Incomplete;
+    this.fragments[3] = readEmbeddedFragment(burst, offset);
     this.status = decodeEmbeddedLc(this.fragments, 0, this.lc, 0);
     return isEmbeddedLcValid(this.status) ? AssemblerResult.Valid : AssemblerResult.Invalid;
   }

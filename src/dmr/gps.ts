@@ -23,12 +23,17 @@ export class GpsPosition {
 /** Decode a GPS info LC at lc[offset..] into `out`; false when it is not one or out of range. */
 export function decodeGpsLc(lc: Uint8Array, offset: number, out: GpsPosition): boolean {
   if (lcFlco(lc, offset) !== FLCO_GPS_INFO) return false;
-  const b2 = lc[offset + 2]!;
-  const positionError = (b2 >>> 1) & 0x07;
-  // longitude: bit 0 of byte 2, bytes 3–5 (25 bits)
-  let longitudeRaw = ((b2 & 0x01) << 24) | (lc[offset + 3]! << 16) | (lc[offset + 4]! << 8) | lc[offset + 5]!;
+  return decodeGpsData(lc, offset + 2, out);
+}
+
+/** Decode the 7 GPS data bytes (LC bytes 2–8, or the DMRG payload) at data[offset..] into `out`. */
+export function decodeGpsData(data: Uint8Array, offset: number, out: GpsPosition): boolean {
+  const b0 = data[offset]!;
+  const positionError = (b0 >>> 1) & 0x07;
+  // longitude: bit 0 of data byte 0, then data bytes 1–3 (25 bits)
+  let longitudeRaw = ((b0 & 0x01) << 24) | (data[offset + 1]! << 16) | (data[offset + 2]! << 8) | data[offset + 3]!;
   if (longitudeRaw & 0x1000000) longitudeRaw -= 0x2000000;
-  let latitudeRaw = (lc[offset + 6]! << 16) | (lc[offset + 7]! << 8) | lc[offset + 8]!;
+  let latitudeRaw = (data[offset + 4]! << 16) | (data[offset + 5]! << 8) | data[offset + 6]!;
   if (latitudeRaw & 0x800000) latitudeRaw -= 0x1000000;
   const longitude = (longitudeRaw * 360) / LONGITUDE_STEPS;
   const latitude = (latitudeRaw * 180) / LATITUDE_STEPS;

@@ -67,7 +67,15 @@ export interface InspectedEmbedded extends DecodedFullLc {
   identity: boolean;
 }
 
-/** Accumulates what a receiver decodes from a sequence of DMRD datagrams (one or more streams). */
+interface PerStream {
+  readonly assembler: EmbeddedLcAssembler;
+  readonly talkerAlias: TalkerAliasAssembler;
+}
+
+/**
+ * Accumulates what a receiver decodes from a sequence of DMRD datagrams (one or more streams, told
+ * apart by slot + stream id; embedded LCs and talker aliases are assembled per stream).
+ */
 export class StreamInspector {
   readonly headers: DecodedFullLc[] = [];
   readonly terminators: DecodedFullLc[] = [];
@@ -84,12 +92,14 @@ export class StreamInspector {
   /** EMBs whose LCSS did not match the burst position (B 1, C 3, D 3, E 2, F 0) */
   embLcssMismatch = 0;
   badDatagrams = 0;
-  readonly talkerAlias = new TalkerAliasAssembler();
   /** every alias completed, in order */
   readonly talkerAliases: string[] = [];
+  /** completed aliases with the stream that carried them */
+  readonly talkerAliasesByStream: { streamId: number; sourceId: number; text: string }[] = [];
   readonly gps: GpsPosition[] = [];
   readonly frame = new DmrdFrame();
-  readonly #assembler = new EmbeddedLcAssembler();
+  readonly #streams = new Map<string, PerStream>();
+  #current: PerStream = { assembler: new EmbeddedLcAssembler(), talkerAlias: new TalkerAliasAssembler() };
   readonly #slotType = new SlotType();
   readonly #emb = new Emb();
 
@@ -100,6 +110,13 @@ export class StreamInspector {
       return;
     }
     const o = DMRD_PAYLOAD_OFFSET;
+    const key = `${frame.slot}:${frame.streamId}`;
+    let stream = this.#streams.get(key);
+    if (stream === undefined) {
+      stream = { assembler: new EmbeddedLcAssembler(), talkerAlias: new TalkerAliasAssembler() };
+      this.#streams.set(key, stream);
+    }
+    this.#current = stream;
     if (frame.frameType === FrameType.DataSync) {
       if (decodeSlotType(datagram, o, this.#slotType) && this.#slotType.dataType === frame.dataType) this.slotTypesValid++;
       else this.slotTypesInvalid++;
@@ -117,11 +134,11 @@ export class StreamInspector {
         this.embsInvalid++;
       }
     }
-    const result = this.#assembler.push(datagram, o, sequence);
+    const result = stream.assembler.push(datagram, o, sequence);
     if (result === AssemblerResult.Incomplete) this.incompleteEmbedded++;
     else if (result === AssemblerResult.Valid || result === AssemblerResult.Invalid) {
       const valid = result === AssemblerResult.Valid;
-      const lc = this.#assembler.lc;
+      const lc = stream.assembler.lc;
       const d = describe(lc, valid ? FullLcStatus.Valid : FullLcStatus.Invalid, valid);
       this.embedded.push({ ...d, sequence: frame.sequence, identity: isIdentityFlco(lcFlco(lc, 0)) });
       if (valid) this.#learn(lc);
@@ -140,7 +157,11 @@ export class StreamInspector {
   #learn(lc: Uint8Array): void {
     const position = new GpsPosition();
     if (decodeGpsLc(lc, 0, position)) this.gps.push(position);
-    else if (this.talkerAlias.addLc(lc, 0)) this.talkerAliases.push(this.talkerAlias.text);
+    else if (this.#current.talkerAlias.addLc(lc, 0)) {
+      const text = this.#current.talkerAlias.text;
+      this.talkerAliases.push(text);
+      this.talkerAliasesByStream.push({ streamId: this.frame.streamId, sourceId: this.frame.sourceId, text });
+    }
   }
 
   get identityEmbedded(): InspectedEmbedded[] {
