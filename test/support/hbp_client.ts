@@ -418,11 +418,12 @@ export class HbpClient {
     if (!result.ok) throw new Error(`login of ${this.options.repeaterId} failed at ${result.stage}: ${result.reason}`);
   }
 
-  /** Send RPTPING; true if MSTPONG came back, false on MSTNAK or timeout. */
+  /** Send RPTPING; true if MSTPONG (with our id) came back, false on MSTNAK (with our id) or timeout. */
   async ping(timeoutMs = 2000): Promise<boolean> {
     const from = this.received.length;
     this.sendPing();
-    const reply = await this.waitFor((r) => r.tag === "MSTPONG" || r.tag === "MSTNAK", timeoutMs, from);
+    const ours = (r: Received): boolean => r.bytes.length >= 10 && readUint32(r.bytes, r.bytes.length - 4) === this.options.repeaterId;
+    const reply = await this.waitFor((r) => (r.tag === "MSTPONG" || r.tag === "MSTNAK") && ours(r), timeoutMs, from);
     return reply !== null && reply.tag === "MSTPONG";
   }
 
