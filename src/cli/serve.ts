@@ -8,7 +8,7 @@
 import { formatConfigError } from "../config/errors.ts";
 import { readConfigDocument, validateConfig } from "../config/load.ts";
 import type { Config } from "../config/schema.ts";
-import { createLogger, flushLogger, type Logger } from "../shell/log.ts";
+import { createLogger, flushLogger, flushLoggerSync, type Logger } from "../shell/log.ts";
 import type { Overrides } from "./args.ts";
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, type Output } from "./commands.ts";
 import { COMMIT, VERSION } from "./version.ts";
@@ -77,8 +77,8 @@ export async function serve(configPath: string | undefined, overrides: Overrides
   try {
     server = await startServer(config, log);
   } catch (error) {
-    log.fatal({ err: error }, "freedmr could not start");
-    flushLogger();
+    log.fatal({ err: error }, `freedmr could not start${startFailureHint(error, config)}`);
+    await flushLogger();
     return EXIT_FAILURE;
   }
 
@@ -86,34 +86,45 @@ export async function serve(configPath: string | undefined, overrides: Overrides
   const onSignal = (signal: NodeJS.Signals): void => {
     if (stopping) {
       log.warn({ signal }, "second signal: exiting without waiting");
-      flushLogger();
+      flushLoggerSync();
       process.exit(EXIT_FAILURE);
     }
     stopping = true;
     log.info({ signal }, "stopping");
     const deadline = setTimeout(() => {
       log.error({ deadlineMs: STOP_DEADLINE_MS }, "clean stop took too long; exiting");
-      flushLogger();
+      flushLoggerSync();
       process.exit(EXIT_FAILURE);
     }, STOP_DEADLINE_MS);
+    const exit = async (code: number): Promise<void> => {
+      clearTimeout(deadline);
+      await flushLogger();
+      process.exit(code);
+    };
     Promise.resolve()
       .then(() => server.stop(signal))
       .then(
         () => {
-          clearTimeout(deadline);
           log.info("stopped");
-          flushLogger();
-          process.exit(EXIT_OK);
+          return exit(EXIT_OK);
         },
         (error: unknown) => {
-          clearTimeout(deadline);
           log.error({ err: error }, "error while stopping");
-          flushLogger();
-          process.exit(EXIT_FAILURE);
+          return exit(EXIT_FAILURE);
         },
       );
   };
   process.on("SIGTERM", onSignal);
   process.on("SIGINT", onSignal);
   return EXIT_OK;
+}
+
+/** Plain-words cause for the common start-up failures. */
+function startFailureHint(error: unknown, config: Config): string {
+  const code = (error as { code?: unknown } | null)?.code;
+  const where = `UDP port ${config.hbp.port} on ${config.hbp.bind_addresses.join(", ")}`;
+  if (code === "EADDRINUSE") return `: ${where} is already in use (is another freedmr, FreeDMR or HBlink running?)`;
+  if (code === "EADDRNOTAVAIL") return `: cannot listen on ${where} (no such local address on this machine)`;
+  if (code === "EACCES") return `: not allowed to listen on ${where}`;
+  return "";
 }

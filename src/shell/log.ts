@@ -61,12 +61,35 @@ export function createLogger(settings: LogSettings, options: LoggerOptions = {})
   );
 }
 
-/** Write out anything still buffered for stdout (call before process.exit). */
-export function flushLogger(): void {
+/**
+ * Write out everything buffered for stdout, in order, then resolve (call before process.exit).
+ * Waits for an in-flight asynchronous write instead of using flushSync, which can write later
+ * lines before an earlier line still in flight. Gives up after `timeoutMs` (a stuck pipe).
+ */
+export function flushLogger(timeoutMs = 1000): Promise<void> {
+  const sink = stdoutSink as (pino.DestinationStream & { flush?: (cb?: (error?: Error) => void) => void }) | undefined;
+  if (sink?.flush === undefined) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, timeoutMs);
+    try {
+      sink.flush!(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    } catch {
+      // "sonic boom is not ready yet": nothing was written, nothing to flush.
+      clearTimeout(timer);
+      resolve();
+    }
+  });
+}
+
+/** Last resort before an immediate exit: synchronous, may reorder the final lines. */
+export function flushLoggerSync(): void {
   try {
     stdoutSink?.flushSync?.();
   } catch {
-    // "sonic boom is not ready yet": nothing was written, nothing to flush.
+    // not ready: nothing written yet
   }
 }
 
