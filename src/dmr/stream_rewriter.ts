@@ -16,9 +16,12 @@
  *   rewrite.apply(frame, target);             // per packet: in place, allocation-free
  *
  * `observe` must run before `apply` for the same frame. `apply` notices by itself when the source
- * LC changed since `prepare` (it compares `source.version`) and re-prepares in place, so calling
- * `prepare` again after `observe` returned true is optional. Calling `apply` when the destination
- * did not change is harmless: when the rewritten LC equals the source LC no burst bit is touched.
+ * LC changed since `prepare` (it compares `source.version`) and re-prepares in place at the next
+ * superframe boundary (never between bursts B and E, so a superframe is never spliced from two
+ * LCs); calling `prepare` again with the same arguments is a no-op, so it is optional. Call
+ * `release()` (or prepare with another source) when the LcRewrite is reused for a new stream.
+ * Calling `apply` when the destination did not change is harmless: when the rewritten LC equals
+ * the source LC no burst bit is touched.
  *
  * ## What `apply` does (frame = decoded inbound DmrdFrame, target = its 55-byte egress copy)
  *
@@ -29,13 +32,15 @@
  *  - PI header (DT 0): if it carries an RS-valid voice LC (DMR+ sends its voice header labelled
  *    DT 0, see SOURCES.md) it is rewritten like a header; a real privacy (encryption) header is left
  *    untouched — its key association is the sender's business and MMDVMHost passes it through.
- *  - Voice bursts B–E: the 32 embedded bits are compared with the fragment of the ORIGINAL identity
- *    LC for that position; when they match within FRAGMENT_MATCH_MAX_DISTANCE bits they are replaced
- *    by the fragment of the new LC. Deciding per fragment avoids holding bursts back until FLCO is
- *    known (after burst C). Talker-alias and GPS embedded LCs (FLCO 4–8) differ from the identity
- *    fragments and are left untouched; so is burst F (null / RC fragment) and burst A. Once burst B of
- *    a superframe did not match, C–E of that superframe are not replaced either (they belong to the
- *    same non-identity LC), which keeps a stray near-match inside a TA LC from being spliced.
+ *  - Voice bursts B–E: the decision is taken once per superframe, at burst B, without holding any
+ *    burst back (FLCO is only known after burst C): when B's 32 embedded bits are within
+ *    FRAGMENT_MATCH_MAX_DISTANCE bits of fragment B of the ORIGINAL identity LC, B, C, D and E of
+ *    that superframe all get the fragments of the new LC; otherwise all four are left untouched.
+ *    Talker-alias and GPS embedded LCs (FLCO 4–8) therefore pass byte-identical, and a superframe is
+ *    never spliced from two LCs (which would make it invalid: the real captures contain an LC that
+ *    changes mid-stream from TG 4404 to 4400, whose fragment B still matches). If burst B of a
+ *    superframe was lost, the first of C–E that arrives decides the same way. Burst F (null / RC
+ *    fragment) and burst A (sync) are never touched.
  *  - CSBK (DT 3): destination (bytes 4–6) and the preamble's group bit rewritten, CRC ⊕ 0xA5A5.
  *    Data header (DT 6): destination (bytes 2–4) and G/I, CRC ⊕ 0xCCCC. Invalid CRCs are left
  *    untouched. Data blocks (DT 7/8/10), idle, MBC: never touched.
@@ -220,13 +225,25 @@ export class LcRewrite {
   #sourceVersion = -1;
   #superframe: SuperframeMatch = SuperframeMatch.Unknown;
 
-  /** Precompute everything for `source` → (destinationId, callType). Allocation-free. */
+  /**
+   * Precompute everything for `source` → (destinationId, callType). Allocation-free. Calling it
+   * again with the same source and target only schedules a refresh (taken at the next superframe
+   * boundary), so re-preparing after observe() returned true is safe mid-superframe.
+   */
   prepare(source: SourceLc, destinationId: number, callType: CallType): void {
+    const target = destinationId & 0xffffff;
+    if (source === this.#source && target === this.destinationId && callType === this.callType) return;
     this.#source = source;
-    this.destinationId = destinationId & 0xffffff;
+    this.destinationId = target;
     this.callType = callType;
     this.#superframe = SuperframeMatch.Unknown;
     this.#refresh(source);
+  }
+
+  /** Forget the source (e.g. when the stream ends) so that the next prepare() starts afresh. */
+  release(): void {
+    this.#source = null;
+    this.#sourceVersion = -1;
   }
 
   #refresh(source: SourceLc): void {
@@ -255,31 +272,34 @@ export class LcRewrite {
    * precomputed bits (CSBK / data headers, one per data call, are re-encoded in scratch space).
    */
   apply(frame: DmrdFrame, target: Uint8Array): RewriteResult {
+    const frameType = frame.frameType;
+    // voice sequence 1..4 = bursts B..E; their fragments must come from one LC per superframe, so a
+    // changed source LC is only taken up at B, at a superframe boundary or at a data-sync burst
+    const position = frameType === FrameType.Voice ? frame.dataType - 1 : -1;
     const source = this.#source;
-    if (source !== null && source.version !== this.#sourceVersion) this.#refresh(source);
+    if (source !== null && source.version !== this.#sourceVersion && (position <= 0 || position > 3)) this.#refresh(source);
     const destinationId = this.destinationId;
     target[DMRD_OFFSET_DESTINATION] = (destinationId >>> 16) & 0xff;
     target[DMRD_OFFSET_DESTINATION + 1] = (destinationId >>> 8) & 0xff;
     target[DMRD_OFFSET_DESTINATION + 2] = destinationId & 0xff;
     const flags = target[DMRD_OFFSET_FLAGS]!;
     target[DMRD_OFFSET_FLAGS] = this.callType === CallType.Unit ? flags | FLAG_CALL_UNIT : flags & ~FLAG_CALL_UNIT;
-    const frameType = frame.frameType;
     if (frameType === FrameType.VoiceSync) {
       this.#superframe = SuperframeMatch.Unknown;
       return RewriteResult.Ok;
     }
     if (frameType === FrameType.Voice) {
-      const position = frame.dataType - 1; // B..E = voice sequence 1..4
-      if (position < 0 || position > 3 || !this.rewritesBursts) return RewriteResult.Ok;
-      if (position === 0) this.#superframe = SuperframeMatch.Unknown;
-      if (this.#superframe === SuperframeMatch.Other) return RewriteResult.Ok;
-      const fragment = readEmbeddedFragment(target, DMRD_PAYLOAD_OFFSET);
-      if (popcount32(fragment ^ this.#originalFragments[position]!) <= FRAGMENT_MATCH_MAX_DISTANCE) {
-        writeEmbeddedFragment(target, DMRD_PAYLOAD_OFFSET, this.#fragments[position]!);
-        this.#superframe = SuperframeMatch.Identity;
-      } else {
-        this.#superframe = SuperframeMatch.Other;
+      if (position < 0 || position > 3) {
+        this.#superframe = SuperframeMatch.Unknown;
+        return RewriteResult.Ok;
       }
+      let state = position === 0 ? SuperframeMatch.Unknown : this.#superframe;
+      if (state === SuperframeMatch.Unknown) {
+        const fragment = readEmbeddedFragment(target, DMRD_PAYLOAD_OFFSET);
+        state = popcount32(fragment ^ this.#originalFragments[position]!) <= FRAGMENT_MATCH_MAX_DISTANCE ? SuperframeMatch.Identity : SuperframeMatch.Other;
+        this.#superframe = state;
+      }
+      if (state === SuperframeMatch.Identity && this.rewritesBursts) writeEmbeddedFragment(target, DMRD_PAYLOAD_OFFSET, this.#fragments[position]!);
       return RewriteResult.Ok;
     }
     // data sync
