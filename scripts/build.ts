@@ -32,6 +32,21 @@ export interface BuildOptions {
 
 const root = resolve(import.meta.dir, "..");
 
+/**
+ * The `bun build` flags every binary is compiled with (besides target, defines and paths). The
+ * last two keep a running service deterministic: a compiled binary would otherwise load `.env`
+ * and `bunfig.toml` (including `preload` scripts) from its working directory.
+ */
+export const COMPILE_FLAGS = [
+  "--compile",
+  "--minify",
+  "--sourcemap",
+  "--bytecode",
+  "--format=esm",
+  "--no-compile-autoload-dotenv",
+  "--no-compile-autoload-bunfig",
+] as const;
+
 export function binaryName(arch: Arch): string {
   return `freedmr-linux-${arch}`;
 }
@@ -48,13 +63,7 @@ export async function build(options: BuildOptions): Promise<void> {
     const args = [
       process.execPath,
       "build",
-      "--compile",
-      "--minify",
-      "--sourcemap",
-      "--bytecode",
-      "--format=esm",
-      "--no-compile-autoload-dotenv",
-      "--no-compile-autoload-bunfig",
+      ...COMPILE_FLAGS,
       `--define=FREEDMR_BUILD_VERSION=${JSON.stringify(version)}`,
       `--define=FREEDMR_BUILD_COMMIT=${JSON.stringify(commit)}`,
       `--target=${TARGETS[arch]}`,
