@@ -1,0 +1,117 @@
+/**
+ * UdpHost: fan-out through sendMany survives dead peers (ICMP → ECONNREFUSED thrown synchronously
+ * by Bun because of IP_RECVERR, bun-notes §1), every send error is counted and never thrown,
+ * handlers that throw are contained, ticks run, reopen moves to a new port.
+ */
+import { afterEach, describe, expect, test } from "bun:test";
+import type { HostedHandler, SocketControl, SocketSpec } from "../../src/core/datagram_handler.ts";
+import { Endpoint } from "../../src/core/endpoint.ts";
+import { Outbox } from "../../src/core/outbox.ts";
+import { UdpHost } from "../../src/shell/udp_host.ts";
+
+const hosts: UdpHost[] = [];
+const sockets: { close(): void }[] = [];
+afterEach(async () => {
+  for (const h of hosts.splice(0)) await h.stop();
+  for (const s of sockets.splice(0)) s.close();
+});
+
+class FanOut implements HostedHandler {
+  readonly name = "fanout";
+  targets: Endpoint[] = [];
+  ticks = 0;
+  throwOnData = false;
+  indexes: readonly number[] = [];
+  control: SocketControl | null = null;
+  readonly payload = new Uint8Array([1, 2, 3, 4]);
+  constructor(readonly outbox: Outbox) {}
+  socketSpecs(): readonly SocketSpec[] {
+    return [{ name: "fanout", bindAddress: "127.0.0.1", port: 0, receiveBufferBytes: 0 }];
+  }
+  onSocketsBound(indexes: readonly number[], control: SocketControl): void {
+    this.indexes = indexes;
+    this.control = control;
+  }
+  onDatagram(): void {
+    if (this.throwOnData) throw new Error("handler bug");
+    for (const t of this.targets) this.outbox.push(t, this.payload, this.payload.length);
+  }
+  onTick(): void {
+    this.ticks++;
+  }
+}
+
+async function sink(): Promise<{ port: number; count: () => number; close: () => void }> {
+  let n = 0;
+  const s = await Bun.udpSocket({ hostname: "127.0.0.1", port: 0, socket: { data: () => void n++ } });
+  sockets.push(s);
+  return { port: s.port, count: () => n, close: () => s.close() };
+}
+
+const wait = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+async function until(p: () => boolean, ms = 2000): Promise<boolean> {
+  for (let t = 0; t < ms && !p(); t += 5) await wait(5);
+  return p();
+}
+
+describe("UdpHost", () => {
+  test("fan-out with dead peers in the batch: the live ones still get every datagram, errors are counted", async () => {
+    const outbox = new Outbox(256);
+    const handler = new FanOut(outbox);
+    const host = new UdpHost(outbox, { tickIntervalMs: 10 });
+    hosts.push(host);
+    host.addHandler(handler);
+    await host.start();
+    const port = host.localPort(handler.indexes[0]!);
+    const live = [await sink(), await sink(), await sink()];
+    const dead = [await sink(), await sink()];
+    for (const d of dead) d.close();
+    handler.targets = [dead[0]!, live[0]!, dead[1]!, live[1]!, live[2]!].map((s) => new Endpoint(0, "127.0.0.1", s.port));
+    const trigger = await Bun.udpSocket({ hostname: "127.0.0.1", port: 0 });
+    sockets.push(trigger);
+    const rounds = 50;
+    for (let i = 0; i < rounds; i++) {
+      trigger.send(new Uint8Array([0]), port, "127.0.0.1");
+      await wait(2); // let ICMP errors come back between rounds
+    }
+    expect(await until(() => live.every((s) => s.count() === rounds))).toBe(true);
+    expect(live.map((s) => s.count())).toEqual([rounds, rounds, rounds]);
+    console.log("host stats:", host.stats);
+    expect(host.stats.datagramsIn).toBe(rounds);
+    expect(host.stats.handlerErrors).toBe(0);
+  });
+
+  test("a throwing handler is contained and counted; ticks keep running", async () => {
+    const outbox = new Outbox(16);
+    const handler = new FanOut(outbox);
+    const errors: string[] = [];
+    const host = new UdpHost(outbox, { tickIntervalMs: 10, onHandlerError: (where) => errors.push(where) });
+    hosts.push(host);
+    host.addHandler(handler);
+    await host.start();
+    handler.throwOnData = true;
+    const trigger = await Bun.udpSocket({ hostname: "127.0.0.1", port: 0 });
+    sockets.push(trigger);
+    trigger.send(new Uint8Array([0]), host.localPort(0), "127.0.0.1");
+    expect(await until(() => host.stats.handlerErrors === 1)).toBe(true);
+    expect(errors).toEqual(["fanout.onDatagram"]);
+    const ticks = handler.ticks;
+    expect(await until(() => handler.ticks > ticks + 2)).toBe(true);
+  });
+
+  test("reopen moves the socket to a new ephemeral port; datagrams to the new port arrive", async () => {
+    const outbox = new Outbox(16);
+    const handler = new FanOut(outbox);
+    const host = new UdpHost(outbox);
+    hosts.push(host);
+    host.addHandler(handler);
+    await host.start();
+    const before = host.localPort(0);
+    host.reopen(0);
+    expect(await until(() => host.localPort(0) !== before)).toBe(true);
+    const trigger = await Bun.udpSocket({ hostname: "127.0.0.1", port: 0 });
+    sockets.push(trigger);
+    trigger.send(new Uint8Array([0]), host.localPort(0), "127.0.0.1");
+    expect(await until(() => host.stats.datagramsIn === 1)).toBe(true);
+  });
+});
