@@ -1,35 +1,1697 @@
 /**
- * The routing core (stub while the implementation lands; the API in ./types.ts is stable).
+ * The routing core: who hears what, when (freedmr-reference.md §1.5–1.14, §2.5, §5.4).
+ *
+ * Model: every talkgroup is a conference in one global namespace; a subscription maps
+ * (port, slot, talkgroup at the port) ↔ conference. A hotspot's static or user-activated TG N is
+ * (slot, N) ↔ N; dial-a-TG is (TS2, 9) ↔ reflector N; a configured bridge is a named conference
+ * whose members are (port or access rule, slot, TG); link ports (OpenBridge, upstream) reach every
+ * conference through their talkgroup map (default: every TG on TS1, one to one).
+ *
+ * A stream is (port, slot, stream id). At its first frame the router resolves its conferences and
+ * computes the target list once (indexed lookups: subscriptions by conference, the few link ports,
+ * the subscriber map for unit calls); per packet it copies the frame into each target's egress
+ * buffer, patches repeater id and slot, applies the prepared LC rewrite when the destination differs
+ * and emits. Contention is per (port, slot): one stream at a time, first come first served, the
+ * port's own transmission wins, group hang time after each call; a busy target is retried on every
+ * frame (late entry). Loop control: the same stream from a second port is refused (first arrival
+ * wins, a local hotspot always wins over a link) and finished streams are remembered.
+ *
+ * Deterministic: no clock, no I/O; time is an argument, randomness comes from deps.prng. The
+ * per-packet path allocates nothing: records are pooled, keys are numbers.
  * @module
  */
-import type { RouterPort } from "../router_port.ts";
-import type { RoutingOptions } from "./options.ts";
+import { aclPermits, type Acl } from "../acl.ts";
+import type { CoreEvent } from "../events.ts";
+import { PortKind, type RouterPort, type Slot } from "../router_port.ts";
+import {
+  CallType,
+  copyDmrdTo55,
+  DataType,
+  DMRD_OFFSET_FLAGS,
+  DMRD_OFFSET_REPEATER,
+  DMRD_OFFSET_STREAM,
+  FLAG_SLOT_TS2,
+  FrameType,
+  writeUint32,
+  type DmrdFrame,
+} from "../../wire/dmrd.ts";
+import { csbkIsPreamble, dataHeaderBlocksToFollow } from "./data_call.ts";
+import { FinishedStreams, FinishReason } from "./finished_streams.ts";
+import {
+  DEFAULT_ACCESS_RULE_ROUTING,
+  DEFAULT_LINK_TALKGROUP_MAP,
+  inRanges,
+  type AccessRuleRouting,
+  type BridgeMemberOptions,
+  type LinkTalkgroupMap,
+  type RoutingOptions,
+} from "./options.ts";
+import { parseOptions } from "./options_parser.ts";
+import { ParrotPort, Recording, RecordingState } from "./parrot.ts";
+import { DEFAULT_REWRITER } from "./default_rewriter.ts";
+import type { RewriterFactory } from "./rewrite.ts";
+import {
+  BRIDGE_CONFERENCE_BASE,
+  MAX_REWRITES_PER_STREAM,
+  PortState,
+  SlotState,
+  Stream,
+  SubKind,
+  SubOrigin,
+  Subscription,
+} from "./state.ts";
 import { RoutingStats } from "./stats.ts";
-import type { Router, RouterDeps } from "./types.ts";
+import { SubscriberMap } from "./subscriber_map.ts";
+import type { DialResult, Router, RouterDeps, StreamInfo, SubscriberLocation, SubscriptionInfo } from "./types.ts";
 
-export function createRouter(options: RoutingOptions, deps: RouterDeps): Router {
-  const stats = new RoutingStats();
-  void deps;
-  return {
-    options,
-    onPortUp() {},
-    onPortDown() {},
-    onOptions() {},
-    onFrame() {
-      stats.framesIn++;
-    },
-    onTick() {},
-    setPortTalkgroupMap() {},
-    quench: () => false,
-    stats: () => stats,
-    subscribe: () => false,
-    unsubscribe: () => false,
-    dial: () => ({ ok: false, reason: "disabled" }),
-    resetPort() {},
-    subscriptions: () => [],
-    dialedReflector: (_port: RouterPort) => 0,
-    locateSubscriber: () => null,
-    activeStreams: () => [],
-    bridgeState: () => null,
-  };
+/** Radio ids below this are dial numbers / services, not radios (freedmr-reference.md §1.14). */
+export const FIRST_RADIO_ID = 1_000_000;
+const TG_MAX = 16777215;
+/** Housekeeping (timers in minutes, subscriber TTL) runs at most this often. */
+const HOUSEKEEPING_INTERVAL_MS = 500;
+/** Most conferences one stream joins (TG or reflector + bridges). */
+const MAX_CONFERENCES_PER_STREAM = 8;
+/** Most key-locked option sets remembered across logins (anti-hijack, FreeDMR KEY=). */
+const MAX_REMEMBERED_KEYS = 65536;
+
+export interface RouterExtras {
+  /** Swap the stream rewriter (tests). Default: the air-interface rewriter. */
+  readonly rewriter?: RewriterFactory;
+}
+
+interface MemberRef {
+  readonly bridgeIndex: number;
+  readonly member: BridgeMemberOptions;
+}
+
+export function createRouter(options: RoutingOptions, deps: RouterDeps & RouterExtras): Router {
+  return new RoutingCore(options, deps);
+}
+
+class RoutingCore implements Router {
+  readonly options: RoutingOptions;
+  readonly #stats = new RoutingStats();
+  readonly #deps: RouterDeps;
+  readonly #rewriter: RewriterFactory;
+
+  readonly #ports: PortState[] = [];
+  /** link ports (OpenBridge, upstream), in the order they came up */
+  readonly #links: PortState[] = [];
+  /** ports with a scheduled default-reflector relink */
+  readonly #relinks: PortState[] = [];
+  readonly #pendingMaps = new Map<RouterPort, LinkTalkgroupMap>();
+
+  readonly #conferences = new Map<number, Subscription[]>();
+  /** subscriptions with a timer (dynamic, dial, bridge members with timeouts) */
+  readonly #timed: Subscription[] = [];
+  readonly #freeSubs: Subscription[] = [];
+  #subscriptionCount = 0;
+
+  readonly #streamPool: Stream[] = [];
+  readonly #active: Stream[] = [];
+  readonly #byStreamId = new Map<number, Stream>();
+  #streamSerial = 0;
+  /** per (portIndex·2 + slot−1): serial of the stream that last added it as a target */
+  readonly #targetStamp: Float64Array;
+
+  readonly #finished: FinishedStreams;
+  readonly #subscribers: SubscriberMap;
+
+  readonly #bridgeNames: string[] = [];
+  readonly #membersBySystem = new Map<string, MemberRef[]>();
+
+  readonly #parrotPort: ParrotPort;
+  readonly #recordings: Recording[] = [];
+
+  readonly #optionKeys = new Map<number, string>();
+  #nextHousekeepingMs = -Infinity;
+  /** scratch for conference resolution */
+  readonly #conferenceScratch = new Int32Array(MAX_CONFERENCES_PER_STREAM);
+
+  constructor(options: RoutingOptions, deps: RouterDeps & RouterExtras) {
+    this.options = options;
+    this.#deps = deps;
+    this.#rewriter = deps.rewriter ?? DEFAULT_REWRITER;
+    const caps = options.capacities;
+    for (let i = 0; i < caps.maxPorts; i++) this.#ports.push(new PortState(i));
+    this.#targetStamp = new Float64Array(caps.maxPorts * 2).fill(-1);
+    for (let i = 0; i < caps.maxStreams; i++) this.#streamPool.push(new Stream(this.#rewriter.sourceLc()));
+    this.#finished = new FinishedStreams(caps.maxFinishedStreams, options.finishedStreamMemoryMs);
+    this.#subscribers = new SubscriberMap(caps.maxSubscribers, options.subscriberTtlMs);
+    options.bridges.forEach((bridge, bridgeIndex) => {
+      this.#bridgeNames.push(bridge.name);
+      for (const member of bridge.members) {
+        const key = member.system.toLowerCase();
+        let list = this.#membersBySystem.get(key);
+        if (list === undefined) {
+          list = [];
+          this.#membersBySystem.set(key, list);
+        }
+        list.push({ bridgeIndex, member });
+      }
+    });
+    this.#parrotPort = new ParrotPort(options.serverId);
+    if (options.parrot.enabled) {
+      for (let i = 0; i < options.parrot.maxConcurrent; i++) {
+        const playback = new Stream(this.#rewriter.sourceLc());
+        playback.port = this.#parrotPort;
+        this.#recordings.push(new Recording(i, options.parrot.maxFrames, playback));
+      }
+    }
+  }
+
+  // =============================================================================================
+  // ports
+  // =============================================================================================
+
+  onPortUp(nowMs: number, port: RouterPort): void {
+    const ps = this.#portState(port.portIndex);
+    if (ps === null) {
+      this.#stats.droppedUnknownPort++;
+      return;
+    }
+    if (ps.up) this.onPortDown(nowMs, ps.port!);
+    ps.port = port;
+    ps.up = true;
+    ps.trunk = port.kind === PortKind.OpenBridge;
+    ps.link = port.kind === PortKind.OpenBridge || port.kind === PortKind.Upstream;
+    ps.local = port.kind === PortKind.Hotspot;
+    ps.ruleName = port.accessRule;
+    ps.rule = (port.accessRule !== null ? this.options.accessRules[port.accessRule] : undefined) ?? DEFAULT_ACCESS_RULE_ROUTING;
+    ps.optionsTimerMinutes = null;
+    ps.optionsSingle = null;
+    ps.optionsDial = null;
+    ps.optionsText = "";
+    ps.dialSub = null;
+    ps.relinkAtMs = 0;
+    for (const slot of ps.slots) resetSlot(slot);
+    if (ps.link) {
+      ps.linkMap = this.#pendingMaps.get(port) ?? DEFAULT_LINK_TALKGROUP_MAP;
+      ps.linkPosition = this.#links.length;
+      this.#links.push(ps);
+    } else {
+      ps.linkMap = null;
+    }
+    const rule = ps.rule;
+    for (const tg of rule.ts1Static) this.#addStatic(nowMs, ps, this.#rfSlot(ps, 1), tg, SubOrigin.Config, "config");
+    for (const tg of rule.ts2Static) this.#addStatic(nowMs, ps, this.#rfSlot(ps, 2), tg, SubOrigin.Config, "config");
+    this.#attachBridgeMembers(nowMs, ps);
+    const dflt = this.#defaultReflector(ps);
+    if (dflt !== 0 && this.options.dial.enabled && ps.local) this.#linkDial(nowMs, ps, dflt, "default");
+  }
+
+  onPortDown(nowMs: number, port: RouterPort): void {
+    const ps = this.#portState(port.portIndex);
+    if (ps === null || !ps.up || ps.port !== port) return;
+    // streams from this port end; streams to it forget it
+    for (let i = this.#active.length - 1; i >= 0; i--) {
+      const stream = this.#active[i]!;
+      if (stream.ps === ps) {
+        this.#endStream(nowMs, stream, "port-down");
+        continue;
+      }
+      for (let t = 0; t < stream.targetCount; t++) if (stream.targetPorts[t] === ps) stream.targetPorts[t] = null;
+    }
+    for (const rec of this.#recordings) {
+      if (rec.state !== RecordingState.Free && rec.ps === ps) this.#freeRecording(nowMs, rec, true);
+    }
+    while (ps.subs.length > 0) this.#removeSub(nowMs, ps.subs[ps.subs.length - 1]!, null);
+    ps.dialSub = null;
+    this.#unscheduleRelink(ps);
+    if (ps.linkPosition >= 0) {
+      const last = this.#links.pop()!;
+      if (last !== ps) {
+        this.#links[ps.linkPosition] = last;
+        last.linkPosition = ps.linkPosition;
+      }
+      ps.linkPosition = -1;
+    }
+    for (const slot of ps.slots) resetSlot(slot);
+    ps.up = false;
+    ps.port = null;
+    ps.linkMap = null;
+  }
+
+  setPortTalkgroupMap(port: RouterPort, map: LinkTalkgroupMap | null): void {
+    if (map === null) this.#pendingMaps.delete(port);
+    else this.#pendingMaps.set(port, map);
+    const ps = this.#portState(port.portIndex);
+    if (ps !== null && ps.up && ps.port === port && ps.link) ps.linkMap = map ?? DEFAULT_LINK_TALKGROUP_MAP;
+  }
+
+  // =============================================================================================
+  // options (RPTO)
+  // =============================================================================================
+
+  onOptions(nowMs: number, port: RouterPort, text: string): void {
+    const ps = this.#live(port);
+    if (ps === null) return;
+    const rule = ps.rule ?? DEFAULT_ACCESS_RULE_ROUTING;
+    const dial = this.options.dial;
+    const parsed = parseOptions(text, {
+      prohibitedTalkgroups: this.options.optionsProhibitedTalkgroups,
+      dialable: (n) => this.#dialable(n),
+    });
+    const rejected = parsed.rejected;
+    const emit = (): void => {
+      this.#stats.optionsTokensRejected += rejected.length;
+      this.#publish({ type: "options.applied", atMs: nowMs, portIndex: port.portIndex, portName: port.name, options: parsed.text, rejected });
+    };
+    if (!rule.allowOptions) {
+      rejected.push("options: not allowed for this access rule; ignored");
+      parsed.ts1 = parsed.ts2 = null;
+      emit();
+      return;
+    }
+    // KEY: the first options carrying a key lock this repeater's options (FreeDMR anti-hijack)
+    const lockedKey = this.#optionKeys.get(port.repeaterId);
+    if (lockedKey !== undefined && parsed.key !== lockedKey) {
+      rejected.length = 0;
+      rejected.push(parsed.key === null ? "options: KEY required (options are locked); ignored" : "KEY: does not match; options ignored");
+      emit();
+      return;
+    }
+    if (lockedKey === undefined && parsed.key !== null) {
+      if (this.#optionKeys.size >= MAX_REMEMBERED_KEYS) {
+        const oldest = this.#optionKeys.keys().next().value;
+        if (oldest !== undefined) this.#optionKeys.delete(oldest);
+      }
+      this.#optionKeys.set(port.repeaterId, parsed.key);
+    }
+    ps.optionsText = parsed.text;
+    if (parsed.timerMinutes !== null) ps.optionsTimerMinutes = parsed.timerMinutes;
+    if (parsed.single !== null) ps.optionsSingle = parsed.single;
+    if (parsed.ts1 !== null || parsed.ts2 !== null) {
+      // a simplex hotspot has one RF slot: both lists land on it
+      const want1 = parsed.ts1;
+      const want2 = parsed.ts2;
+      for (let i = ps.subs.length - 1; i >= 0; i--) {
+        const sub = ps.subs[i]!;
+        if (sub.kind !== SubKind.Static || sub.origin !== SubOrigin.Options) continue;
+        const list = port.simplex ? [...(want1 ?? []), ...(want2 ?? [])] : sub.slot === 1 ? want1 : want2;
+        const mentioned = port.simplex ? want1 !== null || want2 !== null : list !== null;
+        if (mentioned && !(list ?? []).includes(sub.talkgroupId)) this.#removeSub(nowMs, sub, "options");
+      }
+      if (want1 !== null) for (const tg of want1) this.#addStatic(nowMs, ps, this.#rfSlot(ps, 1), tg, SubOrigin.Options, "options");
+      if (want2 !== null) for (const tg of want2) this.#addStatic(nowMs, ps, this.#rfSlot(ps, 2), tg, SubOrigin.Options, "options");
+    }
+    if (parsed.dial !== null && dial.enabled && ps.local) {
+      const before = this.#defaultReflector(ps);
+      ps.optionsDial = parsed.dial;
+      const after = this.#defaultReflector(ps);
+      const linked = ps.dialSub?.conferenceId ?? 0;
+      if (after !== before) {
+        if (after === 0) {
+          if (linked === before && linked !== 0) this.#unlinkDial(nowMs, ps, "default-removed", false);
+        } else if (linked === 0 || linked === before) {
+          this.#linkDial(nowMs, ps, after, "default");
+        }
+      } else if (after !== 0 && linked === 0 && ps.relinkAtMs === 0) {
+        this.#linkDial(nowMs, ps, after, "default");
+      }
+      // the default link never expires; others keep their timer
+      if (ps.dialSub !== null && ps.dialSub.conferenceId === after) this.#setExpiry(ps.dialSub, 0);
+    }
+    emit();
+  }
+
+  // =============================================================================================
+  // frames
+  // =============================================================================================
+
+  onFrame(nowMs: number, port: RouterPort, frame: DmrdFrame): void {
+    const stats = this.#stats;
+    stats.framesIn++;
+    const ps = this.#live(port);
+    if (ps === null) {
+      stats.droppedUnknownPort++;
+      return;
+    }
+    const slot: Slot = port.simplex ? 2 : frame.slot;
+    let stream = ps.trunk ? this.#findTrunkStream(ps, slot, frame) : this.#findSlotStream(ps, slot, frame);
+    if (stream === null) {
+      if (!startsStream(frame)) {
+        stats.droppedOrphan++;
+        return;
+      }
+      stream = this.#startStream(nowMs, ps, slot, frame);
+      if (stream === null) return;
+      if (stream.refused) {
+        stats.droppedLoop++;
+        return;
+      }
+    } else {
+      if (stream.refused) {
+        stream.lastFrameAtMs = nowMs;
+        stats.droppedLoop++;
+        return;
+      }
+      if (!this.#acceptInStream(stream, frame)) return;
+    }
+    this.#processFrame(nowMs, ps, stream, frame);
+  }
+
+  /** Hotspot / upstream: one stream per slot. */
+  #findSlotStream(ps: PortState, slot: Slot, frame: DmrdFrame): Stream | null {
+    const ss = ps.slots[slot - 1]!;
+    const cur = ss.rxStream;
+    if (cur === null) return null;
+    const sameParties = frame.sourceId === cur.sourceId && frame.destinationId === cur.destinationId;
+    if (frame.streamId === cur.currentStreamId && sameParties) {
+      // stream id 0 (BrandMeister): a header after voice is a new call
+      if (frame.streamId === 0 && cur.sawVoice && frame.frameType === FrameType.DataSync && frame.dataType === DataType.VoiceLcHeader) return null;
+      return cur;
+    }
+    if (sameParties && frame.callType === cur.callType && frame.frameType === FrameType.DataSync) {
+      const dt = frame.dataType;
+      // data call: every CSBK and data header carries a new stream id (hbp-and-dmr.md §3.3)
+      if (cur.data && (dt === DataType.Csbk || dt === DataType.DataHeader)) {
+        cur.currentStreamId = frame.streamId;
+        return cur;
+      }
+      // DMR+: a new stream id per repeated voice header
+      if (!cur.data && !cur.sawVoice && (dt === DataType.VoiceLcHeader || dt === DataType.PiHeader)) {
+        cur.currentStreamId = frame.streamId;
+        return cur;
+      }
+    }
+    return null;
+  }
+
+  /** OpenBridge: many streams per slot, found by stream id. */
+  #findTrunkStream(ps: PortState, slot: Slot, frame: DmrdFrame): Stream | null {
+    for (let s: Stream | null = this.#byStreamId.get(frame.streamId) ?? null; s !== null; s = s.nextSameId) {
+      if (s.ps === ps && s.slot === slot && s.sourceId === frame.sourceId && s.destinationId === frame.destinationId) return s;
+    }
+    return null;
+  }
+
+  /** Duplicate control inside a stream (freedmr-reference.md §2.5 item 5). */
+  #acceptInStream(stream: Stream, frame: DmrdFrame): boolean {
+    const stats = this.#stats;
+    const bytes = frame.bytes;
+    const delta = (frame.sequence - stream.lastSequence) & 0xff;
+    // repeated sequence number, or the same frame again (consecutive voice frames always differ in
+    // their flags; data blocks may legitimately repeat content, so for them only the sequence counts)
+    if (delta === 0 || (frame.frameType !== FrameType.DataSync && sameTail(stream.lastBytes, bytes))) {
+      stats.droppedDuplicate++;
+      return false;
+    }
+    if (delta >= 128) {
+      stats.droppedStale++;
+      return false;
+    } else if (delta > 1) {
+      stream.lost += delta - 1;
+      stats.framesLost += delta - 1;
+    }
+    if (frame.frameType === FrameType.DataSync) {
+      const dt = frame.dataType;
+      if ((dt === DataType.VoiceLcHeader || dt === DataType.PiHeader) && stream.sawHeader) {
+        stream.lastSequence = frame.sequence;
+        stats.droppedDuplicate++;
+        return false;
+      }
+    }
+    return true;
+  }
+
+  #processFrame(nowMs: number, ps: PortState, stream: Stream, frame: DmrdFrame): void {
+    if (nowMs - stream.startedAtMs > this.options.maxStreamMs) {
+      this.#stats.droppedMaxDuration++;
+      this.#endStream(nowMs, stream, "max-duration");
+      return;
+    }
+    stream.frames++;
+    stream.lastFrameAtMs = nowMs;
+    stream.lastSequence = frame.sequence;
+    copyTail(stream.lastBytes, frame.bytes);
+    const frameType = frame.frameType;
+    const dataType = frame.dataType;
+    if (frameType !== FrameType.DataSync) stream.sawVoice = true;
+    else if (dataType === DataType.VoiceLcHeader || dataType === DataType.PiHeader) stream.sawHeader = true;
+    if (!ps.trunk) {
+      const ss = ps.slots[stream.slot - 1]!;
+      ss.hangUntilMs = nowMs + this.options.hangTimeMs;
+      ss.hangDestinationId = stream.destinationId;
+      ss.hangCallType = stream.callType;
+      ss.hangSourceId = stream.sourceId;
+    }
+    if (stream.sourceLc.observe(frame)) {
+      for (let r = 0; r < stream.rewriteCount; r++) {
+        stream.rewrites[r]!.prepare(stream.sourceLc, stream.rewriteDestinations[r]!, stream.rewriteCallTypes[r]! as CallType);
+      }
+    }
+    if (stream.parrotIndex >= 0) {
+      const rec = this.#recordings[stream.parrotIndex]!;
+      if (!rec.record(frame.bytes) && !rec.truncated) {
+        rec.truncated = true;
+        this.#stats.parrotTruncated++;
+      }
+    }
+    this.#deliver(nowMs, stream, frame);
+    if (frameType === FrameType.DataSync) {
+      if (dataType === DataType.TerminatorWithLc) {
+        this.#endStream(nowMs, stream, "terminator");
+      } else if (stream.data) {
+        if (dataType === DataType.Csbk) {
+          if (csbkIsPreamble(frame.bytes) !== 1) this.#endStream(nowMs, stream, "data-complete");
+        } else if (dataType === DataType.DataHeader) {
+          const blocks = dataHeaderBlocksToFollow(frame.bytes);
+          stream.blocksRemaining = blocks;
+          if (blocks === 0) this.#endStream(nowMs, stream, "data-complete");
+        } else if (dataType === DataType.Rate12Data || dataType === DataType.Rate34Data || dataType === DataType.Rate1Data) {
+          if (stream.blocksRemaining > 0 && --stream.blocksRemaining === 0) this.#endStream(nowMs, stream, "data-complete");
+        }
+      }
+    }
+  }
+
+  #deliver(nowMs: number, stream: Stream, frame: DmrdFrame): void {
+    const stats = this.#stats;
+    const outbox = this.#deps.outbox;
+    const hangTimeMs = this.options.hangTimeMs;
+    const n = stream.targetCount;
+    for (let i = 0; i < n; i++) {
+      const tps = stream.targetPorts[i];
+      if (tps === null || tps === undefined) continue;
+      if (stream.targetQuenched[i] !== 0) {
+        stats.deliveriesQuenched++;
+        continue;
+      }
+      const port = tps.port!;
+      const slot = stream.targetSlots[i]! as Slot;
+      const destinationId = stream.targetDestinations[i]!;
+      if (!tps.trunk) {
+        const ss = tps.slots[slot - 1]!;
+        const callType = stream.targetCallTypes[i]! as CallType;
+        if (ss.txStream !== stream) {
+          if (!canTake(nowMs, ss, stream.sourceId, destinationId, callType)) {
+            stats.deliveriesBusy++;
+            continue;
+          }
+          ss.txStream = stream;
+        }
+        ss.hangUntilMs = nowMs + hangTimeMs;
+        ss.hangDestinationId = destinationId;
+        ss.hangCallType = callType;
+        ss.hangSourceId = stream.sourceId;
+      }
+      const buffer = port.txBuffer(slot);
+      copyDmrdTo55(frame.bytes, buffer);
+      writeUint32(buffer, DMRD_OFFSET_REPEATER, port.repeaterId);
+      const flags = buffer[DMRD_OFFSET_FLAGS]!;
+      buffer[DMRD_OFFSET_FLAGS] = slot === 2 ? flags | FLAG_SLOT_TS2 : flags & ~FLAG_SLOT_TS2;
+      const rw = stream.targetRewrites[i]!;
+      if (rw >= 0) stream.rewrites[rw]!.apply(frame, buffer);
+      port.emit(nowMs, buffer, outbox);
+      stats.framesOut++;
+    }
+  }
+
+  // =============================================================================================
+  // stream start: loop control, ACLs, classification, targets
+  // =============================================================================================
+
+  #startStream(nowMs: number, ps: PortState, slot: Slot, frame: DmrdFrame): Stream | null {
+    const stats = this.#stats;
+    const port = ps.port!;
+    const streamId = frame.streamId;
+    // ---- loop control (freedmr-reference.md §2.5) ----
+    let loopReason: string | null = null;
+    if (streamId !== 0) {
+      for (let s: Stream | null = this.#byStreamId.get(streamId) ?? null; s !== null; s = s.nextSameId) {
+        if (s.ps === ps || s.sourceId !== frame.sourceId || s.refused) continue;
+        if (ps.local && !s.ps!.local) {
+          // a local hotspot is never refused in favour of a link copy: the link copy yields
+          this.#refuseActive(nowMs, s, "local-origin");
+        } else {
+          loopReason = "duplicate-stream";
+        }
+        break;
+      }
+      if (loopReason === null && this.#finished.find(nowMs, streamId, frame.sourceId)) {
+        const reason = this.#finished.foundReason;
+        if (this.#finished.foundPortIndex === ps.index && reason === FinishReason.Timeout) {
+          this.#finished.forget(streamId); // the same sender resumes after a gap
+        } else if (reason === FinishReason.MaxDuration) {
+          this.#finished.touch(nowMs, streamId);
+          stats.droppedMaxDuration++;
+          return null;
+        } else if (this.#finished.foundPortIndex === ps.index) {
+          stats.droppedDuplicate++; // a late frame of a stream this port already ended
+          return null;
+        } else {
+          loopReason = "finished-stream";
+        }
+      }
+    }
+    const stream = this.#allocStream();
+    if (stream === null) {
+      stats.droppedStreamCapacity++;
+      return null;
+    }
+    this.#initStream(nowMs, stream, ps, slot, frame);
+    // ---- own transmission wins over what we deliver to this slot ----
+    if (!ps.trunk) {
+      const ss = ps.slots[slot - 1]!;
+      if (ss.rxStream !== null && ss.rxStream !== stream) this.#endStream(nowMs, ss.rxStream, "superseded");
+      ss.rxStream = stream;
+      ss.txStream = null;
+    }
+    if (loopReason !== null) {
+      this.#refuseNew(nowMs, stream, frame, loopReason);
+      return stream;
+    }
+    this.#subscribers.learn(nowMs, frame.sourceId, port, slot);
+    // ---- ACLs (freedmr-reference.md §1.12): global first, then the access rule's ----
+    const rule = ps.rule ?? DEFAULT_ACCESS_RULE_ROUTING;
+    if (!aclPermits(this.options.subscriberAcl, frame.sourceId) || !aclPermits(rule.subscriberAcl, frame.sourceId)) {
+      stats.droppedAcl++;
+      this.#refuseNew(nowMs, stream, frame, "subscriber-acl");
+      return stream;
+    }
+    if (frame.callType === CallType.Group && !ps.link && !this.#talkgroupAllowed(ps, slot, frame.destinationId)) {
+      stats.droppedAcl++;
+      this.#refuseNew(nowMs, stream, frame, "talkgroup-acl");
+      return stream;
+    }
+    // ---- what kind of call ----
+    const dial = this.options.dial;
+    if (frame.callType === CallType.Unit) {
+      if (!stream.data && ps.local && dial.enabled && frame.destinationId < FIRST_RADIO_ID) {
+        this.#publishStart(nowMs, stream);
+        this.#dialCall(nowMs, ps, frame.destinationId);
+        return stream;
+      }
+      this.#routeUnit(nowMs, stream, ps);
+    } else {
+      const parrot = this.options.parrot;
+      if (parrot.enabled && frame.destinationId === parrot.talkgroupId && !ps.link) {
+        if (ps.local) this.#startRecording(nowMs, stream, ps, slot);
+        this.#publishStart(nowMs, stream);
+        return stream;
+      }
+      if (!this.#routeGroup(nowMs, stream, ps, slot, frame)) {
+        this.#refuseNew(nowMs, stream, frame, "talkgroup-not-routed");
+        return stream;
+      }
+    }
+    this.#prepareRewrites(stream, frame);
+    this.#publishStart(nowMs, stream);
+    return stream;
+  }
+
+  #initStream(nowMs: number, stream: Stream, ps: PortState, slot: Slot, frame: DmrdFrame): void {
+    stream.serial = ++this.#streamSerial;
+    stream.active = true;
+    stream.ps = ps;
+    stream.port = ps.port;
+    stream.slot = slot;
+    stream.wireSlot = frame.slot;
+    stream.streamId = frame.streamId;
+    stream.currentStreamId = frame.streamId;
+    stream.sourceId = frame.sourceId;
+    stream.destinationId = frame.destinationId;
+    stream.callType = frame.callType;
+    stream.data = frame.frameType === FrameType.DataSync && isDataStart(frame.dataType);
+    stream.startedAtMs = nowMs;
+    stream.lastFrameAtMs = nowMs;
+    stream.frames = 0;
+    stream.lost = 0;
+    stream.lastSequence = (frame.sequence - 1) & 0xff;
+    stream.lastBytes.fill(0);
+    stream.sawHeader = false;
+    stream.sawVoice = false;
+    stream.refused = false;
+    stream.silent = false;
+    stream.blocksRemaining = -1;
+    stream.parrotIndex = -1;
+    stream.targetCount = 0;
+    stream.rewriteCount = 0;
+    stream.sourceLc.reset(frame);
+    // register: active list and the stream-id chain
+    stream.activePosition = this.#active.length;
+    this.#active.push(stream);
+    const head = this.#byStreamId.get(stream.streamId);
+    stream.nextSameId = head ?? null;
+    this.#byStreamId.set(stream.streamId, stream);
+    this.#stats.streamsStarted++;
+  }
+
+  /** Mark a just-started stream refused: its frames are dropped until it ends; links hear once. */
+  #refuseNew(nowMs: number, stream: Stream, frame: DmrdFrame, reason: string): void {
+    stream.refused = true;
+    stream.silent = true;
+    this.#stats.streamsRefused++;
+    this.#stats.streamsStarted--;
+    const port = stream.port!;
+    this.#publish({
+      type: "stream.refused",
+      atMs: nowMs,
+      streamId: stream.streamId,
+      portIndex: port.portIndex,
+      portName: port.name,
+      sourceId: stream.sourceId,
+      destinationId: stream.destinationId,
+      slot: frame.slot,
+      reason,
+    });
+    if (port.onStreamRefused !== undefined) port.onStreamRefused(nowMs, stream.streamId, frame.destinationId, this.#deps.outbox);
+  }
+
+  /** An active stream (from a link) yields to the same stream arriving from a local hotspot. */
+  #refuseActive(nowMs: number, stream: Stream, reason: string): void {
+    this.#releaseTargets(stream);
+    stream.targetCount = 0;
+    if (!stream.silent) this.#publishEnd(nowMs, stream, "superseded");
+    if (!stream.refused) this.#stats.streamsEnded++;
+    stream.refused = true;
+    stream.silent = true;
+    this.#stats.streamsRefused++;
+    const port = stream.port!;
+    this.#publish({
+      type: "stream.refused",
+      atMs: nowMs,
+      streamId: stream.streamId,
+      portIndex: port.portIndex,
+      portName: port.name,
+      sourceId: stream.sourceId,
+      destinationId: stream.destinationId,
+      slot: stream.wireSlot,
+      reason,
+    });
+    if (port.onStreamRefused !== undefined) port.onStreamRefused(nowMs, stream.streamId, stream.destinationId, this.#deps.outbox);
+  }
+
+  /** Unit voice/data: to where the destination radio was last heard (freedmr-reference.md §1.14). */
+  #routeUnit(nowMs: number, stream: Stream, ps: PortState): void {
+    const destinationId = stream.destinationId;
+    const entry = this.#subscribers.lookup(nowMs, destinationId);
+    if (entry !== null) {
+      const tps = this.#live(entry.port!);
+      if (tps !== null) {
+        if (tps !== ps) this.#addTarget(stream, tps, this.#rfSlot(tps, entry.slot), destinationId, CallType.Unit);
+        return;
+      }
+    }
+    if ((stream.data || this.options.floodUnknownUnitVoice) && destinationId >= FIRST_RADIO_ID) {
+      let offered = 0;
+      for (const link of this.#links) {
+        if (link === ps || link.port!.acceptsUnitDataFlood !== true) continue;
+        this.#addTarget(stream, link, 1, destinationId, CallType.Unit);
+        offered++;
+      }
+      if (offered > 0) return;
+    }
+    this.#stats.droppedNoRoute++;
+  }
+
+  /** Group voice/data: resolve conferences, then add their members. False = not routable at all. */
+  #routeGroup(nowMs: number, stream: Stream, ps: PortState, slot: Slot, frame: DmrdFrame): boolean {
+    const tg = frame.destinationId;
+    const confs = this.#conferenceScratch;
+    let n = 0;
+    const dial = this.options.dial;
+    let routable = true;
+    if (ps.link) {
+      const map = ps.linkMap ?? DEFAULT_LINK_TALKGROUP_MAP;
+      const local = linkToLocal(map, slot, tg);
+      if (local >= 0 && !(map.localOnlyFilter && (isLocalOnly(tg) || isLocalOnly(local))) && aclPermits(map.ingressAcl, tg)) {
+        confs[n++] = local;
+      }
+      // explicit subscriptions of the link (API) map their own TG
+      for (const sub of ps.subs) {
+        if (sub.kind !== SubKind.Bridge && sub.slot === slot && sub.talkgroupId === tg && n < confs.length && !hasConference(confs, n, sub.conferenceId)) {
+          confs[n++] = sub.conferenceId;
+        }
+      }
+    } else if (tg === dial.talkgroupId && slot === this.#rfSlot(ps, dial.slot) && dial.enabled) {
+      const dialSub = ps.dialSub;
+      if (dialSub !== null) {
+        confs[n++] = dialSub.conferenceId;
+        if (dialSub.expiresAtMs !== 0) this.#setExpiry(dialSub, this.#expiryFrom(nowMs, ps));
+      }
+    } else if (inRanges(this.options.reservedTalkgroups, tg) || tg === dial.talkgroupId || tg > TG_MAX) {
+      routable = false;
+    } else {
+      confs[n++] = tg;
+      if (ps.local && this.options.userActivation) this.#userActivate(nowMs, ps, slot, tg);
+    }
+    // configured bridges: triggers first, then membership (freedmr-reference.md §1.8)
+    for (const sub of ps.subs) {
+      if (sub.kind !== SubKind.Bridge || sub.slot !== slot) continue;
+      this.#bridgeTrigger(nowMs, sub, tg);
+      if (sub.active && sub.talkgroupId === tg && n < confs.length && !hasConference(confs, n, sub.conferenceId)) {
+        confs[n++] = sub.conferenceId;
+        if (sub.member!.timeoutType === "on" && sub.member!.timeoutMinutes > 0) {
+          this.#setExpiry(sub, nowMs + sub.member!.timeoutMinutes * 60_000);
+        }
+      }
+    }
+    if (n === 0) {
+      if (!routable || ps.link) {
+        this.#stats.droppedReserved++;
+        return false;
+      }
+      return true; // e.g. TG 9 with no reflector linked: a local call, nothing to route
+    }
+    for (let c = 0; c < n; c++) this.#addConferenceTargets(nowMs, stream, ps, confs[c]!);
+    return true;
+  }
+
+  #addConferenceTargets(nowMs: number, stream: Stream, ps: PortState, conferenceId: number): void {
+    const list = this.#conferences.get(conferenceId);
+    if (list !== undefined) {
+      for (const sub of list) {
+        const tps = sub.ps!;
+        if (tps === ps || !sub.active || (sub.expiresAtMs !== 0 && sub.expiresAtMs <= nowMs)) continue;
+        if (!tps.link && !this.#talkgroupAllowed(tps, sub.slot, sub.talkgroupId)) continue;
+        this.#addTarget(stream, tps, sub.slot, sub.talkgroupId, CallType.Group);
+      }
+    }
+    if (conferenceId >= BRIDGE_CONFERENCE_BASE) return;
+    for (const link of this.#links) {
+      if (link === ps) continue;
+      const map = link.linkMap ?? DEFAULT_LINK_TALKGROUP_MAP;
+      if (!localToLink(map, conferenceId)) continue;
+      const linkTg = mappedTalkgroup;
+      if (map.localOnlyFilter && (isLocalOnly(conferenceId) || isLocalOnly(linkTg))) continue;
+      if (!aclPermits(map.egressAcl, linkTg)) continue;
+      this.#addTarget(stream, link, mappedSlot, linkTg, CallType.Group);
+    }
+  }
+
+  #addTarget(stream: Stream, tps: PortState, slot: Slot, destinationId: number, callType: CallType): void {
+    const key = tps.index * 2 + slot - 1;
+    if (this.#targetStamp[key] === stream.serial) return; // never twice to the same (port, slot)
+    if (stream.targetCount >= this.options.capacities.maxTargetsPerStream) {
+      this.#stats.targetsOverCapacity++;
+      return;
+    }
+    this.#targetStamp[key] = stream.serial;
+    const i = stream.targetCount++;
+    stream.ensureTargetCapacity(i + 1);
+    stream.targetPorts[i] = tps;
+    stream.targetSlots[i] = slot;
+    stream.targetDestinations[i] = destinationId;
+    stream.targetCallTypes[i] = callType;
+    stream.targetQuenched[i] = 0;
+    stream.targetRewrites[i] = -1;
+    if (destinationId !== stream.destinationId || callType !== stream.callType) {
+      let r = 0;
+      while (r < stream.rewriteCount && (stream.rewriteDestinations[r] !== destinationId || stream.rewriteCallTypes[r] !== callType)) r++;
+      if (r === stream.rewriteCount) {
+        if (r >= MAX_REWRITES_PER_STREAM) {
+          // more distinct destinations than rewrites: deliver this one unrewritten rather than not at all
+          this.#stats.targetsOverCapacity++;
+          return;
+        }
+        if (stream.rewrites.length <= r) stream.rewrites.push(this.#rewriter.lcRewrite());
+        stream.rewriteDestinations[r] = destinationId;
+        stream.rewriteCallTypes[r] = callType;
+        stream.rewriteCount++;
+      }
+      stream.targetRewrites[i] = r;
+    }
+  }
+
+  #prepareRewrites(stream: Stream, frame: DmrdFrame): void {
+    void frame;
+    for (let r = 0; r < stream.rewriteCount; r++) {
+      stream.rewrites[r]!.prepare(stream.sourceLc, stream.rewriteDestinations[r]!, stream.rewriteCallTypes[r]! as CallType);
+    }
+  }
+
+  #talkgroupAllowed(ps: PortState, slot: Slot, tg: number): boolean {
+    const o = this.options;
+    const rule = ps.rule ?? DEFAULT_ACCESS_RULE_ROUTING;
+    const global: Acl = slot === 1 ? o.talkgroupTs1Acl : o.talkgroupTs2Acl;
+    const local: Acl = slot === 1 ? rule.talkgroupTs1Acl : rule.talkgroupTs2Acl;
+    return aclPermits(global, tg) && aclPermits(local, tg);
+  }
+
+  // =============================================================================================
+  // stream end
+  // =============================================================================================
+
+  #endStream(nowMs: number, stream: Stream, endedBy: StreamEndReason): void {
+    if (!stream.active) return;
+    if (!stream.silent) this.#publishEnd(nowMs, stream, endedBy);
+    this.#releaseTargets(stream);
+    const ps = stream.ps!;
+    if (!ps.trunk) {
+      const ss = ps.slots[stream.slot - 1]!;
+      if (ss.rxStream === stream) ss.rxStream = null;
+    }
+    if (!stream.refused && ps.up) this.#subscribers.learn(nowMs, stream.sourceId, ps.port!, stream.slot);
+    // unregister
+    const last = this.#active.pop()!;
+    if (last !== stream) {
+      this.#active[stream.activePosition] = last;
+      last.activePosition = stream.activePosition;
+    }
+    stream.activePosition = -1;
+    const head = this.#byStreamId.get(stream.streamId);
+    if (head === stream) {
+      if (stream.nextSameId === null) this.#byStreamId.delete(stream.streamId);
+      else this.#byStreamId.set(stream.streamId, stream.nextSameId);
+    } else {
+      for (let s: Stream | null = head ?? null; s !== null; s = s.nextSameId) {
+        if (s.nextSameId === stream) {
+          s.nextSameId = stream.nextSameId;
+          break;
+        }
+      }
+    }
+    stream.nextSameId = null;
+    const reason = finishReasonOf(endedBy);
+    this.#finished.remember(nowMs, stream.streamId, stream.sourceId, ps.index, reason);
+    if (stream.currentStreamId !== stream.streamId) this.#finished.remember(nowMs, stream.currentStreamId, stream.sourceId, ps.index, reason);
+    if (stream.parrotIndex >= 0) {
+      const rec = this.#recordings[stream.parrotIndex]!;
+      if (rec.frameCount > 0 && endedBy !== "port-down") {
+        rec.state = RecordingState.Waiting;
+        rec.playAtMs = nowMs + this.options.parrot.delayMs;
+      } else {
+        this.#freeRecording(nowMs, rec, false);
+      }
+      stream.parrotIndex = -1;
+    }
+    stream.active = false;
+    stream.ps = null;
+    stream.port = null;
+    for (let t = 0; t < stream.targetCount; t++) stream.targetPorts[t] = null;
+    stream.targetCount = 0;
+    if (!stream.refused) this.#stats.streamsEnded++;
+    this.#streamPool.push(stream);
+  }
+
+  #releaseTargets(stream: Stream): void {
+    for (let t = 0; t < stream.targetCount; t++) {
+      const tps = stream.targetPorts[t];
+      if (tps === null || tps === undefined || tps.trunk) continue;
+      const ss = tps.slots[stream.targetSlots[t]! - 1]!;
+      if (ss.txStream === stream) ss.txStream = null;
+    }
+  }
+
+  #allocStream(): Stream | null {
+    return this.#streamPool.pop() ?? null;
+  }
+
+  // =============================================================================================
+  // tick: timeouts, timers, parrot playback
+  // =============================================================================================
+
+  onTick(nowMs: number): void {
+    const o = this.options;
+    for (let i = this.#active.length - 1; i >= 0; i--) {
+      const stream = this.#active[i];
+      if (stream === undefined) continue;
+      const silence = stream.data ? o.dataTimeoutMs : o.streamTimeoutMs;
+      if (nowMs - stream.lastFrameAtMs > silence) this.#endStream(nowMs, stream, "timeout");
+      else if (nowMs - stream.startedAtMs > o.maxStreamMs) this.#endStream(nowMs, stream, "max-duration");
+    }
+    if (nowMs >= this.#nextHousekeepingMs) {
+      this.#nextHousekeepingMs = nowMs + HOUSEKEEPING_INTERVAL_MS;
+      this.#expireTimers(nowMs);
+      this.#subscribers.trim(nowMs);
+    }
+    if (this.#recordings.length > 0) this.#parrotTick(nowMs);
+  }
+
+  #expireTimers(nowMs: number): void {
+    for (let i = this.#timed.length - 1; i >= 0; i--) {
+      const sub = this.#timed[i];
+      if (sub === undefined || sub.expiresAtMs === 0 || sub.expiresAtMs > nowMs) continue;
+      const ps = sub.ps!;
+      switch (sub.kind) {
+        case SubKind.Dynamic:
+          this.#removeSub(nowMs, sub, "timer");
+          break;
+        case SubKind.Dial: {
+          this.#unlinkDial(nowMs, ps, "timer", false);
+          const dflt = this.#defaultReflector(ps);
+          if (dflt !== 0) this.#linkDial(nowMs, ps, dflt, "default");
+          break;
+        }
+        case SubKind.Bridge: {
+          const type = sub.member!.timeoutType;
+          this.#setExpiry(sub, 0);
+          if (type === "on" && sub.active) this.#setBridgeActive(nowMs, sub, false, "timer");
+          else if (type === "off" && !sub.active) this.#setBridgeActive(nowMs, sub, true, "timer");
+          break;
+        }
+        default:
+          this.#setExpiry(sub, 0);
+      }
+    }
+    for (let i = this.#relinks.length - 1; i >= 0; i--) {
+      const ps = this.#relinks[i];
+      if (ps === undefined || ps.relinkAtMs > nowMs) continue;
+      this.#unscheduleRelink(ps);
+      const dflt = this.#defaultReflector(ps);
+      if (dflt !== 0 && ps.dialSub === null && ps.up) this.#linkDial(nowMs, ps, dflt, "default");
+    }
+  }
+
+  // =============================================================================================
+  // subscriptions
+  // =============================================================================================
+
+  #newSub(): Subscription | null {
+    if (this.#subscriptionCount >= this.options.capacities.maxSubscriptions) {
+      this.#stats.subscriptionsOverCapacity++;
+      return null;
+    }
+    this.#subscriptionCount++;
+    return this.#freeSubs.pop() ?? new Subscription();
+  }
+
+  #insertSub(
+    ps: PortState,
+    slot: Slot,
+    talkgroupId: number,
+    conferenceId: number,
+    kind: SubKind,
+    origin: SubOrigin,
+    expiresAtMs: number,
+  ): Subscription | null {
+    const sub = this.#newSub();
+    if (sub === null) return null;
+    sub.ps = ps;
+    sub.slot = slot;
+    sub.talkgroupId = talkgroupId;
+    sub.conferenceId = conferenceId;
+    sub.kind = kind;
+    sub.origin = origin;
+    sub.active = true;
+    sub.member = null;
+    sub.bridgeIndex = -1;
+    sub.expiresAtMs = 0;
+    sub.timedPosition = -1;
+    let list = this.#conferences.get(conferenceId);
+    if (list === undefined) {
+      list = [];
+      this.#conferences.set(conferenceId, list);
+    }
+    sub.conferencePosition = list.length;
+    list.push(sub);
+    sub.portPosition = ps.subs.length;
+    ps.subs.push(sub);
+    this.#setExpiry(sub, expiresAtMs);
+    return sub;
+  }
+
+  /** Remove a subscription; `reason` null = silently (port going down). */
+  #removeSub(nowMs: number, sub: Subscription, reason: string | null): void {
+    const ps = sub.ps!;
+    if (reason !== null && sub.kind !== SubKind.Dial && sub.kind !== SubKind.Bridge) {
+      this.#publishSubscription(nowMs, ps, sub.slot, sub.talkgroupId, "remove", reason);
+    }
+    this.#setExpiry(sub, 0);
+    const list = this.#conferences.get(sub.conferenceId)!;
+    const lastC = list.pop()!;
+    if (lastC !== sub) {
+      list[sub.conferencePosition] = lastC;
+      lastC.conferencePosition = sub.conferencePosition;
+    }
+    if (list.length === 0) this.#conferences.delete(sub.conferenceId);
+    const lastP = ps.subs.pop()!;
+    if (lastP !== sub) {
+      ps.subs[sub.portPosition] = lastP;
+      lastP.portPosition = sub.portPosition;
+    }
+    if (ps.dialSub === sub) ps.dialSub = null;
+    sub.ps = null;
+    sub.member = null;
+    sub.conferencePosition = sub.portPosition = -1;
+    this.#subscriptionCount--;
+    this.#freeSubs.push(sub);
+  }
+
+  /** Set a subscription's timer (0 = none), keeping the timed list in step. */
+  #setExpiry(sub: Subscription, expiresAtMs: number): void {
+    sub.expiresAtMs = expiresAtMs;
+    if (expiresAtMs !== 0 && sub.timedPosition < 0) {
+      sub.timedPosition = this.#timed.length;
+      this.#timed.push(sub);
+    } else if (expiresAtMs === 0 && sub.timedPosition >= 0) {
+      const last = this.#timed.pop()!;
+      if (last !== sub) {
+        this.#timed[sub.timedPosition] = last;
+        last.timedPosition = sub.timedPosition;
+      }
+      sub.timedPosition = -1;
+    }
+  }
+
+  #findSub(ps: PortState, slot: Slot, tg: number, kind: SubKind): Subscription | null {
+    for (const sub of ps.subs) if (sub.kind === kind && sub.slot === slot && sub.talkgroupId === tg) return sub;
+    return null;
+  }
+
+  #addStatic(nowMs: number, ps: PortState, slot: Slot, tg: number, origin: SubOrigin, reason: string): boolean {
+    if (tg <= 0 || tg > TG_MAX) return false;
+    const existing = this.#findSub(ps, slot, tg, SubKind.Static);
+    if (existing !== null) return true;
+    const dynamic = this.#findSub(ps, slot, tg, SubKind.Dynamic);
+    if (dynamic !== null) this.#removeSub(nowMs, dynamic, null);
+    const sub = this.#insertSub(ps, slot, tg, tg, SubKind.Static, origin, 0);
+    if (sub === null) return false;
+    if (dynamic === null) this.#publishSubscription(nowMs, ps, slot, tg, "add", reason);
+    return true;
+  }
+
+  /** Keying up a TG subscribes the slot for the UA timer (renewed by each use); SINGLE keeps one. */
+  #userActivate(nowMs: number, ps: PortState, slot: Slot, tg: number): void {
+    if (this.#findSub(ps, slot, tg, SubKind.Static) !== null) return;
+    const expires = this.#expiryFrom(nowMs, ps);
+    const existing = this.#findSub(ps, slot, tg, SubKind.Dynamic);
+    if (existing !== null) {
+      this.#setExpiry(existing, expires);
+      return;
+    }
+    const single = ps.optionsSingle ?? ps.rule?.singleMode ?? this.options.singleModeDefault;
+    let count = 0;
+    let oldest: Subscription | null = null;
+    for (let i = ps.subs.length - 1; i >= 0; i--) {
+      const sub = ps.subs[i]!;
+      if (sub.kind !== SubKind.Dynamic || sub.slot !== slot) continue;
+      if (single) {
+        this.#removeSub(nowMs, sub, "single-mode");
+        continue;
+      }
+      count++;
+      if (oldest === null || (sub.expiresAtMs !== 0 && (oldest.expiresAtMs === 0 || sub.expiresAtMs < oldest.expiresAtMs))) oldest = sub;
+    }
+    if (count >= this.options.capacities.maxDynamicPerSlot && oldest !== null) this.#removeSub(nowMs, oldest, "replaced");
+    const sub = this.#insertSub(ps, slot, tg, tg, SubKind.Dynamic, SubOrigin.Traffic, expires);
+    if (sub !== null) this.#publishSubscription(nowMs, ps, slot, tg, "add", "user-activated");
+  }
+
+  #uaTimerMs(ps: PortState): number {
+    const minutes = ps.optionsTimerMinutes ?? ps.rule?.uaTimerMinutes ?? this.options.uaTimerMinutes;
+    return minutes * 60_000;
+  }
+
+  #expiryFrom(nowMs: number, ps: PortState): number {
+    const ms = this.#uaTimerMs(ps);
+    return ms === 0 ? 0 : nowMs + ms;
+  }
+
+  // =============================================================================================
+  // bridges (rules.py)
+  // =============================================================================================
+
+  #attachBridgeMembers(nowMs: number, ps: PortState): void {
+    const port = ps.port!;
+    const keys: string[] = [port.name.toLowerCase(), String(port.repeaterId)];
+    if (port.accessRule !== null) keys.push(port.accessRule.toLowerCase());
+    const seen = new Set<MemberRef>();
+    for (const key of keys) {
+      for (const ref of this.#membersBySystem.get(key) ?? []) {
+        if (seen.has(ref)) continue;
+        seen.add(ref);
+        const m = ref.member;
+        const slot = this.#rfSlot(ps, m.slot);
+        const sub = this.#insertSub(ps, slot, m.talkgroupId, BRIDGE_CONFERENCE_BASE + ref.bridgeIndex, SubKind.Bridge, SubOrigin.Config, 0);
+        if (sub === null) continue;
+        sub.member = m;
+        sub.bridgeIndex = ref.bridgeIndex;
+        sub.active = m.active;
+        if (m.timeoutMinutes > 0 && ((m.timeoutType === "on" && m.active) || (m.timeoutType === "off" && !m.active))) {
+          this.#setExpiry(sub, nowMs + m.timeoutMinutes * 60_000);
+        }
+      }
+    }
+  }
+
+  /** ON / OFF / RESET trigger talkgroups of a member, on a group call from its port and slot. */
+  #bridgeTrigger(nowMs: number, sub: Subscription, tg: number): void {
+    const m = sub.member!;
+    const timeoutMs = m.timeoutMinutes * 60_000;
+    if (m.on.includes(tg)) {
+      if (!sub.active) this.#setBridgeActive(nowMs, sub, true, "on");
+      if (m.timeoutType === "on" && timeoutMs > 0) this.#setExpiry(sub, nowMs + timeoutMs);
+      else if (m.timeoutType === "off") this.#setExpiry(sub, 0);
+    } else if (m.off.includes(tg)) {
+      if (sub.active) this.#setBridgeActive(nowMs, sub, false, "off");
+      if (m.timeoutType === "off" && timeoutMs > 0) this.#setExpiry(sub, nowMs + timeoutMs);
+      else if (m.timeoutType === "on") this.#setExpiry(sub, 0);
+    } else if (m.reset.includes(tg)) {
+      if (timeoutMs > 0 && ((m.timeoutType === "on" && sub.active) || (m.timeoutType === "off" && !sub.active))) {
+        this.#setExpiry(sub, nowMs + timeoutMs);
+      }
+    }
+  }
+
+  #setBridgeActive(nowMs: number, sub: Subscription, active: boolean, reason: string): void {
+    sub.active = active;
+    this.#publish({
+      type: "bridge.change",
+      atMs: nowMs,
+      bridge: this.#bridgeNames[sub.bridgeIndex] ?? "",
+      system: sub.ps!.port!.name,
+      slot: sub.slot,
+      talkgroupId: sub.talkgroupId,
+      active,
+      reason,
+    });
+  }
+
+  // =============================================================================================
+  // dial-a-TG (freedmr-reference.md §1.6)
+  // =============================================================================================
+
+  #dialable(n: number): boolean {
+    const d = this.options.dial;
+    return n >= d.minReflector && n <= d.maxReflector && !inRanges(d.notDialable, n) && n !== this.options.parrot.talkgroupId;
+  }
+
+  #defaultReflector(ps: PortState): number {
+    return ps.optionsDial ?? ps.rule?.defaultReflector ?? 0;
+  }
+
+  /** A private call to a number below FIRST_RADIO_ID from a hotspot: dial control. */
+  #dialCall(nowMs: number, ps: PortState, number: number): void {
+    const d = this.options.dial;
+    const port = ps.port!;
+    if (number === d.unlinkId) {
+      if (ps.dialSub !== null) this.#unlinkDial(nowMs, ps, "unlink", true);
+      else this.#publishDialStatus(nowMs, ps);
+      return;
+    }
+    if (number === d.statusId) {
+      this.#publishDialStatus(nowMs, ps);
+      return;
+    }
+    if (!this.#dialable(number)) {
+      this.#publish({ type: "dial.rejected", atMs: nowMs, portIndex: port.portIndex, portName: port.name, reflector: number, reason: "not-dialable" });
+      return;
+    }
+    this.#linkDial(nowMs, ps, number, "dialled");
+  }
+
+  #linkDial(nowMs: number, ps: PortState, reflector: number, reason: string): boolean {
+    const port = ps.port!;
+    const expires = reflector === this.#defaultReflector(ps) ? 0 : this.#expiryFrom(nowMs, ps);
+    const current = ps.dialSub;
+    if (current !== null && current.conferenceId === reflector) {
+      this.#setExpiry(current, expires);
+      return true;
+    }
+    if (current !== null) this.#unlinkDial(nowMs, ps, "replaced", false);
+    const slot = this.#rfSlot(ps, this.options.dial.slot);
+    const sub = this.#insertSub(ps, slot, this.options.dial.talkgroupId, reflector, SubKind.Dial, SubOrigin.Traffic, expires);
+    if (sub === null) return false;
+    ps.dialSub = sub;
+    this.#unscheduleRelink(ps);
+    this.#publish({ type: "dial.link", atMs: nowMs, portIndex: port.portIndex, portName: port.name, reflector, action: "link", reason });
+    return true;
+  }
+
+  /** Unlink; `scheduleDefault` relinks the default reflector after the UA timer (4000). */
+  #unlinkDial(nowMs: number, ps: PortState, reason: string, scheduleDefault: boolean): void {
+    const sub = ps.dialSub;
+    if (sub === null) return;
+    const reflector = sub.conferenceId;
+    this.#removeSub(nowMs, sub, null);
+    ps.dialSub = null;
+    const port = ps.port!;
+    this.#publish({ type: "dial.link", atMs: nowMs, portIndex: port.portIndex, portName: port.name, reflector, action: "unlink", reason });
+    if (scheduleDefault && this.#defaultReflector(ps) !== 0) {
+      const ms = this.#uaTimerMs(ps);
+      if (ms > 0) this.#scheduleRelink(ps, nowMs + ms);
+    }
+  }
+
+  #publishDialStatus(nowMs: number, ps: PortState): void {
+    const port = ps.port!;
+    this.#publish({
+      type: "dial.status",
+      atMs: nowMs,
+      portIndex: port.portIndex,
+      portName: port.name,
+      reflector: ps.dialSub?.conferenceId ?? 0,
+      defaultReflector: this.#defaultReflector(ps),
+    });
+  }
+
+  #scheduleRelink(ps: PortState, atMs: number): void {
+    ps.relinkAtMs = atMs;
+    if (ps.relinkPosition < 0) {
+      ps.relinkPosition = this.#relinks.length;
+      this.#relinks.push(ps);
+    }
+  }
+
+  #unscheduleRelink(ps: PortState): void {
+    ps.relinkAtMs = 0;
+    if (ps.relinkPosition < 0) return;
+    const last = this.#relinks.pop()!;
+    if (last !== ps) {
+      this.#relinks[ps.relinkPosition] = last;
+      last.relinkPosition = ps.relinkPosition;
+    }
+    ps.relinkPosition = -1;
+  }
+
+  // =============================================================================================
+  // parrot (freedmr-reference.md §1.11)
+  // =============================================================================================
+
+  #startRecording(nowMs: number, stream: Stream, ps: PortState, slot: Slot): void {
+    let rec: Recording | null = null;
+    for (const r of this.#recordings) {
+      if (r.state === RecordingState.Free) {
+        rec = r;
+        break;
+      }
+    }
+    if (rec === null) {
+      this.#stats.parrotRefused++;
+      return;
+    }
+    void nowMs;
+    rec.state = RecordingState.Recording;
+    rec.ps = ps;
+    rec.port = ps.port;
+    rec.slot = slot;
+    rec.sourceId = stream.sourceId;
+    rec.frameCount = 0;
+    rec.truncated = false;
+    rec.played = 0;
+    rec.skipped = 0;
+    stream.parrotIndex = rec.index;
+  }
+
+  #parrotTick(nowMs: number): void {
+    const parrot = this.options.parrot;
+    for (const rec of this.#recordings) {
+      if (rec.state === RecordingState.Waiting && nowMs >= rec.playAtMs) {
+        if (rec.ps === null || !rec.ps.up || rec.ps.port !== rec.port) {
+          this.#freeRecording(nowMs, rec, false);
+          continue;
+        }
+        rec.state = RecordingState.Playing;
+        rec.nextFrameAtMs = rec.playAtMs;
+        let id = 0;
+        while (id === 0) id = this.#deps.prng.nextUint32();
+        rec.playbackStreamId = id;
+        const pb = rec.playback;
+        pb.serial = ++this.#streamSerial;
+        pb.streamId = pb.currentStreamId = id;
+        pb.sourceId = rec.sourceId;
+        pb.destinationId = parrot.talkgroupId;
+        pb.callType = CallType.Group;
+        pb.slot = pb.wireSlot = rec.slot;
+        pb.startedAtMs = nowMs;
+        pb.frames = 0;
+        this.#publish({
+          type: "stream.start",
+          atMs: nowMs,
+          streamId: id,
+          portIndex: this.#parrotPort.portIndex,
+          portName: this.#parrotPort.name,
+          sourceId: rec.sourceId,
+          destinationId: parrot.talkgroupId,
+          slot: rec.slot,
+          callType: "group",
+          kind: "voice",
+        });
+      }
+      if (rec.state !== RecordingState.Playing || nowMs < rec.nextFrameAtMs) continue;
+      // one frame per tick and playback: the egress buffer of (port, slot) is reused per frame
+      const ps = rec.ps!;
+      if (!ps.up || ps.port !== rec.port) {
+        this.#freeRecording(nowMs, rec, true);
+        continue;
+      }
+      const ss = ps.slots[rec.slot - 1]!;
+      const pb = rec.playback;
+      if (ss.txStream !== pb && !canTake(nowMs, ss, pb.sourceId, parrot.talkgroupId, CallType.Group)) {
+        rec.skipped++;
+        this.#stats.parrotFramesSkipped++;
+      } else {
+        ss.txStream = pb;
+        ss.hangUntilMs = nowMs + this.options.hangTimeMs;
+        ss.hangDestinationId = parrot.talkgroupId;
+        ss.hangCallType = CallType.Group;
+        ss.hangSourceId = pb.sourceId;
+        const port = ps.port!;
+        const buffer = port.txBuffer(rec.slot);
+        const base = rec.played * 55;
+        const frames = rec.frames;
+        for (let b = 0; b < 55; b++) buffer[b] = frames[base + b]!;
+        writeUint32(buffer, DMRD_OFFSET_REPEATER, port.repeaterId);
+        writeUint32(buffer, DMRD_OFFSET_STREAM, rec.playbackStreamId);
+        const flags = buffer[DMRD_OFFSET_FLAGS]!;
+        buffer[DMRD_OFFSET_FLAGS] = rec.slot === 2 ? flags | FLAG_SLOT_TS2 : flags & ~FLAG_SLOT_TS2;
+        port.emit(nowMs, buffer, this.#deps.outbox);
+        this.#stats.framesOut++;
+        pb.frames++;
+      }
+      rec.played++;
+      rec.nextFrameAtMs += parrot.frameIntervalMs;
+      if (rec.played >= rec.frameCount) this.#freeRecording(nowMs, rec, true);
+    }
+  }
+
+  #freeRecording(nowMs: number, rec: Recording, publishEnd: boolean): void {
+    if (rec.state === RecordingState.Playing && publishEnd) {
+      this.#publish({
+        type: "stream.end",
+        atMs: nowMs,
+        streamId: rec.playbackStreamId,
+        portIndex: this.#parrotPort.portIndex,
+        portName: this.#parrotPort.name,
+        sourceId: rec.sourceId,
+        destinationId: this.options.parrot.talkgroupId,
+        slot: rec.slot,
+        callType: "group",
+        kind: "voice",
+        durationMs: nowMs - rec.playback.startedAtMs,
+        frames: rec.playback.frames,
+        lost: rec.skipped,
+        talkerAlias: null,
+        endedBy: rec.played >= rec.frameCount ? "terminator" : "port-down",
+      });
+    }
+    if (rec.ps !== null) {
+      const ss = rec.ps.slots[rec.slot - 1]!;
+      if (ss.txStream === rec.playback) ss.txStream = null;
+    }
+    rec.state = RecordingState.Free;
+    rec.ps = null;
+    rec.port = null;
+    rec.frameCount = 0;
+  }
+
+  // =============================================================================================
+  // control plane & introspection
+  // =============================================================================================
+
+  quench(nowMs: number, port: RouterPort, talkgroupId: number, streamId: number): boolean {
+    void nowMs;
+    let found = false;
+    for (let s: Stream | null = this.#byStreamId.get(streamId) ?? null; s !== null; s = s.nextSameId) {
+      for (let t = 0; t < s.targetCount; t++) {
+        const tps: PortState | null | undefined = s.targetPorts[t];
+        if (tps === null || tps === undefined || tps.port !== port) continue;
+        if (talkgroupId !== 0 && s.targetDestinations[t] !== talkgroupId) continue;
+        if (s.targetQuenched[t] === 0) {
+          s.targetQuenched[t] = 1;
+          found = true;
+          if (!tps.trunk) {
+            const ss: SlotState = tps.slots[s.targetSlots[t]! - 1]!;
+            if (ss.txStream === s) ss.txStream = null;
+          }
+        }
+      }
+    }
+    return found;
+  }
+
+  stats(): RoutingStats {
+    return this.#stats;
+  }
+
+  subscribe(nowMs: number, port: RouterPort, slot: Slot, talkgroupId: number, kind: "static" | "dynamic"): boolean {
+    const ps = this.#live(port);
+    if (ps === null || talkgroupId <= 0 || talkgroupId > TG_MAX || inRanges(this.options.optionsProhibitedTalkgroups, talkgroupId)) return false;
+    const rfSlot = this.#rfSlot(ps, slot);
+    if (kind === "static") return this.#addStatic(nowMs, ps, rfSlot, talkgroupId, SubOrigin.Api, "api");
+    if (this.#findSub(ps, rfSlot, talkgroupId, SubKind.Static) !== null) return true;
+    const existing = this.#findSub(ps, rfSlot, talkgroupId, SubKind.Dynamic);
+    if (existing !== null) {
+      this.#setExpiry(existing, this.#expiryFrom(nowMs, ps));
+      return true;
+    }
+    const sub = this.#insertSub(ps, rfSlot, talkgroupId, talkgroupId, SubKind.Dynamic, SubOrigin.Api, this.#expiryFrom(nowMs, ps));
+    if (sub === null) return false;
+    this.#publishSubscription(nowMs, ps, rfSlot, talkgroupId, "add", "api");
+    return true;
+  }
+
+  unsubscribe(nowMs: number, port: RouterPort, slot: Slot, talkgroupId: number): boolean {
+    const ps = this.#live(port);
+    if (ps === null) return false;
+    const rfSlot = this.#rfSlot(ps, slot);
+    const sub = this.#findSub(ps, rfSlot, talkgroupId, SubKind.Static) ?? this.#findSub(ps, rfSlot, talkgroupId, SubKind.Dynamic);
+    if (sub === null) return false;
+    this.#removeSub(nowMs, sub, "api");
+    return true;
+  }
+
+  dial(nowMs: number, port: RouterPort, reflector: number): DialResult {
+    const ps = this.#live(port);
+    if (ps === null) return { ok: false, reason: "unknown-port" };
+    if (!this.options.dial.enabled) return { ok: false, reason: "disabled" };
+    if (reflector === 0) {
+      this.#unlinkDial(nowMs, ps, "api", true);
+      return { ok: true, reflector: 0 };
+    }
+    if (!this.#dialable(reflector)) return { ok: false, reason: "not-dialable" };
+    return this.#linkDial(nowMs, ps, reflector, "api") ? { ok: true, reflector } : { ok: false, reason: "capacity" };
+  }
+
+  resetPort(nowMs: number, port: RouterPort): void {
+    const ps = this.#live(port);
+    if (ps === null) return;
+    for (let i = ps.subs.length - 1; i >= 0; i--) {
+      const sub = ps.subs[i]!;
+      if (sub.kind === SubKind.Dynamic) this.#removeSub(nowMs, sub, "reset");
+    }
+    if (ps.dialSub !== null) this.#unlinkDial(nowMs, ps, "reset", false);
+    const dflt = this.#defaultReflector(ps);
+    if (dflt !== 0) this.#linkDial(nowMs, ps, dflt, "default");
+  }
+
+  subscriptions(port: RouterPort): SubscriptionInfo[] {
+    const ps = this.#live(port);
+    if (ps === null) return [];
+    const kinds = ["static", "dynamic", "dial", "bridge"] as const;
+    return ps.subs
+      .map((sub) => ({
+        slot: sub.slot,
+        talkgroupId: sub.talkgroupId,
+        conference:
+          sub.kind === SubKind.Bridge ? `bridge:${this.#bridgeNames[sub.bridgeIndex] ?? "?"}` : sub.kind === SubKind.Dial ? `reflector:${sub.conferenceId}` : `tg:${sub.conferenceId}`,
+        kind: kinds[sub.kind]!,
+        active: sub.active,
+        expiresAtMs: sub.expiresAtMs === 0 ? null : sub.expiresAtMs,
+      }))
+      .sort((a, b) => a.slot - b.slot || a.talkgroupId - b.talkgroupId || a.kind.localeCompare(b.kind));
+  }
+
+  dialedReflector(port: RouterPort): number {
+    return this.#live(port)?.dialSub?.conferenceId ?? 0;
+  }
+
+  locateSubscriber(nowMs: number, radioId: number): SubscriberLocation | null {
+    const entry = this.#subscribers.lookup(nowMs, radioId);
+    if (entry === null || entry.port === null || this.#live(entry.port) === null) return null;
+    return { portIndex: entry.port.portIndex, portName: entry.port.name, slot: entry.slot, lastHeardMs: entry.lastHeardMs };
+  }
+
+  activeStreams(): StreamInfo[] {
+    const out: StreamInfo[] = [];
+    for (const s of this.#active) {
+      if (s.silent) continue;
+      const targets: string[] = [];
+      const pending: string[] = [];
+      for (let t = 0; t < s.targetCount; t++) {
+        const tps = s.targetPorts[t];
+        if (tps === null || tps === undefined || s.targetQuenched[t] !== 0) continue;
+        const slot = s.targetSlots[t]!;
+        const label = `${tps.index}:${slot}`;
+        if (tps.trunk || tps.slots[slot - 1]!.txStream === s) targets.push(label);
+        else pending.push(label);
+      }
+      out.push({
+        streamId: s.streamId,
+        portIndex: s.port!.portIndex,
+        portName: s.port!.name,
+        slot: s.wireSlot,
+        sourceId: s.sourceId,
+        destinationId: s.destinationId,
+        callType: s.callType === CallType.Unit ? "unit" : "group",
+        kind: s.data ? "data" : "voice",
+        startedAtMs: s.startedAtMs,
+        frames: s.frames,
+        targets,
+        pending,
+      });
+    }
+    return out.sort((a, b) => a.startedAtMs - b.startedAtMs || a.streamId - b.streamId);
+  }
+
+  bridgeState(name: string): { system: string; slot: Slot; talkgroupId: number; active: boolean }[] | null {
+    const index = this.#bridgeNames.indexOf(name);
+    if (index < 0) return null;
+    const out: { system: string; slot: Slot; talkgroupId: number; active: boolean }[] = [];
+    for (const sub of this.#conferences.get(BRIDGE_CONFERENCE_BASE + index) ?? []) {
+      out.push({ system: sub.ps!.port!.name, slot: sub.slot, talkgroupId: sub.talkgroupId, active: sub.active });
+    }
+    return out.sort((a, b) => a.system.localeCompare(b.system) || a.slot - b.slot || a.talkgroupId - b.talkgroupId);
+  }
+
+  // =============================================================================================
+  // helpers
+  // =============================================================================================
+
+  #portState(portIndex: number): PortState | null {
+    return portIndex >= 0 && portIndex < this.#ports.length ? this.#ports[portIndex]! : null;
+  }
+
+  /** The state of a port that is up and is this very port object. */
+  #live(port: RouterPort): PortState | null {
+    const ps = this.#portState(port.portIndex);
+    return ps !== null && ps.up && ps.port === port ? ps : null;
+  }
+
+  /** Simplex/DMO hotspots have one RF slot: everything lives on TS2. */
+  #rfSlot(ps: PortState, slot: Slot): Slot {
+    return ps.port!.simplex ? 2 : slot;
+  }
+
+  #publish(event: CoreEvent): void {
+    this.#deps.events.publish(event);
+  }
+
+  #publishSubscription(nowMs: number, ps: PortState, slot: Slot, talkgroupId: number, action: "add" | "remove", reason: string): void {
+    const port = ps.port!;
+    this.#publish({ type: "subscription.change", atMs: nowMs, portIndex: port.portIndex, portName: port.name, slot, talkgroupId, action, reason });
+  }
+
+  #publishStart(nowMs: number, stream: Stream): void {
+    const port = stream.port!;
+    this.#publish({
+      type: "stream.start",
+      atMs: nowMs,
+      streamId: stream.streamId,
+      portIndex: port.portIndex,
+      portName: port.name,
+      sourceId: stream.sourceId,
+      destinationId: stream.destinationId,
+      slot: stream.wireSlot,
+      callType: stream.callType === CallType.Unit ? "unit" : "group",
+      kind: stream.data ? "data" : "voice",
+    });
+  }
+
+  #publishEnd(nowMs: number, stream: Stream, endedBy: StreamEndReason): void {
+    const port = stream.port!;
+    const ta = stream.sourceLc.talkerAlias;
+    this.#publish({
+      type: "stream.end",
+      atMs: nowMs,
+      streamId: stream.streamId,
+      portIndex: port.portIndex,
+      portName: port.name,
+      sourceId: stream.sourceId,
+      destinationId: stream.destinationId,
+      slot: stream.wireSlot,
+      callType: stream.callType === CallType.Unit ? "unit" : "group",
+      kind: stream.data ? "data" : "voice",
+      durationMs: stream.lastFrameAtMs - stream.startedAtMs,
+      frames: stream.frames,
+      lost: stream.lost,
+      talkerAlias: ta.complete ? ta.text : null,
+      endedBy,
+    });
+  }
+}
+
+type StreamEndReason = Extract<CoreEvent, { type: "stream.end" }>["endedBy"];
+
+function finishReasonOf(endedBy: StreamEndReason): FinishReason {
+  switch (endedBy) {
+    case "terminator":
+      return FinishReason.Terminator;
+    case "timeout":
+      return FinishReason.Timeout;
+    case "max-duration":
+      return FinishReason.MaxDuration;
+    case "data-complete":
+      return FinishReason.DataComplete;
+    default:
+      return FinishReason.Other;
+  }
+}
+
+function resetSlot(ss: SlotState): void {
+  ss.rxStream = null;
+  ss.txStream = null;
+  ss.hangUntilMs = 0;
+  ss.hangDestinationId = 0;
+  ss.hangCallType = CallType.Group;
+  ss.hangSourceId = 0;
+}
+
+/**
+ * Contention at a target slot: free (no own transmission, nothing else delivered) and, within the
+ * hang time of the last call, the same destination, the same radio, or a unit reply to that radio.
+ */
+function canTake(nowMs: number, ss: SlotState, sourceId: number, destinationId: number, callType: CallType): boolean {
+  if (ss.rxStream !== null || ss.txStream !== null) return false;
+  if (nowMs >= ss.hangUntilMs) return true;
+  if (ss.hangDestinationId === destinationId && ss.hangCallType === callType) return true;
+  if (ss.hangSourceId === sourceId) return true;
+  return callType === CallType.Unit && destinationId === ss.hangSourceId;
+}
+
+function isDataStart(dataType: number): boolean {
+  return dataType === DataType.Csbk || dataType === DataType.DataHeader || dataType === DataType.MbcHeader;
+}
+
+/** Frames that may open a stream: voice header, PI header, a voice burst (late entry), CSBK, data/MBC header. */
+function startsStream(frame: DmrdFrame): boolean {
+  if (frame.frameType !== FrameType.DataSync) return true;
+  const dt = frame.dataType;
+  return dt === DataType.VoiceLcHeader || dt === DataType.PiHeader || isDataStart(dt);
+}
+
+function hasConference(confs: Int32Array, n: number, id: number): boolean {
+  for (let i = 0; i < n; i++) if (confs[i] === id) return true;
+  return false;
+}
+
+/** Repeater-local (≤ 79), server-local (9990–9999) and D-APRS (900999) TGs never cross a link. */
+function isLocalOnly(tg: number): boolean {
+  return tg <= 79 || (tg >= 9990 && tg <= 9999) || tg === 900999;
+}
+
+/** Link (slot, TG) → local conference, or -1. */
+function linkToLocal(map: LinkTalkgroupMap, slot: Slot, tg: number): number {
+  for (const r of map.ranges) {
+    if (r.linkSlot === slot && tg >= r.linkFirst && tg <= r.linkLast) return r.localFirst + (tg - r.linkFirst);
+  }
+  return -1;
+}
+
+let mappedSlot: Slot = 1;
+let mappedTalkgroup = 0;
+/** Local conference → link (slot, TG) in mappedSlot/mappedTalkgroup; false when not mapped. */
+function localToLink(map: LinkTalkgroupMap, conferenceId: number): boolean {
+  for (const r of map.ranges) {
+    const last = r.localFirst + (r.linkLast - r.linkFirst);
+    if (conferenceId >= r.localFirst && conferenceId <= last) {
+      mappedSlot = r.linkSlot;
+      mappedTalkgroup = r.linkFirst + (conferenceId - r.localFirst);
+      return true;
+    }
+  }
+  return false;
+}
+
+/** DMRD bytes 15–52 (flags, stream id, payload) equal to the stored copy. */
+function sameTail(stored: Uint8Array, bytes: Uint8Array): boolean {
+  for (let i = 0; i < 38; i++) if (stored[i] !== bytes[15 + i]) return false;
+  return true;
+}
+
+function copyTail(stored: Uint8Array, bytes: Uint8Array): void {
+  for (let i = 0; i < 38; i++) stored[i] = bytes[15 + i]!;
 }

@@ -1,0 +1,170 @@
+/**
+ * The routing core's records: per port and slot state, subscriptions and streams. Plain classes
+ * with fixed shapes; streams are pooled (allocated at start-up) and their target arrays grow only
+ * at stream start, so the per-packet path touches existing objects only.
+ * @module
+ */
+import type { RouterPort, Slot } from "../router_port.ts";
+import { CallType } from "../../wire/dmrd.ts";
+import type { AccessRuleRouting, BridgeMemberOptions, LinkTalkgroupMap } from "./options.ts";
+import type { StreamLcRewrite, StreamSourceLc } from "./rewrite.ts";
+
+export const enum SubKind {
+  Static = 0,
+  Dynamic = 1,
+  Dial = 2,
+  Bridge = 3,
+}
+
+/** Where a static/dynamic subscription came from (options replace only their own). */
+export const enum SubOrigin {
+  Config = 0,
+  Options = 1,
+  Api = 2,
+  Traffic = 3,
+}
+
+/** Conference ids: a talkgroup is its own conference (0 … 2^24−1); bridges live above. */
+export const BRIDGE_CONFERENCE_BASE = 0x2000000;
+
+export class Subscription {
+  ps: PortState | null = null;
+  /** slot at the port (RF slot for hotspots; link slot for links) */
+  slot: Slot = 1;
+  /** talkgroup at the port (RF TG for hotspots: 9 for a dial link) */
+  talkgroupId = 0;
+  conferenceId = 0;
+  kind: SubKind = SubKind.Static;
+  origin: SubOrigin = SubOrigin.Config;
+  active = true;
+  /** 0 = never */
+  expiresAtMs = 0;
+  /** bridge members */
+  member: BridgeMemberOptions | null = null;
+  bridgeIndex = -1;
+  /** positions in the conference list, the port list and the timed list (-1 = not there) */
+  conferencePosition = -1;
+  portPosition = -1;
+  timedPosition = -1;
+}
+
+export class SlotState {
+  /** stream this port is sending on this slot (its own transmission) */
+  rxStream: Stream | null = null;
+  /** stream we are delivering to this slot */
+  txStream: Stream | null = null;
+  /** group hang time: until then only hangDestination (same call type) or hangSourceId may take the slot */
+  hangUntilMs = 0;
+  hangDestinationId = 0;
+  hangCallType: CallType = CallType.Group;
+  hangSourceId = 0;
+}
+
+export class PortState {
+  port: RouterPort | null = null;
+  up = false;
+  /** OpenBridge: many concurrent streams, no slot contention (a trunk) */
+  trunk = false;
+  /** OpenBridge or upstream: routed through a talkgroup map */
+  link = false;
+  /** a hotspot/repeater logged in to us */
+  local = false;
+  ruleName: string | null = null;
+  rule: AccessRuleRouting | null = null;
+  readonly slots: [SlotState, SlotState] = [new SlotState(), new SlotState()];
+  readonly subs: Subscription[] = [];
+  linkMap: LinkTalkgroupMap | null = null;
+  /** from the hotspot's options (null = not set there) */
+  optionsTimerMinutes: number | null = null;
+  optionsSingle: boolean | null = null;
+  optionsDial: number | null = null;
+  optionsText = "";
+  dialSub: Subscription | null = null;
+  /** relink the default reflector at this time (0 = not scheduled) */
+  relinkAtMs = 0;
+  relinkPosition = -1;
+  /** position in the router's link list (-1 = not a link) */
+  linkPosition = -1;
+
+  constructor(readonly index: number) {}
+}
+
+/** Rewrites a stream keeps at most (distinct target destination + call type pairs). */
+export const MAX_REWRITES_PER_STREAM = 8;
+
+export class Stream {
+  /** increments every time the record is reused; targets are de-duplicated against it */
+  serial = 0;
+  active = false;
+  ps: PortState | null = null;
+  port: RouterPort | null = null;
+  slot: Slot = 1;
+  /** slot bit as received (events) */
+  wireSlot: Slot = 1;
+  streamId = 0;
+  /** the id of the latest header/CSBK (DMR+ sends a new id per header; data calls one per CSBK) */
+  currentStreamId = 0;
+  sourceId = 0;
+  destinationId = 0;
+  callType: CallType = CallType.Group;
+  data = false;
+  startedAtMs = 0;
+  lastFrameAtMs = 0;
+  frames = 0;
+  lost = 0;
+  lastSequence = 0;
+  sawHeader = false;
+  sawVoice = false;
+  /** loop control / ACL: frames are dropped for the rest of the stream */
+  refused = false;
+  /** no stream.start/end events (refused, internal) */
+  silent = false;
+  /** a data call: blocks still expected after the data header (-1 = not known) */
+  blocksRemaining = -1;
+  /** parrot recording slot, -1 = none */
+  parrotIndex = -1;
+  /** last accepted frame, flags to payload end (DMRD bytes 15–52), for the identical-frame check */
+  readonly lastBytes = new Uint8Array(38);
+  /** chain of active streams with the same streamId */
+  nextSameId: Stream | null = null;
+  activePosition = -1;
+
+  // ---- targets (parallel arrays; grow at stream start only) ----
+  targetCount = 0;
+  targetPorts: (PortState | null)[] = [];
+  targetSlots = new Uint8Array(8);
+  targetDestinations = new Int32Array(8);
+  targetCallTypes = new Uint8Array(8);
+  /** index into rewrites, -1 = no rewrite */
+  targetRewrites = new Int8Array(8);
+  targetQuenched = new Uint8Array(8);
+
+  // ---- rewrites ----
+  readonly rewrites: StreamLcRewrite[] = [];
+  readonly rewriteDestinations = new Int32Array(MAX_REWRITES_PER_STREAM);
+  readonly rewriteCallTypes = new Uint8Array(MAX_REWRITES_PER_STREAM);
+  rewriteCount = 0;
+
+  constructor(readonly sourceLc: StreamSourceLc) {}
+
+  ensureTargetCapacity(n: number): void {
+    if (n <= this.targetSlots.length) return;
+    let size = this.targetSlots.length * 2;
+    while (size < n) size *= 2;
+    const slots = new Uint8Array(size);
+    slots.set(this.targetSlots);
+    this.targetSlots = slots;
+    const dst = new Int32Array(size);
+    dst.set(this.targetDestinations);
+    this.targetDestinations = dst;
+    const ct = new Uint8Array(size);
+    ct.set(this.targetCallTypes);
+    this.targetCallTypes = ct;
+    const rw = new Int8Array(size);
+    rw.set(this.targetRewrites);
+    this.targetRewrites = rw;
+    const q = new Uint8Array(size);
+    q.set(this.targetQuenched);
+    this.targetQuenched = q;
+  }
+}
