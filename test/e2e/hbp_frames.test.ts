@@ -112,22 +112,40 @@ describe("DMRD", () => {
 });
 
 describe("side messages", () => {
-  test("DMRA (15/19), DMRG (14/18) and RPTG (25) are accepted without harm", async () => {
+  test("DMRA (15/19, with or without repeater id), DMRG (14/18) and RPTG (25) are accepted without harm", async () => {
     const router = new RecordingRouter();
     server = await startTestServer({ router });
     const c = await HbpClient.open({ serverPort: server.port, repeaterId: 2345603 });
     clients.push(c);
     await c.login();
     const withId = (tag: string, length: number): Uint8Array => {
-      const out = new Uint8Array(length).fill(0x41);
+      const out = new Uint8Array(length).fill(0x01);
       out.set(new TextEncoder().encode(tag), 0);
       new DataView(out.buffer).setUint32(4, 2345603);
       return out;
     };
     for (const [tag, length] of [["DMRA", 15], ["DMRA", 19], ["DMRG", 14], ["DMRG", 18], ["RPTG", 25]] as const) c.send(withId(tag, length));
+    // MMDVMHost direct-mode layouts carry no repeater id: bytes 4–6 are the source radio id
+    const noId = (tag: string, length: number): Uint8Array => {
+      const out = new Uint8Array(length);
+      out.set(new TextEncoder().encode(tag), 0);
+      out.set([0x23, 0xca, 0xce, 0x00], 4);
+      return out;
+    };
+    c.send(noId("DMRA", 15));
+    c.send(noId("DMRG", 14));
+    // the same from a stranger: dropped and counted, never NAKed
+    const stranger = await HbpClient.open({ serverPort: server.port, repeaterId: 2345699 });
+    clients.push(stranger);
+    stranger.send(noId("DMRA", 15));
+    stranger.send(withId("DMRA", 19));
     expect(await c.ping()).toBe(true);
+    expect(await server.until(() => server!.hbp.counters.sideChannelUnattributed === 2)).toBe(true);
     const counters = server.hbp.counters;
-    expect([counters.talkerAlias, counters.gps, counters.homePosition]).toEqual([2, 2, 1]);
+    expect([counters.talkerAlias, counters.gps, counters.homePosition]).toEqual([3, 3, 1]);
+    expect(server.hbp.session(2345603)?.lastTalkerAliasSourceId).toBe(0x23cace);
+    expect(stranger.received.length).toBe(0);
+    expect(counters.sideChannelMalformed).toBe(0);
     expect(counters.malformedBadLength + counters.malformedUnknownTag + counters.handlerErrors).toBe(0);
     expect(c.ofTag("MSTNAK").length).toBe(0);
     expect(router.frames.length).toBe(0);

@@ -47,6 +47,9 @@ export class HbpCounters {
   dmrdOutDropped = 0;
   talkerAlias = 0;
   gps = 0;
+  /** DMRA/DMRG matching no connected session by id or address (dropped, never NAKed). */
+  sideChannelUnattributed = 0;
+  sideChannelMalformed = 0;
   homePosition = 0;
 
   snapshot(): Record<string, number> {

@@ -37,6 +37,8 @@ import {
   rptkDigest,
 } from "../../wire/hbp.ts";
 import { fieldText, parseRptc } from "../../wire/rptc.ts";
+import { DmraMessage, DmraStatus, decodeDmra } from "../../wire/dmra.ts";
+import { DmrgMessage, DmrgStatus, decodeDmrg } from "../../wire/dmrg.ts";
 import { AccessRules, type CompiledRule } from "./access_rules.ts";
 import { constantTimeEqual, passphraseBytes, verifyLogin } from "./auth.ts";
 import { HbpCounters } from "./counters.ts";
@@ -110,6 +112,10 @@ export class HbpMaster implements HostedHandler {
   readonly #sweepIntervalMs: number;
   readonly #classification = new HbpClassification();
   readonly #frame = new DmrdFrame();
+  readonly #dmra = new DmraMessage();
+  readonly #dmrg = new DmrgMessage();
+  /** Live sessions by `${socket}|${address}|${port}`, for side-channel messages that carry no id. */
+  readonly #byEndpoint = new Map<string, HbpSession>();
   /** Round-robin scratch for MSTNAK to addresses without a session (several per call are possible at shutdown/sweeps). */
   readonly #nakScratch: Uint8Array[] = [];
   #nakCursor = 0;
@@ -260,6 +266,7 @@ export class HbpMaster implements HostedHandler {
     if (kind === HbpKind.Rptl) return this.#onRptl(nowMs, socketIndex, address, port, repeaterId);
     if (kind === HbpKind.Rptk) return this.#onRptk(nowMs, socketIndex, address, port, repeaterId, bytes);
 
+    if (kind === HbpKind.Dmra || kind === HbpKind.Dmrg) return this.#onSideChannel(nowMs, kind, socketIndex, address, port, repeaterId, bytes);
     const session = this.#sessions.get(repeaterId);
     if (session === undefined) {
       if (kind === HbpKind.Rptcl) {
@@ -292,17 +299,42 @@ export class HbpMaster implements HostedHandler {
         this.counters.closedByPeer++;
         this.#removeSession(nowMs, session, "closed-by-peer");
         return;
-      case HbpKind.Dmra:
-        if (session.state !== SessionState.Connected) return this.#wrongState(session);
-        this.counters.talkerAlias++;
-        return;
-      case HbpKind.Dmrg:
-        if (session.state !== SessionState.Connected) return this.#wrongState(session);
-        this.counters.gps++;
-        return;
       case HbpKind.Rptg:
         this.counters.homePosition++;
         return;
+    }
+  }
+
+  /**
+   * DMRA/DMRG (hbp-and-dmr.md §3.1–3.2): optional metadata in three layouts, one of which has no
+   * repeater id (bytes 4–7 are the source id), so they are matched to the session by the id when
+   * it names the sender, else by the sender's address. Never NAKed (a NAK would make a running
+   * client log in again); unattributable ones are dropped and counted.
+   */
+  #onSideChannel(nowMs: number, kind: HbpKind, socketIndex: number, address: string, port: number, repeaterId: number, bytes: Uint8Array): void {
+    let session = this.#sessions.get(repeaterId);
+    if (session === undefined || !session.endpoint.matches(socketIndex, address, port)) {
+      session = this.#byEndpoint.get(endpointKey(socketIndex, address, port));
+    }
+    if (session === undefined || session.state !== SessionState.Connected) {
+      this.counters.sideChannelUnattributed++;
+      return;
+    }
+    session.lastHeardMs = nowMs;
+    if (kind === HbpKind.Dmra) {
+      if (decodeDmra(bytes, session.repeaterId, this.#dmra) !== DmraStatus.Ok) {
+        this.counters.sideChannelMalformed++;
+        return;
+      }
+      this.counters.talkerAlias++;
+      session.lastTalkerAliasSourceId = this.#dmra.sourceId;
+    } else {
+      if (decodeDmrg(bytes, session.repeaterId, this.#dmrg) !== DmrgStatus.Ok) {
+        this.counters.sideChannelMalformed++;
+        return;
+      }
+      this.counters.gps++;
+      session.lastGpsSourceId = this.#dmrg.sourceId;
     }
   }
 
@@ -453,6 +485,7 @@ export class HbpMaster implements HostedHandler {
     const session = new HbpSession(repeaterId, pending.endpoint, pending.salt, new Uint8Array(digest), nowMs, this.counters);
     if (live !== undefined) this.#replace(nowMs, live, session);
     this.#sessions.set(repeaterId, session);
+    this.#byEndpoint.set(endpointKey(socketIndex, address, port), session);
     this.counters.loginsAuthenticated++;
     this.#outbox.push(session.endpoint, session.replies.ack, session.replies.ack.length);
   }
@@ -553,6 +586,8 @@ export class HbpMaster implements HostedHandler {
 
   #removeSession(nowMs: number, session: HbpSession, reason: SessionDownReason): void {
     if (this.#sessions.get(session.repeaterId) === session) this.#sessions.delete(session.repeaterId);
+    const key = endpointKey(session.endpoint.socketIndex, session.endpoint.address, session.endpoint.port);
+    if (this.#byEndpoint.get(key) === session) this.#byEndpoint.delete(key);
     if (session.state !== SessionState.Connected) return;
     session.state = SessionState.Authenticated;
     this.#connected--;
@@ -626,6 +661,10 @@ export class HbpMaster implements HostedHandler {
 
 function pendingKey(repeaterId: number, socketIndex: number, address: string, port: number): string {
   return `${repeaterId}|${socketIndex}|${address}|${port}`;
+}
+
+function endpointKey(socketIndex: number, address: string, port: number): string {
+  return `${socketIndex}|${address}|${port}`;
 }
 
 function endpointText(address: string, port: number): string {

@@ -63,6 +63,9 @@ export class HbpSession implements RouterPort {
   conflictReportedAtMs = Number.NEGATIVE_INFINITY;
   framesIn = 0;
   framesOut = 0;
+  /** Source radio of the last DMRA / DMRG side-channel message (metadata only). */
+  lastTalkerAliasSourceId = 0;
+  lastGpsSourceId = 0;
   readonly #tx1 = new Uint8Array(DMRD_LENGTH);
   readonly #tx2 = new Uint8Array(DMRD_LENGTH);
 
