@@ -1,0 +1,765 @@
+/**
+ * The independent model of the routing rules (style-anchors.md §4 "auditor"). It never calls the
+ * router: it is told what the workload did (ports up/down, options, frames that reached the router)
+ * and what the router delivered, and checks the invariants of the routing issue:
+ *
+ *   justified   every delivery is justified by a subscription or rule in force at the stream's start
+ *               (or at the start of its delivery to that slot): static TG (config rule or RPTO),
+ *               user-activated TG (not expired), dial-a-TG link, bridge, parrot, subscriber map
+ *   no echo     a frame never goes back to the session it came from (parrot playback excepted)
+ *   no dup      a frame never goes twice to the same (session, slot)
+ *   one stream  at most one stream per (session, slot) at a time; a session transmitting on its
+ *               own slot wins over traffic to that slot
+ *   hang time   after a group call on a slot, only the same TG (or the same radio) may take it
+ *               until the hang time has passed
+ *   simplex     simplex hotspots are delivered to on TS2 only
+ *   integrity   source ids never change, call type never changes, AMBE bits and data blocks
+ *               arrive untouched, no stream runs past the maximum duration
+ *   liveness    (finish) a clean call reaches every target that was quiet and statically
+ *               subscribed / linked / last heard, the parrot plays back
+ *
+ * Where the issue is ambiguous the model is generous (a larger set of allowed deliveries), never
+ * guessing a tie-break; the comments say where.
+ * @module
+ */
+import { aclPermits } from "../../src/core/acl.ts";
+import { inRanges, type AccessRuleRouting, type RoutingOptions } from "../../src/core/routing/options.ts";
+import { CallType, DataType, DmrdFrame, DmrdStatus, FrameType, decodeDmrd } from "../../src/wire/dmrd.ts";
+import { SimFrameKind, ambePrefixMatches, payloadMatchesTag, readTag } from "./frames.ts";
+import { parseModelOptions, type ModelOptions } from "./options_model.ts";
+import type { CallPlan, SessionSpec } from "./world.ts";
+
+export interface Violation {
+  readonly kind: string;
+  readonly atMs: number;
+  readonly detail: string;
+}
+
+const INF = Number.POSITIVE_INFINITY;
+/** onTick runs every 20–50 ms in the simulation: timers may fire that much late. */
+const TICK_SLACK_MS = 100;
+
+interface Interval {
+  from: number;
+  to: number;
+}
+
+interface StaticInterval extends Interval {
+  slot: 1 | 2;
+  talkgroupId: number;
+}
+
+interface DynamicSub {
+  slot: 1 | 2;
+  talkgroupId: number;
+  from: number;
+  lastUse: number;
+  forcedEnd: number;
+}
+
+interface LinkInterval extends Interval {
+  reflector: number;
+  /** the default reflector (options DIAL= or the access rule) rather than a dialled one */
+  isDefault: boolean;
+}
+
+interface Owner {
+  key: number;
+  callId: number;
+  parrot: boolean;
+  firstT: number;
+  lastT: number;
+  terminatorDelivered: boolean;
+}
+
+interface Activity {
+  group: boolean;
+  talkgroupId: number;
+  sourceId: number;
+  endT: number;
+}
+
+interface Segment {
+  key: number;
+  first: number;
+  last: number;
+}
+
+class SessionState {
+  up = false;
+  incarnation = -1;
+  portIndex = -1;
+  upIntervals: Interval[] = [];
+  options: ModelOptions = parseModelOptions("");
+  optionsKey: string | null = null;
+  optionsChanges: number[] = [];
+  statics: StaticInterval[] = [];
+  dynamic: DynamicSub[] = [];
+  links: LinkInterval[] = [];
+  /** slot 1/2 (index 0 unused) */
+  owner: (Owner | null)[] = [null, null, null];
+  activity: (Activity | null)[] = [null, null, null];
+  segments: Segment[][] = [[], [], []];
+  rfLastStart: number[] = [-INF, -INF, -INF];
+  rfCalls: CallState[] = [];
+  maxTimerMs = 0;
+  constructor(readonly spec: SessionSpec) {}
+}
+
+class CallState {
+  incarnation = -1;
+  firstT = -1;
+  lastT = -1;
+  /** terminator (voice) or final data block (data) reached the router */
+  endT = -1;
+  dataHeaderT = -1;
+  downT = INF;
+  ingressFrames = 0;
+  duplicates = 0;
+  maxGapMs = 0;
+  burstTags = new Set<number>();
+  blockTags = new Set<number>();
+  headerSeqs = new Set<number>();
+  terminators = 0;
+  csbks = 0;
+  dataHeaders = 0;
+  expectedBlocks = 0;
+  blocksSeen = 0;
+  aclDenied = false;
+  /** deliveries of this call (forward or playback), per target "session|incarnation|slot" */
+  delivered = new Map<string, { tags: Set<number>; terminator: boolean; first: number }>();
+  constructor(readonly plan: CallPlan) {}
+}
+
+/** Seen by the auditor for every frame handed to router.onFrame. */
+export interface IngressInfo {
+  readonly callId: number;
+  readonly kind: SimFrameKind;
+  readonly tag: number;
+  readonly sequence: number;
+  readonly streamId: number;
+  /** last data block of a data call */
+  readonly finalBlock: boolean;
+  /** blocks to follow announced by a data header */
+  readonly blocksToFollow: number;
+  readonly duplicate: boolean;
+}
+
+export class RoutingAuditor {
+  readonly violations: Violation[] = [];
+  readonly counts = new Map<string, number>();
+  deliveries = 0;
+  ingress = 0;
+  livenessChecked = 0;
+  private readonly sessions: SessionState[];
+  private readonly calls = new Map<number, CallState>();
+  private readonly callsByRadio = new Map<number, CallState[]>();
+  private readonly tagToCall = new Map<number, number>();
+  private readonly radioHome = new Map<number, { session: number; slot: 1 | 2 }>();
+  private readonly lastHeard = new Map<number, number>();
+  private readonly portToSession = new Map<number, number>();
+  private readonly frame = new DmrdFrame();
+  private readonly scratch = new Uint8Array(55);
+  private readonly dupTags = new Set<string>();
+  private readonly lcCounts = new Map<string, number>();
+  private readonly justifiedCache = new Map<string, string | null>();
+  /** Debugging: called for every delivery to the session with this repeater id. */
+  trace: { repeaterId: number; line: (text: string) => void } | null = null;
+
+  constructor(
+    readonly options: RoutingOptions,
+    sessions: readonly SessionSpec[],
+    private readonly maxDetailed = 25,
+  ) {
+    this.sessions = sessions.map((s) => new SessionState(s));
+    for (const s of sessions) for (const r of s.radios) this.radioHome.set(r.radioId, { session: s.index, slot: r.slot });
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // inputs
+
+  portUp(t: number, session: number, incarnation: number, portIndex: number): void {
+    const s = this.sessions[session]!;
+    s.up = true;
+    s.incarnation = incarnation;
+    s.portIndex = portIndex;
+    s.upIntervals.push({ from: t, to: INF });
+    s.owner = [null, null, null];
+    this.portToSession.set(portIndex, session);
+    const rule = this.ruleOf(s);
+    for (const tg of rule.ts1Static) s.statics.push({ slot: 1, talkgroupId: tg, from: t, to: INF });
+    for (const tg of rule.ts2Static) s.statics.push({ slot: 2, talkgroupId: tg, from: t, to: INF });
+    if (rule.defaultReflector !== 0) s.links.push({ reflector: rule.defaultReflector, from: t, to: INF, isDefault: true });
+    s.options = parseModelOptions("");
+    s.maxTimerMs = Math.max(s.maxTimerMs, this.timerMs(s));
+  }
+
+  portDown(t: number, session: number): void {
+    const s = this.sessions[session]!;
+    if (!s.up) return;
+    s.up = false;
+    this.portToSession.delete(s.portIndex);
+    const close = (i: Interval) => {
+      if (i.to > t) i.to = t;
+    };
+    s.upIntervals.forEach(close);
+    s.statics.forEach(close);
+    s.links.forEach(close);
+    for (const d of s.dynamic) if (d.forcedEnd > t) d.forcedEnd = t;
+    for (const slot of [1, 2] as const) this.closeOwner(s, slot);
+    for (const c of s.rfCalls) if (c.downT > t) c.downT = t;
+    s.options = parseModelOptions("");
+  }
+
+  /** RPTO text sent by the session (already up). */
+  optionsSent(t: number, session: number, text: string): void {
+    const s = this.sessions[session]!;
+    const rule = this.ruleOf(s);
+    if (!rule.allowOptions) return;
+    const parsed = parseModelOptions(text);
+    // KEY (freedmr-reference.md §1.9): the first options carrying KEY set it; later options
+    // without it or with another key are ignored.
+    if (s.optionsKey !== null && parsed.key !== s.optionsKey) return;
+    if (s.optionsKey === null && parsed.key !== null) s.optionsKey = parsed.key;
+    s.optionsChanges.push(t);
+    // the old option statics end now, the new ones start now
+    for (const st of s.statics) if (st.to > t && st.from >= 0 && (st as StaticInterval & { fromOptions?: boolean }).fromOptions) st.to = t;
+    for (const l of s.links) if (l.isDefault && l.to > t && (l as LinkInterval & { fromOptions?: boolean }).fromOptions) l.to = t;
+    const prohibited = this.options.optionsProhibitedTalkgroups;
+    for (const [slot, list] of [
+      [1, parsed.ts1],
+      [2, parsed.ts2],
+    ] as const) {
+      for (const tg of list) {
+        if (inRanges(prohibited, tg)) continue;
+        const st: StaticInterval & { fromOptions?: boolean } = { slot, talkgroupId: tg, from: t, to: INF, fromOptions: true };
+        s.statics.push(st);
+      }
+    }
+    if (parsed.dial !== null && parsed.dial !== 0 && this.dialable(parsed.dial)) {
+      const l: LinkInterval & { fromOptions?: boolean } = { reflector: parsed.dial, from: t, to: INF, isDefault: true, fromOptions: true };
+      s.links.push(l);
+    }
+    s.options = parsed;
+    s.maxTimerMs = Math.max(s.maxTimerMs, this.timerMs(s));
+  }
+
+  callPlanned(plan: CallPlan): void {
+    const c = new CallState(plan);
+    this.calls.set(plan.id, c);
+    let list = this.callsByRadio.get(plan.radioId);
+    if (list === undefined) this.callsByRadio.set(plan.radioId, (list = []));
+    list.push(c);
+  }
+
+  registerTag(tag: number, callId: number): void {
+    this.tagToCall.set(tag, callId);
+  }
+
+  /** A frame of call `info.callId` was handed to router.onFrame at `t`. */
+  ingressFrame(t: number, info: IngressInfo): void {
+    this.ingress++;
+    const c = this.calls.get(info.callId)!;
+    const p = c.plan;
+    const s = this.sessions[p.session]!;
+    if (c.firstT < 0) {
+      c.firstT = t;
+      c.incarnation = s.incarnation;
+      c.aclDenied = this.aclDenied(c);
+      s.rfCalls.push(c);
+      // Any transmission of the session takes its own slot (generous: even refused ones).
+      const slot = this.slotEff(s, p.slot);
+      s.rfLastStart[slot] = t;
+      this.closeOwner(s, slot);
+      this.onCallStart(t, c, s);
+    } else {
+      c.maxGapMs = Math.max(c.maxGapMs, t - c.lastT);
+    }
+    c.lastT = t;
+    c.ingressFrames++;
+    if (info.duplicate) c.duplicates++;
+    this.lastHeard.set(p.radioId, t);
+    switch (info.kind) {
+      case SimFrameKind.Burst:
+        c.burstTags.add(info.tag);
+        break;
+      case SimFrameKind.Header:
+        c.headerSeqs.add(info.sequence);
+        break;
+      case SimFrameKind.Terminator:
+        if (c.endT < 0) c.endT = t;
+        c.terminators = 1;
+        break;
+      case SimFrameKind.Csbk:
+        c.csbks++;
+        break;
+      case SimFrameKind.DataHeader:
+        c.dataHeaders++;
+        if (c.dataHeaderT < 0) c.dataHeaderT = t;
+        c.expectedBlocks = info.blocksToFollow;
+        break;
+      case SimFrameKind.DataBlock:
+        c.blockTags.add(info.tag);
+        if (info.finalBlock && c.endT < 0) c.endT = t;
+        break;
+    }
+    // RF activity for hang time, renewal of user-activated TGs, SINGLE mode
+    // RF activity for hang time. Generous: refused calls and unit calls leave no group hang.
+    // A stream past the maximum duration is cut by the router: its later frames are no activity.
+    if (t <= c.firstT + this.options.maxStreamMs) s.activity[this.slotEff(s, p.slot)] = { group: p.callType === "group" && this.isRoutedRf(c), talkgroupId: p.destinationId, sourceId: p.radioId, endT: t };
+    // Keying up a TG subscribes the slot (user activation). Generous: group data keys it up too.
+    if ((p.purpose === "group" || p.purpose === "groupData") && !c.aclDenied && this.options.userActivation) this.renewDynamic(t, s, p.slot, p.destinationId);
+    if (p.purpose === "dial" || p.purpose === "unlink") {
+      // the previous dialled link ends around the end of this call (generous: rolling)
+      for (const l of s.links) if (!l.isDefault && l.reflector !== (p.purpose === "dial" ? p.destinationId : -1) && l.to > t) l.to = t + this.options.streamTimeoutMs + 1000;
+    }
+  }
+
+  private onCallStart(t: number, c: CallState, s: SessionState): void {
+    const p = c.plan;
+    if (p.purpose === "dial" && this.dialable(p.destinationId)) {
+      // Generous: linked from the first frame of the dialling call.
+      s.links.push({ reflector: p.destinationId, from: t, to: INF, isDefault: false });
+    }
+  }
+
+  /** A datagram the router pushed for `portIndex`. */
+  delivery(t: number, portIndex: number, incarnationOfPort: number, sessionOfPort: number, bytes: Uint8Array, length: number): void {
+    this.deliveries++;
+    const f = this.frame;
+    if (length !== 55) return this.fail("format", t, `delivery of ${length} bytes to port ${portIndex} (must be 55)`);
+    if (decodeDmrd(bytes.subarray(0, 55), f) !== DmrdStatus.Ok) return this.fail("format", t, `undecodable delivery to port ${portIndex}`);
+    const session = this.portToSession.get(portIndex);
+    if (session === undefined || session !== sessionOfPort) return this.fail("port-down", t, `delivery to port ${portIndex} which is not up`);
+    const T = this.sessions[session]!;
+    if (T.incarnation !== incarnationOfPort) return this.fail("port-down", t, `delivery to a stale port object of session ${session}`);
+    const slot = f.slot;
+    const kind = simKindOf(f);
+    // ---- attribute the frame to a call
+    let c: CallState | undefined;
+    const tagged = kind === SimFrameKind.Burst || kind === SimFrameKind.DataBlock;
+    if (tagged) {
+      const id = this.tagToCall.get(readTag(f.bytes));
+      c = id === undefined ? undefined : this.calls.get(id);
+      if (c === undefined) return this.fail("integrity", t, `${this.where(T, slot)}: frame with unknown payload tag ${readTag(f.bytes)} (payload altered or invented)`);
+      if (c.plan.radioId !== f.sourceId) this.fail("integrity", t, `${this.where(T, slot)}: source ${f.sourceId} but the frame belongs to call ${c.plan.id} from ${c.plan.radioId}`);
+    } else {
+      c = this.attributeLc(t, f.sourceId, f.destinationId, T);
+      if (c === undefined) return this.fail("integrity", t, `${this.where(T, slot)}: ${kindName(kind)} from ${f.sourceId} to ${f.destinationId} matches no call`);
+    }
+    const p = c.plan;
+    const S = this.sessions[p.session]!;
+    const parrot = p.purpose === "parrot" && S === T;
+    const key = parrot ? -p.id - 1 : p.id;
+    const desc = `call ${p.id} (${p.purpose} ${p.callType} ${p.radioId}→${p.destinationId} from ${S.spec.repeaterId} TS${p.slot})`;
+    // ---- integrity
+    if ((f.callType === CallType.Unit) !== (p.callType === "unit")) this.fail("integrity", t, `${this.where(T, slot)}: call type changed for ${desc}`);
+    if (kind === SimFrameKind.Burst && !ambePrefixMatches(f.bytes, readTag(f.bytes), this.scratch)) this.fail("integrity", t, `${this.where(T, slot)}: AMBE bits changed in ${desc}`);
+    if (kind === SimFrameKind.DataBlock && !payloadMatchesTag(f.bytes, readTag(f.bytes))) this.fail("integrity", t, `${this.where(T, slot)}: data block changed in ${desc}`);
+    // ---- no echo
+    if (T === S && !parrot) return this.fail("echo", t, `${desc} delivered back to its own session on TS${slot}`);
+    // ---- simplex targets: TS2 only
+    if (T.spec.simplex && slot !== 2) this.fail("simplex", t, `${desc} delivered to simplex ${T.spec.repeaterId} on TS1`);
+    // ---- no duplicate delivery to the same (session, slot)
+    const targetKey = `${T.spec.index}|${T.incarnation}|${slot}`;
+    if (this.trace !== null && this.trace.repeaterId === T.spec.repeaterId) {
+      this.trace.line(`${String(t).padStart(7)} deliver TS${slot} ${kindName(kind)} call ${p.id}${parrot ? " (parrot)" : ""} ${f.sourceId}→${f.destinationId} sid=${f.streamId.toString(16)} seq=${f.sequence}`);
+    }
+    if (tagged) {
+      const k = `${targetKey}|${readTag(f.bytes)}`;
+      if (this.dupTags.has(k)) this.fail("duplicate", t, `${this.where(T, slot)}: frame ${readTag(f.bytes)} of ${desc} delivered twice`);
+      else this.dupTags.add(k);
+    } else {
+      const k = `${targetKey}|${key}|${kind}`;
+      const n = (this.lcCounts.get(k) ?? 0) + 1;
+      this.lcCounts.set(k, n);
+      const allowed =
+        kind === SimFrameKind.Header
+          ? Math.max(1, c.headerSeqs.size)
+          : kind === SimFrameKind.Terminator
+            ? 1
+            : kind === SimFrameKind.Csbk
+              ? Math.max(1, c.csbks)
+              : Math.max(1, c.dataHeaders);
+      if (n > allowed && !parrot) this.fail("duplicate", t, `${this.where(T, slot)}: ${kindName(kind)} of ${desc} delivered ${n} times (${allowed} distinct sent)`);
+      if (n > allowed + 1 && parrot) this.fail("duplicate", t, `${this.where(T, slot)}: parrot ${kindName(kind)} of ${desc} played ${n} times`);
+    }
+    // ---- a session transmitting on its own slot wins
+    for (const rf of T.rfCalls) {
+      if (rf === c || !this.isRoutedRf(rf) || this.slotEff(T, rf.plan.slot) !== slot) continue;
+      if (this.alive(rf, t)) {
+        this.fail("contention", t, `${this.where(T, slot)}: ${desc} delivered while the session itself transmits call ${rf.plan.id} on that slot`);
+        break;
+      }
+    }
+    // ---- one stream at a time, hang time
+    const owner = T.owner[slot] ?? null;
+    if (owner === null || owner.key !== key) {
+      if (owner !== null && T.rfLastStart[slot]! <= owner.lastT && this.ownerAlive(owner, t)) {
+        this.fail("contention", t, `${this.where(T, slot)}: ${desc} delivered while call ${owner.callId}${owner.parrot ? " (parrot playback)" : ""} still owns the slot (last frame ${t - owner.lastT} ms ago)`);
+      }
+      const a = T.activity[slot] ?? null;
+      if (a !== null && a.group && p.callType === "group" && a.talkgroupId !== f.destinationId && a.sourceId !== p.radioId && t < a.endT + this.options.hangTimeMs) {
+        this.fail("hang-time", t, `${this.where(T, slot)}: ${desc} as TG ${f.destinationId} took the slot ${t - a.endT} ms after TG ${a.talkgroupId} from ${a.sourceId} (hang ${this.options.hangTimeMs} ms)`);
+      }
+      this.closeOwner(T, slot);
+      T.owner[slot] = { key, callId: p.id, parrot, firstT: t, lastT: t, terminatorDelivered: false };
+    }
+    const o = T.owner[slot]!;
+    o.lastT = t;
+    if (kind === SimFrameKind.Terminator) o.terminatorDelivered = true;
+    T.activity[slot] = { group: p.callType === "group", talkgroupId: f.destinationId, sourceId: p.radioId, endT: t };
+    // ---- justification
+    if (parrot) {
+      const s = this.slotEff(S, p.slot);
+      if (!this.options.parrot.enabled) this.fail("unjustified", t, `parrot playback of ${desc} with the parrot disabled`);
+      else if (slot !== s || f.destinationId !== p.destinationId) this.fail("unjustified", t, `parrot playback of ${desc} on TS${slot} as ${f.destinationId}`);
+      else if (t < c.lastT + this.options.parrot.delayMs - TICK_SLACK_MS) this.fail("unjustified", t, `parrot playback of ${desc} ${t - c.lastT} ms after its last frame (delay ${this.options.parrot.delayMs})`);
+    } else {
+      const jk = `${targetKey}|${key}|${o.firstT}|${f.destinationId}`;
+      let why = this.justifiedCache.get(jk);
+      if (why === undefined) {
+        why = this.justify(c, S, T, slot, f.destinationId, c.firstT) ?? this.justify(c, S, T, slot, f.destinationId, o.firstT);
+        this.justifiedCache.set(jk, why);
+        if (why === null) this.fail("unjustified", t, `${desc} delivered to ${this.where(T, slot)} as ${f.destinationId}: no subscription or rule at stream start (${c.firstT}) or delivery start (${o.firstT})`);
+      }
+      // Stream id 0 (BrandMeister style) cannot be remembered as finished: after the cut a new
+      // late-entry stream may start, so the maximum duration is only checked for real ids.
+      if (!p.faults.streamIdZero && t > c.firstT + this.options.maxStreamMs + 500) this.fail("max-duration", t, `${desc} still delivered ${t - c.firstT} ms after it started (max ${this.options.maxStreamMs})`);
+    }
+    // ---- for liveness
+    let d = c.delivered.get(targetKey);
+    if (d === undefined) c.delivered.set(targetKey, (d = { tags: new Set(), terminator: false, first: t }));
+    if (tagged) d.tags.add(readTag(f.bytes));
+    if (kind === SimFrameKind.Terminator) d.terminator = true;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // rules
+
+  private justify(c: CallState, S: SessionState, T: SessionState, slot: 1 | 2, delivered: number, at: number): string | null {
+    const p = c.plan;
+    const o = this.options;
+    if (c.aclDenied) return null;
+    if (p.purpose === "private" || p.purpose === "unitData") {
+      const home = this.radioHome.get(p.destinationId);
+      if (home === undefined || home.session !== T.spec.index || delivered !== p.destinationId) return null;
+      if (slot !== this.slotEff(T, home.slot)) return null;
+      const heard = this.lastHeard.get(p.destinationId);
+      if (heard === undefined || heard > Math.max(at, c.firstT) + 1 || heard + o.subscriberTtlMs < at) return null;
+      return "subscriber-map";
+    }
+    if (p.callType !== "group") return null;
+    const g = p.destinationId;
+    const egress = (tg: number) => this.egressPermits(T, slot, tg);
+    if (o.dial.enabled && g === o.dial.talkgroupId) {
+      if (!(p.slot === o.dial.slot || S.spec.simplex)) return null;
+      for (const l of S.links) {
+        if (!(l.from <= at && at < l.to)) continue;
+        const n = l.reflector;
+        if (delivered === o.dial.talkgroupId && slot === this.slotEff(T, o.dial.slot) && this.linked(T, n, at)) return "reflector→linked";
+        if (delivered === n && this.subscribed(T, slot, n, at) && egress(n)) return "reflector→talkgroup";
+      }
+      return null;
+    }
+    if (inRanges(o.reservedTalkgroups, g) || (o.parrot.enabled && g === o.parrot.talkgroupId)) return this.bridged(S, p.slot, g, T, slot, delivered, at);
+    if (delivered === g && this.subscribed(T, slot, g, at) && egress(g)) return "subscription";
+    if (o.dial.enabled && delivered === o.dial.talkgroupId && slot === this.slotEff(T, o.dial.slot) && this.linked(T, g, at)) return "talkgroup→linked";
+    return this.bridged(S, p.slot, g, T, slot, delivered, at);
+  }
+
+  private bridged(S: SessionState, fromSlot: 1 | 2, g: number, T: SessionState, slot: 1 | 2, delivered: number, _at: number): string | null {
+    for (const b of this.options.bridges) {
+      const inSide = b.members.some((m) => m.active && m.talkgroupId === g && (m.slot === fromSlot || S.spec.simplex) && this.memberMatches(m.system, S));
+      if (!inSide) continue;
+      const outSide = b.members.some((m) => m.active && m.talkgroupId === delivered && (m.slot === slot || T.spec.simplex) && this.memberMatches(m.system, T));
+      if (outSide) return `bridge ${b.name}`;
+    }
+    return null;
+  }
+
+  private memberMatches(system: string, s: SessionState): boolean {
+    return system === s.spec.accessRule || system === String(s.spec.repeaterId);
+  }
+
+  /** Subscribed to `tg` on `slot` at `at` by a static (config or options), a user-activated TG or a bridge member. Simplex: either slot. */
+  private subscribed(T: SessionState, slot: 1 | 2, tg: number, at: number): boolean {
+    const slotOk = (x: 1 | 2) => x === slot || T.spec.simplex;
+    for (const st of T.statics) if (st.talkgroupId === tg && slotOk(st.slot) && st.from <= at && at < st.to) return true;
+    for (const d of T.dynamic) if (d.talkgroupId === tg && slotOk(d.slot) && d.from <= at && at < this.dynamicEnd(T, d)) return true;
+    // Generous: a static bridge member subscribes its ports to that TG as well.
+    for (const b of this.options.bridges) {
+      for (const m of b.members) {
+        if (m.active && m.talkgroupId === tg && slotOk(m.slot) && this.memberMatches(m.system, T) && this.isUp(T, at)) return true;
+      }
+    }
+    return false;
+  }
+
+  private linked(T: SessionState, reflector: number, at: number): boolean {
+    for (const l of T.links) if (l.reflector === reflector && l.from <= at && at < l.to) return true;
+    return false;
+  }
+
+  private isUp(T: SessionState, at: number): boolean {
+    return T.upIntervals.some((i) => i.from <= at && at < i.to);
+  }
+
+  private dynamicEnd(T: SessionState, d: DynamicSub): number {
+    const timer = T.maxTimerMs === 0 ? INF : T.maxTimerMs;
+    return Math.min(d.forcedEnd, d.lastUse + timer + TICK_SLACK_MS + this.options.streamTimeoutMs);
+  }
+
+  private renewDynamic(t: number, s: SessionState, slot: 1 | 2, tg: number): void {
+    const o = this.options;
+    if (inRanges(o.reservedTalkgroups, tg) || tg === o.dial.talkgroupId || tg === o.parrot.talkgroupId) return;
+    let found = false;
+    for (const d of s.dynamic) {
+      if (d.slot !== slot || d.forcedEnd <= t) continue;
+      if (d.talkgroupId === tg && t < this.dynamicEnd(s, d)) {
+        d.lastUse = t;
+        found = true;
+      } else if (d.talkgroupId !== tg && this.single(s)) {
+        // SINGLE: keying another TG drops this one around the end of that call (generous: rolling).
+        d.forcedEnd = Math.min(d.forcedEnd, t + o.streamTimeoutMs + 1000);
+      }
+    }
+    if (!found) s.dynamic.push({ slot, talkgroupId: tg, from: t, lastUse: t, forcedEnd: INF });
+  }
+
+  private ruleOf(s: SessionState): AccessRuleRouting {
+    const name = s.spec.accessRule;
+    const rule = name === null ? undefined : this.options.accessRules[name];
+    return (
+      rule ?? {
+        ts1Static: [],
+        ts2Static: [],
+        subscriberAcl: { text: "PERMIT:ALL", permitListed: true, all: true, ranges: new Float64Array(0) },
+        talkgroupTs1Acl: { text: "PERMIT:ALL", permitListed: true, all: true, ranges: new Float64Array(0) },
+        talkgroupTs2Acl: { text: "PERMIT:ALL", permitListed: true, all: true, ranges: new Float64Array(0) },
+        uaTimerMinutes: null,
+        singleMode: null,
+        defaultReflector: 0,
+        allowOptions: true,
+      }
+    );
+  }
+
+  private timerMs(s: SessionState): number {
+    const minutes = s.options.timerMinutes ?? this.ruleOf(s).uaTimerMinutes ?? this.options.uaTimerMinutes;
+    return minutes === 0 ? 0 : minutes * 60_000;
+  }
+
+  private single(s: SessionState): boolean {
+    return s.options.single ?? this.ruleOf(s).singleMode ?? this.options.singleModeDefault;
+  }
+
+  private dialable(n: number): boolean {
+    const d = this.options.dial;
+    return d.enabled && n >= d.minReflector && n <= d.maxReflector && !inRanges(d.notDialable, n);
+  }
+
+  private slotEff(s: SessionState, slot: 1 | 2): 1 | 2 {
+    return s.spec.simplex ? 2 : slot;
+  }
+
+  private aclDenied(c: CallState): boolean {
+    const p = c.plan;
+    const o = this.options;
+    const S = this.sessions[p.session]!;
+    const rule = this.ruleOf(S);
+    if (!aclPermits(o.subscriberAcl, p.radioId) || !aclPermits(rule.subscriberAcl, p.radioId)) return true;
+    if (p.callType !== "group") return false;
+    // Generous for simplex sources: allowed if allowed on the slot it arrived on or on TS2.
+    const slots: (1 | 2)[] = S.spec.simplex ? [p.slot, 2] : [p.slot];
+    return !slots.some(
+      (slot) =>
+        aclPermits(slot === 1 ? o.talkgroupTs1Acl : o.talkgroupTs2Acl, p.destinationId) &&
+        aclPermits(slot === 1 ? rule.talkgroupTs1Acl : rule.talkgroupTs2Acl, p.destinationId),
+    );
+  }
+
+  private egressPermits(T: SessionState, slot: 1 | 2, tg: number): boolean {
+    const rule = this.ruleOf(T);
+    return aclPermits(slot === 1 ? rule.talkgroupTs1Acl : rule.talkgroupTs2Acl, tg);
+  }
+
+  /** Calls that take the session's own slot at the router (refused ones — ACL, reserved TG — are generous exceptions). */
+  private isRoutedRf(c: CallState): boolean {
+    const p = c.plan;
+    return !c.aclDenied && p.purpose !== "reserved" && p.purpose !== "unlink" && p.purpose !== "status" && p.purpose !== "dial";
+  }
+
+  /** Is the ingress stream of call `c` still running at the router at `t`? (sound: never longer than the router's view) */
+  private alive(c: CallState, t: number): boolean {
+    if (c.firstT < 0 || c.firstT > t) return false;
+    if (c.downT <= t) return false;
+    if (c.endT >= 0 && c.endT <= t) return false;
+    if (t > c.firstT + this.options.maxStreamMs) return false;
+    if (c.plan.kind === "data") {
+      // Only between the data header and the last block is a data call one stream for sure.
+      if (c.dataHeaderT < 0 || c.dataHeaderT > t) return false;
+      return t < c.lastT + this.options.dataTimeoutMs;
+    }
+    return t < c.lastT + this.options.streamTimeoutMs;
+  }
+
+  private ownerAlive(o: Owner, t: number): boolean {
+    const c = this.calls.get(o.callId)!;
+    if (o.parrot) return !o.terminatorDelivered && t - o.lastT < this.options.parrot.frameIntervalMs;
+    return this.alive(c, t);
+  }
+
+  private closeOwner(s: SessionState, slot: 1 | 2): void {
+    const o = s.owner[slot] ?? null;
+    if (o !== null) s.segments[slot]!.push({ key: o.key, first: o.firstT, last: o.lastT });
+    s.owner[slot] = null;
+  }
+
+  /** The call a header/terminator/CSBK/data header belongs to: the radio's latest call that has started. */
+  private attributeLc(t: number, sourceId: number, destinationId: number, T: SessionState): CallState | undefined {
+    const list = this.callsByRadio.get(sourceId);
+    if (list === undefined) return undefined;
+    const parrotTg = this.options.parrot.talkgroupId;
+    for (let i = list.length - 1; i >= 0; i--) {
+      const c = list[i]!;
+      if (c.firstT < 0 || c.firstT > t) continue;
+      const isParrotPlayback = c.plan.purpose === "parrot" && c.plan.session === T.spec.index;
+      if (destinationId === parrotTg && T.spec.index === this.radioHome.get(sourceId)?.session) {
+        if (isParrotPlayback) return c;
+        continue;
+      }
+      return c;
+    }
+    return undefined;
+  }
+
+  private where(T: SessionState, slot: number): string {
+    return `session ${T.spec.repeaterId}#${T.incarnation} TS${slot}`;
+  }
+
+  private fail(kind: string, atMs: number, detail: string): void {
+    this.counts.set(kind, (this.counts.get(kind) ?? 0) + 1);
+    if (this.violations.length < this.maxDetailed) this.violations.push({ kind, atMs, detail });
+  }
+
+  get violationCount(): number {
+    let n = 0;
+    for (const v of this.counts.values()) n += v;
+    return n;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // liveness (after the run)
+
+  finish(endMs: number): void {
+    for (const s of this.sessions) for (const slot of [1, 2] as const) this.closeOwner(s, slot);
+    for (const c of this.calls.values()) this.checkLiveness(c, endMs);
+  }
+
+  private clean(c: CallState): boolean {
+    const p = c.plan;
+    if (c.firstT < 0 || c.aclDenied || p.faults.lateEntry || p.faults.streamIdZero || p.faults.repeatedHeaders || p.faults.dmrPlusHeaders) return false;
+    if (c.duplicates > 0 || c.ingressFrames !== p.plannedFrames || c.maxGapMs > 200) return false;
+    if (c.downT !== INF) return false;
+    if (c.lastT - c.firstT > this.options.maxStreamMs - 2000) return false;
+    if (p.kind === "voice" && c.endT < 0) return false;
+    return true;
+  }
+
+  /** (T, slot) carried nothing else and T did not transmit on it in [from, to]; T up throughout, options unchanged. */
+  private quiet(T: SessionState, slot: 1 | 2, from: number, to: number, except: number): boolean {
+    if (!T.upIntervals.some((i) => i.from <= from && to < i.to)) return false;
+    if (T.optionsChanges.some((x) => x >= from - 1000 && x <= to)) return false;
+    for (const seg of T.segments[slot]!) if (seg.key !== except && seg.last >= from && seg.first <= to) return false;
+    for (const rf of T.rfCalls) {
+      if (this.slotEff(T, rf.plan.slot) !== slot && !T.spec.simplex) continue;
+      if (rf.firstT <= to && rf.lastT + this.options.streamTimeoutMs + (rf.plan.kind === "data" ? this.options.dataTimeoutMs : 0) >= from) return false;
+    }
+    return true;
+  }
+
+  private staticStable(T: SessionState, slot: 1 | 2, tg: number, from: number, to: number): boolean {
+    return T.statics.some((st) => st.talkgroupId === tg && (st.slot === slot || T.spec.simplex) && st.from <= from && to < st.to);
+  }
+
+  private expect(c: CallState, T: SessionState, slot: 1 | 2, what: string, wantTags: Set<number>, wantTerminator: boolean, key: number): void {
+    const p = c.plan;
+    const from = c.firstT - this.options.hangTimeMs - 500;
+    const to = key < 0 ? c.lastT + this.options.parrot.delayMs + p.plannedFrames * this.options.parrot.frameIntervalMs + 2000 : c.lastT + 100;
+    if (!this.quiet(T, slot, from, to, key)) return;
+    this.livenessChecked++;
+    const d = c.delivered.get(`${T.spec.index}|${T.incarnation}|${slot}`);
+    const got = d === undefined ? 0 : [...wantTags].filter((x) => d.tags.has(x)).length;
+    if (got < wantTags.size || (wantTerminator && d?.terminator !== true)) {
+      this.fail(
+        "liveness",
+        c.firstT,
+        `call ${p.id} (${p.purpose} ${p.radioId}→${p.destinationId} TS${p.slot} from ${this.sessions[p.session]!.spec.repeaterId}) should reach ${this.where(T, slot)} (${what}, target idle): ${got}/${wantTags.size} frames${wantTerminator ? `, terminator ${d?.terminator === true}` : ""}`,
+      );
+    }
+  }
+
+  private checkLiveness(c: CallState, endMs: number): void {
+    if (!this.clean(c)) return;
+    const p = c.plan;
+    const o = this.options;
+    const S = this.sessions[p.session]!;
+    const window = [c.firstT - 1000, c.lastT] as const;
+    if (p.purpose === "group") {
+      for (const T of this.sessions) {
+        if (T === S) continue;
+        for (const slot of T.spec.simplex ? ([2] as const) : ([1, 2] as const)) {
+          if (this.staticStable(T, slot, p.destinationId, window[0], window[1]) && this.egressPermits(T, slot, p.destinationId)) {
+            this.expect(c, T, slot, `static TG ${p.destinationId}`, c.burstTags, true, p.id);
+          }
+        }
+      }
+    } else if (p.purpose === "parrot" && o.parrot.enabled) {
+      if (c.burstTags.size > o.parrot.maxFrames - 10) return;
+      const end = c.lastT + o.parrot.delayMs + p.plannedFrames * o.parrot.frameIntervalMs + 2000;
+      if (end > endMs) return;
+      // Too many recordings at once may be refused (maxConcurrent): only check when few overlap.
+      let overlapping = 0;
+      for (const other of this.calls.values()) if (other.plan.purpose === "parrot" && other.firstT >= 0 && other.firstT < end && other.lastT + o.parrot.delayMs + other.plan.plannedFrames * o.parrot.frameIntervalMs > c.firstT) overlapping++;
+      if (overlapping > o.parrot.maxConcurrent / 2) return;
+      this.expect(c, S, this.slotEff(S, p.slot), "parrot playback", c.burstTags, false, -p.id - 1);
+    } else if (p.purpose === "private" || p.purpose === "unitData") {
+      const home = this.radioHome.get(p.destinationId)!;
+      const T = this.sessions[home.session]!;
+      if (T === S) return;
+      const calls = this.callsByRadio.get(p.destinationId) ?? [];
+      // heard well before, from its home, and the target stayed up since
+      const heardBefore = calls.some((x) => x.firstT >= 0 && x.lastT < c.firstT - 500 && x.incarnation === T.incarnation);
+      if (!heardBefore) return;
+      const slot = this.slotEff(T, home.slot);
+      if (p.kind === "data") this.expect(c, T, slot, "unit data to last-heard place", c.blockTags, false, p.id);
+      else this.expect(c, T, slot, "private call to last-heard place", c.burstTags, true, p.id);
+    }
+  }
+
+  summary(): string {
+    const parts = [...this.counts.entries()].map(([k, v]) => `${k}=${v}`);
+    return `ingress=${this.ingress} deliveries=${this.deliveries} liveness-checked=${this.livenessChecked} violations=${this.violationCount}${parts.length ? ` (${parts.join(", ")})` : ""}`;
+  }
+}
+
+function simKindOf(f: DmrdFrame): SimFrameKind {
+  if (f.frameType !== FrameType.DataSync) return SimFrameKind.Burst;
+  switch (f.dataType) {
+    case DataType.VoiceLcHeader:
+      return SimFrameKind.Header;
+    case DataType.TerminatorWithLc:
+      return SimFrameKind.Terminator;
+    case DataType.Csbk:
+      return SimFrameKind.Csbk;
+    case DataType.DataHeader:
+      return SimFrameKind.DataHeader;
+    default:
+      return SimFrameKind.DataBlock;
+  }
+}
+
+function kindName(kind: SimFrameKind): string {
+  return ["header", "burst", "terminator", "CSBK", "data header", "data block"][kind] ?? "frame";
+}

@@ -1,0 +1,378 @@
+/**
+ * The routing simulation runner (TigerBeetle VOPR style, style-anchors.md §4): one seed → one
+ * world (options, sessions, faults), a workload of calls, dials, private calls, data, parrot,
+ * session drops and option changes, driven through `createRouter` with fake ports and simulated
+ * time; the auditor (./auditor.ts) checks every delivery and, at the end, liveness. The same seed
+ * replays exactly: every random choice comes from the seeded Prng, the router's own Prng included.
+ * @module
+ */
+import { Outbox } from "../../src/core/outbox.ts";
+import type { CoreEvent, EventSink } from "../../src/core/events.ts";
+import { createRouter } from "../../src/core/routing/index.ts";
+import type { Router } from "../../src/core/routing/types.ts";
+import { Prng } from "../../src/lib/prng.ts";
+import { DmrdFrame, DmrdStatus, decodeDmrd } from "../../src/wire/dmrd.ts";
+import { RoutingAuditor } from "./auditor.ts";
+import { SimScheduler } from "./sim_clock.ts";
+import { SimPort } from "./sim_port.ts";
+import { SimFrameKind } from "./frames.ts";
+import {
+  REFLECTOR_POOL,
+  RESERVED_GROUP_TARGETS,
+  TALKGROUP_POOL,
+  makeWorld,
+  noFaults,
+  pickPurpose,
+  planFrames,
+  randomOptionsText,
+  type FrameContext,
+  type PlannedFrame,
+  type SimWorld,
+} from "./workload.ts";
+import type { CallPlan, RadioSpec, SessionSpec } from "./world.ts";
+
+export interface SimParams {
+  readonly seed: number;
+  readonly sessions: number;
+  /** simulated time with new calls; a quiet phase follows for playback and timers */
+  readonly durationMs: number;
+  /** keep the last N log lines for a failure report */
+  readonly logLines?: number;
+  /** debugging: log every delivery to the session with this repeater id */
+  readonly traceRepeaterId?: number;
+}
+
+export interface SimResult {
+  readonly seed: number;
+  readonly ok: boolean;
+  readonly summary: string;
+  readonly world: string;
+  readonly violations: readonly { kind: string; atMs: number; detail: string }[];
+  readonly log: readonly string[];
+  readonly auditor: RoutingAuditor;
+  readonly calls: number;
+  readonly routerStats: Record<string, number>;
+}
+
+class CountingSink implements EventSink {
+  readonly counts = new Map<string, number>();
+  publish(event: CoreEvent): void {
+    this.counts.set(event.type, (this.counts.get(event.type) ?? 0) + 1);
+  }
+}
+
+interface SessionRuntime {
+  readonly spec: SessionSpec;
+  port: SimPort | null;
+  incarnation: number;
+  /** RF busy until, per effective slot (index 1, 2) */
+  rfBusyUntil: number[];
+  sequence: number[];
+}
+
+export function runSimulation(params: SimParams): SimResult {
+  const root = new Prng(params.seed);
+  const worldPrng = root.fork("world");
+  const workPrng = root.fork("workload");
+  const faultPrng = root.fork("faults");
+  const routerPrng = root.fork("router");
+  const world: SimWorld = makeWorld(worldPrng, params.sessions);
+  const options = world.options;
+  const scheduler = new SimScheduler();
+  const outbox = new Outbox(65_536);
+  const sink = new CountingSink();
+  const router: Router = createRouter(options, { outbox, events: sink, prng: routerPrng });
+  const auditor = new RoutingAuditor(options, world.sessions);
+  const logCapacity = params.logLines ?? 400;
+  const log: string[] = [];
+  const note = (line: string) => {
+    if (log.length >= logCapacity) log.shift();
+    log.push(`${String(scheduler.nowMs).padStart(7)} ${line}`);
+  };
+  if (params.traceRepeaterId !== undefined) auditor.trace = { repeaterId: params.traceRepeaterId, line: (text) => note(text) };
+  const ports = new Map<number, SimPort>(); // portIndex → port
+  const freeIndices: number[] = [];
+  let nextIndex = 0;
+  const runtimes: SessionRuntime[] = world.sessions.map((spec) => ({ spec, port: null, incarnation: -1, rfBusyUntil: [0, 0, 0], sequence: [0, 0, 0] }));
+  const decoded = new DmrdFrame();
+  let tagCounter = 1;
+  let streamCounter = 0x1000;
+  let callCounter = 0;
+  let crashed: Error | null = null;
+
+  const drain = () => {
+    for (let i = 0; i < outbox.count; i++) {
+      const endpoint = outbox.endpoints[i]!;
+      const port = ports.get(endpoint.port);
+      const bytes = outbox.buffers[i]!;
+      if (port === undefined || port.endpoint !== endpoint) {
+        auditor.delivery(scheduler.nowMs, -1, -1, -1, bytes, outbox.lengths[i]!);
+        continue;
+      }
+      auditor.delivery(scheduler.nowMs, port.portIndex, port.incarnation, port.sessionIndex, bytes, outbox.lengths[i]!);
+    }
+    outbox.clear();
+  };
+  const guard = (what: string, fn: () => void) => {
+    if (crashed !== null) return;
+    try {
+      fn();
+    } catch (error) {
+      crashed = error as Error;
+      note(`CRASH in ${what}: ${(error as Error).stack ?? error}`);
+    }
+    drain();
+  };
+
+  // ---- sessions: up, options, drops
+  const bringUp = (rt: SessionRuntime, text: string | null) => {
+    const index = freeIndices.length > 0 ? freeIndices.shift()! : nextIndex++;
+    rt.incarnation++;
+    const s = rt.spec;
+    const port = new SimPort(index, `${s.callsign}-${s.repeaterId}`, s.repeaterId, s.simplex, s.callsign, s.accessRule, s.index, rt.incarnation);
+    rt.port = port;
+    ports.set(index, port);
+    auditor.portUp(scheduler.nowMs, s.index, rt.incarnation, index);
+    note(`up ${s.repeaterId}#${rt.incarnation} port=${index} rule=${s.accessRule} simplex=${s.simplex}`);
+    guard("onPortUp", () => router.onPortUp(scheduler.nowMs, port));
+    if (text !== null) sendOptions(rt, text);
+  };
+  const sendOptions = (rt: SessionRuntime, text: string) => {
+    const port = rt.port;
+    if (port === null) return;
+    auditor.optionsSent(scheduler.nowMs, rt.spec.index, text);
+    note(`options ${rt.spec.repeaterId} "${text}"`);
+    guard("onOptions", () => router.onOptions(scheduler.nowMs, port, text));
+  };
+  const bringDown = (rt: SessionRuntime) => {
+    const port = rt.port;
+    if (port === null) return;
+    note(`down ${rt.spec.repeaterId}#${rt.incarnation} port=${port.portIndex}`);
+    auditor.portDown(scheduler.nowMs, rt.spec.index);
+    guard("onPortDown", () => router.onPortDown(scheduler.nowMs, port));
+    ports.delete(port.portIndex);
+    freeIndices.push(port.portIndex);
+    freeIndices.sort((a, b) => a - b);
+    rt.port = null;
+  };
+
+  const endOfCalls = params.durationMs;
+  for (const rt of runtimes) {
+    const text = world.sessionOptions[rt.spec.index] ?? null;
+    scheduler.at(workPrng.range(0, 3000), () => bringUp(rt, text));
+    if (workPrng.chance(world.faults.dropSessionPercent, 100)) {
+      const downAt = workPrng.range(5000, Math.max(6000, endOfCalls - 5000));
+      const backAfter = workPrng.range(500, 30_000);
+      scheduler.at(downAt, () => {
+        bringDown(rt);
+        scheduler.after(backAfter, () => bringUp(rt, text));
+      });
+    }
+    if (workPrng.chance(world.faults.optionsChangePercent, 100)) {
+      const key = text !== null && text.startsWith("KEY=") ? text.slice(4, text.indexOf(";")) : null;
+      // Sometimes with the wrong key: must be ignored.
+      const newText = randomOptionsText(workPrng, key !== null && workPrng.chance(1, 2) ? `${key}x` : key) ?? "TS2=91;";
+      scheduler.at(workPrng.range(5000, endOfCalls), () => sendOptions(rt, newText));
+    }
+  }
+
+  // ---- ticks
+  const tick = () => {
+    guard("onTick", () => router.onTick(scheduler.nowMs));
+    scheduler.after(workPrng.range(20, 50), tick);
+  };
+  scheduler.at(10, tick);
+
+  // ---- calls
+  const allRadios: RadioSpec[] = world.sessions.flatMap((s) => s.radios);
+  const frameCtx = (rt: SessionRuntime, slot: 1 | 2): FrameContext => ({
+    nextTag: () => tagCounter++,
+    nextStreamId: () => {
+      streamCounter = (streamCounter + 0x9e3779b1) >>> 0;
+      if (streamCounter === 0) streamCounter = 1;
+      return streamCounter;
+    },
+    sequence: rt.sequence[slot]!,
+  });
+
+  const startCall = (radio: RadioSpec) => {
+    const rt = runtimes[radio.session]!;
+    const now = scheduler.nowMs;
+    if (now >= endOfCalls) return;
+    const purpose = pickPurpose(workPrng);
+    const slot: 1 | 2 = purpose === "reflector" ? 2 : radio.slot;
+    const rfKey = rt.spec.simplex ? 2 : slot;
+    const retry = () => scheduler.after(workPrng.range(500, 3000), () => startCall(radio));
+    if (rt.port === null || rt.rfBusyUntil[rfKey]! > now) return retry();
+    let destinationId: number;
+    let callType: "group" | "unit" = "group";
+    let kind: "voice" | "data" = "voice";
+    switch (purpose) {
+      case "group":
+        destinationId = workPrng.pick(TALKGROUP_POOL);
+        break;
+      case "reserved":
+        destinationId = workPrng.pick(RESERVED_GROUP_TARGETS);
+        break;
+      case "reflector":
+        destinationId = options.dial.talkgroupId;
+        break;
+      case "dial":
+        destinationId = workPrng.pick(REFLECTOR_POOL);
+        callType = "unit";
+        break;
+      case "unlink":
+        destinationId = options.dial.unlinkId;
+        callType = "unit";
+        break;
+      case "status":
+        destinationId = options.dial.statusId;
+        callType = "unit";
+        break;
+      case "private":
+        destinationId = workPrng.pick(allRadios).radioId;
+        callType = "unit";
+        break;
+      case "parrot":
+        destinationId = options.parrot.talkgroupId;
+        break;
+      case "unitData":
+        destinationId = workPrng.pick(allRadios).radioId;
+        callType = "unit";
+        kind = "data";
+        break;
+      case "groupData":
+        destinationId = workPrng.pick(TALKGROUP_POOL);
+        kind = "data";
+        break;
+    }
+    if (destinationId === radio.radioId) return retry();
+    const f = world.faults;
+    const faults = noFaults();
+    if (kind === "voice") {
+      faults.lateEntry = workPrng.chance(f.lateEntryPercent, 100);
+      faults.streamIdZero = workPrng.chance(f.streamIdZeroPercent, 100);
+      faults.repeatedHeaders = workPrng.chance(f.repeatedHeadersPercent, 100);
+      faults.dmrPlusHeaders = !faults.streamIdZero && workPrng.chance(f.dmrPlusHeadersPercent, 100);
+    }
+    const superframes =
+      purpose === "dial" || purpose === "unlink" || purpose === "status"
+        ? workPrng.range(1, 3)
+        : workPrng.chance(1, 25)
+          ? workPrng.range(100, Math.ceil(options.maxStreamMs / 360) + 20)
+          : workPrng.range(2, 40);
+    const ctx = frameCtx(rt, slot);
+    const planStub: CallPlan = {
+      id: callCounter++,
+      session: radio.session,
+      radioId: radio.radioId,
+      slot,
+      callType,
+      kind,
+      destinationId,
+      purpose,
+      faults,
+      plannedFrames: 0,
+      plannedStartMs: now,
+    };
+    const frames = planFrames(workPrng, planStub, rt.spec.repeaterId, superframes, ctx);
+    rt.sequence[slot] = ctx.sequence;
+    // ---- faults on the way
+    const sendList: { atMs: number; frame: PlannedFrame; duplicate: boolean }[] = [];
+    let lossy = false;
+    for (const fr of frames) {
+      if (faults.lateEntry && fr.kind === SimFrameKind.Header) {
+        lossy = true;
+        continue;
+      }
+      const at = now + fr.offsetMs + faultPrng.range(0, 8);
+      if (faultPrng.chance(f.lossPerMille, 1000)) {
+        lossy = true;
+        continue;
+      }
+      sendList.push({ atMs: at, frame: fr, duplicate: false });
+      if (faultPrng.chance(f.duplicatePerMille, 1000)) {
+        lossy = true;
+        sendList.push({ atMs: at + faultPrng.range(0, 30), frame: fr, duplicate: true });
+      }
+    }
+    sendList.sort((a, b) => a.atMs - b.atMs);
+    for (let i = 0; i + 1 < sendList.length; i++) {
+      if (faultPrng.chance(f.reorderPerMille, 1000)) {
+        lossy = true;
+        const a = sendList[i]!;
+        const b = sendList[i + 1]!;
+        const t = a.atMs;
+        a.atMs = b.atMs;
+        b.atMs = t;
+        sendList[i] = b;
+        sendList[i + 1] = a;
+      }
+    }
+    faults.lossy = lossy;
+    const plan: CallPlan = { ...planStub, plannedFrames: frames.length, faults };
+    auditor.callPlanned(plan);
+    for (const fr of frames) auditor.registerTag(fr.tag, plan.id);
+    const incarnation = rt.incarnation;
+    const last = sendList.length > 0 ? sendList[sendList.length - 1]!.atMs : now;
+    rt.rfBusyUntil[rfKey] = last + options.streamTimeoutMs + 200;
+    note(`call ${plan.id} ${purpose} ${callType} ${radio.radioId}→${destinationId} ${rt.spec.repeaterId} TS${slot} frames=${frames.length} sent=${sendList.length} faults=${faultsText(faults)}`);
+    for (const item of sendList) {
+      scheduler.at(item.atMs, () => {
+        const port = rt.port;
+        if (port === null || rt.incarnation !== incarnation) return;
+        const bytes = item.frame.bytes.slice(); // a fresh datagram each time, like Bun
+        if (decodeDmrd(bytes, decoded) !== DmrdStatus.Ok) throw new Error("workload built an undecodable frame");
+        auditor.ingressFrame(scheduler.nowMs, {
+          callId: plan.id,
+          kind: item.frame.kind,
+          tag: item.frame.tag,
+          sequence: item.frame.sequence,
+          streamId: item.frame.streamId,
+          finalBlock: item.frame.finalBlock,
+          blocksToFollow: item.frame.blocksToFollow,
+          duplicate: item.duplicate,
+        });
+        guard("onFrame", () => router.onFrame(scheduler.nowMs, port, decoded));
+      });
+    }
+    scheduler.at(last + workPrng.range(1000, 40_000), () => startCall(radio));
+  };
+  for (const radio of allRadios) scheduler.at(workPrng.range(3000, 20_000), () => startCall(radio));
+
+  // ---- run: calls, then a quiet phase for playback, timeouts and ticks
+  const quietMs = Math.max(options.parrot.delayMs + options.parrot.maxFrames * options.parrot.frameIntervalMs, options.maxStreamMs) + 5000;
+  const end = endOfCalls + quietMs;
+  scheduler.runUntil(end);
+  if (crashed === null) auditor.finish(end);
+  if (outbox.dropped > 0) note(`outbox dropped ${outbox.dropped}`);
+  const stats = router.stats() as unknown as Record<string, number>;
+  const routerStats: Record<string, number> = {};
+  for (const [k, v] of Object.entries(stats)) if (typeof v === "number") routerStats[k] = v;
+  const crash = crashed as Error | null;
+  const ok = crash === null && auditor.violationCount === 0 && outbox.dropped === 0;
+  const summary = `${crash !== null ? `CRASH ${crash.message}; ` : ""}calls=${callCounter} ${auditor.summary()} outboxDropped=${outbox.dropped} framesOut=${routerStats.framesOut ?? "?"}`;
+  return { seed: params.seed, ok, summary, world: world.description, violations: auditor.violations, log, auditor, calls: callCounter, routerStats };
+}
+
+function faultsText(f: CallPlan["faults"]): string {
+  const parts: string[] = [];
+  if (f.lateEntry) parts.push("late");
+  if (f.streamIdZero) parts.push("sid0");
+  if (f.repeatedHeaders) parts.push("hdr×3");
+  if (f.dmrPlusHeaders) parts.push("dmr+");
+  if (f.lossy) parts.push("lossy");
+  return parts.length === 0 ? "-" : parts.join(",");
+}
+
+/** Human report of a failed run: the seed first, then the world, the violations and the tail of the log. */
+export function formatFailure(r: SimResult): string {
+  return [
+    `SEED=${r.seed} FAILED: ${r.summary}`,
+    `world: ${r.world}`,
+    ...r.violations.map((v) => `  [${v.kind}] t=${v.atMs}: ${v.detail}`),
+    `last ${r.log.length} events:`,
+    ...r.log.map((l) => `  ${l}`),
+    `replay: SEED=${r.seed} bun test test/sim  (or bun scripts/sim-many.ts --seed ${r.seed})`,
+  ].join("\n");
+}
