@@ -33,3 +33,9 @@ export function ambeBits(datagram: Uint8Array): string {
   return toHex(b, 0, 13) + (b[13]! >>> 4).toString(16) + (b[19]! & 0x0f).toString(16) + toHex(b, 20, 33);
 }
 
+
+/** Invert burst bit `bit` (0 = MSB of byte 0) of the burst at bytes[offset..]. */
+export function flipBurstBit(bytes: Uint8Array, offset: number, bit: number): void {
+  const index = offset + (bit >>> 3);
+  bytes[index] = bytes[index]! ^ (0x80 >>> (bit & 7));
+}
