@@ -20,6 +20,8 @@ export interface StreamLcRewrite {
   prepare(source: StreamSourceLc, destinationId: number, callType: CallType): void;
   /** Rewrite the 55-byte egress copy `target` of `frame` in place (DMRD dst/call type and the LC inside the burst). */
   apply(frame: DmrdFrame, target: Uint8Array): unknown;
+  /** Forget the source before the record is reused for another stream. */
+  release?(): void;
 }
 
 export interface RewriterFactory {

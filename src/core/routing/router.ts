@@ -818,7 +818,9 @@ class RoutingCore implements Router {
   #prepareRewrites(stream: Stream, frame: DmrdFrame): void {
     void frame;
     for (let r = 0; r < stream.rewriteCount; r++) {
-      stream.rewrites[r]!.prepare(stream.sourceLc, stream.rewriteDestinations[r]!, stream.rewriteCallTypes[r]! as CallType);
+      const rewrite = stream.rewrites[r]!;
+      if (rewrite.release !== undefined) rewrite.release();
+      rewrite.prepare(stream.sourceLc, stream.rewriteDestinations[r]!, stream.rewriteCallTypes[r]! as CallType);
     }
   }
 

@@ -13,6 +13,8 @@ import { routingOptions, type RoutingOptionsInput } from "../../../src/core/rout
 import type { Router } from "../../../src/core/routing/types.ts";
 import type { RewriterFactory } from "../../../src/core/routing/rewrite.ts";
 import { Prng } from "../../../src/lib/prng.ts";
+import { VoiceStreamBuilder } from "../../../src/dmr/voice_stream_builder.ts";
+import { TalkerAliasFormat } from "../../../src/dmr/talker_alias.ts";
 import {
   DataType,
   decodeDmrd,
@@ -75,7 +77,7 @@ export class FakePort implements RouterPort {
   ) {}
 
   txBuffer(slot: Slot): Uint8Array {
-    return this.#buffers[slot - 1];
+    return this.#buffers[slot - 1]!;
   }
   emit(nowMs: number, frame: Uint8Array, outbox: Outbox): void {
     this.sent.push(describeSent(frame.slice(), nowMs));
@@ -314,6 +316,36 @@ export class Harness {
         self.send(port, { ...base, kind: "terminator", sequence: seq++ });
       },
     };
+  }
+
+  /**
+   * Send a real voice call (valid LC header, embedded LCs, terminator) built by VoiceStreamBuilder;
+   * optional talker alias in the embedded LCs of later superframes.
+   */
+  realCall(port: RouterPort, spec: { sourceId: number; destinationId: number; slot: Slot; unit?: boolean; streamId: number; superframes: number; talkerAlias?: string; sequence?: number }): void {
+    const builder = new VoiceStreamBuilder();
+    builder.start({
+      sourceId: spec.sourceId,
+      destinationId: spec.destinationId,
+      repeaterId: port.repeaterId,
+      slot: spec.slot,
+      callType: spec.unit ? 1 : 0,
+      streamId: spec.streamId,
+      colourCode: 1,
+      firstSequence: spec.sequence ?? 0,
+    });
+    if (spec.talkerAlias !== undefined) builder.setTalkerAlias(spec.talkerAlias, TalkerAliasFormat.Iso88591);
+    const buffer = new Uint8Array(55);
+    builder.writeHeader(buffer);
+    this.sendBytes(port, buffer.slice());
+    this.advance(60);
+    for (let i = 0; i < spec.superframes * 6; i++) {
+      builder.writeVoice(buffer);
+      this.sendBytes(port, buffer.slice());
+      this.advance(60);
+    }
+    builder.writeTerminator(buffer);
+    this.sendBytes(port, buffer.slice());
   }
 
   ofType<T extends Parameters<RecordingSink["ofType"]>[0]>(type: T) {
