@@ -1,0 +1,119 @@
+/**
+ * Options of one upstream link — freedmr logging in to another master (BrandMeister, FreeDMR,
+ * HBlink, another freedmr) as an HBP client (hbp-and-dmr.md §1.6). from_config.ts maps
+ * `[[upstream]]` onto it; tests use `upstreamLinkOptions({...})`. Times are milliseconds.
+ * @module
+ */
+import { PERMIT_ALL, type Acl } from "../acl.ts";
+import type { LinkTalkgroupMap } from "../routing/options.ts";
+
+/** Which way a talkgroup range of the map may carry traffic. */
+export type UpstreamDirection = "both" | "up" | "down";
+
+export interface UpstreamTalkgroupRange {
+  /** Slot on the upstream master's side. */
+  readonly slot: 1 | 2;
+  /** Talkgroups first..last on the master's side … */
+  readonly remoteFirst: number;
+  readonly remoteLast: number;
+  /** … are local conferences localFirst + (tg − remoteFirst). */
+  readonly localFirst: number;
+  readonly direction: UpstreamDirection;
+}
+
+export interface UpstreamLinkOptions {
+  readonly name: string;
+  /** Local address to bind ("::" or "0.0.0.0"); the source port is ephemeral and changes on reopen. */
+  readonly bindAddress: string;
+  /** Master address literal and port. */
+  readonly address: string;
+  readonly port: number;
+  readonly passphrase: string;
+  /** Our repeater id at the master. */
+  readonly repeaterId: number;
+  // RPTC fields (§1.3)
+  readonly callsign: string;
+  readonly rxFrequencyHz: number;
+  readonly txFrequencyHz: number;
+  readonly txPower: number;
+  readonly colourCode: number;
+  readonly latitude: number;
+  readonly longitude: number;
+  readonly heightM: number;
+  readonly location: string;
+  readonly description: string;
+  readonly url: string;
+  readonly softwareId: string;
+  readonly packageId: string;
+  /** RPTC slots character: "1", "2", "3" (duplex), "4" (simplex). */
+  readonly slots: string;
+  /** RPTO options text sent after login ("" = none), e.g. "TS1=91;TS2=2350;". */
+  readonly options: string;
+  /** Map ranges, first match wins. */
+  readonly talkgroups: readonly UpstreamTalkgroupRange[];
+  /** After the ranges: every other talkgroup crosses one to one (TS1 and TS2 from the master, TS1 up). */
+  readonly passAllTalkgroups: boolean;
+  /** Talkgroups ≤ 79, 9990–9999, 900999 never cross (FreeDMR low-level filter). */
+  readonly localOnlyFilter: boolean;
+  /** Carry unit (private) calls and data to/from radio ids ≥ 1,000,000. */
+  readonly unitCalls: boolean;
+  /** Source radio ids allowed across the link (both directions). */
+  readonly subscriberAcl: Acl;
+  readonly pingIntervalMs: number;
+  /** Resend interval of an unanswered login step, and the wait before the first RPTL after a reopen. */
+  readonly retryMs: number;
+  /** No RPTACK/MSTPONG for this long → close, reopen on a new port, log in again. */
+  readonly timeoutMs: number;
+  /** Send the first RPTL this long after start (DMRGateway waits one retry period; 0 = at once). */
+  readonly initialDelayMs: number;
+}
+
+export const DEFAULT_UPSTREAM_LINK: UpstreamLinkOptions = {
+  name: "upstream",
+  bindAddress: "::",
+  address: "",
+  port: 62031,
+  passphrase: "",
+  repeaterId: 0,
+  callsign: "",
+  rxFrequencyHz: 0,
+  txFrequencyHz: 0,
+  txPower: 0,
+  colourCode: 1,
+  latitude: 0,
+  longitude: 0,
+  heightM: 0,
+  location: "",
+  description: "freedmr",
+  url: "",
+  softwareId: "freedmr",
+  packageId: "freedmr",
+  slots: "3",
+  options: "",
+  talkgroups: [],
+  passAllTalkgroups: true,
+  localOnlyFilter: true,
+  unitCalls: true,
+  subscriberAcl: PERMIT_ALL,
+  pingIntervalMs: 10_000,
+  retryMs: 10_000,
+  timeoutMs: 60_000,
+  initialDelayMs: 0,
+};
+
+export function upstreamLinkOptions(input: Partial<UpstreamLinkOptions> & Pick<UpstreamLinkOptions, "name">): UpstreamLinkOptions {
+  return { ...DEFAULT_UPSTREAM_LINK, ...input };
+}
+
+const ALL_FIRST = 1;
+const ALL_LAST = 16777215;
+
+/** The router's view of the map (both directions; direction limits are applied by the link). */
+export function upstreamRouterMap(options: UpstreamLinkOptions): LinkTalkgroupMap {
+  const ranges = options.talkgroups.map((r) => ({ linkSlot: r.slot, linkFirst: r.remoteFirst, linkLast: r.remoteLast, localFirst: r.localFirst }));
+  if (options.passAllTalkgroups) {
+    ranges.push({ linkSlot: 1, linkFirst: ALL_FIRST, linkLast: ALL_LAST, localFirst: ALL_FIRST });
+    ranges.push({ linkSlot: 2, linkFirst: ALL_FIRST, linkLast: ALL_LAST, localFirst: ALL_FIRST });
+  }
+  return { ranges, localOnlyFilter: options.localOnlyFilter, ingressAcl: PERMIT_ALL, egressAcl: PERMIT_ALL };
+}
