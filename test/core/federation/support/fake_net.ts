@@ -157,6 +157,13 @@ export class FakeNet {
   unbind(address: string, port: number): void {
     this.#bound.delete(`${address}:${port}`);
   }
+  /** Take a server off the network (a process that died): its sockets vanish, its outbox is lost. */
+  remove(server: FakeServer): void {
+    for (const s of server.sockets) this.unbind(server.address, s.port);
+    server.outbox.clear();
+    const i = this.servers.indexOf(server);
+    if (i >= 0) this.servers.splice(i, 1);
+  }
   /** When set, pending datagrams are delivered in a random order (arbitrary path latency). */
   shuffle: Prng | null = null;
 
