@@ -1,0 +1,140 @@
+import { describe, expect, test } from "bun:test";
+import { Harness } from "./harness.ts";
+
+describe("contention: one stream per (port, slot)", () => {
+  test("first come, first served; the later stream is not delivered while the slot is busy", () => {
+    const h = new Harness();
+    const a = h.hotspot();
+    const c = h.hotspot();
+    const b = h.hotspot({ options: "TS1=3100,3200" });
+    const callA = h.openCall(a, { sourceId: 1, destinationId: 3100, streamId: 1 });
+    const callC = h.openCall(c, { sourceId: 2, destinationId: 3200, streamId: 2 });
+    for (let i = 0; i < 5; i++) {
+      callA.burst();
+      callC.burst();
+      h.advance(60);
+    }
+    expect(b.streams()).toEqual([1]);
+    expect(h.router.stats().deliveriesBusy).toBe(6);
+    expect(h.router.activeStreams().find((s) => s.streamId === 2)!.pending).toEqual([`${b.portIndex}:1`]);
+  });
+
+  test("the other slot is independent", () => {
+    const h = new Harness();
+    const a = h.hotspot();
+    const c = h.hotspot();
+    const b = h.hotspot({ options: "TS1=3100;TS2=3200" });
+    const callA = h.openCall(a, { sourceId: 1, destinationId: 3100, streamId: 1 });
+    const callC = h.openCall(c, { sourceId: 2, destinationId: 3200, streamId: 2, slot: 2 });
+    callA.burst();
+    callC.burst();
+    expect(b.streams()).toEqual([1, 2]);
+  });
+
+  test("late entry: a busy target is retried when it frees up mid-call (same TG within hang)", () => {
+    const h = new Harness();
+    const a = h.hotspot();
+    const c = h.hotspot();
+    const b = h.hotspot({ options: "TS1=3100" });
+    const callA = h.openCall(a, { sourceId: 1, destinationId: 3100, streamId: 1 });
+    const callC = h.openCall(c, { sourceId: 2, destinationId: 3100, streamId: 2 });
+    for (let i = 0; i < 3; i++) {
+      callA.burst();
+      callC.burst();
+      h.advance(60);
+    }
+    callA.end();
+    for (let i = 0; i < 3; i++) {
+      callC.burst();
+      h.advance(60);
+    }
+    expect(b.streams()).toEqual([1, 2]);
+    expect(b.sent.filter((s) => s.streamId === 2).length).toBe(3);
+  });
+
+  test("late entry after the hang time for a different TG", () => {
+    const h = new Harness({ hangTimeMs: 1000 });
+    const a = h.hotspot();
+    const c = h.hotspot();
+    const b = h.hotspot({ options: "TS1=3100,3200" });
+    const callA = h.openCall(a, { sourceId: 1, destinationId: 3100, streamId: 1 });
+    const callC = h.openCall(c, { sourceId: 2, destinationId: 3200, streamId: 2 });
+    callA.burst();
+    callC.burst();
+    callA.end();
+    for (let i = 0; i < 30; i++) {
+      callC.burst();
+      h.advance(60);
+    }
+    const got = b.sent.filter((s) => s.streamId === 2);
+    // blocked for the hang time (1 s ≈ 16 bursts), delivered after
+    expect(got.length).toBeGreaterThan(10);
+    expect(got.length).toBeLessThan(20);
+  });
+
+  test("a session transmitting on its own slot wins over traffic being sent to it", () => {
+    const h = new Harness();
+    const a = h.hotspot();
+    const b = h.hotspot({ options: "TS1=3100" });
+    const d = h.hotspot({ options: "TS1=3300" });
+    const callA = h.openCall(a, { sourceId: 1, destinationId: 3100, streamId: 1 });
+    callA.burst();
+    h.advance(60);
+    expect(b.sent.length).toBe(2);
+    const callB = h.openCall(b, { sourceId: 2, destinationId: 3300, streamId: 2 });
+    for (let i = 0; i < 3; i++) {
+      callA.burst();
+      callB.burst();
+      h.advance(60);
+    }
+    expect(b.sent.length).toBe(2); // A's stream no longer goes to B
+    expect(d.streams()).toEqual([2]); // B's own call is routed
+    callB.end();
+    // after B's call on 3300 the hang time keeps A's 3100 off B's slot
+    callA.burst();
+    expect(b.sent.length).toBe(2);
+  });
+
+  test("group hang time: only the same TG or the same radio may take the slot until it expires", () => {
+    const h = new Harness({ hangTimeMs: 10_000 });
+    const a = h.hotspot();
+    const b = h.hotspot({ options: "TS1=3100,3200,3300" });
+    const c = h.hotspot();
+    h.call(a, { sourceId: 1, destinationId: 3100, streamId: 1, bursts: 2 });
+    h.advance(1000);
+    h.call(c, { sourceId: 2, destinationId: 3200, streamId: 2, bursts: 2 }); // other TG, other radio: blocked
+    h.advance(1000);
+    h.call(c, { sourceId: 3, destinationId: 3100, streamId: 3, bursts: 2 }); // same TG: ok
+    h.advance(1000);
+    h.call(c, { sourceId: 3, destinationId: 3300, streamId: 4, bursts: 2 }); // same radio as last call: ok
+    h.advance(11_000);
+    h.call(c, { sourceId: 4, destinationId: 3200, streamId: 5, bursts: 2 }); // hang expired
+    expect(b.streams()).toEqual([1, 3, 4, 5]);
+  });
+
+  test("OpenBridge links carry many streams at once (no slot contention)", () => {
+    const h = new Harness();
+    const link = h.link();
+    const a = h.hotspot();
+    const c = h.hotspot();
+    const callA = h.openCall(a, { sourceId: 1, destinationId: 3100, streamId: 1 });
+    const callC = h.openCall(c, { sourceId: 2, destinationId: 3200, streamId: 2 });
+    callA.burst();
+    callC.burst();
+    expect(link.streams()).toEqual([1, 2]);
+    expect(link.sent.every((s) => s.slot === 1)).toBe(true);
+  });
+
+  test("events and streams: a refused/blocked delivery never disturbs the sender", () => {
+    const h = new Harness();
+    const a = h.hotspot();
+    const c = h.hotspot();
+    const b = h.hotspot({ options: "TS1=3100,3200" });
+    h.openCall(a, { sourceId: 1, destinationId: 3100, streamId: 1 }).burst();
+    const callC = h.openCall(c, { sourceId: 2, destinationId: 3200, streamId: 2 });
+    callC.burst();
+    callC.end();
+    expect(h.ofType("stream.end").map((e) => [e.streamId, e.frames])).toEqual([[2, 3]]);
+    expect(b.streams()).toEqual([1]);
+  });
+});

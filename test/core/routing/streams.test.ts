@@ -1,0 +1,224 @@
+import { describe, expect, test } from "bun:test";
+import { Harness } from "./harness.ts";
+
+function pair(h: Harness, tg = 3100, options = `TS1=${tg}`) {
+  return { a: h.hotspot({ options }), b: h.hotspot({ options }) };
+}
+
+describe("stream lifecycle", () => {
+  test("a stream ends at its terminator", () => {
+    const h = new Harness();
+    const { a } = pair(h);
+    h.call(a, { sourceId: 1, destinationId: 3100, streamId: 7 });
+    const end = h.ofType("stream.end");
+    expect(end.map((e) => [e.streamId, e.endedBy, e.frames, e.lost])).toEqual([[7, "terminator", 8, 0]]);
+    expect(h.router.activeStreams()).toEqual([]);
+  });
+
+  test("a stream without terminator ends after the silence timeout (default 360 ms)", () => {
+    const h = new Harness();
+    const { a, b } = pair(h);
+    h.call(a, { sourceId: 1, destinationId: 3100, streamId: 7, terminator: false });
+    expect(h.router.activeStreams().length).toBe(1);
+    expect(h.router.activeStreams()[0]!.targets).toEqual([`${b.portIndex}:1`]);
+    h.advance(240); // 300 ms after the last frame
+    expect(h.router.activeStreams().length).toBe(1);
+    h.advance(100);
+    expect(h.router.activeStreams().length).toBe(0);
+    expect(h.ofType("stream.end")[0]!.endedBy).toBe("timeout");
+  });
+
+  test("the silence timeout is configurable", () => {
+    const h = new Harness({ streamTimeoutMs: 2000 });
+    const { a } = pair(h);
+    h.call(a, { sourceId: 1, destinationId: 3100, streamId: 7, terminator: false });
+    h.advance(1500);
+    expect(h.router.activeStreams().length).toBe(1);
+    h.advance(600);
+    expect(h.router.activeStreams().length).toBe(0);
+  });
+
+  test("a stream is cut at the maximum duration and its later frames are dropped", () => {
+    const h = new Harness({ maxStreamMs: 3000 });
+    const { a, b } = pair(h);
+    const call = h.openCall(a, { sourceId: 1, destinationId: 3100, streamId: 7 });
+    for (let i = 0; i < 100; i++) {
+      call.burst();
+      h.advance(60);
+    }
+    const end = h.ofType("stream.end");
+    expect(end.length).toBe(1);
+    expect(end[0]!.endedBy).toBe("max-duration");
+    // 3000 ms / 60 ms ≈ 50 frames delivered, nothing after
+    expect(b.sent.length).toBeGreaterThan(45);
+    expect(b.sent.length).toBeLessThan(55);
+    expect(h.router.stats().droppedMaxDuration).toBeGreaterThan(40);
+    expect(h.ofType("stream.start").length).toBe(1);
+  });
+
+  test("late entry: a stream may start at a voice burst (no header)", () => {
+    const h = new Harness();
+    const { a, b } = pair(h);
+    h.call(a, { sourceId: 1, destinationId: 3100, streamId: 7, header: false, bursts: 4 });
+    expect(b.sent.length).toBe(5);
+    expect(h.ofType("stream.start").length).toBe(1);
+  });
+
+  test("a lone terminator or data block does not start a stream", () => {
+    const h = new Harness();
+    const { a, b } = pair(h);
+    h.send(a, { sourceId: 1, destinationId: 3100, streamId: 7, kind: "terminator", sequence: 0 });
+    h.send(a, { sourceId: 1, destinationId: 3100, streamId: 8, kind: "rate12", sequence: 1 });
+    expect(b.sent.length).toBe(0);
+    expect(h.router.stats().droppedOrphan).toBe(2);
+  });
+
+  test("a new stream id on the same slot supersedes the previous stream", () => {
+    const h = new Harness();
+    const { a, b } = pair(h);
+    h.call(a, { sourceId: 1, destinationId: 3100, streamId: 7, terminator: false, bursts: 2 });
+    h.call(a, { sourceId: 1, destinationId: 3100, streamId: 8, bursts: 2, sequence: 10 });
+    expect(h.ofType("stream.end").map((e) => [e.streamId, e.endedBy])).toEqual([
+      [7, "superseded"],
+      [8, "terminator"],
+    ]);
+    expect(b.streams()).toEqual([7, 8]);
+  });
+
+  test("sequence gaps are counted as loss", () => {
+    const h = new Harness();
+    const { a } = pair(h);
+    const base = { sourceId: 1, destinationId: 3100, streamId: 7 };
+    h.send(a, { ...base, kind: "header", sequence: 0 });
+    h.send(a, { ...base, kind: "voice", voiceIndex: 0, sequence: 1 });
+    h.send(a, { ...base, kind: "voice", voiceIndex: 3, sequence: 4 });
+    h.send(a, { ...base, kind: "terminator", sequence: 5 });
+    expect(h.ofType("stream.end")[0]!.lost).toBe(2);
+    expect(h.router.stats().framesLost).toBe(2);
+  });
+
+  test("sequence numbers wrap 255 → 0 without loss", () => {
+    const h = new Harness();
+    const { a, b } = pair(h);
+    h.call(a, { sourceId: 1, destinationId: 3100, streamId: 7, sequence: 250, bursts: 12 });
+    expect(b.sent.length).toBe(14);
+    expect(h.ofType("stream.end")[0]!.lost).toBe(0);
+  });
+});
+
+describe("duplicates are delivered once", () => {
+  test("repeated headers (several per call, or duplicated) are delivered once", () => {
+    const h = new Harness();
+    const { a, b } = pair(h);
+    const base = { sourceId: 1, destinationId: 3100, streamId: 7 };
+    h.send(a, { ...base, kind: "header", sequence: 0 });
+    h.send(a, { ...base, kind: "header", sequence: 1 });
+    h.send(a, { ...base, kind: "header", sequence: 2 });
+    h.send(a, { ...base, kind: "voice", voiceIndex: 0, sequence: 3 });
+    h.send(a, { ...base, kind: "header", sequence: 4, fill: 0 });
+    h.send(a, { ...base, kind: "terminator", sequence: 5 });
+    expect(b.sent.map((s) => s.dataType + s.frameType * 16)).toEqual([0x21, 0x10, 0x22]);
+  });
+
+  test("DMR+ headers with a new stream id each are one call", () => {
+    const h = new Harness();
+    const { a, b } = pair(h);
+    const base = { sourceId: 1, destinationId: 3100 };
+    h.send(a, { ...base, streamId: 100, kind: "header", sequence: 0 });
+    h.send(a, { ...base, streamId: 101, kind: "header", sequence: 1 });
+    h.send(a, { ...base, streamId: 102, kind: "header", sequence: 2 });
+    h.send(a, { ...base, streamId: 102, kind: "voice", voiceIndex: 0, sequence: 3 });
+    h.send(a, { ...base, streamId: 102, kind: "terminator", sequence: 4 });
+    expect(b.sent.length).toBe(3);
+    expect(h.ofType("stream.start").length).toBe(1);
+  });
+
+  test("duplicated terminators and late frames after the end are dropped", () => {
+    const h = new Harness();
+    const { a, b } = pair(h);
+    const seq = h.call(a, { sourceId: 1, destinationId: 3100, streamId: 7, bursts: 2 });
+    h.send(a, { sourceId: 1, destinationId: 3100, streamId: 7, kind: "terminator", sequence: seq - 1 });
+    h.send(a, { sourceId: 1, destinationId: 3100, streamId: 7, kind: "voice", voiceIndex: 2, sequence: seq - 2 });
+    expect(b.sent.length).toBe(4);
+    expect(h.ofType("stream.start").length).toBe(1);
+  });
+
+  test("repeated sequence numbers and identical packets are delivered once", () => {
+    const h = new Harness();
+    const { a, b } = pair(h);
+    const base = { sourceId: 1, destinationId: 3100, streamId: 7 };
+    h.send(a, { ...base, kind: "header", sequence: 0 });
+    h.send(a, { ...base, kind: "voice", voiceIndex: 0, sequence: 1 });
+    h.send(a, { ...base, kind: "voice", voiceIndex: 0, sequence: 1 }); // identical
+    h.send(a, { ...base, kind: "voice", voiceIndex: 1, sequence: 1, fill: 55 }); // same seq, other content
+    h.send(a, { ...base, kind: "voice", voiceIndex: 0, sequence: 2, fill: 1 }); // identical content, next seq
+    h.send(a, { ...base, kind: "voice", voiceIndex: 1, sequence: 3 });
+    h.send(a, { ...base, kind: "voice", voiceIndex: 2, sequence: 2 }); // older
+    expect(b.sent.map((s) => s.sequence)).toEqual([0, 1, 3]);
+    const st = h.router.stats();
+    expect(st.droppedDuplicate).toBe(3);
+    expect(st.droppedStale).toBe(1);
+  });
+
+  test("stream id 0 is tolerated (BrandMeister): calls are told apart by header and parties", () => {
+    const h = new Harness();
+    const { a, b } = pair(h);
+    h.call(a, { sourceId: 1, destinationId: 3100, streamId: 0, bursts: 2 });
+    h.advance(100);
+    h.call(a, { sourceId: 1, destinationId: 3100, streamId: 0, bursts: 2, sequence: 20 });
+    h.advance(100);
+    h.call(a, { sourceId: 1, destinationId: 3100, streamId: 0, bursts: 2, sequence: 40, terminator: false });
+    h.call(a, { sourceId: 1, destinationId: 3100, streamId: 0, bursts: 2, sequence: 60 });
+    expect(b.sent.length).toBe(4 + 4 + 3 + 4);
+    expect(h.ofType("stream.start").length).toBe(4);
+  });
+});
+
+describe("simplex / DMO hotspots", () => {
+  test("deliver on TS2, accept from either slot", () => {
+    const h = new Harness();
+    const s = h.hotspot({ simplex: true, options: "TS1=3100" });
+    const d = h.hotspot({ options: "TS1=3100;TS2=3101" });
+    h.call(d, { sourceId: 1, destinationId: 3100, slot: 1, streamId: 1 });
+    expect(s.sent.length).toBe(8);
+    expect(s.sent.every((x) => x.slot === 2)).toBe(true);
+    s.clear();
+    h.advance(11_000);
+    h.call(s, { sourceId: 2, destinationId: 3101, slot: 1, streamId: 2 });
+    expect(d.sent.length).toBe(8);
+    expect(d.sent.every((x) => x.slot === 2)).toBe(true);
+    expect(h.router.subscriptions(s).map((x) => `${x.slot}:${x.talkgroupId}`)).toEqual(["2:3100", "2:3101"]);
+  });
+});
+
+describe("events", () => {
+  test("stream.start/end carry source, destination, slot, call type, kind, duration, frames, loss", () => {
+    const h = new Harness();
+    const { a } = pair(h);
+    h.call(a, { sourceId: 3120001, destinationId: 3100, slot: 1, streamId: 42, bursts: 6 });
+    const start = h.ofType("stream.start")[0]!;
+    expect(start).toMatchObject({ streamId: 42, portIndex: a.portIndex, portName: a.name, sourceId: 3120001, destinationId: 3100, slot: 1, callType: "group", kind: "voice" });
+    const end = h.ofType("stream.end")[0]!;
+    expect(end).toMatchObject({ streamId: 42, sourceId: 3120001, destinationId: 3100, frames: 8, lost: 0, endedBy: "terminator", talkerAlias: null });
+    expect(end.durationMs).toBe(7 * 60);
+  });
+
+  test("the talker alias sent inside the stream is reported at its end and passes through untouched", () => {
+    const h = new Harness();
+    const { a, b } = pair(h);
+    const c = h.hotspot();
+    h.router.dial(h.nowMs, c, 3100);
+    h.realCall(a, { sourceId: 2345678, destinationId: 3100, slot: 1, streamId: 42, superframes: 4, talkerAlias: "N0CALL Probe" });
+    expect(h.ofType("stream.end")[0]!.talkerAlias).toBe("N0CALL Probe");
+    // unrewritten target: burst bytes identical to what was sent
+    const { StreamInspector } = require("../../../src/dmr/stream_inspector.ts") as typeof import("../../../src/dmr/stream_inspector.ts");
+    const insB = new StreamInspector();
+    for (const s of b.sent) insB.push(s.bytes);
+    expect(insB.talkerAliases).toEqual(["N0CALL Probe"]);
+    // rewritten target (TG 9): the alias still arrives intact
+    const insC = new StreamInspector();
+    for (const s of c.sent) insC.push(s.bytes);
+    expect(insC.talkerAliases).toEqual(["N0CALL Probe"]);
+    expect(insC.headers[0]!.destinationId).toBe(9);
+  });
+});
