@@ -335,15 +335,11 @@ class RoutingCore implements Router {
         return;
       }
       stream = this.#startStream(nowMs, ps, slot, frame);
-      if (stream === null) return;
-      if (stream.refused) {
-        stats.droppedLoop++;
-        return;
-      }
+      if (stream === null || stream.refused) return; // counted by reason in #startStream
     } else {
       if (stream.refused) {
         stream.lastFrameAtMs = nowMs;
-        stats.droppedLoop++;
+        stats.droppedRefused++;
         return;
       }
       if (!this.#acceptInStream(stream, frame)) return;
@@ -559,6 +555,7 @@ class RoutingCore implements Router {
       ss.txStream = null;
     }
     if (loopReason !== null) {
+      stats.droppedLoop++;
       this.#refuseNew(nowMs, stream, frame, loopReason);
       return stream;
     }

@@ -24,6 +24,8 @@ export class RoutingStats {
   droppedReserved = 0;
   /** Loop control: the same stream is arriving from another port, or finished recently. */
   droppedLoop = 0;
+  /** Later frames of a stream refused at its start (loop control, ACL, reserved TG). */
+  droppedRefused = 0;
   /** Stream over the maximum duration (and its late frames). */
   droppedMaxDuration = 0;
   /** Unit call or data to a radio id nobody has heard. */
