@@ -58,14 +58,76 @@ function buildMatrix(block: Uint8Array, blockOffset: number): void {
   for (let col = 0; col < COLUMNS; col++) HAMMING_13_9_3.encode(matrix, 1 + col, COLUMNS);
 }
 
-/**
- * Encode the 12-byte block at block[blockOffset..] into the 196 BPTC bits of the 33-byte burst at
- * burst[burstOffset..]. Burst bits 98–165 are left as they are.
- */
-export function encodeBptc19696(block: Uint8Array, blockOffset: number, burst: Uint8Array, burstOffset: number): void {
+/** Slow reference encoder (bit by bit through the matrix): builds the tables below; used by tests. */
+export function encodeBptc19696Reference(block: Uint8Array, blockOffset: number, burst: Uint8Array, burstOffset: number): void {
   buildMatrix(block, blockOffset);
   for (let a = 0; a < MATRIX_BITS; a++) setBit(burst, burstOffset, burstBitOfMatrix[a]!, matrix[a]!);
 }
+
+/*
+ * The code is linear over GF(2), so the burst image of a block is the XOR of the images of its
+ * 24 data nibbles. nibbleImages[(q·16 + v)·9 …] = the 33-byte image (as 9 words, padded to 36
+ * bytes) of nibble q (data bits 4q…4q+3) holding value v, BPTC bits only. XORing whole words is a
+ * bytewise XOR, so the byte order of the platform does not matter as long as tables and
+ * accumulator are read through the same byte view. 13.8 KB, built once at module load.
+ */
+const IMAGE_WORDS = 9;
+const nibbleImages = new Uint32Array(24 * 16 * IMAGE_WORDS);
+const accumulator = new Uint32Array(IMAGE_WORDS);
+const accumulatorBytes = new Uint8Array(accumulator.buffer);
+{
+  const bitImages = new Uint32Array(96 * IMAGE_WORDS);
+  const bitImageBytes = new Uint8Array(bitImages.buffer);
+  const single = new Uint8Array(12);
+  for (let i = 0; i < 96; i++) {
+    single.fill(0);
+    single[i >>> 3] = 0x80 >>> (i & 7);
+    encodeBptc19696Reference(single, 0, bitImageBytes, i * IMAGE_WORDS * 4);
+  }
+  for (let q = 0; q < 24; q++) {
+    for (let v = 0; v < 16; v++) {
+      const base = (q * 16 + v) * IMAGE_WORDS;
+      for (let k = 0; k < 4; k++) {
+        if ((v >>> (3 - k)) & 1) {
+          const bit = (4 * q + k) * IMAGE_WORDS;
+          for (let w = 0; w < IMAGE_WORDS; w++) nibbleImages[base + w] = nibbleImages[base + w]! ^ bitImages[bit + w]!;
+        }
+      }
+    }
+  }
+}
+
+/** BPTC image of block[blockOffset..+12] into `accumulator` (bytes 0–32, bits 98–165 zero). */
+function encodeToAccumulator(block: Uint8Array, blockOffset: number): void {
+  accumulator.fill(0);
+  for (let b = 0; b < BPTC_BLOCK_BYTES; b++) {
+    const v = block[blockOffset + b]!;
+    const high = (2 * b * 16 + (v >>> 4)) * IMAGE_WORDS;
+    const low = ((2 * b + 1) * 16 + (v & 0x0f)) * IMAGE_WORDS;
+    for (let w = 0; w < IMAGE_WORDS; w++) accumulator[w] = accumulator[w]! ^ nibbleImages[high + w]! ^ nibbleImages[low + w]!;
+  }
+}
+
+/** burst byte 12: bits 96–97 BPTC (mask 0xC0); byte 20: bits 166–167 BPTC (mask 0x03) */
+const BYTE12_BPTC = 0xc0;
+const BYTE20_BPTC = 0x03;
+
+/**
+ * Encode the 12-byte block at block[blockOffset..] into the 196 BPTC bits of the 33-byte burst at
+ * burst[burstOffset..]. Burst bits 98–165 are left as they are. Table-driven; allocation-free.
+ */
+export function encodeBptc19696(block: Uint8Array, blockOffset: number, burst: Uint8Array, burstOffset: number): void {
+  encodeToAccumulator(block, blockOffset);
+  const a = accumulatorBytes;
+  for (let i = 0; i < 12; i++) burst[burstOffset + i] = a[i]!;
+  burst[burstOffset + 12] = (burst[burstOffset + 12]! & ~BYTE12_BPTC) | a[12]!;
+  burst[burstOffset + 20] = (burst[burstOffset + 20]! & ~BYTE20_BPTC) | a[20]!;
+  for (let i = 21; i < 33; i++) burst[burstOffset + i] = a[i]!;
+}
+
+/** dataBurstBit[i]: burst bit carrying data bit i */
+const dataBurstBit = new Uint16Array(96);
+for (let i = 0; i < 96; i++) dataBurstBit[i] = burstBitOfMatrix[dataIndex[i]!]!;
 
 /**
  * Decode the BPTC bits of the 33-byte burst at burst[burstOffset..] into 12 bytes at
@@ -73,6 +135,30 @@ export function encodeBptc19696(block: Uint8Array, blockOffset: number, burst: U
  * Never throws for in-range offsets; the caller guarantees 33 bytes are readable.
  */
 export function decodeBptc19696(burst: Uint8Array, burstOffset: number, out: Uint8Array, outOffset: number): BptcStatus {
+  // fast path: read the data bits where they were sent, re-encode, and compare all BPTC bits
+  for (let b = 0; b < BPTC_BLOCK_BYTES; b++) {
+    let v = 0;
+    for (let i = 0; i < 8; i++) v = (v << 1) | getBit(burst, burstOffset, dataBurstBit[b * 8 + i]!);
+    out[outOffset + b] = v;
+  }
+  encodeToAccumulator(out, outOffset);
+  if (sameBptcBits(burst, burstOffset)) return BptcStatus.Valid;
+  return decodeSlow(burst, burstOffset, out, outOffset);
+}
+
+/** True when the BPTC bits of the burst equal `accumulator`, ignoring the unused matrix bit R3. */
+function sameBptcBits(burst: Uint8Array, o: number): boolean {
+  const a = accumulatorBytes;
+  // matrix bit 0 (R3) is transmitted as burst bit 0 (0·181 mod 196 = 0): not part of the code
+  if (((burst[o]! ^ a[0]!) & 0x7f) !== 0) return false;
+  for (let i = 1; i < 12; i++) if (burst[o + i] !== a[i]) return false;
+  if (((burst[o + 12]! ^ a[12]!) & BYTE12_BPTC) !== 0) return false;
+  if (((burst[o + 20]! ^ a[20]!) & BYTE20_BPTC) !== 0) return false;
+  for (let i = 21; i < 33; i++) if (burst[o + i] !== a[i]) return false;
+  return true;
+}
+
+function decodeSlow(burst: Uint8Array, burstOffset: number, out: Uint8Array, outOffset: number): BptcStatus {
   for (let a = 0; a < MATRIX_BITS; a++) matrix[a] = getBit(burst, burstOffset, burstBitOfMatrix[a]!);
   let corrected = false;
   for (let pass = 0; pass < 5; pass++) {

@@ -53,14 +53,10 @@ export function isEmbeddedLcValid(status: EmbeddedLcStatus): boolean {
 
 const matrix = new Uint8Array(MATRIX_BITS);
 
-/**
- * The four 32-bit fragments (B, C, D, E) of the LC at lc[offset..], written to
- * fragments[fragmentsOffset..+4].
- */
-export function encodeEmbeddedLc(lc: Uint8Array, offset: number, fragments: Uint32Array, fragmentsOffset: number): void {
+/** Reference encoder through the bit matrix, with an explicit checksum (builds the tables below). */
+function encodeMatrix(lc: Uint8Array, offset: number, checksum: number, fragments: Uint32Array, fragmentsOffset: number): void {
   matrix.fill(0);
   for (let i = 0; i < 72; i++) matrix[lcBitIndex[i]!] = (lc[offset + (i >>> 3)]! >>> (7 - (i & 7))) & 1;
-  const checksum = embeddedLcChecksum(lc, offset);
   for (let j = 0; j < 5; j++) matrix[checksumBitIndex[j]!] = (checksum >>> (4 - j)) & 1;
   for (let row = 0; row < 7; row++) HAMMING_16_11_4.encode(matrix, 16 * row, 1);
   for (let col = 0; col < COLUMNS; col++) {
@@ -75,6 +71,70 @@ export function encodeEmbeddedLc(lc: Uint8Array, offset: number, fragments: Uint
   }
 }
 
+/** Slow reference encoder, for tests. */
+export function encodeEmbeddedLcReference(lc: Uint8Array, offset: number, fragments: Uint32Array, fragmentsOffset: number): void {
+  encodeMatrix(lc, offset, embeddedLcChecksum(lc, offset), fragments, fragmentsOffset);
+}
+
+/*
+ * Hamming and column parity are linear in the 72 LC bits and 5 checksum bits, so the fragments are
+ * the XOR of per-nibble images: nibbleFragments[(q·16 + v)·4 …] for LC nibble q (0–17) = v, and
+ * checksumFragments[c·4 …] for checksum c (0–30). 5 KB, built once at module load.
+ */
+const nibbleFragments = new Uint32Array(18 * 16 * 4);
+const checksumFragments = new Uint32Array(32 * 4);
+{
+  const zero = new Uint8Array(LC_BYTES);
+  const single = new Uint8Array(LC_BYTES);
+  const image = new Uint32Array(4);
+  for (let q = 0; q < 18; q++) {
+    for (let v = 0; v < 16; v++) {
+      single.fill(0);
+      single[q >>> 1] = q & 1 ? v : v << 4;
+      encodeMatrix(single, 0, 0, image, 0);
+      nibbleFragments.set(image, (q * 16 + v) * 4);
+    }
+  }
+  for (let c = 0; c < 32; c++) {
+    encodeMatrix(zero, 0, c, image, 0);
+    checksumFragments.set(image, c * 4);
+  }
+}
+
+/**
+ * The four 32-bit fragments (B, C, D, E) of the LC at lc[offset..], written to
+ * fragments[fragmentsOffset..+4]. Table-driven; allocation-free.
+ */
+export function encodeEmbeddedLc(lc: Uint8Array, offset: number, fragments: Uint32Array, fragmentsOffset: number): void {
+  const c = embeddedLcChecksum(lc, offset) * 4;
+  let f0 = checksumFragments[c]!;
+  let f1 = checksumFragments[c + 1]!;
+  let f2 = checksumFragments[c + 2]!;
+  let f3 = checksumFragments[c + 3]!;
+  for (let b = 0; b < LC_BYTES; b++) {
+    const v = lc[offset + b]!;
+    const high = (2 * b * 16 + (v >>> 4)) * 4;
+    const low = ((2 * b + 1) * 16 + (v & 0x0f)) * 4;
+    f0 ^= nibbleFragments[high]! ^ nibbleFragments[low]!;
+    f1 ^= nibbleFragments[high + 1]! ^ nibbleFragments[low + 1]!;
+    f2 ^= nibbleFragments[high + 2]! ^ nibbleFragments[low + 2]!;
+    f3 ^= nibbleFragments[high + 3]! ^ nibbleFragments[low + 3]!;
+  }
+  fragments[fragmentsOffset] = f0 >>> 0;
+  fragments[fragmentsOffset + 1] = f1 >>> 0;
+  fragments[fragmentsOffset + 2] = f2 >>> 0;
+  fragments[fragmentsOffset + 3] = f3 >>> 0;
+}
+
+/** lcBitTransmitted[i]: transmitted bit (0–127) carrying LC bit i */
+const lcBitTransmitted = new Uint8Array(72);
+{
+  const matrixToTransmitted = new Uint8Array(MATRIX_BITS);
+  for (let t = 0; t < MATRIX_BITS; t++) matrixToTransmitted[transmittedToMatrix[t]!] = t;
+  for (let i = 0; i < 72; i++) lcBitTransmitted[i] = matrixToTransmitted[lcBitIndex[i]!]!;
+}
+const fastFragments = new Uint32Array(4);
+
 /**
  * Decode the LC from its four fragments (B, C, D, E) into out[outOffset..outOffset+9]. The bytes
  * are written even when the status is not valid.
@@ -85,6 +145,25 @@ export function decodeEmbeddedLc(
   out: Uint8Array,
   outOffset: number,
 ): EmbeddedLcStatus {
+  // fast path: read the LC bits where they were sent, re-encode (with the checksum of those bits)
+  // and compare all 128 bits; any difference goes through the correcting decoder below
+  for (let b = 0; b < LC_BYTES; b++) {
+    let v = 0;
+    for (let i = 0; i < 8; i++) {
+      const t = lcBitTransmitted[b * 8 + i]!;
+      v = (v << 1) | ((fragments[fragmentsOffset + (t >>> 5)]! >>> (31 - (t & 31))) & 1);
+    }
+    out[outOffset + b] = v;
+  }
+  encodeEmbeddedLc(out, outOffset, fastFragments, 0);
+  if (
+    fastFragments[0] === fragments[fragmentsOffset] &&
+    fastFragments[1] === fragments[fragmentsOffset + 1] &&
+    fastFragments[2] === fragments[fragmentsOffset + 2] &&
+    fastFragments[3] === fragments[fragmentsOffset + 3]
+  ) {
+    return EmbeddedLcStatus.Valid;
+  }
   for (let f = 0; f < EMBEDDED_FRAGMENTS; f++) {
     const word = fragments[fragmentsOffset + f]!;
     for (let t = 0; t < 32; t++) matrix[transmittedToMatrix[32 * f + t]!] = (word >>> (31 - t)) & 1;
