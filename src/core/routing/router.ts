@@ -752,21 +752,25 @@ class RoutingCore implements Router {
       }
       return true; // e.g. TG 9 with no reflector linked: a local call, nothing to route
     }
-    for (let c = 0; c < n; c++) this.#addConferenceTargets(nowMs, stream, ps, confs[c]!);
+    // explicit subscriptions first, so that a link named in a bridge gets the bridge's TG rather
+    // than its talkgroup map's (a (port, slot) is served once, by the first that claims it)
+    for (let c = 0; c < n; c++) this.#addSubscribedTargets(nowMs, stream, ps, confs[c]!);
+    for (let c = 0; c < n; c++) if (confs[c]! < BRIDGE_CONFERENCE_BASE) this.#addLinkTargets(stream, ps, confs[c]!);
     return true;
   }
 
-  #addConferenceTargets(nowMs: number, stream: Stream, ps: PortState, conferenceId: number): void {
+  #addSubscribedTargets(nowMs: number, stream: Stream, ps: PortState, conferenceId: number): void {
     const list = this.#conferences.get(conferenceId);
-    if (list !== undefined) {
-      for (const sub of list) {
-        const tps = sub.ps!;
-        if (tps === ps || !sub.active || (sub.expiresAtMs !== 0 && sub.expiresAtMs <= nowMs)) continue;
-        if (!tps.link && !this.#talkgroupAllowed(tps, sub.slot, sub.talkgroupId)) continue;
-        this.#addTarget(stream, tps, sub.slot, sub.talkgroupId, CallType.Group);
-      }
+    if (list === undefined) return;
+    for (const sub of list) {
+      const tps = sub.ps!;
+      if (tps === ps || !sub.active || (sub.expiresAtMs !== 0 && sub.expiresAtMs <= nowMs)) continue;
+      if (!tps.link && !this.#talkgroupAllowed(tps, sub.slot, sub.talkgroupId)) continue;
+      this.#addTarget(stream, tps, sub.slot, sub.talkgroupId, CallType.Group);
     }
-    if (conferenceId >= BRIDGE_CONFERENCE_BASE) return;
+  }
+
+  #addLinkTargets(stream: Stream, ps: PortState, conferenceId: number): void {
     for (const link of this.#links) {
       if (link === ps) continue;
       const map = link.linkMap ?? DEFAULT_LINK_TALKGROUP_MAP;
