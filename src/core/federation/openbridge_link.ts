@@ -412,7 +412,7 @@ export class OpenBridgeLink implements RouterPort {
         return;
       }
     } else {
-      if (lowLevelFilter(destinationId, version, sourceServer, this.#ctx.serverId) !== FilterVerdict.Pass) {
+      if (this.#filtered(lowLevelFilter(destinationId, version, sourceServer, this.#ctx.serverId))) {
         c.filtered++;
         this.#quenchOnce(destinationId, streamId);
         return;
@@ -574,10 +574,16 @@ export class OpenBridgeLink implements RouterPort {
     if ((flags & FLAG_CALL_UNIT) !== 0) {
       if (!o.unitCalls || destinationId < UNIT_ID_MIN) return false;
     } else {
-      if (lowLevelFilter(destinationId, this.#version, sourceServer, this.#ctx.serverId) !== FilterVerdict.Pass) return false;
+      if (this.#filtered(lowLevelFilter(destinationId, this.#version, sourceServer, this.#ctx.serverId))) return false;
       if (!aclPermits(o.talkgroupMap.egressAcl, destinationId)) return false;
     }
     return aclPermits(o.subscriberAcl, sourceId);
+  }
+
+  /** The local-only part of the filter (≤ 79, 9990–9999, 900999) can be switched off; the regional rules cannot. */
+  #filtered(verdict: FilterVerdict): boolean {
+    if (verdict === FilterVerdict.Pass) return false;
+    return verdict !== FilterVerdict.Local || this.options.talkgroupMap.localOnlyFilter;
   }
 
   /** BCSQ once per refused stream (a refused stream keeps arriving until the peer stops it). */
