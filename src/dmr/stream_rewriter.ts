@@ -50,7 +50,13 @@
  * FID 0, service options 0); the first complete valid identity embedded LC replaces it (observe
  * returns true), and rewrites follow it from the next superframe on.
  *
- * Streams freedmr generates itself use VoiceStreamBuilder (voice_stream_builder.ts).
+ * Streams freedmr generates itself use VoiceStreamBuilder (voice_stream_builder.ts). To check what
+ * a receiver gets (tests), feed the egress datagrams to StreamInspector (stream_inspector.ts):
+ * header/terminator LCs, every embedded LC set, talker aliases, GPS, slot type / EMB validity;
+ * decodeBurstFullLc / decodeFragments / dmrdEmbeddedFragment decode single bursts.
+ *
+ * Cost (bench/dmr_rewrite.bench.ts, x64): apply ≈ 8–10 ns per packet, 0 allocations; set-up
+ * (reset + observe(header) + prepare) ≈ 0.75 µs per stream and target.
  * @module
  */
 

@@ -1,7 +1,11 @@
 import { describe, expect, test } from "bun:test";
 import { fromHex, toHex } from "../../src/lib/hex.ts";
-import { CallType, DmrdFrame, DmrdStatus, FrameType, copyDmrdTo55, decodeDmrd } from "../../src/wire/dmrd.ts";
-import { LcOrigin, LcRewrite, SourceLc, setDmrdSlot } from "../../src/dmr/stream_rewriter.ts";
+import { CallType, DmrdFrame, FrameType, copyDmrdTo55, decodeDmrd } from "../../src/wire/dmrd.ts";
+import { LcOrigin, LcRewrite, SOURCE_CHANGED_GPS, SOURCE_CHANGED_TALKER_ALIAS, SourceLc, setDmrdSlot } from "../../src/dmr/stream_rewriter.ts";
+import { encodeFullLc } from "../../src/dmr/full_lc.ts";
+import { TalkerAliasFormat, encodeTalkerAlias } from "../../src/dmr/talker_alias.ts";
+import { encodeGpsLc } from "../../src/dmr/gps.ts";
+import { RS_MASK_VOICE_HEADER } from "../../src/dmr/rs_12_9.ts";
 import { StreamInspector } from "../../src/dmr/stream_inspector.ts";
 import { vectors } from "./fixtures.ts";
 import { ambeBits, rewriteStream } from "./rewrite_helpers.ts";
@@ -165,5 +169,65 @@ describe("SourceLc", () => {
     expect(after.embedded.map((e) => e.destinationId)).toEqual([3100, 9]);
     expect(after.terminators[0]!.destinationId).toBe(9);
     expect(after.embedded.every((e) => e.valid)).toBe(true);
+  });
+});
+
+describe("SourceLc side data and router-style re-prepare", () => {
+  test("talker alias and GPS arriving as full LCs", () => {
+    const header = fromHex(vectors.voiceCalls[0]!.dmrd[0]!);
+    const frame = new DmrdFrame();
+    decodeDmrd(header, frame);
+    const source = new SourceLc();
+    source.reset(frame);
+    source.observe(frame);
+    const lcs = new Uint8Array(36);
+    const count = encodeTalkerAlias("DL1ABC Full LC", TalkerAliasFormat.Utf8, lcs);
+    const burst = header.slice();
+    for (let i = 0; i < count; i++) {
+      encodeFullLc(lcs, 9 * i, RS_MASK_VOICE_HEADER, burst, 20);
+      decodeDmrd(burst, frame);
+      expect(source.observe(frame)).toBe(false); // the identity LC does not change
+      expect((source.changes & SOURCE_CHANGED_TALKER_ALIAS) !== 0).toBe(i === count - 1);
+    }
+    expect(source.talkerAlias.text).toBe("DL1ABC Full LC");
+    const gps = new Uint8Array(9);
+    encodeGpsLc(gps, 0, -33.8688, 151.2093, 1);
+    encodeFullLc(gps, 0, RS_MASK_VOICE_HEADER, burst, 20);
+    decodeDmrd(burst, frame);
+    source.observe(frame);
+    expect(source.changes).toBe(SOURCE_CHANGED_GPS);
+    expect(source.hasGps).toBe(true);
+    expect(source.gps.latitude).toBeCloseTo(-33.8688, 4);
+    expect(source.gps.longitude).toBeCloseTo(151.2093, 4);
+    expect(toHex(source.lc)).toBe("000000000c1c2f9b81");
+  });
+
+  test("re-preparing whenever observe() returns true gives the same bytes as letting apply() refresh", () => {
+    const call = vectors.voiceCalls[1]!.dmrd.map((h) => {
+      const d = fromHex(h);
+      d[10] = d[10]! ^ 1; // DMRD dst disagrees with the LC: late entry learns mid-stream
+      return d;
+    });
+    const lazy = rewriteStream(call.slice(1), 9, CallType.Group);
+    const frame = new DmrdFrame();
+    const source = new SourceLc();
+    const rewrite = new LcRewrite();
+    const eager = call.slice(1).map((d, i) => {
+      decodeDmrd(d, frame);
+      if (i === 0) {
+        source.reset(frame);
+        rewrite.prepare(source, 9, CallType.Group);
+      }
+      if (source.observe(frame)) rewrite.prepare(source, 9, CallType.Group);
+      const t = new Uint8Array(55);
+      copyDmrdTo55(d, t);
+      rewrite.apply(frame, t);
+      return toHex(t);
+    });
+    expect(eager).toEqual(lazy.map((d) => toHex(d)));
+    const after = new StreamInspector();
+    for (const d of lazy) after.push(d);
+    expect(after.embedded.every((e) => e.valid)).toBe(true);
+    expect(after.talkerAliases).toEqual(["N0CALL Probe"]);
   });
 });
