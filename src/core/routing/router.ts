@@ -522,6 +522,8 @@ class RoutingCore implements Router {
           this.#refuseActive(nowMs, s, "local-origin");
         } else {
           loopReason = "duplicate-stream";
+          // the port already has this stream from elsewhere: stop sending it there (implicit quench)
+          this.#quenchTarget(s, ps, 0);
         }
         break;
       }
@@ -1397,20 +1399,27 @@ class RoutingCore implements Router {
 
   quench(nowMs: number, port: RouterPort, talkgroupId: number, streamId: number): boolean {
     void nowMs;
+    const ps = this.#live(port);
+    if (ps === null) return false;
     let found = false;
     for (let s: Stream | null = this.#byStreamId.get(streamId) ?? null; s !== null; s = s.nextSameId) {
-      for (let t = 0; t < s.targetCount; t++) {
-        const tps: PortState | null | undefined = s.targetPorts[t];
-        if (tps === null || tps === undefined || tps.port !== port) continue;
-        if (talkgroupId !== 0 && s.targetDestinations[t] !== talkgroupId) continue;
-        if (s.targetQuenched[t] === 0) {
-          s.targetQuenched[t] = 1;
-          found = true;
-          if (!tps.trunk) {
-            const ss: SlotState = tps.slots[s.targetSlots[t]! - 1]!;
-            if (ss.txStream === s) ss.txStream = null;
-          }
-        }
+      if (this.#quenchTarget(s, ps, talkgroupId)) found = true;
+    }
+    return found;
+  }
+
+  /** Stop delivering `stream` to port `ps` (talkgroupId 0 = any of its slots). */
+  #quenchTarget(stream: Stream, ps: PortState, talkgroupId: number): boolean {
+    let found = false;
+    for (let t = 0; t < stream.targetCount; t++) {
+      if (stream.targetPorts[t] !== ps) continue;
+      if (talkgroupId !== 0 && stream.targetDestinations[t] !== talkgroupId) continue;
+      if (stream.targetQuenched[t] !== 0) continue;
+      stream.targetQuenched[t] = 1;
+      found = true;
+      if (!ps.trunk) {
+        const ss: SlotState = ps.slots[stream.targetSlots[t]! - 1]!;
+        if (ss.txStream === stream) ss.txStream = null;
       }
     }
     return found;

@@ -1,0 +1,103 @@
+import { describe, expect, test } from "bun:test";
+import { Harness } from "./harness.ts";
+
+describe("parrot (TG 9990)", () => {
+  test("records a group call and plays it back to the caller's session and slot after 2 s, 60 ms apart, with a new stream id", () => {
+    const h = new Harness();
+    const a = h.hotspot();
+    const b = h.hotspot({ options: "TS2=3100" });
+    h.call(a, { sourceId: 2345678, destinationId: 9990, slot: 2, streamId: 0x77, bursts: 12 });
+    const endedAt = h.nowMs;
+    expect(a.sent.length).toBe(0);
+    expect(b.sent.length).toBe(0);
+    h.advance(1900, 10);
+    expect(a.sent.length).toBe(0);
+    h.advance(2000, 10);
+    expect(a.sent.length).toBe(14);
+    const first = a.sent[0]!;
+    expect(first.atMs).toBe(endedAt + 2000);
+    for (let i = 1; i < a.sent.length; i++) expect(a.sent[i]!.atMs - a.sent[i - 1]!.atMs).toBe(60);
+    expect(a.sent.every((s) => s.slot === 2 && s.destinationId === 9990 && s.sourceId === 2345678 && s.repeaterId === a.repeaterId)).toBe(true);
+    const ids = a.streams();
+    expect(ids.length).toBe(1);
+    expect(ids[0]).not.toBe(0x77);
+    expect(ids[0]).not.toBe(0);
+    // payloads identical to what was recorded
+    expect(a.sent.map((s) => s.dataType + s.frameType * 16)).toEqual([0x21, 0x10, 0x01, 0x02, 0x03, 0x04, 0x05, 0x10, 0x01, 0x02, 0x03, 0x04, 0x05, 0x22]);
+    expect(b.sent.length).toBe(0);
+    const starts = h.ofType("stream.start").filter((e) => e.portName === "PARROT");
+    const ends = h.ofType("stream.end").filter((e) => e.portName === "PARROT");
+    expect(starts.length).toBe(1);
+    expect(ends.length).toBe(1);
+    expect(ends[0]!.frames).toBe(14);
+  });
+
+  test("different seeds give different playback stream ids; the same seed the same", () => {
+    const run = (seed: number) => {
+      const h = new Harness({}, seed);
+      const a = h.hotspot();
+      h.call(a, { sourceId: 1, destinationId: 9990, slot: 1, streamId: 5, bursts: 2 });
+      h.advance(3000);
+      return a.streams()[0];
+    };
+    expect(run(1)).toBe(run(1));
+    expect(run(1)).not.toBe(run(2));
+  });
+
+  test("recording length is bounded (longer calls are cut)", () => {
+    const h = new Harness({ parrot: { maxFrames: 10 } });
+    const a = h.hotspot();
+    h.call(a, { sourceId: 1, destinationId: 9990, slot: 1, streamId: 5, bursts: 30 });
+    h.advance(5000);
+    expect(a.sent.length).toBe(10);
+    expect(h.router.stats().parrotTruncated).toBe(1);
+  });
+
+  test("concurrent recordings are bounded; the rest are refused and counted", () => {
+    const h = new Harness({ parrot: { maxConcurrent: 2 } });
+    const ports = [h.hotspot(), h.hotspot(), h.hotspot()];
+    const calls = ports.map((p, i) => h.openCall(p, { sourceId: 100 + i, destinationId: 9990, slot: 1, streamId: 10 + i }));
+    for (const c of calls) c.burst();
+    for (const c of calls) c.end();
+    h.advance(3000);
+    expect(ports.map((p) => p.sent.length)).toEqual([3, 3, 0]);
+    expect(h.router.stats().parrotRefused).toBe(1);
+  });
+
+  test("playback waits for a busy slot (frames skipped, counted) and the caller's new transmission wins", () => {
+    const h = new Harness();
+    const a = h.hotspot();
+    h.call(a, { sourceId: 1, destinationId: 9990, slot: 1, streamId: 5, bursts: 30 });
+    h.advance(2100);
+    const before = a.sent.length;
+    expect(before).toBeGreaterThan(0);
+    const talk = h.openCall(a, { sourceId: 1, destinationId: 3100, slot: 1, streamId: 6 });
+    for (let i = 0; i < 5; i++) {
+      talk.burst();
+      h.advance(60);
+    }
+    expect(a.sent.length).toBe(before);
+    expect(h.router.stats().parrotFramesSkipped).toBeGreaterThan(3);
+  });
+
+  test("parrot traffic from links is not recorded (9990 is server-local)", () => {
+    const h = new Harness();
+    const link = h.link();
+    h.call(link, { sourceId: 1, destinationId: 9990, slot: 1, streamId: 5 });
+    h.advance(3000);
+    expect(link.sent.length).toBe(0);
+  });
+
+  test("a session that leaves before playback gets nothing and frees the recording", () => {
+    const h = new Harness({ parrot: { maxConcurrent: 1 } });
+    const a = h.hotspot();
+    h.call(a, { sourceId: 1, destinationId: 9990, slot: 1, streamId: 5 });
+    h.router.onPortDown(h.nowMs, a);
+    h.advance(3000);
+    expect(a.sent.length).toBe(0);
+    const b = h.hotspot();
+    h.call(b, { sourceId: 2, destinationId: 9990, slot: 1, streamId: 6 });
+    h.advance(3000);
+    expect(b.sent.length).toBe(8);
+  });
+});
