@@ -281,7 +281,10 @@ export class OpenBridgeLink implements RouterPort {
     const meta = this.#egressMeta;
     meta.hops = 1;
     meta.sourceServer = ctx.serverId;
-    meta.sourceRepeater = readUint32(frame, DMRD_OFFSET_REPEATER);
+    // The router writes the target's id (ours: the network id) into 11–14 unless it keeps the
+    // source hotspot's; only a hotspot id is a meaningful FBP v5 source repeater.
+    const repeaterId = readUint32(frame, DMRD_OFFSET_REPEATER);
+    meta.sourceRepeater = repeaterId === this.repeaterId ? 0 : repeaterId;
     const slot = streams.find(streamId);
     if (slot !== NOT_FOUND) {
       const origin = streams.origin(slot);

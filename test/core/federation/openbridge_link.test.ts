@@ -217,7 +217,7 @@ describe("FBP v5 link", () => {
     playCall(net, a, hA, call.slice(4));
     expect(hB.ofStream(0x77).length).toBe(4);
     expect(link(a, "to-1").counters.egressQuenched).toBe(call.length - 4);
-    expect(a.server.router.quenches).toEqual([{ port: link(a, "to-1"), talkgroupId: 3100, streamId: 0x77 }]);
+    expect(a.server.flood!.quenches).toEqual([{ port: link(a, "to-1"), talkgroupId: 3100, streamId: 0x77 }]);
   });
 
   test("version: BCVE upgrades 4 → 5 but never downgrades; plain DMRD on an FBP link is answered with BCVE", () => {
@@ -264,7 +264,7 @@ describe("FBP v5 link", () => {
     playCall(net, a, hA, voiceCall({ sourceId: 3120101, destinationId: 3100, streamId: 0x61 }, 3120001));
     expect(hB.ofStream(0x61).length).toBe(0);
     // the router was told the link is down; a frame emitted anyway is not sent
-    expect(a.server.router.upEvents).toContain("down:to-1");
+    expect(a.server.flood!.upEvents).toContain("down:to-1");
     expect(link(a, "to-1").counters.framesOut).toBe(framesOutBefore);
     link(a, "to-1").emit(net.nowMs, voiceCall({ sourceId: 3120101, destinationId: 3100, streamId: 0x63 }, 1)[0]!, a.server.outbox);
     expect(link(a, "to-1").counters.egressDown).toBe(1);

@@ -76,7 +76,7 @@ describe("upstream link (freedmr as an HBP client)", () => {
     expect(session).toBeDefined();
     expect(s.master.master.sessionInfos()[0]!.callsign).toBe("N0CALL");
     expect(s.master.master.sessionInfos()[0]!.options).toBe("TS1=3100;TS2=3200;");
-    expect(s.client.router.upEvents).toEqual(["up:up"]);
+    expect(s.client.flood!.upEvents).toEqual(["up:up"]);
     expect(s.client.events.events.some((e) => e.type === "link.up" && e.link === "up")).toBe(true);
     const sent = wireTags(s.net, "10.0.0.1").map((t) => t.slice(0, 4));
     expect(sent.slice(0, 4)).toEqual(["RPTL", "RPTK", "RPTC", "RPTO"]);
@@ -113,12 +113,12 @@ describe("upstream link (freedmr as an HBP client)", () => {
     s.net.advance(12_000, 500); // next ping is NAKed by the new master
     expect(s.up.counters.naks).toBe(1);
     expect(s.up.state).toBe(UpstreamState.WaitingLogin);
-    expect(s.client.router.upEvents).toEqual(["up:up", "down:up"]);
+    expect(s.client.flood!.upEvents).toEqual(["up:up", "down:up"]);
     s.net.advance(23_000, 500);
     expect(s.up.state).toBe(UpstreamState.Running);
     expect(s.client.localPort(0)).toBe(portBefore);
     expect(s.master.master.session(234100199)).toBeDefined();
-    expect(s.client.router.upEvents).toEqual(["up:up", "down:up", "up:up"]);
+    expect(s.client.flood!.upEvents).toEqual(["up:up", "down:up", "up:up"]);
     const hClient = s.client.addHotspot(3120001);
     const hMaster = s.master.server.addHotspot(3120002);
     const call = voiceCall({ sourceId: 3120101, destinationId: 3100, streamId: 0x21 }, 3120001);
@@ -148,7 +148,7 @@ describe("upstream link (freedmr as an HBP client)", () => {
     s.net.advance(62_000, 500);
     expect(s.up.counters.timeouts).toBe(1);
     expect(s.client.localPort(0)).not.toBe(portBefore);
-    expect(s.client.router.upEvents).toEqual(["up:up", "down:up"]);
+    expect(s.client.flood!.upEvents).toEqual(["up:up", "down:up"]);
     s.net.drop = () => false;
     s.net.advance(90_000, 500);
     expect(s.up.state).toBe(UpstreamState.Running);
@@ -160,7 +160,7 @@ describe("upstream link (freedmr as an HBP client)", () => {
     expect(s.up.state).not.toBe(UpstreamState.Running);
     expect(s.up.counters.loginFailures).toBeGreaterThanOrEqual(3);
     expect(s.up.counters.loginFailures).toBeLessThanOrEqual(4);
-    expect(s.client.router.upEvents).toEqual([]);
+    expect(s.client.flood!.upEvents).toEqual([]);
     expect(s.client.events.events.some((e) => e.type === "log" && e.level === "warn" && e.msg.includes("refused"))).toBe(true);
   });
 

@@ -91,18 +91,27 @@ export interface SentDatagram {
   bytes: Uint8Array;
 }
 
+/** What the bench needs from a router: the seam plus link maps, quench and (for tests) subscriptions. */
+export type BenchRouter = FrameRouter & {
+  setPortTalkgroupMap(port: RouterPort, map: LinkTalkgroupMap | null): void;
+  quench(nowMs: number, port: RouterPort, talkgroupId: number, streamId: number): boolean;
+};
+
 export class FakeServer implements SocketControl {
   readonly outbox = new Outbox(4096);
   readonly events = new RecordingSink();
-  readonly router: FloodRouter;
+  readonly router: BenchRouter;
+  readonly flood: FloodRouter | null;
   readonly handlers: Hosted[] = [];
   /** socketIndex → [handler, local port] */
   readonly sockets: { handler: Hosted; port: number }[] = [];
   constructor(
     readonly net: FakeNet,
     readonly address: string,
+    makeRouter?: (outbox: Outbox, events: RecordingSink) => BenchRouter,
   ) {
-    this.router = new FloodRouter(this.outbox);
+    this.flood = makeRouter === undefined ? new FloodRouter(this.outbox) : null;
+    this.router = makeRouter?.(this.outbox, this.events) ?? this.flood!;
   }
   host(handler: Hosted): void {
     const indexes: number[] = [];
@@ -124,8 +133,9 @@ export class FakeServer implements SocketControl {
   localPort(socketIndex: number): number {
     return this.sockets[socketIndex]?.port ?? 0;
   }
+  #nextHotspotIndex = 500;
   addHotspot(repeaterId: number, nowMs = 0): HotspotPort {
-    const port = new HotspotPort(1000 + repeaterId % 1000, repeaterId);
+    const port = new HotspotPort(this.#nextHotspotIndex++, repeaterId);
     this.router.onPortUp(nowMs, port);
     return port;
   }
@@ -143,8 +153,8 @@ export class FakeNet {
   drop: (d: SentDatagram) => boolean = () => false;
   nowMs = 0;
 
-  server(address: string): FakeServer {
-    const s = new FakeServer(this, address);
+  server(address: string, makeRouter?: (outbox: Outbox, events: RecordingSink) => BenchRouter): FakeServer {
+    const s = new FakeServer(this, address, makeRouter);
     this.servers.push(s);
     return s;
   }

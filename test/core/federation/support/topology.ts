@@ -4,7 +4,9 @@ import { openBridgeLinkOptions, type OpenBridgeLinkOptions, type OpenBridgeProto
 import type { OpenBridgeLink } from "../../../../src/core/federation/openbridge_link.ts";
 import type { UpstreamLinkOptions } from "../../../../src/core/upstream/upstream_options.ts";
 import { DmrdFrame, DmrdStatus, decodeDmrd } from "../../../../src/wire/dmrd.ts";
-import { FakeNet, type FakeServer, type HotspotPort } from "./fake_net.ts";
+import type { RecordingSink } from "../../../../src/core/events.ts";
+import type { Outbox } from "../../../../src/core/outbox.ts";
+import { FakeNet, type BenchRouter, type FakeServer, type HotspotPort } from "./fake_net.ts";
 
 export const EPOCH_MS = 1_750_000_000_000;
 
@@ -37,10 +39,14 @@ export interface PairSpec {
 export function buildNetwork(
   count: number,
   pairs: PairSpec[],
-  extra: { upstream?: (i: number) => UpstreamLinkOptions[]; clockSkewMs?: (i: number) => number } = {},
+  extra: {
+    upstream?: (i: number) => UpstreamLinkOptions[];
+    clockSkewMs?: (i: number) => number;
+    makeRouter?: (outbox: Outbox, events: RecordingSink) => BenchRouter;
+  } = {},
 ): { net: FakeNet; nodes: Node[] } {
   const net = new FakeNet();
-  const servers = Array.from({ length: count }, (_, i) => net.server(`10.0.0.${i + 1}`));
+  const servers = Array.from({ length: count }, (_, i) => net.server(`10.0.0.${i + 1}`, extra.makeRouter));
   const serverIds = servers.map((_, i) => 2341 + i);
   const linkOptions: OpenBridgeLinkOptions[][] = servers.map(() => []);
   const portOf = (from: number, to: number): number => 50000 + 100 * from + to;
