@@ -104,6 +104,8 @@ export class SourceLc {
   origin: LcOrigin = LcOrigin.Dmrd;
   /** incremented whenever `lc` changes */
   version = 0;
+  /** incremented by every reset(): a new stream */
+  epoch = 0;
   /** SOURCE_CHANGED_* bits of the last observe() */
   changes = 0;
   readonly talkerAlias = new TalkerAliasAssembler();
@@ -121,6 +123,7 @@ export class SourceLc {
     writeLc(this.lc, 0, 0, flcoOfCallType(frame.callType), 0, 0, frame.destinationId, frame.sourceId);
     this.origin = LcOrigin.Dmrd;
     this.version++;
+    this.epoch++;
     this.changes = SOURCE_CHANGED_LC;
     this.talkerAlias.reset();
     this.hasGps = false;
@@ -229,6 +232,7 @@ export class LcRewrite {
   readonly #originalFragments = new Uint32Array(4);
   #source: SourceLc | null = null;
   #sourceVersion = -1;
+  #sourceEpoch = -1;
   #superframe: SuperframeMatch = SuperframeMatch.Unknown;
 
   /**
@@ -238,7 +242,7 @@ export class LcRewrite {
    */
   prepare(source: SourceLc, destinationId: number, callType: CallType): void {
     const target = destinationId & 0xffffff;
-    if (source === this.#source && target === this.destinationId && callType === this.callType) return;
+    if (source === this.#source && source.epoch === this.#sourceEpoch && target === this.destinationId && callType === this.callType) return;
     this.#source = source;
     this.destinationId = target;
     this.callType = callType;
@@ -250,10 +254,12 @@ export class LcRewrite {
   release(): void {
     this.#source = null;
     this.#sourceVersion = -1;
+    this.#sourceEpoch = -1;
   }
 
   #refresh(source: SourceLc): void {
     this.#sourceVersion = source.version;
+    this.#sourceEpoch = source.epoch;
     const original = source.lc;
     const lc = this.lc;
     lc.set(original);
@@ -283,7 +289,15 @@ export class LcRewrite {
     // changed source LC is only taken up at B, at a superframe boundary or at a data-sync burst
     const position = frameType === FrameType.Voice ? frame.dataType - 1 : -1;
     const source = this.#source;
-    if (source !== null && source.version !== this.#sourceVersion && (position <= 0 || position > 3)) this.#refresh(source);
+    if (source !== null && source.version !== this.#sourceVersion) {
+      if (source.epoch !== this.#sourceEpoch) {
+        // the SourceLc was reset for a new stream: start afresh whatever the burst
+        this.#superframe = SuperframeMatch.Unknown;
+        this.#refresh(source);
+      } else if (position <= 0 || position > 3) {
+        this.#refresh(source);
+      }
+    }
     const destinationId = this.destinationId;
     target[DMRD_OFFSET_DESTINATION] = (destinationId >>> 16) & 0xff;
     target[DMRD_OFFSET_DESTINATION + 1] = (destinationId >>> 8) & 0xff;

@@ -231,3 +231,28 @@ describe("SourceLc side data and router-style re-prepare", () => {
     expect(after.talkerAliases).toEqual(["N0CALL Probe"]);
   });
 });
+
+test("an LcRewrite reused for a new stream (SourceLc.reset, no release) starts afresh even mid-superframe", () => {
+  const first = vectors.voiceCalls[0]!.dmrd.map(fromHex);
+  const second = vectors.voiceCalls[1]!.dmrd.map(fromHex);
+  const frame = new DmrdFrame();
+  const source = new SourceLc();
+  const rewrite = new LcRewrite();
+  const run = (datagrams: Uint8Array[]) =>
+    datagrams.map((d, i) => {
+      decodeDmrd(d, frame);
+      if (i === 0) {
+        source.reset(frame);
+        rewrite.prepare(source, 9, CallType.Group);
+      }
+      source.observe(frame);
+      const t = new Uint8Array(55);
+      copyDmrdTo55(d, t);
+      rewrite.apply(frame, t);
+      return t;
+    });
+  run(first.slice(0, 4)); // stop inside a superframe (after burst C)
+  const out = run(second.slice(3)); // next stream enters at burst C of its first superframe
+  const fresh = rewriteStream(second.slice(3), 9, CallType.Group);
+  expect(out.map((d) => toHex(d))).toEqual(fresh.map((d) => toHex(d)));
+});
