@@ -138,13 +138,10 @@ export function dmrdFlags(slot: 1 | 2, callType: CallType, frameType: FrameType,
  * 53-byte sources. Returns DMRD_LENGTH.
  */
 export function copyDmrdTo55(source: Uint8Array, target: Uint8Array): number {
-  if (source.length >= DMRD_LENGTH) {
-    target.set(source.subarray(0, DMRD_LENGTH), 0);
-  } else {
-    target.set(source, 0);
-    target[DMRD_OFFSET_BER] = 0;
-    target[DMRD_OFFSET_RSSI] = 0;
-  }
+  // A byte loop: `target.set(source.subarray(…))` would allocate a view per packet.
+  const n = source.length >= DMRD_LENGTH ? DMRD_LENGTH : source.length;
+  for (let i = 0; i < n; i++) target[i] = source[i]!;
+  for (let i = n; i < DMRD_LENGTH; i++) target[i] = 0;
   return DMRD_LENGTH;
 }
 
