@@ -133,7 +133,6 @@ class RoutingCore implements Router {
     this.#deps = deps;
     this.#rewriter = deps.rewriter ?? DEFAULT_REWRITER;
     const caps = options.capacities;
-    for (let i = 0; i < caps.maxPorts; i++) this.#ports.push(new PortState(i));
     this.#targetStamp = new Float64Array(caps.maxPorts * 2).fill(-1);
     for (let i = 0; i < caps.maxStreams; i++) this.#streamPool.push(new Stream(this.#rewriter.sourceLc()));
     this.#finished = new FinishedStreams(caps.maxFinishedStreams, options.finishedStreamMemoryMs);
@@ -165,11 +164,14 @@ class RoutingCore implements Router {
   // =============================================================================================
 
   onPortUp(nowMs: number, port: RouterPort): void {
-    const ps = this.#portState(port.portIndex);
-    if (ps === null) {
+    const index = port.portIndex;
+    if (index < 0 || index >= this.options.capacities.maxPorts) {
       this.#stats.droppedUnknownPort++;
       return;
     }
+    // port states are created as indexes are first used (the pool hands out dense indexes)
+    while (this.#ports.length <= index) this.#ports.push(new PortState(this.#ports.length));
+    const ps = this.#ports[index]!;
     if (ps.up) this.onPortDown(nowMs, ps.port!);
     ps.port = port;
     ps.up = true;

@@ -29,7 +29,7 @@ class LeanPort implements RouterPort {
   readonly callsign = "X";
   readonly accessRule = null;
   txBuffer(slot: Slot): Uint8Array {
-    return this.#buffers[slot - 1];
+    return this.#buffers[slot - 1]!;
   }
   emit(_nowMs: number, frame: Uint8Array, outbox: Outbox): void {
     this.emitted++;
