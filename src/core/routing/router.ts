@@ -430,8 +430,8 @@ class RoutingCore implements Router {
     if (!ps.trunk) {
       const ss = ps.slots[stream.slot - 1]!;
       ss.hangUntilMs = nowMs + this.options.hangTimeMs;
-      ss.hangDestinationId = stream.destinationId;
-      ss.hangCallType = stream.callType;
+      ss.hangDestinationId = stream.hangDestinationId;
+      ss.hangCallType = stream.hangCallType;
       ss.hangSourceId = stream.sourceId;
     }
     if (stream.sourceLc.observe(frame)) {
@@ -580,6 +580,9 @@ class RoutingCore implements Router {
     const dial = this.options.dial;
     if (frame.callType === CallType.Unit) {
       if (!stream.data && ps.local && dial.enabled && frame.destinationId < FIRST_RADIO_ID) {
+        // the hotspot's slot hangs on the dial TG afterwards, so the reflector is heard at once
+        stream.hangDestinationId = dial.talkgroupId;
+        stream.hangCallType = CallType.Group;
         this.#publishStart(nowMs, stream);
         this.#dialCall(nowMs, ps, frame.destinationId);
         return stream;
@@ -614,6 +617,8 @@ class RoutingCore implements Router {
     stream.sourceId = frame.sourceId;
     stream.destinationId = frame.destinationId;
     stream.callType = frame.callType;
+    stream.hangDestinationId = frame.destinationId;
+    stream.hangCallType = frame.callType;
     stream.data = frame.frameType === FrameType.DataSync && isDataStart(frame.dataType);
     stream.startedAtMs = nowMs;
     stream.lastFrameAtMs = nowMs;

@@ -119,6 +119,9 @@ export class Stream {
   refused = false;
   /** no stream.start/end events (refused, internal) */
   silent = false;
+  /** what the stream leaves as the hang of its own slot (a dial command leaves TG 9, so the reflector is heard at once) */
+  hangDestinationId = 0;
+  hangCallType: CallType = CallType.Group;
   /** a data call: blocks still expected after the data header (-1 = not known) */
   blocksRemaining = -1;
   /** parrot recording slot, -1 = none */

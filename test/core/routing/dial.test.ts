@@ -74,6 +74,17 @@ describe("dial-a-TG", () => {
     expect(inspect(c).headers[0]!.destinationId).toBe(9);
   });
 
+  test("the reflector is heard right after dialling (the dial command does not hold the slot's hang time)", () => {
+    const h = new Harness();
+    const a = h.hotspot();
+    const b = h.hotspot();
+    h.call(a, { sourceId: 2345678, destinationId: 91, slot: 2, unit: true, streamId: 1, bursts: 2 });
+    h.advance(100);
+    h.call(b, { sourceId: 3120001, destinationId: 91, slot: 1, streamId: 2 });
+    expect(a.sent.length).toBe(8);
+    expect(a.sent.every((s) => s.slot === 2 && s.destinationId === 9)).toBe(true);
+  });
+
   test("one dial link at a time: dialling another reflector replaces the first", () => {
     const h = new Harness();
     const a = h.hotspot();
