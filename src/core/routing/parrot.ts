@@ -10,7 +10,8 @@
  */
 import type { Outbox } from "../outbox.ts";
 import { PortKind, type RouterPort, type Slot } from "../router_port.ts";
-import { DMRD_LENGTH } from "../../wire/dmrd.ts";
+import { CallType, DMRD_LENGTH, DMRD_OFFSET_FLAGS } from "../../wire/dmrd.ts";
+import { VoiceStreamBuilder } from "../../dmr/voice_stream_builder.ts";
 import type { PortState, Stream } from "./state.ts";
 
 export const enum RecordingState {
@@ -48,8 +49,27 @@ export class Recording {
     return this.frames.length / DMRD_LENGTH;
   }
 
-  /** Copy a 53/55-byte DMRD into the recording (BER/RSSI padded). False when full. */
+  /** Start a recording of `sourceId` → `talkgroupId` (the builder can synthesise a header/terminator). */
+  begin(sourceId: number, talkgroupId: number, slot: Slot, repeaterId: number): void {
+    this.sourceId = sourceId;
+    this.slot = slot;
+    this.frameCount = 0;
+    this.truncated = false;
+    this.played = 0;
+    this.skipped = 0;
+    this.#builder.start({ sourceId, destinationId: talkgroupId, repeaterId, slot, callType: CallType.Group, streamId: 0, colourCode: 1 });
+  }
+
+  /**
+   * Copy a 53/55-byte DMRD into the recording (BER/RSSI padded). A recording that starts without a
+   * voice header (late entry) gets one synthesised first, so playback opens like a normal call.
+   * False when full.
+   */
   record(bytes: Uint8Array): boolean {
+    if (this.frameCount === 0 && (bytes[DMRD_OFFSET_FLAGS]! & 0x3f) !== HEADER_FLAGS && this.maxFrames > 1) {
+      this.#builder.writeHeader(this.frames, 0);
+      this.frameCount = 1;
+    }
     if (this.frameCount >= this.maxFrames) return false;
     const base = this.frameCount * DMRD_LENGTH;
     const n = bytes.length < DMRD_LENGTH ? bytes.length : DMRD_LENGTH;
@@ -59,7 +79,23 @@ export class Recording {
     this.frameCount++;
     return true;
   }
+
+  /** The call ended: make sure playback ends with a terminator (replacing the last frame when full). */
+  finish(): void {
+    if (this.frameCount === 0) return;
+    const lastFlags = this.frames[(this.frameCount - 1) * DMRD_LENGTH + DMRD_OFFSET_FLAGS]!;
+    if ((lastFlags & 0x3f) === TERMINATOR_FLAGS) return;
+    if (this.frameCount >= this.maxFrames) this.frameCount--;
+    this.#builder.writeTerminator(this.frames, this.frameCount * DMRD_LENGTH);
+    this.frameCount++;
+  }
+
+  readonly #builder = new VoiceStreamBuilder();
 }
+
+/** DMRD flags without slot/call-type bits: data sync (2 << 4) + data type (hbp-and-dmr.md §1.4) */
+const HEADER_FLAGS = 0x21;
+const TERMINATOR_FLAGS = 0x22;
 
 /** The internal port parrot playback comes from (never a delivery target). */
 export class ParrotPort implements RouterPort {

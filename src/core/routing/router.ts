@@ -876,12 +876,16 @@ class RoutingCore implements Router {
       }
     }
     stream.nextSameId = null;
-    const reason = finishReasonOf(endedBy);
-    this.#finished.remember(nowMs, stream.streamId, stream.sourceId, ps.index, reason);
-    if (stream.currentStreamId !== stream.streamId) this.#finished.remember(nowMs, stream.currentStreamId, stream.sourceId, ps.index, reason);
+    // a refused copy was never routed: the original's record is the one to remember
+    if (!stream.refused) {
+      const reason = finishReasonOf(endedBy);
+      this.#finished.remember(nowMs, stream.streamId, stream.sourceId, ps.index, reason);
+      if (stream.currentStreamId !== stream.streamId) this.#finished.remember(nowMs, stream.currentStreamId, stream.sourceId, ps.index, reason);
+    }
     if (stream.parrotIndex >= 0) {
       const rec = this.#recordings[stream.parrotIndex]!;
       if (rec.frameCount > 0 && endedBy !== "port-down") {
+        rec.finish();
         rec.state = RecordingState.Waiting;
         rec.playAtMs = nowMs + this.options.parrot.delayMs;
       } else {
@@ -1289,12 +1293,7 @@ class RoutingCore implements Router {
     rec.state = RecordingState.Recording;
     rec.ps = ps;
     rec.port = ps.port;
-    rec.slot = slot;
-    rec.sourceId = stream.sourceId;
-    rec.frameCount = 0;
-    rec.truncated = false;
-    rec.played = 0;
-    rec.skipped = 0;
+    rec.begin(stream.sourceId, this.options.parrot.talkgroupId, slot, ps.port!.repeaterId);
     stream.parrotIndex = rec.index;
   }
 

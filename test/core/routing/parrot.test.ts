@@ -44,13 +44,30 @@ describe("parrot (TG 9990)", () => {
     expect(run(1)).not.toBe(run(2));
   });
 
-  test("recording length is bounded (longer calls are cut)", () => {
+  test("recording length is bounded (longer calls are cut, still ending with a terminator)", () => {
     const h = new Harness({ parrot: { maxFrames: 10 } });
     const a = h.hotspot();
     h.call(a, { sourceId: 1, destinationId: 9990, slot: 1, streamId: 5, bursts: 30 });
     h.advance(5000);
     expect(a.sent.length).toBe(10);
+    expect(a.sent.at(-1)!.dataType).toBe(2);
     expect(h.router.stats().parrotTruncated).toBe(1);
+  });
+
+  test("a late-entry recording without header or terminator is played back as a complete call", () => {
+    const h = new Harness();
+    const a = h.hotspot();
+    h.call(a, { sourceId: 2345678, destinationId: 9990, slot: 2, streamId: 5, bursts: 6, header: false, terminator: false });
+    h.advance(3500);
+    expect(a.sent.length).toBe(8);
+    expect(a.sent[0]!.frameType * 16 + a.sent[0]!.dataType).toBe(0x21);
+    expect(a.sent.at(-1)!.frameType * 16 + a.sent.at(-1)!.dataType).toBe(0x22);
+    const { StreamInspector } = require("../../../src/dmr/stream_inspector.ts") as typeof import("../../../src/dmr/stream_inspector.ts");
+    const ins = new StreamInspector();
+    for (const s of a.sent) ins.push(s.bytes);
+    expect(ins.headers.map((x) => [x.valid, x.sourceId, x.destinationId])).toEqual([[true, 2345678, 9990]]);
+    expect(ins.terminators.map((x) => [x.valid, x.destinationId])).toEqual([[true, 9990]]);
+    expect(a.sent.every((s) => s.slot === 2 && s.streamId === a.sent[0]!.streamId)).toBe(true);
   });
 
   test("concurrent recordings are bounded; the rest are refused and counted", () => {
