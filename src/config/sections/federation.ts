@@ -175,8 +175,13 @@ export const UpstreamLinkSection = Type.Object(
     }),
     talkgroup_map: Type.Array(UpstreamTalkgroupRange, { description: UpstreamTalkgroupRange.description, default: [], maxItems: 10000 }),
     pass_all_talkgroups: Type.Boolean({
-      description: "Talkgroups not in talkgroup_map cross with the same number (from the master on either slot, to the master on TS1). Off: only mapped talkgroups cross.",
+      description:
+        "Talkgroups not in talkgroup_map cross with the same number: from the master on either slot; up on the slot options lists them for (TS1=/TS2=), else on default_slot. Off: only mapped talkgroups cross.",
       default: true,
+    }),
+    default_slot: Type.Union([Type.Literal(1), Type.Literal(2)], {
+      description: "Slot calls go up on when neither talkgroup_map nor options names one for their talkgroup.",
+      default: 2,
     }),
     local_only_filter: Type.Boolean({ description: "Talkgroups ≤ 79, 9990–9999 and 900999 never cross.", default: true }),
     unit_calls: Type.Boolean({ description: "Carry private (unit) calls and data to radio ids ≥ 1,000,000.", default: true }),

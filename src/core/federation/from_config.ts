@@ -95,6 +95,7 @@ export function upstreamFromConfig(link: UpstreamConfig): UpstreamLinkOptions {
       direction: r.direction,
     })),
     passAllTalkgroups: link.pass_all_talkgroups,
+    defaultSlot: link.default_slot,
     localOnlyFilter: link.local_only_filter,
     unitCalls: link.unit_calls,
     subscriberAcl: aclOrThrow(link.sub_acl),

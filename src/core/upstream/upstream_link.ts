@@ -62,6 +62,8 @@ const WIRE_RING = 64;
 const UNIT_ID_MIN = 1_000_000;
 const DIRECTION_UP = 1;
 const DIRECTION_DOWN = 2;
+/** A stream id seen on the other slot within this long is the same call twice. */
+const DUPLICATE_WINDOW_MS = 2_000;
 
 export class UpstreamCounters {
   datagramsIn = 0;
@@ -84,6 +86,8 @@ export class UpstreamCounters {
   /** Talkgroup map direction, filter, ACL or unit-call rules. */
   filtered = 0;
   loop = 0;
+  /** The same stream on the other slot too (the master has us on the talkgroup twice). */
+  duplicateSlot = 0;
   egressDown = 0;
   egressEcho = 0;
   egressFiltered = 0;
@@ -140,6 +144,9 @@ export class UpstreamLink implements RouterPort {
   #started = false;
   #lastPingMs = Number.NEGATIVE_INFINITY;
   #closed = false;
+  /** Stream id last seen on each slot from the master, and when (same stream on both slots = duplicate). */
+  readonly #slotStreams = new Uint32Array(2);
+  readonly #slotSeenMs = new Float64Array(2).fill(Number.NEGATIVE_INFINITY);
 
   constructor(options: UpstreamLinkOptions, ctx: FederationContext, portIndex: number, federationIndex: number) {
     if (options.address === "") throw new Error(`upstream ${options.name}: address is required`);
@@ -373,6 +380,16 @@ export class UpstreamLink implements RouterPort {
       return;
     }
     const streamId = frame.streamId;
+    // A master that has us subscribed to a talkgroup on both slots sends the call twice: keep the
+    // slot it arrived on first.
+    const slotIndex = frame.slot - 1;
+    const otherIndex = 1 - slotIndex;
+    if (streamId !== 0 && this.#slotStreams[otherIndex] === streamId && nowMs - this.#slotSeenMs[otherIndex]! < DUPLICATE_WINDOW_MS) {
+      c.duplicateSlot++;
+      return;
+    }
+    this.#slotStreams[slotIndex] = streamId;
+    this.#slotSeenMs[slotIndex] = nowMs;
     if (streamId !== 0) {
       const streams = this.#ctx.streams;
       const entry = streams.find(streamId);

@@ -5,7 +5,7 @@
  * @module
  */
 import { PERMIT_ALL, type Acl } from "../acl.ts";
-import type { LinkTalkgroupMap } from "../routing/options.ts";
+import type { LinkTalkgroupMap, LinkTalkgroupRange } from "../routing/options.ts";
 
 /** Which way a talkgroup range of the map may carry traffic. */
 export type UpstreamDirection = "both" | "up" | "down";
@@ -51,8 +51,14 @@ export interface UpstreamLinkOptions {
   readonly options: string;
   /** Map ranges, first match wins. */
   readonly talkgroups: readonly UpstreamTalkgroupRange[];
-  /** After the ranges: every other talkgroup crosses one to one (TS1 and TS2 from the master, TS1 up). */
+  /** After the ranges: every other talkgroup crosses one to one (from the master on either slot; up on defaultSlot). */
   readonly passAllTalkgroups: boolean;
+  /**
+   * Slot that calls go up on when neither the map nor the options (TS1=/TS2=) name one for their
+   * talkgroup. Talkgroups listed in `options` go up on the slot they are listed for, so the master
+   * does not user-activate them on the other slot as well.
+   */
+  readonly defaultSlot: 1 | 2;
   /** Talkgroups ≤ 79, 9990–9999, 900999 never cross (FreeDMR low-level filter). */
   readonly localOnlyFilter: boolean;
   /** Carry unit (private) calls and data to/from radio ids ≥ 1,000,000. */
@@ -92,6 +98,7 @@ export const DEFAULT_UPSTREAM_LINK: UpstreamLinkOptions = {
   options: "",
   talkgroups: [],
   passAllTalkgroups: true,
+  defaultSlot: 2,
   localOnlyFilter: true,
   unitCalls: true,
   subscriberAcl: PERMIT_ALL,
@@ -108,12 +115,36 @@ export function upstreamLinkOptions(input: Partial<UpstreamLinkOptions> & Pick<U
 const ALL_FIRST = 1;
 const ALL_LAST = 16777215;
 
-/** The router's view of the map (both directions; direction limits are applied by the link). */
+/** Talkgroups named per slot in an RPTO options string ("TS1=91,92;TS2=3100;"). */
+export function optionsTalkgroups(options: string): { slot: 1 | 2; talkgroupId: number }[] {
+  const out: { slot: 1 | 2; talkgroupId: number }[] = [];
+  for (const part of options.split(";")) {
+    const eq = part.indexOf("=");
+    if (eq < 0) continue;
+    const key = part.slice(0, eq).trim().toUpperCase();
+    const slot = key === "TS1" ? 1 : key === "TS2" ? 2 : 0;
+    if (slot === 0) continue;
+    for (const item of part.slice(eq + 1).split(",")) {
+      const t = item.trim();
+      if (/^\d{1,8}$/.test(t) && Number(t) > 0 && Number(t) <= ALL_LAST) out.push({ slot, talkgroupId: Number(t) });
+    }
+  }
+  return out;
+}
+
+/**
+ * The router's view of the map (both directions; direction limits are applied by the link): the
+ * configured ranges, then the talkgroups of `options` on their slots, then — with passAllTalkgroups
+ * — everything on defaultSlot, then everything on the other slot (from the master only: the router
+ * sends each conference up on the first range that matches).
+ */
 export function upstreamRouterMap(options: UpstreamLinkOptions): LinkTalkgroupMap {
-  const ranges = options.talkgroups.map((r) => ({ linkSlot: r.slot, linkFirst: r.remoteFirst, linkLast: r.remoteLast, localFirst: r.localFirst }));
+  const ranges: LinkTalkgroupRange[] = options.talkgroups.map((r) => ({ linkSlot: r.slot, linkFirst: r.remoteFirst, linkLast: r.remoteLast, localFirst: r.localFirst }));
   if (options.passAllTalkgroups) {
-    ranges.push({ linkSlot: 1, linkFirst: ALL_FIRST, linkLast: ALL_LAST, localFirst: ALL_FIRST });
-    ranges.push({ linkSlot: 2, linkFirst: ALL_FIRST, linkLast: ALL_LAST, localFirst: ALL_FIRST });
+    for (const t of optionsTalkgroups(options.options)) ranges.push({ linkSlot: t.slot, linkFirst: t.talkgroupId, linkLast: t.talkgroupId, localFirst: t.talkgroupId });
+    const other = options.defaultSlot === 1 ? 2 : 1;
+    ranges.push({ linkSlot: options.defaultSlot, linkFirst: ALL_FIRST, linkLast: ALL_LAST, localFirst: ALL_FIRST });
+    ranges.push({ linkSlot: other, linkFirst: ALL_FIRST, linkLast: ALL_LAST, localFirst: ALL_FIRST });
   }
   return { ranges, localOnlyFilter: options.localOnlyFilter, ingressAcl: PERMIT_ALL, egressAcl: PERMIT_ALL };
 }

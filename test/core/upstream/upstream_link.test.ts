@@ -190,3 +190,43 @@ describe("upstream link (freedmr as an HBP client)", () => {
     expect(link.state).toBe(UpstreamState.Running);
   });
 });
+
+describe("upstream talkgroup map", () => {
+  test("options talkgroups go up on their slot, the rest on default_slot; the master's other slot still comes down", async () => {
+    const { upstreamRouterMap, optionsTalkgroups } = await import("../../../src/core/upstream/upstream_options.ts");
+    expect(optionsTalkgroups("TS1=91,92; TS2=3100;DIAL=0;TS3=5;TS2=abc")).toEqual([
+      { slot: 1, talkgroupId: 91 },
+      { slot: 1, talkgroupId: 92 },
+      { slot: 2, talkgroupId: 3100 },
+    ]);
+    const map = upstreamRouterMap(
+      upstreamLinkOptions({ name: "u", options: "TS1=91;", talkgroups: [{ slot: 1, remoteFirst: 235, remoteLast: 235, localFirst: 2350, direction: "both" }] }),
+    );
+    expect(map.ranges).toEqual([
+      { linkSlot: 1, linkFirst: 235, linkLast: 235, localFirst: 2350 },
+      { linkSlot: 1, linkFirst: 91, linkLast: 91, localFirst: 91 },
+      { linkSlot: 2, linkFirst: 1, linkLast: 16777215, localFirst: 1 },
+      { linkSlot: 1, linkFirst: 1, linkLast: 16777215, localFirst: 1 },
+    ]);
+    expect(upstreamRouterMap(upstreamLinkOptions({ name: "u", passAllTalkgroups: false })).ranges).toEqual([]);
+  });
+
+  test("the same stream from the master on both slots is taken once", () => {
+    const s = setup();
+    s.net.advance(1_000);
+    const hClient = s.client.addHotspot(3120001);
+    // frames as the master would send them, on both slots of our session
+    const call = voiceCall({ sourceId: 3120202, destinationId: 3100, streamId: 0x41 }, 1);
+    for (const f of call) {
+      for (const slot of [1, 2]) {
+        const copy = f.slice();
+        copy[15] = slot === 2 ? copy[15]! | 0x80 : copy[15]! & 0x7f;
+        s.up.onDatagram(s.net.nowMs, 0, MASTER, MASTER_PORT, copy);
+      }
+      s.net.run();
+      s.net.nowMs += 60;
+    }
+    expect(hClient.ofStream(0x41).length).toBe(call.length);
+    expect(s.up.counters.duplicateSlot).toBe(call.length);
+  });
+});
