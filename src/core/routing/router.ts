@@ -634,6 +634,7 @@ class RoutingCore implements Router {
     stream.parrotIndex = -1;
     stream.targetCount = 0;
     stream.rewriteCount = 0;
+    stream.conferenceCount = 0;
     stream.sourceLc.reset(frame);
     // register: active list and the stream-id chain
     stream.activePosition = this.#active.length;
@@ -761,6 +762,8 @@ class RoutingCore implements Router {
       }
       return true; // e.g. TG 9 with no reflector linked: a local call, nothing to route
     }
+    for (let c = 0; c < n; c++) stream.conferences[c] = confs[c]!;
+    stream.conferenceCount = n;
     // explicit subscriptions first, so that a link named in a bridge gets the bridge's TG rather
     // than its talkgroup map's (a (port, slot) is served once, by the first that claims it)
     for (let c = 0; c < n; c++) this.#addSubscribedTargets(nowMs, stream, ps, confs[c]!);
@@ -1016,7 +1019,32 @@ class RoutingCore implements Router {
     sub.portPosition = ps.subs.length;
     ps.subs.push(sub);
     this.#setExpiry(sub, expiresAtMs);
+    if (kind !== SubKind.Bridge) this.#joinActiveStreams(sub);
     return sub;
+  }
+
+  /**
+   * A subscription made while calls on its conference are in progress joins them at once (late
+   * entry: dialling a reflector mid-QSO is heard immediately). Control plane: scans active streams.
+   */
+  #joinActiveStreams(sub: Subscription): void {
+    const ps = sub.ps!;
+    if (!sub.active || (!ps.link && !this.#talkgroupAllowed(ps, sub.slot, sub.talkgroupId))) return;
+    for (const stream of this.#active) {
+      if (stream.refused || stream.ps === ps || stream.callType !== CallType.Group || !hasConference(stream.conferences, stream.conferenceCount, sub.conferenceId)) continue;
+      let present = false;
+      for (let t = 0; t < stream.targetCount; t++) {
+        if (stream.targetPorts[t] === ps && stream.targetSlots[t] === sub.slot) present = true;
+      }
+      if (present) continue;
+      const rewritesBefore = stream.rewriteCount;
+      this.#addTarget(stream, ps, sub.slot, sub.talkgroupId, CallType.Group);
+      for (let r = rewritesBefore; r < stream.rewriteCount; r++) {
+        const rewrite = stream.rewrites[r]!;
+        if (rewrite.release !== undefined) rewrite.release();
+        rewrite.prepare(stream.sourceLc, stream.rewriteDestinations[r]!, stream.rewriteCallTypes[r]! as CallType);
+      }
+    }
   }
 
   /** Remove a subscription; `reason` null = silently (port going down). */
@@ -1164,6 +1192,7 @@ class RoutingCore implements Router {
 
   #setBridgeActive(nowMs: number, sub: Subscription, active: boolean, reason: string): void {
     sub.active = active;
+    if (active) this.#joinActiveStreams(sub);
     this.#publish({
       type: "bridge.change",
       atMs: nowMs,

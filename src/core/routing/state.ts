@@ -128,6 +128,9 @@ export class Stream {
   parrotIndex = -1;
   /** last accepted frame, flags to payload end (DMRD bytes 15–52), for the identical-frame check */
   readonly lastBytes = new Uint8Array(38);
+  /** conferences a group stream joined (for subscriptions made while it is in progress) */
+  readonly conferences = new Int32Array(8);
+  conferenceCount = 0;
   /** chain of active streams with the same streamId */
   nextSameId: Stream | null = null;
   activePosition = -1;

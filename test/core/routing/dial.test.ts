@@ -85,6 +85,21 @@ describe("dial-a-TG", () => {
     expect(a.sent.every((s) => s.slot === 2 && s.destinationId === 9)).toBe(true);
   });
 
+  test("dialling a reflector mid-call joins the call in progress (late entry, rewritten)", () => {
+    const h = new Harness();
+    const a = h.hotspot();
+    const b = h.hotspot();
+    const qso = h.openCall(b, { sourceId: 3120001, destinationId: 91, slot: 1, streamId: 0x42 });
+    qso.burst();
+    h.router.dial(h.nowMs, a, 91);
+    expect(a.sent.length).toBe(0);
+    qso.burst();
+    qso.burst();
+    qso.end();
+    expect(a.sent.length).toBe(3);
+    expect(a.sent.every((s) => s.slot === 2 && s.destinationId === 9 && s.streamId === 0x42)).toBe(true);
+  });
+
   test("one dial link at a time: dialling another reflector replaces the first", () => {
     const h = new Harness();
     const a = h.hotspot();

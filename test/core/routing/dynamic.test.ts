@@ -85,6 +85,21 @@ describe("user-activated talkgroups", () => {
     expect(h.ofType("subscription.change").some((c) => c.reason === "single-mode" && c.talkgroupId === 3100)).toBe(true);
   });
 
+  test("a static subscription made during a call joins it (late entry); not twice", () => {
+    const h = new Harness();
+    const a = h.hotspot();
+    const b = h.hotspot({ options: "TS1=3100" });
+    const call = h.openCall(a, { sourceId: 1, destinationId: 3100, slot: 1, streamId: 9 });
+    call.burst();
+    const c = h.hotspot({ options: "TS2=3100" });
+    h.router.onOptions(h.nowMs, b, "TS1=3100,235");
+    call.burst();
+    call.end();
+    expect(c.sent.length).toBe(2);
+    expect(c.sent.every((s) => s.slot === 2)).toBe(true);
+    expect(b.sent.length).toBe(4);
+  });
+
   test("SINGLE default from routing options", () => {
     const h = new Harness({ singleModeDefault: true });
     const a = h.hotspot();
