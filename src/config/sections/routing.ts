@@ -187,33 +187,36 @@ export const routingSections = {
   }),
 };
 
-/** Properties this file contributes to each `[[hbp.access_rules]]` entry. */
+/**
+ * Properties this file contributes to each `[[hbp.access_rules]]` entry. Optional in the type (an
+ * access rule written in code or tests need not name them) but always defaulted by the loader.
+ */
 export const routingAccessRuleProperties = {
-  ts1_static: talkgroupList("Static talkgroups on time slot 1 for hotspots matching this rule (always subscribed)."),
-  ts2_static: talkgroupList("Static talkgroups on time slot 2 for hotspots matching this rule."),
-  sub_acl: acl("Which source radio ids these hotspots may send (checked after routing.subscriber_acl)."),
-  tgid_ts1_acl: acl("Talkgroups allowed on time slot 1 of these hotspots, both directions."),
-  tgid_ts2_acl: acl("Talkgroups allowed on time slot 2 of these hotspots, both directions."),
-  ua_timer_minutes: Type.Integer({
+  ts1_static: Type.Optional(talkgroupList("Static talkgroups on time slot 1 for hotspots matching this rule (always subscribed).")),
+  ts2_static: Type.Optional(talkgroupList("Static talkgroups on time slot 2 for hotspots matching this rule.")),
+  sub_acl: Type.Optional(acl("Which source radio ids these hotspots may send (checked after routing.subscriber_acl).")),
+  tgid_ts1_acl: Type.Optional(acl("Talkgroups allowed on time slot 1 of these hotspots, both directions.")),
+  tgid_ts2_acl: Type.Optional(acl("Talkgroups allowed on time slot 2 of these hotspots, both directions.")),
+  ua_timer_minutes: Type.Optional(Type.Integer({
     description: "User-activated talkgroup timer for these hotspots in minutes; -1 = routing.ua_timer_minutes, 0 = never expire.",
     default: -1,
     minimum: -1,
     maximum: 525600,
-  }),
-  single_mode: Type.Union([Type.Literal("inherit"), Type.Literal("on"), Type.Literal("off")], {
+  })),
+  single_mode: Type.Optional(Type.Union([Type.Literal("inherit"), Type.Literal("on"), Type.Literal("off")], {
     description: 'One user-activated talkgroup per slot for these hotspots: "on", "off" or "inherit" (routing.single_mode).',
     default: "inherit",
-  }),
-  default_reflector: Type.Integer({
+  })),
+  default_reflector: Type.Optional(Type.Integer({
     description: "Dial-a-TG reflector these hotspots are linked to at login and return to after the UA timer (0 = none); a hotspot's DIAL= option overrides it.",
     default: 0,
     minimum: 0,
     maximum: 999999,
-  }),
-  allow_options: Type.Boolean({
+  })),
+  allow_options: Type.Optional(Type.Boolean({
     description: "Let these hotspots change their talkgroups with options (Pi-Star Options=, RPTO).",
     default: true,
-  }),
+  })),
 };
 
 export type RoutingConfig = Static<typeof RoutingSection>;
@@ -248,15 +251,15 @@ export function validateRoutingConfig(config: Config): ConfigError[] {
     const base = `hbp.access_rules[${i}]`;
     if (rule.name !== "") systems.add(rule.name.toLowerCase());
     if (rule.repeater_id !== undefined) systems.add(String(rule.repeater_id));
-    checkAcl(`${base}.sub_acl`, rule.sub_acl);
-    checkAcl(`${base}.tgid_ts1_acl`, rule.tgid_ts1_acl);
-    checkAcl(`${base}.tgid_ts2_acl`, rule.tgid_ts2_acl);
+    checkAcl(`${base}.sub_acl`, rule.sub_acl ?? "PERMIT:ALL");
+    checkAcl(`${base}.tgid_ts1_acl`, rule.tgid_ts1_acl ?? "PERMIT:ALL");
+    checkAcl(`${base}.tgid_ts2_acl`, rule.tgid_ts2_acl ?? "PERMIT:ALL");
     for (const key of ["ts1_static", "ts2_static"] as const) {
-      rule[key].forEach((tg, j) => {
+      (rule[key] ?? []).forEach((tg, j) => {
         if (reservedStatic(tg)) errors.push({ path: `${base}.${key}[${j}]`, value: tg, expected: "a talkgroup that is not reserved (9, 4000, 5000, 9990–9999 and 16777215 are handled by the server)" });
       });
     }
-    const d = rule.default_reflector;
+    const d = rule.default_reflector ?? 0;
     if (d !== 0 && (d < 5 || d === 6 || d === 8 || d === 9 || (d >= 4000 && d <= 5000) || (d >= 9990 && d <= 9999))) {
       errors.push({ path: `${base}.default_reflector`, value: d, expected: "0 or a dialable reflector (5–999999, not 6, 8, 9, 4000–5000, 9990–9999)" });
     }

@@ -56,15 +56,15 @@ export interface RoutingConfigInput {
     readonly max_peers: number;
     readonly access_rules: readonly {
       readonly name: string;
-      readonly ts1_static: readonly number[];
-      readonly ts2_static: readonly number[];
-      readonly sub_acl: string;
-      readonly tgid_ts1_acl: string;
-      readonly tgid_ts2_acl: string;
-      readonly ua_timer_minutes: number;
-      readonly single_mode: "inherit" | "on" | "off";
-      readonly default_reflector: number;
-      readonly allow_options: boolean;
+      readonly ts1_static?: readonly number[];
+      readonly ts2_static?: readonly number[];
+      readonly sub_acl?: string;
+      readonly tgid_ts1_acl?: string;
+      readonly tgid_ts2_acl?: string;
+      readonly ua_timer_minutes?: number;
+      readonly single_mode?: "inherit" | "on" | "off";
+      readonly default_reflector?: number;
+      readonly allow_options?: boolean;
     }[];
   };
   readonly openbridge?: readonly unknown[];
@@ -82,16 +82,18 @@ export function routingOptionsFromConfig(config: RoutingConfigInput): RoutingOpt
   for (const rule of config.hbp.access_rules) {
     // rules are found by name (ports carry the name of the rule that admitted them); the first wins
     if (rule.name === "" || accessRules[rule.name] !== undefined) continue;
+    const single = rule.single_mode ?? "inherit";
+    const timer = rule.ua_timer_minutes ?? -1;
     accessRules[rule.name] = {
-      ts1Static: [...rule.ts1_static],
-      ts2Static: [...rule.ts2_static],
-      subscriberAcl: aclOrThrow(rule.sub_acl),
-      talkgroupTs1Acl: aclOrThrow(rule.tgid_ts1_acl),
-      talkgroupTs2Acl: aclOrThrow(rule.tgid_ts2_acl),
-      uaTimerMinutes: rule.ua_timer_minutes < 0 ? null : rule.ua_timer_minutes,
-      singleMode: rule.single_mode === "inherit" ? null : rule.single_mode === "on",
-      defaultReflector: rule.default_reflector,
-      allowOptions: rule.allow_options,
+      ts1Static: [...(rule.ts1_static ?? [])],
+      ts2Static: [...(rule.ts2_static ?? [])],
+      subscriberAcl: aclOrThrow(rule.sub_acl ?? "PERMIT:ALL"),
+      talkgroupTs1Acl: aclOrThrow(rule.tgid_ts1_acl ?? "PERMIT:ALL"),
+      talkgroupTs2Acl: aclOrThrow(rule.tgid_ts2_acl ?? "PERMIT:ALL"),
+      uaTimerMinutes: timer < 0 ? null : timer,
+      singleMode: single === "inherit" ? null : single === "on",
+      defaultReflector: rule.default_reflector ?? 0,
+      allowOptions: rule.allow_options ?? true,
     };
   }
   const bridges: BridgeOptions[] = config.bridges.map((b) => ({
