@@ -247,9 +247,17 @@ export function validateRoutingConfig(config: Config): ConfigError[] {
   checkAcl("routing.tgid_ts1_acl", c.routing.tgid_ts1_acl);
   checkAcl("routing.tgid_ts2_acl", c.routing.tgid_ts2_acl);
   const systems = new Set<string>();
+  const ruleNames = new Map<string, number>();
   c.hbp.access_rules.forEach((rule, i) => {
     const base = `hbp.access_rules[${i}]`;
-    if (rule.name !== "") systems.add(rule.name.toLowerCase());
+    // unnamed rules are "rule #N" (1-based), as the HBP master names them
+    const name = rule.name !== "" ? rule.name : `rule #${i + 1}`;
+    systems.add(name.toLowerCase());
+    const other = ruleNames.get(name);
+    if (other !== undefined) {
+      errors.push({ path: `${base}.name`, value: rule.name, expected: `a name not used by another access rule (hbp.access_rules[${other}] has it; static talkgroups and bridges find rules by name)` });
+    }
+    ruleNames.set(name, i);
     if (rule.repeater_id !== undefined) systems.add(String(rule.repeater_id));
     checkAcl(`${base}.sub_acl`, rule.sub_acl ?? "PERMIT:ALL");
     checkAcl(`${base}.tgid_ts1_acl`, rule.tgid_ts1_acl ?? "PERMIT:ALL");

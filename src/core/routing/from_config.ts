@@ -71,6 +71,11 @@ export interface RoutingConfigInput {
   readonly upstream?: readonly unknown[];
 }
 
+/** The name a port carries for the access rule at `index` (same convention as the HBP master). */
+export function ruleName(name: string, index: number): string {
+  return name !== "" ? name : `rule #${index + 1}`;
+}
+
 /** Ports beyond the hotspots: links, and headroom for logins replacing each other. */
 const PORT_HEADROOM = 64;
 /** One burst per 60 ms (hbp-and-dmr.md §2.2). */
@@ -79,12 +84,14 @@ const FRAME_MS = 60;
 export function routingOptionsFromConfig(config: RoutingConfigInput): RoutingOptions {
   const r = config.routing;
   const accessRules: Record<string, AccessRuleRouting> = {};
-  for (const rule of config.hbp.access_rules) {
-    // rules are found by name (ports carry the name of the rule that admitted them); the first wins
-    if (rule.name === "" || accessRules[rule.name] !== undefined) continue;
+  config.hbp.access_rules.forEach((rule, index) => {
+    // ports carry the name of the rule that admitted them; the HBP master calls an unnamed rule
+    // "rule #N" (1-based). The first rule of a name wins (the validator rejects duplicates).
+    const name = ruleName(rule.name, index);
+    if (accessRules[name] !== undefined) return;
     const single = rule.single_mode ?? "inherit";
     const timer = rule.ua_timer_minutes ?? -1;
-    accessRules[rule.name] = {
+    accessRules[name] = {
       ts1Static: [...(rule.ts1_static ?? [])],
       ts2Static: [...(rule.ts2_static ?? [])],
       subscriberAcl: aclOrThrow(rule.sub_acl ?? "PERMIT:ALL"),
@@ -95,7 +102,7 @@ export function routingOptionsFromConfig(config: RoutingConfigInput): RoutingOpt
       defaultReflector: rule.default_reflector ?? 0,
       allowOptions: rule.allow_options ?? true,
     };
-  }
+  });
   const bridges: BridgeOptions[] = config.bridges.map((b) => ({
     name: b.name,
     members: b.members.map((m) => ({

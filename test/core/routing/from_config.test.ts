@@ -128,6 +128,28 @@ timeout_type = "on"
     expect(paths).toContain("bridges[0].members[0].timeout_minutes");
   });
 
+  test("an unnamed access rule is found as \"rule #N\" (the HBP master's name for it)", () => {
+    const config = load(`
+[[hbp.access_rules]]
+name = "a"
+callsign = "G4*"
+[[hbp.access_rules]]
+callsign = "M0*"
+ts1_static = [2350]
+[[bridges]]
+name = "b"
+[[bridges.members]]
+system = "rule #2"
+talkgroup = 3100
+[[bridges.members]]
+system = "a"
+talkgroup = 3100
+`);
+    const o = routingOptionsFromConfig(config);
+    expect(o.accessRules["rule #2"]!.ts1Static).toEqual([2350]);
+    expect(errorsOf(`[[hbp.access_rules]]\nname = "x"\ncallsign = "A*"\n[[hbp.access_rules]]\nname = "x"\ncallsign = "B*"\n`)).toContain("hbp.access_rules[1].name");
+  });
+
   test("unknown keys are errors (typos are never silently ignored)", () => {
     expect(errorsOf(`[routing]\nhang_time = 3\n`).some((p) => p.startsWith("routing"))).toBe(true);
     expect(errorsOf(`[parrot]\ntalkgroup = 9990\ndelay = 1\n`).some((p) => p.startsWith("parrot"))).toBe(true);
