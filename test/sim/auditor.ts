@@ -157,6 +157,8 @@ export class RoutingAuditor {
   private readonly tagToCall = new Map<number, number>();
   private readonly radioHome = new Map<number, { session: number; slot: 1 | 2 }>();
   private readonly lastHeard = new Map<number, number>();
+  /** slots each radio has been heard on (a radio uses its home slot, and TS2 for TG 9) */
+  private readonly heardSlots = new Map<number, Set<number>>();
   private readonly portToSession = new Map<number, number>();
   private readonly frame = new DmrdFrame();
   private readonly scratch = new Uint8Array(55);
@@ -185,6 +187,8 @@ export class RoutingAuditor {
     s.portIndex = portIndex;
     s.upIntervals.push({ from: t, to: INF });
     s.owner = [null, null, null];
+    // A new login is a new port: no hang time or slot state carries over.
+    s.activity = [null, null, null];
     this.portToSession.set(portIndex, session);
     const rule = this.ruleOf(s);
     for (const tg of rule.ts1Static) s.statics.push({ slot: 1, talkgroupId: tg, from: t, to: INF });
@@ -223,8 +227,12 @@ export class RoutingAuditor {
     if (s.optionsKey === null && parsed.key !== null) s.optionsKey = parsed.key;
     s.optionsChanges.push(t);
     // the old option statics end now, the new ones start now
-    for (const st of s.statics) if (st.to > t && st.from >= 0 && (st as StaticInterval & { fromOptions?: boolean }).fromOptions) st.to = t;
-    for (const l of s.links) if (l.isDefault && l.to > t && (l as LinkInterval & { fromOptions?: boolean }).fromOptions) l.to = t;
+    // Generous: a slot the new options do not mention may keep its old statics.
+    for (const st of s.statics) {
+      const given = st.slot === 1 ? parsed.ts1Given : parsed.ts2Given;
+      if (st.to > t && given && (st as StaticInterval & { fromOptions?: boolean }).fromOptions) st.to = t;
+    }
+    if (parsed.dial !== null) for (const l of s.links) if (l.isDefault && l.to > t && (l as LinkInterval & { fromOptions?: boolean }).fromOptions) l.to = t;
     const prohibited = this.options.optionsProhibitedTalkgroups;
     for (const [slot, list] of [
       [1, parsed.ts1],
@@ -279,6 +287,9 @@ export class RoutingAuditor {
     c.ingressFrames++;
     if (info.duplicate) c.duplicates++;
     this.lastHeard.set(p.radioId, t);
+    let slots = this.heardSlots.get(p.radioId);
+    if (slots === undefined) this.heardSlots.set(p.radioId, (slots = new Set()));
+    slots.add(p.slot);
     switch (info.kind) {
       case SimFrameKind.Burst:
         c.burstTags.add(info.tag);
@@ -306,10 +317,11 @@ export class RoutingAuditor {
     // RF activity for hang time, renewal of user-activated TGs, SINGLE mode
     // RF activity for hang time. Generous: refused calls and unit calls leave no group hang.
     // A stream past the maximum duration is cut by the router: its later frames are no activity.
-    if (t <= c.firstT + this.options.maxStreamMs) s.activity[this.slotEff(s, p.slot)] = { group: p.callType === "group" && this.isRoutedRf(c), talkgroupId: p.destinationId, sourceId: p.radioId, endT: t };
+    // Frames after the terminator belong to a finished stream and are dropped: no activity either.
+    if (t <= c.firstT + this.options.maxStreamMs && (c.endT < 0 || t <= c.endT)) s.activity[this.slotEff(s, p.slot)] = { group: p.callType === "group" && p.kind === "voice" && this.isRoutedRf(c), talkgroupId: p.destinationId, sourceId: p.radioId, endT: t };
     // Keying up a TG subscribes the slot (user activation). Generous: group data keys it up too.
     if ((p.purpose === "group" || p.purpose === "groupData") && !c.aclDenied && this.options.userActivation) this.renewDynamic(t, s, p.slot, p.destinationId);
-    if (p.purpose === "dial" || p.purpose === "unlink") {
+    if ((p.purpose === "dial" || p.purpose === "unlink") && !c.aclDenied) {
       // the previous dialled link ends around the end of this call (generous: rolling)
       for (const l of s.links) if (!l.isDefault && l.reflector !== (p.purpose === "dial" ? p.destinationId : -1) && l.to > t) l.to = t + this.options.streamTimeoutMs + 1000;
     }
@@ -317,7 +329,8 @@ export class RoutingAuditor {
 
   private onCallStart(t: number, c: CallState, s: SessionState): void {
     const p = c.plan;
-    if (p.purpose === "dial" && this.dialable(p.destinationId)) {
+    // A dial from a radio the ACLs refuse changes nothing.
+    if (p.purpose === "dial" && !c.aclDenied && this.dialable(p.destinationId)) {
       // Generous: linked from the first frame of the dialling call.
       s.links.push({ reflector: p.destinationId, from: t, to: INF, isDefault: false });
     }
@@ -408,13 +421,20 @@ export class RoutingAuditor {
     const o = T.owner[slot]!;
     o.lastT = t;
     if (kind === SimFrameKind.Terminator) o.terminatorDelivered = true;
-    T.activity[slot] = { group: p.callType === "group", talkgroupId: f.destinationId, sourceId: p.radioId, endT: t };
+    // Generous: data (each CSBK its own stream) leaves no group hang the model could time exactly.
+    T.activity[slot] = { group: p.callType === "group" && p.kind === "voice", talkgroupId: f.destinationId, sourceId: p.radioId, endT: t };
     // ---- justification
     if (parrot) {
       const s = this.slotEff(S, p.slot);
       if (!this.options.parrot.enabled) this.fail("unjustified", t, `parrot playback of ${desc} with the parrot disabled`);
       else if (slot !== s || f.destinationId !== p.destinationId) this.fail("unjustified", t, `parrot playback of ${desc} on TS${slot} as ${f.destinationId}`);
-      else if (t < c.lastT + this.options.parrot.delayMs - TICK_SLACK_MS) this.fail("unjustified", t, `parrot playback of ${desc} ${t - c.lastT} ms after its last frame (delay ${this.options.parrot.delayMs})`);
+      else {
+        // The recording ends with the call, or earlier where the router cuts it (maximum stream
+        // duration, maximum recording length; generous: ~50 ms per recorded frame).
+        const po = this.options.parrot;
+        const recordingEnd = Math.min(c.lastT, c.firstT + this.options.maxStreamMs, c.firstT + Math.max(0, po.maxFrames - 5) * 50);
+        if (t < recordingEnd + po.delayMs - TICK_SLACK_MS) this.fail("unjustified", t, `parrot playback of ${desc} ${t - recordingEnd} ms after its recording ended (delay ${po.delayMs})`);
+      }
     } else {
       const jk = `${targetKey}|${key}|${o.firstT}|${f.destinationId}`;
       let why = this.justifiedCache.get(jk);
@@ -444,7 +464,9 @@ export class RoutingAuditor {
     if (p.purpose === "private" || p.purpose === "unitData") {
       const home = this.radioHome.get(p.destinationId);
       if (home === undefined || home.session !== T.spec.index || delivered !== p.destinationId) return null;
-      if (slot !== this.slotEff(T, home.slot)) return null;
+      // Generous on the slot: any slot the radio has been heard on from its session.
+      const heardOn = this.heardSlots.get(p.destinationId);
+      if (heardOn === undefined || ![...heardOn].some((x) => this.slotEff(T, x as 1 | 2) === slot)) return null;
       const heard = this.lastHeard.get(p.destinationId);
       if (heard === undefined || heard > Math.max(at, c.firstT) + 1 || heard + o.subscriberTtlMs < at) return null;
       return "subscriber-map";
@@ -506,20 +528,22 @@ export class RoutingAuditor {
   }
 
   private dynamicEnd(T: SessionState, d: DynamicSub): number {
-    const timer = T.maxTimerMs === 0 ? INF : T.maxTimerMs;
-    return Math.min(d.forcedEnd, d.lastUse + timer + TICK_SLACK_MS + this.options.streamTimeoutMs);
+    // Generous: the longest UA timer the session had (options may change it).
+    return Math.min(d.forcedEnd, d.lastUse + T.maxTimerMs + TICK_SLACK_MS + this.options.streamTimeoutMs);
   }
 
   private renewDynamic(t: number, s: SessionState, slot: 1 | 2, tg: number): void {
     const o = this.options;
     if (inRanges(o.reservedTalkgroups, tg) || tg === o.dial.talkgroupId || tg === o.parrot.talkgroupId) return;
     let found = false;
+    // Generous: keying a TG the slot already has statically may leave the dynamic one alone in SINGLE mode.
+    const keyedIsStatic = s.statics.some((st) => st.talkgroupId === tg && (st.slot === slot || s.spec.simplex) && st.from <= t && t < st.to);
     for (const d of s.dynamic) {
       if (d.slot !== slot || d.forcedEnd <= t) continue;
       if (d.talkgroupId === tg && t < this.dynamicEnd(s, d)) {
         d.lastUse = t;
         found = true;
-      } else if (d.talkgroupId !== tg && this.single(s)) {
+      } else if (d.talkgroupId !== tg && this.single(s) && !keyedIsStatic) {
         // SINGLE: keying another TG drops this one around the end of that call (generous: rolling).
         d.forcedEnd = Math.min(d.forcedEnd, t + o.streamTimeoutMs + 1000);
       }
@@ -547,7 +571,7 @@ export class RoutingAuditor {
 
   private timerMs(s: SessionState): number {
     const minutes = s.options.timerMinutes ?? this.ruleOf(s).uaTimerMinutes ?? this.options.uaTimerMinutes;
-    return minutes === 0 ? 0 : minutes * 60_000;
+    return minutes === 0 ? INF : minutes * 60_000;
   }
 
   private single(s: SessionState): boolean {
@@ -659,7 +683,7 @@ export class RoutingAuditor {
 
   private clean(c: CallState): boolean {
     const p = c.plan;
-    if (c.firstT < 0 || c.aclDenied || p.faults.lateEntry || p.faults.streamIdZero || p.faults.repeatedHeaders || p.faults.dmrPlusHeaders) return false;
+    if (c.firstT < 0 || c.aclDenied || p.faults.lateEntry || p.faults.streamIdZero || p.faults.repeatedHeaders || p.faults.dmrPlusHeaders || p.faults.lossy) return false;
     if (c.duplicates > 0 || c.ingressFrames !== p.plannedFrames || c.maxGapMs > 200) return false;
     if (c.downT !== INF) return false;
     if (c.lastT - c.firstT > this.options.maxStreamMs - 2000) return false;
@@ -690,12 +714,14 @@ export class RoutingAuditor {
     if (!this.quiet(T, slot, from, to, key)) return;
     this.livenessChecked++;
     const d = c.delivered.get(`${T.spec.index}|${T.incarnation}|${slot}`);
-    const got = d === undefined ? 0 : [...wantTags].filter((x) => d.tags.has(x)).length;
+    const want = [...wantTags];
+    const got = d === undefined ? 0 : want.filter((x) => d.tags.has(x)).length;
+    const missing = d === undefined ? [] : want.map((x, i) => (d.tags.has(x) ? -1 : i)).filter((i) => i >= 0).slice(0, 8);
     if (got < wantTags.size || (wantTerminator && d?.terminator !== true)) {
       this.fail(
         "liveness",
         c.firstT,
-        `call ${p.id} (${p.purpose} ${p.radioId}→${p.destinationId} TS${p.slot} from ${this.sessions[p.session]!.spec.repeaterId}) should reach ${this.where(T, slot)} (${what}, target idle): ${got}/${wantTags.size} frames${wantTerminator ? `, terminator ${d?.terminator === true}` : ""}`,
+        `call ${p.id} (${p.purpose} ${p.radioId}→${p.destinationId} TS${p.slot} from ${this.sessions[p.session]!.spec.repeaterId}) should reach ${this.where(T, slot)} (${what}, target idle): ${got}/${wantTags.size} frames${missing.length > 0 ? ` (missing #${missing.join(",#")})` : ""}${wantTerminator ? `, terminator ${d?.terminator === true}` : ""}`,
       );
     }
   }
@@ -730,9 +756,11 @@ export class RoutingAuditor {
       if (T === S) return;
       const calls = this.callsByRadio.get(p.destinationId) ?? [];
       // heard well before, from its home, and the target stayed up since
-      const heardBefore = calls.some((x) => x.firstT >= 0 && x.lastT < c.firstT - 500 && x.incarnation === T.incarnation);
-      if (!heardBefore) return;
-      const slot = this.slotEff(T, home.slot);
+      const before = calls.filter((x) => x.firstT >= 0 && x.firstT < c.firstT);
+      const latest = before[before.length - 1];
+      // heard well before, from its home, the target stayed up since, and not heard during the call
+      if (latest === undefined || latest.lastT >= c.firstT - 500 || latest.incarnation !== T.incarnation) return;
+      const slot = this.slotEff(T, latest.plan.slot);
       if (p.kind === "data") this.expect(c, T, slot, "unit data to last-heard place", c.blockTags, false, p.id);
       else this.expect(c, T, slot, "private call to last-heard place", c.burstTags, true, p.id);
     }

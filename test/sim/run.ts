@@ -40,6 +40,8 @@ export interface SimParams {
   readonly logLines?: number;
   /** debugging: log every delivery to the session with this repeater id */
   readonly traceRepeaterId?: number;
+  /** debugging: log every frame this radio sends into the router */
+  readonly traceRadioId?: number;
 }
 
 export interface SimResult {
@@ -56,8 +58,14 @@ export interface SimResult {
 
 class CountingSink implements EventSink {
   readonly counts = new Map<string, number>();
+  /** log control-plane events (dial, options, subscriptions, bridges) into the event log */
+  note: ((line: string) => void) | null = null;
   publish(event: CoreEvent): void {
     this.counts.set(event.type, (this.counts.get(event.type) ?? 0) + 1);
+    if (this.note !== null && (event.type.startsWith("dial.") || event.type === "options.applied" || event.type === "subscription.change" || event.type === "bridge.change")) {
+      const { type, atMs: _atMs, ...rest } = event as CoreEvent & { atMs: number };
+      this.note(`event ${type} ${JSON.stringify(rest)}`);
+    }
   }
 }
 
@@ -89,6 +97,7 @@ export function runSimulation(params: SimParams): SimResult {
     if (log.length >= logCapacity) log.shift();
     log.push(`${String(scheduler.nowMs).padStart(7)} ${line}`);
   };
+  sink.note = note;
   if (params.traceRepeaterId !== undefined) auditor.trace = { repeaterId: params.traceRepeaterId, line: (text) => note(text) };
   const ports = new Map<number, SimPort>(); // portIndex → port
   const freeIndices: number[] = [];
@@ -333,6 +342,9 @@ export function runSimulation(params: SimParams): SimResult {
           blocksToFollow: item.frame.blocksToFollow,
           duplicate: item.duplicate,
         });
+        if (params.traceRadioId === radio.radioId) {
+          note(`ingress call ${plan.id} kind=${item.frame.kind} seq=${decoded.sequence} sid=${decoded.streamId.toString(16)} tag=${item.frame.tag}${item.duplicate ? " dup" : ""}`);
+        }
         guard("onFrame", () => router.onFrame(scheduler.nowMs, port, decoded));
       });
     }
