@@ -27,7 +27,7 @@ export function buildRptc(repeaterId: number, callsign: string, slots: string): 
   const text =
     callsign.padEnd(8).slice(0, 8) +
     "438800000" +
-    "438800000" +
+    (slots === "4" ? "438800000" : "431200000") + // RX = TX would make it simplex (hbp-and-dmr.md §1.3)
     "01" +
     "01" +
     "51.50000" +
