@@ -57,7 +57,6 @@ export class Blake2b {
   /** Zero-padded key block (keyed only). */
   readonly #keyBlock = new Uint8Array(BLAKE2B_BLOCK_LENGTH);
   readonly #buffer = new Uint8Array(BLAKE2B_BLOCK_LENGTH);
-  readonly #v = new Uint32Array(32);
   readonly #m = new Uint32Array(32);
   #bufferLength = 0;
   /** Bytes compressed so far (the low 53 bits of RFC 7693's 128-bit counter t). */
@@ -140,93 +139,373 @@ export class Blake2b {
     this.#h[0] = (this.#h[0]! ^ 0x01010000 ^ (this.#keyLength << 8) ^ this.digestLength) >>> 0;
   }
 
-  /** RFC 7693 §3.2: compression function F. */
+  /** Load the 16 message words (little-endian, RFC 7693 §2.4) and compress. */
   #compress(block: Uint8Array, offset: number, last: boolean): void {
-    const v = this.#v;
     const m = this.#m;
-    const h = this.#h;
-    for (let i = 0; i < 16; i++) {
-      v[i] = h[i]!;
-      v[i + 16] = IV[i]!;
-    }
-    const counterLow = this.#counter >>> 0;
-    const counterHigh = Math.floor(this.#counter / 0x1_0000_0000) >>> 0;
-    v[24] = v[24]! ^ counterLow;
-    v[25] = v[25]! ^ counterHigh;
-    if (last) {
-      v[28] = ~v[28]!;
-      v[29] = ~v[29]!;
-    }
     for (let i = 0; i < 32; i++) {
       const o = offset + i * 4;
       m[i] = block[o]! | (block[o + 1]! << 8) | (block[o + 2]! << 16) | (block[o + 3]! << 24);
     }
-    for (let round = 0; round < ROUNDS; round++) {
-      const s = round * 16;
-      mix(v, m, 0, 8, 16, 24, SIGMA[s]!, SIGMA[s + 1]!);
-      mix(v, m, 2, 10, 18, 26, SIGMA[s + 2]!, SIGMA[s + 3]!);
-      mix(v, m, 4, 12, 20, 28, SIGMA[s + 4]!, SIGMA[s + 5]!);
-      mix(v, m, 6, 14, 22, 30, SIGMA[s + 6]!, SIGMA[s + 7]!);
-      mix(v, m, 0, 10, 20, 30, SIGMA[s + 8]!, SIGMA[s + 9]!);
-      mix(v, m, 2, 12, 22, 24, SIGMA[s + 10]!, SIGMA[s + 11]!);
-      mix(v, m, 4, 14, 16, 26, SIGMA[s + 12]!, SIGMA[s + 13]!);
-      mix(v, m, 6, 8, 18, 28, SIGMA[s + 14]!, SIGMA[s + 15]!);
-    }
-    for (let i = 0; i < 16; i++) h[i] = h[i]! ^ v[i]! ^ v[i + 16]!;
+    compressBlock(this.#h, m, this.#counter >>> 0, Math.floor(this.#counter / 0x1_0000_0000) >>> 0, last);
   }
 }
 
 /**
- * RFC 7693 §3.1: mixing function G on words a, b, c, d (indexes of low halves in v) with message
- * words x, y (indexes of low halves in m). Rotations by 32, 24, 16, 63.
+ * RFC 7693 §3.2: compression function F with the working vector v in 32 local variables (low/high
+ * halves as int32) and the mixing function G (§3.1: rotations 32, 24, 16, 63) written out for the
+ * four column and four diagonal steps of each round. Machine-expanded from the G definition;
+ * correctness is pinned by the RFC 7693 test vectors in test/lib/blake2b.test.ts.
  */
-function mix(v: Uint32Array, m: Uint32Array, a: number, b: number, c: number, d: number, x: number, y: number): void {
-  // a = a + b + x
-  let lo = v[a]! + v[b]!;
-  let hi = v[a + 1]! + v[b + 1]! + (lo >= 0x1_0000_0000 ? 1 : 0);
-  lo >>>= 0;
-  let lo2 = lo + m[x]!;
-  hi = hi + m[x + 1]! + (lo2 >= 0x1_0000_0000 ? 1 : 0);
-  v[a] = lo2;
-  v[a + 1] = hi;
-  // d = (d ^ a) >>> 32
-  let dLo = v[d]! ^ v[a]!;
-  let dHi = v[d + 1]! ^ v[a + 1]!;
-  v[d] = dHi;
-  v[d + 1] = dLo;
-  // c = c + d
-  lo = v[c]! + v[d]!;
-  hi = v[c + 1]! + v[d + 1]! + (lo >= 0x1_0000_0000 ? 1 : 0);
-  v[c] = lo;
-  v[c + 1] = hi;
-  // b = (b ^ c) >>> 24
-  let bLo = v[b]! ^ v[c]!;
-  let bHi = v[b + 1]! ^ v[c + 1]!;
-  v[b] = (bLo >>> 24) ^ (bHi << 8);
-  v[b + 1] = (bHi >>> 24) ^ (bLo << 8);
-  // a = a + b + y
-  lo = v[a]! + v[b]!;
-  hi = v[a + 1]! + v[b + 1]! + (lo >= 0x1_0000_0000 ? 1 : 0);
-  lo >>>= 0;
-  lo2 = lo + m[y]!;
-  hi = hi + m[y + 1]! + (lo2 >= 0x1_0000_0000 ? 1 : 0);
-  v[a] = lo2;
-  v[a + 1] = hi;
-  // d = (d ^ a) >>> 16
-  dLo = v[d]! ^ v[a]!;
-  dHi = v[d + 1]! ^ v[a + 1]!;
-  v[d] = (dLo >>> 16) ^ (dHi << 16);
-  v[d + 1] = (dHi >>> 16) ^ (dLo << 16);
-  // c = c + d
-  lo = v[c]! + v[d]!;
-  hi = v[c + 1]! + v[d + 1]! + (lo >= 0x1_0000_0000 ? 1 : 0);
-  v[c] = lo;
-  v[c + 1] = hi;
-  // b = (b ^ c) >>> 63, i.e. rotate left by 1
-  bLo = v[b]! ^ v[c]!;
-  bHi = v[b + 1]! ^ v[c + 1]!;
-  v[b] = (bHi >>> 31) ^ (bLo << 1);
-  v[b + 1] = (bLo >>> 31) ^ (bHi << 1);
+function compressBlock(h: Uint32Array, m: Uint32Array, counterLow: number, counterHigh: number, last: boolean): void {
+  let v0l = h[0]! | 0;
+  let v0h = h[1]! | 0;
+  let v1l = h[2]! | 0;
+  let v1h = h[3]! | 0;
+  let v2l = h[4]! | 0;
+  let v2h = h[5]! | 0;
+  let v3l = h[6]! | 0;
+  let v3h = h[7]! | 0;
+  let v4l = h[8]! | 0;
+  let v4h = h[9]! | 0;
+  let v5l = h[10]! | 0;
+  let v5h = h[11]! | 0;
+  let v6l = h[12]! | 0;
+  let v6h = h[13]! | 0;
+  let v7l = h[14]! | 0;
+  let v7h = h[15]! | 0;
+  let v8l = IV[0]! | 0;
+  let v8h = IV[1]! | 0;
+  let v9l = IV[2]! | 0;
+  let v9h = IV[3]! | 0;
+  let v10l = IV[4]! | 0;
+  let v10h = IV[5]! | 0;
+  let v11l = IV[6]! | 0;
+  let v11h = IV[7]! | 0;
+  let v12l = IV[8]! | 0;
+  let v12h = IV[9]! | 0;
+  let v13l = IV[10]! | 0;
+  let v13h = IV[11]! | 0;
+  let v14l = IV[12]! | 0;
+  let v14h = IV[13]! | 0;
+  let v15l = IV[14]! | 0;
+  let v15h = IV[15]! | 0;
+  v12l ^= counterLow;
+  v12h ^= counterHigh;
+  if (last) {
+    v14l = ~v14l;
+    v14h = ~v14h;
+  }
+  let lo = 0;
+  let t = 0;
+  let u = 0;
+  let x = 0;
+  let y = 0;
+  for (let s = 0; s < ROUNDS * 16; s += 16) {
+      // G0(v0, v4, v8, v12)
+      x = SIGMA[s + 0]!;
+      y = SIGMA[s + 1]!;
+      lo = (v0l + v4l) | 0;
+      v0h = (v0h + v4h + ((lo >>> 0) < (v0l >>> 0) ? 1 : 0)) | 0;
+      v0l = lo;
+      lo = (v0l + m[x]!) | 0;
+      v0h = (v0h + m[x + 1]! + ((lo >>> 0) < (v0l >>> 0) ? 1 : 0)) | 0;
+      v0l = lo;
+      t = v12l ^ v0l;
+      v12l = v12h ^ v0h;
+      v12h = t;
+      lo = (v8l + v12l) | 0;
+      v8h = (v8h + v12h + ((lo >>> 0) < (v8l >>> 0) ? 1 : 0)) | 0;
+      v8l = lo;
+      t = v4l ^ v8l;
+      u = v4h ^ v8h;
+      v4l = (t >>> 24) | (u << 8);
+      v4h = (u >>> 24) | (t << 8);
+      lo = (v0l + v4l) | 0;
+      v0h = (v0h + v4h + ((lo >>> 0) < (v0l >>> 0) ? 1 : 0)) | 0;
+      v0l = lo;
+      lo = (v0l + m[y]!) | 0;
+      v0h = (v0h + m[y + 1]! + ((lo >>> 0) < (v0l >>> 0) ? 1 : 0)) | 0;
+      v0l = lo;
+      t = v12l ^ v0l;
+      u = v12h ^ v0h;
+      v12l = (t >>> 16) | (u << 16);
+      v12h = (u >>> 16) | (t << 16);
+      lo = (v8l + v12l) | 0;
+      v8h = (v8h + v12h + ((lo >>> 0) < (v8l >>> 0) ? 1 : 0)) | 0;
+      v8l = lo;
+      t = v4l ^ v8l;
+      u = v4h ^ v8h;
+      v4l = (t << 1) | (u >>> 31);
+      v4h = (u << 1) | (t >>> 31);
+      // G1(v1, v5, v9, v13)
+      x = SIGMA[s + 2]!;
+      y = SIGMA[s + 3]!;
+      lo = (v1l + v5l) | 0;
+      v1h = (v1h + v5h + ((lo >>> 0) < (v1l >>> 0) ? 1 : 0)) | 0;
+      v1l = lo;
+      lo = (v1l + m[x]!) | 0;
+      v1h = (v1h + m[x + 1]! + ((lo >>> 0) < (v1l >>> 0) ? 1 : 0)) | 0;
+      v1l = lo;
+      t = v13l ^ v1l;
+      v13l = v13h ^ v1h;
+      v13h = t;
+      lo = (v9l + v13l) | 0;
+      v9h = (v9h + v13h + ((lo >>> 0) < (v9l >>> 0) ? 1 : 0)) | 0;
+      v9l = lo;
+      t = v5l ^ v9l;
+      u = v5h ^ v9h;
+      v5l = (t >>> 24) | (u << 8);
+      v5h = (u >>> 24) | (t << 8);
+      lo = (v1l + v5l) | 0;
+      v1h = (v1h + v5h + ((lo >>> 0) < (v1l >>> 0) ? 1 : 0)) | 0;
+      v1l = lo;
+      lo = (v1l + m[y]!) | 0;
+      v1h = (v1h + m[y + 1]! + ((lo >>> 0) < (v1l >>> 0) ? 1 : 0)) | 0;
+      v1l = lo;
+      t = v13l ^ v1l;
+      u = v13h ^ v1h;
+      v13l = (t >>> 16) | (u << 16);
+      v13h = (u >>> 16) | (t << 16);
+      lo = (v9l + v13l) | 0;
+      v9h = (v9h + v13h + ((lo >>> 0) < (v9l >>> 0) ? 1 : 0)) | 0;
+      v9l = lo;
+      t = v5l ^ v9l;
+      u = v5h ^ v9h;
+      v5l = (t << 1) | (u >>> 31);
+      v5h = (u << 1) | (t >>> 31);
+      // G2(v2, v6, v10, v14)
+      x = SIGMA[s + 4]!;
+      y = SIGMA[s + 5]!;
+      lo = (v2l + v6l) | 0;
+      v2h = (v2h + v6h + ((lo >>> 0) < (v2l >>> 0) ? 1 : 0)) | 0;
+      v2l = lo;
+      lo = (v2l + m[x]!) | 0;
+      v2h = (v2h + m[x + 1]! + ((lo >>> 0) < (v2l >>> 0) ? 1 : 0)) | 0;
+      v2l = lo;
+      t = v14l ^ v2l;
+      v14l = v14h ^ v2h;
+      v14h = t;
+      lo = (v10l + v14l) | 0;
+      v10h = (v10h + v14h + ((lo >>> 0) < (v10l >>> 0) ? 1 : 0)) | 0;
+      v10l = lo;
+      t = v6l ^ v10l;
+      u = v6h ^ v10h;
+      v6l = (t >>> 24) | (u << 8);
+      v6h = (u >>> 24) | (t << 8);
+      lo = (v2l + v6l) | 0;
+      v2h = (v2h + v6h + ((lo >>> 0) < (v2l >>> 0) ? 1 : 0)) | 0;
+      v2l = lo;
+      lo = (v2l + m[y]!) | 0;
+      v2h = (v2h + m[y + 1]! + ((lo >>> 0) < (v2l >>> 0) ? 1 : 0)) | 0;
+      v2l = lo;
+      t = v14l ^ v2l;
+      u = v14h ^ v2h;
+      v14l = (t >>> 16) | (u << 16);
+      v14h = (u >>> 16) | (t << 16);
+      lo = (v10l + v14l) | 0;
+      v10h = (v10h + v14h + ((lo >>> 0) < (v10l >>> 0) ? 1 : 0)) | 0;
+      v10l = lo;
+      t = v6l ^ v10l;
+      u = v6h ^ v10h;
+      v6l = (t << 1) | (u >>> 31);
+      v6h = (u << 1) | (t >>> 31);
+      // G3(v3, v7, v11, v15)
+      x = SIGMA[s + 6]!;
+      y = SIGMA[s + 7]!;
+      lo = (v3l + v7l) | 0;
+      v3h = (v3h + v7h + ((lo >>> 0) < (v3l >>> 0) ? 1 : 0)) | 0;
+      v3l = lo;
+      lo = (v3l + m[x]!) | 0;
+      v3h = (v3h + m[x + 1]! + ((lo >>> 0) < (v3l >>> 0) ? 1 : 0)) | 0;
+      v3l = lo;
+      t = v15l ^ v3l;
+      v15l = v15h ^ v3h;
+      v15h = t;
+      lo = (v11l + v15l) | 0;
+      v11h = (v11h + v15h + ((lo >>> 0) < (v11l >>> 0) ? 1 : 0)) | 0;
+      v11l = lo;
+      t = v7l ^ v11l;
+      u = v7h ^ v11h;
+      v7l = (t >>> 24) | (u << 8);
+      v7h = (u >>> 24) | (t << 8);
+      lo = (v3l + v7l) | 0;
+      v3h = (v3h + v7h + ((lo >>> 0) < (v3l >>> 0) ? 1 : 0)) | 0;
+      v3l = lo;
+      lo = (v3l + m[y]!) | 0;
+      v3h = (v3h + m[y + 1]! + ((lo >>> 0) < (v3l >>> 0) ? 1 : 0)) | 0;
+      v3l = lo;
+      t = v15l ^ v3l;
+      u = v15h ^ v3h;
+      v15l = (t >>> 16) | (u << 16);
+      v15h = (u >>> 16) | (t << 16);
+      lo = (v11l + v15l) | 0;
+      v11h = (v11h + v15h + ((lo >>> 0) < (v11l >>> 0) ? 1 : 0)) | 0;
+      v11l = lo;
+      t = v7l ^ v11l;
+      u = v7h ^ v11h;
+      v7l = (t << 1) | (u >>> 31);
+      v7h = (u << 1) | (t >>> 31);
+      // G4(v0, v5, v10, v15)
+      x = SIGMA[s + 8]!;
+      y = SIGMA[s + 9]!;
+      lo = (v0l + v5l) | 0;
+      v0h = (v0h + v5h + ((lo >>> 0) < (v0l >>> 0) ? 1 : 0)) | 0;
+      v0l = lo;
+      lo = (v0l + m[x]!) | 0;
+      v0h = (v0h + m[x + 1]! + ((lo >>> 0) < (v0l >>> 0) ? 1 : 0)) | 0;
+      v0l = lo;
+      t = v15l ^ v0l;
+      v15l = v15h ^ v0h;
+      v15h = t;
+      lo = (v10l + v15l) | 0;
+      v10h = (v10h + v15h + ((lo >>> 0) < (v10l >>> 0) ? 1 : 0)) | 0;
+      v10l = lo;
+      t = v5l ^ v10l;
+      u = v5h ^ v10h;
+      v5l = (t >>> 24) | (u << 8);
+      v5h = (u >>> 24) | (t << 8);
+      lo = (v0l + v5l) | 0;
+      v0h = (v0h + v5h + ((lo >>> 0) < (v0l >>> 0) ? 1 : 0)) | 0;
+      v0l = lo;
+      lo = (v0l + m[y]!) | 0;
+      v0h = (v0h + m[y + 1]! + ((lo >>> 0) < (v0l >>> 0) ? 1 : 0)) | 0;
+      v0l = lo;
+      t = v15l ^ v0l;
+      u = v15h ^ v0h;
+      v15l = (t >>> 16) | (u << 16);
+      v15h = (u >>> 16) | (t << 16);
+      lo = (v10l + v15l) | 0;
+      v10h = (v10h + v15h + ((lo >>> 0) < (v10l >>> 0) ? 1 : 0)) | 0;
+      v10l = lo;
+      t = v5l ^ v10l;
+      u = v5h ^ v10h;
+      v5l = (t << 1) | (u >>> 31);
+      v5h = (u << 1) | (t >>> 31);
+      // G5(v1, v6, v11, v12)
+      x = SIGMA[s + 10]!;
+      y = SIGMA[s + 11]!;
+      lo = (v1l + v6l) | 0;
+      v1h = (v1h + v6h + ((lo >>> 0) < (v1l >>> 0) ? 1 : 0)) | 0;
+      v1l = lo;
+      lo = (v1l + m[x]!) | 0;
+      v1h = (v1h + m[x + 1]! + ((lo >>> 0) < (v1l >>> 0) ? 1 : 0)) | 0;
+      v1l = lo;
+      t = v12l ^ v1l;
+      v12l = v12h ^ v1h;
+      v12h = t;
+      lo = (v11l + v12l) | 0;
+      v11h = (v11h + v12h + ((lo >>> 0) < (v11l >>> 0) ? 1 : 0)) | 0;
+      v11l = lo;
+      t = v6l ^ v11l;
+      u = v6h ^ v11h;
+      v6l = (t >>> 24) | (u << 8);
+      v6h = (u >>> 24) | (t << 8);
+      lo = (v1l + v6l) | 0;
+      v1h = (v1h + v6h + ((lo >>> 0) < (v1l >>> 0) ? 1 : 0)) | 0;
+      v1l = lo;
+      lo = (v1l + m[y]!) | 0;
+      v1h = (v1h + m[y + 1]! + ((lo >>> 0) < (v1l >>> 0) ? 1 : 0)) | 0;
+      v1l = lo;
+      t = v12l ^ v1l;
+      u = v12h ^ v1h;
+      v12l = (t >>> 16) | (u << 16);
+      v12h = (u >>> 16) | (t << 16);
+      lo = (v11l + v12l) | 0;
+      v11h = (v11h + v12h + ((lo >>> 0) < (v11l >>> 0) ? 1 : 0)) | 0;
+      v11l = lo;
+      t = v6l ^ v11l;
+      u = v6h ^ v11h;
+      v6l = (t << 1) | (u >>> 31);
+      v6h = (u << 1) | (t >>> 31);
+      // G6(v2, v7, v8, v13)
+      x = SIGMA[s + 12]!;
+      y = SIGMA[s + 13]!;
+      lo = (v2l + v7l) | 0;
+      v2h = (v2h + v7h + ((lo >>> 0) < (v2l >>> 0) ? 1 : 0)) | 0;
+      v2l = lo;
+      lo = (v2l + m[x]!) | 0;
+      v2h = (v2h + m[x + 1]! + ((lo >>> 0) < (v2l >>> 0) ? 1 : 0)) | 0;
+      v2l = lo;
+      t = v13l ^ v2l;
+      v13l = v13h ^ v2h;
+      v13h = t;
+      lo = (v8l + v13l) | 0;
+      v8h = (v8h + v13h + ((lo >>> 0) < (v8l >>> 0) ? 1 : 0)) | 0;
+      v8l = lo;
+      t = v7l ^ v8l;
+      u = v7h ^ v8h;
+      v7l = (t >>> 24) | (u << 8);
+      v7h = (u >>> 24) | (t << 8);
+      lo = (v2l + v7l) | 0;
+      v2h = (v2h + v7h + ((lo >>> 0) < (v2l >>> 0) ? 1 : 0)) | 0;
+      v2l = lo;
+      lo = (v2l + m[y]!) | 0;
+      v2h = (v2h + m[y + 1]! + ((lo >>> 0) < (v2l >>> 0) ? 1 : 0)) | 0;
+      v2l = lo;
+      t = v13l ^ v2l;
+      u = v13h ^ v2h;
+      v13l = (t >>> 16) | (u << 16);
+      v13h = (u >>> 16) | (t << 16);
+      lo = (v8l + v13l) | 0;
+      v8h = (v8h + v13h + ((lo >>> 0) < (v8l >>> 0) ? 1 : 0)) | 0;
+      v8l = lo;
+      t = v7l ^ v8l;
+      u = v7h ^ v8h;
+      v7l = (t << 1) | (u >>> 31);
+      v7h = (u << 1) | (t >>> 31);
+      // G7(v3, v4, v9, v14)
+      x = SIGMA[s + 14]!;
+      y = SIGMA[s + 15]!;
+      lo = (v3l + v4l) | 0;
+      v3h = (v3h + v4h + ((lo >>> 0) < (v3l >>> 0) ? 1 : 0)) | 0;
+      v3l = lo;
+      lo = (v3l + m[x]!) | 0;
+      v3h = (v3h + m[x + 1]! + ((lo >>> 0) < (v3l >>> 0) ? 1 : 0)) | 0;
+      v3l = lo;
+      t = v14l ^ v3l;
+      v14l = v14h ^ v3h;
+      v14h = t;
+      lo = (v9l + v14l) | 0;
+      v9h = (v9h + v14h + ((lo >>> 0) < (v9l >>> 0) ? 1 : 0)) | 0;
+      v9l = lo;
+      t = v4l ^ v9l;
+      u = v4h ^ v9h;
+      v4l = (t >>> 24) | (u << 8);
+      v4h = (u >>> 24) | (t << 8);
+      lo = (v3l + v4l) | 0;
+      v3h = (v3h + v4h + ((lo >>> 0) < (v3l >>> 0) ? 1 : 0)) | 0;
+      v3l = lo;
+      lo = (v3l + m[y]!) | 0;
+      v3h = (v3h + m[y + 1]! + ((lo >>> 0) < (v3l >>> 0) ? 1 : 0)) | 0;
+      v3l = lo;
+      t = v14l ^ v3l;
+      u = v14h ^ v3h;
+      v14l = (t >>> 16) | (u << 16);
+      v14h = (u >>> 16) | (t << 16);
+      lo = (v9l + v14l) | 0;
+      v9h = (v9h + v14h + ((lo >>> 0) < (v9l >>> 0) ? 1 : 0)) | 0;
+      v9l = lo;
+      t = v4l ^ v9l;
+      u = v4h ^ v9h;
+      v4l = (t << 1) | (u >>> 31);
+      v4h = (u << 1) | (t >>> 31);
+  }
+  h[0] = h[0]! ^ v0l ^ v8l;
+  h[1] = h[1]! ^ v0h ^ v8h;
+  h[2] = h[2]! ^ v1l ^ v9l;
+  h[3] = h[3]! ^ v1h ^ v9h;
+  h[4] = h[4]! ^ v2l ^ v10l;
+  h[5] = h[5]! ^ v2h ^ v10h;
+  h[6] = h[6]! ^ v3l ^ v11l;
+  h[7] = h[7]! ^ v3h ^ v11h;
+  h[8] = h[8]! ^ v4l ^ v12l;
+  h[9] = h[9]! ^ v4h ^ v12h;
+  h[10] = h[10]! ^ v5l ^ v13l;
+  h[11] = h[11]! ^ v5h ^ v13h;
+  h[12] = h[12]! ^ v6l ^ v14l;
+  h[13] = h[13]! ^ v6h ^ v14h;
+  h[14] = h[14]! ^ v7l ^ v15l;
+  h[15] = h[15]! ^ v7h ^ v15h;
 }
 
 /** One-shot BLAKE2b (allocates the result; for tests and start-up). */
