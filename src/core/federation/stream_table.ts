@@ -79,6 +79,7 @@ export class FederationStreams {
 
   /** Slot of `streamId`, or NOT_FOUND. */
   find(streamId: number): number {
+    streamId >>>= 0;
     let i = hash(streamId) & this.#mask;
     while (this.#used[i] === 1) {
       if (this.#streamIds[i] === streamId) return i;
@@ -96,6 +97,7 @@ export class FederationStreams {
       this.stats.full++;
       return NOT_FOUND;
     }
+    streamId >>>= 0;
     let i = hash(streamId) & this.#mask;
     while (this.#used[i] === 1) {
       assert(this.#streamIds[i] !== streamId, "FederationStreams.insert: stream already present");
