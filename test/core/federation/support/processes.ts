@@ -53,7 +53,7 @@ function dir(): string {
 export async function spawnServer(name: string, toml: string, readySockets: number, timeoutMs = 15_000): Promise<ServerProcess> {
   const configPath = join(dir(), `${name}.toml`);
   writeFileSync(configPath, toml);
-  const proc = Bun.spawn(["bun", entryPoint(), "--config", configPath], { cwd: ROOT, stdout: "pipe", stderr: "pipe", stdin: "ignore" });
+  const proc = Bun.spawn([process.execPath, entryPoint(), "--config", configPath], { cwd: ROOT, stdout: "pipe", stderr: "pipe", stdin: "ignore" });
   const lines: Record<string, unknown>[] = [];
   const waiters: { predicate: (l: Record<string, unknown>) => boolean; resolve: (l: Record<string, unknown> | null) => void }[] = [];
   const pump = async (): Promise<void> => {
