@@ -29,7 +29,7 @@ const K3 = 0xca62c1d6;
 export class Sha1 {
   readonly #state = new Int32Array(5);
   readonly #block = new Uint8Array(SHA1_BLOCK_LENGTH);
-  readonly #schedule = new Int32Array(80);
+  readonly #schedule = new Int32Array(16);
   #blockLength = 0;
   /** Bytes hashed so far (including any imported prefix). */
   #totalLength = 0;
@@ -119,15 +119,15 @@ export class Sha1 {
     }
   }
 
+  /**
+   * FIPS 180-4 §6.1.2, with the message schedule kept in a 16-word ring (W[t] depends only on the
+   * previous 16 words) and the four round functions in separate loops.
+   */
   #compress(bytes: Uint8Array, offset: number): void {
     const w = this.#schedule;
     for (let t = 0; t < 16; t++) {
       const o = offset + t * 4;
       w[t] = (bytes[o]! << 24) | (bytes[o + 1]! << 16) | (bytes[o + 2]! << 8) | bytes[o + 3]!;
-    }
-    for (let t = 16; t < 80; t++) {
-      const x = w[t - 3]! ^ w[t - 8]! ^ w[t - 14]! ^ w[t - 16]!;
-      w[t] = (x << 1) | (x >>> 31);
     }
     const s = this.#state;
     let a = s[0]!;
@@ -135,7 +135,8 @@ export class Sha1 {
     let c = s[2]!;
     let d = s[3]!;
     let e = s[4]!;
-    for (let t = 0; t < 20; t++) {
+    let t = 0;
+    for (; t < 16; t++) {
       const tmp = (((a << 5) | (a >>> 27)) + ((b & c) | (~b & d)) + e + K0 + w[t]!) | 0;
       e = d;
       d = c;
@@ -143,24 +144,32 @@ export class Sha1 {
       b = a;
       a = tmp;
     }
-    for (let t = 20; t < 40; t++) {
-      const tmp = (((a << 5) | (a >>> 27)) + (b ^ c ^ d) + e + K1 + w[t]!) | 0;
+    for (; t < 20; t++) {
+      const tmp = (((a << 5) | (a >>> 27)) + ((b & c) | (~b & d)) + e + K0 + schedule(w, t)) | 0;
       e = d;
       d = c;
       c = (b << 30) | (b >>> 2);
       b = a;
       a = tmp;
     }
-    for (let t = 40; t < 60; t++) {
-      const tmp = (((a << 5) | (a >>> 27)) + ((b & c) | (b & d) | (c & d)) + e + K2 + w[t]!) | 0;
+    for (; t < 40; t++) {
+      const tmp = (((a << 5) | (a >>> 27)) + (b ^ c ^ d) + e + K1 + schedule(w, t)) | 0;
       e = d;
       d = c;
       c = (b << 30) | (b >>> 2);
       b = a;
       a = tmp;
     }
-    for (let t = 60; t < 80; t++) {
-      const tmp = (((a << 5) | (a >>> 27)) + (b ^ c ^ d) + e + K3 + w[t]!) | 0;
+    for (; t < 60; t++) {
+      const tmp = (((a << 5) | (a >>> 27)) + ((b & c) | (b & d) | (c & d)) + e + K2 + schedule(w, t)) | 0;
+      e = d;
+      d = c;
+      c = (b << 30) | (b >>> 2);
+      b = a;
+      a = tmp;
+    }
+    for (; t < 80; t++) {
+      const tmp = (((a << 5) | (a >>> 27)) + (b ^ c ^ d) + e + K3 + schedule(w, t)) | 0;
       e = d;
       d = c;
       c = (b << 30) | (b >>> 2);
@@ -173,6 +182,15 @@ export class Sha1 {
     s[3] = (s[3]! + d) | 0;
     s[4] = (s[4]! + e) | 0;
   }
+}
+
+/** W[t] = ROTL1(W[t−3] ⊕ W[t−8] ⊕ W[t−14] ⊕ W[t−16]) in a 16-word ring (t ≥ 16). */
+function schedule(w: Int32Array, t: number): number {
+  const i = t & 15;
+  const x = w[(t + 13) & 15]! ^ w[(t + 8) & 15]! ^ w[(t + 2) & 15]! ^ w[i]!;
+  const v = (x << 1) | (x >>> 31);
+  w[i] = v;
+  return v;
 }
 
 /** One-shot SHA-1 (allocates the result; for tests and start-up, not the packet path). */
