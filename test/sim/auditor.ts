@@ -441,7 +441,16 @@ export class RoutingAuditor {
       if (why === undefined) {
         why = this.justify(c, S, T, slot, f.destinationId, c.firstT) ?? this.justify(c, S, T, slot, f.destinationId, o.firstT);
         this.justifiedCache.set(jk, why);
-        if (why === null) this.fail("unjustified", t, `${desc} delivered to ${this.where(T, slot)} as ${f.destinationId}: no subscription or rule at stream start (${c.firstT}) or delivery start (${o.firstT})`);
+        if (why === null) {
+          // Tell apart a target that was subscribed at some point during the call but no longer
+          // when its delivery started (a stale late-entry target) from one never subscribed.
+          const stale = this.everSubscribed(T, slot, f.destinationId, c.firstT, o.firstT);
+          this.fail(
+            stale ? "stale-target" : "unjustified",
+            t,
+            `${desc} delivered to ${this.where(T, slot)} as ${f.destinationId}: no subscription or rule at stream start (${c.firstT}) or delivery start (${o.firstT})${stale ? ", only in between" : ""}`,
+          );
+        }
       }
       // Stream id 0 (BrandMeister style) cannot be remembered as finished: after the cut a new
       // late-entry stream may start, so the maximum duration is only checked for real ids.
@@ -515,6 +524,15 @@ export class RoutingAuditor {
         if (m.active && m.talkgroupId === tg && slotOk(m.slot) && this.memberMatches(m.system, T) && this.isUp(T, at)) return true;
       }
     }
+    return false;
+  }
+
+  /** Some static/dynamic subscription or link for (slot, tg) overlapped [from, to]. */
+  private everSubscribed(T: SessionState, slot: 1 | 2, tg: number, from: number, to: number): boolean {
+    const slotOk = (x: 1 | 2) => x === slot || T.spec.simplex;
+    if (T.statics.some((st) => st.talkgroupId === tg && slotOk(st.slot) && st.from <= to && st.to >= from)) return true;
+    if (T.dynamic.some((d) => d.talkgroupId === tg && slotOk(d.slot) && d.from <= to && this.dynamicEnd(T, d) >= from)) return true;
+    if (tg === this.options.dial.talkgroupId) return T.links.some((l) => l.from <= to && l.to >= from);
     return false;
   }
 
