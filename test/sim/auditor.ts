@@ -113,6 +113,7 @@ class CallState {
   /** terminator (voice) or final data block (data) reached the router */
   endT = -1;
   dataHeaderT = -1;
+  lastSeq = -1;
   downT = INF;
   ingressFrames = 0;
   duplicates = 0;
@@ -283,7 +284,15 @@ export class RoutingAuditor {
     } else {
       c.maxGapMs = Math.max(c.maxGapMs, t - c.lastT);
     }
-    c.lastT = t;
+    // Duplicates and frames older than the last one are dropped by the router: they neither
+    // extend the stream nor count as activity (generous: the shorter window).
+    const delta = c.lastSeq < 0 ? 1 : (info.sequence - c.lastSeq) & 0xff;
+    const accepted = !info.duplicate && delta >= 1 && delta < 128;
+    if (accepted) c.lastSeq = info.sequence;
+    if (accepted || c.lastT < 0) c.lastT = t;
+    // Any frame the session sends on its own slot may take it back (generous: even frames the
+    // router drops, e.g. after a maximum-duration cut).
+    s.rfLastStart[this.slotEff(s, p.slot)] = t;
     c.ingressFrames++;
     if (info.duplicate) c.duplicates++;
     this.lastHeard.set(p.radioId, t);
@@ -318,7 +327,7 @@ export class RoutingAuditor {
     // RF activity for hang time. Generous: refused calls and unit calls leave no group hang.
     // A stream past the maximum duration is cut by the router: its later frames are no activity.
     // Frames after the terminator belong to a finished stream and are dropped: no activity either.
-    if (t <= c.firstT + this.options.maxStreamMs && (c.endT < 0 || t <= c.endT)) s.activity[this.slotEff(s, p.slot)] = { group: p.callType === "group" && p.kind === "voice" && this.isRoutedRf(c), talkgroupId: p.destinationId, sourceId: p.radioId, endT: t };
+    if (accepted && t <= c.firstT + this.options.maxStreamMs && (c.endT < 0 || t <= c.endT)) s.activity[this.slotEff(s, p.slot)] = { group: p.callType === "group" && p.kind === "voice" && this.isRoutedRf(c), talkgroupId: p.destinationId, sourceId: p.radioId, endT: t };
     // Keying up a TG subscribes the slot (user activation). Generous: group data keys it up too.
     if ((p.purpose === "group" || p.purpose === "groupData") && !c.aclDenied && this.options.userActivation) this.renewDynamic(t, s, p.slot, p.destinationId);
     if ((p.purpose === "dial" || p.purpose === "unlink") && !c.aclDenied) {
@@ -731,7 +740,9 @@ export class RoutingAuditor {
     const to = key < 0 ? c.lastT + this.options.parrot.delayMs + p.plannedFrames * this.options.parrot.frameIntervalMs + 2000 : c.lastT + 100;
     if (!this.quiet(T, slot, from, to, key)) return;
     this.livenessChecked++;
-    const d = c.delivered.get(`${T.spec.index}|${T.incarnation}|${slot}`);
+    // the login that covered the call (one up interval per incarnation, in order)
+    const incarnation = T.upIntervals.findIndex((i) => i.from <= from && to < i.to);
+    const d = c.delivered.get(`${T.spec.index}|${incarnation}|${slot}`);
     const want = [...wantTags];
     const got = d === undefined ? 0 : want.filter((x) => d.tags.has(x)).length;
     const missing = d === undefined ? [] : want.map((x, i) => (d.tags.has(x) ? -1 : i)).filter((i) => i >= 0).slice(0, 8);
@@ -739,7 +750,7 @@ export class RoutingAuditor {
       this.fail(
         "liveness",
         c.firstT,
-        `call ${p.id} (${p.purpose} ${p.radioId}→${p.destinationId} TS${p.slot} from ${this.sessions[p.session]!.spec.repeaterId}) should reach ${this.where(T, slot)} (${what}, target idle): ${got}/${wantTags.size} frames${missing.length > 0 ? ` (missing #${missing.join(",#")})` : ""}${wantTerminator ? `, terminator ${d?.terminator === true}` : ""}`,
+        `call ${p.id} (${p.purpose} ${p.radioId}→${p.destinationId} TS${p.slot} from ${this.sessions[p.session]!.spec.repeaterId}) should reach session ${T.spec.repeaterId}#${incarnation} TS${slot} (${what}, target idle): ${got}/${wantTags.size} frames${missing.length > 0 ? ` (missing #${missing.join(",#")})` : ""}${wantTerminator ? `, terminator ${d?.terminator === true}` : ""}`,
       );
     }
   }
