@@ -329,7 +329,7 @@ export class RoutingAuditor {
     // Frames after the terminator belong to a finished stream and are dropped: no activity either.
     if (accepted && t <= c.firstT + this.options.maxStreamMs && (c.endT < 0 || t <= c.endT)) s.activity[this.slotEff(s, p.slot)] = { group: p.callType === "group" && p.kind === "voice" && this.isRoutedRf(c), talkgroupId: p.destinationId, sourceId: p.radioId, endT: t };
     // Keying up a TG subscribes the slot (user activation). Generous: group data keys it up too.
-    if ((p.purpose === "group" || p.purpose === "groupData") && !c.aclDenied && this.options.userActivation) this.renewDynamic(t, s, p.slot, p.destinationId);
+    if ((p.purpose === "group" || p.purpose === "groupData") && !c.aclDenied && this.options.userActivation) this.renewDynamic(t, s, p.slot, p.destinationId, c.firstT);
     if ((p.purpose === "dial" || p.purpose === "unlink") && !c.aclDenied) {
       // the previous dialled link ends around the end of this call (generous: rolling)
       for (const l of s.links) if (!l.isDefault && l.reflector !== (p.purpose === "dial" ? p.destinationId : -1) && l.to > t) l.to = t + this.options.streamTimeoutMs + 1000;
@@ -559,12 +559,13 @@ export class RoutingAuditor {
     return Math.min(d.forcedEnd, d.lastUse + T.maxTimerMs + TICK_SLACK_MS + this.options.streamTimeoutMs);
   }
 
-  private renewDynamic(t: number, s: SessionState, slot: 1 | 2, tg: number): void {
+  private renewDynamic(t: number, s: SessionState, slot: 1 | 2, tg: number, callStart: number): void {
     const o = this.options;
     if (inRanges(o.reservedTalkgroups, tg) || tg === o.dial.talkgroupId || tg === o.parrot.talkgroupId) return;
     let found = false;
     // Generous: keying a TG the slot already has statically may leave the dynamic one alone in SINGLE mode.
-    const keyedIsStatic = s.statics.some((st) => st.talkgroupId === tg && (st.slot === slot || s.spec.simplex) && st.from <= t && t < st.to);
+    // (decided as of the call's start: options may change while the call goes on)
+    const keyedIsStatic = s.statics.some((st) => st.talkgroupId === tg && (st.slot === slot || s.spec.simplex) && st.from <= t && callStart < st.to);
     for (const d of s.dynamic) {
       if (d.slot !== slot || d.forcedEnd <= t) continue;
       if (d.talkgroupId === tg && t < this.dynamicEnd(s, d)) {
