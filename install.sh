@@ -91,9 +91,9 @@ detect_os() {
 # --- downloading and checking ---------------------------------------------------------------
 download() { # url destination
 	if command -v curl >/dev/null 2>&1; then
-		curl -fsSL --retry 3 -o "$2" "$1" || die "download failed: $1"
+		curl -fsSL --retry 3 --connect-timeout 30 -o "$2" "$1" || die "download failed: $1"
 	elif command -v wget >/dev/null 2>&1; then
-		wget -q -O "$2" "$1" || die "download failed: $1"
+		wget -q --timeout=30 -O "$2" "$1" || die "download failed: $1"
 	else
 		die "need curl or wget to download freedmr"
 	fi

@@ -1,0 +1,312 @@
+/**
+ * install.sh against a local HTTP server (Bun.serve on an ephemeral port) serving a dist directory,
+ * installing into a temporary root (FREEDMR_ROOT): no user is created, systemd is not touched, and
+ * nothing outside the temporary directories changes. Most cases use a small fake binary (a shell
+ * script that answers --version / --print-default-config / --check-config); one uses the real
+ * compiled x64 binary, fetched the way users do: `curl -fsSL <base>/install.sh | sh`.
+ */
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { chmodSync, existsSync, linkSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync, copyFileSync, appendFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Server } from "bun";
+import { ensureBinary, repoRoot } from "../binary/support/ensure_binary.ts";
+
+const installScript = join(repoRoot, "install.sh");
+const work = mkdtempSync(join(tmpdir(), "freedmr-install-"));
+const isX64 = process.arch === "x64" && process.platform === "linux";
+
+/** Directories served over HTTP, by first path segment: http://127.0.0.1:port/<name>/<file>. */
+const served = new Map<string, string>();
+let server: Server<undefined>;
+let baseUrl = "";
+
+beforeAll(() => {
+  server = Bun.serve({
+    hostname: "127.0.0.1",
+    port: 0,
+    fetch(request) {
+      const [, name, file] = new URL(request.url).pathname.split("/");
+      const dir = name === undefined ? undefined : served.get(name);
+      if (dir === undefined || file === undefined || file.includes("..")) return new Response("not found", { status: 404 });
+      const path = join(dir, file);
+      return existsSync(path) ? new Response(Bun.file(path)) : new Response("not found", { status: 404 });
+    },
+  });
+  baseUrl = `http://127.0.0.1:${server.port}`;
+});
+afterAll(() => {
+  server.stop(true);
+  rmSync(work, { recursive: true, force: true });
+});
+
+function sha256(path: string): string {
+  const hasher = new Bun.CryptoHasher("sha256");
+  hasher.update(readFileSync(path));
+  return hasher.digest("hex");
+}
+
+function fakeBinary(version: string, arch: string): string {
+  return `#!/bin/sh
+case "$1" in
+--version) echo "freedmr ${version} (commit fake, bun 0.0.0, linux-${arch})" ;;
+--print-default-config) printf '# fake default\\n[hbp]\\nport = 62031\\npassphrase = "passw0rd"\\n' ;;
+--check-config)
+  if grep -q INVALID "$2"; then echo "$2: hbp.bogus: unknown key" >&2; exit 2; fi
+  if grep -q '^passphrase = "passw0rd"$' "$2"; then echo "$2: warning: default passphrase" >&2; fi
+  echo "OK: $2 is a valid freedmr config" ;;
+*) exit 0 ;;
+esac
+`;
+}
+
+/** A served dist directory with fake binaries for both architectures. */
+function fakeDist(name: string, version: string, options: { corrupt?: boolean; omitEntry?: boolean } = {}): string {
+  const dir = join(work, "dist", name);
+  mkdirSync(dir, { recursive: true });
+  const lines: string[] = [];
+  for (const arch of ["x64", "arm64"]) {
+    const file = join(dir, `freedmr-linux-${arch}`);
+    writeFileSync(file, fakeBinary(version, arch));
+    chmodSync(file, 0o644); // served files need not be executable; the installer sets the mode
+    if (options.omitEntry === true && arch === "x64") continue;
+    lines.push(`${options.corrupt === true ? "0".repeat(64) : sha256(file)}  freedmr-linux-${arch}`);
+  }
+  writeFileSync(join(dir, "SHA256SUMS"), `${lines.join("\n")}\n`);
+  copyFileSync(installScript, join(dir, "install.sh"));
+  served.set(name, dir);
+  return `${baseUrl}/${name}`;
+}
+
+interface RunResult {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Run a command without blocking the event loop (the HTTP server answering it lives in this
+ * process), killing it if it takes longer than `timeoutMs`.
+ */
+async function runAsync(command: string[], env: Record<string, string>, timeoutMs = 120_000): Promise<RunResult> {
+  const child = Bun.spawn(command, { cwd: work, stdin: "ignore", stdout: "pipe", stderr: "pipe", env });
+  const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
+  const [stdout, stderr, exitCode] = await Promise.all([new Response(child.stdout).text(), new Response(child.stderr).text(), child.exited]);
+  clearTimeout(timer);
+  return { exitCode, stdout, stderr };
+}
+
+function installerEnv(root: string, base: string, env: Record<string, string> = {}): Record<string, string> {
+  return { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: work, TMPDIR: work, FREEDMR_BASE_URL: base, FREEDMR_ROOT: root, FREEDMR_ARCH: "x86_64", ...env };
+}
+
+function runInstaller(root: string, base: string, args: string[] = [], env: Record<string, string> = {}): Promise<RunResult> {
+  return runAsync(["sh", installScript, ...args], installerEnv(root, base, env));
+}
+
+function newRoot(name: string): string {
+  const root = join(work, "roots", name);
+  mkdirSync(root, { recursive: true });
+  return root;
+}
+
+const mode = (path: string): number => statSync(path).mode & 0o777;
+const PASSPHRASE_LINE = /^passphrase = "([0-9a-f]{32})"$/m;
+
+describe("install.sh", () => {
+  test("is POSIX sh: parses under dash and is shellcheck-clean", async () => {
+    expect(Bun.spawnSync(["dash", "-n", installScript]).exitCode).toBe(0);
+    const shellcheck = Bun.which("shellcheck");
+    if (shellcheck === null) {
+      if (process.env.CI === "true") throw new Error("shellcheck is required in CI (.ci/run installs it)");
+      console.log("shellcheck not installed: lint skipped");
+      return;
+    }
+    const result = Bun.spawnSync([shellcheck, "-s", "sh", installScript], { stdout: "pipe" });
+    expect(result.stdout.toString()).toBe("");
+    expect(result.exitCode).toBe(0);
+  });
+
+  test.if(isX64)(
+    "curl | sh with the real x64 binary: binary, config with a random passphrase that passes --check-config, state dir, hardened unit",
+    async () => {
+      const binary = await ensureBinary("x64");
+      const dir = join(work, "dist", "real");
+      mkdirSync(dir, { recursive: true });
+      const target = join(dir, "freedmr-linux-x64");
+      try {
+        linkSync(binary, target);
+      } catch {
+        copyFileSync(binary, target);
+      }
+      writeFileSync(join(dir, "SHA256SUMS"), `${sha256(target)}  freedmr-linux-x64\n`);
+      copyFileSync(installScript, join(dir, "install.sh"));
+      served.set("real", dir);
+      const base = `${baseUrl}/real`;
+      const root = newRoot("real");
+
+      const env = installerEnv(root, base);
+      delete env["FREEDMR_ARCH"]; // detected from uname -m
+      const result = await runAsync(["sh", "-c", `curl -fsSL --max-time 60 "${base}/install.sh" | sh`], env);
+      const stdout = result.stdout;
+      expect(result.stderr).toBe("");
+      expect(result.exitCode).toBe(0);
+      expect(stdout).toContain("checksum OK");
+      expect(stdout).toContain("skipped (not a system install): create system user freedmr");
+      expect(stdout).toContain("skipped (systemd not running or not a system install)");
+
+      const installed = join(root, "usr/local/bin/freedmr");
+      expect(mode(installed)).toBe(0o755);
+      expect(sha256(installed)).toBe(sha256(binary));
+
+      const config = join(root, "etc/freedmr/freedmr.toml");
+      expect(mode(config)).toBe(0o640);
+      expect(mode(join(root, "etc/freedmr"))).toBe(0o750);
+      expect(mode(join(root, "var/lib/freedmr"))).toBe(0o750);
+      const text = readFileSync(config, "utf8");
+      const passphrase = PASSPHRASE_LINE.exec(text)?.[1];
+      expect(passphrase).toBeDefined();
+      expect(text).not.toMatch(/^passphrase = "passw0rd"$/m);
+      expect(stdout).toContain(`hotspot passphrase (Pi-Star: DMR Master password): ${passphrase}`);
+      // generated by the installed binary: the full commented default, only the passphrase changed
+      const defaults = Bun.spawnSync([installed, "--print-default-config"]).stdout.toString();
+      expect(text).toBe(defaults.replace('\npassphrase = "passw0rd"\n', `\npassphrase = "${passphrase}"\n`));
+      const check = Bun.spawnSync([installed, "--check-config", config], { stdout: "pipe", stderr: "pipe" });
+      expect(check.exitCode).toBe(0);
+      expect(check.stderr.toString()).toBe(""); // no default-passphrase warning
+
+      const unit = readFileSync(join(root, "etc/systemd/system/freedmr.service"), "utf8");
+      expect(mode(join(root, "etc/systemd/system/freedmr.service"))).toBe(0o644);
+      for (const line of [
+        "ExecStart=/usr/local/bin/freedmr --config /etc/freedmr/freedmr.toml",
+        "User=freedmr",
+        "Restart=on-failure",
+        "RestartPreventExitStatus=2",
+        "NoNewPrivileges=yes",
+        "ProtectSystem=strict",
+        "ReadWritePaths=/var/lib/freedmr",
+        "ProtectHome=yes",
+        "PrivateTmp=yes",
+        "CapabilityBoundingSet=",
+        "WantedBy=multi-user.target",
+      ]) {
+        expect(unit).toContain(`\n${line}\n`);
+      }
+      expect(unit).not.toMatch(/^MemoryDenyWriteExecute=yes/m); // the JIT needs W+X pages
+      expect(unit).not.toContain(root); // paths in the unit are the real ones, not the staging root
+    },
+    600_000,
+  );
+
+  test("two installs get different random passphrases", async () => {
+    const base = fakeDist("v1", "1.0.0");
+    const passphrases: (string | undefined)[] = [];
+    for (const name of ["a", "b"]) {
+      const root = newRoot(`random-${name}`);
+      expect((await runInstaller(root, base)).exitCode).toBe(0);
+      passphrases.push(PASSPHRASE_LINE.exec(readFileSync(join(root, "etc/freedmr/freedmr.toml"), "utf8"))?.[1]);
+    }
+    expect(passphrases[0]).toBeDefined();
+    expect(passphrases[1]).toBeDefined();
+    expect(passphrases[0]).not.toBe(passphrases[1]);
+  });
+
+  test("re-running upgrades the binary in place and keeps the existing config", async () => {
+    const root = newRoot("upgrade");
+    expect((await runInstaller(root, fakeDist("v1", "1.0.0"))).exitCode).toBe(0);
+    const config = join(root, "etc/freedmr/freedmr.toml");
+    appendFileSync(config, "# my local edit\n");
+    const before = readFileSync(config, "utf8");
+
+    const result = await runInstaller(root, fakeDist("v2", "2.0.0"));
+    expect(result.exitCode).toBe(0);
+    expect(result.stdout).toContain("upgrading: freedmr 1.0.0 (commit fake, bun 0.0.0, linux-x64) -> freedmr 2.0.0");
+    expect(result.stdout).toContain("keeping existing /etc/freedmr/freedmr.toml");
+    expect(readFileSync(config, "utf8")).toBe(before);
+    const version = Bun.spawnSync([join(root, "usr/local/bin/freedmr"), "--version"]).stdout.toString();
+    expect(version).toStartWith("freedmr 2.0.0");
+  });
+
+  test("an upgrade whose new version rejects the existing config changes nothing", async () => {
+    const root = newRoot("upgrade-invalid");
+    expect((await runInstaller(root, fakeDist("v1", "1.0.0"))).exitCode).toBe(0);
+    const config = join(root, "etc/freedmr/freedmr.toml");
+    appendFileSync(config, "# INVALID\n");
+    const result = await runInstaller(root, fakeDist("v2", "2.0.0"));
+    expect(result.exitCode).not.toBe(0);
+    expect(result.stderr).toContain("hbp.bogus: unknown key");
+    expect(result.stderr).toContain("nothing was changed");
+    const version = Bun.spawnSync([join(root, "usr/local/bin/freedmr"), "--version"]).stdout.toString();
+    expect(version).toStartWith("freedmr 1.0.0");
+  });
+
+  test("a checksum mismatch is refused and nothing is installed", async () => {
+    const root = newRoot("corrupt");
+    const result = await runInstaller(root, fakeDist("corrupt", "1.0.0", { corrupt: true }));
+    expect(result.exitCode).not.toBe(0);
+    expect(result.stderr).toContain("checksum mismatch for freedmr-linux-x64");
+    expect(existsSync(join(root, "usr"))).toBe(false);
+    expect(existsSync(join(root, "etc"))).toBe(false);
+    expect(existsSync(join(root, "var"))).toBe(false);
+  });
+
+  test("a binary missing from SHA256SUMS is refused", async () => {
+    const root = newRoot("no-entry");
+    const result = await runInstaller(root, fakeDist("no-entry", "1.0.0", { omitEntry: true }));
+    expect(result.exitCode).not.toBe(0);
+    expect(result.stderr).toContain("SHA256SUMS has no entry for freedmr-linux-x64");
+    expect(existsSync(join(root, "usr"))).toBe(false);
+  });
+
+  test("a download that fails (404) is refused", async () => {
+    const root = newRoot("404");
+    const result = await runInstaller(root, `${baseUrl}/nothing-here`);
+    expect(result.exitCode).not.toBe(0);
+    expect(result.stderr).toContain("download failed");
+    expect(existsSync(join(root, "usr"))).toBe(false);
+  });
+
+  test("aarch64 installs the arm64 binary", async () => {
+    const root = newRoot("arm64");
+    const result = await runInstaller(root, fakeDist("v1", "1.0.0"), [], { FREEDMR_ARCH: "aarch64" });
+    expect(result.exitCode).toBe(0);
+    const version = Bun.spawnSync([join(root, "usr/local/bin/freedmr"), "--version"]).stdout.toString();
+    expect(version).toContain("linux-arm64");
+  });
+
+  test.each([
+    ["mips64", 'unsupported machine type "mips64"'],
+    ["armv7l", "32-bit ARM system (armv7l); freedmr needs a 64-bit OS"],
+  ])("machine type %s is refused", async (machine, message) => {
+    const root = newRoot(`arch-${machine}`);
+    const result = await runInstaller(root, fakeDist("v1", "1.0.0"), [], { FREEDMR_ARCH: machine });
+    expect(result.exitCode).not.toBe(0);
+    expect(result.stderr).toContain(message);
+    expect(existsSync(join(root, "usr"))).toBe(false);
+  });
+
+  test("--uninstall removes binary and unit, keeps config and data", async () => {
+    const root = newRoot("uninstall");
+    const base = fakeDist("v1", "1.0.0");
+    expect((await runInstaller(root, base)).exitCode).toBe(0);
+    writeFileSync(join(root, "var/lib/freedmr/state.db"), "data");
+    const result = await runInstaller(root, base, ["--uninstall"]);
+    expect(result.exitCode).toBe(0);
+    expect(existsSync(join(root, "usr/local/bin/freedmr"))).toBe(false);
+    expect(existsSync(join(root, "etc/systemd/system/freedmr.service"))).toBe(false);
+    expect(existsSync(join(root, "etc/freedmr/freedmr.toml"))).toBe(true);
+    expect(readFileSync(join(root, "var/lib/freedmr/state.db"), "utf8")).toBe("data");
+    expect(result.stdout).toContain("kept /etc/freedmr, /var/lib/freedmr");
+    // and installing again picks the kept config up
+    const again = await runInstaller(root, base);
+    expect(again.exitCode).toBe(0);
+    expect(again.stdout).toContain("keeping existing /etc/freedmr/freedmr.toml");
+  });
+
+  test("unknown arguments are refused with usage", async () => {
+    const result = await runInstaller(newRoot("bad-arg"), fakeDist("v1", "1.0.0"), ["--frobnicate"]);
+    expect(result.exitCode).not.toBe(0);
+    expect(result.stderr).toContain("Usage: install.sh");
+    expect(result.stderr).toContain('unknown argument "--frobnicate"');
+  });
+});
