@@ -651,7 +651,9 @@ export class RoutingAuditor {
     if (c.plan.kind === "data") {
       // Only between the data header and the last block is a data call one stream for sure.
       if (c.dataHeaderT < 0 || c.dataHeaderT > t) return false;
-      return t < c.lastT + this.options.dataTimeoutMs;
+      // Generous: the router may count lost blocks by sequence and end the call before the data
+      // timeout, so only the voice stream timeout is certain.
+      return t < c.lastT + this.options.streamTimeoutMs;
     }
     return t < c.lastT + this.options.streamTimeoutMs;
   }
