@@ -50,15 +50,24 @@ function renderTable(path: string[], schema: Node, value: Record<string, unknown
       out.push(`${prefix}${key} = ${tomlValue(current)}`);
     }
   }
-  // 2. Lists of tables: one [[...]] block per default entry, or a commented example when empty.
+  // 2. Sub-tables.
+  for (const [key, child] of properties) {
+    if (!isTable(child)) continue;
+    const current = value[key];
+    if (!commented) out.push("", "");
+    pushComment(out, child, commented);
+    out.push(`${prefix}[${[...path, key].join(".")}]`);
+    renderTable([...path, key], child, isRecord(current) ? current : {}, out, commented);
+  }
+  // 3. Lists of tables: one [[...]] block per default entry, or a commented example when empty.
   for (const [key, child] of properties) {
     if (!isTableList(child)) continue;
     const items = Array.isArray(value[key]) ? (value[key] as Record<string, unknown>[]) : [];
     const header = `[[${[...path, key].join(".")}]]`;
-    out.push("");
+    if (!commented) out.push("");
     pushComment(out, child, commented);
     if (items.length === 0) {
-      out.push("# Example (remove one leading '# ' from each line to use it):");
+      out.push(commented ? "# # Example entry:" : "# Example (remove one leading '# ' from each line to use it):");
       out.push(`# ${header}`);
       renderTable([...path, key], child.items ?? {}, exampleOf(child.items ?? {}), out, true);
       continue;
@@ -67,16 +76,6 @@ function renderTable(path: string[], schema: Node, value: Record<string, unknown
       out.push(`${prefix}${header}`);
       renderTable([...path, key], child.items ?? {}, item, out, commented);
     }
-  }
-  // 3. Sub-tables.
-  for (const [key, child] of properties) {
-    if (!isTable(child)) continue;
-    const current = value[key];
-    out.push("");
-    out.push("");
-    pushComment(out, child, commented);
-    out.push(`${prefix}[${[...path, key].join(".")}]`);
-    renderTable([...path, key], child, isRecord(current) ? current : {}, out, commented);
   }
 }
 
