@@ -1,7 +1,7 @@
 /**
  * `--print-config-schema`: the config schema as a plain JSON Schema (draft-07) for editors. TOML
  * editors that understand JSON Schema (e.g. Taplo / "Even Better TOML") pick it up from a first line
- * `#:schema ./freedmr.schema.json`; for JSON configs use `"$schema"` or the editor's schema setting.
+ * `#:schema ./freedmr.schema.json`; for JSON configs a top-level `"$schema": "./freedmr.schema.json"` is allowed (and ignored by the loader).
  * @module
  */
 import { ConfigSchema } from "./schema.ts";

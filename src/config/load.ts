@@ -93,7 +93,10 @@ export function validateConfig(raw: unknown): ConfigLoad {
   if (raw === null || typeof raw !== "object" || Array.isArray(raw)) {
     return { ok: false, errors: [{ path: "", value: raw, expected: "a table of sections ([server], [log], [hbp], ...)" }] };
   }
-  const candidate = Value.Default(ConfigSchema, structuredClone(raw)) as Record<string, unknown>;
+  const document = structuredClone(raw) as Record<string, unknown>;
+  // A JSON config may name its schema for editors ("$schema": "./freedmr.schema.json").
+  if (typeof document["$schema"] === "string") delete document["$schema"];
+  const candidate = Value.Default(ConfigSchema, document) as Record<string, unknown>;
   const errors: ConfigError[] = [];
   const seen = new Set<string>();
   const add = (error: ConfigError): void => {

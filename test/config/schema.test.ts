@@ -89,6 +89,12 @@ describe("errors name key, value and expectation", () => {
     expect(errors[0]!.expected).toContain("near line 4");
   });
 
+  test("a JSON config may name its schema", () => {
+    const result = parseConfigText('{"$schema": "./freedmr.schema.json", "hbp": {"port": 1}}', "json");
+    expect(result.ok).toBe(true);
+    expect(errorsOf('{"$schema": 5}', "json")[0]!.path).toBe("$schema");
+  });
+
   test("JSON is accepted", () => {
     const result = parseConfigText('{"hbp": {"port": 1234}}', "auto");
     expect(result.ok).toBe(true);
