@@ -12,6 +12,8 @@ export function configJsonSchema(version: string): Record<string, unknown> {
   // JSON.stringify drops TypeBox's symbol keys ([Kind]) and leaves standard JSON Schema.
   const plain = JSON.parse(JSON.stringify(ConfigSchema)) as Record<string, unknown>;
   relaxDefaultedRequired(plain);
+  const properties = plain["properties"] as Record<string, unknown>;
+  plain["properties"] = { $schema: { type: "string", description: "Path or URL of this JSON Schema (JSON configs only; ignored by freedmr)." }, ...properties };
   return {
     $schema: "http://json-schema.org/draft-07/schema#",
     $id: CONFIG_SCHEMA_ID,
