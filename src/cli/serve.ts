@@ -79,6 +79,9 @@ export async function serve(configPath: string | undefined, overrides: Overrides
   } catch (error) {
     log.fatal({ err: error }, `freedmr could not start${startFailureHint(error, config)}`);
     await flushLogger();
+    // Whatever the failed start left open (a socket bound before the failing one, a timer) must
+    // not keep the process alive: exit soon even if the event loop does not drain by itself.
+    setTimeout(() => process.exit(EXIT_FAILURE), 1000).unref();
     return EXIT_FAILURE;
   }
 

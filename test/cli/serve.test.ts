@@ -75,4 +75,21 @@ describe("serving from source", () => {
       occupied.close();
     }
   });
+
+  test("a bind address this machine does not have exits 1 naming it, even after another socket opened", async () => {
+    const child = Bun.spawn(
+      [process.execPath, main, "--port", "0", "--bind", "127.0.0.1", "--bind", "192.0.2.1", "--log-format", "json"],
+      { cwd: work, stdout: "pipe", stderr: "pipe" },
+    );
+    const timer = setTimeout(() => child.kill("SIGKILL"), 20_000);
+    const [stdout, exitCode] = await Promise.all([new Response(child.stdout).text(), child.exited]);
+    clearTimeout(timer);
+    expect(exitCode).toBe(1);
+    const fatal = stdout
+      .trim()
+      .split("\n")
+      .map((line) => JSON.parse(line) as Record<string, unknown>)
+      .find((line) => line["level"] === "fatal");
+    expect(String(fatal?.["msg"])).toContain("no such local address");
+  });
 });
