@@ -26,6 +26,8 @@ CONFIG_DIR="/etc/freedmr"
 CONFIG_PATH="$CONFIG_DIR/freedmr.toml"
 STATE_DIR="/var/lib/freedmr"
 UNIT_PATH="/etc/systemd/system/freedmr.service"
+SYSCTL_PATH="/etc/sysctl.d/60-freedmr.conf"
+RMEM_MAX=4194304 # the default hbp.receive_buffer_bytes
 SERVICE_USER="freedmr"
 
 say() { printf '%s\n' "freedmr-install: $*"; }
@@ -254,6 +256,24 @@ install_freedmr() {
 		say "wrote $CONFIG_PATH with a new random passphrase"
 	fi
 
+	# The service runs without CAP_NET_ADMIN, so its UDP receive buffer is capped at
+	# net.core.rmem_max (about 208 KiB by default: a burst of logins after an outage would be dropped).
+	current_rmem="$(cat /proc/sys/net/core/rmem_max 2>/dev/null || echo 0)"
+	if [ "$SYSTEM" -eq 1 ] && [ "$current_rmem" -ge "$RMEM_MAX" ] && [ ! -f "$SYSCTL_PATH" ]; then
+		say "net.core.rmem_max is already $current_rmem: leaving it"
+	else
+		$SUDO mkdir -p "$ROOT/etc/sysctl.d"
+		printf '%s\n' "# Installed by the freedmr installer: room for the UDP receive buffer freedmr asks for" \
+			"# (hbp.receive_buffer_bytes), so a burst of hotspot logins is not dropped." \
+			"net.core.rmem_max = $RMEM_MAX" >"$tmp/sysctl.conf"
+		$SUDO cp "$tmp/sysctl.conf" "$ROOT$SYSCTL_PATH"
+		$SUDO chmod 0644 "$ROOT$SYSCTL_PATH"
+		if [ "$SYSTEM" -eq 1 ]; then
+			$SUDO sysctl -q -p "$SYSCTL_PATH" >/dev/null 2>&1 || warn "could not apply $SYSCTL_PATH now (container?); it applies at the next boot"
+		fi
+		say "installed $SYSCTL_PATH (net.core.rmem_max = $RMEM_MAX)"
+	fi
+
 	# systemd unit.
 	write_unit "$tmp/freedmr.service"
 	$SUDO cp "$tmp/freedmr.service" "$ROOT$UNIT_PATH"
@@ -285,7 +305,7 @@ uninstall_freedmr() {
 		say "skipped (systemd not running or not a system install): systemctl disable --now freedmr"
 	fi
 	removed=0
-	for path in "$ROOT$UNIT_PATH" "$ROOT$BIN_PATH"; do
+	for path in "$ROOT$UNIT_PATH" "$ROOT$BIN_PATH" "$ROOT$SYSCTL_PATH"; do
 		if [ -e "$path" ]; then
 			$SUDO rm -f "$path"
 			say "removed ${path#"$ROOT"}"

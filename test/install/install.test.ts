@@ -194,6 +194,12 @@ describe("install.sh", () => {
       }
       expect(unit).not.toMatch(/^MemoryDenyWriteExecute=yes/m); // the JIT needs W+X pages
       expect(unit).not.toContain(root); // paths in the unit are the real ones, not the staging root
+
+      // the service has no CAP_NET_ADMIN: the receive buffer it asks for needs net.core.rmem_max
+      const sysctl = readFileSync(join(root, "etc/sysctl.d/60-freedmr.conf"), "utf8");
+      expect(sysctl).toMatch(/^net\.core\.rmem_max = 4194304$/m);
+      const defaultBuffer = /^receive_buffer_bytes = (\d+)$/m.exec(text)?.[1];
+      expect(sysctl).toContain(`net.core.rmem_max = ${defaultBuffer}`);
     },
     600_000,
   );
@@ -294,6 +300,7 @@ describe("install.sh", () => {
     expect(result.exitCode).toBe(0);
     expect(existsSync(join(root, "usr/local/bin/freedmr"))).toBe(false);
     expect(existsSync(join(root, "etc/systemd/system/freedmr.service"))).toBe(false);
+    expect(existsSync(join(root, "etc/sysctl.d/60-freedmr.conf"))).toBe(false);
     expect(existsSync(join(root, "etc/freedmr/freedmr.toml"))).toBe(true);
     expect(readFileSync(join(root, "var/lib/freedmr/state.db"), "utf8")).toBe("data");
     expect(result.stdout).toContain("kept /etc/freedmr, /var/lib/freedmr");
