@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { USAGE } from "../../src/cli/args.ts";
 import { withConfigReference } from "../../src/config/reference_markdown.ts";
 import { ConfigSchema } from "../../src/config/schema.ts";
 
@@ -24,5 +25,11 @@ describe("README.md", () => {
     const ci = readFileSync(join(root, ".ci", "run"), "utf8");
     const commands = ci.split("\n").filter((line) => /^\s*npm (test|run|start)\b/.test(line));
     expect(commands.map((line) => line.trim())).toEqual(["npm test"]);
+  });
+
+  test("the command-line section lists every option exactly as --help does", () => {
+    const optionLines = USAGE.split("\n").filter((line) => /^\s+-/.test(line));
+    expect(optionLines.length).toBeGreaterThan(8);
+    for (const line of optionLines) expect(readme).toContain(line);
   });
 });
