@@ -40,10 +40,10 @@ function renderTables(path: string[], schema: Node, out: string[]): void {
   }
   for (const [key, child] of entries) {
     if (isTable(child)) {
-      out.push(`### \`[${[...path, key].join(".")}]\``, "", child.description ?? "", "");
+      out.push(`#### \`[${[...path, key].join(".")}]\``, "", child.description ?? "", "");
       renderTables([...path, key], child, out);
     } else if (isTableList(child)) {
-      out.push(`### \`[[${[...path, key].join(".")}]]\``, "", child.description ?? "", "");
+      out.push(`#### \`[[${[...path, key].join(".")}]]\``, "", child.description ?? "", "");
       renderTables([...path, key], child.items ?? {}, out);
     }
   }

@@ -15,7 +15,7 @@ describe("README.md", () => {
 
   test("documents every top-level section", () => {
     for (const key of Object.keys((ConfigSchema as unknown as { properties: Record<string, unknown> }).properties)) {
-      expect(readme).toMatch(new RegExp(`### \`\\[{1,2}${key}\\]{1,2}\``));
+      expect(readme).toMatch(new RegExp(`#### \`\\[{1,2}${key}\\]{1,2}\``));
     }
   });
 
