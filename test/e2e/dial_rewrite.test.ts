@@ -9,7 +9,7 @@ import { StreamInspector } from "../../src/dmr/stream_inspector.ts";
 import { TalkerAliasFormat } from "../../src/dmr/talker_alias.ts";
 import { VoiceStreamBuilder } from "../../src/dmr/voice_stream_builder.ts";
 import { createRouter } from "../../src/core/routing/router.ts";
-import { routingOptionsFromConfig } from "../../src/core/routing/from_config.ts";
+import { routingOptionsFromConfig } from "../../src/config/routing_options.ts";
 import type { Router } from "../../src/core/routing/types.ts";
 import { CallType, DataType, FrameType } from "../../src/wire/dmrd.ts";
 import { HbpClient } from "../support/hbp_client.ts";

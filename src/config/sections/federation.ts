@@ -3,7 +3,7 @@
  * (OpenBridge v1 / FreeDMR FBP v4/v5 links to other servers) and `[[upstream]]` (freedmr logging in
  * to another master as an HBP client). Every key has a description and a default; keys that must
  * be set per link (passphrase, addresses, ids) default to empty/0 and `validateFederationConfig`
- * names them when they are missing. src/core/federation/from_config.ts maps these onto the core's
+ * names them when they are missing. src/config/federation_options.ts maps these onto the core's
  * plain options.
  * @module
  */

@@ -2,7 +2,7 @@
  * Config sections for routing: `[routing]` (timers, ACLs, capacities), `[dial]` (dial-a-TG),
  * `[parrot]` (echo test), `[[bridges]]` (FreeDMR rules.py-style conference bridges), and the
  * routing keys of each `[[hbp.access_rules]]` entry (static talkgroups, ACLs, UA timer …).
- * src/core/routing/from_config.ts maps these onto the core's RoutingOptions.
+ * src/config/routing_options.ts maps these onto the core's RoutingOptions.
  * @module
  */
 import { Type, type Static } from "@sinclair/typebox";

@@ -1,5 +1,5 @@
 /**
- * Options of one OpenBridge/FBP link, as plain data (from_config.ts maps `[[openbridge]]` onto it;
+ * Options of one OpenBridge/FBP link, as plain data (src/config/federation_options.ts maps `[[openbridge]]` onto it;
  * tests build it with `openBridgeLinkOptions({...})`). Times are milliseconds.
  * @module
  */

@@ -1,6 +1,6 @@
 /**
  * RoutingOptions: everything the routing core is told at start-up, as plain data. The config layer
- * maps the TOML file onto this (see ./from_config.ts); tests build it with `routingOptions({...})`.
+ * maps the TOML file onto this (see src/config/routing_options.ts); tests build it with `routingOptions({...})`.
  * Times are milliseconds unless the name says otherwise. Defaults follow FreeDMR where users know
  * the behaviour (freedmr-reference.md §1.6–1.14) and the superframe timing (hbp-and-dmr.md §2.2).
  * @module

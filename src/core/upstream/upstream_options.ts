@@ -1,6 +1,6 @@
 /**
  * Options of one upstream link — freedmr logging in to another master (BrandMeister, FreeDMR,
- * HBlink, another freedmr) as an HBP client (hbp-and-dmr.md §1.6). from_config.ts maps
+ * HBlink, another freedmr) as an HBP client (hbp-and-dmr.md §1.6). src/config/federation_options.ts maps
  * `[[upstream]]` onto it; tests use `upstreamLinkOptions({...})`. Times are milliseconds.
  * @module
  */

@@ -8,9 +8,9 @@
 import { runCli, processOutput } from "../../../../src/cli/run.ts";
 import type { FederationRouter } from "../../../../src/core/federation/context.ts";
 import { createFederation } from "../../../../src/core/federation/federation.ts";
-import { federationOptionsFromConfig } from "../../../../src/core/federation/from_config.ts";
+import { federationOptionsFromConfig } from "../../../../src/config/federation_options.ts";
 import { createRouter } from "../../../../src/core/routing/index.ts";
-import { routingOptionsFromConfig } from "../../../../src/core/routing/from_config.ts";
+import { routingOptionsFromConfig } from "../../../../src/config/routing_options.ts";
 import { startServer } from "../../../../src/shell/server.ts";
 
 const exitCode = await runCli(process.argv.slice(2), processOutput, (config, log) =>

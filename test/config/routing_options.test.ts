@@ -1,9 +1,9 @@
 import { describe, expect, test } from "bun:test";
-import { parseConfigText } from "../../../src/config/load.ts";
-import { defaultConfig, type Config } from "../../../src/config/schema.ts";
-import { aclPermits } from "../../../src/core/acl.ts";
-import { routingOptionsFromConfig } from "../../../src/core/routing/from_config.ts";
-import { DEFAULT_ROUTING_OPTIONS } from "../../../src/core/routing/options.ts";
+import { parseConfigText } from "../../src/config/load.ts";
+import { defaultConfig, type Config } from "../../src/config/schema.ts";
+import { aclPermits } from "../../src/core/acl.ts";
+import { routingOptionsFromConfig } from "../../src/config/routing_options.ts";
+import { DEFAULT_ROUTING_OPTIONS } from "../../src/core/routing/options.ts";
 
 function load(toml: string): Config {
   const result = parseConfigText(toml, "toml");

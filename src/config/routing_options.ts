@@ -4,8 +4,8 @@
  * reads) so the core does not import the config layer; pass the whole Config.
  * @module
  */
-import { aclOrThrow } from "../acl.ts";
-import { DEFAULT_ROUTING_OPTIONS, type AccessRuleRouting, type BridgeOptions, type RoutingOptions } from "./options.ts";
+import { aclOrThrow } from "../core/acl.ts";
+import { DEFAULT_ROUTING_OPTIONS, type AccessRuleRouting, type BridgeOptions, type RoutingOptions } from "../core/routing/options.ts";
 
 export interface RoutingConfigInput {
   readonly server: { readonly server_id: number };

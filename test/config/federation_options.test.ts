@@ -1,8 +1,8 @@
 import { describe, expect, test } from "bun:test";
-import { aclPermits } from "../../../src/core/acl.ts";
-import { federationOptionsFromConfig } from "../../../src/core/federation/from_config.ts";
-import { parseConfigText } from "../../../src/config/load.ts";
-import { renderDefaultConfigToml } from "../../../src/config/default_toml.ts";
+import { aclPermits } from "../../src/core/acl.ts";
+import { federationOptionsFromConfig } from "../../src/config/federation_options.ts";
+import { parseConfigText } from "../../src/config/load.ts";
+import { renderDefaultConfigToml } from "../../src/config/default_toml.ts";
 
 const GOOD = `
 [server]

@@ -4,13 +4,13 @@
  * was validated (src/config/sections/federation.ts), so ACLs parse and required keys are set.
  * @module
  */
-import type { Config } from "../../config/schema.ts";
-import type { OpenBridgeConfig, UpstreamConfig, FederationConfig } from "../../config/sections/federation.ts";
-import { aclOrThrow } from "../acl.ts";
-import type { LinkTalkgroupRange } from "../routing/options.ts";
-import { upstreamLinkOptions, type UpstreamLinkOptions } from "../upstream/upstream_options.ts";
-import type { FederationOptions } from "./federation.ts";
-import { openBridgeLinkOptions, type OpenBridgeLinkOptions } from "./link_options.ts";
+import type { Config } from "./schema.ts";
+import type { OpenBridgeConfig, UpstreamConfig, FederationConfig } from "./sections/federation.ts";
+import { aclOrThrow } from "../core/acl.ts";
+import type { LinkTalkgroupRange } from "../core/routing/options.ts";
+import { upstreamLinkOptions, type UpstreamLinkOptions } from "../core/upstream/upstream_options.ts";
+import type { FederationOptions } from "../core/federation/federation.ts";
+import { openBridgeLinkOptions, type OpenBridgeLinkOptions } from "../core/federation/link_options.ts";
 
 const TG_MAX = 16777215;
 
