@@ -29,6 +29,7 @@ import { Prng } from "../lib/prng.ts";
 import { registerEventLog } from "../services/event_log.ts";
 import { BusEventSink } from "./bus_sink.ts";
 import { monotonicMs } from "./clock.ts";
+import { MemoryHygiene } from "./memory_hygiene.ts";
 import { UdpHost, type BoundSocket, type UdpHostStats } from "./udp_host.ts";
 
 export const DEFAULT_PASSPHRASE = "passw0rd";
@@ -198,11 +199,18 @@ export async function startServer(config: Config, log: Logger, options: ServerOp
     }
   }
 
+  const hygiene = new MemoryHygiene(() => {
+    const c = hbp?.counters;
+    return c === undefined ? 0 : c.loginsRequested + c.loginsAuthenticated + c.loginsConnected + c.timeouts + c.closedByPeer;
+  });
+  hygiene.start();
+
   let stopping: Promise<void> | null = null;
   const stop = (reason = "stop"): Promise<void> => {
     if (stopping !== null) return stopping;
     stopping = (async () => {
       log.info({ reason, peers: hbp?.connectedCount ?? 0 }, "closing: saying goodbye to every peer");
+      hygiene.stop();
       await host.stop();
       await Promise.race([bus.idle(), new Promise<void>((resolve) => setTimeout(resolve, 250))]);
     })();

@@ -37,14 +37,18 @@ export interface RptcConfig {
 export type RptcParse = { ok: true; config: RptcConfig } | { ok: false; error: string };
 
 /** Printable Latin-1 text of bytes[start, start+length), NUL/control bytes treated as padding, trimmed. */
+const latin1 = new TextDecoder("latin1");
+// eslint-disable-next-line no-control-regex
+const HAS_CONTROL = /[\x00-\x1f\x7f]/;
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\x00-\x1f\x7f]/g;
+
 export function fieldText(bytes: Uint8Array, start: number, length: number): string {
-  let text = "";
   const end = Math.min(bytes.length, start + length);
-  for (let i = start; i < end; i++) {
-    const c = bytes[i]!;
-    text += c >= 0x20 && c !== 0x7f ? String.fromCharCode(c) : " ";
-  }
-  return text.trim();
+  if (end <= start) return "";
+  // One decode per field (not a string per character): this runs for every login in a burst.
+  const text = latin1.decode(bytes.subarray(start, end));
+  return (HAS_CONTROL.test(text) ? text.replace(CONTROL, " ") : text).trim();
 }
 
 function lenientNumber(text: string): number {

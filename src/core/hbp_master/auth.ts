@@ -1,10 +1,11 @@
 /**
  * RPTK authentication (hbp-and-dmr.md §1.2, §6.4): SHA-256 over the 4 raw salt bytes followed by
  * the passphrase bytes, compared with the 32 raw digest bytes in constant time. Hashing is
- * computation, not I/O, so node:crypto is fine in the core; it runs once per login attempt.
+ * computation, not I/O; it runs once per login attempt. Bun.CryptoHasher is used rather than
+ * node:crypto's createHash, which left ~0.5 KB of native memory behind per digest (11 MB of RSS
+ * per 20,000 logins, measured) — it matters when 10,000 hotspots log in after a restart.
  * @module
  */
-import { createHash } from "node:crypto";
 
 export function passphraseBytes(passphrase: string): Uint8Array {
   return new TextEncoder().encode(passphrase);
@@ -17,7 +18,10 @@ export function loginDigest(salt: number, passphrase: Uint8Array): Uint8Array {
   saltBytes[1] = (salt >>> 16) & 0xff;
   saltBytes[2] = (salt >>> 8) & 0xff;
   saltBytes[3] = salt & 0xff;
-  return new Uint8Array(createHash("sha256").update(saltBytes).update(passphrase).digest());
+  const hasher = new Bun.CryptoHasher("sha256");
+  hasher.update(saltBytes);
+  hasher.update(passphrase);
+  return new Uint8Array(hasher.digest());
 }
 
 /** Compare two byte strings in time that depends only on their lengths. */

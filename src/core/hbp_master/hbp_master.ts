@@ -61,6 +61,7 @@ const SWEEP_INTERVAL_MS = 1_000;
 const RATE_SWEEP_INTERVAL_MS = 60_000;
 /** At most one conflict report per id per this long. */
 const CONFLICT_REPORT_INTERVAL_MS = 60_000;
+const NO_DIGEST = new Uint8Array(0);
 /** MSTNAK replies we can queue per call towards addresses we have no session for. */
 const NAK_SCRATCH_SLOTS = 64;
 
@@ -468,11 +469,12 @@ export class HbpMaster implements HostedHandler {
     this.#pending.delete(key);
     const digest = rptkDigest(bytes);
     const verdict = this.#rules.atLogin(repeaterId);
-    let proven = false;
+    let proven: Uint8Array | null = null;
     for (const candidate of verdict.passphrases) {
-      if (verifyLogin(pending.salt, candidate ?? this.#globalPassphrase, digest)) proven = true;
+      const bytes = candidate ?? this.#globalPassphrase;
+      if (proven === null && verifyLogin(pending.salt, bytes, digest)) proven = bytes;
     }
-    if (!proven || verdict.denied !== null) {
+    if (proven === null || verdict.denied !== null) {
       this.counters.badPassphrase++;
       this.#refuse(nowMs, socketIndex, address, port, repeaterId, verdict.denied !== null ? "access-rule" : "bad-passphrase");
       return;
@@ -482,7 +484,7 @@ export class HbpMaster implements HostedHandler {
       this.#refuse(nowMs, socketIndex, address, port, repeaterId, "max-peers");
       return;
     }
-    const session = new HbpSession(repeaterId, pending.endpoint, pending.salt, new Uint8Array(digest), nowMs, this.counters);
+    const session = new HbpSession(repeaterId, pending.endpoint, pending.salt, new Uint8Array(digest), proven, nowMs, this.counters);
     if (live !== undefined) this.#replace(nowMs, live, session);
     this.#sessions.set(repeaterId, session);
     this.#byEndpoint.set(endpointKey(socketIndex, address, port), session);
@@ -540,7 +542,8 @@ export class HbpMaster implements HostedHandler {
       return;
     }
     const passphrase = rule?.passphrase ?? this.#globalPassphrase;
-    if (!verifyLogin(session.salt, passphrase, session.digest)) {
+    // Usually the passphrase proven at RPTK is the deciding rule's: no second hash needed.
+    if (passphrase !== session.provenPassphrase && !verifyLogin(session.salt, passphrase, session.digest)) {
       this.counters.badPassphrase++;
       this.#refuseSession(nowMs, session, "bad-passphrase", config.callsign);
       return;
@@ -555,6 +558,7 @@ export class HbpMaster implements HostedHandler {
     session.simplex = config.simplex;
     session.accessRule = rule?.name ?? null;
     session.state = SessionState.Connected;
+    session.digest = NO_DIGEST; // only needed until RPTC
     session.connectedAtMs = nowMs;
     session.portIndex = this.#portIndexes.acquire();
     this.#connected++;

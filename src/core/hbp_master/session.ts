@@ -66,15 +66,18 @@ export class HbpSession implements RouterPort {
   /** Source radio of the last DMRA / DMRG side-channel message (metadata only). */
   lastTalkerAliasSourceId = 0;
   lastGpsSourceId = 0;
-  readonly #tx1 = new Uint8Array(DMRD_LENGTH);
-  readonly #tx2 = new Uint8Array(DMRD_LENGTH);
+  /** Egress buffers, allocated on first use (most hotspots are idle most of the time: ~0.2 KB each saved). */
+  #tx1: Uint8Array | null = null;
+  #tx2: Uint8Array | null = null;
 
   constructor(
     readonly repeaterId: number,
     readonly endpoint: Endpoint,
     /** Salt and digest of the RPTK that authenticated this session, re-checked at RPTC against the deciding rule. */
     readonly salt: number,
-    readonly digest: Uint8Array,
+    public digest: Uint8Array,
+    /** The passphrase bytes the RPTK digest was proven against (identity-compared at RPTC). */
+    readonly provenPassphrase: Uint8Array,
     nowMs: number,
     readonly counters: HbpCounters,
   ) {
@@ -89,7 +92,8 @@ export class HbpSession implements RouterPort {
   }
 
   txBuffer(slot: Slot): Uint8Array {
-    return slot === 2 ? this.#tx2 : this.#tx1;
+    if (slot === 2) return (this.#tx2 ??= new Uint8Array(DMRD_LENGTH));
+    return (this.#tx1 ??= new Uint8Array(DMRD_LENGTH));
   }
 
   emit(_nowMs: number, frame: Uint8Array, outbox: Outbox): void {
@@ -100,7 +104,7 @@ export class HbpSession implements RouterPort {
     let out = frame;
     if (frame !== this.#tx1 && frame !== this.#tx2) {
       // A buffer we do not own may be reused for the next port before the outbox drains: copy.
-      out = (frame[DMRD_OFFSET_FLAGS]! & FLAG_SLOT_TS2) !== 0 ? this.#tx2 : this.#tx1;
+      out = this.txBuffer((frame[DMRD_OFFSET_FLAGS]! & FLAG_SLOT_TS2) !== 0 ? 2 : 1);
       out.set(frame.length === DMRD_LENGTH ? frame : frame.subarray(0, DMRD_LENGTH), 0);
     }
     writeUint32(out, DMRD_OFFSET_REPEATER, this.repeaterId);
