@@ -212,11 +212,12 @@ class RoutingCore implements Router {
         this.#endStream(nowMs, stream, "port-down");
         continue;
       }
-      for (let t = 0; t < stream.targetCount; t++) if (stream.targetPorts[t] === ps) stream.targetPorts[t] = null;
+      for (let t = stream.targetCount - 1; t >= 0; t--) if (stream.targetPorts[t] === ps) this.#dropTarget(stream, t);
     }
     for (const rec of this.#recordings) {
       if (rec.state !== RecordingState.Free && rec.ps === ps) this.#freeRecording(nowMs, rec, true);
     }
+    ps.up = false; // nothing may join it again while its subscriptions go
     while (ps.subs.length > 0) this.#removeSub(nowMs, ps.subs[ps.subs.length - 1]!, null);
     ps.dialSub = null;
     this.#unscheduleRelink(ps);
@@ -944,6 +945,11 @@ class RoutingCore implements Router {
       const sub = this.#timed[i];
       if (sub === undefined || sub.expiresAtMs === 0 || sub.expiresAtMs > nowMs) continue;
       const ps = sub.ps!;
+      // the timer restarts with every use: not while the port is talking through the subscription
+      if ((sub.kind === SubKind.Dynamic || sub.kind === SubKind.Dial) && this.#usedBySource(sub)) {
+        this.#setExpiry(sub, this.#expiryFrom(nowMs, ps));
+        continue;
+      }
       switch (sub.kind) {
         case SubKind.Dynamic:
           this.#removeSub(nowMs, sub, "timer");
@@ -972,6 +978,12 @@ class RoutingCore implements Router {
       const dflt = this.#defaultReflector(ps);
       if (dflt !== 0 && ps.dialSub === null && ps.up) this.#linkDial(nowMs, ps, dflt, "default");
     }
+  }
+
+  /** The port is sending a stream on the subscription's slot and talkgroup into its conference. */
+  #usedBySource(sub: Subscription): boolean {
+    const rx = sub.ps!.slots[sub.slot - 1]!.rxStream;
+    return rx !== null && !rx.refused && rx.destinationId === sub.talkgroupId && hasConference(rx.conferences, rx.conferenceCount, sub.conferenceId);
   }
 
   // =============================================================================================
@@ -1067,11 +1079,127 @@ class RoutingCore implements Router {
       lastP.portPosition = sub.portPosition;
     }
     if (ps.dialSub === sub) ps.dialSub = null;
+    const slot = sub.slot;
+    const conferenceId = sub.conferenceId;
     sub.ps = null;
     sub.member = null;
     sub.conferencePosition = sub.portPosition = -1;
     this.#subscriptionCount--;
     this.#freeSubs.push(sub);
+    this.#subscriptionEnded(nowMs, ps, slot, conferenceId);
+  }
+
+  /**
+   * A subscription of (ps, slot) to `conferenceId` ended (removed, deactivated). The target lists
+   * of streams in progress are a cache of subscriptions taken at their start (and at late joins):
+   * make them true again. A stream delivering to (ps, slot) only because of it stops doing so at
+   * once, pending or not; a stream ps is sending stops feeding a conference it no longer joins
+   * (dial link, bridge membership). Control plane only: subscriptions end rarely, packets never
+   * look here, so the per-packet path stays a plain walk over the target list.
+   */
+  #subscriptionEnded(nowMs: number, ps: PortState, slot: Slot, conferenceId: number): void {
+    for (const stream of this.#active) {
+      if (stream.refused || !hasConference(stream.conferences, stream.conferenceCount, conferenceId)) continue;
+      if (stream.ps === ps) {
+        // a stream never targets its own port: only its source side can be affected
+        if (stream.slot === slot && !this.#sourceJoins(stream, conferenceId)) {
+          removeConference(stream, conferenceId);
+          this.#revalidateTargets(nowMs, stream, null, slot);
+        }
+        continue;
+      }
+      this.#revalidateTargets(nowMs, stream, ps, slot);
+    }
+    // another subscription of the slot may now claim it in those streams (static TG N after the
+    // dial link to N ended): join like any subscription made during a call
+    if (ps.up) for (const other of ps.subs) if (other.slot === slot) this.#joinActiveStreams(other);
+  }
+
+  /** Does the stream's source still join `conferenceId` (the rules of #routeGroup, source side)? */
+  #sourceJoins(stream: Stream, conferenceId: number): boolean {
+    const ps = stream.ps!;
+    const slot = stream.slot;
+    const tg = stream.destinationId;
+    const dial = this.options.dial;
+    if (ps.link) {
+      const map = ps.linkMap ?? DEFAULT_LINK_TALKGROUP_MAP;
+      if (linkToLocal(map, slot, tg) === conferenceId) return true;
+    } else if (tg === dial.talkgroupId && slot === this.#rfSlot(ps, dial.slot) && dial.enabled) {
+      if (ps.dialSub !== null && ps.dialSub.conferenceId === conferenceId) return true;
+    } else if (conferenceId === tg) {
+      return true;
+    }
+    for (const sub of ps.subs) {
+      if (sub.slot !== slot || sub.talkgroupId !== tg || sub.conferenceId !== conferenceId) continue;
+      if (sub.kind === SubKind.Bridge ? sub.active : ps.link) return true;
+    }
+    return false;
+  }
+
+  /**
+   * Drop the group targets of `stream` (only those at (onlyPs, slot) when onlyPs is given) that no
+   * subscription or link map justifies any more.
+   */
+  #revalidateTargets(nowMs: number, stream: Stream, onlyPs: PortState | null, slot: Slot): void {
+    for (let t = stream.targetCount - 1; t >= 0; t--) {
+      const tps = stream.targetPorts[t];
+      if (tps === null || tps === undefined) continue;
+      if (onlyPs !== null && (tps !== onlyPs || stream.targetSlots[t] !== slot)) continue;
+      if (stream.targetCallTypes[t] !== CallType.Group) continue;
+      if (this.#targetJustified(nowMs, stream, tps, stream.targetSlots[t]! as Slot, stream.targetDestinations[t]!)) continue;
+      this.#dropTarget(stream, t);
+      this.#stats.targetsUnsubscribed++;
+    }
+  }
+
+  /** Is (tps, slot) as `destinationId` a member of one of the stream's conferences right now? */
+  #targetJustified(nowMs: number, stream: Stream, tps: PortState, slot: Slot, destinationId: number): boolean {
+    for (let c = 0; c < stream.conferenceCount; c++) {
+      const conferenceId = stream.conferences[c]!;
+      for (const sub of tps.subs) {
+        if (sub.conferenceId !== conferenceId || sub.slot !== slot || sub.talkgroupId !== destinationId || !sub.active) continue;
+        if (sub.expiresAtMs !== 0 && sub.expiresAtMs <= nowMs) continue;
+        if (tps.link || this.#talkgroupAllowed(tps, slot, destinationId)) return true;
+      }
+      if (tps.link && conferenceId < BRIDGE_CONFERENCE_BASE) {
+        const map = tps.linkMap ?? DEFAULT_LINK_TALKGROUP_MAP;
+        if (
+          localToLink(map, conferenceId) &&
+          mappedSlot === slot &&
+          mappedTalkgroup === destinationId &&
+          !(map.localOnlyFilter && (isLocalOnly(conferenceId) || isLocalOnly(destinationId))) &&
+          aclPermits(map.egressAcl, destinationId)
+        ) {
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+
+  /** Take target `t` out of the stream (swap with the last): its slot is released if it held it. */
+  #dropTarget(stream: Stream, t: number): void {
+    const tps = stream.targetPorts[t];
+    const slot = stream.targetSlots[t]! as Slot;
+    if (tps !== null && tps !== undefined) {
+      if (!tps.trunk) {
+        const ss = tps.slots[slot - 1]!;
+        if (ss.txStream === stream) ss.txStream = null;
+      }
+      // it may join again later (a new subscription, a new login on this port index)
+      const key = tps.index * 2 + slot - 1;
+      if (this.#targetStamp[key] === stream.serial) this.#targetStamp[key] = -1;
+    }
+    const last = --stream.targetCount;
+    if (t !== last) {
+      stream.targetPorts[t] = stream.targetPorts[last]!;
+      stream.targetSlots[t] = stream.targetSlots[last]!;
+      stream.targetDestinations[t] = stream.targetDestinations[last]!;
+      stream.targetCallTypes[t] = stream.targetCallTypes[last]!;
+      stream.targetRewrites[t] = stream.targetRewrites[last]!;
+      stream.targetQuenched[t] = stream.targetQuenched[last]!;
+    }
+    stream.targetPorts[last] = null;
   }
 
   /** Set a subscription's timer (0 = none), keeping the timed list in step. */
@@ -1100,8 +1228,10 @@ class RoutingCore implements Router {
     const existing = this.#findSub(ps, slot, tg, SubKind.Static);
     if (existing !== null) return true;
     const dynamic = this.#findSub(ps, slot, tg, SubKind.Dynamic);
+    // the static takes over from the dynamic one: added first, so calls in progress keep the slot
+    let sub = this.#insertSub(ps, slot, tg, tg, SubKind.Static, origin, 0);
     if (dynamic !== null) this.#removeSub(nowMs, dynamic, null);
-    const sub = this.#insertSub(ps, slot, tg, tg, SubKind.Static, origin, 0);
+    if (sub === null && dynamic !== null) sub = this.#insertSub(ps, slot, tg, tg, SubKind.Static, origin, 0);
     if (sub === null) return false;
     if (dynamic === null) this.#publishSubscription(nowMs, ps, slot, tg, "add", reason);
     return true;
@@ -1193,6 +1323,7 @@ class RoutingCore implements Router {
   #setBridgeActive(nowMs: number, sub: Subscription, active: boolean, reason: string): void {
     sub.active = active;
     if (active) this.#joinActiveStreams(sub);
+    else this.#subscriptionEnded(nowMs, sub.ps!, sub.slot, sub.conferenceId);
     this.#publish({
       type: "bridge.change",
       atMs: nowMs,
@@ -1703,6 +1834,13 @@ function startsStream(frame: DmrdFrame): boolean {
 function hasConference(confs: Int32Array, n: number, id: number): boolean {
   for (let i = 0; i < n; i++) if (confs[i] === id) return true;
   return false;
+}
+
+function removeConference(stream: Stream, id: number): void {
+  const confs = stream.conferences;
+  let n = 0;
+  for (let i = 0; i < stream.conferenceCount; i++) if (confs[i] !== id) confs[n++] = confs[i]!;
+  stream.conferenceCount = n;
 }
 
 /** Repeater-local (≤ 79), server-local (9990–9999) and D-APRS (900999) TGs never cross a link. */

@@ -40,6 +40,8 @@ export class RoutingStats {
   deliveriesBusy = 0;
   /** Deliveries skipped because the target was quenched. */
   deliveriesQuenched = 0;
+  /** Targets taken out of streams in progress because the subscription that put them there ended. */
+  targetsUnsubscribed = 0;
   /** Targets not added because the per-stream target list was full. */
   targetsOverCapacity = 0;
   /** Subscriptions not added because the table was full. */
