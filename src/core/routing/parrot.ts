@@ -1,7 +1,9 @@
 /**
  * Parrot (echo test, FreeDMR TG 9990, freedmr-reference.md §1.11): a group call to the parrot TG
  * is recorded and, `delayMs` after it ended, played back to the caller's port and slot with a new
- * stream id, one frame per `frameIntervalMs` (a burst is 60 ms, hbp-and-dmr.md §2.2). Recording
+ * stream id, one frame per `frameIntervalMs` (a burst is 60 ms, hbp-and-dmr.md §2.2). A playback
+ * starts only when the caller's slot is free (one playback per slot at a time, never interleaved);
+ * a recording without voice (a lone header) is not played at all. Recording
  * storage is allocated once at start-up: `maxConcurrent` recordings × `maxFrames` frames × 55 bytes.
  *
  * The router owns the pacing (onTick) and slot contention; this module holds the recordings and the
@@ -28,6 +30,8 @@ export class Recording {
   slot: Slot = 2;
   sourceId = 0;
   frameCount = 0;
+  /** voice bursts recorded (a recording without any is not played back) */
+  voiceFrames = 0;
   truncated = false;
   playAtMs = 0;
   nextFrameAtMs = 0;
@@ -54,6 +58,7 @@ export class Recording {
     this.sourceId = sourceId;
     this.slot = slot;
     this.frameCount = 0;
+    this.voiceFrames = 0;
     this.truncated = false;
     this.played = 0;
     this.skipped = 0;
@@ -77,6 +82,7 @@ export class Recording {
     for (let i = 0; i < n; i++) frames[base + i] = bytes[i]!;
     for (let i = n; i < DMRD_LENGTH; i++) frames[base + i] = 0;
     this.frameCount++;
+    if (((bytes[DMRD_OFFSET_FLAGS]! >>> 4) & 3) !== DATA_SYNC_FRAME) this.voiceFrames++;
     return true;
   }
 
@@ -95,6 +101,8 @@ export class Recording {
 
 /** DMRD flags without slot/call-type bits: data sync (2 << 4) + data type (hbp-and-dmr.md §1.4) */
 const HEADER_FLAGS = 0x21;
+/** DMRD frame type (flags bits 5–4) of headers, terminators and data; voice bursts are 0 or 1 */
+const DATA_SYNC_FRAME = 2;
 const TERMINATOR_FLAGS = 0x22;
 
 /** The internal port parrot playback comes from (never a delivery target). */

@@ -9,9 +9,11 @@
  *
  * A stream is (port, slot, stream id). At its first frame the router resolves its conferences and
  * computes the target list once (indexed lookups: subscriptions by conference, the few link ports,
- * the subscriber map for unit calls); per packet it copies the frame into each target's egress
- * buffer, patches repeater id and slot, applies the prepared LC rewrite when the destination differs
- * and emits. Contention is per (port, slot): one stream at a time, first come first served, the
+ * the subscriber map for unit calls) and keeps it true as subscriptions end; per packet it copies
+ * the frame into each target's egress buffer, patches the slot, applies the prepared LC rewrite
+ * when the destination differs and emits. Bytes 11–14 keep the source's repeater id: every port
+ * stamps its own id in `emit` (HBP session, upstream link, OpenBridge), and an FBP v5 link carries
+ * the source hotspot on as its source repeater. Contention is per (port, slot): one stream at a time, first come first served, the
  * port's own transmission wins, group hang time after each call; a busy target is retried on every
  * frame (late entry). Loop control: the same stream from a second port is refused (first arrival
  * wins, a local hotspot always wins over a link) and finished streams are remembered.
@@ -71,6 +73,8 @@ const TG_MAX = 16777215;
 const HOUSEKEEPING_INTERVAL_MS = 500;
 /** Most conferences one stream joins (TG or reflector + bridges). */
 const MAX_CONFERENCES_PER_STREAM = 8;
+/** A parrot playback waits at most this long for the caller's slot to become free. */
+const PARROT_MAX_WAIT_MS = 60_000;
 /** Most key-locked option sets remembered across logins (anti-hijack, FreeDMR KEY=). */
 const MAX_REMEMBERED_KEYS = 65536;
 
@@ -125,6 +129,9 @@ class RoutingCore implements Router {
 
   readonly #optionKeys = new Map<number, string>();
   #nextHousekeepingMs = -Infinity;
+  /** onTick calls so far; per (portIndex·2 + slot−1) the tick a playback last used its egress buffer */
+  #tickCount = 0;
+  readonly #playbackStamp: Float64Array;
   /** scratch for conference resolution */
   readonly #conferenceScratch = new Int32Array(MAX_CONFERENCES_PER_STREAM);
 
@@ -134,6 +141,7 @@ class RoutingCore implements Router {
     this.#rewriter = deps.rewriter ?? DEFAULT_REWRITER;
     const caps = options.capacities;
     this.#targetStamp = new Float64Array(caps.maxPorts * 2).fill(-1);
+    this.#playbackStamp = new Float64Array(caps.maxPorts * 2).fill(-1);
     for (let i = 0; i < caps.maxStreams; i++) this.#streamPool.push(new Stream(this.#rewriter.sourceLc()));
     this.#finished = new FinishedStreams(caps.maxFinishedStreams, options.finishedStreamMemoryMs);
     this.#subscribers = new SubscriberMap(caps.maxSubscribers, options.subscriberTtlMs);
@@ -361,6 +369,15 @@ class RoutingCore implements Router {
       if (frame.streamId === 0 && cur.sawVoice && frame.frameType === FrameType.DataSync && frame.dataType === DataType.VoiceLcHeader) return null;
       return cur;
     }
+    if (sameParties && frame.callType === cur.callType && frame.frameType !== FrameType.DataSync) {
+      // DMR+: the voice carries the id of the last of the repeated headers; when that header was
+      // lost the voice still belongs to the call its earlier headers opened
+      if (!cur.data && !cur.sawVoice && cur.sawHeader) {
+        cur.currentStreamId = frame.streamId;
+        return cur;
+      }
+      return null;
+    }
     if (sameParties && frame.callType === cur.callType && frame.frameType === FrameType.DataSync) {
       const dt = frame.dataType;
       // data call: every CSBK and data header carries a new stream id (hbp-and-dmr.md §3.3)
@@ -496,8 +513,9 @@ class RoutingCore implements Router {
         ss.hangSourceId = stream.sourceId;
       }
       const buffer = port.txBuffer(slot);
+      // bytes 11–14 keep the source's repeater id: each port stamps its own id on its wire (HBP
+      // session, upstream link) or carries the source on (FBP v5 source repeater, §2.3)
       copyDmrdTo55(frame.bytes, buffer);
-      writeUint32(buffer, DMRD_OFFSET_REPEATER, port.repeaterId);
       const flags = buffer[DMRD_OFFSET_FLAGS]!;
       buffer[DMRD_OFFSET_FLAGS] = slot === 2 ? flags | FLAG_SLOT_TS2 : flags & ~FLAG_SLOT_TS2;
       const rw = stream.targetRewrites[i]!;
@@ -888,7 +906,8 @@ class RoutingCore implements Router {
     }
     if (stream.parrotIndex >= 0) {
       const rec = this.#recordings[stream.parrotIndex]!;
-      if (rec.frameCount > 0 && endedBy !== "port-down") {
+      if (rec.voiceFrames === 0 && rec.frameCount > 0) this.#stats.parrotEmpty++;
+      if (rec.voiceFrames > 0 && endedBy !== "port-down") {
         rec.finish();
         rec.state = RecordingState.Waiting;
         rec.playAtMs = nowMs + this.options.parrot.delayMs;
@@ -925,6 +944,7 @@ class RoutingCore implements Router {
 
   onTick(nowMs: number): void {
     const o = this.options;
+    this.#tickCount++;
     for (let i = this.#active.length - 1; i >= 0; i--) {
       const stream = this.#active[i];
       if (stream === undefined) continue;
@@ -1459,38 +1479,26 @@ class RoutingCore implements Router {
 
   #parrotTick(nowMs: number): void {
     const parrot = this.options.parrot;
+    const tick = this.#tickCount;
     for (const rec of this.#recordings) {
-      if (rec.state === RecordingState.Waiting && nowMs >= rec.playAtMs) {
-        if (rec.ps === null || !rec.ps.up || rec.ps.port !== rec.port) {
+      if (rec.state === RecordingState.Waiting) {
+        if (nowMs < rec.playAtMs) continue;
+        const wps = rec.ps;
+        if (wps === null || !wps.up || wps.port !== rec.port) {
           this.#freeRecording(nowMs, rec, false);
           continue;
         }
-        rec.state = RecordingState.Playing;
-        rec.nextFrameAtMs = rec.playAtMs;
-        let id = 0;
-        while (id === 0) id = this.#deps.prng.nextUint32();
-        rec.playbackStreamId = id;
-        const pb = rec.playback;
-        pb.serial = ++this.#streamSerial;
-        pb.streamId = pb.currentStreamId = id;
-        pb.sourceId = rec.sourceId;
-        pb.destinationId = parrot.talkgroupId;
-        pb.callType = CallType.Group;
-        pb.slot = pb.wireSlot = rec.slot;
-        pb.startedAtMs = nowMs;
-        pb.frames = 0;
-        this.#publish({
-          type: "stream.start",
-          atMs: nowMs,
-          streamId: id,
-          portIndex: this.#parrotPort.portIndex,
-          portName: this.#parrotPort.name,
-          sourceId: rec.sourceId,
-          destinationId: parrot.talkgroupId,
-          slot: rec.slot,
-          callType: "group",
-          kind: "voice",
-        });
+        // one playback per slot at a time: start only when the slot is free and its egress buffer
+        // has not been used in this tick (a playback that just ended used it for its terminator)
+        const key = wps.index * 2 + rec.slot - 1;
+        if (this.#playbackStamp[key] === tick || !canTake(nowMs, wps.slots[rec.slot - 1]!, rec.sourceId, parrot.talkgroupId, CallType.Group)) {
+          if (nowMs - rec.playAtMs > PARROT_MAX_WAIT_MS) {
+            this.#stats.parrotAbandoned++;
+            this.#freeRecording(nowMs, rec, false);
+          }
+          continue;
+        }
+        this.#startPlayback(nowMs, rec);
       }
       if (rec.state !== RecordingState.Playing || nowMs < rec.nextFrameAtMs) continue;
       // one frame per tick and playback: the egress buffer of (port, slot) is reused per frame
@@ -1499,9 +1507,12 @@ class RoutingCore implements Router {
         this.#freeRecording(nowMs, rec, true);
         continue;
       }
+      const key = ps.index * 2 + rec.slot - 1;
+      if (this.#playbackStamp[key] === tick) continue; // buffer in use until the outbox drains
       const ss = ps.slots[rec.slot - 1]!;
       const pb = rec.playback;
       if (ss.txStream !== pb && !canTake(nowMs, ss, pb.sourceId, parrot.talkgroupId, CallType.Group)) {
+        // the caller keyed up over its playback (own transmission wins): those frames are lost
         rec.skipped++;
         this.#stats.parrotFramesSkipped++;
       } else {
@@ -1515,11 +1526,13 @@ class RoutingCore implements Router {
         const base = rec.played * 55;
         const frames = rec.frames;
         for (let b = 0; b < 55; b++) buffer[b] = frames[base + b]!;
-        writeUint32(buffer, DMRD_OFFSET_REPEATER, port.repeaterId);
+        // internal frames carry the server's id (the port stamps its own on its wire anyway)
+        writeUint32(buffer, DMRD_OFFSET_REPEATER, this.#parrotPort.repeaterId);
         writeUint32(buffer, DMRD_OFFSET_STREAM, rec.playbackStreamId);
         const flags = buffer[DMRD_OFFSET_FLAGS]!;
         buffer[DMRD_OFFSET_FLAGS] = rec.slot === 2 ? flags | FLAG_SLOT_TS2 : flags & ~FLAG_SLOT_TS2;
         port.emit(nowMs, buffer, this.#deps.outbox);
+        this.#playbackStamp[key] = tick;
         this.#stats.framesOut++;
         pb.frames++;
       }
@@ -1527,6 +1540,36 @@ class RoutingCore implements Router {
       rec.nextFrameAtMs += parrot.frameIntervalMs;
       if (rec.played >= rec.frameCount) this.#freeRecording(nowMs, rec, true);
     }
+  }
+
+  #startPlayback(nowMs: number, rec: Recording): void {
+    const parrot = this.options.parrot;
+    rec.state = RecordingState.Playing;
+    rec.nextFrameAtMs = nowMs;
+    let id = 0;
+    while (id === 0) id = this.#deps.prng.nextUint32();
+    rec.playbackStreamId = id;
+    const pb = rec.playback;
+    pb.serial = ++this.#streamSerial;
+    pb.streamId = pb.currentStreamId = id;
+    pb.sourceId = rec.sourceId;
+    pb.destinationId = parrot.talkgroupId;
+    pb.callType = CallType.Group;
+    pb.slot = pb.wireSlot = rec.slot;
+    pb.startedAtMs = nowMs;
+    pb.frames = 0;
+    this.#publish({
+      type: "stream.start",
+      atMs: nowMs,
+      streamId: id,
+      portIndex: this.#parrotPort.portIndex,
+      portName: this.#parrotPort.name,
+      sourceId: rec.sourceId,
+      destinationId: parrot.talkgroupId,
+      slot: rec.slot,
+      callType: "group",
+      kind: "voice",
+    });
   }
 
   #freeRecording(nowMs: number, rec: Recording, publishEnd: boolean): void {

@@ -56,6 +56,10 @@ export class RoutingStats {
   parrotTruncated = 0;
   /** Parrot frames not played because the caller's slot was busy. */
   parrotFramesSkipped = 0;
+  /** Parrot recordings not played back: no voice in them (e.g. a lone header). */
+  parrotEmpty = 0;
+  /** Parrot playbacks given up because the caller's slot stayed busy too long. */
+  parrotAbandoned = 0;
   /** Options tokens rejected (bad syntax, prohibited TG, KEY mismatch). */
   optionsTokensRejected = 0;
 }

@@ -2,7 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { Harness } from "./harness.ts";
 
 describe("group calls: static subscriptions, fan-out, no echo", () => {
-  test("a static TG from options reaches every subscriber with its repeater id, never the sender", () => {
+  test("a static TG from options reaches every subscriber (source repeater id kept in 11–14), never the sender", () => {
     const h = new Harness();
     const a = h.hotspot({ options: "TS1=3100;" });
     const b = h.hotspot({ options: "TS1=3100;" });
@@ -15,7 +15,7 @@ describe("group calls: static subscriptions, fan-out, no echo", () => {
     expect(c.sent.length).toBe(8);
     for (const s of b.sent) {
       expect(s.slot).toBe(1);
-      expect(s.repeaterId).toBe(b.repeaterId);
+      expect(s.repeaterId).toBe(a.repeaterId); // the port stamps its own on its wire
       expect(s.destinationId).toBe(3100);
       expect(s.sourceId).toBe(3120001);
       expect(s.streamId).toBe(0x1111);
@@ -23,7 +23,7 @@ describe("group calls: static subscriptions, fan-out, no echo", () => {
     }
     for (const s of c.sent) {
       expect(s.slot).toBe(2);
-      expect(s.repeaterId).toBe(c.repeaterId);
+      expect(s.repeaterId).toBe(a.repeaterId);
     }
     const start = h.ofType("stream.start");
     const end = h.ofType("stream.end");

@@ -261,8 +261,19 @@ export class Harness {
     this.flush();
   }
 
+  /**
+   * Drain the outbox. A buffer pushed twice before one drain means the router reused an egress
+   * buffer while an earlier frame in it was still waiting to be sent (that frame is lost on the
+   * wire, its bytes overwritten): a bug in every test.
+   */
   flush(): void {
-    this.outbox.clear();
+    const ob = this.outbox;
+    for (let i = 1; i < ob.count; i++) {
+      for (let j = 0; j < i; j++) {
+        if (ob.buffers[i] === ob.buffers[j]) throw new Error(`egress buffer reused before the outbox drained (entries ${j} and ${i} at ${this.nowMs})`);
+      }
+    }
+    ob.clear();
   }
 
   /** Advance the clock in `stepMs` steps, ticking the router each step. */
@@ -276,13 +287,14 @@ export class Harness {
   }
 
   /**
-   * Send a whole voice call: header, bursts A–F…, terminator, 60 ms apart, ticking in between.
+   * Send a whole voice call: header, bursts A–F…, terminator, 60 ms apart, ticking in between
+   * (bytes 11–14 carry the sending port's repeater id, as a hotspot sends them).
    * Returns the next sequence number.
    */
   call(port: RouterPort, spec: CallSpec): number {
     let seq = spec.sequence ?? 0;
     const spacing = spec.spacingMs ?? 60;
-    const base = { sourceId: spec.sourceId, destinationId: spec.destinationId, slot: spec.slot ?? 1, unit: spec.unit ?? false, streamId: spec.streamId };
+    const base = { sourceId: spec.sourceId, destinationId: spec.destinationId, slot: spec.slot ?? 1, unit: spec.unit ?? false, streamId: spec.streamId, repeaterId: port.repeaterId };
     if (spec.header !== false) {
       this.send(port, { ...base, kind: "header", sequence: seq++ });
       this.advance(spacing);
@@ -300,7 +312,7 @@ export class Harness {
 
   /** Start a call (header + first bursts) without ending it; returns a continuation. */
   openCall(port: RouterPort, spec: CallSpec): { seq: number; burst(): void; end(): void } {
-    const base = { sourceId: spec.sourceId, destinationId: spec.destinationId, slot: spec.slot ?? 1, unit: spec.unit ?? false, streamId: spec.streamId };
+    const base = { sourceId: spec.sourceId, destinationId: spec.destinationId, slot: spec.slot ?? 1, unit: spec.unit ?? false, streamId: spec.streamId, repeaterId: port.repeaterId };
     let seq = spec.sequence ?? 0;
     let v = 0;
     if (spec.header !== false) this.send(port, { ...base, kind: "header", sequence: seq++ });

@@ -11,7 +11,7 @@ describe("link ports and talkgroup maps", () => {
     const a = h.hotspot({ options: "TS2=3100" });
     h.call(a, { sourceId: 1, destinationId: 3100, slot: 2, streamId: 1 });
     expect(link.sent.length).toBe(8);
-    expect(link.sent.every((s) => s.slot === 1 && s.destinationId === 3100 && s.repeaterId === link.repeaterId)).toBe(true);
+    expect(link.sent.every((s) => s.slot === 1 && s.destinationId === 3100 && s.repeaterId === a.repeaterId)).toBe(true);
     h.call(link, { sourceId: 2, destinationId: 3100, slot: 1, streamId: 2 });
     expect(a.sent.length).toBe(8);
     expect(a.sent.every((s) => s.slot === 2)).toBe(true);

@@ -133,6 +133,25 @@ describe("duplicates are delivered once", () => {
     expect(h.ofType("stream.start").length).toBe(1);
   });
 
+  test("DMR+ headers whose last one (the voice's stream id) was lost are still one call with the voice", () => {
+    const h = new Harness();
+    const { a, b } = pair(h);
+    const base = { sourceId: 1, destinationId: 3100 };
+    h.send(a, { ...base, streamId: 100, kind: "header", sequence: 0 });
+    h.send(a, { ...base, streamId: 101, kind: "header", sequence: 1 });
+    // header 102 lost
+    h.send(a, { ...base, streamId: 102, kind: "voice", voiceIndex: 0, sequence: 3 });
+    h.send(a, { ...base, streamId: 102, kind: "voice", voiceIndex: 1, sequence: 4 });
+    h.send(a, { ...base, streamId: 102, kind: "terminator", sequence: 5 });
+    expect(b.sent.map((s) => s.dataType + s.frameType * 16)).toEqual([0x21, 0x10, 0x01, 0x22]);
+    expect(h.ofType("stream.start").length).toBe(1);
+    expect(h.ofType("stream.end").map((e) => e.endedBy)).toEqual(["terminator"]);
+    // a new call of the same parties after voice is still a new call
+    h.advance(500);
+    h.send(a, { ...base, streamId: 103, kind: "voice", voiceIndex: 0, sequence: 6 });
+    expect(h.ofType("stream.start").length).toBe(2);
+  });
+
   test("duplicated terminators and late frames after the end are dropped", () => {
     const h = new Harness();
     const { a, b } = pair(h);
