@@ -350,7 +350,8 @@ class RoutingCore implements Router {
     } else {
       if (stream.refused) {
         stream.lastFrameAtMs = nowMs;
-        stats.droppedRefused++;
+        if (stream.cut) stats.droppedMaxDuration++;
+        else stats.droppedRefused++;
         return;
       }
       if (!this.#acceptInStream(stream, frame)) return;
@@ -434,7 +435,7 @@ class RoutingCore implements Router {
   #processFrame(nowMs: number, ps: PortState, stream: Stream, frame: DmrdFrame): void {
     if (nowMs - stream.startedAtMs > this.options.maxStreamMs) {
       this.#stats.droppedMaxDuration++;
-      this.#endStream(nowMs, stream, "max-duration");
+      this.#cutStream(nowMs, stream);
       return;
     }
     stream.frames++;
@@ -649,6 +650,7 @@ class RoutingCore implements Router {
     stream.sawVoice = false;
     stream.refused = false;
     stream.silent = false;
+    stream.cut = false;
     stream.blocksRemaining = -1;
     stream.parrotIndex = -1;
     stream.targetCount = 0;
@@ -898,24 +900,12 @@ class RoutingCore implements Router {
       }
     }
     stream.nextSameId = null;
-    // a refused copy was never routed: the original's record is the one to remember
-    if (!stream.refused) {
-      const reason = finishReasonOf(endedBy);
-      this.#finished.remember(nowMs, stream.streamId, stream.sourceId, ps.index, reason);
-      if (stream.currentStreamId !== stream.streamId) this.#finished.remember(nowMs, stream.currentStreamId, stream.sourceId, ps.index, reason);
-    }
-    if (stream.parrotIndex >= 0) {
-      const rec = this.#recordings[stream.parrotIndex]!;
-      if (rec.voiceFrames === 0 && rec.frameCount > 0) this.#stats.parrotEmpty++;
-      if (rec.voiceFrames > 0 && endedBy !== "port-down") {
-        rec.finish();
-        rec.state = RecordingState.Waiting;
-        rec.playAtMs = nowMs + this.options.parrot.delayMs;
-      } else {
-        this.#freeRecording(nowMs, rec, false);
-      }
-      stream.parrotIndex = -1;
-    }
+    // a refused copy was never routed: the original's record is the one to remember; a stream cut
+    // at the maximum duration is remembered again now the sender has stopped (its late frames and
+    // copies stay dropped for the full memory time)
+    if (!stream.refused) this.#rememberFinished(nowMs, stream, finishReasonOf(endedBy));
+    else if (stream.cut) this.#rememberFinished(nowMs, stream, FinishReason.MaxDuration);
+    this.#endRecording(nowMs, stream, endedBy);
     stream.active = false;
     stream.ps = null;
     stream.port = null;
@@ -923,6 +913,47 @@ class RoutingCore implements Router {
     stream.targetCount = 0;
     if (!stream.refused) this.#stats.streamsEnded++;
     this.#streamPool.push(stream);
+  }
+
+  /**
+   * Maximum duration (freedmr-reference.md §2.5 item 3): the stream stops being routed — its end is
+   * published, its targets released, it is remembered as finished — but it stays its slot's own
+   * transmission, dropping its frames, until the sender stops (terminator or silence): the slot's
+   * own transmission keeps winning while it continues.
+   */
+  #cutStream(nowMs: number, stream: Stream): void {
+    if (!stream.active || stream.refused) return;
+    if (!stream.silent) this.#publishEnd(nowMs, stream, "max-duration");
+    this.#releaseTargets(stream);
+    for (let t = 0; t < stream.targetCount; t++) stream.targetPorts[t] = null;
+    stream.targetCount = 0;
+    this.#rememberFinished(nowMs, stream, FinishReason.MaxDuration);
+    this.#endRecording(nowMs, stream, "max-duration");
+    stream.refused = true;
+    stream.silent = true;
+    stream.cut = true;
+    this.#stats.streamsEnded++;
+  }
+
+  #rememberFinished(nowMs: number, stream: Stream, reason: FinishReason): void {
+    const ps = stream.ps!;
+    this.#finished.remember(nowMs, stream.streamId, stream.sourceId, ps.index, reason);
+    if (stream.currentStreamId !== stream.streamId) this.#finished.remember(nowMs, stream.currentStreamId, stream.sourceId, ps.index, reason);
+  }
+
+  /** The stream was a parrot recording: it waits for playback, or is freed when there is nothing to play. */
+  #endRecording(nowMs: number, stream: Stream, endedBy: StreamEndReason): void {
+    if (stream.parrotIndex < 0) return;
+    const rec = this.#recordings[stream.parrotIndex]!;
+    if (rec.voiceFrames === 0 && rec.frameCount > 0) this.#stats.parrotEmpty++;
+    if (rec.voiceFrames > 0 && endedBy !== "port-down") {
+      rec.finish();
+      rec.state = RecordingState.Waiting;
+      rec.playAtMs = nowMs + this.options.parrot.delayMs;
+    } else {
+      this.#freeRecording(nowMs, rec, false);
+    }
+    stream.parrotIndex = -1;
   }
 
   #releaseTargets(stream: Stream): void {
@@ -950,7 +981,7 @@ class RoutingCore implements Router {
       if (stream === undefined) continue;
       const silence = stream.data ? o.dataTimeoutMs : o.streamTimeoutMs;
       if (nowMs - stream.lastFrameAtMs > silence) this.#endStream(nowMs, stream, "timeout");
-      else if (nowMs - stream.startedAtMs > o.maxStreamMs) this.#endStream(nowMs, stream, "max-duration");
+      else if (!stream.refused && nowMs - stream.startedAtMs > o.maxStreamMs) this.#cutStream(nowMs, stream);
     }
     if (nowMs >= this.#nextHousekeepingMs) {
       this.#nextHousekeepingMs = nowMs + HOUSEKEEPING_INTERVAL_MS;

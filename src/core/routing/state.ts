@@ -119,6 +119,11 @@ export class Stream {
   refused = false;
   /** no stream.start/end events (refused, internal) */
   silent = false;
+  /**
+   * cut at the maximum duration: no longer routed (refused, its end already published) but still
+   * its slot's own transmission until the sender stops, so nothing else slips into that slot
+   */
+  cut = false;
   /** what the stream leaves as the hang of its own slot (a dial command leaves TG 9, so the reflector is heard at once) */
   hangDestinationId = 0;
   hangCallType: CallType = CallType.Group;

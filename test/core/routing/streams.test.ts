@@ -56,6 +56,37 @@ describe("stream lifecycle", () => {
     expect(h.ofType("stream.start").length).toBe(1);
   });
 
+  test("a sender that keeps talking past the maximum duration keeps its slot: nothing slips in (routed or reserved TG)", () => {
+    // SEED=129: a reserved-TG transmission was ended at the maximum duration; one burst of another
+    // stream reached the sender's slot before its next frame took the slot back
+    for (const tg of [3100, 4000]) {
+      const h = new Harness({ maxStreamMs: 3000, hangTimeMs: 1000 });
+      const a = h.hotspot({ options: "TS1=91" });
+      const b = h.hotspot();
+      const long = h.openCall(a, { sourceId: 1, destinationId: tg, slot: 1, streamId: 7 });
+      // b makes one short call on a's static TG after the other, 1.2 s each
+      let other = h.openCall(b, { sourceId: 2, destinationId: 91, slot: 1, streamId: 100 });
+      const fromB = () => a.sent.filter((s) => s.sourceId === 2).length;
+      for (let i = 1; i <= 250; i++) {
+        if (i <= 150) long.burst(); // 9 s, three times the maximum
+        if (i === 151) long.end();
+        if (i % 20 === 0) {
+          other.end();
+          other = h.openCall(b, { sourceId: 2, destinationId: 91, slot: 1, streamId: 100 + i });
+        } else {
+          other.burst();
+        }
+        h.advance(60, 20);
+        if (i === 150) expect(fromB()).toBe(0);
+      }
+      other.end();
+      // after the sender stopped (and its hang time) b's calls get through again
+      expect(fromB()).toBeGreaterThan(10);
+      expect(h.ofType("stream.start").filter((e) => e.streamId === 7).length).toBe(tg === 3100 ? 1 : 0);
+      expect(h.ofType("stream.end").filter((e) => e.streamId === 7).map((e) => e.endedBy)).toEqual(tg === 3100 ? ["max-duration"] : []);
+    }
+  });
+
   test("late entry: a stream may start at a voice burst (no header)", () => {
     const h = new Harness();
     const { a, b } = pair(h);
