@@ -538,7 +538,14 @@ class RoutingCore implements Router {
     let loopReason: string | null = null;
     if (streamId !== 0) {
       for (let s: Stream | null = this.#byStreamId.get(streamId) ?? null; s !== null; s = s.nextSameId) {
-        if (s.ps === ps || s.sourceId !== frame.sourceId || s.refused) continue;
+        if (s.sourceId !== frame.sourceId || s.refused) continue;
+        if (s.ps === ps) {
+          // the same stream on the other slot of one port (an upstream master that has us on the
+          // talkgroup on both slots sends the call twice): a copy, the first slot keeps it
+          if (ps.trunk || s.slot === slot) continue;
+          loopReason = "duplicate-slot";
+          break;
+        }
         if (ps.local && !s.ps!.local) {
           // a local hotspot is never refused in favour of a link copy: the link copy yields
           this.#refuseActive(nowMs, s, "local-origin");

@@ -134,6 +134,36 @@ describe("loop control across ports", () => {
     expect(h.ofType("stream.refused").map((e) => e.reason)).toEqual(["duplicate-stream"]);
   });
 
+  test("the same stream on both slots of an upstream link (the master has us on the TG twice) is one call: the first slot keeps it", () => {
+    const h = new Harness();
+    const up = h.link({ kind: PortKind.Upstream, name: "UP" });
+    h.router.setPortTalkgroupMap(up, {
+      ranges: [
+        { linkSlot: 1, linkFirst: 1, linkLast: 16777215, localFirst: 1 },
+        { linkSlot: 2, linkFirst: 1, linkLast: 16777215, localFirst: 1 },
+      ],
+      localOnlyFilter: true,
+      ingressAcl: PERMIT_ALL,
+      egressAcl: PERMIT_ALL,
+    });
+    const a = h.hotspot({ options: "TS1=3100" });
+    const b = h.hotspot({ options: "TS2=3100" });
+    const ts1 = h.openCall(up, { sourceId: 3120001, destinationId: 3100, slot: 1, streamId: 0xd0b1 });
+    const ts2 = h.openCall(up, { sourceId: 3120001, destinationId: 3100, slot: 2, streamId: 0xd0b1 });
+    for (let i = 0; i < 6; i++) {
+      ts1.burst();
+      ts2.burst();
+      h.advance(60);
+    }
+    ts1.end();
+    ts2.end();
+    expect(a.sent.length).toBe(8);
+    expect(b.sent.length).toBe(8);
+    expect(h.ofType("stream.start").length).toBe(1);
+    expect(h.ofType("stream.refused").map((e) => [e.reason, e.slot])).toEqual([["duplicate-slot", 2]]);
+    expect(up.refused).toEqual([{ streamId: 0xd0b1, talkgroupId: 3100 }]);
+  });
+
   test("a stream arriving from a local hotspot is never taken from a link: the link copy yields", () => {
     const h = new Harness();
     const link = h.link({ name: "L1" });
