@@ -3,16 +3,12 @@
  * chosen at run time: calls over v1 and v5 links both ways, the loop triangle (v5 and v1), a wrong
  * passphrase, a link that goes silent and comes back, and an upstream peer link that survives its
  * master's restart. Every spawned process is killed in afterAll.
- *
- * The processes run src/main.ts once it creates the router and the federation links from the config;
- * until then test/core/federation/support/wired_main.ts (the same CLI plus that wiring).
  */
 import { afterAll, describe, expect, test } from "bun:test";
 import { HbpClient } from "../support/hbp_client.ts";
 import { framesOf, freePorts, hotspot, sendCall, waitForFrames } from "../core/federation/support/e2e.ts";
-import { federationWired, killAll, serverToml, spawnServer, type ObpLinkToml, type ServerProcess } from "../core/federation/support/processes.ts";
+import { killAll, serverToml, spawnServer, type ObpLinkToml, type ServerProcess } from "../core/federation/support/processes.ts";
 
-if (!federationWired()) console.log("federation_processes: src/main.ts does not wire federation yet; using test/core/federation/support/wired_main.ts");
 
 afterAll(async () => {
   await killAll();

@@ -3,32 +3,15 @@
  * multi-process federation tests. Logs are JSON lines on stdout; a server is ready when it has
  * logged every socket it was told to open. Every spawned process is killed in `killAll`.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
 const ROOT = join(import.meta.dir, "../../../..");
 
-/**
- * The entry point to spawn: src/main.ts once the server assembly creates the router and the
- * federation links from the config, else ./wired_main.ts (the same CLI with that wiring added).
- */
+/** The entry point to spawn: the real CLI. */
 export function entryPoint(): string {
-  return federationWired() ? join(ROOT, "src/main.ts") : join(import.meta.dir, "wired_main.ts");
-}
-
-/** True once the server assembly creates federation links and the router from the config. */
-export function federationWired(): boolean {
-  const files = ["src/main.ts", "src/shell/server.ts", "src/cli/serve.ts", "src/cli/run.ts"];
-  let text = "";
-  for (const f of files) {
-    try {
-      text += readFileSync(join(ROOT, f), "utf8");
-    } catch {
-      // missing file: not wired
-    }
-  }
-  return text.includes("createFederation") && text.includes("createRouter");
+  return join(ROOT, "src/main.ts");
 }
 
 export interface ServerProcess {
