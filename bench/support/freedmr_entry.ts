@@ -2,23 +2,30 @@
  * freedmr under benchmark: the real startServer (HBP master, shell, UDP host) with the real router,
  * on 127.0.0.1 port 0, silent logger; prints `READY <port>` on stdout. Used until src/main.ts
  * wires the router itself (then the benchmark can spawn `bun src/main.ts --config …` instead).
+ *
+ * FREEDMR_BENCH_PROBE=1 installs the in-server latency probe (bench/support/server_probe.ts) on
+ * the UDP host and prints its `PROBE {json}` line on SIGTERM.
  * @module
  */
 import pino from "pino";
 import { defaultConfig } from "../../src/config/schema.ts";
 import { createRouter, routingOptions } from "../../src/core/routing/index.ts";
 import { startServer } from "../../src/shell/server.ts";
+import { ServerProbe } from "./server_probe.ts";
 
 const config = defaultConfig();
 config.hbp.bind_addresses = ["127.0.0.1"];
 config.hbp.port = 0;
 config.hbp.login_rate_limit_per_minute = 0;
 config.log.level = "silent";
+const probe = process.env.FREEDMR_BENCH_PROBE === "1" ? new ServerProbe(25) : null;
 const server = await startServer(config, pino({ level: "silent" }), {
   warnDefaultPassphrase: false,
   createRouter: (deps) => createRouter(routingOptions({}), deps),
+  probe,
 });
 process.on("SIGTERM", () => {
+  probe?.print();
   void server.stop("bench").then(() => process.exit(0));
 });
 console.log(`READY ${server.boundSockets()[0]!.port}`);

@@ -25,6 +25,26 @@ export function processCpuNs(pid: number): number {
   }
 }
 
+/**
+ * Run-queue wait of another process in ns: the sum over its threads of the time they were
+ * runnable but not running (schedstat field 2) — the CPU was busy with something else.
+ */
+export function processRunQueueWaitNs(pid: number): number {
+  let total = 0;
+  try {
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      try {
+        total += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, "utf8").split(" ")[1]);
+      } catch {
+        // thread exited between readdir and read
+      }
+    }
+  } catch {
+    return NaN;
+  }
+  return total;
+}
+
 /** This process's own CPU time in ns (user + system). */
 export function selfCpuNs(): number {
   const u = process.cpuUsage();

@@ -1,6 +1,7 @@
 /**
  * Start a server under test in its own process, optionally pinned to one core with `taskset`,
- * and wait for the line `READY <port>` on its stdout.
+ * and wait for the line `READY <port>` on its stdout. Later stdout lines (e.g. the `PROBE {json}`
+ * line of the in-server latency probe) are kept and can be read after `stop()`.
  * @module
  */
 import { existsSync } from "node:fs";
@@ -10,6 +11,18 @@ export interface ServerProcess {
   readonly port: number;
   readonly name: string;
   stop(): Promise<void>;
+  /** stdout after the READY line (complete once stop() has resolved). */
+  output(): string;
+}
+
+export interface ServerProcessOptions {
+  /** Extra environment for the child. */
+  readonly env?: Record<string, string>;
+  /** Write the child's stderr here instead of inheriting it (e.g. a BUN_JSC_logGC=1 log). */
+  readonly stderrPath?: string;
+  readonly timeoutMs?: number;
+  /** Command prefix, e.g. ["chrt", "-f", "10"] to run the server at real-time priority. */
+  readonly prefix?: readonly string[];
 }
 
 export const TASKSET = ["/usr/bin/taskset", "/bin/taskset"].find((p) => existsSync(p)) ?? null;
@@ -21,9 +34,16 @@ export function pinSelf(core: number): boolean {
   return r.exitCode === 0;
 }
 
-export async function startServerProcess(name: string, argv: string[], core: number | null, timeoutMs = 15_000): Promise<ServerProcess> {
-  const cmd = core !== null && TASKSET !== null ? [TASKSET, "-c", String(core), ...argv] : argv;
-  const child = Bun.spawn(cmd, { stdout: "pipe", stderr: "inherit", stdin: "ignore" });
+export async function startServerProcess(name: string, argv: string[], core: number | null, options: ServerProcessOptions = {}): Promise<ServerProcess> {
+  const timeoutMs = options.timeoutMs ?? 15_000;
+  const base = [...(options.prefix ?? []), ...argv];
+  const cmd = core !== null && TASKSET !== null ? [TASKSET, "-c", String(core), ...base] : base;
+  const child = Bun.spawn(cmd, {
+    stdout: "pipe",
+    stderr: options.stderrPath !== undefined ? Bun.file(options.stderrPath) : "inherit",
+    stdin: "ignore",
+    env: { ...process.env, ...options.env },
+  });
   const reader = child.stdout.getReader();
   const decoder = new TextDecoder();
   let buffered = "";
@@ -40,12 +60,15 @@ export async function startServerProcess(name: string, argv: string[], core: num
     const m = /READY (\d+)/.exec(buffered);
     if (m !== null) port = Number(m[1]);
   }
+  let rest = buffered.slice(buffered.indexOf("READY"));
+  rest = rest.slice(rest.indexOf("\n") + 1);
   // Keep draining stdout so the child never blocks on a full pipe.
-  void (async () => {
+  const drained = (async () => {
     try {
       for (;;) {
-        const { done } = await reader.read();
+        const { value, done } = await reader.read();
         if (done) break;
+        rest += decoder.decode(value);
       }
     } catch {}
   })();
@@ -58,6 +81,8 @@ export async function startServerProcess(name: string, argv: string[], core: num
       const timer = setTimeout(() => child.kill("SIGKILL"), 3000);
       await child.exited;
       clearTimeout(timer);
+      await drained;
     },
+    output: () => rest,
   };
 }

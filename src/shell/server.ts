@@ -30,7 +30,7 @@ import { registerEventLog } from "../services/event_log.ts";
 import { BusEventSink } from "./bus_sink.ts";
 import { monotonicMs } from "./clock.ts";
 import { MemoryHygiene } from "./memory_hygiene.ts";
-import { UdpHost, type BoundSocket, type UdpHostStats } from "./udp_host.ts";
+import { UdpHost, type BoundSocket, type HostProbe, type UdpHostStats } from "./udp_host.ts";
 
 export const DEFAULT_PASSPHRASE = "passw0rd";
 
@@ -53,6 +53,8 @@ export interface ServerOptions {
   outboxCapacity?: number;
   /** Tick interval of the shell (default 25 ms). */
   tickIntervalMs?: number;
+  /** Benchmark timing hooks on the UDP host (default none: no extra timestamps on the packet path). */
+  probe?: HostProbe | null;
   /** Bus queue size of the event-log service (default 4096). */
   eventLogQueueCapacity?: number;
   /** Log the default-passphrase warning here (default true; the CLI may already do it). */
@@ -152,6 +154,7 @@ export async function startServer(config: Config, log: Logger, options: ServerOp
   const { bus, router, hbp } = assembled;
   const host = new UdpHost(assembled.deps.outbox, {
     tickIntervalMs: options.tickIntervalMs ?? 25,
+    probe: options.probe ?? null,
     onHandlerError: (where, error) => log.error({ err: error, where }, "exception in the packet plane (contained)"),
   });
   for (const handler of assembled.handlers) host.addHandler(handler);

@@ -44,10 +44,24 @@ export interface UdpHostStats {
   lastSendError: string | null;
 }
 
+/**
+ * Optional timing hooks for benchmarks (e.g. FREEDMR_BENCH_PROBE in bench/support/freedmr_entry.ts).
+ * Without a probe the packet path takes no extra timestamps: production pays one null check.
+ * Times are monotonicMs(); hooks must not throw and should not allocate.
+ */
+export interface HostProbe {
+  /** One datagram: its bytes, when its data callback started and when the drain after it returned. */
+  datagram(data: Uint8Array, startMs: number, doneMs: number): void;
+  /** One shell tick: when the timer callback started and when its drain returned. */
+  tick(startMs: number, doneMs: number): void;
+}
+
 export interface UdpHostOptions {
   tickIntervalMs?: number;
   /** Told about exceptions escaping a handler (already counted). Must not throw. */
   onHandlerError?: (where: string, error: unknown) => void;
+  /** Benchmark timing hooks (default none). */
+  probe?: HostProbe | null;
 }
 
 class SocketSlot {
@@ -74,6 +88,7 @@ export class UdpHost implements SocketControl {
   readonly #dirtySlots: SocketSlot[] = [];
   readonly #tickIntervalMs: number;
   readonly #onHandlerError: (where: string, error: unknown) => void;
+  readonly #probe: HostProbe | null;
   #timer: ReturnType<typeof setInterval> | null = null;
   #started = false;
   #stopped = false;
@@ -94,6 +109,7 @@ export class UdpHost implements SocketControl {
     this.#outbox = outbox;
     this.#tickIntervalMs = options.tickIntervalMs ?? 25;
     this.#onHandlerError = options.onHandlerError ?? (() => {});
+    this.#probe = options.probe ?? null;
   }
 
   addHandler(handler: HostedHandler): void {
@@ -194,13 +210,15 @@ export class UdpHost implements SocketControl {
       if (socket !== slot.socket) return; // a datagram still queued on a socket being replaced
       this.stats.datagramsIn++;
       if (flags !== undefined && flags.truncated === true) this.stats.truncated++;
+      const nowMs = monotonicMs();
       try {
-        slot.handler.onDatagram(monotonicMs(), slot.index, address, remotePort, data);
+        slot.handler.onDatagram(nowMs, slot.index, address, remotePort, data);
       } catch (error) {
         this.stats.handlerErrors++;
         this.#onHandlerError(`${slot.handler.name}.onDatagram`, error);
       }
       this.drain();
+      if (this.#probe !== null) this.#probe.datagram(data, nowMs, monotonicMs());
     };
     const socket = await Bun.udpSocket({
       hostname: slot.spec.bindAddress,
@@ -240,6 +258,7 @@ export class UdpHost implements SocketControl {
       }
     }
     this.drain();
+    if (this.#probe !== null) this.#probe.tick(nowMs, monotonicMs());
   }
 
   /** Send everything in the outbox, grouped per socket, then clear it. */

@@ -1,0 +1,160 @@
+/**
+ * The two halves of the latency load generator (bench/latency.bench.ts), usable in one process or
+ * — the default — in two (bench/support/latency_role.ts), so the receiver's event loop (16.7k
+ * datagrams/s at 200 calls × 5 listeners) never delays the sender's pacing and vice versa.
+ *
+ * Talker i sends to talkgroup 10_000 + i at real pacing (one frame per 60 ms, phases spread over
+ * the 60 ms, hbp-and-dmr.md §2.2); `listeners` hotspots per talkgroup subscribe with RPTO
+ * `TS2=<tg>;`. Every voice burst carries its *actual* send time (CLOCK_MONOTONIC, taken right
+ * before the send syscall, mono_clock.ts); warm-up bursts carry 0 and are not measured. The
+ * receiver measures arrival − send time for every measured burst at every listener.
+ * @module
+ */
+import { FrameType } from "../../src/wire/dmrd.ts";
+import { lcEncoder } from "../../test/sim/workload.ts";
+import { BenchHotspot } from "./bench_hotspot.ts";
+import { LatencySamples } from "./latency_samples.ts";
+import { monoNowMs, readSendTime, writeSendTime } from "./mono_clock.ts";
+import { CallFrameSource } from "./talker.ts";
+
+export const FRAME_MS = 60;
+const TALKGROUP_BASE = 10_000;
+const PASSPHRASE = "passw0rd";
+
+export interface LatencyShape {
+  readonly serverPort: number;
+  readonly calls: number;
+  readonly listenersPerTalkgroup: number;
+}
+
+async function loginAll(hotspots: BenchHotspot[]): Promise<void> {
+  for (let i = 0; i < hotspots.length; i += 50) await Promise.all(hotspots.slice(i, i + 50).map((h) => h.login()));
+}
+
+export class LatencyReceiver {
+  readonly listeners: BenchHotspot[] = [];
+  readonly samples: LatencySamples;
+  /** DMRD datagrams received (all kinds) */
+  received = 0;
+  /** measured voice bursts received */
+  measured = 0;
+
+  constructor(readonly shape: LatencyShape, maxSeconds: number) {
+    this.samples = new LatencySamples(Math.ceil((maxSeconds * 1000 * shape.calls * shape.listenersPerTalkgroup) / FRAME_MS) + 1024);
+    for (let i = 0; i < shape.calls; i++) {
+      const tg = TALKGROUP_BASE + i;
+      for (let j = 0; j < shape.listenersPerTalkgroup; j++) {
+        const l = new BenchHotspot({
+          serverPort: shape.serverPort,
+          repeaterId: 313_000_000 + i * shape.listenersPerTalkgroup + j,
+          passphrase: PASSPHRASE,
+          options: `TS2=${tg};`,
+        });
+        l.onDmrd = (data) => this.#onDmrd(data);
+        this.listeners.push(l);
+      }
+    }
+  }
+
+  #onDmrd(data: Uint8Array): void {
+    const now = monoNowMs();
+    this.received++;
+    if (data.length < 55 || ((data[15]! >>> 4) & 0x03) === FrameType.DataSync) return; // header/terminator: an LC, no send time
+    const sent = readSendTime(data);
+    if (!(sent > 0)) return;
+    this.measured++;
+    this.samples.add(now - sent);
+  }
+
+  login(): Promise<void> {
+    return loginAll(this.listeners);
+  }
+
+  close(): void {
+    for (const h of this.listeners) h.close();
+  }
+}
+
+export interface SenderResult {
+  /** frames sent in the measured window */
+  readonly sentMeasured: number;
+  /** of those, voice bursts (each expected at every listener of its talkgroup) */
+  readonly burstsMeasured: number;
+  /** the measured window, CLOCK_MONOTONIC ms */
+  readonly windowStartMs: number;
+  readonly windowEndMs: number;
+  /** how late the pacing timer ran (ms past a frame's due time, p99/max) */
+  readonly pacingLateP99: number;
+  readonly pacingLateMax: number;
+}
+
+export class LatencySender {
+  readonly talkers: BenchHotspot[] = [];
+  readonly sources: CallFrameSource[] = [];
+
+  constructor(readonly shape: LatencyShape, superframesPerCall = 4) {
+    for (let i = 0; i < shape.calls; i++) {
+      const t = new BenchHotspot({ serverPort: shape.serverPort, repeaterId: 312_000_000 + i, passphrase: PASSPHRASE, options: "" });
+      this.talkers.push(t);
+      // tags are only used to tell frames apart: talker i uses i·4096 + n
+      this.sources.push(new CallFrameSource(t.repeaterId, 3_120_000 + i, TALKGROUP_BASE + i, 2, superframesPerCall, 0x30000000 + i * 0x1000, i << 12, lcEncoder, 4));
+    }
+  }
+
+  login(): Promise<void> {
+    return loginAll(this.talkers);
+  }
+
+  /**
+   * Send for warm-up + measured seconds. Talker i sends frame n at start + i·60/calls + n·60 ms;
+   * `onMeasureStart` runs when the warm-up is over.
+   */
+  run(warmupSeconds: number, seconds: number, onMeasureStart: () => void = () => {}): Promise<SenderResult> {
+    const calls = this.shape.calls;
+    const start = monoNowMs() + 50;
+    const next = new Float64Array(calls);
+    for (let i = 0; i < calls; i++) next[i] = start + (i * FRAME_MS) / calls;
+    const measureFrom = start + warmupSeconds * 1000;
+    const stopAt = measureFrom + seconds * 1000;
+    const late = new LatencySamples(Math.ceil(((warmupSeconds + seconds + 1) * 1000 * calls) / FRAME_MS) + 64);
+    let measuring = false;
+    let sentMeasured = 0;
+    let burstsMeasured = 0;
+    let windowStartMs = 0;
+    return new Promise((resolve) => {
+      const timer = setInterval(() => {
+        const now = monoNowMs();
+        if (!measuring && now >= measureFrom) {
+          measuring = true;
+          windowStartMs = now;
+          onMeasureStart();
+        }
+        if (now >= stopAt) {
+          clearInterval(timer);
+          const s = late.summary();
+          resolve({ sentMeasured, burstsMeasured, windowStartMs, windowEndMs: now, pacingLateP99: s.p99, pacingLateMax: s.max });
+          return;
+        }
+        for (let i = 0; i < calls; i++) {
+          while (next[i]! <= now) {
+            const frame = this.sources[i]!.next();
+            const burst = ((frame[15]! >>> 4) & 0x03) !== FrameType.DataSync;
+            const sentAt = monoNowMs();
+            if (burst) writeSendTime(frame, measuring ? sentAt : 0);
+            this.talkers[i]!.sendRaw(frame);
+            if (measuring) {
+              late.add(sentAt - next[i]!);
+              sentMeasured++;
+              if (burst) burstsMeasured++;
+            }
+            next[i] = next[i]! + FRAME_MS;
+          }
+        }
+      }, 1);
+    });
+  }
+
+  close(): void {
+    for (const h of this.talkers) h.close();
+  }
+}

@@ -1,0 +1,79 @@
+/**
+ * The in-server latency split for the benchmarks, shared by freedmr (as a UdpHost HostProbe) and
+ * the bare relay: for every measured voice burst (send time stamped by the generator, see
+ * mono_clock.ts) it records
+ *   ingress = data callback start − generator send time   (sender syscall, kernel, server wake-up
+ *             and event-loop queueing: everything before our code runs)
+ *   service = drain returned − data callback start          (our code + the sendMany syscalls)
+ * and the duration of every shell tick. Printed on stdout as one `PROBE {json}` line at exit.
+ * @module
+ */
+import { FrameType } from "../../src/wire/dmrd.ts";
+import { encodeSamples, LatencySamples, type LatencySummary } from "./latency_samples.ts";
+import { MONO_OFFSET_MS, readSendTime } from "./mono_clock.ts";
+
+/** Written once to stderr at the first measured datagram (to split a BUN_JSC_logGC=1 log). */
+export const MEASURING_MARK = "PROBE measuring";
+
+export interface ProbeReport {
+  readonly ingress: LatencySummary;
+  readonly service: LatencySummary;
+  readonly serviceAll: LatencySummary;
+  readonly tick: LatencySummary;
+  /** gaps between tick starts minus the interval (timer lateness) */
+  readonly tickLate: LatencySummary;
+  /** the samples themselves (base64 Float32, see latency_samples.ts), to merge rounds */
+  readonly raw: { readonly ingress: string; readonly service: string; readonly tick: string; readonly tickLate: string };
+}
+
+export class ServerProbe {
+  readonly ingress = new LatencySamples(1 << 20);
+  readonly service = new LatencySamples(1 << 20);
+  readonly serviceAll = new LatencySamples(1 << 21);
+  readonly ticks = new LatencySamples(1 << 16);
+  readonly tickLate = new LatencySamples(1 << 16);
+  #lastTickStart = 0;
+
+  constructor(readonly tickIntervalMs = 25) {}
+
+  /** startMs/doneMs are performance.now() readings of this process. */
+  datagram(data: Uint8Array, startMs: number, doneMs: number): void {
+    const service = doneMs - startMs;
+    this.serviceAll.add(service);
+    // DMRD voice bursts only (headers/terminators carry an LC, not a send time)
+    if (data.length < 55 || data[0] !== 0x44 || data[3] !== 0x44) return;
+    if (((data[15]! >>> 4) & 0x03) === FrameType.DataSync) return;
+    const sent = readSendTime(data);
+    if (!(sent > 0)) return;
+    if (this.ingress.count === 0) process.stderr.write(`${MEASURING_MARK}\n`); // GC-log readers start counting here
+    this.ingress.add(startMs + MONO_OFFSET_MS - sent);
+    this.service.add(service);
+  }
+
+  tick(startMs: number, doneMs: number): void {
+    this.ticks.add(doneMs - startMs);
+    if (this.#lastTickStart !== 0) this.tickLate.add(startMs - this.#lastTickStart - this.tickIntervalMs);
+    this.#lastTickStart = startMs;
+  }
+
+  report(): ProbeReport {
+    return {
+      ingress: this.ingress.summary(),
+      service: this.service.summary(),
+      serviceAll: this.serviceAll.summary(),
+      tick: this.ticks.summary(),
+      tickLate: this.tickLate.summary(),
+      raw: {
+        ingress: encodeSamples(this.ingress),
+        service: encodeSamples(this.service),
+        tick: encodeSamples(this.ticks),
+        tickLate: encodeSamples(this.tickLate),
+      },
+    };
+  }
+
+  /** Print `PROBE {json}` on stdout (the bench parses it from the server's output). */
+  print(): void {
+    console.log(`PROBE ${JSON.stringify(this.report())}`);
+  }
+}
