@@ -1299,23 +1299,29 @@ class RoutingCore implements Router {
   #userActivate(nowMs: number, ps: PortState, slot: Slot, tg: number): void {
     if (this.#findSub(ps, slot, tg, SubKind.Static) !== null) return;
     const expires = this.#expiryFrom(nowMs, ps);
-    const existing = this.#findSub(ps, slot, tg, SubKind.Dynamic);
-    if (existing !== null) {
-      this.#setExpiry(existing, expires);
-      return;
-    }
     const single = ps.optionsSingle ?? ps.rule?.singleMode ?? this.options.singleModeDefault;
+    let existing: Subscription | null = null;
     let count = 0;
     let oldest: Subscription | null = null;
     for (let i = ps.subs.length - 1; i >= 0; i--) {
       const sub = ps.subs[i]!;
       if (sub.kind !== SubKind.Dynamic || sub.slot !== slot) continue;
+      if (sub.talkgroupId === tg) {
+        existing = sub;
+        continue;
+      }
+      // SINGLE: the TG keyed is the slot's only one, also when it was already subscribed (SINGLE
+      // may have been switched on since the others were added)
       if (single) {
         this.#removeSub(nowMs, sub, "single-mode");
         continue;
       }
       count++;
       if (oldest === null || (sub.expiresAtMs !== 0 && (oldest.expiresAtMs === 0 || sub.expiresAtMs < oldest.expiresAtMs))) oldest = sub;
+    }
+    if (existing !== null) {
+      this.#setExpiry(existing, expires);
+      return;
     }
     if (count >= this.options.capacities.maxDynamicPerSlot && oldest !== null) this.#removeSub(nowMs, oldest, "replaced");
     const sub = this.#insertSub(ps, slot, tg, tg, SubKind.Dynamic, SubOrigin.Traffic, expires);

@@ -85,6 +85,18 @@ describe("user-activated talkgroups", () => {
     expect(h.ofType("subscription.change").some((c) => c.reason === "single-mode" && c.talkgroupId === 3100)).toBe(true);
   });
 
+  test("SINGLE switched on later: keying a TG the slot already has drops the slot's other TGs too", () => {
+    // found by the routing simulation (SEED=94): the renewal of an existing TG returned before SINGLE
+    const h = new Harness();
+    const a = h.hotspot({ options: "SINGLE=0" });
+    h.call(a, { sourceId: 1, destinationId: 3100, slot: 1, streamId: 1 });
+    h.call(a, { sourceId: 1, destinationId: 3101, slot: 1, streamId: 2 });
+    expect(h.router.subscriptions(a).map((s) => s.talkgroupId)).toEqual([3100, 3101]);
+    h.router.onOptions(h.nowMs, a, "SINGLE=1");
+    h.call(a, { sourceId: 1, destinationId: 3100, slot: 1, streamId: 3 });
+    expect(h.router.subscriptions(a).map((s) => s.talkgroupId)).toEqual([3100]);
+  });
+
   test("a static subscription made during a call joins it (late entry); not twice", () => {
     const h = new Harness();
     const a = h.hotspot();
