@@ -3,6 +3,7 @@
  *
  *   bun scripts/sim-many.ts --seeds 500 [--start <seed>] [--sessions 60] [--duration 90000]
  *   bun scripts/sim-many.ts --seed 1234          replay one seed with its failure report
+ *       [--trace-repeater <id>] [--trace-radio <id>] [--log-lines <n>]   log deliveries to / frames from one party
  *
  * Prints one line per failing seed and a summary; exit code 1 if any seed failed.
  */
@@ -16,6 +17,9 @@ function arg(name: string): string | undefined {
 const sessions = Number(arg("sessions") ?? 60);
 const durationMs = Number(arg("duration") ?? 90_000);
 const single = arg("seed");
+const traceRepeaterId = arg("trace-repeater") !== undefined ? Number(arg("trace-repeater")) : undefined;
+const traceRadioId = arg("trace-radio") !== undefined ? Number(arg("trace-radio")) : undefined;
+const logLines = arg("log-lines") !== undefined ? Number(arg("log-lines")) : undefined;
 const count = single !== undefined ? 1 : Number(arg("seeds") ?? 100);
 const start = single !== undefined ? Number(single) >>> 0 : Number(arg("start") ?? (Date.now() ^ (process.pid << 16))) >>> 0;
 
@@ -27,7 +31,7 @@ let liveness = 0;
 const kinds = new Map<string, number>();
 for (let i = 0; i < count; i++) {
   const seed = (start + i) >>> 0;
-  const r = runSimulation({ seed, sessions, durationMs });
+  const r = runSimulation({ seed, sessions, durationMs, traceRepeaterId, traceRadioId, logLines });
   deliveries += r.auditor.deliveries;
   liveness += r.auditor.livenessChecked;
   if (!r.ok) {

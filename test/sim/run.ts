@@ -29,7 +29,7 @@ import {
   type PlannedFrame,
   type SimWorld,
 } from "./workload.ts";
-import type { CallPlan, RadioSpec, SessionSpec } from "./world.ts";
+import type { CallPlan, CallPurpose, RadioSpec, SessionSpec } from "./world.ts";
 
 export interface SimParams {
   readonly seed: number;
@@ -42,6 +42,8 @@ export interface SimParams {
   readonly traceRepeaterId?: number;
   /** debugging: log every frame this radio sends into the router */
   readonly traceRadioId?: number;
+  /** debugging: log every router event this predicate selects */
+  readonly debugEvents?: (event: CoreEvent) => boolean;
 }
 
 export interface SimResult {
@@ -60,8 +62,14 @@ class CountingSink implements EventSink {
   readonly counts = new Map<string, number>();
   /** log control-plane events (dial, options, subscriptions, bridges) into the event log */
   note: ((line: string) => void) | null = null;
+  debug: ((event: CoreEvent) => boolean) | null = null;
   publish(event: CoreEvent): void {
     this.counts.set(event.type, (this.counts.get(event.type) ?? 0) + 1);
+    if (this.note !== null && this.debug !== null && this.debug(event)) {
+      const { type, atMs: _atMs, ...rest } = event as CoreEvent & { atMs: number };
+      this.note(`event ${type} ${JSON.stringify(rest)}`);
+      return;
+    }
     if (this.note !== null && (event.type.startsWith("dial.") || event.type === "options.applied" || event.type === "subscription.change" || event.type === "bridge.change")) {
       const { type, atMs: _atMs, ...rest } = event as CoreEvent & { atMs: number };
       this.note(`event ${type} ${JSON.stringify(rest)}`);
@@ -98,6 +106,7 @@ export function runSimulation(params: SimParams): SimResult {
     log.push(`${String(scheduler.nowMs).padStart(7)} ${line}`);
   };
   sink.note = note;
+  sink.debug = params.debugEvents ?? null;
   if (params.traceRepeaterId !== undefined) auditor.trace = { repeaterId: params.traceRepeaterId, line: (text) => note(text) };
   const ports = new Map<number, SimPort>(); // portIndex → port
   const freeIndices: number[] = [];
@@ -110,6 +119,14 @@ export function runSimulation(params: SimParams): SimResult {
   let crashed: Error | null = null;
 
   const drain = () => {
+    // every frame waiting in the outbox must have its own bytes: a buffer pushed twice means the
+    // router overwrote a frame before it was sent
+    const seen = new Set<Uint8Array>();
+    for (let i = 0; i < outbox.count; i++) {
+      const bytes = outbox.buffers[i]!;
+      if (seen.has(bytes)) auditor.egressBufferReused(scheduler.nowMs, outbox.endpoints[i]!.port);
+      seen.add(bytes);
+    }
     for (let i = 0; i < outbox.count; i++) {
       const endpoint = outbox.endpoints[i]!;
       const port = ports.get(endpoint.port);
@@ -204,72 +221,26 @@ export function runSimulation(params: SimParams): SimResult {
     sequence: rt.sequence[slot]!,
   });
 
-  const startCall = (radio: RadioSpec) => {
+  /**
+   * Send one call from `radio` now (frames scheduled with the world's faults unless `probe`).
+   * Returns the time of its last frame, or -1 when the radio's session is down or its RF busy.
+   */
+  const placeCall = (radio: RadioSpec, purpose: CallPurpose, destinationId: number, superframes: number, probe: boolean): number => {
     const rt = runtimes[radio.session]!;
     const now = scheduler.nowMs;
-    if (now >= endOfCalls) return;
-    const purpose = pickPurpose(workPrng);
     const slot: 1 | 2 = purpose === "reflector" ? 2 : radio.slot;
     const rfKey = rt.spec.simplex ? 2 : slot;
-    const retry = () => scheduler.after(workPrng.range(500, 3000), () => startCall(radio));
-    if (rt.port === null || rt.rfBusyUntil[rfKey]! > now) return retry();
-    let destinationId: number;
-    let callType: "group" | "unit" = "group";
-    let kind: "voice" | "data" = "voice";
-    switch (purpose) {
-      case "group":
-        destinationId = workPrng.pick(TALKGROUP_POOL);
-        break;
-      case "reserved":
-        destinationId = workPrng.pick(RESERVED_GROUP_TARGETS);
-        break;
-      case "reflector":
-        destinationId = options.dial.talkgroupId;
-        break;
-      case "dial":
-        destinationId = workPrng.pick(REFLECTOR_POOL);
-        callType = "unit";
-        break;
-      case "unlink":
-        destinationId = options.dial.unlinkId;
-        callType = "unit";
-        break;
-      case "status":
-        destinationId = options.dial.statusId;
-        callType = "unit";
-        break;
-      case "private":
-        destinationId = workPrng.pick(allRadios).radioId;
-        callType = "unit";
-        break;
-      case "parrot":
-        destinationId = options.parrot.talkgroupId;
-        break;
-      case "unitData":
-        destinationId = workPrng.pick(allRadios).radioId;
-        callType = "unit";
-        kind = "data";
-        break;
-      case "groupData":
-        destinationId = workPrng.pick(TALKGROUP_POOL);
-        kind = "data";
-        break;
-    }
-    if (destinationId === radio.radioId) return retry();
+    if (rt.port === null || rt.rfBusyUntil[rfKey]! > now) return -1;
+    const callType: "group" | "unit" = purpose === "dial" || purpose === "unlink" || purpose === "status" || purpose === "private" || purpose === "unitData" ? "unit" : "group";
+    const kind: "voice" | "data" = purpose === "unitData" || purpose === "groupData" ? "data" : "voice";
     const f = world.faults;
     const faults = noFaults();
-    if (kind === "voice") {
+    if (kind === "voice" && !probe) {
       faults.lateEntry = workPrng.chance(f.lateEntryPercent, 100);
       faults.streamIdZero = workPrng.chance(f.streamIdZeroPercent, 100);
       faults.repeatedHeaders = workPrng.chance(f.repeatedHeadersPercent, 100);
       faults.dmrPlusHeaders = !faults.streamIdZero && workPrng.chance(f.dmrPlusHeadersPercent, 100);
     }
-    const superframes =
-      purpose === "dial" || purpose === "unlink" || purpose === "status"
-        ? workPrng.range(1, 3)
-        : workPrng.chance(1, 25)
-          ? workPrng.range(100, Math.ceil(options.maxStreamMs / 360) + 20)
-          : workPrng.range(2, 40);
     const ctx = frameCtx(rt, slot);
     const planStub: CallPlan = {
       id: callCounter++,
@@ -283,10 +254,11 @@ export function runSimulation(params: SimParams): SimResult {
       faults,
       plannedFrames: 0,
       plannedStartMs: now,
+      probe,
     };
     const frames = planFrames(workPrng, planStub, rt.spec.repeaterId, superframes, ctx);
     rt.sequence[slot] = ctx.sequence;
-    // ---- faults on the way
+    // ---- faults on the way (healed for probes)
     const sendList: { atMs: number; frame: PlannedFrame; duplicate: boolean }[] = [];
     let lossy = false;
     for (const fr of frames) {
@@ -294,19 +266,19 @@ export function runSimulation(params: SimParams): SimResult {
         lossy = true;
         continue;
       }
-      const at = now + fr.offsetMs + faultPrng.range(0, 8);
-      if (faultPrng.chance(f.lossPerMille, 1000)) {
+      const at = now + fr.offsetMs + (probe ? 0 : faultPrng.range(0, 8));
+      if (!probe && faultPrng.chance(f.lossPerMille, 1000)) {
         lossy = true;
         continue;
       }
       sendList.push({ atMs: at, frame: fr, duplicate: false });
-      if (faultPrng.chance(f.duplicatePerMille, 1000)) {
+      if (!probe && faultPrng.chance(f.duplicatePerMille, 1000)) {
         lossy = true;
         sendList.push({ atMs: at + faultPrng.range(0, 30), frame: fr, duplicate: true });
       }
     }
     sendList.sort((a, b) => a.atMs - b.atMs);
-    for (let i = 0; i + 1 < sendList.length; i++) {
+    for (let i = 0; i + 1 < sendList.length && !probe; i++) {
       if (faultPrng.chance(f.reorderPerMille, 1000)) {
         lossy = true;
         const a = sendList[i]!;
@@ -325,7 +297,7 @@ export function runSimulation(params: SimParams): SimResult {
     const incarnation = rt.incarnation;
     const last = sendList.length > 0 ? sendList[sendList.length - 1]!.atMs : now;
     rt.rfBusyUntil[rfKey] = last + options.streamTimeoutMs + 200;
-    note(`call ${plan.id} ${purpose} ${callType} ${radio.radioId}→${destinationId} ${rt.spec.repeaterId} TS${slot} frames=${frames.length} sent=${sendList.length} faults=${faultsText(faults)}`);
+    note(`${probe ? "probe" : "call"} ${plan.id} ${purpose} ${callType} ${radio.radioId}→${destinationId} ${rt.spec.repeaterId} TS${slot} frames=${frames.length} sent=${sendList.length} faults=${faultsText(faults)}`);
     for (const item of sendList) {
       scheduler.at(item.atMs, () => {
         const port = rt.port;
@@ -348,14 +320,154 @@ export function runSimulation(params: SimParams): SimResult {
         guard("onFrame", () => router.onFrame(scheduler.nowMs, port, decoded));
       });
     }
+    return last;
+  };
+
+  const startCall = (radio: RadioSpec) => {
+    const rt = runtimes[radio.session]!;
+    const now = scheduler.nowMs;
+    if (now >= endOfCalls) return;
+    const purpose = pickPurpose(workPrng);
+    const retry = () => scheduler.after(workPrng.range(500, 3000), () => startCall(radio));
+    let destinationId: number;
+    switch (purpose) {
+      case "group":
+      case "groupData":
+        destinationId = workPrng.pick(TALKGROUP_POOL);
+        break;
+      case "reserved":
+        destinationId = workPrng.pick(RESERVED_GROUP_TARGETS);
+        break;
+      case "reflector":
+        destinationId = options.dial.talkgroupId;
+        break;
+      case "dial":
+        destinationId = workPrng.pick(REFLECTOR_POOL);
+        break;
+      case "unlink":
+        destinationId = options.dial.unlinkId;
+        break;
+      case "status":
+        destinationId = options.dial.statusId;
+        break;
+      case "private":
+      case "unitData":
+        destinationId = workPrng.pick(allRadios).radioId;
+        break;
+      case "parrot":
+        destinationId = options.parrot.talkgroupId;
+        break;
+    }
+    if (destinationId === radio.radioId || rt.port === null) return retry();
+    const superframes =
+      purpose === "dial" || purpose === "unlink" || purpose === "status"
+        ? workPrng.range(1, 3)
+        : workPrng.chance(1, 25)
+          ? workPrng.range(100, Math.ceil(options.maxStreamMs / 360) + 20)
+          : workPrng.range(2, 40);
+    const last = placeCall(radio, purpose, destinationId, superframes, false);
+    if (last < 0) return retry();
     scheduler.at(last + workPrng.range(1000, 40_000), () => startCall(radio));
   };
   for (const radio of allRadios) scheduler.at(workPrng.range(3000, 20_000), () => startCall(radio));
 
+  /**
+   * The probe phase from `start`: rounds of talkgroup calls (each speaker's call reaches the earlier
+   * speakers through their user-activated TGs, and every static subscriber), a reflector round (dial,
+   * TG 9 from the linked, TG N from another), bridge member TGs, parrot and private calls; then the
+   * UA timers run out and a second series checks what expired and that default reflectors relinked.
+   * Calls run one after the other, a hang time apart. Returns when the phase is over.
+   */
+  const runProbes = (start: number): number => {
+    const gap = options.hangTimeMs + 1500;
+    const actions: (() => number)[] = [];
+    const upRadios = () => allRadios.filter((r) => runtimes[r.session]!.port !== null);
+    const speak = (pick: () => RadioSpec | undefined, purpose: CallPurpose, destination: () => number, extraMs = 0) =>
+      actions.push(() => {
+        const radio = pick();
+        if (radio === undefined) return scheduler.nowMs + 10;
+        const dst = destination();
+        if (dst === radio.radioId) return scheduler.nowMs + 10;
+        const last = placeCall(radio, purpose, dst, purpose === "dial" || purpose === "unlink" ? 1 : workPrng.range(2, 4), true);
+        return (last < 0 ? scheduler.nowMs : last) + gap + extraMs;
+      });
+    const anyRadio = () => {
+      const list = upRadios();
+      return list.length === 0 ? undefined : workPrng.pick(list);
+    };
+    const talkgroupRounds = (rounds: number, pool: readonly number[]) => {
+      for (let r = 0; r < rounds; r++) {
+        let tg = 0;
+        actions.push(() => {
+          tg = workPrng.pick(pool);
+          return scheduler.nowMs;
+        });
+        for (let k = 0; k < 3; k++) speak(anyRadio, "group", () => tg);
+      }
+    };
+    const reflectorRound = () => {
+      let n = 0;
+      const linked: RadioSpec[] = [];
+      actions.push(() => {
+        n = workPrng.pick(REFLECTOR_POOL);
+        linked.length = 0;
+        return scheduler.nowMs;
+      });
+      for (let k = 0; k < 3; k++) {
+        speak(
+          () => {
+            const r = anyRadio();
+            if (r !== undefined) linked.push(r);
+            return r;
+          },
+          "dial",
+          () => n,
+        );
+      }
+      for (let k = 0; k < 3; k++) speak(() => linked[k], "reflector", () => options.dial.talkgroupId);
+      speak(anyRadio, "group", () => n);
+    };
+    talkgroupRounds(4, TALKGROUP_POOL);
+    reflectorRound();
+    if (options.bridges.length > 0) talkgroupRounds(2, [...new Set(options.bridges.flatMap((b) => b.members.map((m) => m.talkgroupId)))]);
+    speak(anyRadio, "parrot", () => options.parrot.talkgroupId, options.parrot.delayMs + 30 * 60);
+    speak(anyRadio, "private", () => workPrng.pick(allRadios).radioId);
+    speak(anyRadio, "private", () => workPrng.pick(allRadios).radioId);
+    // every UA timer (and bridge timer) runs out: user-activated TGs and dialled links expire,
+    // default reflectors relink; then the same kinds of probes again
+    const longestTimer = 11 * 60_000; // longer timers (TIMER=0, RelinkTime=60) simply do not run out here
+    actions.push(() => scheduler.nowMs + longestTimer + 5000);
+    talkgroupRounds(2, TALKGROUP_POOL);
+    const defaults = [...new Set(world.sessions.map((spec) => options.accessRules[spec.accessRule ?? ""]?.defaultReflector ?? 0).filter((n) => n !== 0))];
+    for (const n of defaults) speak(anyRadio, "group", () => n);
+    reflectorRound();
+    let i = 0;
+    let endAt = start;
+    const next = () => {
+      if (i >= actions.length) return;
+      const at = actions[i++]!();
+      endAt = Math.max(endAt, at);
+      scheduler.at(at, next);
+    };
+    scheduler.at(start, next);
+    // run the actions as they come (each schedules the next); the phase ends after the last
+    for (;;) {
+      const before = i;
+      scheduler.runUntil(Math.max(endAt, scheduler.nowMs) + 1);
+      if (i >= actions.length || (i === before && scheduler.pending === 0)) break;
+    }
+    return Math.max(endAt, scheduler.nowMs) + gap;
+  };
+
   // ---- run: calls, then a quiet phase for playback, timeouts and ticks
   const quietMs = Math.max(options.parrot.delayMs + options.parrot.maxFrames * options.parrot.frameIntervalMs, options.maxStreamMs) + 5000;
-  const end = endOfCalls + quietMs;
-  scheduler.runUntil(end);
+  const probeStart = endOfCalls + quietMs;
+  scheduler.runUntil(probeStart);
+  // ---- probes (TigerBeetle style): faults healed, one clean call at a time with every target
+  // idle; each must reach every target the rules surely subscribe (the auditor's SURE bound)
+  const probeEnd = runProbes(probeStart);
+  scheduler.runUntil(probeEnd);
+  const end = probeEnd;
   if (crashed === null) auditor.finish(end);
   if (outbox.dropped > 0) note(`outbox dropped ${outbox.dropped}`);
   const stats = router.stats() as unknown as Record<string, number>;

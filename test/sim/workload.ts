@@ -15,7 +15,7 @@ import { RS_MASK_TERMINATOR, RS_MASK_VOICE_HEADER } from "../../src/dmr/rs_12_9.
 import { SimFrameKind, writeFrame, type FrameFields, type LcPayloadEncoder } from "./frames.ts";
 import type { CallFaults, CallPlan, CallPurpose, RadioSpec, SessionSpec } from "./world.ts";
 
-export const TALKGROUP_POOL = [91, 92, 235, 2350, 3100, 3101, 31001, 31002, 310, 1234, 23500, 98765] as const;
+export const TALKGROUP_POOL = [91, 92, 235, 2350, 3100, 3101, 31001, 31002, 31003, 31004, 310, 1234, 23500, 98765] as const;
 export const REFLECTOR_POOL = [235, 2350, 91, 5555, 77777] as const;
 export const RESERVED_GROUP_TARGETS = [3, 4000, 5000, 9995, 16777215] as const;
 
@@ -58,17 +58,29 @@ export function makeWorld(prng: Prng, sessionCount: number): SimWorld {
   // A few radio ids the ACLs deny.
   const deniedRadios = [firstRadio + 4 * prng.nextInt(sessionCount) + 1, firstRadio + 4 * prng.nextInt(sessionCount)];
   const globalDeny = prng.chance(1, 2);
-  const bridges: BridgeOptions[] = prng.chance(1, 2)
-    ? [
-        {
-          name: "club-acl",
-          members: [
-            { system: "club", slot: 1, talkgroupId: 31001, active: true, timeoutMinutes: 0, timeoutType: "none", on: [], off: [], reset: [] },
-            { system: "acl", slot: 2, talkgroupId: 31002, active: true, timeoutMinutes: 0, timeoutType: "none", on: [], off: [], reset: [] },
-          ],
-        },
-      ]
-    : [];
+  const bridges: BridgeOptions[] = [];
+  if (prng.chance(1, 2)) {
+    bridges.push({
+      name: "club-acl",
+      members: [
+        { system: "club", slot: 1, talkgroupId: 31001, active: true, timeoutMinutes: 0, timeoutType: "none", on: [], off: [], reset: [] },
+        { system: "acl", slot: 2, talkgroupId: 31002, active: true, timeoutMinutes: 0, timeoutType: "none", on: [], off: [], reset: [] },
+      ],
+    });
+  }
+  if (prng.chance(1, 2)) {
+    // rules.py style (freedmr-reference.md §1.8): ON/OFF/RESET trigger TGs from the member's own
+    // system and slot (4000/5000 are group calls to reserved numbers), ON and OFF timers
+    const someSession = String(234_000_000 + prng.nextInt(sessionCount) * 100 + 1);
+    bridges.push({
+      name: "triggered",
+      members: [
+        { system: "open", slot: 1, talkgroupId: 31003, active: false, timeoutMinutes: prng.pick([1, 2]), timeoutType: "on", on: [31003], off: [4000], reset: [3100] },
+        { system: "club", slot: 2, talkgroupId: 31004, active: true, timeoutMinutes: 1, timeoutType: "off", on: [31004], off: [5000], reset: [3101] },
+        { system: someSession, slot: 2, talkgroupId: 31003, active: prng.chance(1, 2), timeoutMinutes: 0, timeoutType: "none", on: [92], off: [4000], reset: [] },
+      ],
+    });
+  }
   const options = routingOptions({
     hangTimeMs,
     uaTimerMinutes,

@@ -63,4 +63,9 @@ export interface CallPlan {
   /** frames planned (before faults) */
   readonly plannedFrames: number;
   readonly plannedStartMs: number;
+  /**
+   * A probe of the final phase (faults healed, one call at a time, every target idle): it must
+   * reach every target that is surely subscribed for its whole length.
+   */
+  readonly probe?: boolean;
 }
