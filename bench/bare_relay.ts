@@ -10,6 +10,7 @@
  * @module
  */
 import { ServerProbe } from "./support/server_probe.ts";
+import "./support/sched_slice.ts";
 
 const args = process.argv.slice(2);
 const portArg = args.indexOf("--port");

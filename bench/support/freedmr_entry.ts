@@ -12,6 +12,7 @@ import { defaultConfig } from "../../src/config/schema.ts";
 import { createRouter, routingOptions } from "../../src/core/routing/index.ts";
 import { startServer } from "../../src/shell/server.ts";
 import { ServerProbe } from "./server_probe.ts";
+import "./sched_slice.ts";
 
 const config = defaultConfig();
 config.hbp.bind_addresses = ["127.0.0.1"];

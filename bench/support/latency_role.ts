@@ -4,7 +4,7 @@
  *
  *   bun bench/support/latency_role.ts receiver --port P --calls N --listeners L --max-seconds S
  *     logs the listeners in, prints READY; on the line STOP prints RESULT {json} and exits.
- *   bun bench/support/latency_role.ts sender --port P --calls N --listeners L --warmup W --seconds S
+ *   bun bench/support/latency_role.ts sender --port P --calls N --listeners L --prewarm P --warmup W --seconds S
  *     logs the talkers in, prints READY; on GO sends, prints MEASURE_START, then RESULT {json}.
  * @module
  */
@@ -60,10 +60,15 @@ if (role === "receiver") {
   console.log("READY");
   await waitLine("GO");
   let cpu0 = 0;
-  const result = await sender.run(Number(arg("warmup", "2")), Number(arg("seconds", "10")), () => {
-    cpu0 = selfCpuNs();
-    console.log("MEASURE_START");
-  });
+  const result = await sender.run(
+    Number(arg("warmup", "2")),
+    Number(arg("seconds", "10")),
+    () => {
+      cpu0 = selfCpuNs();
+      console.log("MEASURE_START");
+    },
+    Number(arg("prewarm", "0")),
+  );
   const cpuNs = selfCpuNs() - cpu0;
   console.log(`RESULT ${JSON.stringify({ ...result, cpuNs })}`);
   sender.close();

@@ -12,8 +12,9 @@ export class LineChild {
   #waiters: (() => void)[] = [];
   #done = false;
 
-  constructor(argv: string[], core: number | null) {
-    const cmd = core !== null && TASKSET !== null ? [TASKSET, "-c", String(core), ...argv] : argv;
+  constructor(argv: string[], core: number | null, prefix: readonly string[] = []) {
+    const base = [...prefix, ...argv];
+    const cmd = core !== null && TASKSET !== null ? [TASKSET, "-c", String(core), ...base] : base;
     this.process = Bun.spawn(cmd, { stdin: "pipe", stdout: "pipe", stderr: "inherit" });
     void this.#pump();
   }

@@ -45,7 +45,7 @@ export class ServerProbe {
     if (((data[15]! >>> 4) & 0x03) === FrameType.DataSync) return;
     const sent = readSendTime(data);
     if (!(sent > 0)) return;
-    if (this.ingress.count === 0) process.stderr.write(`${MEASURING_MARK}\n`); // GC-log readers start counting here
+    if (this.ingress.count === 0 && process.env.BENCH_PROBE_MARK === "1") process.stderr.write(`${MEASURING_MARK}\n`); // GC-log readers start counting here
     this.ingress.add(startMs + MONO_OFFSET_MS - sent);
     this.service.add(service);
   }
