@@ -1,13 +1,14 @@
 /**
  * UdpHost: fan-out through sendMany survives dead peers (ICMP → ECONNREFUSED thrown synchronously
  * by Bun because of IP_RECVERR, bun-notes §1), every send error is counted and never thrown,
- * handlers that throw are contained, ticks run, reopen moves to a new port.
+ * handlers that throw are contained, ticks run (also through a flood that starves timers), reopen
+ * moves to a new port, the benchmark probe sees every datagram and tick.
  */
 import { afterEach, describe, expect, test } from "bun:test";
 import type { HostedHandler, SocketControl, SocketSpec } from "../../src/core/datagram_handler.ts";
 import { Endpoint } from "../../src/core/endpoint.ts";
 import { Outbox } from "../../src/core/outbox.ts";
-import { UdpHost } from "../../src/shell/udp_host.ts";
+import { UdpHost, type HostProbe } from "../../src/shell/udp_host.ts";
 
 const hosts: UdpHost[] = [];
 const sockets: { close(): void }[] = [];
@@ -113,5 +114,62 @@ describe("UdpHost", () => {
     sockets.push(trigger);
     trigger.send(new Uint8Array([0]), host.localPort(0), "127.0.0.1");
     expect(await until(() => host.stats.datagramsIn === 1)).toBe(true);
+  });
+
+  test("a flood that keeps Bun's read loop busy (no timer can run) still gets ticks, from the data path", async () => {
+    const outbox = new Outbox(16);
+    const datagramTimes: number[] = [];
+    const tickTimes: number[] = [];
+    const slow: HostedHandler = {
+      name: "slow",
+      socketSpecs: () => [{ name: "slow", bindAddress: "127.0.0.1", port: 0, receiveBufferBytes: 0 }],
+      onDatagram(nowMs: number): void {
+        datagramTimes.push(nowMs);
+        const until = performance.now() + 15; // a handler slower than the tick interval
+        while (performance.now() < until) {}
+      },
+      onTick(nowMs: number): void {
+        tickTimes.push(nowMs);
+      },
+    };
+    const host = new UdpHost(outbox, { tickIntervalMs: 10 });
+    hosts.push(host);
+    host.addHandler(slow);
+    await host.start();
+    const trigger = await Bun.udpSocket({ hostname: "127.0.0.1", port: 0 });
+    sockets.push(trigger);
+    const count = 20; // all queued before the first is handled: one readable dispatch
+    for (let i = 0; i < count; i++) trigger.send(new Uint8Array([i]), host.localPort(0), "127.0.0.1");
+    expect(await until(() => host.stats.datagramsIn === count, 5000)).toBe(true);
+    const first = datagramTimes[0]!;
+    const last = datagramTimes[count - 1]!;
+    const during = tickTimes.filter((t) => t > first && t < last).length;
+    console.log(`burst of ${count} × 15 ms: ${during} ticks during it, ${host.stats.inlineTicks} from the data path`);
+    expect(during).toBeGreaterThan(0);
+  });
+
+  test("the probe sees every datagram (start ≤ done) and every tick", async () => {
+    const outbox = new Outbox(16);
+    const handler = new FanOut(outbox);
+    const seen: { length: number; start: number; done: number }[] = [];
+    let ticks = 0;
+    const probe: HostProbe = {
+      datagram: (data, start, done) => void seen.push({ length: data.length, start, done }),
+      tick: (start, done) => {
+        if (done >= start) ticks++;
+      },
+    };
+    const host = new UdpHost(outbox, { tickIntervalMs: 10, probe });
+    hosts.push(host);
+    host.addHandler(handler);
+    await host.start();
+    const listener = await sink();
+    handler.targets = [new Endpoint(0, "127.0.0.1", listener.port)];
+    const trigger = await Bun.udpSocket({ hostname: "127.0.0.1", port: 0 });
+    sockets.push(trigger);
+    for (let i = 0; i < 5; i++) trigger.send(new Uint8Array(i + 1), host.localPort(0), "127.0.0.1");
+    expect(await until(() => listener.count() === 5 && ticks >= 2)).toBe(true);
+    expect(seen.map((s) => s.length).sort()).toEqual([1, 2, 3, 4, 5]);
+    expect(seen.every((s) => s.done >= s.start)).toBe(true);
   });
 });
