@@ -3,6 +3,10 @@
  * §2.2), 5 listeners per talkgroup, over real UDP on loopback, each server in its own process on
  * core 0, the generator on core 1. Measured for freedmr and for the bare relay (bench/bare_relay.ts,
  * the ceiling for Bun in the same topology), alternating rounds so machine load hits both alike.
+ * Both servers are started and warmed up together first (--prewarm s at 5× pace, then --steady s
+ * at real pace): freedmr's JIT keeps compiling hot paths to its top tier (FTL) for the first ~15 s,
+ * on the same core, which would otherwise show up as tail latency that a long-running server does
+ * not have. Each round then runs --warmup s unmeasured and --seconds s measured.
  *
  * End-to-end latency = arrival at a listener − the talker's actual send time (CLOCK_MONOTONIC
  * stamped into the burst right before the send syscall, support/mono_clock.ts). By default the
@@ -12,7 +16,7 @@
  * callback − send time (kernel + wake-up + event-loop queueing), service = drain returned − data
  * callback (our code + sendMany), tick = one shell tick.
  *
- *   bun bench/latency.bench.ts [--calls 200] [--listeners 5] [--seconds 7] [--prewarm 2] [--warmup 1] [--rounds 2]
+ *   bun bench/latency.bench.ts [--calls 200] [--listeners 5] [--seconds 7] [--rounds 2] [--prewarm 2] [--steady 12] [--warmup 1]
  *                              [--servers freedmr,bare] [--generator split|single] [--gc-log] [--threads]
  *                              [--nice N] [--generator-nice N] [--rt] [--server-env K=V,…]
  * --nice/--generator-nice/--rt (root) take other work on the machine out of the picture.
@@ -23,12 +27,13 @@ import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { LatencyReceiver, LatencySender, type SenderResult } from "./support/latency_gen.ts";
-import { concatSamples, decodeSamples, formatSummary, summarize, encodeSamples } from "./support/latency_samples.ts";
+import { concatSamples, decodeSamples, encodeSamples, formatSummary, summarize } from "./support/latency_samples.ts";
 import { LineChild } from "./support/line_child.ts";
 import { processCpuNs, processRunQueueWaitNs, selfCpuNs, threadDelta, threadTimes, type ThreadTimes } from "./support/process_cpu.ts";
 import { pinSelf, type ServerProcess } from "./support/server_process.ts";
 import { GENERATOR_CORE, startBareRelay, startFreedmr, type BenchServerOptions } from "./support/servers.ts";
 import { MEASURING_MARK, type ProbeReport } from "./support/server_probe.ts";
+import { monoNowMs } from "./support/mono_clock.ts";
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -39,8 +44,10 @@ const calls = Number(arg("calls", "200"));
 const listenersPerTg = Number(arg("listeners", "5"));
 const seconds = Number(arg("seconds", "7"));
 const warmupSeconds = Number(arg("warmup", "1"));
-/** seconds at 5× pace before the warm-up: gets the server's JIT to its top tier before measuring */
+/** seconds at 5× pace at the start: gets the servers' JIT to its top tier before measuring */
 const prewarmSeconds = Number(arg("prewarm", "2"));
+/** then this many seconds at real pace, all servers at once, before the first round */
+const steadySeconds = Number(arg("steady", "12"));
 const rounds = Number(arg("rounds", "2"));
 const servers = arg("servers", "freedmr,bare").split(",");
 const split = arg("generator", "split") !== "single";
@@ -65,7 +72,7 @@ const scratch = mkdtempSync(join(tmpdir(), "freedmr-latency-"));
 const pinned = pinSelf(GENERATOR_CORE);
 if (gcLog || Object.keys(serverEnv).length > 0) console.log(`server stderr logs in ${scratch}`);
 console.log(
-  `latency: ${calls} calls × ${listenersPerTg} listeners, ${rounds} round(s) × ${seconds} s measured after ${prewarmSeconds} s at 5× pace + ${warmupSeconds} s warm-up per server; ` +
+  `latency: ${calls} calls × ${listenersPerTg} listeners; warm-up ${prewarmSeconds} s at 5× pace + ${steadySeconds} s; ${rounds} round(s) per server of ${warmupSeconds} s + ${seconds} s measured; ` +
     `generator ${split ? "split (sender + receiver processes)" : "single process"} pinned to core ${GENERATOR_CORE}: ${pinned}; load ${(await Bun.file("/proc/loadavg").text()).trim()}`,
 );
 
@@ -83,8 +90,6 @@ interface RoundResult {
   pacingLateP99: number;
   sendHoldP99: number;
   sendHoldMax: number;
-  probe: ProbeReport | null;
-  gc: { count: number; maxMs: number; over1ms: number } | null;
 }
 
 /**
@@ -116,115 +121,151 @@ async function startServer(name: string, options: BenchServerOptions): Promise<S
   return name === "bare" ? startBareRelay(options) : startFreedmr(options);
 }
 
-async function runRound(name: string, round: number): Promise<RoundResult | null> {
-  const gcPath = join(scratch, `${name}-${round}.stderr.log`);
-  const server = await startServer(name, {
-    probe: true,
-    ...(realtime ? { prefix: ["chrt", "-f", "10"] } : niceValue !== "" ? { prefix: ["nice", "-n", niceValue] } : {}),
-    ...(gcLog || Object.keys(serverEnv).length > 0 ? { env: { ...serverEnv, BENCH_PROBE_MARK: "1", ...(gcLog ? { BUN_JSC_logGC: "1" } : {}) }, stderrPath: gcPath } : {}),
-  });
-  if (server === null) return null;
-  const shape = { serverPort: server.port, calls, listenersPerTalkgroup: listenersPerTg };
-  const maxSeconds = seconds + 2;
-  let latencies: Float64Array;
-  let measured: number;
-  let senderResult: SenderResult;
-  let senderCpuNs: number;
-  let receiverCpuNs: number;
-  let serverCpuNs = 0;
-  let serverWaitNs = 0;
-  let threads0 = new Map<number, ThreadTimes>();
-  let threads: RoundResult["threads"] = [];
-  if (split) {
-    const common = ["--port", String(server.port), "--calls", String(calls), "--listeners", String(listenersPerTg)];
-    const receiver = new LineChild([process.execPath, ROLE, "receiver", ...common, "--max-seconds", String(maxSeconds)], GENERATOR_CORE, generatorPrefix);
-    await receiver.waitFor(/^READY/);
-    const sender = new LineChild([process.execPath, ROLE, "sender", ...common, "--warmup", String(warmupSeconds), "--seconds", String(seconds)], GENERATOR_CORE, generatorPrefix);
-    await sender.waitFor(/^READY/);
-    sender.send("GO");
-    await sender.waitFor(/^MEASURE_START/);
-    receiver.send("START");
-    const cpu0 = processCpuNs(server.pid);
-    const wait0 = processRunQueueWaitNs(server.pid);
-    threads0 = threadTimes(server.pid);
-    const sent = JSON.parse((await sender.waitFor(/^RESULT (.*)$/))[1]!) as SenderResult & { cpuNs: number };
-    await Bun.sleep(200); // the last bursts in flight
-    serverCpuNs = processCpuNs(server.pid) - cpu0;
-    serverWaitNs = processRunQueueWaitNs(server.pid) - wait0;
-    threads = threadDelta(threads0, threadTimes(server.pid));
-    receiver.send("STOP");
-    const got = JSON.parse((await receiver.waitFor(/^RESULT (.*)$/))[1]!) as { measured: number; cpuNs: number; samples: string };
-    await Promise.all([sender.end(), receiver.end()]);
-    latencies = decodeSamples(got.samples);
-    measured = got.measured;
-    senderResult = sent;
-    senderCpuNs = sent.cpuNs;
-    receiverCpuNs = got.cpuNs;
-  } else {
-    const receiver = new LatencyReceiver(shape, maxSeconds);
-    await receiver.login();
-    const sender = new LatencySender(shape);
-    await sender.login();
-    let cpu0 = 0;
-    let wait0 = 0;
-    let self0 = 0;
-    senderResult = await sender.run(
-      warmupSeconds,
-      seconds,
-      () => {
-        cpu0 = processCpuNs(server.pid);
-        wait0 = processRunQueueWaitNs(server.pid);
-        threads0 = threadTimes(server.pid);
-        self0 = selfCpuNs();
-      },
-      prewarmSeconds,
-    );
-    await Bun.sleep(200);
-    serverCpuNs = processCpuNs(server.pid) - cpu0;
-    serverWaitNs = processRunQueueWaitNs(server.pid) - wait0;
-    threads = threadDelta(threads0, threadTimes(server.pid));
-    senderCpuNs = selfCpuNs() - self0;
-    receiverCpuNs = 0; // same process: counted under the sender
-    sender.close();
-    receiver.close();
-    latencies = decodeSamples(encodeSamples(receiver.samples));
-    measured = receiver.measured;
-  }
-  await server.stop();
-  const probeLine = /^PROBE (.*)$/m.exec(server.output());
+/** The load generator of one server: talkers and listeners, in two child processes or in this one. */
+interface Generator {
+  /** Send; `onMeasureStart` when the measured window starts (seconds 0: warm only). */
+  run(prewarm: number, warmup: number, seconds: number, onMeasureStart: () => void): Promise<SenderResult & { cpuNs: number }>;
+  startMeasure(): void;
+  stopMeasure(): Promise<{ latencies: Float64Array; measured: number; cpuNs: number }>;
+  close(): Promise<void>;
+}
+
+async function splitGenerator(port: number): Promise<Generator> {
+  const common = ["--port", String(port), "--calls", String(calls), "--listeners", String(listenersPerTg)];
+  const receiver = new LineChild([process.execPath, ROLE, "receiver", ...common, "--max-seconds", String(seconds + 2)], GENERATOR_CORE, generatorPrefix);
+  const sender = new LineChild([process.execPath, ROLE, "sender", ...common], GENERATOR_CORE, generatorPrefix);
+  await Promise.all([receiver.waitFor(/^READY/), sender.waitFor(/^READY/)]);
   return {
-    latencies,
-    expected: senderResult.burstsMeasured * listenersPerTg,
-    measured,
+    async run(prewarm, warmup, secs, onMeasureStart) {
+      sender.send(`RUN ${prewarm} ${warmup} ${secs}`);
+      await sender.waitFor(/^MEASURE_START/, 120_000);
+      onMeasureStart();
+      return JSON.parse((await sender.waitFor(/^RESULT (.*)$/))[1]!) as SenderResult & { cpuNs: number };
+    },
+    startMeasure: () => receiver.send("START"),
+    async stopMeasure() {
+      receiver.send("STOP");
+      const got = JSON.parse((await receiver.waitFor(/^RESULT (.*)$/))[1]!) as { measured: number; cpuNs: number; samples: string };
+      return { latencies: decodeSamples(got.samples), measured: got.measured, cpuNs: got.cpuNs };
+    },
+    async close() {
+      sender.send("EXIT");
+      receiver.send("EXIT");
+      await Promise.all([sender.end(), receiver.end()]);
+    },
+  };
+}
+
+async function inProcessGenerator(port: number): Promise<Generator> {
+  const shape = { serverPort: port, calls, listenersPerTalkgroup: listenersPerTg };
+  const receiver = new LatencyReceiver(shape, seconds + 2);
+  const sender = new LatencySender(shape);
+  await Promise.all([receiver.login(), sender.login()]);
+  return {
+    async run(prewarm, warmup, secs, onMeasureStart) {
+      let self0 = 0;
+      const result = await sender.run(
+        warmup,
+        secs,
+        () => {
+          self0 = selfCpuNs();
+          onMeasureStart();
+        },
+        prewarm,
+      );
+      return { ...result, cpuNs: selfCpuNs() - self0 }; // sender and receiver together
+    },
+    startMeasure: () => receiver.reset(),
+    async stopMeasure() {
+      return { latencies: decodeSamples(encodeSamples(receiver.samples)), measured: receiver.measured, cpuNs: 0 };
+    },
+    async close() {
+      sender.close();
+      receiver.close();
+    },
+  };
+}
+
+interface Bench {
+  readonly name: string;
+  readonly server: ServerProcess;
+  readonly generator: Generator;
+  readonly stderrPath: string;
+}
+
+async function measureRound(bench: Bench): Promise<RoundResult> {
+  const { server, generator } = bench;
+  let cpu0 = 0;
+  let wait0 = 0;
+  let threads0 = new Map<number, ThreadTimes>();
+  const sent = await generator.run(0, warmupSeconds, seconds, () => {
+    generator.startMeasure();
+    cpu0 = processCpuNs(server.pid);
+    wait0 = processRunQueueWaitNs(server.pid);
+    threads0 = threadTimes(server.pid);
+  });
+  await Bun.sleep(200); // the last bursts in flight
+  const serverCpuNs = processCpuNs(server.pid) - cpu0;
+  const serverWaitNs = processRunQueueWaitNs(server.pid) - wait0;
+  const threads = threadDelta(threads0, threadTimes(server.pid));
+  const got = await generator.stopMeasure();
+  return {
+    latencies: got.latencies,
+    expected: sent.burstsMeasured * listenersPerTg,
+    measured: got.measured,
     serverCpuNs,
     serverWaitNs,
     threads,
-    senderCpuNs,
-    receiverCpuNs,
-    window: (senderResult.windowEndMs - senderResult.windowStartMs) / 1000,
-    pacingLateP99: senderResult.pacingLateP99,
-    sendHoldP99: senderResult.sendHoldP99,
-    sendHoldMax: senderResult.sendHoldMax,
-    probe: probeLine === null ? null : (JSON.parse(probeLine[1]!) as ProbeReport),
-    gc: gcLog ? gcStats(gcPath) : null,
+    senderCpuNs: sent.cpuNs,
+    receiverCpuNs: got.cpuNs,
+    window: (sent.windowEndMs - sent.windowStartMs) / 1000,
+    pacingLateP99: sent.pacingLateP99,
+    sendHoldP99: sent.sendHoldP99,
+    sendHoldMax: sent.sendHoldMax,
   };
 }
+
+// Start every server and its generator, warm them all up together, then measure in alternating rounds.
+const benches: Bench[] = [];
+for (const name of servers) {
+  const stderrPath = join(scratch, `${name}.stderr.log`);
+  const server = await startServer(name, {
+    probe: true,
+    ...(realtime ? { prefix: ["chrt", "-f", "10"] } : niceValue !== "" ? { prefix: ["nice", "-n", niceValue] } : {}),
+    ...(gcLog || Object.keys(serverEnv).length > 0 ? { env: { ...serverEnv, BENCH_PROBE_MARK: "1", ...(gcLog ? { BUN_JSC_logGC: "1" } : {}) }, stderrPath } : {}),
+  });
+  if (server === null) {
+    console.log(`${name}: server not available — skipped`);
+    continue;
+  }
+  const generator = await (split ? splitGenerator(server.port) : inProcessGenerator(server.port));
+  benches.push({ name, server, generator, stderrPath });
+}
+const tWarm = performance.now();
+const warmStartMono = monoNowMs();
+await Promise.all(benches.map((b) => b.generator.run(prewarmSeconds, steadySeconds, 0, () => {})));
+console.log(`  warmed up ${benches.map((b) => b.name).join(" and ")} together in ${((performance.now() - tWarm) / 1000).toFixed(1)} s`);
 
 const results = new Map<string, RoundResult[]>();
 for (let round = 0; round < rounds; round++) {
   // alternate the order so a load change on the machine does not favour one server
-  const order = round % 2 === 0 ? servers : [...servers].reverse();
-  for (const name of order) {
-    const r = await runRound(name, round);
-    if (r === null) {
-      console.log(`${name}: server not available — skipped`);
-      continue;
-    }
-    if (!results.has(name)) results.set(name, []);
-    results.get(name)!.push(r);
+  const order = round % 2 === 0 ? benches : [...benches].reverse();
+  for (const bench of order) {
+    const r = await measureRound(bench);
+    if (!results.has(bench.name)) results.set(bench.name, []);
+    results.get(bench.name)!.push(r);
     const s = summarize(r.latencies);
-    console.log(`  round ${round + 1} ${name.padEnd(8)} p50 ${s.p50.toFixed(3)}  p99 ${s.p99.toFixed(3)}  max ${s.max.toFixed(3)} ms`);
+    console.log(`  round ${round + 1} ${bench.name.padEnd(8)} p50 ${s.p50.toFixed(3)}  p99 ${s.p99.toFixed(3)}  max ${s.max.toFixed(3)} ms`);
   }
+}
+const probes = new Map<string, ProbeReport | null>();
+const gcs = new Map<string, ReturnType<typeof gcStats> | null>();
+for (const bench of benches) {
+  await bench.generator.close();
+  await bench.server.stop();
+  const probeLine = /^PROBE (.*)$/m.exec(bench.server.output());
+  probes.set(bench.name, probeLine === null ? null : (JSON.parse(probeLine[1]!) as ProbeReport));
+  gcs.set(bench.name, gcLog ? gcStats(bench.stderrPath) : null);
 }
 
 const label = (name: string): string => (name === "bare" ? "bare relay" : name);
@@ -254,22 +295,21 @@ for (const [name, rs] of results) {
     const busy = [...rows].filter(([, t]) => t.cpuNs > 1e6).map(([n, t]) => `${n} ${(t.cpuNs / 1e6).toFixed(0)}/${(t.waitNs / 1e6).toFixed(0)}`);
     console.log(`${"".padEnd(10)} server threads (CPU ms / run-queue wait ms): ${busy.join(", ")}`);
   }
-  const probes = rs.map((r) => r.probe).filter((p): p is ProbeReport => p !== null);
-  if (probes.length > 0) {
-    const merged = (key: "ingress" | "service" | "tick" | "tickLate") => summarize(concatSamples(probes.map((p) => decodeSamples(p.raw[key]))));
+  const probe = probes.get(name) ?? null;
+  if (probe !== null) {
+    const merged = (key: "ingress" | "service" | "tick" | "tickLate") => summarize(decodeSamples(probe.raw[key]));
     console.log(`${"".padEnd(10)} in-server ingress ${formatSummary(merged("ingress"))}`);
     console.log(`${"".padEnd(10)} in-server service ${formatSummary(merged("service"))}`);
     if (name !== "bare") {
-      console.log(`${"".padEnd(10)} shell tick        ${formatSummary(merged("tick"))}`);
-      console.log(`${"".padEnd(10)} tick timer late   ${formatSummary(merged("tickLate"))}`);
+      console.log(`${"".padEnd(10)} shell tick (all)  ${formatSummary(merged("tick"))}`);
+      console.log(
+        `${"".padEnd(10)} tick timer late   ${formatSummary(merged("tickLate"))}, worst ${((probe.worstTickLateAtMs - warmStartMono) / 1000).toFixed(1)} s after the warm-up began`,
+      );
     }
   }
-  const gcs = rs.map((r) => r.gc).filter((g) => g !== null);
-  if (gcs.length > 0) {
-    console.log(
-      `${"".padEnd(10)} GC while measured: ${gcs.reduce((n, g) => n + g.count, 0)} collections, ` +
-        `${gcs.reduce((n, g) => n + g.over1ms, 0)} pausing over 1 ms, longest pause ${Math.max(...gcs.map((g) => g.maxMs)).toFixed(2)} ms`,
-    );
+  const gc = gcs.get(name) ?? null;
+  if (gc !== null) {
+    console.log(`${"".padEnd(10)} GC after warm-up: ${gc.count} collections, ${gc.over1ms} pausing over 1 ms, longest pause ${gc.maxMs.toFixed(2)} ms`);
   }
 }
 console.log("(goal: freedmr end-to-end p99 ≤ 1 ms)");

@@ -113,6 +113,14 @@ export class BenchHotspot {
     if (o.options !== "") await this.request(idMessage("RPTO", o.repeaterId, TEXT.encode(o.options)), "RPTACK");
   }
 
+  #ping: Uint8Array | null = null;
+
+  /** RPTPING + id (hbp-and-dmr.md §1.2): the keepalive a hotspot sends every few seconds. */
+  ping(): void {
+    this.#ping ??= idMessage("RPTPING", this.repeaterId);
+    this.sendRaw(this.#ping);
+  }
+
   sendRaw(data: Uint8Array): void {
     try {
       this.socket!.send(data, this.options.serverPort, "127.0.0.1");

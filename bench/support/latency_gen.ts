@@ -29,9 +29,21 @@ export interface LatencyShape {
   readonly listenersPerTalkgroup: number;
 }
 
-async function loginAll(hotspots: BenchHotspot[]): Promise<void> {
+/** Log every hotspot in, then keep them alive: one RPTPING each every PING_INTERVAL_MS, spread out (MMDVMHost pings every 5 s; the master drops a silent peer after 30 s). */
+async function loginAll(hotspots: BenchHotspot[]): Promise<() => void> {
   for (let i = 0; i < hotspots.length; i += 50) await Promise.all(hotspots.slice(i, i + 50).map((h) => h.login()));
+  let next = 0;
+  const perTick = Math.max(1, Math.ceil((hotspots.length * PING_TICK_MS) / PING_INTERVAL_MS));
+  const timer = setInterval(() => {
+    for (let n = 0; n < perTick; n++) {
+      hotspots[next]!.ping();
+      next = (next + 1) % hotspots.length;
+    }
+  }, PING_TICK_MS);
+  return () => clearInterval(timer);
 }
+const PING_INTERVAL_MS = 5000;
+const PING_TICK_MS = 100;
 
 export class LatencyReceiver {
   readonly listeners: BenchHotspot[] = [];
@@ -68,11 +80,21 @@ export class LatencyReceiver {
     this.samples.add(now - sent);
   }
 
-  login(): Promise<void> {
-    return loginAll(this.listeners);
+  #stopPings: () => void = () => {};
+
+  async login(): Promise<void> {
+    this.#stopPings = await loginAll(this.listeners);
+  }
+
+  /** Forget the samples so far (a new measurement window). */
+  reset(): void {
+    this.samples.count = 0;
+    this.samples.overflow = 0;
+    this.measured = 0;
   }
 
   close(): void {
+    this.#stopPings();
     for (const h of this.listeners) h.close();
   }
 }
@@ -106,8 +128,10 @@ export class LatencySender {
     }
   }
 
-  login(): Promise<void> {
-    return loginAll(this.talkers);
+  #stopPings: () => void = () => {};
+
+  async login(): Promise<void> {
+    this.#stopPings = await loginAll(this.talkers);
   }
 
   /**
@@ -166,6 +190,7 @@ export class LatencySender {
   }
 
   close(): void {
+    this.#stopPings();
     for (const h of this.talkers) h.close();
   }
 }

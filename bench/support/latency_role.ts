@@ -1,11 +1,12 @@
 /**
  * One half of the latency load generator in its own process (see latency_gen.ts), driven over
- * stdin/stdout by bench/latency.bench.ts:
+ * stdin/stdout by bench/latency.bench.ts. Both halves log in, print READY, then serve commands
+ * until EXIT (or end of stdin):
  *
  *   bun bench/support/latency_role.ts receiver --port P --calls N --listeners L --max-seconds S
- *     logs the listeners in, prints READY; on the line STOP prints RESULT {json} and exits.
- *   bun bench/support/latency_role.ts sender --port P --calls N --listeners L --prewarm P --warmup W --seconds S
- *     logs the talkers in, prints READY; on GO sends, prints MEASURE_START, then RESULT {json}.
+ *     START  forget earlier samples;  STOP  print RESULT {json: measured, cpuNs, samples}
+ *   bun bench/support/latency_role.ts sender --port P --calls N --listeners L
+ *     RUN <prewarm> <warmup> <seconds>  send (prints MEASURE_START when measuring), then RESULT {json}
  * @module
  */
 import { encodeSamples } from "./latency_samples.ts";
@@ -33,48 +34,50 @@ async function* stdinLines(): AsyncGenerator<string> {
   }
 }
 
-const lines = stdinLines();
-async function waitLine(expected: string): Promise<void> {
-  for (;;) {
-    const { value, done } = await lines.next();
-    if (done === true) process.exit(0);
-    if (value === expected) return;
-  }
-}
-
 if (role === "receiver") {
   const receiver = new LatencyReceiver(shape, Number(arg("max-seconds", "20")));
   await receiver.login();
   console.log("READY");
-  await waitLine("START");
-  const cpu0 = selfCpuNs();
-  await waitLine("STOP");
-  const cpuNs = selfCpuNs() - cpu0;
-  console.log(`RESULT ${JSON.stringify({ received: receiver.received, measured: receiver.measured, cpuNs, samples: encodeSamples(receiver.samples) })}`);
+  let cpu0 = 0;
+  for await (const line of stdinLines()) {
+    if (line === "START") {
+      receiver.reset();
+      cpu0 = selfCpuNs();
+    } else if (line === "STOP") {
+      const cpuNs = selfCpuNs() - cpu0;
+      console.log(`RESULT ${JSON.stringify({ received: receiver.received, measured: receiver.measured, cpuNs, samples: encodeSamples(receiver.samples) })}`);
+    } else if (line === "EXIT") {
+      break;
+    }
+  }
   receiver.close();
-  await Bun.sleep(20);
-  process.exit(0);
 } else if (role === "sender") {
   const sender = new LatencySender(shape);
   await sender.login();
   console.log("READY");
-  await waitLine("GO");
-  let cpu0 = 0;
-  const result = await sender.run(
-    Number(arg("warmup", "2")),
-    Number(arg("seconds", "10")),
-    () => {
-      cpu0 = selfCpuNs();
-      console.log("MEASURE_START");
-    },
-    Number(arg("prewarm", "0")),
-  );
-  const cpuNs = selfCpuNs() - cpu0;
-  console.log(`RESULT ${JSON.stringify({ ...result, cpuNs })}`);
+  for await (const line of stdinLines()) {
+    const run = /^RUN ([\d.]+) ([\d.]+) ([\d.]+)$/.exec(line);
+    if (run !== null) {
+      let cpu0 = 0;
+      const result = await sender.run(
+        Number(run[2]),
+        Number(run[3]),
+        () => {
+          cpu0 = selfCpuNs();
+          console.log("MEASURE_START");
+        },
+        Number(run[1]),
+      );
+      const cpuNs = selfCpuNs() - cpu0;
+      console.log(`RESULT ${JSON.stringify({ ...result, cpuNs })}`);
+    } else if (line === "EXIT") {
+      break;
+    }
+  }
   sender.close();
-  await Bun.sleep(20);
-  process.exit(0);
 } else {
   console.error("usage: latency_role.ts receiver|sender --port P …");
   process.exit(2);
 }
+await Bun.sleep(20);
+process.exit(0);

@@ -22,6 +22,8 @@ export interface ProbeReport {
   readonly tick: LatencySummary;
   /** gaps between tick starts minus the interval (timer lateness) */
   readonly tickLate: LatencySummary;
+  /** when the latest tick was (CLOCK_MONOTONIC ms, see mono_clock.ts) */
+  readonly worstTickLateAtMs: number;
   /** the samples themselves (base64 Float32, see latency_samples.ts), to merge rounds */
   readonly raw: { readonly ingress: string; readonly service: string; readonly tick: string; readonly tickLate: string };
 }
@@ -33,6 +35,8 @@ export class ServerProbe {
   readonly ticks = new LatencySamples(1 << 16);
   readonly tickLate = new LatencySamples(1 << 16);
   #lastTickStart = 0;
+  #worstLate = 0;
+  #worstLateAtMs = 0;
 
   constructor(readonly tickIntervalMs = 25) {}
 
@@ -52,7 +56,14 @@ export class ServerProbe {
 
   tick(startMs: number, doneMs: number): void {
     this.ticks.add(doneMs - startMs);
-    if (this.#lastTickStart !== 0) this.tickLate.add(startMs - this.#lastTickStart - this.tickIntervalMs);
+    if (this.#lastTickStart !== 0) {
+      const late = startMs - this.#lastTickStart - this.tickIntervalMs;
+      this.tickLate.add(late);
+      if (late > this.#worstLate) {
+        this.#worstLate = late;
+        this.#worstLateAtMs = startMs + MONO_OFFSET_MS;
+      }
+    }
     this.#lastTickStart = startMs;
   }
 
@@ -63,6 +74,7 @@ export class ServerProbe {
       serviceAll: this.serviceAll.summary(),
       tick: this.ticks.summary(),
       tickLate: this.tickLate.summary(),
+      worstTickLateAtMs: this.#worstLateAtMs,
       raw: {
         ingress: encodeSamples(this.ingress),
         service: encodeSamples(this.service),
