@@ -17,7 +17,7 @@
  * callback (our code + sendMany), tick = one shell tick.
  *
  *   bun bench/latency.bench.ts [--calls 200] [--listeners 5] [--seconds 7] [--rounds 2] [--prewarm 2] [--steady 12] [--warmup 1]
- *                              [--servers freedmr,bare] [--generator split|single] [--gc-log] [--threads]
+ *                              [--servers freedmr,bare] [--generator split|single] [--gc-log]
  *                              [--nice N] [--generator-nice N] [--rt] [--server-env K=V,…]
  * --nice/--generator-nice/--rt (root) take other work on the machine out of the picture.
  * Goal: freedmr p99 ≤ 1 ms.
@@ -29,7 +29,7 @@ import { join } from "node:path";
 import { LatencyReceiver, LatencySender, type SenderResult } from "./support/latency_gen.ts";
 import { concatSamples, decodeSamples, encodeSamples, formatSummary, summarize } from "./support/latency_samples.ts";
 import { LineChild } from "./support/line_child.ts";
-import { processCpuNs, processRunQueueWaitNs, selfCpuNs, threadDelta, threadTimes, type ThreadTimes } from "./support/process_cpu.ts";
+import { processCpuNs, selfCpuNs, threadDelta, threadTimes, type ThreadTimes } from "./support/process_cpu.ts";
 import { pinSelf, type ServerProcess } from "./support/server_process.ts";
 import { GENERATOR_CORE, startBareRelay, startFreedmr, type BenchServerOptions } from "./support/servers.ts";
 import { MEASURING_MARK, type ProbeReport } from "./support/server_probe.ts";
@@ -196,18 +196,17 @@ interface Bench {
 async function measureRound(bench: Bench): Promise<RoundResult> {
   const { server, generator } = bench;
   let cpu0 = 0;
-  let wait0 = 0;
   let threads0 = new Map<number, ThreadTimes>();
   const sent = await generator.run(0, warmupSeconds, seconds, () => {
     generator.startMeasure();
     cpu0 = processCpuNs(server.pid);
-    wait0 = processRunQueueWaitNs(server.pid);
     threads0 = threadTimes(server.pid);
   });
   await Bun.sleep(200); // the last bursts in flight
   const serverCpuNs = processCpuNs(server.pid) - cpu0;
-  const serverWaitNs = processRunQueueWaitNs(server.pid) - wait0;
   const threads = threadDelta(threads0, threadTimes(server.pid));
+  // per thread, so a thread that ended in the window does not make the sum go backwards
+  const serverWaitNs = threads.reduce((n, t) => n + t.waitNs, 0);
   const got = await generator.stopMeasure();
   return {
     latencies: got.latencies,
@@ -284,7 +283,7 @@ for (const [name, rs] of results) {
       `${split ? ` receiver ${cpu((r) => r.receiverCpuNs)} %` : ""}; pacing late p99 ${Math.max(...rs.map((r) => r.pacingLateP99)).toFixed(3)} ms; ` +
       `stamp→send returned p99 ${Math.max(...rs.map((r) => r.sendHoldP99)).toFixed(3)} max ${Math.max(...rs.map((r) => r.sendHoldMax)).toFixed(3)} ms`,
   );
-  if (process.argv.includes("--threads")) {
+  {
     const rows = new Map<string, { cpuNs: number; waitNs: number }>();
     for (const r of rs) for (const t of r.threads) {
       const row = rows.get(t.name) ?? { cpuNs: 0, waitNs: 0 };

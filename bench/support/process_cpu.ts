@@ -25,26 +25,6 @@ export function processCpuNs(pid: number): number {
   }
 }
 
-/**
- * Run-queue wait of another process in ns: the sum over its threads of the time they were
- * runnable but not running (schedstat field 2) — the CPU was busy with something else.
- */
-export function processRunQueueWaitNs(pid: number): number {
-  let total = 0;
-  try {
-    for (const tid of readdirSync(`/proc/${pid}/task`)) {
-      try {
-        total += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, "utf8").split(" ")[1]);
-      } catch {
-        // thread exited between readdir and read
-      }
-    }
-  } catch {
-    return NaN;
-  }
-  return total;
-}
-
 /** This process's own CPU time in ns (user + system). */
 export function selfCpuNs(): number {
   const u = process.cpuUsage();
@@ -79,6 +59,7 @@ export function threadDelta(before: Map<number, ThreadTimes>, after: Map<number,
   const byName = new Map<string, { name: string; cpuNs: number; waitNs: number }>();
   for (const [tid, a] of after) {
     const b = before.get(tid);
+    // a thread started inside the window counts from zero; one that ended is not in `after`
     const row = byName.get(a.name) ?? { name: a.name, cpuNs: 0, waitNs: 0 };
     row.cpuNs += a.cpuNs - (b?.cpuNs ?? 0);
     row.waitNs += a.waitNs - (b?.waitNs ?? 0);
