@@ -59,6 +59,12 @@ export interface HbpMasterDeps {
 /** Housekeeping (timeouts, rate-limit table) runs at most this often (sooner for short test timeouts), whatever the tick rate. */
 const SWEEP_INTERVAL_MS = 1_000;
 const RATE_SWEEP_INTERVAL_MS = 60_000;
+/**
+ * Timed-out sessions removed per housekeeping pass. A mass timeout (the hotspots of a region losing
+ * their uplink at once) costs ~15 µs per session including the router's clean-up; spreading it over
+ * ticks keeps the loop responsive (10,000 sessions in ~40 ticks instead of one 150 ms stall).
+ */
+export const TIMEOUTS_PER_SWEEP_MAX = 256;
 /** At most one conflict report per id per this long. */
 const CONFLICT_REPORT_INTERVAL_MS = 60_000;
 const NO_DIGEST = new Uint8Array(0);
@@ -122,6 +128,8 @@ export class HbpMaster implements HostedHandler {
   #nakCursor = 0;
   #connected = 0;
   #lastSweepMs = Number.NEGATIVE_INFINITY;
+  /** More timed-out sessions are waiting than the last pass removed: sweep again on the next tick. */
+  #sweepBacklog = false;
   #lastRateSweepMs = 0;
   #shutdownQueue: HbpSession[] | null = null;
 
@@ -173,10 +181,10 @@ export class HbpMaster implements HostedHandler {
   }
 
   onTick(nowMs: number): void {
-    if (nowMs - this.#lastSweepMs < this.#sweepIntervalMs) return;
+    if (!this.#sweepBacklog && nowMs - this.#lastSweepMs < this.#sweepIntervalMs) return;
     this.#lastSweepMs = nowMs;
     try {
-      this.#sweep(nowMs);
+      this.#sweepBacklog = !this.#sweep(nowMs);
     } catch (error) {
       this.counters.handlerErrors++;
       this.#publish({ type: "log", atMs: nowMs, level: "error", msg: "hbp: exception in housekeeping", data: { error: String(error) } });
@@ -636,10 +644,18 @@ export class HbpMaster implements HostedHandler {
     this.#pending.delete(pendingKey(repeaterId, socketIndex, address, port));
   }
 
-  #sweep(nowMs: number): void {
+  /** One housekeeping pass; false when timed-out sessions remain for the next pass. */
+  #sweep(nowMs: number): boolean {
     const timeoutMs = this.options.peerTimeoutMs;
+    let removed = 0;
+    let finished = true;
     for (const session of this.#sessions.values()) {
       if (nowMs - session.lastHeardMs < timeoutMs) continue;
+      if (removed === TIMEOUTS_PER_SWEEP_MAX) {
+        finished = false;
+        break;
+      }
+      removed++;
       this.counters.timeouts++;
       // A client that is still there but lost its pings learns to log in again (§1.6).
       this.#outbox.push(session.endpoint, session.replies.nak, session.replies.nak.length);
@@ -652,6 +668,7 @@ export class HbpMaster implements HostedHandler {
       this.#lastRateSweepMs = nowMs;
       this.#rateLimiter.sweep(nowMs);
     }
+    return finished;
   }
 
   #publish(event: CoreEvent): void {

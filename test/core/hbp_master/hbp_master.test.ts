@@ -13,6 +13,7 @@ import type { RouterPort } from "../../../src/core/router_port.ts";
 import { fromHex, toHex } from "../../../src/lib/hex.ts";
 import { encodeRptc } from "../../../src/wire/rptc.ts";
 import { Harness, dmrd, msg, rptk, rpto } from "./harness.ts";
+import { TIMEOUTS_PER_SWEEP_MAX } from "../../../src/core/hbp_master/hbp_master.ts";
 
 describe("auth", () => {
   test("the worked example: sha256(ca0ab9c2 ‖ passw0rd) (hbp-and-dmr.md §1.2)", () => {
@@ -103,6 +104,22 @@ describe("HbpMaster", () => {
     expect(h.master.stats(h.nowMs).pendingLogins).toBe(0);
     expect(h.events.ofType("session.down").map((e) => [e.repeaterId, e.reason])).toEqual([[1001, "timeout"]]);
     expect(h.sent.some((s) => s.tag === "MSTNAK" && s.port === 1)).toBe(true);
+  });
+
+  test("a mass timeout is spread over ticks: at most TIMEOUTS_PER_SWEEP_MAX sessions go per pass", () => {
+    const count = TIMEOUTS_PER_SWEEP_MAX * 2 + 10;
+    const h = new Harness({ peerTimeoutMs: 30_000 }, undefined, count * 8);
+    for (let i = 0; i < count; i++) h.login(10_000 + i, { port: 1000 + i });
+    expect(h.master.connectedCount).toBe(count);
+    h.tick(31_000);
+    expect(h.master.connectedCount).toBe(count - TIMEOUTS_PER_SWEEP_MAX);
+    h.tick(25);
+    expect(h.master.connectedCount).toBe(count - 2 * TIMEOUTS_PER_SWEEP_MAX);
+    h.tick(25);
+    expect(h.master.connectedCount).toBe(0);
+    expect(h.events.ofType("session.down").length).toBe(count);
+    h.tick(25); // no backlog left: the next pass waits for the sweep interval again
+    expect(h.master.counters.timeouts).toBe(count);
   });
 
   test("port indexes are dense and reused; the session is a RouterPort with the RPTC data", () => {
