@@ -249,6 +249,8 @@ class SessionState {
 class CallState {
   incarnation = -1;
   firstT = -1;
+  /** its first frame that can open a stream at the router (-1: none yet) */
+  startT = -1;
   lastT = -1;
   /** terminator (voice) or final data block (data) reached the router */
   endT = -1;
@@ -267,6 +269,10 @@ class CallState {
   expectedBlocks = 0;
   blocksSeen = 0;
   aclDenied = false;
+  /** a header was accepted (later ones are duplicates at the router) */
+  headerProcessed = false;
+  /** stream id of its latest accepted header or burst (-1: none) */
+  currentStreamId = -1;
   /** SINGLE mode of its session when it started (the router applies it at a stream's start) */
   singleAtStart = false;
   /** deliveries of this call (forward or playback), per target "session|incarnation|slot" */
@@ -472,15 +478,39 @@ export class RoutingAuditor {
       const slot = this.slotEff(s, p.slot);
       s.rfLastStart[slot] = t;
       this.closeOwner(s, slot);
-      this.onCallStart(t, c, s);
     } else {
       c.maxGapMs = Math.max(c.maxGapMs, t - c.lastT);
+    }
+    // A lone terminator or data block opens no stream at the router (it is dropped and leaves no
+    // trace): the call starts (dial, triggers, user activation, activity, its own slot) at its
+    // first frame that can open one.
+    const opens = info.kind !== SimFrameKind.Terminator && info.kind !== SimFrameKind.DataBlock;
+    if (c.startT < 0 && !opens) {
+      s.rfLastStart[this.slotEff(s, p.slot)] = t;
+      c.ingressFrames++;
+      if (info.duplicate) c.duplicates++;
+      if (c.lastT < 0) c.lastT = t;
+      return;
+    }
+    if (c.startT < 0) {
+      c.startT = t;
+      this.onCallStart(t, c, s);
     }
     // Duplicates and frames older than the last one are dropped by the router: they neither
     // extend the stream nor count as activity (generous: the shorter window).
     const delta = c.lastSeq < 0 ? 1 : (info.sequence - c.lastSeq) & 0xff;
     const accepted = !info.duplicate && delta >= 1 && delta < 128;
     if (accepted) c.lastSeq = info.sequence;
+    // Frames the router surely processes (so they renew the slot's hang): the first header, voice,
+    // data; not a repeated header (dropped as a duplicate), nor a terminator whose stream id is not
+    // the one the call runs under now (DMR+: its header was lost, so it opens nothing).
+    let processed = accepted;
+    if (info.kind === SimFrameKind.Header) {
+      processed = accepted && !c.headerProcessed;
+      if (accepted) c.headerProcessed = true;
+    }
+    if (info.kind === SimFrameKind.Terminator) processed = accepted && info.streamId === c.currentStreamId;
+    if (accepted && (info.kind === SimFrameKind.Header || info.kind === SimFrameKind.Burst)) c.currentStreamId = info.streamId;
     if (accepted || c.lastT < 0) c.lastT = t;
     // Any frame the session sends on its own slot may take it back (generous: even frames the
     // router drops, e.g. after a maximum-duration cut).
@@ -518,7 +548,7 @@ export class RoutingAuditor {
     // RF activity for hang time. Generous: refused calls and unit calls leave no group hang.
     // A stream past the maximum duration is cut by the router: its later frames are no activity.
     // Frames after the terminator belong to a finished stream and are dropped: no activity either.
-    if (accepted && t <= c.firstT + this.options.maxStreamMs && (c.endT < 0 || t <= c.endT)) s.activity[this.slotEff(s, p.slot)] = { group: p.callType === "group" && p.kind === "voice" && this.isRoutedRf(c), talkgroupId: p.destinationId, sourceId: p.radioId, endT: t };
+    if (processed && c.startT >= 0 && t <= c.firstT + this.options.maxStreamMs && (c.endT < 0 || t <= c.endT)) s.activity[this.slotEff(s, p.slot)] = { group: p.callType === "group" && p.kind === "voice" && this.isRoutedRf(c), talkgroupId: p.destinationId, sourceId: p.radioId, endT: t };
     // Keying up a TG subscribes the slot (user activation). Generous: group data keys it up too.
     if ((p.purpose === "group" || p.purpose === "groupData") && !c.aclDenied && this.options.userActivation) this.renewDynamic(t, s, p.slot, p.destinationId, c.firstT, c.singleAtStart);
     if ((p.purpose === "dial" || p.purpose === "unlink") && !c.aclDenied) {
@@ -731,7 +761,9 @@ export class RoutingAuditor {
         // The recording ends with the call, or earlier where the router cuts it (maximum stream
         // duration, maximum recording length; generous: ~50 ms per recorded frame).
         const po = this.options.parrot;
-        const recordingEnd = Math.min(c.lastT, c.firstT + this.options.maxStreamMs, c.firstT + Math.max(0, po.maxFrames - 5) * 50);
+        // Stream id 0: a header after voice opens a new call, so a reordered header splits the
+        // recording anywhere (generous: from the call's start).
+        const recordingEnd = p.faults.streamIdZero ? c.firstT : Math.min(c.lastT, c.firstT + this.options.maxStreamMs, c.firstT + Math.max(0, po.maxFrames - 5) * 50);
         if (t < recordingEnd + po.delayMs - TICK_SLACK_MS) this.fail("unjustified", t, `parrot playback of ${desc} ${t - recordingEnd} ms after its recording ended (delay ${po.delayMs})`);
       }
     } else if (o !== null) {
@@ -1170,7 +1202,7 @@ export class RoutingAuditor {
 
   /** Is the session surely still sending call `c` at `t` (its stream holds the session's own slot)? */
   private transmitting(c: CallState, t: number): boolean {
-    if (c.firstT < 0 || c.firstT > t) return false;
+    if (c.startT < 0 || c.startT > t) return false;
     if (c.downT <= t) return false;
     if (c.endT >= 0 && c.endT <= t) return false;
     if (c.plan.kind === "data") {

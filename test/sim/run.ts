@@ -240,6 +240,7 @@ export function runSimulation(params: SimParams): SimResult {
       faults.streamIdZero = workPrng.chance(f.streamIdZeroPercent, 100);
       faults.repeatedHeaders = workPrng.chance(f.repeatedHeadersPercent, 100);
       faults.dmrPlusHeaders = !faults.streamIdZero && workPrng.chance(f.dmrPlusHeadersPercent, 100);
+      faults.kerchunk = workPrng.chance(f.kerchunkPercent, 100);
     }
     const ctx = frameCtx(rt, slot);
     const planStub: CallPlan = {
@@ -261,8 +262,10 @@ export function runSimulation(params: SimParams): SimResult {
     // ---- faults on the way (healed for probes)
     const sendList: { atMs: number; frame: PlannedFrame; duplicate: boolean }[] = [];
     let lossy = false;
+    // DMR+: the header carrying the voice's stream id (the last one) is often the one lost
+    const lastHeaderLost = faults.dmrPlusHeaders && workPrng.chance(1, 2);
     for (const fr of frames) {
-      if (faults.lateEntry && fr.kind === SimFrameKind.Header) {
+      if ((faults.lateEntry || (lastHeaderLost && fr.streamId === frames[frames.length - 1]!.streamId)) && fr.kind === SimFrameKind.Header) {
         lossy = true;
         continue;
       }
@@ -323,12 +326,12 @@ export function runSimulation(params: SimParams): SimResult {
     return last;
   };
 
-  const startCall = (radio: RadioSpec) => {
+  const startCall = (radio: RadioSpec, again: CallPurpose | null = null) => {
     const rt = runtimes[radio.session]!;
     const now = scheduler.nowMs;
     if (now >= endOfCalls) return;
-    const purpose = pickPurpose(workPrng);
-    const retry = () => scheduler.after(workPrng.range(500, 3000), () => startCall(radio));
+    const purpose = again ?? pickPurpose(workPrng);
+    const retry = () => scheduler.after(workPrng.range(500, 3000), () => startCall(radio, again));
     let destinationId: number;
     switch (purpose) {
       case "group":
@@ -367,7 +370,12 @@ export function runSimulation(params: SimParams): SimResult {
           : workPrng.range(2, 40);
     const last = placeCall(radio, purpose, destinationId, superframes, false);
     if (last < 0) return retry();
-    scheduler.at(last + workPrng.range(1000, 40_000), () => startCall(radio));
+    // a parrot test is often repeated at once, before or while the first one plays back
+    if (purpose === "parrot" && workPrng.chance(world.faults.parrotRepeatPercent, 100)) {
+      scheduler.at(last + workPrng.range(500, 4000), () => startCall(radio, "parrot"));
+    } else {
+      scheduler.at(last + workPrng.range(1000, 40_000), () => startCall(radio));
+    }
   };
   for (const radio of allRadios) scheduler.at(workPrng.range(3000, 20_000), () => startCall(radio));
 
@@ -485,6 +493,7 @@ function faultsText(f: CallPlan["faults"]): string {
   if (f.streamIdZero) parts.push("sid0");
   if (f.repeatedHeaders) parts.push("hdr×3");
   if (f.dmrPlusHeaders) parts.push("dmr+");
+  if (f.kerchunk) parts.push("kerchunk");
   if (f.lossy) parts.push("lossy");
   return parts.length === 0 ? "-" : parts.join(",");
 }

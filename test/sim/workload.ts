@@ -29,6 +29,10 @@ export interface FaultRates {
   readonly streamIdZeroPercent: number;
   readonly repeatedHeadersPercent: number;
   readonly dmrPlusHeadersPercent: number;
+  /** percent, per voice call: header and terminator only */
+  readonly kerchunkPercent: number;
+  /** percent: after a parrot call the radio tries the parrot again soon (overlapping recordings) */
+  readonly parrotRepeatPercent: number;
   /** percent of sessions that drop once and come back */
   readonly dropSessionPercent: number;
   /** percent of sessions that send changed options once mid-run */
@@ -126,6 +130,8 @@ export function makeWorld(prng: Prng, sessionCount: number): SimWorld {
         streamIdZeroPercent: 0,
         repeatedHeadersPercent: 0,
         dmrPlusHeadersPercent: 0,
+        kerchunkPercent: 0,
+        parrotRepeatPercent: prng.pick([0, 30]),
         dropSessionPercent: 0,
         optionsChangePercent: 0,
       }
@@ -136,7 +142,9 @@ export function makeWorld(prng: Prng, sessionCount: number): SimWorld {
         lateEntryPercent: prng.pick([0, 5, 15]),
         streamIdZeroPercent: prng.pick([0, 3, 10]),
         repeatedHeadersPercent: prng.pick([0, 10, 30]),
-        dmrPlusHeadersPercent: prng.pick([0, 2]),
+        dmrPlusHeadersPercent: prng.pick([0, 2, 10]),
+        kerchunkPercent: prng.pick([0, 3]),
+        parrotRepeatPercent: prng.pick([0, 30]),
         dropSessionPercent: prng.pick([0, 5, 15]),
         optionsChangePercent: prng.pick([0, 10]),
       };
@@ -257,7 +265,7 @@ export function planFrames(prng: Prng, plan: CallPlan, repeaterId: number, voice
         offset += plan.faults.repeatedHeaders ? 20 : 60;
       }
     }
-    for (let sf = 0; sf < voiceSuperframes; sf++) {
+    for (let sf = 0; sf < (plan.faults.kerchunk ? 0 : voiceSuperframes); sf++) {
       for (let v = 0; v < 6; v++) {
         push(SimFrameKind.Burst, sid, undefined, false, 0, v);
         offset += 60;
@@ -318,5 +326,5 @@ export function planFrames(prng: Prng, plan: CallPlan, repeaterId: number, voice
 }
 
 export function noFaults(): CallFaults {
-  return { lateEntry: false, streamIdZero: false, repeatedHeaders: false, dmrPlusHeaders: false, lossy: false };
+  return { lateEntry: false, streamIdZero: false, repeatedHeaders: false, dmrPlusHeaders: false, kerchunk: false, lossy: false };
 }

@@ -46,6 +46,8 @@ export interface CallFaults {
   repeatedHeaders: boolean;
   /** DMR+ style: several headers, each with its own stream id */
   dmrPlusHeaders: boolean;
+  /** a key-up without speech: header and terminator, no voice */
+  kerchunk: boolean;
   /** frames dropped, duplicated or reordered on the way (decided per frame) */
   lossy: boolean;
 }
