@@ -101,6 +101,8 @@ interface Owner {
    * claimed the slot ends and another one of the slot takes over, e.g. TG 9 → a static TG N) */
   destinationId: number;
   destinationFirstT: number;
+  /** when it was last checked to be still justified (a subscription that ends stops the delivery) */
+  stillCheckedT: number;
   firstT: number;
   lastT: number;
   terminatorDelivered: boolean;
@@ -739,7 +741,7 @@ export class RoutingAuditor {
         this.fail("hang-time", t, `${this.where(T, slot)}: ${desc} as TG ${f.destinationId} took the slot ${t - a.endT} ms after TG ${a.talkgroupId} from ${a.sourceId} (hang ${this.options.hangTimeMs} ms)`);
       }
       this.closeOwner(T, slot);
-      T.owner[slot] = { key, callId: p.id, parrot, destinationId: f.destinationId, destinationFirstT: t, firstT: t, lastT: t, terminatorDelivered: false };
+      T.owner[slot] = { key, callId: p.id, parrot, destinationId: f.destinationId, destinationFirstT: t, stillCheckedT: t, firstT: t, lastT: t, terminatorDelivered: false };
     }
     const o = late ? null : T.owner[slot]!;
     if (o !== null) {
@@ -781,6 +783,15 @@ export class RoutingAuditor {
             t,
             `${desc} delivered to ${this.where(T, slot)} as ${f.destinationId}: no subscription or rule at stream start (${c.firstT}) or delivery start (${o.destinationFirstT})${stale ? ", only in between" : ""}`,
           );
+        }
+      }
+      // A delivery in progress stops when what justified it ends (a subscription, a dial link, a
+      // bridge membership of the target or of the source): checked every half second on the MAY
+      // bound at that moment.
+      if (why !== null && t - o.stillCheckedT >= 500) {
+        o.stillCheckedT = t;
+        if (!this.stillJustified(c, S, T, slot, f.destinationId, t)) {
+          this.fail("stale-delivery", t, `${desc} still delivered to ${this.where(T, slot)} as ${f.destinationId} although nothing justifies it any more (delivery since ${o.destinationFirstT}, stream since ${c.firstT})`);
         }
       }
       // Stream id 0 (BrandMeister style) cannot be remembered as finished: a header after voice is
@@ -830,12 +841,42 @@ export class RoutingAuditor {
     return this.bridged(c, S, p.slot, g, T, slot, delivered, at);
   }
 
-  private bridged(c: CallState, S: SessionState, fromSlot: 1 | 2, g: number, T: SessionState, slot: 1 | 2, delivered: number, at: number): string | null {
+  /**
+   * MAY bound at `t` for a delivery in progress: the target's subscription and the source's side
+   * (dial link, bridge membership) at the call's start and still at `t`. Unit calls go to where
+   * the radio was heard and are not taken back.
+   */
+  private stillJustified(c: CallState, S: SessionState, T: SessionState, slot: 1 | 2, delivered: number, t: number): boolean {
+    const p = c.plan;
+    const o = this.options;
+    if (p.callType !== "group") return true;
+    const g = p.destinationId;
+    if (o.dial.enabled && g === o.dial.talkgroupId) {
+      for (const l of S.links) {
+        // linked at the call's start, and (by this or a later link entry) still at t
+        if (!(l.from <= c.firstT && c.firstT < this.linkEnd(S, l) && this.linked(S, l.reflector, t))) continue;
+        const n = l.reflector;
+        if (delivered === o.dial.talkgroupId && slot === this.slotEff(T, o.dial.slot) && this.linked(T, n, t)) return true;
+        if (delivered === n && this.subscribed(T, slot, n, t) && this.egressPermits(T, slot, n)) return true;
+      }
+      return this.bridged(c, S, p.slot, g, T, slot, delivered, t, t) !== null;
+    }
+    if (!(inRanges(o.reservedTalkgroups, g) || (o.parrot.enabled && g === o.parrot.talkgroupId))) {
+      if (delivered === g && this.subscribed(T, slot, g, t) && this.egressPermits(T, slot, g)) return true;
+      if (o.dial.enabled && delivered === o.dial.talkgroupId && slot === this.slotEff(T, o.dial.slot) && this.linked(T, g, t)) return true;
+    }
+    return this.bridged(c, S, p.slot, g, T, slot, delivered, t, t) !== null;
+  }
+
+  private bridged(c: CallState, S: SessionState, fromSlot: 1 | 2, g: number, T: SessionState, slot: 1 | 2, delivered: number, at: number, sourceStillAt = -1): string | null {
     const bridges = this.options.bridges;
     for (let bi = 0; bi < bridges.length; bi++) {
       const b = bridges[bi]!;
-      // the call joins the bridge when its source member is active at the call's start
-      const inSide = b.members.some((m, mi) => m.talkgroupId === g && (m.slot === fromSlot || S.spec.simplex) && this.memberMaybe(S, bi, mi, c.firstT));
+      // the call joins the bridge when its source member is active at the call's start (and leaves
+      // it when that member is switched off)
+      const inSide = b.members.some(
+        (m, mi) => m.talkgroupId === g && (m.slot === fromSlot || S.spec.simplex) && this.memberMaybe(S, bi, mi, c.firstT) && (sourceStillAt < 0 || this.memberMaybe(S, bi, mi, sourceStillAt)),
+      );
       if (!inSide) continue;
       const outSide = b.members.some((m, mi) => m.talkgroupId === delivered && (m.slot === slot || T.spec.simplex) && this.memberMaybe(T, bi, mi, at));
       if (outSide) return `bridge ${b.name}`;
@@ -954,6 +995,31 @@ export class RoutingAuditor {
     const out: number[] = [];
     if (this.egressPermits(T, slot, conference) && this.sureSubscribed(T, slot, conference, from, to)) out.push(conference);
     if (slot === this.slotEff(T, o.dial.slot) && this.sureLinked(T, conference, from, to)) out.push(o.dial.talkgroupId);
+    if (conference !== g || out.length > 0) return out;
+    // a bridge serves (T, slot) where nothing of the TG's own conference may claim it first, one
+    // bridge member on that slot may (exactly one), and both members are surely active
+    if (this.mayStaticOrDynamic(T, slot, g, from, to) || (slot === this.slotEff(T, o.dial.slot) && T.links.some((l) => l.reflector === g && l.from <= to && this.linkEnd(T, l) > from))) return out;
+    const bridges = o.bridges;
+    let claims = 0;
+    let sure = -1;
+    for (let bi = 0; bi < bridges.length; bi++) {
+      const members = bridges[bi]!.members;
+      let inMaybe = false;
+      let inSure = false;
+      members.forEach((m, mi) => {
+        if (m.talkgroupId !== g || !(m.slot === p.slot || S.spec.simplex)) return;
+        if (this.memberMaybe(S, bi, mi, c.firstT)) inMaybe = true;
+        if (this.memberModel(S, bi, mi, c.firstT)?.sure(c.firstT, to) === true) inSure = true;
+      });
+      if (!inMaybe) continue;
+      members.forEach((m, mi) => {
+        if (!(m.slot === slot || T.spec.simplex) || T === S) return;
+        if (!(this.memberMaybe(T, bi, mi, from) || this.memberMaybe(T, bi, mi, to))) return;
+        claims++;
+        if (inSure && this.memberModel(T, bi, mi, from)?.sure(from, to) === true) sure = m.talkgroupId;
+      });
+    }
+    if (claims === 1 && sure >= 0 && this.egressPermits(T, slot, sure)) out.push(sure);
     return out;
   }
 

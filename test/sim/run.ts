@@ -435,9 +435,34 @@ export function runSimulation(params: SimParams): SimResult {
       for (let k = 0; k < 3; k++) speak(() => linked[k], "reflector", () => options.dial.talkgroupId);
       speak(anyRadio, "group", () => n);
     };
+    // bridges: each member's system keys its ON trigger and talks on its TG (the other members
+    // hear it); then one member is switched OFF and another talks (the switched-off one must not hear)
+    const memberRadio = (system: string, slot: 1 | 2): RadioSpec | undefined => {
+      const list = upRadios().filter((r) => {
+        const spec = world.sessions[r.session]!;
+        return (spec.accessRule === system || String(spec.repeaterId) === system) && (spec.simplex || r.slot === slot);
+      });
+      return list.length === 0 ? undefined : workPrng.pick(list);
+    };
+    const reservedOrGroup = (tg: number): CallPurpose => (RESERVED_GROUP_TARGETS.includes(tg as never) ? "reserved" : "group");
+    const bridgeRound = () => {
+      for (const b of options.bridges) {
+        for (const m of b.members) {
+          let radio: RadioSpec | undefined;
+          if (m.on.length > 0) speak(() => (radio = memberRadio(m.system, m.slot)), reservedOrGroup(m.on[0]!), () => m.on[0]!);
+          speak(() => radio ?? memberRadio(m.system, m.slot), "group", () => m.talkgroupId);
+        }
+        const off = b.members.find((m) => m.off.length > 0);
+        const other = b.members.find((m) => m !== off);
+        if (off !== undefined && other !== undefined) {
+          speak(() => memberRadio(off.system, off.slot), reservedOrGroup(off.off[0]!), () => off.off[0]!);
+          speak(() => memberRadio(other.system, other.slot), "group", () => other.talkgroupId);
+        }
+      }
+    };
     talkgroupRounds(4, TALKGROUP_POOL);
     reflectorRound();
-    if (options.bridges.length > 0) talkgroupRounds(2, [...new Set(options.bridges.flatMap((b) => b.members.map((m) => m.talkgroupId)))]);
+    bridgeRound();
     speak(anyRadio, "parrot", () => options.parrot.talkgroupId, options.parrot.delayMs + 30 * 60);
     speak(anyRadio, "private", () => workPrng.pick(allRadios).radioId);
     speak(anyRadio, "private", () => workPrng.pick(allRadios).radioId);
@@ -449,6 +474,7 @@ export function runSimulation(params: SimParams): SimResult {
     const defaults = [...new Set(world.sessions.map((spec) => options.accessRules[spec.accessRule ?? ""]?.defaultReflector ?? 0).filter((n) => n !== 0))];
     for (const n of defaults) speak(anyRadio, "group", () => n);
     reflectorRound();
+    bridgeRound();
     let i = 0;
     let endAt = start;
     const next = () => {
