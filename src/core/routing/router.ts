@@ -13,10 +13,13 @@
  * the frame into each target's egress buffer, patches the slot, applies the prepared LC rewrite
  * when the destination differs and emits. Bytes 11–14 keep the source's repeater id: every port
  * stamps its own id in `emit` (HBP session, upstream link, OpenBridge), and an FBP v5 link carries
- * the source hotspot on as its source repeater. Contention is per (port, slot): one stream at a time, first come first served, the
- * port's own transmission wins, group hang time after each call; a busy target is retried on every
- * frame (late entry). Loop control: the same stream from a second port is refused (first arrival
- * wins, a local hotspot always wins over a link) and finished streams are remembered.
+ * the source hotspot on as its source repeater. Contention is per (port, slot): one stream at a
+ * time, first come first served, the port's own transmission wins, group hang time after each
+ * call; a busy target is retried on every frame (late entry); a target whose subscription ends
+ * leaves the stream at once. Loop control: the
+ * same stream from a second port (or on the other slot of one port) is refused (first arrival wins,
+ * a local hotspot always wins over a link) and finished streams are remembered. A stream over the
+ * maximum duration stops being routed but keeps its own slot until the sender stops.
  *
  * Deterministic: no clock, no I/O; time is an argument, randomness comes from deps.prng. The
  * per-packet path allocates nothing: records are pooled, keys are numbers.
