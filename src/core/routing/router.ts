@@ -369,8 +369,9 @@ class RoutingCore implements Router {
     if (cur === null) return null;
     const sameParties = frame.sourceId === cur.sourceId && frame.destinationId === cur.destinationId;
     if (frame.streamId === cur.currentStreamId && sameParties) {
-      // stream id 0 (BrandMeister): a header after voice is a new call
-      if (frame.streamId === 0 && cur.sawVoice && frame.frameType === FrameType.DataSync && frame.dataType === DataType.VoiceLcHeader) return null;
+      // stream id 0 (BrandMeister): a header after voice is a new call (unless it is an older
+      // frame of this one, reordered on the way: the sending slot numbers its packets)
+      if (frame.streamId === 0 && cur.sawVoice && frame.frameType === FrameType.DataSync && frame.dataType === DataType.VoiceLcHeader && !olderInStream(cur, frame)) return null;
       return cur;
     }
     if (sameParties && frame.callType === cur.callType && frame.frameType !== FrameType.DataSync) {
@@ -389,10 +390,14 @@ class RoutingCore implements Router {
         cur.currentStreamId = frame.streamId;
         return cur;
       }
-      // DMR+: a new stream id per repeated voice header
-      if (!cur.data && !cur.sawVoice && (dt === DataType.VoiceLcHeader || dt === DataType.PiHeader)) {
-        cur.currentStreamId = frame.streamId;
-        return cur;
+      // DMR+: a new stream id per repeated voice header; one that arrives after the voice but is
+      // older than it was reordered on the way and still belongs to this call (dropped as stale)
+      if (!cur.data && (dt === DataType.VoiceLcHeader || dt === DataType.PiHeader)) {
+        if (!cur.sawVoice) {
+          cur.currentStreamId = frame.streamId;
+          return cur;
+        }
+        if (olderInStream(cur, frame)) return cur;
       }
     }
     return null;
@@ -1173,7 +1178,10 @@ class RoutingCore implements Router {
     }
     // another subscription of the slot may now claim it in those streams (static TG N after the
     // dial link to N ended): join like any subscription made during a call
-    if (ps.up) for (const other of ps.subs) if (other.slot === slot) this.#joinActiveStreams(other);
+    if (!ps.up) return;
+    for (const other of ps.subs) {
+      if (other.slot === slot && (other.expiresAtMs === 0 || other.expiresAtMs > nowMs)) this.#joinActiveStreams(other);
+    }
   }
 
   /** Does the stream's source still join `conferenceId` (the rules of #routeGroup, source side)? */
@@ -1959,6 +1967,12 @@ function localToLink(map: LinkTalkgroupMap, conferenceId: number): boolean {
     }
   }
   return false;
+}
+
+/** The frame's sequence number is not newer than the stream's last (hbp-and-dmr.md §1.4: +1 per packet of the sending slot). */
+function olderInStream(stream: Stream, frame: DmrdFrame): boolean {
+  const delta = (frame.sequence - stream.lastSequence) & 0xff;
+  return delta === 0 || delta >= 128;
 }
 
 /** DMRD bytes 15–52 (flags, stream id, payload) equal to the stored copy. */

@@ -183,6 +183,27 @@ describe("duplicates are delivered once", () => {
     expect(h.ofType("stream.start").length).toBe(2);
   });
 
+  test("a header reordered behind the first voice burst is an old frame of the call, not a new call (DMR+ ids or stream id 0)", () => {
+    // SEED=335: DMR+ header 1 arrived after the voice had joined the call of header 0; it opened a
+    // new call and split the parrot recording
+    for (const ids of [
+      [100, 101, 102],
+      [0, 0, 0],
+    ]) {
+      const h = new Harness();
+      const { a, b } = pair(h);
+      const base = { sourceId: 1, destinationId: 3100 };
+      h.send(a, { ...base, streamId: ids[0]!, kind: "header", sequence: 0 });
+      h.send(a, { ...base, streamId: ids[2]!, kind: "voice", voiceIndex: 0, sequence: 3 });
+      h.send(a, { ...base, streamId: ids[1]!, kind: "header", sequence: 1 }); // late
+      h.send(a, { ...base, streamId: ids[2]!, kind: "voice", voiceIndex: 1, sequence: 4 });
+      h.send(a, { ...base, streamId: ids[2]!, kind: "terminator", sequence: 5 });
+      expect(h.ofType("stream.start").length).toBe(1);
+      expect(h.ofType("stream.end").map((e) => e.endedBy)).toEqual(["terminator"]);
+      expect(b.sent.map((s) => s.dataType + s.frameType * 16)).toEqual([0x21, 0x10, 0x01, 0x22]);
+    }
+  });
+
   test("duplicated terminators and late frames after the end are dropped", () => {
     const h = new Harness();
     const { a, b } = pair(h);
