@@ -12,6 +12,7 @@
 import { Type, type Static } from "@sinclair/typebox";
 import { Value } from "@sinclair/typebox/value";
 import { federationSections } from "./sections/federation.ts";
+import { httpSections } from "./sections/http.ts";
 import { routingAccessRuleProperties, routingSections } from "./sections/routing.ts";
 
 /** Largest 32-bit id (HBP repeater ids and OpenBridge network ids are 32-bit, hbp-and-dmr.md §1.1). */
@@ -196,6 +197,7 @@ export const ConfigSchema = Type.Object(
     hbp: HbpSection,
     ...routingSections,
     ...federationSections,
+    ...httpSections,
   },
   { ...strict, description: "freedmr configuration.", default: {} },
 );
