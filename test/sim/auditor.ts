@@ -763,9 +763,7 @@ export class RoutingAuditor {
         // The recording ends with the call, or earlier where the router cuts it (maximum stream
         // duration, maximum recording length; generous: ~50 ms per recorded frame).
         const po = this.options.parrot;
-        // Stream id 0: a header after voice opens a new call, so a reordered header splits the
-        // recording anywhere (generous: from the call's start).
-        const recordingEnd = p.faults.streamIdZero ? c.firstT : Math.min(c.lastT, c.firstT + this.options.maxStreamMs, c.firstT + Math.max(0, po.maxFrames - 5) * 50);
+        const recordingEnd = Math.min(c.lastT, c.firstT + this.options.maxStreamMs, c.firstT + Math.max(0, po.maxFrames - 5) * 50);
         if (t < recordingEnd + po.delayMs - TICK_SLACK_MS) this.fail("unjustified", t, `parrot playback of ${desc} ${t - recordingEnd} ms after its recording ended (delay ${po.delayMs})`);
       }
     } else if (o !== null) {
