@@ -42,7 +42,44 @@ export type CoreEvent =
   /** A configured conference bridge member changed state (rules.py ON/OFF/RESET triggers, timers). */
   | { type: "bridge.change"; atMs: number; bridge: string; system: string; slot: 1 | 2; talkgroupId: number; active: boolean; reason: string }
   | { type: "link.up" | "link.down"; atMs: number; link: string; reason: string }
-  | { type: "log"; atMs: number; level: "debug" | "info" | "warn" | "error"; msg: string; data?: Record<string, unknown> };
+  | { type: "log"; atMs: number; level: "debug" | "info" | "warn" | "error"; msg: string; data?: Record<string, unknown> }
+  /**
+   * A periodic copy of the server's counters (at start, then every few seconds). Published by the
+   * shell from its timer, never by the core and never on the packet path, so that services (status
+   * API, metrics) see the core's numbers without calling into it.
+   */
+  | { type: "stats"; atMs: number; snapshot: StatsSnapshot };
+
+/** Plain data only (numbers, strings): safe to serialise, holds no reference into the core. */
+export interface StatsSnapshot {
+  /** Since the server started, ms. */
+  uptimeMs: number;
+  /** The HBP master (null when [hbp] is disabled). */
+  hbp: { sessions: number; connected: number; pendingLogins: number; bannedAddresses: number; counters: Record<string, number> } | null;
+  /** The router's counters (null when the router keeps none). */
+  routing: Record<string, number> | null;
+  /** OpenBridge/FBP links and upstream masters. */
+  links: LinkSnapshot[];
+  /** The UDP host: datagrams in/out, send errors, outbox drops. */
+  host: Record<string, number>;
+  /** The event bus, per registered service. */
+  bus: { published: number; subscribers: { name: string; queued: number; delivered: number; dropped: number; failed: number }[] };
+  process: { rssBytes: number; heapUsedBytes: number };
+}
+
+export interface LinkSnapshot {
+  name: string;
+  kind: "openbridge" | "upstream";
+  portIndex: number;
+  up: boolean;
+  /** OpenBridge: "up"/"down"; upstream: its login state (e.g. "running"). */
+  state: string;
+  /** The other end, "address:port" (null when not known yet). */
+  peer: string | null;
+  /** OpenBridge protocol version (1, 4, 5); 0 for upstream links. */
+  protocol: number;
+  counters: Record<string, number>;
+}
 
 export type SessionDownReason = "closed-by-peer" | "timeout" | "replaced" | "shutdown" | "denied" | "nak";
 export type RefusalReason =

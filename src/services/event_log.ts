@@ -62,6 +62,8 @@ export function logEvent(log: Logger, event: CoreEvent): void {
     case "log":
       log[event.level](event.data ?? {}, event.msg);
       return;
+    case "stats":
+      return; // counters for the status API and metrics, not for the log
     default: {
       const other = event as { type: string };
       log.debug({ event: other }, other.type);

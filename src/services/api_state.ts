@@ -1,0 +1,378 @@
+/**
+ * What the status API knows, built only from bus events (it never calls into the core):
+ *
+ * - connected hotspots (session.up / session.down), keyed by port index; an id that logs in again
+ *   replaces its old entry even if the down event was lost;
+ * - talkgroups per port and slot (subscription.change) and the dial-a-TG reflector (dial.link) —
+ *   the router announces a hotspot's static talkgroups before session.up, so these are kept per
+ *   port index on their own and cleared at session.down;
+ * - calls in progress (stream.start / stream.end) and the last-heard ring (stream.end);
+ * - recent login refusals (session.refused);
+ * - link state (link.up / link.down), merged with the last `stats` snapshot's link details;
+ * - the last `stats` snapshot itself (the core's counters, published by the shell).
+ *
+ * Every table is capped; what does not fit is dropped and counted (`overflow`). Events lost by the
+ * bus (a full queue) can leave a table stale: the snapshot's bus counters for this service show it.
+ * @module
+ */
+import type { CoreEvent, LinkSnapshot, StatsSnapshot } from "../core/events.ts";
+import { BoundedRing, LastHeard } from "./last_heard.ts";
+
+type EventOf<T extends CoreEvent["type"]> = Extract<CoreEvent, { type: T }>;
+
+export interface ApiClock {
+  /** The clock events are stamped with (the shell's monotonic ms). */
+  monotonicMs(): number;
+  /** Wall clock, ms since the epoch (for the times shown). */
+  wallClockMs(): number;
+}
+
+export interface ApiStateOptions {
+  lastHeardSize: number;
+  /** Most hotspots kept (the HBP master's max_peers is a good value). */
+  maxHotspots: number;
+  /** Most links kept (default 1200: more than [[openbridge]] + [[upstream]] allow). */
+  maxLinks?: number;
+  /** Most calls in progress kept (default 8192). */
+  maxActiveStreams?: number;
+  /** Recent login refusals kept (default 100). */
+  refusalsSize?: number;
+  /** Talkgroups kept per port and slot (default 256). */
+  maxTalkgroupsPerSlot?: number;
+  clock: ApiClock;
+}
+
+export interface HotspotEntry {
+  repeaterId: number;
+  callsign: string;
+  address: string;
+  port: number;
+  portIndex: number;
+  connectedSince: string;
+  connectedSeconds: number;
+  talkgroups: { ts1: number[]; ts2: number[] };
+  /** Dial-a-TG reflector linked now, 0 = none. */
+  dialedReflector: number;
+}
+
+export interface RefusalEntry {
+  time: string;
+  repeaterId: number;
+  address: string;
+  port: number;
+  reason: string;
+  callsign: string | null;
+}
+
+export interface LinkEntry {
+  name: string;
+  kind: LinkSnapshot["kind"] | null;
+  up: boolean;
+  state: string;
+  /** When it last went up or down (null: not seen changing since the API started). */
+  since: string | null;
+  reason: string | null;
+  peer: string | null;
+  protocol: number | null;
+  portIndex: number | null;
+  counters: Record<string, number>;
+}
+
+export interface ActiveStreamEntry {
+  streamId: number;
+  port: string;
+  portIndex: number;
+  sourceId: number;
+  destinationId: number;
+  slot: 1 | 2;
+  callType: "group" | "unit";
+  kind: "voice" | "data";
+  startedAt: string;
+  seconds: number;
+}
+
+interface HotspotRecord {
+  repeaterId: number;
+  callsign: string;
+  address: string;
+  port: number;
+  portIndex: number;
+  connectedAtWallMs: number;
+}
+
+interface PortTalkgroups {
+  ts1: Set<number>;
+  ts2: Set<number>;
+  reflector: number;
+}
+
+interface LinkRecord {
+  name: string;
+  up: boolean;
+  reason: string;
+  changedAtWallMs: number;
+}
+
+interface StreamRecord {
+  event: EventOf<"stream.start">;
+  startedAtWallMs: number;
+}
+
+/** Calls older than this are taken for finished even without their end event (max_stream_seconds ≤ 3600). */
+const STREAM_FORGET_MS = 3_700_000;
+
+export class ApiState {
+  readonly lastHeard: LastHeard;
+  readonly refusals: BoundedRing<RefusalEntry>;
+  readonly #clock: ApiClock;
+  readonly #maxHotspots: number;
+  readonly #maxLinks: number;
+  readonly #maxStreams: number;
+  readonly #maxTalkgroups: number;
+  readonly #hotspots = new Map<number, HotspotRecord>();
+  readonly #portByRepeater = new Map<number, number>();
+  readonly #talkgroups = new Map<number, PortTalkgroups>();
+  readonly #links = new Map<string, LinkRecord>();
+  readonly #streams = new Map<string, StreamRecord>();
+  #snapshot: { snapshot: StatsSnapshot; atMs: number; wallMs: number } | null = null;
+
+  /** Events handled, by type. */
+  readonly eventsByType = new Map<string, number>();
+  /** Entries not kept because a table was full. */
+  readonly overflow = { hotspots: 0, talkgroups: 0, links: 0, streams: 0 };
+
+  constructor(options: ApiStateOptions) {
+    this.#clock = options.clock;
+    this.#maxHotspots = Math.max(1, options.maxHotspots);
+    this.#maxLinks = Math.max(1, options.maxLinks ?? 1200);
+    this.#maxStreams = Math.max(1, options.maxActiveStreams ?? 8192);
+    this.#maxTalkgroups = Math.max(1, options.maxTalkgroupsPerSlot ?? 256);
+    this.lastHeard = new LastHeard(options.lastHeardSize);
+    this.refusals = new BoundedRing<RefusalEntry>(options.refusalsSize ?? 100);
+  }
+
+  /** An event's time (the shell's monotonic ms) on the wall clock. */
+  toWallMs(atMs: number): number {
+    return this.#clock.wallClockMs() - (this.#clock.monotonicMs() - atMs);
+  }
+
+  handle(event: CoreEvent): void {
+    this.eventsByType.set(event.type, (this.eventsByType.get(event.type) ?? 0) + 1);
+    switch (event.type) {
+      case "session.up":
+        return this.#sessionUp(event);
+      case "session.down":
+        return this.#sessionDown(event);
+      case "session.refused":
+        this.refusals.push({
+          time: new Date(this.toWallMs(event.atMs)).toISOString(),
+          repeaterId: event.repeaterId,
+          address: event.address,
+          port: event.port,
+          reason: event.reason,
+          callsign: event.callsign ?? null,
+        });
+        return;
+      case "subscription.change":
+        return this.#subscription(event);
+      case "dial.link": {
+        const entry = this.#portTalkgroups(event.portIndex);
+        if (entry !== null) entry.reflector = event.action === "link" ? event.reflector : 0;
+        return;
+      }
+      case "stream.start":
+        return this.#streamStart(event);
+      case "stream.end":
+        this.#streams.delete(streamKey(event.portIndex, event.streamId));
+        this.lastHeard.record(event, this.toWallMs(event.atMs));
+        return;
+      case "link.up":
+      case "link.down":
+        return this.#link(event);
+      case "stats":
+        this.#snapshot = { snapshot: event.snapshot, atMs: event.atMs, wallMs: this.toWallMs(event.atMs) };
+        this.#forgetOldStreams(event.atMs);
+        return;
+      default:
+        return;
+    }
+  }
+
+  #sessionUp(event: EventOf<"session.up">): void {
+    // One live session per id: an entry left by a lost down event goes.
+    const previous = this.#portByRepeater.get(event.repeaterId);
+    if (previous !== undefined && previous !== event.portIndex) {
+      this.#removeHotspot(previous);
+      this.#talkgroups.delete(previous);
+    }
+    if (!this.#hotspots.has(event.portIndex) && this.#hotspots.size >= this.#maxHotspots) {
+      this.overflow.hotspots++;
+      return;
+    }
+    const stale = this.#hotspots.get(event.portIndex);
+    if (stale !== undefined && stale.repeaterId !== event.repeaterId) this.#portByRepeater.delete(stale.repeaterId);
+    this.#hotspots.set(event.portIndex, {
+      repeaterId: event.repeaterId,
+      callsign: event.callsign,
+      address: event.address,
+      port: event.port,
+      portIndex: event.portIndex,
+      connectedAtWallMs: this.toWallMs(event.atMs),
+    });
+    this.#portByRepeater.set(event.repeaterId, event.portIndex);
+  }
+
+  #sessionDown(event: EventOf<"session.down">): void {
+    const record = this.#hotspots.get(event.portIndex);
+    if (record !== undefined && record.repeaterId !== event.repeaterId) return; // a newer session holds the index
+    this.#removeHotspot(event.portIndex);
+    this.#talkgroups.delete(event.portIndex);
+  }
+
+  #removeHotspot(portIndex: number): void {
+    const record = this.#hotspots.get(portIndex);
+    if (record === undefined) return;
+    this.#hotspots.delete(portIndex);
+    if (this.#portByRepeater.get(record.repeaterId) === portIndex) this.#portByRepeater.delete(record.repeaterId);
+  }
+
+  #portTalkgroups(portIndex: number): PortTalkgroups | null {
+    let entry = this.#talkgroups.get(portIndex);
+    if (entry !== undefined) return entry;
+    if (this.#talkgroups.size >= this.#maxHotspots + this.#maxLinks) {
+      this.overflow.talkgroups++;
+      return null;
+    }
+    entry = { ts1: new Set(), ts2: new Set(), reflector: 0 };
+    this.#talkgroups.set(portIndex, entry);
+    return entry;
+  }
+
+  #subscription(event: EventOf<"subscription.change">): void {
+    if (event.action === "remove") {
+      const entry = this.#talkgroups.get(event.portIndex);
+      (event.slot === 1 ? entry?.ts1 : entry?.ts2)?.delete(event.talkgroupId);
+      return;
+    }
+    const entry = this.#portTalkgroups(event.portIndex);
+    if (entry === null) return;
+    const set = event.slot === 1 ? entry.ts1 : entry.ts2;
+    if (!set.has(event.talkgroupId) && set.size >= this.#maxTalkgroups) {
+      this.overflow.talkgroups++;
+      return;
+    }
+    set.add(event.talkgroupId);
+  }
+
+  #streamStart(event: EventOf<"stream.start">): void {
+    const key = streamKey(event.portIndex, event.streamId);
+    if (!this.#streams.has(key) && this.#streams.size >= this.#maxStreams) {
+      this.overflow.streams++;
+      return;
+    }
+    this.#streams.set(key, { event, startedAtWallMs: this.toWallMs(event.atMs) });
+  }
+
+  #forgetOldStreams(nowMs: number): void {
+    for (const [key, record] of this.#streams) if (nowMs - record.event.atMs > STREAM_FORGET_MS) this.#streams.delete(key);
+  }
+
+  #link(event: EventOf<"link.up" | "link.down">): void {
+    if (!this.#links.has(event.link) && this.#links.size >= this.#maxLinks) {
+      this.overflow.links++;
+      return;
+    }
+    this.#links.set(event.link, { name: event.link, up: event.type === "link.up", reason: event.reason, changedAtWallMs: this.toWallMs(event.atMs) });
+  }
+
+  // ---- views (allocate; request time only) ----------------------------------------------------
+
+  get hotspotCount(): number {
+    return this.#hotspots.size;
+  }
+
+  get activeStreamCount(): number {
+    return this.#streams.size;
+  }
+
+  get snapshot(): { snapshot: StatsSnapshot; atMs: number; wallMs: number } | null {
+    return this.#snapshot;
+  }
+
+  /** Connected hotspots ordered by repeater id. */
+  hotspots(offset = 0, limit = Number.POSITIVE_INFINITY): HotspotEntry[] {
+    const wallNow = this.#clock.wallClockMs();
+    const records = [...this.#hotspots.values()].sort((a, b) => a.repeaterId - b.repeaterId);
+    return records.slice(offset, offset + limit).map((r) => {
+      const tg = this.#talkgroups.get(r.portIndex);
+      return {
+        repeaterId: r.repeaterId,
+        callsign: r.callsign,
+        address: r.address,
+        port: r.port,
+        portIndex: r.portIndex,
+        connectedSince: new Date(r.connectedAtWallMs).toISOString(),
+        connectedSeconds: Math.max(0, Math.round((wallNow - r.connectedAtWallMs) / 1000)),
+        talkgroups: { ts1: sorted(tg?.ts1), ts2: sorted(tg?.ts2) },
+        dialedReflector: tg?.reflector ?? 0,
+      };
+    });
+  }
+
+  /** Links seen in events or in the last snapshot, by name. */
+  links(): LinkEntry[] {
+    const fromSnapshot = new Map<string, LinkSnapshot>();
+    for (const link of this.#snapshot?.snapshot.links ?? []) fromSnapshot.set(link.name, link);
+    const names = new Set<string>([...fromSnapshot.keys(), ...this.#links.keys()]);
+    const out: LinkEntry[] = [];
+    for (const name of [...names].sort()) {
+      const event = this.#links.get(name);
+      const snap = fromSnapshot.get(name);
+      // Events are newer than the snapshot unless the snapshot was taken after the last change.
+      const eventIsNewer = event !== undefined && (snap === undefined || this.#snapshot === null || event.changedAtWallMs >= this.#snapshot.wallMs);
+      const up = eventIsNewer ? event.up : (snap?.up ?? event?.up ?? false);
+      out.push({
+        name,
+        kind: snap?.kind ?? null,
+        up,
+        state: snap !== undefined && !eventIsNewer ? snap.state : up ? "up" : "down",
+        since: event !== undefined ? new Date(event.changedAtWallMs).toISOString() : null,
+        reason: event?.reason ?? null,
+        peer: snap?.peer ?? null,
+        protocol: snap?.protocol ?? null,
+        portIndex: snap?.portIndex ?? null,
+        counters: snap?.counters ?? {},
+      });
+    }
+    return out;
+  }
+
+  activeStreams(limit = Number.POSITIVE_INFINITY): ActiveStreamEntry[] {
+    const wallNow = this.#clock.wallClockMs();
+    const out: ActiveStreamEntry[] = [];
+    for (const { event, startedAtWallMs } of this.#streams.values()) {
+      if (out.length >= limit) break;
+      out.push({
+        streamId: event.streamId,
+        port: event.portName,
+        portIndex: event.portIndex,
+        sourceId: event.sourceId,
+        destinationId: event.destinationId,
+        slot: event.slot,
+        callType: event.callType,
+        kind: event.kind,
+        startedAt: new Date(startedAtWallMs).toISOString(),
+        seconds: Math.max(0, Math.round((wallNow - startedAtWallMs) / 100) / 10),
+      });
+    }
+    return out;
+  }
+}
+
+function streamKey(portIndex: number, streamId: number): string {
+  return `${portIndex}:${streamId}`;
+}
+
+function sorted(set: Set<number> | undefined): number[] {
+  return set === undefined ? [] : [...set].sort((a, b) => a - b);
+}
