@@ -37,7 +37,13 @@ export interface RouterPort {
    * frame it is about to emit. Valid until the outbox is drained.
    */
   txBuffer(slot: Slot): Uint8Array;
-  /** Encode the prepared 55-byte DMRD in `frame` for this port's wire and push it to `outbox`. */
+  /**
+   * Encode the prepared 55-byte DMRD in `frame` for this port's wire and push it to `outbox`.
+   * Bytes 11–14 of `frame` carry the SOURCE's repeater id (the hotspot the call came from, or the
+   * server id for frames freedmr generates); each port stamps what its own wire needs: an HBP
+   * session the receiving peer's id, an upstream link its own id, an OpenBridge link our server id
+   * (keeping the source as the FBP v5 source repeater).
+   */
   emit(nowMs: number, frame: Uint8Array, outbox: Outbox): void;
   /**
    * Optional (links): the router refused a stream arriving from this port because the same stream

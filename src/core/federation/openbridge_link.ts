@@ -281,8 +281,8 @@ export class OpenBridgeLink implements RouterPort {
     const meta = this.#egressMeta;
     meta.hops = 1;
     meta.sourceServer = ctx.serverId;
-    // The router writes the target's id (ours: the network id) into 11–14 unless it keeps the
-    // source hotspot's; only a hotspot id is a meaningful FBP v5 source repeater.
+    // The router leaves the source's repeater id in 11–14 (RouterPort.emit); a frame that carries
+    // this link's own id came from no hotspot, so it has no FBP v5 source repeater.
     const repeaterId = readUint32(frame, DMRD_OFFSET_REPEATER);
     meta.sourceRepeater = repeaterId === this.repeaterId ? 0 : repeaterId;
     const slot = streams.find(streamId);
