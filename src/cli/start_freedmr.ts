@@ -13,11 +13,13 @@ import { createFederation } from "../core/federation/federation.ts";
 import { createRouter } from "../core/routing/index.ts";
 import type { Logger } from "../shell/log.ts";
 import { startServer, type RunningServer, type ServerOptions } from "../shell/server.ts";
+import { VERSION } from "./version.ts";
 
 export function startFreedmr(config: Config, log: Logger, options: ServerOptions = {}): Promise<RunningServer> {
   return startServer(config, log, {
     warnDefaultPassphrase: false,
     handleSignals: false,
+    version: VERSION,
     createRouter: (deps) => createRouter(routingOptionsFromConfig(config), deps),
     extraHandlers: (deps) =>
       createFederation(federationOptionsFromConfig(config), {

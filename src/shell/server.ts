@@ -12,6 +12,8 @@
  *
  * startServer then hosts the handlers on a UdpHost (the only code touching sockets), registers the
  * event-log service on the bus, and logs one line per bound socket. Passphrases are never logged.
+ * With `[http] enabled` it also starts the HTTP status API (a bus service), and it publishes a
+ * `stats` snapshot of the counters on the bus at start and every few seconds (stats_publisher.ts).
  * @module
  */
 import type { Logger } from "pino";
@@ -27,9 +29,11 @@ import { Outbox } from "../core/outbox.ts";
 import { NullRouter, type FrameRouter } from "../core/router_contract.ts";
 import { Prng } from "../lib/prng.ts";
 import { registerEventLog } from "../services/event_log.ts";
+import { startHttpApi, type RunningHttpApi } from "../services/http_api.ts";
 import { BusEventSink } from "./bus_sink.ts";
 import { monotonicMs } from "./clock.ts";
 import { MemoryHygiene } from "./memory_hygiene.ts";
+import { DEFAULT_STATS_INTERVAL_MS, StatsPublisher } from "./stats_publisher.ts";
 import { UdpHost, type BoundSocket, type HostProbe, type UdpHostStats } from "./udp_host.ts";
 
 export const DEFAULT_PASSPHRASE = "passw0rd";
@@ -63,6 +67,10 @@ export interface ServerOptions {
   handleSignals?: boolean;
   /** Do not register the event-log service (tests that want a quiet bus). */
   withoutEventLog?: boolean;
+  /** How often the `stats` snapshot event is published on the bus (default 5000 ms; also once at start). */
+  statsIntervalMs?: number;
+  /** Version shown by the HTTP status API (the CLI passes its build version). */
+  version?: string;
 }
 
 export interface AssembledServer {
@@ -88,6 +96,8 @@ export interface RunningServer {
   readonly hbp: HbpMaster | null;
   readonly router: FrameRouter;
   readonly host: UdpHost;
+  /** The HTTP status API when `[http] enabled` (null otherwise). */
+  readonly http: RunningHttpApi | null;
 }
 
 /** Map the `[hbp]` config section onto the master's plain options. */
@@ -168,6 +178,26 @@ export async function startServer(config: Config, log: Logger, options: ServerOp
     }
   }
 
+  // HTTP status API (a bus service): listening before the UDP sockets open, so a port already in
+  // use fails the start before any hotspot can connect.
+  const http = config.http.enabled
+    ? startHttpApi(bus, {
+        bindAddress: config.http.bind_address,
+        port: config.http.port,
+        lastHeardSize: config.http.last_heard_size,
+        cors: config.http.cors,
+        version: options.version ?? "unknown",
+        maxHotspots: config.hbp.max_peers,
+        startedMs,
+      })
+    : null;
+  const statsPublisher = new StatsPublisher(
+    { bus, hbp, router, handlers: assembled.handlers, hostStats: () => host.stats, startedMs },
+    monotonicMs,
+    options.statsIntervalMs ?? DEFAULT_STATS_INTERVAL_MS,
+    (error) => log.error({ err: error }, "could not build the stats snapshot"),
+  );
+
   if (config.hbp.enabled && options.warnDefaultPassphrase !== false) {
     if (config.hbp.passphrase === DEFAULT_PASSPHRASE) {
       log.warn(
@@ -179,7 +209,12 @@ export async function startServer(config: Config, log: Logger, options: ServerOp
     }
   }
 
-  await host.start();
+  try {
+    await host.start();
+  } catch (error) {
+    await http?.stop(); // a UDP port in use: do not leave the status API listening
+    throw error;
+  }
   for (const socket of host.boundSockets()) {
     const rb = socket.receiveBuffer;
     log.info(
@@ -202,6 +237,14 @@ export async function startServer(config: Config, log: Logger, options: ServerOp
     }
   }
 
+  if (http !== null) {
+    log.info({ url: http.url, endpoints: ["/api/v1/status", "/api/v1/hotspots", "/api/v1/last-heard", "/api/v1/links", "/metrics"] }, `HTTP status API on ${http.url}`);
+    if (!/^(127\.|::1$|localhost$)/.test(config.http.bind_address)) {
+      log.warn({ bindAddress: config.http.bind_address }, "the HTTP status API has no authentication and listens beyond loopback");
+    }
+  }
+  statsPublisher.start();
+
   const hygiene = new MemoryHygiene(() => {
     const c = hbp?.counters;
     return c === undefined ? 0 : c.loginsRequested + c.loginsAuthenticated + c.loginsConnected + c.timeouts + c.closedByPeer;
@@ -214,6 +257,8 @@ export async function startServer(config: Config, log: Logger, options: ServerOp
     stopping = (async () => {
       log.info({ reason, peers: hbp?.connectedCount ?? 0 }, "closing: saying goodbye to every peer");
       hygiene.stop();
+      statsPublisher.stop();
+      await http?.stop();
       await host.stop();
       await Promise.race([bus.idle(), new Promise<void>((resolve) => setTimeout(resolve, 250))]);
     })();
@@ -241,5 +286,6 @@ export async function startServer(config: Config, log: Logger, options: ServerOp
     hbp,
     router,
     host,
+    http,
   };
 }
