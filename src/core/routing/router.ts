@@ -28,68 +28,27 @@
 import { aclPermits, type Acl } from "../acl.ts";
 import type { CoreEvent } from "../events.ts";
 import { PortKind, type RouterPort, type Slot } from "../router_port.ts";
-import {
-  CallType,
-  copyDmrdTo55,
-  DataType,
-  DMRD_OFFSET_FLAGS,
-  DMRD_OFFSET_REPEATER,
-  DMRD_OFFSET_STREAM,
-  FLAG_SLOT_TS2,
-  FrameType,
-  writeUint32,
-  type DmrdFrame,
-} from "../../wire/dmrd.ts";
+import { CallType, copyDmrdTo55, DataType, DMRD_OFFSET_FLAGS, DMRD_OFFSET_REPEATER, DMRD_OFFSET_STREAM, FLAG_SLOT_TS2, FrameType, writeUint32, type DmrdFrame } from "../../wire/dmrd.ts";
 import { csbkIsPreamble, dataHeaderBlocksToFollow } from "./data_call.ts";
-import { FinishedStreams, FinishReason } from "./finished_streams.ts";
-import {
-  DEFAULT_ACCESS_RULE_ROUTING,
-  DEFAULT_LINK_TALKGROUP_MAP,
-  inRanges,
-  type AccessRuleRouting,
-  type BridgeMemberOptions,
-  type LinkTalkgroupMap,
-  type RoutingOptions,
-} from "./options.ts";
+import { FinishReason } from "./finished_streams.ts";
+import { DEFAULT_ACCESS_RULE_ROUTING, DEFAULT_LINK_TALKGROUP_MAP, inRanges, type LinkTalkgroupMap, type RoutingOptions } from "./options.ts";
 import { parseOptions } from "./options_parser.ts";
-import { ParrotPort, Recording, RecordingState } from "./parrot.ts";
-import { DEFAULT_REWRITER } from "./default_rewriter.ts";
-import type { RewriterFactory } from "./rewrite.ts";
-import {
-  BRIDGE_CONFERENCE_BASE,
-  MAX_REWRITES_PER_STREAM,
-  PortState,
-  SlotState,
-  Stream,
-  SubKind,
-  SubOrigin,
-  Subscription,
-} from "./state.ts";
-import { RoutingStats } from "./stats.ts";
-import { SubscriberMap } from "./subscriber_map.ts";
+import { RecordingState, type Recording } from "./parrot.ts";
+import { BRIDGE_CONFERENCE_BASE, MAX_REWRITES_PER_STREAM, PortState, SubKind, SubOrigin, Subscription, type SlotState, type Stream } from "./state.ts";
+import type { RoutingStats } from "./stats.ts";
 import type { DialResult, Router, RouterDeps, StreamInfo, SubscriberLocation, SubscriptionInfo } from "./types.ts";
-
+import { RouterContext, type MemberRef, type RouterExtras } from "./router_context.ts";
 /** Radio ids below this are dial numbers / services, not radios (freedmr-reference.md §1.14). */
 export const FIRST_RADIO_ID = 1_000_000;
 const TG_MAX = 16777215;
 /** Housekeeping (timers in minutes, subscriber TTL) runs at most this often. */
 const HOUSEKEEPING_INTERVAL_MS = 500;
-/** Most conferences one stream joins (TG or reflector + bridges). */
-const MAX_CONFERENCES_PER_STREAM = 8;
 /** A parrot playback waits at most this long for the caller's slot to become free. */
 const PARROT_MAX_WAIT_MS = 60_000;
 /** Most key-locked option sets remembered across logins (anti-hijack, FreeDMR KEY=). */
 const MAX_REMEMBERED_KEYS = 65536;
 
-export interface RouterExtras {
-  /** Swap the stream rewriter (tests). Default: the air-interface rewriter. */
-  readonly rewriter?: RewriterFactory;
-}
-
-interface MemberRef {
-  readonly bridgeIndex: number;
-  readonly member: BridgeMemberOptions;
-}
+export type { RouterExtras } from "./router_context.ts";
 
 export function createRouter(options: RoutingOptions, deps: RouterDeps & RouterExtras): Router {
   return new RoutingCore(options, deps);
@@ -97,92 +56,22 @@ export function createRouter(options: RoutingOptions, deps: RouterDeps & RouterE
 
 class RoutingCore implements Router {
   readonly options: RoutingOptions;
-  readonly #stats = new RoutingStats();
-  readonly #deps: RouterDeps;
-  readonly #rewriter: RewriterFactory;
-
-  readonly #ports: PortState[] = [];
-  /** link ports (OpenBridge, upstream), in the order they came up */
-  readonly #links: PortState[] = [];
-  /** ports with a scheduled default-reflector relink */
-  readonly #relinks: PortState[] = [];
-  readonly #pendingMaps = new Map<RouterPort, LinkTalkgroupMap>();
-
-  readonly #conferences = new Map<number, Subscription[]>();
-  /** subscriptions with a timer (dynamic, dial, bridge members with timeouts) */
-  readonly #timed: Subscription[] = [];
-  readonly #freeSubs: Subscription[] = [];
-  #subscriptionCount = 0;
-
-  readonly #streamPool: Stream[] = [];
-  readonly #active: Stream[] = [];
-  readonly #byStreamId = new Map<number, Stream>();
-  #streamSerial = 0;
-  /** per (portIndex·2 + slot−1): serial of the stream that last added it as a target */
-  readonly #targetStamp: Float64Array;
-
-  readonly #finished: FinishedStreams;
-  readonly #subscribers: SubscriberMap;
-
-  readonly #bridgeNames: string[] = [];
-  readonly #membersBySystem = new Map<string, MemberRef[]>();
-
-  readonly #parrotPort: ParrotPort;
-  readonly #recordings: Recording[] = [];
-
-  readonly #optionKeys = new Map<number, string>();
-  #nextHousekeepingMs = -Infinity;
-  /** onTick calls so far; per (portIndex·2 + slot−1) the tick a playback last used its egress buffer */
-  #tickCount = 0;
-  readonly #playbackStamp: Float64Array;
-  /** scratch for conference resolution */
-  readonly #conferenceScratch = new Int32Array(MAX_CONFERENCES_PER_STREAM);
+  readonly #ctx: RouterContext;
 
   constructor(options: RoutingOptions, deps: RouterDeps & RouterExtras) {
     this.options = options;
-    this.#deps = deps;
-    this.#rewriter = deps.rewriter ?? DEFAULT_REWRITER;
-    const caps = options.capacities;
-    this.#targetStamp = new Float64Array(caps.maxPorts * 2).fill(-1);
-    this.#playbackStamp = new Float64Array(caps.maxPorts * 2).fill(-1);
-    for (let i = 0; i < caps.maxStreams; i++) this.#streamPool.push(new Stream(this.#rewriter.sourceLc()));
-    this.#finished = new FinishedStreams(caps.maxFinishedStreams, options.finishedStreamMemoryMs);
-    this.#subscribers = new SubscriberMap(caps.maxSubscribers, options.subscriberTtlMs);
-    options.bridges.forEach((bridge, bridgeIndex) => {
-      this.#bridgeNames.push(bridge.name);
-      for (const member of bridge.members) {
-        const key = member.system.toLowerCase();
-        let list = this.#membersBySystem.get(key);
-        if (list === undefined) {
-          list = [];
-          this.#membersBySystem.set(key, list);
-        }
-        list.push({ bridgeIndex, member });
-      }
-    });
-    this.#parrotPort = new ParrotPort(options.serverId);
-    if (options.parrot.enabled) {
-      for (let i = 0; i < options.parrot.maxConcurrent; i++) {
-        const playback = new Stream(this.#rewriter.sourceLc());
-        playback.port = this.#parrotPort;
-        this.#recordings.push(new Recording(i, options.parrot.maxFrames, playback));
-      }
-    }
+    this.#ctx = new RouterContext(options, deps);
   }
-
-  // =============================================================================================
-  // ports
-  // =============================================================================================
 
   onPortUp(nowMs: number, port: RouterPort): void {
     const index = port.portIndex;
-    if (index < 0 || index >= this.options.capacities.maxPorts) {
-      this.#stats.droppedUnknownPort++;
+    if (index < 0 || index >= this.#ctx.options.capacities.maxPorts) {
+      this.#ctx.stats.droppedUnknownPort++;
       return;
     }
     // port states are created as indexes are first used (the pool hands out dense indexes)
-    while (this.#ports.length <= index) this.#ports.push(new PortState(this.#ports.length));
-    const ps = this.#ports[index]!;
+    while (this.#ctx.ports.length <= index) this.#ctx.ports.push(new PortState(this.#ctx.ports.length));
+    const ps = this.#ctx.ports[index]!;
     if (ps.up) this.onPortDown(nowMs, ps.port!);
     ps.port = port;
     ps.up = true;
@@ -190,7 +79,7 @@ class RoutingCore implements Router {
     ps.link = port.kind === PortKind.OpenBridge || port.kind === PortKind.Upstream;
     ps.local = port.kind === PortKind.Hotspot;
     ps.ruleName = port.accessRule;
-    ps.rule = (port.accessRule !== null ? this.options.accessRules[port.accessRule] : undefined) ?? DEFAULT_ACCESS_RULE_ROUTING;
+    ps.rule = (port.accessRule !== null ? this.#ctx.options.accessRules[port.accessRule] : undefined) ?? DEFAULT_ACCESS_RULE_ROUTING;
     ps.optionsTimerMinutes = null;
     ps.optionsSingle = null;
     ps.optionsDial = null;
@@ -199,9 +88,9 @@ class RoutingCore implements Router {
     ps.relinkAtMs = 0;
     for (const slot of ps.slots) resetSlot(slot);
     if (ps.link) {
-      ps.linkMap = this.#pendingMaps.get(port) ?? DEFAULT_LINK_TALKGROUP_MAP;
-      ps.linkPosition = this.#links.length;
-      this.#links.push(ps);
+      ps.linkMap = this.#ctx.pendingMaps.get(port) ?? DEFAULT_LINK_TALKGROUP_MAP;
+      ps.linkPosition = this.#ctx.links.length;
+      this.#ctx.links.push(ps);
     } else {
       ps.linkMap = null;
     }
@@ -210,22 +99,22 @@ class RoutingCore implements Router {
     for (const tg of rule.ts2Static) this.#addStatic(nowMs, ps, this.#rfSlot(ps, 2), tg, SubOrigin.Config, "config");
     this.#attachBridgeMembers(nowMs, ps);
     const dflt = this.#defaultReflector(ps);
-    if (dflt !== 0 && this.options.dial.enabled && ps.local) this.#linkDial(nowMs, ps, dflt, "default");
+    if (dflt !== 0 && this.#ctx.options.dial.enabled && ps.local) this.#linkDial(nowMs, ps, dflt, "default");
   }
 
   onPortDown(nowMs: number, port: RouterPort): void {
     const ps = this.#portState(port.portIndex);
     if (ps === null || !ps.up || ps.port !== port) return;
     // streams from this port end; streams to it forget it
-    for (let i = this.#active.length - 1; i >= 0; i--) {
-      const stream = this.#active[i]!;
+    for (let i = this.#ctx.active.length - 1; i >= 0; i--) {
+      const stream = this.#ctx.active[i]!;
       if (stream.ps === ps) {
         this.#endStream(nowMs, stream, "port-down");
         continue;
       }
       for (let t = stream.targetCount - 1; t >= 0; t--) if (stream.targetPorts[t] === ps) this.#dropTarget(stream, t);
     }
-    for (const rec of this.#recordings) {
+    for (const rec of this.#ctx.recordings) {
       if (rec.state !== RecordingState.Free && rec.ps === ps) this.#freeRecording(nowMs, rec, true);
     }
     ps.up = false; // nothing may join it again while its subscriptions go
@@ -233,9 +122,9 @@ class RoutingCore implements Router {
     ps.dialSub = null;
     this.#unscheduleRelink(ps);
     if (ps.linkPosition >= 0) {
-      const last = this.#links.pop()!;
+      const last = this.#ctx.links.pop()!;
       if (last !== ps) {
-        this.#links[ps.linkPosition] = last;
+        this.#ctx.links[ps.linkPosition] = last;
         last.linkPosition = ps.linkPosition;
       }
       ps.linkPosition = -1;
@@ -247,28 +136,24 @@ class RoutingCore implements Router {
   }
 
   setPortTalkgroupMap(port: RouterPort, map: LinkTalkgroupMap | null): void {
-    if (map === null) this.#pendingMaps.delete(port);
-    else this.#pendingMaps.set(port, map);
+    if (map === null) this.#ctx.pendingMaps.delete(port);
+    else this.#ctx.pendingMaps.set(port, map);
     const ps = this.#portState(port.portIndex);
     if (ps !== null && ps.up && ps.port === port && ps.link) ps.linkMap = map ?? DEFAULT_LINK_TALKGROUP_MAP;
   }
-
-  // =============================================================================================
-  // options (RPTO)
-  // =============================================================================================
 
   onOptions(nowMs: number, port: RouterPort, text: string): void {
     const ps = this.#live(port);
     if (ps === null) return;
     const rule = ps.rule ?? DEFAULT_ACCESS_RULE_ROUTING;
-    const dial = this.options.dial;
+    const dial = this.#ctx.options.dial;
     const parsed = parseOptions(text, {
-      prohibitedTalkgroups: this.options.optionsProhibitedTalkgroups,
+      prohibitedTalkgroups: this.#ctx.options.optionsProhibitedTalkgroups,
       dialable: (n) => this.#dialable(n),
     });
     const rejected = parsed.rejected;
     const emit = (): void => {
-      this.#stats.optionsTokensRejected += rejected.length;
+      this.#ctx.stats.optionsTokensRejected += rejected.length;
       this.#publish({ type: "options.applied", atMs: nowMs, portIndex: port.portIndex, portName: port.name, options: parsed.text, rejected });
     };
     if (!rule.allowOptions) {
@@ -278,7 +163,7 @@ class RoutingCore implements Router {
       return;
     }
     // KEY: the first options carrying a key lock this repeater's options (FreeDMR anti-hijack)
-    const lockedKey = this.#optionKeys.get(port.repeaterId);
+    const lockedKey = this.#ctx.optionKeys.get(port.repeaterId);
     if (lockedKey !== undefined && parsed.key !== lockedKey) {
       rejected.length = 0;
       rejected.push(parsed.key === null ? "options: KEY required (options are locked); ignored" : "KEY: does not match; options ignored");
@@ -286,11 +171,11 @@ class RoutingCore implements Router {
       return;
     }
     if (lockedKey === undefined && parsed.key !== null) {
-      if (this.#optionKeys.size >= MAX_REMEMBERED_KEYS) {
-        const oldest = this.#optionKeys.keys().next().value;
-        if (oldest !== undefined) this.#optionKeys.delete(oldest);
+      if (this.#ctx.optionKeys.size >= MAX_REMEMBERED_KEYS) {
+        const oldest = this.#ctx.optionKeys.keys().next().value;
+        if (oldest !== undefined) this.#ctx.optionKeys.delete(oldest);
       }
-      this.#optionKeys.set(port.repeaterId, parsed.key);
+      this.#ctx.optionKeys.set(port.repeaterId, parsed.key);
     }
     ps.optionsText = parsed.text;
     if (parsed.timerMinutes !== null) ps.optionsTimerMinutes = parsed.timerMinutes;
@@ -329,12 +214,8 @@ class RoutingCore implements Router {
     emit();
   }
 
-  // =============================================================================================
-  // frames
-  // =============================================================================================
-
   onFrame(nowMs: number, port: RouterPort, frame: DmrdFrame): void {
-    const stats = this.#stats;
+    const stats = this.#ctx.stats;
     stats.framesIn++;
     const ps = this.#live(port);
     if (ps === null) {
@@ -405,7 +286,7 @@ class RoutingCore implements Router {
 
   /** OpenBridge: many streams per slot, found by stream id. */
   #findTrunkStream(ps: PortState, slot: Slot, frame: DmrdFrame): Stream | null {
-    for (let s: Stream | null = this.#byStreamId.get(frame.streamId) ?? null; s !== null; s = s.nextSameId) {
+    for (let s: Stream | null = this.#ctx.byStreamId.get(frame.streamId) ?? null; s !== null; s = s.nextSameId) {
       if (s.ps === ps && s.slot === slot && s.sourceId === frame.sourceId && s.destinationId === frame.destinationId) return s;
     }
     return null;
@@ -413,7 +294,7 @@ class RoutingCore implements Router {
 
   /** Duplicate control inside a stream (freedmr-reference.md §2.5 item 5). */
   #acceptInStream(stream: Stream, frame: DmrdFrame): boolean {
-    const stats = this.#stats;
+    const stats = this.#ctx.stats;
     const bytes = frame.bytes;
     const delta = (frame.sequence - stream.lastSequence) & 0xff;
     // repeated sequence number, or the same frame again (consecutive voice frames always differ in
@@ -441,8 +322,8 @@ class RoutingCore implements Router {
   }
 
   #processFrame(nowMs: number, ps: PortState, stream: Stream, frame: DmrdFrame): void {
-    if (nowMs - stream.startedAtMs > this.options.maxStreamMs) {
-      this.#stats.droppedMaxDuration++;
+    if (nowMs - stream.startedAtMs > this.#ctx.options.maxStreamMs) {
+      this.#ctx.stats.droppedMaxDuration++;
       this.#cutStream(nowMs, stream);
       return;
     }
@@ -456,7 +337,7 @@ class RoutingCore implements Router {
     else if (dataType === DataType.VoiceLcHeader || dataType === DataType.PiHeader) stream.sawHeader = true;
     if (!ps.trunk) {
       const ss = ps.slots[stream.slot - 1]!;
-      ss.hangUntilMs = nowMs + this.options.hangTimeMs;
+      ss.hangUntilMs = nowMs + this.#ctx.options.hangTimeMs;
       ss.hangDestinationId = stream.hangDestinationId;
       ss.hangCallType = stream.hangCallType;
       ss.hangSourceId = stream.sourceId;
@@ -467,10 +348,10 @@ class RoutingCore implements Router {
       }
     }
     if (stream.parrotIndex >= 0) {
-      const rec = this.#recordings[stream.parrotIndex]!;
+      const rec = this.#ctx.recordings[stream.parrotIndex]!;
       if (!rec.record(frame.bytes) && !rec.truncated) {
         rec.truncated = true;
-        this.#stats.parrotTruncated++;
+        this.#ctx.stats.parrotTruncated++;
       }
     }
     this.#deliver(nowMs, stream, frame);
@@ -492,9 +373,9 @@ class RoutingCore implements Router {
   }
 
   #deliver(nowMs: number, stream: Stream, frame: DmrdFrame): void {
-    const stats = this.#stats;
-    const outbox = this.#deps.outbox;
-    const hangTimeMs = this.options.hangTimeMs;
+    const stats = this.#ctx.stats;
+    const outbox = this.#ctx.deps.outbox;
+    const hangTimeMs = this.#ctx.options.hangTimeMs;
     const n = stream.targetCount;
     for (let i = 0; i < n; i++) {
       const tps = stream.targetPorts[i];
@@ -534,18 +415,14 @@ class RoutingCore implements Router {
     }
   }
 
-  // =============================================================================================
-  // stream start: loop control, ACLs, classification, targets
-  // =============================================================================================
-
   #startStream(nowMs: number, ps: PortState, slot: Slot, frame: DmrdFrame): Stream | null {
-    const stats = this.#stats;
+    const stats = this.#ctx.stats;
     const port = ps.port!;
     const streamId = frame.streamId;
     // ---- loop control (freedmr-reference.md §2.5) ----
     let loopReason: string | null = null;
     if (streamId !== 0) {
-      for (let s: Stream | null = this.#byStreamId.get(streamId) ?? null; s !== null; s = s.nextSameId) {
+      for (let s: Stream | null = this.#ctx.byStreamId.get(streamId) ?? null; s !== null; s = s.nextSameId) {
         if (s.sourceId !== frame.sourceId || s.refused) continue;
         if (s.ps === ps) {
           // the same stream on the other slot of one port (an upstream master that has us on the
@@ -564,15 +441,15 @@ class RoutingCore implements Router {
         }
         break;
       }
-      if (loopReason === null && this.#finished.find(nowMs, streamId, frame.sourceId)) {
-        const reason = this.#finished.foundReason;
-        if (this.#finished.foundPortIndex === ps.index && reason === FinishReason.Timeout) {
-          this.#finished.forget(streamId); // the same sender resumes after a gap
+      if (loopReason === null && this.#ctx.finished.find(nowMs, streamId, frame.sourceId)) {
+        const reason = this.#ctx.finished.foundReason;
+        if (this.#ctx.finished.foundPortIndex === ps.index && reason === FinishReason.Timeout) {
+          this.#ctx.finished.forget(streamId); // the same sender resumes after a gap
         } else if (reason === FinishReason.MaxDuration) {
-          this.#finished.touch(nowMs, streamId);
+          this.#ctx.finished.touch(nowMs, streamId);
           stats.droppedMaxDuration++;
           return null;
-        } else if (this.#finished.foundPortIndex === ps.index) {
+        } else if (this.#ctx.finished.foundPortIndex === ps.index) {
           stats.droppedDuplicate++; // a late frame of a stream this port already ended
           return null;
         } else {
@@ -598,10 +475,10 @@ class RoutingCore implements Router {
       this.#refuseNew(nowMs, stream, frame, loopReason);
       return stream;
     }
-    this.#subscribers.learn(nowMs, frame.sourceId, port, slot);
+    this.#ctx.subscribers.learn(nowMs, frame.sourceId, port, slot);
     // ---- ACLs (freedmr-reference.md §1.12): global first, then the access rule's ----
     const rule = ps.rule ?? DEFAULT_ACCESS_RULE_ROUTING;
-    if (!aclPermits(this.options.subscriberAcl, frame.sourceId) || !aclPermits(rule.subscriberAcl, frame.sourceId)) {
+    if (!aclPermits(this.#ctx.options.subscriberAcl, frame.sourceId) || !aclPermits(rule.subscriberAcl, frame.sourceId)) {
       stats.droppedAcl++;
       this.#refuseNew(nowMs, stream, frame, "subscriber-acl");
       return stream;
@@ -612,7 +489,7 @@ class RoutingCore implements Router {
       return stream;
     }
     // ---- what kind of call ----
-    const dial = this.options.dial;
+    const dial = this.#ctx.options.dial;
     if (frame.callType === CallType.Unit) {
       if (!stream.data && ps.local && dial.enabled && frame.destinationId < FIRST_RADIO_ID) {
         // the hotspot's slot hangs on the dial TG afterwards, so the reflector is heard at once
@@ -624,7 +501,7 @@ class RoutingCore implements Router {
       }
       this.#routeUnit(nowMs, stream, ps);
     } else {
-      const parrot = this.options.parrot;
+      const parrot = this.#ctx.options.parrot;
       if (parrot.enabled && frame.destinationId === parrot.talkgroupId && !ps.link) {
         if (ps.local) this.#startRecording(nowMs, stream, ps, slot);
         this.#publishStart(nowMs, stream);
@@ -641,7 +518,7 @@ class RoutingCore implements Router {
   }
 
   #initStream(nowMs: number, stream: Stream, ps: PortState, slot: Slot, frame: DmrdFrame): void {
-    stream.serial = ++this.#streamSerial;
+    stream.serial = ++this.#ctx.streamSerial;
     stream.active = true;
     stream.ps = ps;
     stream.port = ps.port;
@@ -673,20 +550,20 @@ class RoutingCore implements Router {
     stream.conferenceCount = 0;
     stream.sourceLc.reset(frame);
     // register: active list and the stream-id chain
-    stream.activePosition = this.#active.length;
-    this.#active.push(stream);
-    const head = this.#byStreamId.get(stream.streamId);
+    stream.activePosition = this.#ctx.active.length;
+    this.#ctx.active.push(stream);
+    const head = this.#ctx.byStreamId.get(stream.streamId);
     stream.nextSameId = head ?? null;
-    this.#byStreamId.set(stream.streamId, stream);
-    this.#stats.streamsStarted++;
+    this.#ctx.byStreamId.set(stream.streamId, stream);
+    this.#ctx.stats.streamsStarted++;
   }
 
   /** Mark a just-started stream refused: its frames are dropped until it ends; links hear once. */
   #refuseNew(nowMs: number, stream: Stream, frame: DmrdFrame, reason: string): void {
     stream.refused = true;
     stream.silent = true;
-    this.#stats.streamsRefused++;
-    this.#stats.streamsStarted--;
+    this.#ctx.stats.streamsRefused++;
+    this.#ctx.stats.streamsStarted--;
     const port = stream.port!;
     this.#publish({
       type: "stream.refused",
@@ -699,7 +576,7 @@ class RoutingCore implements Router {
       slot: frame.slot,
       reason,
     });
-    if (port.onStreamRefused !== undefined) port.onStreamRefused(nowMs, stream.streamId, frame.destinationId, this.#deps.outbox);
+    if (port.onStreamRefused !== undefined) port.onStreamRefused(nowMs, stream.streamId, frame.destinationId, this.#ctx.deps.outbox);
   }
 
   /** An active stream (from a link) yields to the same stream arriving from a local hotspot. */
@@ -707,10 +584,10 @@ class RoutingCore implements Router {
     this.#releaseTargets(stream);
     stream.targetCount = 0;
     if (!stream.silent) this.#publishEnd(nowMs, stream, "superseded");
-    if (!stream.refused) this.#stats.streamsEnded++;
+    if (!stream.refused) this.#ctx.stats.streamsEnded++;
     stream.refused = true;
     stream.silent = true;
-    this.#stats.streamsRefused++;
+    this.#ctx.stats.streamsRefused++;
     const port = stream.port!;
     this.#publish({
       type: "stream.refused",
@@ -723,13 +600,13 @@ class RoutingCore implements Router {
       slot: stream.wireSlot,
       reason,
     });
-    if (port.onStreamRefused !== undefined) port.onStreamRefused(nowMs, stream.streamId, stream.destinationId, this.#deps.outbox);
+    if (port.onStreamRefused !== undefined) port.onStreamRefused(nowMs, stream.streamId, stream.destinationId, this.#ctx.deps.outbox);
   }
 
   /** Unit voice/data: to where the destination radio was last heard (freedmr-reference.md §1.14). */
   #routeUnit(nowMs: number, stream: Stream, ps: PortState): void {
     const destinationId = stream.destinationId;
-    const entry = this.#subscribers.lookup(nowMs, destinationId);
+    const entry = this.#ctx.subscribers.lookup(nowMs, destinationId);
     if (entry !== null) {
       const tps = this.#live(entry.port!);
       if (tps !== null) {
@@ -737,24 +614,24 @@ class RoutingCore implements Router {
         return;
       }
     }
-    if ((stream.data || this.options.floodUnknownUnitVoice) && destinationId >= FIRST_RADIO_ID) {
+    if ((stream.data || this.#ctx.options.floodUnknownUnitVoice) && destinationId >= FIRST_RADIO_ID) {
       let offered = 0;
-      for (const link of this.#links) {
+      for (const link of this.#ctx.links) {
         if (link === ps || link.port!.acceptsUnitDataFlood !== true) continue;
         this.#addTarget(stream, link, 1, destinationId, CallType.Unit);
         offered++;
       }
       if (offered > 0) return;
     }
-    this.#stats.droppedNoRoute++;
+    this.#ctx.stats.droppedNoRoute++;
   }
 
   /** Group voice/data: resolve conferences, then add their members. False = not routable at all. */
   #routeGroup(nowMs: number, stream: Stream, ps: PortState, slot: Slot, frame: DmrdFrame): boolean {
     const tg = frame.destinationId;
-    const confs = this.#conferenceScratch;
+    const confs = this.#ctx.conferenceScratch;
     let n = 0;
-    const dial = this.options.dial;
+    const dial = this.#ctx.options.dial;
     let routable = true;
     if (ps.link) {
       const map = ps.linkMap ?? DEFAULT_LINK_TALKGROUP_MAP;
@@ -774,11 +651,11 @@ class RoutingCore implements Router {
         confs[n++] = dialSub.conferenceId;
         if (dialSub.expiresAtMs !== 0) this.#setExpiry(dialSub, this.#expiryFrom(nowMs, ps));
       }
-    } else if (inRanges(this.options.reservedTalkgroups, tg) || tg === dial.talkgroupId || tg > TG_MAX) {
+    } else if (inRanges(this.#ctx.options.reservedTalkgroups, tg) || tg === dial.talkgroupId || tg > TG_MAX) {
       routable = false;
     } else {
       confs[n++] = tg;
-      if (ps.local && this.options.userActivation) this.#userActivate(nowMs, ps, slot, tg);
+      if (ps.local && this.#ctx.options.userActivation) this.#userActivate(nowMs, ps, slot, tg);
     }
     // configured bridges: triggers first, then membership (freedmr-reference.md §1.8)
     for (const sub of ps.subs) {
@@ -793,7 +670,7 @@ class RoutingCore implements Router {
     }
     if (n === 0) {
       if (!routable || ps.link) {
-        this.#stats.droppedReserved++;
+        this.#ctx.stats.droppedReserved++;
         return false;
       }
       return true; // e.g. TG 9 with no reflector linked: a local call, nothing to route
@@ -808,7 +685,7 @@ class RoutingCore implements Router {
   }
 
   #addSubscribedTargets(nowMs: number, stream: Stream, ps: PortState, conferenceId: number): void {
-    const list = this.#conferences.get(conferenceId);
+    const list = this.#ctx.conferences.get(conferenceId);
     if (list === undefined) return;
     for (const sub of list) {
       const tps = sub.ps!;
@@ -819,7 +696,7 @@ class RoutingCore implements Router {
   }
 
   #addLinkTargets(stream: Stream, ps: PortState, conferenceId: number): void {
-    for (const link of this.#links) {
+    for (const link of this.#ctx.links) {
       if (link === ps) continue;
       const map = link.linkMap ?? DEFAULT_LINK_TALKGROUP_MAP;
       if (!localToLink(map, conferenceId)) continue;
@@ -832,12 +709,12 @@ class RoutingCore implements Router {
 
   #addTarget(stream: Stream, tps: PortState, slot: Slot, destinationId: number, callType: CallType): void {
     const key = tps.index * 2 + slot - 1;
-    if (this.#targetStamp[key] === stream.serial) return; // never twice to the same (port, slot)
-    if (stream.targetCount >= this.options.capacities.maxTargetsPerStream) {
-      this.#stats.targetsOverCapacity++;
+    if (this.#ctx.targetStamp[key] === stream.serial) return; // never twice to the same (port, slot)
+    if (stream.targetCount >= this.#ctx.options.capacities.maxTargetsPerStream) {
+      this.#ctx.stats.targetsOverCapacity++;
       return;
     }
-    this.#targetStamp[key] = stream.serial;
+    this.#ctx.targetStamp[key] = stream.serial;
     const i = stream.targetCount++;
     stream.ensureTargetCapacity(i + 1);
     stream.targetPorts[i] = tps;
@@ -852,10 +729,10 @@ class RoutingCore implements Router {
       if (r === stream.rewriteCount) {
         if (r >= MAX_REWRITES_PER_STREAM) {
           // more distinct destinations than rewrites: deliver this one unrewritten rather than not at all
-          this.#stats.targetsOverCapacity++;
+          this.#ctx.stats.targetsOverCapacity++;
           return;
         }
-        if (stream.rewrites.length <= r) stream.rewrites.push(this.#rewriter.lcRewrite());
+        if (stream.rewrites.length <= r) stream.rewrites.push(this.#ctx.rewriter.lcRewrite());
         stream.rewriteDestinations[r] = destinationId;
         stream.rewriteCallTypes[r] = callType;
         stream.rewriteCount++;
@@ -874,16 +751,12 @@ class RoutingCore implements Router {
   }
 
   #talkgroupAllowed(ps: PortState, slot: Slot, tg: number): boolean {
-    const o = this.options;
+    const o = this.#ctx.options;
     const rule = ps.rule ?? DEFAULT_ACCESS_RULE_ROUTING;
     const global: Acl = slot === 1 ? o.talkgroupTs1Acl : o.talkgroupTs2Acl;
     const local: Acl = slot === 1 ? rule.talkgroupTs1Acl : rule.talkgroupTs2Acl;
     return aclPermits(global, tg) && aclPermits(local, tg);
   }
-
-  // =============================================================================================
-  // stream end
-  // =============================================================================================
 
   #endStream(nowMs: number, stream: Stream, endedBy: StreamEndReason): void {
     if (!stream.active) return;
@@ -894,18 +767,18 @@ class RoutingCore implements Router {
       const ss = ps.slots[stream.slot - 1]!;
       if (ss.rxStream === stream) ss.rxStream = null;
     }
-    if (!stream.refused && ps.up) this.#subscribers.learn(nowMs, stream.sourceId, ps.port!, stream.slot);
+    if (!stream.refused && ps.up) this.#ctx.subscribers.learn(nowMs, stream.sourceId, ps.port!, stream.slot);
     // unregister
-    const last = this.#active.pop()!;
+    const last = this.#ctx.active.pop()!;
     if (last !== stream) {
-      this.#active[stream.activePosition] = last;
+      this.#ctx.active[stream.activePosition] = last;
       last.activePosition = stream.activePosition;
     }
     stream.activePosition = -1;
-    const head = this.#byStreamId.get(stream.streamId);
+    const head = this.#ctx.byStreamId.get(stream.streamId);
     if (head === stream) {
-      if (stream.nextSameId === null) this.#byStreamId.delete(stream.streamId);
-      else this.#byStreamId.set(stream.streamId, stream.nextSameId);
+      if (stream.nextSameId === null) this.#ctx.byStreamId.delete(stream.streamId);
+      else this.#ctx.byStreamId.set(stream.streamId, stream.nextSameId);
     } else {
       for (let s: Stream | null = head ?? null; s !== null; s = s.nextSameId) {
         if (s.nextSameId === stream) {
@@ -926,8 +799,8 @@ class RoutingCore implements Router {
     stream.port = null;
     for (let t = 0; t < stream.targetCount; t++) stream.targetPorts[t] = null;
     stream.targetCount = 0;
-    if (!stream.refused) this.#stats.streamsEnded++;
-    this.#streamPool.push(stream);
+    if (!stream.refused) this.#ctx.stats.streamsEnded++;
+    this.#ctx.streamPool.push(stream);
   }
 
   /**
@@ -947,24 +820,24 @@ class RoutingCore implements Router {
     stream.refused = true;
     stream.silent = true;
     stream.cut = true;
-    this.#stats.streamsEnded++;
+    this.#ctx.stats.streamsEnded++;
   }
 
   #rememberFinished(nowMs: number, stream: Stream, reason: FinishReason): void {
     const ps = stream.ps!;
-    this.#finished.remember(nowMs, stream.streamId, stream.sourceId, ps.index, reason);
-    if (stream.currentStreamId !== stream.streamId) this.#finished.remember(nowMs, stream.currentStreamId, stream.sourceId, ps.index, reason);
+    this.#ctx.finished.remember(nowMs, stream.streamId, stream.sourceId, ps.index, reason);
+    if (stream.currentStreamId !== stream.streamId) this.#ctx.finished.remember(nowMs, stream.currentStreamId, stream.sourceId, ps.index, reason);
   }
 
   /** The stream was a parrot recording: it waits for playback, or is freed when there is nothing to play. */
   #endRecording(nowMs: number, stream: Stream, endedBy: StreamEndReason): void {
     if (stream.parrotIndex < 0) return;
-    const rec = this.#recordings[stream.parrotIndex]!;
-    if (rec.voiceFrames === 0 && rec.frameCount > 0) this.#stats.parrotEmpty++;
+    const rec = this.#ctx.recordings[stream.parrotIndex]!;
+    if (rec.voiceFrames === 0 && rec.frameCount > 0) this.#ctx.stats.parrotEmpty++;
     if (rec.voiceFrames > 0 && endedBy !== "port-down") {
       rec.finish();
       rec.state = RecordingState.Waiting;
-      rec.playAtMs = nowMs + this.options.parrot.delayMs;
+      rec.playAtMs = nowMs + this.#ctx.options.parrot.delayMs;
     } else {
       this.#freeRecording(nowMs, rec, false);
     }
@@ -981,34 +854,30 @@ class RoutingCore implements Router {
   }
 
   #allocStream(): Stream | null {
-    return this.#streamPool.pop() ?? null;
+    return this.#ctx.streamPool.pop() ?? null;
   }
 
-  // =============================================================================================
-  // tick: timeouts, timers, parrot playback
-  // =============================================================================================
-
   onTick(nowMs: number): void {
-    const o = this.options;
-    this.#tickCount++;
-    for (let i = this.#active.length - 1; i >= 0; i--) {
-      const stream = this.#active[i];
+    const o = this.#ctx.options;
+    this.#ctx.tickCount++;
+    for (let i = this.#ctx.active.length - 1; i >= 0; i--) {
+      const stream = this.#ctx.active[i];
       if (stream === undefined) continue;
       const silence = stream.data ? o.dataTimeoutMs : o.streamTimeoutMs;
       if (nowMs - stream.lastFrameAtMs > silence) this.#endStream(nowMs, stream, "timeout");
       else if (!stream.refused && nowMs - stream.startedAtMs > o.maxStreamMs) this.#cutStream(nowMs, stream);
     }
-    if (nowMs >= this.#nextHousekeepingMs) {
-      this.#nextHousekeepingMs = nowMs + HOUSEKEEPING_INTERVAL_MS;
+    if (nowMs >= this.#ctx.nextHousekeepingMs) {
+      this.#ctx.nextHousekeepingMs = nowMs + HOUSEKEEPING_INTERVAL_MS;
       this.#expireTimers(nowMs);
-      this.#subscribers.trim(nowMs);
+      this.#ctx.subscribers.trim(nowMs);
     }
-    if (this.#recordings.length > 0) this.#parrotTick(nowMs);
+    if (this.#ctx.recordings.length > 0) this.#parrotTick(nowMs);
   }
 
   #expireTimers(nowMs: number): void {
-    for (let i = this.#timed.length - 1; i >= 0; i--) {
-      const sub = this.#timed[i];
+    for (let i = this.#ctx.timed.length - 1; i >= 0; i--) {
+      const sub = this.#ctx.timed[i];
       if (sub === undefined || sub.expiresAtMs === 0 || sub.expiresAtMs > nowMs) continue;
       const ps = sub.ps!;
       // the timer restarts with every use: not while the port is talking through the subscription
@@ -1037,8 +906,8 @@ class RoutingCore implements Router {
           this.#setExpiry(sub, 0);
       }
     }
-    for (let i = this.#relinks.length - 1; i >= 0; i--) {
-      const ps = this.#relinks[i];
+    for (let i = this.#ctx.relinks.length - 1; i >= 0; i--) {
+      const ps = this.#ctx.relinks[i];
       if (ps === undefined || ps.relinkAtMs > nowMs) continue;
       this.#unscheduleRelink(ps);
       const dflt = this.#defaultReflector(ps);
@@ -1052,17 +921,13 @@ class RoutingCore implements Router {
     return rx !== null && !rx.refused && rx.destinationId === sub.talkgroupId && hasConference(rx.conferences, rx.conferenceCount, sub.conferenceId);
   }
 
-  // =============================================================================================
-  // subscriptions
-  // =============================================================================================
-
   #newSub(): Subscription | null {
-    if (this.#subscriptionCount >= this.options.capacities.maxSubscriptions) {
-      this.#stats.subscriptionsOverCapacity++;
+    if (this.#ctx.subscriptionCount >= this.#ctx.options.capacities.maxSubscriptions) {
+      this.#ctx.stats.subscriptionsOverCapacity++;
       return null;
     }
-    this.#subscriptionCount++;
-    return this.#freeSubs.pop() ?? new Subscription();
+    this.#ctx.subscriptionCount++;
+    return this.#ctx.freeSubs.pop() ?? new Subscription();
   }
 
   #insertSub(
@@ -1087,10 +952,10 @@ class RoutingCore implements Router {
     sub.bridgeIndex = -1;
     sub.expiresAtMs = 0;
     sub.timedPosition = -1;
-    let list = this.#conferences.get(conferenceId);
+    let list = this.#ctx.conferences.get(conferenceId);
     if (list === undefined) {
       list = [];
-      this.#conferences.set(conferenceId, list);
+      this.#ctx.conferences.set(conferenceId, list);
     }
     sub.conferencePosition = list.length;
     list.push(sub);
@@ -1108,7 +973,7 @@ class RoutingCore implements Router {
   #joinActiveStreams(sub: Subscription): void {
     const ps = sub.ps!;
     if (!sub.active || (!ps.link && !this.#talkgroupAllowed(ps, sub.slot, sub.talkgroupId))) return;
-    for (const stream of this.#active) {
+    for (const stream of this.#ctx.active) {
       if (stream.refused || stream.ps === ps || stream.callType !== CallType.Group || !hasConference(stream.conferences, stream.conferenceCount, sub.conferenceId)) continue;
       let present = false;
       for (let t = 0; t < stream.targetCount; t++) {
@@ -1132,13 +997,13 @@ class RoutingCore implements Router {
       this.#publishSubscription(nowMs, ps, sub.slot, sub.talkgroupId, "remove", reason);
     }
     this.#setExpiry(sub, 0);
-    const list = this.#conferences.get(sub.conferenceId)!;
+    const list = this.#ctx.conferences.get(sub.conferenceId)!;
     const lastC = list.pop()!;
     if (lastC !== sub) {
       list[sub.conferencePosition] = lastC;
       lastC.conferencePosition = sub.conferencePosition;
     }
-    if (list.length === 0) this.#conferences.delete(sub.conferenceId);
+    if (list.length === 0) this.#ctx.conferences.delete(sub.conferenceId);
     const lastP = ps.subs.pop()!;
     if (lastP !== sub) {
       ps.subs[sub.portPosition] = lastP;
@@ -1150,8 +1015,8 @@ class RoutingCore implements Router {
     sub.ps = null;
     sub.member = null;
     sub.conferencePosition = sub.portPosition = -1;
-    this.#subscriptionCount--;
-    this.#freeSubs.push(sub);
+    this.#ctx.subscriptionCount--;
+    this.#ctx.freeSubs.push(sub);
     this.#subscriptionEnded(nowMs, ps, slot, conferenceId);
   }
 
@@ -1164,7 +1029,7 @@ class RoutingCore implements Router {
    * look here, so the per-packet path stays a plain walk over the target list.
    */
   #subscriptionEnded(nowMs: number, ps: PortState, slot: Slot, conferenceId: number): void {
-    for (const stream of this.#active) {
+    for (const stream of this.#ctx.active) {
       if (stream.refused || !hasConference(stream.conferences, stream.conferenceCount, conferenceId)) continue;
       if (stream.ps === ps) {
         // a stream never targets its own port: only its source side can be affected
@@ -1189,7 +1054,7 @@ class RoutingCore implements Router {
     const ps = stream.ps!;
     const slot = stream.slot;
     const tg = stream.destinationId;
-    const dial = this.options.dial;
+    const dial = this.#ctx.options.dial;
     if (ps.link) {
       const map = ps.linkMap ?? DEFAULT_LINK_TALKGROUP_MAP;
       if (linkToLocal(map, slot, tg) === conferenceId) return true;
@@ -1217,7 +1082,7 @@ class RoutingCore implements Router {
       if (stream.targetCallTypes[t] !== CallType.Group) continue;
       if (this.#targetJustified(nowMs, stream, tps, stream.targetSlots[t]! as Slot, stream.targetDestinations[t]!)) continue;
       this.#dropTarget(stream, t);
-      this.#stats.targetsUnsubscribed++;
+      this.#ctx.stats.targetsUnsubscribed++;
     }
   }
 
@@ -1257,7 +1122,7 @@ class RoutingCore implements Router {
       }
       // it may join again later (a new subscription, a new login on this port index)
       const key = tps.index * 2 + slot - 1;
-      if (this.#targetStamp[key] === stream.serial) this.#targetStamp[key] = -1;
+      if (this.#ctx.targetStamp[key] === stream.serial) this.#ctx.targetStamp[key] = -1;
     }
     const last = --stream.targetCount;
     if (t !== last) {
@@ -1275,12 +1140,12 @@ class RoutingCore implements Router {
   #setExpiry(sub: Subscription, expiresAtMs: number): void {
     sub.expiresAtMs = expiresAtMs;
     if (expiresAtMs !== 0 && sub.timedPosition < 0) {
-      sub.timedPosition = this.#timed.length;
-      this.#timed.push(sub);
+      sub.timedPosition = this.#ctx.timed.length;
+      this.#ctx.timed.push(sub);
     } else if (expiresAtMs === 0 && sub.timedPosition >= 0) {
-      const last = this.#timed.pop()!;
+      const last = this.#ctx.timed.pop()!;
       if (last !== sub) {
-        this.#timed[sub.timedPosition] = last;
+        this.#ctx.timed[sub.timedPosition] = last;
         last.timedPosition = sub.timedPosition;
       }
       sub.timedPosition = -1;
@@ -1310,7 +1175,7 @@ class RoutingCore implements Router {
   #userActivate(nowMs: number, ps: PortState, slot: Slot, tg: number): void {
     if (this.#findSub(ps, slot, tg, SubKind.Static) !== null) return;
     const expires = this.#expiryFrom(nowMs, ps);
-    const single = ps.optionsSingle ?? ps.rule?.singleMode ?? this.options.singleModeDefault;
+    const single = ps.optionsSingle ?? ps.rule?.singleMode ?? this.#ctx.options.singleModeDefault;
     let existing: Subscription | null = null;
     let count = 0;
     let oldest: Subscription | null = null;
@@ -1334,13 +1199,13 @@ class RoutingCore implements Router {
       this.#setExpiry(existing, expires);
       return;
     }
-    if (count >= this.options.capacities.maxDynamicPerSlot && oldest !== null) this.#removeSub(nowMs, oldest, "replaced");
+    if (count >= this.#ctx.options.capacities.maxDynamicPerSlot && oldest !== null) this.#removeSub(nowMs, oldest, "replaced");
     const sub = this.#insertSub(ps, slot, tg, tg, SubKind.Dynamic, SubOrigin.Traffic, expires);
     if (sub !== null) this.#publishSubscription(nowMs, ps, slot, tg, "add", "user-activated");
   }
 
   #uaTimerMs(ps: PortState): number {
-    const minutes = ps.optionsTimerMinutes ?? ps.rule?.uaTimerMinutes ?? this.options.uaTimerMinutes;
+    const minutes = ps.optionsTimerMinutes ?? ps.rule?.uaTimerMinutes ?? this.#ctx.options.uaTimerMinutes;
     return minutes * 60_000;
   }
 
@@ -1349,17 +1214,13 @@ class RoutingCore implements Router {
     return ms === 0 ? 0 : nowMs + ms;
   }
 
-  // =============================================================================================
-  // bridges (rules.py)
-  // =============================================================================================
-
   #attachBridgeMembers(nowMs: number, ps: PortState): void {
     const port = ps.port!;
     const keys: string[] = [port.name.toLowerCase(), String(port.repeaterId)];
     if (port.accessRule !== null) keys.push(port.accessRule.toLowerCase());
     const seen = new Set<MemberRef>();
     for (const key of keys) {
-      for (const ref of this.#membersBySystem.get(key) ?? []) {
+      for (const ref of this.#ctx.membersBySystem.get(key) ?? []) {
         if (seen.has(ref)) continue;
         seen.add(ref);
         const m = ref.member;
@@ -1402,7 +1263,7 @@ class RoutingCore implements Router {
     this.#publish({
       type: "bridge.change",
       atMs: nowMs,
-      bridge: this.#bridgeNames[sub.bridgeIndex] ?? "",
+      bridge: this.#ctx.bridgeNames[sub.bridgeIndex] ?? "",
       system: sub.ps!.port!.name,
       slot: sub.slot,
       talkgroupId: sub.talkgroupId,
@@ -1411,13 +1272,9 @@ class RoutingCore implements Router {
     });
   }
 
-  // =============================================================================================
-  // dial-a-TG (freedmr-reference.md §1.6)
-  // =============================================================================================
-
   #dialable(n: number): boolean {
-    const d = this.options.dial;
-    return n >= d.minReflector && n <= d.maxReflector && !inRanges(d.notDialable, n) && n !== this.options.parrot.talkgroupId;
+    const d = this.#ctx.options.dial;
+    return n >= d.minReflector && n <= d.maxReflector && !inRanges(d.notDialable, n) && n !== this.#ctx.options.parrot.talkgroupId;
   }
 
   #defaultReflector(ps: PortState): number {
@@ -1426,7 +1283,7 @@ class RoutingCore implements Router {
 
   /** A private call to a number below FIRST_RADIO_ID from a hotspot: dial control. */
   #dialCall(nowMs: number, ps: PortState, number: number): void {
-    const d = this.options.dial;
+    const d = this.#ctx.options.dial;
     const port = ps.port!;
     if (number === d.unlinkId) {
       if (ps.dialSub !== null) this.#unlinkDial(nowMs, ps, "unlink", true);
@@ -1453,8 +1310,8 @@ class RoutingCore implements Router {
       return true;
     }
     if (current !== null) this.#unlinkDial(nowMs, ps, "replaced", false);
-    const slot = this.#rfSlot(ps, this.options.dial.slot);
-    const sub = this.#insertSub(ps, slot, this.options.dial.talkgroupId, reflector, SubKind.Dial, SubOrigin.Traffic, expires);
+    const slot = this.#rfSlot(ps, this.#ctx.options.dial.slot);
+    const sub = this.#insertSub(ps, slot, this.#ctx.options.dial.talkgroupId, reflector, SubKind.Dial, SubOrigin.Traffic, expires);
     if (sub === null) return false;
     ps.dialSub = sub;
     this.#unscheduleRelink(ps);
@@ -1492,50 +1349,46 @@ class RoutingCore implements Router {
   #scheduleRelink(ps: PortState, atMs: number): void {
     ps.relinkAtMs = atMs;
     if (ps.relinkPosition < 0) {
-      ps.relinkPosition = this.#relinks.length;
-      this.#relinks.push(ps);
+      ps.relinkPosition = this.#ctx.relinks.length;
+      this.#ctx.relinks.push(ps);
     }
   }
 
   #unscheduleRelink(ps: PortState): void {
     ps.relinkAtMs = 0;
     if (ps.relinkPosition < 0) return;
-    const last = this.#relinks.pop()!;
+    const last = this.#ctx.relinks.pop()!;
     if (last !== ps) {
-      this.#relinks[ps.relinkPosition] = last;
+      this.#ctx.relinks[ps.relinkPosition] = last;
       last.relinkPosition = ps.relinkPosition;
     }
     ps.relinkPosition = -1;
   }
 
-  // =============================================================================================
-  // parrot (freedmr-reference.md §1.11)
-  // =============================================================================================
-
   #startRecording(nowMs: number, stream: Stream, ps: PortState, slot: Slot): void {
     let rec: Recording | null = null;
-    for (const r of this.#recordings) {
+    for (const r of this.#ctx.recordings) {
       if (r.state === RecordingState.Free) {
         rec = r;
         break;
       }
     }
     if (rec === null) {
-      this.#stats.parrotRefused++;
+      this.#ctx.stats.parrotRefused++;
       return;
     }
     void nowMs;
     rec.state = RecordingState.Recording;
     rec.ps = ps;
     rec.port = ps.port;
-    rec.begin(stream.sourceId, this.options.parrot.talkgroupId, slot, ps.port!.repeaterId);
+    rec.begin(stream.sourceId, this.#ctx.options.parrot.talkgroupId, slot, ps.port!.repeaterId);
     stream.parrotIndex = rec.index;
   }
 
   #parrotTick(nowMs: number): void {
-    const parrot = this.options.parrot;
-    const tick = this.#tickCount;
-    for (const rec of this.#recordings) {
+    const parrot = this.#ctx.options.parrot;
+    const tick = this.#ctx.tickCount;
+    for (const rec of this.#ctx.recordings) {
       if (rec.state === RecordingState.Waiting) {
         if (nowMs < rec.playAtMs) continue;
         const wps = rec.ps;
@@ -1546,9 +1399,9 @@ class RoutingCore implements Router {
         // one playback per slot at a time: start only when the slot is free and its egress buffer
         // has not been used in this tick (a playback that just ended used it for its terminator)
         const key = wps.index * 2 + rec.slot - 1;
-        if (this.#playbackStamp[key] === tick || !canTake(nowMs, wps.slots[rec.slot - 1]!, rec.sourceId, parrot.talkgroupId, CallType.Group)) {
+        if (this.#ctx.playbackStamp[key] === tick || !canTake(nowMs, wps.slots[rec.slot - 1]!, rec.sourceId, parrot.talkgroupId, CallType.Group)) {
           if (nowMs - rec.playAtMs > PARROT_MAX_WAIT_MS) {
-            this.#stats.parrotAbandoned++;
+            this.#ctx.stats.parrotAbandoned++;
             this.#freeRecording(nowMs, rec, false);
           }
           continue;
@@ -1563,16 +1416,16 @@ class RoutingCore implements Router {
         continue;
       }
       const key = ps.index * 2 + rec.slot - 1;
-      if (this.#playbackStamp[key] === tick) continue; // buffer in use until the outbox drains
+      if (this.#ctx.playbackStamp[key] === tick) continue; // buffer in use until the outbox drains
       const ss = ps.slots[rec.slot - 1]!;
       const pb = rec.playback;
       if (ss.txStream !== pb && !canTake(nowMs, ss, pb.sourceId, parrot.talkgroupId, CallType.Group)) {
         // the caller keyed up over its playback (own transmission wins): those frames are lost
         rec.skipped++;
-        this.#stats.parrotFramesSkipped++;
+        this.#ctx.stats.parrotFramesSkipped++;
       } else {
         ss.txStream = pb;
-        ss.hangUntilMs = nowMs + this.options.hangTimeMs;
+        ss.hangUntilMs = nowMs + this.#ctx.options.hangTimeMs;
         ss.hangDestinationId = parrot.talkgroupId;
         ss.hangCallType = CallType.Group;
         ss.hangSourceId = pb.sourceId;
@@ -1582,13 +1435,13 @@ class RoutingCore implements Router {
         const frames = rec.frames;
         for (let b = 0; b < 55; b++) buffer[b] = frames[base + b]!;
         // internal frames carry the server's id (the port stamps its own on its wire anyway)
-        writeUint32(buffer, DMRD_OFFSET_REPEATER, this.#parrotPort.repeaterId);
+        writeUint32(buffer, DMRD_OFFSET_REPEATER, this.#ctx.parrotPort.repeaterId);
         writeUint32(buffer, DMRD_OFFSET_STREAM, rec.playbackStreamId);
         const flags = buffer[DMRD_OFFSET_FLAGS]!;
         buffer[DMRD_OFFSET_FLAGS] = rec.slot === 2 ? flags | FLAG_SLOT_TS2 : flags & ~FLAG_SLOT_TS2;
-        port.emit(nowMs, buffer, this.#deps.outbox);
-        this.#playbackStamp[key] = tick;
-        this.#stats.framesOut++;
+        port.emit(nowMs, buffer, this.#ctx.deps.outbox);
+        this.#ctx.playbackStamp[key] = tick;
+        this.#ctx.stats.framesOut++;
         pb.frames++;
       }
       rec.played++;
@@ -1598,14 +1451,14 @@ class RoutingCore implements Router {
   }
 
   #startPlayback(nowMs: number, rec: Recording): void {
-    const parrot = this.options.parrot;
+    const parrot = this.#ctx.options.parrot;
     rec.state = RecordingState.Playing;
     rec.nextFrameAtMs = nowMs;
     let id = 0;
-    while (id === 0) id = this.#deps.prng.nextUint32();
+    while (id === 0) id = this.#ctx.deps.prng.nextUint32();
     rec.playbackStreamId = id;
     const pb = rec.playback;
-    pb.serial = ++this.#streamSerial;
+    pb.serial = ++this.#ctx.streamSerial;
     pb.streamId = pb.currentStreamId = id;
     pb.sourceId = rec.sourceId;
     pb.destinationId = parrot.talkgroupId;
@@ -1617,8 +1470,8 @@ class RoutingCore implements Router {
       type: "stream.start",
       atMs: nowMs,
       streamId: id,
-      portIndex: this.#parrotPort.portIndex,
-      portName: this.#parrotPort.name,
+      portIndex: this.#ctx.parrotPort.portIndex,
+      portName: this.#ctx.parrotPort.name,
       sourceId: rec.sourceId,
       destinationId: parrot.talkgroupId,
       slot: rec.slot,
@@ -1633,10 +1486,10 @@ class RoutingCore implements Router {
         type: "stream.end",
         atMs: nowMs,
         streamId: rec.playbackStreamId,
-        portIndex: this.#parrotPort.portIndex,
-        portName: this.#parrotPort.name,
+        portIndex: this.#ctx.parrotPort.portIndex,
+        portName: this.#ctx.parrotPort.name,
         sourceId: rec.sourceId,
-        destinationId: this.options.parrot.talkgroupId,
+        destinationId: this.#ctx.options.parrot.talkgroupId,
         slot: rec.slot,
         callType: "group",
         kind: "voice",
@@ -1657,16 +1510,12 @@ class RoutingCore implements Router {
     rec.frameCount = 0;
   }
 
-  // =============================================================================================
-  // control plane & introspection
-  // =============================================================================================
-
   quench(nowMs: number, port: RouterPort, talkgroupId: number, streamId: number): boolean {
     void nowMs;
     const ps = this.#live(port);
     if (ps === null) return false;
     let found = false;
-    for (let s: Stream | null = this.#byStreamId.get(streamId) ?? null; s !== null; s = s.nextSameId) {
+    for (let s: Stream | null = this.#ctx.byStreamId.get(streamId) ?? null; s !== null; s = s.nextSameId) {
       if (this.#quenchTarget(s, ps, talkgroupId)) found = true;
     }
     return found;
@@ -1690,12 +1539,12 @@ class RoutingCore implements Router {
   }
 
   stats(): RoutingStats {
-    return this.#stats;
+    return this.#ctx.stats;
   }
 
   subscribe(nowMs: number, port: RouterPort, slot: Slot, talkgroupId: number, kind: "static" | "dynamic"): boolean {
     const ps = this.#live(port);
-    if (ps === null || talkgroupId <= 0 || talkgroupId > TG_MAX || inRanges(this.options.optionsProhibitedTalkgroups, talkgroupId)) return false;
+    if (ps === null || talkgroupId <= 0 || talkgroupId > TG_MAX || inRanges(this.#ctx.options.optionsProhibitedTalkgroups, talkgroupId)) return false;
     const rfSlot = this.#rfSlot(ps, slot);
     if (kind === "static") return this.#addStatic(nowMs, ps, rfSlot, talkgroupId, SubOrigin.Api, "api");
     if (this.#findSub(ps, rfSlot, talkgroupId, SubKind.Static) !== null) return true;
@@ -1723,7 +1572,7 @@ class RoutingCore implements Router {
   dial(nowMs: number, port: RouterPort, reflector: number): DialResult {
     const ps = this.#live(port);
     if (ps === null) return { ok: false, reason: "unknown-port" };
-    if (!this.options.dial.enabled) return { ok: false, reason: "disabled" };
+    if (!this.#ctx.options.dial.enabled) return { ok: false, reason: "disabled" };
     if (reflector === 0) {
       this.#unlinkDial(nowMs, ps, "api", true);
       return { ok: true, reflector: 0 };
@@ -1753,7 +1602,7 @@ class RoutingCore implements Router {
         slot: sub.slot,
         talkgroupId: sub.talkgroupId,
         conference:
-          sub.kind === SubKind.Bridge ? `bridge:${this.#bridgeNames[sub.bridgeIndex] ?? "?"}` : sub.kind === SubKind.Dial ? `reflector:${sub.conferenceId}` : `tg:${sub.conferenceId}`,
+          sub.kind === SubKind.Bridge ? `bridge:${this.#ctx.bridgeNames[sub.bridgeIndex] ?? "?"}` : sub.kind === SubKind.Dial ? `reflector:${sub.conferenceId}` : `tg:${sub.conferenceId}`,
         kind: kinds[sub.kind]!,
         active: sub.active,
         expiresAtMs: sub.expiresAtMs === 0 ? null : sub.expiresAtMs,
@@ -1766,14 +1615,14 @@ class RoutingCore implements Router {
   }
 
   locateSubscriber(nowMs: number, radioId: number): SubscriberLocation | null {
-    const entry = this.#subscribers.lookup(nowMs, radioId);
+    const entry = this.#ctx.subscribers.lookup(nowMs, radioId);
     if (entry === null || entry.port === null || this.#live(entry.port) === null) return null;
     return { portIndex: entry.port.portIndex, portName: entry.port.name, slot: entry.slot, lastHeardMs: entry.lastHeardMs };
   }
 
   activeStreams(): StreamInfo[] {
     const out: StreamInfo[] = [];
-    for (const s of this.#active) {
+    for (const s of this.#ctx.active) {
       if (s.silent) continue;
       const targets: string[] = [];
       const pending: string[] = [];
@@ -1804,21 +1653,17 @@ class RoutingCore implements Router {
   }
 
   bridgeState(name: string): { system: string; slot: Slot; talkgroupId: number; active: boolean }[] | null {
-    const index = this.#bridgeNames.indexOf(name);
+    const index = this.#ctx.bridgeNames.indexOf(name);
     if (index < 0) return null;
     const out: { system: string; slot: Slot; talkgroupId: number; active: boolean }[] = [];
-    for (const sub of this.#conferences.get(BRIDGE_CONFERENCE_BASE + index) ?? []) {
+    for (const sub of this.#ctx.conferences.get(BRIDGE_CONFERENCE_BASE + index) ?? []) {
       out.push({ system: sub.ps!.port!.name, slot: sub.slot, talkgroupId: sub.talkgroupId, active: sub.active });
     }
     return out.sort((a, b) => a.system.localeCompare(b.system) || a.slot - b.slot || a.talkgroupId - b.talkgroupId);
   }
 
-  // =============================================================================================
-  // helpers
-  // =============================================================================================
-
   #portState(portIndex: number): PortState | null {
-    return portIndex >= 0 && portIndex < this.#ports.length ? this.#ports[portIndex]! : null;
+    return portIndex >= 0 && portIndex < this.#ctx.ports.length ? this.#ctx.ports[portIndex]! : null;
   }
 
   /** The state of a port that is up and is this very port object. */
@@ -1833,7 +1678,7 @@ class RoutingCore implements Router {
   }
 
   #publish(event: CoreEvent): void {
-    this.#deps.events.publish(event);
+    this.#ctx.deps.events.publish(event);
   }
 
   #publishSubscription(nowMs: number, ps: PortState, slot: Slot, talkgroupId: number, action: "add" | "remove", reason: string): void {
@@ -1955,7 +1800,9 @@ function linkToLocal(map: LinkTalkgroupMap, slot: Slot, tg: number): number {
 }
 
 let mappedSlot: Slot = 1;
+
 let mappedTalkgroup = 0;
+
 /** Local conference → link (slot, TG) in mappedSlot/mappedTalkgroup; false when not mapped. */
 function localToLink(map: LinkTalkgroupMap, conferenceId: number): boolean {
   for (const r of map.ranges) {

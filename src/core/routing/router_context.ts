@@ -1,0 +1,107 @@
+/**
+ * The routing core's one state object: options, deps, counters, the port table, the stream pool
+ * and tables, the subscription store, bridges, parrot recordings. Every routing module is a set of
+ * functions taking this context first; this is the single owner of all routing state (nothing is
+ * copied or cached elsewhere). Everything is allocated here, at start-up.
+ * @module
+ */
+import type { RouterPort } from "../router_port.ts";
+import { FinishedStreams } from "./finished_streams.ts";
+import type { BridgeMemberOptions, LinkTalkgroupMap, RoutingOptions } from "./options.ts";
+import { ParrotPort, Recording } from "./parrot.ts";
+import { DEFAULT_REWRITER } from "./default_rewriter.ts";
+import type { RewriterFactory } from "./rewrite.ts";
+import { PortState, Stream, Subscription } from "./state.ts";
+import { RoutingStats } from "./stats.ts";
+import { SubscriberMap } from "./subscriber_map.ts";
+import type { RouterDeps } from "./types.ts";
+
+/** Most conferences one stream joins (TG or reflector + bridges). */
+const MAX_CONFERENCES_PER_STREAM = 8;
+
+export interface RouterExtras {
+  /** Swap the stream rewriter (tests). Default: the air-interface rewriter. */
+  readonly rewriter?: RewriterFactory;
+}
+
+/** A configured bridge member, indexed by the system (port name, repeater id, access rule) it names. */
+export interface MemberRef {
+  readonly bridgeIndex: number;
+  readonly member: BridgeMemberOptions;
+}
+
+export class RouterContext {
+  readonly options: RoutingOptions;
+  readonly stats = new RoutingStats();
+  readonly deps: RouterDeps;
+  readonly rewriter: RewriterFactory;
+
+  readonly ports: PortState[] = [];
+  /** link ports (OpenBridge, upstream), in the order they came up */
+  readonly links: PortState[] = [];
+  /** ports with a scheduled default-reflector relink */
+  readonly relinks: PortState[] = [];
+  readonly pendingMaps = new Map<RouterPort, LinkTalkgroupMap>();
+
+  readonly conferences = new Map<number, Subscription[]>();
+  /** subscriptions with a timer (dynamic, dial, bridge members with timeouts) */
+  readonly timed: Subscription[] = [];
+  readonly freeSubs: Subscription[] = [];
+  subscriptionCount = 0;
+
+  readonly streamPool: Stream[] = [];
+  readonly active: Stream[] = [];
+  readonly byStreamId = new Map<number, Stream>();
+  streamSerial = 0;
+  /** per (portIndex·2 + slot−1): serial of the stream that last added it as a target */
+  readonly targetStamp: Float64Array;
+
+  readonly finished: FinishedStreams;
+  readonly subscribers: SubscriberMap;
+
+  readonly bridgeNames: string[] = [];
+  readonly membersBySystem = new Map<string, MemberRef[]>();
+
+  readonly parrotPort: ParrotPort;
+  readonly recordings: Recording[] = [];
+
+  readonly optionKeys = new Map<number, string>();
+  nextHousekeepingMs = -Infinity;
+  /** onTick calls so far; per (portIndex·2 + slot−1) the tick a playback last used its egress buffer */
+  tickCount = 0;
+  readonly playbackStamp: Float64Array;
+  /** scratch for conference resolution */
+  readonly conferenceScratch = new Int32Array(MAX_CONFERENCES_PER_STREAM);
+
+  constructor(options: RoutingOptions, deps: RouterDeps & RouterExtras) {
+    this.options = options;
+    this.deps = deps;
+    this.rewriter = deps.rewriter ?? DEFAULT_REWRITER;
+    const caps = options.capacities;
+    this.targetStamp = new Float64Array(caps.maxPorts * 2).fill(-1);
+    this.playbackStamp = new Float64Array(caps.maxPorts * 2).fill(-1);
+    for (let i = 0; i < caps.maxStreams; i++) this.streamPool.push(new Stream(this.rewriter.sourceLc()));
+    this.finished = new FinishedStreams(caps.maxFinishedStreams, options.finishedStreamMemoryMs);
+    this.subscribers = new SubscriberMap(caps.maxSubscribers, options.subscriberTtlMs);
+    options.bridges.forEach((bridge, bridgeIndex) => {
+      this.bridgeNames.push(bridge.name);
+      for (const member of bridge.members) {
+        const key = member.system.toLowerCase();
+        let list = this.membersBySystem.get(key);
+        if (list === undefined) {
+          list = [];
+          this.membersBySystem.set(key, list);
+        }
+        list.push({ bridgeIndex, member });
+      }
+    });
+    this.parrotPort = new ParrotPort(options.serverId);
+    if (options.parrot.enabled) {
+      for (let i = 0; i < options.parrot.maxConcurrent; i++) {
+        const playback = new Stream(this.rewriter.sourceLc());
+        playback.port = this.parrotPort;
+        this.recordings.push(new Recording(i, options.parrot.maxFrames, playback));
+      }
+    }
+  }
+}
