@@ -25,8 +25,7 @@
  * per-packet path allocates nothing: records are pooled, keys are numbers.
  * @module
  */
-import { aclPermits, type Acl } from "../acl.ts";
-import type { CoreEvent } from "../events.ts";
+import { aclPermits } from "../acl.ts";
 import { PortKind, type RouterPort, type Slot } from "../router_port.ts";
 import { CallType, copyDmrdTo55, DataType, DMRD_OFFSET_FLAGS, DMRD_OFFSET_REPEATER, DMRD_OFFSET_STREAM, FLAG_SLOT_TS2, FrameType, writeUint32, type DmrdFrame } from "../../wire/dmrd.ts";
 import { csbkIsPreamble, dataHeaderBlocksToFollow } from "./data_call.ts";
@@ -38,9 +37,13 @@ import { BRIDGE_CONFERENCE_BASE, MAX_REWRITES_PER_STREAM, PortState, SubKind, Su
 import type { RoutingStats } from "./stats.ts";
 import type { DialResult, Router, RouterDeps, StreamInfo, SubscriberLocation, SubscriptionInfo } from "./types.ts";
 import { RouterContext, type MemberRef, type RouterExtras } from "./router_context.ts";
+import { canTake, resetSlot } from "./contention.ts";
+import { isLocalOnly, linkToLocal, localToLink, mappedSlot, mappedTalkgroup } from "./link_map.ts";
+import { FIRST_RADIO_ID, TG_MAX } from "./numbering.ts";
+import { livePort, portStateAt, rfSlotOf } from "./port_lookup.ts";
+import { publish, publishStreamEnd, publishStreamStart, publishSubscription, type StreamEndReason } from "./router_events.ts";
+import { talkgroupAllowed } from "./talkgroup_acl.ts";
 /** Radio ids below this are dial numbers / services, not radios (freedmr-reference.md §1.14). */
-export const FIRST_RADIO_ID = 1_000_000;
-const TG_MAX = 16777215;
 /** Housekeeping (timers in minutes, subscriber TTL) runs at most this often. */
 const HOUSEKEEPING_INTERVAL_MS = 500;
 /** A parrot playback waits at most this long for the caller's slot to become free. */
@@ -48,6 +51,7 @@ const PARROT_MAX_WAIT_MS = 60_000;
 /** Most key-locked option sets remembered across logins (anti-hijack, FreeDMR KEY=). */
 const MAX_REMEMBERED_KEYS = 65536;
 
+export { FIRST_RADIO_ID } from "./numbering.ts";
 export type { RouterExtras } from "./router_context.ts";
 
 export function createRouter(options: RoutingOptions, deps: RouterDeps & RouterExtras): Router {
@@ -95,15 +99,15 @@ class RoutingCore implements Router {
       ps.linkMap = null;
     }
     const rule = ps.rule;
-    for (const tg of rule.ts1Static) this.#addStatic(nowMs, ps, this.#rfSlot(ps, 1), tg, SubOrigin.Config, "config");
-    for (const tg of rule.ts2Static) this.#addStatic(nowMs, ps, this.#rfSlot(ps, 2), tg, SubOrigin.Config, "config");
+    for (const tg of rule.ts1Static) this.#addStatic(nowMs, ps, rfSlotOf(ps, 1), tg, SubOrigin.Config, "config");
+    for (const tg of rule.ts2Static) this.#addStatic(nowMs, ps, rfSlotOf(ps, 2), tg, SubOrigin.Config, "config");
     this.#attachBridgeMembers(nowMs, ps);
     const dflt = this.#defaultReflector(ps);
     if (dflt !== 0 && this.#ctx.options.dial.enabled && ps.local) this.#linkDial(nowMs, ps, dflt, "default");
   }
 
   onPortDown(nowMs: number, port: RouterPort): void {
-    const ps = this.#portState(port.portIndex);
+    const ps = portStateAt(this.#ctx, port.portIndex);
     if (ps === null || !ps.up || ps.port !== port) return;
     // streams from this port end; streams to it forget it
     for (let i = this.#ctx.active.length - 1; i >= 0; i--) {
@@ -138,12 +142,12 @@ class RoutingCore implements Router {
   setPortTalkgroupMap(port: RouterPort, map: LinkTalkgroupMap | null): void {
     if (map === null) this.#ctx.pendingMaps.delete(port);
     else this.#ctx.pendingMaps.set(port, map);
-    const ps = this.#portState(port.portIndex);
+    const ps = portStateAt(this.#ctx, port.portIndex);
     if (ps !== null && ps.up && ps.port === port && ps.link) ps.linkMap = map ?? DEFAULT_LINK_TALKGROUP_MAP;
   }
 
   onOptions(nowMs: number, port: RouterPort, text: string): void {
-    const ps = this.#live(port);
+    const ps = livePort(this.#ctx, port);
     if (ps === null) return;
     const rule = ps.rule ?? DEFAULT_ACCESS_RULE_ROUTING;
     const dial = this.#ctx.options.dial;
@@ -154,7 +158,7 @@ class RoutingCore implements Router {
     const rejected = parsed.rejected;
     const emit = (): void => {
       this.#ctx.stats.optionsTokensRejected += rejected.length;
-      this.#publish({ type: "options.applied", atMs: nowMs, portIndex: port.portIndex, portName: port.name, options: parsed.text, rejected });
+      publish(this.#ctx, { type: "options.applied", atMs: nowMs, portIndex: port.portIndex, portName: port.name, options: parsed.text, rejected });
     };
     if (!rule.allowOptions) {
       rejected.push("options: not allowed for this access rule; ignored");
@@ -191,8 +195,8 @@ class RoutingCore implements Router {
         const mentioned = port.simplex ? want1 !== null || want2 !== null : list !== null;
         if (mentioned && !(list ?? []).includes(sub.talkgroupId)) this.#removeSub(nowMs, sub, "options");
       }
-      if (want1 !== null) for (const tg of want1) this.#addStatic(nowMs, ps, this.#rfSlot(ps, 1), tg, SubOrigin.Options, "options");
-      if (want2 !== null) for (const tg of want2) this.#addStatic(nowMs, ps, this.#rfSlot(ps, 2), tg, SubOrigin.Options, "options");
+      if (want1 !== null) for (const tg of want1) this.#addStatic(nowMs, ps, rfSlotOf(ps, 1), tg, SubOrigin.Options, "options");
+      if (want2 !== null) for (const tg of want2) this.#addStatic(nowMs, ps, rfSlotOf(ps, 2), tg, SubOrigin.Options, "options");
     }
     if (parsed.dial !== null && dial.enabled && ps.local) {
       const before = this.#defaultReflector(ps);
@@ -217,7 +221,7 @@ class RoutingCore implements Router {
   onFrame(nowMs: number, port: RouterPort, frame: DmrdFrame): void {
     const stats = this.#ctx.stats;
     stats.framesIn++;
-    const ps = this.#live(port);
+    const ps = livePort(this.#ctx, port);
     if (ps === null) {
       stats.droppedUnknownPort++;
       return;
@@ -483,7 +487,7 @@ class RoutingCore implements Router {
       this.#refuseNew(nowMs, stream, frame, "subscriber-acl");
       return stream;
     }
-    if (frame.callType === CallType.Group && !ps.link && !this.#talkgroupAllowed(ps, slot, frame.destinationId)) {
+    if (frame.callType === CallType.Group && !ps.link && !talkgroupAllowed(this.#ctx, ps, slot, frame.destinationId)) {
       stats.droppedAcl++;
       this.#refuseNew(nowMs, stream, frame, "talkgroup-acl");
       return stream;
@@ -495,7 +499,7 @@ class RoutingCore implements Router {
         // the hotspot's slot hangs on the dial TG afterwards, so the reflector is heard at once
         stream.hangDestinationId = dial.talkgroupId;
         stream.hangCallType = CallType.Group;
-        this.#publishStart(nowMs, stream);
+        publishStreamStart(this.#ctx, nowMs, stream);
         this.#dialCall(nowMs, ps, frame.destinationId);
         return stream;
       }
@@ -504,7 +508,7 @@ class RoutingCore implements Router {
       const parrot = this.#ctx.options.parrot;
       if (parrot.enabled && frame.destinationId === parrot.talkgroupId && !ps.link) {
         if (ps.local) this.#startRecording(nowMs, stream, ps, slot);
-        this.#publishStart(nowMs, stream);
+        publishStreamStart(this.#ctx, nowMs, stream);
         return stream;
       }
       if (!this.#routeGroup(nowMs, stream, ps, slot, frame)) {
@@ -513,7 +517,7 @@ class RoutingCore implements Router {
       }
     }
     this.#prepareRewrites(stream, frame);
-    this.#publishStart(nowMs, stream);
+    publishStreamStart(this.#ctx, nowMs, stream);
     return stream;
   }
 
@@ -565,7 +569,7 @@ class RoutingCore implements Router {
     this.#ctx.stats.streamsRefused++;
     this.#ctx.stats.streamsStarted--;
     const port = stream.port!;
-    this.#publish({
+    publish(this.#ctx, {
       type: "stream.refused",
       atMs: nowMs,
       streamId: stream.streamId,
@@ -583,13 +587,13 @@ class RoutingCore implements Router {
   #refuseActive(nowMs: number, stream: Stream, reason: string): void {
     this.#releaseTargets(stream);
     stream.targetCount = 0;
-    if (!stream.silent) this.#publishEnd(nowMs, stream, "superseded");
+    if (!stream.silent) publishStreamEnd(this.#ctx, nowMs, stream, "superseded");
     if (!stream.refused) this.#ctx.stats.streamsEnded++;
     stream.refused = true;
     stream.silent = true;
     this.#ctx.stats.streamsRefused++;
     const port = stream.port!;
-    this.#publish({
+    publish(this.#ctx, {
       type: "stream.refused",
       atMs: nowMs,
       streamId: stream.streamId,
@@ -608,9 +612,9 @@ class RoutingCore implements Router {
     const destinationId = stream.destinationId;
     const entry = this.#ctx.subscribers.lookup(nowMs, destinationId);
     if (entry !== null) {
-      const tps = this.#live(entry.port!);
+      const tps = livePort(this.#ctx, entry.port!);
       if (tps !== null) {
-        if (tps !== ps) this.#addTarget(stream, tps, this.#rfSlot(tps, entry.slot), destinationId, CallType.Unit);
+        if (tps !== ps) this.#addTarget(stream, tps, rfSlotOf(tps, entry.slot), destinationId, CallType.Unit);
         return;
       }
     }
@@ -645,7 +649,7 @@ class RoutingCore implements Router {
           confs[n++] = sub.conferenceId;
         }
       }
-    } else if (tg === dial.talkgroupId && slot === this.#rfSlot(ps, dial.slot) && dial.enabled) {
+    } else if (tg === dial.talkgroupId && slot === rfSlotOf(ps, dial.slot) && dial.enabled) {
       const dialSub = ps.dialSub;
       if (dialSub !== null) {
         confs[n++] = dialSub.conferenceId;
@@ -690,7 +694,7 @@ class RoutingCore implements Router {
     for (const sub of list) {
       const tps = sub.ps!;
       if (tps === ps || !sub.active || (sub.expiresAtMs !== 0 && sub.expiresAtMs <= nowMs)) continue;
-      if (!tps.link && !this.#talkgroupAllowed(tps, sub.slot, sub.talkgroupId)) continue;
+      if (!tps.link && !talkgroupAllowed(this.#ctx, tps, sub.slot, sub.talkgroupId)) continue;
       this.#addTarget(stream, tps, sub.slot, sub.talkgroupId, CallType.Group);
     }
   }
@@ -750,17 +754,9 @@ class RoutingCore implements Router {
     }
   }
 
-  #talkgroupAllowed(ps: PortState, slot: Slot, tg: number): boolean {
-    const o = this.#ctx.options;
-    const rule = ps.rule ?? DEFAULT_ACCESS_RULE_ROUTING;
-    const global: Acl = slot === 1 ? o.talkgroupTs1Acl : o.talkgroupTs2Acl;
-    const local: Acl = slot === 1 ? rule.talkgroupTs1Acl : rule.talkgroupTs2Acl;
-    return aclPermits(global, tg) && aclPermits(local, tg);
-  }
-
   #endStream(nowMs: number, stream: Stream, endedBy: StreamEndReason): void {
     if (!stream.active) return;
-    if (!stream.silent) this.#publishEnd(nowMs, stream, endedBy);
+    if (!stream.silent) publishStreamEnd(this.#ctx, nowMs, stream, endedBy);
     this.#releaseTargets(stream);
     const ps = stream.ps!;
     if (!ps.trunk) {
@@ -811,7 +807,7 @@ class RoutingCore implements Router {
    */
   #cutStream(nowMs: number, stream: Stream): void {
     if (!stream.active || stream.refused) return;
-    if (!stream.silent) this.#publishEnd(nowMs, stream, "max-duration");
+    if (!stream.silent) publishStreamEnd(this.#ctx, nowMs, stream, "max-duration");
     this.#releaseTargets(stream);
     for (let t = 0; t < stream.targetCount; t++) stream.targetPorts[t] = null;
     stream.targetCount = 0;
@@ -972,7 +968,7 @@ class RoutingCore implements Router {
    */
   #joinActiveStreams(sub: Subscription): void {
     const ps = sub.ps!;
-    if (!sub.active || (!ps.link && !this.#talkgroupAllowed(ps, sub.slot, sub.talkgroupId))) return;
+    if (!sub.active || (!ps.link && !talkgroupAllowed(this.#ctx, ps, sub.slot, sub.talkgroupId))) return;
     for (const stream of this.#ctx.active) {
       if (stream.refused || stream.ps === ps || stream.callType !== CallType.Group || !hasConference(stream.conferences, stream.conferenceCount, sub.conferenceId)) continue;
       let present = false;
@@ -994,7 +990,7 @@ class RoutingCore implements Router {
   #removeSub(nowMs: number, sub: Subscription, reason: string | null): void {
     const ps = sub.ps!;
     if (reason !== null && sub.kind !== SubKind.Dial && sub.kind !== SubKind.Bridge) {
-      this.#publishSubscription(nowMs, ps, sub.slot, sub.talkgroupId, "remove", reason);
+      publishSubscription(this.#ctx, nowMs, ps, sub.slot, sub.talkgroupId, "remove", reason);
     }
     this.#setExpiry(sub, 0);
     const list = this.#ctx.conferences.get(sub.conferenceId)!;
@@ -1058,7 +1054,7 @@ class RoutingCore implements Router {
     if (ps.link) {
       const map = ps.linkMap ?? DEFAULT_LINK_TALKGROUP_MAP;
       if (linkToLocal(map, slot, tg) === conferenceId) return true;
-    } else if (tg === dial.talkgroupId && slot === this.#rfSlot(ps, dial.slot) && dial.enabled) {
+    } else if (tg === dial.talkgroupId && slot === rfSlotOf(ps, dial.slot) && dial.enabled) {
       if (ps.dialSub !== null && ps.dialSub.conferenceId === conferenceId) return true;
     } else if (conferenceId === tg) {
       return true;
@@ -1093,7 +1089,7 @@ class RoutingCore implements Router {
       for (const sub of tps.subs) {
         if (sub.conferenceId !== conferenceId || sub.slot !== slot || sub.talkgroupId !== destinationId || !sub.active) continue;
         if (sub.expiresAtMs !== 0 && sub.expiresAtMs <= nowMs) continue;
-        if (tps.link || this.#talkgroupAllowed(tps, slot, destinationId)) return true;
+        if (tps.link || talkgroupAllowed(this.#ctx, tps, slot, destinationId)) return true;
       }
       if (tps.link && conferenceId < BRIDGE_CONFERENCE_BASE) {
         const map = tps.linkMap ?? DEFAULT_LINK_TALKGROUP_MAP;
@@ -1167,7 +1163,7 @@ class RoutingCore implements Router {
     if (dynamic !== null) this.#removeSub(nowMs, dynamic, null);
     if (sub === null && dynamic !== null) sub = this.#insertSub(ps, slot, tg, tg, SubKind.Static, origin, 0);
     if (sub === null) return false;
-    if (dynamic === null) this.#publishSubscription(nowMs, ps, slot, tg, "add", reason);
+    if (dynamic === null) publishSubscription(this.#ctx, nowMs, ps, slot, tg, "add", reason);
     return true;
   }
 
@@ -1201,7 +1197,7 @@ class RoutingCore implements Router {
     }
     if (count >= this.#ctx.options.capacities.maxDynamicPerSlot && oldest !== null) this.#removeSub(nowMs, oldest, "replaced");
     const sub = this.#insertSub(ps, slot, tg, tg, SubKind.Dynamic, SubOrigin.Traffic, expires);
-    if (sub !== null) this.#publishSubscription(nowMs, ps, slot, tg, "add", "user-activated");
+    if (sub !== null) publishSubscription(this.#ctx, nowMs, ps, slot, tg, "add", "user-activated");
   }
 
   #uaTimerMs(ps: PortState): number {
@@ -1224,7 +1220,7 @@ class RoutingCore implements Router {
         if (seen.has(ref)) continue;
         seen.add(ref);
         const m = ref.member;
-        const slot = this.#rfSlot(ps, m.slot);
+        const slot = rfSlotOf(ps, m.slot);
         const sub = this.#insertSub(ps, slot, m.talkgroupId, BRIDGE_CONFERENCE_BASE + ref.bridgeIndex, SubKind.Bridge, SubOrigin.Config, 0);
         if (sub === null) continue;
         sub.member = m;
@@ -1260,7 +1256,7 @@ class RoutingCore implements Router {
     sub.active = active;
     if (active) this.#joinActiveStreams(sub);
     else this.#subscriptionEnded(nowMs, sub.ps!, sub.slot, sub.conferenceId);
-    this.#publish({
+    publish(this.#ctx, {
       type: "bridge.change",
       atMs: nowMs,
       bridge: this.#ctx.bridgeNames[sub.bridgeIndex] ?? "",
@@ -1295,7 +1291,7 @@ class RoutingCore implements Router {
       return;
     }
     if (!this.#dialable(number)) {
-      this.#publish({ type: "dial.rejected", atMs: nowMs, portIndex: port.portIndex, portName: port.name, reflector: number, reason: "not-dialable" });
+      publish(this.#ctx, { type: "dial.rejected", atMs: nowMs, portIndex: port.portIndex, portName: port.name, reflector: number, reason: "not-dialable" });
       return;
     }
     this.#linkDial(nowMs, ps, number, "dialled");
@@ -1310,12 +1306,12 @@ class RoutingCore implements Router {
       return true;
     }
     if (current !== null) this.#unlinkDial(nowMs, ps, "replaced", false);
-    const slot = this.#rfSlot(ps, this.#ctx.options.dial.slot);
+    const slot = rfSlotOf(ps, this.#ctx.options.dial.slot);
     const sub = this.#insertSub(ps, slot, this.#ctx.options.dial.talkgroupId, reflector, SubKind.Dial, SubOrigin.Traffic, expires);
     if (sub === null) return false;
     ps.dialSub = sub;
     this.#unscheduleRelink(ps);
-    this.#publish({ type: "dial.link", atMs: nowMs, portIndex: port.portIndex, portName: port.name, reflector, action: "link", reason });
+    publish(this.#ctx, { type: "dial.link", atMs: nowMs, portIndex: port.portIndex, portName: port.name, reflector, action: "link", reason });
     return true;
   }
 
@@ -1327,7 +1323,7 @@ class RoutingCore implements Router {
     this.#removeSub(nowMs, sub, null);
     ps.dialSub = null;
     const port = ps.port!;
-    this.#publish({ type: "dial.link", atMs: nowMs, portIndex: port.portIndex, portName: port.name, reflector, action: "unlink", reason });
+    publish(this.#ctx, { type: "dial.link", atMs: nowMs, portIndex: port.portIndex, portName: port.name, reflector, action: "unlink", reason });
     if (scheduleDefault && this.#defaultReflector(ps) !== 0) {
       const ms = this.#uaTimerMs(ps);
       if (ms > 0) this.#scheduleRelink(ps, nowMs + ms);
@@ -1336,7 +1332,7 @@ class RoutingCore implements Router {
 
   #publishDialStatus(nowMs: number, ps: PortState): void {
     const port = ps.port!;
-    this.#publish({
+    publish(this.#ctx, {
       type: "dial.status",
       atMs: nowMs,
       portIndex: port.portIndex,
@@ -1466,7 +1462,7 @@ class RoutingCore implements Router {
     pb.slot = pb.wireSlot = rec.slot;
     pb.startedAtMs = nowMs;
     pb.frames = 0;
-    this.#publish({
+    publish(this.#ctx, {
       type: "stream.start",
       atMs: nowMs,
       streamId: id,
@@ -1482,7 +1478,7 @@ class RoutingCore implements Router {
 
   #freeRecording(nowMs: number, rec: Recording, publishEnd: boolean): void {
     if (rec.state === RecordingState.Playing && publishEnd) {
-      this.#publish({
+      publish(this.#ctx, {
         type: "stream.end",
         atMs: nowMs,
         streamId: rec.playbackStreamId,
@@ -1512,7 +1508,7 @@ class RoutingCore implements Router {
 
   quench(nowMs: number, port: RouterPort, talkgroupId: number, streamId: number): boolean {
     void nowMs;
-    const ps = this.#live(port);
+    const ps = livePort(this.#ctx, port);
     if (ps === null) return false;
     let found = false;
     for (let s: Stream | null = this.#ctx.byStreamId.get(streamId) ?? null; s !== null; s = s.nextSameId) {
@@ -1543,9 +1539,9 @@ class RoutingCore implements Router {
   }
 
   subscribe(nowMs: number, port: RouterPort, slot: Slot, talkgroupId: number, kind: "static" | "dynamic"): boolean {
-    const ps = this.#live(port);
+    const ps = livePort(this.#ctx, port);
     if (ps === null || talkgroupId <= 0 || talkgroupId > TG_MAX || inRanges(this.#ctx.options.optionsProhibitedTalkgroups, talkgroupId)) return false;
-    const rfSlot = this.#rfSlot(ps, slot);
+    const rfSlot = rfSlotOf(ps, slot);
     if (kind === "static") return this.#addStatic(nowMs, ps, rfSlot, talkgroupId, SubOrigin.Api, "api");
     if (this.#findSub(ps, rfSlot, talkgroupId, SubKind.Static) !== null) return true;
     const existing = this.#findSub(ps, rfSlot, talkgroupId, SubKind.Dynamic);
@@ -1555,14 +1551,14 @@ class RoutingCore implements Router {
     }
     const sub = this.#insertSub(ps, rfSlot, talkgroupId, talkgroupId, SubKind.Dynamic, SubOrigin.Api, this.#expiryFrom(nowMs, ps));
     if (sub === null) return false;
-    this.#publishSubscription(nowMs, ps, rfSlot, talkgroupId, "add", "api");
+    publishSubscription(this.#ctx, nowMs, ps, rfSlot, talkgroupId, "add", "api");
     return true;
   }
 
   unsubscribe(nowMs: number, port: RouterPort, slot: Slot, talkgroupId: number): boolean {
-    const ps = this.#live(port);
+    const ps = livePort(this.#ctx, port);
     if (ps === null) return false;
-    const rfSlot = this.#rfSlot(ps, slot);
+    const rfSlot = rfSlotOf(ps, slot);
     const sub = this.#findSub(ps, rfSlot, talkgroupId, SubKind.Static) ?? this.#findSub(ps, rfSlot, talkgroupId, SubKind.Dynamic);
     if (sub === null) return false;
     this.#removeSub(nowMs, sub, "api");
@@ -1570,7 +1566,7 @@ class RoutingCore implements Router {
   }
 
   dial(nowMs: number, port: RouterPort, reflector: number): DialResult {
-    const ps = this.#live(port);
+    const ps = livePort(this.#ctx, port);
     if (ps === null) return { ok: false, reason: "unknown-port" };
     if (!this.#ctx.options.dial.enabled) return { ok: false, reason: "disabled" };
     if (reflector === 0) {
@@ -1582,7 +1578,7 @@ class RoutingCore implements Router {
   }
 
   resetPort(nowMs: number, port: RouterPort): void {
-    const ps = this.#live(port);
+    const ps = livePort(this.#ctx, port);
     if (ps === null) return;
     for (let i = ps.subs.length - 1; i >= 0; i--) {
       const sub = ps.subs[i]!;
@@ -1594,7 +1590,7 @@ class RoutingCore implements Router {
   }
 
   subscriptions(port: RouterPort): SubscriptionInfo[] {
-    const ps = this.#live(port);
+    const ps = livePort(this.#ctx, port);
     if (ps === null) return [];
     const kinds = ["static", "dynamic", "dial", "bridge"] as const;
     return ps.subs
@@ -1611,12 +1607,12 @@ class RoutingCore implements Router {
   }
 
   dialedReflector(port: RouterPort): number {
-    return this.#live(port)?.dialSub?.conferenceId ?? 0;
+    return livePort(this.#ctx, port)?.dialSub?.conferenceId ?? 0;
   }
 
   locateSubscriber(nowMs: number, radioId: number): SubscriberLocation | null {
     const entry = this.#ctx.subscribers.lookup(nowMs, radioId);
-    if (entry === null || entry.port === null || this.#live(entry.port) === null) return null;
+    if (entry === null || entry.port === null || livePort(this.#ctx, entry.port) === null) return null;
     return { portIndex: entry.port.portIndex, portName: entry.port.name, slot: entry.slot, lastHeardMs: entry.lastHeardMs };
   }
 
@@ -1661,71 +1657,7 @@ class RoutingCore implements Router {
     }
     return out.sort((a, b) => a.system.localeCompare(b.system) || a.slot - b.slot || a.talkgroupId - b.talkgroupId);
   }
-
-  #portState(portIndex: number): PortState | null {
-    return portIndex >= 0 && portIndex < this.#ctx.ports.length ? this.#ctx.ports[portIndex]! : null;
-  }
-
-  /** The state of a port that is up and is this very port object. */
-  #live(port: RouterPort): PortState | null {
-    const ps = this.#portState(port.portIndex);
-    return ps !== null && ps.up && ps.port === port ? ps : null;
-  }
-
-  /** Simplex/DMO hotspots have one RF slot: everything lives on TS2. */
-  #rfSlot(ps: PortState, slot: Slot): Slot {
-    return ps.port!.simplex ? 2 : slot;
-  }
-
-  #publish(event: CoreEvent): void {
-    this.#ctx.deps.events.publish(event);
-  }
-
-  #publishSubscription(nowMs: number, ps: PortState, slot: Slot, talkgroupId: number, action: "add" | "remove", reason: string): void {
-    const port = ps.port!;
-    this.#publish({ type: "subscription.change", atMs: nowMs, portIndex: port.portIndex, portName: port.name, slot, talkgroupId, action, reason });
-  }
-
-  #publishStart(nowMs: number, stream: Stream): void {
-    const port = stream.port!;
-    this.#publish({
-      type: "stream.start",
-      atMs: nowMs,
-      streamId: stream.streamId,
-      portIndex: port.portIndex,
-      portName: port.name,
-      sourceId: stream.sourceId,
-      destinationId: stream.destinationId,
-      slot: stream.wireSlot,
-      callType: stream.callType === CallType.Unit ? "unit" : "group",
-      kind: stream.data ? "data" : "voice",
-    });
-  }
-
-  #publishEnd(nowMs: number, stream: Stream, endedBy: StreamEndReason): void {
-    const port = stream.port!;
-    const ta = stream.sourceLc.talkerAlias;
-    this.#publish({
-      type: "stream.end",
-      atMs: nowMs,
-      streamId: stream.streamId,
-      portIndex: port.portIndex,
-      portName: port.name,
-      sourceId: stream.sourceId,
-      destinationId: stream.destinationId,
-      slot: stream.wireSlot,
-      callType: stream.callType === CallType.Unit ? "unit" : "group",
-      kind: stream.data ? "data" : "voice",
-      durationMs: stream.lastFrameAtMs - stream.startedAtMs,
-      frames: stream.frames,
-      lost: stream.lost,
-      talkerAlias: ta.complete ? ta.text : null,
-      endedBy,
-    });
-  }
 }
-
-type StreamEndReason = Extract<CoreEvent, { type: "stream.end" }>["endedBy"];
 
 function finishReasonOf(endedBy: StreamEndReason): FinishReason {
   switch (endedBy) {
@@ -1740,27 +1672,6 @@ function finishReasonOf(endedBy: StreamEndReason): FinishReason {
     default:
       return FinishReason.Other;
   }
-}
-
-function resetSlot(ss: SlotState): void {
-  ss.rxStream = null;
-  ss.txStream = null;
-  ss.hangUntilMs = 0;
-  ss.hangDestinationId = 0;
-  ss.hangCallType = CallType.Group;
-  ss.hangSourceId = 0;
-}
-
-/**
- * Contention at a target slot: free (no own transmission, nothing else delivered) and, within the
- * hang time of the last call, the same destination, the same radio, or a unit reply to that radio.
- */
-function canTake(nowMs: number, ss: SlotState, sourceId: number, destinationId: number, callType: CallType): boolean {
-  if (ss.rxStream !== null || ss.txStream !== null) return false;
-  if (nowMs >= ss.hangUntilMs) return true;
-  if (ss.hangDestinationId === destinationId && ss.hangCallType === callType) return true;
-  if (ss.hangSourceId === sourceId) return true;
-  return callType === CallType.Unit && destinationId === ss.hangSourceId;
 }
 
 function isDataStart(dataType: number): boolean {
@@ -1784,36 +1695,6 @@ function removeConference(stream: Stream, id: number): void {
   let n = 0;
   for (let i = 0; i < stream.conferenceCount; i++) if (confs[i] !== id) confs[n++] = confs[i]!;
   stream.conferenceCount = n;
-}
-
-/** Repeater-local (≤ 79), server-local (9990–9999) and D-APRS (900999) TGs never cross a link. */
-function isLocalOnly(tg: number): boolean {
-  return tg <= 79 || (tg >= 9990 && tg <= 9999) || tg === 900999;
-}
-
-/** Link (slot, TG) → local conference, or -1. */
-function linkToLocal(map: LinkTalkgroupMap, slot: Slot, tg: number): number {
-  for (const r of map.ranges) {
-    if (r.linkSlot === slot && tg >= r.linkFirst && tg <= r.linkLast) return r.localFirst + (tg - r.linkFirst);
-  }
-  return -1;
-}
-
-let mappedSlot: Slot = 1;
-
-let mappedTalkgroup = 0;
-
-/** Local conference → link (slot, TG) in mappedSlot/mappedTalkgroup; false when not mapped. */
-function localToLink(map: LinkTalkgroupMap, conferenceId: number): boolean {
-  for (const r of map.ranges) {
-    const last = r.localFirst + (r.linkLast - r.linkFirst);
-    if (conferenceId >= r.localFirst && conferenceId <= last) {
-      mappedSlot = r.linkSlot;
-      mappedTalkgroup = r.linkFirst + (conferenceId - r.localFirst);
-      return true;
-    }
-  }
-  return false;
 }
 
 /** The frame's sequence number is not newer than the stream's last (hbp-and-dmr.md §1.4: +1 per packet of the sending slot). */

@@ -1,0 +1,60 @@
+/**
+ * Core events the router publishes: stream start/end, subscription changes, and the one publish
+ * call every other event goes through (deps.events). Control plane and stream boundaries only,
+ * never per packet.
+ * @module
+ */
+import type { CoreEvent } from "../events.ts";
+import type { Slot } from "../router_port.ts";
+import { CallType } from "../../wire/dmrd.ts";
+import type { PortState, Stream } from "./state.ts";
+import type { RouterContext } from "./router_context.ts";
+
+export type StreamEndReason = Extract<CoreEvent, { type: "stream.end" }>["endedBy"];
+
+export function publish(ctx: RouterContext, event: CoreEvent): void {
+  ctx.deps.events.publish(event);
+}
+
+export function publishSubscription(ctx: RouterContext, nowMs: number, ps: PortState, slot: Slot, talkgroupId: number, action: "add" | "remove", reason: string): void {
+  const port = ps.port!;
+  publish(ctx, { type: "subscription.change", atMs: nowMs, portIndex: port.portIndex, portName: port.name, slot, talkgroupId, action, reason });
+}
+
+export function publishStreamStart(ctx: RouterContext, nowMs: number, stream: Stream): void {
+  const port = stream.port!;
+  publish(ctx, {
+    type: "stream.start",
+    atMs: nowMs,
+    streamId: stream.streamId,
+    portIndex: port.portIndex,
+    portName: port.name,
+    sourceId: stream.sourceId,
+    destinationId: stream.destinationId,
+    slot: stream.wireSlot,
+    callType: stream.callType === CallType.Unit ? "unit" : "group",
+    kind: stream.data ? "data" : "voice",
+  });
+}
+
+export function publishStreamEnd(ctx: RouterContext, nowMs: number, stream: Stream, endedBy: StreamEndReason): void {
+  const port = stream.port!;
+  const ta = stream.sourceLc.talkerAlias;
+  publish(ctx, {
+    type: "stream.end",
+    atMs: nowMs,
+    streamId: stream.streamId,
+    portIndex: port.portIndex,
+    portName: port.name,
+    sourceId: stream.sourceId,
+    destinationId: stream.destinationId,
+    slot: stream.wireSlot,
+    callType: stream.callType === CallType.Unit ? "unit" : "group",
+    kind: stream.data ? "data" : "voice",
+    durationMs: stream.lastFrameAtMs - stream.startedAtMs,
+    frames: stream.frames,
+    lost: stream.lost,
+    talkerAlias: ta.complete ? ta.text : null,
+    endedBy,
+  });
+}
