@@ -33,16 +33,20 @@ import { FinishReason } from "./finished_streams.ts";
 import { DEFAULT_ACCESS_RULE_ROUTING, DEFAULT_LINK_TALKGROUP_MAP, inRanges, type LinkTalkgroupMap, type RoutingOptions } from "./options.ts";
 import { parseOptions } from "./options_parser.ts";
 import { RecordingState, type Recording } from "./parrot.ts";
-import { BRIDGE_CONFERENCE_BASE, MAX_REWRITES_PER_STREAM, PortState, SubKind, SubOrigin, Subscription, type SlotState, type Stream } from "./state.ts";
+import { BRIDGE_CONFERENCE_BASE, PortState, SubKind, SubOrigin, type SlotState, type Stream, type Subscription } from "./state.ts";
 import type { RoutingStats } from "./stats.ts";
 import type { DialResult, Router, RouterDeps, StreamInfo, SubscriberLocation, SubscriptionInfo } from "./types.ts";
-import { RouterContext, type MemberRef, type RouterExtras } from "./router_context.ts";
 import { canTake, resetSlot } from "./contention.ts";
 import { isLocalOnly, linkToLocal, localToLink, mappedSlot, mappedTalkgroup } from "./link_map.ts";
 import { FIRST_RADIO_ID, TG_MAX } from "./numbering.ts";
 import { livePort, portStateAt, rfSlotOf } from "./port_lookup.ts";
+import { RouterContext, type MemberRef, type RouterExtras } from "./router_context.ts";
 import { publish, publishStreamEnd, publishStreamStart, publishSubscription, type StreamEndReason } from "./router_events.ts";
+import { joinActiveStreams, subscriptionEnded } from "./stream_membership.ts";
+import { addTarget, dropTarget, hasConference, prepareRewrites, releaseTargets } from "./stream_targets.ts";
+import { addStatic, findSub, insertSub, removeSub, setExpiry } from "./subscriptions.ts";
 import { talkgroupAllowed } from "./talkgroup_acl.ts";
+import { expiryFrom, uaTimerMs, userActivate } from "./user_activation.ts";
 /** Radio ids below this are dial numbers / services, not radios (freedmr-reference.md §1.14). */
 /** Housekeeping (timers in minutes, subscriber TTL) runs at most this often. */
 const HOUSEKEEPING_INTERVAL_MS = 500;
@@ -99,8 +103,8 @@ class RoutingCore implements Router {
       ps.linkMap = null;
     }
     const rule = ps.rule;
-    for (const tg of rule.ts1Static) this.#addStatic(nowMs, ps, rfSlotOf(ps, 1), tg, SubOrigin.Config, "config");
-    for (const tg of rule.ts2Static) this.#addStatic(nowMs, ps, rfSlotOf(ps, 2), tg, SubOrigin.Config, "config");
+    for (const tg of rule.ts1Static) addStatic(this.#ctx, nowMs, ps, rfSlotOf(ps, 1), tg, SubOrigin.Config, "config");
+    for (const tg of rule.ts2Static) addStatic(this.#ctx, nowMs, ps, rfSlotOf(ps, 2), tg, SubOrigin.Config, "config");
     this.#attachBridgeMembers(nowMs, ps);
     const dflt = this.#defaultReflector(ps);
     if (dflt !== 0 && this.#ctx.options.dial.enabled && ps.local) this.#linkDial(nowMs, ps, dflt, "default");
@@ -116,13 +120,13 @@ class RoutingCore implements Router {
         this.#endStream(nowMs, stream, "port-down");
         continue;
       }
-      for (let t = stream.targetCount - 1; t >= 0; t--) if (stream.targetPorts[t] === ps) this.#dropTarget(stream, t);
+      for (let t = stream.targetCount - 1; t >= 0; t--) if (stream.targetPorts[t] === ps) dropTarget(this.#ctx, stream, t);
     }
     for (const rec of this.#ctx.recordings) {
       if (rec.state !== RecordingState.Free && rec.ps === ps) this.#freeRecording(nowMs, rec, true);
     }
     ps.up = false; // nothing may join it again while its subscriptions go
-    while (ps.subs.length > 0) this.#removeSub(nowMs, ps.subs[ps.subs.length - 1]!, null);
+    while (ps.subs.length > 0) removeSub(this.#ctx, nowMs, ps.subs[ps.subs.length - 1]!, null);
     ps.dialSub = null;
     this.#unscheduleRelink(ps);
     if (ps.linkPosition >= 0) {
@@ -193,10 +197,10 @@ class RoutingCore implements Router {
         if (sub.kind !== SubKind.Static || sub.origin !== SubOrigin.Options) continue;
         const list = port.simplex ? [...(want1 ?? []), ...(want2 ?? [])] : sub.slot === 1 ? want1 : want2;
         const mentioned = port.simplex ? want1 !== null || want2 !== null : list !== null;
-        if (mentioned && !(list ?? []).includes(sub.talkgroupId)) this.#removeSub(nowMs, sub, "options");
+        if (mentioned && !(list ?? []).includes(sub.talkgroupId)) removeSub(this.#ctx, nowMs, sub, "options");
       }
-      if (want1 !== null) for (const tg of want1) this.#addStatic(nowMs, ps, rfSlotOf(ps, 1), tg, SubOrigin.Options, "options");
-      if (want2 !== null) for (const tg of want2) this.#addStatic(nowMs, ps, rfSlotOf(ps, 2), tg, SubOrigin.Options, "options");
+      if (want1 !== null) for (const tg of want1) addStatic(this.#ctx, nowMs, ps, rfSlotOf(ps, 1), tg, SubOrigin.Options, "options");
+      if (want2 !== null) for (const tg of want2) addStatic(this.#ctx, nowMs, ps, rfSlotOf(ps, 2), tg, SubOrigin.Options, "options");
     }
     if (parsed.dial !== null && dial.enabled && ps.local) {
       const before = this.#defaultReflector(ps);
@@ -213,7 +217,7 @@ class RoutingCore implements Router {
         this.#linkDial(nowMs, ps, after, "default");
       }
       // the default link never expires; others keep their timer
-      if (ps.dialSub !== null && ps.dialSub.conferenceId === after) this.#setExpiry(ps.dialSub, 0);
+      if (ps.dialSub !== null && ps.dialSub.conferenceId === after) setExpiry(this.#ctx, ps.dialSub, 0);
     }
     emit();
   }
@@ -516,7 +520,7 @@ class RoutingCore implements Router {
         return stream;
       }
     }
-    this.#prepareRewrites(stream, frame);
+    prepareRewrites(stream, frame);
     publishStreamStart(this.#ctx, nowMs, stream);
     return stream;
   }
@@ -585,7 +589,7 @@ class RoutingCore implements Router {
 
   /** An active stream (from a link) yields to the same stream arriving from a local hotspot. */
   #refuseActive(nowMs: number, stream: Stream, reason: string): void {
-    this.#releaseTargets(stream);
+    releaseTargets(stream);
     stream.targetCount = 0;
     if (!stream.silent) publishStreamEnd(this.#ctx, nowMs, stream, "superseded");
     if (!stream.refused) this.#ctx.stats.streamsEnded++;
@@ -614,7 +618,7 @@ class RoutingCore implements Router {
     if (entry !== null) {
       const tps = livePort(this.#ctx, entry.port!);
       if (tps !== null) {
-        if (tps !== ps) this.#addTarget(stream, tps, rfSlotOf(tps, entry.slot), destinationId, CallType.Unit);
+        if (tps !== ps) addTarget(this.#ctx, stream, tps, rfSlotOf(tps, entry.slot), destinationId, CallType.Unit);
         return;
       }
     }
@@ -622,7 +626,7 @@ class RoutingCore implements Router {
       let offered = 0;
       for (const link of this.#ctx.links) {
         if (link === ps || link.port!.acceptsUnitDataFlood !== true) continue;
-        this.#addTarget(stream, link, 1, destinationId, CallType.Unit);
+        addTarget(this.#ctx, stream, link, 1, destinationId, CallType.Unit);
         offered++;
       }
       if (offered > 0) return;
@@ -653,13 +657,13 @@ class RoutingCore implements Router {
       const dialSub = ps.dialSub;
       if (dialSub !== null) {
         confs[n++] = dialSub.conferenceId;
-        if (dialSub.expiresAtMs !== 0) this.#setExpiry(dialSub, this.#expiryFrom(nowMs, ps));
+        if (dialSub.expiresAtMs !== 0) setExpiry(this.#ctx, dialSub, expiryFrom(this.#ctx, nowMs, ps));
       }
     } else if (inRanges(this.#ctx.options.reservedTalkgroups, tg) || tg === dial.talkgroupId || tg > TG_MAX) {
       routable = false;
     } else {
       confs[n++] = tg;
-      if (ps.local && this.#ctx.options.userActivation) this.#userActivate(nowMs, ps, slot, tg);
+      if (ps.local && this.#ctx.options.userActivation) userActivate(this.#ctx, nowMs, ps, slot, tg);
     }
     // configured bridges: triggers first, then membership (freedmr-reference.md §1.8)
     for (const sub of ps.subs) {
@@ -668,7 +672,7 @@ class RoutingCore implements Router {
       if (sub.active && sub.talkgroupId === tg && n < confs.length && !hasConference(confs, n, sub.conferenceId)) {
         confs[n++] = sub.conferenceId;
         if (sub.member!.timeoutType === "on" && sub.member!.timeoutMinutes > 0) {
-          this.#setExpiry(sub, nowMs + sub.member!.timeoutMinutes * 60_000);
+          setExpiry(this.#ctx, sub, nowMs + sub.member!.timeoutMinutes * 60_000);
         }
       }
     }
@@ -695,7 +699,7 @@ class RoutingCore implements Router {
       const tps = sub.ps!;
       if (tps === ps || !sub.active || (sub.expiresAtMs !== 0 && sub.expiresAtMs <= nowMs)) continue;
       if (!tps.link && !talkgroupAllowed(this.#ctx, tps, sub.slot, sub.talkgroupId)) continue;
-      this.#addTarget(stream, tps, sub.slot, sub.talkgroupId, CallType.Group);
+      addTarget(this.#ctx, stream, tps, sub.slot, sub.talkgroupId, CallType.Group);
     }
   }
 
@@ -707,57 +711,14 @@ class RoutingCore implements Router {
       const linkTg = mappedTalkgroup;
       if (map.localOnlyFilter && (isLocalOnly(conferenceId) || isLocalOnly(linkTg))) continue;
       if (!aclPermits(map.egressAcl, linkTg)) continue;
-      this.#addTarget(stream, link, mappedSlot, linkTg, CallType.Group);
-    }
-  }
-
-  #addTarget(stream: Stream, tps: PortState, slot: Slot, destinationId: number, callType: CallType): void {
-    const key = tps.index * 2 + slot - 1;
-    if (this.#ctx.targetStamp[key] === stream.serial) return; // never twice to the same (port, slot)
-    if (stream.targetCount >= this.#ctx.options.capacities.maxTargetsPerStream) {
-      this.#ctx.stats.targetsOverCapacity++;
-      return;
-    }
-    this.#ctx.targetStamp[key] = stream.serial;
-    const i = stream.targetCount++;
-    stream.ensureTargetCapacity(i + 1);
-    stream.targetPorts[i] = tps;
-    stream.targetSlots[i] = slot;
-    stream.targetDestinations[i] = destinationId;
-    stream.targetCallTypes[i] = callType;
-    stream.targetQuenched[i] = 0;
-    stream.targetRewrites[i] = -1;
-    if (destinationId !== stream.destinationId || callType !== stream.callType) {
-      let r = 0;
-      while (r < stream.rewriteCount && (stream.rewriteDestinations[r] !== destinationId || stream.rewriteCallTypes[r] !== callType)) r++;
-      if (r === stream.rewriteCount) {
-        if (r >= MAX_REWRITES_PER_STREAM) {
-          // more distinct destinations than rewrites: deliver this one unrewritten rather than not at all
-          this.#ctx.stats.targetsOverCapacity++;
-          return;
-        }
-        if (stream.rewrites.length <= r) stream.rewrites.push(this.#ctx.rewriter.lcRewrite());
-        stream.rewriteDestinations[r] = destinationId;
-        stream.rewriteCallTypes[r] = callType;
-        stream.rewriteCount++;
-      }
-      stream.targetRewrites[i] = r;
-    }
-  }
-
-  #prepareRewrites(stream: Stream, frame: DmrdFrame): void {
-    void frame;
-    for (let r = 0; r < stream.rewriteCount; r++) {
-      const rewrite = stream.rewrites[r]!;
-      if (rewrite.release !== undefined) rewrite.release();
-      rewrite.prepare(stream.sourceLc, stream.rewriteDestinations[r]!, stream.rewriteCallTypes[r]! as CallType);
+      addTarget(this.#ctx, stream, link, mappedSlot, linkTg, CallType.Group);
     }
   }
 
   #endStream(nowMs: number, stream: Stream, endedBy: StreamEndReason): void {
     if (!stream.active) return;
     if (!stream.silent) publishStreamEnd(this.#ctx, nowMs, stream, endedBy);
-    this.#releaseTargets(stream);
+    releaseTargets(stream);
     const ps = stream.ps!;
     if (!ps.trunk) {
       const ss = ps.slots[stream.slot - 1]!;
@@ -808,7 +769,7 @@ class RoutingCore implements Router {
   #cutStream(nowMs: number, stream: Stream): void {
     if (!stream.active || stream.refused) return;
     if (!stream.silent) publishStreamEnd(this.#ctx, nowMs, stream, "max-duration");
-    this.#releaseTargets(stream);
+    releaseTargets(stream);
     for (let t = 0; t < stream.targetCount; t++) stream.targetPorts[t] = null;
     stream.targetCount = 0;
     this.#rememberFinished(nowMs, stream, FinishReason.MaxDuration);
@@ -840,15 +801,6 @@ class RoutingCore implements Router {
     stream.parrotIndex = -1;
   }
 
-  #releaseTargets(stream: Stream): void {
-    for (let t = 0; t < stream.targetCount; t++) {
-      const tps = stream.targetPorts[t];
-      if (tps === null || tps === undefined || tps.trunk) continue;
-      const ss = tps.slots[stream.targetSlots[t]! - 1]!;
-      if (ss.txStream === stream) ss.txStream = null;
-    }
-  }
-
   #allocStream(): Stream | null {
     return this.#ctx.streamPool.pop() ?? null;
   }
@@ -878,12 +830,12 @@ class RoutingCore implements Router {
       const ps = sub.ps!;
       // the timer restarts with every use: not while the port is talking through the subscription
       if ((sub.kind === SubKind.Dynamic || sub.kind === SubKind.Dial) && this.#usedBySource(sub)) {
-        this.#setExpiry(sub, this.#expiryFrom(nowMs, ps));
+        setExpiry(this.#ctx, sub, expiryFrom(this.#ctx, nowMs, ps));
         continue;
       }
       switch (sub.kind) {
         case SubKind.Dynamic:
-          this.#removeSub(nowMs, sub, "timer");
+          removeSub(this.#ctx, nowMs, sub, "timer");
           break;
         case SubKind.Dial: {
           this.#unlinkDial(nowMs, ps, "timer", false);
@@ -893,13 +845,13 @@ class RoutingCore implements Router {
         }
         case SubKind.Bridge: {
           const type = sub.member!.timeoutType;
-          this.#setExpiry(sub, 0);
+          setExpiry(this.#ctx, sub, 0);
           if (type === "on" && sub.active) this.#setBridgeActive(nowMs, sub, false, "timer");
           else if (type === "off" && !sub.active) this.#setBridgeActive(nowMs, sub, true, "timer");
           break;
         }
         default:
-          this.#setExpiry(sub, 0);
+          setExpiry(this.#ctx, sub, 0);
       }
     }
     for (let i = this.#ctx.relinks.length - 1; i >= 0; i--) {
@@ -917,299 +869,6 @@ class RoutingCore implements Router {
     return rx !== null && !rx.refused && rx.destinationId === sub.talkgroupId && hasConference(rx.conferences, rx.conferenceCount, sub.conferenceId);
   }
 
-  #newSub(): Subscription | null {
-    if (this.#ctx.subscriptionCount >= this.#ctx.options.capacities.maxSubscriptions) {
-      this.#ctx.stats.subscriptionsOverCapacity++;
-      return null;
-    }
-    this.#ctx.subscriptionCount++;
-    return this.#ctx.freeSubs.pop() ?? new Subscription();
-  }
-
-  #insertSub(
-    ps: PortState,
-    slot: Slot,
-    talkgroupId: number,
-    conferenceId: number,
-    kind: SubKind,
-    origin: SubOrigin,
-    expiresAtMs: number,
-  ): Subscription | null {
-    const sub = this.#newSub();
-    if (sub === null) return null;
-    sub.ps = ps;
-    sub.slot = slot;
-    sub.talkgroupId = talkgroupId;
-    sub.conferenceId = conferenceId;
-    sub.kind = kind;
-    sub.origin = origin;
-    sub.active = true;
-    sub.member = null;
-    sub.bridgeIndex = -1;
-    sub.expiresAtMs = 0;
-    sub.timedPosition = -1;
-    let list = this.#ctx.conferences.get(conferenceId);
-    if (list === undefined) {
-      list = [];
-      this.#ctx.conferences.set(conferenceId, list);
-    }
-    sub.conferencePosition = list.length;
-    list.push(sub);
-    sub.portPosition = ps.subs.length;
-    ps.subs.push(sub);
-    this.#setExpiry(sub, expiresAtMs);
-    if (kind !== SubKind.Bridge) this.#joinActiveStreams(sub);
-    return sub;
-  }
-
-  /**
-   * A subscription made while calls on its conference are in progress joins them at once (late
-   * entry: dialling a reflector mid-QSO is heard immediately). Control plane: scans active streams.
-   */
-  #joinActiveStreams(sub: Subscription): void {
-    const ps = sub.ps!;
-    if (!sub.active || (!ps.link && !talkgroupAllowed(this.#ctx, ps, sub.slot, sub.talkgroupId))) return;
-    for (const stream of this.#ctx.active) {
-      if (stream.refused || stream.ps === ps || stream.callType !== CallType.Group || !hasConference(stream.conferences, stream.conferenceCount, sub.conferenceId)) continue;
-      let present = false;
-      for (let t = 0; t < stream.targetCount; t++) {
-        if (stream.targetPorts[t] === ps && stream.targetSlots[t] === sub.slot) present = true;
-      }
-      if (present) continue;
-      const rewritesBefore = stream.rewriteCount;
-      this.#addTarget(stream, ps, sub.slot, sub.talkgroupId, CallType.Group);
-      for (let r = rewritesBefore; r < stream.rewriteCount; r++) {
-        const rewrite = stream.rewrites[r]!;
-        if (rewrite.release !== undefined) rewrite.release();
-        rewrite.prepare(stream.sourceLc, stream.rewriteDestinations[r]!, stream.rewriteCallTypes[r]! as CallType);
-      }
-    }
-  }
-
-  /** Remove a subscription; `reason` null = silently (port going down). */
-  #removeSub(nowMs: number, sub: Subscription, reason: string | null): void {
-    const ps = sub.ps!;
-    if (reason !== null && sub.kind !== SubKind.Dial && sub.kind !== SubKind.Bridge) {
-      publishSubscription(this.#ctx, nowMs, ps, sub.slot, sub.talkgroupId, "remove", reason);
-    }
-    this.#setExpiry(sub, 0);
-    const list = this.#ctx.conferences.get(sub.conferenceId)!;
-    const lastC = list.pop()!;
-    if (lastC !== sub) {
-      list[sub.conferencePosition] = lastC;
-      lastC.conferencePosition = sub.conferencePosition;
-    }
-    if (list.length === 0) this.#ctx.conferences.delete(sub.conferenceId);
-    const lastP = ps.subs.pop()!;
-    if (lastP !== sub) {
-      ps.subs[sub.portPosition] = lastP;
-      lastP.portPosition = sub.portPosition;
-    }
-    if (ps.dialSub === sub) ps.dialSub = null;
-    const slot = sub.slot;
-    const conferenceId = sub.conferenceId;
-    sub.ps = null;
-    sub.member = null;
-    sub.conferencePosition = sub.portPosition = -1;
-    this.#ctx.subscriptionCount--;
-    this.#ctx.freeSubs.push(sub);
-    this.#subscriptionEnded(nowMs, ps, slot, conferenceId);
-  }
-
-  /**
-   * A subscription of (ps, slot) to `conferenceId` ended (removed, deactivated). The target lists
-   * of streams in progress are a cache of subscriptions taken at their start (and at late joins):
-   * make them true again. A stream delivering to (ps, slot) only because of it stops doing so at
-   * once, pending or not; a stream ps is sending stops feeding a conference it no longer joins
-   * (dial link, bridge membership). Control plane only: subscriptions end rarely, packets never
-   * look here, so the per-packet path stays a plain walk over the target list.
-   */
-  #subscriptionEnded(nowMs: number, ps: PortState, slot: Slot, conferenceId: number): void {
-    for (const stream of this.#ctx.active) {
-      if (stream.refused || !hasConference(stream.conferences, stream.conferenceCount, conferenceId)) continue;
-      if (stream.ps === ps) {
-        // a stream never targets its own port: only its source side can be affected
-        if (stream.slot === slot && !this.#sourceJoins(stream, conferenceId)) {
-          removeConference(stream, conferenceId);
-          this.#revalidateTargets(nowMs, stream, null, slot);
-        }
-        continue;
-      }
-      this.#revalidateTargets(nowMs, stream, ps, slot);
-    }
-    // another subscription of the slot may now claim it in those streams (static TG N after the
-    // dial link to N ended): join like any subscription made during a call
-    if (!ps.up) return;
-    for (const other of ps.subs) {
-      if (other.slot === slot && (other.expiresAtMs === 0 || other.expiresAtMs > nowMs)) this.#joinActiveStreams(other);
-    }
-  }
-
-  /** Does the stream's source still join `conferenceId` (the rules of #routeGroup, source side)? */
-  #sourceJoins(stream: Stream, conferenceId: number): boolean {
-    const ps = stream.ps!;
-    const slot = stream.slot;
-    const tg = stream.destinationId;
-    const dial = this.#ctx.options.dial;
-    if (ps.link) {
-      const map = ps.linkMap ?? DEFAULT_LINK_TALKGROUP_MAP;
-      if (linkToLocal(map, slot, tg) === conferenceId) return true;
-    } else if (tg === dial.talkgroupId && slot === rfSlotOf(ps, dial.slot) && dial.enabled) {
-      if (ps.dialSub !== null && ps.dialSub.conferenceId === conferenceId) return true;
-    } else if (conferenceId === tg) {
-      return true;
-    }
-    for (const sub of ps.subs) {
-      if (sub.slot !== slot || sub.talkgroupId !== tg || sub.conferenceId !== conferenceId) continue;
-      if (sub.kind === SubKind.Bridge ? sub.active : ps.link) return true;
-    }
-    return false;
-  }
-
-  /**
-   * Drop the group targets of `stream` (only those at (onlyPs, slot) when onlyPs is given) that no
-   * subscription or link map justifies any more.
-   */
-  #revalidateTargets(nowMs: number, stream: Stream, onlyPs: PortState | null, slot: Slot): void {
-    for (let t = stream.targetCount - 1; t >= 0; t--) {
-      const tps = stream.targetPorts[t];
-      if (tps === null || tps === undefined) continue;
-      if (onlyPs !== null && (tps !== onlyPs || stream.targetSlots[t] !== slot)) continue;
-      if (stream.targetCallTypes[t] !== CallType.Group) continue;
-      if (this.#targetJustified(nowMs, stream, tps, stream.targetSlots[t]! as Slot, stream.targetDestinations[t]!)) continue;
-      this.#dropTarget(stream, t);
-      this.#ctx.stats.targetsUnsubscribed++;
-    }
-  }
-
-  /** Is (tps, slot) as `destinationId` a member of one of the stream's conferences right now? */
-  #targetJustified(nowMs: number, stream: Stream, tps: PortState, slot: Slot, destinationId: number): boolean {
-    for (let c = 0; c < stream.conferenceCount; c++) {
-      const conferenceId = stream.conferences[c]!;
-      for (const sub of tps.subs) {
-        if (sub.conferenceId !== conferenceId || sub.slot !== slot || sub.talkgroupId !== destinationId || !sub.active) continue;
-        if (sub.expiresAtMs !== 0 && sub.expiresAtMs <= nowMs) continue;
-        if (tps.link || talkgroupAllowed(this.#ctx, tps, slot, destinationId)) return true;
-      }
-      if (tps.link && conferenceId < BRIDGE_CONFERENCE_BASE) {
-        const map = tps.linkMap ?? DEFAULT_LINK_TALKGROUP_MAP;
-        if (
-          localToLink(map, conferenceId) &&
-          mappedSlot === slot &&
-          mappedTalkgroup === destinationId &&
-          !(map.localOnlyFilter && (isLocalOnly(conferenceId) || isLocalOnly(destinationId))) &&
-          aclPermits(map.egressAcl, destinationId)
-        ) {
-          return true;
-        }
-      }
-    }
-    return false;
-  }
-
-  /** Take target `t` out of the stream (swap with the last): its slot is released if it held it. */
-  #dropTarget(stream: Stream, t: number): void {
-    const tps = stream.targetPorts[t];
-    const slot = stream.targetSlots[t]! as Slot;
-    if (tps !== null && tps !== undefined) {
-      if (!tps.trunk) {
-        const ss = tps.slots[slot - 1]!;
-        if (ss.txStream === stream) ss.txStream = null;
-      }
-      // it may join again later (a new subscription, a new login on this port index)
-      const key = tps.index * 2 + slot - 1;
-      if (this.#ctx.targetStamp[key] === stream.serial) this.#ctx.targetStamp[key] = -1;
-    }
-    const last = --stream.targetCount;
-    if (t !== last) {
-      stream.targetPorts[t] = stream.targetPorts[last]!;
-      stream.targetSlots[t] = stream.targetSlots[last]!;
-      stream.targetDestinations[t] = stream.targetDestinations[last]!;
-      stream.targetCallTypes[t] = stream.targetCallTypes[last]!;
-      stream.targetRewrites[t] = stream.targetRewrites[last]!;
-      stream.targetQuenched[t] = stream.targetQuenched[last]!;
-    }
-    stream.targetPorts[last] = null;
-  }
-
-  /** Set a subscription's timer (0 = none), keeping the timed list in step. */
-  #setExpiry(sub: Subscription, expiresAtMs: number): void {
-    sub.expiresAtMs = expiresAtMs;
-    if (expiresAtMs !== 0 && sub.timedPosition < 0) {
-      sub.timedPosition = this.#ctx.timed.length;
-      this.#ctx.timed.push(sub);
-    } else if (expiresAtMs === 0 && sub.timedPosition >= 0) {
-      const last = this.#ctx.timed.pop()!;
-      if (last !== sub) {
-        this.#ctx.timed[sub.timedPosition] = last;
-        last.timedPosition = sub.timedPosition;
-      }
-      sub.timedPosition = -1;
-    }
-  }
-
-  #findSub(ps: PortState, slot: Slot, tg: number, kind: SubKind): Subscription | null {
-    for (const sub of ps.subs) if (sub.kind === kind && sub.slot === slot && sub.talkgroupId === tg) return sub;
-    return null;
-  }
-
-  #addStatic(nowMs: number, ps: PortState, slot: Slot, tg: number, origin: SubOrigin, reason: string): boolean {
-    if (tg <= 0 || tg > TG_MAX) return false;
-    const existing = this.#findSub(ps, slot, tg, SubKind.Static);
-    if (existing !== null) return true;
-    const dynamic = this.#findSub(ps, slot, tg, SubKind.Dynamic);
-    // the static takes over from the dynamic one: added first, so calls in progress keep the slot
-    let sub = this.#insertSub(ps, slot, tg, tg, SubKind.Static, origin, 0);
-    if (dynamic !== null) this.#removeSub(nowMs, dynamic, null);
-    if (sub === null && dynamic !== null) sub = this.#insertSub(ps, slot, tg, tg, SubKind.Static, origin, 0);
-    if (sub === null) return false;
-    if (dynamic === null) publishSubscription(this.#ctx, nowMs, ps, slot, tg, "add", reason);
-    return true;
-  }
-
-  /** Keying up a TG subscribes the slot for the UA timer (renewed by each use); SINGLE keeps one. */
-  #userActivate(nowMs: number, ps: PortState, slot: Slot, tg: number): void {
-    if (this.#findSub(ps, slot, tg, SubKind.Static) !== null) return;
-    const expires = this.#expiryFrom(nowMs, ps);
-    const single = ps.optionsSingle ?? ps.rule?.singleMode ?? this.#ctx.options.singleModeDefault;
-    let existing: Subscription | null = null;
-    let count = 0;
-    let oldest: Subscription | null = null;
-    for (let i = ps.subs.length - 1; i >= 0; i--) {
-      const sub = ps.subs[i]!;
-      if (sub.kind !== SubKind.Dynamic || sub.slot !== slot) continue;
-      if (sub.talkgroupId === tg) {
-        existing = sub;
-        continue;
-      }
-      // SINGLE: the TG keyed is the slot's only one, also when it was already subscribed (SINGLE
-      // may have been switched on since the others were added)
-      if (single) {
-        this.#removeSub(nowMs, sub, "single-mode");
-        continue;
-      }
-      count++;
-      if (oldest === null || (sub.expiresAtMs !== 0 && (oldest.expiresAtMs === 0 || sub.expiresAtMs < oldest.expiresAtMs))) oldest = sub;
-    }
-    if (existing !== null) {
-      this.#setExpiry(existing, expires);
-      return;
-    }
-    if (count >= this.#ctx.options.capacities.maxDynamicPerSlot && oldest !== null) this.#removeSub(nowMs, oldest, "replaced");
-    const sub = this.#insertSub(ps, slot, tg, tg, SubKind.Dynamic, SubOrigin.Traffic, expires);
-    if (sub !== null) publishSubscription(this.#ctx, nowMs, ps, slot, tg, "add", "user-activated");
-  }
-
-  #uaTimerMs(ps: PortState): number {
-    const minutes = ps.optionsTimerMinutes ?? ps.rule?.uaTimerMinutes ?? this.#ctx.options.uaTimerMinutes;
-    return minutes * 60_000;
-  }
-
-  #expiryFrom(nowMs: number, ps: PortState): number {
-    const ms = this.#uaTimerMs(ps);
-    return ms === 0 ? 0 : nowMs + ms;
-  }
-
   #attachBridgeMembers(nowMs: number, ps: PortState): void {
     const port = ps.port!;
     const keys: string[] = [port.name.toLowerCase(), String(port.repeaterId)];
@@ -1221,13 +880,13 @@ class RoutingCore implements Router {
         seen.add(ref);
         const m = ref.member;
         const slot = rfSlotOf(ps, m.slot);
-        const sub = this.#insertSub(ps, slot, m.talkgroupId, BRIDGE_CONFERENCE_BASE + ref.bridgeIndex, SubKind.Bridge, SubOrigin.Config, 0);
+        const sub = insertSub(this.#ctx, ps, slot, m.talkgroupId, BRIDGE_CONFERENCE_BASE + ref.bridgeIndex, SubKind.Bridge, SubOrigin.Config, 0);
         if (sub === null) continue;
         sub.member = m;
         sub.bridgeIndex = ref.bridgeIndex;
         sub.active = m.active;
         if (m.timeoutMinutes > 0 && ((m.timeoutType === "on" && m.active) || (m.timeoutType === "off" && !m.active))) {
-          this.#setExpiry(sub, nowMs + m.timeoutMinutes * 60_000);
+          setExpiry(this.#ctx, sub, nowMs + m.timeoutMinutes * 60_000);
         }
       }
     }
@@ -1239,23 +898,23 @@ class RoutingCore implements Router {
     const timeoutMs = m.timeoutMinutes * 60_000;
     if (m.on.includes(tg)) {
       if (!sub.active) this.#setBridgeActive(nowMs, sub, true, "on");
-      if (m.timeoutType === "on" && timeoutMs > 0) this.#setExpiry(sub, nowMs + timeoutMs);
-      else if (m.timeoutType === "off") this.#setExpiry(sub, 0);
+      if (m.timeoutType === "on" && timeoutMs > 0) setExpiry(this.#ctx, sub, nowMs + timeoutMs);
+      else if (m.timeoutType === "off") setExpiry(this.#ctx, sub, 0);
     } else if (m.off.includes(tg)) {
       if (sub.active) this.#setBridgeActive(nowMs, sub, false, "off");
-      if (m.timeoutType === "off" && timeoutMs > 0) this.#setExpiry(sub, nowMs + timeoutMs);
-      else if (m.timeoutType === "on") this.#setExpiry(sub, 0);
+      if (m.timeoutType === "off" && timeoutMs > 0) setExpiry(this.#ctx, sub, nowMs + timeoutMs);
+      else if (m.timeoutType === "on") setExpiry(this.#ctx, sub, 0);
     } else if (m.reset.includes(tg)) {
       if (timeoutMs > 0 && ((m.timeoutType === "on" && sub.active) || (m.timeoutType === "off" && !sub.active))) {
-        this.#setExpiry(sub, nowMs + timeoutMs);
+        setExpiry(this.#ctx, sub, nowMs + timeoutMs);
       }
     }
   }
 
   #setBridgeActive(nowMs: number, sub: Subscription, active: boolean, reason: string): void {
     sub.active = active;
-    if (active) this.#joinActiveStreams(sub);
-    else this.#subscriptionEnded(nowMs, sub.ps!, sub.slot, sub.conferenceId);
+    if (active) joinActiveStreams(this.#ctx, sub);
+    else subscriptionEnded(this.#ctx, nowMs, sub.ps!, sub.slot, sub.conferenceId);
     publish(this.#ctx, {
       type: "bridge.change",
       atMs: nowMs,
@@ -1299,15 +958,15 @@ class RoutingCore implements Router {
 
   #linkDial(nowMs: number, ps: PortState, reflector: number, reason: string): boolean {
     const port = ps.port!;
-    const expires = reflector === this.#defaultReflector(ps) ? 0 : this.#expiryFrom(nowMs, ps);
+    const expires = reflector === this.#defaultReflector(ps) ? 0 : expiryFrom(this.#ctx, nowMs, ps);
     const current = ps.dialSub;
     if (current !== null && current.conferenceId === reflector) {
-      this.#setExpiry(current, expires);
+      setExpiry(this.#ctx, current, expires);
       return true;
     }
     if (current !== null) this.#unlinkDial(nowMs, ps, "replaced", false);
     const slot = rfSlotOf(ps, this.#ctx.options.dial.slot);
-    const sub = this.#insertSub(ps, slot, this.#ctx.options.dial.talkgroupId, reflector, SubKind.Dial, SubOrigin.Traffic, expires);
+    const sub = insertSub(this.#ctx, ps, slot, this.#ctx.options.dial.talkgroupId, reflector, SubKind.Dial, SubOrigin.Traffic, expires);
     if (sub === null) return false;
     ps.dialSub = sub;
     this.#unscheduleRelink(ps);
@@ -1320,12 +979,12 @@ class RoutingCore implements Router {
     const sub = ps.dialSub;
     if (sub === null) return;
     const reflector = sub.conferenceId;
-    this.#removeSub(nowMs, sub, null);
+    removeSub(this.#ctx, nowMs, sub, null);
     ps.dialSub = null;
     const port = ps.port!;
     publish(this.#ctx, { type: "dial.link", atMs: nowMs, portIndex: port.portIndex, portName: port.name, reflector, action: "unlink", reason });
     if (scheduleDefault && this.#defaultReflector(ps) !== 0) {
-      const ms = this.#uaTimerMs(ps);
+      const ms = uaTimerMs(this.#ctx, ps);
       if (ms > 0) this.#scheduleRelink(ps, nowMs + ms);
     }
   }
@@ -1542,14 +1201,14 @@ class RoutingCore implements Router {
     const ps = livePort(this.#ctx, port);
     if (ps === null || talkgroupId <= 0 || talkgroupId > TG_MAX || inRanges(this.#ctx.options.optionsProhibitedTalkgroups, talkgroupId)) return false;
     const rfSlot = rfSlotOf(ps, slot);
-    if (kind === "static") return this.#addStatic(nowMs, ps, rfSlot, talkgroupId, SubOrigin.Api, "api");
-    if (this.#findSub(ps, rfSlot, talkgroupId, SubKind.Static) !== null) return true;
-    const existing = this.#findSub(ps, rfSlot, talkgroupId, SubKind.Dynamic);
+    if (kind === "static") return addStatic(this.#ctx, nowMs, ps, rfSlot, talkgroupId, SubOrigin.Api, "api");
+    if (findSub(ps, rfSlot, talkgroupId, SubKind.Static) !== null) return true;
+    const existing = findSub(ps, rfSlot, talkgroupId, SubKind.Dynamic);
     if (existing !== null) {
-      this.#setExpiry(existing, this.#expiryFrom(nowMs, ps));
+      setExpiry(this.#ctx, existing, expiryFrom(this.#ctx, nowMs, ps));
       return true;
     }
-    const sub = this.#insertSub(ps, rfSlot, talkgroupId, talkgroupId, SubKind.Dynamic, SubOrigin.Api, this.#expiryFrom(nowMs, ps));
+    const sub = insertSub(this.#ctx, ps, rfSlot, talkgroupId, talkgroupId, SubKind.Dynamic, SubOrigin.Api, expiryFrom(this.#ctx, nowMs, ps));
     if (sub === null) return false;
     publishSubscription(this.#ctx, nowMs, ps, rfSlot, talkgroupId, "add", "api");
     return true;
@@ -1559,9 +1218,9 @@ class RoutingCore implements Router {
     const ps = livePort(this.#ctx, port);
     if (ps === null) return false;
     const rfSlot = rfSlotOf(ps, slot);
-    const sub = this.#findSub(ps, rfSlot, talkgroupId, SubKind.Static) ?? this.#findSub(ps, rfSlot, talkgroupId, SubKind.Dynamic);
+    const sub = findSub(ps, rfSlot, talkgroupId, SubKind.Static) ?? findSub(ps, rfSlot, talkgroupId, SubKind.Dynamic);
     if (sub === null) return false;
-    this.#removeSub(nowMs, sub, "api");
+    removeSub(this.#ctx, nowMs, sub, "api");
     return true;
   }
 
@@ -1582,7 +1241,7 @@ class RoutingCore implements Router {
     if (ps === null) return;
     for (let i = ps.subs.length - 1; i >= 0; i--) {
       const sub = ps.subs[i]!;
-      if (sub.kind === SubKind.Dynamic) this.#removeSub(nowMs, sub, "reset");
+      if (sub.kind === SubKind.Dynamic) removeSub(this.#ctx, nowMs, sub, "reset");
     }
     if (ps.dialSub !== null) this.#unlinkDial(nowMs, ps, "reset", false);
     const dflt = this.#defaultReflector(ps);
@@ -1683,18 +1342,6 @@ function startsStream(frame: DmrdFrame): boolean {
   if (frame.frameType !== FrameType.DataSync) return true;
   const dt = frame.dataType;
   return dt === DataType.VoiceLcHeader || dt === DataType.PiHeader || isDataStart(dt);
-}
-
-function hasConference(confs: Int32Array, n: number, id: number): boolean {
-  for (let i = 0; i < n; i++) if (confs[i] === id) return true;
-  return false;
-}
-
-function removeConference(stream: Stream, id: number): void {
-  const confs = stream.conferences;
-  let n = 0;
-  for (let i = 0; i < stream.conferenceCount; i++) if (confs[i] !== id) confs[n++] = confs[i]!;
-  stream.conferenceCount = n;
 }
 
 /** The frame's sequence number is not newer than the stream's last (hbp-and-dmr.md §1.4: +1 per packet of the sending slot). */
