@@ -33,20 +33,22 @@ import { FinishReason } from "./finished_streams.ts";
 import { DEFAULT_ACCESS_RULE_ROUTING, DEFAULT_LINK_TALKGROUP_MAP, inRanges, type LinkTalkgroupMap, type RoutingOptions } from "./options.ts";
 import { parseOptions } from "./options_parser.ts";
 import { RecordingState, type Recording } from "./parrot.ts";
-import { BRIDGE_CONFERENCE_BASE, PortState, SubKind, SubOrigin, type SlotState, type Stream, type Subscription } from "./state.ts";
+import { BRIDGE_CONFERENCE_BASE, PortState, SubKind, SubOrigin, type SlotState, type Stream } from "./state.ts";
 import type { RoutingStats } from "./stats.ts";
 import type { DialResult, Router, RouterDeps, StreamInfo, SubscriberLocation, SubscriptionInfo } from "./types.ts";
+import { attachBridgeMembers, bridgeTrigger } from "./bridges.ts";
 import { canTake, resetSlot } from "./contention.ts";
+import { defaultReflector, dialable, dialCall, linkDial, unlinkDial, unscheduleRelink } from "./dial.ts";
 import { isLocalOnly, linkToLocal, localToLink, mappedSlot, mappedTalkgroup } from "./link_map.ts";
 import { FIRST_RADIO_ID, TG_MAX } from "./numbering.ts";
 import { livePort, portStateAt, rfSlotOf } from "./port_lookup.ts";
-import { RouterContext, type MemberRef, type RouterExtras } from "./router_context.ts";
+import { RouterContext, type RouterExtras } from "./router_context.ts";
 import { publish, publishStreamEnd, publishStreamStart, publishSubscription, type StreamEndReason } from "./router_events.ts";
-import { joinActiveStreams, subscriptionEnded } from "./stream_membership.ts";
 import { addTarget, dropTarget, hasConference, prepareRewrites, releaseTargets } from "./stream_targets.ts";
+import { expireTimers } from "./subscription_timers.ts";
 import { addStatic, findSub, insertSub, removeSub, setExpiry } from "./subscriptions.ts";
 import { talkgroupAllowed } from "./talkgroup_acl.ts";
-import { expiryFrom, uaTimerMs, userActivate } from "./user_activation.ts";
+import { expiryFrom, userActivate } from "./user_activation.ts";
 /** Radio ids below this are dial numbers / services, not radios (freedmr-reference.md §1.14). */
 /** Housekeeping (timers in minutes, subscriber TTL) runs at most this often. */
 const HOUSEKEEPING_INTERVAL_MS = 500;
@@ -105,9 +107,9 @@ class RoutingCore implements Router {
     const rule = ps.rule;
     for (const tg of rule.ts1Static) addStatic(this.#ctx, nowMs, ps, rfSlotOf(ps, 1), tg, SubOrigin.Config, "config");
     for (const tg of rule.ts2Static) addStatic(this.#ctx, nowMs, ps, rfSlotOf(ps, 2), tg, SubOrigin.Config, "config");
-    this.#attachBridgeMembers(nowMs, ps);
-    const dflt = this.#defaultReflector(ps);
-    if (dflt !== 0 && this.#ctx.options.dial.enabled && ps.local) this.#linkDial(nowMs, ps, dflt, "default");
+    attachBridgeMembers(this.#ctx, nowMs, ps);
+    const dflt = defaultReflector(ps);
+    if (dflt !== 0 && this.#ctx.options.dial.enabled && ps.local) linkDial(this.#ctx, nowMs, ps, dflt, "default");
   }
 
   onPortDown(nowMs: number, port: RouterPort): void {
@@ -128,7 +130,7 @@ class RoutingCore implements Router {
     ps.up = false; // nothing may join it again while its subscriptions go
     while (ps.subs.length > 0) removeSub(this.#ctx, nowMs, ps.subs[ps.subs.length - 1]!, null);
     ps.dialSub = null;
-    this.#unscheduleRelink(ps);
+    unscheduleRelink(this.#ctx, ps);
     if (ps.linkPosition >= 0) {
       const last = this.#ctx.links.pop()!;
       if (last !== ps) {
@@ -157,7 +159,7 @@ class RoutingCore implements Router {
     const dial = this.#ctx.options.dial;
     const parsed = parseOptions(text, {
       prohibitedTalkgroups: this.#ctx.options.optionsProhibitedTalkgroups,
-      dialable: (n) => this.#dialable(n),
+      dialable: (n) => dialable(this.#ctx, n),
     });
     const rejected = parsed.rejected;
     const emit = (): void => {
@@ -203,18 +205,18 @@ class RoutingCore implements Router {
       if (want2 !== null) for (const tg of want2) addStatic(this.#ctx, nowMs, ps, rfSlotOf(ps, 2), tg, SubOrigin.Options, "options");
     }
     if (parsed.dial !== null && dial.enabled && ps.local) {
-      const before = this.#defaultReflector(ps);
+      const before = defaultReflector(ps);
       ps.optionsDial = parsed.dial;
-      const after = this.#defaultReflector(ps);
+      const after = defaultReflector(ps);
       const linked = ps.dialSub?.conferenceId ?? 0;
       if (after !== before) {
         if (after === 0) {
-          if (linked === before && linked !== 0) this.#unlinkDial(nowMs, ps, "default-removed", false);
+          if (linked === before && linked !== 0) unlinkDial(this.#ctx, nowMs, ps, "default-removed", false);
         } else if (linked === 0 || linked === before) {
-          this.#linkDial(nowMs, ps, after, "default");
+          linkDial(this.#ctx, nowMs, ps, after, "default");
         }
       } else if (after !== 0 && linked === 0 && ps.relinkAtMs === 0) {
-        this.#linkDial(nowMs, ps, after, "default");
+        linkDial(this.#ctx, nowMs, ps, after, "default");
       }
       // the default link never expires; others keep their timer
       if (ps.dialSub !== null && ps.dialSub.conferenceId === after) setExpiry(this.#ctx, ps.dialSub, 0);
@@ -504,7 +506,7 @@ class RoutingCore implements Router {
         stream.hangDestinationId = dial.talkgroupId;
         stream.hangCallType = CallType.Group;
         publishStreamStart(this.#ctx, nowMs, stream);
-        this.#dialCall(nowMs, ps, frame.destinationId);
+        dialCall(this.#ctx, nowMs, ps, frame.destinationId);
         return stream;
       }
       this.#routeUnit(nowMs, stream, ps);
@@ -668,7 +670,7 @@ class RoutingCore implements Router {
     // configured bridges: triggers first, then membership (freedmr-reference.md §1.8)
     for (const sub of ps.subs) {
       if (sub.kind !== SubKind.Bridge || sub.slot !== slot) continue;
-      this.#bridgeTrigger(nowMs, sub, tg);
+      bridgeTrigger(this.#ctx, nowMs, sub, tg);
       if (sub.active && sub.talkgroupId === tg && n < confs.length && !hasConference(confs, n, sub.conferenceId)) {
         confs[n++] = sub.conferenceId;
         if (sub.member!.timeoutType === "on" && sub.member!.timeoutMinutes > 0) {
@@ -817,207 +819,10 @@ class RoutingCore implements Router {
     }
     if (nowMs >= this.#ctx.nextHousekeepingMs) {
       this.#ctx.nextHousekeepingMs = nowMs + HOUSEKEEPING_INTERVAL_MS;
-      this.#expireTimers(nowMs);
+      expireTimers(this.#ctx, nowMs);
       this.#ctx.subscribers.trim(nowMs);
     }
     if (this.#ctx.recordings.length > 0) this.#parrotTick(nowMs);
-  }
-
-  #expireTimers(nowMs: number): void {
-    for (let i = this.#ctx.timed.length - 1; i >= 0; i--) {
-      const sub = this.#ctx.timed[i];
-      if (sub === undefined || sub.expiresAtMs === 0 || sub.expiresAtMs > nowMs) continue;
-      const ps = sub.ps!;
-      // the timer restarts with every use: not while the port is talking through the subscription
-      if ((sub.kind === SubKind.Dynamic || sub.kind === SubKind.Dial) && this.#usedBySource(sub)) {
-        setExpiry(this.#ctx, sub, expiryFrom(this.#ctx, nowMs, ps));
-        continue;
-      }
-      switch (sub.kind) {
-        case SubKind.Dynamic:
-          removeSub(this.#ctx, nowMs, sub, "timer");
-          break;
-        case SubKind.Dial: {
-          this.#unlinkDial(nowMs, ps, "timer", false);
-          const dflt = this.#defaultReflector(ps);
-          if (dflt !== 0) this.#linkDial(nowMs, ps, dflt, "default");
-          break;
-        }
-        case SubKind.Bridge: {
-          const type = sub.member!.timeoutType;
-          setExpiry(this.#ctx, sub, 0);
-          if (type === "on" && sub.active) this.#setBridgeActive(nowMs, sub, false, "timer");
-          else if (type === "off" && !sub.active) this.#setBridgeActive(nowMs, sub, true, "timer");
-          break;
-        }
-        default:
-          setExpiry(this.#ctx, sub, 0);
-      }
-    }
-    for (let i = this.#ctx.relinks.length - 1; i >= 0; i--) {
-      const ps = this.#ctx.relinks[i];
-      if (ps === undefined || ps.relinkAtMs > nowMs) continue;
-      this.#unscheduleRelink(ps);
-      const dflt = this.#defaultReflector(ps);
-      if (dflt !== 0 && ps.dialSub === null && ps.up) this.#linkDial(nowMs, ps, dflt, "default");
-    }
-  }
-
-  /** The port is sending a stream on the subscription's slot and talkgroup into its conference. */
-  #usedBySource(sub: Subscription): boolean {
-    const rx = sub.ps!.slots[sub.slot - 1]!.rxStream;
-    return rx !== null && !rx.refused && rx.destinationId === sub.talkgroupId && hasConference(rx.conferences, rx.conferenceCount, sub.conferenceId);
-  }
-
-  #attachBridgeMembers(nowMs: number, ps: PortState): void {
-    const port = ps.port!;
-    const keys: string[] = [port.name.toLowerCase(), String(port.repeaterId)];
-    if (port.accessRule !== null) keys.push(port.accessRule.toLowerCase());
-    const seen = new Set<MemberRef>();
-    for (const key of keys) {
-      for (const ref of this.#ctx.membersBySystem.get(key) ?? []) {
-        if (seen.has(ref)) continue;
-        seen.add(ref);
-        const m = ref.member;
-        const slot = rfSlotOf(ps, m.slot);
-        const sub = insertSub(this.#ctx, ps, slot, m.talkgroupId, BRIDGE_CONFERENCE_BASE + ref.bridgeIndex, SubKind.Bridge, SubOrigin.Config, 0);
-        if (sub === null) continue;
-        sub.member = m;
-        sub.bridgeIndex = ref.bridgeIndex;
-        sub.active = m.active;
-        if (m.timeoutMinutes > 0 && ((m.timeoutType === "on" && m.active) || (m.timeoutType === "off" && !m.active))) {
-          setExpiry(this.#ctx, sub, nowMs + m.timeoutMinutes * 60_000);
-        }
-      }
-    }
-  }
-
-  /** ON / OFF / RESET trigger talkgroups of a member, on a group call from its port and slot. */
-  #bridgeTrigger(nowMs: number, sub: Subscription, tg: number): void {
-    const m = sub.member!;
-    const timeoutMs = m.timeoutMinutes * 60_000;
-    if (m.on.includes(tg)) {
-      if (!sub.active) this.#setBridgeActive(nowMs, sub, true, "on");
-      if (m.timeoutType === "on" && timeoutMs > 0) setExpiry(this.#ctx, sub, nowMs + timeoutMs);
-      else if (m.timeoutType === "off") setExpiry(this.#ctx, sub, 0);
-    } else if (m.off.includes(tg)) {
-      if (sub.active) this.#setBridgeActive(nowMs, sub, false, "off");
-      if (m.timeoutType === "off" && timeoutMs > 0) setExpiry(this.#ctx, sub, nowMs + timeoutMs);
-      else if (m.timeoutType === "on") setExpiry(this.#ctx, sub, 0);
-    } else if (m.reset.includes(tg)) {
-      if (timeoutMs > 0 && ((m.timeoutType === "on" && sub.active) || (m.timeoutType === "off" && !sub.active))) {
-        setExpiry(this.#ctx, sub, nowMs + timeoutMs);
-      }
-    }
-  }
-
-  #setBridgeActive(nowMs: number, sub: Subscription, active: boolean, reason: string): void {
-    sub.active = active;
-    if (active) joinActiveStreams(this.#ctx, sub);
-    else subscriptionEnded(this.#ctx, nowMs, sub.ps!, sub.slot, sub.conferenceId);
-    publish(this.#ctx, {
-      type: "bridge.change",
-      atMs: nowMs,
-      bridge: this.#ctx.bridgeNames[sub.bridgeIndex] ?? "",
-      system: sub.ps!.port!.name,
-      slot: sub.slot,
-      talkgroupId: sub.talkgroupId,
-      active,
-      reason,
-    });
-  }
-
-  #dialable(n: number): boolean {
-    const d = this.#ctx.options.dial;
-    return n >= d.minReflector && n <= d.maxReflector && !inRanges(d.notDialable, n) && n !== this.#ctx.options.parrot.talkgroupId;
-  }
-
-  #defaultReflector(ps: PortState): number {
-    return ps.optionsDial ?? ps.rule?.defaultReflector ?? 0;
-  }
-
-  /** A private call to a number below FIRST_RADIO_ID from a hotspot: dial control. */
-  #dialCall(nowMs: number, ps: PortState, number: number): void {
-    const d = this.#ctx.options.dial;
-    const port = ps.port!;
-    if (number === d.unlinkId) {
-      if (ps.dialSub !== null) this.#unlinkDial(nowMs, ps, "unlink", true);
-      else this.#publishDialStatus(nowMs, ps);
-      return;
-    }
-    if (number === d.statusId) {
-      this.#publishDialStatus(nowMs, ps);
-      return;
-    }
-    if (!this.#dialable(number)) {
-      publish(this.#ctx, { type: "dial.rejected", atMs: nowMs, portIndex: port.portIndex, portName: port.name, reflector: number, reason: "not-dialable" });
-      return;
-    }
-    this.#linkDial(nowMs, ps, number, "dialled");
-  }
-
-  #linkDial(nowMs: number, ps: PortState, reflector: number, reason: string): boolean {
-    const port = ps.port!;
-    const expires = reflector === this.#defaultReflector(ps) ? 0 : expiryFrom(this.#ctx, nowMs, ps);
-    const current = ps.dialSub;
-    if (current !== null && current.conferenceId === reflector) {
-      setExpiry(this.#ctx, current, expires);
-      return true;
-    }
-    if (current !== null) this.#unlinkDial(nowMs, ps, "replaced", false);
-    const slot = rfSlotOf(ps, this.#ctx.options.dial.slot);
-    const sub = insertSub(this.#ctx, ps, slot, this.#ctx.options.dial.talkgroupId, reflector, SubKind.Dial, SubOrigin.Traffic, expires);
-    if (sub === null) return false;
-    ps.dialSub = sub;
-    this.#unscheduleRelink(ps);
-    publish(this.#ctx, { type: "dial.link", atMs: nowMs, portIndex: port.portIndex, portName: port.name, reflector, action: "link", reason });
-    return true;
-  }
-
-  /** Unlink; `scheduleDefault` relinks the default reflector after the UA timer (4000). */
-  #unlinkDial(nowMs: number, ps: PortState, reason: string, scheduleDefault: boolean): void {
-    const sub = ps.dialSub;
-    if (sub === null) return;
-    const reflector = sub.conferenceId;
-    removeSub(this.#ctx, nowMs, sub, null);
-    ps.dialSub = null;
-    const port = ps.port!;
-    publish(this.#ctx, { type: "dial.link", atMs: nowMs, portIndex: port.portIndex, portName: port.name, reflector, action: "unlink", reason });
-    if (scheduleDefault && this.#defaultReflector(ps) !== 0) {
-      const ms = uaTimerMs(this.#ctx, ps);
-      if (ms > 0) this.#scheduleRelink(ps, nowMs + ms);
-    }
-  }
-
-  #publishDialStatus(nowMs: number, ps: PortState): void {
-    const port = ps.port!;
-    publish(this.#ctx, {
-      type: "dial.status",
-      atMs: nowMs,
-      portIndex: port.portIndex,
-      portName: port.name,
-      reflector: ps.dialSub?.conferenceId ?? 0,
-      defaultReflector: this.#defaultReflector(ps),
-    });
-  }
-
-  #scheduleRelink(ps: PortState, atMs: number): void {
-    ps.relinkAtMs = atMs;
-    if (ps.relinkPosition < 0) {
-      ps.relinkPosition = this.#ctx.relinks.length;
-      this.#ctx.relinks.push(ps);
-    }
-  }
-
-  #unscheduleRelink(ps: PortState): void {
-    ps.relinkAtMs = 0;
-    if (ps.relinkPosition < 0) return;
-    const last = this.#ctx.relinks.pop()!;
-    if (last !== ps) {
-      this.#ctx.relinks[ps.relinkPosition] = last;
-      last.relinkPosition = ps.relinkPosition;
-    }
-    ps.relinkPosition = -1;
   }
 
   #startRecording(nowMs: number, stream: Stream, ps: PortState, slot: Slot): void {
@@ -1229,11 +1034,11 @@ class RoutingCore implements Router {
     if (ps === null) return { ok: false, reason: "unknown-port" };
     if (!this.#ctx.options.dial.enabled) return { ok: false, reason: "disabled" };
     if (reflector === 0) {
-      this.#unlinkDial(nowMs, ps, "api", true);
+      unlinkDial(this.#ctx, nowMs, ps, "api", true);
       return { ok: true, reflector: 0 };
     }
-    if (!this.#dialable(reflector)) return { ok: false, reason: "not-dialable" };
-    return this.#linkDial(nowMs, ps, reflector, "api") ? { ok: true, reflector } : { ok: false, reason: "capacity" };
+    if (!dialable(this.#ctx, reflector)) return { ok: false, reason: "not-dialable" };
+    return linkDial(this.#ctx, nowMs, ps, reflector, "api") ? { ok: true, reflector } : { ok: false, reason: "capacity" };
   }
 
   resetPort(nowMs: number, port: RouterPort): void {
@@ -1243,9 +1048,9 @@ class RoutingCore implements Router {
       const sub = ps.subs[i]!;
       if (sub.kind === SubKind.Dynamic) removeSub(this.#ctx, nowMs, sub, "reset");
     }
-    if (ps.dialSub !== null) this.#unlinkDial(nowMs, ps, "reset", false);
-    const dflt = this.#defaultReflector(ps);
-    if (dflt !== 0) this.#linkDial(nowMs, ps, dflt, "default");
+    if (ps.dialSub !== null) unlinkDial(this.#ctx, nowMs, ps, "reset", false);
+    const dflt = defaultReflector(ps);
+    if (dflt !== 0) linkDial(this.#ctx, nowMs, ps, dflt, "default");
   }
 
   subscriptions(port: RouterPort): SubscriptionInfo[] {
