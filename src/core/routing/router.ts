@@ -27,23 +27,27 @@
  */
 import { aclPermits } from "../acl.ts";
 import { PortKind, type RouterPort, type Slot } from "../router_port.ts";
-import { CallType, copyDmrdTo55, DataType, DMRD_OFFSET_FLAGS, DMRD_OFFSET_REPEATER, DMRD_OFFSET_STREAM, FLAG_SLOT_TS2, FrameType, writeUint32, type DmrdFrame } from "../../wire/dmrd.ts";
+import { CallType, copyDmrdTo55, DataType, DMRD_OFFSET_FLAGS, FLAG_SLOT_TS2, FrameType, type DmrdFrame } from "../../wire/dmrd.ts";
 import { csbkIsPreamble, dataHeaderBlocksToFollow } from "./data_call.ts";
 import { FinishReason } from "./finished_streams.ts";
 import { DEFAULT_ACCESS_RULE_ROUTING, DEFAULT_LINK_TALKGROUP_MAP, inRanges, type LinkTalkgroupMap, type RoutingOptions } from "./options.ts";
 import { parseOptions } from "./options_parser.ts";
-import { RecordingState, type Recording } from "./parrot.ts";
-import { BRIDGE_CONFERENCE_BASE, PortState, SubKind, SubOrigin, type SlotState, type Stream } from "./state.ts";
+import { RecordingState } from "./parrot.ts";
+import { BRIDGE_CONFERENCE_BASE, PortState, SubKind, SubOrigin, type Stream } from "./state.ts";
 import type { RoutingStats } from "./stats.ts";
 import type { DialResult, Router, RouterDeps, StreamInfo, SubscriberLocation, SubscriptionInfo } from "./types.ts";
 import { attachBridgeMembers, bridgeTrigger } from "./bridges.ts";
 import { canTake, resetSlot } from "./contention.ts";
 import { defaultReflector, dialable, dialCall, linkDial, unlinkDial, unscheduleRelink } from "./dial.ts";
 import { isLocalOnly, linkToLocal, localToLink, mappedSlot, mappedTalkgroup } from "./link_map.ts";
+import { quenchStream, quenchTarget } from "./link_quench.ts";
 import { FIRST_RADIO_ID, TG_MAX } from "./numbering.ts";
+import { freeRecording, parrotTick, startRecording } from "./parrot_playback.ts";
 import { livePort, portStateAt, rfSlotOf } from "./port_lookup.ts";
 import { RouterContext, type RouterExtras } from "./router_context.ts";
-import { publish, publishStreamEnd, publishStreamStart, publishSubscription, type StreamEndReason } from "./router_events.ts";
+import { publish, publishStreamEnd, publishStreamStart, publishSubscription } from "./router_events.ts";
+import { cutStream, endStream } from "./stream_end.ts";
+import { allocStream, initStream, isDataStart } from "./stream_table.ts";
 import { addTarget, dropTarget, hasConference, prepareRewrites, releaseTargets } from "./stream_targets.ts";
 import { expireTimers } from "./subscription_timers.ts";
 import { addStatic, findSub, insertSub, removeSub, setExpiry } from "./subscriptions.ts";
@@ -52,8 +56,6 @@ import { expiryFrom, userActivate } from "./user_activation.ts";
 /** Radio ids below this are dial numbers / services, not radios (freedmr-reference.md §1.14). */
 /** Housekeeping (timers in minutes, subscriber TTL) runs at most this often. */
 const HOUSEKEEPING_INTERVAL_MS = 500;
-/** A parrot playback waits at most this long for the caller's slot to become free. */
-const PARROT_MAX_WAIT_MS = 60_000;
 /** Most key-locked option sets remembered across logins (anti-hijack, FreeDMR KEY=). */
 const MAX_REMEMBERED_KEYS = 65536;
 
@@ -119,13 +121,13 @@ class RoutingCore implements Router {
     for (let i = this.#ctx.active.length - 1; i >= 0; i--) {
       const stream = this.#ctx.active[i]!;
       if (stream.ps === ps) {
-        this.#endStream(nowMs, stream, "port-down");
+        endStream(this.#ctx, nowMs, stream, "port-down");
         continue;
       }
       for (let t = stream.targetCount - 1; t >= 0; t--) if (stream.targetPorts[t] === ps) dropTarget(this.#ctx, stream, t);
     }
     for (const rec of this.#ctx.recordings) {
-      if (rec.state !== RecordingState.Free && rec.ps === ps) this.#freeRecording(nowMs, rec, true);
+      if (rec.state !== RecordingState.Free && rec.ps === ps) freeRecording(this.#ctx, nowMs, rec, true);
     }
     ps.up = false; // nothing may join it again while its subscriptions go
     while (ps.subs.length > 0) removeSub(this.#ctx, nowMs, ps.subs[ps.subs.length - 1]!, null);
@@ -334,7 +336,7 @@ class RoutingCore implements Router {
   #processFrame(nowMs: number, ps: PortState, stream: Stream, frame: DmrdFrame): void {
     if (nowMs - stream.startedAtMs > this.#ctx.options.maxStreamMs) {
       this.#ctx.stats.droppedMaxDuration++;
-      this.#cutStream(nowMs, stream);
+      cutStream(this.#ctx, nowMs, stream);
       return;
     }
     stream.frames++;
@@ -367,16 +369,16 @@ class RoutingCore implements Router {
     this.#deliver(nowMs, stream, frame);
     if (frameType === FrameType.DataSync) {
       if (dataType === DataType.TerminatorWithLc) {
-        this.#endStream(nowMs, stream, "terminator");
+        endStream(this.#ctx, nowMs, stream, "terminator");
       } else if (stream.data) {
         if (dataType === DataType.Csbk) {
-          if (csbkIsPreamble(frame.bytes) !== 1) this.#endStream(nowMs, stream, "data-complete");
+          if (csbkIsPreamble(frame.bytes) !== 1) endStream(this.#ctx, nowMs, stream, "data-complete");
         } else if (dataType === DataType.DataHeader) {
           const blocks = dataHeaderBlocksToFollow(frame.bytes);
           stream.blocksRemaining = blocks;
-          if (blocks === 0) this.#endStream(nowMs, stream, "data-complete");
+          if (blocks === 0) endStream(this.#ctx, nowMs, stream, "data-complete");
         } else if (dataType === DataType.Rate12Data || dataType === DataType.Rate34Data || dataType === DataType.Rate1Data) {
-          if (stream.blocksRemaining > 0 && --stream.blocksRemaining === 0) this.#endStream(nowMs, stream, "data-complete");
+          if (stream.blocksRemaining > 0 && --stream.blocksRemaining === 0) endStream(this.#ctx, nowMs, stream, "data-complete");
         }
       }
     }
@@ -447,7 +449,7 @@ class RoutingCore implements Router {
         } else {
           loopReason = "duplicate-stream";
           // the port already has this stream from elsewhere: stop sending it there (implicit quench)
-          this.#quenchTarget(s, ps, 0);
+          quenchTarget(s, ps, 0);
         }
         break;
       }
@@ -467,16 +469,16 @@ class RoutingCore implements Router {
         }
       }
     }
-    const stream = this.#allocStream();
+    const stream = allocStream(this.#ctx);
     if (stream === null) {
       stats.droppedStreamCapacity++;
       return null;
     }
-    this.#initStream(nowMs, stream, ps, slot, frame);
+    initStream(this.#ctx, nowMs, stream, ps, slot, frame);
     // ---- own transmission wins over what we deliver to this slot ----
     if (!ps.trunk) {
       const ss = ps.slots[slot - 1]!;
-      if (ss.rxStream !== null && ss.rxStream !== stream) this.#endStream(nowMs, ss.rxStream, "superseded");
+      if (ss.rxStream !== null && ss.rxStream !== stream) endStream(this.#ctx, nowMs, ss.rxStream, "superseded");
       ss.rxStream = stream;
       ss.txStream = null;
     }
@@ -513,7 +515,7 @@ class RoutingCore implements Router {
     } else {
       const parrot = this.#ctx.options.parrot;
       if (parrot.enabled && frame.destinationId === parrot.talkgroupId && !ps.link) {
-        if (ps.local) this.#startRecording(nowMs, stream, ps, slot);
+        if (ps.local) startRecording(this.#ctx, nowMs, stream, ps, slot);
         publishStreamStart(this.#ctx, nowMs, stream);
         return stream;
       }
@@ -525,47 +527,6 @@ class RoutingCore implements Router {
     prepareRewrites(stream, frame);
     publishStreamStart(this.#ctx, nowMs, stream);
     return stream;
-  }
-
-  #initStream(nowMs: number, stream: Stream, ps: PortState, slot: Slot, frame: DmrdFrame): void {
-    stream.serial = ++this.#ctx.streamSerial;
-    stream.active = true;
-    stream.ps = ps;
-    stream.port = ps.port;
-    stream.slot = slot;
-    stream.wireSlot = frame.slot;
-    stream.streamId = frame.streamId;
-    stream.currentStreamId = frame.streamId;
-    stream.sourceId = frame.sourceId;
-    stream.destinationId = frame.destinationId;
-    stream.callType = frame.callType;
-    stream.hangDestinationId = frame.destinationId;
-    stream.hangCallType = frame.callType;
-    stream.data = frame.frameType === FrameType.DataSync && isDataStart(frame.dataType);
-    stream.startedAtMs = nowMs;
-    stream.lastFrameAtMs = nowMs;
-    stream.frames = 0;
-    stream.lost = 0;
-    stream.lastSequence = (frame.sequence - 1) & 0xff;
-    stream.lastBytes.fill(0);
-    stream.sawHeader = false;
-    stream.sawVoice = false;
-    stream.refused = false;
-    stream.silent = false;
-    stream.cut = false;
-    stream.blocksRemaining = -1;
-    stream.parrotIndex = -1;
-    stream.targetCount = 0;
-    stream.rewriteCount = 0;
-    stream.conferenceCount = 0;
-    stream.sourceLc.reset(frame);
-    // register: active list and the stream-id chain
-    stream.activePosition = this.#ctx.active.length;
-    this.#ctx.active.push(stream);
-    const head = this.#ctx.byStreamId.get(stream.streamId);
-    stream.nextSameId = head ?? null;
-    this.#ctx.byStreamId.set(stream.streamId, stream);
-    this.#ctx.stats.streamsStarted++;
   }
 
   /** Mark a just-started stream refused: its frames are dropped until it ends; links hear once. */
@@ -717,96 +678,6 @@ class RoutingCore implements Router {
     }
   }
 
-  #endStream(nowMs: number, stream: Stream, endedBy: StreamEndReason): void {
-    if (!stream.active) return;
-    if (!stream.silent) publishStreamEnd(this.#ctx, nowMs, stream, endedBy);
-    releaseTargets(stream);
-    const ps = stream.ps!;
-    if (!ps.trunk) {
-      const ss = ps.slots[stream.slot - 1]!;
-      if (ss.rxStream === stream) ss.rxStream = null;
-    }
-    if (!stream.refused && ps.up) this.#ctx.subscribers.learn(nowMs, stream.sourceId, ps.port!, stream.slot);
-    // unregister
-    const last = this.#ctx.active.pop()!;
-    if (last !== stream) {
-      this.#ctx.active[stream.activePosition] = last;
-      last.activePosition = stream.activePosition;
-    }
-    stream.activePosition = -1;
-    const head = this.#ctx.byStreamId.get(stream.streamId);
-    if (head === stream) {
-      if (stream.nextSameId === null) this.#ctx.byStreamId.delete(stream.streamId);
-      else this.#ctx.byStreamId.set(stream.streamId, stream.nextSameId);
-    } else {
-      for (let s: Stream | null = head ?? null; s !== null; s = s.nextSameId) {
-        if (s.nextSameId === stream) {
-          s.nextSameId = stream.nextSameId;
-          break;
-        }
-      }
-    }
-    stream.nextSameId = null;
-    // a refused copy was never routed: the original's record is the one to remember; a stream cut
-    // at the maximum duration is remembered again now the sender has stopped (its late frames and
-    // copies stay dropped for the full memory time)
-    if (!stream.refused) this.#rememberFinished(nowMs, stream, finishReasonOf(endedBy));
-    else if (stream.cut) this.#rememberFinished(nowMs, stream, FinishReason.MaxDuration);
-    this.#endRecording(nowMs, stream, endedBy);
-    stream.active = false;
-    stream.ps = null;
-    stream.port = null;
-    for (let t = 0; t < stream.targetCount; t++) stream.targetPorts[t] = null;
-    stream.targetCount = 0;
-    if (!stream.refused) this.#ctx.stats.streamsEnded++;
-    this.#ctx.streamPool.push(stream);
-  }
-
-  /**
-   * Maximum duration (freedmr-reference.md §2.5 item 3): the stream stops being routed — its end is
-   * published, its targets released, it is remembered as finished — but it stays its slot's own
-   * transmission, dropping its frames, until the sender stops (terminator or silence): the slot's
-   * own transmission keeps winning while it continues.
-   */
-  #cutStream(nowMs: number, stream: Stream): void {
-    if (!stream.active || stream.refused) return;
-    if (!stream.silent) publishStreamEnd(this.#ctx, nowMs, stream, "max-duration");
-    releaseTargets(stream);
-    for (let t = 0; t < stream.targetCount; t++) stream.targetPorts[t] = null;
-    stream.targetCount = 0;
-    this.#rememberFinished(nowMs, stream, FinishReason.MaxDuration);
-    this.#endRecording(nowMs, stream, "max-duration");
-    stream.refused = true;
-    stream.silent = true;
-    stream.cut = true;
-    this.#ctx.stats.streamsEnded++;
-  }
-
-  #rememberFinished(nowMs: number, stream: Stream, reason: FinishReason): void {
-    const ps = stream.ps!;
-    this.#ctx.finished.remember(nowMs, stream.streamId, stream.sourceId, ps.index, reason);
-    if (stream.currentStreamId !== stream.streamId) this.#ctx.finished.remember(nowMs, stream.currentStreamId, stream.sourceId, ps.index, reason);
-  }
-
-  /** The stream was a parrot recording: it waits for playback, or is freed when there is nothing to play. */
-  #endRecording(nowMs: number, stream: Stream, endedBy: StreamEndReason): void {
-    if (stream.parrotIndex < 0) return;
-    const rec = this.#ctx.recordings[stream.parrotIndex]!;
-    if (rec.voiceFrames === 0 && rec.frameCount > 0) this.#ctx.stats.parrotEmpty++;
-    if (rec.voiceFrames > 0 && endedBy !== "port-down") {
-      rec.finish();
-      rec.state = RecordingState.Waiting;
-      rec.playAtMs = nowMs + this.#ctx.options.parrot.delayMs;
-    } else {
-      this.#freeRecording(nowMs, rec, false);
-    }
-    stream.parrotIndex = -1;
-  }
-
-  #allocStream(): Stream | null {
-    return this.#ctx.streamPool.pop() ?? null;
-  }
-
   onTick(nowMs: number): void {
     const o = this.#ctx.options;
     this.#ctx.tickCount++;
@@ -814,188 +685,19 @@ class RoutingCore implements Router {
       const stream = this.#ctx.active[i];
       if (stream === undefined) continue;
       const silence = stream.data ? o.dataTimeoutMs : o.streamTimeoutMs;
-      if (nowMs - stream.lastFrameAtMs > silence) this.#endStream(nowMs, stream, "timeout");
-      else if (!stream.refused && nowMs - stream.startedAtMs > o.maxStreamMs) this.#cutStream(nowMs, stream);
+      if (nowMs - stream.lastFrameAtMs > silence) endStream(this.#ctx, nowMs, stream, "timeout");
+      else if (!stream.refused && nowMs - stream.startedAtMs > o.maxStreamMs) cutStream(this.#ctx, nowMs, stream);
     }
     if (nowMs >= this.#ctx.nextHousekeepingMs) {
       this.#ctx.nextHousekeepingMs = nowMs + HOUSEKEEPING_INTERVAL_MS;
       expireTimers(this.#ctx, nowMs);
       this.#ctx.subscribers.trim(nowMs);
     }
-    if (this.#ctx.recordings.length > 0) this.#parrotTick(nowMs);
-  }
-
-  #startRecording(nowMs: number, stream: Stream, ps: PortState, slot: Slot): void {
-    let rec: Recording | null = null;
-    for (const r of this.#ctx.recordings) {
-      if (r.state === RecordingState.Free) {
-        rec = r;
-        break;
-      }
-    }
-    if (rec === null) {
-      this.#ctx.stats.parrotRefused++;
-      return;
-    }
-    void nowMs;
-    rec.state = RecordingState.Recording;
-    rec.ps = ps;
-    rec.port = ps.port;
-    rec.begin(stream.sourceId, this.#ctx.options.parrot.talkgroupId, slot, ps.port!.repeaterId);
-    stream.parrotIndex = rec.index;
-  }
-
-  #parrotTick(nowMs: number): void {
-    const parrot = this.#ctx.options.parrot;
-    const tick = this.#ctx.tickCount;
-    for (const rec of this.#ctx.recordings) {
-      if (rec.state === RecordingState.Waiting) {
-        if (nowMs < rec.playAtMs) continue;
-        const wps = rec.ps;
-        if (wps === null || !wps.up || wps.port !== rec.port) {
-          this.#freeRecording(nowMs, rec, false);
-          continue;
-        }
-        // one playback per slot at a time: start only when the slot is free and its egress buffer
-        // has not been used in this tick (a playback that just ended used it for its terminator)
-        const key = wps.index * 2 + rec.slot - 1;
-        if (this.#ctx.playbackStamp[key] === tick || !canTake(nowMs, wps.slots[rec.slot - 1]!, rec.sourceId, parrot.talkgroupId, CallType.Group)) {
-          if (nowMs - rec.playAtMs > PARROT_MAX_WAIT_MS) {
-            this.#ctx.stats.parrotAbandoned++;
-            this.#freeRecording(nowMs, rec, false);
-          }
-          continue;
-        }
-        this.#startPlayback(nowMs, rec);
-      }
-      if (rec.state !== RecordingState.Playing || nowMs < rec.nextFrameAtMs) continue;
-      // one frame per tick and playback: the egress buffer of (port, slot) is reused per frame
-      const ps = rec.ps!;
-      if (!ps.up || ps.port !== rec.port) {
-        this.#freeRecording(nowMs, rec, true);
-        continue;
-      }
-      const key = ps.index * 2 + rec.slot - 1;
-      if (this.#ctx.playbackStamp[key] === tick) continue; // buffer in use until the outbox drains
-      const ss = ps.slots[rec.slot - 1]!;
-      const pb = rec.playback;
-      if (ss.txStream !== pb && !canTake(nowMs, ss, pb.sourceId, parrot.talkgroupId, CallType.Group)) {
-        // the caller keyed up over its playback (own transmission wins): those frames are lost
-        rec.skipped++;
-        this.#ctx.stats.parrotFramesSkipped++;
-      } else {
-        ss.txStream = pb;
-        ss.hangUntilMs = nowMs + this.#ctx.options.hangTimeMs;
-        ss.hangDestinationId = parrot.talkgroupId;
-        ss.hangCallType = CallType.Group;
-        ss.hangSourceId = pb.sourceId;
-        const port = ps.port!;
-        const buffer = port.txBuffer(rec.slot);
-        const base = rec.played * 55;
-        const frames = rec.frames;
-        for (let b = 0; b < 55; b++) buffer[b] = frames[base + b]!;
-        // internal frames carry the server's id (the port stamps its own on its wire anyway)
-        writeUint32(buffer, DMRD_OFFSET_REPEATER, this.#ctx.parrotPort.repeaterId);
-        writeUint32(buffer, DMRD_OFFSET_STREAM, rec.playbackStreamId);
-        const flags = buffer[DMRD_OFFSET_FLAGS]!;
-        buffer[DMRD_OFFSET_FLAGS] = rec.slot === 2 ? flags | FLAG_SLOT_TS2 : flags & ~FLAG_SLOT_TS2;
-        port.emit(nowMs, buffer, this.#ctx.deps.outbox);
-        this.#ctx.playbackStamp[key] = tick;
-        this.#ctx.stats.framesOut++;
-        pb.frames++;
-      }
-      rec.played++;
-      rec.nextFrameAtMs += parrot.frameIntervalMs;
-      if (rec.played >= rec.frameCount) this.#freeRecording(nowMs, rec, true);
-    }
-  }
-
-  #startPlayback(nowMs: number, rec: Recording): void {
-    const parrot = this.#ctx.options.parrot;
-    rec.state = RecordingState.Playing;
-    rec.nextFrameAtMs = nowMs;
-    let id = 0;
-    while (id === 0) id = this.#ctx.deps.prng.nextUint32();
-    rec.playbackStreamId = id;
-    const pb = rec.playback;
-    pb.serial = ++this.#ctx.streamSerial;
-    pb.streamId = pb.currentStreamId = id;
-    pb.sourceId = rec.sourceId;
-    pb.destinationId = parrot.talkgroupId;
-    pb.callType = CallType.Group;
-    pb.slot = pb.wireSlot = rec.slot;
-    pb.startedAtMs = nowMs;
-    pb.frames = 0;
-    publish(this.#ctx, {
-      type: "stream.start",
-      atMs: nowMs,
-      streamId: id,
-      portIndex: this.#ctx.parrotPort.portIndex,
-      portName: this.#ctx.parrotPort.name,
-      sourceId: rec.sourceId,
-      destinationId: parrot.talkgroupId,
-      slot: rec.slot,
-      callType: "group",
-      kind: "voice",
-    });
-  }
-
-  #freeRecording(nowMs: number, rec: Recording, publishEnd: boolean): void {
-    if (rec.state === RecordingState.Playing && publishEnd) {
-      publish(this.#ctx, {
-        type: "stream.end",
-        atMs: nowMs,
-        streamId: rec.playbackStreamId,
-        portIndex: this.#ctx.parrotPort.portIndex,
-        portName: this.#ctx.parrotPort.name,
-        sourceId: rec.sourceId,
-        destinationId: this.#ctx.options.parrot.talkgroupId,
-        slot: rec.slot,
-        callType: "group",
-        kind: "voice",
-        durationMs: nowMs - rec.playback.startedAtMs,
-        frames: rec.playback.frames,
-        lost: rec.skipped,
-        talkerAlias: null,
-        endedBy: rec.played >= rec.frameCount ? "terminator" : "port-down",
-      });
-    }
-    if (rec.ps !== null) {
-      const ss = rec.ps.slots[rec.slot - 1]!;
-      if (ss.txStream === rec.playback) ss.txStream = null;
-    }
-    rec.state = RecordingState.Free;
-    rec.ps = null;
-    rec.port = null;
-    rec.frameCount = 0;
+    if (this.#ctx.recordings.length > 0) parrotTick(this.#ctx, nowMs);
   }
 
   quench(nowMs: number, port: RouterPort, talkgroupId: number, streamId: number): boolean {
-    void nowMs;
-    const ps = livePort(this.#ctx, port);
-    if (ps === null) return false;
-    let found = false;
-    for (let s: Stream | null = this.#ctx.byStreamId.get(streamId) ?? null; s !== null; s = s.nextSameId) {
-      if (this.#quenchTarget(s, ps, talkgroupId)) found = true;
-    }
-    return found;
-  }
-
-  /** Stop delivering `stream` to port `ps` (talkgroupId 0 = any of its slots). */
-  #quenchTarget(stream: Stream, ps: PortState, talkgroupId: number): boolean {
-    let found = false;
-    for (let t = 0; t < stream.targetCount; t++) {
-      if (stream.targetPorts[t] !== ps) continue;
-      if (talkgroupId !== 0 && stream.targetDestinations[t] !== talkgroupId) continue;
-      if (stream.targetQuenched[t] !== 0) continue;
-      stream.targetQuenched[t] = 1;
-      found = true;
-      if (!ps.trunk) {
-        const ss: SlotState = ps.slots[stream.targetSlots[t]! - 1]!;
-        if (ss.txStream === stream) ss.txStream = null;
-      }
-    }
-    return found;
+    return quenchStream(this.#ctx, nowMs, port, talkgroupId, streamId);
   }
 
   stats(): RoutingStats {
@@ -1121,25 +823,6 @@ class RoutingCore implements Router {
     }
     return out.sort((a, b) => a.system.localeCompare(b.system) || a.slot - b.slot || a.talkgroupId - b.talkgroupId);
   }
-}
-
-function finishReasonOf(endedBy: StreamEndReason): FinishReason {
-  switch (endedBy) {
-    case "terminator":
-      return FinishReason.Terminator;
-    case "timeout":
-      return FinishReason.Timeout;
-    case "max-duration":
-      return FinishReason.MaxDuration;
-    case "data-complete":
-      return FinishReason.DataComplete;
-    default:
-      return FinishReason.Other;
-  }
-}
-
-function isDataStart(dataType: number): boolean {
-  return dataType === DataType.Csbk || dataType === DataType.DataHeader || dataType === DataType.MbcHeader;
 }
 
 /** Frames that may open a stream: voice header, PI header, a voice burst (late entry), CSBK, data/MBC header. */
