@@ -1,6 +1,6 @@
 /**
  * The stream table: take a stream record from the pool and register it (active list, stream-id
- * chain) at its first frame.
+ * chain) at its first frame, as a voice or a data call (CSBK, data or MBC header).
  * @module
  */
 import type { Slot } from "../router_port.ts";

@@ -1,0 +1,53 @@
+/**
+ * Delivery of one frame to a stream's targets: contention at each target slot (late entry), copy
+ * into the target's egress buffer, slot bit, prepared LC rewrite, emit. Allocation-free.
+ * @module
+ */
+import type { Slot } from "../router_port.ts";
+import { copyDmrdTo55, DMRD_OFFSET_FLAGS, FLAG_SLOT_TS2, type CallType, type DmrdFrame } from "../../wire/dmrd.ts";
+import type { Stream } from "./state.ts";
+import { canTake } from "./contention.ts";
+import type { RouterContext } from "./router_context.ts";
+
+export function deliver(ctx: RouterContext, nowMs: number, stream: Stream, frame: DmrdFrame): void {
+  const stats = ctx.stats;
+  const outbox = ctx.deps.outbox;
+  const hangTimeMs = ctx.options.hangTimeMs;
+  const n = stream.targetCount;
+  for (let i = 0; i < n; i++) {
+    const tps = stream.targetPorts[i];
+    if (tps === null || tps === undefined) continue;
+    if (stream.targetQuenched[i] !== 0) {
+      stats.deliveriesQuenched++;
+      continue;
+    }
+    const port = tps.port!;
+    const slot = stream.targetSlots[i]! as Slot;
+    const destinationId = stream.targetDestinations[i]!;
+    if (!tps.trunk) {
+      const ss = tps.slots[slot - 1]!;
+      const callType = stream.targetCallTypes[i]! as CallType;
+      if (ss.txStream !== stream) {
+        if (!canTake(nowMs, ss, stream.sourceId, destinationId, callType)) {
+          stats.deliveriesBusy++;
+          continue;
+        }
+        ss.txStream = stream;
+      }
+      ss.hangUntilMs = nowMs + hangTimeMs;
+      ss.hangDestinationId = destinationId;
+      ss.hangCallType = callType;
+      ss.hangSourceId = stream.sourceId;
+    }
+    const buffer = port.txBuffer(slot);
+    // bytes 11–14 keep the source's repeater id: each port stamps its own id on its wire (HBP
+    // session, upstream link) or carries the source on (FBP v5 source repeater, §2.3)
+    copyDmrdTo55(frame.bytes, buffer);
+    const flags = buffer[DMRD_OFFSET_FLAGS]!;
+    buffer[DMRD_OFFSET_FLAGS] = slot === 2 ? flags | FLAG_SLOT_TS2 : flags & ~FLAG_SLOT_TS2;
+    const rw = stream.targetRewrites[i]!;
+    if (rw >= 0) stream.rewrites[rw]!.apply(frame, buffer);
+    port.emit(nowMs, buffer, outbox);
+    stats.framesOut++;
+  }
+}
