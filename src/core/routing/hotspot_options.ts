@@ -1,0 +1,89 @@
+/**
+ * A hotspot's options (RPTO, FreeDMR syntax): KEY lock, UA timer, SINGLE, static TGs per slot and
+ * the default dial reflector.
+ * @module
+ */
+import type { RouterPort } from "../router_port.ts";
+import { DEFAULT_ACCESS_RULE_ROUTING } from "./options.ts";
+import { parseOptions } from "./options_parser.ts";
+import { SubKind, SubOrigin } from "./state.ts";
+import { defaultReflector, dialable, linkDial, unlinkDial } from "./dial.ts";
+import { livePort, rfSlotOf } from "./port_lookup.ts";
+import type { RouterContext } from "./router_context.ts";
+import { publish } from "./router_events.ts";
+import { addStatic, removeSub, setExpiry } from "./subscriptions.ts";
+
+/** Most key-locked option sets remembered across logins (anti-hijack, FreeDMR KEY=). */
+const MAX_REMEMBERED_KEYS = 65536;
+
+export function applyOptions(ctx: RouterContext, nowMs: number, port: RouterPort, text: string): void {
+  const ps = livePort(ctx, port);
+  if (ps === null) return;
+  const rule = ps.rule ?? DEFAULT_ACCESS_RULE_ROUTING;
+  const dial = ctx.options.dial;
+  const parsed = parseOptions(text, {
+    prohibitedTalkgroups: ctx.options.optionsProhibitedTalkgroups,
+    dialable: (n) => dialable(ctx, n),
+  });
+  const rejected = parsed.rejected;
+  const emit = (): void => {
+    ctx.stats.optionsTokensRejected += rejected.length;
+    publish(ctx, { type: "options.applied", atMs: nowMs, portIndex: port.portIndex, portName: port.name, options: parsed.text, rejected });
+  };
+  if (!rule.allowOptions) {
+    rejected.push("options: not allowed for this access rule; ignored");
+    parsed.ts1 = parsed.ts2 = null;
+    emit();
+    return;
+  }
+  // KEY: the first options carrying a key lock this repeater's options (FreeDMR anti-hijack)
+  const lockedKey = ctx.optionKeys.get(port.repeaterId);
+  if (lockedKey !== undefined && parsed.key !== lockedKey) {
+    rejected.length = 0;
+    rejected.push(parsed.key === null ? "options: KEY required (options are locked); ignored" : "KEY: does not match; options ignored");
+    emit();
+    return;
+  }
+  if (lockedKey === undefined && parsed.key !== null) {
+    if (ctx.optionKeys.size >= MAX_REMEMBERED_KEYS) {
+      const oldest = ctx.optionKeys.keys().next().value;
+      if (oldest !== undefined) ctx.optionKeys.delete(oldest);
+    }
+    ctx.optionKeys.set(port.repeaterId, parsed.key);
+  }
+  ps.optionsText = parsed.text;
+  if (parsed.timerMinutes !== null) ps.optionsTimerMinutes = parsed.timerMinutes;
+  if (parsed.single !== null) ps.optionsSingle = parsed.single;
+  if (parsed.ts1 !== null || parsed.ts2 !== null) {
+    // a simplex hotspot has one RF slot: both lists land on it
+    const want1 = parsed.ts1;
+    const want2 = parsed.ts2;
+    for (let i = ps.subs.length - 1; i >= 0; i--) {
+      const sub = ps.subs[i]!;
+      if (sub.kind !== SubKind.Static || sub.origin !== SubOrigin.Options) continue;
+      const list = port.simplex ? [...(want1 ?? []), ...(want2 ?? [])] : sub.slot === 1 ? want1 : want2;
+      const mentioned = port.simplex ? want1 !== null || want2 !== null : list !== null;
+      if (mentioned && !(list ?? []).includes(sub.talkgroupId)) removeSub(ctx, nowMs, sub, "options");
+    }
+    if (want1 !== null) for (const tg of want1) addStatic(ctx, nowMs, ps, rfSlotOf(ps, 1), tg, SubOrigin.Options, "options");
+    if (want2 !== null) for (const tg of want2) addStatic(ctx, nowMs, ps, rfSlotOf(ps, 2), tg, SubOrigin.Options, "options");
+  }
+  if (parsed.dial !== null && dial.enabled && ps.local) {
+    const before = defaultReflector(ps);
+    ps.optionsDial = parsed.dial;
+    const after = defaultReflector(ps);
+    const linked = ps.dialSub?.conferenceId ?? 0;
+    if (after !== before) {
+      if (after === 0) {
+        if (linked === before && linked !== 0) unlinkDial(ctx, nowMs, ps, "default-removed", false);
+      } else if (linked === 0 || linked === before) {
+        linkDial(ctx, nowMs, ps, after, "default");
+      }
+    } else if (after !== 0 && linked === 0 && ps.relinkAtMs === 0) {
+      linkDial(ctx, nowMs, ps, after, "default");
+    }
+    // the default link never expires; others keep their timer
+    if (ps.dialSub !== null && ps.dialSub.conferenceId === after) setExpiry(ctx, ps.dialSub, 0);
+  }
+  emit();
+}

@@ -1,0 +1,80 @@
+/**
+ * Introspection for the API/dashboard/tests: a port's subscriptions, its dialled reflector, where a
+ * radio was last heard, active streams, a bridge's members. These allocate; never on the packet path.
+ * @module
+ */
+import type { RouterPort, Slot } from "../router_port.ts";
+import { CallType } from "../../wire/dmrd.ts";
+import { BRIDGE_CONFERENCE_BASE, SubKind } from "./state.ts";
+import type { StreamInfo, SubscriberLocation, SubscriptionInfo } from "./types.ts";
+import { livePort } from "./port_lookup.ts";
+import type { RouterContext } from "./router_context.ts";
+
+export function listSubscriptions(ctx: RouterContext, port: RouterPort): SubscriptionInfo[] {
+  const ps = livePort(ctx, port);
+  if (ps === null) return [];
+  const kinds = ["static", "dynamic", "dial", "bridge"] as const;
+  return ps.subs
+    .map((sub) => ({
+      slot: sub.slot,
+      talkgroupId: sub.talkgroupId,
+      conference:
+        sub.kind === SubKind.Bridge ? `bridge:${ctx.bridgeNames[sub.bridgeIndex] ?? "?"}` : sub.kind === SubKind.Dial ? `reflector:${sub.conferenceId}` : `tg:${sub.conferenceId}`,
+      kind: kinds[sub.kind]!,
+      active: sub.active,
+      expiresAtMs: sub.expiresAtMs === 0 ? null : sub.expiresAtMs,
+    }))
+    .sort((a, b) => a.slot - b.slot || a.talkgroupId - b.talkgroupId || a.kind.localeCompare(b.kind));
+}
+
+export function dialedReflector(ctx: RouterContext, port: RouterPort): number {
+  return livePort(ctx, port)?.dialSub?.conferenceId ?? 0;
+}
+
+export function locateSubscriber(ctx: RouterContext, nowMs: number, radioId: number): SubscriberLocation | null {
+  const entry = ctx.subscribers.lookup(nowMs, radioId);
+  if (entry === null || entry.port === null || livePort(ctx, entry.port) === null) return null;
+  return { portIndex: entry.port.portIndex, portName: entry.port.name, slot: entry.slot, lastHeardMs: entry.lastHeardMs };
+}
+
+export function listActiveStreams(ctx: RouterContext): StreamInfo[] {
+  const out: StreamInfo[] = [];
+  for (const s of ctx.active) {
+    if (s.silent) continue;
+    const targets: string[] = [];
+    const pending: string[] = [];
+    for (let t = 0; t < s.targetCount; t++) {
+      const tps = s.targetPorts[t];
+      if (tps === null || tps === undefined || s.targetQuenched[t] !== 0) continue;
+      const slot = s.targetSlots[t]!;
+      const label = `${tps.index}:${slot}`;
+      if (tps.trunk || tps.slots[slot - 1]!.txStream === s) targets.push(label);
+      else pending.push(label);
+    }
+    out.push({
+      streamId: s.streamId,
+      portIndex: s.port!.portIndex,
+      portName: s.port!.name,
+      slot: s.wireSlot,
+      sourceId: s.sourceId,
+      destinationId: s.destinationId,
+      callType: s.callType === CallType.Unit ? "unit" : "group",
+      kind: s.data ? "data" : "voice",
+      startedAtMs: s.startedAtMs,
+      frames: s.frames,
+      targets,
+      pending,
+    });
+  }
+  return out.sort((a, b) => a.startedAtMs - b.startedAtMs || a.streamId - b.streamId);
+}
+
+export function bridgeState(ctx: RouterContext, name: string): { system: string; slot: Slot; talkgroupId: number; active: boolean }[] | null {
+  const index = ctx.bridgeNames.indexOf(name);
+  if (index < 0) return null;
+  const out: { system: string; slot: Slot; talkgroupId: number; active: boolean }[] = [];
+  for (const sub of ctx.conferences.get(BRIDGE_CONFERENCE_BASE + index) ?? []) {
+    out.push({ system: sub.ps!.port!.name, slot: sub.slot, talkgroupId: sub.talkgroupId, active: sub.active });
+  }
+  return out.sort((a, b) => a.system.localeCompare(b.system) || a.slot - b.slot || a.talkgroupId - b.talkgroupId);
+}

@@ -1,0 +1,30 @@
+/**
+ * Periodic work (onTick): silent streams end, over-long streams are cut, housekeeping (subscription
+ * timers, subscriber TTL) and parrot playback pacing.
+ * @module
+ */
+import { parrotTick } from "./parrot_playback.ts";
+import type { RouterContext } from "./router_context.ts";
+import { cutStream, endStream } from "./stream_end.ts";
+import { expireTimers } from "./subscription_timers.ts";
+
+/** Housekeeping (timers in minutes, subscriber TTL) runs at most this often. */
+const HOUSEKEEPING_INTERVAL_MS = 500;
+
+export function runTick(ctx: RouterContext, nowMs: number): void {
+  const o = ctx.options;
+  ctx.tickCount++;
+  for (let i = ctx.active.length - 1; i >= 0; i--) {
+    const stream = ctx.active[i];
+    if (stream === undefined) continue;
+    const silence = stream.data ? o.dataTimeoutMs : o.streamTimeoutMs;
+    if (nowMs - stream.lastFrameAtMs > silence) endStream(ctx, nowMs, stream, "timeout");
+    else if (!stream.refused && nowMs - stream.startedAtMs > o.maxStreamMs) cutStream(ctx, nowMs, stream);
+  }
+  if (nowMs >= ctx.nextHousekeepingMs) {
+    ctx.nextHousekeepingMs = nowMs + HOUSEKEEPING_INTERVAL_MS;
+    expireTimers(ctx, nowMs);
+    ctx.subscribers.trim(nowMs);
+  }
+  if (ctx.recordings.length > 0) parrotTick(ctx, nowMs);
+}
