@@ -10,6 +10,7 @@ import { publish } from "./router_events.ts";
 import { joinActiveStreams, subscriptionEnded } from "./stream_membership.ts";
 import { insertSub, setExpiry } from "./subscriptions.ts";
 
+/** A port came up: add it to every bridge naming it (port name, repeater id or access rule), active and timed as configured. */
 export function attachBridgeMembers(ctx: RouterContext, nowMs: number, ps: PortState): void {
   const port = ps.port!;
   const keys: string[] = [port.name.toLowerCase(), String(port.repeaterId)];
@@ -52,6 +53,7 @@ export function bridgeTrigger(ctx: RouterContext, nowMs: number, sub: Subscripti
   }
 }
 
+/** Switch a bridge member on (it joins calls in progress) or off (it leaves them), and publish the change. */
 export function setBridgeActive(ctx: RouterContext, nowMs: number, sub: Subscription, active: boolean, reason: string): void {
   sub.active = active;
   if (active) joinActiveStreams(ctx, sub);

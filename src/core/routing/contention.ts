@@ -18,6 +18,7 @@ export function canTake(nowMs: number, ss: SlotState, sourceId: number, destinat
   return callType === CallType.Unit && destinationId === ss.hangSourceId;
 }
 
+/** Forget a slot's streams and hang (port up/down). */
 export function resetSlot(ss: SlotState): void {
   ss.rxStream = null;
   ss.txStream = null;

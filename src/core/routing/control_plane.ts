@@ -15,6 +15,7 @@ import { publishSubscription } from "./router_events.ts";
 import { addStatic, findSub, insertSub, removeSub, setExpiry } from "./subscriptions.ts";
 import { expiryFrom } from "./user_activation.ts";
 
+/** API subscribe: a static TG, or a dynamic one on the UA timer (renewed when already there). */
 export function subscribeTalkgroup(ctx: RouterContext, nowMs: number, port: RouterPort, slot: Slot, talkgroupId: number, kind: "static" | "dynamic"): boolean {
   const ps = livePort(ctx, port);
   if (ps === null || talkgroupId <= 0 || talkgroupId > TG_MAX || inRanges(ctx.options.optionsProhibitedTalkgroups, talkgroupId)) return false;
@@ -32,6 +33,7 @@ export function subscribeTalkgroup(ctx: RouterContext, nowMs: number, port: Rout
   return true;
 }
 
+/** API unsubscribe: remove a static or dynamic subscription. */
 export function unsubscribeTalkgroup(ctx: RouterContext, nowMs: number, port: RouterPort, slot: Slot, talkgroupId: number): boolean {
   const ps = livePort(ctx, port);
   if (ps === null) return false;
@@ -42,6 +44,7 @@ export function unsubscribeTalkgroup(ctx: RouterContext, nowMs: number, port: Ro
   return true;
 }
 
+/** API dial: link a reflector (0 unlinks and schedules the default relink), as if the hotspot had dialled it. */
 export function dialFromApi(ctx: RouterContext, nowMs: number, port: RouterPort, reflector: number): DialResult {
   const ps = livePort(ctx, port);
   if (ps === null) return { ok: false, reason: "unknown-port" };
@@ -54,6 +57,7 @@ export function dialFromApi(ctx: RouterContext, nowMs: number, port: RouterPort,
   return linkDial(ctx, nowMs, ps, reflector, "api") ? { ok: true, reflector } : { ok: false, reason: "capacity" };
 }
 
+/** FreeDMR API `reset`: drop the port's dynamic TGs and dial link, then relink its default reflector. */
 export function resetPort(ctx: RouterContext, nowMs: number, port: RouterPort): void {
   const ps = livePort(ctx, port);
   if (ps === null) return;

@@ -9,6 +9,7 @@ import type { Stream } from "./state.ts";
 import { canTake } from "./contention.ts";
 import type { RouterContext } from "./router_context.ts";
 
+/** Emit one frame to every target of the stream that may take it now (late entry: busy targets retry on the next frame). */
 export function deliver(ctx: RouterContext, nowMs: number, stream: Stream, frame: DmrdFrame): void {
   const stats = ctx.stats;
   const outbox = ctx.deps.outbox;

@@ -11,11 +11,13 @@ import { publish } from "./router_events.ts";
 import { insertSub, removeSub, setExpiry } from "./subscriptions.ts";
 import { expiryFrom, uaTimerMs } from "./user_activation.ts";
 
+/** A reflector number that may be dialled (range, not-dialable list, not the parrot TG). */
 export function dialable(ctx: RouterContext, n: number): boolean {
   const d = ctx.options.dial;
   return n >= d.minReflector && n <= d.maxReflector && !inRanges(d.notDialable, n) && n !== ctx.options.parrot.talkgroupId;
 }
 
+/** The reflector a port links by default: its options (DIAL=), else its access rule, 0 = none. */
 export function defaultReflector(ps: PortState): number {
   return ps.optionsDial ?? ps.rule?.defaultReflector ?? 0;
 }
@@ -40,6 +42,7 @@ export function dialCall(ctx: RouterContext, nowMs: number, ps: PortState, numbe
   linkDial(ctx, nowMs, ps, number, "dialled");
 }
 
+/** Link the port's dial TG to `reflector` (replacing any other link); false when the subscription table is full. */
 export function linkDial(ctx: RouterContext, nowMs: number, ps: PortState, reflector: number, reason: string): boolean {
   const port = ps.port!;
   const expires = reflector === defaultReflector(ps) ? 0 : expiryFrom(ctx, nowMs, ps);
@@ -73,6 +76,7 @@ export function unlinkDial(ctx: RouterContext, nowMs: number, ps: PortState, rea
   }
 }
 
+/** Answer a status call (5000): the linked and the default reflector. */
 export function publishDialStatus(ctx: RouterContext, nowMs: number, ps: PortState): void {
   const port = ps.port!;
   publish(ctx, {
@@ -85,6 +89,7 @@ export function publishDialStatus(ctx: RouterContext, nowMs: number, ps: PortSta
   });
 }
 
+/** Relink the default reflector at `atMs` (after an unlink, once the UA timer has run). */
 export function scheduleRelink(ctx: RouterContext, ps: PortState, atMs: number): void {
   ps.relinkAtMs = atMs;
   if (ps.relinkPosition < 0) {
@@ -93,6 +98,7 @@ export function scheduleRelink(ctx: RouterContext, ps: PortState, atMs: number):
   }
 }
 
+/** Cancel a scheduled relink. */
 export function unscheduleRelink(ctx: RouterContext, ps: PortState): void {
   ps.relinkAtMs = 0;
   if (ps.relinkPosition < 0) return;

@@ -42,6 +42,7 @@ export function sameTail(stored: Uint8Array, bytes: Uint8Array): boolean {
   return true;
 }
 
+/** Keep DMRD bytes 15–52 of the accepted frame for the identical-frame check. */
 export function copyTail(stored: Uint8Array, bytes: Uint8Array): void {
   for (let i = 0; i < 38; i++) stored[i] = bytes[15 + i]!;
 }

@@ -16,6 +16,7 @@ import { cutStream, endStream } from "./stream_end.ts";
 import { findSlotStream, findTrunkStream, startsStream } from "./stream_lookup.ts";
 import { startStream } from "./stream_start.ts";
 
+/** onFrame: one DMRD frame from a port. */
 export function routeFrame(ctx: RouterContext, nowMs: number, port: RouterPort, frame: DmrdFrame): void {
   const stats = ctx.stats;
   stats.framesIn++;
@@ -32,7 +33,7 @@ export function routeFrame(ctx: RouterContext, nowMs: number, port: RouterPort, 
       return;
     }
     stream = startStream(ctx, nowMs, ps, slot, frame);
-    if (stream === null || stream.refused) return; // counted by reason in #startStream
+    if (stream === null || stream.refused) return; // counted by reason in startStream
   } else {
     if (stream.refused) {
       stream.lastFrameAtMs = nowMs;
@@ -45,6 +46,7 @@ export function routeFrame(ctx: RouterContext, nowMs: number, port: RouterPort, 
   processFrame(ctx, nowMs, ps, stream, frame);
 }
 
+/** An accepted frame of a routed stream: bookkeeping, hang, LC, parrot recording, delivery, then whether the call ended. */
 export function processFrame(ctx: RouterContext, nowMs: number, ps: PortState, stream: Stream, frame: DmrdFrame): void {
   if (nowMs - stream.startedAtMs > ctx.options.maxStreamMs) {
     ctx.stats.droppedMaxDuration++;

@@ -76,6 +76,7 @@ export function routeGroup(ctx: RouterContext, nowMs: number, stream: Stream, ps
   return true;
 }
 
+/** Add the conference's live, permitted subscribers (not the source port) as targets. */
 export function addSubscribedTargets(ctx: RouterContext, nowMs: number, stream: Stream, ps: PortState, conferenceId: number): void {
   const list = ctx.conferences.get(conferenceId);
   if (list === undefined) return;
@@ -87,6 +88,7 @@ export function addSubscribedTargets(ctx: RouterContext, nowMs: number, stream: 
   }
 }
 
+/** Add every other link whose talkgroup map carries the conference (local-only filter, egress ACL). */
 export function addLinkTargets(ctx: RouterContext, stream: Stream, ps: PortState, conferenceId: number): void {
   for (const link of ctx.links) {
     if (link === ps) continue;

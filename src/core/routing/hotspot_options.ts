@@ -16,6 +16,7 @@ import { addStatic, removeSub, setExpiry } from "./subscriptions.ts";
 /** Most key-locked option sets remembered across logins (anti-hijack, FreeDMR KEY=). */
 const MAX_REMEMBERED_KEYS = 65536;
 
+/** onOptions: apply a hotspot's RPTO text (rejected tokens are counted and published with the result). */
 export function applyOptions(ctx: RouterContext, nowMs: number, port: RouterPort, text: string): void {
   const ps = livePort(ctx, port);
   if (ps === null) return;

@@ -8,6 +8,7 @@ import type { PortState, SlotState, Stream } from "./state.ts";
 import { livePort } from "./port_lookup.ts";
 import type { RouterContext } from "./router_context.ts";
 
+/** Router.quench: a link asked us to stop sending it a stream (BCSQ). */
 export function quenchStream(ctx: RouterContext, nowMs: number, port: RouterPort, talkgroupId: number, streamId: number): boolean {
   void nowMs;
   const ps = livePort(ctx, port);

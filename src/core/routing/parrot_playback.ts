@@ -14,6 +14,7 @@ import { publish, type StreamEndReason } from "./router_events.ts";
 /** A parrot playback waits at most this long for the caller's slot to become free. */
 const PARROT_MAX_WAIT_MS = 60_000;
 
+/** A call to the parrot TG from a hotspot: record it in a free recording slot (counted when none is free). */
 export function startRecording(ctx: RouterContext, nowMs: number, stream: Stream, ps: PortState, slot: Slot): void {
   let rec: Recording | null = null;
   for (const r of ctx.recordings) {
@@ -49,6 +50,7 @@ export function endRecording(ctx: RouterContext, nowMs: number, stream: Stream, 
   stream.parrotIndex = -1;
 }
 
+/** Per tick: start playbacks that are due once the caller's slot is free, and play one frame of each playback. */
 export function parrotTick(ctx: RouterContext, nowMs: number): void {
   const parrot = ctx.options.parrot;
   const tick = ctx.tickCount;
@@ -114,6 +116,7 @@ export function parrotTick(ctx: RouterContext, nowMs: number): void {
   }
 }
 
+/** Begin playing a recording back: new stream id from the prng, stream.start published. */
 export function startPlayback(ctx: RouterContext, nowMs: number, rec: Recording): void {
   const parrot = ctx.options.parrot;
   rec.state = RecordingState.Playing;
@@ -144,6 +147,7 @@ export function startPlayback(ctx: RouterContext, nowMs: number, rec: Recording)
   });
 }
 
+/** Stop playing or waiting and free the recording (publishing the playback's end when asked). */
 export function freeRecording(ctx: RouterContext, nowMs: number, rec: Recording, publishEnd: boolean): void {
   if (rec.state === RecordingState.Playing && publishEnd) {
     publish(ctx, {

@@ -17,6 +17,7 @@ import { endStream } from "./stream_end.ts";
 import { dropTarget } from "./stream_targets.ts";
 import { addStatic, removeSub } from "./subscriptions.ts";
 
+/** onPortUp: set up the port's state (replacing a previous login on the index), static TGs, bridges, default reflector. */
 export function portUp(ctx: RouterContext, nowMs: number, port: RouterPort): void {
   const index = port.portIndex;
   if (index < 0 || index >= ctx.options.capacities.maxPorts) {
@@ -56,6 +57,7 @@ export function portUp(ctx: RouterContext, nowMs: number, port: RouterPort): voi
   if (dflt !== 0 && ctx.options.dial.enabled && ps.local) linkDial(ctx, nowMs, ps, dflt, "default");
 }
 
+/** onPortDown: streams from the port end, streams to it forget it, its recordings and subscriptions go. */
 export function portDown(ctx: RouterContext, nowMs: number, port: RouterPort): void {
   const ps = portStateAt(ctx, port.portIndex);
   if (ps === null || !ps.up || ps.port !== port) return;
@@ -89,6 +91,7 @@ export function portDown(ctx: RouterContext, nowMs: number, port: RouterPort): v
   ps.linkMap = null;
 }
 
+/** Router.setPortTalkgroupMap: remembered for the port object, applied at once when it is up. */
 export function setPortTalkgroupMap(ctx: RouterContext, port: RouterPort, map: LinkTalkgroupMap | null): void {
   if (map === null) ctx.pendingMaps.delete(port);
   else ctx.pendingMaps.set(port, map);

@@ -7,6 +7,7 @@ import type { RouterPort, Slot } from "../router_port.ts";
 import type { PortState } from "./state.ts";
 import type { RouterContext } from "./router_context.ts";
 
+/** The state record at a port index (null beyond the table). */
 export function portStateAt(ctx: RouterContext, portIndex: number): PortState | null {
   return portIndex >= 0 && portIndex < ctx.ports.length ? ctx.ports[portIndex]! : null;
 }

@@ -10,6 +10,7 @@ import type { StreamInfo, SubscriberLocation, SubscriptionInfo } from "./types.t
 import { livePort } from "./port_lookup.ts";
 import type { RouterContext } from "./router_context.ts";
 
+/** A port's subscriptions, sorted by slot, talkgroup, kind. */
 export function listSubscriptions(ctx: RouterContext, port: RouterPort): SubscriptionInfo[] {
   const ps = livePort(ctx, port);
   if (ps === null) return [];
@@ -27,16 +28,19 @@ export function listSubscriptions(ctx: RouterContext, port: RouterPort): Subscri
     .sort((a, b) => a.slot - b.slot || a.talkgroupId - b.talkgroupId || a.kind.localeCompare(b.kind));
 }
 
+/** The reflector a port has linked by dial-a-TG, 0 = none. */
 export function dialedReflector(ctx: RouterContext, port: RouterPort): number {
   return livePort(ctx, port)?.dialSub?.conferenceId ?? 0;
 }
 
+/** Where a radio was last heard, when that port is still up. */
 export function locateSubscriber(ctx: RouterContext, nowMs: number, radioId: number): SubscriberLocation | null {
   const entry = ctx.subscribers.lookup(nowMs, radioId);
   if (entry === null || entry.port === null || livePort(ctx, entry.port) === null) return null;
   return { portIndex: entry.port.portIndex, portName: entry.port.name, slot: entry.slot, lastHeardMs: entry.lastHeardMs };
 }
 
+/** Streams in progress (not refused/internal), with their delivering and pending targets. */
 export function listActiveStreams(ctx: RouterContext): StreamInfo[] {
   const out: StreamInfo[] = [];
   for (const s of ctx.active) {
@@ -69,6 +73,7 @@ export function listActiveStreams(ctx: RouterContext): StreamInfo[] {
   return out.sort((a, b) => a.startedAtMs - b.startedAtMs || a.streamId - b.streamId);
 }
 
+/** A bridge's members and whether each is active (null = no such bridge). */
 export function bridgeState(ctx: RouterContext, name: string): { system: string; slot: Slot; talkgroupId: number; active: boolean }[] | null {
   const index = ctx.bridgeNames.indexOf(name);
   if (index < 0) return null;

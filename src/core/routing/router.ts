@@ -23,6 +23,19 @@
  *
  * Deterministic: no clock, no I/O; time is an argument, randomness comes from deps.prng. The
  * per-packet path allocates nothing: records are pooled, keys are numbers.
+ *
+ * This file only composes: all state lives in one RouterContext (router_context.ts) and each
+ * concern is a module of plain functions over it, called directly (no callbacks on the packet
+ * path):
+ *   per packet     frame_path (onFrame) → stream_lookup, duplicate_control, delivery, contention
+ *   stream start   stream_start (loop control, ACLs, kind of call) → unit_routing, group_routing,
+ *                  stream_targets, stream_table; talkgroup_acl, link_map, numbering
+ *   stream end     stream_end (terminator, data complete, silence, maximum-duration cut)
+ *   subscriptions  subscriptions (store), user_activation, subscription_timers, stream_membership
+ *                  (streams in progress follow subscription changes)
+ *   features       dial (dial-a-TG), bridges, parrot_playback, link_quench, hotspot_options (RPTO)
+ *   ports, tick    port_lifecycle, port_lookup, tick (onTick)
+ *   API            control_plane, queries (introspection), router_events (event publishing)
  * @module
  */
 import type { RouterPort, Slot } from "../router_port.ts";
@@ -38,7 +51,6 @@ import { portDown, portUp, setPortTalkgroupMap } from "./port_lifecycle.ts";
 import { bridgeState, dialedReflector, listActiveStreams, listSubscriptions, locateSubscriber } from "./queries.ts";
 import { RouterContext, type RouterExtras } from "./router_context.ts";
 import { runTick } from "./tick.ts";
-/** Radio ids below this are dial numbers / services, not radios (freedmr-reference.md §1.14). */
 
 export { FIRST_RADIO_ID } from "./numbering.ts";
 export type { RouterExtras } from "./router_context.ts";

@@ -12,15 +12,18 @@ import type { RouterContext } from "./router_context.ts";
 
 export type StreamEndReason = Extract<CoreEvent, { type: "stream.end" }>["endedBy"];
 
+/** Every router event goes out here. */
 export function publish(ctx: RouterContext, event: CoreEvent): void {
   ctx.deps.events.publish(event);
 }
 
+/** subscription.change for a static or dynamic TG. */
 export function publishSubscription(ctx: RouterContext, nowMs: number, ps: PortState, slot: Slot, talkgroupId: number, action: "add" | "remove", reason: string): void {
   const port = ps.port!;
   publish(ctx, { type: "subscription.change", atMs: nowMs, portIndex: port.portIndex, portName: port.name, slot, talkgroupId, action, reason });
 }
 
+/** stream.start of a routed (not silent) stream. */
 export function publishStreamStart(ctx: RouterContext, nowMs: number, stream: Stream): void {
   const port = stream.port!;
   publish(ctx, {
@@ -37,6 +40,7 @@ export function publishStreamStart(ctx: RouterContext, nowMs: number, stream: St
   });
 }
 
+/** stream.end of a routed (not silent) stream, with its talker alias when complete. */
 export function publishStreamEnd(ctx: RouterContext, nowMs: number, stream: Stream, endedBy: StreamEndReason): void {
   const port = stream.port!;
   const ta = stream.sourceLc.talkerAlias;

@@ -10,6 +10,7 @@ import type { RouterContext } from "./router_context.ts";
 import { publishStreamEnd, type StreamEndReason } from "./router_events.ts";
 import { releaseTargets } from "./stream_targets.ts";
 
+/** End a stream: publish, release its slots, unregister, remember it as finished, hand a parrot recording over to playback. */
 export function endStream(ctx: RouterContext, nowMs: number, stream: Stream, endedBy: StreamEndReason): void {
   if (!stream.active) return;
   if (!stream.silent) publishStreamEnd(ctx, nowMs, stream, endedBy);
@@ -75,12 +76,14 @@ export function cutStream(ctx: RouterContext, nowMs: number, stream: Stream): vo
   ctx.stats.streamsEnded++;
 }
 
+/** Loop control memory: the stream id (and its latest id, DMR+/data) finished on this port. */
 export function rememberFinished(ctx: RouterContext, nowMs: number, stream: Stream, reason: FinishReason): void {
   const ps = stream.ps!;
   ctx.finished.remember(nowMs, stream.streamId, stream.sourceId, ps.index, reason);
   if (stream.currentStreamId !== stream.streamId) ctx.finished.remember(nowMs, stream.currentStreamId, stream.sourceId, ps.index, reason);
 }
 
+/** How a stream.end reason is remembered by loop control. */
 export function finishReasonOf(endedBy: StreamEndReason): FinishReason {
   switch (endedBy) {
     case "terminator":

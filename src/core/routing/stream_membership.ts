@@ -68,7 +68,7 @@ export function subscriptionEnded(ctx: RouterContext, nowMs: number, ps: PortSta
   }
 }
 
-/** Does the stream's source still join `conferenceId` (the rules of #routeGroup, source side)? */
+/** Does the stream's source still join `conferenceId` (the rules of routeGroup, source side)? */
 export function sourceJoins(ctx: RouterContext, stream: Stream, conferenceId: number): boolean {
   const ps = stream.ps!;
   const slot = stream.slot;

@@ -23,6 +23,7 @@ import { prepareRewrites, releaseTargets } from "./stream_targets.ts";
 import { talkgroupAllowed } from "./talkgroup_acl.ts";
 import { routeUnit } from "./unit_routing.ts";
 
+/** The first frame of a stream: loop control, ACLs, classification and targets. null = dropped without a stream record. */
 export function startStream(ctx: RouterContext, nowMs: number, ps: PortState, slot: Slot, frame: DmrdFrame): Stream | null {
   const stats = ctx.stats;
   const port = ps.port!;

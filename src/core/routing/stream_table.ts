@@ -8,10 +8,12 @@ import { DataType, FrameType, type DmrdFrame } from "../../wire/dmrd.ts";
 import type { PortState, Stream } from "./state.ts";
 import type { RouterContext } from "./router_context.ts";
 
+/** A free stream record, null when the table is full. */
 export function allocStream(ctx: RouterContext): Stream | null {
   return ctx.streamPool.pop() ?? null;
 }
 
+/** Fill a pooled record from the first frame and register it (active list, stream-id chain). */
 export function initStream(ctx: RouterContext, nowMs: number, stream: Stream, ps: PortState, slot: Slot, frame: DmrdFrame): void {
   stream.serial = ++ctx.streamSerial;
   stream.active = true;
@@ -53,6 +55,7 @@ export function initStream(ctx: RouterContext, nowMs: number, stream: Stream, ps
   ctx.stats.streamsStarted++;
 }
 
+/** CSBK, data header and MBC header open a data call. */
 export function isDataStart(dataType: number): boolean {
   return dataType === DataType.Csbk || dataType === DataType.DataHeader || dataType === DataType.MbcHeader;
 }

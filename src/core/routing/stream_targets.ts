@@ -9,6 +9,7 @@ import type { CallType, DmrdFrame } from "../../wire/dmrd.ts";
 import { MAX_REWRITES_PER_STREAM, type PortState, type Stream } from "./state.ts";
 import type { RouterContext } from "./router_context.ts";
 
+/** Add (tps, slot) as a target once per stream, with the LC rewrite its destination needs (capacity-bounded). */
 export function addTarget(ctx: RouterContext, stream: Stream, tps: PortState, slot: Slot, destinationId: number, callType: CallType): void {
   const key = tps.index * 2 + slot - 1;
   if (ctx.targetStamp[key] === stream.serial) return; // never twice to the same (port, slot)
@@ -43,6 +44,7 @@ export function addTarget(ctx: RouterContext, stream: Stream, tps: PortState, sl
   }
 }
 
+/** Prepare every rewrite of a new stream from its source LC. */
 export function prepareRewrites(stream: Stream, frame: DmrdFrame): void {
   void frame;
   for (let r = 0; r < stream.rewriteCount; r++) {
@@ -77,6 +79,7 @@ export function dropTarget(ctx: RouterContext, stream: Stream, t: number): void 
   stream.targetPorts[last] = null;
 }
 
+/** Free the target slots this stream holds. */
 export function releaseTargets(stream: Stream): void {
   for (let t = 0; t < stream.targetCount; t++) {
     const tps = stream.targetPorts[t];
@@ -86,11 +89,13 @@ export function releaseTargets(stream: Stream): void {
   }
 }
 
+/** Is `id` among the first n conferences? */
 export function hasConference(confs: Int32Array, n: number, id: number): boolean {
   for (let i = 0; i < n; i++) if (confs[i] === id) return true;
   return false;
 }
 
+/** The stream no longer feeds conference `id`. */
 export function removeConference(stream: Stream, id: number): void {
   const confs = stream.conferences;
   let n = 0;

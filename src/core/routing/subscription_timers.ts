@@ -11,6 +11,7 @@ import { hasConference } from "./stream_targets.ts";
 import { removeSub, setExpiry } from "./subscriptions.ts";
 import { expiryFrom } from "./user_activation.ts";
 
+/** Housekeeping: subscriptions whose timer ran out, and default-reflector relinks that are due. */
 export function expireTimers(ctx: RouterContext, nowMs: number): void {
   for (let i = ctx.timed.length - 1; i >= 0; i--) {
     const sub = ctx.timed[i];

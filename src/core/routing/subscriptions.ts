@@ -10,6 +10,7 @@ import type { RouterContext } from "./router_context.ts";
 import { publishSubscription } from "./router_events.ts";
 import { joinActiveStreams, subscriptionEnded } from "./stream_membership.ts";
 
+/** A free subscription record, null (counted) when the table is full. */
 export function newSub(ctx: RouterContext): Subscription | null {
   if (ctx.subscriptionCount >= ctx.options.capacities.maxSubscriptions) {
     ctx.stats.subscriptionsOverCapacity++;
@@ -19,6 +20,7 @@ export function newSub(ctx: RouterContext): Subscription | null {
   return ctx.freeSubs.pop() ?? new Subscription();
 }
 
+/** Add a subscription to the conference, port and timer indexes; a non-bridge subscription joins calls in progress at once. */
 export function insertSub(
   ctx: RouterContext,
   ps: PortState,
@@ -102,11 +104,13 @@ export function setExpiry(ctx: RouterContext, sub: Subscription, expiresAtMs: nu
   }
 }
 
+/** The port's subscription of one kind on (slot, TG at the port). */
 export function findSub(ps: PortState, slot: Slot, tg: number, kind: SubKind): Subscription | null {
   for (const sub of ps.subs) if (sub.kind === kind && sub.slot === slot && sub.talkgroupId === tg) return sub;
   return null;
 }
 
+/** Add a static TG (taking over from a dynamic one on the same slot and TG). */
 export function addStatic(ctx: RouterContext, nowMs: number, ps: PortState, slot: Slot, tg: number, origin: SubOrigin, reason: string): boolean {
   if (tg <= 0 || tg > TG_MAX) return false;
   const existing = findSub(ps, slot, tg, SubKind.Static);

@@ -8,6 +8,7 @@ import { DEFAULT_ACCESS_RULE_ROUTING } from "./options.ts";
 import type { PortState } from "./state.ts";
 import type { RouterContext } from "./router_context.ts";
 
+/** May (port, slot) carry this TG: the global ACL of the slot, then the access rule's. */
 export function talkgroupAllowed(ctx: RouterContext, ps: PortState, slot: Slot, tg: number): boolean {
   const o = ctx.options;
   const rule = ps.rule ?? DEFAULT_ACCESS_RULE_ROUTING;

@@ -11,6 +11,7 @@ import { expireTimers } from "./subscription_timers.ts";
 /** Housekeeping (timers in minutes, subscriber TTL) runs at most this often. */
 const HOUSEKEEPING_INTERVAL_MS = 500;
 
+/** onTick: streams silent too long end, over-long ones are cut; housekeeping every HOUSEKEEPING_INTERVAL_MS; parrot pacing. */
 export function runTick(ctx: RouterContext, nowMs: number): void {
   const o = ctx.options;
   ctx.tickCount++;

@@ -42,11 +42,13 @@ export function userActivate(ctx: RouterContext, nowMs: number, ps: PortState, s
   if (sub !== null) publishSubscription(ctx, nowMs, ps, slot, tg, "add", "user-activated");
 }
 
+/** The UA timer of a port: its options (TIMER=), else its access rule, else the global default. */
 export function uaTimerMs(ctx: RouterContext, ps: PortState): number {
   const minutes = ps.optionsTimerMinutes ?? ps.rule?.uaTimerMinutes ?? ctx.options.uaTimerMinutes;
   return minutes * 60_000;
 }
 
+/** When a timed subscription made now expires (0 = never: UA timer 0). */
 export function expiryFrom(ctx: RouterContext, nowMs: number, ps: PortState): number {
   const ms = uaTimerMs(ctx, ps);
   return ms === 0 ? 0 : nowMs + ms;
