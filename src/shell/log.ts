@@ -64,13 +64,18 @@ export function createLogger(settings: LogSettings, options: LoggerOptions = {})
 /**
  * Write out everything buffered for stdout, in order, then resolve (call before process.exit).
  * Waits for an in-flight asynchronous write instead of using flushSync, which can write later
- * lines before an earlier line still in flight. Gives up after `timeoutMs` (a stuck pipe).
+ * lines before an earlier line still in flight. After `timeoutMs` (a slow or stuck pipe, an emulated
+ * or overloaded Pi) it falls back to a synchronous flush: the last lines may then come out of
+ * order, but they are not lost.
  */
-export function flushLogger(timeoutMs = 1000): Promise<void> {
+export function flushLogger(timeoutMs = 3000): Promise<void> {
   const sink = stdoutSink as (pino.DestinationStream & { flush?: (cb?: (error?: Error) => void) => void }) | undefined;
   if (sink?.flush === undefined) return Promise.resolve();
   return new Promise((resolve) => {
-    const timer = setTimeout(resolve, timeoutMs);
+    const timer = setTimeout(() => {
+      flushLoggerSync();
+      resolve();
+    }, timeoutMs);
     try {
       sink.flush!(() => {
         clearTimeout(timer);
