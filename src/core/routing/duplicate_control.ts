@@ -7,8 +7,12 @@ import { DataType, FrameType, type DmrdFrame } from "../../wire/dmrd.ts";
 import type { Stream } from "./state.ts";
 import type { RouterContext } from "./router_context.ts";
 
-/** Duplicate control inside a stream (freedmr-reference.md §2.5 item 5). */
-export function acceptInStream(ctx: RouterContext, stream: Stream, frame: DmrdFrame): boolean {
+/**
+ * Duplicate control inside a stream (freedmr-reference.md §2.5 item 5). A repeated header (next
+ * sequence number, header again) is not routed, but it is the sender still on air: it keeps the
+ * stream from ending by silence, so the session's own transmission keeps its slot.
+ */
+export function acceptInStream(ctx: RouterContext, nowMs: number, stream: Stream, frame: DmrdFrame): boolean {
   const stats = ctx.stats;
   const bytes = frame.bytes;
   const delta = (frame.sequence - stream.lastSequence) & 0xff;
@@ -29,6 +33,7 @@ export function acceptInStream(ctx: RouterContext, stream: Stream, frame: DmrdFr
     const dt = frame.dataType;
     if ((dt === DataType.VoiceLcHeader || dt === DataType.PiHeader) && stream.sawHeader) {
       stream.lastSequence = frame.sequence;
+      stream.lastFrameAtMs = nowMs;
       stats.droppedDuplicate++;
       return false;
     }

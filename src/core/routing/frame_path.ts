@@ -41,7 +41,7 @@ export function routeFrame(ctx: RouterContext, nowMs: number, port: RouterPort, 
       else stats.droppedRefused++;
       return;
     }
-    if (!acceptInStream(ctx, stream, frame)) return;
+    if (!acceptInStream(ctx, nowMs, stream, frame)) return;
   }
   processFrame(ctx, nowMs, ps, stream, frame);
 }

@@ -138,3 +138,37 @@ describe("contention: one stream per (port, slot)", () => {
     expect(b.streams()).toEqual([1]);
   });
 });
+
+describe("contention: repeated headers keep the session's own transmission alive", () => {
+  test("a session sending repeated headers longer than the stream timeout keeps its slot (seed 3805903997)", () => {
+    // Repeated headers (new sequence numbers, same LC) are dropped as duplicates, but they are the
+    // sender still on air: they must keep its stream from ending by silence, so traffic to its
+    // slot (here a call on the same TG, retried for late entry on every frame) stays off it.
+    const h = new Harness({ hangTimeMs: 10_000, streamTimeoutMs: 360 });
+    const a = h.hotspot();
+    const b = h.hotspot({ options: "TS1=3100" });
+    const callA = h.openCall(a, { sourceId: 1, destinationId: 3100, streamId: 1 });
+    callA.burst();
+    h.advance(60);
+    expect(b.sent.length).toBe(2);
+    const base = { sourceId: 2, destinationId: 3100, slot: 1 as const, streamId: 2, repeaterId: b.repeaterId };
+    // B keys up: first header, then repeated headers every 60 ms for 720 ms (twice the timeout);
+    // each of A's bursts comes first, so a B stream ended by silence would let A's call in
+    h.send(b, { ...base, kind: "header", sequence: 0, fill: 0 });
+    h.advance(60);
+    for (let seq = 1; seq < 13; seq++) {
+      callA.burst();
+      h.send(b, { ...base, kind: "header", sequence: seq, fill: 0 });
+      h.advance(60);
+    }
+    expect(b.sent.length).toBe(2); // A's stream never went back to B while B transmitted
+    expect(h.router.activeStreams().some((s) => s.streamId === 2)).toBe(true);
+    // B goes silent: its stream ends by timeout, and A's call then reaches B by late entry
+    for (let i = 0; i < 10; i++) {
+      callA.burst();
+      h.advance(60);
+    }
+    expect(h.router.activeStreams().some((s) => s.streamId === 2)).toBe(false);
+    expect(b.sent.length).toBeGreaterThan(2);
+  });
+});
