@@ -132,19 +132,7 @@ export function refuseNew(ctx: RouterContext, nowMs: number, stream: Stream, fra
   stream.silent = true;
   ctx.stats.streamsRefused++;
   ctx.stats.streamsStarted--;
-  const port = stream.port!;
-  publish(ctx, {
-    type: "stream.refused",
-    atMs: nowMs,
-    streamId: stream.streamId,
-    portIndex: port.portIndex,
-    portName: port.name,
-    sourceId: stream.sourceId,
-    destinationId: stream.destinationId,
-    slot: frame.slot,
-    reason,
-  });
-  if (port.onStreamRefused !== undefined) port.onStreamRefused(nowMs, stream.streamId, frame.destinationId, ctx.deps.outbox);
+  announceRefusal(ctx, nowMs, stream, frame.slot, frame.destinationId, reason);
 }
 
 /** An active stream (from a link) yields to the same stream arriving from a local hotspot. */
@@ -156,6 +144,14 @@ export function refuseActive(ctx: RouterContext, nowMs: number, stream: Stream, 
   stream.refused = true;
   stream.silent = true;
   ctx.stats.streamsRefused++;
+  announceRefusal(ctx, nowMs, stream, stream.wireSlot, stream.destinationId, reason);
+}
+
+/**
+ * Publish stream.refused and tell the refused port once (an OpenBridge link answers with BCSQ).
+ * `linkTalkgroupId` is the talkgroup as the port numbers it (the frame's own destination).
+ */
+function announceRefusal(ctx: RouterContext, nowMs: number, stream: Stream, slot: Slot, linkTalkgroupId: number, reason: string): void {
   const port = stream.port!;
   publish(ctx, {
     type: "stream.refused",
@@ -165,8 +161,8 @@ export function refuseActive(ctx: RouterContext, nowMs: number, stream: Stream, 
     portName: port.name,
     sourceId: stream.sourceId,
     destinationId: stream.destinationId,
-    slot: stream.wireSlot,
+    slot,
     reason,
   });
-  if (port.onStreamRefused !== undefined) port.onStreamRefused(nowMs, stream.streamId, stream.destinationId, ctx.deps.outbox);
+  if (port.onStreamRefused !== undefined) port.onStreamRefused(nowMs, stream.streamId, linkTalkgroupId, ctx.deps.outbox);
 }
