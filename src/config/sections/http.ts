@@ -12,9 +12,10 @@ const strict = { additionalProperties: false } as const;
 
 export const HotspotSecret = Type.Object(
   {
-    repeater_id: Type.Integer({ description: "The hotspot's repeater id (HBP id).", minimum: 1, maximum: 4294967295 }),
+    repeater_id: Type.Integer({ description: "The hotspot's repeater id (HBP id). Required.", default: 0, minimum: 1, maximum: 4294967295 }),
     secret: Type.String({
       description: "Secret the hotspot's owner types on the dashboard to change its self-care settings (instead of the options KEY). At least 12 characters.",
+      default: "",
       minLength: 12,
       maxLength: 256,
       pattern: "^\\S+$",
