@@ -311,6 +311,7 @@ export class OperatorApi {
     if (rejected.length > 0) hints.push(`${rejected.length} option token(s) rejected: ${rejected.join("; ")}`);
     if (live !== null && live.connected && live.subscriptions.length === 0) hints.push("no subscriptions: key up a talkgroup, set static talkgroups (options or self-care) or dial a reflector");
     if (history !== null && history.callsRefused.length > 0) hints.push(`last refused call: ${history.callsRefused[0]!.message}`);
+    if (history !== null && history.notDelivered.length > 0) hints.push(`last call not delivered: ${history.notDelivered[0]!.message}`);
     return {
       repeaterId,
       connected: h !== null,
@@ -325,7 +326,7 @@ export class OperatorApi {
       callsRefused: history?.callsRefused ?? [],
       callsSent: history?.callsSent ?? [],
       callsHeard: this.http.state.lastHeard.list(this.http.state.lastHeard.capacity).filter((c) => h !== null && c.portIndex !== h.portIndex && (h.talkgroups.ts1.includes(c.destinationId) || h.talkgroups.ts2.includes(c.destinationId))).slice(0, 20),
-      callsNotDelivered: null,
+      callsNotDelivered: history?.notDelivered ?? [],
       sessions: history?.sessions ?? [],
     };
   }

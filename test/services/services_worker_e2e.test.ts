@@ -231,6 +231,28 @@ describe("operator plane over real sockets (services Worker)", () => {
     }
   }, 30_000);
 
+  test("diagnostics: a call not delivered to a hotspot because its slot carried another call says so", async () => {
+    const server = await start(configFrom());
+    const a = await hotspot(server, ID_A, "TS2=3100;");
+    const b = await hotspot(server, ID_B, "TS2=3100,3200;");
+    const c = await hotspot(server, ID_C, "TS2=3200;");
+    await eventually("three hotspots", async () => ((await call(server, "/api/v1/hotspots")).body?.total === 3 ? true : undefined));
+    const busy = ongoingCall(c, 3_100_003, 3200, 2, 0x7400_0001);
+    cleanups.push(() => busy.stop());
+    await b.waitForDmrd((f) => f.streamId === 0x7400_0001, 3000);
+    const blocked = await sendVoiceCall(a, { sourceId: 3_100_001, destinationId: 3100, slot: 2, superframes: 1, streamId: 0x7400_0002 });
+    busy.stop();
+    const diag = await eventually("B's not-delivered entry", async () => {
+      const r = await call(server, `/api/v1/hotspots/${ID_B}/diagnostics`);
+      return r.body?.callsNotDelivered?.length > 0 ? r.body : undefined;
+    });
+    expect(diag.callsNotDelivered[0].data).toMatchObject({ sourceId: 3_100_001, destinationId: 3100, slot: 2, reason: "slot-busy-other-call" });
+    expect(diag.hints.join(" ")).toContain("not delivered");
+    expect(await b.waitForDmrd((f) => f.streamId === blocked.streamId, 300)).toBeNull();
+    // C, which never had the call as a target, has no such entry
+    expect((await call(server, `/api/v1/hotspots/${ID_C}/diagnostics`)).body.callsNotDelivered).toEqual([]);
+  }, 20_000);
+
   test("admin: refused without the right token, off without a configured token; kick, clear dynamic, drop a call in progress", async () => {
     const off = await start(configFrom({ admin_token: "" }));
     expect((await call(off, "/api/v1/admin/hotspots", { headers: admin })).status).toBe(403);
