@@ -96,6 +96,8 @@ export interface LinkSnapshot {
   /** OpenBridge protocol version (1, 4, 5); 0 for upstream links. */
   protocol: number;
   counters: Record<string, number>;
+  /** When the other end was last heard (keepalive or traffic), on the shell's monotonic clock; null/absent = not known. */
+  lastHeardMs?: number | null;
 }
 
 export type SessionDownReason = "closed-by-peer" | "timeout" | "replaced" | "shutdown" | "denied" | "nak" | "kicked";

@@ -137,6 +137,8 @@ export class OperatorApi {
         return this.#only(method, "GET") ?? this.#json(this.#hotspots(url.searchParams));
       case "/api/v1/talkgroups":
         return this.#only(method, "GET") ?? this.#json(this.#talkgroups(url.searchParams));
+      case "/api/v1/links":
+        return this.#only(method, "GET") ?? this.#json({ links: this.#links(false) });
       case "/api/v1/openapi.json":
         return this.#only(method, "GET") ?? this.#json(openApiDocument(this.#o.version));
       case "/metrics":
@@ -185,7 +187,7 @@ export class OperatorApi {
       recentRefusals: state.refusals.newestFirst(20).map((r) => ({ time: r.time, repeaterId: r.repeaterId, reason: r.reason, callsign: r.callsign })),
       api: { events: Object.fromEntries(state.eventsByType), overflow: { ...state.overflow }, eventsLost: this.extra.eventsLost },
       servicesWorker: this.extra.workerStats,
-      stats: last === null ? null : { at: new Date(last.wallMs).toISOString(), ...last.snapshot },
+      stats: last === null ? null : { at: new Date(last.wallMs).toISOString(), ...last.snapshot, links: last.snapshot.links.map(({ peer: _peer, ...rest }) => rest) },
       selfCare: this.#o.selfCare,
       admin: this.#o.adminToken !== null,
     };
@@ -270,6 +272,22 @@ export class OperatorApi {
       talkgroups: h.talkgroups,
       dialedReflector: h.dialedReflector,
     };
+  }
+
+  /** Links: state, protocol, last keepalive, traffic and drops by reason; the peer's address only for admins. */
+  #links(withPeer: boolean): Record<string, unknown>[] {
+    const snapshotLinks = new Map((this.http.state.snapshot?.snapshot.links ?? []).map((l) => [l.name, l]));
+    return this.http.state.links().map(({ peer, ...link }) => {
+      const heard = snapshotLinks.get(link.name)?.lastHeardMs;
+      const drops: Record<string, number> = {};
+      for (const [key, value] of Object.entries(link.counters)) if (/^dropped|Dropped$|^malformed|^refused/.test(key)) drops[key] = value;
+      return {
+        ...link,
+        lastKeepaliveAt: heard === undefined || heard === null ? null : new Date(this.http.state.toWallMs(heard)).toISOString(),
+        drops,
+        ...(withPeer ? { peer } : {}),
+      };
+    });
   }
 
   #hotspots(query: URLSearchParams): Record<string, unknown> {
@@ -449,6 +467,7 @@ export class OperatorApi {
       return this.#json({ total: all.length, offset, limit, hotspots: all.slice(offset, offset + limit).map((h) => ({ ...this.#publicHotspot(h), address: h.address, port: h.port })) });
     }
     if (method === "GET" && route === "refusals") return this.#json({ refusals: this.http.state.refusals.newestFirst() });
+    if (method === "GET" && route === "links") return this.#json({ links: this.#links(true) });
     if (method !== "POST") {
       throw new ApiError(parts.length === 0 ? 404 : 405, parts.length === 0 ? "not-found" : "method-not-allowed", `no admin route ${method} /${route}`, { allow: "POST" });
     }

@@ -25,7 +25,7 @@ const ADMIN_TOKEN = "admin-Token-0123456789abcdef";
 const KEY_A = "keyOfHotspotA1";
 const KEY_B = "keyOfHotspotB2";
 const SECRET_C = "sysop-issued-secret-for-C";
-const SECRETS = [HBP_SECRET, ADMIN_TOKEN, KEY_A, KEY_B, SECRET_C];
+const SECRETS = [HBP_SECRET, ADMIN_TOKEN, KEY_A, KEY_B, SECRET_C, "link-Secret-0penbridge"];
 const ID_A = 310_100_001;
 const ID_B = 310_100_002;
 const ID_C = 310_100_003;
@@ -41,8 +41,14 @@ afterEach(async () => {
   }
 });
 
+/** The far end of the test OpenBridge link: a UDP port that never answers. */
+let linkPeerPort = 0;
+const linkPeer = await Bun.udpSocket({ hostname: "127.0.0.1", port: 0 });
+linkPeerPort = linkPeer.port;
+
 function configFrom(http: Record<string, unknown> = {}, hbp: Record<string, unknown> = {}): Config {
   const result = validateConfig({
+    openbridge: [{ name: "ob-test", bind_address: "127.0.0.1", port: 0, target_address: "127.0.0.1", target_port: linkPeerPort, passphrase: "link-Secret-0penbridge", network_id: 4321, protocol: 1 }],
     log: { level: "silent" },
     server: { server_id: 2345 },
     hbp: { bind_addresses: ["127.0.0.1"], port: 0, login_rate_limit_per_minute: 0, passphrase: HBP_SECRET, ...hbp },
@@ -59,7 +65,7 @@ async function start(config: Config, extra: Parameters<typeof startFreedmr>[2] =
 }
 
 function hbpPort(server: RunningServer): number {
-  return server.boundSockets()[0]!.port;
+  return server.boundSockets().find((s) => s.handler === server.hbp!.name)!.port;
 }
 
 async function hotspot(server: RunningServer, repeaterId: number, options?: string): Promise<HbpClient> {
@@ -271,7 +277,10 @@ describe("operator plane over real sockets (services Worker)", () => {
     }
     expect(server.hbp!.session(ID_A)).toBeDefined();
 
-    // the admin view has the addresses the public one hides
+    // the admin views have the addresses the public ones hide
+    const adminLinks = (await call(server, "/api/v1/admin/links", { headers: admin })).body.links;
+    expect(adminLinks[0]).toMatchObject({ name: "ob-test", peer: `127.0.0.1:${linkPeerPort}` });
+    expect((await call(server, "/api/v1/links")).body.links[0].peer).toBeUndefined();
     const list = (await call(server, "/api/v1/admin/hotspots", { headers: admin })).body;
     expect(list.hotspots.map((h: any) => [h.repeaterId, h.address, h.port])).toEqual([
       [ID_A, "127.0.0.1", a.localPort],
