@@ -196,8 +196,9 @@ export class OperatorApi {
   /** Calls in progress and server figures (also the live snapshot). */
   nowView(): Record<string, unknown> {
     const state = this.http.state;
+    const repeaterByPort = new Map(state.hotspots().map((h) => [h.portIndex, h.repeaterId] as const));
     const calls = state.activeStreams(2000).map((s) => {
-      const repeaterId = this.#repeaterOfPort(s.portIndex);
+      const repeaterId = repeaterByPort.get(s.portIndex) ?? null;
       return {
         streamId: s.streamId,
         sourceId: s.sourceId,
@@ -227,15 +228,6 @@ export class OperatorApi {
         rssBytes: last?.process.rssBytes ?? null,
       },
     };
-  }
-
-  #repeaterOfPort(portIndex: number): number | null {
-    const details = this.extra.details(portIndex);
-    if (details === null) {
-      const h = this.http.state.hotspots().find((x) => x.portIndex === portIndex);
-      return h?.repeaterId ?? null;
-    }
-    return this.http.state.hotspots().find((x) => x.portIndex === portIndex)?.repeaterId ?? null;
   }
 
   #lastHeard(query: URLSearchParams): Record<string, unknown> {

@@ -375,6 +375,17 @@ describe("operator plane over real sockets (services Worker)", () => {
     });
     expect(diag.subscriptions.filter((s: any) => s.slot === 2 && s.kind === "static").map((s: any) => s.talkgroupId)).toEqual([4100]);
 
+    // the settings belong to the repeater id: after a new login with the same RPTO they still win
+    await a.close();
+    const a2 = await hotspot(server, ID_A, `TS2=3100;KEY=${KEY_A};`);
+    const relogged = await eventually("A's statics after the new login", async () => {
+      const r = await call(server, `/api/v1/hotspots/${ID_A}/diagnostics`);
+      const statics = r.body?.subscriptions?.filter((s: any) => s.slot === 2 && s.kind === "static").map((s: any) => s.talkgroupId);
+      return r.body?.connected && JSON.stringify(statics) === "[4100]" ? statics : undefined;
+    });
+    expect(relogged).toEqual([4100]);
+    void a2;
+
     // back to "follow RPTO": TS2 3100 again
     expect((await call(server, settingsPath(ID_A), json(KEY_A, { ts2Static: null }))).status).toBe(200);
     const back = await eventually("TS2 3100 back on A", async () => {
