@@ -482,8 +482,8 @@ describe("operator plane over real sockets (services Worker)", () => {
     expect(status.servicesWorker.crashes).toBeGreaterThanOrEqual(1);
   }, 30_000);
 
-  test("a Worker that never acknowledges: events are dropped and counted, logins and pings are not delayed", async () => {
-    const server = await start(configFrom(), { servicesWorkerEntry: join(import.meta.dir, "support", "stuck_worker.ts") });
+  test("a Worker that never acknowledges: events are dropped and counted, logins and pings are not delayed; it is restarted as hung", async () => {
+    const server = await start(configFrom(), { servicesWorkerEntry: join(import.meta.dir, "support", "stuck_worker.ts"), servicesHungTimeoutMs: 1500 });
     const clients: HbpClient[] = [];
     for (let i = 0; i < 5; i++) clients.push(await hotspot(server, 310_100_100 + i, "TS2=3100;"));
     for (let i = 0; i < 3; i++) await sendVoiceCall(clients[0]!, { sourceId: 3_100_001, destinationId: 3100, slot: 2, superframes: 1 });
@@ -493,6 +493,11 @@ describe("operator plane over real sockets (services Worker)", () => {
       return s.eventsLost > 0 ? s : undefined;
     });
     expect(stats.inFlightBatches).toBeLessThanOrEqual(8);
-    expect(stats.running).toBe(true);
+    const restarted = await eventually("the hung Worker restarted", async () => {
+      const s = server.services!.stats();
+      return s.restarts >= 1 ? s : undefined;
+    });
+    expect(restarted.lastError).toContain("stopped answering");
+    for (const c of clients) expect(await c.ping(3000)).toBe(true);
   }, 20_000);
 });
