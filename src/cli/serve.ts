@@ -73,10 +73,20 @@ export async function serve(configPath: string | undefined, overrides: Overrides
   log.debug({ config }, "effective config");
   for (const warning of passphraseWarnings(config)) log.warn(`SECURITY: ${warning}`);
 
+  // A signal while the server starts (its sockets are already announced in the log) is held and
+  // acted on once the start is done, never left to the default action (which kills the process).
+  let earlySignal: NodeJS.Signals | null = null;
+  const holdSignal = (signal: NodeJS.Signals): void => {
+    earlySignal ??= signal;
+  };
+  process.on("SIGTERM", holdSignal);
+  process.on("SIGINT", holdSignal);
   let server: Stoppable;
   try {
     server = await startServer(config, log);
   } catch (error) {
+    process.off("SIGTERM", holdSignal);
+    process.off("SIGINT", holdSignal);
     log.fatal({ err: error }, `freedmr could not start${startFailureHint(error, config)}`);
     await flushLogger();
     // Whatever the failed start left open (a socket bound before the failing one, a timer) must
@@ -119,6 +129,9 @@ export async function serve(configPath: string | undefined, overrides: Overrides
   };
   process.on("SIGTERM", onSignal);
   process.on("SIGINT", onSignal);
+  process.off("SIGTERM", holdSignal);
+  process.off("SIGINT", holdSignal);
+  if (earlySignal !== null) onSignal(earlySignal);
   return EXIT_OK;
 }
 
