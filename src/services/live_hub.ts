@@ -1,6 +1,6 @@
 /**
  * Live updates for browsers over WebSocket (/api/v1/live): one message per event batch (every
- * ~50 ms at most), serialised once and sent to every client. Each client's queue is bounded (Bun's
+ * ~100 ms at most), serialised once and sent to every client. Each client's queue is bounded (Bun's
  * per-connection backpressure limit): a client that falls behind gets nothing more until its
  * socket drains, then a `resync` message and a fresh snapshot — it is resynchronised, never
  * buffered without bound. Public view only: no address, passphrase or option key.

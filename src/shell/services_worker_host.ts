@@ -4,7 +4,7 @@
  * events in batches, applies the commands it sends back, and restarts it when it dies.
  *
  * - Events: a named bus consumer ("services-worker") only appends to a batch; a timer (default
- *   50 ms) or a full batch (default 512 events) posts it with one postMessage. Events are per call,
+ *   100 ms) or a full batch (default 512 events) posts it with one postMessage. Events are per call,
  *   per session and periodic snapshots, never per packet.
  * - Backpressure: the Worker acks each batch. With too many batches unacknowledged (a slow or stuck
  *   Worker) new events are dropped and counted, never queued without bound; once it catches up it
@@ -48,7 +48,7 @@ export interface ServicesWorkerHostOptions {
   readonly version: string;
   readonly startedMs: number;
   readonly http: WorkerHttpOptions;
-  /** Batch period (default 50 ms) and size (default 512 events). */
+  /** Batch period (default 100 ms) and size (default 512 events). */
   readonly batchIntervalMs?: number;
   readonly maxBatchEvents?: number;
   /** Batches sent and not yet acknowledged before events are dropped (default 8). */
@@ -124,7 +124,7 @@ export class ServicesWorkerHost {
   /** Register on the bus, spawn the Worker and wait for its first "ready" (or a timeout). */
   start(): Promise<ServicesWorkerReady> {
     this.#unregister = this.#o.bus.register(SERVICES_WORKER_SERVICE, (event) => this.#onEvent(event), { queueCapacity: this.#o.queueCapacity ?? 16_384 });
-    this.#timer = setInterval(() => this.#flush(), Math.max(5, this.#o.batchIntervalMs ?? 50));
+    this.#timer = setInterval(() => this.#flush(), Math.max(5, this.#o.batchIntervalMs ?? 100));
     const first = new Promise<ServicesWorkerReady>((resolve) => {
       this.#firstReady = resolve;
     });
