@@ -73,6 +73,11 @@ const RESTART_MIN_MS = 250;
 const RESTART_MAX_MS = 30_000;
 /** A Worker that ran this long resets the backoff. */
 const STABLE_MS = 60_000;
+/**
+ * A roster costs the packet thread a few ms with thousands of hotspots: after lost events, at most
+ * one per this long (a new Worker gets one at once).
+ */
+const RESYNC_MIN_INTERVAL_MS = 5_000;
 /** Most subscriptions per hotspot put in a roster. */
 const ROSTER_SUBSCRIPTIONS_MAX = 128;
 
@@ -96,6 +101,7 @@ export class ServicesWorkerHost {
   #lastHostStatsMs = 0;
   /** When the Worker last acknowledged a batch (or started). */
   #lastAckMs = 0;
+  #lastResyncMs = Number.NEGATIVE_INFINITY;
   #firstReady: ((ready: ServicesWorkerReady) => void) | null = null;
   readonly #stats: ServicesWorkerStats = {
     running: false,
@@ -239,6 +245,7 @@ export class ServicesWorkerHost {
     switch (message.type) {
       case "ready":
         this.#ready = true;
+        this.#lastResyncMs = Number.NEGATIVE_INFINITY;
         this.#lastAckMs = monotonicMs();
         this.#stats.running = true;
         this.#needResync = true;
@@ -309,14 +316,15 @@ export class ServicesWorkerHost {
       return;
     }
     try {
-      if (this.#needResync) {
+      const now = monotonicMs();
+      if (this.#needResync && now - this.#lastResyncMs >= RESYNC_MIN_INTERVAL_MS) {
         this.#needResync = false;
+        this.#lastResyncMs = now;
         this.#stats.resyncs++;
         // the roster supersedes whatever was batched before it
         this.#batch = [];
         worker.postMessage({ type: "resync", roster: this.#roster() } satisfies ToWorker);
       }
-      const now = monotonicMs();
       if (now - this.#lastHostStatsMs >= 1000) {
         this.#lastHostStatsMs = now;
         worker.postMessage({ type: "host-stats", stats: this.stats() } satisfies ToWorker);
