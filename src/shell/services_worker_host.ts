@@ -111,6 +111,7 @@ export class ServicesWorkerHost {
     eventsSent: 0,
     eventsLost: 0,
     resyncs: 0,
+    lastRosterMs: 0,
     commands: 0,
     inFlightBatches: 0,
     lastError: null,
@@ -324,6 +325,7 @@ export class ServicesWorkerHost {
         // the roster supersedes whatever was batched before it
         this.#batch = [];
         worker.postMessage({ type: "resync", roster: this.#roster() } satisfies ToWorker);
+        this.#stats.lastRosterMs = monotonicMs() - now;
       }
       if (now - this.#lastHostStatsMs >= 1000) {
         this.#lastHostStatsMs = now;

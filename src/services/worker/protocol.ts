@@ -97,6 +97,8 @@ export interface ServicesWorkerStats {
   /** Events lost because the Worker was behind, crashed or restarting. */
   eventsLost: number;
   resyncs: number;
+  /** How long the last roster took on the packet thread (build + postMessage), ms. */
+  lastRosterMs: number;
   commands: number;
   inFlightBatches: number;
   lastError: string | null;
