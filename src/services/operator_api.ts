@@ -72,7 +72,16 @@ export class OperatorApi {
     const state = this.http.state;
     state.resetLive();
     this.extra.reset();
-    for (const h of roster.hotspots) {
+    this.addRosterHotspots(roster.hotspots, roster.atMs);
+    for (const s of roster.streams) state.handle(s);
+    for (const [id, settings] of roster.settings) this.extra.setSettings(id, settings);
+  }
+
+  /** Hotspots of a roster (it arrives in chunks after the resync message). */
+  addRosterHotspots(hotspots: Roster["hotspots"], atMs: number): void {
+    const state = this.http.state;
+    const roster = { atMs };
+    for (const h of hotspots) {
       state.handle(h.up);
       if (h.details !== null) this.extra.handle({ type: "x.hotspot", atMs: h.up.atMs, repeaterId: h.up.repeaterId, portIndex: h.up.portIndex, details: h.details });
       else this.extra.handle(h.up);
@@ -81,8 +90,6 @@ export class OperatorApi {
       }
       if (h.dialedReflector !== 0) state.handle({ type: "dial.link", atMs: roster.atMs, portIndex: h.up.portIndex, portName: "", reflector: h.dialedReflector, action: "link" });
     }
-    for (const s of roster.streams) state.handle(s);
-    for (const [id, settings] of roster.settings) this.extra.setSettings(id, settings);
   }
 
   async handle(request: Request, clientAddress: string): Promise<Response> {

@@ -80,6 +80,8 @@ const STABLE_MS = 60_000;
 const RESYNC_MIN_INTERVAL_MS = 5_000;
 /** Most subscriptions per hotspot put in a roster. */
 const ROSTER_SUBSCRIPTIONS_MAX = 128;
+/** Hotspots per roster chunk (one chunk per flush). */
+const ROSTER_CHUNK = 50;
 
 export class ServicesWorkerHost {
   readonly #o: ServicesWorkerHostOptions;
@@ -102,6 +104,9 @@ export class ServicesWorkerHost {
   /** When the Worker last acknowledged a batch (or started). */
   #lastAckMs = 0;
   #lastResyncMs = Number.NEGATIVE_INFINITY;
+  /** Repeater ids of a roster being sent, and how far it got (null: none in progress). */
+  #rosterIds: number[] | null = null;
+  #rosterCursor = 0;
   #firstReady: ((ready: ServicesWorkerReady) => void) | null = null;
   readonly #stats: ServicesWorkerStats = {
     running: false,
@@ -324,8 +329,15 @@ export class ServicesWorkerHost {
         this.#stats.resyncs++;
         // the roster supersedes whatever was batched before it
         this.#batch = [];
-        worker.postMessage({ type: "resync", roster: this.#roster() } satisfies ToWorker);
+        worker.postMessage({ type: "resync", roster: this.#rosterStart() } satisfies ToWorker);
         this.#stats.lastRosterMs = monotonicMs() - now;
+      }
+      if (this.#rosterIds !== null) {
+        // the roster's hotspots, a chunk per flush: a few hundred µs each instead of one long stall
+        const t0 = monotonicMs();
+        const hotspots = this.#rosterChunk();
+        worker.postMessage({ type: "roster-chunk", hotspots, last: this.#rosterIds === null } satisfies ToWorker);
+        this.#stats.lastRosterMs = Math.max(this.#stats.lastRosterMs, monotonicMs() - t0);
       }
       if (now - this.#lastHostStatsMs >= 1000) {
         this.#lastHostStatsMs = now;
@@ -352,30 +364,12 @@ export class ServicesWorkerHost {
   }
 
   /** The core's state now (allocates; only at Worker start and after lost events). */
-  #roster(): Roster {
+  /** The start of a roster: calls in progress now; the hotspots follow in chunks (#rosterChunk). */
+  #rosterStart(): Roster {
     const router = this.#o.router as Partial<Router>;
-    const hotspots: Roster["hotspots"] = [];
-    const now = monotonicMs();
-    if (this.#o.hbp !== null) {
-      for (const session of this.#o.hbp.sessions()) {
-        if (session.portIndex < 0) continue;
-        const subs = router.subscriptions?.(session) ?? [];
-        hotspots.push({
-          up: {
-            type: "session.up",
-            atMs: session.connectedAtMs,
-            repeaterId: session.repeaterId,
-            callsign: session.callsign,
-            address: session.endpoint.address.replace(/^::ffff:/, ""),
-            port: session.endpoint.port,
-            portIndex: session.portIndex,
-          },
-          details: hotspotDetails(session),
-          subscriptions: subs.slice(0, ROSTER_SUBSCRIPTIONS_MAX).filter((s) => s.kind === "static" || s.kind === "dynamic").map((s) => ({ slot: s.slot, talkgroupId: s.talkgroupId })),
-          dialedReflector: router.dialedReflector?.(session) ?? 0,
-        });
-      }
-    }
+    this.#rosterIds = [];
+    if (this.#o.hbp !== null) for (const session of this.#o.hbp.sessions()) if (session.portIndex >= 0) this.#rosterIds.push(session.repeaterId);
+    this.#rosterCursor = 0;
     const streams: Roster["streams"] = (router.activeStreams?.() ?? []).map((s) => ({
       type: "stream.start",
       atMs: s.startedAtMs,
@@ -388,8 +382,41 @@ export class ServicesWorkerHost {
       callType: s.callType,
       kind: s.kind,
     }));
-    return { atMs: now, hotspots, streams, settings: [] };
+    return { atMs: monotonicMs(), hotspots: [], streams, settings: [] };
   }
+
+  /**
+   * The next ROSTER_CHUNK hotspots, read from the core now: one that left since the roster began is
+   * skipped (its session.down came through the bus), one that arrived since came as session.up.
+   */
+  #rosterChunk(): Roster["hotspots"] {
+    const router = this.#o.router as Partial<Router>;
+    const ids = this.#rosterIds ?? [];
+    const hotspots: Roster["hotspots"] = [];
+    const end = Math.min(ids.length, this.#rosterCursor + ROSTER_CHUNK);
+    for (; this.#rosterCursor < end; this.#rosterCursor++) {
+      const session = this.#o.hbp?.session(ids[this.#rosterCursor]!);
+      if (session === undefined || session.portIndex < 0) continue;
+      const subs = router.subscriptions?.(session) ?? [];
+      hotspots.push({
+        up: {
+          type: "session.up",
+          atMs: session.connectedAtMs,
+          repeaterId: session.repeaterId,
+          callsign: session.callsign,
+          address: session.endpoint.address.replace(/^::ffff:/, ""),
+          port: session.endpoint.port,
+          portIndex: session.portIndex,
+        },
+        details: hotspotDetails(session),
+        subscriptions: subs.slice(0, ROSTER_SUBSCRIPTIONS_MAX).filter((s) => s.kind === "static" || s.kind === "dynamic").map((s) => ({ slot: s.slot, talkgroupId: s.talkgroupId })),
+        dialedReflector: router.dialedReflector?.(session) ?? 0,
+      });
+    }
+    if (this.#rosterCursor >= ids.length) this.#rosterIds = null;
+    return hotspots;
+  }
+
 }
 
 export function hotspotDetails(session: HbpSession): HotspotDetails {
