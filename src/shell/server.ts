@@ -207,6 +207,10 @@ export async function startServer(config: Config, log: Logger, options: ServerOp
     router,
     selfCare: config.http.self_care,
     secrets: new Map(config.http.hotspot_secrets.map((s) => [s.repeater_id, s.secret] as const)),
+    audit: (entry) => {
+      if (entry.ok) log.info(entry, `operator action: ${entry.command}`);
+      else log.warn(entry, `operator action refused: ${entry.command} (${entry.code})`);
+    },
   });
   host.addTickable(control);
 

@@ -382,7 +382,7 @@ export class ServicesWorkerHost {
       callType: s.callType,
       kind: s.kind,
     }));
-    return { atMs: monotonicMs(), hotspots: [], streams, settings: [] };
+    return { atMs: monotonicMs(), hotspots: [], streams, settings: router.hotspotSettingsEntries?.() ?? [] };
   }
 
   /**

@@ -401,6 +401,26 @@ describe("operator plane over real sockets (services Worker)", () => {
     expect((await call(server, settingsPath(ID_C))).body.settings).toMatchObject({ singleMode: true, language: "en_GB", defaultReflector: 0 });
   }, 30_000);
 
+  test("operator actions are logged for audit, never with a token or credential", async () => {
+    const lines: string[] = [];
+    const server = await startFreedmr(configFrom(), pino({ level: "info" }, { write: (line: string) => void lines.push(line) }), { statsIntervalMs: 100, servicesBatchIntervalMs: 20 });
+    cleanups.push(() => server.stop("test"));
+    await hotspot(server, ID_A, `KEY=${KEY_A};`);
+    await hotspot(server, ID_B);
+    await eventually("two hotspots", async () => ((await call(server, "/api/v1/hotspots")).body?.total === 2 ? true : undefined));
+    expect((await call(server, `/api/v1/hotspots/${ID_A}/settings`, json(KEY_B, { singleMode: true }))).status).toBe(401);
+    expect((await call(server, `/api/v1/hotspots/${ID_A}/settings`, json(KEY_A, { singleMode: true }))).status).toBe(200);
+    expect((await call(server, `/api/v1/admin/hotspots/${ID_B}/kick`, { method: "POST", headers: admin })).status).toBe(200);
+    const audit = lines.map((l) => JSON.parse(l)).filter((l) => String(l.msg).startsWith("operator action"));
+    expect(audit.map((l) => [l.msg, l.repeaterId, l.ok])).toEqual([
+      ["operator action refused: set-settings (unauthorized)", ID_A, false],
+      ["operator action: set-settings", ID_A, true],
+      ["operator action: kick", ID_B, true],
+    ]);
+    const all = lines.join("\n");
+    for (const secret of [ADMIN_TOKEN, KEY_A, KEY_B]) expect(all.includes(secret)).toBe(false);
+  }, 20_000);
+
   test("self-care off: 403; repeated wrong credentials from one address: 429", async () => {
     const off = await start(configFrom({ self_care: false }));
     await hotspot(off, ID_A, `KEY=${KEY_A};`);
