@@ -121,7 +121,7 @@ export class OperatorApi {
     if (parts[0] === "api" && parts[1] === "v1" && parts[2] === "admin") return this.#admin(request, method, parts.slice(3), url.searchParams);
     if (parts[0] === "api" && parts[1] === "v1" && parts[2] === "hotspots" && parts.length >= 4) {
       const id = idParam(parts[3]!, "repeaterId");
-      if (parts.length === 4) return this.#only(method, "GET") ?? this.#json(this.#hotspotOne(id));
+      if (parts.length === 4) return this.#only(method, "GET") ?? this.#json(await this.#hotspotOne(id));
       if (parts.length === 5 && parts[4] === "diagnostics") return this.#only(method, "GET") ?? this.#json(await this.#diagnostics(id));
       if (parts.length === 5 && parts[4] === "settings") {
         if (method === "GET") return this.#json(await this.#settingsView(id));
@@ -302,10 +302,12 @@ export class OperatorApi {
     return this.http.state.hotspots().find((h) => h.repeaterId === repeaterId) ?? null;
   }
 
-  #hotspotOne(repeaterId: number): Record<string, unknown> {
+  /** One hotspot, with its exact subscriptions (static/dynamic/dial, per slot, with expiry) asked from the core. */
+  async #hotspotOne(repeaterId: number): Promise<Record<string, unknown>> {
     const h = this.#hotspotRecord(repeaterId);
     if (h === null) throw new ApiError(404, "not-found", `hotspot ${repeaterId} is not connected`);
-    return this.#publicHotspot(h);
+    const live = await this.#inspect(repeaterId);
+    return { ...this.#publicHotspot(h), subscriptions: live?.subscriptions ?? null };
   }
 
   async #inspect(repeaterId: number): Promise<HotspotInspection | null> {

@@ -160,7 +160,9 @@ describe("operator plane over real sockets (services Worker)", () => {
     expect(hotspots.hotspots[0]).toMatchObject({ repeaterId: ID_A, callsign: "T001", location: "Testville", packageId: "TestPkg", slots: "3", family: "ipv4", dialedReflector: 0 });
     expect(hotspots.hotspots[0].address).toBeUndefined();
     expect(hotspots.hotspots[0].port).toBeUndefined();
-    expect((await call(server, `/api/v1/hotspots/${ID_B}`)).body).toMatchObject({ repeaterId: ID_B, callsign: "T002" });
+    const one = (await call(server, `/api/v1/hotspots/${ID_B}`)).body;
+    expect(one).toMatchObject({ repeaterId: ID_B, callsign: "T002" });
+    expect(one.subscriptions).toEqual([expect.objectContaining({ slot: 2, talkgroupId: 3100, kind: "static", expiresInSeconds: null })]);
     expect((await call(server, "/api/v1/hotspots?q=t002")).body.hotspots.map((h: any) => h.repeaterId)).toEqual([ID_B]);
 
     // a call in progress shows in /now, then in last heard (searchable) and talkgroup activity
@@ -290,6 +292,10 @@ describe("operator plane over real sockets (services Worker)", () => {
     // dynamic TG on B, cleared by the admin
     await sendVoiceCall(b, { sourceId: 3_100_002, destinationId: 91, slot: 1, superframes: 1 });
     await eventually("B's dynamic TG 91", async () => ((await call(server, `/api/v1/hotspots/${ID_B}`)).body?.talkgroups.ts1.includes(91) ? true : undefined));
+    const dynamic = (await call(server, `/api/v1/hotspots/${ID_B}`)).body.subscriptions.find((x: any) => x.talkgroupId === 91);
+    expect(dynamic).toMatchObject({ slot: 1, kind: "dynamic" });
+    expect(dynamic.expiresInSeconds).toBeGreaterThan(500); // the UA timer: 10 minutes by default
+    expect(dynamic.expiresInSeconds).toBeLessThanOrEqual(600);
     expect((await call(server, `/api/v1/admin/hotspots/${ID_B}/clear-dynamic`, { method: "POST", headers: admin })).body).toEqual({ ok: true, command: "clear-dynamic" });
     await eventually("TG 91 gone from B", async () => ((await call(server, `/api/v1/hotspots/${ID_B}`)).body?.talkgroups.ts1.includes(91) === false ? true : undefined));
     expect((await call(server, `/api/v1/hotspots/${ID_B}`)).body.talkgroups.ts2).toEqual([3100]);
