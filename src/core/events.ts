@@ -31,7 +31,19 @@ export type CoreEvent =
       /** Targets that never got a frame of this call, and why (at most 64; absent when none). */
       undelivered?: { portIndex: number; slot: 1 | 2; reason: "slot-busy-own-transmission" | "slot-busy-other-call" | "hang-time" }[];
     }
-  | { type: "subscription.change"; atMs: number; portIndex: number; portName: string; slot: 1 | 2; talkgroupId: number; action: "add" | "remove"; reason: string }
+  | {
+      type: "subscription.change";
+      atMs: number;
+      portIndex: number;
+      portName: string;
+      slot: 1 | 2;
+      talkgroupId: number;
+      action: "add" | "remove";
+      reason: string;
+      /** On "add": static or dynamic, and when it expires (the shell's monotonic ms; null = never). A renewed dynamic TG is published again as "add" with reason "renewed". */
+      kind?: "static" | "dynamic";
+      expiresAtMs?: number | null;
+    }
   | { type: "dial.link"; atMs: number; portIndex: number; portName: string; reflector: number; action: "link" | "unlink"; reason?: string }
   /** Answer to a status request (private call to 5000): the reflector linked now, 0 = none. */
   | { type: "dial.status"; atMs: number; portIndex: number; portName: string; reflector: number; defaultReflector: number }

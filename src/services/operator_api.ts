@@ -54,10 +54,12 @@ export class OperatorApi {
   readonly #o: OperatorApiOptions;
   readonly #headers: Record<string, string>;
   readonly #authFailures = new Map<string, { count: number; sinceMs: number }>();
+  readonly #clock: { monotonicMs(): number };
 
   constructor(options: OperatorApiOptions) {
     this.#o = options;
     this.http = new HttpApi(options);
+    this.#clock = options.clock ?? { monotonicMs: () => performance.now() };
     this.extra = new OperatorState(this.http.state);
     this.#headers = { "cache-control": "no-store", ...(options.cors ? { "access-control-allow-origin": "*" } : {}) };
   }
@@ -86,7 +88,9 @@ export class OperatorApi {
       if (h.details !== null) this.extra.handle({ type: "x.hotspot", atMs: h.up.atMs, repeaterId: h.up.repeaterId, portIndex: h.up.portIndex, details: h.details });
       else this.extra.handle(h.up);
       for (const s of h.subscriptions) {
-        state.handle({ type: "subscription.change", atMs: roster.atMs, portIndex: h.up.portIndex, portName: "", slot: s.slot, talkgroupId: s.talkgroupId, action: "add", reason: "resync" });
+        const change = { type: "subscription.change", atMs: roster.atMs, portIndex: h.up.portIndex, portName: "", slot: s.slot, talkgroupId: s.talkgroupId, action: "add", reason: "resync", kind: s.kind, expiresAtMs: s.expiresAtMs } as const;
+        state.handle(change);
+        this.extra.handle(change);
       }
       if (h.dialedReflector !== 0) state.handle({ type: "dial.link", atMs: roster.atMs, portIndex: h.up.portIndex, portName: "", reflector: h.dialedReflector, action: "link" });
     }
@@ -269,6 +273,7 @@ export class OperatorApi {
       simplex: d?.simplex ?? null,
       family: d?.family ?? null,
       talkgroups: h.talkgroups,
+      subscriptions: this.extra.subscriptions(h.portIndex, this.#clock.monotonicMs()),
       dialedReflector: h.dialedReflector,
     };
   }
@@ -307,7 +312,7 @@ export class OperatorApi {
     const h = this.#hotspotRecord(repeaterId);
     if (h === null) throw new ApiError(404, "not-found", `hotspot ${repeaterId} is not connected`);
     const live = await this.#inspect(repeaterId);
-    return { ...this.#publicHotspot(h), subscriptions: live?.subscriptions ?? null };
+    return { ...this.#publicHotspot(h), subscriptions: live?.subscriptions ?? this.extra.subscriptions(h.portIndex, this.#clock.monotonicMs()) };
   }
 
   async #inspect(repeaterId: number): Promise<HotspotInspection | null> {

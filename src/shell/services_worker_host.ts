@@ -409,7 +409,7 @@ export class ServicesWorkerHost {
           portIndex: session.portIndex,
         },
         details: hotspotDetails(session),
-        subscriptions: subs.slice(0, ROSTER_SUBSCRIPTIONS_MAX).filter((s) => s.kind === "static" || s.kind === "dynamic").map((s) => ({ slot: s.slot, talkgroupId: s.talkgroupId })),
+        subscriptions: subs.slice(0, ROSTER_SUBSCRIPTIONS_MAX).filter((s) => s.kind === "static" || s.kind === "dynamic").map((s) => ({ slot: s.slot, talkgroupId: s.talkgroupId, kind: s.kind as "static" | "dynamic", expiresAtMs: s.expiresAtMs })),
         dialedReflector: router.dialedReflector?.(session) ?? 0,
       });
     }

@@ -159,6 +159,7 @@ describe("operator plane over real sockets (services Worker)", () => {
     });
     expect(hotspots.hotspots[0]).toMatchObject({ repeaterId: ID_A, callsign: "T001", location: "Testville", packageId: "TestPkg", slots: "3", family: "ipv4", dialedReflector: 0 });
     expect(hotspots.hotspots[0].address).toBeUndefined();
+    expect(hotspots.hotspots[1].subscriptions).toEqual([{ slot: 2, talkgroupId: 3100, kind: "static", expiresInSeconds: null }]);
     expect(hotspots.hotspots[0].port).toBeUndefined();
     const one = (await call(server, `/api/v1/hotspots/${ID_B}`)).body;
     expect(one).toMatchObject({ repeaterId: ID_B, callsign: "T002" });
@@ -296,6 +297,10 @@ describe("operator plane over real sockets (services Worker)", () => {
     expect(dynamic).toMatchObject({ slot: 1, kind: "dynamic" });
     expect(dynamic.expiresInSeconds).toBeGreaterThan(500); // the UA timer: 10 minutes by default
     expect(dynamic.expiresInSeconds).toBeLessThanOrEqual(600);
+    // the list has it too (from the subscription events: kind and expiry)
+    const listed = (await call(server, "/api/v1/hotspots")).body.hotspots.find((h: any) => h.repeaterId === ID_B);
+    expect(listed.subscriptions).toContainEqual({ slot: 1, talkgroupId: 91, kind: "dynamic", expiresInSeconds: expect.any(Number) });
+    expect(listed.subscriptions.find((x: any) => x.talkgroupId === 91).expiresInSeconds).toBeGreaterThan(500);
     expect((await call(server, `/api/v1/admin/hotspots/${ID_B}/clear-dynamic`, { method: "POST", headers: admin })).body).toEqual({ ok: true, command: "clear-dynamic" });
     await eventually("TG 91 gone from B", async () => ((await call(server, `/api/v1/hotspots/${ID_B}`)).body?.talkgroups.ts1.includes(91) === false ? true : undefined));
     expect((await call(server, `/api/v1/hotspots/${ID_B}`)).body.talkgroups.ts2).toEqual([3100]);

@@ -43,7 +43,7 @@ export interface Roster {
   hotspots: {
     up: Extract<CoreEvent, { type: "session.up" }>;
     details: HotspotDetails | null;
-    subscriptions: { slot: 1 | 2; talkgroupId: number }[];
+    subscriptions: { slot: 1 | 2; talkgroupId: number; kind: "static" | "dynamic"; expiresAtMs: number | null }[];
     dialedReflector: number;
   }[];
   streams: Extract<CoreEvent, { type: "stream.start" }>[];
