@@ -49,6 +49,8 @@ export type CoreEvent =
   | { type: "dial.status"; atMs: number; portIndex: number; portName: string; reflector: number; defaultReflector: number }
   /** A private call to a number that cannot be dialled (FreeDMR answers "busy"). */
   | { type: "dial.rejected"; atMs: number; portIndex: number; portName: string; reflector: number; reason: string }
+  /** The talker alias of a call in progress, once per call, as soon as it is complete. */
+  | { type: "stream.alias"; atMs: number; streamId: number; portIndex: number; portName: string; sourceId: number; talkerAlias: string }
   /** A stream refused by loop control, ACL or contention at its start (one event per stream). */
   | { type: "stream.refused"; atMs: number; streamId: number; portIndex: number; portName: string; sourceId: number; destinationId: number; slot: 1 | 2; reason: string }
   /** Problems found in a port's options (RPTO); each bad token is named, the rest were applied. */

@@ -19,6 +19,7 @@ import type { WorkerEvent } from "./worker/protocol.ts";
 export type LiveEvent =
   | { type: "call.start"; streamId: number; sourceId: number; destinationId: number; slot: 1 | 2; callType: string; kind: string; port: string; portIndex: number; at: string }
   | { type: "call.end"; streamId: number; sourceId: number; destinationId: number; slot: 1 | 2; callType: string; kind: string; port: string; portIndex: number; durationMs: number; lost: number; talkerAlias: string | null; endedBy: string; at: string }
+  | { type: "call.alias"; streamId: number; portIndex: number; sourceId: number; talkerAlias: string; at: string }
   | { type: "hotspot.up"; repeaterId: number; callsign: string; portIndex: number; at: string }
   | { type: "hotspot.down"; repeaterId: number; callsign: string; portIndex: number; reason: string; at: string }
   | { type: "hotspot.refused"; repeaterId: number; reason: string; at: string }
@@ -128,6 +129,8 @@ export class LiveHub {
           endedBy: e.endedBy,
           at: at(e.atMs),
         };
+      case "stream.alias":
+        return { type: "call.alias", streamId: e.streamId, portIndex: e.portIndex, sourceId: e.sourceId, talkerAlias: e.talkerAlias, at: at(e.atMs) };
       case "session.up":
         return { type: "hotspot.up", repeaterId: e.repeaterId, callsign: e.callsign, portIndex: e.portIndex, at: at(e.atMs) };
       case "session.down":

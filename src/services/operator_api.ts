@@ -215,7 +215,7 @@ export class OperatorApi {
         sourceId: s.sourceId,
         sourceCallsign: null,
         sourceName: null,
-        talkerAlias: null,
+        talkerAlias: this.extra.alias(s.portIndex, s.streamId),
         destinationId: s.destinationId,
         callType: s.callType,
         kind: s.kind,

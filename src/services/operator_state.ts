@@ -52,6 +52,8 @@ export class OperatorState {
   readonly #diagnostics = new Map<number, Diagnostics>();
   readonly #talkgroups = new Map<number, TalkgroupActivity>();
   readonly #settings = new Map<number, HotspotSettings>();
+  /** Talker aliases of calls in progress, by "portIndex:streamId" (bounded; gone at stream.end). */
+  readonly #aliases = new Map<string, string>();
   /** Static and dynamic talkgroups per port with kind and expiry (from subscription.change). */
   readonly #subs = new Map<number, Map<number, { slot: 1 | 2; talkgroupId: number; kind: "static" | "dynamic"; expiresAtMs: number | null }>>();
   workerStats: ServicesWorkerStats | null = null;
@@ -66,6 +68,7 @@ export class OperatorState {
     this.#details.clear();
     this.#portToRepeater.clear();
     this.#subs.clear();
+    this.#aliases.clear();
   }
 
   handle(event: WorkerEvent): void {
@@ -129,7 +132,11 @@ export class OperatorState {
         );
         return;
       }
+      case "stream.alias":
+        if (this.#aliases.size < 8192) this.#aliases.set(`${event.portIndex}:${event.streamId}`, event.talkerAlias);
+        return;
       case "stream.end": {
+        this.#aliases.delete(`${event.portIndex}:${event.streamId}`);
         if (event.callType === "group") this.#talkgroupCall(event);
         for (const target of event.undelivered ?? []) {
           const to = this.#portToRepeater.get(target.portIndex);
@@ -213,6 +220,11 @@ export class OperatorState {
     return [...port.values()]
       .sort((a, b) => a.slot - b.slot || a.talkgroupId - b.talkgroupId)
       .map((s) => ({ slot: s.slot, talkgroupId: s.talkgroupId, kind: s.kind, expiresInSeconds: s.expiresAtMs === null ? null : Math.max(0, Math.round((s.expiresAtMs - nowMs) / 1000)) }));
+  }
+
+  /** The talker alias of a call in progress, when it has completed. */
+  alias(portIndex: number, streamId: number): string | null {
+    return this.#aliases.get(`${portIndex}:${streamId}`) ?? null;
   }
 
   details(portIndex: number): HotspotDetails | null {

@@ -18,6 +18,8 @@ import { CallType } from "../../src/wire/dmrd.ts";
 import { HbpClient } from "../support/hbp_client.ts";
 import { sendVoiceCall } from "../e2e/routing_support.ts";
 import { SimFrameKind, writeFrame, type FrameFields } from "../sim/frames.ts";
+import { VoiceStreamBuilder } from "../../src/dmr/voice_stream_builder.ts";
+import { TalkerAliasFormat } from "../../src/dmr/talker_alias.ts";
 import { lcEncoder } from "../sim/workload.ts";
 
 const HBP_SECRET = "hbp-Secret-0f-this-server";
@@ -475,6 +477,43 @@ describe("operator plane over real sockets (services Worker)", () => {
     const refused = await fetch(new URL("/api/v1/live", server.http!.url), { headers: { upgrade: "websocket", connection: "Upgrade", "sec-websocket-key": "dGhlIHNhbXBsZSBub25jZQ==", "sec-websocket-version": "13" } });
     expect(refused.status).toBe(503);
     expect(((await refused.json()) as { code: string }).code).toBe("busy");
+  }, 20_000);
+
+  test("the talker alias of a call in progress: in /now and on the live feed before the call ends", async () => {
+    const server = await start(configFrom());
+    const a = await hotspot(server, ID_A, "TS2=3100;");
+    await hotspot(server, ID_B, "TS2=3100;");
+    await eventually("both hotspots", async () => ((await call(server, "/api/v1/hotspots")).body?.total === 2 ? true : undefined));
+    const messages: any[] = [];
+    const ws = new WebSocket(server.http!.url.replace(/^http/, "ws") + "api/v1/live");
+    cleanups.push(() => ws.close());
+    ws.onmessage = (e) => messages.push(JSON.parse(String(e.data)));
+    await eventually("snapshot", async () => (messages.some((m) => m.type === "snapshot") ? true : undefined));
+
+    const builder = new VoiceStreamBuilder();
+    const streamId = 0x7500_0001;
+    builder.start({ sourceId: 3_100_001, destinationId: 3100, slot: 2, callType: CallType.Group, streamId, repeaterId: ID_A, colourCode: 1 });
+    builder.setTalkerAlias("G4TST Test", TalkerAliasFormat.Iso88591);
+    const frame = new Uint8Array(55);
+    builder.writeHeader(frame);
+    a.sendDmrd(frame.slice());
+    for (let i = 0; i < 6 * 5; i++) {
+      builder.writeVoice(frame);
+      a.sendDmrd(frame.slice());
+      await Bun.sleep(2);
+    }
+    const now = await eventually("the alias in /now", async () => {
+      const r = await call(server, "/api/v1/now");
+      return r.body?.calls?.[0]?.talkerAlias === "G4TST Test" ? r.body : undefined;
+    });
+    expect(now.calls[0]).toMatchObject({ streamId, sourceId: 3_100_001 });
+    const live = messages.filter((m) => m.type === "events").flatMap((m) => m.events);
+    expect(live.find((e: any) => e.type === "call.alias")).toMatchObject({ streamId, talkerAlias: "G4TST Test" });
+    expect(live.some((e: any) => e.type === "call.end" && e.streamId === streamId)).toBe(false); // still in progress
+    builder.writeTerminator(frame);
+    a.sendDmrd(frame.slice());
+    const heard = await eventually("the call in last heard", async () => (await call(server, "/api/v1/last-heard")).body?.calls.find((c: any) => c.streamId === streamId));
+    expect(heard.talkerAlias).toBe("G4TST Test");
   }, 20_000);
 
   test("the Worker killed: voice keeps working, it is restarted and its tables are resynchronised", async () => {

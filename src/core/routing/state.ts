@@ -131,6 +131,8 @@ export class Stream {
   refused = false;
   /** no stream.start/end events (refused, internal) */
   silent = false;
+  /** stream.alias published (once per stream, when the talker alias completes) */
+  aliasPublished = false;
   /**
    * cut at the maximum duration: no longer routed (refused, its end already published) but still
    * its slot's own transmission until the sender stops, so nothing else slips into that slot
