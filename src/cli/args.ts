@@ -41,6 +41,10 @@ Options:
   -V, --version               Print the version
   -h, --help                  Print this help
 
+Commands:
+  import --from freedmr|hblink3|hblink4 CONFIG [rules.py]
+                              Convert a FreeDMR, HBlink3 or HBlink4 config (see "freedmr import --help")
+
 Overrides when serving (applied on top of the config):
       --port N                UDP port of the HBP master (0 picks a free port)
       --bind ADDR             Address to listen on (repeat for several); default "::" (IPv4 + IPv6)

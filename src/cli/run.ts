@@ -13,9 +13,12 @@ import {
   printVersion,
   type Output,
 } from "./commands.ts";
+import { runImport } from "./import_command.ts";
 import { serve, type StartServer } from "./serve.ts";
 
 export async function runCli(argv: readonly string[], io: Output, startServer: StartServer): Promise<number> {
+  // subcommands (a word, not an option) come first
+  if (argv[0] === "import") return runImport(argv.slice(1), io);
   const parsed = parseArgs(argv);
   if (!parsed.ok) {
     io.err(`freedmr: ${parsed.error}\nRun "freedmr --help" for the options.\n`);
