@@ -3,11 +3,10 @@
  * The packs are read by the shell (src/shell/voice_pack_loader.ts) and passed in.
  * @module
  */
-import type { VoicePack } from "../dmr/voice_pack.ts";
 import { DEFAULT_VOICE_OPTIONS, type TalkerAliasInsertionOptions, type VoiceOptions } from "../core/routing/voice_options.ts";
 import type { Config } from "./schema.ts";
 
-export function voiceOptionsFromConfig(voice: Config["voice"], packs: readonly VoicePack[]): VoiceOptions {
+export function voiceOptionsFromConfig(voice: Config["voice"], packs: VoiceOptions["packs"]): VoiceOptions {
   return {
     ...DEFAULT_VOICE_OPTIONS,
     packs,
