@@ -45,7 +45,7 @@ export const VoiceSection = Type.Object(
     }),
     max_wait_seconds: Type.Number({
       description: "An announcement waits at most this long for its time slot to become free, then it is dropped (counted).",
-      default: 15,
+      default: 20,
       minimum: 0,
       maximum: 600,
     }),

@@ -50,7 +50,7 @@ export function expireTimers(ctx: RouterContext, nowMs: number): void {
     if (ps === undefined || ps.relinkAtMs > nowMs) continue;
     unscheduleRelink(ctx, ps);
     const dflt = defaultReflector(ps);
-    if (dflt !== 0 && ps.dialSub === null && ps.up) linkDial(ctx, nowMs, ps, dflt, "default");
+    if (dflt !== 0 && ps.dialSub === null && ps.up && linkDial(ctx, nowMs, ps, dflt, "default")) announceToHotspot(ctx, nowMs, ps, "relink", statusWords(dflt));
   }
 }
 

@@ -56,7 +56,7 @@ export const DEFAULT_VOICE_OPTIONS: VoiceOptions = {
   sourceId: 0,
   announcements: true,
   ident: { defaultOn: true, callsign: "", talkgroupId: 16777215, slot: 2, intervalMs: 914_000, idleMs: 30_000 },
-  maxWaitMs: 15_000,
+  maxWaitMs: 20_000,
   maxConcurrent: 64,
   maxBursts: 250,
   frameIntervalMs: 60,

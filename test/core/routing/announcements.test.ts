@@ -243,6 +243,20 @@ describe("announcements: relink and ident", () => {
     expect(h.ofType("announcement").at(-1)!.kind).toBe("relink");
   });
 
+  test("after 4000 unlinks the default reflector, its scheduled relink is announced too", () => {
+    const h = voiceHarness({ uaTimerMinutes: 1 });
+    const a = h.hotspot({ options: "DIAL=2350" });
+    dial(h, a, 4000, 1);
+    expect(h.router.dialedReflector(a)).toBe(0);
+    expect(announcementCalls(a).map(words)).toEqual([["notlinked"]]);
+    a.clear();
+    h.advance(61_000, 100);
+    expect(h.router.dialedReflector(a)).toBe(2350);
+    const calls = announcementCalls(a);
+    expect(calls.map(words)).toEqual([["linkedto", "2", "3", "5", "0"]]);
+    expect(calls[0]!.every((s) => !s.unit && s.destinationId === 9)).toBe(true);
+  });
+
   test("ident: the callsign spelled on the all-call TG once per interval when the slot is idle; VOICE=0 opts out; IDENTTG= moves it", () => {
     const h = voiceHarness({ voice: { ident: { callsign: "GB7FR", intervalMs: 60_000, idleMs: 30_000 } } });
     const a = h.hotspot();
