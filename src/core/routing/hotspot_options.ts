@@ -29,10 +29,12 @@ export function applyOptions(ctx: RouterContext, nowMs: number, port: RouterPort
     dialable: (n) => dialable(ctx, n),
   });
   const rejected = parsed.rejected;
+  // the same options sent again (some gateways repeat RPTO) are not answered on the air again
+  const changed = ps.optionsText !== parsed.text;
   const emit = (): void => {
     ctx.stats.optionsTokensRejected += rejected.length;
     publish(ctx, { type: "options.applied", atMs: nowMs, portIndex: port.portIndex, portName: port.name, options: parsed.text, rejected });
-    if (rejected.length > 0) announceToHotspot(ctx, nowMs, ps, "options-rejected", ["rejected"]);
+    if (rejected.length > 0 && changed) announceToHotspot(ctx, nowMs, ps, "options-rejected", ["rejected"]);
   };
   if (!rule.allowOptions) {
     rejected.push("options: not allowed for this access rule; ignored");

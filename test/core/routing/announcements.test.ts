@@ -143,6 +143,13 @@ describe("announcements: options", () => {
     expect(calls.length).toBe(1);
     expect(words(calls[0]!)).toEqual(["isbusy"]);
     expect(calls[0]!.every((s) => !s.unit && s.slot === 2 && s.destinationId === 9)).toBe(true);
+    // the same options again are not answered again; changed ones are
+    h.router.onOptions(h.nowMs, a, "TS1=91;BOGUS=1");
+    h.advance(2000);
+    expect(announcementCalls(a).length).toBe(1);
+    h.router.onOptions(h.nowMs, a, "TS1=91;BOGUS=2");
+    h.advance(2000);
+    expect(announcementCalls(a).length).toBe(2);
     const good = voiceHarness().hotspot({ options: "TS1=91" });
     expect(good.sent.length).toBe(0);
   });
