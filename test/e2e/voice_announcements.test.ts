@@ -40,8 +40,8 @@ afterEach(async () => {
   server = null;
 });
 
-async function start(): Promise<{ port: number; events: CoreEvent[] }> {
-  const config = testConfig({ config: { server: { name: "freedmr", server_id: SERVER_ID }, voice: { directory: dir, talker_alias_users_file: usersFile } } });
+async function start(voice: Record<string, unknown> = {}): Promise<{ port: number; events: CoreEvent[] }> {
+  const config = testConfig({ config: { server: { name: "freedmr", server_id: SERVER_ID }, voice: { directory: dir, talker_alias_users_file: usersFile, ...voice } } });
   server = await startFreedmr(config, pino({ level: "silent" }));
   const events: CoreEvent[] = [];
   server.bus.register("voice-test", (e) => void events.push(e), { queueCapacity: 100_000 });
@@ -125,4 +125,22 @@ test("talker alias over UDP: inserted for a caller without one; a caller's own a
     expect(Buffer.from(f.bytes.subarray(0, 11)).equals(Buffer.from(s.subarray(0, 11)))).toBe(true);
     expect(Buffer.from(f.bytes.subarray(15)).equals(Buffer.from(s.subarray(15)))).toBe(true);
   });
+});
+
+test("over UDP: a rejected option token is answered on TG 9, and the ident spells the callsign on all-call", async () => {
+  const { port } = await start({ ident_callsign: "GB7FR", ident_interval_seconds: 1, ident_idle_seconds: 0 });
+  const a = await repeater(port, 2345601, "TS2=91;NOSUCH=1");
+  const prompt = await a.waitForDmrd((f) => f.sourceId === SERVER_ID && f.destinationId === 9 && f.dataType === DataType.TerminatorWithLc && f.frameType === FrameType.DataSync, 5000);
+  expect(prompt).not.toBeNull();
+  const promptCall = a.dmrd.filter((f) => f.streamId === prompt!.streamId);
+  expect(promptCall.every((f) => f.callType === CallType.Group && f.slot === 2)).toBe(true);
+  expect(playedWords(promptCall.map((f) => f.bytes), INDEXED_WORDS).words).toEqual(["isbusy"]);
+  const ident = await a.waitForDmrd((f) => f.sourceId === SERVER_ID && f.destinationId === 16777215 && f.dataType === DataType.TerminatorWithLc && f.frameType === FrameType.DataSync, 8000);
+  expect(ident).not.toBeNull();
+  const identCall = a.dmrd.filter((f) => f.streamId === ident!.streamId);
+  expect(playedWords(identCall.map((f) => f.bytes), INDEXED_WORDS).words).toEqual(["G", "B", "7", "F", "R"]);
+  const ins = new StreamInspector();
+  for (const f of identCall) ins.push(f.bytes);
+  expect(ins.headers.every((h) => h.valid && h.flco === 0 && h.destinationId === 16777215)).toBe(true);
+  expect(ins.terminators.length).toBe(1);
 });
