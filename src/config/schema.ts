@@ -14,6 +14,7 @@ import { Value } from "@sinclair/typebox/value";
 import { federationSections } from "./sections/federation.ts";
 import { httpSections } from "./sections/http.ts";
 import { routingAccessRuleProperties, routingSections } from "./sections/routing.ts";
+import { voiceSections } from "./sections/voice.ts";
 
 /** Largest 32-bit id (HBP repeater ids and OpenBridge network ids are 32-bit, hbp-and-dmr.md §1.1). */
 export const ID32_MAX = 4294967295;
@@ -198,6 +199,7 @@ export const ConfigSchema = Type.Object(
     ...routingSections,
     ...federationSections,
     ...httpSections,
+    ...voiceSections,
   },
   { ...strict, description: "freedmr configuration.", default: {} },
 );

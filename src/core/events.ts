@@ -42,6 +42,23 @@ export type CoreEvent =
   /** A configured conference bridge member changed state (rules.py ON/OFF/RESET triggers, timers). */
   | { type: "bridge.change"; atMs: number; bridge: string; system: string; slot: 1 | 2; talkgroupId: number; active: boolean; reason: string }
   | { type: "link.up" | "link.down"; atMs: number; link: string; reason: string }
+  /** A voice announcement (dial reply, status, rejected options, relink, ident): queued, then played, dropped or aborted. */
+  | {
+      type: "announcement";
+      atMs: number;
+      portIndex: number;
+      portName: string;
+      slot: 1 | 2;
+      sourceId: number;
+      destinationId: number;
+      callType: "group" | "unit";
+      kind: string;
+      /** the words, space-separated ("linked 9 1") */
+      words: string;
+      language: string;
+      outcome: "queued" | "played" | "dropped" | "aborted" | "superseded";
+      streamId: number;
+    }
   | { type: "log"; atMs: number; level: "debug" | "info" | "warn" | "error"; msg: string; data?: Record<string, unknown> }
   /**
    * A periodic copy of the server's counters (at start, then every few seconds). Published by the

@@ -4,7 +4,8 @@
  * @module
  */
 import type { Slot } from "../router_port.ts";
-import { copyDmrdTo55, DMRD_OFFSET_FLAGS, FLAG_SLOT_TS2, type CallType, type DmrdFrame } from "../../wire/dmrd.ts";
+import { copyDmrdTo55, DMRD_OFFSET_FLAGS, DMRD_PAYLOAD_OFFSET, FLAG_SLOT_TS2, type CallType, type DmrdFrame } from "../../wire/dmrd.ts";
+import { writeEmbeddedFragment } from "../../dmr/embedded_lc.ts";
 import type { Stream } from "./state.ts";
 import { canTake } from "./contention.ts";
 import type { RouterContext } from "./router_context.ts";
@@ -15,6 +16,9 @@ export function deliver(ctx: RouterContext, nowMs: number, stream: Stream, frame
   const outbox = ctx.deps.outbox;
   const hangTimeMs = ctx.options.hangTimeMs;
   const n = stream.targetCount;
+  // inserted talker alias (talker_alias_insertion.ts): the same fragment for every copy of this frame
+  const ta = stream.talkerAlias;
+  const taFragment = ta !== null && ta.write ? ta.fragment : -1;
   for (let i = 0; i < n; i++) {
     const tps = stream.targetPorts[i];
     if (tps === null || tps === undefined) continue;
@@ -46,6 +50,7 @@ export function deliver(ctx: RouterContext, nowMs: number, stream: Stream, frame
     copyDmrdTo55(frame.bytes, buffer);
     const flags = buffer[DMRD_OFFSET_FLAGS]!;
     buffer[DMRD_OFFSET_FLAGS] = slot === 2 ? flags | FLAG_SLOT_TS2 : flags & ~FLAG_SLOT_TS2;
+    if (taFragment !== -1) writeEmbeddedFragment(buffer, DMRD_PAYLOAD_OFFSET, taFragment);
     const rw = stream.targetRewrites[i]!;
     if (rw >= 0) stream.rewrites[rw]!.apply(frame, buffer);
     port.emit(nowMs, buffer, outbox);

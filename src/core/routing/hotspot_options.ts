@@ -12,6 +12,8 @@ import { livePort, rfSlotOf } from "./port_lookup.ts";
 import type { RouterContext } from "./router_context.ts";
 import { publish } from "./router_events.ts";
 import { addStatic, removeSub, setExpiry } from "./subscriptions.ts";
+import { announceToHotspot } from "./dial_replies.ts";
+import { applyVoiceOptions } from "./voice_port_options.ts";
 
 /** Most key-locked option sets remembered across logins (anti-hijack, FreeDMR KEY=). */
 const MAX_REMEMBERED_KEYS = 65536;
@@ -27,9 +29,12 @@ export function applyOptions(ctx: RouterContext, nowMs: number, port: RouterPort
     dialable: (n) => dialable(ctx, n),
   });
   const rejected = parsed.rejected;
+  // the same options sent again (some gateways repeat RPTO) are not answered on the air again
+  const changed = ps.optionsText !== parsed.text;
   const emit = (): void => {
     ctx.stats.optionsTokensRejected += rejected.length;
     publish(ctx, { type: "options.applied", atMs: nowMs, portIndex: port.portIndex, portName: port.name, options: parsed.text, rejected });
+    if (rejected.length > 0 && changed) announceToHotspot(ctx, nowMs, ps, "options-rejected", ["rejected"]);
   };
   if (!rule.allowOptions) {
     rejected.push("options: not allowed for this access rule; ignored");
@@ -53,6 +58,7 @@ export function applyOptions(ctx: RouterContext, nowMs: number, port: RouterPort
     ctx.optionKeys.set(port.repeaterId, parsed.key);
   }
   ps.optionsText = parsed.text;
+  applyVoiceOptions(ctx, ps, parsed.voice, parsed.lang, parsed.identTalkgroup, rejected);
   if (parsed.timerMinutes !== null) ps.optionsTimerMinutes = parsed.timerMinutes;
   if (parsed.single !== null) ps.optionsSingle = parsed.single;
   if (parsed.ts1 !== null || parsed.ts2 !== null) {

@@ -34,6 +34,8 @@
  *   subscriptions  subscriptions (store), user_activation, subscription_timers, stream_membership
  *                  (streams in progress follow subscription changes)
  *   features       dial (dial-a-TG), bridges, parrot_playback, link_quench, hotspot_options (RPTO)
+ *   voice          announcements (+ announcement, dial_replies, ident, voice_port_options),
+ *                  talker_alias_insertion (frame_path observes, delivery writes the fragment)
  *   ports, tick    port_lifecycle, port_lookup, tick (onTick)
  *   API            control_plane, queries (introspection), router_events (event publishing)
  * @module

@@ -8,6 +8,7 @@ import type { RouterPort, Slot } from "../router_port.ts";
 import { CallType } from "../../wire/dmrd.ts";
 import type { AccessRuleRouting, BridgeMemberOptions, LinkTalkgroupMap } from "./options.ts";
 import type { StreamLcRewrite, StreamSourceLc } from "./rewrite.ts";
+import type { TalkerAliasInserter } from "../../dmr/talker_alias_inserter.ts";
 
 export const enum SubKind {
   Static = 0,
@@ -79,6 +80,10 @@ export class PortState {
   optionsSingle: boolean | null = null;
   optionsDial: number | null = null;
   optionsText = "";
+  /** voice options (VOICE=/IDENT=, LANG=, IDENTTG=); null = not set there */
+  optionsIdent: boolean | null = null;
+  optionsLanguage: string | null = null;
+  optionsIdentTalkgroup: number | null = null;
   dialSub: Subscription | null = null;
   /** relink the default reflector at this time (0 = not scheduled) */
   relinkAtMs = 0;
@@ -131,6 +136,8 @@ export class Stream {
   blocksRemaining = -1;
   /** parrot recording slot, -1 = none */
   parrotIndex = -1;
+  /** talker-alias insertion (pooled with the record; null when the feature is off) */
+  talkerAlias: TalkerAliasInserter | null = null;
   /** last accepted frame, flags to payload end (DMRD bytes 15–52), for the identical-frame check */
   readonly lastBytes = new Uint8Array(38);
   /** conferences a group stream joined (for subscriptions made while it is in progress) */
