@@ -8,6 +8,9 @@ import { afterEach, describe, expect, test } from "bun:test";
 import { openBridgeLinkOptions, type OpenBridgeProtocol } from "../../src/core/federation/link_options.ts";
 import { UpstreamState } from "../../src/core/upstream/upstream_link.ts";
 import { upstreamLinkOptions } from "../../src/core/upstream/upstream_options.ts";
+import { HmacSha1 } from "../../src/lib/hmac_sha1.ts";
+import { encodeBcka } from "../../src/wire/bridge_control.ts";
+import { BCKA_LENGTH, openBridgeKey } from "../../src/wire/openbridge.ts";
 import type { HbpClient } from "../support/hbp_client.ts";
 import { HbpClient as Client } from "../support/hbp_client.ts";
 import { framesOf, freePorts, hotspot, sendCall, startFederatedServer, until, waitForFrames, type FederatedServer } from "../core/federation/support/e2e.ts";
@@ -158,6 +161,63 @@ describe("link failures (real UDP)", () => {
     const sid = ++streamSeq;
     const n = await sendCall(hA!, { sourceId: 3120101, destinationId: 3100, slot: 2, streamId: sid });
     expect((await waitForFrames(hB, sid, n)).length).toBe(n);
+  });
+});
+
+describe("link address rules with relaxed checks (real UDP)", () => {
+  test("a replayed BCKA from a third address gets nothing and the link stays; a peer that really moves is followed", async () => {
+    const [portA, portB] = await freePorts(2);
+    const common = { protocol: 5 as const, bindAddress: "127.0.0.1", keepaliveIntervalMs: 200, keepaliveTimeoutMs: 1500, passphrase: "link-secret" };
+    const optsA = openBridgeLinkOptions({ ...common, name: "to-1", port: portA!, targetAddress: "127.0.0.1", targetPort: portB!, networkId: SERVER_IDS[1]!, relaxedChecks: true });
+    const optsB = openBridgeLinkOptions({ ...common, name: "to-0", port: portB!, targetAddress: "127.0.0.1", targetPort: portA!, networkId: SERVER_IDS[0]!, relaxedChecks: false });
+    const a = await startFederatedServer({ serverId: SERVER_IDS[0]!, openbridge: [optsA] });
+    cleanups.push(() => a.stop());
+    const b = await startFederatedServer({ serverId: SERVER_IDS[1]!, openbridge: [optsB] });
+    const hA = await hotspot(a.test.port, "TS2=3100;");
+    cleanups.push(() => hA.close());
+    const hB = await hotspot(b.test.port, "TS2=3100;");
+    cleanups.push(() => hB.close());
+    const linkA = a.federation.links[0]!;
+    expect(await until(() => linkA.up && b.federation.links[0]!.up)).toBe(true);
+
+    // The attacker replays a keepalive (a constant: HMAC of "BCKA") from 127.0.0.3.
+    const seen: Uint8Array[] = [];
+    const attacker = await Bun.udpSocket({ hostname: "127.0.0.3", port: 0, socket: { data: (_s, data) => void seen.push(new Uint8Array(data)) } });
+    cleanups.push(() => attacker.close());
+    const bcka = new Uint8Array(BCKA_LENGTH);
+    encodeBcka(new HmacSha1(openBridgeKey("link-secret")), bcka);
+    for (let i = 0; i < 5; i++) {
+      attacker.send(bcka, portA!, "127.0.0.1");
+      await Client.settle(50);
+    }
+    await Client.settle(100);
+    let sid = ++streamSeq;
+    let n = await sendCall(hA, { sourceId: 3120101, destinationId: 3100, slot: 2, streamId: sid });
+    expect((await waitForFrames(hB, sid, n)).length).toBe(n);
+    await Client.settle(200);
+    expect(seen.length).toBe(0);
+    expect(linkA.target?.toString()).toBe(`127.0.0.1:${portB}`);
+    expect(linkA.counters.addressNotFollowed).toBeGreaterThanOrEqual(5);
+
+    // B's line changes address: B stops, B' (the same server) links from 127.0.0.2 on another port.
+    await b.stop();
+    const moved = await startFederatedServer({ serverId: SERVER_IDS[1]!, openbridge: [{ ...optsB, bindAddress: "127.0.0.2", port: 0 }] });
+    cleanups.push(() => moved.stop());
+    const hB2 = await hotspot(moved.test.port, "TS2=3100;");
+    cleanups.push(() => hB2.close());
+    // B''s keepalives are answered once B's old address has been silent 1.5 s, so B' comes up …
+    expect(await until(() => moved.federation.links[0]!.up, 6000)).toBe(true);
+    expect(linkA.target?.toString()).toBe(`127.0.0.1:${portB}`);
+    // … and its first call, signed with fresh FBP timestamps, moves A's link to it.
+    sid = ++streamSeq;
+    n = await sendCall(hB2, { sourceId: 3120202, destinationId: 3100, slot: 2, streamId: sid });
+    expect((await waitForFrames(hA, sid, n)).length).toBe(n);
+    expect(linkA.target?.address).toBe("127.0.0.2");
+    expect(linkA.counters.addressFollowed).toBe(1);
+    sid = ++streamSeq;
+    n = await sendCall(hA, { sourceId: 3120101, destinationId: 3100, slot: 2, streamId: sid });
+    expect((await waitForFrames(hB2, sid, n)).length).toBe(n);
+    expect(seen.length).toBe(0);
   });
 });
 
