@@ -8,6 +8,7 @@ import type { RouterPort, Slot } from "../router_port.ts";
 import { CallType } from "../../wire/dmrd.ts";
 import type { AccessRuleRouting, BridgeMemberOptions, LinkTalkgroupMap } from "./options.ts";
 import type { StreamLcRewrite, StreamSourceLc } from "./rewrite.ts";
+import { TalkerAliasAssembler } from "../../dmr/talker_alias.ts";
 
 export const enum SubKind {
   Static = 0,
@@ -136,6 +137,8 @@ export class Stream {
   /** conferences a group stream joined (for subscriptions made while it is in progress) */
   readonly conferences = new Int32Array(8);
   conferenceCount = 0;
+  /** talker alias from the DMRA side channel (used when the embedded LCs carry none) */
+  readonly sideAlias = new TalkerAliasAssembler();
   /** chain of active streams with the same streamId */
   nextSameId: Stream | null = null;
   activePosition = -1;
