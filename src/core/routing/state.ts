@@ -59,6 +59,8 @@ export class SlotState {
   hangDestinationId = 0;
   hangCallType: CallType = CallType.Group;
   hangSourceId = 0;
+  /** when a stream was last delivered to this slot (the contention rule for refused tails) */
+  lastTxAtMs = Number.NEGATIVE_INFINITY;
 }
 
 export class PortState {
@@ -152,6 +154,8 @@ export class Stream {
   /** index into rewrites, -1 = no rewrite */
   targetRewrites = new Int8Array(8);
   targetQuenched = new Uint8Array(8);
+  /** 1 = this target's slot was busy for the stream at least once (what reaches it later is a headerless tail) */
+  targetRefused = new Uint8Array(8);
 
   // ---- rewrites ----
   readonly rewrites: StreamLcRewrite[] = [];
@@ -180,5 +184,8 @@ export class Stream {
     const q = new Uint8Array(size);
     q.set(this.targetQuenched);
     this.targetQuenched = q;
+    const r = new Uint8Array(size);
+    r.set(this.targetRefused);
+    this.targetRefused = r;
   }
 }
