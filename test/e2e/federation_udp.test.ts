@@ -8,7 +8,10 @@ import { afterEach, describe, expect, test } from "bun:test";
 import { openBridgeLinkOptions, type OpenBridgeProtocol } from "../../src/core/federation/link_options.ts";
 import { UpstreamState } from "../../src/core/upstream/upstream_link.ts";
 import { upstreamLinkOptions } from "../../src/core/upstream/upstream_options.ts";
+import { Blake2b } from "../../src/lib/blake2b.ts";
 import { HmacSha1 } from "../../src/lib/hmac_sha1.ts";
+import { DmreStatus, FbpMeta, decodeDmre, encodeDmre } from "../../src/wire/fbp.ts";
+import { voiceCall } from "../core/federation/support/fake_net.ts";
 import { encodeBcka } from "../../src/wire/bridge_control.ts";
 import { BCKA_LENGTH, openBridgeKey } from "../../src/wire/openbridge.ts";
 import type { HbpClient } from "../support/hbp_client.ts";
@@ -218,6 +221,55 @@ describe("link address rules with relaxed checks (real UDP)", () => {
     n = await sendCall(hA, { sourceId: 3120101, destinationId: 3100, slot: 2, streamId: sid });
     expect((await waitForFrames(hB2, sid, n)).length).toBe(n);
     expect(seen.length).toBe(0);
+  });
+});
+
+describe("a FreeDMR PROTO_VER 4 peer (real UDP)", () => {
+  test("its 85-byte frames with version byte 5 are heard (layout by length, counted); we answer in v4", async () => {
+    const key = openBridgeKey("link-secret");
+    const blake = new Blake2b(16, key);
+    const got: Uint8Array[] = [];
+    const peer = await Bun.udpSocket({ hostname: "127.0.0.1", port: 0, socket: { data: (_s, data) => void got.push(new Uint8Array(data)) } });
+    cleanups.push(() => peer.close());
+    const [port] = await freePorts(1);
+    const opts = openBridgeLinkOptions({ name: "freedmr-v4", protocol: 4, bindAddress: "127.0.0.1", port: port!, targetAddress: "127.0.0.1", targetPort: peer.port, passphrase: "link-secret", networkId: SERVER_IDS[1]!, relaxedChecks: false, keepaliveIntervalMs: 200, keepaliveTimeoutMs: 1500 });
+    const s = await startFederatedServer({ serverId: SERVER_IDS[0]!, openbridge: [opts] });
+    cleanups.push(() => s.stop());
+    const [h] = await hotspots([s], "TS2=3100;");
+    const link = s.federation.links[0]!;
+    const bcka = new Uint8Array(BCKA_LENGTH);
+    encodeBcka(new HmacSha1(key), bcka);
+    peer.send(bcka, port!, "127.0.0.1");
+    expect(await until(() => link.up)).toBe(true);
+    // what FreeDMR with PROTO_VER: 4 sends: the v4 layout (85 bytes) with 5 in byte 55
+    const sid = ++streamSeq;
+    const frames = voiceCall({ sourceId: 3120202, destinationId: 3100, streamId: sid }, SERVER_IDS[1]!);
+    const meta = new FbpMeta();
+    meta.version = 4;
+    meta.sourceServer = SERVER_IDS[1]!;
+    meta.hops = 1;
+    for (const f of frames) {
+      const out = new Uint8Array(89);
+      meta.timestampMs = Date.now();
+      const n = encodeDmre(f, SERVER_IDS[1]!, meta, blake, out);
+      out[55] = 5;
+      blake.reset().update(out, 0, n - 16).digestTo(out, n - 16);
+      peer.send(out.subarray(0, n), port!, "127.0.0.1");
+      await Client.settle(5);
+    }
+    expect((await waitForFrames(h!, sid, frames.length)).length).toBe(frames.length);
+    expect(link.counters.layoutByLength).toBe(frames.length);
+    expect(link.version).toBe(4);
+    // a call back goes out in v4: 85 bytes, version byte 4, a MAC that verifies
+    const back = ++streamSeq;
+    const n = await sendCall(h!, { sourceId: 3120101, destinationId: 3100, slot: 2, streamId: back });
+    expect(await until(() => got.filter((d) => d.length === 85).length >= n)).toBe(true);
+    const decoded = new FbpMeta();
+    for (const d of got.filter((x) => String.fromCharCode(...x.subarray(0, 4)) === "DMRE")) {
+      expect(d.length).toBe(85);
+      expect(d[55]).toBe(4);
+      expect(decodeDmre(d, blake, new Uint8Array(16), decoded, new Uint8Array(55))).toBe(DmreStatus.Ok);
+    }
   });
 });
 
