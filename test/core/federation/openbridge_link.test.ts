@@ -424,6 +424,25 @@ describe("link address rules (relaxed checks): only fresh FBP traffic moves a li
     expect(net.log.filter((d) => d.to === MOVED).length).toBe(0);
   });
 
+  test("with no target_address the first signed packet sets the peer's address; later keepalives from elsewhere do not move it", () => {
+    const { net, nodes } = buildNetwork(2, [{ a: 0, b: 1, protocol: 5, optionsA: { relaxedChecks: true, targetAddress: "" } }]);
+    const [a, b] = nodes as [(typeof nodes)[0], (typeof nodes)[0]];
+    const l = link(a, "to-1");
+    expect(l.target).toBe(null);
+    net.advance(20_000); // B's keepalives reach A
+    expect(l.target?.toString()).toBe("10.0.0.2:50100");
+    expect(l.up).toBe(true);
+    expect(l.counters.addressFollowed).toBe(1);
+    l.onDatagram(net.nowMs, 0, ...at(ATTACKER), bcka());
+    expect(l.target?.toString()).toBe("10.0.0.2:50100");
+    const hA = a.server.addHotspot(3120001);
+    const hB = b.server.addHotspot(3120002);
+    net.advance(net.nowMs + 200);
+    const call = voiceCall({ sourceId: 3120101, destinationId: 3100, streamId: 0x5601 }, 3120001);
+    playCall(net, a, hA, call);
+    expect(hB.ofStream(0x5601).length).toBe(call.length);
+  });
+
   test("a FreeDMR PROTO_VER 4 peer (85-byte frames, version byte 5) is heard; the link stays v4 and counts it", () => {
     const { net, nodes } = buildNetwork(2, [{ a: 0, b: 1, protocol: 4 }]);
     const [a, b] = nodes as [(typeof nodes)[0], (typeof nodes)[0]];
