@@ -1,6 +1,8 @@
 /**
  * Counters of one OpenBridge/FBP link: every datagram in is counted once, under the first reason
- * it was dropped or as accepted. Plain numbers, incremented on the packet path.
+ * it was dropped or as accepted; addressNotFollowed, addressFollowed and layoutByLength are
+ * observations on top (a datagram they count is also counted as what it was). Plain numbers,
+ * incremented on the packet path.
  * @module
  */
 

@@ -568,10 +568,10 @@ export class OpenBridgeLink implements RouterPort {
    * timestamp heard before, so a replay — of a keepalive or of an old frame — never qualifies.
    */
   #followIfFresh(nowMs: number, socketIndex: number, address: string, port: number, timestampMs: number): void {
-    const newer = timestampMs > this.#newestTimestampMs;
-    if (newer) this.#newestTimestampMs = timestampMs;
-    if (!newer || !this.options.relaxedChecks || this.#target === null || this.#isTarget(address, port)) return;
-    if (Math.abs(this.#ctx.wallClockMs() - timestampMs) > this.options.maxAgeMs) return;
+    // only timestamps near our clock count, so one wild stamp cannot block following for long
+    if (timestampMs <= this.#newestTimestampMs || Math.abs(this.#ctx.wallClockMs() - timestampMs) > this.options.maxAgeMs) return;
+    this.#newestTimestampMs = timestampMs;
+    if (!this.options.relaxedChecks || this.#target === null || this.#isTarget(address, port)) return;
     this.#follow(nowMs, socketIndex, address, port, "fresh FBP traffic");
   }
 
