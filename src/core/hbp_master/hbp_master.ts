@@ -37,7 +37,7 @@ import {
   rptkDigest,
 } from "../../wire/hbp.ts";
 import { fieldText, parseRptc } from "../../wire/rptc.ts";
-import { DmraMessage, DmraStatus, decodeDmra } from "../../wire/dmra.ts";
+import { DMRA_DATA_BYTES, DmraMessage, DmraStatus, decodeDmra } from "../../wire/dmra.ts";
 import { DmrgMessage, DmrgStatus, decodeDmrg } from "../../wire/dmrg.ts";
 import { AccessRules, type CompiledRule } from "./access_rules.ts";
 import { constantTimeEqual, passphraseBytes, verifyLogin } from "./auth.ts";
@@ -349,6 +349,8 @@ export class HbpMaster implements HostedHandler {
       }
       this.counters.talkerAlias++;
       session.lastTalkerAliasSourceId = this.#dmra.sourceId;
+      // DMRGateway's 15-byte layout carries 3 of the 7 data bytes: not enough to rebuild an alias
+      if (this.#dmra.dataLength === DMRA_DATA_BYTES) this.#router.onTalkerAlias?.(nowMs, session, this.#dmra.sourceId, this.#dmra.blockType, this.#dmra.data);
     } else {
       if (decodeDmrg(bytes, session.repeaterId, this.#dmrg) !== DmrgStatus.Ok) {
         this.counters.sideChannelMalformed++;

@@ -64,6 +64,7 @@ import { quenchStream } from "./link_quench.ts";
 import { portDown, portUp, setPortTalkgroupMap } from "./port_lifecycle.ts";
 import { bridgeState, dialedReflector, listActiveStreams, listSubscriptions, locateSubscriber } from "./queries.ts";
 import { RouterContext, type RouterExtras } from "./router_context.ts";
+import { routeSideChannelAlias } from "./side_channel_alias.ts";
 import { runTick } from "./tick.ts";
 
 export { FIRST_RADIO_ID } from "./numbering.ts";
@@ -100,6 +101,10 @@ class RoutingCore implements Router {
 
   onFrame(nowMs: number, port: RouterPort, frame: DmrdFrame): void {
     routeFrame(this.#ctx, nowMs, port, frame);
+  }
+
+  onTalkerAlias(nowMs: number, port: RouterPort, sourceId: number, block: number, data: Uint8Array): void {
+    routeSideChannelAlias(this.#ctx, nowMs, port, sourceId, block, data);
   }
 
   onTick(nowMs: number): void {

@@ -9,6 +9,7 @@ import { CallType } from "../../wire/dmrd.ts";
 import type { AccessRuleRouting, BridgeMemberOptions, LinkTalkgroupMap } from "./options.ts";
 import type { StreamLcRewrite, StreamSourceLc } from "./rewrite.ts";
 import type { TalkerAliasInserter } from "../../dmr/talker_alias_inserter.ts";
+import { TalkerAliasAssembler } from "../../dmr/talker_alias.ts";
 
 export const enum SubKind {
   Static = 0,
@@ -59,6 +60,8 @@ export class SlotState {
   hangDestinationId = 0;
   hangCallType: CallType = CallType.Group;
   hangSourceId = 0;
+  /** when a stream was last delivered to this slot (the contention rule for refused tails) */
+  lastTxAtMs = Number.NEGATIVE_INFINITY;
 }
 
 export class PortState {
@@ -143,6 +146,8 @@ export class Stream {
   /** conferences a group stream joined (for subscriptions made while it is in progress) */
   readonly conferences = new Int32Array(8);
   conferenceCount = 0;
+  /** talker alias from the DMRA side channel (used when the embedded LCs carry none) */
+  readonly sideAlias = new TalkerAliasAssembler();
   /** chain of active streams with the same streamId */
   nextSameId: Stream | null = null;
   activePosition = -1;
@@ -156,6 +161,8 @@ export class Stream {
   /** index into rewrites, -1 = no rewrite */
   targetRewrites = new Int8Array(8);
   targetQuenched = new Uint8Array(8);
+  /** 1 = this target's slot was busy for the stream at least once (what reaches it later is a headerless tail) */
+  targetRefused = new Uint8Array(8);
 
   // ---- rewrites ----
   readonly rewrites: StreamLcRewrite[] = [];
@@ -184,5 +191,8 @@ export class Stream {
     const q = new Uint8Array(size);
     q.set(this.targetQuenched);
     this.targetQuenched = q;
+    const r = new Uint8Array(size);
+    r.set(this.targetRefused);
+    this.targetRefused = r;
   }
 }

@@ -36,6 +36,10 @@ export class RoutingStats {
   droppedUnknownPort = 0;
   /** Stream table full. */
   droppedStreamCapacity = 0;
+  /** DMRA talker-alias LCs kept for the stream their radio is sending. */
+  sideChannelAliases = 0;
+  /** DMRA talker-alias LCs for a radio not transmitting on that port (dropped). */
+  sideChannelAliasOrphan = 0;
   /** Deliveries not made because the target slot was busy (counted per frame per target). */
   deliveriesBusy = 0;
   /** Deliveries skipped because the target was quenched. */
