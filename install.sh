@@ -350,7 +350,7 @@ install_freedmr() {
 	bin="$ROOT$BIN_PATH"
 	config="$ROOT$CONFIG_PATH"
 	if [ "$IMAGE" -eq 1 ]; then
-		say "baking $name ($new_version) into the image $ROOT"
+		say "baking $name into the image $ROOT ($(printf '%s' "$new_version" | cut -d ' ' -f 1-2))"
 	elif [ -x "$bin" ]; then
 		old_version="$("$bin" --version 2>/dev/null || echo "unknown version")"
 		say "upgrading: $old_version -> $new_version"
