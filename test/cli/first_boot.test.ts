@@ -5,7 +5,7 @@
  * and path before any socket opens; --check-config only warns (the file belongs to the machine).
  */
 import { afterAll, describe, expect, test } from "bun:test";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { HbpClient } from "../support/hbp_client.ts";
@@ -142,13 +142,24 @@ describe("serving with hbp.passphrase_file", () => {
     expect(result.stderr).toContain(reason);
   });
 
-  // root reads every file, so this case needs an unprivileged run
-  test.skipIf(process.getuid?.() === 0)("a file unreadable by the server exits 2 saying so", () => {
-    const m = machine("unreadable");
-    writeFileSync(m.secret, "secret\n", { mode: 0o000 });
-    const result = run(["--config", m.config]);
-    expect(result.exitCode).toBe(2);
-    expect(result.stderr).toContain("permission denied");
+  test("a file unreadable by the server exits 2 saying so", () => {
+    // root reads every file: as root, run freedmr as nobody (setpriv), from a directory it can read
+    const asRoot = process.getuid?.() === 0;
+    const setpriv = Bun.which("setpriv");
+    if (asRoot && setpriv === null) throw new Error("running as root needs setpriv (util-linux) to drop privileges");
+    const dir = mkdtempSync(join(tmpdir(), "freedmr-unreadable-"));
+    try {
+      chmodSync(dir, 0o755);
+      const config = join(dir, "freedmr.toml");
+      writeFileSync(config, '[hbp]\nport = 0\npassphrase_file = "secret"\n', { mode: 0o644 });
+      writeFileSync(join(dir, "secret"), "secret\n", { mode: asRoot ? 0o600 : 0o000 });
+      const prefix = asRoot ? [setpriv!, "--reuid=65534", "--regid=65534", "--clear-groups"] : [];
+      const result = Bun.spawnSync([...prefix, process.execPath, main, "--config", config], { cwd: dir, stdout: "pipe", stderr: "pipe" });
+      expect(result.exitCode).toBe(2);
+      expect(result.stderr.toString()).toContain(`hbp.passphrase_file: got "${join(dir, "secret")}", expected a readable file holding the passphrase (permission denied`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   test("passphrase and passphrase_file together are refused, naming the key", () => {
