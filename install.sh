@@ -460,7 +460,7 @@ install_freedmr() {
 	if [ "$IMAGE" -eq 1 ]; then
 		# What `systemctl enable` does, offline: the WantedBy= symlink.
 		mkdir -p "$ROOT${WANTS_LINK%/*}"
-		ln -sfn "$UNIT_PATH" "$ROOT$WANTS_LINK"
+		ln -sf "$UNIT_PATH" "$ROOT$WANTS_LINK"
 		say "enabled freedmr.service ($WANTS_LINK -> $UNIT_PATH): it starts at the image's first boot"
 	elif [ "${FREEDMR_NO_START:-0}" = "1" ]; then
 		say "FREEDMR_NO_START=1: not enabling or starting the service"

@@ -352,7 +352,7 @@ describe.if(verifyMissing === null || bootMissing === null)("a baked image (real
     if (result.exitCode !== 0) throw new Error(`baking failed:\n${result.stdout}\n${result.stderr}`);
   }, 600_000);
 
-  test.if(verifyMissing === null)("systemd-analyze verify accepts the unit; sysusers and tmpfiles files apply cleanly", () => {
+  test.if(verifyMissing === null)("systemd-analyze verify accepts the unit, systemctl sees it enabled; sysusers and tmpfiles files apply cleanly", () => {
     // systemd-analyze resolves the unit's dependencies inside --root: give the copy systemd's units.
     const copy = join(work, "verify");
     copyTree(x64Image, copy);
@@ -365,6 +365,13 @@ describe.if(verifyMissing === null || bootMissing === null)("a baked image (real
     writeFileSync(broken, readFileSync(broken, "utf8").replace("StateDirectoryMode=0750", "StateDirectoryMode=bogus"));
     const bad = Bun.spawnSync([systemdAnalyze!, "verify", `--root=${copy}`, "freedmr.service"], { stdout: "pipe", stderr: "pipe" });
     expect(bad.stderr.toString()).toContain("bogus");
+
+    // the .wants symlink is what systemctl itself calls enabled
+    const systemctl = Bun.which("systemctl");
+    if (systemctl !== null) {
+      const enabled = Bun.spawnSync([systemctl, `--root=${copy}`, "is-enabled", "freedmr.service"], { stdout: "pipe", stderr: "pipe" });
+      expect(enabled.stdout.toString().trim()).toBe("enabled");
+    }
 
     const sysusers = Bun.spawnSync([systemdSysusers!, `--root=${copy}`, "--dry-run", join(copy, "etc/sysusers.d/freedmr.conf")], { stdout: "pipe", stderr: "pipe" });
     expect(sysusers.stderr.toString()).toBe("");
