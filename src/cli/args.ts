@@ -7,6 +7,7 @@
 export type Command =
   | { readonly kind: "serve"; readonly configPath: string | undefined; readonly overrides: Overrides }
   | { readonly kind: "check-config"; readonly configPath: string }
+  | { readonly kind: "first-boot"; readonly configPath: string }
   | { readonly kind: "print-default-config" }
   | { readonly kind: "print-config-schema" }
   | { readonly kind: "version" }
@@ -36,6 +37,8 @@ and IPv6), passphrase "passw0rd".
 Options:
   -c, --config FILE           Serve with the config in FILE (TOML, or JSON if it ends in .json)
       --check-config FILE     Check FILE, print every problem, exit 0 if valid or 2 if not
+      --first-boot FILE       Create what the config in FILE names but this machine lacks: the
+                              hbp.passphrase_file, with a random passphrase (kept if it exists)
       --print-default-config  Print the complete default config as a commented TOML file
       --print-config-schema   Print the config's JSON Schema (for editors)
   -V, --version               Print the version
@@ -54,8 +57,8 @@ Overrides when serving (applied on top of the config):
 Exit status: 0 on success, 1 on a runtime failure (e.g. the port is in use), 2 on a bad config or
 bad arguments.`;
 
-const COMMAND_FLAGS = new Set(["--check-config", "--print-default-config", "--print-config-schema", "--version", "-V", "--help", "-h"]);
-const VALUE_FLAGS = new Set(["--config", "-c", "--check-config", "--port", "--bind", "--log-level", "--log-format"]);
+const COMMAND_FLAGS = new Set(["--check-config", "--first-boot", "--print-default-config", "--print-config-schema", "--version", "-V", "--help", "-h"]);
+const VALUE_FLAGS = new Set(["--config", "-c", "--check-config", "--first-boot", "--port", "--bind", "--log-level", "--log-format"]);
 const KNOWN_FLAGS = new Set([...COMMAND_FLAGS, ...VALUE_FLAGS]);
 
 export function parseArgs(argv: readonly string[]): ParsedArgs {
@@ -106,6 +109,10 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
         problem = setCommand("check-config", flag);
         checkPath = value;
         break;
+      case "--first-boot":
+        problem = setCommand("first-boot", flag);
+        checkPath = value;
+        break;
       case "--print-default-config":
         problem = setCommand("print-default-config", flag);
         break;
@@ -154,7 +161,8 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
       return { ok: true, command: { kind: "serve", configPath, overrides } };
     }
     case "check-config":
-      return { ok: true, command: { kind: "check-config", configPath: checkPath! } };
+    case "first-boot":
+      return { ok: true, command: { kind: command, configPath: checkPath! } };
     case "serve":
       return { ok: true, command: { kind: "serve", configPath, overrides: {} } };
     case "print-default-config":

@@ -13,6 +13,7 @@ import {
   printVersion,
   type Output,
 } from "./commands.ts";
+import { firstBoot } from "./first_boot.ts";
 import { runImport } from "./import_command.ts";
 import { serve, type StartServer } from "./serve.ts";
 
@@ -36,6 +37,8 @@ export async function runCli(argv: readonly string[], io: Output, startServer: S
       return printConfigSchema(io);
     case "check-config":
       return checkConfig(command.configPath, io);
+    case "first-boot":
+      return firstBoot(command.configPath, io);
     case "serve":
       return serve(command.configPath, command.overrides, io, startServer);
   }

@@ -7,6 +7,7 @@
  */
 import { formatConfigError } from "../config/errors.ts";
 import { readConfigDocument, validateConfig } from "../config/load.ts";
+import { resolvePassphraseFile } from "../config/passphrase_file.ts";
 import type { Config } from "../config/schema.ts";
 import { createLogger, flushLogger, flushLoggerSync, type Logger } from "../shell/log.ts";
 import type { Overrides } from "./args.ts";
@@ -24,7 +25,10 @@ export type StartServer = (config: Config, log: Logger) => Promise<Stoppable> | 
 /** How long a clean stop may take before the process exits anyway. */
 const STOP_DEADLINE_MS = 5000;
 
-/** Load and validate the config with overrides applied; errors are printed and yield `undefined`. */
+/**
+ * Load and validate the config with overrides applied, with `hbp.passphrase_file` read; errors are
+ * printed and yield `undefined`.
+ */
 export async function resolveConfig(configPath: string | undefined, overrides: Overrides, io: Output): Promise<Config | undefined> {
   let document: Record<string, unknown> = {};
   if (configPath !== undefined) {
@@ -41,7 +45,12 @@ export async function resolveConfig(configPath: string | undefined, overrides: O
     printErrors(configPath ?? "embedded default config", result.errors.map(formatConfigError), io);
     return undefined;
   }
-  return result.config;
+  const resolved = resolvePassphraseFile(result.config, configPath);
+  if (!resolved.ok) {
+    printErrors(configPath ?? "embedded default config", [formatConfigError(resolved.error)], io);
+    return undefined;
+  }
+  return resolved.config;
 }
 
 function printErrors(source: string, lines: readonly string[], io: Output): void {

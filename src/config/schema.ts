@@ -144,6 +144,15 @@ export const HbpSection = Type.Object(
       minLength: 1,
       maxLength: 256,
     }),
+    passphrase_file: Type.Optional(
+      Type.String({
+        description:
+          'Read the hotspot passphrase from this file instead (one line; a relative path is relative to the config file). Set either passphrase or passphrase_file, not both. "freedmr --first-boot CONFIG" creates the file with a random passphrase when it does not exist (SD-card images: every card its own secret).',
+        minLength: 1,
+        maxLength: 4096,
+        examples: ["/var/lib/freedmr/passphrase"],
+      }),
+    ),
     peer_timeout_seconds: Type.Integer({
       description: "Drop a hotspot that has sent nothing (not even a ping) for this many seconds.",
       default: 30,

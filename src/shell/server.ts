@@ -29,6 +29,7 @@ import type { HbpAccessRule, HbpMasterOptions } from "../core/hbp_master/options
 import { PortIndexPool, type PortIndexAllocator } from "../core/hbp_master/port_index_pool.ts";
 import { Outbox } from "../core/outbox.ts";
 import { NullRouter, type FrameRouter } from "../core/router_contract.ts";
+import { assert } from "../lib/assert.ts";
 import { Prng } from "../lib/prng.ts";
 import { registerEventLog } from "../services/event_log.ts";
 import { BusEventSink } from "./bus_sink.ts";
@@ -123,6 +124,7 @@ export interface RunningServer {
 
 /** Map the `[hbp]` config section onto the master's plain options. */
 export function hbpMasterOptions(hbp: Config["hbp"]): HbpMasterOptions {
+  assert(hbp.passphrase_file === undefined, "hbp.passphrase_file must be read before the server starts (resolvePassphraseFile in src/config/passphrase_file.ts)");
   return {
     bindAddresses: hbp.bind_addresses,
     port: hbp.port,
