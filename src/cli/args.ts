@@ -16,6 +16,8 @@ export type Command =
 export interface Overrides {
   /** --port N: replaces hbp.port (tests and benchmarks run the default config on another port). */
   readonly port?: number;
+  /** --http-port N: replaces http.port (0 = a free port, logged); tests never bind the fixed 8062. */
+  readonly httpPort?: number;
   /** --bind ADDR (repeatable): replaces hbp.bind_addresses. */
   readonly bindAddresses?: readonly string[];
   /** --log-level LEVEL: replaces log.level. */
@@ -50,6 +52,7 @@ Commands:
 
 Overrides when serving (applied on top of the config):
       --port N                UDP port of the HBP master (0 picks a free port)
+      --http-port N           TCP port of the dashboard and API (0 picks a free port)
       --bind ADDR             Address to listen on (repeat for several); default "::" (IPv4 + IPv6)
       --log-level LEVEL       trace, debug, info, warn, error, fatal or silent
       --log-format FORMAT     auto, json or pretty
@@ -58,7 +61,7 @@ Exit status: 0 on success, 1 on a runtime failure (e.g. the port is in use), 2 o
 bad arguments.`;
 
 const COMMAND_FLAGS = new Set(["--check-config", "--first-boot", "--print-default-config", "--print-config-schema", "--version", "-V", "--help", "-h"]);
-const VALUE_FLAGS = new Set(["--config", "-c", "--check-config", "--first-boot", "--port", "--bind", "--log-level", "--log-format"]);
+const VALUE_FLAGS = new Set(["--config", "-c", "--check-config", "--first-boot", "--port", "--http-port", "--bind", "--log-level", "--log-format"]);
 const KNOWN_FLAGS = new Set([...COMMAND_FLAGS, ...VALUE_FLAGS]);
 
 export function parseArgs(argv: readonly string[]): ParsedArgs {
@@ -66,6 +69,7 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
   let checkPath: string | undefined;
   let command: Command["kind"] | undefined;
   let port: number | undefined;
+  let httpPort: number | undefined;
   const bindAddresses: string[] = [];
   let logLevel: string | undefined;
   let logFormat: string | undefined;
@@ -133,6 +137,12 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
         port = Number(text);
         break;
       }
+      case "--http-port": {
+        const text = value!;
+        if (!/^\d{1,5}$/.test(text) || Number(text) > 65535) return { ok: false, error: `--http-port needs a port number from 0 to 65535, got "${text}"` };
+        httpPort = Number(text);
+        break;
+      }
       case "--bind":
         bindAddresses.push(value!);
         break;
@@ -146,7 +156,7 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
     if (problem !== undefined) return { ok: false, error: problem };
   }
 
-  const servingOptions = configPath !== undefined || port !== undefined || bindAddresses.length > 0 || logLevel !== undefined || logFormat !== undefined;
+  const servingOptions = configPath !== undefined || port !== undefined || httpPort !== undefined || bindAddresses.length > 0 || logLevel !== undefined || logFormat !== undefined;
   if (command !== undefined && command !== "help" && servingOptions) {
     return { ok: false, error: "--config, --port, --bind, --log-level and --log-format only apply when serving; use --check-config FILE to check a file" };
   }
@@ -154,6 +164,7 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
     case undefined: {
       const overrides: Overrides = {
         ...(port !== undefined ? { port } : {}),
+        ...(httpPort !== undefined ? { httpPort } : {}),
         ...(bindAddresses.length > 0 ? { bindAddresses } : {}),
         ...(logLevel !== undefined ? { logLevel } : {}),
         ...(logFormat !== undefined ? { logFormat } : {}),

@@ -68,6 +68,7 @@ function applyOverrides(document: Record<string, unknown>, overrides: Overrides)
     return created;
   };
   if (overrides.port !== undefined) section("hbp")["port"] = overrides.port;
+  if (overrides.httpPort !== undefined) section("http")["port"] = overrides.httpPort;
   if (overrides.bindAddresses !== undefined) section("hbp")["bind_addresses"] = [...overrides.bindAddresses];
   if (overrides.logLevel !== undefined) section("log")["level"] = overrides.logLevel;
   if (overrides.logFormat !== undefined) section("log")["format"] = overrides.logFormat;
@@ -82,10 +83,28 @@ export async function serve(configPath: string | undefined, overrides: Overrides
   log.debug({ config }, "effective config");
   for (const warning of passphraseWarnings(config)) log.warn(`SECURITY: ${warning}`);
 
-  let server: Stoppable;
+  // Signals are handled from before the start: a SIGTERM while the server is still starting (the
+  // services Worker comes up after the UDP sockets) stops it cleanly once it has started, instead
+  // of killing it without a goodbye to the peers already logged in.
+  let server: Stoppable | null = null;
+  let signalledDuringStart: NodeJS.Signals | null = null;
+  let stopping = false;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (server === null) {
+      if (signalledDuringStart === null) log.info({ signal }, "signal while starting: stopping as soon as the server has started");
+      signalledDuringStart ??= signal;
+      return;
+    }
+    stopSignalled(signal, server);
+  };
+  process.on("SIGTERM", onSignal);
+  process.on("SIGINT", onSignal);
+
   try {
     server = await startServer(config, log);
   } catch (error) {
+    process.off("SIGTERM", onSignal);
+    process.off("SIGINT", onSignal);
     log.fatal({ err: error }, `freedmr could not start${startFailureHint(error, config)}`);
     await flushLogger();
     // Whatever the failed start left open (a socket bound before the failing one, a timer) must
@@ -94,8 +113,7 @@ export async function serve(configPath: string | undefined, overrides: Overrides
     return EXIT_FAILURE;
   }
 
-  let stopping = false;
-  const onSignal = (signal: NodeJS.Signals): void => {
+  function stopSignalled(signal: NodeJS.Signals, running: Stoppable): void {
     if (stopping) {
       log.warn({ signal }, "second signal: exiting without waiting");
       flushLoggerSync();
@@ -114,7 +132,7 @@ export async function serve(configPath: string | undefined, overrides: Overrides
       process.exit(code);
     };
     Promise.resolve()
-      .then(() => server.stop(signal))
+      .then(() => running.stop(signal))
       .then(
         () => {
           log.info("stopped");
@@ -125,9 +143,8 @@ export async function serve(configPath: string | undefined, overrides: Overrides
           return exit(EXIT_FAILURE);
         },
       );
-  };
-  process.on("SIGTERM", onSignal);
-  process.on("SIGINT", onSignal);
+  }
+  if (signalledDuringStart !== null) stopSignalled(signalledDuringStart, server);
   return EXIT_OK;
 }
 

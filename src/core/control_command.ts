@@ -42,7 +42,4 @@ export interface HotspotInspection {
   selfCare: { keySet: boolean; secretIssued: boolean };
 }
 
-/** Hide option KEY values (FreeDMR `KEY=`) in any text shown outside the core. */
-export function redactOptionKey(text: string): string {
-  return text.replace(/(\bKEY\s*=)[^;]*/gi, "$1***");
-}
+export { redactOptionKey } from "../lib/option_key.ts";

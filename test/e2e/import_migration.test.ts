@@ -32,6 +32,7 @@ beforeAll(async () => {
   config.openbridge = [];
   config.upstream = [];
   config.log.level = "silent";
+  config.http.enabled = false;
   server = await startFreedmr(config, pino({ level: "silent" }));
   port = server.boundSockets()[0]!.port;
 });

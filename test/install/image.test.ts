@@ -179,7 +179,7 @@ function boot(card: string, ids: string, command: string[]): RunResult {
 }
 
 const FIRST_BOOT = ["/usr/local/bin/freedmr", "--first-boot", "/etc/freedmr/freedmr.toml"];
-const SERVE = ["/usr/local/bin/freedmr", "--config", "/etc/freedmr/freedmr.toml", "--port", "0", "--bind", "127.0.0.1", "--log-format", "json"];
+const SERVE = ["/usr/local/bin/freedmr", "--config", "/etc/freedmr/freedmr.toml", "--port", "0", "--http-port", "0", "--bind", "127.0.0.1", "--log-format", "json"];
 const PASSPHRASE = "var/lib/freedmr/passphrase";
 
 // --- fake binaries: the layout ----------------------------------------------------------------
