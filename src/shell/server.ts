@@ -31,6 +31,7 @@ import { Prng } from "../lib/prng.ts";
 import { registerEventLog } from "../services/event_log.ts";
 import { startHttpApi, type RunningHttpApi } from "../services/http_api.ts";
 import { BusEventSink } from "./bus_sink.ts";
+import { drawLoginSecret } from "./login_secret.ts";
 import { monotonicMs } from "./clock.ts";
 import { MemoryHygiene } from "./memory_hygiene.ts";
 import { DEFAULT_STATS_INTERVAL_MS, StatsPublisher } from "./stats_publisher.ts";
@@ -151,6 +152,7 @@ export function assembleServer(config: Config, options: ServerOptions = {}): Ass
       events: deps.events,
       prng: deps.prng.fork("hbp"),
       portIndexes: deps.portIndexes,
+      saltSecret: drawLoginSecret(),
     });
     handlers.push(hbp);
   }
