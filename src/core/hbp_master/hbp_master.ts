@@ -294,6 +294,9 @@ export class HbpMaster implements HostedHandler {
   }
 
   stats(nowMs: number): HbpMasterStats {
+    this.counters.bansStarted = this.#guard.bansStarted;
+    this.counters.unansweredHandshakes = this.#guard.unanswered;
+    this.counters.loginSourcesUntracked = this.#guard.untracked;
     return {
       sessions: this.#sessions.size,
       connected: this.#connected,
