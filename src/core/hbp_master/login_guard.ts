@@ -15,7 +15,8 @@
  *
  * Bounded: at most `maxEntries` prefixes (the oldest entry that is not banned gives way to a new
  * one; a ban is never evicted — with the table full of bans a new prefix is simply not tracked,
- * and counted) and at most BLOCKED_IDS_PER_PREFIX blocked ids per prefix.
+ * and counted), at most BLOCKED_IDS_PER_PREFIX blocked ids per prefix and BLOCKED_IDS_TOTAL_MAX in
+ * all (beyond either, a failing id is counted but not blocked).
  * @module
  */
 
@@ -25,6 +26,8 @@ export const FAILURE_WINDOW_MS = 60_000;
 export const HANDSHAKE_BUCKET_MS = 10_000;
 /** Repeater ids remembered as failing per banned prefix (beyond this, failures are only counted). */
 export const BLOCKED_IDS_PER_PREFIX = 256;
+/** Blocked ids over all prefixes (~40 bytes each in a Set: a few MB at most, whatever an attacker does). */
+export const BLOCKED_IDS_TOTAL_MAX = 65_536;
 /** Entries examined from the oldest end to find one that may be evicted. */
 const EVICTION_SCAN = 64;
 
@@ -60,13 +63,20 @@ export class LoginGuard {
   blockedIdsFull = 0;
   /** Handshakes counted as unanswered. */
   unanswered = 0;
+  #blockedTotal = 0;
 
   constructor(
     /** Failures per prefix per minute before a ban; 0 disables counting and bans. */
     readonly limit: number,
     readonly banMs: number,
     readonly maxEntries = 65_536,
+    readonly maxBlockedIds = BLOCKED_IDS_TOTAL_MAX,
   ) {}
+
+  /** Ids blocked now, over all prefixes. */
+  get blockedIds(): number {
+    return this.#blockedTotal;
+  }
 
   get enabled(): boolean {
     return this.limit > 0;
@@ -163,7 +173,7 @@ export class LoginGuard {
   #roll(entry: PrefixEntry, nowMs: number): void {
     if (entry.bannedUntilMs !== 0 && entry.bannedUntilMs <= nowMs) {
       entry.bannedUntilMs = 0;
-      entry.blockedIds = null;
+      this.#unblockAll(entry);
     }
     const elapsed = nowMs - entry.bucketStartMs;
     if (elapsed < HANDSHAKE_BUCKET_MS) return;
@@ -188,6 +198,7 @@ export class LoginGuard {
     if (entry.failures <= this.limit || this.banMs <= 0) return false;
     entry.bannedUntilMs = nowMs + this.banMs;
     entry.failures = 0;
+    this.#unblockAll(entry);
     entry.blockedIds = new Set();
     this.bansStarted++;
     // Move it to the young end so eviction (which starts at the old end) meets unbanned entries first.
@@ -199,11 +210,17 @@ export class LoginGuard {
   #block(entry: PrefixEntry, repeaterId: number): void {
     const ids = (entry.blockedIds ??= new Set());
     if (ids.has(repeaterId)) return;
-    if (ids.size >= BLOCKED_IDS_PER_PREFIX) {
+    if (ids.size >= BLOCKED_IDS_PER_PREFIX || this.#blockedTotal >= this.maxBlockedIds) {
       this.blockedIdsFull++;
       return;
     }
     ids.add(repeaterId);
+    this.#blockedTotal++;
+  }
+
+  #unblockAll(entry: PrefixEntry): void {
+    if (entry.blockedIds !== null) this.#blockedTotal -= entry.blockedIds.size;
+    entry.blockedIds = null;
   }
 
   /** Evict the oldest entry that is not banned (a ban is never evicted). */
@@ -211,6 +228,7 @@ export class LoginGuard {
     let scanned = 0;
     for (const [prefix, entry] of this.#entries) {
       if (entry.bannedUntilMs <= nowMs) {
+        this.#unblockAll(entry);
         this.#entries.delete(prefix);
         return true;
       }

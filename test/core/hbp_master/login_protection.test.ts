@@ -32,8 +32,17 @@ describe("loginPrefix", () => {
     // every address of one /64 is one key; the next /64 is another
     expect(loginPrefix("fd00:8:1:0:ffff:1:2:3")).toBe(loginPrefix("fd00:8:1::7"));
     expect(loginPrefix("fd00:8:1:1::7")).not.toBe(loginPrefix("fd00:8:1::7"));
-    // junk stays itself (it can only come from a bug in the shell; never throws)
-    expect(loginPrefix("not:an:address:zz")).toBe("not:an:address:zz");
+    expect(loginPrefix("::")).toBe("0:0:0:0::/64");
+    expect(loginPrefix("1::")).toBe("1:0:0:0::/64");
+    expect(loginPrefix("1:2:3:4:5:6:7:8")).toBe("1:2:3:4::/64");
+    expect(loginPrefix("1:2:3:4:5:6:7::")).toBe("1:2:3:4::/64");
+    expect(loginPrefix("::2:3:4:5:6:7:8")).toBe("0:2:3:4::/64");
+    expect(loginPrefix("::ffff:0:192.0.2.1")).toBe("0:0:0:0::/64");
+    expect(loginPrefix("::FFFF:192.0.2.1")).toBe("192.0.2.1");
+    // junk stays itself (lower-cased; it can only come from a bug in the shell; never throws)
+    for (const junk of ["not:an:address:zz", "1:2:3:4:5:6:7:8:9", "1::2::3", "12345::1", "1:2:3:4:5:6:7:1.2.3.4", "::1.2.3", "::1.2.3.256", ":::"]) {
+      expect(loginPrefix(junk)).toBe(junk.toLowerCase());
+    }
   });
 });
 
@@ -146,6 +155,15 @@ describe("LoginGuard", () => {
     expect(guard.blockedIdsFull).toBe(10);
     expect(guard.isBlocked(2, "a", BLOCKED_IDS_PER_PREFIX + 11)).toBe(false);
     expect(guard.isBlocked(2, "a", 2)).toBe(true);
+    expect(guard.blockedIds).toBe(BLOCKED_IDS_PER_PREFIX);
+    // and over all prefixes; ids are released when their ban ends
+    const small = new LoginGuard(1, 1000, 1000, 5);
+    for (const p of ["a", "b", "c"]) for (let id = 1; id <= 4; id++) small.onFailure(0, p, id);
+    expect(small.blockedIds).toBe(5);
+    // per prefix: id 1 counted, id 2 starts the ban (blocked), ids 3 and 4 blocked → 9 to block, room for 5
+    expect(small.blockedIdsFull).toBe(4);
+    small.sweep(2000);
+    expect(small.blockedIds).toBe(0);
   });
 });
 
