@@ -51,7 +51,7 @@ import { AccessRules, type CompiledRule } from "./access_rules.ts";
 import { constantTimeEqual, passphraseBytes, verifyLogin } from "./auth.ts";
 import { HbpCounters } from "./counters.ts";
 import { loginPrefix } from "./address_prefix.ts";
-import { FailureVerdict, LoginGuard } from "./login_guard.ts";
+import { LoginGuard } from "./login_guard.ts";
 import { SALT_SECRET_BYTES, SaltCookie } from "./salt_cookie.ts";
 import type { HbpMasterOptions } from "./options.ts";
 import { PortIndexPool, type PortIndexAllocator } from "./port_index_pool.ts";
@@ -314,8 +314,12 @@ export class HbpMaster implements HostedHandler {
     const kind = this.#classifyOrCount(bytes, c);
     if (kind === 0) return;
     const repeaterId = c.repeaterId;
-    if (kind === HbpKind.Rptl) return this.#onRptl(nowMs, socketIndex, address, port, repeaterId);
-    if (kind === HbpKind.Rptk) return this.#onRptk(nowMs, socketIndex, address, port, repeaterId, bytes);
+    if (kind === HbpKind.Rptl || kind === HbpKind.Rptk) {
+      if (kind === HbpKind.Rptl) this.#onRptl(nowMs, socketIndex, address, port, repeaterId);
+      else this.#onRptk(nowMs, socketIndex, address, port, repeaterId, bytes);
+      this.#reportNewBans(nowMs, repeaterId, port);
+      return;
+    }
 
     if (kind === HbpKind.Dmra || kind === HbpKind.Dmrg) return this.#onSideChannel(nowMs, kind, socketIndex, address, port, repeaterId, bytes);
     const session = this.#sessions.get(repeaterId);
@@ -463,9 +467,7 @@ export class HbpMaster implements HostedHandler {
     }
     // No state: the salt is a cookie for (id, endpoint, time window), recomputed at RPTK. A repeated
     // RPTL within the window gets the same salt (the client may have missed it).
-    const bansBefore = this.#guard.bansStarted;
     this.#guard.onRptl(nowMs, prefix);
-    if (this.#guard.bansStarted !== bansBefore) this.#refused(nowMs, repeaterId, address, port, "rate-limited");
     const salt = this.#cookie.salt(SaltCookie.window(nowMs), repeaterId, socketIndex, address, port);
     const reply = this.#saltScratch[this.#saltCursor]!;
     this.#saltCursor = (this.#saltCursor + 1) % NAK_SCRATCH_SLOTS;
@@ -540,13 +542,22 @@ export class HbpMaster implements HostedHandler {
   /** Refuse a login for the peer's own reasons (bad id, ACL, rule, passphrase): MSTNAK, event, and it counts towards a ban. */
   #refuseLogin(nowMs: number, prefix: string, socketIndex: number, address: string, port: number, repeaterId: number, reason: RefusalReason): void {
     this.#refuse(nowMs, socketIndex, address, port, repeaterId, reason);
-    this.#loginFailed(nowMs, prefix, repeaterId, address, port);
+    this.#loginFailed(nowMs, prefix, repeaterId);
   }
 
-  #loginFailed(nowMs: number, prefix: string, repeaterId: number, address: string, port: number): void {
-    if (this.#guard.onFailure(nowMs, prefix, repeaterId) === FailureVerdict.BanStarted) {
-      this.#refused(nowMs, repeaterId, address, port, "rate-limited");
-    }
+  #loginFailed(nowMs: number, prefix: string, repeaterId: number): void {
+    this.#guard.onFailure(nowMs, prefix, repeaterId);
+  }
+
+  /**
+   * One `rate-limited` refusal per ban that started (by a failure, or by unanswered handshakes
+   * found overdue): the address is the banned prefix, the id and port those of the login that
+   * tipped it over (0 when housekeeping found it).
+   */
+  #reportNewBans(nowMs: number, repeaterId: number, port: number): void {
+    const banned = this.#guard.takeNewBans();
+    if (banned === null) return;
+    for (const prefix of banned) this.#refused(nowMs, repeaterId, prefix, port, "rate-limited");
   }
 
   /** A session leaves the RPTK→RPTC stage (connected or removed). */
@@ -717,7 +728,7 @@ export class HbpMaster implements HostedHandler {
       this.counters.timeouts++;
       // Authenticated but never configured: an unanswered handshake (counts towards a ban).
       if (session.state === SessionState.Authenticated) {
-        this.#loginFailed(nowMs, loginPrefix(session.endpoint.address), session.repeaterId, session.endpoint.address, session.endpoint.port);
+        this.#loginFailed(nowMs, loginPrefix(session.endpoint.address), session.repeaterId);
       }
       // A client that is still there but lost its pings learns to log in again (§1.6).
       this.#outbox.push(session.endpoint, session.replies.nak, session.replies.nak.length);
@@ -727,6 +738,7 @@ export class HbpMaster implements HostedHandler {
       this.#lastRateSweepMs = nowMs;
       this.#guard.sweep(nowMs);
     }
+    this.#reportNewBans(nowMs, 0, 0);
     return finished;
   }
 

@@ -64,6 +64,8 @@ export class LoginGuard {
   /** Handshakes counted as unanswered. */
   unanswered = 0;
   #blockedTotal = 0;
+  /** Prefixes banned since the last `takeNewBans` (for the caller's refusal events; bounded). */
+  readonly #newBans: string[] = [];
 
   constructor(
     /** Failures per prefix per minute before a ban; 0 disables counting and bans. */
@@ -72,6 +74,14 @@ export class LoginGuard {
     readonly maxEntries = 65_536,
     readonly maxBlockedIds = BLOCKED_IDS_TOTAL_MAX,
   ) {}
+
+  /** Prefixes whose ban started since the last call (at most 64 are remembered between calls). */
+  takeNewBans(): readonly string[] | null {
+    if (this.#newBans.length === 0) return null;
+    const out = this.#newBans.slice();
+    this.#newBans.length = 0;
+    return out;
+  }
 
   /** Ids blocked now, over all prefixes. */
   get blockedIds(): number {
@@ -201,6 +211,7 @@ export class LoginGuard {
     this.#unblockAll(entry);
     entry.blockedIds = new Set();
     this.bansStarted++;
+    if (this.#newBans.length < 64) this.#newBans.push(entry.prefix);
     // Move it to the young end so eviction (which starts at the old end) meets unbanned entries first.
     this.#entries.delete(entry.prefix);
     this.#entries.set(entry.prefix, entry);

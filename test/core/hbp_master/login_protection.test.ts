@@ -247,6 +247,8 @@ describe("floods (synthetic addresses, 3,000 RPTL/s of simulated time)", () => {
     expect(h.master.stats(h.nowMs).pendingLogins).toBe(0);
     // every flooding address went unanswered long enough to be banned; no legitimate one was
     expect(h.master.guardStats.bansStarted).toBe(1100);
+    const bans = h.events.ofType("session.refused").filter((e) => e.reason === "rate-limited");
+    expect(new Set(bans.map((e) => e.address)).size).toBe(1100);
     expect(h.master.bannedPrefixes(h.nowMs).every((p) => p.startsWith("10."))).toBe(true);
     expect(h.master.guardStats.prefixes).toBeLessThanOrEqual(1100 + tries);
   });
@@ -263,6 +265,8 @@ describe("floods (synthetic addresses, 3,000 RPTL/s of simulated time)", () => {
     );
     expect(ok).toBe(tries);
     expect(h.master.bannedPrefixes(h.nowMs)).toEqual(["2001:db8:bad:1::/64"]);
+    // one refusal event for the ban, naming the /64
+    expect(h.events.ofType("session.refused").map((e) => [e.reason, e.address])).toEqual([["rate-limited", "2001:db8:bad:1::/64"]]);
     expect(h.master.guardStats.prefixes).toBeLessThanOrEqual(1 + tries);
     expect(h.master.stats(h.nowMs).pendingLogins).toBe(0);
   });
