@@ -16,8 +16,8 @@
  *
  * Logins a flood cannot block: an RPTL leaves no state (the salt is a cookie, salt_cookie.ts, checked
  * again at RPTK), so there is no table of half-open logins to fill. State exists only once a peer
- * has proven the passphrase, and sessions waiting for RPTC are bounded per source prefix
- * (HANDSHAKES_PER_PREFIX_MAX). Failed and unanswered handshakes are counted per prefix and lead to
+ * has proven the passphrase, and sessions waiting for RPTC are bounded per source prefix once the
+ * server is half full (HANDSHAKES_PER_PREFIX_MAX). Failed and unanswered handshakes are counted per prefix and lead to
  * bans that never block a correct login (login_guard.ts).
  *
  * Hot path (RPTPING, DMRD from a connected peer): one Map lookup by numeric id, one endpoint
@@ -75,11 +75,12 @@ export interface HbpMasterDeps {
 const SWEEP_INTERVAL_MS = 1_000;
 const RATE_SWEEP_INTERVAL_MS = 10_000;
 /**
- * Sessions between RPTK and RPTC per source prefix. Real clients send RPTC within milliseconds of
- * the RPTK acknowledgement, so this only bites when one prefix holds many handshakes open (someone
- * who knows the passphrase): it can then never take the server's max_peers from everyone else.
- * Large enough for a CGNAT address whose hundreds of hotspots all log in again at the same moment;
- * a peer refused here is told with MSTNAK and retries 10 s later (hbp-and-dmr.md §1.6).
+ * Sessions between RPTK and RPTC per source prefix, once the server is half full (sessions ≥
+ * max_peers / 2). Real clients send RPTC within milliseconds of the RPTK acknowledgement, so this
+ * only bites when one prefix holds many handshakes open (someone who knows the passphrase): it can
+ * then never take the rest of max_peers from everyone else. Below half full there is room for all,
+ * and a burst of logins from one address (a CGNAT address or a test rig after a restart) is never
+ * refused. A peer refused here is told with MSTNAK and retries 10 s later (hbp-and-dmr.md §1.6).
  */
 export const HANDSHAKES_PER_PREFIX_MAX = 1024;
 /**
@@ -513,7 +514,7 @@ export class HbpMaster implements HostedHandler {
       return;
     }
     const open = this.#handshakes.get(prefix) ?? 0;
-    if (open >= HANDSHAKES_PER_PREFIX_MAX) {
+    if (open >= HANDSHAKES_PER_PREFIX_MAX && this.#sessions.size * 2 >= this.options.maxPeers) {
       this.counters.refusedPendingFull++;
       this.#refuse(nowMs, socketIndex, address, port, repeaterId, "handshake-limit");
       return;

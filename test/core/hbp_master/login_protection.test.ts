@@ -313,8 +313,9 @@ describe("CGNAT and clubs", () => {
     expect(tryLogin(h, 2_000_999, address, 40_000)).toBe(true);
   });
 
-  test("logins that authenticate but never configure are bounded per prefix and count as failures when they expire", () => {
-    const h = new Harness({ ...PROTECTED, peerTimeoutMs: 30_000 }, undefined, 4096);
+  test("logins that authenticate but never configure are bounded per prefix (server half full) and count as failures when they expire", () => {
+    // max_peers = 2 × the bound: the server is half full when one prefix holds the bound
+    const h = new Harness({ ...PROTECTED, peerTimeoutMs: 30_000, maxPeers: 2 * HANDSHAKES_PER_PREFIX_MAX }, undefined, 4096);
     const greedy = "::ffff:198.51.100.9";
     const open = (id: number, address: string, port: number): string => {
       const salt = readUint32(h.recv(msg("RPTL", id), port, address)[0]!.bytes, 6);
@@ -338,5 +339,16 @@ describe("CGNAT and clubs", () => {
     // but a hotspot that does finish its login gets in from there
     expect(tryLogin(h, 5_999_998, greedy, 11_111)).toBe(true);
     expect(h.master.session(1001)?.connected).toBe(true);
+  });
+
+  test("below half of max_peers, one address may hold more handshakes than the bound (a restart burst behind one address)", () => {
+    const h = new Harness({ ...PROTECTED, maxPeers: 4 * HANDSHAKES_PER_PREFIX_MAX }, undefined, 4096);
+    const salts: number[] = [];
+    const count = HANDSHAKES_PER_PREFIX_MAX + 100;
+    for (let i = 0; i < count; i++) salts.push(readUint32(h.recv(msg("RPTL", 6_000_000 + i), 10_000 + i)[0]!.bytes, 6));
+    for (let i = 0; i < count; i++) expect(h.recv(rptk(6_000_000 + i, salts[i]!, "passw0rd"), 10_000 + i)[0]?.tag).toBe("RPTACK");
+    for (let i = 0; i < count; i++) expect(h.recv(encodeRptc({ repeaterId: 6_000_000 + i, callsign: "N0CALL" }), 10_000 + i)[0]?.tag).toBe("RPTACK");
+    expect(h.master.connectedCount).toBe(count);
+    expect(h.master.counters.refusedPendingFull).toBe(0);
   });
 });
