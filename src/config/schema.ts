@@ -180,13 +180,15 @@ export const HbpSection = Type.Object(
       maximum: 268435456,
     }),
     login_rate_limit_per_minute: Type.Integer({
-      description: "Most login attempts (RPTL) per source address per minute before that address is banned. 0 disables the limit.",
+      description:
+        "Most failed logins (wrong passphrase, refused id, handshakes left unanswered) per source per minute before that source is banned; successful logins never count. A source is an IPv4 address or an IPv6 /64. 0 disables counting and bans.",
       default: 20,
       minimum: 0,
       maximum: 100000,
     }),
     login_ban_seconds: Type.Integer({
-      description: "How long an address that exceeded login_rate_limit_per_minute or failed authentication too often is ignored.",
+      description:
+        "How long a ban lasts. During a ban, every repeater id that fails from the banned source is ignored from there; correct logins from the same source (CGNAT, club routers) still get in.",
       default: 600,
       minimum: 0,
       maximum: 86400,

@@ -122,7 +122,11 @@ export type RefusalReason =
   | "rate-limited"
   | "callsign-denied"
   | "wrong-state"
-  | "invalid-id";
+  | "invalid-id"
+  /** The source prefix is banned and this id failed from it: dropped unanswered (login_guard.ts). */
+  | "banned"
+  /** Too many sessions from this source prefix are between RPTK and RPTC (hbp_master.ts). */
+  | "handshake-limit";
 
 export interface EventSink {
   publish(event: CoreEvent): void;

@@ -36,6 +36,7 @@ import { BusEventSink } from "./bus_sink.ts";
 import { ControlQueue } from "./control_commands.ts";
 import { ServicesWorkerHost } from "./services_worker_host.ts";
 import type { ServicesWorkerStats } from "../services/worker/protocol.ts";
+import { drawLoginSecret } from "./login_secret.ts";
 import { monotonicMs } from "./clock.ts";
 import { MemoryHygiene } from "./memory_hygiene.ts";
 import { DEFAULT_STATS_INTERVAL_MS, StatsPublisher } from "./stats_publisher.ts";
@@ -174,6 +175,7 @@ export function assembleServer(config: Config, options: ServerOptions = {}): Ass
       events: deps.events,
       prng: deps.prng.fork("hbp"),
       portIndexes: deps.portIndexes,
+      saltSecret: drawLoginSecret(),
     });
     handlers.push(hbp);
   }
