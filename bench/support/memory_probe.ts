@@ -7,7 +7,7 @@
  *   bun bench/support/memory_probe.ts subscriptions N        N static subscriptions (distinct talkgroups)
  *   bun bench/support/memory_probe.ts subscribers N          N radio ids in the last-heard map
  *
- * Prints one JSON line: heap bytes (JSC heapUsed + array buffers) and RSS bytes added by the step,
+ * Prints one JSON line: heap bytes (JSC heapSize, typed arrays included) and RSS bytes added by the step,
  * each after a full GC.
  * @module
  */
@@ -31,7 +31,8 @@ function measure(): { heap: number; rss: number } {
   Bun.gc(true);
   const stats = heapStats();
   if (process.env.PROBE_DEBUG) console.error(JSON.stringify({ heapSize: stats.heapSize, extra: stats.extraMemorySize, objects: stats.objectCount, ...process.memoryUsage() }));
-  return { heap: stats.heapSize + stats.extraMemorySize, rss: process.memoryUsage().rss };
+  // heapSize includes typed-array storage (extraMemorySize counts it again)
+  return { heap: stats.heapSize, rss: process.memoryUsage().rss };
 }
 
 /** The config with `KEY=VALUE` assignments (VALUE is JSON: numbers, booleans, tables, lists), validated with defaults filled in. */

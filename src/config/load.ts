@@ -62,7 +62,13 @@ export async function readConfigDocument(path: string): Promise<DocumentRead> {
     if (stat.isDirectory()) return problem(`cannot read the config file ${path}: it is a directory`);
     if (!stat.isFile()) return problem(`cannot read the config file ${path}: not a regular file`);
     if (stat.size > MAX_CONFIG_BYTES) return problem(`cannot read the config file ${path}: ${stat.size} bytes, more than a config file can be (${MAX_CONFIG_BYTES})`);
-    text = await Bun.file(path).text();
+    const bytes = new Uint8Array(await Bun.file(path).arrayBuffer());
+    try {
+      // UTF-8 only (a UTF-8 byte-order mark is skipped); other encodings are told, not guessed
+      text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+    } catch {
+      return problem(`cannot read the config file ${path}: it is not UTF-8 text (save it as UTF-8)`);
+    }
   } catch (error) {
     return problem(`cannot read the config file ${path}: ${fileErrorText(error)}`);
   }

@@ -56,6 +56,12 @@ describe("JSON and unreadable files", () => {
       ["/dev/zero", "cannot read the config file /dev/zero: not a regular file"],
       [join(work, "nope", "x.toml"), `cannot read the config file ${join(work, "nope", "x.toml")}: no such file (ENOENT)`],
     ];
+    const latin1 = join(work, "latin1.toml");
+    writeFileSync(latin1, Buffer.from('[server]\nname = "Mu\xf1oz"\n', "latin1"));
+    cases.push([latin1, `cannot read the config file ${latin1}: it is not UTF-8 text (save it as UTF-8)`]);
+    const utf16 = join(work, "utf16.toml");
+    writeFileSync(utf16, Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from("[hbp]\n", "utf16le")]));
+    cases.push([utf16, `cannot read the config file ${utf16}: it is not UTF-8 text (save it as UTF-8)`]);
     const big = join(work, "big.toml");
     writeFileSync(big, "# x\n".repeat(5_000_000));
     cases.push([big, `cannot read the config file ${big}: 20000000 bytes, more than a config file can be (16777216)`]);
@@ -64,6 +70,13 @@ describe("JSON and unreadable files", () => {
       expect(result.ok).toBe(false);
       if (!result.ok) expect(result.errors.map(formatConfigError)).toEqual([message]);
     }
+  });
+
+  test("a UTF-8 file with a byte-order mark is read", async () => {
+    const path = join(work, "bom.toml");
+    writeFileSync(path, Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('[server]\nname = "Muñoz"\n')]));
+    const result = await loadConfigFile(path);
+    expect(result.ok && result.config.server.name).toBe("Muñoz");
   });
 
   test("permission denied (skipped as root, who may read anything)", async () => {
