@@ -11,6 +11,7 @@ import { hostErrors, systemLookup, type HostLookup } from "../config/host_check.
 import { readConfigDocument, validateConfig } from "../config/load.ts";
 import { describeMemory, estimateMemory } from "../config/memory_estimate.ts";
 import type { Config } from "../config/schema.ts";
+import type { SocketSpec } from "../core/datagram_handler.ts";
 import { createLogger, flushLogger, flushLoggerSync, type Logger } from "../shell/log.ts";
 import { installReloadSignal } from "../shell/reload_signal.ts";
 import type { Overrides } from "./args.ts";
@@ -165,9 +166,26 @@ export async function startFailureReason(error: unknown, config: Config, lookup:
     return message;
   }
   const code = errorCode(error);
-  const where = `UDP port ${config.hbp.port} on ${config.hbp.bind_addresses.join(", ")}`;
-  if (code === "EADDRINUSE") return `${where} is already in use (is another freedmr, FreeDMR or HBlink running?)`;
-  if (code === "EADDRNOTAVAIL") return `cannot listen on ${where} (no such local address on this machine)`;
-  if (code === "EACCES") return `not allowed to listen on ${where}`;
+  const socket = (error as { socket?: SocketSpec } | null)?.socket;
+  const where = socket !== undefined ? `UDP port ${socket.port} on ${socket.bindAddress}` : `UDP port ${config.hbp.port} on ${config.hbp.bind_addresses.join(", ")}`;
+  const keys = socket !== undefined ? socketKeys(socket, config) : "hbp.port, hbp.bind_addresses";
+  const hbp = keys.startsWith("hbp.");
+  if (code === "EADDRINUSE") return `${where} is already in use (${keys}${hbp ? "; is another freedmr, FreeDMR or HBlink running?" : ""})`;
+  if (code === "EADDRNOTAVAIL") return `cannot listen on ${where} (${keys}): no such local address on this machine`;
+  if (code === "EACCES") return `not allowed to listen on ${where} (${keys})`;
   return null;
+}
+
+/** The config keys behind a socket the shell could not open ("hbp", "obp:NAME", "upstream:NAME"). */
+function socketKeys(socket: SocketSpec, config: Config): string {
+  const [kind, ...rest] = socket.name.split(":");
+  const name = rest.join(":");
+  if (kind === "obp") {
+    const index = config.openbridge.findIndex((link) => link.name === name);
+    if (index >= 0) return `openbridge[${index}].port, openbridge[${index}].bind_address`;
+  } else if (kind === "upstream") {
+    const index = config.upstream.findIndex((link) => link.name === name);
+    if (index >= 0) return `upstream[${index}].bind_address`;
+  }
+  return "hbp.port, hbp.bind_addresses";
 }

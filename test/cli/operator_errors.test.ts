@@ -107,6 +107,29 @@ describe("operator errors are plain words, never stack traces", () => {
     }
   }, 60_000);
 
+  test("an OpenBridge link's port already taken is blamed on that link's keys, not on the HBP port", async () => {
+    const taken = await Bun.udpSocket({ hostname: "127.0.0.1", port: 0 });
+    try {
+      const path = file(
+        "link_taken.toml",
+        `${quiet}[log]\nformat = "json"\n[server]\nserver_id = 1\n[[openbridge]]\nname = "peer"\nbind_address = "127.0.0.1"\nport = ${taken.port}\ntarget_address = "127.0.0.1"\ntarget_port = 9\npassphrase = "x"\nnetwork_id = 2\n`,
+      );
+      const { exitCode, stdout, stderr } = run(["--config", path]);
+      expect(exitCode).toBe(1);
+      const fatal = stdout
+        .trim()
+        .split("\n")
+        .map((line) => JSON.parse(line) as Record<string, unknown>)
+        .find((line) => line["level"] === "fatal");
+      expect(String(fatal?.["msg"])).toBe(
+        `freedmr could not start: UDP port ${taken.port} on 127.0.0.1 is already in use (openbridge[0].port, openbridge[0].bind_address)`,
+      );
+      expect(stdout + stderr).not.toMatch(STACK);
+    } finally {
+      taken.close();
+    }
+  }, 60_000);
+
   test("hbp.enabled = false with no link: the server warns that it has nothing to serve", async () => {
     // the status API on (it serves no DMR): its "HTTP status API on" line tells the server is up
     const path = file("idle.toml", '[log]\nformat = "json"\n[hbp]\nenabled = false\n[http]\nenabled = true\nbind_address = "127.0.0.1"\nport = 0\n');
