@@ -5,24 +5,14 @@
  * the key, with exit 2 for a bad config (1 for a failure to start) and never a JavaScript stack trace.
  */
 import { afterAll, describe, expect, test } from "bun:test";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { cliIn, fatalMessage, MAIN } from "./support/cli_run.ts";
 
-const main = join(import.meta.dir, "..", "..", "src", "main.ts");
 const work = mkdtempSync(join(tmpdir(), "freedmr-operator-"));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
-
-function run(args: string[]): { exitCode: number; stdout: string; stderr: string } {
-  const result = Bun.spawnSync([process.execPath, main, ...args], { cwd: work, stdout: "pipe", stderr: "pipe", env: { ...process.env, NO_COLOR: "1" } });
-  return { exitCode: result.exitCode ?? -1, stdout: result.stdout.toString(), stderr: result.stderr.toString() };
-}
-
-function file(name: string, text: string): string {
-  const path = join(work, name);
-  writeFileSync(path, text);
-  return path;
-}
+const { run, file } = cliIn(work);
 
 /** A JavaScript stack frame ("    at fn (file.ts:1:2)") or a serialized stack. */
 const STACK = /^\s+at .+[:(]|"stack"|Error: .*\n\s+at /m;
@@ -93,12 +83,7 @@ describe("operator errors are plain words, never stack traces", () => {
       const path = file("http_taken.toml", `${quiet}[log]\nformat = "json"\n[http]\nenabled = true\nbind_address = "127.0.0.1"\nport = ${taken.port}\n`);
       const { exitCode, stdout, stderr } = run(["--config", path]);
       expect(exitCode).toBe(1);
-      const fatal = stdout
-        .trim()
-        .split("\n")
-        .map((line) => JSON.parse(line) as Record<string, unknown>)
-        .find((line) => line["level"] === "fatal");
-      expect(String(fatal?.["msg"])).toBe(
+      expect(fatalMessage(stdout)).toBe(
         `freedmr could not start: the HTTP status API cannot listen: TCP port ${taken.port} on 127.0.0.1 (http.bind_address, http.port) is already in use`,
       );
       expect(stdout + stderr).not.toMatch(STACK);
@@ -116,12 +101,7 @@ describe("operator errors are plain words, never stack traces", () => {
       );
       const { exitCode, stdout, stderr } = run(["--config", path]);
       expect(exitCode).toBe(1);
-      const fatal = stdout
-        .trim()
-        .split("\n")
-        .map((line) => JSON.parse(line) as Record<string, unknown>)
-        .find((line) => line["level"] === "fatal");
-      expect(String(fatal?.["msg"])).toBe(
+      expect(fatalMessage(stdout)).toBe(
         `freedmr could not start: UDP port ${taken.port} on 127.0.0.1 is already in use (openbridge[0].port, openbridge[0].bind_address)`,
       );
       expect(stdout + stderr).not.toMatch(STACK);
@@ -137,7 +117,7 @@ describe("operator errors are plain words, never stack traces", () => {
     expect(checked.exitCode).toBe(0);
     expect(checked.stderr).toContain("warning: nothing to serve: hbp.enabled is false and no [[openbridge]] or [[upstream]] link is enabled");
 
-    const child = Bun.spawn([process.execPath, main, "--config", path], { cwd: work, stdout: "pipe", stderr: "pipe", env: { ...process.env, NO_COLOR: "1" } });
+    const child = Bun.spawn([process.execPath, MAIN, "--config", path], { cwd: work, stdout: "pipe", stderr: "pipe", env: { ...process.env, NO_COLOR: "1" } });
     const lines: Record<string, unknown>[] = [];
     const decoder = new TextDecoder();
     let partial = "";
