@@ -82,10 +82,13 @@ export async function serve(configPath: string | undefined, overrides: Overrides
   const memory = estimateMemory(config);
   log.info({ memoryAtStartBytes: memory.startBytes, memoryFullBytes: memory.fullBytes }, `memory: ${describeMemory(memory)}`);
 
+  // SIGHUP would otherwise kill the process without a goodbye to the peers; reload hooks in there.
+  const removeReloadSignal = installReloadSignal(log);
   let server: Stoppable;
   try {
     server = await startServer(config, log);
   } catch (error) {
+    removeReloadSignal();
     // An operator's problem (port taken, address not here, name not resolving) in plain words, no
     // stack trace; anything else is a bug and keeps its stack.
     const reason = await startFailureReason(error, config);
@@ -132,8 +135,6 @@ export async function serve(configPath: string | undefined, overrides: Overrides
   };
   process.on("SIGTERM", onSignal);
   process.on("SIGINT", onSignal);
-  // SIGHUP would otherwise kill the process without a goodbye to the peers; reload hooks in there.
-  installReloadSignal(log);
   return EXIT_OK;
 }
 
