@@ -60,7 +60,8 @@ export async function readConfigDocument(path: string): Promise<DocumentRead> {
   try {
     const stat = statSync(path);
     if (stat.isDirectory()) return problem(`cannot read the config file ${path}: it is a directory`);
-    if (!stat.isFile()) return problem(`cannot read the config file ${path}: not a regular file`);
+    // a regular file, or a pipe (`--config <(generate-config)`); not a device like /dev/zero
+    if (!stat.isFile() && !stat.isFIFO()) return problem(`cannot read the config file ${path}: not a regular file`);
     if (stat.size > MAX_CONFIG_BYTES) return problem(`cannot read the config file ${path}: ${stat.size} bytes, more than a config file can be (${MAX_CONFIG_BYTES})`);
     const bytes = new Uint8Array(await Bun.file(path).arrayBuffer());
     try {

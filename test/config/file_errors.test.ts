@@ -72,6 +72,15 @@ describe("JSON and unreadable files", () => {
     }
   });
 
+  test("a pipe is read (`--config <(generate-config)`)", async () => {
+    const fifo = join(work, "pipe.toml");
+    expect(Bun.spawnSync(["mkfifo", fifo]).exitCode).toBe(0);
+    const writer = Bun.spawn(["sh", "-c", `printf '[server]\\nname = "piped"\\n' > '${fifo}'`]);
+    const result = await loadConfigFile(fifo);
+    await writer.exited;
+    expect(result.ok && result.config.server.name).toBe("piped");
+  });
+
   test("a UTF-8 file with a byte-order mark is read", async () => {
     const path = join(work, "bom.toml");
     writeFileSync(path, Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('[server]\nname = "Muñoz"\n')]));
