@@ -9,6 +9,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { cliIn, fatalMessage, MAIN } from "./support/cli_run.ts";
+import { startFreedmr } from "./support/freedmr_process.ts";
 
 const work = mkdtempSync(join(tmpdir(), "freedmr-operator-"));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
@@ -77,16 +78,24 @@ describe("operator errors are plain words, never stack traces", () => {
     }
   }, 60_000);
 
-  test("the HTTP status API's port already taken: exit 1 saying so, naming the keys, no stack trace", async () => {
+  test("the dashboard/API port already taken: voice keeps running, the log says why in plain words naming the keys", async () => {
     const taken = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
     try {
       const path = file("http_taken.toml", `${quiet}[log]\nformat = "json"\n[http]\nenabled = true\nbind_address = "127.0.0.1"\nport = ${taken.port}\n`);
-      const { exitCode, stdout, stderr } = run(["--config", path]);
-      expect(exitCode).toBe(1);
-      expect(fatalMessage(stdout)).toBe(
-        `freedmr could not start: the HTTP status API cannot listen: TCP port ${taken.port} on 127.0.0.1 (http.bind_address, http.port) is already in use`,
-      );
-      expect(stdout + stderr).not.toMatch(STACK);
+      const server = await startFreedmr([process.execPath, MAIN, "--config", path], { cwd: work });
+      try {
+        const deadline = Date.now() + 20_000;
+        let line = server.lines.find((l) => String(l.msg).startsWith("the dashboard and HTTP API are not available"));
+        while (line === undefined && Date.now() < deadline) {
+          await Bun.sleep(20);
+          line = server.lines.find((l) => String(l.msg).startsWith("the dashboard and HTTP API are not available"));
+        }
+        expect(line?.msg).toBe("the dashboard and HTTP API are not available (voice is not affected)");
+        expect(String((line as Record<string, unknown> | undefined)?.["error"])).toContain(`cannot listen on TCP 127.0.0.1:${taken.port} (http.bind_address, http.port) [EADDRINUSE]`);
+        expect(server.stdoutText()).not.toMatch(STACK);
+      } finally {
+        expect(await server.stop("SIGTERM")).toBe(0);
+      }
     } finally {
       taken.stop(true);
     }
@@ -130,7 +139,7 @@ describe("operator errors are plain words, never stack traces", () => {
         lines.push(JSON.parse(partial.slice(0, newline)) as Record<string, unknown>);
         partial = partial.slice(newline + 1);
       }
-      if (!warned && lines.some((line) => String(line["msg"]).startsWith("HTTP status API on"))) {
+      if (!warned && lines.some((line) => String(line["msg"]).startsWith("dashboard and API on"))) {
         warned = lines.some((line) => line["level"] === "warn" && String(line["msg"]).startsWith("nothing to serve"));
         child.kill("SIGTERM");
       }
