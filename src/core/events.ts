@@ -58,6 +58,23 @@ export type CoreEvent =
   /** A configured conference bridge member changed state (rules.py ON/OFF/RESET triggers, timers). */
   | { type: "bridge.change"; atMs: number; bridge: string; system: string; slot: 1 | 2; talkgroupId: number; active: boolean; reason: string }
   | { type: "link.up" | "link.down"; atMs: number; link: string; reason: string }
+  /** A voice announcement (dial reply, status, rejected options, relink, ident): queued, then played, dropped or aborted. */
+  | {
+      type: "announcement";
+      atMs: number;
+      portIndex: number;
+      portName: string;
+      slot: 1 | 2;
+      sourceId: number;
+      destinationId: number;
+      callType: "group" | "unit";
+      kind: string;
+      /** the words, space-separated ("linked 9 1") */
+      words: string;
+      language: string;
+      outcome: "queued" | "played" | "dropped" | "aborted" | "superseded";
+      streamId: number;
+    }
   /** A hotspot's self-care settings changed (dashboard); `connected`: applied live at once. */
   | {
       type: "hotspot.settings";
@@ -123,7 +140,11 @@ export type RefusalReason =
   | "rate-limited"
   | "callsign-denied"
   | "wrong-state"
-  | "invalid-id";
+  | "invalid-id"
+  /** The source prefix is banned and this id failed from it: dropped unanswered (login_guard.ts). */
+  | "banned"
+  /** Too many sessions from this source prefix are between RPTK and RPTC (hbp_master.ts). */
+  | "handshake-limit";
 
 export interface EventSink {
   publish(event: CoreEvent): void;

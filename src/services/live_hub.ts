@@ -13,7 +13,7 @@
  * @module
  */
 import type { ServerWebSocket } from "bun";
-import { redactOptionKey } from "./redact.ts";
+import { redactOptionKey } from "../lib/option_key.ts";
 import type { WorkerEvent } from "./worker/protocol.ts";
 
 export type LiveEvent =

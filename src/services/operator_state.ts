@@ -6,7 +6,7 @@
  * Every table is bounded; nothing here holds an address, a passphrase or an option key.
  * @module
  */
-import { redactOptionKey } from "./redact.ts";
+import { redactOptionKey } from "../lib/option_key.ts";
 import type { CoreEvent } from "../core/events.ts";
 import type { HotspotSettings } from "../core/routing/hotspot_settings.ts";
 import type { ApiState } from "./api_state.ts";

@@ -21,7 +21,7 @@
 import type { Logger } from "pino";
 import type { EventBus } from "../bus/event_bus.ts";
 import type { ControlResult } from "../core/control_command.ts";
-import { redactOptionKey } from "../services/redact.ts";
+import { redactOptionKey } from "../lib/option_key.ts";
 import type { CoreEvent } from "../core/events.ts";
 import type { HbpMaster } from "../core/hbp_master/hbp_master.ts";
 import type { HbpSession } from "../core/hbp_master/session.ts";

@@ -56,13 +56,13 @@ export function publishStreamStart(ctx: RouterContext, nowMs: number, stream: St
 /** stream.alias: the talker alias of a routed stream, once, when it completes. */
 export function publishStreamAlias(ctx: RouterContext, nowMs: number, stream: Stream): void {
   const port = stream.port!;
-  publish(ctx, { type: "stream.alias", atMs: nowMs, streamId: stream.streamId, portIndex: port.portIndex, portName: port.name, sourceId: stream.sourceId, talkerAlias: stream.sourceLc.talkerAlias.text });
+  publish(ctx, { type: "stream.alias", atMs: nowMs, streamId: stream.streamId, portIndex: port.portIndex, portName: port.name, sourceId: stream.sourceId, talkerAlias: (stream.sourceLc.talkerAlias.complete ? stream.sourceLc.talkerAlias : stream.sideAlias).text });
 }
 
-/** stream.end of a routed (not silent) stream, with its talker alias when complete. */
+/** stream.end of a routed (not silent) stream, with its talker alias when complete (embedded LCs first, else DMRA). */
 export function publishStreamEnd(ctx: RouterContext, nowMs: number, stream: Stream, endedBy: StreamEndReason): void {
   const port = stream.port!;
-  const ta = stream.sourceLc.talkerAlias;
+  const ta = stream.sourceLc.talkerAlias.complete ? stream.sourceLc.talkerAlias : stream.sideAlias;
   publish(ctx, {
     type: "stream.end",
     atMs: nowMs,
