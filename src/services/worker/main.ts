@@ -8,6 +8,7 @@
  * @module
  */
 import type { ServerWebSocket } from "bun";
+import { dlopen, FFIType } from "bun:ffi";
 import type { ControlCommand, ControlResult } from "../../core/control_command.ts";
 import { dashboardRoutes } from "../dashboard/routes.ts";
 import { LIVE_BACKPRESSURE_BYTES, LiveHub, type LiveClient } from "../live_hub.ts";
@@ -44,7 +45,35 @@ function send(command: ControlCommand): Promise<ControlResult> {
   });
 }
 
+/**
+ * Nice value of this thread: the packet thread keeps 0, so on a busy or single-core machine the
+ * scheduler gives voice about 9 times this thread's share (Linux CFS weights 1024 : 110).
+ */
+export const WORKER_NICE = 10;
+
+/**
+ * Lower this thread's priority. On Linux, setpriority(PRIO_PROCESS, 0, n) changes the calling
+ * thread only (threads are tasks with their own nice value; setpriority(2), NOTES), so the packet
+ * thread is not touched. Returns an error text when it could not be done.
+ */
+function lowerPriority(): string | null {
+  if (process.platform !== "linux") return "not Linux";
+  for (const name of ["libc.so.6", "libc.musl-x86_64.so.1", "libc.musl-aarch64.so.1"]) {
+    try {
+      const libc = dlopen(name, { setpriority: { args: [FFIType.i32, FFIType.u32, FFIType.i32], returns: FFIType.i32 } });
+      const rc = libc.symbols.setpriority(0, 0, WORKER_NICE);
+      libc.close();
+      return rc === 0 ? null : `setpriority returned ${rc}`;
+    } catch {
+      // try the next C library name
+    }
+  }
+  return "no C library found to call setpriority";
+}
+
 function start(init: WorkerInit): void {
+  const niceError = lowerPriority();
+  if (niceError !== null) post({ type: "log", level: "warn", msg: "services Worker: could not lower its priority; the dashboard competes with voice for the CPU", data: { reason: niceError } });
   const offset = performance.timeOrigin - init.hostTimeOrigin;
   const clock = { monotonicMs: () => performance.now() + offset, wallClockMs: () => Date.now() };
   const h = init.http;
