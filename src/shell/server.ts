@@ -170,9 +170,10 @@ export async function startServer(config: Config, log: Logger, options: ServerOp
   for (const handler of assembled.handlers) host.addHandler(handler);
   host.addTickable(router);
 
+  let stopEventLog: (() => void) | null = null;
   if (options.withoutEventLog !== true) {
     try {
-      registerEventLog(bus, log.child({ service: "event-log" }), options.eventLogQueueCapacity ?? 4096);
+      stopEventLog = registerEventLog(bus, log.child({ service: "event-log" }), options.eventLogQueueCapacity ?? 4096);
     } catch (error) {
       log.error({ err: error }, "could not register the event-log service");
     }
@@ -238,7 +239,7 @@ export async function startServer(config: Config, log: Logger, options: ServerOp
   }
 
   if (http !== null) {
-    log.info({ url: http.url, endpoints: ["/api/v1/status", "/api/v1/hotspots", "/api/v1/last-heard", "/api/v1/links", "/metrics"] }, `HTTP status API on ${http.url}`);
+    log.info({ url: http.url, endpoints: ["/api/v1/status", "/api/v1/hotspots", "/api/v1/hotspots/{id}/refusals", "/api/v1/last-heard", "/api/v1/links", "/api/v1/links/{name}/refusals", "/metrics"] }, `HTTP status API on ${http.url}`);
     if (!/^(127\.|::1$|localhost$)/.test(config.http.bind_address)) {
       log.warn({ bindAddress: config.http.bind_address }, "the HTTP status API has no authentication and listens beyond loopback");
     }
@@ -261,6 +262,7 @@ export async function startServer(config: Config, log: Logger, options: ServerOp
       await http?.stop();
       await host.stop();
       await Promise.race([bus.idle(), new Promise<void>((resolve) => setTimeout(resolve, 250))]);
+      stopEventLog?.(); // writes the "suppressed K similar lines" summaries still due
     })();
     return stopping;
   };

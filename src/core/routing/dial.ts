@@ -36,10 +36,12 @@ export function dialCall(ctx: RouterContext, nowMs: number, ps: PortState, numbe
     return;
   }
   if (!dialable(ctx, number)) {
-    publish(ctx, { type: "dial.rejected", atMs: nowMs, portIndex: port.portIndex, portName: port.name, reflector: number, reason: "not-dialable" });
+    publish(ctx, { type: "dial.rejected", atMs: nowMs, portIndex: port.portIndex, portName: port.name, reflector: number, reason: "not-dialable", repeaterId: port.repeaterId });
     return;
   }
-  linkDial(ctx, nowMs, ps, number, "dialled");
+  if (!linkDial(ctx, nowMs, ps, number, "dialled")) {
+    publish(ctx, { type: "dial.rejected", atMs: nowMs, portIndex: port.portIndex, portName: port.name, reflector: number, reason: "subscription-table-full", repeaterId: port.repeaterId });
+  }
 }
 
 /** Link the port's dial TG to `reflector` (replacing any other link); false when the subscription table is full. */
@@ -86,6 +88,7 @@ export function publishDialStatus(ctx: RouterContext, nowMs: number, ps: PortSta
     portName: port.name,
     reflector: ps.dialSub?.conferenceId ?? 0,
     defaultReflector: defaultReflector(ps),
+    repeaterId: port.repeaterId,
   });
 }
 

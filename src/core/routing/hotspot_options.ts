@@ -3,6 +3,7 @@
  * the default dial reflector.
  * @module
  */
+import { redactOptionsKey } from "../../lib/redact_options.ts";
 import type { RouterPort } from "../router_port.ts";
 import { DEFAULT_ACCESS_RULE_ROUTING } from "./options.ts";
 import { parseOptions } from "./options_parser.ts";
@@ -29,7 +30,9 @@ export function applyOptions(ctx: RouterContext, nowMs: number, port: RouterPort
   const rejected = parsed.rejected;
   const emit = (): void => {
     ctx.stats.optionsTokensRejected += rejected.length;
-    publish(ctx, { type: "options.applied", atMs: nowMs, portIndex: port.portIndex, portName: port.name, options: parsed.text, rejected });
+    // the KEY= value locks this hotspot's options: it never leaves the router (logs, status API)
+    const shown = rejected.map(redactOptionsKey);
+    publish(ctx, { type: "options.applied", atMs: nowMs, portIndex: port.portIndex, portName: port.name, options: redactOptionsKey(parsed.text), rejected: shown, repeaterId: port.repeaterId });
   };
   if (!rule.allowOptions) {
     rejected.push("options: not allowed for this access rule; ignored");

@@ -14,6 +14,7 @@
  * RPTO), so it may allocate.
  * @module
  */
+import { REDACTED_KEY } from "../../lib/redact_options.ts";
 import { inRanges } from "./options.ts";
 
 export interface ParsedOptions {
@@ -206,7 +207,8 @@ export function parseOptions(raw: string, rules: OptionsRules): ParsedOptions {
         break;
       }
       case "KEY":
-        if (value === "" || value.length > 64) reject(token, "key must be 1–64 characters");
+        // the value is a secret: the rejection names the key, never the value
+        if (value === "" || value.length > 64) reject(REDACTED_KEY, "key must be 1–64 characters");
         else result.key = value;
         break;
       case "USERLINK":

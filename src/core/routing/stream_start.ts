@@ -16,7 +16,7 @@ import { quenchTarget } from "./link_quench.ts";
 import { FIRST_RADIO_ID } from "./numbering.ts";
 import { startRecording } from "./parrot_playback.ts";
 import type { RouterContext } from "./router_context.ts";
-import { publish, publishStreamEnd, publishStreamStart } from "./router_events.ts";
+import { portKindName, publish, publishStreamEnd, publishStreamStart } from "./router_events.ts";
 import { endStream } from "./stream_end.ts";
 import { allocStream, initStream } from "./stream_table.ts";
 import { prepareRewrites, releaseTargets } from "./stream_targets.ts";
@@ -163,6 +163,8 @@ function announceRefusal(ctx: RouterContext, nowMs: number, stream: Stream, slot
     destinationId: stream.destinationId,
     slot,
     reason,
+    repeaterId: port.repeaterId,
+    portKind: portKindName(port.kind),
   });
   if (port.onStreamRefused !== undefined) port.onStreamRefused(nowMs, stream.streamId, linkTalkgroupId, ctx.deps.outbox);
 }
