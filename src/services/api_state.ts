@@ -162,7 +162,12 @@ export class ApiState {
     this.refusals = new BoundedRing<RefusalEntry>(options.refusalsSize ?? 100);
     const perDevice = options.refusalsPerDevice ?? 20;
     // login failures come from ids that never connected: room for more than max_peers
-    this.hotspotRefusals = new RefusalBook<number>({ perDevice, maxDevices: this.#maxHotspots + 1024 });
+    this.hotspotRefusals = new RefusalBook<number>({
+      perDevice,
+      maxDevices: this.#maxHotspots + 1024,
+      // a flood of made-up ids must not push out what connected hotspots need to see
+      protect: (id) => this.#portByRepeater.has(id as number),
+    });
     this.linkRefusals = new RefusalBook<string>({ perDevice, maxDevices: this.#maxLinks });
   }
 

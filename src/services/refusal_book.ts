@@ -1,9 +1,9 @@
 /**
  * Recent refusals per device, for "why can't I hear anything?": per hotspot (by repeater id —
  * including ids that never logged in, which is where login failures land) and per link (by name).
- * Each device keeps a small ring, newest first; a refusal with the same reason as the device's
- * newest entry only bumps that entry's count and time (a flood of one mistake is one entry, with its
- * exact count). Devices are capped: beyond the cap the least recently refused device is forgotten
+ * Each device keeps one entry per reason (up to `perDevice` reasons), most recent first: a refusal
+ * whose reason is already there bumps that entry's count, time and details and moves it to the
+ * front (a flood of one mistake is one entry, with its exact count). Devices are capped: beyond the cap the least recently refused device is forgotten
  * (counted in `evicted`).
  * @module
  */
@@ -11,7 +11,7 @@
 export interface DeviceRefusal {
   /** Last time, wall clock ISO. */
   time: string;
-  /** First time of this run of the same reason. */
+  /** First time of this reason (since the entry was created). */
   firstTime: string;
   /** How many refusals this entry stands for. */
   count: number;
@@ -30,7 +30,15 @@ export interface RefusalBookOptions {
   perDevice?: number;
   /** Devices kept (default 4096). */
   maxDevices?: number;
+  /**
+   * Devices not to forget while others can be (e.g. connected hotspots, so that a flood of
+   * made-up ids does not push their entries out).
+   */
+  protect?: (device: string | number) => boolean;
 }
+
+/** How far past the least recently refused device eviction looks for one that is not protected. */
+const EVICTION_SCAN = 64;
 
 export class RefusalBook<K extends string | number> {
   readonly perDevice: number;
@@ -41,10 +49,12 @@ export class RefusalBook<K extends string | number> {
   recorded = 0;
   /** Newest first per device; Map order = least recently refused first. */
   readonly #devices = new Map<K, DeviceRefusal[]>();
+  readonly #protect: ((device: string | number) => boolean) | null;
 
   constructor(options: RefusalBookOptions = {}) {
     this.perDevice = Math.max(1, options.perDevice ?? 20);
     this.maxDevices = Math.max(1, options.maxDevices ?? 4096);
+    this.#protect = options.protect ?? null;
   }
 
   record(device: K, wallMs: number, reason: string, message: string, fix: string | null, details: Record<string, unknown>, count = 1): void {
@@ -53,8 +63,7 @@ export class RefusalBook<K extends string | number> {
     let list = this.#devices.get(device);
     if (list === undefined) {
       if (this.#devices.size >= this.maxDevices) {
-        const oldest = this.#devices.keys().next().value as K;
-        this.#devices.delete(oldest);
+        this.#devices.delete(this.#victim());
         this.evicted++;
       }
       list = [];
@@ -62,17 +71,34 @@ export class RefusalBook<K extends string | number> {
       this.#devices.delete(device); // re-inserted below: most recently refused last
     }
     this.#devices.set(device, list);
-    const newest = list[0];
-    if (newest !== undefined && newest.reason === reason) {
-      newest.count += count;
-      newest.time = time;
-      newest.message = message;
-      newest.fix = fix;
-      newest.details = details;
+    const index = list.findIndex((e) => e.reason === reason);
+    if (index >= 0) {
+      const entry = list[index]!;
+      entry.count += count;
+      entry.time = time;
+      entry.message = message;
+      entry.fix = fix;
+      entry.details = details;
+      if (index > 0) {
+        list.splice(index, 1);
+        list.unshift(entry);
+      }
       return;
     }
     list.unshift({ time, firstTime: time, count, reason, message, fix, details });
     if (list.length > this.perDevice) list.length = this.perDevice;
+  }
+
+  /** The least recently refused device that is not protected (within EVICTION_SCAN), else the least recently refused. */
+  #victim(): K {
+    let first: K | undefined;
+    let scanned = 0;
+    for (const device of this.#devices.keys()) {
+      first ??= device;
+      if (this.#protect === null || !this.#protect(device)) return device;
+      if (++scanned >= EVICTION_SCAN) break;
+    }
+    return first!;
   }
 
   /** Newest first (copies); empty when the device has none. */

@@ -11,22 +11,23 @@ const get = (a: HttpApi, path: string) => a.handle(new Request(`http://127.0.0.1
 const json = async (r: Response) => (await r.json()) as Record<string, any>;
 
 describe("RefusalBook", () => {
-  test("a run of one reason is one entry with its exact count; entries newest first, bounded per device", () => {
+  test("one entry per reason with its exact count, most recent first, bounded per device", () => {
     const book = new RefusalBook<number>({ perDevice: 3, maxDevices: 2 });
     for (let i = 0; i < 1000; i++) book.record(1, i, "session.refused:bad-passphrase", `m${i}`, "fix", { i });
     book.record(1, 2000, "options.rejected", "o", null, {});
     book.record(1, 3000, "session.refused:bad-passphrase", "again", "fix", {});
     const list = book.list(1);
     expect(list.map((e) => [e.reason, e.count])).toEqual([
-      ["session.refused:bad-passphrase", 1],
+      ["session.refused:bad-passphrase", 1001],
       ["options.rejected", 1],
-      ["session.refused:bad-passphrase", 1000],
     ]);
-    expect(list[2]!.message).toBe("m999");
-    expect(list[2]!.firstTime).toBe(new Date(0).toISOString());
+    expect(list[0]!.message).toBe("again");
+    expect(list[0]!.firstTime).toBe(new Date(0).toISOString());
+    expect(list[0]!.time).toBe(new Date(3000).toISOString());
     book.record(1, 4000, "a", "", null, {});
-    expect(book.list(1).length).toBe(3);
-    expect(book.recorded).toBe(1003);
+    book.record(1, 5000, "b", "", null, {});
+    expect(book.list(1).map((e) => e.reason)).toEqual(["b", "a", "session.refused:bad-passphrase"]);
+    expect(book.recorded).toBe(1004);
   });
 
   test("devices are capped: the least recently refused goes", () => {
@@ -37,6 +38,14 @@ describe("RefusalBook", () => {
     book.record(3, 2, "r", "", null, {});
     expect([book.list(1).length, book.list(2).length, book.list(3).length]).toEqual([1, 0, 1]);
     expect(book.evicted).toBe(1);
+  });
+
+  test("protected devices (connected hotspots) survive a flood of made-up ids", () => {
+    const book = new RefusalBook<number>({ maxDevices: 10, protect: (id) => id === 7 });
+    book.record(7, 0, "options.rejected", "", null, {});
+    for (let id = 1000; id < 5000; id++) book.record(id, id, "session.refused:bad-passphrase", "", null, {});
+    expect(book.list(7).length).toBe(1);
+    expect(book.deviceCount).toBe(10);
   });
 });
 
