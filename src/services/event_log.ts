@@ -4,10 +4,12 @@
  * change, at info or warn.
  *
  * No log floods: lines are limited per reason (event type + reason) by a token bucket on the
- * events' own clock (src/lib/reason_limiter.ts) — by default at most 10 lines/s sustained and a
- * burst of 10, so never more than 20 lines in any second for one reason — and what was held back is
- * summed up in one "suppressed K similar lines (reason …)" line (when the reason writes again, or
- * from a 1 s timer once the flood stops). Counters (status API, /metrics) stay exact.
+ * clock of the moment they are written (src/lib/reason_limiter.ts; time is an argument) — by
+ * default at most 10 lines/s sustained and a burst of 10, so never more than 20 lines in any second
+ * for one reason — and what was held back is summed up in one "suppressed K similar lines
+ * (reason …)" line (when the reason writes again, or from a 1 s timer once the flood stops).
+ * Events the log's own bus queue lost in a flood are reported the same way (once per second at
+ * most). Counters (status API, /metrics) stay exact.
  *
  * It never calls into the core and never sees a passphrase (events carry none); the options KEY=
  * value is redacted from every line (src/lib/redact_options.ts; the logger redacts it again).
@@ -35,7 +37,7 @@ export interface EventLogOptions {
   readonly maxReasons?: number;
 }
 
-/** Writes events as explained, rate-limited lines. Time comes from the events (`atMs`) or the caller. */
+/** Writes events as explained, rate-limited lines. Time is an argument (the moment of writing). */
 export class EventLog {
   readonly limiter: ReasonLimiter;
   /** Lines written (events + summaries) and events not written, exact. */
@@ -51,15 +53,15 @@ export class EventLog {
     });
   }
 
-  write(event: CoreEvent): void {
+  write(event: CoreEvent, nowMs: number): void {
     const line = explainEvent(event);
     if (line === null || !this.#log.isLevelEnabled(line.level)) return;
-    const verdict = this.limiter.admit(line.reason, event.atMs);
+    const verdict = this.limiter.admit(line.reason, nowMs);
     if (verdict < 0) {
       this.counts.suppressed++;
       return;
     }
-    if (verdict > 0) this.#summary({ key: line.reason, suppressed: verdict, sinceMs: this.limiter.summarySinceMs }, event.atMs, false);
+    if (verdict > 0) this.#summary({ key: line.reason, suppressed: verdict, sinceMs: this.limiter.summarySinceMs }, nowMs, false);
     this.counts.lines++;
     this.#log[line.level](line.fields, line.msg);
   }
@@ -67,6 +69,15 @@ export class EventLog {
   /** Sum up lines held back by reasons that have gone quiet (call about once a second). */
   drain(nowMs: number): void {
     for (const summary of this.limiter.drain(nowMs)) this.#summary(summary, nowMs, true);
+  }
+
+  /** Events that never reached the log (its bus queue was full): one line, not limited (≤ 1 per drain). */
+  lost(count: number): void {
+    this.counts.lines++;
+    this.#log.warn(
+      { reason: "event-log.queue-full", lost: count },
+      `the event log lost ${count} events to a full queue (a flood); not in the lines or summaries above, counters stay exact (status API, /metrics)`,
+    );
   }
 
   #summary(summary: SuppressedSummary, nowMs: number, quiet: boolean): void {
@@ -103,10 +114,17 @@ export interface RegisterEventLogOptions extends EventLogOptions {
 export function registerEventLog(bus: EventBus<CoreEvent>, log: Logger, queueCapacity = 4096, options: RegisterEventLogOptions = {}): () => void {
   const eventLog = new EventLog(log, options);
   const nowMs = options.nowMs ?? (() => performance.now());
-  const unregister = bus.register(EVENT_LOG_SERVICE, (event) => eventLog.write(event), { queueCapacity });
+  const unregister = bus.register(EVENT_LOG_SERVICE, (event) => eventLog.write(event, nowMs()), { queueCapacity });
+  let reportedDropped = 0;
+  const reportLost = (): void => {
+    const dropped = bus.stats().subscribers.find((s) => s.name === EVENT_LOG_SERVICE)?.dropped ?? reportedDropped;
+    if (dropped > reportedDropped) eventLog.lost(dropped - reportedDropped);
+    reportedDropped = dropped;
+  };
   const timer = setInterval(() => {
     try {
       eventLog.drain(nowMs());
+      reportLost();
     } catch {
       // a logger that throws must not stop the timer
     }
@@ -117,6 +135,7 @@ export function registerEventLog(bus: EventBus<CoreEvent>, log: Logger, queueCap
     if (done) return;
     done = true;
     clearInterval(timer);
+    reportLost(); // while the service is still registered (its counters go with it)
     unregister();
     // a final summary even if the bucket is empty: the flood is over, say what it cost
     eventLog.drain(nowMs() + 3_600_000);

@@ -20,7 +20,7 @@ function eventLog(level: "info" | "debug" = "info"): { log: EventLog; out: Captu
 
 function write(log: EventLog, out: Capture, event: CoreEvent): void {
   out.atMs = event.atMs;
-  log.write(event);
+  log.write(event, event.atMs);
 }
 
 const refused = (atMs: number, reason: RefusalReason, repeaterId = 2_345_601, address = "192.0.2.7"): CoreEvent => ({
