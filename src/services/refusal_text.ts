@@ -148,6 +148,10 @@ const DIAL_REJECTIONS: Record<string, (e: EventOf<"dial.rejected">) => Explanati
     why: `reflector ${e.reflector} cannot be dialled`,
     fix: "dial a reflector from 5 to 999999 that is not a reserved number (4000 unlinks, 5000 asks the status, 9990–9999 are services)",
   }),
+  "dial-disabled": (e) => ({
+    why: `private call to ${e.reflector}, but dial-a-TG is off on this server`,
+    fix: "set dial.enabled = true in the server's config, or use talkgroups (static: TS1=/TS2= in the hotspot's options)",
+  }),
   "subscription-table-full": () => ({
     why: "the subscription table is full",
     fix: "raise routing.max_subscriptions",

@@ -108,6 +108,10 @@ export function startStream(ctx: RouterContext, nowMs: number, ps: PortState, sl
       dialCall(ctx, nowMs, ps, frame.destinationId);
       return stream;
     }
+    if (!stream.data && ps.local && !dial.enabled && frame.destinationId < FIRST_RADIO_ID) {
+      // a dial number (reflector, 4000, 5000) while dial-a-TG is off: say so instead of nothing
+      publish(ctx, { type: "dial.rejected", atMs: nowMs, portIndex: port.portIndex, portName: port.name, reflector: frame.destinationId, reason: "dial-disabled", repeaterId: port.repeaterId });
+    }
     routeUnit(ctx, nowMs, stream, ps);
   } else {
     const parrot = ctx.options.parrot;
