@@ -7,6 +7,7 @@ import { configJsonSchema } from "../config/json_schema.ts";
 import { renderDefaultConfigToml } from "../config/default_toml.ts";
 import { formatConfigError } from "../config/errors.ts";
 import { loadConfigFile } from "../config/load.ts";
+import { resolvePassphraseFile } from "../config/passphrase_file.ts";
 import { passphraseWarnings } from "./warnings.ts";
 import { USAGE } from "./args.ts";
 import { VERSION, versionLine } from "./version.ts";
@@ -48,7 +49,12 @@ export async function checkConfig(path: string, io: Output): Promise<number> {
     io.err(`${path}: ${count} problem${count === 1 ? "" : "s"} found\n`);
     return EXIT_USAGE;
   }
-  for (const warning of passphraseWarnings(result.config)) io.err(`${path}: warning: ${warning}\n`);
+  // The passphrase file belongs to the machine the config runs on (an image is checked where it is
+  // built, before first boot creates the file): a problem with it is a warning here, an error at start.
+  const resolved = resolvePassphraseFile(result.config, path);
+  if (!resolved.ok) io.err(`${path}: warning: ${formatConfigError(resolved.error)}; freedmr will refuse to start until this is fixed\n`);
+  const known = resolved.ok ? resolved.config : { ...result.config, hbp: { ...result.config.hbp, passphrase: "" } }; // not known yet
+  for (const warning of passphraseWarnings(known)) io.err(`${path}: warning: ${warning}\n`);
   io.out(`OK: ${path} is a valid freedmr config\n`);
   return EXIT_OK;
 }

@@ -7,6 +7,7 @@
  */
 import { formatConfigError } from "../config/errors.ts";
 import { readConfigDocument, validateConfig } from "../config/load.ts";
+import { resolvePassphraseFile } from "../config/passphrase_file.ts";
 import type { Config } from "../config/schema.ts";
 import { createLogger, flushLogger, flushLoggerSync, type Logger } from "../shell/log.ts";
 import type { Overrides } from "./args.ts";
@@ -24,7 +25,10 @@ export type StartServer = (config: Config, log: Logger) => Promise<Stoppable> | 
 /** How long a clean stop may take before the process exits anyway. */
 const STOP_DEADLINE_MS = 5000;
 
-/** Load and validate the config with overrides applied; errors are printed and yield `undefined`. */
+/**
+ * Load and validate the config with overrides applied, with `hbp.passphrase_file` read; errors are
+ * printed and yield `undefined`.
+ */
 export async function resolveConfig(configPath: string | undefined, overrides: Overrides, io: Output): Promise<Config | undefined> {
   let document: Record<string, unknown> = {};
   if (configPath !== undefined) {
@@ -41,7 +45,12 @@ export async function resolveConfig(configPath: string | undefined, overrides: O
     printErrors(configPath ?? "embedded default config", result.errors.map(formatConfigError), io);
     return undefined;
   }
-  return result.config;
+  const resolved = resolvePassphraseFile(result.config, configPath);
+  if (!resolved.ok) {
+    printErrors(configPath ?? "embedded default config", [formatConfigError(resolved.error)], io);
+    return undefined;
+  }
+  return resolved.config;
 }
 
 function printErrors(source: string, lines: readonly string[], io: Output): void {
@@ -59,6 +68,7 @@ function applyOverrides(document: Record<string, unknown>, overrides: Overrides)
     return created;
   };
   if (overrides.port !== undefined) section("hbp")["port"] = overrides.port;
+  if (overrides.httpPort !== undefined) section("http")["port"] = overrides.httpPort;
   if (overrides.bindAddresses !== undefined) section("hbp")["bind_addresses"] = [...overrides.bindAddresses];
   if (overrides.logLevel !== undefined) section("log")["level"] = overrides.logLevel;
   if (overrides.logFormat !== undefined) section("log")["format"] = overrides.logFormat;
@@ -73,10 +83,28 @@ export async function serve(configPath: string | undefined, overrides: Overrides
   log.debug({ config }, "effective config");
   for (const warning of passphraseWarnings(config)) log.warn(`SECURITY: ${warning}`);
 
-  let server: Stoppable;
+  // Signals are handled from before the start: a SIGTERM while the server is still starting (the
+  // services Worker comes up after the UDP sockets) stops it cleanly once it has started, instead
+  // of killing it without a goodbye to the peers already logged in.
+  let server: Stoppable | null = null;
+  let signalledDuringStart: NodeJS.Signals | null = null;
+  let stopping = false;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (server === null) {
+      if (signalledDuringStart === null) log.info({ signal }, "signal while starting: stopping as soon as the server has started");
+      signalledDuringStart ??= signal;
+      return;
+    }
+    stopSignalled(signal, server);
+  };
+  process.on("SIGTERM", onSignal);
+  process.on("SIGINT", onSignal);
+
   try {
     server = await startServer(config, log);
   } catch (error) {
+    process.off("SIGTERM", onSignal);
+    process.off("SIGINT", onSignal);
     log.fatal({ err: error }, `freedmr could not start${startFailureHint(error, config)}`);
     await flushLogger();
     // Whatever the failed start left open (a socket bound before the failing one, a timer) must
@@ -85,8 +113,7 @@ export async function serve(configPath: string | undefined, overrides: Overrides
     return EXIT_FAILURE;
   }
 
-  let stopping = false;
-  const onSignal = (signal: NodeJS.Signals): void => {
+  function stopSignalled(signal: NodeJS.Signals, running: Stoppable): void {
     if (stopping) {
       log.warn({ signal }, "second signal: exiting without waiting");
       flushLoggerSync();
@@ -105,7 +132,7 @@ export async function serve(configPath: string | undefined, overrides: Overrides
       process.exit(code);
     };
     Promise.resolve()
-      .then(() => server.stop(signal))
+      .then(() => running.stop(signal))
       .then(
         () => {
           log.info("stopped");
@@ -116,9 +143,8 @@ export async function serve(configPath: string | undefined, overrides: Overrides
           return exit(EXIT_FAILURE);
         },
       );
-  };
-  process.on("SIGTERM", onSignal);
-  process.on("SIGINT", onSignal);
+  }
+  if (signalledDuringStart !== null) stopSignalled(signalledDuringStart, server);
   return EXIT_OK;
 }
 

@@ -13,6 +13,7 @@ import { Value, ValueErrorType } from "@sinclair/typebox/value";
 import { parseAcl } from "../core/acl.ts";
 import { describeSchema, editDistance } from "./describe.ts";
 import { describeValue, HIDDEN_VALUE, joinKeyPath, type ConfigError } from "./errors.ts";
+import { passphraseSourceErrors } from "./passphrase_file.ts";
 import { ConfigSchema, type Config } from "./schema.ts";
 import * as federation from "./sections/federation.ts";
 import * as routing from "./sections/routing.ts";
@@ -119,6 +120,7 @@ export function validateConfig(raw: unknown): ConfigLoad {
   }
   const schemaValid = errors.length === 0;
   for (const error of semanticErrors(candidate)) add(error);
+  for (const error of passphraseSourceErrors(raw)) add(error);
   if (schemaValid) {
     for (const validator of sectionValidators) {
       for (const error of validator(candidate as Config)) add(error);

@@ -27,7 +27,7 @@ export type CoreEvent =
       frames: number;
       lost: number;
       talkerAlias: string | null;
-      endedBy: "terminator" | "timeout" | "max-duration" | "data-complete" | "superseded" | "port-down";
+      endedBy: "terminator" | "timeout" | "max-duration" | "data-complete" | "superseded" | "port-down" | "dropped";
     }
   | { type: "subscription.change"; atMs: number; portIndex: number; portName: string; slot: 1 | 2; talkgroupId: number; action: "add" | "remove"; reason: string }
   | { type: "dial.link"; atMs: number; portIndex: number; portName: string; reflector: number; action: "link" | "unlink"; reason?: string }
@@ -52,7 +52,7 @@ export type CoreEvent =
     }
   /**
    * Problems found in a port's options (RPTO); each bad token is named, the rest were applied.
-   * `options` and `rejected` never carry a KEY= value (src/lib/redact_options.ts).
+   * `options` and `rejected` never carry a KEY= value (src/lib/option_key.ts).
    */
   | { type: "options.applied"; atMs: number; portIndex: number; portName: string; options: string; rejected: string[]; repeaterId?: number }
   /** A configured conference bridge member changed state (rules.py ON/OFF/RESET triggers, timers). */
@@ -77,6 +77,38 @@ export type CoreEvent =
       expectedNetworkId?: number;
       /** A short fact about the last one (e.g. "age 7.2 s", "hops 10", "protocol 1 on an FBP v5 link"). */
       detail?: string;
+    }
+  /** A voice announcement (dial reply, status, rejected options, relink, ident): queued, then played, dropped or aborted. */
+  | {
+      type: "announcement";
+      atMs: number;
+      portIndex: number;
+      portName: string;
+      slot: 1 | 2;
+      sourceId: number;
+      destinationId: number;
+      callType: "group" | "unit";
+      kind: string;
+      /** the words, space-separated ("linked 9 1") */
+      words: string;
+      language: string;
+      outcome: "queued" | "played" | "dropped" | "aborted" | "superseded";
+      streamId: number;
+    }
+  /** A hotspot's self-care settings changed (dashboard); `connected`: applied live at once. */
+  | {
+      type: "hotspot.settings";
+      atMs: number;
+      repeaterId: number;
+      settings: {
+        ts1Static: readonly number[] | null;
+        ts2Static: readonly number[] | null;
+        defaultReflector: number | null;
+        uaTimerMinutes: number | null;
+        singleMode: boolean | null;
+        language: string | null;
+      };
+      connected: boolean;
     }
   | { type: "log"; atMs: number; level: "debug" | "info" | "warn" | "error"; msg: string; data?: Record<string, unknown> }
   /**
@@ -117,7 +149,7 @@ export interface LinkSnapshot {
   counters: Record<string, number>;
 }
 
-export type SessionDownReason = "closed-by-peer" | "timeout" | "replaced" | "shutdown" | "denied" | "nak";
+export type SessionDownReason = "closed-by-peer" | "timeout" | "replaced" | "shutdown" | "denied" | "nak" | "kicked";
 export type RefusalReason =
   | "acl"
   | "access-rule"
@@ -126,7 +158,11 @@ export type RefusalReason =
   | "rate-limited"
   | "callsign-denied"
   | "wrong-state"
-  | "invalid-id";
+  | "invalid-id"
+  /** The source prefix is banned and this id failed from it: dropped unanswered (login_guard.ts). */
+  | "banned"
+  /** Too many sessions from this source prefix are between RPTK and RPTC (hbp_master.ts). */
+  | "handshake-limit";
 
 /** Why a link dropped a datagram (one name per LinkCounters drop reason that an operator can fix). */
 export type LinkRefusalReason =

@@ -20,8 +20,8 @@
 import type { CoreEvent, LinkSnapshot, StatsSnapshot } from "../core/events.ts";
 import { BoundedRing, LastHeard } from "./last_heard.ts";
 import { RefusalBook } from "./refusal_book.ts";
-import { explainEvent } from "./refusal_text.ts";
-import { redactOptionsKey } from "../lib/redact_options.ts";
+import { explainEvent, publicFields } from "./refusal_text.ts";
+import { redactOptionKey } from "../lib/option_key.ts";
 
 type EventOf<T extends CoreEvent["type"]> = Extract<CoreEvent, { type: T }>;
 
@@ -257,10 +257,11 @@ export class ApiState {
     const line = explainEvent(event);
     if (line === null) return;
     const fix = typeof line.fields["fix"] === "string" ? line.fields["fix"] : null;
-    const details: Record<string, unknown> = {};
-    for (const [key, value] of Object.entries(line.fields)) if (key !== "fix" && value !== undefined) details[key] = value;
+    // anyone may read these answers: the ids and what to change, never an address or a port
+    const details = publicFields(line.fields);
+    delete details["fix"];
     const wallMs = this.toWallMs(event.atMs);
-    const message = redactOptionsKey(line.msg);
+    const message = redactOptionKey(line.publicMsg ?? line.msg);
     if (hotspot !== null) this.hotspotRefusals.record(hotspot, wallMs, line.reason, message, fix, details, count);
     else this.linkRefusals.record(link!, wallMs, line.reason, message, fix, details, count);
   }
@@ -350,6 +351,14 @@ export class ApiState {
       return;
     }
     this.#links.set(event.link, { name: event.link, up: event.type === "link.up", reason: event.reason, changedAtWallMs: this.toWallMs(event.atMs) });
+  }
+
+  /** Forget hotspots, talkgroups and calls in progress (a roster of the core's state follows: services Worker resync). */
+  resetLive(): void {
+    this.#hotspots.clear();
+    this.#portByRepeater.clear();
+    this.#talkgroups.clear();
+    this.#streams.clear();
   }
 
   // ---- views (allocate; request time only) ----------------------------------------------------

@@ -12,7 +12,7 @@
  * most). Counters (status API, /metrics) stay exact.
  *
  * It never calls into the core and never sees a passphrase (events carry none); the options KEY=
- * value is redacted from every line (src/lib/redact_options.ts; the logger redacts it again).
+ * value is redacted from every line (src/lib/option_key.ts; the logger redacts it again).
  * @module
  */
 import type { Logger } from "pino";

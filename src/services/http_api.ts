@@ -19,7 +19,7 @@
  * and no answer carries a hotspot options KEY= value (redacted from every body).
  * @module
  */
-import { redactOptionsKey } from "../lib/redact_options.ts";
+import { redactOptionKey } from "../lib/option_key.ts";
 import type { EventBus } from "../bus/event_bus.ts";
 import type { CoreEvent } from "../core/events.ts";
 import { ApiState, type ApiClock } from "./api_state.ts";
@@ -208,7 +208,7 @@ export class HttpApi {
   #json(endpoint: string, status: number, body: unknown, extraHeaders: Record<string, string> = {}): Response {
     return this.#count(
       endpoint,
-      new Response(redactOptionsKey(JSON.stringify(body)), { status, headers: { ...this.#headers, ...extraHeaders, "content-type": "application/json; charset=utf-8" } }),
+      new Response(redactOptionKey(JSON.stringify(body)), { status, headers: { ...this.#headers, ...extraHeaders, "content-type": "application/json; charset=utf-8" } }),
     );
   }
 

@@ -5,11 +5,13 @@
  * per hotspot and per link. Pure: no logger, no clock.
  *
  * Each line has a `reason` key — the event type plus its reason, a small fixed set — which is what
- * the event log limits its rate by (src/lib/reason_limiter.ts).
+ * the event log limits its rate by (src/lib/reason_limiter.ts). The sysop log names addresses; the
+ * public API must not (anyone may read it), so each line also has a `publicMsg` without them and
+ * `publicFields` drops the address fields.
  * @module
  */
 import type { CoreEvent, LinkRefusalReason, RefusalReason } from "../core/events.ts";
-import { redactOptionsKey } from "../lib/redact_options.ts";
+import { redactOptionKey } from "../lib/option_key.ts";
 
 export type LineLevel = "debug" | "info" | "warn" | "error";
 
@@ -20,6 +22,8 @@ export interface ExplainedLine {
   msg: string;
   /** The ids, for log shippers and the status API. `fix`: what to change, when something can be. */
   fields: Record<string, unknown>;
+  /** `msg` without IP addresses and ports, for the public API (absent: `msg` has none). */
+  publicMsg?: string;
   /** True for refusals and drops (kept per hotspot / per link by the status API). */
   refusal: boolean;
 }
@@ -39,8 +43,16 @@ const SESSION_REFUSALS: Record<RefusalReason, Explanation> = {
     fix: "the hotspot's password must equal hbp.passphrase, or the passphrase of the hbp.access_rules entry that matches its id",
   },
   "rate-limited": {
-    why: "too many login attempts from this address; it is banned for a while",
-    fix: "wait hbp.login_ban_seconds, or raise hbp.login_rate_limit_per_minute (0 = off); a hotspot that keeps logging in usually has a wrong passphrase",
+    why: "too many failed logins from this source (an IPv4 address or an IPv6 /64); it is banned",
+    fix: "fix the failing hotspots (usually a wrong passphrase), then wait hbp.login_ban_seconds, or raise hbp.login_rate_limit_per_minute (0 = off); correct logins from the same source still get in",
+  },
+  banned: {
+    why: "this id failed from a banned source and is ignored from there until the ban ends",
+    fix: "correct the hotspot's passphrase or id, then wait hbp.login_ban_seconds (hbp.login_rate_limit_per_minute sets when a source is banned)",
+  },
+  "handshake-limit": {
+    why: "too many logins from this source are half-way through (key sent, config not yet)",
+    fix: "nothing if it is a burst after a restart (the hotspots retry); otherwise look at the client at this address (the limit applies once the server is half full: hbp.max_peers)",
   },
   acl: {
     why: "the repeater id is not allowed by hbp.registration_acl",
@@ -158,7 +170,34 @@ const DIAL_REJECTIONS: Record<string, (e: EventOf<"dial.rejected">) => Explanati
   }),
 };
 
+function callsign(text: string | undefined): string {
+  return text !== undefined && text !== "" ? ` (${text})` : "";
+}
+
+const ADDRESS_PATTERNS = [
+  /\[[0-9A-Fa-f:.]+\](?::\d+)?/g, // [IPv6]:port
+  /\b\d{1,3}(?:\.\d{1,3}){3}(?::\d+)?\b/g, // IPv4[:port]
+  /(?<![\w:])(?:[0-9A-Fa-f]{0,4}:){2,}[0-9A-Fa-f.]*(?::\d+)?/g, // bare IPv6 (two colons or more)
+];
+
+/** A free text with every IP address (and its port) replaced by "[address]". */
+export function withoutAddresses(text: string): string {
+  let out = text;
+  for (const pattern of ADDRESS_PATTERNS) out = out.replace(pattern, "[address]");
+  return out;
+}
+
+const ADDRESS_FIELD = /address|port$|^previous$|^peer$/i;
+
+/** Fields without addresses and ports (for the public API). */
+export function publicFields(fields: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(fields)) if (!ADDRESS_FIELD.test(key) && value !== undefined) out[key] = value;
+  return out;
+}
+
 function endpoint(address: string, port: number): string {
+  if (port === 0 || address.includes("/")) return address; // a banned prefix ("2001:db8:1:2::/64") has no port
   return address.includes(":") ? `[${address}]:${port}` : `${address}:${port}`;
 }
 
@@ -231,6 +270,7 @@ export function explainEvent(event: CoreEvent): ExplainedLine | null {
         level: "warn",
         reason: "session.conflict",
         msg: `two stations are using repeater id ${event.repeaterId} (both keep talking, from ${event.oldAddress} and ${event.newAddress}); give one of them another id (e.g. append 01 to the DMR id)`,
+        publicMsg: `two stations are using repeater id ${event.repeaterId} (both keep talking, from two addresses); give one of them another id (e.g. append 01 to the DMR id)`,
         fields: { repeaterId: event.repeaterId, oldAddress: event.oldAddress, newAddress: event.newAddress },
         refusal: true,
       };
@@ -276,7 +316,7 @@ export function explainEvent(event: CoreEvent): ExplainedLine | null {
         refusal: false,
       };
     case "log":
-      return { level: event.level, reason: `log:${event.level}`, msg: event.msg, fields: event.data ?? {}, refusal: false };
+      return { level: event.level, reason: `log:${event.level}`, msg: event.msg, publicMsg: withoutAddresses(event.msg), fields: event.data ?? {}, refusal: false };
     case "stats":
       return null;
     default: {
@@ -291,7 +331,8 @@ function sessionRefused(event: EventOf<"session.refused">): ExplainedLine {
   return {
     level: "warn",
     reason: `session.refused:${event.reason}`,
-    msg: `login refused for repeater ${event.repeaterId}${event.callsign !== undefined && event.callsign !== "" ? ` (${event.callsign})` : ""} from ${endpoint(event.address, event.port)}: ${text.why}; ${text.fix}`,
+    msg: `login refused for repeater ${event.repeaterId}${callsign(event.callsign)} from ${endpoint(event.address, event.port)}: ${text.why}; ${text.fix}`,
+    publicMsg: `login refused for repeater ${event.repeaterId}${callsign(event.callsign)}: ${text.why}; ${text.fix}`,
     fields: { repeaterId: event.repeaterId, callsign: event.callsign, address: event.address, port: event.port, reason: event.reason, fix: text.fix },
     refusal: true,
   };
@@ -305,6 +346,7 @@ function linkRefused(event: EventOf<"link.refused">): ExplainedLine {
     level: "warn",
     reason: `link.refused:${event.reason}`,
     msg: `link ${event.link}: ${what} from ${endpoint(event.address, event.port)} dropped: ${text.why}; ${text.fix}`,
+    publicMsg: `link ${event.link}: ${what} dropped: ${text.why}; ${text.fix}`,
     fields: {
       link: event.link,
       reason: event.reason,
@@ -344,8 +386,8 @@ function streamRefused(event: EventOf<"stream.refused">): ExplainedLine {
 const OPTIONS_FIX = "correct the Options= line in the hotspot (Pi-Star: Expert → DMR Gateway / MMDVMHost, [DMR Network] Options)";
 
 function optionsApplied(event: EventOf<"options.applied">): ExplainedLine {
-  const options = redactOptionsKey(event.options);
-  const rejected = event.rejected.map(redactOptionsKey);
+  const options = redactOptionKey(event.options);
+  const rejected = event.rejected.map(redactOptionKey);
   if (rejected.length === 0) {
     return {
       level: "info",

@@ -6,11 +6,11 @@
  *
  * Secrets never reach the output: any key whose name contains "passphrase", "password" or "secret",
  * at any depth of a logged object or child binding, is replaced by "[redacted]"; and a hotspot
- * options `KEY=` value anywhere in a line becomes `KEY=[redacted]` (src/lib/redact_options.ts).
+ * options `KEY=` value anywhere in a line becomes `KEY=***` (src/lib/option_key.ts).
  * @module
  */
 import pino from "pino";
-import { redactOptionsKey } from "../lib/redact_options.ts";
+import { redactOptionKey } from "../lib/option_key.ts";
 
 export type Logger = pino.Logger;
 export type LogLevel = "trace" | "debug" | "info" | "warn" | "error" | "fatal" | "silent";
@@ -142,7 +142,7 @@ class SecretFilterSink implements LogSink {
   constructor(private readonly target: LogSink) {}
 
   write(line: string): void {
-    this.target.write(redactOptionsKey(UNREDACTED_SECRET_IN_JSON.test(line) ? rescrubLine(line) : line));
+    this.target.write(redactOptionKey(UNREDACTED_SECRET_IN_JSON.test(line) ? rescrubLine(line) : line));
   }
 }
 
@@ -176,7 +176,7 @@ export class PrettySink implements LogSink {
   ) {}
 
   write(line: string): void {
-    this.target.write(redactOptionsKey(formatPrettyLine(line, this.colour)));
+    this.target.write(redactOptionKey(formatPrettyLine(line, this.colour)));
   }
 }
 

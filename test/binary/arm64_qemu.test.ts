@@ -60,7 +60,7 @@ describe.if(canRun)("arm64 binary under qemu-user -cpu cortex-a53", () => {
   }, 60_000);
 
   test("login round trip and clean SIGTERM", async () => {
-    const server = await startFreedmr([...command(), "--port", "0", "--bind", "127.0.0.1", "--log-format", "json"], { cwd: work, timeoutMs: 60_000 });
+    const server = await startFreedmr([...command(), "--port", "0", "--http-port", "0", "--bind", "127.0.0.1", "--log-format", "json"], { cwd: work, timeoutMs: 60_000 });
     let client: HbpClient | undefined;
     try {
       client = await HbpClient.open({ serverPort: server.port, repeaterId: 2345602, passphrase: "passw0rd" });

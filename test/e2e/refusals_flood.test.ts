@@ -75,7 +75,7 @@ async function start(): Promise<Harness> {
     log: { level: "info", format: "json" },
     server: { server_id: 2345 },
     hbp: { bind_addresses: ["127.0.0.1"], port: 0, login_rate_limit_per_minute: 0, passphrase: HBP_SECRET },
-    http: { enabled: true, port: 0 },
+    http: { enabled: true, bind_address: "127.0.0.1", port: 0 },
     openbridge: [{ name: "hbl4", bind_address: "127.0.0.1", port: 0, target_address: "127.0.0.1", target_port: peer.port, passphrase: LINK_SECRET, network_id: 4321, protocol: 1 }],
   });
   if (!result.ok) throw new Error(`test config: ${JSON.stringify(result.errors)}`);
@@ -234,13 +234,15 @@ describe("refusals explained, no log floods (real sockets, JSON log captured)", 
     expect(api.body.connected).toBe(false);
     expect(api.body.refusals[0]).toMatchObject({ reason: "session.refused:bad-passphrase", count: 3 });
     expect(api.body.refusals[0].message).toContain("hbp.passphrase");
-    expect(api.body.refusals[0].details).toMatchObject({ repeaterId: 310_000_777, address: "127.0.0.1" });
+    expect(api.body.refusals[0].details).toMatchObject({ repeaterId: 310_000_777, reason: "bad-passphrase" });
+    expect(api.text).not.toContain("127.0.0.1"); // the public API names no address
     const survivor = await getJson(h, "/api/v1/hotspots/310000500/refusals");
     expect(survivor.body.connected).toBe(true);
     expect(survivor.body.refusals[0]).toMatchObject({ reason: "options.rejected", count: 1 });
     expect(survivor.body.refusals[0].message).toContain('"nine" is not a talkgroup number');
     const one = await getJson(h, `/api/v1/hotspots/${floodEvents.at(-1)!.repeaterId}/refusals`);
-    expect(one.body.refusals[0].details.address).toMatch(/^127\.0\.1\.\d+$/);
+    expect(one.body.refusals[0]).toMatchObject({ reason: "session.refused:bad-passphrase", count: 1 });
+    expect(one.text).not.toMatch(/127\.0\.1\.\d+/);
 
     await h.server.stop("test"); // writes the summaries still due
     const result = linesOf(h, "session.refused:bad-passphrase", (r) => r["reason"] === "bad-passphrase" && String(r["msg"]).startsWith("login refused"));
@@ -327,9 +329,14 @@ describe("refusals explained, no log floods (real sockets, JSON log captured)", 
     expect(mine.body.refusals.find((e: any) => e.reason === "options.rejected").message).toContain("TS2=abc");
     const answers = [mine.text, links.text, status.text, (await getJson(h, "/api/v1/hotspots")).text];
     answers.push(await (await fetch(new URL("/metrics", h.server.http!.url))).text());
+    answers.push((await getJson(h, "/api/v1/hotspots/310000501/diagnostics")).text);
     for (const text of answers) {
       expect(text).not.toContain(OPTIONS_KEY);
       expect(text).not.toContain(WRONG_KEY);
+    }
+    for (const text of [mine.text, links.text]) {
+      expect(text).not.toContain("127.0.0.1");
+      expect(text).not.toContain(`:${h.peer.port}`);
     }
 
     await h.server.stop("test");

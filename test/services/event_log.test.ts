@@ -161,6 +161,6 @@ describe("EventLog: no log floods", () => {
     write(log, out, { type: "log", atMs: 3, level: "warn", msg: "raw RPTO TS2=1;key=hunter2", data: { options: "KEY=hunter2" } });
     expect(out.lines.length).toBe(3);
     for (const l of out.lines) expect(l.text).not.toContain("hunter2");
-    expect(out.lines[0]!.record["options"]).toBe("TS2=91;KEY=[redacted]");
+    expect(out.lines[0]!.record["options"]).toBe("TS2=91;KEY=***");
   });
 });

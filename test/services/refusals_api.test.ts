@@ -76,8 +76,12 @@ describe("status API: recent refusals per hotspot and per link", () => {
     const login = body.refusals[3];
     expect(login.message).toContain("wrong passphrase");
     expect(login.fix).toContain("hbp.passphrase");
-    expect(login.details).toMatchObject({ repeaterId: 2_345_601, address: "192.0.2.7", port: 50_002 });
-    expect(body.refusals[2].details.options).toBe("TS2=x;KEY=[redacted]");
+    expect(login.details).toMatchObject({ repeaterId: 2_345_601, reason: "bad-passphrase" });
+    // public: never an address or a port
+    expect(text).not.toContain("192.0.2.7");
+    expect(text).not.toContain("50002");
+    expect(login.details.address).toBeUndefined();
+    expect(body.refusals[2].details.options).toBe("TS2=x;KEY=***");
     expect((await json(get(a, "/api/v1/hotspots/9/refusals"))).refusals.length).toBe(1);
     expect(await json(get(a, "/api/v1/hotspots/12345/refusals"))).toEqual({ repeaterId: 12345, connected: false, refusals: [] });
     expect(get(a, "/api/v1/hotspots/abc/refusals").status).toBe(400);
@@ -100,6 +104,8 @@ describe("status API: recent refusals per hotspot and per link", () => {
     ]);
     expect(body.refusals[1].message).toContain("accept_any_peer_id");
     expect(body.refusals[1].details).toMatchObject({ networkId: 3_120_001, expectedNetworkId: 999 });
+    expect(body.refusals[1].message).toContain("link hb link: 50 datagrams dropped"); // the latest event; count is the total
+    expect(JSON.stringify(body)).not.toContain("127.0.0.1");
     // a hotspot never sees a link's refusal
     expect((await json(get(a, "/api/v1/hotspots/999/refusals"))).refusals).toEqual([]);
     expect((await json(get(a, "/api/v1/links/up1/refusals"))).refusals[0].message).toBe("upstream up1: login refused");

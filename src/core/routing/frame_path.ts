@@ -80,6 +80,14 @@ export function processFrame(ctx: RouterContext, nowMs: number, ps: PortState, s
       ctx.stats.parrotTruncated++;
     }
   }
+  const ta = stream.talkerAlias;
+  if (ta !== null && ta.active) {
+    ta.observe(frame);
+    if (ta.yielded) {
+      ta.stop(); // the radio sends its own alias (or GPS): never overwrite it
+      ctx.stats.talkerAliasYielded++;
+    }
+  }
   deliver(ctx, nowMs, stream, frame);
   if (frameType === FrameType.DataSync) {
     if (dataType === DataType.TerminatorWithLc) {

@@ -14,7 +14,6 @@
  * RPTO), so it may allocate.
  * @module
  */
-import { REDACTED_KEY } from "../../lib/redact_options.ts";
 import { inRanges } from "./options.ts";
 
 export interface ParsedOptions {
@@ -208,7 +207,7 @@ export function parseOptions(raw: string, rules: OptionsRules): ParsedOptions {
       }
       case "KEY":
         // the value is a secret: the rejection names the key, never the value
-        if (value === "" || value.length > 64) reject(REDACTED_KEY, "key must be 1–64 characters");
+        if (value === "" || value.length > 64) reject("KEY", "key must be 1–64 characters");
         else result.key = value;
         break;
       case "USERLINK":

@@ -34,6 +34,8 @@
  *   subscriptions  subscriptions (store), user_activation, subscription_timers, stream_membership
  *                  (streams in progress follow subscription changes)
  *   features       dial (dial-a-TG), bridges, parrot_playback, link_quench, hotspot_options (RPTO)
+ *   voice          announcements (+ announcement, dial_replies, ident, voice_port_options),
+ *                  talker_alias_insertion (frame_path observes, delivery writes the fragment)
  *   ports, tick    port_lifecycle, port_lookup, tick (onTick)
  *   API            control_plane, queries (introspection), router_events (event publishing)
  * @module
@@ -43,13 +45,26 @@ import type { DmrdFrame } from "../../wire/dmrd.ts";
 import type { LinkTalkgroupMap, RoutingOptions } from "./options.ts";
 import type { RoutingStats } from "./stats.ts";
 import type { DialResult, Router, RouterDeps, StreamInfo, SubscriberLocation, SubscriptionInfo } from "./types.ts";
-import { dialFromApi, resetPort, subscribeTalkgroup, unsubscribeTalkgroup } from "./control_plane.ts";
+import {
+  dialFromApi,
+  dropCall,
+  hotspotPort,
+  hotspotSettings,
+  optionKeyMatches,
+  optionsAllowed,
+  resetPort,
+  setHotspotSettings,
+  subscribeTalkgroup,
+  unsubscribeTalkgroup,
+} from "./control_plane.ts";
+import type { HotspotSettings } from "./hotspot_settings.ts";
 import { routeFrame } from "./frame_path.ts";
 import { applyOptions } from "./hotspot_options.ts";
 import { quenchStream } from "./link_quench.ts";
 import { portDown, portUp, setPortTalkgroupMap } from "./port_lifecycle.ts";
 import { bridgeState, dialedReflector, listActiveStreams, listSubscriptions, locateSubscriber } from "./queries.ts";
 import { RouterContext, type RouterExtras } from "./router_context.ts";
+import { routeSideChannelAlias } from "./side_channel_alias.ts";
 import { runTick } from "./tick.ts";
 
 export { FIRST_RADIO_ID } from "./numbering.ts";
@@ -88,6 +103,10 @@ class RoutingCore implements Router {
     routeFrame(this.#ctx, nowMs, port, frame);
   }
 
+  onTalkerAlias(nowMs: number, port: RouterPort, sourceId: number, block: number, data: Uint8Array): void {
+    routeSideChannelAlias(this.#ctx, nowMs, port, sourceId, block, data);
+  }
+
   onTick(nowMs: number): void {
     runTick(this.#ctx, nowMs);
   }
@@ -114,6 +133,34 @@ class RoutingCore implements Router {
 
   resetPort(nowMs: number, port: RouterPort): void {
     resetPort(this.#ctx, nowMs, port);
+  }
+
+  dropCall(nowMs: number, streamId: number, portIndex: number | null): boolean {
+    return dropCall(this.#ctx, nowMs, streamId, portIndex);
+  }
+
+  hotspotSettings(repeaterId: number): HotspotSettings {
+    return hotspotSettings(this.#ctx, repeaterId);
+  }
+
+  setHotspotSettings(nowMs: number, repeaterId: number, settings: HotspotSettings): boolean {
+    return setHotspotSettings(this.#ctx, nowMs, repeaterId, settings);
+  }
+
+  optionKeyMatches(repeaterId: number, key: string): boolean {
+    return optionKeyMatches(this.#ctx, repeaterId, key);
+  }
+
+  hasOptionKey(repeaterId: number): boolean {
+    return this.#ctx.optionKeys.has(repeaterId);
+  }
+
+  hotspotPortOf(repeaterId: number): RouterPort | null {
+    return hotspotPort(this.#ctx, repeaterId)?.port ?? null;
+  }
+
+  optionsAllowedFor(repeaterId: number): boolean {
+    return optionsAllowed(hotspotPort(this.#ctx, repeaterId));
   }
 
   subscriptions(port: RouterPort): SubscriptionInfo[] {

@@ -54,10 +54,10 @@ export function publishStreamStart(ctx: RouterContext, nowMs: number, stream: St
   });
 }
 
-/** stream.end of a routed (not silent) stream, with its talker alias when complete. */
+/** stream.end of a routed (not silent) stream, with its talker alias when complete (embedded LCs first, else DMRA). */
 export function publishStreamEnd(ctx: RouterContext, nowMs: number, stream: Stream, endedBy: StreamEndReason): void {
   const port = stream.port!;
-  const ta = stream.sourceLc.talkerAlias;
+  const ta = stream.sourceLc.talkerAlias.complete ? stream.sourceLc.talkerAlias : stream.sideAlias;
   publish(ctx, {
     type: "stream.end",
     atMs: nowMs,

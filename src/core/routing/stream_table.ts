@@ -46,6 +46,7 @@ export function initStream(ctx: RouterContext, nowMs: number, stream: Stream, ps
   stream.rewriteCount = 0;
   stream.conferenceCount = 0;
   stream.sourceLc.reset(frame);
+  stream.sideAlias.reset();
   // register: active list and the stream-id chain
   stream.activePosition = ctx.active.length;
   ctx.active.push(stream);
