@@ -34,7 +34,7 @@ const dir = mkdtempSync(join(tmpdir(), "freedmr-log-flood-"));
 const configPath = join(dir, "freedmr.toml");
 writeFileSync(
   configPath,
-  ["[log]", 'level = "info"', 'format = "json"', "[hbp]", 'bind_addresses = ["127.0.0.1"]', `passphrase = "${PASSPHRASE}"`, "login_rate_limit_per_minute = 0", ""].join("\n"),
+  ["[log]", 'level = "info"', 'format = "json"', "[hbp]", 'bind_addresses = ["127.0.0.1"]', `passphrase = "${PASSPHRASE}"`, "login_rate_limit_per_minute = 0", "[http]", "enabled = false", ""].join("\n"),
 );
 const probe = await Bun.udpSocket({ hostname: "127.0.0.1", port: 0 });
 const serverPort = probe.port;
