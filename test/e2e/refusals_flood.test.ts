@@ -134,6 +134,17 @@ async function settle(h: Harness): Promise<void> {
   await h.server.bus.idle();
 }
 
+/** Poll until `check` returns a value (the API is fed asynchronously); throws after `timeoutMs`. */
+async function eventually<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 5000): Promise<T> {
+  const deadline = performance.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (performance.now() > deadline) throw new Error(`gave up waiting for ${what}`);
+    await Bun.sleep(20);
+  }
+}
+
 async function getJson(h: Harness, path: string): Promise<{ text: string; body: any }> {
   const response = await fetch(new URL(path, h.server.http!.url));
   expect(response.status).toBe(200);
@@ -230,17 +241,27 @@ describe("refusals explained, no log floods (real sockets, JSON log captured)", 
     expect(floodEvents.length).toBeGreaterThan(1000);
     const floodMs = floodEvents.at(-1)!.atMs - floodEvents[0]!.atMs;
 
-    const api = await getJson(h, "/api/v1/hotspots/310000777/refusals");
+    // the API runs in the services Worker, fed in batches: wait for the batch that carries them
+    const api = await eventually("the known hotspot's refusals in the API", async () => {
+      const r = await getJson(h, "/api/v1/hotspots/310000777/refusals");
+      return r.body.refusals[0]?.count === 3 ? r : undefined;
+    });
     expect(api.body.connected).toBe(false);
     expect(api.body.refusals[0]).toMatchObject({ reason: "session.refused:bad-passphrase", count: 3 });
     expect(api.body.refusals[0].message).toContain("hbp.passphrase");
     expect(api.body.refusals[0].details).toMatchObject({ repeaterId: 310_000_777, reason: "bad-passphrase" });
     expect(api.text).not.toContain("127.0.0.1"); // the public API names no address
-    const survivor = await getJson(h, "/api/v1/hotspots/310000500/refusals");
+    const survivor = await eventually("the connected hotspot's refusal", async () => {
+      const r = await getJson(h, "/api/v1/hotspots/310000500/refusals");
+      return r.body.refusals.length > 0 ? r : undefined;
+    });
     expect(survivor.body.connected).toBe(true);
     expect(survivor.body.refusals[0]).toMatchObject({ reason: "options.rejected", count: 1 });
     expect(survivor.body.refusals[0].message).toContain('"nine" is not a talkgroup number');
-    const one = await getJson(h, `/api/v1/hotspots/${floodEvents.at(-1)!.repeaterId}/refusals`);
+    const one = await eventually("the last flood id's refusal", async () => {
+      const r = await getJson(h, `/api/v1/hotspots/${floodEvents.at(-1)!.repeaterId}/refusals`);
+      return r.body.refusals.length > 0 ? r : undefined;
+    });
     expect(one.body.refusals[0]).toMatchObject({ reason: "session.refused:bad-passphrase", count: 1 });
     expect(one.text).not.toMatch(/127\.0\.1\.\d+/);
 
@@ -311,21 +332,28 @@ describe("refusals explained, no log floods (real sockets, JSON log captured)", 
     expect(received).toBeGreaterThan(sentWrongId * 0.9); // loopback may lose a few under load
     expect(wrongIdEvents.length).toBeLessThan(10); // ≤ 1 per second, not one per packet
     expect(wrongIdEvents[0]).toMatchObject({ networkId: wrongId, expectedNetworkId: 4321, address: "127.0.0.1", port: h.peer.port });
-    const links = await getJson(h, "/api/v1/links/hbl4/refusals");
+    const count = (body: any, reason: string): number | undefined => body.refusals.find((e: any) => e.reason === reason)?.count;
+    const links = await eventually("the link's refusals in the API", async () => {
+      const r = await getJson(h, "/api/v1/links/hbl4/refusals");
+      return count(r.body, "link.refused:wrong-network-id") === received && count(r.body, "link.refused:malformed") === 50 ? r : undefined;
+    });
     const wrongIdEntry = links.body.refusals.find((e: any) => e.reason === "link.refused:wrong-network-id");
-    expect(wrongIdEntry.count).toBe(received);
     expect(wrongIdEntry.message).toContain("accept_any_peer_id = true");
     expect(wrongIdEntry.message).toContain("network id 3120001");
     expect(links.body.refusals.find((e: any) => e.reason === "link.refused:malformed").count).toBe(50);
-    const status = await getJson(h, "/api/v1/status");
-    const linkCounters = status.body.stats.links.find((l: any) => l.name === "hbl4").counters;
-    expect(linkCounters.badNetworkId).toBe(received);
+    // the counter is exact and agrees with the sum of the events' counts
+    const status = await eventually("the link counters in the status", async () => {
+      const r = await getJson(h, "/api/v1/status");
+      return r.body.stats?.links.find((l: any) => l.name === "hbl4")?.counters.badNetworkId === received ? r : undefined;
+    });
 
     // ---- the hotspot's options refusals, with KEY redacted everywhere in the API ----
-    const mine = await getJson(h, "/api/v1/hotspots/310000501/refusals");
-    expect(mine.body.connected).toBe(true);
     // both bad RPTOs: one entry (the latest explained, TS2=abc), counted twice
-    expect(mine.body.refusals.find((e: any) => e.reason === "options.rejected")).toMatchObject({ count: 2 });
+    const mine = await eventually("the hotspot's options refusals", async () => {
+      const r = await getJson(h, "/api/v1/hotspots/310000501/refusals");
+      return count(r.body, "options.rejected") === 2 ? r : undefined;
+    });
+    expect(mine.body.connected).toBe(true);
     expect(mine.body.refusals.find((e: any) => e.reason === "options.rejected").message).toContain("TS2=abc");
     const answers = [mine.text, links.text, status.text, (await getJson(h, "/api/v1/hotspots")).text];
     answers.push(await (await fetch(new URL("/metrics", h.server.http!.url))).text());
