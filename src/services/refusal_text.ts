@@ -315,8 +315,11 @@ export function explainEvent(event: CoreEvent): ExplainedLine | null {
         fields: { port: event.portName, slot: event.slot, talkgroupId: event.talkgroupId, action: event.action, reason: event.reason },
         refusal: false,
       };
-    case "log":
-      return { level: event.level, reason: `log:${event.level}`, msg: event.msg, publicMsg: withoutAddresses(event.msg), fields: event.data ?? {}, refusal: false };
+    case "log": {
+      // per link (names come from the config: a bounded set), so one chatty link cannot hide another
+      const link = event.data?.["link"];
+      return { level: event.level, reason: `log:${event.level}${typeof link === "string" ? `:${link}` : ""}`, msg: event.msg, publicMsg: withoutAddresses(event.msg), fields: event.data ?? {}, refusal: false };
+    }
     case "stats":
       return null;
     default: {

@@ -164,3 +164,22 @@ describe("EventLog: no log floods", () => {
     expect(out.lines[0]!.record["options"]).toBe("TS2=91;KEY=***");
   });
 });
+
+describe("explanations: odds and ends", () => {
+  test("log events are limited per link; public messages carry no address", () => {
+    const a = explainEvent({ type: "log", atMs: 1, level: "warn", msg: "upstream up1: login to 203.0.113.9:62031 refused (MSTNAK in config); retrying", data: { link: "up1" } })!;
+    expect(a.reason).toBe("log:warn:up1");
+    expect(a.publicMsg).toBe("upstream up1: login to [address] refused (MSTNAK in config); retrying");
+    const b = explainEvent({ type: "log", atMs: 1, level: "info", msg: "openbridge x: peer is now at [2001:db8::1]:62035 (was 2001:db8::2:62035)", data: { link: "x" } })!;
+    expect(b.publicMsg).toBe("openbridge x: peer is now at [address] (was [address])");
+    expect(explainEvent({ type: "log", atMs: 1, level: "error", msg: "hbp: exception" })!.reason).toBe("log:error");
+  });
+
+  test("a ban names the banned prefix without a port; the conflict's public text names no address", () => {
+    const ban = explainEvent({ type: "session.refused", atMs: 1, repeaterId: 0, address: "2001:db8:1:2::/64", port: 0, reason: "rate-limited" })!;
+    expect(ban.msg).toContain("from 2001:db8:1:2::/64: too many failed logins");
+    const conflict = explainEvent({ type: "session.conflict", atMs: 1, repeaterId: 2_345_601, oldAddress: "192.0.2.1:5", newAddress: "192.0.2.2:6" })!;
+    expect(conflict.msg).toContain("192.0.2.1:5");
+    expect(conflict.publicMsg).not.toContain("192.0.2");
+  });
+});
