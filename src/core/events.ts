@@ -162,7 +162,9 @@ export type RefusalReason =
   /** The source prefix is banned and this id failed from it: dropped unanswered (login_guard.ts). */
   | "banned"
   /** Too many sessions from this source prefix are between RPTK and RPTC (hbp_master.ts). */
-  | "handshake-limit";
+  | "handshake-limit"
+  /** The configuration packet (RPTC) could not be read; the login waits for a readable one. */
+  | "bad-config";
 
 /** Why a link dropped a datagram (one name per LinkCounters drop reason that an operator can fix). */
 export type LinkRefusalReason =

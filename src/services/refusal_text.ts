@@ -54,6 +54,10 @@ const SESSION_REFUSALS: Record<RefusalReason, Explanation> = {
     why: "too many logins from this source are half-way through (key sent, config not yet)",
     fix: "nothing if it is a burst after a restart (the hotspots retry); otherwise look at the client at this address (the limit applies once the server is half full: hbp.max_peers)",
   },
+  "bad-config": {
+    why: "its configuration packet (RPTC: callsign, frequencies, location …) could not be read (wrong length or layout)",
+    fix: "update the hotspot's software (MMDVMHost, DMRGateway, Pi-Star, WPSD); the login completes when it sends a readable configuration",
+  },
   acl: {
     why: "the repeater id is not allowed by hbp.registration_acl",
     fix: "add the id to hbp.registration_acl, or correct the DMR id configured in the hotspot",
