@@ -462,6 +462,7 @@ export class OperatorApi {
     else throw new ApiError(404, "not-found", `no admin route POST /${route}`);
     const result = await this.#o.send(command);
     if (!result.ok) throw resultError(result);
+    if (command.kind === "reload") return this.#json({ ok: true, command: command.kind, reload: result.data ?? null });
     return this.#json({ ok: true, command: command.kind });
   }
 

@@ -121,6 +121,8 @@ export interface RunningServer {
   readonly services: ServicesWorkerHost | null;
   /** Admin and self-care commands waiting for the tick. */
   readonly control: ControlQueue;
+  /** Every hosted handler (the HBP master, links); a reload adds and removes links here. */
+  readonly handlers: HostedHandler[];
 }
 
 /** Map the `[hbp]` config section onto the master's plain options. */
@@ -344,5 +346,6 @@ export async function startServer(config: Config, log: Logger, options: ServerOp
     http,
     services,
     control,
+    handlers: assembled.handlers,
   };
 }
