@@ -11,6 +11,7 @@ import type { Config } from "../config/schema.ts";
 import type { FederationRouter } from "../core/federation/context.ts";
 import { createFederation, type Federation } from "../core/federation/federation.ts";
 import { Reloader } from "../shell/reload.ts";
+import { AliasDirectory } from "../shell/alias_directory.ts";
 import { createRouter } from "../core/routing/index.ts";
 import type { Logger } from "../shell/log.ts";
 import { startServer, type RunningServer, type ServerOptions } from "../shell/server.ts";
@@ -22,12 +23,17 @@ export type RunningFreedmr = RunningServer & { readonly reloader: Reloader };
 
 export async function startFreedmr(config: Config, log: Logger, options: ServerOptions = {}): Promise<RunningFreedmr> {
   const voice = loadVoiceAtStart(config, log);
+  // Talker-alias names: the [voice] users file when set (read at start), else the [aliases] data
+  // the services Worker loads and refreshes (empty until its first table arrives).
+  const aliasDirectory = new AliasDirectory();
+  const extras = voice.extras.aliases !== undefined || config.aliases.users === "" ? voice.extras : { aliases: aliasDirectory.lookup };
   let federation: Federation | null = null;
   const server = await startServer(config, log, {
     warnDefaultPassphrase: false,
     handleSignals: false,
     version: VERSION,
-    createRouter: (deps) => createRouter({ ...routingOptionsFromConfig(config), ...voice.options }, { ...deps, ...voice.extras }),
+    createRouter: (deps) => createRouter({ ...routingOptionsFromConfig(config), ...voice.options }, { ...deps, ...extras }),
+    aliasDirectory,
     extraHandlers: (deps) => {
       federation = createFederation(federationOptionsFromConfig(config), {
         router: deps.router as FederationRouter,
@@ -41,6 +47,6 @@ export async function startFreedmr(config: Config, log: Logger, options: ServerO
     },
     ...options,
   });
-  const reloader = new Reloader(config, { log, host: server.host, handlers: server.handlers, hbp: server.hbp, router: server.router, control: server.control, federation });
+  const reloader = new Reloader(config, { log, host: server.host, handlers: server.handlers, hbp: server.hbp, router: server.router, control: server.control, federation, aliases: aliasDirectory });
   return Object.assign(server, { reloader });
 }

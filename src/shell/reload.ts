@@ -37,6 +37,7 @@ import type { ControlQueue } from "./control_commands.ts";
 import type { Logger } from "./log.ts";
 import { hbpMasterOptions } from "./server.ts";
 import type { UdpHost } from "./udp_host.ts";
+import type { AliasDirectory } from "./alias_directory.ts";
 
 /** What one reload did; also the admin API's answer. */
 export interface ReloadReport {
@@ -61,6 +62,8 @@ export interface ReloadTargets {
   readonly router: FrameRouter;
   readonly control: ControlQueue;
   readonly federation: Federation | null;
+  /** For `[aliases] check_callsign` (the login check is switched on or off live). */
+  readonly aliases?: AliasDirectory;
 }
 
 /**
@@ -90,6 +93,7 @@ const LIVE_KEYS = [
   "http.self_care",
   "http.hotspot_secrets",
   "log.level",
+  "aliases.check_callsign",
   "openbridge",
   "upstream",
 ];
@@ -171,6 +175,9 @@ export class Reloader {
     if (routing !== null && isRouter(this.targets.router)) this.targets.router.updateOptions(routing);
     this.targets.control.reconfigure(effective.http.self_care, new Map(effective.http.hotspot_secrets.map((s) => [s.repeater_id, s.secret] as const)));
     if (effective.log.level !== old.log.level) log.level = effective.log.level;
+    if (this.targets.hbp !== null && this.targets.aliases !== undefined && effective.aliases.check_callsign !== old.aliases.check_callsign) {
+      this.targets.hbp.setLoginCheck(effective.aliases.check_callsign ? this.targets.aliases.loginCheck : null);
+    }
 
     await this.#reloadLinks(old, effective, openbridge, upstream, report);
     this.#running = effective;

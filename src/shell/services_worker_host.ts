@@ -27,6 +27,9 @@ import type { HbpSession } from "../core/hbp_master/session.ts";
 import type { FrameRouter } from "../core/router_contract.ts";
 import type { Router } from "../core/routing/types.ts";
 import type { FromWorker, HotspotDetails, Roster, ServicesWorkerStats, ToWorker, WorkerEvent, WorkerHttpOptions } from "../services/worker/protocol.ts";
+import type { AliasServiceOptions } from "../services/aliases/alias_service.ts";
+import type { AliasTableData } from "../services/aliases/alias_table.ts";
+import type { AliasKind } from "../services/aliases/parse.ts";
 import type { ControlQueue } from "./control_commands.ts";
 import { monotonicMs } from "./clock.ts";
 
@@ -58,6 +61,9 @@ export interface ServicesWorkerHostOptions {
   readonly readyTimeoutMs?: number;
   /** Another entry point (tests: a Worker that crashes or hangs on purpose). */
   readonly entry?: string;
+  /** Alias data for the Worker to load ([aliases]), and who gets each table it posts back. */
+  readonly aliases?: AliasServiceOptions;
+  readonly onAliases?: (kind: AliasKind, data: AliasTableData) => void;
 }
 
 export interface ServicesWorkerReady {
@@ -198,7 +204,7 @@ export class ServicesWorkerHost {
     });
     // a restarted Worker listens where the first one did (port 0 = the port it was given)
     const http = this.ready?.port != null ? { ...this.#o.http, port: this.ready.port } : this.#o.http;
-    const init: ToWorker = { type: "init", version: this.#o.version, hostTimeOrigin: performance.timeOrigin, startedMs: this.#o.startedMs, http };
+    const init: ToWorker = { type: "init", version: this.#o.version, hostTimeOrigin: performance.timeOrigin, startedMs: this.#o.startedMs, http, ...(this.#o.aliases !== undefined ? { aliases: this.#o.aliases } : {}) };
     worker.postMessage(init);
   }
 
@@ -261,6 +267,9 @@ export class ServicesWorkerHost {
         log[message.level](message.data ?? {}, message.msg);
         return;
       }
+      case "aliases":
+        this.#o.onAliases?.(message.kind, message.data);
+        return;
       case "stopped":
         return;
     }

@@ -13,6 +13,7 @@ import { dashboardRoutes } from "../dashboard/routes.ts";
 import { LIVE_BACKPRESSURE_BYTES, LiveHub, type LiveClient } from "../live_hub.ts";
 import { OperatorApi } from "../operator_api.ts";
 import type { FromWorker, ToWorker, WorkerInit } from "./protocol.ts";
+import { AliasService } from "../aliases/alias_service.ts";
 
 declare const self: Worker;
 
@@ -61,6 +62,18 @@ function start(init: WorkerInit): void {
     send,
   });
   api = operator;
+  if (init.aliases !== undefined) {
+    const service = new AliasService(init.aliases, {
+      log: (level, msg, data) => post({ type: "log", level, msg, ...(data !== undefined ? { data } : {}) }),
+      onLoaded: (kind, table) => {
+        operator.aliases = service.tables;
+        const data = table.copyData();
+        self.postMessage({ type: "aliases", kind, data } satisfies FromWorker, { transfer: [data.ids.buffer, data.fields.buffer, data.stringBytes.buffer, data.stringOffsets.buffer] as ArrayBuffer[] });
+      },
+    });
+    operator.aliases = service.tables;
+    void service.start();
+  }
   const hub = new LiveHub(
     h.maxLiveClients,
     () => ({ now: operator.nowView() }),
