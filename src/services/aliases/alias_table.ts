@@ -1,7 +1,7 @@
 /**
  * Names for ids, compact: one sorted Uint32Array of ids, one Uint32Array of string numbers per
  * field (FIELDS per id), and one deduplicated string table stored as UTF-8 bytes + offsets. 250,000
- * RadioID users take ~12 MB here instead of ~100 MB of JS objects (bench/aliases.bench.ts), and the
+ * RadioID users take ~10 MB here (bench/aliases.bench.ts) instead of hundreds of thousands of JS objects, and the
  * four buffers are transferable: the services Worker builds a table and posts a copy to the packet
  * thread after each load (never per packet). Lookups are a binary search and a decode of the few
  * strings asked for (API answers, the login check, talker-alias insertion at a stream's start).
