@@ -11,7 +11,18 @@ import type { CoreEvent } from "../core/events.ts";
 
 export const EVENT_LOG_SERVICE = "event-log";
 
-export function logEvent(log: Logger, event: CoreEvent): void {
+/** The caller's callsign for a radio id when alias data knows it (src/shell/alias_directory.ts), else null. */
+export type CallsignOf = (radioId: number) => string | null;
+
+const NO_NAMES: CallsignOf = () => null;
+
+/** `{sourceCallsign}` when known, nothing otherwise (lines stay as they were without alias data). */
+function sourceName(callsignOf: CallsignOf, radioId: number): { sourceCallsign?: string } {
+  const callsign = callsignOf(radioId);
+  return callsign === null ? {} : { sourceCallsign: callsign };
+}
+
+export function logEvent(log: Logger, event: CoreEvent, callsignOf: CallsignOf = NO_NAMES): void {
   switch (event.type) {
     case "session.up":
       log.info({ repeaterId: event.repeaterId, callsign: event.callsign, address: event.address, port: event.port, portIndex: event.portIndex }, "hotspot connected");
@@ -32,7 +43,7 @@ export function logEvent(log: Logger, event: CoreEvent): void {
       );
       return;
     case "stream.start":
-      log.info({ streamId: event.streamId, port: event.portName, sourceId: event.sourceId, destinationId: event.destinationId, slot: event.slot, callType: event.callType, kind: event.kind }, "stream start");
+      log.info({ streamId: event.streamId, port: event.portName, sourceId: event.sourceId, ...sourceName(callsignOf, event.sourceId), destinationId: event.destinationId, slot: event.slot, callType: event.callType, kind: event.kind }, "stream start");
       return;
     case "stream.end":
       log.info(
@@ -40,6 +51,7 @@ export function logEvent(log: Logger, event: CoreEvent): void {
           streamId: event.streamId,
           port: event.portName,
           sourceId: event.sourceId,
+          ...sourceName(callsignOf, event.sourceId),
           destinationId: event.destinationId,
           slot: event.slot,
           callType: event.callType,
@@ -72,6 +84,6 @@ export function logEvent(log: Logger, event: CoreEvent): void {
 }
 
 /** Register the event log on the bus (throws if the name is taken). Returns unregister. */
-export function registerEventLog(bus: EventBus<CoreEvent>, log: Logger, queueCapacity = 4096): () => void {
-  return bus.register(EVENT_LOG_SERVICE, (event) => logEvent(log, event), { queueCapacity });
+export function registerEventLog(bus: EventBus<CoreEvent>, log: Logger, queueCapacity = 4096, callsignOf: CallsignOf = NO_NAMES): () => void {
+  return bus.register(EVENT_LOG_SERVICE, (event) => logEvent(log, event, callsignOf), { queueCapacity });
 }

@@ -209,7 +209,7 @@ export async function startServer(config: Config, log: Logger, options: ServerOp
 
   if (options.withoutEventLog !== true) {
     try {
-      registerEventLog(bus, log.child({ service: "event-log" }), options.eventLogQueueCapacity ?? 4096);
+      registerEventLog(bus, log.child({ service: "event-log" }), options.eventLogQueueCapacity ?? 4096, (id) => aliases.users.field(id, "callsign"));
     } catch (error) {
       log.error({ err: error }, "could not register the event-log service");
     }

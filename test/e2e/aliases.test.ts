@@ -45,13 +45,15 @@ describe("alias data in the running server", () => {
   test("names in the API, tables on the packet thread, the optional login callsign check", async () => {
     const base = `http://127.0.0.1:${data.port}`;
     const result = validateConfig({
-      log: { level: "silent" },
       hbp: { bind_addresses: ["127.0.0.1"], port: 0, login_rate_limit_per_minute: 0 },
       http: { enabled: true, bind_address: "127.0.0.1", port: 0 },
+      log: { level: "info" },
       aliases: { users: `${base}/users.csv`, repeaters: `${base}/rptrs.json`, talkgroups: `${base}/tg.json`, cache_directory: work, check_callsign: true },
     });
     if (!result.ok) throw new Error(JSON.stringify(result.errors));
-    const server = await startFreedmr(result.config, pino({ level: "silent" }), { warnDefaultPassphrase: false, servicesBatchIntervalMs: 20 });
+    const logs: Record<string, unknown>[] = [];
+    const logger = pino({ level: "info" }, { write: (line: string) => void logs.push(JSON.parse(line) as Record<string, unknown>) });
+    const server = await startFreedmr(result.config, logger, { warnDefaultPassphrase: false, servicesBatchIntervalMs: 20 });
     const events: CoreEvent[] = [];
     server.bus.register("aliases-test", (e) => void events.push(e), { queueCapacity: 100_000 });
     const port = server.boundSockets().find((s) => s.handler === "hbp")!.port;
@@ -101,6 +103,9 @@ describe("alias data in the running server", () => {
       expect(byId.get(234567801)).toEqual({ callsign: "G0ABC", name: "Ada Lovelace", city: "London", country: "United Kingdom" });
       expect(byId.get(310000199)).toMatchObject({ callsign: "N0CALL", city: "Denver" });
       expect(byId.get(999999901)).toBeNull();
+      // the packet thread's log names the caller; the Worker logged each load
+      expect(logs.find((l) => l["msg"] === "stream start" && l["sourceId"] === 2345678)).toMatchObject({ sourceCallsign: "G0ABC" });
+      expect(logs.filter((l) => String(l["msg"]).startsWith("aliases: ") && String(l["msg"]).includes("loaded from the download")).length).toBe(3);
     } finally {
       for (const c of clients) await c.close();
       await server.stop();
