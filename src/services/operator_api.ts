@@ -215,7 +215,7 @@ export class OperatorApi {
       return {
         streamId: s.streamId,
         sourceId: s.sourceId,
-        ...this.#callNames(s.sourceId, s.destinationId, s.callType),
+        ...this.callNames(s.sourceId, s.destinationId, s.callType),
         talkerAlias: null,
         destinationId: s.destinationId,
         callType: s.callType,
@@ -243,7 +243,7 @@ export class OperatorApi {
   }
 
   /** sourceCallsign, sourceName, sourceCity, sourceCountry (users) and destinationName (talkgroups); null when unknown. */
-  #callNames(sourceId: number, destinationId: number, callType: string): CallNames {
+  callNames(sourceId: number, destinationId: number, callType: string): CallNames {
     const user = this.aliases?.users.get(sourceId) ?? null;
     const tg = callType === "group" ? (this.aliases?.talkgroups.field(destinationId, "callsign") ?? null) : (this.aliases?.users.field(destinationId, "callsign") ?? null);
     return {
@@ -278,7 +278,7 @@ export class OperatorApi {
     const offset = intParam(query, "offset", 0, 0, ring.capacity);
     const limit = intParam(query, "limit", 50, 1, Math.min(LAST_HEARD_PAGE_MAX, ring.capacity));
     const q = textParam(query, "q");
-    let calls = ring.list(ring.capacity).map((c) => ({ ...c, ...this.#callNames(c.sourceId, c.destinationId, c.callType) }));
+    let calls = ring.list(ring.capacity).map((c) => ({ ...c, ...this.callNames(c.sourceId, c.destinationId, c.callType) }));
     if (q !== null) calls = calls.filter((c) => matches(q, [c.sourceId, c.destinationId, c.talkerAlias, c.port, c.sourceCallsign, c.sourceName]));
     return { total: calls.length, capacity: ring.capacity, offset, limit, q, calls: calls.slice(offset, offset + limit) };
   }

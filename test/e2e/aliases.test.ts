@@ -82,10 +82,18 @@ describe("alias data in the running server", () => {
       expect(await until(() => events.some((e) => e.type === "session.refused" && e.reason === "callsign-mismatch"))).toBe(true);
       expect(events.find((e) => e.type === "session.refused")).toMatchObject({ repeaterId: 234567802, callsign: "M0BAD", reason: "callsign-mismatch" });
 
-      // a call: last heard names the caller and the talkgroup; hotspots name their owners
+      // a call: live events and last heard name the caller and the talkgroup; hotspots name their owners
+      const api = server.http!.url;
+      const live: { type: string; events?: Record<string, unknown>[] }[] = [];
+      const ws = new WebSocket(`${api.replace("http", "ws")}api/v1/live`);
+      ws.onmessage = (m) => void live.push(JSON.parse(String(m.data)) as (typeof live)[number]);
+      expect(await until(() => live.some((m) => m.type === "snapshot"))).toBe(true);
       await HbpClient.settle(50);
       await sendVoiceCall(owner, { sourceId: 2345678, destinationId: 91, slot: 1 });
-      const api = server.http!.url;
+      const liveStart = () => live.flatMap((m) => m.events ?? []).find((e) => e["type"] === "call.start");
+      expect(await until(() => liveStart() !== undefined)).toBe(true);
+      expect(liveStart()).toMatchObject({ sourceId: 2345678, sourceCallsign: "G0ABC", sourceName: "Ada Lovelace", destinationName: "Worldwide" });
+      ws.close();
       let lastHeard: { calls: Record<string, unknown>[] } = { calls: [] };
       expect(
         await until(() => {

@@ -81,6 +81,7 @@ function start(init: WorkerInit): void {
     (atMs) => operator.http.state.toWallMs(atMs),
   );
   live = hub;
+  if (init.aliases !== undefined) hub.names = (sourceId, destinationId, callType) => operator.callNames(sourceId, destinationId, callType);
   let listening: ReturnType<typeof Bun.serve> | null = null;
   let error: string | null = null;
   try {
