@@ -47,6 +47,6 @@ export async function startFreedmr(config: Config, log: Logger, options: ServerO
     },
     ...options,
   });
-  const reloader = new Reloader(config, { log, host: server.host, handlers: server.handlers, hbp: server.hbp, router: server.router, control: server.control, federation, aliases: aliasDirectory });
+  const reloader = new Reloader(config, { log, host: server.host, handlers: server.handlers, hbp: server.hbp, router: server.router, control: server.control, federation, aliases: aliasDirectory, services: server.services });
   return Object.assign(server, { reloader });
 }

@@ -35,7 +35,8 @@ import type { UpstreamLinkOptions } from "../core/upstream/upstream_options.ts";
 import { monotonicMs } from "./clock.ts";
 import type { ControlQueue } from "./control_commands.ts";
 import type { Logger } from "./log.ts";
-import { hbpMasterOptions } from "./server.ts";
+import { aliasWorkerOptions, hbpMasterOptions } from "./server.ts";
+import type { ServicesWorkerHost } from "./services_worker_host.ts";
 import type { UdpHost } from "./udp_host.ts";
 import type { AliasDirectory } from "./alias_directory.ts";
 
@@ -64,6 +65,8 @@ export interface ReloadTargets {
   readonly federation: Federation | null;
   /** For `[aliases] check_callsign` (the login check is switched on or off live). */
   readonly aliases?: AliasDirectory;
+  /** The services Worker (null when [http] is off): new `[aliases]` sources are handed to it. */
+  readonly services?: ServicesWorkerHost | null;
 }
 
 /**
@@ -93,7 +96,7 @@ const LIVE_KEYS = [
   "http.self_care",
   "http.hotspot_secrets",
   "log.level",
-  "aliases.check_callsign",
+  "aliases",
   "openbridge",
   "upstream",
 ];
@@ -142,7 +145,8 @@ export class Reloader {
     const applied: string[] = [];
     for (const key of changed) {
       const live = LIVE_KEYS.some((k) => key === k || key.startsWith(`${k}.`));
-      if (!live || (key === "hbp.max_peers" && next.hbp.max_peers > this.#startMaxPeers) || (key.startsWith("hbp.") && !next.hbp.enabled)) needsRestart.push(key);
+      const noWorker = key.startsWith("aliases.") && key !== "aliases.check_callsign" && (this.targets.services ?? null) === null;
+      if (!live || noWorker || (key === "hbp.max_peers" && next.hbp.max_peers > this.#startMaxPeers) || (key.startsWith("hbp.") && !next.hbp.enabled)) needsRestart.push(key);
       else applied.push(key);
     }
     // The config in force from now on: the new one with every restart-only key at its old value.
@@ -178,6 +182,9 @@ export class Reloader {
     if (this.targets.hbp !== null && this.targets.aliases !== undefined && effective.aliases.check_callsign !== old.aliases.check_callsign) {
       this.targets.hbp.setLoginCheck(effective.aliases.check_callsign ? this.targets.aliases.loginCheck : null);
     }
+    const { check_callsign: _newCheck, ...newSources } = effective.aliases;
+    const { check_callsign: _oldCheck, ...oldSources } = old.aliases;
+    if (!sameValue(newSources, oldSources)) this.targets.services?.reconfigureAliases(aliasWorkerOptions(effective));
 
     await this.#reloadLinks(old, effective, openbridge, upstream, report);
     this.#running = effective;

@@ -35,8 +35,6 @@ import { registerEventLog } from "../services/event_log.ts";
 import { BusEventSink } from "./bus_sink.ts";
 import { AliasDirectory } from "./alias_directory.ts";
 import type { AliasServiceOptions } from "../services/aliases/alias_service.ts";
-import type { AliasTableData } from "../services/aliases/alias_table.ts";
-import type { AliasKind } from "../services/aliases/parse.ts";
 import { ControlQueue } from "./control_commands.ts";
 import { ServicesWorkerHost } from "./services_worker_host.ts";
 import type { ServicesWorkerStats } from "../services/worker/protocol.ts";
@@ -249,10 +247,11 @@ export async function startServer(config: Config, log: Logger, options: ServerOp
       },
       ...(options.servicesWorkerEntry !== undefined ? { entry: options.servicesWorkerEntry } : {}),
       ...(options.servicesBatchIntervalMs !== undefined ? { batchIntervalMs: options.servicesBatchIntervalMs } : {}),
-      ...aliasWorkerOptions(config, (kind, data) => {
+      ...(aliasWorkerOptions(config) !== undefined ? { aliases: aliasWorkerOptions(config)! } : {}),
+      onAliases: (kind, data) => {
         aliases.update(kind, data);
         log.debug({ kind, entries: data.ids.length }, "alias table received on the packet thread");
-      }),
+      },
     });
     const ready = await services.start();
     if (ready.error !== null || ready.url === null || ready.port === null) {
@@ -367,18 +366,15 @@ export async function startServer(config: Config, log: Logger, options: ServerOp
   };
 }
 
-/** The services Worker's alias options from `[aliases]` (none when no source is configured). */
-function aliasWorkerOptions(config: Config, onAliases: (kind: AliasKind, data: AliasTableData) => void): { aliases?: AliasServiceOptions; onAliases?: typeof onAliases } {
+/** The services Worker's alias options from `[aliases]` (undefined when no source is configured). */
+export function aliasWorkerOptions(config: Config): AliasServiceOptions | undefined {
   const a = config.aliases;
-  if (a.users === "" && a.repeaters === "" && a.talkgroups === "") return {};
+  if (a.users === "" && a.repeaters === "" && a.talkgroups === "") return undefined;
   return {
-    aliases: {
-      sources: { users: a.users, repeaters: a.repeaters, talkgroups: a.talkgroups },
-      refreshMs: a.refresh_hours * 3_600_000,
-      cacheDirectory: a.cache_directory,
-      timeoutMs: a.download_timeout_seconds * 1000,
-      maxBytes: a.max_download_bytes,
-    },
-    onAliases,
+    sources: { users: a.users, repeaters: a.repeaters, talkgroups: a.talkgroups },
+    refreshMs: a.refresh_hours * 3_600_000,
+    cacheDirectory: a.cache_directory,
+    timeoutMs: a.download_timeout_seconds * 1000,
+    maxBytes: a.max_download_bytes,
   };
 }

@@ -81,6 +81,7 @@ const ROSTER_SUBSCRIPTIONS_MAX = 128;
 
 export class ServicesWorkerHost {
   readonly #o: ServicesWorkerHostOptions;
+  #aliases: AliasServiceOptions | undefined;
   readonly #entry: string;
   #worker: Worker | null = null;
   #generation = 0;
@@ -115,6 +116,7 @@ export class ServicesWorkerHost {
 
   constructor(options: ServicesWorkerHostOptions) {
     this.#o = options;
+    this.#aliases = options.aliases;
     this.#entry = options.entry ?? servicesWorkerEntry();
   }
 
@@ -140,6 +142,16 @@ export class ServicesWorkerHost {
       this.#firstReady = null;
       return ready;
     });
+  }
+
+  /** Reload: new [aliases] sources for the Worker (now, and for a restarted Worker). */
+  reconfigureAliases(aliases: AliasServiceOptions | undefined): void {
+    this.#aliases = aliases;
+    try {
+      this.#worker?.postMessage({ type: "aliases-config", aliases: aliases ?? null } satisfies ToWorker);
+    } catch {
+      // the Worker is restarting: its init carries the new options
+    }
   }
 
   async stop(): Promise<void> {
@@ -204,7 +216,7 @@ export class ServicesWorkerHost {
     });
     // a restarted Worker listens where the first one did (port 0 = the port it was given)
     const http = this.ready?.port != null ? { ...this.#o.http, port: this.ready.port } : this.#o.http;
-    const init: ToWorker = { type: "init", version: this.#o.version, hostTimeOrigin: performance.timeOrigin, startedMs: this.#o.startedMs, http, ...(this.#o.aliases !== undefined ? { aliases: this.#o.aliases } : {}) };
+    const init: ToWorker = { type: "init", version: this.#o.version, hostTimeOrigin: performance.timeOrigin, startedMs: this.#o.startedMs, http, ...(this.#aliases !== undefined ? { aliases: this.#aliases } : {}) };
     worker.postMessage(init);
   }
 

@@ -24,6 +24,7 @@ const data = Bun.serve({
     if (path === "/users.csv") return new Response("RADIO_ID,CALLSIGN,FIRST_NAME,LAST_NAME,CITY,STATE,COUNTRY\n2345678,G0ABC,Ada,Lovelace,London,England,United Kingdom\n3100001,N0CALL,Bob,,Denver,Colorado,United States\n");
     if (path === "/rptrs.json") return Response.json({ rptrs: [{ id: 310000199, callsign: "N0CALL", city: "Denver", country: "United States" }] });
     if (path === "/tg.json") return Response.json({ "91": "Worldwide" });
+    if (path === "/users2.json") return Response.json({ users: [{ radio_id: 2345678, callsign: "G0ABC", fname: "Augusta", surname: "King" }] });
     return new Response("no", { status: 404 });
   },
 });
@@ -44,12 +45,13 @@ async function until(predicate: () => boolean, timeoutMs = 5000): Promise<boolea
 describe("alias data in the running server", () => {
   test("names in the API, tables on the packet thread, the optional login callsign check", async () => {
     const base = `http://127.0.0.1:${data.port}`;
-    const result = validateConfig({
+    const document = (users: string, check: boolean) => ({
       hbp: { bind_addresses: ["127.0.0.1"], port: 0, login_rate_limit_per_minute: 0 },
       http: { enabled: true, bind_address: "127.0.0.1", port: 0 },
       log: { level: "info" },
-      aliases: { users: `${base}/users.csv`, repeaters: `${base}/rptrs.json`, talkgroups: `${base}/tg.json`, cache_directory: work, check_callsign: true },
+      aliases: { users, repeaters: `${base}/rptrs.json`, talkgroups: `${base}/tg.json`, cache_directory: work, check_callsign: check },
     });
+    const result = validateConfig(document(`${base}/users.csv`, true));
     if (!result.ok) throw new Error(JSON.stringify(result.errors));
     const logs: Record<string, unknown>[] = [];
     const logger = pino({ level: "info" }, { write: (line: string) => void logs.push(JSON.parse(line) as Record<string, unknown>) });
@@ -112,8 +114,28 @@ describe("alias data in the running server", () => {
       expect(byId.get(310000199)).toMatchObject({ callsign: "N0CALL", city: "Denver" });
       expect(byId.get(999999901)).toBeNull();
       // the packet thread's log names the caller; the Worker logged each load
-      expect(logs.find((l) => l["msg"] === "stream start" && l["sourceId"] === 2345678)).toMatchObject({ sourceCallsign: "G0ABC" });
       expect(logs.filter((l) => String(l["msg"]).startsWith("aliases: ") && String(l["msg"]).includes("loaded from the download")).length).toBe(3);
+
+      // reload: a new users source is loaded by the Worker and reaches the packet thread; the
+      // callsign check switched off lets the impostor in
+      const next = validateConfig(document(`${base}/users2.json`, false));
+      if (!next.ok) throw new Error(JSON.stringify(next.errors));
+      const updates = server.aliases.updates;
+      const report = await server.reloader.reload(next.config);
+      expect(report.applied.sort()).toEqual(["aliases.check_callsign", "aliases.users"]);
+      expect(await until(() => server.aliases.updates > updates && server.aliases.lookup(2345678)?.firstName === "Augusta")).toBe(true);
+      await impostor.reopen();
+      expect((await impostor.tryLogin()).ok).toBe(true);
+      let renamed = false;
+      expect(
+        await until(() => {
+          void fetch(`${api}api/v1/last-heard`)
+            .then((r) => r.json())
+            .then((j) => (renamed = (j as typeof lastHeard).calls[0]?.["sourceName"] === "Augusta King"));
+          return renamed;
+        }),
+      ).toBe(true);
+      expect(logs.find((l) => l["msg"] === "stream start" && l["sourceId"] === 2345678)).toMatchObject({ sourceCallsign: "G0ABC" });
     } finally {
       for (const c of clients) await c.close();
       await server.stop();

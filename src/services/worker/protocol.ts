@@ -83,6 +83,8 @@ export type ToWorker =
   | { type: "resync"; roster: Roster }
   | { type: "command-result"; id: number; result: ControlResult }
   | { type: "host-stats"; stats: ServicesWorkerStats }
+  /** Reload: new [aliases] sources (null: none). */
+  | { type: "aliases-config"; aliases: AliasServiceOptions | null }
   | { type: "stop" };
 
 export type FromWorker =
