@@ -31,6 +31,7 @@ import type { HbpMasterOptions } from "../core/hbp_master/options.ts";
 import type { FrameRouter } from "../core/router_contract.ts";
 import type { Router } from "../core/routing/types.ts";
 import type { RoutingOptions } from "../core/routing/options.ts";
+import { sameValue } from "../core/routing/options_update.ts";
 import type { UpstreamLinkOptions } from "../core/upstream/upstream_options.ts";
 import { monotonicMs } from "./clock.ts";
 import type { ControlQueue } from "./control_commands.ts";
@@ -305,17 +306,6 @@ export function changedKeys(a: unknown, b: unknown, prefix = ""): string[] {
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === "object" && !Array.isArray(value);
-}
-
-function sameValue(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) return false;
-  if (Array.isArray(a) !== Array.isArray(b)) return false;
-  const ka = Object.keys(a).filter((k) => (a as Record<string, unknown>)[k] !== undefined);
-  const kb = Object.keys(b).filter((k) => (b as Record<string, unknown>)[k] !== undefined);
-  if (ka.length !== kb.length) return false;
-  for (const k of ka) if (!sameValue((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k])) return false;
-  return true;
 }
 
 function getPath(root: unknown, path: string): unknown {

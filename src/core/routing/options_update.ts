@@ -33,13 +33,13 @@ export function updateRoutingOptions(ctx: RouterContext, next: RoutingOptions): 
   return { kept };
 }
 
-/** Structural equality of plain option data (ACLs, arrays, nested records). */
-function sameValue(a: unknown, b: unknown): boolean {
+/** Structural equality of plain option or config data (ACLs, arrays, nested records); undefined members count as absent. */
+export function sameValue(a: unknown, b: unknown): boolean {
   if (a === b) return true;
   if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) return false;
   if (Array.isArray(a) !== Array.isArray(b)) return false;
-  const ka = Object.keys(a);
-  const kb = Object.keys(b);
+  const ka = Object.keys(a).filter((k) => (a as Record<string, unknown>)[k] !== undefined);
+  const kb = Object.keys(b).filter((k) => (b as Record<string, unknown>)[k] !== undefined);
   if (ka.length !== kb.length) return false;
   for (const k of ka) if (!sameValue((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k])) return false;
   return true;
