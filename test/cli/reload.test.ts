@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { HbpClient } from "../support/hbp_client.ts";
 import { startFreedmr, type FreedmrProcess } from "./support/freedmr_process.ts";
+import { ensureBinary } from "../binary/support/ensure_binary.ts";
 
 const main = join(import.meta.dir, "..", "..", "src", "main.ts");
 const work = mkdtempSync(join(tmpdir(), "freedmr-reload-"));
@@ -89,4 +90,45 @@ describe("reload of a running process", () => {
     }
     expect(await server.stop("SIGTERM")).toBe(0);
   }, 30_000);
+});
+
+describe("reload and alias data in the compiled binary", () => {
+  const x64 = process.arch === "x64";
+  test.skipIf(!x64)("the compiled binary's Worker loads alias data from a local server; SIGHUP reloads", async () => {
+    const data = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: () => Response.json({ users: [{ radio_id: 2345678, callsign: "G0ABC", fname: "Ada", surname: "Lovelace", country: "United Kingdom" }] }) });
+    const state = mkdtempSync(join(work, "state-"));
+    const path = join(work, "binary.toml");
+    const aliases = `[aliases]\nusers = "http://127.0.0.1:${data.port}/users.json"\n`;
+    writeFileSync(path, toml("first-pass", aliases));
+    const binary = await ensureBinary("x64");
+    const server = await startFreedmr([binary, "--config", path], { cwd: state, timeoutMs: 60_000 });
+    const clients: HbpClient[] = [];
+    try {
+      expect(await waitForLine(server, 0, (m) => m === "aliases: 1 users loaded from the download", 20_000)).toBe(true);
+      const c = await HbpClient.open({ serverPort: server.port, repeaterId: 234567801, passphrase: "first-pass", callsign: "G0ABC" });
+      clients.push(c);
+      expect((await c.tryLogin()).ok).toBe(true);
+      const url = String(server.lines.find((l) => String(l.msg).startsWith("dashboard and API on "))?.["url"]);
+      let owner: unknown = null;
+      const deadline = performance.now() + 10_000;
+      while (owner === null && performance.now() < deadline) {
+        const body = (await (await fetch(`${url}api/v1/hotspots`)).json()) as { hotspots: { owner: unknown }[] };
+        owner = body.hotspots[0]?.owner ?? null;
+        if (owner === null) await HbpClient.settle(50);
+      }
+      expect(owner).toEqual({ callsign: "G0ABC", name: "Ada Lovelace", city: null, country: "United Kingdom" });
+      // the cache is written in the working directory (the state directory under systemd)
+      expect(await Bun.file(join(state, "aliases-users.cache")).exists()).toBe(true);
+
+      writeFileSync(path, toml("second-pass", aliases));
+      const mark = server.lines.length;
+      server.process.kill("SIGHUP");
+      expect(await waitForLine(server, mark, (m) => m.startsWith("reload: applied hbp.passphrase"))).toBe(true);
+      expect(await c.ping()).toBe(true);
+    } finally {
+      for (const c of clients) await c.close();
+      data.stop(true);
+    }
+    expect(await server.stop("SIGTERM")).toBe(0);
+  }, 240_000);
 });
