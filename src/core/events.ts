@@ -157,6 +157,8 @@ export type RefusalReason =
   | "bad-passphrase"
   | "rate-limited"
   | "callsign-denied"
+  /** The RPTC callsign is not the registered owner of the repeater id (alias data; [aliases] check_callsign). */
+  | "callsign-mismatch"
   | "wrong-state"
   | "invalid-id"
   /** The source prefix is banned and this id failed from it: dropped unanswered (login_guard.ts). */
