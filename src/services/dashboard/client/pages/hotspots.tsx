@@ -1,0 +1,73 @@
+/** "Hotspots": who is connected, where, with what, and which talkgroups each slot has. */
+import { Badge, RelTime, Section, Table } from "../components.tsx";
+import { frequency, relativeTime, uptime } from "../format.ts";
+import type { Hotspot, Subscription } from "../model.ts";
+import { t } from "../strings.ts";
+import { useDashboard, useNow } from "../store.ts";
+
+export function SubscriptionList(props: { subs: readonly Subscription[]; now: number }) {
+  if (props.subs.length === 0) return <span class="muted">{t("none")}</span>;
+  return (
+    <span class="tg-list">
+      {props.subs.map((s) => (
+        <Badge
+          kind={s.kind === "dynamic" ? "warn" : "ok"}
+          title={[s.kind === null ? "" : t(s.kind), s.expiresAtMs !== null ? t("expiresIn", { time: relativeTime(s.expiresAtMs, props.now) }) : ""].filter((x) => x !== "").join(", ")}
+        >
+          {s.talkgroupId}
+          {s.expiresAtMs !== null ? <span class="sub"> {relativeTime(s.expiresAtMs, props.now)}</span> : null}
+        </Badge>
+      ))}
+    </span>
+  );
+}
+
+export function HotspotsPage() {
+  const store = useDashboard();
+  const now = useNow(5000);
+  const hotspots = store.state.hotspots;
+  return (
+    <Section title={t("hotspotsTitle")} testId="hotspots" aside={<Badge kind="muted">{hotspots.length}</Badge>}>
+      <Table<Hotspot>
+        testId="hotspots-table"
+        rows={hotspots}
+        rowKey={(h) => String(h.repeaterId)}
+        empty={t("hotspotsNone")}
+        columns={[
+          {
+            label: t("colCallsign"),
+            cell: (h) => (
+              <a href={`/hotspots/${h.repeaterId}`} data-testid="hotspot-link">
+                <strong>{h.callsign}</strong>
+              </a>
+            ),
+          },
+          { label: t("colId"), cell: (h) => <span class="mono">{h.repeaterId}</span> },
+          { label: t("colLocation"), cell: (h) => h.location ?? <span class="muted">{t("unknown")}</span> },
+          {
+            label: t("colSoftware"),
+            cell: (h) => (h.software ?? h.packageId) !== null ? [h.software, h.packageId].filter((x) => x !== null).join(" · ") : <span class="muted">{t("unknown")}</span>,
+          },
+          {
+            label: t("colSlots"),
+            cell: (h) => (
+              <span>
+                {h.slots ?? t("unknown")}
+                {h.txFrequencyHz !== null ? <span class="sub"> {frequency(h.txFrequencyHz)}</span> : null}
+              </span>
+            ),
+          },
+          { label: t("colTs1"), cell: (h) => <SubscriptionList subs={h.subscriptions.filter((s) => s.slot === 1)} now={now} /> },
+          { label: t("colTs2"), cell: (h) => <SubscriptionList subs={h.subscriptions.filter((s) => s.slot === 2)} now={now} /> },
+          { label: t("colDial"), cell: (h) => (h.dialedReflector > 0 ? <Badge kind="ok">{t("dialLink", { tg: h.dialedReflector })}</Badge> : <span class="muted">{t("notLinked")}</span>) },
+          {
+            label: t("colUptime"),
+            cell: (h) => (h.connectedSinceMs !== null ? <span title={new Date(h.connectedSinceMs).toLocaleString()}>{uptime((now - h.connectedSinceMs) / 1000)}</span> : <RelTime ms={null} now={now} />),
+          },
+          { label: t("colFamily"), cell: (h) => (h.addressFamily === null ? t("unknown") : t(h.addressFamily)) },
+          { label: "", cell: (h) => <a href={`/hotspots/${h.repeaterId}`}>{t("diagnose")} →</a> },
+        ]}
+      />
+    </Section>
+  );
+}

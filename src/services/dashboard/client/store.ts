@@ -1,0 +1,272 @@
+/**
+ * The browser's copy of the server state: loaded from the JSON API, kept current by the live
+ * WebSocket (/api/v1/live) with reconnect and resynchronisation, or by polling when the server
+ * has no live feed. Views subscribe with `useDashboard()`.
+ *
+ * Resync rules (docs/dashboard-needs.md §5): every (re)connect and every `resync` message or gap in
+ * `seq` reloads the REST views; events change the state in place and schedule a short, coalesced
+ * reload of what they touched, so a burst of events costs one request per view.
+ * @module
+ */
+import { useEffect, useState } from "preact/hooks";
+import {
+  activeFromApi,
+  applyEvent,
+  emptyState,
+  heardFromApi,
+  hotspotFromApi,
+  LAST_HEARD_KEPT,
+  linkFromApi,
+  refusalFromApi,
+  statusFromApi,
+  type DashboardState,
+  type Resource,
+} from "./model.ts";
+
+export type Connection = "connecting" | "live" | "polling" | "offline";
+
+const POLL_MS = 2000;
+const RELOAD_COALESCE_MS = 300;
+const BACKOFF_MIN_MS = 1000;
+const BACKOFF_MAX_MS = 30_000;
+/** Without a live feed after this many failed WebSocket attempts, poll (and keep retrying slowly). */
+const WS_ATTEMPTS_BEFORE_POLLING = 1;
+
+type Listener = () => void;
+
+export class DashboardStore {
+  state: DashboardState = emptyState();
+  connection: Connection = "connecting";
+  lastError: string | null = null;
+  readonly #listeners = new Set<Listener>();
+  #socket: WebSocket | null = null;
+  #seq = -1;
+  #backoffMs = BACKOFF_MIN_MS;
+  #failedAttempts = 0;
+  #pollTimer: ReturnType<typeof setInterval> | null = null;
+  #reloadTimer: ReturnType<typeof setTimeout> | null = null;
+  readonly #pending = new Set<Resource>();
+  #stopped = false;
+  #lastHeardLimit = LAST_HEARD_KEPT;
+
+  constructor(readonly base: string = "") {}
+
+  subscribe(listener: Listener): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  #changed(): void {
+    this.state.version++;
+    for (const listener of this.#listeners) listener();
+  }
+
+  start(): void {
+    void this.reload(["status", "hotspots", "lastHeard", "links"]);
+    this.#connect();
+  }
+
+  stop(): void {
+    this.#stopped = true;
+    this.#socket?.close();
+    if (this.#pollTimer !== null) clearInterval(this.#pollTimer);
+    if (this.#reloadTimer !== null) clearTimeout(this.#reloadTimer);
+  }
+
+  // ---- REST --------------------------------------------------------------------------------------
+
+  async getJson(path: string, init?: RequestInit): Promise<{ status: number; body: unknown }> {
+    const response = await fetch(`${this.base}${path}`, { cache: "no-store", ...init });
+    let body: unknown = null;
+    try {
+      body = await response.json();
+    } catch {
+      body = null;
+    }
+    return { status: response.status, body };
+  }
+
+  async reload(resources: readonly Resource[]): Promise<void> {
+    const wanted = new Set(resources);
+    // /status carries the calls in progress and the recent refusals.
+    const jobs: Promise<void>[] = [];
+    if (wanted.has("status")) jobs.push(this.#loadStatus());
+    if (wanted.has("hotspots")) jobs.push(this.#load("/api/v1/hotspots", (body) => (this.state.hotspots = list(body, "hotspots").map(hotspotFromApi))));
+    if (wanted.has("lastHeard")) jobs.push(this.#loadLastHeard());
+    if (wanted.has("links")) jobs.push(this.#load("/api/v1/links", (body) => (this.state.links = list(body, "links").map(linkFromApi))));
+    await Promise.all(jobs);
+    this.#changed();
+  }
+
+  #loadStatus(): Promise<void> {
+    return this.#load("/api/v1/status", (body) => {
+      const now = Date.now();
+      this.state.status = statusFromApi(body);
+      const active = new Map<string, (typeof this.state.active extends Map<string, infer V> ? V : never)>();
+      for (const raw of list(body, "activeStreams")) {
+        const call = activeFromApi(raw, now);
+        // Keep what the browser already knows (its start time, a talker alias from a live event).
+        const known = this.state.active.get(call.key);
+        if (known !== undefined) {
+          call.startedLocalMs = known.startedLocalMs;
+          call.talkerAlias ??= known.talkerAlias;
+        }
+        active.set(call.key, call);
+      }
+      this.state.active = active;
+      this.state.refusals = list(body, "recentRefusals").map(refusalFromApi);
+    });
+  }
+
+  /** The server's ring may be smaller than what the browser keeps: a 400 names no size, so ask without a limit once and use its capacity. */
+  async #loadLastHeard(): Promise<void> {
+    const apply = (body: unknown): void => {
+      this.state.lastHeard = list(body, "calls").map(heardFromApi);
+    };
+    const { status, body } = await this.getJson(`/api/v1/last-heard?limit=${this.#lastHeardLimit}`).catch(() => ({ status: 0, body: null }));
+    if (status === 200) return apply(body);
+    if (status === 400) {
+      const probe = await this.getJson("/api/v1/last-heard").catch(() => ({ status: 0, body: null }));
+      const capacity = (probe.body as { capacity?: unknown } | null)?.capacity;
+      if (typeof capacity === "number" && capacity >= 1) {
+        this.#lastHeardLimit = Math.min(LAST_HEARD_KEPT, capacity);
+        return this.#load(`/api/v1/last-heard?limit=${this.#lastHeardLimit}`, apply);
+      }
+    }
+    return this.#load(`/api/v1/last-heard`, apply);
+  }
+
+  async #load(path: string, apply: (body: unknown) => void): Promise<void> {
+    try {
+      const { status, body } = await this.getJson(path);
+      if (status !== 200) throw new Error(`${path}: HTTP ${status}`);
+      apply(body);
+      this.lastError = null;
+      if (this.connection === "offline") this.connection = this.#socket?.readyState === WebSocket.OPEN ? "live" : "polling";
+    } catch (error) {
+      this.lastError = error instanceof Error ? error.message : String(error);
+      if (this.connection !== "live") this.connection = "offline";
+    }
+  }
+
+  #scheduleReload(resources: readonly Resource[]): void {
+    for (const r of resources) this.#pending.add(r);
+    if (this.#reloadTimer !== null || this.#pending.size === 0) return;
+    this.#reloadTimer = setTimeout(() => {
+      this.#reloadTimer = null;
+      const batch = [...this.#pending];
+      this.#pending.clear();
+      void this.reload(batch);
+    }, RELOAD_COALESCE_MS);
+  }
+
+  // ---- live feed ---------------------------------------------------------------------------------
+
+  #connect(): void {
+    if (this.#stopped) return;
+    const url = new URL(`${this.base}/api/v1/live`, location.href);
+    url.protocol = url.protocol === "https:" ? "wss:" : "ws:";
+    let socket: WebSocket;
+    try {
+      socket = new WebSocket(url.href);
+    } catch {
+      this.#onSocketClosed(false);
+      return;
+    }
+    this.#socket = socket;
+    let opened = false;
+    socket.onopen = () => {
+      opened = true;
+      this.#failedAttempts = 0;
+      this.#backoffMs = BACKOFF_MIN_MS;
+      this.#seq = -1;
+      this.connection = "live";
+      this.#stopPolling();
+      void this.reload(["status", "hotspots", "lastHeard", "links"]);
+    };
+    socket.onmessage = (message) => this.#onMessage(message.data);
+    socket.onclose = () => {
+      if (this.#socket === socket) this.#socket = null;
+      this.#onSocketClosed(opened);
+    };
+  }
+
+  #onSocketClosed(wasOpen: boolean): void {
+    if (this.#stopped) return;
+    if (!wasOpen) this.#failedAttempts++;
+    if (this.#failedAttempts >= WS_ATTEMPTS_BEFORE_POLLING) this.#startPolling();
+    else this.connection = "connecting";
+    this.#changed();
+    setTimeout(() => this.#connect(), this.#backoffMs);
+    this.#backoffMs = Math.min(BACKOFF_MAX_MS, this.#backoffMs * 2);
+  }
+
+  #startPolling(): void {
+    if (this.connection !== "offline") this.connection = "polling";
+    if (this.#pollTimer !== null) return;
+    this.#pollTimer = setInterval(() => void this.reload(["status", "hotspots", "lastHeard", "links"]), POLL_MS);
+  }
+
+  #stopPolling(): void {
+    if (this.#pollTimer !== null) clearInterval(this.#pollTimer);
+    this.#pollTimer = null;
+  }
+
+  #onMessage(data: unknown): void {
+    if (typeof data !== "string") return;
+    let message: Record<string, unknown>;
+    try {
+      message = JSON.parse(data) as Record<string, unknown>;
+    } catch {
+      return;
+    }
+    if (message.type === "hello") {
+      this.#seq = typeof message.seq === "number" ? message.seq : -1;
+      return;
+    }
+    if (message.type === "resync") {
+      this.#seq = typeof message.seq === "number" ? message.seq : -1;
+      void this.reload(["status", "hotspots", "lastHeard", "links"]);
+      return;
+    }
+    let event: unknown = message;
+    if (message.type === "event") {
+      event = message.event;
+      if (typeof message.seq === "number") {
+        const gap = this.#seq >= 0 && message.seq !== this.#seq + 1;
+        this.#seq = message.seq;
+        if (gap) {
+          void this.reload(["status", "hotspots", "lastHeard", "links"]);
+          return;
+        }
+      }
+    }
+    const reload = applyEvent(this.state, event, Date.now(), (portIndex) => this.state.hotspots.find((h) => h.portIndex === portIndex)?.repeaterId ?? null);
+    this.#changed();
+    this.#scheduleReload(reload);
+  }
+}
+
+function list(body: unknown, key: string): unknown[] {
+  const value = body !== null && typeof body === "object" ? (body as Record<string, unknown>)[key] : undefined;
+  return Array.isArray(value) ? value : [];
+}
+
+export const store = new DashboardStore();
+
+/** Re-render on every store change. */
+export function useDashboard(): DashboardStore {
+  const [, setVersion] = useState(0);
+  useEffect(() => store.subscribe(() => setVersion((v) => v + 1)), []);
+  return store;
+}
+
+/** A clock that ticks every `ms` (running durations, relative times). */
+export function useNow(ms = 1000): number {
+  const [now, setNow] = useState(Date.now());
+  useEffect(() => {
+    const timer = setInterval(() => setNow(Date.now()), ms);
+    return () => clearInterval(timer);
+  }, [ms]);
+  return now;
+}
