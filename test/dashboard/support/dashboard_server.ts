@@ -12,7 +12,7 @@ import pino from "pino";
 import { startFreedmr } from "../../../src/cli/start_freedmr.ts";
 import { validateConfig } from "../../../src/config/load.ts";
 import type { Config } from "../../../src/config/schema.ts";
-import { dashboardRoutes } from "../../../src/services/dashboard/index.ts";
+import { dashboardRoutes } from "../../../src/services/dashboard/routes.ts";
 import type { RunningServer } from "../../../src/shell/server.ts";
 import { HbpClient } from "../../support/hbp_client.ts";
 
@@ -55,7 +55,7 @@ export async function startDashboardServer(document: Record<string, unknown> = {
     hostname: "127.0.0.1",
     port: 0,
     development: false,
-    routes: dashboardRoutes(),
+    routes: dashboardRoutes,
     fetch: (request) => api.handle(request),
   });
   return {

@@ -47,7 +47,8 @@ export interface HeardCall {
 export interface Subscription {
   slot: 1 | 2;
   talkgroupId: number;
-  kind: "static" | "dynamic" | null;
+  /** "static", "dynamic", "dial", … (null: the server does not say). */
+  kind: string | null;
   expiresAtMs: number | null;
 }
 
@@ -64,6 +65,7 @@ export interface Hotspot {
   txFrequencyHz: number | null;
   description: string | null;
   url: string | null;
+  colourCode: number | null;
   addressFamily: "ipv4" | "ipv6" | null;
   subscriptions: Subscription[];
   dialedReflector: number;
@@ -165,14 +167,15 @@ function arr(value: unknown): unknown[] {
 
 export function activeFromApi(raw: unknown, nowLocalMs: number): ActiveCall {
   const r = obj(raw);
+  const entered = obj(r.entered);
   const seconds = num(r.seconds);
-  const portIndex = num(r.portIndex, -1);
+  const portIndex = num(r.portIndex, num(entered.portIndex, -1));
   const streamId = num(r.streamId);
   return {
     key: `${portIndex}:${streamId}`,
     streamId,
     portIndex,
-    port: str(r.port),
+    port: str(r.port, str(entered.port)),
     sourceId: num(r.sourceId),
     sourceCallsign: strOrNull(r.sourceCallsign),
     sourceName: strOrNull(r.sourceName),
@@ -191,7 +194,7 @@ export function heardFromApi(raw: unknown): HeardCall {
   const streamId = num(r.streamId);
   return {
     key: `${portIndex}:${streamId}:${num(r.timeMs)}`,
-    timeMs: timeMs(r.timeMs) ?? timeMs(r.time) ?? 0,
+    timeMs: timeMs(r.timeMs) ?? timeMs(r.time) ?? timeMs(r.at) ?? 0,
     sourceId: num(r.sourceId),
     sourceCallsign: strOrNull(r.sourceCallsign),
     sourceName: strOrNull(r.sourceName),
@@ -208,40 +211,48 @@ export function heardFromApi(raw: unknown): HeardCall {
   };
 }
 
-export function hotspotFromApi(raw: unknown): Hotspot {
+/** Detailed subscriptions (diagnostics): kind and expiry, as `expiresAt` or `expiresInSeconds`. */
+export function subscriptionsFromApi(list: unknown, nowLocalMs: number): Subscription[] {
+  return arr(list).map((item) => {
+    const s = obj(item);
+    const inSeconds = numOrNull(s.expiresInSeconds);
+    return {
+      slot: slotOf(s.slot),
+      talkgroupId: num(s.talkgroupId),
+      kind: strOrNull(s.kind),
+      expiresAtMs: timeMs(s.expiresAt) ?? (inSeconds !== null ? nowLocalMs + inSeconds * 1000 : null),
+    };
+  });
+}
+
+export function hotspotFromApi(raw: unknown, nowLocalMs = Date.now()): Hotspot {
   const r = obj(raw);
-  const subscriptions: Subscription[] = [];
+  let subscriptions: Subscription[] = [];
   const detailed = arr(r.subscriptions);
   if (detailed.length > 0) {
-    for (const item of detailed) {
-      const s = obj(item);
-      subscriptions.push({
-        slot: slotOf(s.slot),
-        talkgroupId: num(s.talkgroupId),
-        kind: s.kind === "static" || s.kind === "dynamic" ? s.kind : null,
-        expiresAtMs: timeMs(s.expiresAt),
-      });
-    }
+    subscriptions = subscriptionsFromApi(detailed, nowLocalMs);
   } else {
     const tg = obj(r.talkgroups);
     for (const id of arr(tg.ts1)) subscriptions.push({ slot: 1, talkgroupId: num(id), kind: null, expiresAtMs: null });
     for (const id of arr(tg.ts2)) subscriptions.push({ slot: 2, talkgroupId: num(id), kind: null, expiresAtMs: null });
   }
   // Only the family of the address the hotspot talks from, never the address itself.
-  const family = r.addressFamily === "ipv4" || r.addressFamily === "ipv6" ? r.addressFamily : typeof r.address === "string" ? (r.address.includes(":") ? "ipv6" : "ipv4") : null;
+  const declared = r.family ?? r.addressFamily;
+  const family = declared === "ipv4" || declared === "ipv6" ? declared : typeof r.address === "string" ? (r.address.includes(":") ? "ipv6" : "ipv4") : null;
   return {
     repeaterId: num(r.repeaterId),
     callsign: str(r.callsign),
     portIndex: num(r.portIndex, -1),
     connectedSinceMs: timeMs(r.connectedSince),
     location: strOrNull(r.location),
-    software: strOrNull(r.software),
+    software: strOrNull(r.softwareId) ?? strOrNull(r.software),
     packageId: strOrNull(r.packageId),
     slots: strOrNull(typeof r.slots === "number" ? String(r.slots) : r.slots),
     rxFrequencyHz: numOrNull(r.rxFrequencyHz),
     txFrequencyHz: numOrNull(r.txFrequencyHz),
     description: strOrNull(r.description),
     url: safeUrl(r.url),
+    colourCode: numOrNull(r.colourCode),
     addressFamily: family,
     subscriptions,
     dialedReflector: num(r.dialedReflector),
@@ -256,7 +267,13 @@ function safeUrl(value: unknown): string | null {
 
 export function refusalFromApi(raw: unknown): Refusal {
   const r = obj(raw);
-  return { timeMs: timeMs(r.time) ?? timeMs(r.atMs) ?? 0, repeaterId: num(r.repeaterId), reason: str(r.reason, "unknown"), callsign: strOrNull(r.callsign) };
+  const data = obj(r.data);
+  return {
+    timeMs: timeMs(r.time) ?? timeMs(r.at) ?? timeMs(r.atMs) ?? 0,
+    repeaterId: num(r.repeaterId),
+    reason: str(r.reason, str(data.reason, "unknown")),
+    callsign: strOrNull(r.callsign) ?? strOrNull(data.callsign),
+  };
 }
 
 export function linkFromApi(raw: unknown): Link {
@@ -273,6 +290,23 @@ export function linkFromApi(raw: unknown): Link {
     protocol: numOrNull(r.protocol),
     lastKeepaliveMs: timeMs(r.lastKeepaliveAt),
     counters,
+  };
+}
+
+/** The `server` block of GET /api/v1/now (and of the live snapshot) over what /status gave. */
+export function serverFiguresFromApi(raw: unknown, previous: ServerStatus | null): ServerStatus {
+  const r = obj(raw);
+  return {
+    version: str(r.version, previous?.version ?? ""),
+    uptimeSeconds: num(r.uptimeSeconds, previous?.uptimeSeconds ?? 0),
+    hotspots: num(r.hotspots, previous?.hotspots ?? 0),
+    linksUp: num(r.linksUp, previous?.linksUp ?? 0),
+    linksTotal: previous?.linksTotal ?? num(r.linksUp),
+    streamsActive: num(r.callsInProgress, previous?.streamsActive ?? 0),
+    framesIn: numOrNull(r.framesIn) ?? previous?.framesIn ?? null,
+    framesOut: numOrNull(r.framesOut) ?? previous?.framesOut ?? null,
+    rssBytes: numOrNull(r.rssBytes) ?? previous?.rssBytes ?? null,
+    refusalsTotal: previous?.refusalsTotal ?? null,
   };
 }
 
@@ -305,20 +339,21 @@ export function publicOptionToken(token: string): string {
   const eq = token.indexOf("=");
   if (eq < 0) return token.slice(0, 80);
   const name = token.slice(0, eq).trim();
-  return /^(key|pass|passphrase|password|secret)$/i.test(name) ? `${name}=…` : token.slice(0, 80);
+  return /^(key|pass|passphrase|password|secret)$/i.test(name) ? `${name}=***` : token.slice(0, 80);
 }
 
 export function optionRejectionFromApi(raw: unknown): OptionRejection {
   const r = obj(raw);
   const rejected: OptionRejection["rejected"] = [];
-  for (const item of arr(r.rejected)) {
+  const list = Array.isArray(r.rejected) ? r.rejected : arr(obj(r.data).rejected);
+  for (const item of list) {
     if (typeof item === "string") rejected.push(splitRejection(item));
     else {
       const o = obj(item);
       rejected.push({ token: publicOptionToken(str(o.token)), reason: strOrNull(o.reason) });
     }
   }
-  return { timeMs: timeMs(r.time) ?? timeMs(r.atMs) ?? Date.now(), rejected };
+  return { timeMs: timeMs(r.time) ?? timeMs(r.at) ?? timeMs(r.atMs) ?? Date.now(), rejected };
 }
 
 /** The core names a rejected token as "TOKEN: reason" or "TOKEN (reason)"; split when it can. */
@@ -334,55 +369,124 @@ function splitRejection(text: string): { token: string; reason: string | null } 
 export type Resource = "status" | "hotspots" | "lastHeard" | "links";
 
 /**
- * Apply one live event (a core event type, public copy) to the state. Returns the REST views to
+ * Apply one live event to the state. Accepts the live feed's public events (`call.start`,
+ * `call.alias`, `call.end`, `hotspot.up`/`down`/`refused`, `subscription`, `options`, `link`,
+ * `figures`; docs/api.md) and core event names (`stream.start`, …). Returns the REST views to
  * reload soon: the event changes them in ways the browser cannot work out alone.
  */
 export function applyEvent(state: DashboardState, raw: unknown, nowLocalMs: number, repeaterOfPort: (portIndex: number) => number | null): Resource[] {
   const e = obj(raw);
+  const port = e.port ?? e.portName;
   switch (e.type) {
+    case "call.start":
     case "stream.start": {
-      const call = activeFromApi({ ...e, port: e.portName, seconds: 0 }, nowLocalMs);
+      const call = activeFromApi({ ...e, port, seconds: 0 }, nowLocalMs);
+      const known = state.active.get(call.key);
+      if (known !== undefined) call.startedLocalMs = known.startedLocalMs;
       state.active.set(call.key, call);
-      return ["status"];
+      if (state.status !== null) state.status.streamsActive = state.active.size;
+      return [];
     }
+    case "call.alias":
     case "stream.alias": {
       const call = state.active.get(`${num(e.portIndex, -1)}:${num(e.streamId)}`);
       if (call !== undefined) call.talkerAlias = strOrNull(e.talkerAlias);
       return [];
     }
+    case "call.end":
     case "stream.end": {
-      state.active.delete(`${num(e.portIndex, -1)}:${num(e.streamId)}`);
-      const expected = num(e.frames) + num(e.lost);
+      const key = `${num(e.portIndex, -1)}:${num(e.streamId)}`;
+      const live = state.active.get(key);
+      state.active.delete(key);
+      if (state.status !== null) state.status.streamsActive = state.active.size;
+      const frames = num(e.frames);
+      const lost = num(e.lost);
       const heard = heardFromApi({
         ...e,
-        port: e.portName,
-        timeMs: timeMs(e.time) ?? nowLocalMs,
-        lossPercent: expected > 0 ? Math.round((num(e.lost) / expected) * 1000) / 10 : 0,
+        port,
+        timeMs: timeMs(e.at) ?? timeMs(e.time) ?? nowLocalMs,
+        talkerAlias: e.talkerAlias ?? live?.talkerAlias ?? null,
+        lossPercent: typeof e.lossPercent === "number" ? e.lossPercent : frames + lost > 0 ? Math.round((lost / (frames + lost)) * 1000) / 10 : 0,
       });
-      state.lastHeard.unshift(heard);
-      if (state.lastHeard.length > LAST_HEARD_KEPT) state.lastHeard.length = LAST_HEARD_KEPT;
-      return ["status", "lastHeard"];
+      if (!state.lastHeard.some((c) => c.portIndex === heard.portIndex && c.key.startsWith(`${key}:`) && Math.abs(c.timeMs - heard.timeMs) < 5000)) {
+        state.lastHeard.unshift(heard);
+        if (state.lastHeard.length > LAST_HEARD_KEPT) state.lastHeard.length = LAST_HEARD_KEPT;
+      }
+      return ["lastHeard"];
     }
+    case "hotspot.refused":
     case "session.refused":
-      state.refusals.unshift(refusalFromApi({ ...e, time: e.time ?? new Date(nowLocalMs).toISOString() }));
+      state.refusals.unshift(refusalFromApi({ ...e, time: e.at ?? e.time ?? new Date(nowLocalMs).toISOString() }));
       if (state.refusals.length > 100) state.refusals.length = 100;
-      return ["status"];
+      return [];
+    case "options":
     case "options.applied": {
       const repeaterId = numOrNull(e.repeaterId) ?? repeaterOfPort(num(e.portIndex, -1));
-      if (repeaterId !== null && arr(e.rejected).length > 0) state.optionRejections.set(repeaterId, optionRejectionFromApi({ ...e, time: e.time ?? new Date(nowLocalMs).toISOString() }));
+      if (repeaterId !== null) state.optionRejections.set(repeaterId, optionRejectionFromApi({ ...e, time: e.at ?? e.time ?? new Date(nowLocalMs).toISOString() }));
       return ["hotspots"];
     }
+    case "hotspot.up":
+    case "hotspot.down":
     case "session.up":
     case "session.down":
+    case "subscription":
     case "subscription.change":
     case "dial.link":
+    case "hotspot.settings":
       return ["hotspots", "status"];
+    case "link":
     case "link.up":
     case "link.down":
       return ["links", "status"];
+    case "figures":
+      if (state.status !== null) {
+        state.status.hotspots = num(e.hotspots, state.status.hotspots);
+        state.status.uptimeSeconds = typeof e.uptimeMs === "number" ? e.uptimeMs / 1000 : state.status.uptimeSeconds;
+      }
+      return [];
     case "stats":
       return ["status"];
     default:
       return [];
   }
+}
+
+/** Last-heard search: every word must match callsign, name, alias, ids, talkgroup or where it entered. */
+export function matchesSearch(call: HeardCall, query: string): boolean {
+  const q = query.trim().toLowerCase();
+  if (q === "") return true;
+  const fields = [call.sourceCallsign, call.sourceName, call.talkerAlias, String(call.sourceId), String(call.destinationId), `tg${call.destinationId}`, call.port];
+  return q.split(/\s+/).every((word) => fields.some((f) => f !== null && f.toLowerCase().includes(word)));
+}
+
+export interface TalkgroupRow {
+  talkgroupId: number;
+  subscribers: { repeaterId: number; callsign: string; slot: 1 | 2; kind: string | null }[];
+  lastCallMs: number | null;
+  calls: number;
+  active: boolean;
+}
+
+/** Talkgroups with subscribers or activity, built from the hotspots, last-heard and calls-in-progress views. */
+export function talkgroupRows(state: DashboardState): TalkgroupRow[] {
+  const rows = new Map<number, TalkgroupRow>();
+  const row = (id: number): TalkgroupRow => {
+    let r = rows.get(id);
+    if (r === undefined) {
+      r = { talkgroupId: id, subscribers: [], lastCallMs: null, calls: 0, active: false };
+      rows.set(id, r);
+    }
+    return r;
+  };
+  for (const h of state.hotspots) for (const s of h.subscriptions) row(s.talkgroupId).subscribers.push({ repeaterId: h.repeaterId, callsign: h.callsign, slot: s.slot, kind: s.kind });
+  for (const c of state.lastHeard) {
+    if (c.callType !== "group") continue;
+    const r = row(c.destinationId);
+    r.calls++;
+    if (r.lastCallMs === null || c.timeMs > r.lastCallMs) r.lastCallMs = c.timeMs;
+  }
+  for (const c of state.active.values()) if (c.callType === "group") row(c.destinationId).active = true;
+  return [...rows.values()].sort(
+    (a, b) => Number(b.active) - Number(a.active) || (b.lastCallMs ?? 0) - (a.lastCallMs ?? 0) || b.subscribers.length - a.subscribers.length || a.talkgroupId - b.talkgroupId,
+  );
 }

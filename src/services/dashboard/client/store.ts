@@ -12,6 +12,8 @@ import { useEffect, useState } from "preact/hooks";
 import {
   activeFromApi,
   applyEvent,
+  serverFiguresFromApi,
+  type ActiveCall,
   emptyState,
   heardFromApi,
   hotspotFromApi,
@@ -38,6 +40,8 @@ export class DashboardStore {
   state: DashboardState = emptyState();
   connection: Connection = "connecting";
   lastError: string | null = null;
+  /** Times the server told this browser to resynchronise. */
+  resyncs = 0;
   readonly #listeners = new Set<Listener>();
   #socket: WebSocket | null = null;
   #seq = -1;
@@ -47,6 +51,8 @@ export class DashboardStore {
   #reloadTimer: ReturnType<typeof setTimeout> | null = null;
   readonly #pending = new Set<Resource>();
   #stopped = false;
+  /** Whether the server has GET /api/v1/now (null: not asked yet). */
+  #hasNow: boolean | null = null;
   #lastHeardLimit = LAST_HEARD_KEPT;
 
   constructor(readonly base: string = "") {}
@@ -62,7 +68,7 @@ export class DashboardStore {
   }
 
   start(): void {
-    void this.reload(["status", "hotspots", "lastHeard", "links"]);
+    void this.reload(ALL);
     this.#connect();
   }
 
@@ -98,24 +104,47 @@ export class DashboardStore {
     this.#changed();
   }
 
-  #loadStatus(): Promise<void> {
-    return this.#load("/api/v1/status", (body) => {
-      const now = Date.now();
+  /** /status (figures, refusals) and the calls in progress (/now when the server has it). */
+  async #loadStatus(): Promise<void> {
+    let statusBody: unknown = null;
+    await this.#load("/api/v1/status", (body) => {
+      statusBody = body;
       this.state.status = statusFromApi(body);
-      const active = new Map<string, (typeof this.state.active extends Map<string, infer V> ? V : never)>();
-      for (const raw of list(body, "activeStreams")) {
-        const call = activeFromApi(raw, now);
-        // Keep what the browser already knows (its start time, a talker alias from a live event).
-        const known = this.state.active.get(call.key);
-        if (known !== undefined) {
-          call.startedLocalMs = known.startedLocalMs;
-          call.talkerAlias ??= known.talkerAlias;
-        }
-        active.set(call.key, call);
-      }
-      this.state.active = active;
       this.state.refusals = list(body, "recentRefusals").map(refusalFromApi);
     });
+    if (this.#hasNow !== false) {
+      const now = await this.getJson("/api/v1/now").catch(() => ({ status: 0, body: null }));
+      if (now.status === 200) {
+        this.#hasNow = true;
+        this.#applyNow(now.body);
+        return;
+      }
+      if (now.status === 404) this.#hasNow = false;
+    }
+    if (statusBody !== null) this.#setActive(list(statusBody, "activeStreams"));
+  }
+
+  /** GET /api/v1/now or the live snapshot's `now`: calls in progress and server figures. */
+  #applyNow(body: unknown): void {
+    const server = (body as { server?: unknown } | null)?.server;
+    if (server !== undefined && server !== null) this.state.status = serverFiguresFromApi(server, this.state.status);
+    this.#setActive(list(body, "calls"));
+  }
+
+  #setActive(rawCalls: unknown[]): void {
+    const now = Date.now();
+    const active = new Map<string, ActiveCall>();
+    for (const raw of rawCalls) {
+      const call = activeFromApi(raw, now);
+      // Keep what the browser already knows (its start time, a talker alias from a live event).
+      const known = this.state.active.get(call.key);
+      if (known !== undefined) {
+        call.startedLocalMs = known.startedLocalMs;
+        call.talkerAlias ??= known.talkerAlias;
+      }
+      active.set(call.key, call);
+    }
+    this.state.active = active;
   }
 
   /** The server's ring may be smaller than what the browser keeps: a 400 names no size, so ask without a limit once and use its capacity. */
@@ -182,7 +211,7 @@ export class DashboardStore {
       this.#seq = -1;
       this.connection = "live";
       this.#stopPolling();
-      void this.reload(["status", "hotspots", "lastHeard", "links"]);
+      void this.reload(ALL);
     };
     socket.onmessage = (message) => this.#onMessage(message.data);
     socket.onclose = () => {
@@ -204,7 +233,7 @@ export class DashboardStore {
   #startPolling(): void {
     if (this.connection !== "offline") this.connection = "polling";
     if (this.#pollTimer !== null) return;
-    this.#pollTimer = setInterval(() => void this.reload(["status", "hotspots", "lastHeard", "links"]), POLL_MS);
+    this.#pollTimer = setInterval(() => void this.reload(ALL), POLL_MS);
   }
 
   #stopPolling(): void {
@@ -220,32 +249,50 @@ export class DashboardStore {
     } catch {
       return;
     }
-    if (message.type === "hello") {
-      this.#seq = typeof message.seq === "number" ? message.seq : -1;
-      return;
-    }
-    if (message.type === "resync") {
-      this.#seq = typeof message.seq === "number" ? message.seq : -1;
-      void this.reload(["status", "hotspots", "lastHeard", "links"]);
-      return;
-    }
-    let event: unknown = message;
-    if (message.type === "event") {
-      event = message.event;
-      if (typeof message.seq === "number") {
-        const gap = this.#seq >= 0 && message.seq !== this.#seq + 1;
-        this.#seq = message.seq;
-        if (gap) {
-          void this.reload(["status", "hotspots", "lastHeard", "links"]);
-          return;
+    switch (message.type) {
+      case "hello":
+        this.#seq = typeof message.seq === "number" ? message.seq : -1;
+        return;
+      case "snapshot":
+        if (message.now !== undefined) this.#applyNow(message.now);
+        this.#changed();
+        return;
+      case "resync":
+        // This browser fell behind and missed events: everything is reloaded (a snapshot follows too).
+        this.resyncs++;
+        this.#seq = typeof message.seq === "number" ? message.seq : -1;
+        void this.reload(ALL);
+        return;
+      case "events":
+        this.#applyEvents(Array.isArray(message.events) ? message.events : []);
+        return;
+      case "event":
+        if (typeof message.seq === "number") {
+          const gap = this.#seq >= 0 && message.seq !== this.#seq + 1;
+          this.#seq = message.seq;
+          if (gap) {
+            void this.reload(ALL);
+            return;
+          }
         }
-      }
+        this.#applyEvents([message.event]);
+        return;
+      default:
+        this.#applyEvents([message]);
     }
-    const reload = applyEvent(this.state, event, Date.now(), (portIndex) => this.state.hotspots.find((h) => h.portIndex === portIndex)?.repeaterId ?? null);
+  }
+
+  #applyEvents(events: readonly unknown[]): void {
+    const reload = new Set<Resource>();
+    const now = Date.now();
+    const repeaterOfPort = (portIndex: number) => this.state.hotspots.find((h) => h.portIndex === portIndex)?.repeaterId ?? null;
+    for (const event of events) for (const r of applyEvent(this.state, event, now, repeaterOfPort)) reload.add(r);
     this.#changed();
-    this.#scheduleReload(reload);
+    this.#scheduleReload([...reload]);
   }
 }
+
+const ALL: readonly Resource[] = ["status", "hotspots", "lastHeard", "links"];
 
 function list(body: unknown, key: string): unknown[] {
   const value = body !== null && typeof body === "object" ? (body as Record<string, unknown>)[key] : undefined;

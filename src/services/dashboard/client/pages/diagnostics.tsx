@@ -7,13 +7,23 @@
 import { useEffect, useState } from "preact/hooks";
 import { Badge, RelTime, Section, Source, Table, Talkgroup } from "../components.tsx";
 import { duration, uptime } from "../format.ts";
-import { heardFromApi, optionRejectionFromApi, refusalFromApi, type HeardCall, type OptionRejection, type Refusal } from "../model.ts";
+import {
+  heardFromApi,
+  optionRejectionFromApi,
+  publicOptionToken,
+  refusalFromApi,
+  subscriptionsFromApi,
+  type HeardCall,
+  type OptionRejection,
+  type Refusal,
+  type Subscription,
+} from "../model.ts";
 import { reasonText, t } from "../strings.ts";
 import { useDashboard, useNow } from "../store.ts";
 import { SubscriptionList } from "./hotspots.tsx";
 import { parsePortName } from "../format.ts";
 
-interface NotDelivered {
+interface CallProblem {
   timeMs: number;
   sourceId: number;
   destinationId: number;
@@ -22,32 +32,53 @@ interface NotDelivered {
 }
 
 interface Feed {
+  /** Plain-language findings from the server, most important first. */
+  hints: string[];
   refusals: Refusal[];
   options: OptionRejection | null;
+  /** The options in force (KEY value hidden by the server, and again here). */
+  optionsText: string | null;
+  subscriptions: Subscription[] | null;
   callsSent: HeardCall[] | null;
   callsHeard: HeardCall[] | null;
-  notDelivered: NotDelivered[] | null;
+  callsRefused: CallProblem[] | null;
+  notDelivered: CallProblem[] | null;
 }
 
-function feedFromApi(raw: Record<string, unknown>): Feed {
-  const arr = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
+type Json = Record<string, unknown>;
+const arr = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
+const obj = (v: unknown): Json => (v !== null && typeof v === "object" && !Array.isArray(v) ? (v as Json) : {});
+
+/** A diagnostics entry is either flat or `{time, message, data: {…}}`: flatten it. */
+function flat(entry: unknown): Json {
+  const e = obj(entry);
+  return { ...obj(e.data), ...e };
+}
+
+function problem(entry: unknown): CallProblem {
+  const o = flat(entry);
   return {
+    timeMs: typeof o.time === "string" ? Date.parse(o.time) : Number(o.timeMs ?? 0),
+    sourceId: Number(o.sourceId ?? 0),
+    destinationId: Number(o.destinationId ?? 0),
+    slot: o.slot === 1 ? 1 : 2,
+    reason: String(o.reason ?? "unknown"),
+  };
+}
+
+function feedFromApi(raw: Json, nowLocalMs: number): Feed {
+  const rejectedLists = Array.isArray(raw.rejectedOptions) ? raw.rejectedOptions : raw.options !== null && typeof raw.options === "object" ? [raw.options] : [];
+  const newestOptions = rejectedLists.length > 0 ? optionRejectionFromApi(rejectedLists[0]) : null;
+  return {
+    hints: arr(raw.hints).filter((h): h is string => typeof h === "string").map((h) => h.replace(/(\bKEY\s*=)[^;\s]*/gi, "$1***")),
     refusals: arr(raw.refusals).map(refusalFromApi),
-    options: raw.options !== null && typeof raw.options === "object" ? optionRejectionFromApi(raw.options) : null,
-    callsSent: Array.isArray(raw.callsSent) ? raw.callsSent.map(heardFromApi) : null,
-    callsHeard: Array.isArray(raw.callsHeard) ? raw.callsHeard.map(heardFromApi) : null,
-    notDelivered: Array.isArray(raw.notDelivered)
-      ? raw.notDelivered.map((x) => {
-          const o = (x ?? {}) as Record<string, unknown>;
-          return {
-            timeMs: typeof o.time === "string" ? Date.parse(o.time) : Number(o.timeMs ?? 0),
-            sourceId: Number(o.sourceId ?? 0),
-            destinationId: Number(o.destinationId ?? 0),
-            slot: o.slot === 1 ? 1 : 2,
-            reason: String(o.reason ?? "unknown"),
-          } satisfies NotDelivered;
-        })
-      : null,
+    options: newestOptions,
+    optionsText: typeof raw.options === "string" ? raw.options.split(";").filter((x) => x !== "").map(publicOptionToken).join(";") : null,
+    subscriptions: Array.isArray(raw.subscriptions) ? subscriptionsFromApi(raw.subscriptions, nowLocalMs) : null,
+    callsSent: Array.isArray(raw.callsSent) ? raw.callsSent.map((c) => heardFromApi(flat(c))) : null,
+    callsHeard: Array.isArray(raw.callsHeard) ? raw.callsHeard.map((c) => heardFromApi(flat(c))) : null,
+    callsRefused: Array.isArray(raw.callsRefused) ? raw.callsRefused.map(problem) : null,
+    notDelivered: Array.isArray(raw.callsNotDelivered) ? raw.callsNotDelivered.map(problem) : Array.isArray(raw.notDelivered) ? raw.notDelivered.map(problem) : null,
   };
 }
 
@@ -65,8 +96,13 @@ export function DiagnosticsPage(props: { repeaterId: number }) {
       .getJson(`/api/v1/hotspots/${id}/diagnostics`)
       .then(({ status, body }) => {
         if (cancelled) return;
-        if (status === 200 && body !== null && typeof body === "object") {
-          setFeed(feedFromApi(body as Record<string, unknown>));
+        const b = obj(body);
+        if (status === 200) {
+          setFeed(feedFromApi(b, Date.now()));
+          setFeedMissing(false);
+        } else if (status === 404 && typeof b.code === "string") {
+          // The server has diagnostics and knows nothing about this id (never seen, no refusal).
+          setFeed(feedFromApi({ hints: [typeof b.message === "string" ? b.message : ""] }, Date.now()));
           setFeedMissing(false);
         } else setFeedMissing(true);
       })
@@ -78,10 +114,11 @@ export function DiagnosticsPage(props: { repeaterId: number }) {
   }, [id, Math.floor(stateVersion / 5)]);
 
   const hotspot = store.state.hotspots.find((h) => h.repeaterId === id) ?? null;
+  const subscriptions = feed?.subscriptions ?? hotspot?.subscriptions ?? [];
   const refusals = feed?.refusals ?? store.state.refusals.filter((r) => r.repeaterId === id);
   const options = feed?.options ?? store.state.optionRejections.get(id) ?? null;
   const sent = feed?.callsSent ?? store.state.lastHeard.filter((c) => parsePortName(c.port).repeaterId === id);
-  const tgs = new Set(hotspot?.subscriptions.map((s) => `${s.slot}:${s.talkgroupId}`) ?? []);
+  const tgs = new Set(subscriptions.map((s) => `${s.slot}:${s.talkgroupId}`));
   const heard = feed?.callsHeard ?? store.state.lastHeard.filter((c) => parsePortName(c.port).repeaterId !== id && c.callType === "group" && tgs.has(`${c.slot}:${c.destinationId}`));
   const who = hotspot?.callsign ?? refusals[0]?.callsign ?? String(id);
 
@@ -101,6 +138,15 @@ export function DiagnosticsPage(props: { repeaterId: number }) {
           <span class="mono">{id}</span> · <a href={`/self-care/${id}`}>{t("diagSelfCare")}</a>
         </p>
         {feedMissing ? <p class="note">{t("diagPartial")}</p> : null}
+        {feed !== null && feed.hints.filter((h) => h !== "").length > 0 ? (
+          <ul class="hints" data-testid="diag-hints">
+            {feed.hints
+              .filter((h) => h !== "")
+              .map((h) => (
+                <li>{h}</li>
+              ))}
+          </ul>
+        ) : null}
       </Section>
 
       <Section title={t("diagOptions")} testId="diag-options">
@@ -127,26 +173,34 @@ export function DiagnosticsPage(props: { repeaterId: number }) {
       </Section>
 
       <Section title={t("diagSubscriptions")} testId="diag-subscriptions">
-        {hotspot === null || hotspot.subscriptions.length === 0 ? (
+        {subscriptions.length === 0 ? (
           <p class="empty">{t("diagSubscriptionsNone")}</p>
         ) : (
           <dl class="figures">
             <div class="figure">
               <dt>{t("colTs1")}</dt>
               <dd>
-                <SubscriptionList subs={hotspot.subscriptions.filter((s) => s.slot === 1)} now={now} />
+                <SubscriptionList subs={subscriptions.filter((s) => s.slot === 1)} now={now} />
               </dd>
             </div>
             <div class="figure">
               <dt>{t("colTs2")}</dt>
               <dd>
-                <SubscriptionList subs={hotspot.subscriptions.filter((s) => s.slot === 2)} now={now} />
+                <SubscriptionList subs={subscriptions.filter((s) => s.slot === 2)} now={now} />
               </dd>
             </div>
             <div class="figure">
               <dt>{t("colDial")}</dt>
-              <dd>{hotspot.dialedReflector > 0 ? t("dialLink", { tg: hotspot.dialedReflector }) : t("notLinked")}</dd>
+              <dd>{(hotspot?.dialedReflector ?? 0) > 0 ? t("dialLink", { tg: hotspot?.dialedReflector ?? 0 }) : t("notLinked")}</dd>
             </div>
+            {feed?.optionsText != null && feed.optionsText !== "" ? (
+              <div class="figure">
+                <dt>{t("diagOptionsInForce")}</dt>
+                <dd>
+                  <code>{feed.optionsText}</code>
+                </dd>
+              </div>
+            ) : null}
           </dl>
         )}
       </Section>
@@ -165,24 +219,38 @@ export function DiagnosticsPage(props: { repeaterId: number }) {
         />
       </Section>
 
-      <Section title={t("diagNotDelivered")} testId="diag-not-delivered">
-        <Table<NotDelivered>
-          rows={feed?.notDelivered ?? []}
-          rowKey={(r) => `${r.timeMs}:${r.sourceId}:${r.destinationId}`}
-          empty={t("diagNotDeliveredNone")}
-          columns={[
-            { label: t("colWhen"), cell: (r) => <RelTime ms={r.timeMs} now={now} /> },
-            { label: t("colSource"), cell: (r) => <span class="mono">{r.sourceId}</span> },
-            { label: t("colTalkgroup"), cell: (r) => <Talkgroup id={r.destinationId} /> },
-            { label: t("colSlot"), cell: (r) => t("slot", { slot: r.slot }) },
-            { label: t("colReason"), cell: (r) => reasonText(r.reason) },
-          ]}
-        />
-      </Section>
+      <ProblemList title={t("diagCallsRefused")} rows={feed?.callsRefused ?? []} empty={t("diagNotDeliveredNone")} now={now} testId="diag-calls-refused" />
+      <ProblemList
+        title={t("diagNotDelivered")}
+        rows={feed?.notDelivered ?? []}
+        empty={feed !== null && feed.notDelivered === null ? t("diagNotDeliveredUnknown") : t("diagNotDeliveredNone")}
+        now={now}
+        testId="diag-not-delivered"
+      />
 
       <CallList title={t("diagSent")} calls={sent} now={now} testId="diag-sent" />
       <CallList title={t("diagHeard")} calls={heard} now={now} testId="diag-heard" />
     </>
+  );
+}
+
+function ProblemList(props: { title: string; rows: readonly CallProblem[]; empty: string; now: number; testId: string }) {
+  return (
+    <Section title={props.title} testId={props.testId}>
+      <Table<CallProblem>
+        rows={props.rows.slice(0, 20)}
+        rowKey={(r) => `${r.timeMs}:${r.sourceId}:${r.destinationId}`}
+        empty={props.empty}
+        rowClass={() => "problem"}
+        columns={[
+          { label: t("colWhen"), cell: (r) => <RelTime ms={r.timeMs} now={props.now} /> },
+          { label: t("colSource"), cell: (r) => <span class="mono">{r.sourceId}</span> },
+          { label: t("colTalkgroup"), cell: (r) => <Talkgroup id={r.destinationId} /> },
+          { label: t("colSlot"), cell: (r) => t("slot", { slot: r.slot }) },
+          { label: t("colReason"), cell: (r) => reasonText(r.reason) },
+        ]}
+      />
+    </Section>
   );
 }
 

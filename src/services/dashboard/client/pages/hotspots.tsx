@@ -12,7 +12,7 @@ export function SubscriptionList(props: { subs: readonly Subscription[]; now: nu
       {props.subs.map((s) => (
         <Badge
           kind={s.kind === "dynamic" ? "warn" : "ok"}
-          title={[s.kind === null ? "" : t(s.kind), s.expiresAtMs !== null ? t("expiresIn", { time: relativeTime(s.expiresAtMs, props.now) }) : ""].filter((x) => x !== "").join(", ")}
+          title={[s.kind ?? "", s.expiresAtMs !== null ? t("expiresIn", { time: relativeTime(s.expiresAtMs, props.now) }) : ""].filter((x) => x !== "").join(", ")}
         >
           {s.talkgroupId}
           {s.expiresAtMs !== null ? <span class="sub"> {relativeTime(s.expiresAtMs, props.now)}</span> : null}

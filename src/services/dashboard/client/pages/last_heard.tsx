@@ -2,17 +2,10 @@
 import { useState } from "preact/hooks";
 import { Badge, RelTime, Section, Source, Table, Talkgroup } from "../components.tsx";
 import { duration } from "../format.ts";
-import type { HeardCall } from "../model.ts";
+import { matchesSearch, type HeardCall } from "../model.ts";
 import { t } from "../strings.ts";
 import { useDashboard, useNow } from "../store.ts";
 import { EnteredAt } from "./now.tsx";
-
-export function matchesSearch(call: HeardCall, query: string): boolean {
-  const q = query.trim().toLowerCase();
-  if (q === "") return true;
-  const fields = [call.sourceCallsign, call.sourceName, call.talkerAlias, String(call.sourceId), String(call.destinationId), `tg${call.destinationId}`, call.port];
-  return q.split(/\s+/).every((word) => fields.some((f) => f !== null && f.toLowerCase().includes(word)));
-}
 
 export function LastHeardPage() {
   const store = useDashboard();

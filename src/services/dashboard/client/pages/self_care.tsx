@@ -1,66 +1,87 @@
 /**
  * Self-care (issue 9 part 3): the owner of a hotspot sets static talkgroups per slot, the default
- * reflector, the user-activated timer, single mode and the prompt language. Authenticated per
- * hotspot with the options KEY it sent or a per-hotspot secret, sent as a Bearer token
- * (docs/dashboard-needs.md §4). The secret stays in memory (sessionStorage only when asked), never
- * in the URL; the form sends only the fields the owner changed.
+ * reflector, the user-activated timer, single mode and the prompt language.
+ * GET/PUT /api/v1/hotspots/{id}/settings (docs/api.md "Self-care"); PUT is authenticated per
+ * hotspot with the options KEY it sent or a per-hotspot secret, as a Bearer token. The secret stays
+ * in memory (sessionStorage only when asked), never in the URL. The form sends only the fields the
+ * owner changed; an empty field means "not set here" (null): the hotspot's own options decide.
  */
 import { useState } from "preact/hooks";
 import { Section } from "../components.tsx";
 import { parseTalkgroupList } from "../format.ts";
-import { t } from "../strings.ts";
 import { navigate } from "../router.ts";
 import { store } from "../store.ts";
+import { t } from "../strings.ts";
 
 export interface SelfCareSettings {
-  ts1Static: number[];
-  ts2Static: number[];
-  defaultReflector: number;
-  uaTimerMinutes: number;
-  singleMode: boolean;
-  language: string;
+  ts1Static: number[] | null;
+  ts2Static: number[] | null;
+  defaultReflector: number | null;
+  uaTimerMinutes: number | null;
+  singleMode: boolean | null;
+  language: string | null;
 }
 
 const LANGUAGES = ["en_GB", "en_US", "de_DE", "es_ES", "fr_FR", "it_IT", "pl_PL", "pt_PT", "dk_DK", "no_NO", "se_SE", "el_GR", "th_TH", "cy_GB", "CW"];
 
 function readSettings(body: unknown): SelfCareSettings {
   const o = (body ?? {}) as Record<string, unknown>;
-  const src = (o.settings ?? o.applied ?? o) as Record<string, unknown>;
-  const nums = (v: unknown) => (Array.isArray(v) ? v.filter((x): x is number => typeof x === "number") : []);
+  const src = (o.settings ?? o) as Record<string, unknown>;
+  const nums = (v: unknown) => (Array.isArray(v) ? v.filter((x): x is number => typeof x === "number") : null);
   return {
     ts1Static: nums(src.ts1Static),
     ts2Static: nums(src.ts2Static),
-    defaultReflector: typeof src.defaultReflector === "number" ? src.defaultReflector : 0,
-    uaTimerMinutes: typeof src.uaTimerMinutes === "number" ? src.uaTimerMinutes : 0,
-    singleMode: src.singleMode === true,
-    language: typeof src.language === "string" ? src.language : "",
+    defaultReflector: typeof src.defaultReflector === "number" ? src.defaultReflector : null,
+    uaTimerMinutes: typeof src.uaTimerMinutes === "number" ? src.uaTimerMinutes : null,
+    singleMode: typeof src.singleMode === "boolean" ? src.singleMode : null,
+    language: typeof src.language === "string" && src.language !== "" ? src.language : null,
+  };
+}
+
+interface FormFields {
+  ts1: string;
+  ts2: string;
+  reflector: string;
+  timer: string;
+  /** "": not set here; "on" / "off". */
+  single: string;
+  language: string;
+}
+
+function formOf(s: SelfCareSettings): FormFields {
+  return {
+    ts1: s.ts1Static?.join(", ") ?? "",
+    ts2: s.ts2Static?.join(", ") ?? "",
+    reflector: s.defaultReflector === null ? "" : String(s.defaultReflector),
+    timer: s.uaTimerMinutes === null ? "" : String(s.uaTimerMinutes),
+    single: s.singleMode === null ? "" : s.singleMode ? "on" : "off",
+    language: s.language ?? "",
   };
 }
 
 type Message = { kind: "ok" | "bad"; text: string } | null;
 
+function errorText(status: number, body: unknown): string {
+  const o = (body ?? {}) as { code?: unknown; message?: unknown; error?: unknown };
+  if (status === 401) return t("selfCareUnauthorized");
+  if (status === 404 && typeof o.code !== "string") return t("selfCareUnavailable"); // an older server: no such route
+  const text = typeof o.message === "string" ? o.message : typeof o.error === "string" ? o.error : `HTTP ${status}`;
+  return text;
+}
+
 export function SelfCarePage(props: { repeaterId: number | null }) {
-  const remembered = props.repeaterId !== null ? sessionStorage.getItem(`freedmr.selfcare.${props.repeaterId}`) : null;
+  const storageKey = (id: number) => `freedmr.selfcare.${id}`;
+  const remembered = props.repeaterId !== null ? sessionStorage.getItem(storageKey(props.repeaterId)) : null;
   const [idText, setIdText] = useState(props.repeaterId !== null ? String(props.repeaterId) : "");
   const [secret, setSecret] = useState(remembered ?? "");
   const [remember, setRemember] = useState(remembered !== null);
   const [loaded, setLoaded] = useState<SelfCareSettings | null>(null);
-  const [form, setForm] = useState({ ts1: "", ts2: "", reflector: "0", timer: "0", single: false, language: "" });
+  const [form, setForm] = useState<FormFields>(formOf(readSettings({})));
   const [message, setMessage] = useState<Message>(null);
   const [busy, setBusy] = useState(false);
   const id = /^\d{1,10}$/.test(idText) ? Number(idText) : null;
-
+  const path = (n: number) => `/api/v1/hotspots/${n}/settings`;
   const headers = (): Record<string, string> => ({ authorization: `Bearer ${secret}`, "content-type": "application/json" });
-
-  const explain = (status: number, body: unknown): string => {
-    if (status === 401 || status === 403) return t("selfCareUnauthorized");
-    if (status === 404 || status === 405 || status === 501) {
-      const error = (body as { error?: unknown } | null)?.error;
-      return typeof error === "string" && !/no such endpoint/i.test(error) ? error : t("selfCareUnavailable");
-    }
-    const error = (body as { error?: unknown } | null)?.error;
-    return typeof error === "string" ? error : `HTTP ${status}`;
-  };
 
   const signIn = async (event: Event) => {
     event.preventDefault();
@@ -68,24 +89,20 @@ export function SelfCarePage(props: { repeaterId: number | null }) {
     setBusy(true);
     setMessage(null);
     try {
-      const { status, body } = await store.getJson(`/api/v1/hotspots/${id}/self-care`, { headers: headers() });
+      const { status, body } = await store.getJson(path(id), { headers: headers() });
       if (status !== 200) {
-        setMessage({ kind: "bad", text: explain(status, body) });
         setLoaded(null);
-        return;
+        return setMessage({ kind: "bad", text: errorText(status, body) });
       }
-      if (remember) sessionStorage.setItem(`freedmr.selfcare.${id}`, secret);
-      else sessionStorage.removeItem(`freedmr.selfcare.${id}`);
+      if ((body as { selfCare?: unknown } | null)?.selfCare === false) {
+        setLoaded(null);
+        return setMessage({ kind: "bad", text: t("selfCareUnavailable") });
+      }
+      if (remember) sessionStorage.setItem(storageKey(id), secret);
+      else sessionStorage.removeItem(storageKey(id));
       const settings = readSettings(body);
       setLoaded(settings);
-      setForm({
-        ts1: settings.ts1Static.join(", "),
-        ts2: settings.ts2Static.join(", "),
-        reflector: String(settings.defaultReflector),
-        timer: String(settings.uaTimerMinutes),
-        single: settings.singleMode,
-        language: settings.language,
-      });
+      setForm(formOf(settings));
       if (props.repeaterId !== id) navigate(`/self-care/${id}`);
     } catch (error) {
       setMessage({ kind: "bad", text: error instanceof Error ? error.message : String(error) });
@@ -97,34 +114,47 @@ export function SelfCarePage(props: { repeaterId: number | null }) {
   const save = async (event: Event) => {
     event.preventDefault();
     if (id === null || loaded === null) return;
-    const ts1 = parseTalkgroupList(form.ts1);
-    const ts2 = parseTalkgroupList(form.ts2);
-    for (const parsed of [ts1, ts2]) if (!parsed.ok) return setMessage({ kind: "bad", text: t("selfCareBadTg", { value: parsed.bad }) });
-    const changes: Partial<SelfCareSettings> = {};
-    if (ts1.ok && ts1.value.join() !== loaded.ts1Static.join()) changes.ts1Static = ts1.value;
-    if (ts2.ok && ts2.value.join() !== loaded.ts2Static.join()) changes.ts2Static = ts2.value;
-    if (Number(form.reflector) !== loaded.defaultReflector) changes.defaultReflector = Number(form.reflector);
-    if (Number(form.timer) !== loaded.uaTimerMinutes) changes.uaTimerMinutes = Number(form.timer);
-    if (form.single !== loaded.singleMode) changes.singleMode = form.single;
-    if (form.language !== loaded.language) changes.language = form.language;
+    const lists: (number[] | null)[] = [];
+    for (const text of [form.ts1, form.ts2]) {
+      if (text.trim() === "") {
+        lists.push(null);
+        continue;
+      }
+      const parsed = parseTalkgroupList(text);
+      if (!parsed.ok) return setMessage({ kind: "bad", text: t("selfCareBadTg", { value: parsed.bad }) });
+      lists.push(parsed.value);
+    }
+    const numberOrNull = (text: string) => (text.trim() === "" ? null : Number(text));
+    const wanted: SelfCareSettings = {
+      ts1Static: lists[0] ?? null,
+      ts2Static: lists[1] ?? null,
+      defaultReflector: numberOrNull(form.reflector),
+      uaTimerMinutes: numberOrNull(form.timer),
+      singleMode: form.single === "" ? null : form.single === "on",
+      language: form.language === "" ? null : form.language,
+    };
+    const changes: Partial<Record<keyof SelfCareSettings, unknown>> = {};
+    for (const key of Object.keys(wanted) as (keyof SelfCareSettings)[]) {
+      if (JSON.stringify(wanted[key]) !== JSON.stringify(loaded[key])) changes[key] = wanted[key];
+    }
     setBusy(true);
     setMessage(null);
     try {
-      const { status, body } = await store.getJson(`/api/v1/hotspots/${id}/self-care`, { method: "PUT", headers: headers(), body: JSON.stringify(changes) });
-      if (status !== 200) return setMessage({ kind: "bad", text: explain(status, body) });
-      const rejected = Array.isArray((body as { rejected?: unknown }).rejected) ? ((body as { rejected: { field?: string; reason?: string }[] }).rejected) : [];
-      setLoaded(readSettings(body));
-      setMessage(
-        rejected.length > 0
-          ? { kind: "bad", text: rejected.map((r) => t("selfCareRejected", { field: String(r.field ?? "?"), reason: String(r.reason ?? "") })).join(" ") }
-          : { kind: "ok", text: t("selfCareSaved") },
-      );
+      const { status, body } = await store.getJson(path(id), { method: "PUT", headers: headers(), body: JSON.stringify(changes) });
+      if (status !== 200) return setMessage({ kind: "bad", text: errorText(status, body) });
+      const settings = readSettings(body);
+      setLoaded(settings);
+      setForm(formOf(settings));
+      const live = (body as { appliedLive?: unknown } | null)?.appliedLive === true;
+      setMessage({ kind: "ok", text: live ? t("selfCareSaved") : t("selfCareSavedOffline") });
     } catch (error) {
       setMessage({ kind: "bad", text: error instanceof Error ? error.message : String(error) });
     } finally {
       setBusy(false);
     }
   };
+
+  const field = (key: keyof FormFields) => (e: Event) => setForm({ ...form, [key]: (e.currentTarget as HTMLInputElement | HTMLSelectElement).value });
 
   return (
     <Section title={t("selfCareTitle")} testId="self-care">
@@ -142,7 +172,7 @@ export function SelfCarePage(props: { repeaterId: number | null }) {
           <input type="checkbox" checked={remember} onChange={(e) => setRemember((e.currentTarget as HTMLInputElement).checked)} />
           {t("selfCareRemember")}
         </label>
-        <button type="submit" disabled={busy || id === null}>
+        <button type="submit" name="signIn" disabled={busy || id === null}>
           {t("selfCareLoad")}
         </button>
       </form>
@@ -150,34 +180,38 @@ export function SelfCarePage(props: { repeaterId: number | null }) {
         <form class="form" onSubmit={save} data-testid="self-care-form">
           <label>
             {t("selfCareTs1")}
-            <input name="ts1Static" value={form.ts1} placeholder={t("selfCareTgHelp")} onInput={(e) => setForm({ ...form, ts1: (e.currentTarget as HTMLInputElement).value })} />
+            <input name="ts1Static" value={form.ts1} placeholder={t("selfCareTgHelp")} onInput={field("ts1")} />
           </label>
           <label>
             {t("selfCareTs2")}
-            <input name="ts2Static" value={form.ts2} placeholder={t("selfCareTgHelp")} onInput={(e) => setForm({ ...form, ts2: (e.currentTarget as HTMLInputElement).value })} />
+            <input name="ts2Static" value={form.ts2} placeholder={t("selfCareTgHelp")} onInput={field("ts2")} />
           </label>
           <label>
             {t("selfCareReflector")}
-            <input name="defaultReflector" type="number" min="0" max="16777215" value={form.reflector} onInput={(e) => setForm({ ...form, reflector: (e.currentTarget as HTMLInputElement).value })} />
+            <input name="defaultReflector" type="number" min="0" max="16777215" value={form.reflector} placeholder={t("selfCareUnset")} onInput={field("reflector")} />
           </label>
           <label>
             {t("selfCareTimer")}
-            <input name="uaTimerMinutes" type="number" min="0" max="1440" value={form.timer} onInput={(e) => setForm({ ...form, timer: (e.currentTarget as HTMLInputElement).value })} />
+            <input name="uaTimerMinutes" type="number" min="0" max="1440" value={form.timer} placeholder={t("selfCareUnset")} onInput={field("timer")} />
           </label>
-          <label class="check">
-            <input name="singleMode" type="checkbox" checked={form.single} onChange={(e) => setForm({ ...form, single: (e.currentTarget as HTMLInputElement).checked })} />
+          <label>
             {t("selfCareSingle")}
+            <select name="singleMode" value={form.single} onChange={field("single")}>
+              <option value="">{t("selfCareUnset")}</option>
+              <option value="on">{t("on")}</option>
+              <option value="off">{t("off")}</option>
+            </select>
           </label>
           <label>
             {t("selfCareLanguage")}
-            <select name="language" value={form.language} onChange={(e) => setForm({ ...form, language: (e.currentTarget as HTMLSelectElement).value })}>
-              <option value="">{t("unknown")}</option>
+            <select name="language" value={form.language} onChange={field("language")}>
+              <option value="">{t("selfCareUnset")}</option>
               {LANGUAGES.map((l) => (
                 <option value={l}>{l}</option>
               ))}
             </select>
           </label>
-          <button type="submit" disabled={busy}>
+          <button type="submit" name="save" disabled={busy}>
             {t("selfCareSave")}
           </button>
         </form>
