@@ -12,6 +12,11 @@
  * running service is never read. Cross-compiling arm64 fetches Bun's arm64 runtime from the npm
  * registry into ~/.bun/install/cache on first use.
  *
+ * The services Worker (src/services/worker/main.ts: dashboard, HTTP API, metrics) is a second
+ * entry point of the same compile (WORKER_ENTRY): Bun bundles each entry separately into the
+ * binary, and the shell starts it as "./services/worker/main.ts" relative to the bundle root
+ * (src/shell/services_worker_host.ts). The dashboard's HTML imports are bundled and embedded with it.
+ *
  * Each binary is written to a temporary name and renamed into place, so a concurrent reader never
  * sees half a file.
  * @module
@@ -47,6 +52,9 @@ export const COMPILE_FLAGS = [
   "--no-compile-autoload-bunfig",
 ] as const;
 
+/** Entry points of every binary, relative to the repository: the server and its services Worker. */
+export const ENTRY_POINTS = ["src/main.ts", "src/services/worker/main.ts"] as const;
+
 export function binaryName(arch: Arch): string {
   return `freedmr-linux-${arch}`;
 }
@@ -67,7 +75,7 @@ export async function build(options: BuildOptions): Promise<void> {
       `--define=FREEDMR_BUILD_VERSION=${JSON.stringify(version)}`,
       `--define=FREEDMR_BUILD_COMMIT=${JSON.stringify(commit)}`,
       `--target=${TARGETS[arch]}`,
-      join(root, "src", "main.ts"),
+      ...ENTRY_POINTS.map((entry) => join(root, entry)),
       "--outfile",
       temporary,
     ];

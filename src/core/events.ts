@@ -27,7 +27,7 @@ export type CoreEvent =
       frames: number;
       lost: number;
       talkerAlias: string | null;
-      endedBy: "terminator" | "timeout" | "max-duration" | "data-complete" | "superseded" | "port-down";
+      endedBy: "terminator" | "timeout" | "max-duration" | "data-complete" | "superseded" | "port-down" | "dropped";
     }
   | { type: "subscription.change"; atMs: number; portIndex: number; portName: string; slot: 1 | 2; talkgroupId: number; action: "add" | "remove"; reason: string }
   | { type: "dial.link"; atMs: number; portIndex: number; portName: string; reflector: number; action: "link" | "unlink"; reason?: string }
@@ -42,6 +42,21 @@ export type CoreEvent =
   /** A configured conference bridge member changed state (rules.py ON/OFF/RESET triggers, timers). */
   | { type: "bridge.change"; atMs: number; bridge: string; system: string; slot: 1 | 2; talkgroupId: number; active: boolean; reason: string }
   | { type: "link.up" | "link.down"; atMs: number; link: string; reason: string }
+  /** A hotspot's self-care settings changed (dashboard); `connected`: applied live at once. */
+  | {
+      type: "hotspot.settings";
+      atMs: number;
+      repeaterId: number;
+      settings: {
+        ts1Static: readonly number[] | null;
+        ts2Static: readonly number[] | null;
+        defaultReflector: number | null;
+        uaTimerMinutes: number | null;
+        singleMode: boolean | null;
+        language: string | null;
+      };
+      connected: boolean;
+    }
   | { type: "log"; atMs: number; level: "debug" | "info" | "warn" | "error"; msg: string; data?: Record<string, unknown> }
   /**
    * A periodic copy of the server's counters (at start, then every few seconds). Published by the
@@ -81,7 +96,7 @@ export interface LinkSnapshot {
   counters: Record<string, number>;
 }
 
-export type SessionDownReason = "closed-by-peer" | "timeout" | "replaced" | "shutdown" | "denied" | "nak";
+export type SessionDownReason = "closed-by-peer" | "timeout" | "replaced" | "shutdown" | "denied" | "nak" | "kicked";
 export type RefusalReason =
   | "acl"
   | "access-rule"

@@ -285,6 +285,14 @@ export class ApiState {
     this.#links.set(event.link, { name: event.link, up: event.type === "link.up", reason: event.reason, changedAtWallMs: this.toWallMs(event.atMs) });
   }
 
+  /** Forget hotspots, talkgroups and calls in progress (a roster of the core's state follows: services Worker resync). */
+  resetLive(): void {
+    this.#hotspots.clear();
+    this.#portByRepeater.clear();
+    this.#talkgroups.clear();
+    this.#streams.clear();
+  }
+
   // ---- views (allocate; request time only) ----------------------------------------------------
 
   get hotspotCount(): number {

@@ -12,8 +12,10 @@
  *
  * startServer then hosts the handlers on a UdpHost (the only code touching sockets), registers the
  * event-log service on the bus, and logs one line per bound socket. Passphrases are never logged.
- * With `[http] enabled` it also starts the HTTP status API (a bus service), and it publishes a
- * `stats` snapshot of the counters on the bus at start and every few seconds (stats_publisher.ts).
+ * With `[http] enabled` it also starts the services Worker (services_worker_host.ts: dashboard,
+ * HTTP API, metrics, off the packet thread; fed from the bus in batches; its admin and self-care
+ * commands are applied on the tick by control_commands.ts), and it publishes a `stats` snapshot of
+ * the counters on the bus at start and every few seconds (stats_publisher.ts).
  * @module
  */
 import type { Logger } from "pino";
@@ -29,8 +31,9 @@ import { Outbox } from "../core/outbox.ts";
 import { NullRouter, type FrameRouter } from "../core/router_contract.ts";
 import { Prng } from "../lib/prng.ts";
 import { registerEventLog } from "../services/event_log.ts";
-import { startHttpApi, type RunningHttpApi } from "../services/http_api.ts";
 import { BusEventSink } from "./bus_sink.ts";
+import { ControlQueue } from "./control_commands.ts";
+import { ServicesWorkerHost } from "./services_worker_host.ts";
 import { monotonicMs } from "./clock.ts";
 import { MemoryHygiene } from "./memory_hygiene.ts";
 import { DEFAULT_STATS_INTERVAL_MS, StatsPublisher } from "./stats_publisher.ts";
@@ -71,6 +74,17 @@ export interface ServerOptions {
   statsIntervalMs?: number;
   /** Version shown by the HTTP status API (the CLI passes its build version). */
   version?: string;
+  /** Services Worker: another entry point (tests), batch period in ms (default 50). */
+  servicesWorkerEntry?: string;
+  servicesBatchIntervalMs?: number;
+}
+
+/** The dashboard/API served by the services Worker. */
+export interface RunningHttp {
+  /** e.g. http://127.0.0.1:8062/ (a wildcard bind address is shown as loopback). */
+  readonly url: string;
+  readonly address: string;
+  readonly port: number;
 }
 
 export interface AssembledServer {
@@ -96,8 +110,12 @@ export interface RunningServer {
   readonly hbp: HbpMaster | null;
   readonly router: FrameRouter;
   readonly host: UdpHost;
-  /** The HTTP status API when `[http] enabled` (null otherwise). */
-  readonly http: RunningHttpApi | null;
+  /** The dashboard/API when `[http] enabled` and listening (null otherwise). */
+  readonly http: RunningHttp | null;
+  /** The services Worker's host when `[http] enabled` (its health: `services.stats()`). */
+  readonly services: ServicesWorkerHost | null;
+  /** Admin and self-care commands waiting for the tick. */
+  readonly control: ControlQueue;
 }
 
 /** Map the `[hbp]` config section onto the master's plain options. */
@@ -178,19 +196,48 @@ export async function startServer(config: Config, log: Logger, options: ServerOp
     }
   }
 
-  // HTTP status API (a bus service): listening before the UDP sockets open, so a port already in
-  // use fails the start before any hotspot can connect.
-  const http = config.http.enabled
-    ? startHttpApi(bus, {
+  // Admin and self-care commands from the services Worker, applied on the tick (then drained).
+  const control = new ControlQueue({
+    hbp,
+    router,
+    selfCare: config.http.self_care,
+    secrets: new Map(config.http.hotspot_secrets.map((s) => [s.repeater_id, s.secret] as const)),
+  });
+  host.addTickable(control);
+
+  // The services Worker (dashboard, API, metrics): listening before the UDP sockets open. If it
+  // cannot listen, voice runs anyway and the log says why.
+  let services: ServicesWorkerHost | null = null;
+  let http: RunningHttp | null = null;
+  if (config.http.enabled) {
+    services = new ServicesWorkerHost({
+      bus,
+      hbp,
+      router,
+      control,
+      log,
+      version: options.version ?? "unknown",
+      startedMs,
+      http: {
         bindAddress: config.http.bind_address,
         port: config.http.port,
         lastHeardSize: config.http.last_heard_size,
         cors: config.http.cors,
-        version: options.version ?? "unknown",
         maxHotspots: config.hbp.max_peers,
-        startedMs,
-      })
-    : null;
+        adminToken: config.http.admin_token === "" ? null : config.http.admin_token,
+        selfCare: config.http.self_care,
+        maxLiveClients: config.http.max_live_clients,
+      },
+      ...(options.servicesWorkerEntry !== undefined ? { entry: options.servicesWorkerEntry } : {}),
+      ...(options.servicesBatchIntervalMs !== undefined ? { batchIntervalMs: options.servicesBatchIntervalMs } : {}),
+    });
+    const ready = await services.start();
+    if (ready.error !== null || ready.url === null || ready.port === null) {
+      log.error({ error: ready.error }, "the dashboard and HTTP API are not available (voice is not affected)");
+    } else {
+      http = { url: ready.url, address: config.http.bind_address, port: ready.port };
+    }
+  }
   const statsPublisher = new StatsPublisher(
     { bus, hbp, router, handlers: assembled.handlers, hostStats: () => host.stats, startedMs },
     monotonicMs,
@@ -212,7 +259,7 @@ export async function startServer(config: Config, log: Logger, options: ServerOp
   try {
     await host.start();
   } catch (error) {
-    await http?.stop(); // a UDP port in use: do not leave the status API listening
+    await services?.stop(); // a UDP port in use: do not leave the dashboard listening
     throw error;
   }
   for (const socket of host.boundSockets()) {
@@ -238,10 +285,10 @@ export async function startServer(config: Config, log: Logger, options: ServerOp
   }
 
   if (http !== null) {
-    log.info({ url: http.url, endpoints: ["/api/v1/status", "/api/v1/hotspots", "/api/v1/last-heard", "/api/v1/links", "/metrics"] }, `HTTP status API on ${http.url}`);
-    if (!/^(127\.|::1$|localhost$)/.test(config.http.bind_address)) {
-      log.warn({ bindAddress: config.http.bind_address }, "the HTTP status API has no authentication and listens beyond loopback");
-    }
+    log.info(
+      { url: http.url, bindAddress: http.address, port: http.port, admin: config.http.admin_token !== "", selfCare: config.http.self_care },
+      `dashboard and API on ${http.url} (API: ${http.url}api/v1/openapi.json, metrics: ${http.url}metrics)`,
+    );
   }
   statsPublisher.start();
 
@@ -258,7 +305,7 @@ export async function startServer(config: Config, log: Logger, options: ServerOp
       log.info({ reason, peers: hbp?.connectedCount ?? 0 }, "closing: saying goodbye to every peer");
       hygiene.stop();
       statsPublisher.stop();
-      await http?.stop();
+      await services?.stop();
       await host.stop();
       await Promise.race([bus.idle(), new Promise<void>((resolve) => setTimeout(resolve, 250))]);
     })();
@@ -287,5 +334,7 @@ export async function startServer(config: Config, log: Logger, options: ServerOp
     router,
     host,
     http,
+    services,
+    control,
   };
 }

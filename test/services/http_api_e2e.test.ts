@@ -12,8 +12,9 @@ import { VERSION } from "../../src/cli/version.ts";
 import { validateConfig } from "../../src/config/load.ts";
 import { defaultConfig, type Config } from "../../src/config/schema.ts";
 import type { CoreEvent } from "../../src/core/events.ts";
-import { HTTP_API_SERVICE, HttpApiStartError, startHttpApi } from "../../src/services/http_api.ts";
+import { HTTP_API_SERVICE, startHttpApi } from "../../src/services/http_api.ts";
 import type { RunningServer } from "../../src/shell/server.ts";
+import { SERVICES_WORKER_SERVICE } from "../../src/shell/services_worker_host.ts";
 import { HbpClient } from "../support/hbp_client.ts";
 import { sendVoiceCall } from "../e2e/routing_support.ts";
 import { parsePrometheus, sampleValue } from "./prometheus_parse.ts";
@@ -60,7 +61,7 @@ async function fullConfig(): Promise<Config> {
       passphrase: HBP_SECRET,
       access_rules: [{ name: "club", repeater_id: 310_000_902, passphrase: RULE_SECRET, ts2_static: [3100] }],
     },
-    http: { enabled: true, port: 0 },
+    http: { enabled: true, bind_address: "127.0.0.1", port: 0 },
     openbridge: [{ name: "ob-test", bind_address: "127.0.0.1", port: 0, target_address: "127.0.0.1", target_port: peerPort, passphrase: LINK_SECRET, network_id: 4321, protocol: 1 }],
     upstream: [{ name: "up-test", bind_address: "127.0.0.1", address: "127.0.0.1", port: peerPort, passphrase: UPSTREAM_SECRET, repeater_id: 310_999_999 }],
   });
@@ -121,15 +122,16 @@ describe("HTTP status API over real sockets", () => {
     const call = await sendVoiceCall(a, { sourceId: 3_100_901, destinationId: 3100, slot: 2, superframes: 2 });
     await b.waitForDmrd((f) => f.streamId === call.streamId && f.frameType === 2 && f.bytes.length === 55 && (f.bytes[15]! & 0x0f) === 2);
 
-    // hotspots: both, with the address and port they talk from and their talkgroups
+    // hotspots: both, with their talgroups; the public view has no address nor port
     const hotspots = await eventually("both hotspots with TG 3100", async () => {
       const body = await getJson(server, "/api/v1/hotspots");
       return body.total === 2 && body.hotspots.every((h: any) => h.talkgroups.ts2.includes(3100)) ? body : undefined;
     });
-    expect(hotspots.hotspots.map((h: any) => [h.repeaterId, h.callsign, h.address, h.port])).toEqual([
-      [310_000_901, "T901", "127.0.0.1", a.localPort],
-      [310_000_902, "T902", "127.0.0.1", b.localPort],
+    expect(hotspots.hotspots.map((h: any) => [h.repeaterId, h.callsign, h.address, h.port, h.family])).toEqual([
+      [310_000_901, "T901", undefined, undefined, "ipv4"],
+      [310_000_902, "T902", undefined, undefined, "ipv4"],
     ]);
+    expect(a.localPort).toBeGreaterThan(0);
     for (const h of hotspots.hotspots) expect(Date.parse(h.connectedSince)).toBeGreaterThan(Date.parse("2020-01-01"));
 
     // last heard: the call, from A's port, to TG 3100
@@ -175,8 +177,8 @@ describe("HTTP status API over real sockets", () => {
     expect(v("freedmr_streams_total", { outcome: "started" })).toBeGreaterThanOrEqual(1);
     expect(v("freedmr_link_up", { link: "ob-test", kind: "openbridge" })).toBe(1);
     expect(v("freedmr_link_up", { link: "up-test", kind: "upstream" })).toBe(0);
-    expect(v("freedmr_bus_dropped_total", { service: HTTP_API_SERVICE })).toBe(0);
-    expect(v("freedmr_bus_delivered_total", { service: HTTP_API_SERVICE })).toBeGreaterThan(0);
+    expect(v("freedmr_bus_dropped_total", { service: SERVICES_WORKER_SERVICE })).toBe(0);
+    expect(v("freedmr_bus_delivered_total", { service: SERVICES_WORKER_SERVICE })).toBeGreaterThan(0);
     expect(v("freedmr_build_info", { version: VERSION })).toBe(1);
     expect(v("freedmr_process_resident_memory_bytes")).toBeGreaterThan(0);
     for (const f of families.values()) expect(f.samples.every((s) => Number.isFinite(s.value))).toBe(true);
@@ -198,18 +200,19 @@ describe("HTTP status API over real sockets", () => {
   });
 
   test("unknown path is 404 JSON, other methods 405, over the wire", async () => {
-    const server = await start(configFrom({ hbp: { bind_addresses: ["127.0.0.1"], port: 0 }, http: { enabled: true, port: 0 } }));
+    const server = await start(configFrom({ hbp: { bind_addresses: ["127.0.0.1"], port: 0 }, http: { enabled: true, bind_address: "127.0.0.1", port: 0 } }));
     const missing = await fetch(new URL("/api/v1/missing", server.http!.url));
     expect(missing.status).toBe(404);
     expect(missing.headers.get("content-type")).toContain("application/json");
     expect(((await missing.json()) as { error: string }).error).toContain("/api/v1/missing");
     const post = await fetch(new URL("/api/v1/status", server.http!.url), { method: "POST", body: "x" });
     expect(post.status).toBe(405);
-    expect(post.headers.get("allow")).toBe("GET");
+    expect(post.headers.get("allow")).toBe("GET, HEAD");
+    expect(((await post.json()) as { code: string }).code).toBe("method-not-allowed");
   });
 
   test("hanging HTTP clients and a stuck bus consumer do not stop a login; the API keeps answering", async () => {
-    const server = await start(configFrom({ hbp: { bind_addresses: ["127.0.0.1"], port: 0, login_rate_limit_per_minute: 0 }, http: { enabled: true, port: 0 } }));
+    const server = await start(configFrom({ hbp: { bind_addresses: ["127.0.0.1"], port: 0, login_rate_limit_per_minute: 0 }, http: { enabled: true, bind_address: "127.0.0.1", port: 0 } }));
     // A consumer whose handler never settles, with room for one event: it can only lose events.
     server.bus.register("stuck-consumer", () => new Promise<void>(() => {}), { queueCapacity: 1 });
 
@@ -245,7 +248,7 @@ describe("HTTP status API over real sockets", () => {
       const parsed = parsePrometheus((await get(server, "/metrics")).text);
       return (sampleValue(parsed, "freedmr_bus_dropped_total", { service: "stuck-consumer" }) ?? 0) > 0 && sampleValue(parsed, "freedmr_hbp_sessions_connected") === 3 ? parsed : undefined;
     });
-    expect(sampleValue(families, "freedmr_bus_dropped_total", { service: HTTP_API_SERVICE })).toBe(0);
+    expect(sampleValue(families, "freedmr_bus_dropped_total", { service: SERVICES_WORKER_SERVICE })).toBe(0);
     expect(sampleValue(families, "freedmr_bus_dropped_total", { service: "event-log" })).toBe(0);
 
     // Stopping closes the hanging connections too, and the port stops answering.
@@ -262,8 +265,18 @@ describe("HTTP status API over real sockets", () => {
 });
 
 describe("enabling and starting", () => {
-  test("off by default", () => {
-    expect(defaultConfig().http).toEqual({ enabled: false, bind_address: "127.0.0.1", port: 8062, last_heard_size: 200, cors: false });
+  test("on by default, on every IPv4 address, admin off, self-care on", () => {
+    expect(defaultConfig().http).toEqual({
+      enabled: true,
+      bind_address: "0.0.0.0",
+      port: 8062,
+      last_heard_size: 200,
+      cors: false,
+      admin_token: "",
+      self_care: true,
+      hotspot_secrets: [],
+      max_live_clients: 64,
+    });
   });
 
   test("http.enabled = false binds nothing: the server starts even when http.port is taken, and registers no API", async () => {
@@ -272,22 +285,25 @@ describe("enabling and starting", () => {
     const taken = holder.port!;
     const server = await start(configFrom({ hbp: { bind_addresses: ["127.0.0.1"], port: 0 }, http: { enabled: false, port: taken } }));
     expect(server.http).toBeNull();
-    expect(server.bus.has(HTTP_API_SERVICE)).toBe(false);
+    expect(server.services).toBeNull();
+    expect(server.bus.has(SERVICES_WORKER_SERVICE)).toBe(false);
     expect(server.boundSockets().every((s) => s.port !== 0)).toBe(true);
     expect(await (await fetch(`http://127.0.0.1:${taken}/api/v1/health`)).text()).toBe("holder");
 
-    // The same port with the API enabled: the start fails and names the key.
-    const failing = startFreedmr(configFrom({ hbp: { bind_addresses: ["127.0.0.1"], port: 0 }, http: { enabled: true, port: taken } }), pino({ level: "silent" }));
-    const error = await failing.then(
-      (s) => {
-        cleanups.push(() => s.stop("test"));
-        return null;
-      },
-      (e: unknown) => e,
-    );
-    expect(error).toBeInstanceOf(HttpApiStartError);
-    expect((error as Error).message).toContain(`127.0.0.1:${taken}`);
-    expect((error as Error).message).toContain("http.port");
+    // The same port with the API enabled: voice starts anyway, the dashboard is off and the log names the keys.
+    const lines: string[] = [];
+    const log = pino({ level: "error" }, { write: (line: string) => void lines.push(line) });
+    const server2 = await startFreedmr(configFrom({ hbp: { bind_addresses: ["127.0.0.1"], port: 0 }, http: { enabled: true, bind_address: "127.0.0.1", port: taken } }), log);
+    cleanups.push(() => server2.stop("test"));
+    expect(server2.http).toBeNull();
+    expect(server2.boundSockets().length).toBeGreaterThan(0);
+    const client = await HbpClient.open({ serverPort: server2.boundSockets()[0]!.port, repeaterId: 310_000_960 });
+    cleanups.push(() => client.close());
+    await client.login({ passphrase: "passw0rd" });
+    const logged = lines.join("\n");
+    expect(logged).toContain(`127.0.0.1:${taken}`);
+    expect(logged).toContain("http.port");
+    expect(logged).toContain("dashboard and HTTP API are not available");
   });
 
   test("the service name is unique on the bus: a second API on the same bus is refused loudly", () => {

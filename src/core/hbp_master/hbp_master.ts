@@ -210,6 +210,18 @@ export class HbpMaster implements HostedHandler {
     return true;
   }
 
+  /**
+   * Admin: end a live session (MSTCL+id to the peer, port down, session.down "kicked"). The client
+   * may log in again; an access rule or ban is what keeps it out. False when the id has no session.
+   */
+  kick(nowMs: number, repeaterId: number): boolean {
+    const session = this.#sessions.get(repeaterId);
+    if (session === undefined) return false;
+    if (this.#outbox.count < this.#outbox.capacity) this.#outbox.push(session.endpoint, session.replies.close, session.replies.close.length);
+    this.#removeSession(nowMs, session, "kicked");
+    return true;
+  }
+
   // ---------------------------------------------------------------------------------------------
   // Introspection
 

@@ -1,11 +1,14 @@
 /**
  * A hotspot's options (RPTO, FreeDMR syntax): KEY lock, UA timer, SINGLE, static TGs per slot and
- * the default dial reflector.
+ * the default dial reflector. Self-care settings (hotspot_settings.ts) are laid over the parsed
+ * options: a field set on the dashboard wins over the same RPTO field.
  * @module
  */
 import type { RouterPort } from "../router_port.ts";
 import { DEFAULT_ACCESS_RULE_ROUTING } from "./options.ts";
-import { parseOptions } from "./options_parser.ts";
+import { parseOptions, type ParsedOptions } from "./options_parser.ts";
+import { overlaySettings } from "./hotspot_settings.ts";
+import type { PortState } from "./state.ts";
 import { SubKind, SubOrigin } from "./state.ts";
 import { defaultReflector, dialable, linkDial, unlinkDial } from "./dial.ts";
 import { livePort, rfSlotOf } from "./port_lookup.ts";
@@ -21,7 +24,6 @@ export function applyOptions(ctx: RouterContext, nowMs: number, port: RouterPort
   const ps = livePort(ctx, port);
   if (ps === null) return;
   const rule = ps.rule ?? DEFAULT_ACCESS_RULE_ROUTING;
-  const dial = ctx.options.dial;
   const parsed = parseOptions(text, {
     prohibitedTalkgroups: ctx.options.optionsProhibitedTalkgroups,
     dialable: (n) => dialable(ctx, n),
@@ -53,6 +55,45 @@ export function applyOptions(ctx: RouterContext, nowMs: number, port: RouterPort
     ctx.optionKeys.set(port.repeaterId, parsed.key);
   }
   ps.optionsText = parsed.text;
+  overlaySettings(parsed, ctx.hotspotSettings.get(port.repeaterId));
+  applyParsed(ctx, nowMs, ps, port, parsed);
+  emit();
+}
+
+/** What a settings change must undo when a field goes back to "follow RPTO" and RPTO names none. */
+export interface SettingsReverts {
+  ts1: boolean;
+  ts2: boolean;
+  dial: boolean;
+  timer: boolean;
+  single: boolean;
+}
+
+const NO_REVERTS: SettingsReverts = { ts1: false, ts2: false, dial: false, timer: false, single: false };
+
+/**
+ * Apply the options the hotspot last had accepted (no KEY check: they passed it then) with the
+ * self-care settings laid over them: after a settings change, and at port up.
+ */
+export function reapplyOptions(ctx: RouterContext, nowMs: number, ps: PortState, reverts: SettingsReverts = NO_REVERTS): void {
+  const port = ps.port;
+  if (port === null || !ps.up || !ps.local) return;
+  const parsed = parseOptions(ps.optionsText, {
+    prohibitedTalkgroups: ctx.options.optionsProhibitedTalkgroups,
+    dialable: (n) => dialable(ctx, n),
+  });
+  overlaySettings(parsed, ctx.hotspotSettings.get(port.repeaterId));
+  if (reverts.ts1 && parsed.ts1 === null) parsed.ts1 = [];
+  if (reverts.ts2 && parsed.ts2 === null) parsed.ts2 = [];
+  if (reverts.timer && parsed.timerMinutes === null) ps.optionsTimerMinutes = null;
+  if (reverts.single && parsed.single === null) ps.optionsSingle = null;
+  if (reverts.dial && parsed.dial === null) parsed.dial = ps.rule?.defaultReflector ?? 0;
+  applyParsed(ctx, nowMs, ps, port, parsed);
+}
+
+/** Statics, timer, single mode and default reflector from parsed (and overlaid) options. */
+function applyParsed(ctx: RouterContext, nowMs: number, ps: PortState, port: RouterPort, parsed: ParsedOptions): void {
+  const dial = ctx.options.dial;
   if (parsed.timerMinutes !== null) ps.optionsTimerMinutes = parsed.timerMinutes;
   if (parsed.single !== null) ps.optionsSingle = parsed.single;
   if (parsed.ts1 !== null || parsed.ts2 !== null) {
@@ -86,5 +127,4 @@ export function applyOptions(ctx: RouterContext, nowMs: number, port: RouterPort
     // the default link never expires; others keep their timer
     if (ps.dialSub !== null && ps.dialSub.conferenceId === after) setExpiry(ctx, ps.dialSub, 0);
   }
-  emit();
 }

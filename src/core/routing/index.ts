@@ -3,3 +3,4 @@ export { createRouter } from "./router.ts";
 export * from "./options.ts";
 export * from "./types.ts";
 export { RoutingStats } from "./stats.ts";
+export { EMPTY_HOTSPOT_SETTINGS, type HotspotSettings } from "./hotspot_settings.ts";

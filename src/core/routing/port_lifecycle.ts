@@ -10,6 +10,7 @@ import { PortState, SubOrigin } from "./state.ts";
 import { attachBridgeMembers } from "./bridges.ts";
 import { resetSlot } from "./contention.ts";
 import { defaultReflector, linkDial, unscheduleRelink } from "./dial.ts";
+import { reapplyOptions } from "./hotspot_options.ts";
 import { freeRecording } from "./parrot_playback.ts";
 import { portStateAt, rfSlotOf } from "./port_lookup.ts";
 import type { RouterContext } from "./router_context.ts";
@@ -55,6 +56,8 @@ export function portUp(ctx: RouterContext, nowMs: number, port: RouterPort): voi
   attachBridgeMembers(ctx, nowMs, ps);
   const dflt = defaultReflector(ps);
   if (dflt !== 0 && ctx.options.dial.enabled && ps.local) linkDial(ctx, nowMs, ps, dflt, "default");
+  // self-care settings hold from the first moment, whether or not options follow
+  if (ps.local && ctx.hotspotSettings.has(port.repeaterId)) reapplyOptions(ctx, nowMs, ps);
 }
 
 /** onPortDown: streams from the port end, streams to it forget it, its recordings and subscriptions go. */

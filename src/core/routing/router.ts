@@ -43,7 +43,19 @@ import type { DmrdFrame } from "../../wire/dmrd.ts";
 import type { LinkTalkgroupMap, RoutingOptions } from "./options.ts";
 import type { RoutingStats } from "./stats.ts";
 import type { DialResult, Router, RouterDeps, StreamInfo, SubscriberLocation, SubscriptionInfo } from "./types.ts";
-import { dialFromApi, resetPort, subscribeTalkgroup, unsubscribeTalkgroup } from "./control_plane.ts";
+import {
+  dialFromApi,
+  dropCall,
+  hotspotPort,
+  hotspotSettings,
+  optionKeyMatches,
+  optionsAllowed,
+  resetPort,
+  setHotspotSettings,
+  subscribeTalkgroup,
+  unsubscribeTalkgroup,
+} from "./control_plane.ts";
+import type { HotspotSettings } from "./hotspot_settings.ts";
 import { routeFrame } from "./frame_path.ts";
 import { applyOptions } from "./hotspot_options.ts";
 import { quenchStream } from "./link_quench.ts";
@@ -114,6 +126,34 @@ class RoutingCore implements Router {
 
   resetPort(nowMs: number, port: RouterPort): void {
     resetPort(this.#ctx, nowMs, port);
+  }
+
+  dropCall(nowMs: number, streamId: number, portIndex: number | null): boolean {
+    return dropCall(this.#ctx, nowMs, streamId, portIndex);
+  }
+
+  hotspotSettings(repeaterId: number): HotspotSettings {
+    return hotspotSettings(this.#ctx, repeaterId);
+  }
+
+  setHotspotSettings(nowMs: number, repeaterId: number, settings: HotspotSettings): boolean {
+    return setHotspotSettings(this.#ctx, nowMs, repeaterId, settings);
+  }
+
+  optionKeyMatches(repeaterId: number, key: string): boolean {
+    return optionKeyMatches(this.#ctx, repeaterId, key);
+  }
+
+  hasOptionKey(repeaterId: number): boolean {
+    return this.#ctx.optionKeys.has(repeaterId);
+  }
+
+  hotspotPortOf(repeaterId: number): RouterPort | null {
+    return hotspotPort(this.#ctx, repeaterId)?.port ?? null;
+  }
+
+  optionsAllowedFor(repeaterId: number): boolean {
+    return optionsAllowed(hotspotPort(this.#ctx, repeaterId));
   }
 
   subscriptions(port: RouterPort): SubscriptionInfo[] {

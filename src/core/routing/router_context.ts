@@ -5,6 +5,7 @@
  * copied or cached elsewhere). Everything is allocated here, at start-up.
  * @module
  */
+import type { HotspotSettings } from "./hotspot_settings.ts";
 import type { RouterPort } from "../router_port.ts";
 import { FinishedStreams } from "./finished_streams.ts";
 import type { BridgeMemberOptions, LinkTalkgroupMap, RoutingOptions } from "./options.ts";
@@ -66,6 +67,8 @@ export class RouterContext {
   readonly recordings: Recording[] = [];
 
   readonly optionKeys = new Map<number, string>();
+  /** self-care settings by repeater id (hotspot_settings.ts) */
+  readonly hotspotSettings = new Map<number, HotspotSettings>();
   nextHousekeepingMs = -Infinity;
   /** onTick calls so far; per (portIndex·2 + slot−1) the tick a playback last used its egress buffer */
   tickCount = 0;

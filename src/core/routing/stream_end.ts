@@ -62,9 +62,9 @@ export function endStream(ctx: RouterContext, nowMs: number, stream: Stream, end
  * transmission, dropping its frames, until the sender stops (terminator or silence): the slot's
  * own transmission keeps winning while it continues.
  */
-export function cutStream(ctx: RouterContext, nowMs: number, stream: Stream): void {
+export function cutStream(ctx: RouterContext, nowMs: number, stream: Stream, endedBy: StreamEndReason = "max-duration"): void {
   if (!stream.active || stream.refused) return;
-  if (!stream.silent) publishStreamEnd(ctx, nowMs, stream, "max-duration");
+  if (!stream.silent) publishStreamEnd(ctx, nowMs, stream, endedBy);
   releaseTargets(stream);
   for (let t = 0; t < stream.targetCount; t++) stream.targetPorts[t] = null;
   stream.targetCount = 0;

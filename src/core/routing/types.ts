@@ -11,6 +11,7 @@ import type { FrameRouter } from "../router_contract.ts";
 import type { RouterPort, Slot } from "../router_port.ts";
 import type { LinkTalkgroupMap, RoutingOptions } from "./options.ts";
 import type { RoutingStats } from "./stats.ts";
+import type { HotspotSettings } from "./hotspot_settings.ts";
 
 export interface RouterDeps {
   readonly outbox: Outbox;
@@ -90,6 +91,20 @@ export interface Router extends FrameRouter {
   dial(nowMs: number, port: RouterPort, reflector: number): DialResult;
   /** Forget a port's dynamic subscriptions and dial link (FreeDMR API `reset`). */
   resetPort(nowMs: number, port: RouterPort): void;
+  /** Stop routing a call in progress (admin); portIndex null = on whatever port it arrives. */
+  dropCall(nowMs: number, streamId: number, portIndex: number | null): boolean;
+  /** Self-care settings of a hotspot (all null when none). */
+  hotspotSettings(repeaterId: number): HotspotSettings;
+  /** Replace them and apply them live (see hotspot_settings.ts for the precedence against RPTO). */
+  setHotspotSettings(nowMs: number, repeaterId: number, settings: HotspotSettings): boolean;
+  /** The repeater's options KEY equals `key` (self-care authentication); false when it has none. */
+  optionKeyMatches(repeaterId: number, key: string): boolean;
+  /** Whether the repeater locked its options with a KEY (the key itself is never shown). */
+  hasOptionKey(repeaterId: number): boolean;
+  /** The connected hotspot port of a repeater id, null when it is not connected. */
+  hotspotPortOf(repeaterId: number): RouterPort | null;
+  /** Whether the access rule of a connected hotspot allows options (true when not connected). */
+  optionsAllowedFor(repeaterId: number): boolean;
 
   // ---- introspection (allocates; dashboard/API/tests) --------------------------------------
   subscriptions(port: RouterPort): SubscriptionInfo[];

@@ -1,0 +1,203 @@
+/**
+ * What the dashboard needs beyond the status API's tables (./api_state.ts), built from the same
+ * event batches in the services Worker: hotspot details from RPTC (software, location, slots,
+ * address family), per-hotspot diagnostics (login refusals, rejected option tokens, refused calls,
+ * calls sent), talkgroup activity, self-care settings, and the Worker host's health.
+ * Every table is bounded; nothing here holds an address, a passphrase or an option key.
+ * @module
+ */
+import { redactOptionKey } from "../core/control_command.ts";
+import type { CoreEvent } from "../core/events.ts";
+import type { HotspotSettings } from "../core/routing/hotspot_settings.ts";
+import type { ApiState } from "./api_state.ts";
+import { BoundedRing } from "./last_heard.ts";
+import type { HotspotDetails, ServicesWorkerStats, WorkerEvent } from "./worker/protocol.ts";
+
+type EventOf<T extends CoreEvent["type"]> = Extract<CoreEvent, { type: T }>;
+
+/** Entries kept per hotspot and list. */
+const DIAGNOSTICS_PER_HOTSPOT = 20;
+/** Hotspots with a diagnostics record (recently seen ids; the oldest goes first). */
+const DIAGNOSTICS_HOTSPOTS_MAX = 8192;
+const TALKGROUPS_MAX = 20_000;
+
+export interface DiagnosticEntry {
+  time: string;
+  kind: "login-refused" | "options" | "call-refused" | "call-sent" | "session-down" | "settings";
+  message: string;
+  data?: Record<string, unknown>;
+}
+
+interface Diagnostics {
+  refusals: BoundedRing<DiagnosticEntry>;
+  options: BoundedRing<DiagnosticEntry>;
+  callsRefused: BoundedRing<DiagnosticEntry>;
+  callsSent: BoundedRing<DiagnosticEntry>;
+  sessions: BoundedRing<DiagnosticEntry>;
+}
+
+export interface TalkgroupActivity {
+  talkgroupId: number;
+  calls: number;
+  lastCallAt: string | null;
+  lastSourceId: number | null;
+  secondsTotal: number;
+}
+
+export class OperatorState {
+  readonly #api: ApiState;
+  readonly #details = new Map<number, HotspotDetails>();
+  readonly #portToRepeater = new Map<number, number>();
+  readonly #diagnostics = new Map<number, Diagnostics>();
+  readonly #talkgroups = new Map<number, TalkgroupActivity>();
+  readonly #settings = new Map<number, HotspotSettings>();
+  workerStats: ServicesWorkerStats | null = null;
+  /** Events the host lost for this Worker (reported in each batch). */
+  eventsLost = 0;
+
+  constructor(api: ApiState) {
+    this.#api = api;
+  }
+
+  reset(): void {
+    this.#details.clear();
+    this.#portToRepeater.clear();
+  }
+
+  handle(event: WorkerEvent): void {
+    switch (event.type) {
+      case "x.hotspot":
+        this.#details.set(event.portIndex, event.details);
+        this.#portToRepeater.set(event.portIndex, event.repeaterId);
+        return;
+      case "session.up":
+        this.#portToRepeater.set(event.portIndex, event.repeaterId);
+        return;
+      case "session.down":
+        if (this.#portToRepeater.get(event.portIndex) === event.repeaterId) {
+          this.#portToRepeater.delete(event.portIndex);
+          this.#details.delete(event.portIndex);
+        }
+        this.#add(event.repeaterId, "sessions", { kind: "session-down", message: `session ended: ${event.reason}`, data: { reason: event.reason } }, event.atMs);
+        return;
+      case "session.refused":
+        this.#add(event.repeaterId, "refusals", { kind: "login-refused", message: `login refused: ${event.reason}`, data: { reason: event.reason, callsign: event.callsign ?? null } }, event.atMs);
+        return;
+      case "options.applied": {
+        const repeaterId = this.#portToRepeater.get(event.portIndex);
+        if (repeaterId === undefined) return;
+        const rejected = event.rejected.map(redactOptionKey);
+        this.#add(
+          repeaterId,
+          "options",
+          { kind: "options", message: rejected.length === 0 ? "options applied" : `options applied, ${rejected.length} token(s) rejected`, data: { options: redactOptionKey(event.options), rejected } },
+          event.atMs,
+        );
+        const details = this.#details.get(event.portIndex);
+        if (details !== undefined) details.options = redactOptionKey(event.options);
+        return;
+      }
+      case "stream.refused": {
+        const repeaterId = this.#portToRepeater.get(event.portIndex);
+        if (repeaterId === undefined) return;
+        this.#add(
+          repeaterId,
+          "callsRefused",
+          { kind: "call-refused", message: `call from ${event.sourceId} to ${event.destinationId} on TS${event.slot} refused: ${event.reason}`, data: { sourceId: event.sourceId, destinationId: event.destinationId, slot: event.slot, reason: event.reason } },
+          event.atMs,
+        );
+        return;
+      }
+      case "stream.end": {
+        if (event.callType === "group") this.#talkgroupCall(event);
+        const repeaterId = this.#portToRepeater.get(event.portIndex);
+        if (repeaterId !== undefined) {
+          this.#add(
+            repeaterId,
+            "callsSent",
+            {
+              kind: "call-sent",
+              message: `${event.callType} call from ${event.sourceId} to ${event.destinationId} on TS${event.slot}, ${Math.round(event.durationMs / 100) / 10} s, ${event.endedBy}`,
+              data: { sourceId: event.sourceId, destinationId: event.destinationId, slot: event.slot, durationMs: event.durationMs, endedBy: event.endedBy, lost: event.lost },
+            },
+            event.atMs,
+          );
+        }
+        return;
+      }
+      case "hotspot.settings":
+        if (Object.values(event.settings).every((v) => v === null)) this.#settings.delete(event.repeaterId);
+        else this.#settings.set(event.repeaterId, event.settings);
+        this.#add(event.repeaterId, "sessions", { kind: "settings", message: "self-care settings changed", data: { settings: event.settings } }, event.atMs);
+        return;
+      default:
+        return;
+    }
+  }
+
+  #talkgroupCall(event: EventOf<"stream.end">): void {
+    let entry = this.#talkgroups.get(event.destinationId);
+    if (entry === undefined) {
+      if (this.#talkgroups.size >= TALKGROUPS_MAX) return;
+      entry = { talkgroupId: event.destinationId, calls: 0, lastCallAt: null, lastSourceId: null, secondsTotal: 0 };
+      this.#talkgroups.set(event.destinationId, entry);
+    }
+    entry.calls++;
+    entry.lastCallAt = new Date(this.#api.toWallMs(event.atMs)).toISOString();
+    entry.lastSourceId = event.sourceId;
+    entry.secondsTotal += Math.max(0, event.durationMs) / 1000;
+  }
+
+  #add(repeaterId: number, list: keyof Diagnostics, entry: Omit<DiagnosticEntry, "time">, atMs: number): void {
+    let d = this.#diagnostics.get(repeaterId);
+    if (d === undefined) {
+      if (this.#diagnostics.size >= DIAGNOSTICS_HOTSPOTS_MAX) {
+        const oldest = this.#diagnostics.keys().next().value;
+        if (oldest !== undefined) this.#diagnostics.delete(oldest);
+      }
+      d = {
+        refusals: new BoundedRing(DIAGNOSTICS_PER_HOTSPOT),
+        options: new BoundedRing(DIAGNOSTICS_PER_HOTSPOT),
+        callsRefused: new BoundedRing(DIAGNOSTICS_PER_HOTSPOT),
+        callsSent: new BoundedRing(DIAGNOSTICS_PER_HOTSPOT),
+        sessions: new BoundedRing(DIAGNOSTICS_PER_HOTSPOT),
+      };
+    } else {
+      this.#diagnostics.delete(repeaterId); // most recently seen last
+    }
+    this.#diagnostics.set(repeaterId, d);
+    d[list].push({ time: new Date(this.#api.toWallMs(atMs)).toISOString(), ...entry });
+  }
+
+  details(portIndex: number): HotspotDetails | null {
+    return this.#details.get(portIndex) ?? null;
+  }
+
+  settings(repeaterId: number): HotspotSettings | null {
+    return this.#settings.get(repeaterId) ?? null;
+  }
+
+  setSettings(repeaterId: number, settings: HotspotSettings): void {
+    this.#settings.set(repeaterId, settings);
+  }
+
+  diagnostics(repeaterId: number): Record<keyof Diagnostics, DiagnosticEntry[]> | null {
+    const d = this.#diagnostics.get(repeaterId);
+    if (d === undefined) return null;
+    return {
+      refusals: d.refusals.newestFirst(),
+      options: d.options.newestFirst(),
+      callsRefused: d.callsRefused.newestFirst(),
+      callsSent: d.callsSent.newestFirst(),
+      sessions: d.sessions.newestFirst(),
+    };
+  }
+
+  talkgroupActivity(talkgroupId: number): TalkgroupActivity | null {
+    return this.#talkgroups.get(talkgroupId) ?? null;
+  }
+
+  talkgroupIds(): number[] {
+    return [...this.#talkgroups.keys()];
+  }
+}

@@ -1,0 +1,174 @@
+/**
+ * The services Worker: the operator plane off the packet thread. It runs the HTTP server (API,
+ * dashboard, metrics, live WebSocket) on its own event loop, fed by event batches from the packet
+ * thread (src/shell/services_worker_host.ts), and sends admin/self-care commands back as
+ * ControlCommands. A crash here loses events and restarts this Worker; voice never notices.
+ *
+ * In the compiled binary this file is an extra entry point (scripts/build.ts).
+ * @module
+ */
+import type { ServerWebSocket } from "bun";
+import type { ControlCommand, ControlResult } from "../../core/control_command.ts";
+import { dashboardRoutes } from "../dashboard/routes.ts";
+import { LIVE_BACKPRESSURE_BYTES, LiveHub, type LiveClient } from "../live_hub.ts";
+import { OperatorApi } from "../operator_api.ts";
+import type { FromWorker, ToWorker, WorkerInit } from "./protocol.ts";
+
+declare const self: Worker;
+
+/** Commands waiting for an answer at most, and how long one may wait. */
+const MAX_PENDING_COMMANDS = 64;
+const COMMAND_TIMEOUT_MS = 5_000;
+
+function post(message: FromWorker): void {
+  self.postMessage(message);
+}
+
+let api: OperatorApi | null = null;
+let live: LiveHub | null = null;
+let server: ReturnType<typeof Bun.serve> | null = null;
+let nextCommandId = 1;
+const pending = new Map<number, { resolve: (r: ControlResult) => void; timer: ReturnType<typeof setTimeout> }>();
+
+function send(command: ControlCommand): Promise<ControlResult> {
+  if (pending.size >= MAX_PENDING_COMMANDS) return Promise.resolve({ ok: false, code: "busy", message: "too many requests waiting for the server; try again" });
+  const id = nextCommandId++;
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      pending.delete(id);
+      resolve({ ok: false, code: "unavailable", message: "the server did not answer in time" });
+    }, COMMAND_TIMEOUT_MS);
+    pending.set(id, { resolve, timer });
+    post({ type: "command", id, command });
+  });
+}
+
+function start(init: WorkerInit): void {
+  const offset = performance.timeOrigin - init.hostTimeOrigin;
+  const clock = { monotonicMs: () => performance.now() + offset, wallClockMs: () => Date.now() };
+  const h = init.http;
+  const operator = new OperatorApi({
+    bindAddress: h.bindAddress,
+    port: h.port,
+    lastHeardSize: h.lastHeardSize,
+    cors: h.cors,
+    version: init.version,
+    maxHotspots: h.maxHotspots,
+    startedMs: init.startedMs,
+    clock,
+    adminToken: h.adminToken,
+    selfCare: h.selfCare,
+    send,
+  });
+  api = operator;
+  const hub = new LiveHub(
+    h.maxLiveClients,
+    () => ({ now: operator.nowView() }),
+    () => ({ version: init.version, serverTime: new Date().toISOString() }),
+    (atMs) => operator.http.state.toWallMs(atMs),
+  );
+  live = hub;
+  let listening: ReturnType<typeof Bun.serve> | null = null;
+  let error: string | null = null;
+  try {
+    listening = Bun.serve<LiveClient>({
+      hostname: h.bindAddress,
+      port: h.port,
+      idleTimeout: 30,
+      maxRequestBodySize: 16 * 1024,
+      development: false,
+      routes: dashboardRoutes as never,
+      fetch(request, srv) {
+        const url = new URL(request.url);
+        if (url.pathname === "/api/v1/live") {
+          if (!hub.canAccept()) {
+            hub.counters.refused++;
+            return Response.json({ code: "busy", message: "too many live clients", error: "too many live clients" }, { status: 503 });
+          }
+          if (srv.upgrade(request, { data: { behind: false } })) return undefined;
+          return Response.json({ code: "bad-request", message: "this route is a WebSocket (Upgrade: websocket)", error: "WebSocket only" }, { status: 400 });
+        }
+        if (url.pathname === "/" && request.method === "GET") {
+          return new Response(
+            `<!doctype html><meta charset="utf-8"><title>freedmr</title><h1>freedmr ${escapeHtml(init.version)}</h1><p>The dashboard is not part of this build. API: <a href="/api/v1/status">/api/v1/status</a>, <a href="/api/v1/openapi.json">/api/v1/openapi.json</a>.</p>`,
+            { headers: { "content-type": "text/html; charset=utf-8" } },
+          );
+        }
+        return operator.handle(request, srv.requestIP(request)?.address ?? "unknown");
+      },
+      websocket: {
+        backpressureLimit: LIVE_BACKPRESSURE_BYTES,
+        closeOnBackpressureLimit: false,
+        maxPayloadLength: 4096,
+        idleTimeout: 120,
+        open: (ws: ServerWebSocket<LiveClient>) => hub.open(ws),
+        close: (ws: ServerWebSocket<LiveClient>) => hub.close(ws),
+        drain: (ws: ServerWebSocket<LiveClient>) => hub.drain(ws),
+        message: () => {
+          // browsers only listen
+        },
+      },
+      error: () => Response.json({ code: "internal", message: "internal error", error: "internal error" }, { status: 500 }),
+    });
+  } catch (e) {
+    const code = (e as { code?: unknown } | null)?.code;
+    error = `cannot listen on TCP ${hostPort(h.bindAddress, h.port)} (http.bind_address, http.port)${typeof code === "string" ? ` [${code}]` : ""}: ${e instanceof Error ? e.message : String(e)}`;
+  }
+  server = listening;
+  const port = listening?.port ?? null;
+  post({ type: "ready", url: port !== null ? `http://${hostPort(displayHost(h.bindAddress), port)}/` : null, port, error });
+}
+
+self.onmessage = (e: MessageEvent) => {
+  const message = e.data as ToWorker;
+  switch (message.type) {
+    case "init":
+      if (api === null) start(message);
+      return;
+    case "events":
+      if (api !== null) {
+        if (message.lostSinceLast > 0) api.extra.eventsLost += message.lostSinceLast;
+        for (const event of message.events) api.onEvent(event);
+        live?.publish(message.events);
+      }
+      post({ type: "ack", seq: message.seq });
+      return;
+    case "resync":
+      api?.resync(message.roster);
+      live?.resyncAll("server-resync");
+      return;
+    case "host-stats":
+      if (api !== null) api.extra.workerStats = message.stats;
+      return;
+    case "command-result": {
+      const p = pending.get(message.id);
+      if (p !== undefined) {
+        pending.delete(message.id);
+        clearTimeout(p.timer);
+        p.resolve(message.result);
+      }
+      return;
+    }
+    case "stop":
+      void (async () => {
+        await server?.stop(true);
+        post({ type: "stopped" });
+      })();
+      return;
+  }
+};
+
+function hostPort(address: string, port: number): string {
+  return address.includes(":") ? `[${address}]:${port}` : `${address}:${port}`;
+}
+
+/** The URL to print: a wildcard address is shown as this machine's loopback. */
+function displayHost(address: string): string {
+  if (address === "0.0.0.0") return "127.0.0.1";
+  if (address === "::") return "::1";
+  return address;
+}
+
+function escapeHtml(text: string): string {
+  return text.replace(/[<>&"]/g, (c) => `&#${c.charCodeAt(0)};`);
+}

@@ -1,0 +1,386 @@
+/**
+ * The services Worker's host, on the packet thread: it spawns the Worker that runs the operator
+ * plane (HTTP API, dashboard, metrics, later services: src/services/worker/main.ts), feeds it core
+ * events in batches, applies the commands it sends back, and restarts it when it dies.
+ *
+ * - Events: a named bus consumer ("services-worker") only appends to a batch; a timer (default
+ *   50 ms) or a full batch (default 512 events) posts it with one postMessage. Events are per call,
+ *   per session and periodic snapshots, never per packet.
+ * - Backpressure: the Worker acks each batch. With too many batches unacknowledged (a slow or stuck
+ *   Worker) new events are dropped and counted, never queued without bound; once it catches up it
+ *   gets a fresh roster of the core's state (resync), so its tables are right again.
+ * - Failure: a Worker that throws at top level, exits or fails to start is restarted with backoff
+ *   (250 ms doubling to 30 s); events meanwhile are lost (counted) and the new Worker starts from a
+ *   roster. Voice never waits for it.
+ * - Commands: admin actions and self-care arrive as ControlCommands and go through the
+ *   ControlQueue, applied on the shell's tick.
+ * - The compiled binary carries the Worker as an extra entry point (scripts/build.ts); it is found
+ *   at "./services/worker/main.ts" relative to the bundle root there, next to this file in dev.
+ * @module
+ */
+import type { Logger } from "pino";
+import type { EventBus } from "../bus/event_bus.ts";
+import { redactOptionKey, type ControlResult } from "../core/control_command.ts";
+import type { CoreEvent } from "../core/events.ts";
+import type { HbpMaster } from "../core/hbp_master/hbp_master.ts";
+import type { HbpSession } from "../core/hbp_master/session.ts";
+import type { FrameRouter } from "../core/router_contract.ts";
+import type { Router } from "../core/routing/types.ts";
+import type { FromWorker, HotspotDetails, Roster, ServicesWorkerStats, ToWorker, WorkerEvent, WorkerHttpOptions } from "../services/worker/protocol.ts";
+import type { ControlQueue } from "./control_commands.ts";
+import { monotonicMs } from "./clock.ts";
+
+export const SERVICES_WORKER_SERVICE = "services-worker";
+
+/** Where the Worker's entry point is: in the compiled binary, relative to the bundle root (src/). */
+export function servicesWorkerEntry(): string {
+  const compiled = (Bun as { isStandaloneExecutable?: boolean }).isStandaloneExecutable === true || import.meta.url.includes("$bunfs");
+  return compiled ? "./services/worker/main.ts" : new URL("../services/worker/main.ts", import.meta.url).href;
+}
+
+export interface ServicesWorkerHostOptions {
+  readonly bus: EventBus<CoreEvent>;
+  readonly hbp: HbpMaster | null;
+  readonly router: FrameRouter;
+  readonly control: ControlQueue;
+  readonly log: Logger;
+  readonly version: string;
+  readonly startedMs: number;
+  readonly http: WorkerHttpOptions;
+  /** Batch period (default 50 ms) and size (default 512 events). */
+  readonly batchIntervalMs?: number;
+  readonly maxBatchEvents?: number;
+  /** Batches sent and not yet acknowledged before events are dropped (default 8). */
+  readonly maxInFlightBatches?: number;
+  /** Bus queue of this consumer (default 16384 events). */
+  readonly queueCapacity?: number;
+  /** Wait at most this long for the Worker's first "ready" (default 15 s). */
+  readonly readyTimeoutMs?: number;
+  /** Another entry point (tests: a Worker that crashes or hangs on purpose). */
+  readonly entry?: string;
+}
+
+export interface ServicesWorkerReady {
+  url: string | null;
+  port: number | null;
+  error: string | null;
+}
+
+const RESTART_MIN_MS = 250;
+const RESTART_MAX_MS = 30_000;
+/** A Worker that ran this long resets the backoff. */
+const STABLE_MS = 60_000;
+/** Most subscriptions per hotspot put in a roster. */
+const ROSTER_SUBSCRIPTIONS_MAX = 128;
+
+export class ServicesWorkerHost {
+  readonly #o: ServicesWorkerHostOptions;
+  readonly #entry: string;
+  #worker: Worker | null = null;
+  #generation = 0;
+  #batch: WorkerEvent[] = [];
+  #seq = 0;
+  #acked = 0;
+  #ready = false;
+  #needResync = false;
+  #lostSinceLast = 0;
+  #timer: ReturnType<typeof setInterval> | null = null;
+  #restartTimer: ReturnType<typeof setTimeout> | null = null;
+  #backoffMs = RESTART_MIN_MS;
+  #startedAt = 0;
+  #stopping = false;
+  #unregister: (() => void) | null = null;
+  #lastHostStatsMs = 0;
+  #firstReady: ((ready: ServicesWorkerReady) => void) | null = null;
+  readonly #stats: ServicesWorkerStats = {
+    running: false,
+    restarts: 0,
+    crashes: 0,
+    batchesSent: 0,
+    eventsSent: 0,
+    eventsLost: 0,
+    resyncs: 0,
+    commands: 0,
+    inFlightBatches: 0,
+    lastError: null,
+  };
+  /** What the first Worker reported (address it listens on). */
+  ready: ServicesWorkerReady | null = null;
+
+  constructor(options: ServicesWorkerHostOptions) {
+    this.#o = options;
+    this.#entry = options.entry ?? servicesWorkerEntry();
+  }
+
+  stats(): ServicesWorkerStats {
+    return { ...this.#stats, inFlightBatches: this.#seq - this.#acked };
+  }
+
+  /** Register on the bus, spawn the Worker and wait for its first "ready" (or a timeout). */
+  start(): Promise<ServicesWorkerReady> {
+    this.#unregister = this.#o.bus.register(SERVICES_WORKER_SERVICE, (event) => this.#onEvent(event), { queueCapacity: this.#o.queueCapacity ?? 16_384 });
+    this.#timer = setInterval(() => this.#flush(), Math.max(5, this.#o.batchIntervalMs ?? 50));
+    const first = new Promise<ServicesWorkerReady>((resolve) => {
+      this.#firstReady = resolve;
+    });
+    const timeoutMs = this.#o.readyTimeoutMs ?? 15_000;
+    const timeout = new Promise<ServicesWorkerReady>((resolve) => {
+      const t = setTimeout(() => resolve({ url: null, port: null, error: `the services Worker did not start within ${timeoutMs} ms` }), timeoutMs);
+      void first.then(() => clearTimeout(t));
+    });
+    this.#spawn();
+    return Promise.race([first, timeout]).then((ready) => {
+      this.ready = ready;
+      this.#firstReady = null;
+      return ready;
+    });
+  }
+
+  async stop(): Promise<void> {
+    if (this.#stopping) return;
+    this.#stopping = true;
+    this.#unregister?.();
+    if (this.#timer !== null) clearInterval(this.#timer);
+    if (this.#restartTimer !== null) clearTimeout(this.#restartTimer);
+    const worker = this.#worker;
+    this.#worker = null;
+    if (worker === null) return;
+    const stopped = new Promise<void>((resolve) => {
+      worker.addEventListener("message", (e: MessageEvent) => {
+        if ((e.data as FromWorker | null)?.type === "stopped") resolve();
+      });
+      worker.addEventListener("close", () => resolve());
+      setTimeout(resolve, 1000);
+    });
+    try {
+      worker.postMessage({ type: "stop" } satisfies ToWorker);
+    } catch {
+      // already gone
+    }
+    await stopped;
+    worker.terminate();
+    this.#stats.running = false;
+  }
+
+  // ---- the Worker's life ---------------------------------------------------------------------
+
+  #spawn(): void {
+    if (this.#stopping) return;
+    const generation = ++this.#generation;
+    this.#ready = false;
+    this.#seq = 0;
+    this.#acked = 0;
+    let worker: Worker;
+    try {
+      worker = new Worker(this.#entry);
+    } catch (error) {
+      this.#onDeath(generation, `cannot start the services Worker: ${error instanceof Error ? error.message : String(error)}`);
+      return;
+    }
+    this.#worker = worker;
+    this.#startedAt = monotonicMs();
+    worker.addEventListener("message", (e: MessageEvent) => {
+      if (generation === this.#generation) this.#onMessage(worker, e.data as FromWorker);
+    });
+    worker.addEventListener("error", (e: ErrorEvent) => {
+      if (generation === this.#generation) this.#onDeath(generation, e.message || "the services Worker threw");
+    });
+    worker.addEventListener("close", () => {
+      if (generation === this.#generation && !this.#stopping) this.#onDeath(generation, "the services Worker exited");
+    });
+    const init: ToWorker = { type: "init", version: this.#o.version, hostTimeOrigin: performance.timeOrigin, startedMs: this.#o.startedMs, http: this.#o.http };
+    worker.postMessage(init);
+  }
+
+  #onDeath(generation: number, reason: string): void {
+    if (generation !== this.#generation || this.#stopping) return;
+    this.#generation++; // anything more from that Worker is ignored
+    const worker = this.#worker;
+    this.#worker = null;
+    this.#ready = false;
+    this.#stats.running = false;
+    this.#stats.crashes++;
+    this.#stats.lastError = reason;
+    this.#lose(this.#batch.length);
+    this.#batch = [];
+    try {
+      worker?.terminate();
+    } catch {
+      // gone already
+    }
+    if (monotonicMs() - this.#startedAt > STABLE_MS) this.#backoffMs = RESTART_MIN_MS;
+    const delay = this.#backoffMs;
+    this.#backoffMs = Math.min(RESTART_MAX_MS, this.#backoffMs * 2);
+    this.#o.log.error({ reason, restartInMs: delay, crashes: this.#stats.crashes }, "the services Worker (HTTP API, dashboard) died; restarting it — voice is not affected");
+    this.#firstReady?.({ url: null, port: null, error: reason });
+    this.#restartTimer = setTimeout(() => {
+      this.#restartTimer = null;
+      this.#stats.restarts++;
+      this.#spawn();
+    }, delay);
+  }
+
+  #onMessage(worker: Worker, message: FromWorker): void {
+    switch (message.type) {
+      case "ready":
+        this.#ready = true;
+        this.#stats.running = true;
+        this.#needResync = true;
+        this.#firstReady?.({ url: message.url, port: message.port, error: message.error });
+        this.#flush();
+        return;
+      case "ack":
+        this.#acked = Math.max(this.#acked, message.seq);
+        return;
+      case "command": {
+        this.#stats.commands++;
+        const id = message.id;
+        const generation = this.#generation;
+        this.#o.control.submit(message.command, (result: ControlResult) => {
+          if (generation !== this.#generation) return;
+          try {
+            worker.postMessage({ type: "command-result", id, result } satisfies ToWorker);
+          } catch {
+            // the Worker is gone; its request timed out on its side
+          }
+        });
+        return;
+      }
+      case "log": {
+        const log = this.#o.log.child({ service: SERVICES_WORKER_SERVICE });
+        log[message.level](message.data ?? {}, message.msg);
+        return;
+      }
+      case "stopped":
+        return;
+    }
+  }
+
+  // ---- events ----------------------------------------------------------------------------------
+
+  #lose(n: number): void {
+    if (n <= 0) return;
+    this.#stats.eventsLost += n;
+    this.#lostSinceLast += n;
+    this.#needResync = true;
+  }
+
+  #onEvent(event: CoreEvent): void {
+    if (!this.#ready) {
+      this.#lose(1);
+      return;
+    }
+    this.#batch.push(event);
+    if (event.type === "session.up") {
+      const details = this.#details(event.repeaterId);
+      if (details !== null) this.#batch.push({ type: "x.hotspot", atMs: event.atMs, repeaterId: event.repeaterId, portIndex: event.portIndex, details });
+    }
+    if (this.#batch.length >= (this.#o.maxBatchEvents ?? 512)) this.#flush();
+  }
+
+  #flush(): void {
+    const worker = this.#worker;
+    if (worker === null || !this.#ready) return;
+    const inFlight = this.#seq - this.#acked;
+    if (inFlight >= (this.#o.maxInFlightBatches ?? 8)) {
+      // the Worker is behind: drop, count, and resync once it has caught up
+      this.#lose(this.#batch.length);
+      this.#batch = [];
+      return;
+    }
+    try {
+      if (this.#needResync) {
+        this.#needResync = false;
+        this.#stats.resyncs++;
+        // the roster supersedes whatever was batched before it
+        this.#batch = [];
+        worker.postMessage({ type: "resync", roster: this.#roster() } satisfies ToWorker);
+      }
+      const now = monotonicMs();
+      if (now - this.#lastHostStatsMs >= 1000) {
+        this.#lastHostStatsMs = now;
+        worker.postMessage({ type: "host-stats", stats: this.stats() } satisfies ToWorker);
+      }
+      if (this.#batch.length === 0) return;
+      const events = this.#batch;
+      this.#batch = [];
+      const seq = ++this.#seq;
+      worker.postMessage({ type: "events", seq, events, lostSinceLast: this.#lostSinceLast } satisfies ToWorker);
+      this.#lostSinceLast = 0;
+      this.#stats.batchesSent++;
+      this.#stats.eventsSent += events.length;
+    } catch (error) {
+      this.#stats.lastError = error instanceof Error ? error.message : String(error);
+      this.#lose(this.#batch.length);
+      this.#batch = [];
+    }
+  }
+
+  #details(repeaterId: number): HotspotDetails | null {
+    const session = this.#o.hbp?.session(repeaterId);
+    return session === undefined ? null : hotspotDetails(session);
+  }
+
+  /** The core's state now (allocates; only at Worker start and after lost events). */
+  #roster(): Roster {
+    const router = this.#o.router as Partial<Router>;
+    const hotspots: Roster["hotspots"] = [];
+    const now = monotonicMs();
+    if (this.#o.hbp !== null) {
+      for (const session of this.#o.hbp.sessions()) {
+        if (session.portIndex < 0) continue;
+        const subs = router.subscriptions?.(session) ?? [];
+        hotspots.push({
+          up: {
+            type: "session.up",
+            atMs: session.connectedAtMs,
+            repeaterId: session.repeaterId,
+            callsign: session.callsign,
+            address: session.endpoint.address.replace(/^::ffff:/, ""),
+            port: session.endpoint.port,
+            portIndex: session.portIndex,
+          },
+          details: hotspotDetails(session),
+          subscriptions: subs.slice(0, ROSTER_SUBSCRIPTIONS_MAX).filter((s) => s.kind === "static" || s.kind === "dynamic").map((s) => ({ slot: s.slot, talkgroupId: s.talkgroupId })),
+          dialedReflector: router.dialedReflector?.(session) ?? 0,
+        });
+      }
+    }
+    const streams: Roster["streams"] = (router.activeStreams?.() ?? []).map((s) => ({
+      type: "stream.start",
+      atMs: s.startedAtMs,
+      streamId: s.streamId,
+      portIndex: s.portIndex,
+      portName: s.portName,
+      sourceId: s.sourceId,
+      destinationId: s.destinationId,
+      slot: s.slot,
+      callType: s.callType,
+      kind: s.kind,
+    }));
+    return { atMs: now, hotspots, streams, settings: [] };
+  }
+}
+
+export function hotspotDetails(session: HbpSession): HotspotDetails {
+  const c = session.config;
+  return {
+    callsign: session.callsign,
+    location: c?.location ?? "",
+    description: c?.description ?? "",
+    url: c?.url ?? "",
+    softwareId: c?.softwareId ?? "",
+    packageId: c?.packageId ?? "",
+    rxFrequencyHz: c?.rxFrequencyHz ?? 0,
+    txFrequencyHz: c?.txFrequencyHz ?? 0,
+    colourCode: c?.colourCode ?? 0,
+    latitude: c?.latitude ?? 0,
+    longitude: c?.longitude ?? 0,
+    heightM: c?.heightM ?? 0,
+    slots: c?.slots ?? "",
+    simplex: session.simplex,
+    accessRule: session.accessRule,
+    family: session.endpoint.address.includes(":") && !session.endpoint.address.startsWith("::ffff:") ? "ipv6" : "ipv4",
+    options: session.options !== null ? redactOptionKey(session.options) : null,
+  };
+}
