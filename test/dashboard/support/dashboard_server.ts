@@ -1,18 +1,12 @@
 /**
- * The real server (startFreedmr: HBP master, router, HTTP API) on 127.0.0.1 with every port chosen
- * at run time, and the dashboard URL to point a browser at.
- *
- * When the server's own HTTP listener mounts the dashboard (GET / answers the page), the tests use
- * it as is. Until it does (the server move into a Worker is in progress, docs/dashboard-needs.md
- * §1), a second Bun.serve on port 0 mounts `dashboardRoutes()` and hands every other request to
- * the running API's own handler (`server.http.api.handle`) — the same page bundle and the same
- * API answers, only composed here; it is stated in each test's output.
+ * The real server (startFreedmr: HBP master, router, and the services Worker with the dashboard,
+ * API and live WebSocket) on 127.0.0.1 with every port chosen at run time, and the dashboard URL
+ * to point a browser at. Nothing is composed here: the page comes from the server's own listener.
  */
 import pino from "pino";
 import { startFreedmr } from "../../../src/cli/start_freedmr.ts";
 import { validateConfig } from "../../../src/config/load.ts";
 import type { Config } from "../../../src/config/schema.ts";
-import { dashboardRoutes } from "../../../src/services/dashboard/routes.ts";
 import type { RunningServer } from "../../../src/shell/server.ts";
 import { HbpClient } from "../../support/hbp_client.ts";
 
@@ -20,7 +14,7 @@ export interface DashboardServer {
   server: RunningServer;
   /** Where the browser goes, e.g. http://127.0.0.1:41234/ */
   url: string;
-  /** true: the server's own listener serves the dashboard; false: composed by this helper. */
+  /** The server's own listener serves the dashboard (always true; checked at start). */
   mountedByServer: boolean;
   hbpPort: number;
   stop(): Promise<void>;
@@ -43,31 +37,13 @@ export async function startDashboardServer(document: Record<string, unknown> = {
   const http_ = server.http;
   if (http_ === null) throw new Error("startDashboardServer: the HTTP listener did not start");
   const hbpPort = server.boundSockets().find((s) => s.handler === server.hbp?.name)?.port ?? server.boundSockets()[0]!.port;
-  const root = await fetch(http_.url).catch(() => null);
-  const mountedByServer = root !== null && root.status === 200 && (root.headers.get("content-type") ?? "").includes("text/html");
-  if (root !== null && !mountedByServer) await root.text().catch(() => "");
-  if (mountedByServer) {
-    await root!.text();
-    return { server, url: http_.url, mountedByServer, hbpPort, stop: () => server.stop("test") };
+  const root = await fetch(http_.url);
+  const mountedByServer = root.status === 200 && (root.headers.get("content-type") ?? "").includes("text/html") && (await root.text()).includes("<script");
+  if (!mountedByServer) {
+    await server.stop("test");
+    throw new Error(`the server at ${http_.url} does not serve the dashboard page (GET / → ${root.status})`);
   }
-  const api = http_.api;
-  const composed = Bun.serve({
-    hostname: "127.0.0.1",
-    port: 0,
-    development: false,
-    routes: dashboardRoutes,
-    fetch: (request) => api.handle(request),
-  });
-  return {
-    server,
-    url: `http://127.0.0.1:${composed.port}/`,
-    mountedByServer,
-    hbpPort,
-    async stop() {
-      await composed.stop(true);
-      await server.stop("test");
-    },
-  };
+  return { server, url: http_.url, mountedByServer, hbpPort, stop: () => server.stop("test") };
 }
 
 let nextRepeater = 310_770_001;

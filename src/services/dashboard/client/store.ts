@@ -53,7 +53,7 @@ export class DashboardStore {
   #stopped = false;
   /** Whether the server has GET /api/v1/now (null: not asked yet). */
   #hasNow: boolean | null = null;
-  #lastHeardLimit = LAST_HEARD_KEPT;
+  #lastHeardLimit: number | null = null;
 
   constructor(readonly base: string = "") {}
 
@@ -147,22 +147,19 @@ export class DashboardStore {
     this.state.active = active;
   }
 
-  /** The server's ring may be smaller than what the browser keeps: a 400 names no size, so ask without a limit once and use its capacity. */
+  /**
+   * Last heard, as many as the browser keeps and the server's ring holds: the first answer (no
+   * limit: the server's default page) names the ring's capacity, later requests ask for all of it.
+   */
   async #loadLastHeard(): Promise<void> {
     const apply = (body: unknown): void => {
       this.state.lastHeard = list(body, "calls").map(heardFromApi);
+      const capacity = (body as { capacity?: unknown } | null)?.capacity;
+      if (this.#lastHeardLimit === null && typeof capacity === "number" && capacity >= 1) this.#lastHeardLimit = Math.min(LAST_HEARD_KEPT, capacity);
     };
-    const { status, body } = await this.getJson(`/api/v1/last-heard?limit=${this.#lastHeardLimit}`).catch(() => ({ status: 0, body: null }));
-    if (status === 200) return apply(body);
-    if (status === 400) {
-      const probe = await this.getJson("/api/v1/last-heard").catch(() => ({ status: 0, body: null }));
-      const capacity = (probe.body as { capacity?: unknown } | null)?.capacity;
-      if (typeof capacity === "number" && capacity >= 1) {
-        this.#lastHeardLimit = Math.min(LAST_HEARD_KEPT, capacity);
-        return this.#load(`/api/v1/last-heard?limit=${this.#lastHeardLimit}`, apply);
-      }
-    }
-    return this.#load(`/api/v1/last-heard`, apply);
+    const first = this.#lastHeardLimit === null;
+    await this.#load(first ? "/api/v1/last-heard" : `/api/v1/last-heard?limit=${this.#lastHeardLimit}`, apply);
+    if (first && this.#lastHeardLimit !== null) await this.#load(`/api/v1/last-heard?limit=${this.#lastHeardLimit}`, apply);
   }
 
   async #load(path: string, apply: (body: unknown) => void): Promise<void> {
