@@ -44,10 +44,12 @@ describe("public view: what the browser keeps", () => {
     expect(publicOptionToken("KEY=hunter2")).toBe("KEY=***");
     expect(publicOptionToken("pass=abc")).toBe("pass=***");
     expect(publicOptionToken("TS1=91")).toBe("TS1=91");
-    const o = optionRejectionFromApi({ time: "2026-12-01T10:00:00.000Z", data: { rejected: ["TS9=1: unknown option", "KEY=hunter2: does not match"] } });
+    const o = optionRejectionFromApi({ time: "2026-12-01T10:00:00.000Z", data: { rejected: ["TS9=1: unknown option", "KEY=hunter2: does not match", 'TS1=abc: "abc" is not a talkgroup number (1–16777215)', "odd"] } });
     expect(o.rejected).toEqual([
       { token: "TS9=1", reason: "unknown option" },
       { token: "KEY=***", reason: "does not match" },
+      { token: "TS1=abc", reason: '"abc" is not a talkgroup number (1–16777215)' },
+      { token: "odd", reason: null },
     ]);
     expect(JSON.stringify(o)).not.toContain("hunter2");
   });

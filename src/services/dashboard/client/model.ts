@@ -356,10 +356,10 @@ export function optionRejectionFromApi(raw: unknown): OptionRejection {
   return { timeMs: timeMs(r.time) ?? timeMs(r.at) ?? timeMs(r.atMs) ?? Date.now(), rejected };
 }
 
-/** The core names a rejected token as "TOKEN: reason" or "TOKEN (reason)"; split when it can. */
+/** The core names a rejected token as "TOKEN: reason" (options_parser.ts); split at the first ": ". */
 function splitRejection(text: string): { token: string; reason: string | null } {
-  const colon = /^([^:()]+?)\s*[:(]\s*(.+?)\)?$/.exec(text);
-  if (colon !== null) return { token: publicOptionToken(colon[1]!), reason: colon[2]! };
+  const at = text.indexOf(": ");
+  if (at > 0) return { token: publicOptionToken(text.slice(0, at)), reason: text.slice(at + 2, at + 202) };
   return { token: publicOptionToken(text), reason: null };
 }
 

@@ -1,7 +1,7 @@
-/** "Now": calls in progress with a ticking duration, and the server's figures. */
+/** "Now": calls in progress with a ticking duration, the calls just heard, and the server's figures. */
 import { Badge, RelTime, Running, Section, Source, Table, Talkgroup } from "../components.tsx";
-import { bytes, count, parsePortName, uptime } from "../format.ts";
-import type { ActiveCall } from "../model.ts";
+import { bytes, count, duration, parsePortName, uptime } from "../format.ts";
+import type { ActiveCall, HeardCall } from "../model.ts";
 import { reasonText, t } from "../strings.ts";
 import { useDashboard, useNow } from "../store.ts";
 
@@ -26,6 +26,23 @@ export function NowPage() {
             { label: t("colSlot"), cell: (c) => t("slot", { slot: c.slot }) },
             { label: t("colEntered"), cell: (c) => <EnteredAt port={c.port} /> },
             { label: t("colDuration"), cell: (c) => <Running startedMs={c.startedLocalMs} now={now} />, className: "num" },
+          ]}
+        />
+      </Section>
+      <Section title={t("justHeard")} testId="just-heard" aside={<a href="/last-heard">{t("navLastHeard")} →</a>}>
+        <Table<HeardCall>
+          testId="just-heard-table"
+          rows={store.state.lastHeard.slice(0, 5)}
+          rowKey={(c) => c.key}
+          empty={t("noData")}
+          columns={[
+            { label: t("colWhen"), cell: (c) => <RelTime ms={c.timeMs} now={now} /> },
+            { label: t("colSource"), cell: (c) => <Source id={c.sourceId} callsign={c.sourceCallsign} name={c.sourceName} /> },
+            { label: t("colAlias"), cell: (c) => (c.talkerAlias !== null ? <span data-testid="talker-alias">{c.talkerAlias}</span> : <span class="muted">{t("unknown")}</span>) },
+            { label: t("colTalkgroup"), cell: (c) => <Talkgroup id={c.destinationId} callType={c.callType} /> },
+            { label: t("colSlot"), cell: (c) => t("slot", { slot: c.slot }) },
+            { label: t("colEntered"), cell: (c) => <EnteredAt port={c.port} /> },
+            { label: t("colDuration"), cell: (c) => <span class="mono">{duration(c.durationMs)}</span>, className: "num" },
           ]}
         />
       </Section>

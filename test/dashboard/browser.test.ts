@@ -1,0 +1,195 @@
+/**
+ * The dashboard in a real browser (Debian's chromium driven by playwright-core) against the real
+ * server: hotspots log in over UDP (test/support/hbp_client.ts), calls are sent in real time with
+ * a talker alias, and the page follows over the live WebSocket. Screenshots (desktop and phone,
+ * light and dark) go to test-artifacts/dashboard/ (not committed).
+ *
+ * Chromium missing: FAILS under CI=true, skips with a message elsewhere (support/browser.ts).
+ * Every wait is "until it shows, or give up" (no timing assertions).
+ */
+import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
+import type { Page } from "playwright-core";
+import type { HbpClient } from "../support/hbp_client.ts";
+import { browserTestsEnabled, DESKTOP, launchChromium, openPage, PHONE, screenshot, type LaunchedBrowser } from "./support/browser.ts";
+import { loginHotspot, startDashboardServer, type DashboardServer } from "./support/dashboard_server.ts";
+import { startLiveCall } from "./support/live_call.ts";
+
+const PASSPHRASE = "hbp-Secret-of-this-server";
+const OWNER_KEY = "owner-Key-7731";
+const enabled = browserTestsEnabled();
+const WAIT_MS = 15_000;
+
+let chrome: LaunchedBrowser | null = null;
+let ds: DashboardServer | null = null;
+const cleanups: (() => unknown)[] = [];
+
+beforeAll(async () => {
+  if (!enabled) return;
+  chrome = await launchChromium();
+  ds = await startDashboardServer({ hbp: { passphrase: PASSPHRASE }, http: { self_care: true } });
+}, 90_000);
+
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) {
+    try {
+      await c();
+    } catch {
+      // keep cleaning up
+    }
+  }
+});
+
+afterAll(async () => {
+  await chrome?.close();
+  await ds?.stop();
+});
+
+async function hotspot(fields: Parameters<typeof loginHotspot>[1]): Promise<HbpClient> {
+  const client = await loginHotspot(ds!, { passphrase: PASSPHRASE, ...fields });
+  cleanups.push(() => client.close());
+  return client;
+}
+
+async function browse(path: string, options: Parameters<typeof openPage>[2] = {}) {
+  const opened = await openPage(chrome!.browser, ds!.url, options);
+  cleanups.push(() => opened.context.close());
+  await opened.page.goto(new URL(path, ds!.url).href);
+  return opened;
+}
+
+/** The text of the element matching `selector` once `predicate` holds for it, else a clear failure. */
+async function waitForText(page: Page, selector: string, predicate: (text: string) => boolean, what: string): Promise<string> {
+  const deadline = performance.now() + WAIT_MS;
+  let last = "";
+  while (performance.now() < deadline) {
+    last = (await page.locator(selector).first().textContent().catch(() => null)) ?? "";
+    if (predicate(last)) return last;
+    await Bun.sleep(50);
+  }
+  throw new Error(`gave up waiting for ${what} in ${selector}; last text: ${JSON.stringify(last.slice(0, 400))}`);
+}
+
+/** What must never be on a public page. */
+function assertPublic(text: string, secrets: readonly string[]): void {
+  expect(text).not.toContain("127.0.0.1");
+  for (const secret of secrets) expect(text).not.toContain(secret);
+}
+
+describe.if(enabled)("dashboard in chromium", () => {
+  test("a hotspot logs in and appears live on the hotspots page (desktop light, phone dark); no address, no secret, no external request", async () => {
+    const desktop = await browse("/hotspots", { viewport: DESKTOP, colorScheme: "light" });
+    await waitForText(desktop.page, "[data-testid=connection]", (t) => t === "live", "the live feed");
+    const client = await hotspot({ callsign: "G4ABC", location: "Leeds, IO93fs", options: `TS2=3100;TS1=91;KEY=${OWNER_KEY}` });
+    const row = await waitForText(desktop.page, "[data-testid=hotspots-table] tbody", (t) => t.includes("G4ABC") && t.includes("Leeds"), "the new hotspot");
+    expect(row).toContain(String(client.repeaterId));
+    expect(row).toContain("3100");
+    expect(row).toContain("91");
+    expect(row).toContain("IPv4");
+    await screenshot(desktop.page, "hotspots-desktop-light");
+
+    const phone = await browse("/hotspots", { viewport: PHONE, colorScheme: "dark", isMobile: true });
+    await waitForText(phone.page, "[data-testid=hotspots-table] tbody", (t) => t.includes("G4ABC"), "the hotspot on a phone");
+    // a phone shows cards: the table head is hidden, each cell carries its label
+    expect(await phone.page.locator("[data-testid=hotspots-table] thead").isVisible()).toBe(false);
+    const background = await phone.page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+    expect(background).not.toBe("rgb(245, 246, 248)"); // the dark palette, not the light one
+    const width = await phone.page.evaluate(() => document.documentElement.scrollWidth);
+    expect(width).toBeLessThanOrEqual(PHONE.width); // no sideways scrolling
+    await screenshot(phone.page, "hotspots-phone-dark");
+
+    for (const { page } of [desktop, phone]) assertPublic((await page.content()) ?? "", [PASSPHRASE, OWNER_KEY]);
+    expect(desktop.foreignRequests).toEqual([]);
+    expect(phone.foreignRequests).toEqual([]);
+    expect(desktop.consoleErrors).toEqual([]);
+  }, 60_000);
+
+  test("a call shows live on the now page with a ticking duration, then with its talker alias as it ends", async () => {
+    const talker = await hotspot({ callsign: "M0TLK", options: "TS2=2350;" });
+    const listener = await hotspot({ callsign: "M0LSN", options: "TS2=2350;" });
+    const { page, foreignRequests, consoleErrors } = await browse("/", { viewport: DESKTOP, colorScheme: "dark" });
+    await waitForText(page, "[data-testid=connection]", (t) => t === "live", "the live feed");
+
+    const call = startLiveCall(talker, { sourceId: 2_351_234, destinationId: 2350, slot: 2, talkerAlias: "M0TLK Tom" });
+    cleanups.push(() => call.end());
+    const row = await waitForText(page, "[data-testid=now-calls-table] tbody", (t) => t.includes("2351234"), "the call in progress");
+    expect(row).toContain("TG 2350");
+    expect(row).toContain("TS2");
+    expect(row).toContain("M0TLK"); // where it entered
+    const first = await page.locator("[data-testid=now-calls-table] tbody td.num").first().textContent();
+    await waitForText(page, "[data-testid=now-calls-table] tbody td.num", (t) => t !== first, "the running duration to tick");
+    expect(await listener.waitForDmrd((f) => f.streamId === call.streamId, WAIT_MS)).not.toBeNull();
+    await screenshot(page, "now-call-desktop-dark");
+
+    await call.end();
+    const heard = await waitForText(page, "[data-testid=just-heard-table] tbody", (t) => t.includes("M0TLK Tom"), "the finished call with its talker alias");
+    expect(heard).toContain("2351234");
+    expect(heard).toContain("TG 2350");
+    await waitForText(page, "[data-testid=now-calls]", (t) => !t.includes("2351234"), "the call to leave the calls in progress");
+    await screenshot(page, "now-after-call-desktop-dark");
+
+    const lastHeard = await browse("/last-heard?q=tom", { viewport: PHONE, colorScheme: "light", isMobile: true });
+    const found = await waitForText(lastHeard.page, "[data-testid=last-heard-table]", (t) => t.includes("M0TLK Tom"), "the call in last heard, searched by alias");
+    expect(found).toContain("2351234");
+    await screenshot(lastHeard.page, "last-heard-phone-light");
+    expect(foreignRequests).toEqual([]);
+    expect(consoleErrors).toEqual([]);
+  }, 60_000);
+
+  test("the diagnostics page explains a rejected option (token and reason), never showing the KEY", async () => {
+    const client = await hotspot({ callsign: "G0OPT", options: `TS2=3100;TS1=abc;KEY=${OWNER_KEY};` });
+    const { page, foreignRequests } = await browse(`/hotspots/${client.repeaterId}`, { viewport: DESKTOP, colorScheme: "light" });
+    const options = await waitForText(page, "[data-testid=diag-options]", (t) => t.includes("TS1=abc"), "the rejected option");
+    expect(options).toContain("is not a talkgroup number");
+    const hints = await waitForText(page, "[data-testid=diag-hints]", (t) => t.includes("TS1=abc"), "a hint naming the rejected token");
+    expect(hints).toContain("rejected");
+    const subscriptions = await waitForText(page, "[data-testid=diag-subscriptions]", (t) => t.includes("3100"), "the subscription that was applied");
+    expect(subscriptions).toContain("KEY=***"); // the options in force, KEY hidden
+    await screenshot(page, "diagnostics-rejected-option-desktop-light");
+    assertPublic((await page.content()) ?? "", [PASSPHRASE, OWNER_KEY]);
+    expect(foreignRequests).toEqual([]);
+  }, 60_000);
+
+  test("an owner changes statics on the self-care form and the next call follows them", async () => {
+    const owned = await hotspot({ callsign: "G4OWN", options: `TS2=3100;KEY=${OWNER_KEY};` });
+    const talker = await hotspot({ callsign: "M0TKR" });
+    const { page, foreignRequests } = await browse(`/self-care/${owned.repeaterId}`, { viewport: PHONE, colorScheme: "dark", isMobile: true });
+
+    // Load, then try a wrong KEY: refused, nothing changes.
+    await page.fill("input[name=secret]", "not-the-key");
+    await page.click("button[name=signIn]");
+    await page.waitForSelector("[data-testid=self-care-form]", { timeout: WAIT_MS });
+    await page.fill("input[name=ts2Static]", "2350");
+    await page.click("button[name=save]");
+    const refused = await waitForText(page, "[data-testid=self-care-message]", (t) => t !== "", "the answer to a wrong KEY");
+    expect(refused).toContain("not right");
+
+    // The right KEY: saved and applied live.
+    await page.fill("input[name=secret]", OWNER_KEY);
+    await page.fill("input[name=ts2Static]", "2350");
+    await page.click("button[name=save]");
+    const saved = await waitForText(page, "[data-testid=self-care-message]", (t) => t.includes("Saved"), "the settings to be saved");
+    expect(saved).toContain("next call");
+    expect(await page.inputValue("input[name=ts2Static]")).toBe("2350");
+    await screenshot(page, "self-care-saved-phone-dark");
+
+    // The next calls follow: TG 3100 (no longer static) is not delivered, TG 2350 is. Sent in that
+    // order over the same path, so when the 2350 call arrives the 3100 one would have too.
+    const old = startLiveCall(talker, { sourceId: 2_340_001, destinationId: 3100, slot: 2 });
+    await Bun.sleep(300);
+    await old.end();
+    await Bun.sleep(1600); // the slot's hang time after the 3100 call
+    const next = startLiveCall(talker, { sourceId: 2_340_002, destinationId: 2350, slot: 2 });
+    const received = await owned.waitForDmrd((f) => f.streamId === next.streamId && f.destinationId === 2350, WAIT_MS);
+    await next.end();
+    expect(received).not.toBeNull();
+    expect(owned.dmrd.some((f) => f.streamId === old.streamId)).toBe(false);
+
+    // …and the diagnostics page shows the new static talkgroup.
+    await page.goto(new URL(`/hotspots/${owned.repeaterId}`, ds!.url).href);
+    const subs = await waitForText(page, "[data-testid=diag-subscriptions]", (t) => t.includes("2350"), "the new static talkgroup");
+    expect(subs).not.toMatch(/\b3100\b/);
+    await screenshot(page, "diagnostics-after-self-care-phone-dark");
+    assertPublic((await page.content()) ?? "", [PASSPHRASE, OWNER_KEY]);
+    expect(foreignRequests).toEqual([]);
+  }, 90_000);
+});
