@@ -5,6 +5,8 @@
  *
  * FREEDMR_BENCH_PROBE=1 installs the in-server latency probe (bench/support/server_probe.ts) on
  * the UDP host and prints its `PROBE {json}` line on SIGTERM.
+ * FREEDMR_BENCH_HTTP_PORT=<port> runs the services Worker (dashboard/API) on 127.0.0.1:<port>;
+ * without it [http] is off, so the other benchmarks measure the packet path alone.
  * @module
  */
 import pino from "pino";
@@ -19,6 +21,11 @@ config.hbp.bind_addresses = ["127.0.0.1"];
 config.hbp.port = 0;
 config.hbp.login_rate_limit_per_minute = 0;
 config.log.level = "silent";
+const httpPort = process.env.FREEDMR_BENCH_HTTP_PORT;
+config.http.enabled = httpPort !== undefined && httpPort !== "";
+config.http.bind_address = "127.0.0.1";
+config.http.port = config.http.enabled ? Number(httpPort) : 0;
+config.http.max_live_clients = 1000;
 const probe = process.env.FREEDMR_BENCH_PROBE === "1" ? new ServerProbe(25) : null;
 const server = await startServer(config, pino({ level: "silent" }), {
   warnDefaultPassphrase: false,

@@ -124,7 +124,7 @@ export class OperatorApi {
       // other per-hotspot routes belong to the status API (e.g. refusal lists)
     }
     if (parts[0] === "api" && parts[1] === "v1" && parts[2] === "talkgroups" && parts.length === 4) {
-      return this.#only(method, "GET") ?? this.#json(this.#talkgroupOne(idParam(parts[3]!, "talkgroupId")));
+      return this.#only(method, "GET") ?? this.#json(this.#talkgroupOne(idParam(parts[3]!, "talkgroupId", 16777215)));
     }
     switch (path) {
       case "/api/v1/status":
@@ -542,7 +542,8 @@ async function drainBody(request: Request): Promise<void> {
   }
 }
 
-function idParam(text: string, name: string, max = 16777215): number {
+/** A path number: repeater ids and stream ids are 32-bit, talkgroups 24-bit (DMR addresses). */
+function idParam(text: string, name: string, max = 0xffffffff): number {
   if (!/^\d{1,10}$/.test(text)) throw new ApiError(400, "bad-request", `${name} must be a whole number, got "${text.slice(0, 32)}"`);
   const n = Number(text);
   if (n > max) throw new ApiError(400, "bad-request", `${name} must be at most ${max}`);

@@ -34,6 +34,7 @@ import { registerEventLog } from "../services/event_log.ts";
 import { BusEventSink } from "./bus_sink.ts";
 import { ControlQueue } from "./control_commands.ts";
 import { ServicesWorkerHost } from "./services_worker_host.ts";
+import type { ServicesWorkerStats } from "../services/worker/protocol.ts";
 import { monotonicMs } from "./clock.ts";
 import { MemoryHygiene } from "./memory_hygiene.ts";
 import { DEFAULT_STATS_INTERVAL_MS, StatsPublisher } from "./stats_publisher.ts";
@@ -100,6 +101,8 @@ export interface ServerStats {
   host: UdpHostStats;
   hbp: HbpMasterStats | null;
   bus: ReturnType<EventBus<CoreEvent>["stats"]>;
+  /** The services Worker's health (null when [http] is off). */
+  services: ServicesWorkerStats | null;
 }
 
 export interface RunningServer {
@@ -328,6 +331,7 @@ export async function startServer(config: Config, log: Logger, options: ServerOp
       host: { ...host.stats },
       hbp: hbp?.stats(monotonicMs()) ?? null,
       bus: bus.stats(),
+      services: services?.stats() ?? null,
     }),
     bus,
     hbp,

@@ -162,6 +162,14 @@ export class ServicesWorkerHost {
     this.#stats.running = false;
   }
 
+  /** Tests: kill the Worker as a crash would (it is restarted like after any death). */
+  terminateForTest(): void {
+    const worker = this.#worker;
+    if (worker === null) return;
+    this.#onDeath(this.#generation, "terminated by a test");
+    worker.terminate();
+  }
+
   // ---- the Worker's life ---------------------------------------------------------------------
 
   #spawn(): void {
@@ -188,7 +196,9 @@ export class ServicesWorkerHost {
     worker.addEventListener("close", () => {
       if (generation === this.#generation && !this.#stopping) this.#onDeath(generation, "the services Worker exited");
     });
-    const init: ToWorker = { type: "init", version: this.#o.version, hostTimeOrigin: performance.timeOrigin, startedMs: this.#o.startedMs, http: this.#o.http };
+    // a restarted Worker listens where the first one did (port 0 = the port it was given)
+    const http = this.ready?.port != null ? { ...this.#o.http, port: this.ready.port } : this.#o.http;
+    const init: ToWorker = { type: "init", version: this.#o.version, hostTimeOrigin: performance.timeOrigin, startedMs: this.#o.startedMs, http };
     worker.postMessage(init);
   }
 
