@@ -26,7 +26,9 @@ const cleanups: (() => unknown)[] = [];
 beforeAll(async () => {
   if (!enabled) return;
   chrome = await launchChromium();
-  ds = await startDashboardServer({ hbp: { passphrase: PASSPHRASE }, http: { self_care: true } });
+  // A stream ends after 360 ms of silence by default; this test process also drives a browser and
+  // may pause longer than that on a busy machine, so its real-time calls get more slack.
+  ds = await startDashboardServer({ hbp: { passphrase: PASSPHRASE }, http: { self_care: true }, routing: { stream_timeout_ms: 5000 } });
 }, 90_000);
 
 afterEach(async () => {
@@ -91,9 +93,9 @@ describe.if(enabled)("dashboard in chromium", () => {
     await waitForText(phone.page, "[data-testid=hotspots-table] tbody", (t) => t.includes("G4ABC"), "the hotspot on a phone");
     // a phone shows cards: the table head is hidden, each cell carries its label
     expect(await phone.page.locator("[data-testid=hotspots-table] thead").isVisible()).toBe(false);
-    const background = await phone.page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+    const background = await phone.page.evaluate("getComputedStyle(document.body).backgroundColor");
     expect(background).not.toBe("rgb(245, 246, 248)"); // the dark palette, not the light one
-    const width = await phone.page.evaluate(() => document.documentElement.scrollWidth);
+    const width = (await phone.page.evaluate("document.documentElement.scrollWidth")) as number;
     expect(width).toBeLessThanOrEqual(PHONE.width); // no sideways scrolling
     await screenshot(phone.page, "hotspots-phone-dark");
 
@@ -120,6 +122,9 @@ describe.if(enabled)("dashboard in chromium", () => {
     expect(await listener.waitForDmrd((f) => f.streamId === call.streamId, WAIT_MS)).not.toBeNull();
     await screenshot(page, "now-call-desktop-dark");
 
+    // The alias rides in the embedded LCs of the superframes after the first (one LC per
+    // superframe, header + blocks): let the radio talk for six superframes before it lets go.
+    while (call.bursts < 6 * 6) await Bun.sleep(60);
     await call.end();
     const heard = await waitForText(page, "[data-testid=just-heard-table] tbody", (t) => t.includes("M0TLK Tom"), "the finished call with its talker alias");
     expect(heard).toContain("2351234");
@@ -173,12 +178,11 @@ describe.if(enabled)("dashboard in chromium", () => {
     await screenshot(page, "self-care-saved-phone-dark");
 
     // The next calls follow: TG 3100 (no longer static) is not delivered, TG 2350 is. Sent in that
-    // order over the same path, so when the 2350 call arrives the 3100 one would have too.
+    // order by one radio over the same path, so when the 2350 call arrives the 3100 one would have too.
     const old = startLiveCall(talker, { sourceId: 2_340_001, destinationId: 3100, slot: 2 });
     await Bun.sleep(300);
     await old.end();
-    await Bun.sleep(1600); // the slot's hang time after the 3100 call
-    const next = startLiveCall(talker, { sourceId: 2_340_002, destinationId: 2350, slot: 2 });
+    const next = startLiveCall(talker, { sourceId: 2_340_001, destinationId: 2350, slot: 2 });
     const received = await owned.waitForDmrd((f) => f.streamId === next.streamId && f.destinationId === 2350, WAIT_MS);
     await next.end();
     expect(received).not.toBeNull();
@@ -186,8 +190,8 @@ describe.if(enabled)("dashboard in chromium", () => {
 
     // …and the diagnostics page shows the new static talkgroup.
     await page.goto(new URL(`/hotspots/${owned.repeaterId}`, ds!.url).href);
-    const subs = await waitForText(page, "[data-testid=diag-subscriptions]", (t) => t.includes("2350"), "the new static talkgroup");
-    expect(subs).not.toMatch(/\b3100\b/);
+    const ts2 = await waitForText(page, "[data-testid=diag-ts2]", (t) => t.includes("2350"), "the new static talkgroup on TS2");
+    expect(ts2).not.toContain("3100");
     await screenshot(page, "diagnostics-after-self-care-phone-dark");
     assertPublic((await page.content()) ?? "", [PASSPHRASE, OWNER_KEY]);
     expect(foreignRequests).toEqual([]);

@@ -2,6 +2,10 @@
  * A voice call sent in real time (one burst every 60 ms, as a radio does) from a simulated hotspot,
  * with a talker alias in the embedded LCs (VoiceStreamBuilder), so the dashboard can be looked at
  * while the call is in progress. `end()` sends the terminator.
+ *
+ * The bursts are paced by an async loop over Bun.sleep rather than setInterval: in a test process
+ * that also drives a browser over playwright's pipe, setInterval callbacks were seen not to run for
+ * seconds at a time (Bun 1.4.5), which ended the stream at the server's silence timeout.
  */
 import { TalkerAliasFormat } from "../../../src/dmr/talker_alias.ts";
 import { VoiceStreamBuilder } from "../../../src/dmr/voice_stream_builder.ts";
@@ -29,24 +33,30 @@ export function startLiveCall(client: HbpClient, spec: { sourceId: number; desti
   builder.writeHeader(buffer);
   client.sendDmrd(buffer.slice());
   let bursts = 0;
-  let ended = false;
-  const timer = setInterval(() => {
-    if (ended) return;
-    builder.writeVoice(buffer);
+  let ending = false;
+  const started = performance.now();
+  const pump = (async () => {
+    while (!ending) {
+      // Catch up to the radio's schedule after a pause, as the air interface would.
+      const due = Math.floor((performance.now() - started) / BURST_INTERVAL_MS);
+      while (bursts < due && !ending) {
+        builder.writeVoice(buffer);
+        client.sendDmrd(buffer.slice());
+        bursts++;
+      }
+      await Bun.sleep(BURST_INTERVAL_MS / 2);
+    }
+    builder.writeTerminator(buffer);
     client.sendDmrd(buffer.slice());
-    bursts++;
-  }, BURST_INTERVAL_MS);
+  })();
   return {
     streamId,
     get bursts() {
       return bursts;
     },
     async end() {
-      if (ended) return;
-      ended = true;
-      clearInterval(timer);
-      builder.writeTerminator(buffer);
-      client.sendDmrd(buffer.slice());
+      ending = true;
+      await pump;
       await Bun.sleep(20);
     },
   };

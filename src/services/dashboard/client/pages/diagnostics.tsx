@@ -179,13 +179,13 @@ export function DiagnosticsPage(props: { repeaterId: number }) {
           <dl class="figures">
             <div class="figure">
               <dt>{t("colTs1")}</dt>
-              <dd>
+              <dd data-testid="diag-ts1">
                 <SubscriptionList subs={subscriptions.filter((s) => s.slot === 1)} now={now} />
               </dd>
             </div>
             <div class="figure">
               <dt>{t("colTs2")}</dt>
-              <dd>
+              <dd data-testid="diag-ts2">
                 <SubscriptionList subs={subscriptions.filter((s) => s.slot === 2)} now={now} />
               </dd>
             </div>
