@@ -41,8 +41,3 @@ export interface HotspotInspection {
   /** How this hotspot may authenticate self-care: its options KEY, a sysop secret, or neither. */
   selfCare: { keySet: boolean; secretIssued: boolean };
 }
-
-/** Hide option KEY values (FreeDMR `KEY=`) in any text shown outside the core. */
-export function redactOptionKey(text: string): string {
-  return text.replace(/(\bKEY\s*=)[^;]*/gi, "$1***");
-}

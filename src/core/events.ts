@@ -28,6 +28,8 @@ export type CoreEvent =
       lost: number;
       talkerAlias: string | null;
       endedBy: "terminator" | "timeout" | "max-duration" | "data-complete" | "superseded" | "port-down" | "dropped";
+      /** Targets that never got a frame of this call, and why (at most 64; absent when none). */
+      undelivered?: { portIndex: number; slot: 1 | 2; reason: "slot-busy-own-transmission" | "slot-busy-other-call" | "hang-time" }[];
     }
   | { type: "subscription.change"; atMs: number; portIndex: number; portName: string; slot: 1 | 2; talkgroupId: number; action: "add" | "remove"; reason: string }
   | { type: "dial.link"; atMs: number; portIndex: number; portName: string; reflector: number; action: "link" | "unlink"; reason?: string }
@@ -94,6 +96,8 @@ export interface LinkSnapshot {
   /** OpenBridge protocol version (1, 4, 5); 0 for upstream links. */
   protocol: number;
   counters: Record<string, number>;
+  /** When the other end was last heard (keepalive or traffic), on the shell's monotonic clock; null/absent = not known. */
+  lastHeardMs?: number | null;
 }
 
 export type SessionDownReason = "closed-by-peer" | "timeout" | "replaced" | "shutdown" | "denied" | "nak" | "kicked";

@@ -13,7 +13,7 @@
  * @module
  */
 import type { ServerWebSocket } from "bun";
-import { redactOptionKey } from "../core/control_command.ts";
+import { redactOptionKey } from "./redact.ts";
 import type { WorkerEvent } from "./worker/protocol.ts";
 
 export type LiveEvent =

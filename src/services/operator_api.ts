@@ -137,6 +137,8 @@ export class OperatorApi {
         return this.#only(method, "GET") ?? this.#json(this.#hotspots(url.searchParams));
       case "/api/v1/talkgroups":
         return this.#only(method, "GET") ?? this.#json(this.#talkgroups(url.searchParams));
+      case "/api/v1/links":
+        return this.#only(method, "GET") ?? this.#json({ links: this.#links(false) });
       case "/api/v1/openapi.json":
         return this.#only(method, "GET") ?? this.#json(openApiDocument(this.#o.version));
       case "/metrics":
@@ -185,7 +187,7 @@ export class OperatorApi {
       recentRefusals: state.refusals.newestFirst(20).map((r) => ({ time: r.time, repeaterId: r.repeaterId, reason: r.reason, callsign: r.callsign })),
       api: { events: Object.fromEntries(state.eventsByType), overflow: { ...state.overflow }, eventsLost: this.extra.eventsLost },
       servicesWorker: this.extra.workerStats,
-      stats: last === null ? null : { at: new Date(last.wallMs).toISOString(), ...last.snapshot },
+      stats: last === null ? null : { at: new Date(last.wallMs).toISOString(), ...last.snapshot, links: last.snapshot.links.map(({ peer: _peer, ...rest }) => rest) },
       selfCare: this.#o.selfCare,
       admin: this.#o.adminToken !== null,
     };
@@ -194,8 +196,9 @@ export class OperatorApi {
   /** Calls in progress and server figures (also the live snapshot). */
   nowView(): Record<string, unknown> {
     const state = this.http.state;
+    const repeaterByPort = new Map(state.hotspots().map((h) => [h.portIndex, h.repeaterId] as const));
     const calls = state.activeStreams(2000).map((s) => {
-      const repeaterId = this.#repeaterOfPort(s.portIndex);
+      const repeaterId = repeaterByPort.get(s.portIndex) ?? null;
       return {
         streamId: s.streamId,
         sourceId: s.sourceId,
@@ -225,15 +228,6 @@ export class OperatorApi {
         rssBytes: last?.process.rssBytes ?? null,
       },
     };
-  }
-
-  #repeaterOfPort(portIndex: number): number | null {
-    const details = this.extra.details(portIndex);
-    if (details === null) {
-      const h = this.http.state.hotspots().find((x) => x.portIndex === portIndex);
-      return h?.repeaterId ?? null;
-    }
-    return this.http.state.hotspots().find((x) => x.portIndex === portIndex)?.repeaterId ?? null;
   }
 
   #lastHeard(query: URLSearchParams): Record<string, unknown> {
@@ -270,6 +264,22 @@ export class OperatorApi {
       talkgroups: h.talkgroups,
       dialedReflector: h.dialedReflector,
     };
+  }
+
+  /** Links: state, protocol, last keepalive, traffic and drops by reason; the peer's address only for admins. */
+  #links(withPeer: boolean): Record<string, unknown>[] {
+    const snapshotLinks = new Map((this.http.state.snapshot?.snapshot.links ?? []).map((l) => [l.name, l]));
+    return this.http.state.links().map(({ peer, ...link }) => {
+      const heard = snapshotLinks.get(link.name)?.lastHeardMs;
+      const drops: Record<string, number> = {};
+      for (const [key, value] of Object.entries(link.counters)) if (/^dropped|Dropped$|^malformed|^refused/.test(key)) drops[key] = value;
+      return {
+        ...link,
+        lastKeepaliveAt: heard === undefined || heard === null ? null : new Date(this.http.state.toWallMs(heard)).toISOString(),
+        drops,
+        ...(withPeer ? { peer } : {}),
+      };
+    });
   }
 
   #hotspots(query: URLSearchParams): Record<string, unknown> {
@@ -311,6 +321,7 @@ export class OperatorApi {
     if (rejected.length > 0) hints.push(`${rejected.length} option token(s) rejected: ${rejected.join("; ")}`);
     if (live !== null && live.connected && live.subscriptions.length === 0) hints.push("no subscriptions: key up a talkgroup, set static talkgroups (options or self-care) or dial a reflector");
     if (history !== null && history.callsRefused.length > 0) hints.push(`last refused call: ${history.callsRefused[0]!.message}`);
+    if (history !== null && history.notDelivered.length > 0) hints.push(`last call not delivered: ${history.notDelivered[0]!.message}`);
     return {
       repeaterId,
       connected: h !== null,
@@ -325,7 +336,7 @@ export class OperatorApi {
       callsRefused: history?.callsRefused ?? [],
       callsSent: history?.callsSent ?? [],
       callsHeard: this.http.state.lastHeard.list(this.http.state.lastHeard.capacity).filter((c) => h !== null && c.portIndex !== h.portIndex && (h.talkgroups.ts1.includes(c.destinationId) || h.talkgroups.ts2.includes(c.destinationId))).slice(0, 20),
-      callsNotDelivered: null,
+      callsNotDelivered: history?.notDelivered ?? [],
       sessions: history?.sessions ?? [],
     };
   }
@@ -448,6 +459,7 @@ export class OperatorApi {
       return this.#json({ total: all.length, offset, limit, hotspots: all.slice(offset, offset + limit).map((h) => ({ ...this.#publicHotspot(h), address: h.address, port: h.port })) });
     }
     if (method === "GET" && route === "refusals") return this.#json({ refusals: this.http.state.refusals.newestFirst() });
+    if (method === "GET" && route === "links") return this.#json({ links: this.#links(true) });
     if (method !== "POST") {
       throw new ApiError(parts.length === 0 ? 404 : 405, parts.length === 0 ? "not-found" : "method-not-allowed", `no admin route ${method} /${route}`, { allow: "POST" });
     }

@@ -6,7 +6,7 @@
  * Every table is bounded; nothing here holds an address, a passphrase or an option key.
  * @module
  */
-import { redactOptionKey } from "../core/control_command.ts";
+import { redactOptionKey } from "./redact.ts";
 import type { CoreEvent } from "../core/events.ts";
 import type { HotspotSettings } from "../core/routing/hotspot_settings.ts";
 import type { ApiState } from "./api_state.ts";
@@ -23,7 +23,7 @@ const TALKGROUPS_MAX = 20_000;
 
 export interface DiagnosticEntry {
   time: string;
-  kind: "login-refused" | "options" | "call-refused" | "call-sent" | "session-down" | "settings";
+  kind: "login-refused" | "options" | "call-refused" | "call-sent" | "call-not-delivered" | "session-down" | "settings";
   message: string;
   data?: Record<string, unknown>;
 }
@@ -33,6 +33,7 @@ interface Diagnostics {
   options: BoundedRing<DiagnosticEntry>;
   callsRefused: BoundedRing<DiagnosticEntry>;
   callsSent: BoundedRing<DiagnosticEntry>;
+  notDelivered: BoundedRing<DiagnosticEntry>;
   sessions: BoundedRing<DiagnosticEntry>;
 }
 
@@ -110,6 +111,21 @@ export class OperatorState {
       }
       case "stream.end": {
         if (event.callType === "group") this.#talkgroupCall(event);
+        for (const target of event.undelivered ?? []) {
+          const to = this.#portToRepeater.get(target.portIndex);
+          if (to === undefined) continue;
+          const why = target.reason === "hang-time" ? "the slot was in another call's hang time" : target.reason === "slot-busy-own-transmission" ? "the hotspot was transmitting on that slot" : "the slot carried another call";
+          this.#add(
+            to,
+            "notDelivered",
+            {
+              kind: "call-not-delivered",
+              message: `call from ${event.sourceId} to ${event.destinationId} not delivered on TS${target.slot}: ${why}`,
+              data: { sourceId: event.sourceId, destinationId: event.destinationId, slot: target.slot, reason: target.reason, from: event.portName },
+            },
+            event.atMs,
+          );
+        }
         const repeaterId = this.#portToRepeater.get(event.portIndex);
         if (repeaterId !== undefined) {
           this.#add(
@@ -160,6 +176,7 @@ export class OperatorState {
         options: new BoundedRing(DIAGNOSTICS_PER_HOTSPOT),
         callsRefused: new BoundedRing(DIAGNOSTICS_PER_HOTSPOT),
         callsSent: new BoundedRing(DIAGNOSTICS_PER_HOTSPOT),
+        notDelivered: new BoundedRing(DIAGNOSTICS_PER_HOTSPOT),
         sessions: new BoundedRing(DIAGNOSTICS_PER_HOTSPOT),
       };
     } else {
@@ -189,6 +206,7 @@ export class OperatorState {
       options: d.options.newestFirst(),
       callsRefused: d.callsRefused.newestFirst(),
       callsSent: d.callsSent.newestFirst(),
+      notDelivered: d.notDelivered.newestFirst(),
       sessions: d.sessions.newestFirst(),
     };
   }

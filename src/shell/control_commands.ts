@@ -10,7 +10,7 @@
  */
 import { timingSafeEqual } from "node:crypto";
 import type { ControlCommand, ControlResult, HotspotInspection } from "../core/control_command.ts";
-import { redactOptionKey } from "../core/control_command.ts";
+import { redactOptionKey } from "../services/redact.ts";
 import type { HbpMaster } from "../core/hbp_master/hbp_master.ts";
 import type { FrameRouter } from "../core/router_contract.ts";
 import type { Router } from "../core/routing/types.ts";

@@ -78,6 +78,8 @@ export interface ServerOptions {
   /** Services Worker: another entry point (tests), batch period in ms (default 50). */
   servicesWorkerEntry?: string;
   servicesBatchIntervalMs?: number;
+  /** Restart a services Worker that acknowledged nothing for this long (default 30 s). */
+  servicesHungTimeoutMs?: number;
 }
 
 /** The dashboard/API served by the services Worker. */
@@ -233,6 +235,7 @@ export async function startServer(config: Config, log: Logger, options: ServerOp
       },
       ...(options.servicesWorkerEntry !== undefined ? { entry: options.servicesWorkerEntry } : {}),
       ...(options.servicesBatchIntervalMs !== undefined ? { batchIntervalMs: options.servicesBatchIntervalMs } : {}),
+      ...(options.servicesHungTimeoutMs !== undefined ? { hungTimeoutMs: options.servicesHungTimeoutMs } : {}),
     });
     const ready = await services.start();
     if (ready.error !== null || ready.url === null || ready.port === null) {

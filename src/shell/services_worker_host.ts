@@ -20,7 +20,8 @@
  */
 import type { Logger } from "pino";
 import type { EventBus } from "../bus/event_bus.ts";
-import { redactOptionKey, type ControlResult } from "../core/control_command.ts";
+import type { ControlResult } from "../core/control_command.ts";
+import { redactOptionKey } from "../services/redact.ts";
 import type { CoreEvent } from "../core/events.ts";
 import type { HbpMaster } from "../core/hbp_master/hbp_master.ts";
 import type { HbpSession } from "../core/hbp_master/session.ts";
@@ -54,6 +55,8 @@ export interface ServicesWorkerHostOptions {
   readonly maxInFlightBatches?: number;
   /** Bus queue of this consumer (default 16384 events). */
   readonly queueCapacity?: number;
+  /** A Worker with batches unacknowledged this long is taken for hung and restarted (default 30 s). */
+  readonly hungTimeoutMs?: number;
   /** Wait at most this long for the Worker's first "ready" (default 15 s). */
   readonly readyTimeoutMs?: number;
   /** Another entry point (tests: a Worker that crashes or hangs on purpose). */
@@ -91,6 +94,8 @@ export class ServicesWorkerHost {
   #stopping = false;
   #unregister: (() => void) | null = null;
   #lastHostStatsMs = 0;
+  /** When the Worker last acknowledged a batch (or started). */
+  #lastAckMs = 0;
   #firstReady: ((ready: ServicesWorkerReady) => void) | null = null;
   readonly #stats: ServicesWorkerStats = {
     running: false,
@@ -234,6 +239,7 @@ export class ServicesWorkerHost {
     switch (message.type) {
       case "ready":
         this.#ready = true;
+        this.#lastAckMs = monotonicMs();
         this.#stats.running = true;
         this.#needResync = true;
         this.#firstReady?.({ url: message.url, port: message.port, error: message.error });
@@ -241,6 +247,7 @@ export class ServicesWorkerHost {
         return;
       case "ack":
         this.#acked = Math.max(this.#acked, message.seq);
+        this.#lastAckMs = monotonicMs();
         return;
       case "command": {
         this.#stats.commands++;
@@ -296,6 +303,9 @@ export class ServicesWorkerHost {
       // the Worker is behind: drop, count, and resync once it has caught up
       this.#lose(this.#batch.length);
       this.#batch = [];
+      if (monotonicMs() - this.#lastAckMs > (this.#o.hungTimeoutMs ?? 30_000)) {
+        this.#onDeath(this.#generation, `the services Worker stopped answering (no batch acknowledged for ${this.#o.hungTimeoutMs ?? 30_000} ms)`);
+      }
       return;
     }
     try {

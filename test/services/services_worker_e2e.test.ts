@@ -25,7 +25,7 @@ const ADMIN_TOKEN = "admin-Token-0123456789abcdef";
 const KEY_A = "keyOfHotspotA1";
 const KEY_B = "keyOfHotspotB2";
 const SECRET_C = "sysop-issued-secret-for-C";
-const SECRETS = [HBP_SECRET, ADMIN_TOKEN, KEY_A, KEY_B, SECRET_C];
+const SECRETS = [HBP_SECRET, ADMIN_TOKEN, KEY_A, KEY_B, SECRET_C, "link-Secret-0penbridge"];
 const ID_A = 310_100_001;
 const ID_B = 310_100_002;
 const ID_C = 310_100_003;
@@ -41,8 +41,14 @@ afterEach(async () => {
   }
 });
 
+/** The far end of the test OpenBridge link: a UDP port that never answers. */
+let linkPeerPort = 0;
+const linkPeer = await Bun.udpSocket({ hostname: "127.0.0.1", port: 0 });
+linkPeerPort = linkPeer.port;
+
 function configFrom(http: Record<string, unknown> = {}, hbp: Record<string, unknown> = {}): Config {
   const result = validateConfig({
+    openbridge: [{ name: "ob-test", bind_address: "127.0.0.1", port: 0, target_address: "127.0.0.1", target_port: linkPeerPort, passphrase: "link-Secret-0penbridge", network_id: 4321, protocol: 1 }],
     log: { level: "silent" },
     server: { server_id: 2345 },
     hbp: { bind_addresses: ["127.0.0.1"], port: 0, login_rate_limit_per_minute: 0, passphrase: HBP_SECRET, ...hbp },
@@ -59,7 +65,7 @@ async function start(config: Config, extra: Parameters<typeof startFreedmr>[2] =
 }
 
 function hbpPort(server: RunningServer): number {
-  return server.boundSockets()[0]!.port;
+  return server.boundSockets().find((s) => s.handler === server.hbp!.name)!.port;
 }
 
 async function hotspot(server: RunningServer, repeaterId: number, options?: string): Promise<HbpClient> {
@@ -231,6 +237,28 @@ describe("operator plane over real sockets (services Worker)", () => {
     }
   }, 30_000);
 
+  test("diagnostics: a call not delivered to a hotspot because its slot carried another call says so", async () => {
+    const server = await start(configFrom());
+    const a = await hotspot(server, ID_A, "TS2=3100;");
+    const b = await hotspot(server, ID_B, "TS2=3100,3200;");
+    const c = await hotspot(server, ID_C, "TS2=3200;");
+    await eventually("three hotspots", async () => ((await call(server, "/api/v1/hotspots")).body?.total === 3 ? true : undefined));
+    const busy = ongoingCall(c, 3_100_003, 3200, 2, 0x7400_0001);
+    cleanups.push(() => busy.stop());
+    await b.waitForDmrd((f) => f.streamId === 0x7400_0001, 3000);
+    const blocked = await sendVoiceCall(a, { sourceId: 3_100_001, destinationId: 3100, slot: 2, superframes: 1, streamId: 0x7400_0002 });
+    busy.stop();
+    const diag = await eventually("B's not-delivered entry", async () => {
+      const r = await call(server, `/api/v1/hotspots/${ID_B}/diagnostics`);
+      return r.body?.callsNotDelivered?.length > 0 ? r.body : undefined;
+    });
+    expect(diag.callsNotDelivered[0].data).toMatchObject({ sourceId: 3_100_001, destinationId: 3100, slot: 2, reason: "slot-busy-other-call" });
+    expect(diag.hints.join(" ")).toContain("not delivered");
+    expect(await b.waitForDmrd((f) => f.streamId === blocked.streamId, 300)).toBeNull();
+    // C, which never had the call as a target, has no such entry
+    expect((await call(server, `/api/v1/hotspots/${ID_C}/diagnostics`)).body.callsNotDelivered).toEqual([]);
+  }, 20_000);
+
   test("admin: refused without the right token, off without a configured token; kick, clear dynamic, drop a call in progress", async () => {
     const off = await start(configFrom({ admin_token: "" }));
     expect((await call(off, "/api/v1/admin/hotspots", { headers: admin })).status).toBe(403);
@@ -249,7 +277,10 @@ describe("operator plane over real sockets (services Worker)", () => {
     }
     expect(server.hbp!.session(ID_A)).toBeDefined();
 
-    // the admin view has the addresses the public one hides
+    // the admin views have the addresses the public ones hide
+    const adminLinks = (await call(server, "/api/v1/admin/links", { headers: admin })).body.links;
+    expect(adminLinks[0]).toMatchObject({ name: "ob-test", peer: `127.0.0.1:${linkPeerPort}` });
+    expect((await call(server, "/api/v1/links")).body.links[0].peer).toBeUndefined();
     const list = (await call(server, "/api/v1/admin/hotspots", { headers: admin })).body;
     expect(list.hotspots.map((h: any) => [h.repeaterId, h.address, h.port])).toEqual([
       [ID_A, "127.0.0.1", a.localPort],
@@ -343,6 +374,17 @@ describe("operator plane over real sockets (services Worker)", () => {
       return r.body?.rejectedOptions?.[0]?.data.rejected.some((x: string) => x.includes("self-care")) ? r.body : undefined;
     });
     expect(diag.subscriptions.filter((s: any) => s.slot === 2 && s.kind === "static").map((s: any) => s.talkgroupId)).toEqual([4100]);
+
+    // the settings belong to the repeater id: after a new login with the same RPTO they still win
+    await a.close();
+    const a2 = await hotspot(server, ID_A, `TS2=3100;KEY=${KEY_A};`);
+    const relogged = await eventually("A's statics after the new login", async () => {
+      const r = await call(server, `/api/v1/hotspots/${ID_A}/diagnostics`);
+      const statics = r.body?.subscriptions?.filter((s: any) => s.slot === 2 && s.kind === "static").map((s: any) => s.talkgroupId);
+      return r.body?.connected && JSON.stringify(statics) === "[4100]" ? statics : undefined;
+    });
+    expect(relogged).toEqual([4100]);
+    void a2;
 
     // back to "follow RPTO": TS2 3100 again
     expect((await call(server, settingsPath(ID_A), json(KEY_A, { ts2Static: null }))).status).toBe(200);
@@ -440,8 +482,8 @@ describe("operator plane over real sockets (services Worker)", () => {
     expect(status.servicesWorker.crashes).toBeGreaterThanOrEqual(1);
   }, 30_000);
 
-  test("a Worker that never acknowledges: events are dropped and counted, logins and pings are not delayed", async () => {
-    const server = await start(configFrom(), { servicesWorkerEntry: join(import.meta.dir, "support", "stuck_worker.ts") });
+  test("a Worker that never acknowledges: events are dropped and counted, logins and pings are not delayed; it is restarted as hung", async () => {
+    const server = await start(configFrom(), { servicesWorkerEntry: join(import.meta.dir, "support", "stuck_worker.ts"), servicesHungTimeoutMs: 1500 });
     const clients: HbpClient[] = [];
     for (let i = 0; i < 5; i++) clients.push(await hotspot(server, 310_100_100 + i, "TS2=3100;"));
     for (let i = 0; i < 3; i++) await sendVoiceCall(clients[0]!, { sourceId: 3_100_001, destinationId: 3100, slot: 2, superframes: 1 });
@@ -451,6 +493,11 @@ describe("operator plane over real sockets (services Worker)", () => {
       return s.eventsLost > 0 ? s : undefined;
     });
     expect(stats.inFlightBatches).toBeLessThanOrEqual(8);
-    expect(stats.running).toBe(true);
+    const restarted = await eventually("the hung Worker restarted", async () => {
+      const s = server.services!.stats();
+      return s.restarts >= 1 ? s : undefined;
+    });
+    expect(restarted.lastError).toContain("stopped answering");
+    for (const c of clients) expect(await c.ping(3000)).toBe(true);
   }, 20_000);
 });

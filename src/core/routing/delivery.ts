@@ -5,7 +5,7 @@
  */
 import type { Slot } from "../router_port.ts";
 import { copyDmrdTo55, DMRD_OFFSET_FLAGS, FLAG_SLOT_TS2, type CallType, type DmrdFrame } from "../../wire/dmrd.ts";
-import type { Stream } from "./state.ts";
+import { TargetOutcome, type Stream } from "./state.ts";
 import { canTake } from "./contention.ts";
 import type { RouterContext } from "./router_context.ts";
 
@@ -31,6 +31,9 @@ export function deliver(ctx: RouterContext, nowMs: number, stream: Stream, frame
       if (ss.txStream !== stream) {
         if (!canTake(nowMs, ss, stream.sourceId, destinationId, callType)) {
           stats.deliveriesBusy++;
+          if (stream.targetOutcome[i] !== TargetOutcome.Delivered) {
+            stream.targetOutcome[i] = ss.rxStream !== null ? TargetOutcome.BusyOwn : ss.txStream !== null ? TargetOutcome.BusyOther : TargetOutcome.HangTime;
+          }
           continue;
         }
         ss.txStream = stream;
@@ -49,6 +52,7 @@ export function deliver(ctx: RouterContext, nowMs: number, stream: Stream, frame
     const rw = stream.targetRewrites[i]!;
     if (rw >= 0) stream.rewrites[rw]!.apply(frame, buffer);
     port.emit(nowMs, buffer, outbox);
+    stream.targetOutcome[i] = TargetOutcome.Delivered;
     stats.framesOut++;
   }
 }

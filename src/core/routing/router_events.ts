@@ -7,7 +7,7 @@
 import type { CoreEvent } from "../events.ts";
 import type { Slot } from "../router_port.ts";
 import { CallType } from "../../wire/dmrd.ts";
-import type { PortState, Stream } from "./state.ts";
+import { TargetOutcome, type PortState, type Stream } from "./state.ts";
 import type { RouterContext } from "./router_context.ts";
 
 export type StreamEndReason = Extract<CoreEvent, { type: "stream.end" }>["endedBy"];
@@ -60,5 +60,30 @@ export function publishStreamEnd(ctx: RouterContext, nowMs: number, stream: Stre
     lost: stream.lost,
     talkerAlias: ta.complete ? ta.text : null,
     endedBy,
+    ...undelivered(stream),
   });
 }
+
+/** Targets listed per call at most in stream.end's `undelivered`. */
+const UNDELIVERED_MAX = 64;
+
+/** Targets that never got a frame of the stream, and why (per call, at its end; none: no field). */
+function undelivered(stream: Stream): { undelivered?: UndeliveredTarget[] } {
+  let list: UndeliveredTarget[] | null = null;
+  for (let t = 0; t < stream.targetCount; t++) {
+    const outcome = stream.targetOutcome[t]!;
+    if (outcome === TargetOutcome.None || outcome === TargetOutcome.Delivered) continue;
+    const tps = stream.targetPorts[t];
+    if (tps === null || tps === undefined || tps.port === null) continue;
+    list ??= [];
+    if (list.length >= UNDELIVERED_MAX) break;
+    list.push({
+      portIndex: tps.port.portIndex,
+      slot: stream.targetSlots[t]! as Slot,
+      reason: outcome === TargetOutcome.BusyOwn ? "slot-busy-own-transmission" : outcome === TargetOutcome.BusyOther ? "slot-busy-other-call" : "hang-time",
+    });
+  }
+  return list === null ? {} : { undelivered: list };
+}
+
+type UndeliveredTarget = NonNullable<Extract<CoreEvent, { type: "stream.end" }>["undelivered"]>[number];

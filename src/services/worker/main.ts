@@ -28,6 +28,7 @@ let api: OperatorApi | null = null;
 let live: LiveHub | null = null;
 let server: ReturnType<typeof Bun.serve> | null = null;
 let nextCommandId = 1;
+let handlerErrors = 0;
 const pending = new Map<number, { resolve: (r: ControlResult) => void; timer: ReturnType<typeof setTimeout> }>();
 
 function send(command: ControlCommand): Promise<ControlResult> {
@@ -128,7 +129,17 @@ self.onmessage = (e: MessageEvent) => {
     case "events":
       if (api !== null) {
         if (message.lostSinceLast > 0) api.extra.eventsLost += message.lostSinceLast;
-        for (const event of message.events) api.onEvent(event);
+        for (const event of message.events) {
+          try {
+            api.onEvent(event);
+          } catch (error) {
+            // a bug in one table must not take the whole operator plane down: count and go on
+            handlerErrors++;
+            if (handlerErrors <= 10 || handlerErrors % 1000 === 0) {
+              post({ type: "log", level: "error", msg: "services Worker: an event could not be handled (skipped)", data: { type: event.type, error: error instanceof Error ? error.message : String(error), count: handlerErrors } });
+            }
+          }
+        }
         live?.publish(message.events);
       }
       post({ type: "ack", seq: message.seq });
