@@ -41,12 +41,13 @@ export function Table<T>(props: { rows: readonly T[]; columns: readonly Column<T
   );
 }
 
+/** When something happened. The server's clock may run a little ahead of the browser's: a past event never reads "in 1 sec". */
 export function RelTime(props: { ms: number | null; now: number }) {
   if (props.ms === null || props.ms <= 0) return <span>{t("unknown")}</span>;
   const iso = new Date(props.ms).toISOString();
   return (
     <time dateTime={iso} title={new Date(props.ms).toLocaleString()}>
-      {relativeTime(props.ms, props.now)}
+      {relativeTime(Math.min(props.ms, props.now), props.now)}
     </time>
   );
 }

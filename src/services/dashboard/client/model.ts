@@ -88,6 +88,8 @@ export interface Link {
   protocol: number | null;
   lastKeepaliveMs: number | null;
   counters: Record<string, number>;
+  /** Drops by reason when the server lists them apart (else they are among `counters`). */
+  drops: Record<string, number> | null;
 }
 
 export interface OptionRejection {
@@ -278,8 +280,12 @@ export function refusalFromApi(raw: unknown): Refusal {
 
 export function linkFromApi(raw: unknown): Link {
   const r = obj(raw);
-  const counters: Record<string, number> = {};
-  for (const [k, v] of Object.entries(obj(r.counters))) if (typeof v === "number" && Number.isFinite(v)) counters[k] = v;
+  const numbers = (value: unknown): Record<string, number> => {
+    const out: Record<string, number> = {};
+    for (const [k, v] of Object.entries(obj(value))) if (typeof v === "number" && Number.isFinite(v)) out[k] = v;
+    return out;
+  };
+  const counters = numbers(r.counters);
   return {
     name: str(r.name),
     kind: strOrNull(r.kind),
@@ -290,6 +296,7 @@ export function linkFromApi(raw: unknown): Link {
     protocol: numOrNull(r.protocol),
     lastKeepaliveMs: timeMs(r.lastKeepaliveAt),
     counters,
+    drops: r.drops !== null && typeof r.drops === "object" ? numbers(r.drops) : null,
   };
 }
 

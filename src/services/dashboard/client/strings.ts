@@ -110,7 +110,7 @@ export const en = {
   down: "down",
 
   diagTitle: "Why can't {who} hear anything?",
-  diagConnected: "Connected since {time}.",
+  diagConnected: "Connected for {time}.",
   diagNotConnected: "Not connected now.",
   diagRefusals: "Recent login refusals",
   diagRefusalsNone: "No login was refused recently.",

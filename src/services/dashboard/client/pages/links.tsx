@@ -6,9 +6,14 @@ import { t } from "../strings.ts";
 import { useDashboard, useNow } from "../store.ts";
 
 /** Counters split into traffic (in/out/sent/received) and drops (everything dropped, by reason). */
-export function splitCounters(counters: Record<string, number>): { traffic: [string, number][]; drops: [string, number][] } {
+export function splitCounters(counters: Record<string, number>, listedDrops: Record<string, number> | null = null): { traffic: [string, number][]; drops: [string, number][] } {
   const traffic: [string, number][] = [];
   const drops: [string, number][] = [];
+  if (listedDrops !== null) {
+    for (const [name, value] of Object.entries(listedDrops)) if (value > 0) drops.push([name, value]);
+    for (const [name, value] of Object.entries(counters)) if (!(name in listedDrops)) traffic.push([name, value]);
+    return { traffic, drops };
+  }
   for (const [name, value] of Object.entries(counters)) {
     if (/drop|reject|bad|invalid|loop|error|refus|mac|stale|unknown/i.test(name)) {
       if (value > 0) drops.push([name, value]);
@@ -50,7 +55,7 @@ export function LinksPage() {
             label: t("colTraffic"),
             cell: (l) => (
               <span class="counters">
-                {splitCounters(l.counters).traffic.map(([k, v]) => (
+                {splitCounters(l.counters, l.drops).traffic.map(([k, v]) => (
                   <span>
                     {words(k)} <strong>{count(v)}</strong>
                   </span>
@@ -61,7 +66,7 @@ export function LinksPage() {
           {
             label: t("colDrops"),
             cell: (l) => {
-              const drops = splitCounters(l.counters).drops;
+              const drops = splitCounters(l.counters, l.drops).drops;
               return drops.length === 0 ? (
                 <span class="muted">0</span>
               ) : (
