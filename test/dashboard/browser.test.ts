@@ -16,11 +16,13 @@ import { startLiveCall } from "./support/live_call.ts";
 
 const PASSPHRASE = "hbp-Secret-of-this-server";
 const OWNER_KEY = "owner-Key-7731";
+const LINK_SECRET = "link-Secret-0penbridge";
 const enabled = browserTestsEnabled();
 const WAIT_MS = 15_000;
 
 let chrome: LaunchedBrowser | null = null;
 let ds: DashboardServer | null = null;
+let silentPeer: { close(): void } | null = null;
 const cleanups: (() => unknown)[] = [];
 
 beforeAll(async () => {
@@ -28,7 +30,16 @@ beforeAll(async () => {
   chrome = await launchChromium();
   // A stream ends after 360 ms of silence by default; this test process also drives a browser and
   // may pause longer than that on a busy machine, so its real-time calls get more slack.
-  ds = await startDashboardServer({ hbp: { passphrase: PASSPHRASE }, http: { self_care: true }, routing: { stream_timeout_ms: 5000 } });
+  // An OpenBridge link to a UDP port that never answers, for the links page.
+  const silent = await Bun.udpSocket({ hostname: "127.0.0.1", port: 0 });
+  silentPeer = silent;
+  ds = await startDashboardServer({
+    hbp: { passphrase: PASSPHRASE },
+    http: { self_care: true },
+    routing: { stream_timeout_ms: 5000 },
+    server: { server_id: 2345 },
+    openbridge: [{ name: "ob-club", bind_address: "127.0.0.1", port: 0, target_address: "127.0.0.1", target_port: silent.port, passphrase: LINK_SECRET, network_id: 4321, protocol: 1 }],
+  });
 }, 90_000);
 
 afterEach(async () => {
@@ -44,6 +55,7 @@ afterEach(async () => {
 afterAll(async () => {
   await chrome?.close();
   await ds?.stop();
+  silentPeer?.close();
 });
 
 async function hotspot(fields: Parameters<typeof loginHotspot>[1]): Promise<HbpClient> {
@@ -99,6 +111,14 @@ describe.if(enabled)("dashboard in chromium", () => {
     expect(width).toBeLessThanOrEqual(PHONE.width); // no sideways scrolling
     await screenshot(phone.page, "hotspots-phone-dark");
 
+    // the theme toggle: auto → dark → light, remembered by the page
+    await desktop.page.click("[data-testid=theme-toggle]");
+    expect(await desktop.page.getAttribute("html", "data-theme")).toBe("dark");
+    await desktop.page.click("[data-testid=theme-toggle]");
+    expect(await desktop.page.getAttribute("html", "data-theme")).toBe("light");
+    await desktop.page.reload();
+    expect(await desktop.page.getAttribute("html", "data-theme")).toBe("light");
+
     for (const { page } of [desktop, phone]) assertPublic((await page.content()) ?? "", [PASSPHRASE, OWNER_KEY]);
     expect(desktop.foreignRequests).toEqual([]);
     expect(phone.foreignRequests).toEqual([]);
@@ -151,6 +171,16 @@ describe.if(enabled)("dashboard in chromium", () => {
     expect(subscriptions).toContain("KEY=***"); // the options in force, KEY hidden
     await screenshot(page, "diagnostics-rejected-option-desktop-light");
     assertPublic((await page.content()) ?? "", [PASSPHRASE, OWNER_KEY]);
+    expect(foreignRequests).toEqual([]);
+  }, 60_000);
+
+  test("the links page shows each link's state, protocol and counters, never its peer address or secret", async () => {
+    const { page, foreignRequests } = await browse("/links", { viewport: DESKTOP, colorScheme: "dark" });
+    const row = await waitForText(page, "[data-testid=links-table] tbody", (t) => t.includes("ob-club") && t.includes("up"), "the OpenBridge link, up");
+    expect(row).toContain("openbridge");
+    expect(row).toContain("OpenBridge v1");
+    await screenshot(page, "links-desktop-dark");
+    assertPublic((await page.content()) ?? "", [PASSPHRASE, LINK_SECRET]);
     expect(foreignRequests).toEqual([]);
   }, 60_000);
 

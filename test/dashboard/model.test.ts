@@ -91,6 +91,13 @@ describe("live events", () => {
       [3100, 2, 0, true, null],
       [91, 1, 2, false, 5000],
     ]);
+    // the server's counts (every call since the start) win over the last-heard ring's
+    const fromServer = talkgroupRows(state, [{ talkgroupId: 91, subscribers: 1, active: false, calls: 40, lastCallAt: "2026-12-01T10:00:00.000Z", lastSourceId: 2345678 }, { talkgroupId: 9990, calls: 1, lastCallAt: null }]);
+    expect(fromServer.map((r) => [r.talkgroupId, r.calls, r.lastSourceId])).toEqual([
+      [3100, 0, null],
+      [91, 40, 2345678],
+      [9990, 1, null],
+    ]);
   });
 
   test("last-heard search matches every word against callsign, alias, ids and talkgroup", () => {

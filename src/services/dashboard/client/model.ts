@@ -472,25 +472,46 @@ export interface TalkgroupRow {
   lastCallMs: number | null;
   calls: number;
   active: boolean;
+  lastSourceId: number | null;
 }
 
-/** Talkgroups with subscribers or activity, built from the hotspots, last-heard and calls-in-progress views. */
-export function talkgroupRows(state: DashboardState): TalkgroupRow[] {
+/**
+ * Talkgroups with subscribers or activity: who is subscribed from the hotspots view, activity from
+ * GET /api/v1/talkgroups when given (it counts every call since the start, not only the last-heard
+ * ring), else from last heard; "active" from the calls in progress.
+ */
+export function talkgroupRows(state: DashboardState, fromServer: readonly unknown[] | null = null): TalkgroupRow[] {
   const rows = new Map<number, TalkgroupRow>();
   const row = (id: number): TalkgroupRow => {
     let r = rows.get(id);
     if (r === undefined) {
-      r = { talkgroupId: id, subscribers: [], lastCallMs: null, calls: 0, active: false };
+      r = { talkgroupId: id, subscribers: [], lastCallMs: null, calls: 0, active: false, lastSourceId: null };
       rows.set(id, r);
     }
     return r;
   };
   for (const h of state.hotspots) for (const s of h.subscriptions) row(s.talkgroupId).subscribers.push({ repeaterId: h.repeaterId, callsign: h.callsign, slot: s.slot, kind: s.kind });
-  for (const c of state.lastHeard) {
-    if (c.callType !== "group") continue;
-    const r = row(c.destinationId);
-    r.calls++;
-    if (r.lastCallMs === null || c.timeMs > r.lastCallMs) r.lastCallMs = c.timeMs;
+  if (fromServer !== null) {
+    for (const raw of fromServer) {
+      const o = obj(raw);
+      const id = num(o.talkgroupId);
+      if (id <= 0) continue;
+      const r = row(id);
+      r.calls = num(o.calls);
+      r.lastCallMs = timeMs(o.lastCallAt);
+      r.lastSourceId = numOrNull(o.lastSourceId);
+      if (o.active === true) r.active = true;
+    }
+  } else {
+    for (const c of state.lastHeard) {
+      if (c.callType !== "group") continue;
+      const r = row(c.destinationId);
+      r.calls++;
+      if (r.lastCallMs === null || c.timeMs > r.lastCallMs) {
+        r.lastCallMs = c.timeMs;
+        r.lastSourceId = c.sourceId;
+      }
+    }
   }
   for (const c of state.active.values()) if (c.callType === "group") row(c.destinationId).active = true;
   return [...rows.values()].sort(

@@ -73,6 +73,7 @@ export const en = {
   colSubscribers: "Subscribed",
   colActivity: "Last activity",
   colCalls: "Calls",
+  colLastTalker: "Last talker",
   colToken: "Option",
 
   slot: "TS{slot}",
