@@ -14,6 +14,7 @@ import {
   optionRejectionFromApi,
   publicOptionToken,
   refusalFromApi,
+  splitCounters,
   talkgroupRows,
 } from "../../src/services/dashboard/client/model.ts";
 import { en, reasonText, t } from "../../src/services/dashboard/client/strings.ts";
@@ -52,6 +53,14 @@ describe("public view: what the browser keeps", () => {
       { token: "odd", reason: null },
     ]);
     expect(JSON.stringify(o)).not.toContain("hunter2");
+  });
+});
+
+describe("links", () => {
+  test("counters split into traffic and drops by reason; zeros hidden except frames in/out", () => {
+    const { traffic, drops } = splitCounters({ framesIn: 0, framesOut: 501, keepalivesIn: 3, badMac: 2, loop: 0, tooOld: 1, quenchesIn: 0 }, { droppedStale: 4 });
+    expect(traffic).toEqual([["framesIn", 0], ["framesOut", 501], ["keepalivesIn", 3]]);
+    expect(drops).toEqual([["badMac", 2], ["tooOld", 1], ["droppedStale", 4]]);
   });
 });
 

@@ -1,26 +1,9 @@
 /** "Links": OpenBridge/FBP links and upstream masters: state, protocol, keepalive, traffic, drops. */
 import { Badge, RelTime, Section, Table } from "../components.tsx";
 import { count } from "../format.ts";
-import type { Link } from "../model.ts";
+import { splitCounters, type Link } from "../model.ts";
 import { t } from "../strings.ts";
 import { useDashboard, useNow } from "../store.ts";
-
-/** Counters split into traffic (in/out/sent/received) and drops (everything dropped, by reason). */
-export function splitCounters(counters: Record<string, number>, listedDrops: Record<string, number> | null = null): { traffic: [string, number][]; drops: [string, number][] } {
-  const traffic: [string, number][] = [];
-  const drops: [string, number][] = [];
-  if (listedDrops !== null) {
-    for (const [name, value] of Object.entries(listedDrops)) if (value > 0) drops.push([name, value]);
-    for (const [name, value] of Object.entries(counters)) if (!(name in listedDrops)) traffic.push([name, value]);
-    return { traffic, drops };
-  }
-  for (const [name, value] of Object.entries(counters)) {
-    if (/drop|reject|bad|invalid|loop|error|refus|mac|stale|unknown/i.test(name)) {
-      if (value > 0) drops.push([name, value]);
-    } else if (/in|out|sent|receiv|tx|rx|frames|packets|bytes/i.test(name)) traffic.push([name, value]);
-  }
-  return { traffic, drops };
-}
 
 function words(name: string): string {
   return name.replace(/([a-z])([A-Z])/g, "$1 $2").replace(/[_.-]+/g, " ").toLowerCase();
