@@ -226,4 +226,24 @@ describe.if(enabled)("dashboard in chromium", () => {
     assertPublic((await page.content()) ?? "", [PASSPHRASE, OWNER_KEY]);
     expect(foreignRequests).toEqual([]);
   }, 90_000);
+
+  test("the page reconnects after the services Worker is restarted and resynchronises (a hotspot that logged in meanwhile appears)", async () => {
+    const { page, foreignRequests } = await browse("/hotspots", { viewport: DESKTOP, colorScheme: "light" });
+    await waitForText(page, "[data-testid=connection]", (t) => t === "live", "the live feed");
+    // Record every state the connection badge shows from now on.
+    await page.evaluate(`(() => {
+      const badge = document.querySelector("[data-testid=connection]");
+      window.__states = [badge.textContent];
+      new MutationObserver(() => window.__states.push(document.querySelector("[data-testid=connection]")?.textContent)).observe(document.body, { subtree: true, childList: true, characterData: true });
+    })()`);
+    ds!.server.services!.terminateForTest();
+    const late = await hotspot({ callsign: "G7LATE", options: "TS1=9;" });
+    await waitForText(page, "[data-testid=hotspots-table] tbody", (t) => t.includes("G7LATE"), "the hotspot that logged in while the Worker was down");
+    await waitForText(page, "[data-testid=connection]", (t) => t === "live", "the live feed again");
+    const states = (await page.evaluate("window.__states")) as string[];
+    expect(states.some((state) => state !== "live")).toBe(true); // it noticed the feed went away
+    expect(ds!.server.services!.stats().restarts).toBeGreaterThanOrEqual(1);
+    expect(await page.textContent("[data-testid=hotspots-table]")).toContain(String(late.repeaterId));
+    expect(foreignRequests).toEqual([]);
+  }, 60_000);
 });
