@@ -10,6 +10,7 @@ import {
   heardFromApi,
   hotspotFromApi,
   linkFromApi,
+  matchesHotspot,
   matchesSearch,
   optionRejectionFromApi,
   publicOptionToken,
@@ -53,6 +54,14 @@ describe("public view: what the browser keeps", () => {
       { token: "odd", reason: null },
     ]);
     expect(JSON.stringify(o)).not.toContain("hunter2");
+  });
+});
+
+describe("hotspot search", () => {
+  test("every word must match callsign, id, location, software or a talkgroup", () => {
+    const h = hotspotFromApi({ repeaterId: 2345601, callsign: "G4ABC", location: "Leeds, IO93fs", softwareId: "MMDVM", talkgroups: { ts1: [91], ts2: [3100] } });
+    for (const q of ["", "g4abc", "leeds 3100", "2345601", "mmdvm 91"]) expect(`${q}:${matchesHotspot(h, q)}`).toBe(`${q}:true`);
+    for (const q of ["york", "leeds 2350"]) expect(`${q}:${matchesHotspot(h, q)}`).toBe(`${q}:false`);
   });
 });
 

@@ -95,6 +95,7 @@ export function App() {
             data-testid="theme-toggle"
             title={t(theme === "auto" ? "themeAuto" : theme === "dark" ? "themeDark" : "themeLight")}
             onClick={() => {
+              applyTheme(nextTheme); // at once, not after the next paint
               setTheme(nextTheme);
               try {
                 if (nextTheme === "auto") localStorage.removeItem(THEME_KEY);

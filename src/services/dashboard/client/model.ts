@@ -491,6 +491,14 @@ export function matchesSearch(call: HeardCall, query: string): boolean {
   return q.split(/\s+/).every((word) => fields.some((f) => f !== null && f.toLowerCase().includes(word)));
 }
 
+/** Hotspot search: every word must match callsign, id, location, software or a talkgroup. */
+export function matchesHotspot(h: Hotspot, query: string): boolean {
+  const q = query.trim().toLowerCase();
+  if (q === "") return true;
+  const fields = [h.callsign, String(h.repeaterId), h.location, h.software, h.packageId, ...h.subscriptions.map((s) => String(s.talkgroupId))];
+  return q.split(/\s+/).every((word) => fields.some((f) => f !== null && f.toLowerCase().includes(word)));
+}
+
 export interface TalkgroupRow {
   talkgroupId: number;
   subscribers: { repeaterId: number; callsign: string; slot: 1 | 2; kind: string | null }[];

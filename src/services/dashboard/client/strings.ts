@@ -94,6 +94,7 @@ export const en = {
   showing: "{shown} of {total}",
 
   hotspotsTitle: "Hotspots",
+  searchHotspots: "Search callsign, ID, location, software or talkgroup",
   hotspotsNone: "No hotspot is connected.",
   dialLink: "Linked to {tg}",
   notLinked: "not linked",

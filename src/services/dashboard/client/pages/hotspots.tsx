@@ -1,7 +1,8 @@
 /** "Hotspots": who is connected, where, with what, and which talkgroups each slot has. */
 import { Badge, RelTime, Section, Table } from "../components.tsx";
 import { frequency, relativeTime, uptime } from "../format.ts";
-import type { Hotspot, Subscription } from "../model.ts";
+import { useState } from "preact/hooks";
+import { matchesHotspot, type Hotspot, type Subscription } from "../model.ts";
 import { t } from "../strings.ts";
 import { useDashboard, useNow } from "../store.ts";
 
@@ -22,15 +23,32 @@ export function SubscriptionList(props: { subs: readonly Subscription[]; now: nu
   );
 }
 
+/** Rows drawn at most (a phone stays fast with thousands of hotspots; search narrows the rest). */
+const MAX_ROWS = 200;
+
 export function HotspotsPage() {
   const store = useDashboard();
   const now = useNow(5000);
-  const hotspots = store.state.hotspots;
+  const [query, setQuery] = useState(new URLSearchParams(location.search).get("q") ?? "");
+  const all = store.state.hotspots;
+  const hotspots = all.filter((h) => matchesHotspot(h, query));
   return (
-    <Section title={t("hotspotsTitle")} testId="hotspots" aside={<Badge kind="muted">{hotspots.length}</Badge>}>
+    <Section title={t("hotspotsTitle")} testId="hotspots" aside={<span class="muted">{t("showing", { shown: Math.min(MAX_ROWS, hotspots.length), total: all.length })}</span>}>
+      <input
+        type="search"
+        class="search"
+        placeholder={t("searchHotspots")}
+        aria-label={t("searchHotspots")}
+        value={query}
+        onInput={(e) => {
+          const value = (e.currentTarget as HTMLInputElement).value;
+          setQuery(value);
+          history.replaceState(null, "", value === "" ? location.pathname : `${location.pathname}?q=${encodeURIComponent(value)}`);
+        }}
+      />
       <Table<Hotspot>
         testId="hotspots-table"
-        rows={hotspots}
+        rows={hotspots.slice(0, MAX_ROWS)}
         rowKey={(h) => String(h.repeaterId)}
         empty={t("hotspotsNone")}
         columns={[

@@ -61,6 +61,31 @@ function formOf(s: SelfCareSettings): FormFields {
 
 type Message = { kind: "ok" | "bad"; text: string } | null;
 
+/** sessionStorage, which a browser in a private mode may refuse: then nothing is remembered. */
+const session = {
+  get(key: string): string | null {
+    try {
+      return sessionStorage.getItem(key);
+    } catch {
+      return null;
+    }
+  },
+  set(key: string, value: string): void {
+    try {
+      sessionStorage.setItem(key, value);
+    } catch {
+      // not remembered
+    }
+  },
+  remove(key: string): void {
+    try {
+      sessionStorage.removeItem(key);
+    } catch {
+      // nothing to forget
+    }
+  },
+};
+
 function errorText(status: number, body: unknown): string {
   const o = (body ?? {}) as { code?: unknown; message?: unknown; error?: unknown };
   if (status === 401) return t("selfCareUnauthorized");
@@ -71,7 +96,7 @@ function errorText(status: number, body: unknown): string {
 
 export function SelfCarePage(props: { repeaterId: number | null }) {
   const storageKey = (id: number) => `freedmr.selfcare.${id}`;
-  const remembered = props.repeaterId !== null ? sessionStorage.getItem(storageKey(props.repeaterId)) : null;
+  const remembered = props.repeaterId !== null ? session.get(storageKey(props.repeaterId)) : null;
   const [idText, setIdText] = useState(props.repeaterId !== null ? String(props.repeaterId) : "");
   const [secret, setSecret] = useState(remembered ?? "");
   const [remember, setRemember] = useState(remembered !== null);
@@ -98,8 +123,8 @@ export function SelfCarePage(props: { repeaterId: number | null }) {
         setLoaded(null);
         return setMessage({ kind: "bad", text: t("selfCareUnavailable") });
       }
-      if (remember) sessionStorage.setItem(storageKey(id), secret);
-      else sessionStorage.removeItem(storageKey(id));
+      if (remember) session.set(storageKey(id), secret);
+      else session.remove(storageKey(id));
       const settings = readSettings(body);
       setLoaded(settings);
       setForm(formOf(settings));
