@@ -3,7 +3,7 @@
  * the browser keeps from API answers and live events. Pure functions, no browser needed.
  */
 import { describe, expect, test } from "bun:test";
-import { duration, parsePortName, parseTalkgroupList, relativeTime } from "../../src/services/dashboard/client/format.ts";
+import { duration, parsePortName, parseTalkgroupList, relativeTime, slotsText } from "../../src/services/dashboard/client/format.ts";
 import {
   applyEvent,
   emptyState,
@@ -141,6 +141,8 @@ describe("formatting and strings", () => {
     expect(parseTalkgroupList("91, 2350 3100;91")).toEqual({ ok: true, value: [91, 2350, 3100] });
     expect(parseTalkgroupList("91, abc")).toEqual({ ok: false, bad: "abc" });
     expect(parseTalkgroupList("0")).toEqual({ ok: false, bad: "0" });
+    const words = { duplex: "duplex", simplex: "simplex" };
+    expect(["1", "2", "3", "4", null, "9"].map((x) => slotsText(x, words))).toEqual(["TS1", "TS2", "duplex", "simplex", null, "9"]);
   });
 
   test("the strings table fills placeholders, explains reason codes, and has no empty text", () => {

@@ -84,3 +84,19 @@ export function parseTalkgroupList(text: string): { ok: true; value: number[] } 
   }
   return { ok: true, value: out };
 }
+
+/** The RPTC slots character in words (hbp-and-dmr.md §1.3: "1", "2", "3" duplex, "4" simplex). */
+export function slotsText(slots: string | null, words: { duplex: string; simplex: string }): string | null {
+  switch (slots) {
+    case "1":
+      return "TS1";
+    case "2":
+      return "TS2";
+    case "3":
+      return words.duplex;
+    case "4":
+      return words.simplex;
+    default:
+      return slots;
+  }
+}

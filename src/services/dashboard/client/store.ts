@@ -51,6 +51,8 @@ export class DashboardStore {
   #reloadTimer: ReturnType<typeof setTimeout> | null = null;
   readonly #pending = new Set<Resource>();
   #stopped = false;
+  /** Calls that ended (live event), by key, when: a slower REST answer must not bring them back. */
+  readonly #endedAt = new Map<string, number>();
   /** Whether the server has GET /api/v1/now (null: not asked yet). */
   #hasNow: boolean | null = null;
   #lastHeardLimit: number | null = null;
@@ -106,6 +108,7 @@ export class DashboardStore {
 
   /** /status (figures, refusals) and the calls in progress (/now when the server has it). */
   async #loadStatus(): Promise<void> {
+    const requestedAt = Date.now();
     let statusBody: unknown = null;
     await this.#load("/api/v1/status", (body) => {
       statusBody = body;
@@ -116,26 +119,35 @@ export class DashboardStore {
       const now = await this.getJson("/api/v1/now").catch(() => ({ status: 0, body: null }));
       if (now.status === 200) {
         this.#hasNow = true;
-        this.#applyNow(now.body);
+        this.#applyNow(now.body, requestedAt);
         return;
       }
       if (now.status === 404) this.#hasNow = false;
     }
-    if (statusBody !== null) this.#setActive(list(statusBody, "activeStreams"));
+    if (statusBody !== null) this.#setActive(list(statusBody, "activeStreams"), requestedAt);
   }
 
   /** GET /api/v1/now or the live snapshot's `now`: calls in progress and server figures. */
-  #applyNow(body: unknown): void {
+  #applyNow(body: unknown, requestedAt: number): void {
     const server = (body as { server?: unknown } | null)?.server;
     if (server !== undefined && server !== null) this.state.status = serverFiguresFromApi(server, this.state.status);
-    this.#setActive(list(body, "calls"));
+    this.#setActive(list(body, "calls"), requestedAt);
   }
 
-  #setActive(rawCalls: unknown[]): void {
+  /**
+   * Replace the calls in progress with an answer the server gave for a request made at
+   * `requestedAt`. Live events may have overtaken that answer: a call that started after the
+   * request is kept, one that ended after it is not brought back.
+   */
+  #setActive(rawCalls: unknown[], requestedAt: number): void {
     const now = Date.now();
+    for (const [key, at] of this.#endedAt) if (now - at > 60_000) this.#endedAt.delete(key);
     const active = new Map<string, ActiveCall>();
+    for (const call of this.state.active.values()) if (call.startedLocalMs >= requestedAt) active.set(call.key, call);
     for (const raw of rawCalls) {
       const call = activeFromApi(raw, now);
+      const ended = this.#endedAt.get(call.key);
+      if (ended !== undefined && ended >= requestedAt) continue;
       // Keep what the browser already knows (its start time, a talker alias from a live event).
       const known = this.state.active.get(call.key);
       if (known !== undefined) {
@@ -251,7 +263,12 @@ export class DashboardStore {
         this.#seq = typeof message.seq === "number" ? message.seq : -1;
         return;
       case "snapshot":
-        if (message.now !== undefined) this.#applyNow(message.now);
+        // In order with the events on the same socket: nothing can have overtaken it.
+        if (message.now !== undefined) {
+          this.#endedAt.clear();
+          this.state.active.clear();
+          this.#applyNow(message.now, Date.now());
+        }
         this.#changed();
         return;
       case "resync":
@@ -282,6 +299,10 @@ export class DashboardStore {
   #applyEvents(events: readonly unknown[]): void {
     const reload = new Set<Resource>();
     const now = Date.now();
+    for (const event of events) {
+      const e = event as { type?: unknown; portIndex?: unknown; streamId?: unknown } | null;
+      if (e !== null && typeof e === "object" && (e.type === "call.end" || e.type === "stream.end")) this.#endedAt.set(`${e.portIndex}:${e.streamId}`, now);
+    }
     const repeaterOfPort = (portIndex: number) => this.state.hotspots.find((h) => h.portIndex === portIndex)?.repeaterId ?? null;
     for (const event of events) for (const r of applyEvent(this.state, event, now, repeaterOfPort)) reload.add(r);
     this.#changed();

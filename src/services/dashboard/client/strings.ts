@@ -99,6 +99,8 @@ export const en = {
   dialLink: "Linked to {tg}",
   notLinked: "not linked",
   diagnose: "Diagnose",
+  duplex: "duplex (TS1 + TS2)",
+  simplex: "simplex",
   ipv4: "IPv4",
   ipv6: "IPv6",
 

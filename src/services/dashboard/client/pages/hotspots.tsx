@@ -1,6 +1,6 @@
 /** "Hotspots": who is connected, where, with what, and which talkgroups each slot has. */
 import { Badge, RelTime, Section, Table } from "../components.tsx";
-import { frequency, relativeTime, uptime } from "../format.ts";
+import { frequency, relativeTime, slotsText, uptime } from "../format.ts";
 import { useState } from "preact/hooks";
 import { matchesHotspot, type Hotspot, type Subscription } from "../model.ts";
 import { t } from "../strings.ts";
@@ -70,7 +70,7 @@ export function HotspotsPage() {
             label: t("colSlots"),
             cell: (h) => (
               <span>
-                {h.slots ?? t("unknown")}
+                {slotsText(h.slots, { duplex: t("duplex"), simplex: t("simplex") }) ?? t("unknown")}
                 {h.txFrequencyHz !== null ? <span class="sub"> {frequency(h.txFrequencyHz)}</span> : null}
               </span>
             ),
