@@ -9,7 +9,7 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
 import type { Page } from "playwright-core";
-import type { HbpClient } from "../support/hbp_client.ts";
+import { HbpClient } from "../support/hbp_client.ts";
 import { browserTestsEnabled, DESKTOP, launchChromium, openPage, PHONE, screenshot, type LaunchedBrowser } from "./support/browser.ts";
 import { loginHotspot, startDashboardServer, type DashboardServer } from "./support/dashboard_server.ts";
 import { startLiveCall } from "./support/live_call.ts";
@@ -76,7 +76,9 @@ async function waitForText(page: Page, selector: string, predicate: (text: strin
   const deadline = performance.now() + WAIT_MS;
   let last = "";
   while (performance.now() < deadline) {
-    last = (await page.locator(selector).first().textContent().catch(() => null)) ?? "";
+    // Read the DOM directly: a locator would wait for the element to exist (30 s by default),
+    // which is this loop's job.
+    last = String((await page.evaluate(`document.querySelector(${JSON.stringify(selector)})?.textContent ?? ""`).catch(() => "")) ?? "");
     if (predicate(last)) return last;
     await Bun.sleep(50);
   }
@@ -100,6 +102,12 @@ describe.if(enabled)("dashboard in chromium", () => {
     expect(row).toContain("91");
     expect(row).toContain("IPv4");
     await screenshot(desktop.page, "hotspots-desktop-light");
+    // search narrows the list
+    await desktop.page.fill("input[type=search]", "no-such-place");
+    await waitForText(desktop.page, "[data-testid=hotspots]", (t) => !t.includes("G4ABC"), "the list to narrow");
+    await desktop.page.fill("input[type=search]", "leeds 3100");
+    await waitForText(desktop.page, "[data-testid=hotspots-table] tbody", (t) => t.includes("G4ABC"), "the hotspot found by location and talkgroup");
+    await desktop.page.fill("input[type=search]", "");
 
     const phone = await browse("/hotspots", { viewport: PHONE, colorScheme: "dark", isMobile: true });
     await waitForText(phone.page, "[data-testid=hotspots-table] tbody", (t) => t.includes("G4ABC"), "the hotspot on a phone");
@@ -160,7 +168,7 @@ describe.if(enabled)("dashboard in chromium", () => {
     expect(consoleErrors).toEqual([]);
   }, 60_000);
 
-  test("the diagnostics page explains a rejected option (token and reason), never showing the KEY", async () => {
+  test("the diagnostics page explains a rejected option (token and reason) and a refused login, never showing the KEY", async () => {
     const client = await hotspot({ callsign: "G0OPT", options: `TS2=3100;TS1=abc;KEY=${OWNER_KEY};` });
     const { page, foreignRequests } = await browse(`/hotspots/${client.repeaterId}`, { viewport: DESKTOP, colorScheme: "light" });
     const options = await waitForText(page, "[data-testid=diag-options]", (t) => t.includes("TS1=abc"), "the rejected option");
@@ -171,6 +179,18 @@ describe.if(enabled)("dashboard in chromium", () => {
     expect(subscriptions).toContain("KEY=***"); // the options in force, KEY hidden
     await screenshot(page, "diagnostics-rejected-option-desktop-light");
     assertPublic((await page.content()) ?? "", [PASSPHRASE, OWNER_KEY]);
+
+    // A hotspot whose login is refused: its page says why, though it never connected.
+    const WRONG = "a-Wrong-passphrase-typed";
+    const refused = await HbpClient.open({ serverPort: ds!.hbpPort, repeaterId: 310_779_999, passphrase: WRONG, callsign: "G0BAD" });
+    cleanups.push(() => refused.close());
+    expect((await refused.tryLogin({ passphrase: WRONG })).ok).toBe(false);
+    await page.goto(new URL("/hotspots/310779999", ds!.url).href);
+    const refusals = await waitForText(page, "[data-testid=diag-refusals]", (t) => t.includes("wrong passphrase"), "the login refusal");
+    expect(refusals).toMatch(/ago/); // when, relative
+    expect(await page.textContent("[data-testid=diagnostics]")).toContain("Why can't 310779999 hear anything?");
+    expect(await page.textContent("[data-testid=diag-connection]")).toContain("Not connected");
+    assertPublic((await page.content()) ?? "", [PASSPHRASE, WRONG]);
     expect(foreignRequests).toEqual([]);
   }, 60_000);
 
