@@ -7,6 +7,7 @@
 export type Command =
   | { readonly kind: "serve"; readonly configPath: string | undefined; readonly overrides: Overrides }
   | { readonly kind: "check-config"; readonly configPath: string }
+  | { readonly kind: "first-boot"; readonly configPath: string }
   | { readonly kind: "print-default-config" }
   | { readonly kind: "print-config-schema" }
   | { readonly kind: "version" }
@@ -15,6 +16,8 @@ export type Command =
 export interface Overrides {
   /** --port N: replaces hbp.port (tests and benchmarks run the default config on another port). */
   readonly port?: number;
+  /** --http-port N: replaces http.port (0 = a free port, logged); tests never bind the fixed 8062. */
+  readonly httpPort?: number;
   /** --bind ADDR (repeatable): replaces hbp.bind_addresses. */
   readonly bindAddresses?: readonly string[];
   /** --log-level LEVEL: replaces log.level. */
@@ -36,13 +39,20 @@ and IPv6), passphrase "passw0rd".
 Options:
   -c, --config FILE           Serve with the config in FILE (TOML, or JSON if it ends in .json)
       --check-config FILE     Check FILE, print every problem, exit 0 if valid or 2 if not
+      --first-boot FILE       Create what the config in FILE names but this machine lacks: the
+                              hbp.passphrase_file, with a random passphrase (kept if it exists)
       --print-default-config  Print the complete default config as a commented TOML file
       --print-config-schema   Print the config's JSON Schema (for editors)
   -V, --version               Print the version
   -h, --help                  Print this help
 
+Commands:
+  import --from freedmr|hblink3|hblink4 CONFIG [rules.py]
+                              Convert a FreeDMR, HBlink3 or HBlink4 config (see "freedmr import --help")
+
 Overrides when serving (applied on top of the config):
       --port N                UDP port of the HBP master (0 picks a free port)
+      --http-port N           TCP port of the dashboard and API (0 picks a free port)
       --bind ADDR             Address to listen on (repeat for several); default "::" (IPv4 + IPv6)
       --log-level LEVEL       trace, debug, info, warn, error, fatal or silent
       --log-format FORMAT     auto, json or pretty
@@ -50,8 +60,8 @@ Overrides when serving (applied on top of the config):
 Exit status: 0 on success, 1 on a runtime failure (e.g. the port is in use), 2 on a bad config or
 bad arguments.`;
 
-const COMMAND_FLAGS = new Set(["--check-config", "--print-default-config", "--print-config-schema", "--version", "-V", "--help", "-h"]);
-const VALUE_FLAGS = new Set(["--config", "-c", "--check-config", "--port", "--bind", "--log-level", "--log-format"]);
+const COMMAND_FLAGS = new Set(["--check-config", "--first-boot", "--print-default-config", "--print-config-schema", "--version", "-V", "--help", "-h"]);
+const VALUE_FLAGS = new Set(["--config", "-c", "--check-config", "--first-boot", "--port", "--http-port", "--bind", "--log-level", "--log-format"]);
 const KNOWN_FLAGS = new Set([...COMMAND_FLAGS, ...VALUE_FLAGS]);
 
 export function parseArgs(argv: readonly string[]): ParsedArgs {
@@ -59,6 +69,7 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
   let checkPath: string | undefined;
   let command: Command["kind"] | undefined;
   let port: number | undefined;
+  let httpPort: number | undefined;
   const bindAddresses: string[] = [];
   let logLevel: string | undefined;
   let logFormat: string | undefined;
@@ -102,6 +113,10 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
         problem = setCommand("check-config", flag);
         checkPath = value;
         break;
+      case "--first-boot":
+        problem = setCommand("first-boot", flag);
+        checkPath = value;
+        break;
       case "--print-default-config":
         problem = setCommand("print-default-config", flag);
         break;
@@ -122,6 +137,12 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
         port = Number(text);
         break;
       }
+      case "--http-port": {
+        const text = value!;
+        if (!/^\d{1,5}$/.test(text) || Number(text) > 65535) return { ok: false, error: `--http-port needs a port number from 0 to 65535, got "${text}"` };
+        httpPort = Number(text);
+        break;
+      }
       case "--bind":
         bindAddresses.push(value!);
         break;
@@ -135,7 +156,7 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
     if (problem !== undefined) return { ok: false, error: problem };
   }
 
-  const servingOptions = configPath !== undefined || port !== undefined || bindAddresses.length > 0 || logLevel !== undefined || logFormat !== undefined;
+  const servingOptions = configPath !== undefined || port !== undefined || httpPort !== undefined || bindAddresses.length > 0 || logLevel !== undefined || logFormat !== undefined;
   if (command !== undefined && command !== "help" && servingOptions) {
     return { ok: false, error: "--config, --port, --bind, --log-level and --log-format only apply when serving; use --check-config FILE to check a file" };
   }
@@ -143,6 +164,7 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
     case undefined: {
       const overrides: Overrides = {
         ...(port !== undefined ? { port } : {}),
+        ...(httpPort !== undefined ? { httpPort } : {}),
         ...(bindAddresses.length > 0 ? { bindAddresses } : {}),
         ...(logLevel !== undefined ? { logLevel } : {}),
         ...(logFormat !== undefined ? { logFormat } : {}),
@@ -150,7 +172,8 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
       return { ok: true, command: { kind: "serve", configPath, overrides } };
     }
     case "check-config":
-      return { ok: true, command: { kind: "check-config", configPath: checkPath! } };
+    case "first-boot":
+      return { ok: true, command: { kind: command, configPath: checkPath! } };
     case "serve":
       return { ok: true, command: { kind: "serve", configPath, overrides: {} } };
     case "print-default-config":

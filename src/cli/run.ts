@@ -13,9 +13,13 @@ import {
   printVersion,
   type Output,
 } from "./commands.ts";
+import { firstBoot } from "./first_boot.ts";
+import { runImport } from "./import_command.ts";
 import { serve, type StartServer } from "./serve.ts";
 
 export async function runCli(argv: readonly string[], io: Output, startServer: StartServer): Promise<number> {
+  // subcommands (a word, not an option) come first
+  if (argv[0] === "import") return runImport(argv.slice(1), io);
   const parsed = parseArgs(argv);
   if (!parsed.ok) {
     io.err(`freedmr: ${parsed.error}\nRun "freedmr --help" for the options.\n`);
@@ -33,6 +37,8 @@ export async function runCli(argv: readonly string[], io: Output, startServer: S
       return printConfigSchema(io);
     case "check-config":
       return checkConfig(command.configPath, io);
+    case "first-boot":
+      return firstBoot(command.configPath, io);
     case "serve":
       return serve(command.configPath, command.overrides, io, startServer);
   }

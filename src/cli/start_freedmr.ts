@@ -14,13 +14,15 @@ import { createRouter } from "../core/routing/index.ts";
 import type { Logger } from "../shell/log.ts";
 import { startServer, type RunningServer, type ServerOptions } from "../shell/server.ts";
 import { VERSION } from "./version.ts";
+import { loadVoiceAtStart } from "../shell/voice_start.ts";
 
 export function startFreedmr(config: Config, log: Logger, options: ServerOptions = {}): Promise<RunningServer> {
+  const voice = loadVoiceAtStart(config, log);
   return startServer(config, log, {
     warnDefaultPassphrase: false,
     handleSignals: false,
     version: VERSION,
-    createRouter: (deps) => createRouter(routingOptionsFromConfig(config), deps),
+    createRouter: (deps) => createRouter({ ...routingOptionsFromConfig(config), ...voice.options }, { ...deps, ...voice.extras }),
     extraHandlers: (deps) =>
       createFederation(federationOptionsFromConfig(config), {
         router: deps.router as FederationRouter,

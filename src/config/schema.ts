@@ -14,6 +14,7 @@ import { Value } from "@sinclair/typebox/value";
 import { federationSections } from "./sections/federation.ts";
 import { httpSections } from "./sections/http.ts";
 import { routingAccessRuleProperties, routingSections } from "./sections/routing.ts";
+import { voiceSections } from "./sections/voice.ts";
 
 /** Largest 32-bit id (HBP repeater ids and OpenBridge network ids are 32-bit, hbp-and-dmr.md §1.1). */
 export const ID32_MAX = 4294967295;
@@ -143,6 +144,15 @@ export const HbpSection = Type.Object(
       minLength: 1,
       maxLength: 256,
     }),
+    passphrase_file: Type.Optional(
+      Type.String({
+        description:
+          'Read the hotspot passphrase from this file instead (one line; a relative path is relative to the config file). Set either passphrase or passphrase_file, not both. "freedmr --first-boot CONFIG" creates the file with a random passphrase when it does not exist (SD-card images: every card its own secret).',
+        minLength: 1,
+        maxLength: 4096,
+        examples: ["/var/lib/freedmr/passphrase"],
+      }),
+    ),
     peer_timeout_seconds: Type.Integer({
       description: "Drop a hotspot that has sent nothing (not even a ping) for this many seconds.",
       default: 30,
@@ -170,13 +180,15 @@ export const HbpSection = Type.Object(
       maximum: 268435456,
     }),
     login_rate_limit_per_minute: Type.Integer({
-      description: "Most login attempts (RPTL) per source address per minute before that address is banned. 0 disables the limit.",
+      description:
+        "Most failed logins (wrong passphrase, refused id, handshakes left unanswered) per source per minute before that source is banned; successful logins never count. A source is an IPv4 address or an IPv6 /64. 0 disables counting and bans.",
       default: 20,
       minimum: 0,
       maximum: 100000,
     }),
     login_ban_seconds: Type.Integer({
-      description: "How long an address that exceeded login_rate_limit_per_minute or failed authentication too often is ignored.",
+      description:
+        "How long a ban lasts. During a ban, every repeater id that fails from the banned source is ignored from there; correct logins from the same source (CGNAT, club routers) still get in.",
       default: 600,
       minimum: 0,
       maximum: 86400,
@@ -198,6 +210,7 @@ export const ConfigSchema = Type.Object(
     ...routingSections,
     ...federationSections,
     ...httpSections,
+    ...voiceSections,
   },
   { ...strict, description: "freedmr configuration.", default: {} },
 );

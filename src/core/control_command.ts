@@ -41,3 +41,5 @@ export interface HotspotInspection {
   /** How this hotspot may authenticate self-care: its options KEY, a sysop secret, or neither. */
   selfCare: { keySet: boolean; secretIssued: boolean };
 }
+
+export { redactOptionKey } from "../lib/option_key.ts";

@@ -31,12 +31,26 @@ export type CoreEvent =
       /** Targets that never got a frame of this call, and why (at most 64; absent when none). */
       undelivered?: { portIndex: number; slot: 1 | 2; reason: "slot-busy-own-transmission" | "slot-busy-other-call" | "hang-time" }[];
     }
-  | { type: "subscription.change"; atMs: number; portIndex: number; portName: string; slot: 1 | 2; talkgroupId: number; action: "add" | "remove"; reason: string }
+  | {
+      type: "subscription.change";
+      atMs: number;
+      portIndex: number;
+      portName: string;
+      slot: 1 | 2;
+      talkgroupId: number;
+      action: "add" | "remove";
+      reason: string;
+      /** On "add": static or dynamic, and when it expires (the shell's monotonic ms; null = never). A renewed dynamic TG is published again as "add" with reason "renewed". */
+      kind?: "static" | "dynamic";
+      expiresAtMs?: number | null;
+    }
   | { type: "dial.link"; atMs: number; portIndex: number; portName: string; reflector: number; action: "link" | "unlink"; reason?: string }
   /** Answer to a status request (private call to 5000): the reflector linked now, 0 = none. */
   | { type: "dial.status"; atMs: number; portIndex: number; portName: string; reflector: number; defaultReflector: number }
   /** A private call to a number that cannot be dialled (FreeDMR answers "busy"). */
   | { type: "dial.rejected"; atMs: number; portIndex: number; portName: string; reflector: number; reason: string }
+  /** The talker alias of a call in progress, once per call, as soon as it is complete. */
+  | { type: "stream.alias"; atMs: number; streamId: number; portIndex: number; portName: string; sourceId: number; talkerAlias: string }
   /** A stream refused by loop control, ACL or contention at its start (one event per stream). */
   | { type: "stream.refused"; atMs: number; streamId: number; portIndex: number; portName: string; sourceId: number; destinationId: number; slot: 1 | 2; reason: string }
   /** Problems found in a port's options (RPTO); each bad token is named, the rest were applied. */
@@ -44,6 +58,23 @@ export type CoreEvent =
   /** A configured conference bridge member changed state (rules.py ON/OFF/RESET triggers, timers). */
   | { type: "bridge.change"; atMs: number; bridge: string; system: string; slot: 1 | 2; talkgroupId: number; active: boolean; reason: string }
   | { type: "link.up" | "link.down"; atMs: number; link: string; reason: string }
+  /** A voice announcement (dial reply, status, rejected options, relink, ident): queued, then played, dropped or aborted. */
+  | {
+      type: "announcement";
+      atMs: number;
+      portIndex: number;
+      portName: string;
+      slot: 1 | 2;
+      sourceId: number;
+      destinationId: number;
+      callType: "group" | "unit";
+      kind: string;
+      /** the words, space-separated ("linked 9 1") */
+      words: string;
+      language: string;
+      outcome: "queued" | "played" | "dropped" | "aborted" | "superseded";
+      streamId: number;
+    }
   /** A hotspot's self-care settings changed (dashboard); `connected`: applied live at once. */
   | {
       type: "hotspot.settings";
@@ -109,7 +140,11 @@ export type RefusalReason =
   | "rate-limited"
   | "callsign-denied"
   | "wrong-state"
-  | "invalid-id";
+  | "invalid-id"
+  /** The source prefix is banned and this id failed from it: dropped unanswered (login_guard.ts). */
+  | "banned"
+  /** Too many sessions from this source prefix are between RPTK and RPTC (hbp_master.ts). */
+  | "handshake-limit";
 
 export interface EventSink {
   publish(event: CoreEvent): void;

@@ -19,6 +19,11 @@ export interface FrameRouter {
   onFrame(nowMs: number, port: RouterPort, frame: DmrdFrame): void;
   /** Periodic housekeeping: stream timeouts, hang timers, subscription expiry, paced playback. */
   onTick(nowMs: number): void;
+  /**
+   * One talker-alias LC from the DMRA side channel (hbp-and-dmr.md §3.1): `block` 0 = header, 1–3
+   * = blocks, 7 data bytes in `data`, sent by the port while radio `sourceId` transmits. Optional.
+   */
+  onTalkerAlias?(nowMs: number, port: RouterPort, sourceId: number, block: number, data: Uint8Array): void;
 }
 
 /** Routes nothing; the HBP master works on its own with it. */

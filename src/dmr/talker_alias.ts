@@ -7,7 +7,14 @@
  * Header data byte 0 = format(2) ‖ length(5) ‖ first data bit. Formats: 0 7-bit (49 bits in the
  * header, 56 per block, ≤ 31 characters), 1 ISO-8859-1, 2 UTF-8, 3 UTF-16BE; for formats 1–3 the
  * text starts at header data byte 1 (6 bytes) and continues with 7 bytes per block (≤ 27 bytes).
- * `length` counts characters (UTF-16: 16-bit units). Bytes beyond the length are padding.
+ *
+ * What `length` counts (ETSI TS 102 361-2 §7.2.19 Talker Alias Data Length): the units of the
+ * format — 7-bit characters, octets for the two 8-bit formats (ISO-8859-1 and UTF-8), 16-bit units
+ * for UTF-16BE. §7.2.19 speaks of the length in bytes while its table 7.26 says characters; the two
+ * agree everywhere except multibyte UTF-8, and there the octet count is what radios send (reading
+ * it as characters ran into the padding and left a trailing NUL, e.g. "Jürgen DL1ABC\0"). So a
+ * UTF-8 alias is `length` octets, and the encoder writes the octet count. Bytes beyond the length
+ * are padding (not always zero), and NUL padding inside the length is stripped.
  * @module
  */
 
@@ -53,7 +60,7 @@ export class TalkerAliasAssembler {
   get format(): TalkerAliasFormat {
     return (this.data[0]! >>> 6) as TalkerAliasFormat;
   }
-  /** the length field of the header (characters) */
+  /** the length field of the header (units of the format: 7-bit characters, octets, 16-bit units) */
   get length(): number {
     return (this.data[0]! >>> 1) & 0x1f;
   }
@@ -112,14 +119,14 @@ export class TalkerAliasAssembler {
       if (length * 7 <= SEVEN_BIT_HEADER_BITS + blocks * SEVEN_BIT_BLOCK_BITS) text = this.#decodeSevenBit(length);
     } else {
       const available = 6 + blocks * TA_BYTES_PER_LC;
-      if (format === TalkerAliasFormat.Iso88591) {
-        if (length <= available) text = this.#decodeLatin1(length);
-      } else if (format === TalkerAliasFormat.Utf16Be) {
-        if (length * 2 <= available) text = this.#decodeUtf16(length);
-      } else {
-        const end = utf8End(this.data, 1, 1 + available, length);
-        if (end >= 0) text = utf8Decoder.decode(this.data.subarray(1, end));
-        else if (blocks === 3) text = utf8Decoder.decode(this.data.subarray(1, 1 + available));
+      // §7.2.19: octets (ISO-8859-1, UTF-8) or 16-bit units (UTF-16BE); a length beyond the 27 octets
+      // a header and three blocks hold is read as "all of them" once every block is here
+      const octets = format === TalkerAliasFormat.Utf16Be ? length * 2 : length;
+      const end = octets <= available ? octets : blocks === 3 ? available : -1;
+      if (end >= 0) {
+        if (format === TalkerAliasFormat.Iso88591) text = this.#decodeLatin1(trimNul(this.data, 1, 1 + end) - 1);
+        else if (format === TalkerAliasFormat.Utf16Be) text = this.#decodeUtf16(trimNul16(this.data, 1, 1 + (end & ~1)) >>> 1);
+        else text = utf8Decoder.decode(this.data.subarray(1, trimNul(this.data, 1, 1 + end)));
       }
     }
     if (text === null) return false;
@@ -151,25 +158,23 @@ export class TalkerAliasAssembler {
       }
       s += String.fromCharCode(v);
     }
-    return s;
+    // padding: 7-bit NULs at the end of the length
+    let end = s.length;
+    while (end > 0 && s.charCodeAt(end - 1) === 0) end--;
+    return end === s.length ? s : s.slice(0, end);
   }
 }
 
-/**
- * End offset (exclusive) of the first `characters` UTF-8 code points in bytes[start..limit), or -1
- * when they do not fit.
- */
-function utf8End(bytes: Uint8Array, start: number, limit: number, characters: number): number {
-  let count = 0;
-  let i = start;
-  while (count < characters) {
-    if (i >= limit) return -1;
-    const lead = bytes[i]!;
-    const size = lead < 0x80 ? 1 : lead >= 0xf0 ? 4 : lead >= 0xe0 ? 3 : lead >= 0xc0 ? 2 : 1;
-    i += size;
-    count++;
-  }
-  return i <= limit ? i : -1;
+/** End of bytes[start..end) without its trailing NUL octets (padding). */
+function trimNul(bytes: Uint8Array, start: number, end: number): number {
+  while (end > start && bytes[end - 1] === 0) end--;
+  return end;
+}
+
+/** The same for 16-bit units (end − start even): the offset past the last non-NUL unit, relative to start. */
+function trimNul16(bytes: Uint8Array, start: number, end: number): number {
+  while (end - 2 >= start && bytes[end - 2] === 0 && bytes[end - 1] === 0) end -= 2;
+  return end - start;
 }
 
 /**
@@ -198,16 +203,16 @@ export function encodeTalkerAlias(text: string, format: TalkerAliasFormat, lcs: 
     }
     bytes = 1 + 2 * length;
   } else if (format === TalkerAliasFormat.Utf8) {
+    // §7.2.19: the length of a UTF-8 alias counts octets; cut at a character boundary within 27
     const encoded = new TextEncoder().encode(text);
     let end = 0;
-    length = 0;
     while (end < encoded.length) {
       const lead = encoded[end]!;
       const size = lead < 0x80 ? 1 : lead >= 0xf0 ? 4 : lead >= 0xe0 ? 3 : 2;
-      if (end + size > 27 || length === 31) break;
+      if (end + size > 27) break;
       end += size;
-      length++;
     }
+    length = end;
     data.set(encoded.subarray(0, end), 1);
     bytes = 1 + end;
   } else {

@@ -54,10 +54,12 @@ export class OperatorApi {
   readonly #o: OperatorApiOptions;
   readonly #headers: Record<string, string>;
   readonly #authFailures = new Map<string, { count: number; sinceMs: number }>();
+  readonly #clock: { monotonicMs(): number };
 
   constructor(options: OperatorApiOptions) {
     this.#o = options;
     this.http = new HttpApi(options);
+    this.#clock = options.clock ?? { monotonicMs: () => performance.now() };
     this.extra = new OperatorState(this.http.state);
     this.#headers = { "cache-control": "no-store", ...(options.cors ? { "access-control-allow-origin": "*" } : {}) };
   }
@@ -72,17 +74,26 @@ export class OperatorApi {
     const state = this.http.state;
     state.resetLive();
     this.extra.reset();
-    for (const h of roster.hotspots) {
+    this.addRosterHotspots(roster.hotspots, roster.atMs);
+    for (const s of roster.streams) state.handle(s);
+    for (const [id, settings] of roster.settings) this.extra.setSettings(id, settings);
+  }
+
+  /** Hotspots of a roster (it arrives in chunks after the resync message). */
+  addRosterHotspots(hotspots: Roster["hotspots"], atMs: number): void {
+    const state = this.http.state;
+    const roster = { atMs };
+    for (const h of hotspots) {
       state.handle(h.up);
       if (h.details !== null) this.extra.handle({ type: "x.hotspot", atMs: h.up.atMs, repeaterId: h.up.repeaterId, portIndex: h.up.portIndex, details: h.details });
       else this.extra.handle(h.up);
       for (const s of h.subscriptions) {
-        state.handle({ type: "subscription.change", atMs: roster.atMs, portIndex: h.up.portIndex, portName: "", slot: s.slot, talkgroupId: s.talkgroupId, action: "add", reason: "resync" });
+        const change = { type: "subscription.change", atMs: roster.atMs, portIndex: h.up.portIndex, portName: "", slot: s.slot, talkgroupId: s.talkgroupId, action: "add", reason: "resync", kind: s.kind, expiresAtMs: s.expiresAtMs } as const;
+        state.handle(change);
+        this.extra.handle(change);
       }
       if (h.dialedReflector !== 0) state.handle({ type: "dial.link", atMs: roster.atMs, portIndex: h.up.portIndex, portName: "", reflector: h.dialedReflector, action: "link" });
     }
-    for (const s of roster.streams) state.handle(s);
-    for (const [id, settings] of roster.settings) this.extra.setSettings(id, settings);
   }
 
   async handle(request: Request, clientAddress: string): Promise<Response> {
@@ -114,7 +125,7 @@ export class OperatorApi {
     if (parts[0] === "api" && parts[1] === "v1" && parts[2] === "admin") return this.#admin(request, method, parts.slice(3), url.searchParams);
     if (parts[0] === "api" && parts[1] === "v1" && parts[2] === "hotspots" && parts.length >= 4) {
       const id = idParam(parts[3]!, "repeaterId");
-      if (parts.length === 4) return this.#only(method, "GET") ?? this.#json(this.#hotspotOne(id));
+      if (parts.length === 4) return this.#only(method, "GET") ?? this.#json(await this.#hotspotOne(id));
       if (parts.length === 5 && parts[4] === "diagnostics") return this.#only(method, "GET") ?? this.#json(await this.#diagnostics(id));
       if (parts.length === 5 && parts[4] === "settings") {
         if (method === "GET") return this.#json(await this.#settingsView(id));
@@ -204,7 +215,7 @@ export class OperatorApi {
         sourceId: s.sourceId,
         sourceCallsign: null,
         sourceName: null,
-        talkerAlias: null,
+        talkerAlias: this.extra.alias(s.portIndex, s.streamId),
         destinationId: s.destinationId,
         callType: s.callType,
         kind: s.kind,
@@ -262,6 +273,7 @@ export class OperatorApi {
       simplex: d?.simplex ?? null,
       family: d?.family ?? null,
       talkgroups: h.talkgroups,
+      subscriptions: this.extra.subscriptions(h.portIndex, this.#clock.monotonicMs()),
       dialedReflector: h.dialedReflector,
     };
   }
@@ -295,10 +307,12 @@ export class OperatorApi {
     return this.http.state.hotspots().find((h) => h.repeaterId === repeaterId) ?? null;
   }
 
-  #hotspotOne(repeaterId: number): Record<string, unknown> {
+  /** One hotspot, with its exact subscriptions (static/dynamic/dial, per slot, with expiry) asked from the core. */
+  async #hotspotOne(repeaterId: number): Promise<Record<string, unknown>> {
     const h = this.#hotspotRecord(repeaterId);
     if (h === null) throw new ApiError(404, "not-found", `hotspot ${repeaterId} is not connected`);
-    return this.#publicHotspot(h);
+    const live = await this.#inspect(repeaterId);
+    return { ...this.#publicHotspot(h), subscriptions: live?.subscriptions ?? this.extra.subscriptions(h.portIndex, this.#clock.monotonicMs()) };
   }
 
   async #inspect(repeaterId: number): Promise<HotspotInspection | null> {

@@ -6,7 +6,7 @@
  * Every table is bounded; nothing here holds an address, a passphrase or an option key.
  * @module
  */
-import { redactOptionKey } from "./redact.ts";
+import { redactOptionKey } from "../lib/option_key.ts";
 import type { CoreEvent } from "../core/events.ts";
 import type { HotspotSettings } from "../core/routing/hotspot_settings.ts";
 import type { ApiState } from "./api_state.ts";
@@ -52,6 +52,10 @@ export class OperatorState {
   readonly #diagnostics = new Map<number, Diagnostics>();
   readonly #talkgroups = new Map<number, TalkgroupActivity>();
   readonly #settings = new Map<number, HotspotSettings>();
+  /** Talker aliases of calls in progress, by "portIndex:streamId" (bounded; gone at stream.end). */
+  readonly #aliases = new Map<string, string>();
+  /** Static and dynamic talkgroups per port with kind and expiry (from subscription.change). */
+  readonly #subs = new Map<number, Map<number, { slot: 1 | 2; talkgroupId: number; kind: "static" | "dynamic"; expiresAtMs: number | null }>>();
   workerStats: ServicesWorkerStats | null = null;
   /** Events the host lost for this Worker (reported in each batch). */
   eventsLost = 0;
@@ -63,6 +67,8 @@ export class OperatorState {
   reset(): void {
     this.#details.clear();
     this.#portToRepeater.clear();
+    this.#subs.clear();
+    this.#aliases.clear();
   }
 
   handle(event: WorkerEvent): void {
@@ -78,9 +84,26 @@ export class OperatorState {
         if (this.#portToRepeater.get(event.portIndex) === event.repeaterId) {
           this.#portToRepeater.delete(event.portIndex);
           this.#details.delete(event.portIndex);
+          this.#subs.delete(event.portIndex);
         }
         this.#add(event.repeaterId, "sessions", { kind: "session-down", message: `session ended: ${event.reason}`, data: { reason: event.reason } }, event.atMs);
         return;
+      case "subscription.change": {
+        const key = event.slot * 0x1000000 + event.talkgroupId;
+        let port = this.#subs.get(event.portIndex);
+        if (event.action === "remove") {
+          port?.delete(key);
+          return;
+        }
+        if (event.kind === undefined) return;
+        if (port === undefined) {
+          if (this.#subs.size >= DIAGNOSTICS_HOTSPOTS_MAX) return;
+          this.#subs.set(event.portIndex, (port = new Map()));
+        }
+        if (!port.has(key) && port.size >= 256) return;
+        port.set(key, { slot: event.slot, talkgroupId: event.talkgroupId, kind: event.kind, expiresAtMs: event.expiresAtMs ?? null });
+        return;
+      }
       case "session.refused":
         this.#add(event.repeaterId, "refusals", { kind: "login-refused", message: `login refused: ${event.reason}`, data: { reason: event.reason, callsign: event.callsign ?? null } }, event.atMs);
         return;
@@ -109,7 +132,11 @@ export class OperatorState {
         );
         return;
       }
+      case "stream.alias":
+        if (this.#aliases.size < 8192) this.#aliases.set(`${event.portIndex}:${event.streamId}`, event.talkerAlias);
+        return;
       case "stream.end": {
+        this.#aliases.delete(`${event.portIndex}:${event.streamId}`);
         if (event.callType === "group") this.#talkgroupCall(event);
         for (const target of event.undelivered ?? []) {
           const to = this.#portToRepeater.get(target.portIndex);
@@ -184,6 +211,20 @@ export class OperatorState {
     }
     this.#diagnostics.set(repeaterId, d);
     d[list].push({ time: new Date(this.#api.toWallMs(atMs)).toISOString(), ...entry });
+  }
+
+  /** A port's static and dynamic talkgroups, by slot then talkgroup, with seconds left (null = never expires). */
+  subscriptions(portIndex: number, nowMs: number): { slot: 1 | 2; talkgroupId: number; kind: "static" | "dynamic"; expiresInSeconds: number | null }[] {
+    const port = this.#subs.get(portIndex);
+    if (port === undefined) return [];
+    return [...port.values()]
+      .sort((a, b) => a.slot - b.slot || a.talkgroupId - b.talkgroupId)
+      .map((s) => ({ slot: s.slot, talkgroupId: s.talkgroupId, kind: s.kind, expiresInSeconds: s.expiresAtMs === null ? null : Math.max(0, Math.round((s.expiresAtMs - nowMs) / 1000)) }));
+  }
+
+  /** The talker alias of a call in progress, when it has completed. */
+  alias(portIndex: number, streamId: number): string | null {
+    return this.#aliases.get(`${portIndex}:${streamId}`) ?? null;
   }
 
   details(portIndex: number): HotspotDetails | null {

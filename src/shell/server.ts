@@ -29,12 +29,14 @@ import type { HbpAccessRule, HbpMasterOptions } from "../core/hbp_master/options
 import { PortIndexPool, type PortIndexAllocator } from "../core/hbp_master/port_index_pool.ts";
 import { Outbox } from "../core/outbox.ts";
 import { NullRouter, type FrameRouter } from "../core/router_contract.ts";
+import { assert } from "../lib/assert.ts";
 import { Prng } from "../lib/prng.ts";
 import { registerEventLog } from "../services/event_log.ts";
 import { BusEventSink } from "./bus_sink.ts";
 import { ControlQueue } from "./control_commands.ts";
 import { ServicesWorkerHost } from "./services_worker_host.ts";
 import type { ServicesWorkerStats } from "../services/worker/protocol.ts";
+import { drawLoginSecret } from "./login_secret.ts";
 import { monotonicMs } from "./clock.ts";
 import { MemoryHygiene } from "./memory_hygiene.ts";
 import { DEFAULT_STATS_INTERVAL_MS, StatsPublisher } from "./stats_publisher.ts";
@@ -125,6 +127,7 @@ export interface RunningServer {
 
 /** Map the `[hbp]` config section onto the master's plain options. */
 export function hbpMasterOptions(hbp: Config["hbp"]): HbpMasterOptions {
+  assert(hbp.passphrase_file === undefined, "hbp.passphrase_file must be read before the server starts (resolvePassphraseFile in src/config/passphrase_file.ts)");
   return {
     bindAddresses: hbp.bind_addresses,
     port: hbp.port,
@@ -174,6 +177,7 @@ export function assembleServer(config: Config, options: ServerOptions = {}): Ass
       events: deps.events,
       prng: deps.prng.fork("hbp"),
       portIndexes: deps.portIndexes,
+      saltSecret: drawLoginSecret(),
     });
     handlers.push(hbp);
   }
@@ -207,6 +211,10 @@ export async function startServer(config: Config, log: Logger, options: ServerOp
     router,
     selfCare: config.http.self_care,
     secrets: new Map(config.http.hotspot_secrets.map((s) => [s.repeater_id, s.secret] as const)),
+    audit: (entry) => {
+      if (entry.ok) log.info(entry, `operator action: ${entry.command}`);
+      else log.warn(entry, `operator action refused: ${entry.command} (${entry.code})`);
+    },
   });
   host.addTickable(control);
 
@@ -313,7 +321,9 @@ export async function startServer(config: Config, log: Logger, options: ServerOp
       statsPublisher.stop();
       await services?.stop();
       await host.stop();
-      await Promise.race([bus.idle(), new Promise<void>((resolve) => setTimeout(resolve, 250))]);
+      // the last events (sessions closed by the goodbye) reach the log before "stopped"; a stuck
+      // consumer delays the stop by 2 s at most
+      await Promise.race([bus.idle(), new Promise<void>((resolve) => setTimeout(resolve, 2000))]);
     })();
     return stopping;
   };

@@ -6,7 +6,10 @@
  *   64 source server id[4]  (v5) 68 source repeater id[4]  68|72 hops  69..85 | 73..89 BLAKE2b-16
  *
  * The MAC is a keyed BLAKE2b with a 16-byte digest over every preceding byte (key = the link key,
- * see openbridge.ts). The receiver picks the layout from byte 55 (> 4 means v5).
+ * see openbridge.ts). FreeDMR picks the layout from byte 55 (> 4 means v5), but FreeDMR with
+ * `PROTO_VER: 4` sends the 85-byte v4 layout with version byte 5 (seen against real peers), so when byte 55
+ * and the length disagree the length wins: it is the only reading under which the MAC can verify.
+ * `FbpMeta.versionByte` keeps what the sender wrote so the link can count the disagreement.
  * @module
  */
 import type { Blake2b } from "../lib/blake2b.ts";
@@ -32,7 +35,10 @@ const NS_PER_MS = 1_000_000;
 
 /** The FBP metadata of a DMRE frame (reused from packet to packet). */
 export class FbpMeta {
+  /** The layout (85 bytes: 4, 89 bytes: 5), whatever byte 55 says. */
   version: FbpVersion = 5;
+  /** Byte 55 as sent (≠ version when a FreeDMR PROTO_VER 4 peer writes 5 into a v4 frame). */
+  versionByte = 5;
   /** Sender's clock at send time, ms since the epoch (from the ns field). */
   timestampMs = 0;
   /** The server where the call entered the FBP network. */
@@ -83,15 +89,17 @@ export function decodeDmre(bytes: Uint8Array, mac: Blake2b, scratch: Uint8Array,
   const n = bytes.length;
   if (n !== DMRE_V4_LENGTH && n !== DMRE_V5_LENGTH) return DmreStatus.BadLength;
   const version = bytes[DMRE_OFFSET_VERSION]!;
-  // §2.3: byte 55 picks the layout; > 4 means v5. Anything below 4 is not FBP DMRE.
-  const v5 = version > 4;
-  if (version < 4 || (v5 ? n !== DMRE_V5_LENGTH : n !== DMRE_V4_LENGTH)) return DmreStatus.BadVersion;
+  // §2.3: byte 55 is 4 or 5; anything below 4 is not FBP DMRE. The layout comes from the length
+  // (85 = v4, 89 = v5): FreeDMR PROTO_VER 4 writes 5 into its 85-byte v4 frames.
+  if (version < 4) return DmreStatus.BadVersion;
+  const v5 = n === DMRE_V5_LENGTH;
   const macOffset = v5 ? DMRE_V5_MAC_OFFSET : DMRE_V4_MAC_OFFSET;
   mac.reset().update(bytes, 0, macOffset).digestTo(scratch, 0);
   let diff = 0;
   for (let i = 0; i < DMRE_MAC_LENGTH; i++) diff |= scratch[i]! ^ bytes[macOffset + i]!;
   if (diff !== 0) return DmreStatus.BadMac;
   meta.version = v5 ? 5 : 4;
+  meta.versionByte = version;
   meta.timestampMs = readNanosecondsAsMs(bytes, DMRE_OFFSET_TIMESTAMP);
   meta.sourceServer = readUint32(bytes, DMRE_OFFSET_SOURCE_SERVER);
   meta.sourceRepeater = v5 ? readUint32(bytes, DMRE_V5_OFFSET_SOURCE_REPEATER) : 0;

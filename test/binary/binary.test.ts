@@ -73,7 +73,7 @@ describe.if(isX64)("compiled x64 binary", () => {
   });
 
   test("login round trip (RPTL…RPTC → RPTACK, RPTPING → MSTPONG) and clean SIGTERM", async () => {
-    const server = await startFreedmr([binary, "--port", "0", "--bind", "127.0.0.1", "--log-format", "json"], { cwd: work });
+    const server = await startFreedmr([binary, "--port", "0", "--http-port", "0", "--bind", "127.0.0.1", "--log-format", "json"], { cwd: work });
     let client: HbpClient | undefined;
     try {
       client = await HbpClient.open({ serverPort: server.port, repeaterId: 2345601, passphrase: "passw0rd", callsign: "G4TST" });
@@ -98,7 +98,7 @@ describe.if(isX64)("compiled x64 binary", () => {
     const version = run(["--version"], hostile);
     expect(version.exitCode).toBe(0);
     expect(version.stdout).not.toContain("EVIL");
-    const server = await startFreedmr([binary, "--port", "0", "--bind", "127.0.0.1", "--log-format", "json"], { cwd: hostile });
+    const server = await startFreedmr([binary, "--port", "0", "--http-port", "0", "--bind", "127.0.0.1", "--log-format", "json"], { cwd: hostile });
     expect(await server.stop("SIGTERM")).toBe(0);
     expect(server.stdoutText()).not.toContain("EVIL");
     expect(existsSync(join(hostile, "PWNED"))).toBe(false);

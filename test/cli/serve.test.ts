@@ -15,7 +15,7 @@ afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 describe("serving from source", () => {
   test("embedded default on --port 0: login round trip, ping, loud default-passphrase warning, clean SIGTERM", async () => {
-    const server = await startFreedmr([process.execPath, main, "--port", "0", "--bind", "127.0.0.1", "--log-format", "json"], { cwd: work });
+    const server = await startFreedmr([process.execPath, main, "--port", "0", "--http-port", "0", "--bind", "127.0.0.1", "--log-format", "json"], { cwd: work });
     let client: HbpClient | undefined;
     try {
       client = await HbpClient.open({ serverPort: server.port, repeaterId: 2345601, passphrase: "passw0rd" });
@@ -78,7 +78,7 @@ describe("serving from source", () => {
 
   test("a bind address this machine does not have exits 1 naming it, even after another socket opened", async () => {
     const child = Bun.spawn(
-      [process.execPath, main, "--port", "0", "--bind", "127.0.0.1", "--bind", "192.0.2.1", "--log-format", "json"],
+      [process.execPath, main, "--port", "0", "--http-port", "0", "--bind", "127.0.0.1", "--bind", "192.0.2.1", "--log-format", "json"],
       { cwd: work, stdout: "pipe", stderr: "pipe" },
     );
     const timer = setTimeout(() => child.kill("SIGKILL"), 20_000);

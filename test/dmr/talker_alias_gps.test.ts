@@ -55,6 +55,36 @@ describe("talker alias formats", () => {
     expect(ta.text).toBe("S21JSR Abu Saleh Md. Ju");
   });
 
+  test("a UTF-8 length counts octets (ETSI TS 102 361-2 §7.2.19): a multibyte alias has no trailing NUL", () => {
+    // "Jürgen DL1ABC" as a radio sends it: 14 octets (ü is two), header byte 0 = format 2, length 14
+    const ta = new TalkerAliasAssembler();
+    for (const hex of ["04009c4ac3bc726765", "05006e20444c314142", "060043000000000000"]) ta.addLc(fromHex(hex), 0);
+    expect(ta.complete).toBe(true);
+    expect(ta.text).toBe("Jürgen DL1ABC");
+    expect(ta.text.length).toBe(13);
+    // the encoder writes the octet count: header byte 0 = 0x80 | 14 << 1
+    const lcs = new Uint8Array(36);
+    expect(encodeTalkerAlias("Jürgen DL1ABC", TalkerAliasFormat.Utf8, lcs)).toBe(3);
+    expect(lcs[2]).toBe(0x9c);
+    expect(toHex(lcs, 0, 27)).toBe("04009c4ac3bc726765" + "05006e20444c314142" + "060043000000000000");
+  });
+
+  test("NUL padding inside the length is stripped in every format", () => {
+    const ta = new TalkerAliasAssembler();
+    // ISO-8859-1, length 8: "W3MSG" + three NULs
+    ta.addLc(fromHex("04005057334d534700"), 0);
+    ta.addLc(fromHex("050000000000000000"), 0);
+    expect(ta.text).toBe("W3MSG");
+    // UTF-8, length 6: "Øy" (3 octets) + NULs, all in the header
+    const u = new TalkerAliasAssembler();
+    u.addLc(fromHex("04008cc39879000000"), 0);
+    expect(u.text).toBe("Øy");
+    // UTF-16BE, length 3: "AB" + U+0000
+    const w = new TalkerAliasAssembler();
+    w.addLc(fromHex("0400c6004100420000"), 0);
+    expect(w.text).toBe("AB");
+  });
+
   test("a new header starts a new alias; non-TA LCs are ignored", () => {
     const ta = new TalkerAliasAssembler();
     expect(ta.addLc(fromHex("00000000000923cace"), 0)).toBe(false);

@@ -8,6 +8,12 @@ import { afterEach, describe, expect, test } from "bun:test";
 import { openBridgeLinkOptions, type OpenBridgeProtocol } from "../../src/core/federation/link_options.ts";
 import { UpstreamState } from "../../src/core/upstream/upstream_link.ts";
 import { upstreamLinkOptions } from "../../src/core/upstream/upstream_options.ts";
+import { Blake2b } from "../../src/lib/blake2b.ts";
+import { HmacSha1 } from "../../src/lib/hmac_sha1.ts";
+import { DmreStatus, FbpMeta, decodeDmre, encodeDmre } from "../../src/wire/fbp.ts";
+import { voiceCall } from "../core/federation/support/fake_net.ts";
+import { encodeBcka } from "../../src/wire/bridge_control.ts";
+import { BCKA_LENGTH, openBridgeKey } from "../../src/wire/openbridge.ts";
 import type { HbpClient } from "../support/hbp_client.ts";
 import { HbpClient as Client } from "../support/hbp_client.ts";
 import { framesOf, freePorts, hotspot, sendCall, startFederatedServer, until, waitForFrames, type FederatedServer } from "../core/federation/support/e2e.ts";
@@ -158,6 +164,112 @@ describe("link failures (real UDP)", () => {
     const sid = ++streamSeq;
     const n = await sendCall(hA!, { sourceId: 3120101, destinationId: 3100, slot: 2, streamId: sid });
     expect((await waitForFrames(hB, sid, n)).length).toBe(n);
+  });
+});
+
+describe("link address rules with relaxed checks (real UDP)", () => {
+  test("a replayed BCKA from a third address gets nothing and the link stays; a peer that really moves is followed", async () => {
+    const [portA, portB] = await freePorts(2);
+    const common = { protocol: 5 as const, bindAddress: "127.0.0.1", keepaliveIntervalMs: 200, keepaliveTimeoutMs: 1500, passphrase: "link-secret" };
+    const optsA = openBridgeLinkOptions({ ...common, name: "to-1", port: portA!, targetAddress: "127.0.0.1", targetPort: portB!, networkId: SERVER_IDS[1]!, relaxedChecks: true });
+    const optsB = openBridgeLinkOptions({ ...common, name: "to-0", port: portB!, targetAddress: "127.0.0.1", targetPort: portA!, networkId: SERVER_IDS[0]!, relaxedChecks: false });
+    const a = await startFederatedServer({ serverId: SERVER_IDS[0]!, openbridge: [optsA] });
+    cleanups.push(() => a.stop());
+    const b = await startFederatedServer({ serverId: SERVER_IDS[1]!, openbridge: [optsB] });
+    const hA = await hotspot(a.test.port, "TS2=3100;");
+    cleanups.push(() => hA.close());
+    const hB = await hotspot(b.test.port, "TS2=3100;");
+    cleanups.push(() => hB.close());
+    const linkA = a.federation.links[0]!;
+    expect(await until(() => linkA.up && b.federation.links[0]!.up)).toBe(true);
+
+    // The attacker replays a keepalive (a constant: HMAC of "BCKA") from 127.0.0.3.
+    const seen: Uint8Array[] = [];
+    const attacker = await Bun.udpSocket({ hostname: "127.0.0.3", port: 0, socket: { data: (_s, data) => void seen.push(new Uint8Array(data)) } });
+    cleanups.push(() => attacker.close());
+    const bcka = new Uint8Array(BCKA_LENGTH);
+    encodeBcka(new HmacSha1(openBridgeKey("link-secret")), bcka);
+    for (let i = 0; i < 5; i++) {
+      attacker.send(bcka, portA!, "127.0.0.1");
+      await Client.settle(50);
+    }
+    await Client.settle(100);
+    let sid = ++streamSeq;
+    let n = await sendCall(hA, { sourceId: 3120101, destinationId: 3100, slot: 2, streamId: sid });
+    expect((await waitForFrames(hB, sid, n)).length).toBe(n);
+    await Client.settle(200);
+    expect(seen.length).toBe(0);
+    expect(linkA.target?.toString()).toBe(`127.0.0.1:${portB}`);
+    expect(linkA.counters.addressNotFollowed).toBeGreaterThanOrEqual(5);
+
+    // B's line changes address: B stops, B' (the same server) links from 127.0.0.2 on another port.
+    await b.stop();
+    const moved = await startFederatedServer({ serverId: SERVER_IDS[1]!, openbridge: [{ ...optsB, bindAddress: "127.0.0.2", port: 0 }] });
+    cleanups.push(() => moved.stop());
+    const hB2 = await hotspot(moved.test.port, "TS2=3100;");
+    cleanups.push(() => hB2.close());
+    // B''s keepalives are answered once B's old address has been silent 1.5 s, so B' comes up …
+    expect(await until(() => moved.federation.links[0]!.up, 6000)).toBe(true);
+    expect(linkA.target?.toString()).toBe(`127.0.0.1:${portB}`);
+    // … and its first call, signed with fresh FBP timestamps, moves A's link to it.
+    sid = ++streamSeq;
+    n = await sendCall(hB2, { sourceId: 3120202, destinationId: 3100, slot: 2, streamId: sid });
+    expect((await waitForFrames(hA, sid, n)).length).toBe(n);
+    expect(linkA.target?.address).toBe("127.0.0.2");
+    expect(linkA.counters.addressFollowed).toBe(1);
+    sid = ++streamSeq;
+    n = await sendCall(hA, { sourceId: 3120101, destinationId: 3100, slot: 2, streamId: sid });
+    expect((await waitForFrames(hB2, sid, n)).length).toBe(n);
+    expect(seen.length).toBe(0);
+  });
+});
+
+describe("a FreeDMR PROTO_VER 4 peer (real UDP)", () => {
+  test("its 85-byte frames with version byte 5 are heard (layout by length, counted); we answer in v4", async () => {
+    const key = openBridgeKey("link-secret");
+    const blake = new Blake2b(16, key);
+    const got: Uint8Array[] = [];
+    const peer = await Bun.udpSocket({ hostname: "127.0.0.1", port: 0, socket: { data: (_s, data) => void got.push(new Uint8Array(data)) } });
+    cleanups.push(() => peer.close());
+    const [port] = await freePorts(1);
+    const opts = openBridgeLinkOptions({ name: "freedmr-v4", protocol: 4, bindAddress: "127.0.0.1", port: port!, targetAddress: "127.0.0.1", targetPort: peer.port, passphrase: "link-secret", networkId: SERVER_IDS[1]!, relaxedChecks: false, keepaliveIntervalMs: 200, keepaliveTimeoutMs: 1500 });
+    const s = await startFederatedServer({ serverId: SERVER_IDS[0]!, openbridge: [opts] });
+    cleanups.push(() => s.stop());
+    const [h] = await hotspots([s], "TS2=3100;");
+    const link = s.federation.links[0]!;
+    const bcka = new Uint8Array(BCKA_LENGTH);
+    encodeBcka(new HmacSha1(key), bcka);
+    peer.send(bcka, port!, "127.0.0.1");
+    expect(await until(() => link.up)).toBe(true);
+    // what FreeDMR with PROTO_VER: 4 sends: the v4 layout (85 bytes) with 5 in byte 55
+    const sid = ++streamSeq;
+    const frames = voiceCall({ sourceId: 3120202, destinationId: 3100, streamId: sid }, SERVER_IDS[1]!);
+    const meta = new FbpMeta();
+    meta.version = 4;
+    meta.sourceServer = SERVER_IDS[1]!;
+    meta.hops = 1;
+    for (const f of frames) {
+      const out = new Uint8Array(89);
+      meta.timestampMs = Date.now();
+      const n = encodeDmre(f, SERVER_IDS[1]!, meta, blake, out);
+      out[55] = 5;
+      blake.reset().update(out, 0, n - 16).digestTo(out, n - 16);
+      peer.send(out.subarray(0, n), port!, "127.0.0.1");
+      await Client.settle(5);
+    }
+    expect((await waitForFrames(h!, sid, frames.length)).length).toBe(frames.length);
+    expect(link.counters.layoutByLength).toBe(frames.length);
+    expect(link.version).toBe(4);
+    // a call back goes out in v4: 85 bytes, version byte 4, a MAC that verifies
+    const back = ++streamSeq;
+    const n = await sendCall(h!, { sourceId: 3120101, destinationId: 3100, slot: 2, streamId: back });
+    expect(await until(() => got.filter((d) => d.length === 85).length >= n)).toBe(true);
+    const decoded = new FbpMeta();
+    for (const d of got.filter((x) => String.fromCharCode(...x.subarray(0, 4)) === "DMRE")) {
+      expect(d.length).toBe(85);
+      expect(d[55]).toBe(4);
+      expect(decodeDmre(d, blake, new Uint8Array(16), decoded, new Uint8Array(55))).toBe(DmreStatus.Ok);
+    }
   });
 });
 

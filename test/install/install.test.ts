@@ -5,95 +5,30 @@
  * script that answers --version / --print-default-config / --check-config); one uses the real
  * compiled x64 binary, fetched the way users do: `curl -fsSL <base>/install.sh | sh`.
  */
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { chmodSync, existsSync, linkSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync, copyFileSync, appendFileSync } from "node:fs";
+import { afterAll, describe, expect, test } from "bun:test";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync, appendFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { Server } from "bun";
-import { ensureBinary, repoRoot } from "../binary/support/ensure_binary.ts";
+import { ensureBinary } from "../binary/support/ensure_binary.ts";
+import { DistServer, installScript, runAsync as runIn, sha256, writeFakeDist, writeRealDist, type FakeDistOptions, type RunResult } from "./support/dist_server.ts";
 
-const installScript = join(repoRoot, "install.sh");
 const work = mkdtempSync(join(tmpdir(), "freedmr-install-"));
 const isX64 = process.arch === "x64" && process.platform === "linux";
-
-/** Directories served over HTTP, by first path segment: http://127.0.0.1:port/<name>/<file>. */
-const served = new Map<string, string>();
-let server: Server<undefined>;
-let baseUrl = "";
-
-beforeAll(() => {
-  server = Bun.serve({
-    hostname: "127.0.0.1",
-    port: 0,
-    fetch(request) {
-      const [, name, file] = new URL(request.url).pathname.split("/");
-      const dir = name === undefined ? undefined : served.get(name);
-      if (dir === undefined || file === undefined || file.includes("..")) return new Response("not found", { status: 404 });
-      const path = join(dir, file);
-      return existsSync(path) ? new Response(Bun.file(path)) : new Response("not found", { status: 404 });
-    },
-  });
-  baseUrl = `http://127.0.0.1:${server.port}`;
-});
+const server = new DistServer();
 afterAll(() => {
-  server.stop(true);
+  server.stop();
   rmSync(work, { recursive: true, force: true });
 });
 
-function sha256(path: string): string {
-  const hasher = new Bun.CryptoHasher("sha256");
-  hasher.update(readFileSync(path));
-  return hasher.digest("hex");
-}
-
-function fakeBinary(version: string, arch: string): string {
-  return `#!/bin/sh
-case "$1" in
---version) echo "freedmr ${version} (commit fake, bun 0.0.0, linux-${arch})" ;;
---print-default-config) printf '# fake default\\n[hbp]\\nport = 62031\\npassphrase = "passw0rd"\\n' ;;
---check-config)
-  if grep -q INVALID "$2"; then echo "$2: hbp.bogus: unknown key" >&2; exit 2; fi
-  if grep -q '^passphrase = "passw0rd"$' "$2"; then echo "$2: warning: default passphrase" >&2; fi
-  echo "OK: $2 is a valid freedmr config" ;;
-*) exit 0 ;;
-esac
-`;
-}
-
 /** A served dist directory with fake binaries for both architectures. */
-function fakeDist(name: string, version: string, options: { corrupt?: boolean; omitEntry?: boolean } = {}): string {
+function fakeDist(name: string, version: string, options: FakeDistOptions = {}): string {
   const dir = join(work, "dist", name);
-  mkdirSync(dir, { recursive: true });
-  const lines: string[] = [];
-  for (const arch of ["x64", "arm64"]) {
-    const file = join(dir, `freedmr-linux-${arch}`);
-    writeFileSync(file, fakeBinary(version, arch));
-    chmodSync(file, 0o644); // served files need not be executable; the installer sets the mode
-    if (options.omitEntry === true && arch === "x64") continue;
-    lines.push(`${options.corrupt === true ? "0".repeat(64) : sha256(file)}  freedmr-linux-${arch}`);
-  }
-  writeFileSync(join(dir, "SHA256SUMS"), `${lines.join("\n")}\n`);
-  copyFileSync(installScript, join(dir, "install.sh"));
-  served.set(name, dir);
-  return `${baseUrl}/${name}`;
+  writeFakeDist(dir, version, options);
+  return server.serve(name, dir);
 }
 
-interface RunResult {
-  exitCode: number;
-  stdout: string;
-  stderr: string;
-}
-
-/**
- * Run a command without blocking the event loop (the HTTP server answering it lives in this
- * process), killing it if it takes longer than `timeoutMs`.
- */
-async function runAsync(command: string[], env: Record<string, string>, timeoutMs = 120_000): Promise<RunResult> {
-  const child = Bun.spawn(command, { cwd: work, stdin: "ignore", stdout: "pipe", stderr: "pipe", env });
-  const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
-  const [stdout, stderr, exitCode] = await Promise.all([new Response(child.stdout).text(), new Response(child.stderr).text(), child.exited]);
-  clearTimeout(timer);
-  return { exitCode, stdout, stderr };
+function runAsync(command: string[], env: Record<string, string>): Promise<RunResult> {
+  return runIn(command, { cwd: work, env });
 }
 
 function installerEnv(root: string, base: string, env: Record<string, string> = {}): Record<string, string> {
@@ -132,17 +67,8 @@ describe("install.sh", () => {
     async () => {
       const binary = await ensureBinary("x64");
       const dir = join(work, "dist", "real");
-      mkdirSync(dir, { recursive: true });
-      const target = join(dir, "freedmr-linux-x64");
-      try {
-        linkSync(binary, target);
-      } catch {
-        copyFileSync(binary, target);
-      }
-      writeFileSync(join(dir, "SHA256SUMS"), `${sha256(target)}  freedmr-linux-x64\n`);
-      copyFileSync(installScript, join(dir, "install.sh"));
-      served.set("real", dir);
-      const base = `${baseUrl}/real`;
+      writeRealDist(dir, { x64: binary });
+      const base = server.serve("real", dir);
       const root = newRoot("real");
 
       const env = installerEnv(root, base);
@@ -168,6 +94,7 @@ describe("install.sh", () => {
       expect(passphrase).toBeDefined();
       expect(text).not.toMatch(/^passphrase = "passw0rd"$/m);
       expect(stdout).toContain(`hotspot passphrase (Pi-Star: DMR Master password): ${passphrase}`);
+      expect(stdout).toContain("Point your hotspot at this machine, UDP port 62031");
       // generated by the installed binary: the full commented default, only the passphrase changed
       const defaults = Bun.spawnSync([installed, "--print-default-config"]).stdout.toString();
       expect(text).toBe(defaults.replace('\npassphrase = "passw0rd"\n', `\npassphrase = "${passphrase}"\n`));
@@ -178,7 +105,10 @@ describe("install.sh", () => {
       const unit = readFileSync(join(root, "etc/systemd/system/freedmr.service"), "utf8");
       expect(mode(join(root, "etc/systemd/system/freedmr.service"))).toBe(0o644);
       for (const line of [
+        "ExecStartPre=-/usr/local/bin/freedmr --first-boot /etc/freedmr/freedmr.toml",
         "ExecStart=/usr/local/bin/freedmr --config /etc/freedmr/freedmr.toml",
+        "WorkingDirectory=/var/lib/freedmr",
+        "StateDirectory=freedmr",
         "User=freedmr",
         "Restart=on-failure",
         "RestartPreventExitStatus=2",
@@ -233,6 +163,19 @@ describe("install.sh", () => {
     expect(version).toStartWith("freedmr 2.0.0");
   });
 
+  test("the instructions name the configured port (hbp.port), not always 62031", async () => {
+    const root = newRoot("port");
+    const base = fakeDist("v1", "1.0.0");
+    const first = await runInstaller(root, base);
+    expect(first.stdout).toContain("UDP port 62031 (see /etc/freedmr/freedmr.toml)");
+    const config = join(root, "etc/freedmr/freedmr.toml");
+    // a port in another table is not hbp.port; the one under [hbp] is
+    writeFileSync(config, readFileSync(config, "utf8").replace("port = 62031", "port = 40123  # moved") + "\n[http]\nport = 8080\n");
+    const again = await runInstaller(root, base);
+    expect(again.exitCode).toBe(0);
+    expect(again.stdout).toContain("UDP port 40123 (see /etc/freedmr/freedmr.toml)");
+  });
+
   test("an upgrade whose new version rejects the existing config changes nothing", async () => {
     const root = newRoot("upgrade-invalid");
     expect((await runInstaller(root, fakeDist("v1", "1.0.0"))).exitCode).toBe(0);
@@ -266,7 +209,7 @@ describe("install.sh", () => {
 
   test("a download that fails (404) is refused", async () => {
     const root = newRoot("404");
-    const result = await runInstaller(root, `${baseUrl}/nothing-here`);
+    const result = await runInstaller(root, `${server.baseUrl}/nothing-here`);
     expect(result.exitCode).not.toBe(0);
     expect(result.stderr).toContain("download failed");
     expect(existsSync(join(root, "usr"))).toBe(false);

@@ -18,6 +18,8 @@ import { CallType } from "../../src/wire/dmrd.ts";
 import { HbpClient } from "../support/hbp_client.ts";
 import { sendVoiceCall } from "../e2e/routing_support.ts";
 import { SimFrameKind, writeFrame, type FrameFields } from "../sim/frames.ts";
+import { VoiceStreamBuilder } from "../../src/dmr/voice_stream_builder.ts";
+import { TalkerAliasFormat } from "../../src/dmr/talker_alias.ts";
 import { lcEncoder } from "../sim/workload.ts";
 
 const HBP_SECRET = "hbp-Secret-0f-this-server";
@@ -159,8 +161,11 @@ describe("operator plane over real sockets (services Worker)", () => {
     });
     expect(hotspots.hotspots[0]).toMatchObject({ repeaterId: ID_A, callsign: "T001", location: "Testville", packageId: "TestPkg", slots: "3", family: "ipv4", dialedReflector: 0 });
     expect(hotspots.hotspots[0].address).toBeUndefined();
+    expect(hotspots.hotspots[1].subscriptions).toEqual([{ slot: 2, talkgroupId: 3100, kind: "static", expiresInSeconds: null }]);
     expect(hotspots.hotspots[0].port).toBeUndefined();
-    expect((await call(server, `/api/v1/hotspots/${ID_B}`)).body).toMatchObject({ repeaterId: ID_B, callsign: "T002" });
+    const one = (await call(server, `/api/v1/hotspots/${ID_B}`)).body;
+    expect(one).toMatchObject({ repeaterId: ID_B, callsign: "T002" });
+    expect(one.subscriptions).toEqual([expect.objectContaining({ slot: 2, talkgroupId: 3100, kind: "static", expiresInSeconds: null })]);
     expect((await call(server, "/api/v1/hotspots?q=t002")).body.hotspots.map((h: any) => h.repeaterId)).toEqual([ID_B]);
 
     // a call in progress shows in /now, then in last heard (searchable) and talkgroup activity
@@ -290,6 +295,14 @@ describe("operator plane over real sockets (services Worker)", () => {
     // dynamic TG on B, cleared by the admin
     await sendVoiceCall(b, { sourceId: 3_100_002, destinationId: 91, slot: 1, superframes: 1 });
     await eventually("B's dynamic TG 91", async () => ((await call(server, `/api/v1/hotspots/${ID_B}`)).body?.talkgroups.ts1.includes(91) ? true : undefined));
+    const dynamic = (await call(server, `/api/v1/hotspots/${ID_B}`)).body.subscriptions.find((x: any) => x.talkgroupId === 91);
+    expect(dynamic).toMatchObject({ slot: 1, kind: "dynamic" });
+    expect(dynamic.expiresInSeconds).toBeGreaterThan(500); // the UA timer: 10 minutes by default
+    expect(dynamic.expiresInSeconds).toBeLessThanOrEqual(600);
+    // the list has it too (from the subscription events: kind and expiry)
+    const listed = (await call(server, "/api/v1/hotspots")).body.hotspots.find((h: any) => h.repeaterId === ID_B);
+    expect(listed.subscriptions).toContainEqual({ slot: 1, talkgroupId: 91, kind: "dynamic", expiresInSeconds: expect.any(Number) });
+    expect(listed.subscriptions.find((x: any) => x.talkgroupId === 91).expiresInSeconds).toBeGreaterThan(500);
     expect((await call(server, `/api/v1/admin/hotspots/${ID_B}/clear-dynamic`, { method: "POST", headers: admin })).body).toEqual({ ok: true, command: "clear-dynamic" });
     await eventually("TG 91 gone from B", async () => ((await call(server, `/api/v1/hotspots/${ID_B}`)).body?.talkgroups.ts1.includes(91) === false ? true : undefined));
     expect((await call(server, `/api/v1/hotspots/${ID_B}`)).body.talkgroups.ts2).toEqual([3100]);
@@ -401,6 +414,26 @@ describe("operator plane over real sockets (services Worker)", () => {
     expect((await call(server, settingsPath(ID_C))).body.settings).toMatchObject({ singleMode: true, language: "en_GB", defaultReflector: 0 });
   }, 30_000);
 
+  test("operator actions are logged for audit, never with a token or credential", async () => {
+    const lines: string[] = [];
+    const server = await startFreedmr(configFrom(), pino({ level: "info" }, { write: (line: string) => void lines.push(line) }), { statsIntervalMs: 100, servicesBatchIntervalMs: 20 });
+    cleanups.push(() => server.stop("test"));
+    await hotspot(server, ID_A, `KEY=${KEY_A};`);
+    await hotspot(server, ID_B);
+    await eventually("two hotspots", async () => ((await call(server, "/api/v1/hotspots")).body?.total === 2 ? true : undefined));
+    expect((await call(server, `/api/v1/hotspots/${ID_A}/settings`, json(KEY_B, { singleMode: true }))).status).toBe(401);
+    expect((await call(server, `/api/v1/hotspots/${ID_A}/settings`, json(KEY_A, { singleMode: true }))).status).toBe(200);
+    expect((await call(server, `/api/v1/admin/hotspots/${ID_B}/kick`, { method: "POST", headers: admin })).status).toBe(200);
+    const audit = lines.map((l) => JSON.parse(l)).filter((l) => String(l.msg).startsWith("operator action"));
+    expect(audit.map((l) => [l.msg, l.repeaterId, l.ok])).toEqual([
+      ["operator action refused: set-settings (unauthorized)", ID_A, false],
+      ["operator action: set-settings", ID_A, true],
+      ["operator action: kick", ID_B, true],
+    ]);
+    const all = lines.join("\n");
+    for (const secret of [ADMIN_TOKEN, KEY_A, KEY_B]) expect(all.includes(secret)).toBe(false);
+  }, 20_000);
+
   test("self-care off: 403; repeated wrong credentials from one address: 429", async () => {
     const off = await start(configFrom({ self_care: false }));
     await hotspot(off, ID_A, `KEY=${KEY_A};`);
@@ -444,6 +477,43 @@ describe("operator plane over real sockets (services Worker)", () => {
     const refused = await fetch(new URL("/api/v1/live", server.http!.url), { headers: { upgrade: "websocket", connection: "Upgrade", "sec-websocket-key": "dGhlIHNhbXBsZSBub25jZQ==", "sec-websocket-version": "13" } });
     expect(refused.status).toBe(503);
     expect(((await refused.json()) as { code: string }).code).toBe("busy");
+  }, 20_000);
+
+  test("the talker alias of a call in progress: in /now and on the live feed before the call ends", async () => {
+    const server = await start(configFrom());
+    const a = await hotspot(server, ID_A, "TS2=3100;");
+    await hotspot(server, ID_B, "TS2=3100;");
+    await eventually("both hotspots", async () => ((await call(server, "/api/v1/hotspots")).body?.total === 2 ? true : undefined));
+    const messages: any[] = [];
+    const ws = new WebSocket(server.http!.url.replace(/^http/, "ws") + "api/v1/live");
+    cleanups.push(() => ws.close());
+    ws.onmessage = (e) => messages.push(JSON.parse(String(e.data)));
+    await eventually("snapshot", async () => (messages.some((m) => m.type === "snapshot") ? true : undefined));
+
+    const builder = new VoiceStreamBuilder();
+    const streamId = 0x7500_0001;
+    builder.start({ sourceId: 3_100_001, destinationId: 3100, slot: 2, callType: CallType.Group, streamId, repeaterId: ID_A, colourCode: 1 });
+    builder.setTalkerAlias("G4TST Test", TalkerAliasFormat.Iso88591);
+    const frame = new Uint8Array(55);
+    builder.writeHeader(frame);
+    a.sendDmrd(frame.slice());
+    for (let i = 0; i < 6 * 5; i++) {
+      builder.writeVoice(frame);
+      a.sendDmrd(frame.slice());
+      await Bun.sleep(2);
+    }
+    const now = await eventually("the alias in /now", async () => {
+      const r = await call(server, "/api/v1/now");
+      return r.body?.calls?.[0]?.talkerAlias === "G4TST Test" ? r.body : undefined;
+    });
+    expect(now.calls[0]).toMatchObject({ streamId, sourceId: 3_100_001 });
+    const live = messages.filter((m) => m.type === "events").flatMap((m) => m.events);
+    expect(live.find((e: any) => e.type === "call.alias")).toMatchObject({ streamId, talkerAlias: "G4TST Test" });
+    expect(live.some((e: any) => e.type === "call.end" && e.streamId === streamId)).toBe(false); // still in progress
+    builder.writeTerminator(frame);
+    a.sendDmrd(frame.slice());
+    const heard = await eventually("the call in last heard", async () => (await call(server, "/api/v1/last-heard")).body?.calls.find((c: any) => c.streamId === streamId));
+    expect(heard.talkerAlias).toBe("G4TST Test");
   }, 20_000);
 
   test("the Worker killed: voice keeps working, it is restarted and its tables are resynchronised", async () => {

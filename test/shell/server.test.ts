@@ -27,6 +27,7 @@ function config(passphrase?: string) {
   const c = defaultConfig();
   c.hbp.bind_addresses = ["127.0.0.1"];
   c.hbp.port = 0;
+  c.http.enabled = false; // the dashboard Worker is tested in test/services
   if (passphrase !== undefined) c.hbp.passphrase = passphrase;
   return c;
 }

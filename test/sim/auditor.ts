@@ -14,6 +14,8 @@
  *               maximum duration, and when its own call is refused)
  *   hang time   after a group call on a slot, only the same TG (or the same radio) may take it
  *               until the hang time has passed
+ *   tail        a group call refused at a slot while another call held it takes the slot only
+ *               once that call's last frame there is a stream timeout old (no glued tails)
  *   simplex     simplex hotspots are delivered to on TS2 only
  *   integrity   source ids never change, call type never changes, AMBE bits and data blocks
  *               arrive untouched, no stream runs past the maximum duration
@@ -739,6 +741,14 @@ export class RoutingAuditor {
       const a = T.activity[slot] ?? null;
       if (a !== null && a.group && p.callType === "group" && a.talkgroupId !== f.destinationId && a.sourceId !== p.radioId && t < a.endT + this.options.hangTimeMs) {
         this.fail("hang-time", t, `${this.where(T, slot)}: ${desc} as TG ${f.destinationId} took the slot ${t - a.endT} ms after TG ${a.talkgroupId} from ${a.sourceId} (hang ${this.options.hangTimeMs} ms)`);
+      }
+      // a group call the router surely had to deliver here, refused while `owner` held the slot,
+      // comes in as a tail without its header: not within the stream timeout of the owner's last
+      // frame (HBlink/FreeDMR STREAM_TO), so it is never glued to the end of the owner's call
+      if (owner !== null && !parrot && p.callType === "group" && p.kind === "voice" && owner.firstT <= c.firstT && c.firstT < owner.lastT && t - owner.lastT < this.options.streamTimeoutMs) {
+        if (this.sureTargets(c, S, T, slot, c.firstT, t).length > 0) {
+          this.fail("tail", t, `${this.where(T, slot)}: ${desc}, refused there while call ${owner.callId} held the slot, took it ${t - owner.lastT} ms after that call's last frame (stream timeout ${this.options.streamTimeoutMs} ms)`);
+        }
       }
       this.closeOwner(T, slot);
       T.owner[slot] = { key, callId: p.id, parrot, destinationId: f.destinationId, destinationFirstT: t, stillCheckedT: t, firstT: t, lastT: t, terminatorDelivered: false };

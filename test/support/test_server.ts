@@ -7,8 +7,9 @@
  *   …
  *   await server.stop();
  *
- * Defaults differ from production in two ways, both overridable: the login rate limit is off
- * (tests log in many hotspots from 127.0.0.1) and the bind address is 127.0.0.1.
+ * Defaults differ from production in three ways, all overridable: the login rate limit is off
+ * (tests log in many hotspots from 127.0.0.1), the bind address is 127.0.0.1, and the dashboard/API
+ * Worker ([http]) is off (port 0 when a test turns it on).
  * Pass `router` (an object or a factory) to plug in a router, e.g. `new RecordingRouter()`.
  */
 import pino, { type Logger } from "pino";
@@ -60,6 +61,10 @@ export function testConfig(overrides: TestServerOverrides = {}): Config {
   config.hbp.port = 0;
   config.hbp.login_rate_limit_per_minute = 0;
   config.log.level = "silent";
+  // the dashboard/API Worker is on by default in production; tests that want it turn it on (on a
+  // free port), the rest do not start a Worker or bind a fixed TCP port
+  config.http.enabled = false;
+  config.http.port = 0;
   for (const [section, values] of Object.entries(overrides.config ?? {})) {
     const target = (config as Record<string, unknown>)[section];
     if (target !== null && typeof target === "object" && !Array.isArray(target) && values !== null && typeof values === "object") {

@@ -133,6 +133,7 @@ describe("freedmr-reference §2.4 computed vectors", () => {
     const out = new Uint8Array(100);
     const meta = new FbpMeta();
     meta.version = 4;
+    meta.versionByte = 4;
     meta.timestampMs = 1_700_000_000_000;
     meta.sourceServer = 2345;
     meta.hops = 1;
@@ -193,13 +194,31 @@ describe("negative space", () => {
     }
   });
 
-  test("DMRE with a v5 version byte in an 85-byte frame (or v4 in 89) is a bad version", () => {
+  test("the layout comes from the length when byte 55 disagrees (FreeDMR PROTO_VER 4 writes 5 into v4 frames)", () => {
+    // an 85-byte v4 frame carrying version byte 5, signed by its sender (the MAC covers byte 55)
     const v4 = fromHex(VECTOR_DMRE_V4);
     v4[55] = 5;
-    expect(decodeDmre(v4, blake, new Uint8Array(16), new FbpMeta(), new Uint8Array(55))).toBe(DmreStatus.BadVersion);
+    blake.reset().update(v4, 0, 69).digestTo(v4, 69);
+    const meta = new FbpMeta();
+    const f55 = new Uint8Array(55);
+    expect(decodeDmre(v4, blake, new Uint8Array(16), meta, f55)).toBe(DmreStatus.Ok);
+    expect([meta.version, meta.versionByte, meta.sourceServer, meta.sourceRepeater, meta.hops, meta.timestampMs]).toEqual([4, 5, 2345, 0, 1, 1_700_000_000_000]);
+    expect(toHex(f55)).toBe(DMRD_HEAD + ZERO_PAYLOAD + "0000");
+    // and an 89-byte v5 frame with version byte 4
+    const v5 = fromHex(VECTOR_DMRE_V5);
+    v5[55] = 4;
+    blake.reset().update(v5, 0, 73).digestTo(v5, 73);
+    expect(decodeDmre(v5, blake, new Uint8Array(16), meta, f55)).toBe(DmreStatus.Ok);
+    expect([meta.version, meta.versionByte, meta.sourceRepeater, meta.hops]).toEqual([5, 4, 234500101, 1]);
+  });
+
+  test("DMRE with a version byte below 4 is a bad version; a disagreeing byte without a new MAC is a bad MAC", () => {
     const v5 = fromHex(VECTOR_DMRE_V5);
     v5[55] = 3;
     expect(decodeDmre(v5, blake, new Uint8Array(16), new FbpMeta(), new Uint8Array(55))).toBe(DmreStatus.BadVersion);
+    const v4 = fromHex(VECTOR_DMRE_V4);
+    v4[55] = 5;
+    expect(decodeDmre(v4, blake, new Uint8Array(16), new FbpMeta(), new Uint8Array(55))).toBe(DmreStatus.BadMac);
   });
 
   test("refused and unknown tags", () => {

@@ -62,7 +62,7 @@ export const OpenBridgeLinkSection = Type.Object(
     port: port("Local UDP port of this link (each link needs its own). 0 picks a free port (tests).", 62035),
     target_address: Type.String({
       description:
-        'Address of the other server (an IPv4 or IPv6 literal, no host names). May be "" on an enhanced link with relaxed_checks: the peer is then learnt from its keepalives.',
+        'Address of the other server (an IPv4 or IPv6 literal, no host names). May be "" on an enhanced link with relaxed_checks: the peer is then learnt from its first signed packet.',
       default: "",
       maxLength: 64,
       examples: ["192.0.2.20"],
@@ -91,7 +91,8 @@ export const OpenBridgeLinkSection = Type.Object(
       default: "auto",
     }),
     relaxed_checks: Type.Boolean({
-      description: "Accept packets with a valid signature from any address, and follow the peer's address when its keepalives come from a new one (dynamic IP, NAT). Off: only target_address:target_port is accepted.",
+      description:
+        "Accept packets with a valid signature from any address (NAT, dynamic IP), and send to a new peer address only on FBP (protocol 4/5) traffic with a fresh timestamp newer than any before: never on a keepalive (replayable) nor on OpenBridge v1 (no timestamps). Off: only target_address:target_port is accepted.",
       default: true,
     }),
     accept_any_peer_id: Type.Boolean({

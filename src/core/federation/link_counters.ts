@@ -1,6 +1,8 @@
 /**
  * Counters of one OpenBridge/FBP link: every datagram in is counted once, under the first reason
- * it was dropped or as accepted. Plain numbers, incremented on the packet path.
+ * it was dropped or as accepted; addressNotFollowed, addressFollowed and layoutByLength are
+ * observations on top (a datagram they count is also counted as what it was). Plain numbers,
+ * incremented on the packet path.
  * @module
  */
 
@@ -43,12 +45,24 @@ export class LinkCounters {
   loop = 0;
   /** Control packets ignored because the link is not enhanced. */
   controlIgnored = 0;
+  /**
+   * Signed packets from an address other than the peer's that did not move the link (relaxed
+   * checks): keepalives, control and OpenBridge v1 frames never do (replayable), FBP frames only
+   * with a fresh timestamp. Accepted as proof of life; nothing is sent to that address.
+   */
+  addressNotFollowed = 0;
+  /** The link started sending to a new peer address (fresh FBP traffic, or first contact). */
+  addressFollowed = 0;
+  /** FBP frames whose version byte disagreed with their length; the layout was taken from the length. */
+  layoutByLength = 0;
 
   // ---- out ----
   framesOut = 0;
   keepalivesOut = 0;
   quenchesOut = 0;
   versionsOut = 0;
+  /** BCKA answers to keepalives from another address while the peer's address was silent. */
+  keepaliveAnswers = 0;
   /** Router frames not sent: link down (no keepalive) or peer address unknown. */
   egressDown = 0;
   /** Router frames not sent: the peer quenched the stream (BCSQ). */

@@ -15,8 +15,17 @@
  *
  * Liveness: links with bridge control (`enhanced`) send BCKA every 10 s and BCVE every 60 s; they
  * are up (get traffic) while the peer's BCKA or frames keep arriving, and down after 60 s of silence.
- * With relaxed checks the peer's address follows its BCKA (dynamic IP). Plain v1 links (BrandMeister,
- * HBlink) are always up.
+ * Plain v1 links (BrandMeister, HBlink) are always up.
+ *
+ * The peer's address (README "Link address rules"): strict checks accept target_address:target_port
+ * only. Relaxed checks accept signed packets from any address, but the link *sends* to a new address
+ * only on proof that cannot be replayed: an FBP (DMRE) frame whose MAC verifies and whose timestamp is
+ * within maxAgeMs of our clock and newer than every FBP timestamp heard before (§2.3). BCKA, BCVE and
+ * BCSQ sign constant or timeless text, and OpenBridge v1 frames carry no timestamp: none of them ever
+ * moves the link (a replayed BCKA from a third address gets no traffic). When the peer's address has
+ * been silent for keepaliveTimeoutMs, a signed BCKA from elsewhere is answered with our BCKA (at most
+ * one a second) so a peer that really moved hears us, comes up and proves its move with traffic.
+ * With no address known yet (target_address ""), the first signed packet sets it.
  * @module
  */
 import { aclPermits } from "../acl.ts";
@@ -80,6 +89,10 @@ const REFUSED_RING = 32;
 const UNIT_ID_MIN = 1_000_000;
 /** At most one "bad MAC" log event per link per … */
 const WARN_INTERVAL_MS = 60_000;
+/** At most one BCKA answer to keepalives from another address per … (bounds reflection). */
+const FOREIGN_KEEPALIVE_REPLY_INTERVAL_MS = 1_000;
+/** At most one "peer is now at" log event per link per … (a flapping peer is counted, not logged each time). */
+const FOLLOW_LOG_INTERVAL_MS = 10_000;
 
 export interface OpenBridgeLinkInfo {
   name: string;
@@ -123,9 +136,9 @@ export class OpenBridgeLink implements RouterPort {
   readonly #macScratch = new Uint8Array(DMRE_MAC_LENGTH);
   readonly #refused = new Uint32Array(REFUSED_RING);
   #refusedCursor = 0;
-  /** Plain and IPv4-mapped forms of the configured target, for the strict source check. */
-  readonly #targetPlain: string;
-  readonly #targetMapped: string;
+  /** Plain and IPv4-mapped forms of the peer's address (configured, then followed), for the source check. */
+  #targetPlain: string;
+  #targetMapped: string;
 
   #socketIndex = -1;
   #target: Endpoint | null = null;
@@ -137,6 +150,12 @@ export class OpenBridgeLink implements RouterPort {
   #lastKeepaliveSentMs = Number.NEGATIVE_INFINITY;
   #lastVersionSentMs = Number.NEGATIVE_INFINITY;
   #lastWarnMs = Number.NEGATIVE_INFINITY;
+  /** Last signed packet from the peer's current address (not from elsewhere). */
+  #targetHeardMs = Number.NEGATIVE_INFINITY;
+  /** Newest FBP timestamp of any signed DMRE: a new address must beat it to be followed. */
+  #newestTimestampMs = Number.NEGATIVE_INFINITY;
+  #lastForeignReplyMs = Number.NEGATIVE_INFINITY;
+  #lastFollowLogMs = Number.NEGATIVE_INFINITY;
 
   constructor(options: OpenBridgeLinkOptions, ctx: FederationContext, portIndex: number, federationIndex: number) {
     if (options.passphrase === "") throw new Error(`openbridge ${options.name}: the passphrase must not be empty`);
@@ -374,7 +393,9 @@ export class OpenBridgeLink implements RouterPort {
       c.wrongProtocol++;
       return;
     }
+    this.#followIfFresh(nowMs, socketIndex, address, port, meta.timestampMs);
     this.#heard(nowMs, socketIndex, address, port, false);
+    if (meta.versionByte !== meta.version) c.layoutByLength++;
     if (meta.version !== this.#version) this.#setVersion(nowMs, meta.version, "dmre");
     const streamId = readUint32(this.#ingress, DMRD_OFFSET_STREAM);
     const talkgroupId = readUint24(this.#ingress, DMRD_OFFSET_DESTINATION);
@@ -457,7 +478,7 @@ export class OpenBridgeLink implements RouterPort {
     }
     if (!this.#authenticate(address, port) || !verifyBcka(bytes, this.#hmac)) return this.#rejectMac(nowMs, address, port);
     c.keepalivesIn++;
-    this.#heard(nowMs, socketIndex, address, port, true);
+    if (!this.#heard(nowMs, socketIndex, address, port, true)) this.#answerForeignKeepalive(nowMs, socketIndex, address, port);
   }
 
   #onBcsq(nowMs: number, address: string, port: number, bytes: Uint8Array): void {
@@ -527,21 +548,61 @@ export class OpenBridgeLink implements RouterPort {
     return target !== null && port === target.port && (address === this.#targetPlain || address === this.#targetMapped || address === target.address);
   }
 
-  /** An authenticated packet arrived: the peer is alive. BCKA also moves the peer's address (relaxed checks). */
-  #heard(nowMs: number, socketIndex: number, address: string, port: number, keepalive: boolean): void {
+  /**
+   * A signed packet arrived: the peer is alive. Returns whether it came from the peer's address; with
+   * no address known yet (relaxed checks, target_address "") it sets it. It never moves a known one.
+   */
+  #heard(nowMs: number, socketIndex: number, address: string, port: number, keepalive: boolean): boolean {
     this.#lastHeardMs = nowMs;
-    const target = this.#target;
-    if (keepalive && this.options.relaxedChecks && (target === null || !target.matches(socketIndex, address, port))) {
-      this.#target = new Endpoint(socketIndex, address, port);
-      this.#ctx.events.publish({
-        type: "log",
-        atMs: nowMs,
-        level: "info",
-        msg: `openbridge ${this.name}: peer is now at ${this.#target.toString()}`,
-        data: { link: this.name, address, port, previous: target?.toString() ?? null },
-      });
-    }
+    if (this.#target === null) this.#follow(nowMs, socketIndex, address, port, "first contact");
+    const fromTarget = this.#isTarget(address, port);
+    if (fromTarget) this.#targetHeardMs = nowMs;
+    else this.counters.addressNotFollowed++;
     if (!this.#up) this.#setUp(nowMs, keepalive ? "keepalive" : "traffic");
+    return fromTarget;
+  }
+
+  /**
+   * The only proof that moves a known peer address (relaxed checks): a signed FBP frame from the new
+   * address whose timestamp is within maxAgeMs of our clock (either way) and newer than every FBP
+   * timestamp heard before, so a replay — of a keepalive or of an old frame — never qualifies.
+   */
+  #followIfFresh(nowMs: number, socketIndex: number, address: string, port: number, timestampMs: number): void {
+    // only timestamps near our clock count, so one wild stamp cannot block following for long
+    if (timestampMs <= this.#newestTimestampMs || Math.abs(this.#ctx.wallClockMs() - timestampMs) > this.options.maxAgeMs) return;
+    this.#newestTimestampMs = timestampMs;
+    if (!this.options.relaxedChecks || this.#target === null || this.#isTarget(address, port)) return;
+    this.#follow(nowMs, socketIndex, address, port, "fresh FBP traffic");
+  }
+
+  #follow(nowMs: number, socketIndex: number, address: string, port: number, reason: string): void {
+    const previous = this.#target;
+    this.#target = new Endpoint(socketIndex, address, port);
+    this.#targetPlain = address;
+    this.#targetMapped = address;
+    this.#targetHeardMs = nowMs;
+    this.counters.addressFollowed++;
+    if (nowMs - this.#lastFollowLogMs < FOLLOW_LOG_INTERVAL_MS) return;
+    this.#lastFollowLogMs = nowMs;
+    this.#ctx.events.publish({
+      type: "log",
+      atMs: nowMs,
+      level: "info",
+      msg: `openbridge ${this.name}: peer is now at ${this.#target.toString()} (${reason})`,
+      data: { link: this.name, address, port, previous: previous?.toString() ?? null, reason, followed: this.counters.addressFollowed },
+    });
+  }
+
+  /**
+   * A signed BCKA from another address while the peer's address has been silent for the keepalive
+   * timeout: a peer that moved does not hear our keepalives any more and sends no traffic until it
+   * does, so answer with one of ours (a constant the sender already holds; no traffic goes there).
+   */
+  #answerForeignKeepalive(nowMs: number, socketIndex: number, address: string, port: number): void {
+    if (this.#version < 4 || nowMs - this.#targetHeardMs <= this.options.keepaliveTimeoutMs) return;
+    if (nowMs - this.#lastForeignReplyMs < FOREIGN_KEEPALIVE_REPLY_INTERVAL_MS) return;
+    this.#lastForeignReplyMs = nowMs;
+    if (this.#push(new Endpoint(socketIndex, address, port), this.#bcka, BCKA_LENGTH)) this.counters.keepaliveAnswers++;
   }
 
   #setUp(nowMs: number, reason: string): void {

@@ -31,9 +31,17 @@ export class HbpCounters {
   refusedCallsign = 0;
   refusedMaxPeers = 0;
   refusedInvalidId = 0;
+  /** RPTK refused: HANDSHAKES_PER_PREFIX_MAX sessions from this source are already waiting for RPTC ("handshake-limit"). */
   refusedPendingFull = 0;
-  /** Login attempts dropped because the source IP is banned. */
+  /** Login attempts dropped unanswered: the source prefix is banned and the id failed from it. */
   rateLimited = 0;
+  // Login protection (login_guard.ts), copied from the guard when stats are taken.
+  /** Bans started (source prefixes: IPv4 address, IPv6 /64). */
+  bansStarted = 0;
+  /** Salts sent that no RPTK answered within 10–20 s (each counts as a failed login). */
+  unansweredHandshakes = 0;
+  /** New sources not tracked because the table was full of bans. */
+  loginSourcesUntracked = 0;
   replaced = 0;
   conflicts = 0;
   timeouts = 0;

@@ -9,10 +9,16 @@
  *
  * Identity: a session is bound to (id, socket, address, port). A known id may log in again from a
  * new address at any time (clients reopen their socket after NAK/MSTCL/timeout), but an RPTL that
- * has not authenticated never evicts, disturbs or NAKs the live session: pending logins live in a
- * separate table keyed by (id, endpoint), and the live session is replaced only when the new one
- * passes RPTK. A packet naming a live id from any other address is dropped and counted (spoofed).
- * If the replaced address keeps talking, two stations share the id: logged as a conflict.
+ * has not authenticated never evicts, disturbs or NAKs the live session: the live session is
+ * replaced only when the new one passes RPTK. A packet naming a live id from any other address is
+ * dropped and counted (spoofed). If the replaced address keeps talking, two stations share the id:
+ * logged as a conflict.
+ *
+ * Logins a flood cannot block: an RPTL leaves no state (the salt is a cookie, salt_cookie.ts, checked
+ * again at RPTK), so there is no table of half-open logins to fill. State exists only once a peer
+ * has proven the passphrase, and sessions waiting for RPTC are bounded per source prefix once the
+ * server is half full (HANDSHAKES_PER_PREFIX_MAX). Failed and unanswered handshakes are counted per prefix and lead to
+ * bans that never block a correct login (login_guard.ts).
  *
  * Hot path (RPTPING, DMRD from a connected peer): one Map lookup by numeric id, one endpoint
  * compare, a decode into a reused DmrdFrame, a push of a pre-encoded reply. No allocation.
@@ -31,21 +37,25 @@ import {
   HbpKind,
   HbpMalformed,
   MSTNAK_LENGTH,
+  RPTACK_LENGTH,
   RPTO_HEADER_LENGTH,
   classifyHbp,
   encodeMstnak,
+  encodeRptack,
   rptkDigest,
 } from "../../wire/hbp.ts";
 import { fieldText, parseRptc } from "../../wire/rptc.ts";
-import { DmraMessage, DmraStatus, decodeDmra } from "../../wire/dmra.ts";
+import { DMRA_DATA_BYTES, DmraMessage, DmraStatus, decodeDmra } from "../../wire/dmra.ts";
 import { DmrgMessage, DmrgStatus, decodeDmrg } from "../../wire/dmrg.ts";
 import { AccessRules, type CompiledRule } from "./access_rules.ts";
 import { constantTimeEqual, passphraseBytes, verifyLogin } from "./auth.ts";
 import { HbpCounters } from "./counters.ts";
-import { LoginRateLimiter, RateVerdict } from "./login_rate_limiter.ts";
+import { loginPrefix } from "./address_prefix.ts";
+import { LoginGuard } from "./login_guard.ts";
+import { SALT_SECRET_BYTES, SaltCookie } from "./salt_cookie.ts";
 import type { HbpMasterOptions } from "./options.ts";
 import { PortIndexPool, type PortIndexAllocator } from "./port_index_pool.ts";
-import { HbpSession, PendingLogin, SessionState } from "./session.ts";
+import { HbpSession, SessionState } from "./session.ts";
 
 export interface HbpMasterDeps {
   router: FrameRouter;
@@ -54,11 +64,25 @@ export interface HbpMasterDeps {
   prng: Prng;
   /** Shared with every other kind of port; a private pool if omitted (HBP-only setups, tests). */
   portIndexes?: PortIndexAllocator;
+  /**
+   * Key for the login salts (salt_cookie.ts), ≥ 16 bytes from a cryptographic source: the shell
+   * draws it (src/shell/login_secret.ts). Derived from `prng` if omitted (tests: reproducible salts).
+   */
+  saltSecret?: Uint8Array;
 }
 
 /** Housekeeping (timeouts, rate-limit table) runs at most this often (sooner for short test timeouts), whatever the tick rate. */
 const SWEEP_INTERVAL_MS = 1_000;
-const RATE_SWEEP_INTERVAL_MS = 60_000;
+const RATE_SWEEP_INTERVAL_MS = 10_000;
+/**
+ * Sessions between RPTK and RPTC per source prefix, once the server is half full (sessions ≥
+ * max_peers / 2). Real clients send RPTC within milliseconds of the RPTK acknowledgement, so this
+ * only bites when one prefix holds many handshakes open (someone who knows the passphrase): it can
+ * then never take the rest of max_peers from everyone else. Below half full there is room for all,
+ * and a burst of logins from one address (a CGNAT address or a test rig after a restart) is never
+ * refused. A peer refused here is told with MSTNAK and retries 10 s later (hbp-and-dmr.md §1.6).
+ */
+export const HANDSHAKES_PER_PREFIX_MAX = 1024;
 /**
  * Timed-out sessions removed per housekeeping pass. A mass timeout (the hotspots of a region losing
  * their uplink at once) costs ~15 µs per session including the router's clean-up; spreading it over
@@ -110,12 +134,15 @@ export class HbpMaster implements HostedHandler {
   readonly #portIndexes: PortIndexAllocator;
   readonly #rules: AccessRules;
   readonly #globalPassphrase: Uint8Array;
-  readonly #rateLimiter: LoginRateLimiter;
+  readonly #guard: LoginGuard;
+  readonly #cookie: SaltCookie;
   /** Live sessions (authenticated or connected), one per repeater id. */
   readonly #sessions = new Map<number, HbpSession>();
-  /** Logins between RPTL and RPTK, keyed by `${id}|${socket}|${address}|${port}`. */
-  readonly #pending = new Map<string, PendingLogin>();
-  readonly #maxPending: number;
+  /** Sessions between RPTK and RPTC, per source prefix (entries removed at 0). */
+  readonly #handshakes = new Map<string, number>();
+  /** Round-robin scratch for `RPTACK`+salt (no per-login state holds the reply any more). */
+  readonly #saltScratch: Uint8Array[] = [];
+  #saltCursor = 0;
   readonly #sweepIntervalMs: number;
   readonly #classification = new HbpClassification();
   readonly #frame = new DmrdFrame();
@@ -145,10 +172,13 @@ export class HbpMaster implements HostedHandler {
     this.#portIndexes = deps.portIndexes ?? new PortIndexPool();
     this.#rules = new AccessRules(options.accessRules);
     this.#globalPassphrase = passphraseBytes(options.passphrase);
-    this.#rateLimiter = new LoginRateLimiter(options.loginRateLimitPerMinute, options.loginBanMs);
-    this.#maxPending = Math.min(options.maxPeers + 1024, 1_000_000);
+    this.#guard = new LoginGuard(options.loginRateLimitPerMinute, options.loginBanMs);
+    this.#cookie = new SaltCookie(deps.saltSecret ?? secretFrom(deps.prng));
     this.#sweepIntervalMs = Math.max(10, Math.min(SWEEP_INTERVAL_MS, Math.floor(options.peerTimeoutMs / 4)));
-    for (let i = 0; i < NAK_SCRATCH_SLOTS; i++) this.#nakScratch.push(new Uint8Array(MSTNAK_LENGTH));
+    for (let i = 0; i < NAK_SCRATCH_SLOTS; i++) {
+      this.#nakScratch.push(new Uint8Array(MSTNAK_LENGTH));
+      this.#saltScratch.push(new Uint8Array(RPTACK_LENGTH));
+    }
   }
 
   socketSpecs(): readonly SocketSpec[] {
@@ -198,7 +228,6 @@ export class HbpMaster implements HostedHandler {
   shutdown(nowMs: number): boolean {
     if (this.#shutdownQueue === null) {
       this.#shutdownQueue = [...this.#sessions.values()];
-      this.#pending.clear();
     }
     const queue = this.#shutdownQueue;
     while (queue.length > 0) {
@@ -231,6 +260,17 @@ export class HbpMaster implements HostedHandler {
 
   get connectedCount(): number {
     return this.#connected;
+  }
+
+  /** Source prefixes banned now (IPv4 address or IPv6 /64, login_guard.ts). */
+  bannedPrefixes(nowMs: number): string[] {
+    return this.#guard.bannedPrefixes(nowMs);
+  }
+
+  /** Login-protection counters of the guard (tests, benches). */
+  get guardStats(): { prefixes: number; bansStarted: number; unanswered: number; untracked: number; blockedIdsFull: number } {
+    const g = this.#guard;
+    return { prefixes: g.size, bansStarted: g.bansStarted, unanswered: g.unanswered, untracked: g.untracked, blockedIdsFull: g.blockedIdsFull };
   }
 
   session(repeaterId: number): HbpSession | undefined {
@@ -267,11 +307,14 @@ export class HbpMaster implements HostedHandler {
   }
 
   stats(nowMs: number): HbpMasterStats {
+    this.counters.bansStarted = this.#guard.bansStarted;
+    this.counters.unansweredHandshakes = this.#guard.unanswered;
+    this.counters.loginSourcesUntracked = this.#guard.untracked;
     return {
       sessions: this.#sessions.size,
       connected: this.#connected,
-      pendingLogins: this.#pending.size,
-      bannedAddresses: this.#rateLimiter.bannedAddresses(nowMs).length,
+      pendingLogins: this.#sessions.size - this.#connected,
+      bannedAddresses: this.#guard.bannedCount(nowMs),
       counters: this.counters.snapshot(),
     };
   }
@@ -284,17 +327,18 @@ export class HbpMaster implements HostedHandler {
     const kind = this.#classifyOrCount(bytes, c);
     if (kind === 0) return;
     const repeaterId = c.repeaterId;
-    if (kind === HbpKind.Rptl) return this.#onRptl(nowMs, socketIndex, address, port, repeaterId);
-    if (kind === HbpKind.Rptk) return this.#onRptk(nowMs, socketIndex, address, port, repeaterId, bytes);
+    if (kind === HbpKind.Rptl || kind === HbpKind.Rptk) {
+      if (kind === HbpKind.Rptl) this.#onRptl(nowMs, socketIndex, address, port, repeaterId);
+      else this.#onRptk(nowMs, socketIndex, address, port, repeaterId, bytes);
+      this.#reportNewBans(nowMs, repeaterId, port);
+      return;
+    }
 
     if (kind === HbpKind.Dmra || kind === HbpKind.Dmrg) return this.#onSideChannel(nowMs, kind, socketIndex, address, port, repeaterId, bytes);
     const session = this.#sessions.get(repeaterId);
     if (session === undefined) {
-      if (kind === HbpKind.Rptcl) {
-        // A client that is leaving ignores replies; just forget any half-done login.
-        this.#dropPendingFrom(socketIndex, address, port, repeaterId);
-        return;
-      }
+      // A client that is leaving ignores replies (and a login in progress leaves no state to forget).
+      if (kind === HbpKind.Rptcl) return;
       this.counters.unknownPeer++;
       this.#nak(socketIndex, address, port, repeaterId);
       return;
@@ -349,6 +393,8 @@ export class HbpMaster implements HostedHandler {
       }
       this.counters.talkerAlias++;
       session.lastTalkerAliasSourceId = this.#dmra.sourceId;
+      // DMRGateway's 15-byte layout carries 3 of the 7 data bytes: not enough to rebuild an alias
+      if (this.#dmra.dataLength === DMRA_DATA_BYTES) this.#router.onTalkerAlias?.(nowMs, session, this.#dmra.sourceId, this.#dmra.blockType, this.#dmra.data);
     } else {
       if (decodeDmrg(bytes, session.repeaterId, this.#dmrg) !== DmrgStatus.Ok) {
         this.counters.sideChannelMalformed++;
@@ -413,103 +459,128 @@ export class HbpMaster implements HostedHandler {
   #onRptl(nowMs: number, socketIndex: number, address: string, port: number, repeaterId: number): void {
     this.counters.loginsRequested++;
     const live = this.#sessions.get(repeaterId);
-    const ip = plainAddress(address);
-    // A live peer re-logging in from its own IP is never rate limited (a ban must not lock it out).
-    const exempt = live !== undefined && plainAddress(live.endpoint.address) === ip;
-    if (!exempt) {
-      const verdict = this.#rateLimiter.attempt(nowMs, ip);
-      if (verdict !== RateVerdict.Allowed) {
-        this.counters.rateLimited++;
-        if (verdict === RateVerdict.BanStarted) this.#refused(nowMs, repeaterId, address, port, "rate-limited");
-        return;
-      }
-    }
+    const prefix = loginPrefix(address);
+    if (this.#blocked(nowMs, live, prefix, repeaterId, address, port)) return;
     if (repeaterId === 0) {
       this.counters.refusedInvalidId++;
-      this.#refuse(nowMs, socketIndex, address, port, repeaterId, "invalid-id");
-      return;
+      return this.#refuseLogin(nowMs, prefix, socketIndex, address, port, repeaterId, "invalid-id");
     }
     if (!aclPermits(this.options.registrationAcl, repeaterId)) {
       this.counters.refusedAcl++;
-      this.#refuse(nowMs, socketIndex, address, port, repeaterId, "acl");
-      return;
+      return this.#refuseLogin(nowMs, prefix, socketIndex, address, port, repeaterId, "acl");
     }
     const verdict = this.#rules.atLogin(repeaterId);
     if (verdict.denied !== null || verdict.passphrases.length === 0) {
       this.counters.refusedAccessRule++;
-      this.#refuse(nowMs, socketIndex, address, port, repeaterId, "access-rule");
-      return;
+      return this.#refuseLogin(nowMs, prefix, socketIndex, address, port, repeaterId, "access-rule");
     }
     if (live === undefined && this.#sessions.size >= this.options.maxPeers) {
+      // The server is full: not the peer's fault, so it does not count towards a ban.
       this.counters.refusedMaxPeers++;
       this.#refuse(nowMs, socketIndex, address, port, repeaterId, "max-peers");
       return;
     }
-    const key = pendingKey(repeaterId, socketIndex, address, port);
-    let pending = this.#pending.get(key);
-    if (pending === undefined) {
-      if (this.#pending.size >= this.#maxPending) {
-        this.counters.refusedPendingFull++;
-        this.#nak(socketIndex, address, port, repeaterId);
-        return;
-      }
-      // Salt 0 is legal but looks like "no salt" in captures; draw again.
-      let salt = this.#prng.nextUint32();
-      if (salt === 0) salt = this.#prng.nextUint32() | 1;
-      pending = new PendingLogin(key, repeaterId, new Endpoint(socketIndex, address, port), salt, nowMs);
-      this.#pending.set(key, pending);
-    }
-    // A repeated RPTL from the same endpoint gets the same salt (the client may have missed it).
-    pending.lastHeardMs = nowMs;
-    this.#outbox.push(pending.endpoint, pending.saltReply, pending.saltReply.length);
+    // No state: the salt is a cookie for (id, endpoint, time window), recomputed at RPTK. A repeated
+    // RPTL within the window gets the same salt (the client may have missed it).
+    this.#guard.onRptl(nowMs, prefix);
+    const salt = this.#cookie.salt(SaltCookie.window(nowMs), repeaterId, socketIndex, address, port);
+    const reply = this.#saltScratch[this.#saltCursor]!;
+    this.#saltCursor = (this.#saltCursor + 1) % NAK_SCRATCH_SLOTS;
+    encodeRptack(reply, 0, salt);
+    this.#outbox.push(new Endpoint(socketIndex, address, port), reply, RPTACK_LENGTH);
   }
 
   #onRptk(nowMs: number, socketIndex: number, address: string, port: number, repeaterId: number, bytes: Uint8Array): void {
-    const key = pendingKey(repeaterId, socketIndex, address, port);
-    const pending = this.#pending.get(key);
     const live = this.#sessions.get(repeaterId);
-    if (pending === undefined) {
-      // Our RPTACK to its RPTK may have been lost: the client repeats the same RPTK (§1.6).
-      if (live !== undefined && live.endpoint.matches(socketIndex, address, port)) {
-        live.lastHeardMs = nowMs;
-        if (live.state === SessionState.Authenticated && constantTimeEqual(live.digest, rptkDigest(bytes))) {
-          this.#outbox.push(live.endpoint, live.replies.ack, live.replies.ack.length);
-          return;
-        }
-        return this.#wrongState(live);
-      }
-      if (this.#rateLimiter.isBanned(nowMs, plainAddress(address))) {
-        this.counters.rateLimited++;
-        return;
-      }
-      this.counters.unknownPeer++;
-      this.#nak(socketIndex, address, port, repeaterId);
+    const digest = rptkDigest(bytes);
+    const fromLive = live !== undefined && live.endpoint.matches(socketIndex, address, port);
+    // Our RPTACK to its RPTK may have been lost: the client repeats the same RPTK (§1.6).
+    if (fromLive && live.state === SessionState.Authenticated && constantTimeEqual(live.digest, digest)) {
+      live.lastHeardMs = nowMs;
+      this.#outbox.push(live.endpoint, live.replies.ack, live.replies.ack.length);
       return;
     }
-    this.#pending.delete(key);
-    const digest = rptkDigest(bytes);
+    const prefix = loginPrefix(address);
+    if (this.#blocked(nowMs, live, prefix, repeaterId, address, port)) return;
+    this.#guard.onRptk(nowMs, prefix);
     const verdict = this.#rules.atLogin(repeaterId);
+    // The salt we would have sent this endpoint in this window or the previous one (salt_cookie.ts).
+    const window = SaltCookie.window(nowMs);
     let proven: Uint8Array | null = null;
-    for (const candidate of verdict.passphrases) {
-      const bytes = candidate ?? this.#globalPassphrase;
-      if (proven === null && verifyLogin(pending.salt, bytes, digest)) proven = bytes;
+    let salt = 0;
+    for (let w = window; w >= window - 1 && proven === null; w--) {
+      const candidateSalt = this.#cookie.salt(w, repeaterId, socketIndex, address, port);
+      for (const candidate of verdict.passphrases) {
+        const passphrase = candidate ?? this.#globalPassphrase;
+        if (proven === null && verifyLogin(candidateSalt, passphrase, digest)) {
+          proven = passphrase;
+          salt = candidateSalt;
+        }
+      }
     }
     if (proven === null || verdict.denied !== null) {
       this.counters.badPassphrase++;
-      this.#refuse(nowMs, socketIndex, address, port, repeaterId, verdict.denied !== null ? "access-rule" : "bad-passphrase");
-      return;
+      return this.#refuseLogin(nowMs, prefix, socketIndex, address, port, repeaterId, verdict.denied !== null ? "access-rule" : "bad-passphrase");
     }
     if (live === undefined && this.#sessions.size >= this.options.maxPeers) {
       this.counters.refusedMaxPeers++;
       this.#refuse(nowMs, socketIndex, address, port, repeaterId, "max-peers");
       return;
     }
-    const session = new HbpSession(repeaterId, pending.endpoint, pending.salt, new Uint8Array(digest), proven, nowMs, this.counters);
+    const open = this.#handshakes.get(prefix) ?? 0;
+    if (open >= HANDSHAKES_PER_PREFIX_MAX && this.#sessions.size * 2 >= this.options.maxPeers) {
+      this.counters.refusedPendingFull++;
+      this.#refuse(nowMs, socketIndex, address, port, repeaterId, "handshake-limit");
+      return;
+    }
+    this.#handshakes.set(prefix, open + 1);
+    const session = new HbpSession(repeaterId, new Endpoint(socketIndex, address, port), salt, new Uint8Array(digest), proven, nowMs, this.counters);
     if (live !== undefined) this.#replace(nowMs, live, session);
     this.#sessions.set(repeaterId, session);
     this.#byEndpoint.set(endpointKey(socketIndex, address, port), session);
     this.counters.loginsAuthenticated++;
     this.#outbox.push(session.endpoint, session.replies.ack, session.replies.ack.length);
+  }
+
+  /**
+   * Is this id ignored from this prefix (banned prefix, id failed there)? Dropped unanswered and
+   * reported. A live session re-logging in from its own prefix is never blocked.
+   */
+  #blocked(nowMs: number, live: HbpSession | undefined, prefix: string, repeaterId: number, address: string, port: number): boolean {
+    if (!this.#guard.isBlocked(nowMs, prefix, repeaterId)) return false;
+    if (live !== undefined && loginPrefix(live.endpoint.address) === prefix) return false;
+    this.counters.rateLimited++;
+    this.#refused(nowMs, repeaterId, address, port, "banned");
+    return true;
+  }
+
+  /** Refuse a login for the peer's own reasons (bad id, ACL, rule, passphrase): MSTNAK, event, and it counts towards a ban. */
+  #refuseLogin(nowMs: number, prefix: string, socketIndex: number, address: string, port: number, repeaterId: number, reason: RefusalReason): void {
+    this.#refuse(nowMs, socketIndex, address, port, repeaterId, reason);
+    this.#loginFailed(nowMs, prefix, repeaterId);
+  }
+
+  #loginFailed(nowMs: number, prefix: string, repeaterId: number): void {
+    this.#guard.onFailure(nowMs, prefix, repeaterId);
+  }
+
+  /**
+   * One `rate-limited` refusal per ban that started (by a failure, or by unanswered handshakes
+   * found overdue): the address is the banned prefix, the id and port those of the login that
+   * tipped it over (0 when housekeeping found it).
+   */
+  #reportNewBans(nowMs: number, repeaterId: number, port: number): void {
+    const banned = this.#guard.takeNewBans();
+    if (banned === null) return;
+    for (const prefix of banned) this.#refused(nowMs, repeaterId, prefix, port, "rate-limited");
+  }
+
+  /** A session leaves the RPTK→RPTC stage (connected or removed). */
+  #handshakeDone(session: HbpSession): void {
+    const prefix = loginPrefix(session.endpoint.address);
+    const open = (this.#handshakes.get(prefix) ?? 0) - 1;
+    if (open > 0) this.#handshakes.set(prefix, open);
+    else this.#handshakes.delete(prefix);
   }
 
   #replace(nowMs: number, old: HbpSession, next: HbpSession): void {
@@ -577,6 +648,7 @@ export class HbpMaster implements HostedHandler {
     session.name = config.callsign !== "" ? `${config.callsign}/${session.repeaterId}` : String(session.repeaterId);
     session.simplex = config.simplex;
     session.accessRule = rule?.name ?? null;
+    this.#handshakeDone(session);
     session.state = SessionState.Connected;
     session.digest = NO_DIGEST; // only needed until RPTC
     session.connectedAtMs = nowMs;
@@ -612,8 +684,12 @@ export class HbpMaster implements HostedHandler {
     if (this.#sessions.get(session.repeaterId) === session) this.#sessions.delete(session.repeaterId);
     const key = endpointKey(session.endpoint.socketIndex, session.endpoint.address, session.endpoint.port);
     if (this.#byEndpoint.get(key) === session) this.#byEndpoint.delete(key);
-    if (session.state !== SessionState.Connected) return;
-    session.state = SessionState.Authenticated;
+    if (session.state !== SessionState.Connected) {
+      if (session.state === SessionState.Authenticated) this.#handshakeDone(session);
+      session.state = SessionState.Removed;
+      return;
+    }
+    session.state = SessionState.Removed;
     this.#connected--;
     this.#router.onPortDown(nowMs, session);
     const portIndex = session.portIndex;
@@ -652,10 +728,6 @@ export class HbpMaster implements HostedHandler {
     this.#outbox.push(new Endpoint(socketIndex, address, port), buffer, MSTNAK_LENGTH);
   }
 
-  #dropPendingFrom(socketIndex: number, address: string, port: number, repeaterId: number): void {
-    this.#pending.delete(pendingKey(repeaterId, socketIndex, address, port));
-  }
-
   /** One housekeeping pass; false when timed-out sessions remain for the next pass. */
   #sweep(nowMs: number): boolean {
     const timeoutMs = this.options.peerTimeoutMs;
@@ -669,17 +741,19 @@ export class HbpMaster implements HostedHandler {
       }
       removed++;
       this.counters.timeouts++;
+      // Authenticated but never configured: an unanswered handshake (counts towards a ban).
+      if (session.state === SessionState.Authenticated) {
+        this.#loginFailed(nowMs, loginPrefix(session.endpoint.address), session.repeaterId);
+      }
       // A client that is still there but lost its pings learns to log in again (§1.6).
       this.#outbox.push(session.endpoint, session.replies.nak, session.replies.nak.length);
       this.#removeSession(nowMs, session, "timeout");
     }
-    for (const pending of this.#pending.values()) {
-      if (nowMs - pending.lastHeardMs >= timeoutMs) this.#pending.delete(pending.key);
-    }
     if (nowMs - this.#lastRateSweepMs >= RATE_SWEEP_INTERVAL_MS) {
       this.#lastRateSweepMs = nowMs;
-      this.#rateLimiter.sweep(nowMs);
+      this.#guard.sweep(nowMs);
     }
+    this.#reportNewBans(nowMs, 0, 0);
     return finished;
   }
 
@@ -692,8 +766,17 @@ export class HbpMaster implements HostedHandler {
   }
 }
 
-function pendingKey(repeaterId: number, socketIndex: number, address: string, port: number): string {
-  return `${repeaterId}|${socketIndex}|${address}|${port}`;
+/** A salt key from the injected PRNG (tests, embedders that pass no secret): reproducible, not secret. */
+function secretFrom(prng: Prng): Uint8Array {
+  const secret = new Uint8Array(SALT_SECRET_BYTES);
+  for (let i = 0; i < secret.length; i += 4) {
+    const word = prng.nextUint32();
+    secret[i] = word >>> 24;
+    secret[i + 1] = (word >>> 16) & 0xff;
+    secret[i + 2] = (word >>> 8) & 0xff;
+    secret[i + 3] = word & 0xff;
+  }
+  return secret;
 }
 
 function endpointKey(socketIndex: number, address: string, port: number): string {

@@ -1,6 +1,6 @@
 /**
- * One HomeBrew peer (hotspot or repeater) as the master sees it, from RPTK onwards, and the
- * lighter PendingLogin that exists between RPTL and RPTK.
+ * One HomeBrew peer (hotspot or repeater) as the master sees it, from RPTK onwards (between RPTL
+ * and RPTK there is no state at all: the salt is a cookie, salt_cookie.ts).
  *
  * A session is a RouterPort once connected (after RPTC): the router writes a 55-byte DMRD into
  * `txBuffer(slot)` and calls `emit`, which stamps this peer's repeater id into bytes 11–14
@@ -9,7 +9,7 @@
  * @module
  */
 import { DMRD_LENGTH, DMRD_OFFSET_FLAGS, DMRD_OFFSET_REPEATER, FLAG_SLOT_TS2, writeUint32 } from "../../wire/dmrd.ts";
-import { HbpPeerReplies, RPTACK_LENGTH, encodeRptack } from "../../wire/hbp.ts";
+import { HbpPeerReplies } from "../../wire/hbp.ts";
 import type { RptcConfig } from "../../wire/rptc.ts";
 import type { Endpoint } from "../endpoint.ts";
 import type { Outbox } from "../outbox.ts";
@@ -21,24 +21,8 @@ export const enum SessionState {
   Authenticated = 1,
   /** RPTC accepted: a port of the router. */
   Connected = 2,
-}
-
-/** Between RPTL and RPTK: a salt was sent to this endpoint for this id. */
-export class PendingLogin {
-  /** `RPTACK` salt, resent verbatim if the client repeats its RPTL. */
-  readonly saltReply = new Uint8Array(RPTACK_LENGTH);
-  lastHeardMs: number;
-
-  constructor(
-    readonly key: string,
-    readonly repeaterId: number,
-    readonly endpoint: Endpoint,
-    readonly salt: number,
-    readonly createdMs: number,
-  ) {
-    encodeRptack(this.saltReply, 0, salt);
-    this.lastHeardMs = createdMs;
-  }
+  /** Gone (timed out, closed, replaced, refused); kept only by whoever still holds a reference. */
+  Removed = 3,
 }
 
 export class HbpSession implements RouterPort {

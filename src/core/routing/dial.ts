@@ -10,6 +10,8 @@ import type { RouterContext } from "./router_context.ts";
 import { publish } from "./router_events.ts";
 import { insertSub, removeSub, setExpiry } from "./subscriptions.ts";
 import { expiryFrom, uaTimerMs } from "./user_activation.ts";
+import type { Slot } from "../router_port.ts";
+import { replyToCaller, statusWords } from "./dial_replies.ts";
 
 /** A reflector number that may be dialled (range, not-dialable list, not the parrot TG). */
 export function dialable(ctx: RouterContext, n: number): boolean {
@@ -22,24 +24,35 @@ export function defaultReflector(ps: PortState): number {
   return ps.optionsDial ?? ps.rule?.defaultReflector ?? 0;
 }
 
-/** A private call to a number below FIRST_RADIO_ID from a hotspot: dial control. */
-export function dialCall(ctx: RouterContext, nowMs: number, ps: PortState, number: number): void {
+/**
+ * A private call to a number below FIRST_RADIO_ID from a hotspot: dial control. The caller
+ * (`callerId` on `slot`) hears the answer when voice packs are loaded (dial_replies.ts).
+ */
+export function dialCall(ctx: RouterContext, nowMs: number, ps: PortState, number: number, callerId = 0, slot: Slot = 2): void {
   const d = ctx.options.dial;
   const port = ps.port!;
   if (number === d.unlinkId) {
-    if (ps.dialSub !== null) unlinkDial(ctx, nowMs, ps, "unlink", true);
-    else publishDialStatus(ctx, nowMs, ps);
+    if (ps.dialSub !== null) {
+      unlinkDial(ctx, nowMs, ps, "unlink", true);
+      replyToCaller(ctx, nowMs, ps, callerId, slot, "unlink", ["unlinked"]);
+    } else {
+      publishDialStatus(ctx, nowMs, ps);
+      replyToCaller(ctx, nowMs, ps, callerId, slot, "unlink", ["notlinked"]);
+    }
     return;
   }
   if (number === d.statusId) {
     publishDialStatus(ctx, nowMs, ps);
+    replyToCaller(ctx, nowMs, ps, callerId, slot, "status", statusWords(ps.dialSub?.conferenceId ?? 0));
     return;
   }
   if (!dialable(ctx, number)) {
     publish(ctx, { type: "dial.rejected", atMs: nowMs, portIndex: port.portIndex, portName: port.name, reflector: number, reason: "not-dialable" });
+    replyToCaller(ctx, nowMs, ps, callerId, slot, "busy", ["busy"]);
     return;
   }
-  linkDial(ctx, nowMs, ps, number, "dialled");
+  const linked = linkDial(ctx, nowMs, ps, number, "dialled");
+  replyToCaller(ctx, nowMs, ps, callerId, slot, linked ? "link" : "busy", linked ? statusWords(number) : ["busy"]);
 }
 
 /** Link the port's dial TG to `reflector` (replacing any other link); false when the subscription table is full. */

@@ -15,6 +15,8 @@ import { livePort, rfSlotOf } from "./port_lookup.ts";
 import type { RouterContext } from "./router_context.ts";
 import { publish } from "./router_events.ts";
 import { addStatic, removeSub, setExpiry } from "./subscriptions.ts";
+import { announceToHotspot } from "./dial_replies.ts";
+import { applyVoiceOptions } from "./voice_port_options.ts";
 
 /** Most key-locked option sets remembered across logins (anti-hijack, FreeDMR KEY=). */
 const MAX_REMEMBERED_KEYS = 65536;
@@ -29,9 +31,12 @@ export function applyOptions(ctx: RouterContext, nowMs: number, port: RouterPort
     dialable: (n) => dialable(ctx, n),
   });
   const rejected = parsed.rejected;
+  // the same options sent again (some gateways repeat RPTO) are not answered on the air again
+  const changed = ps.optionsText !== parsed.text;
   const emit = (): void => {
     ctx.stats.optionsTokensRejected += rejected.length;
     publish(ctx, { type: "options.applied", atMs: nowMs, portIndex: port.portIndex, portName: port.name, options: parsed.text, rejected });
+    if (rejected.length > 0 && changed) announceToHotspot(ctx, nowMs, ps, "options-rejected", ["rejected"]);
   };
   if (!rule.allowOptions) {
     rejected.push("options: not allowed for this access rule; ignored");
@@ -55,6 +60,7 @@ export function applyOptions(ctx: RouterContext, nowMs: number, port: RouterPort
     ctx.optionKeys.set(port.repeaterId, parsed.key);
   }
   ps.optionsText = parsed.text;
+  applyVoiceOptions(ctx, ps, parsed.voice, parsed.lang, parsed.identTalkgroup, rejected);
   overlaySettings(parsed, ctx.hotspotSettings.get(port.repeaterId));
   applyParsed(ctx, nowMs, ps, port, parsed);
   emit();

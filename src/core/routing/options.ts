@@ -7,6 +7,7 @@
  */
 import { PERMIT_ALL, type Acl } from "../acl.ts";
 import type { Slot } from "../router_port.ts";
+import { DEFAULT_TALKER_ALIAS_INSERTION, DEFAULT_VOICE_OPTIONS, type TalkerAliasInsertionOptions, type VoiceOptions } from "./voice_options.ts";
 
 /** Per access-rule routing settings (a hotspot admitted by rule `name` gets these). */
 export interface AccessRuleRouting {
@@ -183,6 +184,10 @@ export interface RoutingOptions {
   /** Repeater id written into frames freedmr generates itself (parrot playback). */
   readonly serverId: number;
   readonly capacities: RoutingCapacities;
+  /** Voice announcements and ident (voice_options.ts); no packs = off. */
+  readonly voice: VoiceOptions;
+  /** Talker-alias insertion (needs an alias lookup in the router deps). */
+  readonly talkerAlias: TalkerAliasInsertionOptions;
 }
 
 export const DEFAULT_CAPACITIES: RoutingCapacities = {
@@ -243,6 +248,8 @@ export const DEFAULT_ROUTING_OPTIONS: RoutingOptions = {
   ],
   serverId: 0,
   capacities: DEFAULT_CAPACITIES,
+  voice: DEFAULT_VOICE_OPTIONS,
+  talkerAlias: DEFAULT_TALKER_ALIAS_INSERTION,
 };
 
 /** Defaults for an access rule with nothing routing-specific configured. */
@@ -258,7 +265,8 @@ export const DEFAULT_ACCESS_RULE_ROUTING: AccessRuleRouting = {
   allowOptions: true,
 };
 
-export type RoutingOptionsInput = Partial<Omit<RoutingOptions, "parrot" | "dial" | "capacities" | "accessRules">> & {
+export type RoutingOptionsInput = Partial<Omit<RoutingOptions, "parrot" | "dial" | "capacities" | "accessRules" | "voice">> & {
+  voice?: Partial<Omit<VoiceOptions, "ident">> & { ident?: Partial<VoiceOptions["ident"]> };
   parrot?: Partial<ParrotOptions>;
   dial?: Partial<DialOptions>;
   capacities?: Partial<RoutingCapacities>;
@@ -276,6 +284,7 @@ export function routingOptions(input: RoutingOptionsInput = {}): RoutingOptions 
     parrot: { ...d.parrot, ...input.parrot },
     dial: { ...d.dial, ...input.dial },
     capacities: { ...d.capacities, ...input.capacities },
+    voice: { ...d.voice, ...input.voice, ident: { ...d.voice.ident, ...input.voice?.ident } },
     accessRules,
   };
 }

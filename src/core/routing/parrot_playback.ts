@@ -95,6 +95,7 @@ export function parrotTick(ctx: RouterContext, nowMs: number): void {
       ss.hangDestinationId = parrot.talkgroupId;
       ss.hangCallType = CallType.Group;
       ss.hangSourceId = pb.sourceId;
+      ss.lastTxAtMs = nowMs;
       const port = ps.port!;
       const buffer = port.txBuffer(rec.slot);
       const base = rec.played * 55;

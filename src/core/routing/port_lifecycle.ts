@@ -40,6 +40,9 @@ export function portUp(ctx: RouterContext, nowMs: number, port: RouterPort): voi
   ps.optionsSingle = null;
   ps.optionsDial = null;
   ps.optionsText = "";
+  ps.optionsIdent = null;
+  ps.optionsLanguage = null;
+  ps.optionsIdentTalkgroup = null;
   ps.dialSub = null;
   ps.relinkAtMs = 0;
   for (const slot of ps.slots) resetSlot(slot);

@@ -34,6 +34,8 @@
  *   subscriptions  subscriptions (store), user_activation, subscription_timers, stream_membership
  *                  (streams in progress follow subscription changes)
  *   features       dial (dial-a-TG), bridges, parrot_playback, link_quench, hotspot_options (RPTO)
+ *   voice          announcements (+ announcement, dial_replies, ident, voice_port_options),
+ *                  talker_alias_insertion (frame_path observes, delivery writes the fragment)
  *   ports, tick    port_lifecycle, port_lookup, tick (onTick)
  *   API            control_plane, queries (introspection), router_events (event publishing)
  * @module
@@ -62,6 +64,7 @@ import { quenchStream } from "./link_quench.ts";
 import { portDown, portUp, setPortTalkgroupMap } from "./port_lifecycle.ts";
 import { bridgeState, dialedReflector, listActiveStreams, listSubscriptions, locateSubscriber } from "./queries.ts";
 import { RouterContext, type RouterExtras } from "./router_context.ts";
+import { routeSideChannelAlias } from "./side_channel_alias.ts";
 import { runTick } from "./tick.ts";
 
 export { FIRST_RADIO_ID } from "./numbering.ts";
@@ -100,6 +103,10 @@ class RoutingCore implements Router {
     routeFrame(this.#ctx, nowMs, port, frame);
   }
 
+  onTalkerAlias(nowMs: number, port: RouterPort, sourceId: number, block: number, data: Uint8Array): void {
+    routeSideChannelAlias(this.#ctx, nowMs, port, sourceId, block, data);
+  }
+
   onTick(nowMs: number): void {
     runTick(this.#ctx, nowMs);
   }
@@ -134,6 +141,10 @@ class RoutingCore implements Router {
 
   hotspotSettings(repeaterId: number): HotspotSettings {
     return hotspotSettings(this.#ctx, repeaterId);
+  }
+
+  hotspotSettingsEntries(): [repeaterId: number, settings: HotspotSettings][] {
+    return [...this.#ctx.hotspotSettings];
   }
 
   setHotspotSettings(nowMs: number, repeaterId: number, settings: HotspotSettings): boolean {

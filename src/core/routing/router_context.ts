@@ -16,6 +16,8 @@ import { PortState, Stream, Subscription } from "./state.ts";
 import { RoutingStats } from "./stats.ts";
 import { SubscriberMap } from "./subscriber_map.ts";
 import type { RouterDeps } from "./types.ts";
+import { TalkerAliasInserter, type AliasLookup } from "../../dmr/talker_alias_inserter.ts";
+import { Announcement } from "./announcement.ts";
 
 /** Most conferences one stream joins (TG or reflector + bridges). */
 const MAX_CONFERENCES_PER_STREAM = 8;
@@ -23,6 +25,8 @@ const MAX_CONFERENCES_PER_STREAM = 8;
 export interface RouterExtras {
   /** Swap the stream rewriter (tests). Default: the air-interface rewriter. */
   readonly rewriter?: RewriterFactory;
+  /** Names for radio ids (talker-alias insertion); none = no insertion. */
+  readonly aliases?: AliasLookup;
 }
 
 /** A configured bridge member, indexed by the system (port name, repeater id, access rule) it names. */
@@ -66,6 +70,13 @@ export class RouterContext {
   readonly parrotPort: ParrotPort;
   readonly recordings: Recording[] = [];
 
+  /** announcement pool (empty without voice packs) and per-port next ident time (by port index) */
+  readonly announcements: Announcement[] = [];
+  readonly identAtMs: Float64Array;
+  readonly identPort: (RouterPort | null)[] = [];
+  /** talker-alias lookup when insertion is on, else null */
+  readonly aliases: AliasLookup | null;
+
   readonly optionKeys = new Map<number, string>();
   /** self-care settings by repeater id (hotspot_settings.ts) */
   readonly hotspotSettings = new Map<number, HotspotSettings>();
@@ -83,7 +94,12 @@ export class RouterContext {
     const caps = options.capacities;
     this.targetStamp = new Float64Array(caps.maxPorts * 2).fill(-1);
     this.playbackStamp = new Float64Array(caps.maxPorts * 2).fill(-1);
-    for (let i = 0; i < caps.maxStreams; i++) this.streamPool.push(new Stream(this.rewriter.sourceLc()));
+    this.aliases = options.talkerAlias.enabled ? (deps.aliases ?? null) : null;
+    for (let i = 0; i < caps.maxStreams; i++) {
+      const stream = new Stream(this.rewriter.sourceLc());
+      if (this.aliases !== null) stream.talkerAlias = new TalkerAliasInserter();
+      this.streamPool.push(stream);
+    }
     this.finished = new FinishedStreams(caps.maxFinishedStreams, options.finishedStreamMemoryMs);
     this.subscribers = new SubscriberMap(caps.maxSubscribers, options.subscriberTtlMs);
     options.bridges.forEach((bridge, bridgeIndex) => {
@@ -99,6 +115,16 @@ export class RouterContext {
       }
     });
     this.parrotPort = new ParrotPort(options.serverId);
+    const voice = options.voice;
+    this.identAtMs = new Float64Array(voice.packs.length > 0 ? caps.maxPorts : 0);
+    if (voice.packs.length > 0) {
+      for (let i = 0; i < caps.maxPorts; i++) this.identPort.push(null);
+      for (let i = 0; i < voice.maxConcurrent; i++) {
+        const stream = new Stream(this.rewriter.sourceLc());
+        stream.port = this.parrotPort;
+        this.announcements.push(new Announcement(voice.maxBursts, stream));
+      }
+    }
     if (options.parrot.enabled) {
       for (let i = 0; i < options.parrot.maxConcurrent; i++) {
         const playback = new Stream(this.rewriter.sourceLc());

@@ -7,7 +7,7 @@
 import type { CoreEvent } from "../events.ts";
 import type { Slot } from "../router_port.ts";
 import { CallType } from "../../wire/dmrd.ts";
-import { TargetOutcome, type PortState, type Stream } from "./state.ts";
+import { SubKind, TargetOutcome, type PortState, type Stream } from "./state.ts";
 import type { RouterContext } from "./router_context.ts";
 
 export type StreamEndReason = Extract<CoreEvent, { type: "stream.end" }>["endedBy"];
@@ -20,6 +20,19 @@ export function publish(ctx: RouterContext, event: CoreEvent): void {
 /** subscription.change for a static or dynamic TG. */
 export function publishSubscription(ctx: RouterContext, nowMs: number, ps: PortState, slot: Slot, talkgroupId: number, action: "add" | "remove", reason: string): void {
   const port = ps.port!;
+  if (action === "add") {
+    let sub = null;
+    for (const s of ps.subs) {
+      if (s.slot !== slot || s.talkgroupId !== talkgroupId || (s.kind !== SubKind.Static && s.kind !== SubKind.Dynamic)) continue;
+      if (sub === null || s.kind === SubKind.Static) sub = s;
+    }
+    if (sub !== null) {
+      const kind = sub.kind === SubKind.Static ? "static" : "dynamic";
+      const expiresAtMs = sub.expiresAtMs === 0 ? null : sub.expiresAtMs;
+      publish(ctx, { type: "subscription.change", atMs: nowMs, portIndex: port.portIndex, portName: port.name, slot, talkgroupId, action, reason, kind, expiresAtMs });
+      return;
+    }
+  }
   publish(ctx, { type: "subscription.change", atMs: nowMs, portIndex: port.portIndex, portName: port.name, slot, talkgroupId, action, reason });
 }
 
@@ -40,10 +53,16 @@ export function publishStreamStart(ctx: RouterContext, nowMs: number, stream: St
   });
 }
 
-/** stream.end of a routed (not silent) stream, with its talker alias when complete. */
+/** stream.alias: the talker alias of a routed stream, once, when it completes. */
+export function publishStreamAlias(ctx: RouterContext, nowMs: number, stream: Stream): void {
+  const port = stream.port!;
+  publish(ctx, { type: "stream.alias", atMs: nowMs, streamId: stream.streamId, portIndex: port.portIndex, portName: port.name, sourceId: stream.sourceId, talkerAlias: (stream.sourceLc.talkerAlias.complete ? stream.sourceLc.talkerAlias : stream.sideAlias).text });
+}
+
+/** stream.end of a routed (not silent) stream, with its talker alias when complete (embedded LCs first, else DMRA). */
 export function publishStreamEnd(ctx: RouterContext, nowMs: number, stream: Stream, endedBy: StreamEndReason): void {
   const port = stream.port!;
-  const ta = stream.sourceLc.talkerAlias;
+  const ta = stream.sourceLc.talkerAlias.complete ? stream.sourceLc.talkerAlias : stream.sideAlias;
   publish(ctx, {
     type: "stream.end",
     atMs: nowMs,

@@ -8,6 +8,8 @@ import type { RouterPort, Slot } from "../router_port.ts";
 import { CallType } from "../../wire/dmrd.ts";
 import type { AccessRuleRouting, BridgeMemberOptions, LinkTalkgroupMap } from "./options.ts";
 import type { StreamLcRewrite, StreamSourceLc } from "./rewrite.ts";
+import type { TalkerAliasInserter } from "../../dmr/talker_alias_inserter.ts";
+import { TalkerAliasAssembler } from "../../dmr/talker_alias.ts";
 
 export const enum SubKind {
   Static = 0,
@@ -58,6 +60,8 @@ export class SlotState {
   hangDestinationId = 0;
   hangCallType: CallType = CallType.Group;
   hangSourceId = 0;
+  /** when a stream was last delivered to this slot (the contention rule for refused tails) */
+  lastTxAtMs = Number.NEGATIVE_INFINITY;
 }
 
 export class PortState {
@@ -79,6 +83,10 @@ export class PortState {
   optionsSingle: boolean | null = null;
   optionsDial: number | null = null;
   optionsText = "";
+  /** voice options (VOICE=/IDENT=, LANG=, IDENTTG=); null = not set there */
+  optionsIdent: boolean | null = null;
+  optionsLanguage: string | null = null;
+  optionsIdentTalkgroup: number | null = null;
   dialSub: Subscription | null = null;
   /** relink the default reflector at this time (0 = not scheduled) */
   relinkAtMs = 0;
@@ -131,6 +139,8 @@ export class Stream {
   refused = false;
   /** no stream.start/end events (refused, internal) */
   silent = false;
+  /** stream.alias published (once per stream, when the talker alias completes) */
+  aliasPublished = false;
   /**
    * cut at the maximum duration: no longer routed (refused, its end already published) but still
    * its slot's own transmission until the sender stops, so nothing else slips into that slot
@@ -143,11 +153,15 @@ export class Stream {
   blocksRemaining = -1;
   /** parrot recording slot, -1 = none */
   parrotIndex = -1;
+  /** talker-alias insertion (pooled with the record; null when the feature is off) */
+  talkerAlias: TalkerAliasInserter | null = null;
   /** last accepted frame, flags to payload end (DMRD bytes 15–52), for the identical-frame check */
   readonly lastBytes = new Uint8Array(38);
   /** conferences a group stream joined (for subscriptions made while it is in progress) */
   readonly conferences = new Int32Array(8);
   conferenceCount = 0;
+  /** talker alias from the DMRA side channel (used when the embedded LCs carry none) */
+  readonly sideAlias = new TalkerAliasAssembler();
   /** chain of active streams with the same streamId */
   nextSameId: Stream | null = null;
   activePosition = -1;
@@ -163,6 +177,8 @@ export class Stream {
   targetQuenched = new Uint8Array(8);
   /** per target: TargetOutcome (delivered at least once, or why not yet) — for stream.end's `undelivered` */
   targetOutcome = new Uint8Array(8);
+  /** 1 = this target's slot was busy for the stream at least once (what reaches it later is a headerless tail) */
+  targetRefused = new Uint8Array(8);
 
   // ---- rewrites ----
   readonly rewrites: StreamLcRewrite[] = [];
@@ -194,5 +210,8 @@ export class Stream {
     const o = new Uint8Array(size);
     o.set(this.targetOutcome);
     this.targetOutcome = o;
+    const r = new Uint8Array(size);
+    r.set(this.targetRefused);
+    this.targetRefused = r;
   }
 }

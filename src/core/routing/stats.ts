@@ -36,6 +36,10 @@ export class RoutingStats {
   droppedUnknownPort = 0;
   /** Stream table full. */
   droppedStreamCapacity = 0;
+  /** DMRA talker-alias LCs kept for the stream their radio is sending. */
+  sideChannelAliases = 0;
+  /** DMRA talker-alias LCs for a radio not transmitting on that port (dropped). */
+  sideChannelAliasOrphan = 0;
   /** Deliveries not made because the target slot was busy (counted per frame per target). */
   deliveriesBusy = 0;
   /** Deliveries skipped because the target was quenched. */
@@ -62,4 +66,15 @@ export class RoutingStats {
   parrotAbandoned = 0;
   /** Options tokens rejected (bad syntax, prohibited TG, KEY mismatch). */
   optionsTokensRejected = 0;
+  /** Voice announcements (dial replies, status, idents …) queued, played to the end, dropped (no free slot in time, none free, no pack), cut by the hotspot keying up, replaced by a newer one before playing. */
+  announcementsQueued = 0;
+  announcementsPlayed = 0;
+  announcementsDropped = 0;
+  announcementsAborted = 0;
+  announcementsSuperseded = 0;
+  /** Periodic idents queued. */
+  identsQueued = 0;
+  /** Streams that got an inserted talker alias; streams where the radio's own alias/GPS stopped it. */
+  talkerAliasStreams = 0;
+  talkerAliasYielded = 0;
 }

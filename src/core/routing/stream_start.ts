@@ -22,6 +22,7 @@ import { allocStream, initStream } from "./stream_table.ts";
 import { prepareRewrites, releaseTargets } from "./stream_targets.ts";
 import { talkgroupAllowed } from "./talkgroup_acl.ts";
 import { routeUnit } from "./unit_routing.ts";
+import { startTalkerAlias } from "./talker_alias_insertion.ts";
 
 /** The first frame of a stream: loop control, ACLs, classification and targets. null = dropped without a stream record. */
 export function startStream(ctx: RouterContext, nowMs: number, ps: PortState, slot: Slot, frame: DmrdFrame): Stream | null {
@@ -72,6 +73,7 @@ export function startStream(ctx: RouterContext, nowMs: number, ps: PortState, sl
     return null;
   }
   initStream(ctx, nowMs, stream, ps, slot, frame);
+  stream.talkerAlias?.stop();
   // ---- own transmission wins over what we deliver to this slot ----
   if (!ps.trunk) {
     const ss = ps.slots[slot - 1]!;
@@ -105,7 +107,7 @@ export function startStream(ctx: RouterContext, nowMs: number, ps: PortState, sl
       stream.hangDestinationId = dial.talkgroupId;
       stream.hangCallType = CallType.Group;
       publishStreamStart(ctx, nowMs, stream);
-      dialCall(ctx, nowMs, ps, frame.destinationId);
+      dialCall(ctx, nowMs, ps, frame.destinationId, frame.sourceId, slot);
       return stream;
     }
     routeUnit(ctx, nowMs, stream, ps);
@@ -122,6 +124,7 @@ export function startStream(ctx: RouterContext, nowMs: number, ps: PortState, sl
     }
   }
   prepareRewrites(stream, frame);
+  startTalkerAlias(ctx, stream, frame);
   publishStreamStart(ctx, nowMs, stream);
   return stream;
 }

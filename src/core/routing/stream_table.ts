@@ -40,12 +40,14 @@ export function initStream(ctx: RouterContext, nowMs: number, stream: Stream, ps
   stream.refused = false;
   stream.silent = false;
   stream.cut = false;
+  stream.aliasPublished = false;
   stream.blocksRemaining = -1;
   stream.parrotIndex = -1;
   stream.targetCount = 0;
   stream.rewriteCount = 0;
   stream.conferenceCount = 0;
   stream.sourceLc.reset(frame);
+  stream.sideAlias.reset();
   // register: active list and the stream-id chain
   stream.activePosition = ctx.active.length;
   ctx.active.push(stream);

@@ -26,6 +26,7 @@ export function addTarget(ctx: RouterContext, stream: Stream, tps: PortState, sl
   stream.targetCallTypes[i] = callType;
   stream.targetQuenched[i] = 0;
   stream.targetOutcome[i] = 0;
+  stream.targetRefused[i] = 0;
   stream.targetRewrites[i] = -1;
   if (destinationId !== stream.destinationId || callType !== stream.callType) {
     let r = 0;
@@ -77,6 +78,7 @@ export function dropTarget(ctx: RouterContext, stream: Stream, t: number): void 
     stream.targetRewrites[t] = stream.targetRewrites[last]!;
     stream.targetQuenched[t] = stream.targetQuenched[last]!;
     stream.targetOutcome[t] = stream.targetOutcome[last]!;
+    stream.targetRefused[t] = stream.targetRefused[last]!;
   }
   stream.targetPorts[last] = null;
 }

@@ -10,6 +10,7 @@ import type { RouterContext } from "./router_context.ts";
 import { hasConference } from "./stream_targets.ts";
 import { removeSub, setExpiry } from "./subscriptions.ts";
 import { expiryFrom } from "./user_activation.ts";
+import { announceToHotspot, statusWords } from "./dial_replies.ts";
 
 /** Housekeeping: subscriptions whose timer ran out, and default-reflector relinks that are due. */
 export function expireTimers(ctx: RouterContext, nowMs: number): void {
@@ -29,7 +30,8 @@ export function expireTimers(ctx: RouterContext, nowMs: number): void {
       case SubKind.Dial: {
         unlinkDial(ctx, nowMs, ps, "timer", false);
         const dflt = defaultReflector(ps);
-        if (dflt !== 0) linkDial(ctx, nowMs, ps, dflt, "default");
+        const relinked = dflt !== 0 && linkDial(ctx, nowMs, ps, dflt, "default");
+        announceToHotspot(ctx, nowMs, ps, "relink", statusWords(relinked ? dflt : 0));
         break;
       }
       case SubKind.Bridge: {
@@ -48,7 +50,7 @@ export function expireTimers(ctx: RouterContext, nowMs: number): void {
     if (ps === undefined || ps.relinkAtMs > nowMs) continue;
     unscheduleRelink(ctx, ps);
     const dflt = defaultReflector(ps);
-    if (dflt !== 0 && ps.dialSub === null && ps.up) linkDial(ctx, nowMs, ps, dflt, "default");
+    if (dflt !== 0 && ps.dialSub === null && ps.up && linkDial(ctx, nowMs, ps, dflt, "default")) announceToHotspot(ctx, nowMs, ps, "relink", statusWords(dflt));
   }
 }
 

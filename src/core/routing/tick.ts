@@ -7,6 +7,8 @@ import { parrotTick } from "./parrot_playback.ts";
 import type { RouterContext } from "./router_context.ts";
 import { cutStream, endStream } from "./stream_end.ts";
 import { expireTimers } from "./subscription_timers.ts";
+import { announcementTick } from "./announcements.ts";
+import { identTick } from "./ident.ts";
 
 /** Housekeeping (timers in minutes, subscriber TTL) runs at most this often. */
 const HOUSEKEEPING_INTERVAL_MS = 500;
@@ -26,6 +28,8 @@ export function runTick(ctx: RouterContext, nowMs: number): void {
     ctx.nextHousekeepingMs = nowMs + HOUSEKEEPING_INTERVAL_MS;
     expireTimers(ctx, nowMs);
     ctx.subscribers.trim(nowMs);
+    if (ctx.announcements.length > 0) identTick(ctx, nowMs);
   }
   if (ctx.recordings.length > 0) parrotTick(ctx, nowMs);
+  if (ctx.announcements.length > 0) announcementTick(ctx, nowMs);
 }

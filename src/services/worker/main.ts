@@ -146,7 +146,10 @@ self.onmessage = (e: MessageEvent) => {
       return;
     case "resync":
       api?.resync(message.roster);
-      live?.resyncAll("server-resync");
+      return;
+    case "roster-chunk":
+      api?.addRosterHotspots(message.hotspots, performance.now());
+      if (message.last) live?.resyncAll("server-resync");
       return;
     case "host-stats":
       if (api !== null) api.extra.workerStats = message.stats;

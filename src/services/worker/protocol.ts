@@ -43,7 +43,7 @@ export interface Roster {
   hotspots: {
     up: Extract<CoreEvent, { type: "session.up" }>;
     details: HotspotDetails | null;
-    subscriptions: { slot: 1 | 2; talkgroupId: number }[];
+    subscriptions: { slot: 1 | 2; talkgroupId: number; kind: "static" | "dynamic"; expiresAtMs: number | null }[];
     dialedReflector: number;
   }[];
   streams: Extract<CoreEvent, { type: "stream.start" }>[];
@@ -76,6 +76,8 @@ export type ToWorker =
   | WorkerInit
   | { type: "events"; seq: number; events: WorkerEvent[]; lostSinceLast: number }
   | { type: "resync"; roster: Roster }
+  /** The roster's hotspots follow the resync in chunks; `last` on the final one. */
+  | { type: "roster-chunk"; hotspots: Roster["hotspots"]; last: boolean }
   | { type: "command-result"; id: number; result: ControlResult }
   | { type: "host-stats"; stats: ServicesWorkerStats }
   | { type: "stop" };
@@ -97,6 +99,8 @@ export interface ServicesWorkerStats {
   /** Events lost because the Worker was behind, crashed or restarting. */
   eventsLost: number;
   resyncs: number;
+  /** The longest step of the last roster on the packet thread (build + postMessage of a chunk), ms. */
+  lastRosterMs: number;
   commands: number;
   inFlightBatches: number;
   lastError: string | null;

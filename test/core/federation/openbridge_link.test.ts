@@ -278,20 +278,184 @@ describe("FBP v5 link", () => {
     expect(hB.ofStream(0x62).length).toBe(call.length);
   });
 
-  test("relaxed checks: the peer's address follows its BCKA (dynamic IP)", () => {
+  test("relaxed checks: a BCKA with the right MAC from another address moves nothing; a wrong MAC is counted", () => {
     const { net, nodes } = buildNetwork(2, [{ a: 0, b: 1, protocol: 5, optionsA: { relaxedChecks: true } }]);
     const a = nodes[0]!;
     net.advance(200);
     const l = link(a, "to-1");
+    const peer = l.target!.toString();
     const bcka = new Uint8Array(24);
     encodeBcka(new HmacSha1(KEY), bcka);
     l.onDatagram(net.nowMs, 0, "192.0.2.77", 40404, bcka);
-    expect(l.target?.toString()).toBe("192.0.2.77:40404");
+    expect(l.target?.toString()).toBe(peer);
+    expect(l.counters.addressNotFollowed).toBe(1);
     const wrong = new Uint8Array(24);
     encodeBcka(new HmacSha1(openBridgeKey("other")), wrong);
     l.onDatagram(net.nowMs, 0, "198.51.100.1", 1, wrong);
-    expect(l.target?.toString()).toBe("192.0.2.77:40404");
+    expect(l.target?.toString()).toBe(peer);
     expect(l.counters.badMac).toBe(1);
+  });
+});
+
+describe("link address rules (relaxed checks): only fresh FBP traffic moves a link", () => {
+  const ATTACKER = "10.0.0.66:40404";
+  const MOVED = "10.0.0.77:40505";
+  const at = (endpoint: string): [string, number] => [endpoint.slice(0, endpoint.lastIndexOf(":")), Number(endpoint.slice(endpoint.lastIndexOf(":") + 1))];
+  const bcka = (): Uint8Array => {
+    const b = new Uint8Array(24);
+    encodeBcka(new HmacSha1(KEY), b);
+    return b;
+  };
+  /** A DMRE frame as server `senderId` would sign it, with the given FBP timestamp. */
+  const dmre = (senderId: number, timestampMs: number, streamId: number, version: 4 | 5 = 5, versionByte: number = version): Uint8Array => {
+    const meta = new FbpMeta();
+    meta.version = version;
+    meta.timestampMs = timestampMs;
+    meta.sourceServer = senderId;
+    meta.hops = 1;
+    const out = new Uint8Array(89);
+    const blake = new Blake2b(16, KEY);
+    const n = encodeDmre(voiceCall({ sourceId: 3120202, destinationId: 3100, streamId }, senderId)[0]!, senderId, meta, blake, out);
+    out[55] = versionByte;
+    blake.reset().update(out, 0, n - 16).digestTo(out, n - 16);
+    return out.subarray(0, n);
+  };
+
+  test("a replayed BCKA from a third address gets nothing: no traffic, no answer; the real peer keeps the link", () => {
+    const { net, nodes } = buildNetwork(2, [{ a: 0, b: 1, protocol: 5, optionsA: { relaxedChecks: true } }]);
+    const [a, b] = nodes as [(typeof nodes)[0], (typeof nodes)[0]];
+    const hA = a.server.addHotspot(3120001);
+    const hB = b.server.addHotspot(3120002);
+    net.advance(20_000);
+    const l = link(a, "to-1");
+    expect(l.up).toBe(true);
+    // the attacker replays the keepalive every second for a minute (a BCKA is a constant)
+    for (let t = 0; t < 60; t++) {
+      l.onDatagram(net.nowMs, 0, ...at(ATTACKER), bcka());
+      net.advance(net.nowMs + 1000);
+    }
+    expect(l.target?.toString()).toBe("10.0.0.2:50100");
+    const call = voiceCall({ sourceId: 3120101, destinationId: 3100, streamId: 0x5101 }, 3120001);
+    playCall(net, a, hA, call);
+    expect(hB.ofStream(0x5101).length).toBe(call.length);
+    expect(net.log.filter((d) => d.to === ATTACKER).length).toBe(0);
+    expect(l.counters.addressNotFollowed).toBe(60);
+    expect(l.counters.addressFollowed).toBe(0);
+    expect(l.counters.keepaliveAnswers).toBe(0);
+  });
+
+  test("a peer that really moved is followed on fresh FBP traffic — not on a stale or replayed frame", () => {
+    const { net, nodes } = buildNetwork(2, [{ a: 0, b: 1, protocol: 5, optionsA: { relaxedChecks: true } }]);
+    const [a, b] = nodes as [(typeof nodes)[0], (typeof nodes)[0]];
+    const hA = a.server.addHotspot(3120001);
+    const hB = b.server.addHotspot(3120002);
+    net.advance(200);
+    const l = link(a, "to-1");
+    const wall = (): number => EPOCH_MS + net.nowMs;
+    // traffic from B's real address sets the newest timestamp
+    playCall(net, b, hB, voiceCall({ sourceId: 3120202, destinationId: 3100, streamId: 0x5201 }, 3120002));
+    const newest = wall() - 60;
+    // a replay of an earlier frame (timestamp not newer) from elsewhere: accepted as proof of life only
+    l.onDatagram(net.nowMs, 0, ...at(ATTACKER), dmre(b.serverId, newest - 500, 0x5202));
+    expect(l.target?.toString()).toBe("10.0.0.2:50100");
+    // newer than anything seen, but older than max_age: no
+    l.onDatagram(net.nowMs, 0, ...at(ATTACKER), dmre(b.serverId, wall() - 6_000, 0x5203));
+    expect(l.target?.toString()).toBe("10.0.0.2:50100");
+    expect(l.counters.addressFollowed).toBe(0);
+    // B's line changes address: its next frame, fresh and newer, moves the link
+    net.nowMs += 100;
+    l.onDatagram(net.nowMs, 0, ...at(MOVED), dmre(b.serverId, wall(), 0x5204));
+    expect(l.target?.toString()).toBe(MOVED);
+    expect(l.counters.addressFollowed).toBe(1);
+    expect(a.server.events.ofType("log").some((e) => e.msg.includes(`peer is now at ${MOVED}`))).toBe(true);
+    // a keepalive from the old address does not move it back
+    l.onDatagram(net.nowMs, 0, "10.0.0.2", 50100, bcka());
+    expect(l.target?.toString()).toBe(MOVED);
+    // the link's traffic now goes to the new address
+    const sentBefore = net.log.length;
+    playCall(net, a, hA, voiceCall({ sourceId: 3120101, destinationId: 3100, streamId: 0x5205 }, 3120001));
+    const sent = net.log.slice(sentBefore).filter((d) => String.fromCharCode(...d.bytes.subarray(0, 4)) === "DMRE");
+    expect(sent.length).toBeGreaterThan(0);
+    expect(sent.every((d) => d.to === MOVED)).toBe(true);
+  });
+
+  test("a peer that moved while idle: once its old address is silent its keepalives are answered (not followed) until its traffic proves the move", () => {
+    const { net, nodes } = buildNetwork(2, [{ a: 0, b: 1, protocol: 5, optionsA: { relaxedChecks: true } }]);
+    const [a, b] = nodes as [(typeof nodes)[0], (typeof nodes)[0]];
+    net.advance(200);
+    const l = link(a, "to-1");
+    // B vanishes from its old address
+    net.remove(b.server);
+    net.advance(30_000);
+    l.onDatagram(net.nowMs, 0, ...at(MOVED), bcka());
+    net.run();
+    expect(net.log.filter((d) => d.to === MOVED).length).toBe(0); // the old address was heard < 60 s ago
+    net.advance(70_000);
+    l.onDatagram(net.nowMs, 0, ...at(MOVED), bcka());
+    l.onDatagram(net.nowMs, 0, ...at(MOVED), bcka()); // at most one answer a second
+    net.run();
+    const answers = net.log.filter((d) => d.to === MOVED);
+    expect(answers.length).toBe(1);
+    expect(toHex(answers[0]!.bytes)).toBe(toHex(bcka()));
+    expect(l.target?.toString()).toBe("10.0.0.2:50100");
+    expect(l.counters.keepaliveAnswers).toBe(1);
+    l.onDatagram(net.nowMs, 0, ...at(MOVED), dmre(b.serverId, EPOCH_MS + net.nowMs, 0x5301));
+    expect(l.target?.toString()).toBe(MOVED);
+  });
+
+  test("OpenBridge v1 never moves a link: signed v1 frames and keepalives from another address are accepted, not followed", () => {
+    const { net, nodes } = buildNetwork(2, [{ a: 0, b: 1, protocol: 1, optionsA: { relaxedChecks: true, enhanced: true }, optionsB: { enhanced: true } }]);
+    const [a, b] = nodes as [(typeof nodes)[0], (typeof nodes)[0]];
+    const hA = a.server.addHotspot(3120001);
+    const hB = b.server.addHotspot(3120002);
+    net.advance(20_000);
+    const l = link(a, "to-1");
+    expect(l.up).toBe(true);
+    const frame = voiceCall({ sourceId: 3120202, destinationId: 3100, streamId: 0x5401 }, 1)[0]!;
+    const wire = new Uint8Array(73);
+    encodeObpV1(frame, b.serverId, new HmacSha1(KEY), wire);
+    l.onDatagram(net.nowMs, 0, ...at(MOVED), wire);
+    l.onDatagram(net.nowMs, 0, ...at(MOVED), bcka());
+    expect(hA.ofStream(0x5401).length).toBe(1);
+    expect(l.target?.toString()).toBe("10.0.0.2:50100");
+    expect(l.counters.addressNotFollowed).toBe(2);
+    playCall(net, a, hA, voiceCall({ sourceId: 3120101, destinationId: 3100, streamId: 0x5402 }, 3120001));
+    expect(hB.ofStream(0x5402).length).toBeGreaterThan(0);
+    expect(net.log.filter((d) => d.to === MOVED).length).toBe(0);
+  });
+
+  test("with no target_address the first signed packet sets the peer's address; later keepalives from elsewhere do not move it", () => {
+    const { net, nodes } = buildNetwork(2, [{ a: 0, b: 1, protocol: 5, optionsA: { relaxedChecks: true, targetAddress: "" } }]);
+    const [a, b] = nodes as [(typeof nodes)[0], (typeof nodes)[0]];
+    const l = link(a, "to-1");
+    expect(l.target).toBe(null);
+    net.advance(20_000); // B's keepalives reach A
+    expect(l.target?.toString()).toBe("10.0.0.2:50100");
+    expect(l.up).toBe(true);
+    expect(l.counters.addressFollowed).toBe(1);
+    l.onDatagram(net.nowMs, 0, ...at(ATTACKER), bcka());
+    expect(l.target?.toString()).toBe("10.0.0.2:50100");
+    const hA = a.server.addHotspot(3120001);
+    const hB = b.server.addHotspot(3120002);
+    net.advance(net.nowMs + 200);
+    const call = voiceCall({ sourceId: 3120101, destinationId: 3100, streamId: 0x5601 }, 3120001);
+    playCall(net, a, hA, call);
+    expect(hB.ofStream(0x5601).length).toBe(call.length);
+  });
+
+  test("a FreeDMR PROTO_VER 4 peer (85-byte frames, version byte 5) is heard; the link stays v4 and counts it", () => {
+    const { net, nodes } = buildNetwork(2, [{ a: 0, b: 1, protocol: 4 }]);
+    const [a, b] = nodes as [(typeof nodes)[0], (typeof nodes)[0]];
+    const hA = a.server.addHotspot(3120001);
+    net.advance(200);
+    const l = link(a, "to-1");
+    const frame = dmre(b.serverId, EPOCH_MS + net.nowMs, 0x5501, 4, 5);
+    expect(frame.length).toBe(85);
+    l.onDatagram(net.nowMs, 0, "10.0.0.2", 50100, frame);
+    expect(hA.ofStream(0x5501).length).toBe(1);
+    expect(l.version).toBe(4);
+    expect(l.counters.layoutByLength).toBe(1);
+    expect(l.counters.malformed + l.counters.badMac).toBe(0);
   });
 });
 

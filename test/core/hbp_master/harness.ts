@@ -29,7 +29,7 @@ export class Harness {
   readonly master: HbpMaster;
   readonly sent: Sent[] = [];
 
-  constructor(options: Partial<HbpMasterOptions> = {}, router: FrameRouter = new RecordingRouter(), outboxCapacity = 1024) {
+  constructor(options: Partial<HbpMasterOptions> = {}, router: FrameRouter = new RecordingRouter(), outboxCapacity = 1024, saltSecret?: Uint8Array) {
     this.outbox = new Outbox(outboxCapacity);
     this.router = router;
     this.master = new HbpMaster(defaultHbpMasterOptions({ registrationAcl: PERMIT_ALL, loginRateLimitPerMinute: 0, ...options }), {
@@ -37,6 +37,7 @@ export class Harness {
       outbox: this.outbox,
       events: this.events,
       prng: new Prng(42),
+      ...(saltSecret !== undefined ? { saltSecret } : {}),
     });
   }
 

@@ -6,7 +6,6 @@ import { describe, expect, test } from "bun:test";
 import { heapStats } from "bun:jsc";
 import { loginDigest, constantTimeEqual, passphraseBytes } from "../../../src/core/hbp_master/auth.ts";
 import { AccessRules } from "../../../src/core/hbp_master/access_rules.ts";
-import { LoginRateLimiter, RateVerdict } from "../../../src/core/hbp_master/login_rate_limiter.ts";
 import { PortIndexPool } from "../../../src/core/hbp_master/port_index_pool.ts";
 import { NullRouter, type FrameRouter } from "../../../src/core/router_contract.ts";
 import type { RouterPort } from "../../../src/core/router_port.ts";
@@ -52,24 +51,6 @@ describe("access rules", () => {
     expect(rules.atConfig(1, "M0ABC/P")?.name).toBe("g");
     expect(rules.atConfig(1, "M0ABC/M")).toBeNull();
     expect(rules.atConfig(1, "MM0ABC/P")).toBeNull();
-  });
-});
-
-describe("login rate limiter", () => {
-  test("more than N in a minute bans for the ban time; the window resets; bans expire", () => {
-    const limiter = new LoginRateLimiter(3, 10_000);
-    expect([1, 2, 3].map((t) => limiter.attempt(t, "a"))).toEqual([RateVerdict.Allowed, RateVerdict.Allowed, RateVerdict.Allowed]);
-    expect(limiter.attempt(4, "a")).toBe(RateVerdict.BanStarted);
-    expect(limiter.attempt(5, "a")).toBe(RateVerdict.Banned);
-    expect(limiter.attempt(5, "b")).toBe(RateVerdict.Allowed);
-    expect(limiter.isBanned(10_003, "a")).toBe(true);
-    expect(limiter.isBanned(10_004, "a")).toBe(false);
-    expect(limiter.attempt(10_004, "a")).toBe(RateVerdict.Allowed);
-    const windowed = new LoginRateLimiter(2, 1000);
-    windowed.attempt(0, "x");
-    windowed.attempt(1, "x");
-    expect(windowed.attempt(60_001, "x")).toBe(RateVerdict.Allowed);
-    expect(new LoginRateLimiter(0, 1000).attempt(0, "x")).toBe(RateVerdict.Allowed);
   });
 });
 

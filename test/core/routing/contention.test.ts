@@ -1,6 +1,9 @@
 import { describe, expect, test } from "bun:test";
 import { Harness } from "./harness.ts";
 
+/** routingOptions' default stream timeout (HBlink/FreeDMR STREAM_TO). */
+const STREAM_TIMEOUT_MS = 360;
+
 describe("contention: one stream per (port, slot)", () => {
   test("first come, first served; the later stream is not delivered while the slot is busy", () => {
     const h = new Harness();
@@ -31,7 +34,7 @@ describe("contention: one stream per (port, slot)", () => {
     expect(b.streams()).toEqual([1, 2]);
   });
 
-  test("late entry: a busy target is retried when it frees up mid-call (same TG within hang)", () => {
+  test("a refused stream's tail waits for the stream timeout after the call it was refused for (never glued to its end)", () => {
     const h = new Harness();
     const a = h.hotspot();
     const c = h.hotspot();
@@ -44,12 +47,33 @@ describe("contention: one stream per (port, slot)", () => {
       h.advance(60);
     }
     callA.end();
-    for (let i = 0; i < 3; i++) {
+    for (let i = 0; i < 12; i++) {
       callC.burst();
       h.advance(60);
     }
     expect(b.streams()).toEqual([1, 2]);
-    expect(b.sent.filter((s) => s.streamId === 2).length).toBe(3);
+    // STREAM_TO (360 ms) after A's terminator: nothing of C within it, C's tail after it (late entry)
+    const lastA = Math.max(...b.sent.filter((s) => s.streamId === 1).map((s) => s.atMs));
+    const gotC = b.sent.filter((s) => s.streamId === 2);
+    expect(gotC[0]!.atMs - lastA).toBe(STREAM_TIMEOUT_MS);
+    expect(gotC.length).toBe(12 - STREAM_TIMEOUT_MS / 60);
+  });
+
+  test("a new call (not refused here) on the same TG takes the slot at once after the previous one ends", () => {
+    const h = new Harness();
+    const a = h.hotspot();
+    const c = h.hotspot();
+    const b = h.hotspot({ options: "TS1=3100" });
+    const callA = h.openCall(a, { sourceId: 1, destinationId: 3100, streamId: 1 });
+    for (let i = 0; i < 3; i++) {
+      callA.burst();
+      h.advance(60);
+    }
+    callA.end();
+    h.advance(60);
+    const callC = h.openCall(c, { sourceId: 2, destinationId: 3100, streamId: 2 });
+    callC.burst();
+    expect(b.sent.filter((s) => s.streamId === 2).length).toBe(2); // header + burst
   });
 
   test("late entry after the hang time for a different TG", () => {

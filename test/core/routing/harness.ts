@@ -8,7 +8,7 @@ import { Endpoint } from "../../../src/core/endpoint.ts";
 import { RecordingSink } from "../../../src/core/events.ts";
 import { Outbox } from "../../../src/core/outbox.ts";
 import { PortKind, type RouterPort, type Slot } from "../../../src/core/router_port.ts";
-import { createRouter } from "../../../src/core/routing/router.ts";
+import { createRouter, type RouterExtras } from "../../../src/core/routing/router.ts";
 import { routingOptions, type RoutingOptionsInput } from "../../../src/core/routing/options.ts";
 import type { Router } from "../../../src/core/routing/types.ts";
 import type { RewriterFactory } from "../../../src/core/routing/rewrite.ts";
@@ -220,12 +220,13 @@ export class Harness {
   readonly ports: FakePort[] = [];
   #nextIndex = 0;
 
-  constructor(input: RoutingOptionsInput = {}, seed = 1, rewriter?: RewriterFactory) {
+  constructor(input: RoutingOptionsInput = {}, seed = 1, rewriter?: RewriterFactory, extras: Omit<RouterExtras, "rewriter"> = {}) {
     this.router = createRouter(routingOptions(input), {
       outbox: this.outbox,
       events: this.events,
       prng: new Prng(seed),
       ...(rewriter !== undefined ? { rewriter } : {}),
+      ...extras,
     });
   }
 
