@@ -133,8 +133,8 @@ describe.if(enabled)("dashboard in chromium", () => {
     expect(desktop.consoleErrors).toEqual([]);
   }, 60_000);
 
-  test("a call shows live on the now page with a ticking duration, then with its talker alias as it ends", async () => {
-    const talker = await hotspot({ callsign: "M0TLK", options: "TS2=2350;" });
+  test("a call shows live on the now page with a ticking duration and its talker alias; the talker's dynamic talkgroup shows with its expiry", async () => {
+    const talker = await hotspot({ callsign: "M0TLK" }); // no static talkgroup: keying up makes a dynamic one
     const listener = await hotspot({ callsign: "M0LSN", options: "TS2=2350;" });
     const { page, foreignRequests, consoleErrors } = await browse("/", { viewport: DESKTOP, colorScheme: "dark" });
     await waitForText(page, "[data-testid=connection]", (t) => t === "live", "the live feed");
@@ -145,20 +145,29 @@ describe.if(enabled)("dashboard in chromium", () => {
     expect(row).toContain("TG 2350");
     expect(row).toContain("TS2");
     expect(row).toContain("M0TLK"); // where it entered
-    const first = await page.locator("[data-testid=now-calls-table] tbody td.num").first().textContent();
+    const first = await waitForText(page, "[data-testid=now-calls-table] tbody td.num", (t) => t !== "", "the running duration");
     await waitForText(page, "[data-testid=now-calls-table] tbody td.num", (t) => t !== first, "the running duration to tick");
     expect(await listener.waitForDmrd((f) => f.streamId === call.streamId, WAIT_MS)).not.toBeNull();
-    await screenshot(page, "now-call-desktop-dark");
 
     // The alias rides in the embedded LCs of the superframes after the first (one LC per
-    // superframe, header + blocks): let the radio talk for six superframes before it lets go.
-    while (call.bursts < 6 * 6) await Bun.sleep(60);
+    // superframe: header, then blocks); the server announces it once complete, during the call.
+    const withAlias = await waitForText(page, "[data-testid=now-calls-table] tbody", (t) => t.includes("M0TLK Tom"), "the talker alias while the call is in progress");
+    expect(withAlias).toContain("2351234");
+    await screenshot(page, "now-call-desktop-dark");
     await call.end();
+
     const heard = await waitForText(page, "[data-testid=just-heard-table] tbody", (t) => t.includes("M0TLK Tom"), "the finished call with its talker alias");
     expect(heard).toContain("2351234");
     expect(heard).toContain("TG 2350");
     await waitForText(page, "[data-testid=now-calls]", (t) => !t.includes("2351234"), "the call to leave the calls in progress");
     await screenshot(page, "now-after-call-desktop-dark");
+
+    // The talker now has TG 2350 as a dynamic talkgroup on TS2, with its expiry.
+    await page.click("nav a[href='/hotspots']");
+    const talkerRow = await waitForText(page, "[data-testid=hotspots-table] tbody", (t) => /M0TLK.*2350 in \d+ min/.test(t), "the talker's dynamic talkgroup with its expiry");
+    expect(talkerRow).toContain("M0LSN");
+    expect(await page.locator(".badge.warn", { hasText: "2350" }).count()).toBe(1); // dynamic (M0TLK) vs static (M0LSN)
+    expect(await page.locator(".badge.ok", { hasText: "2350" }).count()).toBe(1);
 
     const lastHeard = await browse("/last-heard?q=tom", { viewport: PHONE, colorScheme: "light", isMobile: true });
     const found = await waitForText(lastHeard.page, "[data-testid=last-heard-table]", (t) => t.includes("M0TLK Tom"), "the call in last heard, searched by alias");

@@ -24,13 +24,13 @@ const noPort = () => null;
 
 describe("public view: what the browser keeps", () => {
   test("a hotspot keeps only the address family, never the address or port", () => {
-    const h = hotspotFromApi({ repeaterId: 2345601, callsign: "G4ABC", address: "192.0.2.7", port: 62031, portIndex: 3, talkgroups: { ts1: [91], ts2: [3100, 2350] }, dialedReflector: 0 });
+    const h = hotspotFromApi({ repeaterId: 2345601, callsign: "G4ABC", address: "192.0.2.7", port: 62031, portIndex: 3, talkgroups: { ts1: [91], ts2: [3100, 2350] }, dialedReflector: 0 }, 0);
     expect(JSON.stringify(h)).not.toContain("192.0.2.7");
     expect(JSON.stringify(h)).not.toContain("62031");
     expect(h.addressFamily).toBe("ipv4");
     expect(h.subscriptions.map((s) => [s.slot, s.talkgroupId])).toEqual([[1, 91], [2, 3100], [2, 2350]]);
-    expect(hotspotFromApi({ address: "2001:db8::7" }).addressFamily).toBe("ipv6");
-    expect(hotspotFromApi({ family: "ipv6", softwareId: "MMDVM_DMO", url: "javascript:alert(1)" })).toMatchObject({ addressFamily: "ipv6", software: "MMDVM_DMO", url: null });
+    expect(hotspotFromApi({ address: "2001:db8::7" }, 0).addressFamily).toBe("ipv6");
+    expect(hotspotFromApi({ family: "ipv6", softwareId: "MMDVM_DMO", url: "javascript:alert(1)" }, 0)).toMatchObject({ addressFamily: "ipv6", software: "MMDVM_DMO", url: null });
   });
 
   test("a refusal and a link keep no address (the link's peer is dropped)", () => {
@@ -59,7 +59,7 @@ describe("public view: what the browser keeps", () => {
 
 describe("hotspot search", () => {
   test("every word must match callsign, id, location, software or a talkgroup", () => {
-    const h = hotspotFromApi({ repeaterId: 2345601, callsign: "G4ABC", location: "Leeds, IO93fs", softwareId: "MMDVM", talkgroups: { ts1: [91], ts2: [3100] } });
+    const h = hotspotFromApi({ repeaterId: 2345601, callsign: "G4ABC", location: "Leeds, IO93fs", softwareId: "MMDVM", talkgroups: { ts1: [91], ts2: [3100] } }, 0);
     for (const q of ["", "g4abc", "leeds 3100", "2345601", "mmdvm 91"]) expect(`${q}:${matchesHotspot(h, q)}`).toBe(`${q}:true`);
     for (const q of ["york", "leeds 2350"]) expect(`${q}:${matchesHotspot(h, q)}`).toBe(`${q}:false`);
   });
@@ -101,7 +101,7 @@ describe("live events", () => {
 
   test("talkgroup rows: subscribers from hotspots, activity from last heard, active from calls in progress", () => {
     const state = emptyState();
-    state.hotspots = [hotspotFromApi({ repeaterId: 1, callsign: "A", talkgroups: { ts1: [], ts2: [3100] } }), hotspotFromApi({ repeaterId: 2, callsign: "B", talkgroups: { ts1: [91], ts2: [3100] } })];
+    state.hotspots = [hotspotFromApi({ repeaterId: 1, callsign: "A", talkgroups: { ts1: [], ts2: [3100] } }, 0), hotspotFromApi({ repeaterId: 2, callsign: "B", talkgroups: { ts1: [91], ts2: [3100] } }, 0)];
     state.lastHeard = [heardFromApi({ timeMs: 5000, destinationId: 91, callType: "group" }), heardFromApi({ timeMs: 4000, destinationId: 91, callType: "group" }), heardFromApi({ timeMs: 6000, destinationId: 7, callType: "unit" })];
     applyEvent(state, { type: "call.start", streamId: 1, portIndex: 0, sourceId: 5, destinationId: 3100, slot: 2, callType: "group" }, 0, noPort);
     const rows = talkgroupRows(state);

@@ -227,7 +227,7 @@ export function subscriptionsFromApi(list: unknown, nowLocalMs: number): Subscri
   });
 }
 
-export function hotspotFromApi(raw: unknown, nowLocalMs = Date.now()): Hotspot {
+export function hotspotFromApi(raw: unknown, nowLocalMs: number): Hotspot {
   const r = obj(raw);
   let subscriptions: Subscription[] = [];
   const detailed = arr(r.subscriptions);

@@ -99,7 +99,7 @@ export class DashboardStore {
     // /status carries the calls in progress and the recent refusals.
     const jobs: Promise<void>[] = [];
     if (wanted.has("status")) jobs.push(this.#loadStatus());
-    if (wanted.has("hotspots")) jobs.push(this.#load("/api/v1/hotspots", (body) => (this.state.hotspots = list(body, "hotspots").map(hotspotFromApi))));
+    if (wanted.has("hotspots")) jobs.push(this.#load("/api/v1/hotspots", (body) => (this.state.hotspots = list(body, "hotspots").map((h) => hotspotFromApi(h, Date.now())))));
     if (wanted.has("lastHeard")) jobs.push(this.#loadLastHeard());
     if (wanted.has("links")) jobs.push(this.#load("/api/v1/links", (body) => (this.state.links = list(body, "links").map(linkFromApi))));
     await Promise.all(jobs);

@@ -94,6 +94,7 @@ export const en = {
   showing: "{shown} of {total}",
 
   hotspotsTitle: "Hotspots",
+  tgLegend: "talkgroups; a dynamic one shows when it expires unless used again.",
   searchHotspots: "Search callsign, ID, location, software or talkgroup",
   hotspotsNone: "No hotspot is connected.",
   dialLink: "Linked to {tg}",

@@ -86,6 +86,11 @@ export function HotspotsPage() {
           { label: "", cell: (h) => <a href={`/hotspots/${h.repeaterId}`}>{t("diagnose")} →</a> },
         ]}
       />
+      {hotspots.length > 0 ? (
+        <p class="note legend">
+          <Badge kind="ok">{t("static")}</Badge> <Badge kind="warn">{t("dynamic")}</Badge> {t("tgLegend")}
+        </p>
+      ) : null}
     </Section>
   );
 }
