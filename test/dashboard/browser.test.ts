@@ -203,6 +203,27 @@ describe.if(enabled)("dashboard in chromium", () => {
     expect(foreignRequests).toEqual([]);
   }, 60_000);
 
+  test("the diagnostics page lists a call that was not delivered to the hotspot, and why (its slot carried another call)", async () => {
+    const listener = await hotspot({ callsign: "G0LST", options: "TS2=3100,2350;" });
+    const first = await hotspot({ callsign: "M0ONE" });
+    const second = await hotspot({ callsign: "M0TWO" });
+    const { page, foreignRequests } = await browse(`/hotspots/${listener.repeaterId}`, { viewport: PHONE, colorScheme: "light", isMobile: true });
+    const busy = startLiveCall(first, { sourceId: 2_340_101, destinationId: 3100, slot: 2 });
+    cleanups.push(() => busy.end());
+    expect(await listener.waitForDmrd((f) => f.streamId === busy.streamId, WAIT_MS)).not.toBeNull();
+    const blocked = startLiveCall(second, { sourceId: 2_340_202, destinationId: 2350, slot: 2 });
+    cleanups.push(() => blocked.end());
+    while (blocked.bursts < 6) await Bun.sleep(60);
+    await blocked.end();
+    await busy.end();
+    const rows = await waitForText(page, "[data-testid=diag-not-delivered]", (t) => t.includes("2340202"), "the call that was not delivered");
+    expect(rows).toContain("TG 2350");
+    expect(rows).toContain("the slot was carrying another call");
+    expect(listener.dmrd.some((f) => f.streamId === blocked.streamId)).toBe(false);
+    await screenshot(page, "diagnostics-not-delivered-phone-light");
+    expect(foreignRequests).toEqual([]);
+  }, 60_000);
+
   test("the links page shows each link's state, protocol and counters, never its peer address or secret", async () => {
     const { page, foreignRequests } = await browse("/links", { viewport: DESKTOP, colorScheme: "dark" });
     const row = await waitForText(page, "[data-testid=links-table] tbody", (t) => t.includes("ob-club") && t.includes("up"), "the OpenBridge link, up");
