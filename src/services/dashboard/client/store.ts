@@ -3,9 +3,10 @@
  * WebSocket (/api/v1/live) with reconnect and resynchronisation, or by polling when the server
  * has no live feed. Views subscribe with `useDashboard()`.
  *
- * Resync rules (docs/dashboard-needs.md §5): every (re)connect and every `resync` message or gap in
- * `seq` reloads the REST views; events change the state in place and schedule a short, coalesced
- * reload of what they touched, so a burst of events costs one request per view.
+ * Live protocol: docs/api.md "Live updates". Every (re)connect and every `resync` message (this
+ * browser fell behind and the server dropped its backlog) reloads the REST views; events change the
+ * state in place and schedule a coalesced reload of what they touched, so a burst of events costs
+ * one request per view. Answers overtaken by live events do not undo them (#setActive).
  * @module
  */
 import { useEffect, useState } from "preact/hooks";
@@ -29,6 +30,7 @@ export type Connection = "connecting" | "live" | "polling" | "offline";
 
 const POLL_MS = 2000;
 const RELOAD_COALESCE_MS = 300;
+const HOTSPOTS_MIN_INTERVAL_MS = 2000;
 const BACKOFF_MIN_MS = 1000;
 const BACKOFF_MAX_MS = 30_000;
 /** Without a live feed after this many failed WebSocket attempts, poll (and keep retrying slowly). */
@@ -56,6 +58,7 @@ export class DashboardStore {
   /** Whether the server has GET /api/v1/now (null: not asked yet). */
   #hasNow: boolean | null = null;
   #lastHeardLimit: number | null = null;
+  #hotspotsLoadedAt = 0;
 
   constructor(readonly base: string = "") {}
 
@@ -99,7 +102,10 @@ export class DashboardStore {
     // /status carries the calls in progress and the recent refusals.
     const jobs: Promise<void>[] = [];
     if (wanted.has("status")) jobs.push(this.#loadStatus());
-    if (wanted.has("hotspots")) jobs.push(this.#load("/api/v1/hotspots", (body) => (this.state.hotspots = list(body, "hotspots").map((h) => hotspotFromApi(h, Date.now())))));
+    if (wanted.has("hotspots")) {
+      this.#hotspotsLoadedAt = Date.now();
+      jobs.push(this.#load("/api/v1/hotspots", (body) => (this.state.hotspots = list(body, "hotspots").map((h) => hotspotFromApi(h, Date.now())))));
+    }
     if (wanted.has("lastHeard")) jobs.push(this.#loadLastHeard());
     if (wanted.has("links")) jobs.push(this.#load("/api/v1/links", (body) => (this.state.links = list(body, "links").map(linkFromApi))));
     await Promise.all(jobs);
@@ -187,15 +193,22 @@ export class DashboardStore {
     }
   }
 
+  /**
+   * Reload what live events touched, coalesced: at most one request per view per
+   * RELOAD_COALESCE_MS, and the (large) hotspots list at most every HOTSPOTS_MIN_INTERVAL_MS, so
+   * a server with thousands of hotspots and constant churn costs each browser a bounded rate.
+   */
   #scheduleReload(resources: readonly Resource[]): void {
     for (const r of resources) this.#pending.add(r);
     if (this.#reloadTimer !== null || this.#pending.size === 0) return;
+    const sinceHotspots = Date.now() - this.#hotspotsLoadedAt;
+    const delay = this.#pending.has("hotspots") ? Math.max(RELOAD_COALESCE_MS, HOTSPOTS_MIN_INTERVAL_MS - sinceHotspots) : RELOAD_COALESCE_MS;
     this.#reloadTimer = setTimeout(() => {
       this.#reloadTimer = null;
       const batch = [...this.#pending];
       this.#pending.clear();
       void this.reload(batch);
-    }, RELOAD_COALESCE_MS);
+    }, delay);
   }
 
   // ---- live feed ---------------------------------------------------------------------------------
