@@ -169,6 +169,13 @@ describe.if(enabled)("dashboard in chromium", () => {
     expect(await page.locator(".badge.warn", { hasText: "2350" }).count()).toBe(1); // dynamic (M0TLK) vs static (M0LSN)
     expect(await page.locator(".badge.ok", { hasText: "2350" }).count()).toBe(1);
 
+    // The talkgroups page: TG 2350 with both hotspots subscribed, its call counted, the last talker.
+    await page.click("nav a[href='/talkgroups']");
+    const tg = await waitForText(page, "[data-testid=talkgroups-table] tbody", (t) => t.includes("TG 2350") && t.includes("2351234"), "TG 2350 with its activity");
+    expect(tg).toContain("M0TLK");
+    expect(tg).toContain("M0LSN");
+    await screenshot(page, "talkgroups-desktop-dark");
+
     const lastHeard = await browse("/last-heard?q=tom", { viewport: PHONE, colorScheme: "light", isMobile: true });
     const found = await waitForText(lastHeard.page, "[data-testid=last-heard-table]", (t) => t.includes("M0TLK Tom"), "the call in last heard, searched by alias");
     expect(found).toContain("2351234");

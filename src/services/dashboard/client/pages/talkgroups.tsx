@@ -58,7 +58,7 @@ export function TalkgroupsPage() {
               ) : (
                 <span class="tg-list">
                   {r.subscribers.map((s) => (
-                    <a href={`/hotspots/${s.repeaterId}`} class="badge" title={s.kind ?? undefined}>
+                    <a href={`/hotspots/${s.repeaterId}`} class={`badge ${s.kind === "dynamic" ? "warn" : s.kind === null ? "" : "ok"}`} title={s.kind ?? undefined}>
                       {s.callsign} · {t("slot", { slot: s.slot })}
                     </a>
                   ))}
