@@ -65,15 +65,30 @@ interface Side {
   httpPort: number | null;
 }
 
+/** Everything started so far, stopped if the run fails half-way (no orphaned servers). */
+const started: { stop(): unknown }[] = [];
+process.on("uncaughtException", (error) => {
+  console.error(error);
+  for (const s of started) void s.stop();
+  setTimeout(() => process.exit(1), 500);
+});
+
 async function side(name: "off" | "on"): Promise<Side> {
   const httpPort = name === "on" ? freePort() : null;
   const server = await startFreedmr(httpPort !== null ? { env: { FREEDMR_BENCH_HTTP_PORT: String(httpPort) } } : {});
   if (server === null) throw new Error(`${name}: freedmr did not start`);
+  started.push(server);
   const common = ["--port", String(server.port), "--calls", String(calls), "--listeners", String(listeners)];
   const receiver = new LineChild([process.execPath, ROLE, "receiver", ...common, "--max-seconds", String(seconds + 2)], GENERATOR_CORE);
   const sender = new LineChild([process.execPath, ROLE, "sender", ...common], GENERATOR_CORE);
   const idleChild = new LineChild([process.execPath, IDLE, "--port", String(server.port), "--count", String(idle), "--first-id", "314000000"], GENERATOR_CORE);
-  await Promise.all([receiver.waitFor(/^READY/, 120_000), sender.waitFor(/^READY/, 120_000), idleChild.waitFor(/^READY/, 120_000)]);
+  for (const child of [receiver, sender, idleChild]) started.push({ stop: () => child.process.kill() });
+  try {
+    await Promise.all([receiver.waitFor(/^READY/, 120_000), sender.waitFor(/^READY/, 120_000), idleChild.waitFor(/^READY/, 120_000)]);
+  } catch (error) {
+    for (const s of started) await s.stop();
+    throw error;
+  }
   return { name, server, receiver, sender, idle: idleChild, httpPort };
 }
 

@@ -225,6 +225,10 @@ describe("operator plane over real sockets (services Worker)", () => {
       expect(await head.text()).toBe("");
     }
     expect((await fetch(new URL("/api/v1/hotspots/999", server.http!.url), { method: "HEAD" })).status).toBe(404);
+    const rootGet = await fetch(server.http!.url);
+    const rootHead = await fetch(server.http!.url, { method: "HEAD" });
+    expect(rootHead.status).toBe(rootGet.status);
+    expect(rootGet.status).toBe(200);
 
     // OpenAPI names every route and the settings schema
     const openapi = (await call(server, "/api/v1/openapi.json")).body;

@@ -89,9 +89,12 @@ function start(init: WorkerInit): void {
           if (srv.upgrade(request, { data: { behind: false } })) return undefined;
           return Response.json({ code: "bad-request", message: "this route is a WebSocket (Upgrade: websocket)", error: "WebSocket only" }, { status: 400 });
         }
-        if (url.pathname === "/" && request.method === "GET") {
+        if (url.pathname === "/" && (request.method === "GET" || request.method === "HEAD")) {
           return new Response(
-            `<!doctype html><meta charset="utf-8"><title>freedmr</title><h1>freedmr ${escapeHtml(init.version)}</h1><p>The dashboard is not part of this build. API: <a href="/api/v1/status">/api/v1/status</a>, <a href="/api/v1/openapi.json">/api/v1/openapi.json</a>.</p>`,
+            request.method === "HEAD"
+              ? null
+              :
+              `<!doctype html><meta charset="utf-8"><title>freedmr</title><h1>freedmr ${escapeHtml(init.version)}</h1><p>The dashboard is not part of this build. API: <a href="/api/v1/status">/api/v1/status</a>, <a href="/api/v1/openapi.json">/api/v1/openapi.json</a>.</p>`,
             { headers: { "content-type": "text/html; charset=utf-8" } },
           );
         }
