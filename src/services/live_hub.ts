@@ -1,6 +1,6 @@
 /**
  * Live updates for browsers over WebSocket (/api/v1/live): one message per event batch (every
- * ~50 ms at most), serialised once and sent to every client. Each client's queue is bounded (Bun's
+ * ~100 ms at most), serialised once and sent to every client. Each client's queue is bounded (Bun's
  * per-connection backpressure limit): a client that falls behind gets nothing more until its
  * socket drains, then a `resync` message and a fresh snapshot — it is resynchronised, never
  * buffered without bound. Public view only: no address, passphrase or option key.
@@ -19,6 +19,7 @@ import type { WorkerEvent } from "./worker/protocol.ts";
 export type LiveEvent =
   | { type: "call.start"; streamId: number; sourceId: number; destinationId: number; slot: 1 | 2; callType: string; kind: string; port: string; portIndex: number; at: string }
   | { type: "call.end"; streamId: number; sourceId: number; destinationId: number; slot: 1 | 2; callType: string; kind: string; port: string; portIndex: number; durationMs: number; lost: number; talkerAlias: string | null; endedBy: string; at: string }
+  | { type: "call.alias"; streamId: number; portIndex: number; sourceId: number; talkerAlias: string; at: string }
   | { type: "hotspot.up"; repeaterId: number; callsign: string; portIndex: number; at: string }
   | { type: "hotspot.down"; repeaterId: number; callsign: string; portIndex: number; reason: string; at: string }
   | { type: "hotspot.refused"; repeaterId: number; reason: string; at: string }
@@ -132,6 +133,8 @@ export class LiveHub {
           endedBy: e.endedBy,
           at: at(e.atMs),
         };
+      case "stream.alias":
+        return { type: "call.alias", streamId: e.streamId, portIndex: e.portIndex, sourceId: e.sourceId, talkerAlias: e.talkerAlias, at: at(e.atMs) };
       case "session.up":
         return { type: "hotspot.up", repeaterId: e.repeaterId, callsign: e.callsign, portIndex: e.portIndex, at: at(e.atMs) };
       case "session.down":

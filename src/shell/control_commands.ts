@@ -10,7 +10,7 @@
  */
 import { timingSafeEqual } from "node:crypto";
 import type { ControlCommand, ControlResult, HotspotInspection } from "../core/control_command.ts";
-import { redactOptionKey } from "../core/control_command.ts";
+import { redactOptionKey } from "../lib/option_key.ts";
 import type { HbpMaster } from "../core/hbp_master/hbp_master.ts";
 import type { FrameRouter } from "../core/router_contract.ts";
 import type { Router } from "../core/routing/types.ts";
@@ -28,6 +28,8 @@ export interface ControlTargets {
   readonly selfCare: boolean;
   /** Per-hotspot secrets the sysop issued, by repeater id. */
   readonly secrets: ReadonlyMap<number, string>;
+  /** Audit: every command that changed something or was refused for its credential (never the credential itself). */
+  readonly audit?: (entry: { command: string; repeaterId: number | null; streamId: number | null; ok: boolean; code: string | null }) => void;
 }
 
 type Reply = (result: ControlResult) => void;
@@ -97,6 +99,19 @@ export class ControlQueue implements Tickable {
       } catch (error) {
         this.counters.failed++;
         result = { ok: false, code: "unavailable", message: `the command failed: ${error instanceof Error ? error.message : String(error)}` };
+      }
+      if (command.kind !== "inspect" && this.targets.audit !== undefined) {
+        try {
+          this.targets.audit({
+            command: command.kind,
+            repeaterId: "repeaterId" in command ? command.repeaterId : null,
+            streamId: command.kind === "drop-call" ? command.streamId : null,
+            ok: result.ok,
+            code: result.ok ? null : result.code,
+          });
+        } catch {
+          // a logging failure must not lose the reply
+        }
       }
       try {
         reply(result);

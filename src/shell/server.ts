@@ -84,6 +84,8 @@ export interface ServerOptions {
   servicesBatchIntervalMs?: number;
   /** Where alias tables from the services Worker land (default: a new one); the router may already use it. */
   aliasDirectory?: AliasDirectory;
+  /** Restart a services Worker that acknowledged nothing for this long (default 30 s). */
+  servicesHungTimeoutMs?: number;
 }
 
 /** The dashboard/API served by the services Worker. */
@@ -222,6 +224,10 @@ export async function startServer(config: Config, log: Logger, options: ServerOp
     router,
     selfCare: config.http.self_care,
     secrets: new Map(config.http.hotspot_secrets.map((s) => [s.repeater_id, s.secret] as const)),
+    audit: (entry) => {
+      if (entry.ok) log.info(entry, `operator action: ${entry.command}`);
+      else log.warn(entry, `operator action refused: ${entry.command} (${entry.code})`);
+    },
   });
   host.addTickable(control);
 
@@ -255,6 +261,7 @@ export async function startServer(config: Config, log: Logger, options: ServerOp
         aliases.update(kind, data);
         log.debug({ kind, entries: data.ids.length }, "alias table received on the packet thread");
       },
+      ...(options.servicesHungTimeoutMs !== undefined ? { hungTimeoutMs: options.servicesHungTimeoutMs } : {}),
     });
     const ready = await services.start();
     if (ready.error !== null || ready.url === null || ready.port === null) {

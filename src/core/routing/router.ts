@@ -150,6 +150,10 @@ class RoutingCore implements Router {
     return hotspotSettings(this.#ctx, repeaterId);
   }
 
+  hotspotSettingsEntries(): [repeaterId: number, settings: HotspotSettings][] {
+    return [...this.#ctx.hotspotSettings];
+  }
+
   setHotspotSettings(nowMs: number, repeaterId: number, settings: HotspotSettings): boolean {
     return setHotspotSettings(this.#ctx, nowMs, repeaterId, settings);
   }

@@ -102,6 +102,8 @@ export interface Router extends FrameRouter {
   dropCall(nowMs: number, streamId: number, portIndex: number | null): boolean;
   /** Self-care settings of a hotspot (all null when none). */
   hotspotSettings(repeaterId: number): HotspotSettings;
+  /** Every hotspot's settings (plain records: what a store persists and gives back through setHotspotSettings). */
+  hotspotSettingsEntries(): [repeaterId: number, settings: HotspotSettings][];
   /** Replace them and apply them live (see hotspot_settings.ts for the precedence against RPTO). */
   setHotspotSettings(nowMs: number, repeaterId: number, settings: HotspotSettings): boolean;
   /** The repeater's options KEY equals `key` (self-care authentication); false when it has none. */

@@ -31,6 +31,7 @@ let api: OperatorApi | null = null;
 let live: LiveHub | null = null;
 let server: ReturnType<typeof Bun.serve> | null = null;
 let nextCommandId = 1;
+let handlerErrors = 0;
 const pending = new Map<number, { resolve: (r: ControlResult) => void; timer: ReturnType<typeof setTimeout> }>();
 
 function send(command: ControlCommand): Promise<ControlResult> {
@@ -93,9 +94,12 @@ function start(init: WorkerInit): void {
           if (srv.upgrade(request, { data: { behind: false } })) return undefined;
           return Response.json({ code: "bad-request", message: "this route is a WebSocket (Upgrade: websocket)", error: "WebSocket only" }, { status: 400 });
         }
-        if (url.pathname === "/" && request.method === "GET") {
+        if (url.pathname === "/" && (request.method === "GET" || request.method === "HEAD")) {
           return new Response(
-            `<!doctype html><meta charset="utf-8"><title>freedmr</title><h1>freedmr ${escapeHtml(init.version)}</h1><p>The dashboard is not part of this build. API: <a href="/api/v1/status">/api/v1/status</a>, <a href="/api/v1/openapi.json">/api/v1/openapi.json</a>.</p>`,
+            request.method === "HEAD"
+              ? null
+              :
+              `<!doctype html><meta charset="utf-8"><title>freedmr</title><h1>freedmr ${escapeHtml(init.version)}</h1><p>The dashboard is not part of this build. API: <a href="/api/v1/status">/api/v1/status</a>, <a href="/api/v1/openapi.json">/api/v1/openapi.json</a>.</p>`,
             { headers: { "content-type": "text/html; charset=utf-8" } },
           );
         }
@@ -170,14 +174,27 @@ self.onmessage = (e: MessageEvent) => {
     case "events":
       if (api !== null) {
         if (message.lostSinceLast > 0) api.extra.eventsLost += message.lostSinceLast;
-        for (const event of message.events) api.onEvent(event);
+        for (const event of message.events) {
+          try {
+            api.onEvent(event);
+          } catch (error) {
+            // a bug in one table must not take the whole operator plane down: count and go on
+            handlerErrors++;
+            if (handlerErrors <= 10 || handlerErrors % 1000 === 0) {
+              post({ type: "log", level: "error", msg: "services Worker: an event could not be handled (skipped)", data: { type: event.type, error: error instanceof Error ? error.message : String(error), count: handlerErrors } });
+            }
+          }
+        }
         live?.publish(message.events);
       }
       post({ type: "ack", seq: message.seq });
       return;
     case "resync":
       api?.resync(message.roster);
-      live?.resyncAll("server-resync");
+      return;
+    case "roster-chunk":
+      api?.addRosterHotspots(message.hotspots, performance.now());
+      if (message.last) live?.resyncAll("server-resync");
       return;
     case "aliases-config":
       if (api !== null) startAliases(api, message.aliases ?? undefined);

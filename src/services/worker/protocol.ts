@@ -46,7 +46,7 @@ export interface Roster {
   hotspots: {
     up: Extract<CoreEvent, { type: "session.up" }>;
     details: HotspotDetails | null;
-    subscriptions: { slot: 1 | 2; talkgroupId: number }[];
+    subscriptions: { slot: 1 | 2; talkgroupId: number; kind: "static" | "dynamic"; expiresAtMs: number | null }[];
     dialedReflector: number;
   }[];
   streams: Extract<CoreEvent, { type: "stream.start" }>[];
@@ -81,6 +81,8 @@ export type ToWorker =
   | WorkerInit
   | { type: "events"; seq: number; events: WorkerEvent[]; lostSinceLast: number }
   | { type: "resync"; roster: Roster }
+  /** The roster's hotspots follow the resync in chunks; `last` on the final one. */
+  | { type: "roster-chunk"; hotspots: Roster["hotspots"]; last: boolean }
   | { type: "command-result"; id: number; result: ControlResult }
   | { type: "host-stats"; stats: ServicesWorkerStats }
   /** Reload: new [aliases] sources (null: none). */
@@ -106,6 +108,8 @@ export interface ServicesWorkerStats {
   /** Events lost because the Worker was behind, crashed or restarting. */
   eventsLost: number;
   resyncs: number;
+  /** The longest step of the last roster on the packet thread (build + postMessage of a chunk), ms. */
+  lastRosterMs: number;
   commands: number;
   inFlightBatches: number;
   lastError: string | null;
