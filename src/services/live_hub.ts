@@ -107,16 +107,20 @@ export class LiveHub {
     if (status <= 0) ws.data.behind = true;
   }
 
+  /** Names for call events from the alias data (sourceCallsign, sourceName, …; set by the Worker). */
+  names: ((sourceId: number, destinationId: number, callType: string) => object) | null = null;
+
   #convert(e: WorkerEvent): LiveEvent | null {
     const at = (atMs: number): string => new Date(this.toWall(atMs)).toISOString();
     switch (e.type) {
       case "stream.start":
-        return { type: "call.start", streamId: e.streamId, sourceId: e.sourceId, destinationId: e.destinationId, slot: e.slot, callType: e.callType, kind: e.kind, port: e.portName, portIndex: e.portIndex, at: at(e.atMs) };
+        return { type: "call.start", streamId: e.streamId, sourceId: e.sourceId, ...this.names?.(e.sourceId, e.destinationId, e.callType), destinationId: e.destinationId, slot: e.slot, callType: e.callType, kind: e.kind, port: e.portName, portIndex: e.portIndex, at: at(e.atMs) };
       case "stream.end":
         return {
           type: "call.end",
           streamId: e.streamId,
           sourceId: e.sourceId,
+          ...this.names?.(e.sourceId, e.destinationId, e.callType),
           destinationId: e.destinationId,
           slot: e.slot,
           callType: e.callType,

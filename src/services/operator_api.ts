@@ -35,6 +35,9 @@ export interface OperatorApiOptions extends HttpApiOptions {
   send: SendCommand;
 }
 
+import type { AliasTable } from "./aliases/alias_table.ts";
+import type { AliasKind } from "./aliases/parse.ts";
+
 const EMPTY_SETTINGS: HotspotSettings = { ts1Static: null, ts2Static: null, defaultReflector: null, uaTimerMinutes: null, singleMode: null, language: null };
 
 class ApiError extends Error {
@@ -48,7 +51,20 @@ class ApiError extends Error {
   }
 }
 
+interface CallNames {
+  sourceCallsign: string | null;
+  sourceName: string | null;
+  sourceCity: string | null;
+  sourceCountry: string | null;
+  destinationName: string | null;
+}
+
+/** Names for ids (the Worker's alias service tables; src/services/aliases/). */
+export type AliasTables = Readonly<Record<AliasKind, AliasTable>>;
+
 export class OperatorApi {
+  /** Alias data when [aliases] is configured: names in calls, last heard and hotspots. */
+  aliases: AliasTables | null = null;
   readonly http: HttpApi;
   readonly extra: OperatorState;
   readonly #o: OperatorApiOptions;
@@ -213,8 +229,7 @@ export class OperatorApi {
       return {
         streamId: s.streamId,
         sourceId: s.sourceId,
-        sourceCallsign: null,
-        sourceName: null,
+        ...this.callNames(s.sourceId, s.destinationId, s.callType),
         talkerAlias: this.extra.alias(s.portIndex, s.streamId),
         destinationId: s.destinationId,
         callType: s.callType,
@@ -241,13 +256,44 @@ export class OperatorApi {
     };
   }
 
+  /** sourceCallsign, sourceName, sourceCity, sourceCountry (users) and destinationName (talkgroups); null when unknown. */
+  callNames(sourceId: number, destinationId: number, callType: string): CallNames {
+    const user = this.aliases?.users.get(sourceId) ?? null;
+    const tg = callType === "group" ? (this.aliases?.talkgroups.field(destinationId, "callsign") ?? null) : (this.aliases?.users.field(destinationId, "callsign") ?? null);
+    return {
+      sourceCallsign: user?.callsign ?? null,
+      sourceName: user === null ? null : [user.firstName, user.surname].filter((x) => x !== "").join(" ") || null,
+      sourceCity: user?.city || null,
+      sourceCountry: user?.country || null,
+      destinationName: tg || null,
+    };
+  }
+
+  /** The registered owner of a hotspot id: repeater data, else the user of its radio id (first 7 digits of a 9-digit id). */
+  #owner(repeaterId: number): { callsign: string; name: string | null; city: string | null; country: string | null } | null {
+    const a = this.aliases;
+    if (a === null) return null;
+    const r = a.repeaters.get(repeaterId) ?? a.users.get(repeaterId) ?? (repeaterId > 16777215 ? a.users.get(Math.floor(repeaterId / 100)) : null);
+    if (r === null) return null;
+    return { callsign: r.callsign, name: [r.firstName, r.surname].filter((x) => x !== "").join(" ") || null, city: r.city || null, country: r.country || null };
+  }
+
+  #repeaterOfPort(portIndex: number): number | null {
+    const details = this.extra.details(portIndex);
+    if (details === null) {
+      const h = this.http.state.hotspots().find((x) => x.portIndex === portIndex);
+      return h?.repeaterId ?? null;
+    }
+    return this.http.state.hotspots().find((x) => x.portIndex === portIndex)?.repeaterId ?? null;
+  }
+
   #lastHeard(query: URLSearchParams): Record<string, unknown> {
     const ring = this.http.state.lastHeard;
     const offset = intParam(query, "offset", 0, 0, ring.capacity);
     const limit = intParam(query, "limit", 50, 1, Math.min(LAST_HEARD_PAGE_MAX, ring.capacity));
     const q = textParam(query, "q");
-    let calls = ring.list(ring.capacity);
-    if (q !== null) calls = calls.filter((c) => matches(q, [c.sourceId, c.destinationId, c.talkerAlias, c.port]));
+    let calls = ring.list(ring.capacity).map((c) => ({ ...c, ...this.callNames(c.sourceId, c.destinationId, c.callType) }));
+    if (q !== null) calls = calls.filter((c) => matches(q, [c.sourceId, c.destinationId, c.talkerAlias, c.port, c.sourceCallsign, c.sourceName]));
     return { total: calls.length, capacity: ring.capacity, offset, limit, q, calls: calls.slice(offset, offset + limit) };
   }
 
@@ -256,6 +302,7 @@ export class OperatorApi {
     return {
       repeaterId: h.repeaterId,
       callsign: h.callsign,
+      owner: this.#owner(h.repeaterId),
       portIndex: h.portIndex,
       connectedSince: h.connectedSince,
       connectedSeconds: h.connectedSeconds,
@@ -324,12 +371,15 @@ export class OperatorApi {
     const h = this.#hotspotRecord(repeaterId);
     const history = this.extra.diagnostics(repeaterId);
     const live = await this.#inspect(repeaterId);
-    if (h === null && history === null && (live === null || !live.connected)) {
+    const explained = this.http.state.hotspotRefusals.list(repeaterId);
+    if (h === null && history === null && explained.length === 0 && (live === null || !live.connected)) {
       throw new ApiError(404, "not-found", `nothing known about hotspot ${repeaterId}: not connected and no recent events`);
     }
     const hints: string[] = [];
     if (h === null) hints.push("not connected: check the login refusals below, the server address and port, and the passphrase");
-    if (history !== null && history.refusals.length > 0) hints.push(`last login refusal: ${history.refusals[0]!.message}`);
+    // the newest explained refusal first: what happened and what to change
+    if (explained.length > 0) hints.push(explained[0]!.message);
+    else if (history !== null && history.refusals.length > 0) hints.push(`last login refusal: ${history.refusals[0]!.message}`);
     const lastOptions = history?.options[0];
     const rejected = (lastOptions?.data?.["rejected"] as string[] | undefined) ?? [];
     if (rejected.length > 0) hints.push(`${rejected.length} option token(s) rejected: ${rejected.join("; ")}`);
@@ -345,6 +395,8 @@ export class OperatorApi {
       dialedReflector: live?.dialedReflector ?? h?.dialedReflector ?? 0,
       settings: live?.settings ?? this.extra.settings(repeaterId) ?? EMPTY_SETTINGS,
       hints,
+      // one entry per reason with an exact count, explained (also GET /api/v1/hotspots/{id}/refusals)
+      explainedRefusals: explained,
       refusals: history?.refusals ?? [],
       rejectedOptions: history?.options ?? [],
       callsRefused: history?.callsRefused ?? [],
@@ -488,6 +540,7 @@ export class OperatorApi {
     else throw new ApiError(404, "not-found", `no admin route POST /${route}`);
     const result = await this.#o.send(command);
     if (!result.ok) throw resultError(result);
+    if (command.kind === "reload") return this.#json({ ok: true, command: command.kind, reload: result.data ?? null });
     return this.#json({ ok: true, command: command.kind });
   }
 

@@ -28,6 +28,9 @@ import type { HbpSession } from "../core/hbp_master/session.ts";
 import type { FrameRouter } from "../core/router_contract.ts";
 import type { Router } from "../core/routing/types.ts";
 import type { FromWorker, HotspotDetails, Roster, ServicesWorkerStats, ToWorker, WorkerEvent, WorkerHttpOptions } from "../services/worker/protocol.ts";
+import type { AliasServiceOptions } from "../services/aliases/alias_service.ts";
+import type { AliasTableData } from "../services/aliases/alias_table.ts";
+import type { AliasKind } from "../services/aliases/parse.ts";
 import type { ControlQueue } from "./control_commands.ts";
 import { monotonicMs } from "./clock.ts";
 
@@ -61,6 +64,9 @@ export interface ServicesWorkerHostOptions {
   readonly readyTimeoutMs?: number;
   /** Another entry point (tests: a Worker that crashes or hangs on purpose). */
   readonly entry?: string;
+  /** Alias data for the Worker to load ([aliases]), and who gets each table it posts back. */
+  readonly aliases?: AliasServiceOptions;
+  readonly onAliases?: (kind: AliasKind, data: AliasTableData) => void;
 }
 
 export interface ServicesWorkerReady {
@@ -85,6 +91,7 @@ const ROSTER_CHUNK = 50;
 
 export class ServicesWorkerHost {
   readonly #o: ServicesWorkerHostOptions;
+  #aliases: AliasServiceOptions | undefined;
   readonly #entry: string;
   #worker: Worker | null = null;
   #generation = 0;
@@ -126,6 +133,7 @@ export class ServicesWorkerHost {
 
   constructor(options: ServicesWorkerHostOptions) {
     this.#o = options;
+    this.#aliases = options.aliases;
     this.#entry = options.entry ?? servicesWorkerEntry();
   }
 
@@ -151,6 +159,16 @@ export class ServicesWorkerHost {
       this.#firstReady = null;
       return ready;
     });
+  }
+
+  /** Reload: new [aliases] sources for the Worker (now, and for a restarted Worker). */
+  reconfigureAliases(aliases: AliasServiceOptions | undefined): void {
+    this.#aliases = aliases;
+    try {
+      this.#worker?.postMessage({ type: "aliases-config", aliases: aliases ?? null } satisfies ToWorker);
+    } catch {
+      // the Worker is restarting: its init carries the new options
+    }
   }
 
   async stop(): Promise<void> {
@@ -215,7 +233,7 @@ export class ServicesWorkerHost {
     });
     // a restarted Worker listens where the first one did (port 0 = the port it was given)
     const http = this.ready?.port != null ? { ...this.#o.http, port: this.ready.port } : this.#o.http;
-    const init: ToWorker = { type: "init", version: this.#o.version, hostTimeOrigin: performance.timeOrigin, startedMs: this.#o.startedMs, http };
+    const init: ToWorker = { type: "init", version: this.#o.version, hostTimeOrigin: performance.timeOrigin, startedMs: this.#o.startedMs, http, ...(this.#aliases !== undefined ? { aliases: this.#aliases } : {}) };
     worker.postMessage(init);
   }
 
@@ -281,6 +299,9 @@ export class ServicesWorkerHost {
         log[message.level](message.data ?? {}, message.msg);
         return;
       }
+      case "aliases":
+        this.#o.onAliases?.(message.kind, message.data);
+        return;
       case "stopped":
         return;
     }

@@ -65,6 +65,13 @@ export type DialResult =
 /** Everything the routing core offers: the FrameRouter seam plus links, control plane and stats. */
 export interface Router extends FrameRouter {
   readonly options: RoutingOptions;
+  /**
+   * Reload: new ACLs, timers, access-rule routing, dial and reserved ranges for calls that start
+   * from now on (streams in progress finish as they began). What was sized or built at start-up
+   * (capacities, parrot, voice, talker alias, bridges, server id) keeps its old value; the result
+   * names those that differed.
+   */
+  updateOptions(next: RoutingOptions): { kept: string[] };
 
   /**
    * Talkgroup map of a link port (kind OpenBridge or Upstream): link (slot, TG range) ↔ local

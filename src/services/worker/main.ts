@@ -14,6 +14,9 @@ import { dashboardRoutes } from "../dashboard/routes.ts";
 import { LIVE_BACKPRESSURE_BYTES, LiveHub, type LiveClient } from "../live_hub.ts";
 import { OperatorApi } from "../operator_api.ts";
 import type { FromWorker, ToWorker, WorkerInit } from "./protocol.ts";
+import { ALIAS_KINDS, AliasService, type AliasServiceOptions } from "../aliases/alias_service.ts";
+import { AliasTable } from "../aliases/alias_table.ts";
+import type { AliasKind } from "../aliases/parse.ts";
 
 declare const self: Worker;
 
@@ -91,6 +94,7 @@ function start(init: WorkerInit): void {
     send,
   });
   api = operator;
+  startAliases(operator, init.aliases);
   const hub = new LiveHub(
     h.maxLiveClients,
     () => ({ now: operator.nowView() }),
@@ -98,6 +102,7 @@ function start(init: WorkerInit): void {
     (atMs) => operator.http.state.toWallMs(atMs),
   );
   live = hub;
+  hub.names = (sourceId, destinationId, callType) => (operator.aliases === null ? {} : operator.callNames(sourceId, destinationId, callType));
   let listening: ReturnType<typeof Bun.serve> | null = null;
   let error: string | null = null;
   try {
@@ -152,6 +157,43 @@ function start(init: WorkerInit): void {
   post({ type: "ready", url: port !== null ? `http://${hostPort(displayHost(h.bindAddress), port)}/` : null, port, error });
 }
 
+let aliasService: AliasService | null = null;
+
+/**
+ * (Re)start the alias service with these sources (a reload may change them): the tables it loads
+ * serve the API here and are posted to the packet thread; a kind no longer configured is posted
+ * empty so the packet thread forgets it too.
+ */
+function startAliases(operator: OperatorApi, options: AliasServiceOptions | undefined): void {
+  aliasService?.stop();
+  aliasService = null;
+  const postTable = (kind: AliasKind, table: AliasTable): void => {
+    const data = table.copyData();
+    self.postMessage({ type: "aliases", kind, data } satisfies FromWorker, { transfer: [data.ids.buffer, data.fields.buffer, data.stringBytes.buffer, data.stringOffsets.buffer] as ArrayBuffer[] });
+  };
+  if (options === undefined) {
+    if (operator.aliases !== null) for (const kind of ALIAS_KINDS) postTable(kind, AliasTable.empty());
+    operator.aliases = null;
+    return;
+  }
+  const service = new AliasService(options, {
+    log: (level, msg, data) => post({ type: "log", level, msg, ...(data !== undefined ? { data } : {}) }),
+    onLoaded: (kind, table) => {
+      if (aliasService !== service) return;
+      postTable(kind, table);
+    },
+  });
+  // Until the new service has loaded, the tables already here stay in use for kinds still configured.
+  const previous = operator.aliases;
+  for (const kind of ALIAS_KINDS) {
+    if (options.sources[kind] === "") postTable(kind, AliasTable.empty());
+    else if (previous !== null) service.tables[kind] = previous[kind];
+  }
+  aliasService = service;
+  operator.aliases = service.tables;
+  void service.start();
+}
+
 self.onmessage = (e: MessageEvent) => {
   const message = e.data as ToWorker;
   switch (message.type) {
@@ -182,6 +224,9 @@ self.onmessage = (e: MessageEvent) => {
     case "roster-chunk":
       api?.addRosterHotspots(message.hotspots, performance.now());
       if (message.last) live?.resyncAll("server-resync");
+      return;
+    case "aliases-config":
+      if (api !== null) startAliases(api, message.aliases ?? undefined);
       return;
     case "host-stats":
       if (api !== null) api.extra.workerStats = message.stats;

@@ -7,6 +7,9 @@
 import type { ControlCommand, ControlResult } from "../../core/control_command.ts";
 import type { CoreEvent } from "../../core/events.ts";
 import type { HotspotSettings } from "../../core/routing/hotspot_settings.ts";
+import type { AliasServiceOptions } from "../aliases/alias_service.ts";
+import type { AliasTableData } from "../aliases/alias_table.ts";
+import type { AliasKind } from "../aliases/parse.ts";
 
 /** What the dashboard shows about a hotspot beyond session.up (from its RPTC; never an address). */
 export interface HotspotDetails {
@@ -70,6 +73,8 @@ export interface WorkerInit {
   /** When the server started, on the packet thread's monotonic clock. */
   startedMs: number;
   http: WorkerHttpOptions;
+  /** Alias data ([aliases]); absent = none. */
+  aliases?: AliasServiceOptions;
 }
 
 export type ToWorker =
@@ -80,6 +85,8 @@ export type ToWorker =
   | { type: "roster-chunk"; hotspots: Roster["hotspots"]; last: boolean }
   | { type: "command-result"; id: number; result: ControlResult }
   | { type: "host-stats"; stats: ServicesWorkerStats }
+  /** Reload: new [aliases] sources (null: none). */
+  | { type: "aliases-config"; aliases: AliasServiceOptions | null }
   | { type: "stop" };
 
 export type FromWorker =
@@ -87,6 +94,8 @@ export type FromWorker =
   | { type: "ack"; seq: number }
   | { type: "command"; id: number; command: ControlCommand }
   | { type: "log"; level: "info" | "warn" | "error"; msg: string; data?: Record<string, unknown> }
+  /** A freshly loaded alias table (buffers transferred, after each load; never per packet). */
+  | { type: "aliases"; kind: AliasKind; data: AliasTableData }
   | { type: "stopped" };
 
 /** The host's health figures (shown in /api/v1/status and /metrics). */
