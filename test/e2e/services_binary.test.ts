@@ -83,7 +83,9 @@ describe.if(isX64)("services Worker in the compiled binary", () => {
       await client?.close();
     }
     expect(await server.stop("SIGTERM")).toBe(0);
-    expect(server.lines.at(-1)?.msg).toBe("stopped");
+    // the helper may still be reading the last stdout chunk when the exit code arrives
+    for (let i = 0; i < 100 && !server.lines.some((l) => l.msg === "stopped"); i++) await Bun.sleep(20);
+    expect(server.lines.some((l) => l.msg === "stopped")).toBe(true);
     expect(server.stderrText()).not.toContain("ModuleNotFound");
   }, 120_000);
 });
