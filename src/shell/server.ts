@@ -39,6 +39,8 @@ import type { ServicesWorkerStats } from "../services/worker/protocol.ts";
 import { drawLoginSecret } from "./login_secret.ts";
 import { monotonicMs } from "./clock.ts";
 import { MemoryHygiene } from "./memory_hygiene.ts";
+import { storeOptionsFromConfig } from "../config/store_options.ts";
+import { isStatefulRouter, restoreState, StateJournal } from "./state_journal.ts";
 import { DEFAULT_STATS_INTERVAL_MS, StatsPublisher } from "./stats_publisher.ts";
 import { UdpHost, type BoundSocket, type HostProbe, type UdpHostStats } from "./udp_host.ts";
 
@@ -212,11 +214,16 @@ export async function startServer(config: Config, log: Logger, options: ServerOp
   });
   host.addTickable(control);
 
+  // State kept across restarts ([store]): loaded before any socket opens; the Worker writes it.
+  const storeOptions = isStatefulRouter(router) ? storeOptionsFromConfig(config) : null;
+  if (storeOptions !== null && isStatefulRouter(router)) restoreState(storeOptions, router, log);
+  let journal: StateJournal | null = null;
+
   // The services Worker (dashboard, API, metrics): listening before the UDP sockets open. If it
-  // cannot listen, voice runs anyway and the log says why.
+  // cannot listen, voice runs anyway and the log says why. It also runs for the store alone.
   let services: ServicesWorkerHost | null = null;
   let http: RunningHttp | null = null;
-  if (config.http.enabled) {
+  if (config.http.enabled || storeOptions !== null) {
     services = new ServicesWorkerHost({
       bus,
       hbp,
@@ -234,12 +241,17 @@ export async function startServer(config: Config, log: Logger, options: ServerOp
         adminToken: config.http.admin_token === "" ? null : config.http.admin_token,
         selfCare: config.http.self_care,
         maxLiveClients: config.http.max_live_clients,
+        ...(config.http.enabled ? {} : { enabled: false }),
       },
+      store: storeOptions,
+      onReady: () => journal?.resend(),
       ...(options.servicesWorkerEntry !== undefined ? { entry: options.servicesWorkerEntry } : {}),
       ...(options.servicesBatchIntervalMs !== undefined ? { batchIntervalMs: options.servicesBatchIntervalMs } : {}),
     });
     const ready = await services.start();
-    if (ready.error !== null || ready.url === null || ready.port === null) {
+    if (!config.http.enabled) {
+      // the Worker runs for the store only
+    } else if (ready.error !== null || ready.url === null || ready.port === null) {
       log.error({ error: ready.error }, "the dashboard and HTTP API are not available (voice is not affected)");
     } else {
       http = { url: ready.url, address: config.http.bind_address, port: ready.port };
@@ -298,6 +310,16 @@ export async function startServer(config: Config, log: Logger, options: ServerOp
     );
   }
   statsPublisher.start();
+  if (storeOptions !== null && services !== null && isStatefulRouter(router)) {
+    const worker = services;
+    journal = new StateJournal({
+      router,
+      post: (changes) => worker.postState(changes),
+      accepting: () => worker.accepting,
+      onError: (error) => log.error({ err: error }, "could not export the routing state for the store"),
+    });
+    journal.start();
+  }
 
   const hygiene = new MemoryHygiene(() => {
     const c = hbp?.counters;
@@ -312,6 +334,7 @@ export async function startServer(config: Config, log: Logger, options: ServerOp
       log.info({ reason, peers: hbp?.connectedCount ?? 0 }, "closing: saying goodbye to every peer");
       hygiene.stop();
       statsPublisher.stop();
+      journal?.stop(); // the last state changes reach the store before its Worker stops
       await services?.stop();
       await host.stop();
       await Promise.race([bus.idle(), new Promise<void>((resolve) => setTimeout(resolve, 250))]);

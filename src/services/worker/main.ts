@@ -13,6 +13,7 @@ import { dashboardRoutes } from "../dashboard/routes.ts";
 import { LIVE_BACKPRESSURE_BYTES, LiveHub, type LiveClient } from "../live_hub.ts";
 import { OperatorApi } from "../operator_api.ts";
 import type { FromWorker, ToWorker, WorkerInit } from "./protocol.ts";
+import { WorkerStore } from "../store/worker_store.ts";
 
 declare const self: Worker;
 
@@ -27,6 +28,7 @@ function post(message: FromWorker): void {
 let api: OperatorApi | null = null;
 let live: LiveHub | null = null;
 let server: ReturnType<typeof Bun.serve> | null = null;
+let store: WorkerStore | null = null;
 let nextCommandId = 1;
 const pending = new Map<number, { resolve: (r: ControlResult) => void; timer: ReturnType<typeof setTimeout> }>();
 
@@ -61,6 +63,11 @@ function start(init: WorkerInit): void {
     send,
   });
   api = operator;
+  if (init.store != null) {
+    store = WorkerStore.start(init.store, operator.http.state.lastHeard, (atMs) => operator.http.state.toWallMs(atMs), (level, msg, data) =>
+      post({ type: "log", level, msg, ...(data !== undefined ? { data } : {}) }),
+    );
+  }
   const hub = new LiveHub(
     h.maxLiveClients,
     () => ({ now: operator.nowView() }),
@@ -70,7 +77,7 @@ function start(init: WorkerInit): void {
   live = hub;
   let listening: ReturnType<typeof Bun.serve> | null = null;
   let error: string | null = null;
-  try {
+  if (h.enabled !== false) try {
     listening = Bun.serve<LiveClient>({
       hostname: h.bindAddress,
       port: h.port,
@@ -130,12 +137,16 @@ self.onmessage = (e: MessageEvent) => {
         if (message.lostSinceLast > 0) api.extra.eventsLost += message.lostSinceLast;
         for (const event of message.events) api.onEvent(event);
         live?.publish(message.events);
+        store?.onEvents(message.events);
       }
       post({ type: "ack", seq: message.seq });
       return;
     case "resync":
       api?.resync(message.roster);
       live?.resyncAll("server-resync");
+      return;
+    case "state":
+      store?.onState(message.changes);
       return;
     case "host-stats":
       if (api !== null) api.extra.workerStats = message.stats;
@@ -152,6 +163,7 @@ self.onmessage = (e: MessageEvent) => {
     case "stop":
       void (async () => {
         await server?.stop(true);
+        await store?.stop();
         post({ type: "stopped" });
       })();
       return;

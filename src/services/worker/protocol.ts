@@ -7,6 +7,8 @@
 import type { ControlCommand, ControlResult } from "../../core/control_command.ts";
 import type { CoreEvent } from "../../core/events.ts";
 import type { HotspotSettings } from "../../core/routing/hotspot_settings.ts";
+import type { StateChange } from "../../core/routing/state_records.ts";
+import type { WorkerStoreOptions } from "../store/worker_store.ts";
 
 /** What the dashboard shows about a hotspot beyond session.up (from its RPTC; never an address). */
 export interface HotspotDetails {
@@ -51,6 +53,8 @@ export interface Roster {
 }
 
 export interface WorkerHttpOptions {
+  /** false: no HTTP server (the Worker runs for the state store only); default true */
+  enabled?: boolean;
   bindAddress: string;
   port: number;
   lastHeardSize: number;
@@ -70,6 +74,8 @@ export interface WorkerInit {
   /** When the server started, on the packet thread's monotonic clock. */
   startedMs: number;
   http: WorkerHttpOptions;
+  /** The state store (src/services/store/); absent or null = nothing is kept across restarts. */
+  store?: WorkerStoreOptions | null;
 }
 
 export type ToWorker =
@@ -78,6 +84,8 @@ export type ToWorker =
   | { type: "resync"; roster: Roster }
   | { type: "command-result"; id: number; result: ControlResult }
   | { type: "host-stats"; stats: ServicesWorkerStats }
+  /** Change records of the dynamic routing state for the store (src/shell/state_journal.ts). */
+  | { type: "state"; changes: StateChange[] }
   | { type: "stop" };
 
 export type FromWorker =

@@ -1,0 +1,116 @@
+/**
+ * Dynamic routing state across restarts, on the packet thread (src/core/routing/state_records.ts,
+ * src/services/store/):
+ *
+ * - `restoreState` at start-up, before the UDP sockets open: the snapshot is read synchronously
+ *   from the store file and handed to the router (`importState`). Start-up is not the packet path,
+ *   and reading here (rather than asking the services Worker, which starts later) means no hotspot
+ *   can log in before its state is there; 1,000 hotspots load in milliseconds (bench/store.bench.ts).
+ *   The file is closed again: from then on the Worker owns it.
+ * - `StateJournal` every second asks the router what changed (`drainStateChanges`: exact records
+ *   from the owner of the state, cheap when nothing changed) and posts them to the Worker, which
+ *   writes them in batches. When the Worker was not there to take them (starting, restarting),
+ *   everything is sent again once it is ("clear" + full export). `stop` sends the last changes
+ *   before the Worker stops (SIGTERM); after a crash at most the last batch is lost.
+ * @module
+ */
+import type { Logger } from "pino";
+import type { StateChange, StateSnapshot, ImportResult } from "../core/routing/state_records.ts";
+import type { StoreOptions } from "../config/store_options.ts";
+import { SqliteStore } from "../services/store/sqlite_store.ts";
+import { monotonicMs } from "./clock.ts";
+
+/** The router's part the journal uses (the full Router, or nothing for a NullRouter). */
+export interface StatefulRouter {
+  drainStateChanges(nowMs: number, wallClockMs: number, full?: boolean): StateChange[];
+  importState(snapshot: StateSnapshot, nowMs: number, wallClockMs: number, options?: { holdMs?: number }): ImportResult;
+}
+
+export function isStatefulRouter(router: unknown): router is StatefulRouter {
+  const r = router as Partial<StatefulRouter> | null;
+  return typeof r?.drainStateChanges === "function" && typeof r.importState === "function";
+}
+
+/** Load the snapshot into the router (errors are logged: the server starts without it). */
+export function restoreState(options: StoreOptions, router: StatefulRouter, log: Logger): ImportResult | null {
+  const started = performance.now();
+  let store: SqliteStore;
+  try {
+    const opened = SqliteStore.open({ ...options, wallClockMs: Date.now });
+    store = opened.store;
+    if (opened.movedAside !== null) log.error({ movedAside: opened.movedAside }, "the state store was damaged; it was moved aside and a new one started");
+  } catch (error) {
+    log.error({ err: error, directory: options.directory }, "cannot open the state store (store.directory): starting without the state from before the restart");
+    return null;
+  }
+  try {
+    const snapshot = store.loadSync();
+    const result = router.importState(snapshot, monotonicMs(), Date.now(), { holdMs: options.restoreHoldMs });
+    log.info({ ...result, file: store.path, ms: Math.round(performance.now() - started) }, "state restored: hotspots find their talkgroups, dial links and options when they log in again");
+    return result;
+  } catch (error) {
+    log.error({ err: error, file: store.path }, "could not read the state store: starting without the state from before the restart");
+    return null;
+  } finally {
+    void store.close();
+  }
+}
+
+export interface StateJournalOptions {
+  readonly router: StatefulRouter;
+  /** Hand changes to the store's owner; false when it cannot take them now. */
+  readonly post: (changes: StateChange[]) => boolean;
+  /** Whether it can take changes now (when not, nothing is drained: everything goes once it can). */
+  readonly accepting?: () => boolean;
+  /** How often the router is asked (default 1000 ms). */
+  readonly intervalMs?: number;
+  readonly onError?: (error: unknown) => void;
+}
+
+export class StateJournal {
+  readonly #o: StateJournalOptions;
+  #timer: ReturnType<typeof setInterval> | null = null;
+  #needFull = true;
+  /** changes posted so far (tests, status) */
+  posted = 0;
+
+  constructor(options: StateJournalOptions) {
+    this.#o = options;
+  }
+
+  start(): void {
+    this.#timer ??= setInterval(() => this.drain(), Math.max(50, this.#o.intervalMs ?? 1000));
+  }
+
+  /** The store's owner (re)started: send everything again. */
+  resend(): void {
+    this.#needFull = true;
+  }
+
+  drain(): void {
+    if (this.#o.accepting !== undefined && !this.#o.accepting()) {
+      this.#needFull = true;
+      return;
+    }
+    try {
+      const changes = this.#o.router.drainStateChanges(monotonicMs(), Date.now(), this.#needFull);
+      if (changes.length === 0) return;
+      if (this.#o.post(changes)) {
+        this.#needFull = false;
+        this.posted += changes.length;
+      } else {
+        this.#needFull = true;
+      }
+    } catch (error) {
+      this.#needFull = true;
+      this.#o.onError?.(error);
+    }
+  }
+
+  /** The last changes, then no more (before the store's owner stops). */
+  stop(): void {
+    if (this.#timer !== null) clearInterval(this.#timer);
+    this.#timer = null;
+    this.drain();
+  }
+}
