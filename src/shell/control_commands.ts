@@ -138,7 +138,8 @@ export class ControlQueue implements Tickable {
       repeaterId,
       connected: port !== null,
       portIndex: port?.portIndex ?? null,
-      options: session?.options != null ? redactOptionKey(session.options) : null,
+      // the options in force: as received this session, else as restored after a restart
+      options: session?.options != null ? redactOptionKey(session.options) : (port !== null ? nonEmpty(router.optionsInForce?.(port)) : null),
       subscriptions: subscriptions.map((s) => ({
         slot: s.slot,
         talkgroupId: s.talkgroupId,
@@ -169,4 +170,8 @@ function equalText(a: string, b: string): boolean {
     return false;
   }
   return timingSafeEqual(x, y);
+}
+
+function nonEmpty(text: string | undefined): string | null {
+  return text === undefined || text === "" ? null : redactOptionKey(text);
 }

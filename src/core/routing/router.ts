@@ -67,6 +67,7 @@ import { bridgeState, dialedReflector, listActiveStreams, listSubscriptions, loc
 import { RouterContext, type RouterExtras } from "./router_context.ts";
 import { routeSideChannelAlias } from "./side_channel_alias.ts";
 import { runTick } from "./tick.ts";
+import { livePort } from "./port_lookup.ts";
 import { drainStateChanges, exportState, importState, type ImportOptions, type ImportResult, type StateChange, type StateSnapshot } from "./state_records.ts";
 
 export { FIRST_RADIO_ID } from "./numbering.ts";
@@ -179,6 +180,10 @@ class RoutingCore implements Router {
 
   subscriptions(port: RouterPort): SubscriptionInfo[] {
     return listSubscriptions(this.#ctx, port);
+  }
+
+  optionsInForce(port: RouterPort): string {
+    return livePort(this.#ctx, port)?.optionsText ?? "";
   }
 
   dialedReflector(port: RouterPort): number {

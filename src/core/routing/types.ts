@@ -117,6 +117,8 @@ export interface Router extends FrameRouter {
 
   // ---- introspection (allocates; dashboard/API/tests) --------------------------------------
   subscriptions(port: RouterPort): SubscriptionInfo[];
+  /** The options text in force on a port (as received, or restored after a restart; "" = none). */
+  optionsInForce(port: RouterPort): string;
   /** Reflector linked by dial-a-TG, 0 = none. */
   dialedReflector(port: RouterPort): number;
   /** Where a radio id was last heard (null when unknown or older than the TTL). */
