@@ -54,6 +54,8 @@ export class OperatorApi {
   readonly #o: OperatorApiOptions;
   readonly #headers: Record<string, string>;
   readonly #authFailures = new Map<string, { count: number; sinceMs: number }>();
+  /** Self-care settings are kept across restarts (the state store is open: src/services/store/). */
+  settingsPersisted = false;
 
   constructor(options: OperatorApiOptions) {
     this.#o = options;
@@ -368,7 +370,7 @@ export class OperatorApi {
       throw resultError(result);
     }
     this.extra.setSettings(repeaterId, settings);
-    return { ok: true, repeaterId, settings, appliedLive: (result.data as { connected?: boolean } | undefined)?.connected === true, persisted: false };
+    return { ok: true, repeaterId, settings, appliedLive: (result.data as { connected?: boolean } | undefined)?.connected === true, persisted: this.settingsPersisted };
   }
 
   #checkAuthRate(client: string): void {

@@ -172,6 +172,7 @@ describe.if(isX64)("state across restarts of the compiled binary", () => {
         body: JSON.stringify({ ts2Static: [4444], singleMode: false }),
       });
       expect(put.status).toBe(200);
+      expect(((await put.json()) as any).persisted).toBe(true);
       await until("every hotspot's state in the store", () => {
         const rows = storedHotspots();
         return rows.length === N && rows.every((r) => JSON.parse(r.record).session?.dial !== null && JSON.parse(r.record).session?.dynamic.length === 1);

@@ -67,6 +67,7 @@ function start(init: WorkerInit): void {
     store = WorkerStore.start(init.store, operator.http.state.lastHeard, (atMs) => operator.http.state.toWallMs(atMs), (level, msg, data) =>
       post({ type: "log", level, msg, ...(data !== undefined ? { data } : {}) }),
     );
+    operator.settingsPersisted = store !== null;
   }
   const hub = new LiveHub(
     h.maxLiveClients,
