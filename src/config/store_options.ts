@@ -3,10 +3,17 @@
  * `store.directory` is empty (nothing is kept across restarts).
  * @module
  */
-import type { WorkerStoreOptions } from "../services/store/worker_store.ts";
 import type { Config } from "./schema.ts";
 
-export interface StoreOptions extends WorkerStoreOptions {
+/** The store's options (src/services/store/ WorkerStoreOptions) plus the core's restore hold. */
+export interface StoreOptions {
+  readonly directory: string;
+  readonly flushIntervalMs: number;
+  readonly historyRows: number;
+  readonly lastHeardRows: number;
+  readonly maxSubscribers: number;
+  readonly subscriberTtlMs: number;
+  readonly maxQueued: number;
   /** How long restored session state waits for its hotspot (core importState holdMs). */
   readonly restoreHoldMs: number;
 }
