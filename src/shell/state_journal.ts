@@ -6,7 +6,8 @@
  *   from the store file and handed to the router (`importState`). Start-up is not the packet path,
  *   and reading here (rather than asking the services Worker, which starts later) means no hotspot
  *   can log in before its state is there; 1,000 hotspots load in milliseconds (bench/store.bench.ts).
- *   The file is closed again: from then on the Worker owns it.
+ *   The file is closed again: from then on the Worker owns it. The router's journal starts there, so
+ *   what the store already holds is not sent back to it.
  * - `StateJournal` every second asks the router what changed (`drainStateChanges`: exact records
  *   from the owner of the state, cheap when nothing changed) and posts them to the Worker, which
  *   writes them in batches. When the Worker was not there to take them (starting, restarting),
@@ -46,6 +47,9 @@ export function restoreState(options: StoreOptions, router: StatefulRouter, log:
   try {
     const snapshot = store.loadSync();
     const result = router.importState(snapshot, monotonicMs(), Date.now(), { holdMs: options.restoreHoldMs });
+    // the journal starts here: the store holds what was just imported, so only changes from now on
+    // are sent (no full export of what the store already has while hotspots log in again)
+    router.drainStateChanges(monotonicMs(), Date.now());
     log.info({ ...result, file: store.path, ms: Math.round(performance.now() - started) }, "state restored: hotspots find their talkgroups, dial links and options when they log in again");
     return result;
   } catch (error) {
@@ -65,6 +69,8 @@ export interface StateJournalOptions {
   /** How often the router is asked (default 1000 ms). */
   readonly intervalMs?: number;
   readonly onError?: (error: unknown) => void;
+  /** The router's journal was started by `restoreState` (the store has its state): no full export first. */
+  readonly primed?: boolean;
 }
 
 export class StateJournal {
@@ -76,6 +82,7 @@ export class StateJournal {
 
   constructor(options: StateJournalOptions) {
     this.#o = options;
+    this.#needFull = options.primed !== true;
   }
 
   start(): void {
