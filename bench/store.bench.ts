@@ -132,7 +132,7 @@ async function restartRecovery(): Promise<void> {
   const work = mkdtempSync(join(tmpdir(), "freedmr-store-restart-bench-"));
   const state = join(work, "state");
   const config = join(work, "freedmr.toml");
-  writeFileSync(config, `[log]\nformat = "json"\nlevel = "info"\n\n[hbp]\nbind_addresses = ["127.0.0.1"]\nport = 0\nmax_peers = ${HOTSPOTS + 100}\n\n[http]\nbind_address = "127.0.0.1"\nport = 0\n\n[store]\ndirectory = "${state}"\nflush_interval_seconds = 2\n`);
+  writeFileSync(config, `[log]\nformat = "json"\nlevel = "info"\n\n[hbp]\nbind_addresses = ["127.0.0.1"]\nport = 0\nmax_peers = ${HOTSPOTS + 100}\nlogin_rate_limit_per_minute = 0\n\n[http]\nbind_address = "127.0.0.1"\nport = 0\n\n[store]\ndirectory = "${state}"\nflush_interval_seconds = 2\n`);
   console.log(`\nstore: restart recovery of ${HOTSPOTS} hotspots (${command[0] === binary ? "compiled binary" : "bun src/main.ts"})`);
 
   interface Server {
@@ -207,8 +207,18 @@ async function restartRecovery(): Promise<void> {
     return body.hotspots.filter((h) => h.dialedReflector === 20_000 + (h.repeaterId % 1000) && h.talkgroups.ts2.includes(3100 + (h.repeaterId % 20))).length;
   };
 
+  // every server started is killed however the bench ends
+  const children: ReturnType<typeof Bun.spawn>[] = [];
+  process.on("exit", () => {
+    for (const c of children) if (c.exitCode === null) c.kill("SIGKILL");
+  });
+  const startTracked = async (): Promise<Server> => {
+    const s = await start();
+    children.push(s.child);
+    return s;
+  };
   // before: state made
-  let server = await start();
+  let server = await startTracked();
   let hotspots = await loginAll(server, true);
   for (const hs of hotspots) {
     const client = { repeaterId: hs.repeaterId, sendDmrd: (b: Uint8Array) => (hs.sendRaw(b), true) } as unknown as HbpClient;
@@ -224,7 +234,7 @@ async function restartRecovery(): Promise<void> {
   for (const hs of hotspots) hs.close();
 
   // after: the restart
-  server = await start();
+  server = await startTracked();
   hotspots = await loginAll(server, false);
   const loggedInMs = performance.now() - server.spawnedAt;
   let n = 0;
@@ -241,4 +251,12 @@ async function restartRecovery(): Promise<void> {
   rmSync(work, { recursive: true, force: true });
 }
 
-if (!SKIP_RESTART) await restartRecovery();
+if (!SKIP_RESTART) {
+  // a bench that cannot finish says so instead of hanging
+  const deadline = setTimeout(() => {
+    console.error("store bench: the restart part did not finish within 5 minutes");
+    process.exit(1);
+  }, 300_000);
+  await restartRecovery();
+  clearTimeout(deadline);
+}

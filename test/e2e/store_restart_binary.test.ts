@@ -31,7 +31,12 @@ let binary = "";
 beforeAll(async () => {
   if (isX64) binary = await ensureBinary("x64");
 }, 600_000);
-afterAll(() => rmSync(work, { recursive: true, force: true }));
+/** Every server started, so that a failed assertion never leaves one running. */
+const started: FreedmrProcess[] = [];
+afterAll(async () => {
+  for (const server of started) await server.stop("SIGKILL");
+  rmSync(work, { recursive: true, force: true });
+});
 
 const optionsOf = (i: number): string => `TS1=${9000 + i};TIMER=30;KEY=key${i}`;
 const uaTalkgroup = (i: number): number => 3100 + i;
@@ -50,6 +55,7 @@ async function dashboardUrl(server: FreedmrProcess): Promise<string> {
 
 async function start(config: string): Promise<{ server: FreedmrProcess; url: string }> {
   const server = await startFreedmr([binary, "--config", config, "--port", "0", "--http-port", "0"], { cwd: work });
+  started.push(server);
   return { server, url: await dashboardUrl(server) };
 }
 
