@@ -48,6 +48,16 @@ class ApiError extends Error {
   }
 }
 
+/** What the status API and /metrics show about the state store (src/services/store/sqlite_store.ts). */
+export interface StoreFigures {
+  batches: number;
+  rowsWritten: number;
+  dropped: number;
+  failures: number;
+  lastError: string | null;
+  queued: number;
+}
+
 export class OperatorApi {
   readonly http: HttpApi;
   readonly extra: OperatorState;
@@ -56,6 +66,8 @@ export class OperatorApi {
   readonly #authFailures = new Map<string, { count: number; sinceMs: number }>();
   /** Self-care settings are kept across restarts (the state store is open: src/services/store/). */
   settingsPersisted = false;
+  /** The state store's figures (null: no store). */
+  storeStats: (() => StoreFigures) | null = null;
 
   constructor(options: OperatorApiOptions) {
     this.#o = options;
@@ -142,7 +154,7 @@ export class OperatorApi {
       case "/api/v1/openapi.json":
         return this.#only(method, "GET") ?? this.#json(openApiDocument(this.#o.version));
       case "/metrics":
-        if (method === "GET") return new Response(this.http.metricsText() + this.#workerMetrics(), { status: 200, headers: { ...this.#headers, "content-type": "text/plain; version=0.0.4; charset=utf-8" } });
+        if (method === "GET") return new Response(this.http.metricsText() + this.#workerMetrics() + this.#storeMetrics(), { status: 200, headers: { ...this.#headers, "content-type": "text/plain; version=0.0.4; charset=utf-8" } });
         break;
     }
     // everything else: the status API (health, links, its own routes, 404/405 for unknown ones)
@@ -187,6 +199,7 @@ export class OperatorApi {
       recentRefusals: state.refusals.newestFirst(20).map((r) => ({ time: r.time, repeaterId: r.repeaterId, reason: r.reason, callsign: r.callsign })),
       api: { events: Object.fromEntries(state.eventsByType), overflow: { ...state.overflow }, eventsLost: this.extra.eventsLost },
       servicesWorker: this.extra.workerStats,
+      store: this.storeStats?.() ?? null,
       stats: last === null ? null : { at: new Date(last.wallMs).toISOString(), ...last.snapshot },
       selfCare: this.#o.selfCare,
       admin: this.#o.adminToken !== null,
@@ -483,6 +496,18 @@ export class OperatorApi {
       status: e.status,
       headers: { ...this.#headers, ...e.headers, "content-type": "application/json; charset=utf-8" },
     });
+  }
+
+  #storeMetrics(): string {
+    const s = this.storeStats?.();
+    if (s === undefined) return "";
+    const counter = (name: string, help: string, value: number): string => `# HELP ${name} ${help}\n# TYPE ${name} counter\n${name} ${value}\n`;
+    return (
+      counter("freedmr_store_batches_total", "Batches (one SQLite transaction each) the state store wrote.", s.batches) +
+      counter("freedmr_store_rows_written_total", "Rows the state store inserted, replaced or deleted.", s.rowsWritten) +
+      counter("freedmr_store_dropped_total", "Changes and calls the state store dropped because its queue was full.", s.dropped) +
+      counter("freedmr_store_failures_total", "State store batches that failed to write (their changes are lost).", s.failures)
+    );
   }
 
   #workerMetrics(): string {

@@ -94,6 +94,11 @@ describe("state journal", () => {
     await sendVoiceCall(a, { sourceId: 3120001, destinationId: 3102, slot: 2, superframes: 1 });
     await until("the Worker back and the change written", () => server.services!.stats().restarts === 1 && rows(dir).some((r) => uaOf(r.record).includes(3102)));
     expect(uaOf(rows(dir)[0]!.record).sort()).toEqual([3101, 3102]);
+    // the store's figures in the status API and /metrics
+    const status = (await (await fetch(new URL("/api/v1/status", server.http!.url))).json()) as { store: { batches: number; failures: number; dropped: number } };
+    expect(status.store.batches).toBeGreaterThan(0);
+    expect([status.store.failures, status.store.dropped]).toEqual([0, 0]);
+    expect(await (await fetch(new URL("/metrics", server.http!.url))).text()).toMatch(/^freedmr_store_batches_total [1-9]\d*$/m);
   });
 
   test("with [http] off the Worker runs for the store alone; a restart on the same directory brings the state back", async () => {

@@ -68,6 +68,8 @@ function start(init: WorkerInit): void {
       post({ type: "log", level, msg, ...(data !== undefined ? { data } : {}) }),
     );
     operator.settingsPersisted = store !== null;
+    const opened = store;
+    if (opened !== null) operator.storeStats = () => opened.stats;
   }
   const hub = new LiveHub(
     h.maxLiveClients,
