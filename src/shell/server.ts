@@ -217,7 +217,7 @@ export async function startServer(config: Config, log: Logger, options: ServerOp
 
   // State kept across restarts ([store]): loaded before any socket opens; the Worker writes it.
   const storeOptions = isStatefulRouter(router) ? storeOptionsFromConfig(config) : null;
-  const restored = storeOptions !== null && isStatefulRouter(router) ? restoreState(storeOptions, router, log) !== null : false;
+  const restored = storeOptions !== null && isStatefulRouter(router) ? (await restoreState(storeOptions, router, log)) !== null : false;
   let journal: StateJournal | null = null;
 
   // The services Worker (dashboard, API, metrics): listening before the UDP sockets open. If it

@@ -2,10 +2,10 @@
  * Dynamic routing state across restarts, on the packet thread (src/core/routing/state_records.ts,
  * src/services/store/):
  *
- * - `restoreState` at start-up, before the UDP sockets open: the snapshot is read synchronously
- *   from the store file and handed to the router (`importState`). Start-up is not the packet path,
- *   and reading here (rather than asking the services Worker, which starts later) means no hotspot
- *   can log in before its state is there; 1,000 hotspots load in milliseconds (bench/store.bench.ts).
+ * - `restoreState` at start-up, before the UDP sockets open: the snapshot is loaded from the store
+ *   (`DynamicStateStore.load`; SQLite reads the file at once) and handed to the router
+ *   (`importState`). Start-up is not the packet path, and loading here (rather than asking the
+ *   services Worker, which starts later) means no hotspot can log in before its state is there; 1,000 hotspots load in milliseconds (bench/store.bench.ts).
  *   The file is closed again: from then on the Worker owns it. The router's journal starts there, so
  *   what the store already holds is not sent back to it.
  * - `StateJournal` every second asks the router what changed (`drainStateChanges`: exact records
@@ -19,6 +19,7 @@ import type { Logger } from "pino";
 import type { StateChange, StateSnapshot, ImportResult } from "../core/routing/state_records.ts";
 import type { StoreOptions } from "../config/store_options.ts";
 import { SqliteStore } from "../services/store/sqlite_store.ts";
+import type { DynamicStateStore } from "../services/store/dynamic_state_store.ts";
 import { monotonicMs } from "./clock.ts";
 
 /** The router's part the journal uses (the full Router, or nothing for a NullRouter). */
@@ -33,30 +34,33 @@ export function isStatefulRouter(router: unknown): router is StatefulRouter {
 }
 
 /** Load the snapshot into the router (errors are logged: the server starts without it). */
-export function restoreState(options: StoreOptions, router: StatefulRouter, log: Logger): ImportResult | null {
+export async function restoreState(options: StoreOptions, router: StatefulRouter, log: Logger): Promise<ImportResult | null> {
   const started = performance.now();
-  let store: SqliteStore;
+  let store: DynamicStateStore;
+  let where: string;
   try {
     const opened = SqliteStore.open({ ...options, wallClockMs: Date.now });
     store = opened.store;
+    where = opened.store.path;
     if (opened.movedAside !== null) log.error({ movedAside: opened.movedAside }, "the state store was damaged; it was moved aside and a new one started");
   } catch (error) {
     log.error({ err: error, directory: options.directory }, "cannot open the state store (store.directory): starting without the state from before the restart");
     return null;
   }
   try {
-    const snapshot = store.loadSync();
+    // through the narrow interface (a distributed store implements the same load)
+    const snapshot = await store.load();
     const result = router.importState(snapshot, monotonicMs(), Date.now(), { holdMs: options.restoreHoldMs });
     // the journal starts here: the store holds what was just imported, so only changes from now on
     // are sent (no full export of what the store already has while hotspots log in again)
     router.drainStateChanges(monotonicMs(), Date.now());
-    log.info({ ...result, file: store.path, ms: Math.round(performance.now() - started) }, "state restored: hotspots find their talkgroups, dial links and options when they log in again");
+    log.info({ ...result, file: where, ms: Math.round(performance.now() - started) }, "state restored: hotspots find their talkgroups, dial links and options when they log in again");
     return result;
   } catch (error) {
-    log.error({ err: error, file: store.path }, "could not read the state store: starting without the state from before the restart");
+    log.error({ err: error, file: where }, "could not read the state store: starting without the state from before the restart");
     return null;
   } finally {
-    void store.close();
+    await store.close();
   }
 }
 
