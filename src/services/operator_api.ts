@@ -10,6 +10,7 @@
  * an address, a port number of a peer, a passphrase or an option key.
  * @module
  */
+import type { SqliteStoreStats } from "./store/sqlite_store.ts";
 import { Value } from "@sinclair/typebox/value";
 import type { ControlCommand, ControlResult, HotspotInspection } from "../core/control_command.ts";
 import type { HotspotSettings } from "../core/routing/hotspot_settings.ts";
@@ -48,15 +49,8 @@ class ApiError extends Error {
   }
 }
 
-/** What the status API and /metrics show about the state store (src/services/store/sqlite_store.ts). */
-export interface StoreFigures {
-  batches: number;
-  rowsWritten: number;
-  dropped: number;
-  failures: number;
-  lastError: string | null;
-  queued: number;
-}
+/** What the status API and /metrics show about the state store. */
+export type StoreFigures = SqliteStoreStats;
 
 export class OperatorApi {
   readonly http: HttpApi;

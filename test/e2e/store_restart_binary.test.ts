@@ -14,7 +14,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ensureBinary } from "../binary/support/ensure_binary.ts";
-import { startFreedmr, type FreedmrProcess } from "../cli/support/freedmr_process.ts";
+import { dashboardUrl, startFreedmr, type FreedmrProcess } from "../cli/support/freedmr_process.ts";
 import { HbpClient } from "../support/hbp_client.ts";
 import { sendVoiceCall } from "./routing_support.ts";
 
@@ -42,16 +42,6 @@ const optionsOf = (i: number): string => `TS1=${9000 + i};TIMER=30;KEY=key${i}`;
 const uaTalkgroup = (i: number): number => 3100 + i;
 const reflectorOf = (i: number): number => 20_000 + i;
 const radioOf = (i: number): number => RADIO_BASE + i;
-
-async function dashboardUrl(server: FreedmrProcess): Promise<string> {
-  const deadline = performance.now() + 20_000;
-  for (;;) {
-    const line = server.lines.find((l) => typeof l.msg === "string" && l.msg.startsWith("dashboard and API on"));
-    if (line !== undefined) return String(line["url"]);
-    if (performance.now() > deadline) throw new Error(`no dashboard line in the log:\n${server.stdoutText()}\n${server.stderrText()}`);
-    await Bun.sleep(20);
-  }
-}
 
 async function start(config: string): Promise<{ server: FreedmrProcess; url: string }> {
   const server = await startFreedmr([binary, "--config", config, "--port", "0", "--http-port", "0"], { cwd: work });
