@@ -28,6 +28,8 @@ import type { HbpSession } from "../core/hbp_master/session.ts";
 import type { FrameRouter } from "../core/router_contract.ts";
 import type { Router } from "../core/routing/types.ts";
 import type { FromWorker, HotspotDetails, Roster, ServicesWorkerStats, ToWorker, WorkerEvent, WorkerHttpOptions } from "../services/worker/protocol.ts";
+import type { StateChange } from "../core/routing/state_records.ts";
+import type { WorkerStoreOptions } from "../services/store/worker_store.ts";
 import type { AliasServiceOptions } from "../services/aliases/alias_service.ts";
 import type { AliasTableData } from "../services/aliases/alias_table.ts";
 import type { AliasKind } from "../services/aliases/parse.ts";
@@ -64,6 +66,10 @@ export interface ServicesWorkerHostOptions {
   readonly readyTimeoutMs?: number;
   /** Another entry point (tests: a Worker that crashes or hangs on purpose). */
   readonly entry?: string;
+  /** The state store the Worker owns (null/absent: none). */
+  readonly store?: WorkerStoreOptions | null;
+  /** Called at every "ready" (first start and restarts): the state journal then sends everything again. */
+  readonly onReady?: () => void;
   /** Alias data for the Worker to load ([aliases]), and who gets each table it posts back. */
   readonly aliases?: AliasServiceOptions;
   readonly onAliases?: (kind: AliasKind, data: AliasTableData) => void;
@@ -197,6 +203,23 @@ export class ServicesWorkerHost {
     this.#stats.running = false;
   }
 
+  /** Whether the Worker is up and takes messages. */
+  get accepting(): boolean {
+    return this.#worker !== null && this.#ready;
+  }
+
+  /** Change records for the state store; false when the Worker is not there to take them (send everything again once it is). */
+  postState(changes: StateChange[]): boolean {
+    const worker = this.#worker;
+    if (worker === null || !this.#ready) return false;
+    try {
+      worker.postMessage({ type: "state", changes } satisfies ToWorker);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
   /** Tests: kill the Worker as a crash would (it is restarted like after any death). */
   terminateForTest(): void {
     const worker = this.#worker;
@@ -233,7 +256,15 @@ export class ServicesWorkerHost {
     });
     // a restarted Worker listens where the first one did (port 0 = the port it was given)
     const http = this.ready?.port != null ? { ...this.#o.http, port: this.ready.port } : this.#o.http;
-    const init: ToWorker = { type: "init", version: this.#o.version, hostTimeOrigin: performance.timeOrigin, startedMs: this.#o.startedMs, http, ...(this.#aliases !== undefined ? { aliases: this.#aliases } : {}) };
+    const init: ToWorker = {
+      type: "init",
+      version: this.#o.version,
+      hostTimeOrigin: performance.timeOrigin,
+      startedMs: this.#o.startedMs,
+      http,
+      store: this.#o.store ?? null,
+      ...(this.#aliases !== undefined ? { aliases: this.#aliases } : {}),
+    };
     worker.postMessage(init);
   }
 
@@ -275,6 +306,7 @@ export class ServicesWorkerHost {
         this.#needResync = true;
         this.#firstReady?.({ url: message.url, port: message.port, error: message.error });
         this.#flush();
+        this.#o.onReady?.();
         return;
       case "ack":
         this.#acked = Math.max(this.#acked, message.seq);

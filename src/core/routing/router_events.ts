@@ -14,7 +14,37 @@ export type StreamEndReason = Extract<CoreEvent, { type: "stream.end" }>["endedB
 
 /** Every router event goes out here. */
 export function publish(ctx: RouterContext, event: CoreEvent): void {
+  if (ctx.stateDirty !== null) noteStateEvent(ctx, event);
   ctx.deps.events.publish(event);
+}
+
+/** State journal (state_records.ts): the events that change a hotspot's persistent state mark its repeater id. */
+function noteStateEvent(ctx: RouterContext, event: CoreEvent): void {
+  let portIndex: number;
+  switch (event.type) {
+    case "stream.start": // a group call renews (or makes) a user-activated talkgroup, also while it lasts
+    case "stream.end":
+      if (event.callType !== "group") return;
+      portIndex = event.portIndex;
+      break;
+    case "subscription.change":
+    case "dial.link":
+    case "options.applied":
+      portIndex = event.portIndex;
+      break;
+    case "hotspot.settings":
+      ctx.stateDirty!.add(event.repeaterId);
+      return;
+    default:
+      return;
+  }
+  const ps = ctx.ports[portIndex];
+  if (ps !== undefined && ps.local && ps.port !== null) ctx.stateDirty!.add(ps.port.repeaterId);
+}
+
+/** State journal: a hotspot's persistent state changed without an event (login, logout). */
+export function noteStateChange(ctx: RouterContext, repeaterId: number): void {
+  ctx.stateDirty?.add(repeaterId);
 }
 
 /** A port's kind as events name it (refusals are kept per hotspot and per link). */

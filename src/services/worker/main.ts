@@ -14,6 +14,7 @@ import { dashboardRoutes } from "../dashboard/routes.ts";
 import { LIVE_BACKPRESSURE_BYTES, LiveHub, type LiveClient } from "../live_hub.ts";
 import { OperatorApi } from "../operator_api.ts";
 import type { FromWorker, ToWorker, WorkerInit } from "./protocol.ts";
+import { WorkerStore } from "../store/worker_store.ts";
 import { ALIAS_KINDS, AliasService, type AliasServiceOptions } from "../aliases/alias_service.ts";
 import { AliasTable } from "../aliases/alias_table.ts";
 import type { AliasKind } from "../aliases/parse.ts";
@@ -31,6 +32,7 @@ function post(message: FromWorker): void {
 let api: OperatorApi | null = null;
 let live: LiveHub | null = null;
 let server: ReturnType<typeof Bun.serve> | null = null;
+let store: WorkerStore | null = null;
 let nextCommandId = 1;
 let handlerErrors = 0;
 const pending = new Map<number, { resolve: (r: ControlResult) => void; timer: ReturnType<typeof setTimeout> }>();
@@ -94,6 +96,14 @@ function start(init: WorkerInit): void {
     send,
   });
   api = operator;
+  if (init.store != null) {
+    store = WorkerStore.start(init.store, operator.http.state.lastHeard, (atMs) => operator.http.state.toWallMs(atMs), (level, msg, data) =>
+      post({ type: "log", level, msg, ...(data !== undefined ? { data } : {}) }),
+    );
+    operator.settingsPersisted = store !== null;
+    const opened = store;
+    if (opened !== null) operator.storeStats = () => opened.stats;
+  }
   startAliases(operator, init.aliases);
   const hub = new LiveHub(
     h.maxLiveClients,
@@ -105,7 +115,7 @@ function start(init: WorkerInit): void {
   hub.names = (sourceId, destinationId, callType) => (operator.aliases === null ? {} : operator.callNames(sourceId, destinationId, callType));
   let listening: ReturnType<typeof Bun.serve> | null = null;
   let error: string | null = null;
-  try {
+  if (h.enabled !== false) try {
     listening = Bun.serve<LiveClient>({
       hostname: h.bindAddress,
       port: h.port,
@@ -215,6 +225,7 @@ self.onmessage = (e: MessageEvent) => {
           }
         }
         live?.publish(message.events);
+        store?.onEvents(message.events);
       }
       post({ type: "ack", seq: message.seq });
       return;
@@ -227,6 +238,9 @@ self.onmessage = (e: MessageEvent) => {
       return;
     case "aliases-config":
       if (api !== null) startAliases(api, message.aliases ?? undefined);
+      return;
+    case "state":
+      store?.onState(message.changes);
       return;
     case "host-stats":
       if (api !== null) api.extra.workerStats = message.stats;
@@ -243,6 +257,7 @@ self.onmessage = (e: MessageEvent) => {
     case "stop":
       void (async () => {
         await server?.stop(true);
+        await store?.stop();
         post({ type: "stopped" });
       })();
       return;

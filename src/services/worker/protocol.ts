@@ -7,6 +7,8 @@
 import type { ControlCommand, ControlResult } from "../../core/control_command.ts";
 import type { CoreEvent } from "../../core/events.ts";
 import type { HotspotSettings } from "../../core/routing/hotspot_settings.ts";
+import type { StateChange } from "../../core/routing/state_records.ts";
+import type { WorkerStoreOptions } from "../store/worker_store.ts";
 import type { AliasServiceOptions } from "../aliases/alias_service.ts";
 import type { AliasTableData } from "../aliases/alias_table.ts";
 import type { AliasKind } from "../aliases/parse.ts";
@@ -54,6 +56,8 @@ export interface Roster {
 }
 
 export interface WorkerHttpOptions {
+  /** false: no HTTP server (the Worker runs for the state store only); default true */
+  enabled?: boolean;
   bindAddress: string;
   port: number;
   lastHeardSize: number;
@@ -73,6 +77,8 @@ export interface WorkerInit {
   /** When the server started, on the packet thread's monotonic clock. */
   startedMs: number;
   http: WorkerHttpOptions;
+  /** The state store (src/services/store/); absent or null = nothing is kept across restarts. */
+  store?: WorkerStoreOptions | null;
   /** Alias data ([aliases]); absent = none. */
   aliases?: AliasServiceOptions;
 }
@@ -85,6 +91,8 @@ export type ToWorker =
   | { type: "roster-chunk"; hotspots: Roster["hotspots"]; last: boolean }
   | { type: "command-result"; id: number; result: ControlResult }
   | { type: "host-stats"; stats: ServicesWorkerStats }
+  /** Change records of the dynamic routing state for the store (src/shell/state_journal.ts). */
+  | { type: "state"; changes: StateChange[] }
   /** Reload: new [aliases] sources (null: none). */
   | { type: "aliases-config"; aliases: AliasServiceOptions | null }
   | { type: "stop" };
