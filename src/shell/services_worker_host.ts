@@ -95,6 +95,9 @@ const ROSTER_SUBSCRIPTIONS_MAX = 128;
 /** Hotspots per roster chunk (one chunk per flush). */
 const ROSTER_CHUNK = 50;
 
+/** How long stop() waits for the Worker's "stopped" before terminating it. */
+const STOP_WAIT_MS = 5000;
+
 export class ServicesWorkerHost {
   readonly #o: ServicesWorkerHostOptions;
   #aliases: AliasServiceOptions | undefined;
@@ -191,7 +194,9 @@ export class ServicesWorkerHost {
         if ((e.data as FromWorker | null)?.type === "stopped") resolve();
       });
       worker.addEventListener("close", () => resolve());
-      setTimeout(resolve, 1000);
+      // the Worker writes the store's last batch and closes the file: give it time on a slow SD
+      // card or an emulated CPU (the whole stop has its own deadline in serve.ts)
+      setTimeout(resolve, STOP_WAIT_MS);
     });
     try {
       worker.postMessage({ type: "stop" } satisfies ToWorker);
