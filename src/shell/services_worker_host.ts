@@ -195,7 +195,8 @@ export class ServicesWorkerHost {
       });
       worker.addEventListener("close", () => resolve());
       // the Worker writes the store's last batch and closes the file: give it time on a slow SD
-      // card or an emulated CPU (the whole stop has its own deadline in serve.ts)
+      // card or an emulated CPU (the whole stop has its own deadline in serve.ts; a hung Worker
+      // costs at most this much of it)
       setTimeout(resolve, STOP_WAIT_MS);
     });
     try {

@@ -42,7 +42,7 @@ afterEach(async () => {
       // keep cleaning up
     }
   }
-});
+}, 15_000); // a hung Worker is given 5 s to say it stopped
 
 /** The far end of the test OpenBridge link: a UDP port that never answers. */
 let linkPeerPort = 0;

@@ -129,9 +129,9 @@ export class SqliteStore implements DynamicStateStore {
         CREATE TABLE IF NOT EXISTS calls (id INTEGER PRIMARY KEY, ended_at INTEGER NOT NULL, entry TEXT NOT NULL);
         CREATE TABLE IF NOT EXISTS last_heard (source_id INTEGER PRIMARY KEY, heard_at INTEGER NOT NULL, entry TEXT NOT NULL);
         CREATE INDEX IF NOT EXISTS last_heard_heard_at ON last_heard (heard_at);`);
-      db.prepare("INSERT OR IGNORE INTO meta (key, value) VALUES ('schema', ?)").run(String(SCHEMA_VERSION));
+      once(db, "INSERT OR IGNORE INTO meta (key, value) VALUES ('schema', ?)").run(String(SCHEMA_VERSION));
       // a read that fails on a corrupt file here, not later
-      db.prepare("SELECT count(*) AS n FROM hotspots").get();
+      once(db, "SELECT count(*) AS n FROM hotspots").get();
     } catch (error) {
       db.close();
       throw error;
@@ -148,8 +148,8 @@ export class SqliteStore implements DynamicStateStore {
       expireSubscribers: db.prepare("DELETE FROM subscribers WHERE heard_at < ?"),
       trimSubscribers: db.prepare("DELETE FROM subscribers WHERE radio_id IN (SELECT radio_id FROM subscribers ORDER BY heard_at LIMIT ?)"),
     };
-    this.#lastHeardCount = (db.prepare("SELECT count(*) AS n FROM last_heard").get() as { n: number }).n;
-    this.#subscriberCount = (db.prepare("SELECT count(*) AS n FROM subscribers").get() as { n: number }).n;
+    this.#lastHeardCount = (once(db, "SELECT count(*) AS n FROM last_heard").get() as { n: number }).n;
+    this.#subscriberCount = (once(db, "SELECT count(*) AS n FROM subscribers").get() as { n: number }).n;
   }
 
   // ---- DynamicStateStore ---------------------------------------------------------------------
@@ -161,7 +161,7 @@ export class SqliteStore implements DynamicStateStore {
   /** The snapshot, read at once (start-up: nothing else runs yet). Unreadable rows are skipped. */
   loadSync(): StateSnapshot {
     const hotspots: HotspotStateRecord[] = [];
-    for (const row of this.#db.prepare("SELECT record FROM hotspots ORDER BY repeater_id").all() as { record: string }[]) {
+    for (const row of once(this.#db, "SELECT record FROM hotspots ORDER BY repeater_id").all() as { record: string }[]) {
       try {
         hotspots.push(JSON.parse(row.record) as HotspotStateRecord);
       } catch {
@@ -170,7 +170,7 @@ export class SqliteStore implements DynamicStateStore {
     }
     const oldest = this.#wall() - this.#o.subscriberTtlMs;
     const subscribers = (
-      this.#db.prepare("SELECT radio_id, repeater_id, slot, heard_at FROM subscribers WHERE heard_at >= ? ORDER BY heard_at DESC LIMIT ?").all(oldest, this.#o.maxSubscribers) as {
+      once(this.#db, "SELECT radio_id, repeater_id, slot, heard_at FROM subscribers WHERE heard_at >= ? ORDER BY heard_at DESC LIMIT ?").all(oldest, this.#o.maxSubscribers) as {
         radio_id: number;
         repeater_id: number;
         slot: number;
@@ -212,6 +212,16 @@ export class SqliteStore implements DynamicStateStore {
     if (this.#closed) return;
     this.flush();
     this.#closed = true;
+    // Prepared statements keep a connection open after close() (SQLite's close_v2 only marks it a
+    // zombie until they are finalized by the garbage collector), and an open connection keeps
+    // the -wal/-shm files: finalize them so the file is really closed and the WAL removed.
+    for (const statement of Object.values(this.#st)) {
+      try {
+        (statement as { finalize(): void }).finalize();
+      } catch {
+        // already finalized
+      }
+    }
     try {
       this.#db.exec("PRAGMA wal_checkpoint(TRUNCATE)");
     } catch {
@@ -235,7 +245,7 @@ export class SqliteStore implements DynamicStateStore {
 
   /** The newest `limit` calls of the history, newest first. */
   recentCalls(limit: number): LastHeardEntry[] {
-    const rows = this.#db.prepare("SELECT entry FROM calls ORDER BY id DESC LIMIT ?").all(Math.max(0, Math.trunc(limit))) as { entry: string }[];
+    const rows = once(this.#db, "SELECT entry FROM calls ORDER BY id DESC LIMIT ?").all(Math.max(0, Math.trunc(limit))) as { entry: string }[];
     const out: LastHeardEntry[] = [];
     for (const row of rows) {
       try {
@@ -249,13 +259,13 @@ export class SqliteStore implements DynamicStateStore {
 
   /** One radio's latest call (null when not in the table). */
   lastHeardOf(sourceId: number): LastHeardEntry | null {
-    const row = this.#db.prepare("SELECT entry FROM last_heard WHERE source_id = ?").get(sourceId) as { entry: string } | null;
+    const row = once(this.#db, "SELECT entry FROM last_heard WHERE source_id = ?").get(sourceId) as { entry: string } | null;
     return row === null ? null : (JSON.parse(row.entry) as LastHeardEntry);
   }
 
   /** Row counts (tests, bench). */
   counts(): { hotspots: number; subscribers: number; calls: number; lastHeard: number } {
-    const n = (table: string): number => (this.#db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
+    const n = (table: string): number => (once(this.#db, `SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
     return { hotspots: n("hotspots"), subscribers: n("subscribers"), calls: n("calls"), lastHeard: n("last_heard") };
   }
 
@@ -279,8 +289,8 @@ export class SqliteStore implements DynamicStateStore {
     try {
       this.#db.transaction(() => {
         if (clear) {
-          rows += this.#db.prepare("DELETE FROM hotspots").run().changes;
-          rows += this.#db.prepare("DELETE FROM subscribers").run().changes;
+          rows += once(this.#db, "DELETE FROM hotspots").run().changes;
+          rows += once(this.#db, "DELETE FROM subscribers").run().changes;
           this.#subscriberCount = 0;
         }
         for (const [id, record] of hotspots) {
@@ -300,7 +310,7 @@ export class SqliteStore implements DynamicStateStore {
             for (const c of calls) rows += st.putLastHeard.run(c.sourceId, c.timeMs, JSON.stringify(c)).changes;
             this.#lastHeardCount += calls.length;
             if (this.#lastHeardCount > o.lastHeardRows) {
-              this.#lastHeardCount = (this.#db.prepare("SELECT count(*) AS n FROM last_heard").get() as { n: number }).n;
+              this.#lastHeardCount = (once(this.#db, "SELECT count(*) AS n FROM last_heard").get() as { n: number }).n;
               const excess = this.#lastHeardCount - o.lastHeardRows;
               if (excess > 0) {
                 const deleted = st.trimLastHeard.run(excess).changes;
@@ -328,7 +338,7 @@ export class SqliteStore implements DynamicStateStore {
     if (this.#subscriberCount <= this.#o.maxSubscribers && wall - this.#lastExpiryWallMs < 600_000) return 0;
     this.#lastExpiryWallMs = wall;
     rows += this.#st.expireSubscribers.run(wall - this.#o.subscriberTtlMs).changes;
-    this.#subscriberCount = (this.#db.prepare("SELECT count(*) AS n FROM subscribers").get() as { n: number }).n;
+    this.#subscriberCount = (once(this.#db, "SELECT count(*) AS n FROM subscribers").get() as { n: number }).n;
     const excess = this.#subscriberCount - this.#o.maxSubscribers;
     if (excess > 0) {
       const deleted = this.#st.trimSubscribers.run(excess).changes;
@@ -345,4 +355,21 @@ export class SqliteStore implements DynamicStateStore {
   #full(): boolean {
     return this.#queued() >= this.#o.maxQueued;
   }
+}
+
+/**
+ * A statement used once: finalized as soon as it has run (see close()), so that no forgotten
+ * statement keeps the connection (and its -wal/-shm files) open after the store is closed.
+ */
+function once(db: Database, sql: string): { run(...params: unknown[]): { changes: number }; get(...params: unknown[]): unknown; all(...params: unknown[]): unknown[] } {
+  const statement = db.prepare(sql);
+  const done = <T>(value: T): T => {
+    statement.finalize();
+    return value;
+  };
+  return {
+    run: (...params) => done(statement.run(...(params as never[])) as { changes: number }),
+    get: (...params) => done(statement.get(...(params as never[]))),
+    all: (...params) => done(statement.all(...(params as never[]))),
+  };
 }

@@ -256,9 +256,8 @@ self.onmessage = (e: MessageEvent) => {
     }
     case "stop":
       void (async () => {
-        // the store first and in parallel: its last batch and a clean close (no -wal/-shm left on
-        // an SD card) matter more than the HTTP clients, which are cut anyway
-        await Promise.all([store?.stop(), server?.stop(true)]);
+        await server?.stop(true);
+        await store?.stop();
         post({ type: "stopped" });
       })();
       return;
