@@ -34,6 +34,7 @@ import { Prng } from "../lib/prng.ts";
 import { registerEventLog } from "../services/event_log.ts";
 import { BusEventSink } from "./bus_sink.ts";
 import { ControlQueue } from "./control_commands.ts";
+import { feedsOptions } from "../services/feed/feeds_config.ts";
 import { ServicesWorkerHost } from "./services_worker_host.ts";
 import type { ServicesWorkerStats } from "../services/worker/protocol.ts";
 import { drawLoginSecret } from "./login_secret.ts";
@@ -216,7 +217,8 @@ export async function startServer(config: Config, log: Logger, options: ServerOp
   // cannot listen, voice runs anyway and the log says why.
   let services: ServicesWorkerHost | null = null;
   let http: RunningHttp | null = null;
-  if (config.http.enabled) {
+  let reportPort: number | null = null;
+  if (config.http.enabled || config.report.enabled || config.mqtt.enabled) {
     services = new ServicesWorkerHost({
       bus,
       hbp,
@@ -225,7 +227,9 @@ export async function startServer(config: Config, log: Logger, options: ServerOp
       log,
       version: options.version ?? "unknown",
       startedMs,
+      feeds: feedsOptions(config),
       http: {
+        enabled: config.http.enabled,
         bindAddress: config.http.bind_address,
         port: config.http.port,
         lastHeardSize: config.http.last_heard_size,
@@ -239,7 +243,10 @@ export async function startServer(config: Config, log: Logger, options: ServerOp
       ...(options.servicesBatchIntervalMs !== undefined ? { batchIntervalMs: options.servicesBatchIntervalMs } : {}),
     });
     const ready = await services.start();
-    if (ready.error !== null || ready.url === null || ready.port === null) {
+    reportPort = ready.reportPort ?? null;
+    if (!config.http.enabled) {
+      if (ready.error !== null) log.error({ error: ready.error }, "the services Worker (report socket, MQTT) is not available (voice is not affected)");
+    } else if (ready.error !== null || ready.url === null || ready.port === null) {
       log.error({ error: ready.error }, "the dashboard and HTTP API are not available (voice is not affected)");
     } else {
       http = { url: ready.url, address: config.http.bind_address, port: ready.port };
@@ -291,6 +298,7 @@ export async function startServer(config: Config, log: Logger, options: ServerOp
     }
   }
 
+  if (reportPort !== null) log.info({ address: config.report.bind_address, port: reportPort }, `report socket for FDMR-Monitor/HBmonitor on TCP ${config.report.bind_address}:${reportPort}`);
   if (http !== null) {
     log.info(
       { url: http.url, bindAddress: http.address, port: http.port, admin: config.http.admin_token !== "", selfCare: config.http.self_care },

@@ -26,7 +26,7 @@ import type { HbpMaster } from "../core/hbp_master/hbp_master.ts";
 import type { HbpSession } from "../core/hbp_master/session.ts";
 import type { FrameRouter } from "../core/router_contract.ts";
 import type { Router } from "../core/routing/types.ts";
-import type { FromWorker, HotspotDetails, Roster, ServicesWorkerStats, ToWorker, WorkerEvent, WorkerHttpOptions } from "../services/worker/protocol.ts";
+import type { FromWorker, HotspotDetails, Roster, ServicesWorkerStats, ToWorker, WorkerEvent, WorkerFeedsOptions, WorkerHttpOptions } from "../services/worker/protocol.ts";
 import type { ControlQueue } from "./control_commands.ts";
 import { monotonicMs } from "./clock.ts";
 
@@ -47,6 +47,8 @@ export interface ServicesWorkerHostOptions {
   readonly version: string;
   readonly startedMs: number;
   readonly http: WorkerHttpOptions;
+  /** Report socket, MQTT, last-heard feed (absent: off). */
+  readonly feeds?: WorkerFeedsOptions;
   /** Batch period (default 50 ms) and size (default 512 events). */
   readonly batchIntervalMs?: number;
   readonly maxBatchEvents?: number;
@@ -64,6 +66,8 @@ export interface ServicesWorkerReady {
   url: string | null;
   port: number | null;
   error: string | null;
+  /** The report socket's TCP port (null: off or not listening). */
+  reportPort?: number | null;
 }
 
 const RESTART_MIN_MS = 250;
@@ -198,7 +202,9 @@ export class ServicesWorkerHost {
     });
     // a restarted Worker listens where the first one did (port 0 = the port it was given)
     const http = this.ready?.port != null ? { ...this.#o.http, port: this.ready.port } : this.#o.http;
-    const init: ToWorker = { type: "init", version: this.#o.version, hostTimeOrigin: performance.timeOrigin, startedMs: this.#o.startedMs, http };
+    let feeds = this.#o.feeds;
+    if (feeds?.report != null && this.ready?.reportPort != null) feeds = { ...feeds, report: { ...feeds.report, port: this.ready.reportPort } };
+    const init: ToWorker = { type: "init", version: this.#o.version, hostTimeOrigin: performance.timeOrigin, startedMs: this.#o.startedMs, http, ...(feeds !== undefined ? { feeds } : {}) };
     worker.postMessage(init);
   }
 
@@ -236,7 +242,7 @@ export class ServicesWorkerHost {
         this.#ready = true;
         this.#stats.running = true;
         this.#needResync = true;
-        this.#firstReady?.({ url: message.url, port: message.port, error: message.error });
+        this.#firstReady?.({ url: message.url, port: message.port, error: message.error, reportPort: message.reportPort ?? null });
         this.#flush();
         return;
       case "ack":

@@ -51,6 +51,8 @@ export interface Roster {
 }
 
 export interface WorkerHttpOptions {
+  /** Serve HTTP (default true); false when the Worker runs only for the report socket or MQTT. */
+  enabled?: boolean;
   bindAddress: string;
   port: number;
   lastHeardSize: number;
@@ -70,6 +72,52 @@ export interface WorkerInit {
   /** When the server started, on the packet thread's monotonic clock. */
   startedMs: number;
   http: WorkerHttpOptions;
+  /** Report socket, MQTT, last-heard feed (src/services/feed/feeds.ts); absent = all off. */
+  feeds?: WorkerFeedsOptions;
+}
+
+/** What the feeds need from the config (plain data; the Worker reads password files itself). */
+export interface WorkerFeedsOptions {
+  serverName: string;
+  /** server.server_id (the last-heard feed's Master). */
+  serverId?: number;
+  report: ReportWorkerOptions | null;
+  mqtt: MqttWorkerOptions | null;
+}
+
+export interface ReportWorkerOptions {
+  bindAddress: string;
+  port: number;
+  intervalSeconds: number;
+  clients: string[];
+  includeAddresses: boolean;
+  maxClients: number;
+  clientQueueBytes: number;
+  maxHotspots: number;
+  hbpPort: number;
+  groupHangTimeSeconds: number;
+  singleMode: boolean;
+  uaTimerMinutes: number;
+  bridges: { name: string; members: { system: string; slot: 1 | 2; talkgroupId: number; active: boolean; timeoutMinutes: number; timeoutType: "none" | "on" | "off"; on: number[]; off: number[]; reset: number[] }[] }[];
+}
+
+export interface MqttWorkerOptions {
+  url: string;
+  clientId: string;
+  username: string;
+  password: string;
+  passwordFile: string;
+  prefix: string;
+  qos: 0 | 1 | 2;
+  retain: boolean;
+  queueSize: number;
+  statsIntervalSeconds: number;
+  reconnectMinMs: number;
+  reconnectMaxMs: number;
+  tlsCaFile: string;
+  tlsCertFile: string;
+  tlsKeyFile: string;
+  tlsInsecure: boolean;
 }
 
 export type ToWorker =
@@ -81,7 +129,7 @@ export type ToWorker =
   | { type: "stop" };
 
 export type FromWorker =
-  | { type: "ready"; url: string | null; port: number | null; error: string | null }
+  | { type: "ready"; url: string | null; port: number | null; error: string | null; reportPort?: number | null }
   | { type: "ack"; seq: number }
   | { type: "command"; id: number; command: ControlCommand }
   | { type: "log"; level: "info" | "warn" | "error"; msg: string; data?: Record<string, unknown> }
