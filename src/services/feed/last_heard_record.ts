@@ -91,6 +91,6 @@ export function lastHeardRecord(
     LossCount: end?.lost ?? 0,
     DataCount: end !== null && event.kind === "data" ? end.frames : 0,
     EndedBy: end?.endedBy ?? "",
-    DurationMs: end?.durationMs ?? 0,
+    DurationMs: Math.round(end?.durationMs ?? 0),
   };
 }
