@@ -23,7 +23,7 @@ export const MQTT_SCHEMA_VERSION = 1;
 
 const base = {
   v: Type.Literal(1, { description: "Schema version (the v1 in the topic)." }),
-  type: Type.String({ description: "Event type (e.g. call.start)." }),
+  type: Type.String({ description: "The event type (stream.start, session.up, …; status, stats)." }),
   at: Type.String({ description: "When it happened, ISO 8601 UTC." }),
   server: Type.String({ description: "server.name of the publishing server." }),
 };

@@ -132,3 +132,14 @@ describe("MQTT events (real mosquitto)", () => {
   }, 60_000);
   if (skipMosquitto) test(skipMosquittoMessage, () => {});
 });
+
+describe("docs/mqtt.md", () => {
+  test("lists every schema and every field of it", async () => {
+    const doc = await Bun.file(new URL("../../../docs/mqtt.md", import.meta.url)).text();
+    for (const [name, schema] of Object.entries(MqttSchemas)) {
+      const section = doc.split(`### ${name}: `)[1]?.split("\n### ")[0];
+      expect(section).toBeDefined();
+      for (const key of Object.keys((schema as { properties: Record<string, unknown> }).properties)) expect(section!).toContain(`| \`${key}\` |`);
+    }
+  });
+});

@@ -100,7 +100,7 @@ describe("report socket in the services Worker", () => {
       systems = JSON.parse(runPython(READ_CONFIG, monitor.ofOpcode(Opcode.CONFIG_SND).at(-1)!));
     }
     expect(systems[String(talker.repeaterId)]).toMatchObject({ MODE: "MASTER", TS2: ["2350"] });
-    expect(systems[String(talker.repeaterId)].PEERS[String(talker.repeaterId)]).toMatchObject({
+    expect(systems[String(talker.repeaterId)]!.PEERS[String(talker.repeaterId)]).toMatchObject({
       CALLSIGN: "G0ABC",
       SLOTS: "3",
       SOFTWARE_ID: "20240101_WPSD",
