@@ -1,0 +1,229 @@
+/**
+ * Feeds benchmark (issue 11 "Done means"): does running every feed, busy, cost the packet path
+ * anything? Two freedmr processes side by side in one run, each with the same hotspots and calls
+ * at real pacing (latency generator: talkers, listeners, idle hotspots):
+ *
+ *   off  no services at all ([http], [report], [mqtt] off)
+ *   on   the services Worker with the report socket and a monitor reading it, MQTT to a real
+ *        mosquitto with a subscriber on <prefix>/v1/#, and 20 last-heard feed clients (10
+ *        WebSocket, 10 SSE, some filtered)
+ *
+ * Reported side by side: end-to-end latency p50/p99/max (arrival at a listener − the talker's send
+ * time), the packet thread's CPU and the whole process's CPU, and what each feed delivered. Rounds
+ * alternate so machine load hits both alike. Goal: "on" p99 within 10 % of "off".
+ *
+ *   bun bench/feeds.bench.ts [--calls 100] [--listeners 5] [--idle 400] [--feeds 20]
+ *                            [--seconds 5] [--rounds 2] [--prewarm 2] [--steady 5] [--warmup 1]
+ * @module
+ */
+import { join } from "node:path";
+import mqtt from "mqtt";
+import { NetstringDecoder } from "../src/services/report/netstring.ts";
+import { Mosquitto, mosquittoPath } from "../test/support/mosquitto.ts";
+import { concatSamples, decodeSamples, formatSummary, summarize } from "./support/latency_samples.ts";
+import { LineChild } from "./support/line_child.ts";
+import { processCpuNs, threadTimes } from "./support/process_cpu.ts";
+import { pinSelf, type ServerProcess } from "./support/server_process.ts";
+import { GENERATOR_CORE, startFreedmr } from "./support/servers.ts";
+
+function arg(name: string, fallback: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 && process.argv[i + 1] !== undefined ? process.argv[i + 1]! : fallback;
+}
+const calls = Number(arg("calls", "100"));
+const listeners = Number(arg("listeners", "5"));
+const idle = Number(arg("idle", "400"));
+const feeds = Number(arg("feeds", "20"));
+const seconds = Number(arg("seconds", "5"));
+const rounds = Number(arg("rounds", "2"));
+const prewarm = Number(arg("prewarm", "2"));
+const steady = Number(arg("steady", "5"));
+const warmup = Number(arg("warmup", "1"));
+const ROLE = join(import.meta.dir, "support", "latency_role.ts");
+const IDLE = join(import.meta.dir, "support", "idle_hotspots.ts");
+
+if (mosquittoPath === null) {
+  console.log("feeds: mosquitto is not installed (apt-get install mosquitto); skipped");
+  process.exit(0);
+}
+const pinned = pinSelf(GENERATOR_CORE);
+console.log(
+  `feeds: ${calls + calls * listeners + idle} hotspots (${calls} talkers, ${calls * listeners} listeners, ${idle} idle), ${calls} calls; "on" adds the report socket + a monitor, MQTT + a subscriber, ${feeds} last-heard feed clients; ` +
+    `${rounds} round(s) of ${warmup} s + ${seconds} s each; generator on core ${GENERATOR_CORE}: ${pinned}; load ${(await Bun.file("/proc/loadavg").text()).trim()}`,
+);
+
+function freePort(): number {
+  const s = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: () => new Response("") });
+  const port = s.port!;
+  s.stop(true);
+  return port;
+}
+
+interface Side {
+  name: "off" | "on";
+  server: ServerProcess;
+  receiver: LineChild;
+  sender: LineChild;
+  idle: LineChild;
+}
+
+const broker = await Mosquitto.start();
+const httpPort = freePort();
+const reportPort = freePort();
+
+async function side(name: "off" | "on"): Promise<Side> {
+  const env: Record<string, string> =
+    name === "on" ? { FREEDMR_BENCH_HTTP_PORT: String(httpPort), FREEDMR_BENCH_REPORT_PORT: String(reportPort), FREEDMR_BENCH_MQTT_URL: broker.url } : {};
+  const server = await startFreedmr({ env });
+  if (server === null) throw new Error(`${name}: freedmr did not start`);
+  const common = ["--port", String(server.port), "--calls", String(calls), "--listeners", String(listeners)];
+  const receiver = new LineChild([process.execPath, ROLE, "receiver", ...common, "--max-seconds", String(seconds + 2)], GENERATOR_CORE);
+  const sender = new LineChild([process.execPath, ROLE, "sender", ...common], GENERATOR_CORE);
+  const idleChild = new LineChild([process.execPath, IDLE, "--port", String(server.port), "--count", String(idle), "--first-id", "314000000"], GENERATOR_CORE);
+  await Promise.all([receiver.waitFor(/^READY/, 120_000), sender.waitFor(/^READY/, 120_000), idleChild.waitFor(/^READY/, 120_000)]);
+  return { name, server, receiver, sender, idle: idleChild };
+}
+
+/** The "on" side's consumers: a monitor on the report socket, an MQTT subscriber, feed clients. */
+class Consumers {
+  monitorMessages = 0;
+  monitorEvents = 0;
+  mqttMessages = 0;
+  feedRecords = 0;
+  readonly #closers: (() => void)[] = [];
+
+  async open(): Promise<void> {
+    const decoder = new NetstringDecoder(64 * 1024 * 1024);
+    const socket = await Bun.connect({
+      hostname: "127.0.0.1",
+      port: reportPort,
+      socket: {
+        data: (_s, data) => {
+          const fed = decoder.feed(data);
+          if (!fed.ok) return;
+          for (const m of fed.messages) {
+            this.monitorMessages++;
+            if (m[0] === 0x07) this.monitorEvents++;
+          }
+        },
+      },
+    });
+    this.#closers.push(() => socket.end());
+
+    const sub = mqtt.connect(broker.url, { clientId: "bench-subscriber" });
+    await new Promise<void>((resolve) => sub.once("connect", () => sub.subscribe("bench/v1/#", { qos: 0 }, () => resolve())));
+    sub.on("message", () => this.mqttMessages++);
+    this.#closers.push(() => sub.end(true));
+
+    const base = `http://127.0.0.1:${httpPort}/api/v1/feed/lastheard`;
+    const filters = ["", "?country=31", "?tg=10000,10001,10002", ""];
+    await Promise.all(
+      Array.from({ length: feeds }, async (_, i) => {
+        const query = filters[i % filters.length]!;
+        if (i % 2 === 0) {
+          const ws = new WebSocket(`${base.replace(/^http/, "ws")}/ws${query}`);
+          ws.onmessage = () => this.feedRecords++;
+          this.#closers.push(() => ws.close());
+          await new Promise((resolve, reject) => {
+            ws.onopen = resolve;
+            ws.onerror = reject;
+          });
+        } else {
+          const abort = new AbortController();
+          const response = await fetch(`${base}${query}`, { signal: abort.signal });
+          this.#closers.push(() => abort.abort());
+          void (async () => {
+            const text = new TextDecoder();
+            try {
+              for await (const chunk of response.body!) this.feedRecords += (text.decode(chunk as Uint8Array).match(/^event: lastheard$/gm) ?? []).length;
+            } catch {
+              // aborted
+            }
+          })();
+        }
+      }),
+    );
+  }
+
+  close(): void {
+    for (const close of this.#closers) close();
+  }
+}
+
+const off = await side("off");
+const on = await side("on");
+const consumers = new Consumers();
+await consumers.open();
+console.log(`  both servers up with their hotspots; "on" has a monitor, an MQTT subscriber and ${feeds} feed clients`);
+
+async function run(s: Side, pre: number, warm: number, secs: number, onMeasure: () => void): Promise<void> {
+  s.sender.send(`RUN ${pre} ${warm} ${secs}`);
+  await s.sender.waitFor(/^MEASURE_START/, 180_000);
+  onMeasure();
+  await s.sender.waitFor(/^RESULT (.*)$/, 180_000);
+}
+await Promise.all([run(off, prewarm, steady, 0, () => {}), run(on, prewarm, steady, 0, () => {})]);
+console.log("  warmed up together");
+
+interface Round {
+  latencies: Float64Array;
+  mainCpuNs: number;
+  processCpuNs: number;
+  windowS: number;
+}
+const results = { off: [] as Round[], on: [] as Round[] };
+
+for (let round = 0; round < rounds; round++) {
+  for (const s of round % 2 === 0 ? [off, on] : [on, off]) {
+    let cpu0 = 0;
+    let main0 = 0;
+    let t0 = 0;
+    await run(s, 0, warmup, seconds, () => {
+      s.receiver.send("START");
+      cpu0 = processCpuNs(s.server.pid);
+      main0 = threadTimes(s.server.pid).get(s.server.pid)?.cpuNs ?? 0;
+      t0 = performance.now();
+    });
+    await Bun.sleep(200);
+    const cpu = processCpuNs(s.server.pid) - cpu0;
+    const main = (threadTimes(s.server.pid).get(s.server.pid)?.cpuNs ?? 0) - main0;
+    const windowS = (performance.now() - t0) / 1000;
+    s.receiver.send("STOP");
+    const got = JSON.parse((await s.receiver.waitFor(/^RESULT (.*)$/))[1]!) as { samples: string };
+    const r: Round = { latencies: decodeSamples(got.samples), mainCpuNs: main, processCpuNs: cpu, windowS };
+    results[s.name].push(r);
+    const sum = summarize(r.latencies);
+    console.log(`  round ${round + 1} ${s.name.padEnd(3)} p50 ${sum.p50.toFixed(3)}  p99 ${sum.p99.toFixed(3)}  max ${sum.max.toFixed(3)} ms; packet thread ${((100 * main) / 1e9 / windowS).toFixed(1)} %, process ${((100 * cpu) / 1e9 / windowS).toFixed(1)} % of a core`);
+  }
+}
+
+const metrics = await (await fetch(`http://127.0.0.1:${httpPort}/metrics`)).text();
+const metric = (name: string) => metrics.split("\n").find((l) => l.startsWith(name))?.split(" ").at(-1) ?? "?";
+consumers.close();
+for (const s of [off, on]) {
+  s.sender.send("EXIT");
+  s.receiver.send("EXIT");
+  s.idle.send("EXIT");
+  await Promise.all([s.sender.end(), s.receiver.end(), s.idle.end()]);
+  await s.server.stop();
+}
+await broker.stop();
+
+console.log("");
+const line = (name: "off" | "on") => {
+  const rs = results[name];
+  const window = rs.reduce((n, r) => n + r.windowS, 0);
+  const s = summarize(concatSamples(rs.map((r) => r.latencies)));
+  const main = (100 * rs.reduce((n, r) => n + r.mainCpuNs, 0)) / 1e9 / window;
+  const proc = (100 * rs.reduce((n, r) => n + r.processCpuNs, 0)) / 1e9 / window;
+  console.log(`${name === "off" ? "feeds off" : "feeds on "} end-to-end ${formatSummary(s)}; packet thread CPU ${main.toFixed(1)} %, whole process ${proc.toFixed(1)} % of a core`);
+  return { p99: s.p99, main };
+};
+const a = line("off");
+const b = line("on");
+console.log(
+  `feeds delivered: monitor ${consumers.monitorMessages} messages (${consumers.monitorEvents} BRDG_EVENT lines), MQTT subscriber ${consumers.mqttMessages} messages, feed clients ${consumers.feedRecords} records; ` +
+    `drops: mqtt queue-full ${metric('freedmr_mqtt_dropped_total{reason="queue-full"}')}, feed ${metric("freedmr_feed_dropped_total")}, report slow ${metric("freedmr_report_slow_clients_dropped_total")}, bus ${metric('freedmr_bus_dropped_total{service="services-worker"}')}`,
+);
+console.log(`feeds on / off: p99 ×${(b.p99 / a.p99).toFixed(2)}, packet-thread CPU ×${(b.main / a.main).toFixed(2)} (goal: p99 within 10 %, i.e. ≤ ×1.10)`);
+process.exit(0);
