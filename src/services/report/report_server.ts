@@ -118,15 +118,17 @@ export class ReportServer {
   }
 
   onEvent(event: CoreEvent): void {
-    const line = this.state.apply(event);
-    if (line === null || this.#clients.size === 0) return;
-    const bytes = new TextEncoder().encode(line);
-    const payload = new Uint8Array(bytes.length + 1);
-    payload[0] = Opcode.BRDG_EVENT;
-    payload.set(bytes, 1);
-    const framed = encodeNetstring(payload);
-    for (const client of this.#clients) this.#send(client, framed);
-    this.counters.eventsSent++;
+    const lines = this.state.apply(event);
+    if (lines.length === 0 || this.#clients.size === 0) return;
+    for (const line of lines) {
+      const bytes = new TextEncoder().encode(line);
+      const payload = new Uint8Array(bytes.length + 1);
+      payload[0] = Opcode.BRDG_EVENT;
+      payload.set(bytes, 1);
+      const framed = encodeNetstring(payload);
+      for (const client of this.#clients) this.#send(client, framed);
+      this.counters.eventsSent++;
+    }
   }
 
   stop(): void {

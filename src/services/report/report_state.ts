@@ -41,6 +41,10 @@ interface Hotspot {
   details: HotspotDetails;
 }
 
+const NO_LINES: readonly string[] = [];
+/** Calls in progress remembered for their END TX lines (a lost end is forgotten oldest-first). */
+const OPEN_CALLS_MAX = 4096;
+
 /** subscription.change reasons of static talkgroups (config rules, options, API/self-care). */
 const STATIC_REASONS = new Set(["config", "options", "api", "static", "self-care", "settings"]);
 
@@ -90,6 +94,10 @@ export class ReportState {
   /** Static talkgroups per port index (the router announces them before session.up). */
   readonly #statics = new Map<number, { 1: Set<number>; 2: Set<number> }>();
   readonly #bridges: Map<string, ReportBridgeMember[]>;
+  /** Link names by port index (from stats snapshots), for TX lines to links. */
+  readonly #linkByPort = new Map<number, string>();
+  /** Group voice calls in progress with their start targets: "portIndex:streamId" → targets. */
+  readonly #openCalls = new Map<string, Uint32Array>();
   /** Events not kept because a table was full. */
   overflow = 0;
 
@@ -101,8 +109,19 @@ export class ReportState {
     return this.#hotspots.size;
   }
 
-  /** Applies an event; returns the BRDG_EVENT line it produces, if any. */
-  apply(event: CoreEvent): string | null {
+  /**
+   * Applies an event; returns the BRDG_EVENT lines it produces: the RX line of a call start/end
+   * and one TX line per target the call was sent to at its start, as FreeDMR writes them.
+   */
+  apply(event: CoreEvent): readonly string[] {
+    const line = this.#applyOne(event);
+    if (line === null) return NO_LINES;
+    if (event.type !== "stream.start" && event.type !== "stream.end") return [line];
+    // FreeDMR's order: START RX then its TX lines; END TX lines then END RX
+    return event.type === "stream.start" ? [line, ...this.#txLines(event)] : [...this.#txLines(event), line];
+  }
+
+  #applyOne(event: CoreEvent): string | null {
     switch (event.type) {
       case "session.up":
         this.#sessionUp(event);
@@ -141,7 +160,10 @@ export class ReportState {
         return null;
       }
       case "stats":
-        for (const snapshot of event.snapshot.links) this.#mergeLink(snapshot);
+        for (const snapshot of event.snapshot.links) {
+          this.#mergeLink(snapshot);
+          this.#linkByPort.set(snapshot.portIndex, snapshot.name);
+        }
         return null;
       case "stream.start":
         return this.#callLine(event, "START");
@@ -150,6 +172,39 @@ export class ReportState {
       default:
         return null;
     }
+  }
+
+  /** `GROUP VOICE,START|END,TX,<target system>,…` per target of a group voice call (targets from stream.start). */
+  #txLines(event: EventOf<"stream.start"> | EventOf<"stream.end">): string[] {
+    if (event.kind !== "voice" || event.callType !== "group") return [];
+    const key = `${event.portIndex}:${event.streamId >>> 0}`;
+    let targets: Uint32Array | undefined;
+    if (event.type === "stream.start") {
+      targets = event.targets;
+      if (targets === undefined || targets.length === 0) return [];
+      if (this.#openCalls.size >= OPEN_CALLS_MAX) {
+        const oldest = this.#openCalls.keys().next().value;
+        if (oldest !== undefined) this.#openCalls.delete(oldest);
+      }
+      this.#openCalls.set(key, targets);
+    } else {
+      targets = this.#openCalls.get(key);
+      this.#openCalls.delete(key);
+      if (targets === undefined) return [];
+    }
+    const origin = this.#hotspots.get(event.portIndex);
+    const peerId = origin !== undefined ? origin.repeaterId : (this.#links.get(event.portName)?.networkId ?? 0);
+    const lines: string[] = [];
+    for (let i = 0; i + 1 < targets.length; i += 2) {
+      const portIndex = targets[i]!;
+      const packed = targets[i + 1]!;
+      const hotspot = this.#hotspots.get(portIndex);
+      const system = hotspot !== undefined ? String(hotspot.repeaterId) : this.#linkByPort.get(portIndex);
+      if (system === undefined) continue;
+      const common = `${system},${event.streamId >>> 0},${peerId},${event.sourceId},${packed >>> 24},${packed & 0xffffff}`;
+      lines.push(event.type === "stream.start" ? `GROUP VOICE,START,TX,${common}` : `GROUP VOICE,END,TX,${common},${(event.durationMs / 1000).toFixed(2)}`);
+    }
+    return lines;
   }
 
   /** Hotspot details (RPTC fields) for a connected port. */

@@ -76,10 +76,14 @@ describe("FreeDMR report socket", () => {
     closers.push(() => talker.close(), () => listener.close());
     const call = await sendVoiceCall(talker, { sourceId: 3_100_001, destinationId: 3100, slot: 2, superframes: 2 });
     const streamId = call.streamId >>> 0;
-    expect(await monitor.until(() => monitor.events().some((e) => e.startsWith("GROUP VOICE,END,")))).toBe(true);
-    const [start, end] = monitor.events();
+    expect(await monitor.until(() => monitor.events().some((e) => e.startsWith("GROUP VOICE,END,RX,")))).toBe(true);
+    // FreeDMR's lines: START RX, a START TX per target (the listener), END TX per target, END RX
+    const [start, startTx, endTx, end] = monitor.events();
     expect(start).toBe(`GROUP VOICE,START,RX,${talker.repeaterId},${streamId},${talker.repeaterId},3100001,2,3100`);
+    expect(startTx).toBe(`GROUP VOICE,START,TX,${listener.repeaterId},${streamId},${talker.repeaterId},3100001,2,3100`);
+    expect(endTx).toMatch(new RegExp(`^GROUP VOICE,END,TX,${listener.repeaterId},${streamId},${talker.repeaterId},3100001,2,3100,\\d+\\.\\d\\d$`));
     expect(end).toMatch(new RegExp(`^GROUP VOICE,END,RX,${talker.repeaterId},${streamId},${talker.repeaterId},3100001,2,3100,\\d+\\.\\d\\d$`));
+    expect(monitor.events().length).toBe(4);
 
     // CONFIG_REQ (0x00) is answered with the hotspots now connected, each its own MASTER system
     const before = monitor.ofOpcode(Opcode.CONFIG_SND).length;
@@ -94,7 +98,7 @@ describe("FreeDMR report socket", () => {
     expect(entry.OPTS).toEqual(["TS1_STATIC=", "TS2_STATIC=3100,91"]);
     const peer = entry.PEERS[String(listener.repeaterId)];
     expect(peer).toMatchObject({ CALLSIGN: "E2E", CONNECTION: "YES", CONNECTED: true, IP: "", PORT: 0 });
-    expect(report.counters.eventsSent).toBe(2);
+    expect(report.counters.eventsSent).toBe(4);
   });
   if (skipPython) test(skipPythonMessage, () => {});
 

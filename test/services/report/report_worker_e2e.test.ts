@@ -122,10 +122,10 @@ describe("report socket in the services Worker", () => {
     });
 
     const call = await sendVoiceCall(talker, { sourceId: 2_351_234, destinationId: 2350, slot: 2, superframes: 1 });
-    expect(await monitor.until(() => monitor.events().some((e) => e.startsWith("GROUP VOICE,END,")), 5000)).toBe(true);
+    expect(await monitor.until(() => monitor.events().some((e) => e.startsWith("GROUP VOICE,END,RX,")), 5000)).toBe(true);
     const lines = monitor.events();
     expect(lines[0]).toBe(`GROUP VOICE,START,RX,${talker.repeaterId},${call.streamId >>> 0},${talker.repeaterId},2351234,2,2350`);
-    expect(lines.find((l) => l.startsWith("GROUP VOICE,END,"))).toMatch(new RegExp(`^GROUP VOICE,END,RX,${talker.repeaterId},${call.streamId >>> 0},${talker.repeaterId},2351234,2,2350,\\d+\\.\\d\\d$`));
+    expect(lines.find((l) => l.startsWith("GROUP VOICE,END,RX,"))).toMatch(new RegExp(`^GROUP VOICE,END,RX,${talker.repeaterId},${call.streamId >>> 0},${talker.repeaterId},2351234,2,2350,\\d+\\.\\d\\d$`));
   });
   if (skipPython) test(skipPythonMessage, () => {});
 
