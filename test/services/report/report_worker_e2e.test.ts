@@ -143,6 +143,32 @@ describe("report socket in the services Worker", () => {
     expect(monitor.ofOpcode(Opcode.BRIDGE_SND).length).toBeGreaterThanOrEqual(2);
   });
 
+  test.skipIf(skipPython)("the services Worker killed: it is restarted on the same report port and the monitor sees the hotspots again (resync)", async () => {
+    const server = await start(configFrom({ clients: ["127.0.0.1"] }));
+    const services = server.services!;
+    const reportPort = services.ready!.reportPort!;
+    const hotspot = await HbpClient.open({ serverPort: server.boundSockets()[0]!.port, repeaterId: 235_123_409, callsign: "G0RST" });
+    cleanups.push(() => hotspot.close());
+    await hotspot.login();
+    const first = await MonitorClient.connect(reportPort);
+    cleanups.push(() => first.close());
+    expect(await first.until(() => first.ofOpcode(Opcode.CONFIG_SND).length >= 1)).toBe(true);
+
+    services.terminateForTest();
+    expect(await first.until(() => first.closed, 10_000)).toBe(true);
+    let systems: Record<string, unknown> = {};
+    for (let attempt = 0; attempt < 100 && systems[String(hotspot.repeaterId)] === undefined; attempt++) {
+      await Bun.sleep(100);
+      const monitor = await MonitorClient.connect(reportPort).catch(() => null);
+      if (monitor === null) continue;
+      cleanups.push(() => monitor.close());
+      if (await monitor.until(() => monitor.ofOpcode(Opcode.CONFIG_SND).length >= 1, 2000)) systems = JSON.parse(runPython(READ_CONFIG, monitor.ofOpcode(Opcode.CONFIG_SND)[0]!));
+      monitor.close();
+    }
+    expect(services.stats().restarts).toBeGreaterThanOrEqual(1);
+    expect(Object.keys(systems)).toContain(String(hotspot.repeaterId));
+  }, 30_000);
+
   test("report off (the default): nothing listens and no port is reported", async () => {
     const server = await start(configFrom({ enabled: false }, { enabled: true }));
     expect(server.services?.ready?.reportPort ?? null).toBeNull();
