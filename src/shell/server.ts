@@ -322,7 +322,9 @@ export async function startServer(config: Config, log: Logger, options: ServerOp
       statsPublisher.stop();
       await services?.stop();
       await host.stop();
-      await Promise.race([bus.idle(), new Promise<void>((resolve) => setTimeout(resolve, 250))]);
+      // the last events (sessions closed by the goodbye) reach the log before "stopped"; a stuck
+      // consumer delays the stop by 2 s at most
+      await Promise.race([bus.idle(), new Promise<void>((resolve) => setTimeout(resolve, 2000))]);
     })();
     return stopping;
   };
