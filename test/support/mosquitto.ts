@@ -3,7 +3,7 @@
  * time, never the system service. It can be killed and started again on the same port (broker
  * restart tests). Under CI=true a missing mosquitto fails the test; elsewhere it is skipped.
  */
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -39,13 +39,16 @@ async function accepting(port: number, timeoutMs: number): Promise<boolean> {
 export class Mosquitto {
   #process: ReturnType<typeof Bun.spawn> | null = null;
   readonly #dir: string;
+  #auth: { username: string; password: string } | null = null;
   private constructor(readonly port: number) {
     this.#dir = mkdtempSync(join(tmpdir(), "freedmr-mosquitto-"));
   }
 
-  static async start(): Promise<Mosquitto> {
+  /** A broker; with `auth`, anonymous clients are refused and only that user may connect. */
+  static async start(auth: { username: string; password: string } | null = null): Promise<Mosquitto> {
     if (mosquittoPath === null) throw new Error("mosquitto is required under CI=true (apt-get install mosquitto)");
     const broker = new Mosquitto(await freePort());
+    broker.#auth = auth;
     await broker.restart();
     return broker;
   }
@@ -57,7 +60,18 @@ export class Mosquitto {
   /** (Re)start on the same port. */
   async restart(): Promise<void> {
     const config = join(this.#dir, "mosquitto.conf");
-    writeFileSync(config, `listener ${this.port} 127.0.0.1\nallow_anonymous true\npersistence false\nlog_dest none\n`);
+    let access = "allow_anonymous true\n";
+    if (this.#auth !== null) {
+      const passwords = join(this.#dir, "passwords");
+      writeFileSync(passwords, "");
+      const made = Bun.spawnSync(["mosquitto_passwd", "-b", passwords, this.#auth.username, this.#auth.password], { stderr: "pipe" });
+      if (made.exitCode !== 0) throw new Error(`mosquitto_passwd failed: ${made.stderr.toString()}`);
+      // mosquitto started as root drops to its own user before reading the password file
+      chmodSync(this.#dir, 0o755);
+      chmodSync(passwords, 0o644);
+      access = `allow_anonymous false\npassword_file ${passwords}\n`;
+    }
+    writeFileSync(config, `listener ${this.port} 127.0.0.1\n${access}persistence false\nlog_dest none\n`);
     this.#process = Bun.spawn([mosquittoPath!, "-c", config], { stdout: "ignore", stderr: "pipe" });
     if (!(await accepting(this.port, 10_000))) throw new Error(`mosquitto did not start on port ${this.port}: ${await new Response(this.#process.stderr as ReadableStream).text()}`);
   }
@@ -92,8 +106,8 @@ export class Subscriber {
     });
   }
 
-  static async connect(url: string, topic: string): Promise<Subscriber> {
-    const client = mqtt.connect(url, { reconnectPeriod: 100, clientId: `test-${Math.floor(performance.now() * 1000)}`, clean: true });
+  static async connect(url: string, topic: string, auth: { username: string; password: string } | null = null): Promise<Subscriber> {
+    const client = mqtt.connect(url, { reconnectPeriod: 100, clientId: `test-${Math.floor(performance.now() * 1000)}`, clean: true, ...(auth ?? {}) });
     const subscriber = new Subscriber(client);
     await new Promise<void>((resolve, reject) => {
       client.once("connect", () => client.subscribe(topic, { qos: 1 }, (error) => (error ? reject(error) : resolve())));

@@ -226,6 +226,7 @@ export class Feeds {
       m.single("freedmr_mqtt_queued", "gauge", "Messages waiting for the broker.", q.queued);
       m.single("freedmr_mqtt_connects_total", "counter", "Successful connections to the broker (the first and every reconnect).", c.connects);
       m.single("freedmr_mqtt_disconnects_total", "counter", "Connections to the broker lost.", c.disconnects);
+      m.single("freedmr_mqtt_errors_total", "counter", "Connection errors (refused, bad credentials, TLS).", c.errors);
     }
     return m.text();
   }

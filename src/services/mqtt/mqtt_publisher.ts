@@ -42,7 +42,7 @@ export class MqttPublisher {
     this.#o = options;
     this.#statusTopic = `${options.prefix}/v1/status`;
     this.#status = status;
-    const password = options.passwordFile !== "" ? readFirstLine(options.passwordFile) : options.password;
+    const password = options.passwordFile !== "" ? readFirstLine(options.passwordFile, "mqtt.password_file") : options.password;
     const clientOptions: IClientOptions = {
       clientId: options.clientId,
       clean: true,
@@ -50,16 +50,18 @@ export class MqttPublisher {
       connectTimeout: 10_000,
       reconnectPeriod: options.reconnectMinMs,
       queueQoSZero: false,
+      // a refused CONNACK (bad credentials) is retried with the same backoff, not given up
+      reconnectOnConnackError: true,
       resubscribe: false,
       will: { topic: this.#statusTopic, payload: Buffer.from(status(false)), qos: 1, retain: true },
       ...(options.username !== "" ? { username: options.username } : {}),
       ...(password !== "" ? { password } : {}),
-      ...(options.tlsCaFile !== "" ? { ca: readFileSync(options.tlsCaFile) } : {}),
-      ...(options.tlsCertFile !== "" ? { cert: readFileSync(options.tlsCertFile) } : {}),
-      ...(options.tlsKeyFile !== "" ? { key: readFileSync(options.tlsKeyFile) } : {}),
+      ...(options.tlsCaFile !== "" ? { ca: readKeyFile(options.tlsCaFile, "mqtt.tls_ca_file") } : {}),
+      ...(options.tlsCertFile !== "" ? { cert: readKeyFile(options.tlsCertFile, "mqtt.tls_cert_file") } : {}),
+      ...(options.tlsKeyFile !== "" ? { key: readKeyFile(options.tlsKeyFile, "mqtt.tls_key_file") } : {}),
       ...(options.tlsInsecure ? { rejectUnauthorized: false } : {}),
     };
-    this.#client = mqtt.connect(options.url, clientOptions);
+    this.#client = mqtt.connect({ ...brokerAddress(options.url), ...clientOptions });
     this.#client.on("connect", () => {
       this.#connected = true;
       this.counters.connects++;
@@ -161,8 +163,31 @@ export class MqttPublisher {
   }
 }
 
-function readFirstLine(path: string): string {
-  return readFileSync(path, "utf8").split(/\r?\n/)[0] ?? "";
+function readKeyFile(path: string, key: string): Buffer {
+  try {
+    return readFileSync(path);
+  } catch (e) {
+    throw new Error(`${key}: cannot read ${path}: ${e instanceof Error ? e.message : String(e)}`);
+  }
+}
+
+function readFirstLine(path: string, key: string): string {
+  return readKeyFile(path, key).toString("utf8").split(/\r?\n/)[0] ?? "";
+}
+
+/** The broker URL as MQTT.js options (parsed with WHATWG URL, not Node's deprecated url.parse). */
+function brokerAddress(url: string): IClientOptions {
+  const u = new URL(url);
+  const protocol = u.protocol.slice(0, -1) as "mqtt" | "mqtts" | "ws" | "wss";
+  const defaults = { mqtt: 1883, mqtts: 8883, ws: 80, wss: 443 } as const;
+  return {
+    protocol,
+    host: u.hostname.replace(/^\[|\]$/g, ""),
+    port: u.port !== "" ? Number(u.port) : defaults[protocol],
+    ...(protocol === "ws" || protocol === "wss" ? { path: u.pathname === "" ? "/" : u.pathname + u.search } : {}),
+    ...(u.username !== "" ? { username: decodeURIComponent(u.username) } : {}),
+    ...(u.password !== "" ? { password: decodeURIComponent(u.password) } : {}),
+  };
 }
 
 /** A URL for the log, without credentials. */

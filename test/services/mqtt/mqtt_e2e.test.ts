@@ -7,6 +7,9 @@
  * beyond the queue bound are dropped and counted (/metrics), and events flow again afterwards.
  */
 import { afterEach, describe, expect, test } from "bun:test";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import type { TSchema } from "@sinclair/typebox";
 import { Value } from "@sinclair/typebox/value";
 import pino from "pino";
@@ -129,6 +132,28 @@ describe("MQTT events (real mosquitto)", () => {
     cleanups.push(() => late.close());
     expect(await until(() => late.messages.length >= 1)).toBe(true);
     expect(late.messages[0]).toMatchObject({ retain: true, body: { online: false } });
+  }, 60_000);
+
+  test.skipIf(skipMosquitto)("a broker with a password: username + password_file connect; a wrong password never does (counted errors, no crash)", async () => {
+    const auth = { username: "freedmr", password: "broker-Secret-42" };
+    const broker = await Mosquitto.start(auth);
+    cleanups.push(() => broker.stop());
+    const dir = mkdtempSync(join(tmpdir(), "freedmr-mqtt-pw-"));
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    writeFileSync(join(dir, "good"), `${auth.password}\n`);
+    const sub = await Subscriber.connect(broker.url, "pw/v1/status", auth);
+    cleanups.push(() => sub.close());
+    const good = await startFreedmr(configFrom(broker.url, { prefix: "pw", username: auth.username, password_file: join(dir, "good") }), pino({ level: "silent" }), { statsIntervalMs: 100 });
+    cleanups.push(() => good.stop("test"));
+    expect(await until(() => sub.messages.some((m) => m.body.online === true))).toBe(true);
+    expect(await metric(good, "freedmr_mqtt_connected")).toBe(1);
+
+    const bad = await startFreedmr(configFrom(broker.url, { prefix: "pw-bad", client_id: "bad", username: auth.username, password: "not-the-password" }), pino({ level: "silent" }), { statsIntervalMs: 100 });
+    cleanups.push(() => bad.stop("test"));
+    // refused again and again (each attempt an error), never connected, and the server carries on
+    expect(await until(async () => ((await metric(bad, "freedmr_mqtt_errors_total")) ?? 0) >= 2)).toBe(true);
+    expect(await metric(bad, "freedmr_mqtt_connected")).toBe(0);
+    expect(await metric(bad, "freedmr_mqtt_connects_total")).toBe(0);
   }, 60_000);
   if (skipMosquitto) test(skipMosquittoMessage, () => {});
 });
