@@ -102,9 +102,10 @@ function start(init: WorkerInit): void {
       async fetch(request, srv) {
         const url = new URL(request.url);
         if (url.pathname === "/api/v1/feed/lastheard" || url.pathname === "/api/v1/feed/lastheard/ws") {
-          if (request.method !== "GET") return Response.json({ code: "method-not-allowed", message: "GET only", error: "GET only" }, { status: 405, headers: { allow: "GET" } });
+          if (request.method !== "GET" && request.method !== "HEAD") return Response.json({ code: "method-not-allowed", message: "GET only", error: "GET only" }, { status: 405, headers: { allow: "GET, HEAD" } });
           const parsed = parseFeedFilter(url.searchParams);
           if (!parsed.ok) return Response.json({ code: "bad-request", message: parsed.message, error: parsed.message }, { status: 400 });
+          if (request.method === "HEAD") return new Response(null, { status: url.pathname.endsWith("/ws") ? 400 : 200, headers: { "content-type": url.pathname.endsWith("/ws") ? "application/json" : "text/event-stream; charset=utf-8", "cache-control": "no-store" } });
           if (!f.lastHeard.canAccept()) {
             f.lastHeard.counters.refused++;
             return Response.json({ code: "busy", message: "too many feed clients", error: "too many feed clients" }, { status: 503 });

@@ -190,6 +190,9 @@ describe("last-heard feed (BrandMeister field names)", () => {
     expect(((await bad.json()) as { message: string }).message).toStartWith("tg:");
     expect((await fetch(`${base}/api/v1/feed/lastheard?format=xml`)).status).toBe(400);
     expect((await fetch(`${base}/api/v1/feed/lastheard`, { method: "POST" })).status).toBe(405);
+    const head = await fetch(`${base}/api/v1/feed/lastheard`, { method: "HEAD" });
+    expect(head.status).toBe(200);
+    expect(head.headers.get("content-type")).toStartWith("text/event-stream");
     const wsBase = base.replace(/^http/, "ws");
     await FeedSocket.open(`${wsBase}/api/v1/feed/lastheard/ws`);
     await FeedSocket.open(`${wsBase}/api/v1/feed/lastheard/ws`);
