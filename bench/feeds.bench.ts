@@ -16,15 +16,12 @@
  *                            [--seconds 5] [--rounds 2] [--prewarm 2] [--steady 5] [--warmup 1]
  * @module
  */
-import { join } from "node:path";
 import mqtt from "mqtt";
 import { NetstringDecoder } from "../src/services/report/netstring.ts";
 import { Mosquitto, mosquittoPath } from "../test/support/mosquitto.ts";
-import { concatSamples, decodeSamples, formatSummary, summarize } from "./support/latency_samples.ts";
-import { LineChild } from "./support/line_child.ts";
-import { processCpuNs, threadTimes } from "./support/process_cpu.ts";
-import { pinSelf, type ServerProcess } from "./support/server_process.ts";
-import { GENERATOR_CORE, startFreedmr } from "./support/servers.ts";
+import { pinSelf } from "./support/server_process.ts";
+import { GENERATOR_CORE } from "./support/servers.ts";
+import { freePort, measureRounds, startSide, stopSides, summaryLine, warmTogether } from "./support/side_by_side.ts";
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -39,8 +36,6 @@ const rounds = Number(arg("rounds", "2"));
 const prewarm = Number(arg("prewarm", "2"));
 const steady = Number(arg("steady", "5"));
 const warmup = Number(arg("warmup", "1"));
-const ROLE = join(import.meta.dir, "support", "latency_role.ts");
-const IDLE = join(import.meta.dir, "support", "idle_hotspots.ts");
 
 if (mosquittoPath === null) {
   console.log("feeds: mosquitto is not installed (apt-get install mosquitto); skipped");
@@ -52,37 +47,10 @@ console.log(
     `${rounds} round(s) of ${warmup} s + ${seconds} s each; generator on core ${GENERATOR_CORE}: ${pinned}; load ${(await Bun.file("/proc/loadavg").text()).trim()}`,
 );
 
-function freePort(): number {
-  const s = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: () => new Response("") });
-  const port = s.port!;
-  s.stop(true);
-  return port;
-}
-
-interface Side {
-  name: "off" | "on";
-  server: ServerProcess;
-  receiver: LineChild;
-  sender: LineChild;
-  idle: LineChild;
-}
-
 const broker = await Mosquitto.start();
 const httpPort = freePort();
 const reportPort = freePort();
-
-async function side(name: "off" | "on"): Promise<Side> {
-  const env: Record<string, string> =
-    name === "on" ? { FREEDMR_BENCH_HTTP_PORT: String(httpPort), FREEDMR_BENCH_REPORT_PORT: String(reportPort), FREEDMR_BENCH_MQTT_URL: broker.url } : {};
-  const server = await startFreedmr({ env });
-  if (server === null) throw new Error(`${name}: freedmr did not start`);
-  const common = ["--port", String(server.port), "--calls", String(calls), "--listeners", String(listeners)];
-  const receiver = new LineChild([process.execPath, ROLE, "receiver", ...common, "--max-seconds", String(seconds + 2)], GENERATOR_CORE);
-  const sender = new LineChild([process.execPath, ROLE, "sender", ...common], GENERATOR_CORE);
-  const idleChild = new LineChild([process.execPath, IDLE, "--port", String(server.port), "--count", String(idle), "--first-id", "314000000"], GENERATOR_CORE);
-  await Promise.all([receiver.waitFor(/^READY/, 120_000), sender.waitFor(/^READY/, 120_000), idleChild.waitFor(/^READY/, 120_000)]);
-  return { name, server, receiver, sender, idle: idleChild };
-}
+const load = { calls, listeners, idle, seconds };
 
 /** The "on" side's consumers: a monitor on the report socket, an MQTT subscriber, feed clients. */
 class Consumers {
@@ -150,77 +118,24 @@ class Consumers {
   }
 }
 
-const off = await side("off");
-const on = await side("on");
+const off = await startSide("off", {}, load);
+const on = await startSide("on", { FREEDMR_BENCH_HTTP_PORT: String(httpPort), FREEDMR_BENCH_REPORT_PORT: String(reportPort), FREEDMR_BENCH_MQTT_URL: broker.url }, load);
 const consumers = new Consumers();
 await consumers.open();
 console.log(`  both servers up with their hotspots; "on" has a monitor, an MQTT subscriber and ${feeds} feed clients`);
-
-async function run(s: Side, pre: number, warm: number, secs: number, onMeasure: () => void): Promise<void> {
-  s.sender.send(`RUN ${pre} ${warm} ${secs}`);
-  await s.sender.waitFor(/^MEASURE_START/, 180_000);
-  onMeasure();
-  await s.sender.waitFor(/^RESULT (.*)$/, 180_000);
-}
-await Promise.all([run(off, prewarm, steady, 0, () => {}), run(on, prewarm, steady, 0, () => {})]);
+await warmTogether([off, on], prewarm, steady);
 console.log("  warmed up together");
-
-interface Round {
-  latencies: Float64Array;
-  mainCpuNs: number;
-  processCpuNs: number;
-  windowS: number;
-}
-const results = { off: [] as Round[], on: [] as Round[] };
-
-for (let round = 0; round < rounds; round++) {
-  for (const s of round % 2 === 0 ? [off, on] : [on, off]) {
-    let cpu0 = 0;
-    let main0 = 0;
-    let t0 = 0;
-    await run(s, 0, warmup, seconds, () => {
-      s.receiver.send("START");
-      cpu0 = processCpuNs(s.server.pid);
-      main0 = threadTimes(s.server.pid).get(s.server.pid)?.cpuNs ?? 0;
-      t0 = performance.now();
-    });
-    await Bun.sleep(200);
-    const cpu = processCpuNs(s.server.pid) - cpu0;
-    const main = (threadTimes(s.server.pid).get(s.server.pid)?.cpuNs ?? 0) - main0;
-    const windowS = (performance.now() - t0) / 1000;
-    s.receiver.send("STOP");
-    const got = JSON.parse((await s.receiver.waitFor(/^RESULT (.*)$/))[1]!) as { samples: string };
-    const r: Round = { latencies: decodeSamples(got.samples), mainCpuNs: main, processCpuNs: cpu, windowS };
-    results[s.name].push(r);
-    const sum = summarize(r.latencies);
-    console.log(`  round ${round + 1} ${s.name.padEnd(3)} p50 ${sum.p50.toFixed(3)}  p99 ${sum.p99.toFixed(3)}  max ${sum.max.toFixed(3)} ms; packet thread ${((100 * main) / 1e9 / windowS).toFixed(1)} %, process ${((100 * cpu) / 1e9 / windowS).toFixed(1)} % of a core`);
-  }
-}
+const results = await measureRounds([off, on], rounds, warmup, seconds);
 
 const metrics = await (await fetch(`http://127.0.0.1:${httpPort}/metrics`)).text();
 const metric = (name: string) => metrics.split("\n").find((l) => l.startsWith(name))?.split(" ").at(-1) ?? "?";
 consumers.close();
-for (const s of [off, on]) {
-  s.sender.send("EXIT");
-  s.receiver.send("EXIT");
-  s.idle.send("EXIT");
-  await Promise.all([s.sender.end(), s.receiver.end(), s.idle.end()]);
-  await s.server.stop();
-}
+await stopSides([off, on]);
 await broker.stop();
 
 console.log("");
-const line = (name: "off" | "on") => {
-  const rs = results[name];
-  const window = rs.reduce((n, r) => n + r.windowS, 0);
-  const s = summarize(concatSamples(rs.map((r) => r.latencies)));
-  const main = (100 * rs.reduce((n, r) => n + r.mainCpuNs, 0)) / 1e9 / window;
-  const proc = (100 * rs.reduce((n, r) => n + r.processCpuNs, 0)) / 1e9 / window;
-  console.log(`${name === "off" ? "feeds off" : "feeds on "} end-to-end ${formatSummary(s)}; packet thread CPU ${main.toFixed(1)} %, whole process ${proc.toFixed(1)} % of a core`);
-  return { p99: s.p99, main };
-};
-const a = line("off");
-const b = line("on");
+const a = summaryLine("feeds off", results.get("off")!);
+const b = summaryLine("feeds on ", results.get("on")!);
 console.log(
   `feeds delivered: monitor ${consumers.monitorMessages} messages (${consumers.monitorEvents} BRDG_EVENT lines), MQTT subscriber ${consumers.mqttMessages} messages, feed clients ${consumers.feedRecords} records; ` +
     `drops: mqtt queue-full ${metric('freedmr_mqtt_dropped_total{reason="queue-full"}')}, feed ${metric("freedmr_feed_dropped_total")}, report slow ${metric("freedmr_report_slow_clients_dropped_total")}, bus ${metric('freedmr_bus_dropped_total{service="services-worker"}')}`,

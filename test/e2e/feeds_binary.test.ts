@@ -17,6 +17,7 @@ import { HbpClient } from "../support/hbp_client.ts";
 import { Mosquitto, skipMosquitto, skipMosquittoMessage, Subscriber } from "../support/mosquitto.ts";
 import { MonitorClient } from "../services/report/monitor_client.ts";
 import { sendVoiceCall } from "./routing_support.ts";
+import { until } from "../support/cleanups.ts";
 
 const isX64 = process.arch === "x64" && process.platform === "linux";
 const work = mkdtempSync(join(tmpdir(), "freedmr-feeds-binary-"));
@@ -37,14 +38,6 @@ async function logLine(server: FreedmrProcess, prefix: string): Promise<Record<s
   }
 }
 
-async function until(predicate: () => boolean, timeoutMs = 10_000): Promise<boolean> {
-  const end = Date.now() + timeoutMs;
-  while (!predicate()) {
-    if (Date.now() > end) return false;
-    await Bun.sleep(10);
-  }
-  return true;
-}
 
 describe.if(isX64)("feeds in the compiled binary", () => {
   test.skipIf(skipMosquitto)("report socket, MQTT and the last-heard feed each see a call; SIGKILL → the broker's last-will says offline", async () => {

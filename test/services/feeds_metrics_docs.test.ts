@@ -5,7 +5,7 @@
  * and MQTT on), read with a strict Prometheus text parser. Also: the new families (calls active by
  * type, link drops by reason, packet-thread lag, feeds) carry bounded labels only.
  */
-import { afterEach, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { createSocket } from "node:dgram";
 import { join } from "node:path";
@@ -16,18 +16,10 @@ import type { RunningServer } from "../../src/shell/server.ts";
 import { HbpClient } from "../support/hbp_client.ts";
 import { sendVoiceCall } from "../e2e/routing_support.ts";
 import { parsePrometheus, type ParsedFamily } from "./prometheus_parse.ts";
+import { useCleanups } from "../support/cleanups.ts";
 
 const repo = join(import.meta.dir, "..", "..");
-const cleanups: (() => unknown)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) {
-    try {
-      await c();
-    } catch {
-      // keep cleaning up
-    }
-  }
-});
+const cleanups = useCleanups();
 
 function referencedMetrics(text: string): Set<string> {
   return new Set(text.match(/freedmr_[a-z0-9_]+/g) ?? []);

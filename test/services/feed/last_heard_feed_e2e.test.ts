@@ -4,7 +4,7 @@
  * records (field names, values, Session-Start/Session-Stop), with the server-side filters
  * (tg, source, country), the envelope format, bad filters (400) and the client bound (503).
  */
-import { afterEach, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { Value } from "@sinclair/typebox/value";
 import pino from "pino";
 import { startFreedmr } from "../../../src/cli/start_freedmr.ts";
@@ -16,17 +16,9 @@ import { FEED_CLIENT_QUEUE_BYTES, LastHeardFeed, matchesFilter, parseFeedFilter,
 import type { RunningServer } from "../../../src/shell/server.ts";
 import { HbpClient } from "../../support/hbp_client.ts";
 import { sendVoiceCall } from "../../e2e/routing_support.ts";
+import { until, useCleanups } from "../../support/cleanups.ts";
 
-const cleanups: (() => unknown)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) {
-    try {
-      await c();
-    } catch {
-      // keep cleaning up
-    }
-  }
-});
+const cleanups = useCleanups();
 
 function configFrom(http: Record<string, unknown> = {}): Config {
   const result = validateConfig({
@@ -45,14 +37,6 @@ async function start(config: Config): Promise<RunningServer> {
   return server;
 }
 
-async function until(predicate: () => boolean, timeoutMs = 5000): Promise<boolean> {
-  const end = Date.now() + timeoutMs;
-  while (!predicate()) {
-    if (Date.now() > end) return false;
-    await Bun.sleep(5);
-  }
-  return true;
-}
 
 class FeedSocket {
   readonly messages: unknown[] = [];

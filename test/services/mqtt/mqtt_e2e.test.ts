@@ -6,7 +6,7 @@
  * started again on the same port, the publisher reconnects with backoff, events during the outage
  * beyond the queue bound are dropped and counted (/metrics), and events flow again afterwards.
  */
-import { afterEach, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -21,17 +21,9 @@ import type { RunningServer } from "../../../src/shell/server.ts";
 import { HbpClient } from "../../support/hbp_client.ts";
 import { Mosquitto, skipMosquitto, skipMosquittoMessage, Subscriber } from "../../support/mosquitto.ts";
 import { sendVoiceCall } from "../../e2e/routing_support.ts";
+import { until, useCleanups } from "../../support/cleanups.ts";
 
-const cleanups: (() => unknown)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) {
-    try {
-      await c();
-    } catch {
-      // keep cleaning up
-    }
-  }
-});
+const cleanups = useCleanups();
 
 function configFrom(mqttUrl: string, mqtt: Record<string, unknown> = {}): Config {
   const result = validateConfig({
@@ -45,14 +37,6 @@ function configFrom(mqttUrl: string, mqtt: Record<string, unknown> = {}): Config
   return result.config;
 }
 
-async function until(predicate: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<boolean> {
-  const end = Date.now() + timeoutMs;
-  while (!(await predicate())) {
-    if (Date.now() > end) return false;
-    await Bun.sleep(10);
-  }
-  return true;
-}
 
 function schemaErrors(schema: TSchema, body: unknown): string[] {
   return [...Value.Errors(schema, body)].map((e) => `${e.path}: ${e.message}`);

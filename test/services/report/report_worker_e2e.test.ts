@@ -5,7 +5,7 @@
  * as monitor.py reads them through Python's pickle, BRDG_EVENT lines for calls, and the
  * `[report]` keys (allow-list, interval) in force.
  */
-import { afterEach, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import pino from "pino";
 import { startFreedmr } from "../../../src/cli/start_freedmr.ts";
 import { validateConfig } from "../../../src/config/load.ts";
@@ -16,18 +16,10 @@ import { Opcode } from "../../../src/services/report/report_server.ts";
 import { HbpClient } from "../../support/hbp_client.ts";
 import { sendVoiceCall } from "../../e2e/routing_support.ts";
 import { MonitorClient, READ_CONFIG } from "./monitor_client.ts";
+import { useCleanups } from "../../support/cleanups.ts";
 import { runPython, skipPython, skipPythonMessage } from "./python.ts";
 
-const cleanups: (() => unknown)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) {
-    try {
-      await c();
-    } catch {
-      // keep cleaning up
-    }
-  }
-});
+const cleanups = useCleanups();
 
 function configFrom(report: Record<string, unknown>, http: Record<string, unknown> = { enabled: false }): Config {
   const result = validateConfig({
