@@ -118,8 +118,8 @@ class Consumers {
   }
 }
 
-const off = await startSide("off", {}, load);
-const on = await startSide("on", { FREEDMR_BENCH_HTTP_PORT: String(httpPort), FREEDMR_BENCH_REPORT_PORT: String(reportPort), FREEDMR_BENCH_MQTT_URL: broker.url }, load);
+const off = await startSide("off", {}, load, true);
+const on = await startSide("on", { FREEDMR_BENCH_HTTP_PORT: String(httpPort), FREEDMR_BENCH_REPORT_PORT: String(reportPort), FREEDMR_BENCH_MQTT_URL: broker.url }, load, true);
 const consumers = new Consumers();
 await consumers.open();
 console.log(`  both servers up with their hotspots; "on" has a monitor, an MQTT subscriber and ${feeds} feed clients`);
@@ -130,7 +130,7 @@ const results = await measureRounds([off, on], rounds, warmup, seconds);
 const metrics = await (await fetch(`http://127.0.0.1:${httpPort}/metrics`)).text();
 const metric = (name: string) => metrics.split("\n").find((l) => l.startsWith(name))?.split(" ").at(-1) ?? "?";
 consumers.close();
-await stopSides([off, on]);
+const probes = await stopSides([off, on]);
 await broker.stop();
 
 console.log("");
@@ -140,5 +140,12 @@ console.log(
   `feeds delivered: monitor ${consumers.monitorMessages} messages (${consumers.monitorEvents} BRDG_EVENT lines), MQTT subscriber ${consumers.mqttMessages} messages, feed clients ${consumers.feedRecords} records; ` +
     `drops: mqtt queue-full ${metric('freedmr_mqtt_dropped_total{reason="queue-full"}')}, feed ${metric("freedmr_feed_dropped_total")}, report slow ${metric("freedmr_report_slow_clients_dropped_total")}, bus ${metric('freedmr_bus_dropped_total{service="services-worker"}')}`,
 );
+// the in-server probe (whole run): our code per voice datagram (data callback → drain returned), and timer lateness
+for (const [name, p] of probes) {
+  console.log(`in-server ${name.padEnd(3)}: per-datagram service p50 ${p.service.p50.toFixed(4)} p99 ${p.service.p99.toFixed(4)} max ${p.service.max.toFixed(3)} ms; ingress p99 ${p.ingress.p99.toFixed(3)} ms; tick lateness p99 ${p.tickLate.p99.toFixed(2)} ms`);
+}
+const probeOff = probes.get("off");
+const probeOn = probes.get("on");
+if (probeOff !== undefined && probeOn !== undefined) console.log(`in-server on / off: service p99 ×${(probeOn.service.p99 / probeOff.service.p99).toFixed(2)}, ingress p99 ×${(probeOn.ingress.p99 / probeOff.ingress.p99).toFixed(2)}`);
 console.log(`feeds on / off: p99 ×${(b.p99 / a.p99).toFixed(2)}, packet-thread CPU ×${(b.main / a.main).toFixed(2)} (goal: p99 within 10 %, i.e. ≤ ×1.10)`);
 process.exit(0);

@@ -11,6 +11,7 @@ import { join } from "node:path";
 import { concatSamples, decodeSamples, formatSummary, summarize } from "./latency_samples.ts";
 import { LineChild } from "./line_child.ts";
 import { processCpuNs, threadTimes } from "./process_cpu.ts";
+import type { ProbeReport } from "./server_probe.ts";
 import type { ServerProcess } from "./server_process.ts";
 import { GENERATOR_CORE, startFreedmr } from "./servers.ts";
 
@@ -47,9 +48,9 @@ export function freePort(): number {
   return port;
 }
 
-/** One freedmr (bench/support/freedmr_entry.ts with `env`) with its talkers, listeners and idle hotspots. */
-export async function startSide(name: string, env: Record<string, string>, load: Load): Promise<Side> {
-  const server = await startFreedmr({ env });
+/** One freedmr (bench/support/freedmr_entry.ts with `env`) with its talkers, listeners and idle hotspots; `probe`: the in-server latency probe. */
+export async function startSide(name: string, env: Record<string, string>, load: Load, probe = false): Promise<Side> {
+  const server = await startFreedmr({ env, probe });
   if (server === null) throw new Error(`${name}: freedmr did not start`);
   const common = ["--port", String(server.port), "--calls", String(load.calls), "--listeners", String(load.listeners)];
   const receiver = new LineChild([process.execPath, ROLE, "receiver", ...common, "--max-seconds", String(load.seconds + 2)], GENERATOR_CORE);
@@ -104,14 +105,19 @@ export async function measureRounds(sides: readonly [Side, Side], rounds: number
   return results;
 }
 
-export async function stopSides(sides: readonly Side[]): Promise<void> {
+/** Stops everything; returns each side's in-server probe report (sides started with `probe`). */
+export async function stopSides(sides: readonly Side[]): Promise<Map<string, ProbeReport>> {
+  const probes = new Map<string, ProbeReport>();
   for (const s of sides) {
     s.sender.send("EXIT");
     s.receiver.send("EXIT");
     s.idle.send("EXIT");
     await Promise.all([s.sender.end(), s.receiver.end(), s.idle.end()]);
     await s.server.stop();
+    const line = /^PROBE (.*)$/m.exec(s.server.output());
+    if (line !== null) probes.set(s.name, JSON.parse(line[1]!) as ProbeReport);
   }
+  return probes;
 }
 
 /** Prints one side's totals over all its rounds; returns its p99 and packet-thread CPU %. */

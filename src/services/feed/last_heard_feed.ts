@@ -17,8 +17,8 @@
 import type { ServerWebSocket } from "bun";
 import type { LastHeardRecord } from "./last_heard_record.ts";
 
-/** Bytes one feed client may have waiting; beyond, records are dropped for it. */
-export const FEED_CLIENT_QUEUE_BYTES = 64 * 1024;
+/** Bytes one feed client may have waiting; beyond, records are dropped for it. Holds a full event batch (512 events) of records, so a burst of call starts reaches a client that reads. */
+export const FEED_CLIENT_QUEUE_BYTES = 512 * 1024;
 /** SSE comment sent this often so proxies keep an idle stream open. */
 export const SSE_KEEPALIVE_MS = 15_000;
 const MAX_FILTER_ENTRIES = 64;
