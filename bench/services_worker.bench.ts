@@ -11,15 +11,21 @@
  * Reported side by side: end-to-end latency p50/p99/max (arrival at a listener − the talker's send
  * time), the packet thread's CPU (the process's main thread) and the whole process's CPU (with
  * the Worker), and what the browsers and scraper got. Rounds alternate between the two so machine
- * load hits both alike. Goal: "on" within 10 % of "off" in packet-path p99 and CPU.
+ * load hits both alike; the scraper pauses during "off" rounds (both servers share the server core,
+ * and the "on" server's Worker must not slow the "off" server down). Goal: "on" within 10 % of
+ * "off" in packet-path p99 and CPU. On a shared 2-core machine both numbers move with the load:
+ * read them side by side, from the same run.
  *
  *   bun bench/services_worker.bench.ts [--calls 200] [--listeners 5] [--idle 800] [--dashboards 20]
  *                                       [--seconds 7] [--rounds 2] [--prewarm 2] [--steady 8] [--warmup 1]
  * @module
  */
-import { pinSelf } from "./support/server_process.ts";
-import { GENERATOR_CORE } from "./support/servers.ts";
-import { freePort, measureRounds, startSide, stopSides, summaryLine, warmTogether } from "./support/side_by_side.ts";
+import { join } from "node:path";
+import { concatSamples, decodeSamples, formatSummary, summarize } from "./support/latency_samples.ts";
+import { LineChild } from "./support/line_child.ts";
+import { processCpuNs, threadTimes } from "./support/process_cpu.ts";
+import { pinSelf, type ServerProcess } from "./support/server_process.ts";
+import { GENERATOR_CORE, startFreedmr } from "./support/servers.ts";
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -34,6 +40,8 @@ const rounds = Number(arg("rounds", "2"));
 const prewarm = Number(arg("prewarm", "2"));
 const steady = Number(arg("steady", "8"));
 const warmup = Number(arg("warmup", "1"));
+const ROLE = join(import.meta.dir, "support", "latency_role.ts");
+const IDLE = join(import.meta.dir, "support", "idle_hotspots.ts");
 
 const pinned = pinSelf(GENERATOR_CORE);
 console.log(
@@ -41,8 +49,48 @@ console.log(
     `${rounds} round(s) of ${warmup} s + ${seconds} s each; generator on core ${GENERATOR_CORE}: ${pinned}; load ${(await Bun.file("/proc/loadavg").text()).trim()}`,
 );
 
-const load = { calls, listeners, idle, seconds };
-const httpPort = freePort();
+function freePort(): number {
+  const s = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: () => new Response("") });
+  const port = s.port!;
+  s.stop(true);
+  return port;
+}
+
+interface Side {
+  name: "off" | "on";
+  server: ServerProcess;
+  receiver: LineChild;
+  sender: LineChild;
+  idle: LineChild;
+  httpPort: number | null;
+}
+
+/** Everything started so far, stopped if the run fails half-way (no orphaned servers). */
+const started: { stop(): unknown }[] = [];
+process.on("uncaughtException", (error) => {
+  console.error(error);
+  for (const s of started) void s.stop();
+  setTimeout(() => process.exit(1), 500);
+});
+
+async function side(name: "off" | "on"): Promise<Side> {
+  const httpPort = name === "on" ? freePort() : null;
+  const server = await startFreedmr(httpPort !== null ? { env: { FREEDMR_BENCH_HTTP_PORT: String(httpPort) } } : {});
+  if (server === null) throw new Error(`${name}: freedmr did not start`);
+  started.push(server);
+  const common = ["--port", String(server.port), "--calls", String(calls), "--listeners", String(listeners)];
+  const receiver = new LineChild([process.execPath, ROLE, "receiver", ...common, "--max-seconds", String(seconds + 2)], GENERATOR_CORE);
+  const sender = new LineChild([process.execPath, ROLE, "sender", ...common], GENERATOR_CORE);
+  const idleChild = new LineChild([process.execPath, IDLE, "--port", String(server.port), "--count", String(idle), "--first-id", "314000000"], GENERATOR_CORE);
+  for (const child of [receiver, sender, idleChild]) started.push({ stop: () => child.process.kill() });
+  try {
+    await Promise.all([receiver.waitFor(/^READY/, 120_000), sender.waitFor(/^READY/, 120_000), idleChild.waitFor(/^READY/, 120_000)]);
+  } catch (error) {
+    for (const s of started) await s.stop();
+    throw error;
+  }
+  return { name, server, receiver, sender, idle: idleChild, httpPort };
+}
 
 /** The "on" side's browsers and scraper. */
 class Dashboards {
@@ -54,6 +102,8 @@ class Dashboards {
   scrapeMs: number[] = [];
   #timer: ReturnType<typeof setInterval> | null = null;
   #busy = false;
+  /** The scraper pulls only while true: during "off" rounds it pauses, so the "on" server's Worker does not compete with the "off" server for the server core. */
+  active = true;
 
   constructor(readonly base: string) {}
 
@@ -94,7 +144,7 @@ class Dashboards {
       "/metrics",
     ];
     this.#timer = setInterval(() => {
-      if (this.#busy) return;
+      if (this.#busy || !this.active) return;
       this.#busy = true;
       const t0 = performance.now();
       void Promise.all(
@@ -121,22 +171,81 @@ class Dashboards {
   }
 }
 
-const off = await startSide("off", {}, load);
-const on = await startSide("on", { FREEDMR_BENCH_HTTP_PORT: String(httpPort) }, load);
-const dash = new Dashboards(`http://127.0.0.1:${httpPort}/`);
+const off = await side("off");
+const on = await side("on");
+const dash = new Dashboards(`http://127.0.0.1:${on.httpPort}/`);
 await dash.open(dashboards);
 dash.startScraper();
 console.log(`  both servers up with their hotspots; ${dash.sockets.length} WebSockets open on "on"`);
-await warmTogether([off, on], prewarm, steady);
+
+async function run(s: Side, pre: number, warm: number, secs: number, onMeasure: () => void): Promise<void> {
+  s.sender.send(`RUN ${pre} ${warm} ${secs}`);
+  await s.sender.waitFor(/^MEASURE_START/, 180_000);
+  onMeasure();
+  await s.sender.waitFor(/^RESULT (.*)$/, 180_000);
+}
+await Promise.all([run(off, prewarm, steady, 0, () => {}), run(on, prewarm, steady, 0, () => {})]);
 console.log("  warmed up together");
-const results = await measureRounds([off, on], rounds, warmup, seconds);
+
+interface Round {
+  latencies: Float64Array;
+  mainCpuNs: number;
+  processCpuNs: number;
+  windowS: number;
+}
+const results = { off: [] as Round[], on: [] as Round[] };
+
+function mainThreadCpu(pid: number): number {
+  return threadTimes(pid).get(pid)?.cpuNs ?? 0;
+}
+
+for (let round = 0; round < rounds; round++) {
+  for (const s of round % 2 === 0 ? [off, on] : [on, off]) {
+    let cpu0 = 0;
+    let main0 = 0;
+    let t0 = 0;
+    dash.active = s.name === "on";
+    await Bun.sleep(1100); // let a scrape in flight finish before an "off" round
+    await run(s, 0, warmup, seconds, () => {
+      s.receiver.send("START");
+      cpu0 = processCpuNs(s.server.pid);
+      main0 = mainThreadCpu(s.server.pid);
+      t0 = performance.now();
+    });
+    await Bun.sleep(200);
+    const cpu = processCpuNs(s.server.pid) - cpu0;
+    const main = mainThreadCpu(s.server.pid) - main0;
+    const windowS = (performance.now() - t0) / 1000;
+    s.receiver.send("STOP");
+    const got = JSON.parse((await s.receiver.waitFor(/^RESULT (.*)$/))[1]!) as { samples: string };
+    const r: Round = { latencies: decodeSamples(got.samples), mainCpuNs: main, processCpuNs: cpu, windowS };
+    results[s.name].push(r);
+    const sum = summarize(r.latencies);
+    console.log(`  round ${round + 1} ${s.name.padEnd(3)} p50 ${sum.p50.toFixed(3)}  p99 ${sum.p99.toFixed(3)}  max ${sum.max.toFixed(3)} ms; packet thread ${((100 * main) / 1e9 / windowS).toFixed(1)} %, process ${((100 * cpu) / 1e9 / windowS).toFixed(1)} % of a core`);
+  }
+}
 
 dash.close();
-await stopSides([off, on]);
+for (const s of [off, on]) {
+  s.sender.send("EXIT");
+  s.receiver.send("EXIT");
+  s.idle.send("EXIT");
+  await Promise.all([s.sender.end(), s.receiver.end(), s.idle.end()]);
+  await s.server.stop();
+}
 
 console.log("");
-const a = summaryLine("no services ", results.get("off")!);
-const b = summaryLine("services on ", results.get("on")!);
+const line = (name: "off" | "on") => {
+  const rs = results[name];
+  const window = rs.reduce((n, r) => n + r.windowS, 0);
+  const s = summarize(concatSamples(rs.map((r) => r.latencies)));
+  const main = (100 * rs.reduce((n, r) => n + r.mainCpuNs, 0)) / 1e9 / window;
+  const proc = (100 * rs.reduce((n, r) => n + r.processCpuNs, 0)) / 1e9 / window;
+  console.log(`${name === "off" ? "no services " : "services on "} end-to-end ${formatSummary(s)}; packet thread CPU ${main.toFixed(1)} %, whole process ${proc.toFixed(1)} % of a core`);
+  return { p99: s.p99, main };
+};
+const a = line("off");
+const b = line("on");
 const scrapes = dash.scrapeMs.sort((x, y) => x - y);
 console.log(
   `browsers: ${dash.messages} live messages (${(dash.bytes / 1024).toFixed(0)} KiB); scraper: ${dash.requests} requests, ${dash.errors} errors, one pass of every route p50 ${(scrapes[Math.floor(scrapes.length / 2)] ?? 0).toFixed(0)} ms`,

@@ -17,6 +17,7 @@ import { mqttSections } from "./sections/mqtt.ts";
 import { reportSections } from "./sections/report.ts";
 import { routingAccessRuleProperties, routingSections } from "./sections/routing.ts";
 import { voiceSections } from "./sections/voice.ts";
+import { aliasesSections } from "./sections/aliases.ts";
 
 /** Largest 32-bit id (HBP repeater ids and OpenBridge network ids are 32-bit, hbp-and-dmr.md §1.1). */
 export const ID32_MAX = 4294967295;
@@ -215,6 +216,7 @@ export const ConfigSchema = Type.Object(
     ...reportSections,
     ...mqttSections,
     ...voiceSections,
+    ...aliasesSections,
   },
   { ...strict, description: "freedmr configuration.", default: {} },
 );

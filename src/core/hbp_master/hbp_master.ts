@@ -31,7 +31,7 @@ import type { HostedHandler, SocketSpec } from "../datagram_handler.ts";
 import type { Outbox } from "../outbox.ts";
 import type { FrameRouter } from "../router_contract.ts";
 import type { Prng } from "../../lib/prng.ts";
-import { DmrdFrame, DmrdStatus, decodeDmrd } from "../../wire/dmrd.ts";
+import { DmrdFrame, DmrdStatus, decodeDmrd, readUint32 } from "../../wire/dmrd.ts";
 import {
   HbpClassification,
   HbpKind,
@@ -69,6 +69,21 @@ export interface HbpMasterDeps {
    * draws it (src/shell/login_secret.ts). Derived from `prng` if omitted (tests: reproducible salts).
    */
   saltSecret?: Uint8Array;
+  /**
+   * Extra check once the callsign is known (RPTC), after the access rules: the shell passes one
+   * (e.g. "the callsign is the registered owner of this id", alias data); null admits the login,
+   * a reason refuses it with MSTNAK and a session.refused event carrying that reason.
+   */
+  loginCheck?: LoginCheck;
+}
+
+/** See HbpMasterDeps.loginCheck. */
+export type LoginCheck = (repeaterId: number, callsign: string) => RefusalReason | null;
+
+/** What `reconfigure` did (reload). */
+export interface HbpReconfigureResult {
+  /** Connected sessions the new rules deny now: closed with MSTCL (session.down "denied"). */
+  closed: number[];
 }
 
 /** Housekeeping (timeouts, rate-limit table) runs at most this often (sooner for short test timeouts), whatever the tick rate. */
@@ -126,14 +141,16 @@ export interface HbpSessionInfo {
 export class HbpMaster implements HostedHandler {
   readonly name: string;
   readonly counters = new HbpCounters();
-  readonly options: HbpMasterOptions;
+  /** Replaced as a whole by `reconfigure` (reload); sockets keep the values they were opened with. */
+  options: HbpMasterOptions;
   readonly #router: FrameRouter;
   readonly #outbox: Outbox;
   readonly #events: EventSink;
   readonly #prng: Prng;
   readonly #portIndexes: PortIndexAllocator;
-  readonly #rules: AccessRules;
-  readonly #globalPassphrase: Uint8Array;
+  #rules: AccessRules;
+  #globalPassphrase: Uint8Array;
+  #loginCheck: LoginCheck | null;
   readonly #guard: LoginGuard;
   readonly #cookie: SaltCookie;
   /** Live sessions (authenticated or connected), one per repeater id. */
@@ -143,7 +160,7 @@ export class HbpMaster implements HostedHandler {
   /** Round-robin scratch for `RPTACK`+salt (no per-login state holds the reply any more). */
   readonly #saltScratch: Uint8Array[] = [];
   #saltCursor = 0;
-  readonly #sweepIntervalMs: number;
+  #sweepIntervalMs: number;
   readonly #classification = new HbpClassification();
   readonly #frame = new DmrdFrame();
   readonly #dmra = new DmraMessage();
@@ -174,6 +191,7 @@ export class HbpMaster implements HostedHandler {
     this.#globalPassphrase = passphraseBytes(options.passphrase);
     this.#guard = new LoginGuard(options.loginRateLimitPerMinute, options.loginBanMs);
     this.#cookie = new SaltCookie(deps.saltSecret ?? secretFrom(deps.prng));
+    this.#loginCheck = deps.loginCheck ?? null;
     this.#sweepIntervalMs = Math.max(10, Math.min(SWEEP_INTERVAL_MS, Math.floor(options.peerTimeoutMs / 4)));
     for (let i = 0; i < NAK_SCRATCH_SLOTS; i++) {
       this.#nakScratch.push(new Uint8Array(MSTNAK_LENGTH));
@@ -251,6 +269,41 @@ export class HbpMaster implements HostedHandler {
     return true;
   }
 
+  /**
+   * Reload: new passphrases, access rules, registration ACL, peer timeout, max peers and login
+   * limits. Sessions stay connected and keep the passphrase they proved; the new values apply at
+   * the next login. A connected session the new ACL or rules deny now is closed with MSTCL
+   * (session.down "denied"). Socket options (bind addresses, port, receive buffer) are kept: they
+   * need a restart, and the caller says so.
+   */
+  reconfigure(nowMs: number, next: HbpMasterOptions): HbpReconfigureResult {
+    if (next.passphrase === "") throw new Error("hbp: the passphrase must not be empty");
+    const rules = new AccessRules(next.accessRules); // throws on a bad rule before anything changes
+    const old = this.options;
+    this.options = { ...next, bindAddresses: old.bindAddresses, port: old.port, receiveBufferBytes: old.receiveBufferBytes, ...(old.name !== undefined ? { name: old.name } : {}) };
+    this.#rules = rules;
+    this.#globalPassphrase = passphraseBytes(next.passphrase);
+    this.#guard.limit = next.loginRateLimitPerMinute;
+    this.#guard.banMs = next.loginBanMs;
+    this.#sweepIntervalMs = Math.max(10, Math.min(SWEEP_INTERVAL_MS, Math.floor(next.peerTimeoutMs / 4)));
+    const closed: number[] = [];
+    for (const session of [...this.#sessions.values()]) {
+      if (session.state !== SessionState.Connected) continue;
+      const rule = rules.atConfig(session.repeaterId, session.callsign);
+      const denied = !aclPermits(this.options.registrationAcl, session.repeaterId) || (rule !== null && !rule.allow);
+      if (!denied) continue;
+      closed.push(session.repeaterId);
+      if (this.#outbox.count < this.#outbox.capacity) this.#outbox.push(session.endpoint, session.replies.close, session.replies.close.length);
+      this.#removeSession(nowMs, session, "denied");
+    }
+    return { closed };
+  }
+
+  /** Replace (or remove, null) the extra login check applied at RPTC (reload, alias data). */
+  setLoginCheck(check: LoginCheck | null): void {
+    this.#loginCheck = check;
+  }
+
   // ---------------------------------------------------------------------------------------------
   // Introspection
 
@@ -325,7 +378,10 @@ export class HbpMaster implements HostedHandler {
   #dispatch(nowMs: number, socketIndex: number, address: string, port: number, bytes: Uint8Array): void {
     const c = this.#classification;
     const kind = this.#classifyOrCount(bytes, c);
-    if (kind === 0) return;
+    if (kind === 0) {
+      if (c.malformed === HbpMalformed.BadLength) this.#explainBadConfig(nowMs, socketIndex, address, port, bytes);
+      return;
+    }
     const repeaterId = c.repeaterId;
     if (kind === HbpKind.Rptl || kind === HbpKind.Rptk) {
       if (kind === HbpKind.Rptl) this.#onRptl(nowMs, socketIndex, address, port, repeaterId);
@@ -419,6 +475,19 @@ export class HbpMaster implements HostedHandler {
         this.counters.malformedUnknownTag++;
     }
     return 0;
+  }
+
+  /**
+   * An RPTC of the wrong length from a hotspot whose login is in progress is explained to the
+   * operator (session.refused "bad-config"; the event log rate-limits it): otherwise that hotspot
+   * would retry forever with nothing in the log. Anything else malformed stays a counter.
+   */
+  #explainBadConfig(nowMs: number, socketIndex: number, address: string, port: number, bytes: Uint8Array): void {
+    // "RPTC" + repeater id; "RPTCL" (a logout) has its own length and is never a bad RPTC here
+    if (bytes.length < 8 || bytes[0] !== 0x52 || bytes[1] !== 0x50 || bytes[2] !== 0x54 || bytes[3] !== 0x43) return;
+    const session = this.#sessions.get(readUint32(bytes, 4));
+    if (session === undefined || session.state === SessionState.Connected || !session.endpoint.matches(socketIndex, address, port)) return;
+    this.#refused(nowMs, session.repeaterId, session.endpoint.address, session.endpoint.port, "bad-config");
   }
 
   #onDmrd(nowMs: number, session: HbpSession, bytes: Uint8Array): void {
@@ -616,6 +685,8 @@ export class HbpMaster implements HostedHandler {
     const parsed = parseRptc(bytes);
     if (!parsed.ok) {
       this.counters.malformedBadLength++;
+      // explained (the event log rate-limits it per reason); the session waits for a readable RPTC
+      this.#refused(nowMs, session.repeaterId, session.endpoint.address, session.endpoint.port, "bad-config");
       return;
     }
     const config = parsed.config;
@@ -631,6 +702,14 @@ export class HbpMaster implements HostedHandler {
       else this.counters.refusedAccessRule++;
       this.#refuseSession(nowMs, session, byCallsign ? "callsign-denied" : "access-rule", config.callsign);
       return;
+    }
+    if (this.#loginCheck !== null) {
+      const refusal = this.#loginCheck(session.repeaterId, config.callsign);
+      if (refusal !== null) {
+        this.counters.refusedCallsign++;
+        this.#refuseSession(nowMs, session, refusal, config.callsign);
+        return;
+      }
     }
     const passphrase = rule?.passphrase ?? this.#globalPassphrase;
     // Usually the passphrase proven at RPTK is the deciding rule's: no second hash needed.

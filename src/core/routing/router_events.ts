@@ -4,10 +4,10 @@
  * never per packet.
  * @module
  */
-import { STREAM_START_TARGETS_MAX, type CoreEvent } from "../events.ts";
-import type { Slot } from "../router_port.ts";
+import { STREAM_START_TARGETS_MAX, type CoreEvent, type PortKindName } from "../events.ts";
+import { PortKind, type Slot } from "../router_port.ts";
 import { CallType } from "../../wire/dmrd.ts";
-import type { PortState, Stream } from "./state.ts";
+import { SubKind, TargetOutcome, type PortState, type Stream } from "./state.ts";
 import type { RouterContext } from "./router_context.ts";
 
 export type StreamEndReason = Extract<CoreEvent, { type: "stream.end" }>["endedBy"];
@@ -17,9 +17,36 @@ export function publish(ctx: RouterContext, event: CoreEvent): void {
   ctx.deps.events.publish(event);
 }
 
+/** A port's kind as events name it (refusals are kept per hotspot and per link). */
+export function portKindName(kind: PortKind): PortKindName {
+  switch (kind) {
+    case PortKind.Hotspot:
+      return "hotspot";
+    case PortKind.Upstream:
+      return "upstream";
+    case PortKind.OpenBridge:
+      return "openbridge";
+    default:
+      return "internal";
+  }
+}
+
 /** subscription.change for a static or dynamic TG. */
 export function publishSubscription(ctx: RouterContext, nowMs: number, ps: PortState, slot: Slot, talkgroupId: number, action: "add" | "remove", reason: string): void {
   const port = ps.port!;
+  if (action === "add") {
+    let sub = null;
+    for (const s of ps.subs) {
+      if (s.slot !== slot || s.talkgroupId !== talkgroupId || (s.kind !== SubKind.Static && s.kind !== SubKind.Dynamic)) continue;
+      if (sub === null || s.kind === SubKind.Static) sub = s;
+    }
+    if (sub !== null) {
+      const kind = sub.kind === SubKind.Static ? "static" : "dynamic";
+      const expiresAtMs = sub.expiresAtMs === 0 ? null : sub.expiresAtMs;
+      publish(ctx, { type: "subscription.change", atMs: nowMs, portIndex: port.portIndex, portName: port.name, slot, talkgroupId, action, reason, kind, expiresAtMs });
+      return;
+    }
+  }
   publish(ctx, { type: "subscription.change", atMs: nowMs, portIndex: port.portIndex, portName: port.name, slot, talkgroupId, action, reason });
 }
 
@@ -55,6 +82,12 @@ function startTargets(stream: Stream): Uint32Array {
   return k === out.length ? out : out.subarray(0, k);
 }
 
+/** stream.alias: the talker alias of a routed stream, once, when it completes. */
+export function publishStreamAlias(ctx: RouterContext, nowMs: number, stream: Stream): void {
+  const port = stream.port!;
+  publish(ctx, { type: "stream.alias", atMs: nowMs, streamId: stream.streamId, portIndex: port.portIndex, portName: port.name, sourceId: stream.sourceId, talkerAlias: (stream.sourceLc.talkerAlias.complete ? stream.sourceLc.talkerAlias : stream.sideAlias).text });
+}
+
 /** stream.end of a routed (not silent) stream, with its talker alias when complete (embedded LCs first, else DMRA). */
 export function publishStreamEnd(ctx: RouterContext, nowMs: number, stream: Stream, endedBy: StreamEndReason): void {
   const port = stream.port!;
@@ -75,5 +108,30 @@ export function publishStreamEnd(ctx: RouterContext, nowMs: number, stream: Stre
     lost: stream.lost,
     talkerAlias: ta.complete ? ta.text : null,
     endedBy,
+    ...undelivered(stream),
   });
 }
+
+/** Targets listed per call at most in stream.end's `undelivered`. */
+const UNDELIVERED_MAX = 64;
+
+/** Targets that never got a frame of the stream, and why (per call, at its end; none: no field). */
+function undelivered(stream: Stream): { undelivered?: UndeliveredTarget[] } {
+  let list: UndeliveredTarget[] | null = null;
+  for (let t = 0; t < stream.targetCount; t++) {
+    const outcome = stream.targetOutcome[t]!;
+    if (outcome === TargetOutcome.None || outcome === TargetOutcome.Delivered) continue;
+    const tps = stream.targetPorts[t];
+    if (tps === null || tps === undefined || tps.port === null) continue;
+    list ??= [];
+    if (list.length >= UNDELIVERED_MAX) break;
+    list.push({
+      portIndex: tps.port.portIndex,
+      slot: stream.targetSlots[t]! as Slot,
+      reason: outcome === TargetOutcome.BusyOwn ? "slot-busy-own-transmission" : outcome === TargetOutcome.BusyOther ? "slot-busy-other-call" : "hang-time",
+    });
+  }
+  return list === null ? {} : { undelivered: list };
+}
+
+type UndeliveredTarget = NonNullable<Extract<CoreEvent, { type: "stream.end" }>["undelivered"]>[number];

@@ -51,6 +51,7 @@ export class Feeds {
   readonly #openCalls = new Map<string, number>(); // "portIndex:streamId" → start wall ms
   readonly #callRefusals = new Map<string, number>();
   #snapshot: StatsSnapshot | null = null;
+  #rosterAtMs = 0;
   #statsTimer: ReturnType<typeof setInterval> | null = null;
   readonly #mqttContext: MessageContext | null = null;
   readonly #startedAt: string;
@@ -110,15 +111,23 @@ export class Feeds {
     }
   }
 
-  /** After lost events: rebuild what the feeds keep from the core's state. */
+  /** After lost events: rebuild what the feeds keep from the core's state (hotspots may follow in chunks). */
   resync(roster: Roster): void {
     this.#hotspots.clear();
-    for (const h of roster.hotspots) {
+    this.#rosterAtMs = roster.atMs;
+    this.addRosterHotspots(roster.hotspots);
+  }
+
+  addRosterHotspots(hotspots: Roster["hotspots"]): void {
+    const atMs = this.#rosterAtMs;
+    for (const h of hotspots) {
       this.#hotspots.set(h.up.portIndex, { repeaterId: h.up.repeaterId, callsign: h.up.callsign });
       this.report?.onEvent(h.up);
       if (h.details !== null) this.report?.state.setDetails(h.up.portIndex, reportDetails(h.details));
       for (const s of h.subscriptions) {
-        this.report?.onEvent({ type: "subscription.change", atMs: roster.atMs, portIndex: h.up.portIndex, portName: "", slot: s.slot, talkgroupId: s.talkgroupId, action: "add", reason: "static" });
+        // only static talkgroups show as TS1_STATIC/TS2_STATIC
+        const kind = (s as { kind?: string }).kind ?? "static";
+        this.report?.onEvent({ type: "subscription.change", atMs, portIndex: h.up.portIndex, portName: "", slot: s.slot, talkgroupId: s.talkgroupId, action: "add", reason: kind === "static" ? "static" : "dynamic" });
       }
     }
   }

@@ -7,6 +7,7 @@
  *   <prefix>/v1/sessions/up|down             a hotspot logged in / its session ended
  *   <prefix>/v1/refusals/login               a login refused (reason)
  *   <prefix>/v1/refusals/call                a call refused at its start (loop control, ACL, contention)
+ *   <prefix>/v1/refusals/link                an OpenBridge/FBP link dropped datagrams (reason, count; no address)
  *   <prefix>/v1/calls/start/<destinationId>  a call started
  *   <prefix>/v1/calls/end/<destinationId>    a call ended (talker alias, names, duration, loss)
  *   <prefix>/v1/links/up|down                an OpenBridge/FBP link or upstream master changed state
@@ -62,6 +63,16 @@ export const MqttSchemas = {
   callRefused: Type.Object(
     { ...base, streamId: Type.Integer(), sourceId: Type.Integer(), destinationId: Type.Integer(), slot: Type.Integer(), port: Type.String(), reason: Type.String() },
     { additionalProperties: false, description: "<prefix>/v1/refusals/call" },
+  ),
+  linkRefused: Type.Object(
+    {
+      ...base,
+      link: Type.String(),
+      reason: Type.String({ description: "Why the link dropped datagrams (bad-mac, wrong-network-id, too-old, loop, …)." }),
+      count: Type.Integer({ description: "Datagrams dropped for this reason since the previous message (at most one per link and reason per second)." }),
+      detail: Type.Union([Type.String(), Type.Null()], { description: "A short fact about the last one (never its address)." }),
+    },
+    { additionalProperties: false, description: "<prefix>/v1/refusals/link" },
   ),
   callStart: Type.Object({ ...base, ...callFields }, { additionalProperties: false, description: "<prefix>/v1/calls/start/<destinationId>" }),
   callEnd: Type.Object(
@@ -121,6 +132,8 @@ export function eventMessage(event: CoreEvent, c: MessageContext): MqttMessage |
       return msg(`${p}/refusals/login`, { ...head, repeaterId: event.repeaterId, reason: event.reason, callsign: event.callsign ?? null });
     case "stream.refused":
       return msg(`${p}/refusals/call`, { ...head, streamId: event.streamId >>> 0, sourceId: event.sourceId, destinationId: event.destinationId, slot: event.slot, port: event.portName, reason: event.reason });
+    case "link.refused":
+      return msg(`${p}/refusals/link`, { ...head, link: event.link, reason: event.reason, count: event.count, detail: event.detail ?? null });
     case "stream.start":
       return msg(`${p}/calls/start/${event.destinationId}`, { ...head, ...callCommon(event, c) });
     case "stream.end":
@@ -144,7 +157,9 @@ export function eventMessage(event: CoreEvent, c: MessageContext): MqttMessage |
     case "options.applied":
       return msg(`${p}/events/${event.type}`, { ...head, portIndex: event.portIndex, port: event.portName, options: redactOptionKey(event.options), rejected: event.rejected });
     default: {
-      const { type: _type, atMs: _atMs, ...rest } = event as EventOf<"subscription.change">;
+      // every other event with its own fields, never an address (even in events added later)
+      const rest: Record<string, unknown> = { ...(event as Record<string, unknown>) };
+      for (const key of ["type", "atMs", "address", "port", "oldAddress", "newAddress", "peer"]) delete rest[key];
       return msg(`${p}/events/${event.type}`, { ...head, ...rest });
     }
   }
