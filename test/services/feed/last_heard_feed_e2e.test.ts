@@ -6,6 +6,9 @@
  */
 import { describe, expect, test } from "bun:test";
 import { Value } from "@sinclair/typebox/value";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import pino from "pino";
 import { startFreedmr } from "../../../src/cli/start_freedmr.ts";
 import type { ServerWebSocket } from "bun";
@@ -164,6 +167,29 @@ describe("last-heard feed (BrandMeister field names)", () => {
     expect(metrics).toMatch(/freedmr_feed_clients\{transport="websocket"\} 3/);
     expect(metrics).toMatch(/freedmr_feed_clients\{transport="sse"\} 1/);
     expect(metrics).toMatch(/freedmr_feed_records_total 6/);
+  });
+
+  test("names come from alias data: SourceCall, SourceName, DestinationName", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "freedmr-feed-aliases-"));
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    writeFileSync(join(dir, "users.csv"), "RADIO_ID,CALLSIGN,FIRST_NAME,LAST_NAME,CITY,STATE,COUNTRY\n2345678,G0ABC,Ada,Lovelace,London,England,United Kingdom\n");
+    writeFileSync(join(dir, "tg.json"), JSON.stringify({ "91": "Worldwide" }));
+    const result = validateConfig({
+      log: { level: "silent" },
+      hbp: { bind_addresses: ["127.0.0.1"], port: 0, login_rate_limit_per_minute: 0 },
+      http: { bind_address: "127.0.0.1", port: 0 },
+      aliases: { users: join(dir, "users.csv"), talkgroups: join(dir, "tg.json"), cache_directory: dir },
+    });
+    if (!result.ok) throw new Error(JSON.stringify(result.errors));
+    const server = await start(result.config);
+    expect(await until(() => server.aliases.updates >= 2)).toBe(true);
+    const feed = await FeedSocket.open(`${server.http!.url.replace(/^http/, "ws")}api/v1/feed/lastheard/ws`);
+    const client = await HbpClient.open({ serverPort: server.boundSockets()[0]!.port, repeaterId: 234_567_801, callsign: "G0ABC", slots: "3", rxFrequencyHz: 438_800_000, txFrequencyHz: 431_200_000, options: "TS2=91;" });
+    cleanups.push(() => client.close());
+    await client.login();
+    await sendVoiceCall(client, { sourceId: 2_345_678, destinationId: 91, slot: 2, superframes: 1 });
+    expect(await until(() => feed.messages.length >= 2)).toBe(true);
+    expect(feed.messages[1]).toMatchObject({ Event: "Session-Stop", SourceID: 2_345_678, SourceCall: "G0ABC", SourceName: "Ada", DestinationID: 91, DestinationName: "Worldwide" });
   });
 
   test("bad filters are 400 naming the parameter; more clients than max_live_clients are 503", async () => {
