@@ -12,7 +12,9 @@
  * time), the packet thread's CPU and the whole process's CPU, and what each feed delivered. Rounds
  * alternate so machine load hits both alike. Goal: "on" p99 within 10 % of "off".
  *
- *   bun bench/feeds.bench.ts [--calls 100] [--listeners 5] [--idle 400] [--feeds 20]
+ *   off  (with --off worker) the services Worker with HTTP but no feeds and no clients: the feeds' own cost
+ *
+ *   bun bench/feeds.bench.ts [--off none|worker] [--calls 100] [--listeners 5] [--idle 400] [--feeds 20]
  *                            [--seconds 5] [--rounds 2] [--prewarm 2] [--steady 5] [--warmup 1]
  * @module
  */
@@ -37,6 +39,8 @@ const rounds = Number(arg("rounds", "2"));
 const prewarm = Number(arg("prewarm", "2"));
 const steady = Number(arg("steady", "5"));
 const warmup = Number(arg("warmup", "1"));
+/** --off worker: the "off" server runs the services Worker with HTTP too (no feeds, no clients), isolating the feeds' own cost. */
+const offWorker = arg("off", "none") === "worker";
 
 if (mosquittoPath === null) {
   console.log("feeds: mosquitto is not installed (apt-get install mosquitto); skipped");
@@ -44,7 +48,7 @@ if (mosquittoPath === null) {
 }
 const pinned = pinSelf(GENERATOR_CORE);
 console.log(
-  `feeds: ${calls + calls * listeners + idle} hotspots (${calls} talkers, ${calls * listeners} listeners, ${idle} idle), ${calls} calls; "on" adds the report socket + a monitor, MQTT + a subscriber, ${feeds} last-heard feed clients; ` +
+  `feeds: ${calls + calls * listeners + idle} hotspots (${calls} talkers, ${calls * listeners} listeners, ${idle} idle), ${calls} calls; "off" ${offWorker ? "runs the services Worker (HTTP, no feeds)" : "has no services"}; "on" adds the report socket + a monitor, MQTT + a subscriber, ${feeds} last-heard feed clients; ` +
     `${rounds} round(s) of ${warmup} s + ${seconds} s each; generator on core ${GENERATOR_CORE}: ${pinned}; load ${(await Bun.file("/proc/loadavg").text()).trim()}`,
 );
 
@@ -119,7 +123,7 @@ class Consumers {
   }
 }
 
-const off = await startSide("off", {}, load, true);
+const off = await startSide("off", offWorker ? { FREEDMR_BENCH_HTTP_PORT: String(freePort()) } : {}, load, true);
 const on = await startSide("on", { FREEDMR_BENCH_HTTP_PORT: String(httpPort), FREEDMR_BENCH_REPORT_PORT: String(reportPort), FREEDMR_BENCH_MQTT_URL: broker.url }, load, true);
 const consumers = new Consumers();
 await consumers.open();
