@@ -14,7 +14,7 @@
  *
  *   off  (with --off worker) the services Worker with HTTP but no feeds and no clients: the feeds' own cost
  *
- *   bun bench/feeds.bench.ts [--off none|worker] [--calls 100] [--listeners 5] [--idle 400] [--feeds 20]
+ *   bun bench/feeds.bench.ts [--off none|worker] [--only report,mqtt,feed] [--calls 100] [--listeners 5] [--idle 400] [--feeds 20]
  *                            [--seconds 5] [--rounds 2] [--prewarm 2] [--steady 5] [--warmup 1]
  * @module
  */
@@ -41,6 +41,8 @@ const steady = Number(arg("steady", "5"));
 const warmup = Number(arg("warmup", "1"));
 /** --off worker: the "off" server runs the services Worker with HTTP too (no feeds, no clients), isolating the feeds' own cost. */
 const offWorker = arg("off", "none") === "worker";
+/** --only report,mqtt,feed: which feeds "on" runs (and which consumers connect); default all three. */
+const only = new Set(arg("only", "report,mqtt,feed").split(","));
 
 if (mosquittoPath === null) {
   console.log("feeds: mosquitto is not installed (apt-get install mosquitto); skipped");
@@ -66,6 +68,12 @@ class Consumers {
   readonly #closers: (() => void)[] = [];
 
   async open(): Promise<void> {
+    if (only.has("report")) await this.#openMonitor();
+    if (only.has("mqtt")) await this.#openSubscriber();
+    if (only.has("feed")) await this.#openFeedClients();
+  }
+
+  async #openMonitor(): Promise<void> {
     const decoder = new NetstringDecoder(64 * 1024 * 1024);
     const socket = await Bun.connect({
       hostname: "127.0.0.1",
@@ -82,12 +90,16 @@ class Consumers {
       },
     });
     this.#closers.push(() => socket.end());
+  }
 
+  async #openSubscriber(): Promise<void> {
     const sub = mqtt.connect(broker.url, { clientId: "bench-subscriber" });
     await new Promise<void>((resolve) => sub.once("connect", () => sub.subscribe("bench/v1/#", { qos: 0 }, () => resolve())));
     sub.on("message", () => this.mqttMessages++);
     this.#closers.push(() => sub.end(true));
+  }
 
+  async #openFeedClients(): Promise<void> {
     const base = `http://127.0.0.1:${httpPort}/api/v1/feed/lastheard`;
     const filters = ["", "?country=31", "?tg=10000,10001,10002", ""];
     await Promise.all(
@@ -124,7 +136,12 @@ class Consumers {
 }
 
 const off = await startSide("off", offWorker ? { FREEDMR_BENCH_HTTP_PORT: String(freePort()) } : {}, load, true);
-const on = await startSide("on", { FREEDMR_BENCH_HTTP_PORT: String(httpPort), FREEDMR_BENCH_REPORT_PORT: String(reportPort), FREEDMR_BENCH_MQTT_URL: broker.url }, load, true);
+const on = await startSide(
+  "on",
+  { FREEDMR_BENCH_HTTP_PORT: String(httpPort), ...(only.has("report") ? { FREEDMR_BENCH_REPORT_PORT: String(reportPort) } : {}), ...(only.has("mqtt") ? { FREEDMR_BENCH_MQTT_URL: broker.url } : {}) },
+  load,
+  true,
+);
 const consumers = new Consumers();
 await consumers.open();
 console.log(`  both servers up with their hotspots; "on" has a monitor, an MQTT subscriber and ${feeds} feed clients`);
@@ -143,7 +160,7 @@ const a = summaryLine("feeds off", results.get("off")!);
 const b = summaryLine("feeds on ", results.get("on")!);
 console.log(
   `feeds delivered: monitor ${consumers.monitorMessages} messages (${consumers.monitorEvents} BRDG_EVENT lines), MQTT subscriber ${consumers.mqttMessages} messages, feed clients ${consumers.feedRecords} records; ` +
-    `drops: mqtt queue-full ${metric('freedmr_mqtt_dropped_total{reason="queue-full"}')}, feed ${metric("freedmr_feed_dropped_total")}, report slow ${metric("freedmr_report_slow_clients_dropped_total")}, bus ${metric('freedmr_bus_dropped_total{service="services-worker"}')}`,
+    `services Worker: events lost ${metric("freedmr_services_worker_events_lost_total")}, resyncs ${metric("freedmr_services_worker_resyncs_total")}, restarts ${metric("freedmr_services_worker_restarts_total")}; drops: mqtt queue-full ${metric('freedmr_mqtt_dropped_total{reason="queue-full"}')}, feed ${metric("freedmr_feed_dropped_total")}, report slow ${metric("freedmr_report_slow_clients_dropped_total")}, bus ${metric('freedmr_bus_dropped_total{service="services-worker"}')}`,
 );
 // a shared machine makes whole rounds slow now and then: the median of the rounds' p99s is the steadier figure
 const medianRoundP99 = (name: string): number => {
