@@ -50,7 +50,7 @@ if (mosquittoPath === null) {
 }
 const pinned = pinSelf(GENERATOR_CORE);
 console.log(
-  `feeds: ${calls + calls * listeners + idle} hotspots (${calls} talkers, ${calls * listeners} listeners, ${idle} idle), ${calls} calls; "off" ${offWorker ? "runs the services Worker (HTTP, no feeds)" : "has no services"}; "on" adds the report socket + a monitor, MQTT + a subscriber, ${feeds} last-heard feed clients; ` +
+  `feeds: ${calls + calls * listeners + idle} hotspots (${calls} talkers, ${calls * listeners} listeners, ${idle} idle), ${calls} calls; "off" ${offWorker ? "runs the services Worker (HTTP, no feeds)" : "has no services"}; "on" adds ${[only.has("report") ? "the report socket + a monitor" : "", only.has("mqtt") ? "MQTT + a subscriber" : "", only.has("feed") ? `${feeds} last-heard feed clients` : ""].filter((x) => x !== "").join(", ")}; ` +
     `${rounds} round(s) of ${warmup} s + ${seconds} s each; generator on core ${GENERATOR_CORE}: ${pinned}; load ${(await Bun.file("/proc/loadavg").text()).trim()}`,
 );
 
