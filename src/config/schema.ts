@@ -13,6 +13,8 @@ import { Type, type Static } from "@sinclair/typebox";
 import { Value } from "@sinclair/typebox/value";
 import { federationSections } from "./sections/federation.ts";
 import { httpSections } from "./sections/http.ts";
+import { mqttSections } from "./sections/mqtt.ts";
+import { reportSections } from "./sections/report.ts";
 import { routingAccessRuleProperties, routingSections } from "./sections/routing.ts";
 import { voiceSections } from "./sections/voice.ts";
 import { storeSections } from "./sections/store.ts";
@@ -212,6 +214,8 @@ export const ConfigSchema = Type.Object(
     ...routingSections,
     ...federationSections,
     ...httpSections,
+    ...reportSections,
+    ...mqttSections,
     ...voiceSections,
     ...storeSections,
     ...aliasesSections,

@@ -36,6 +36,7 @@ import { BusEventSink } from "./bus_sink.ts";
 import { AliasDirectory } from "./alias_directory.ts";
 import type { AliasServiceOptions } from "../services/aliases/alias_service.ts";
 import { ControlQueue } from "./control_commands.ts";
+import { feedsOptions } from "../services/feed/feeds_config.ts";
 import { ServicesWorkerHost } from "./services_worker_host.ts";
 import type { ServicesWorkerStats } from "../services/worker/protocol.ts";
 import { drawLoginSecret } from "./login_secret.ts";
@@ -242,7 +243,8 @@ export async function startServer(config: Config, log: Logger, options: ServerOp
   // cannot listen, voice runs anyway and the log says why. It also runs for the store alone.
   let services: ServicesWorkerHost | null = null;
   let http: RunningHttp | null = null;
-  if (config.http.enabled || storeOptions !== null) {
+  let reportPort: number | null = null;
+  if (config.http.enabled || storeOptions !== null || config.report.enabled || config.mqtt.enabled) {
     services = new ServicesWorkerHost({
       bus,
       hbp,
@@ -251,7 +253,9 @@ export async function startServer(config: Config, log: Logger, options: ServerOp
       log,
       version: options.version ?? "unknown",
       startedMs,
+      feeds: feedsOptions(config),
       http: {
+        enabled: config.http.enabled,
         bindAddress: config.http.bind_address,
         port: config.http.port,
         lastHeardSize: config.http.last_heard_size,
@@ -274,8 +278,10 @@ export async function startServer(config: Config, log: Logger, options: ServerOp
       ...(options.servicesHungTimeoutMs !== undefined ? { hungTimeoutMs: options.servicesHungTimeoutMs } : {}),
     });
     const ready = await services.start();
+    reportPort = ready.reportPort ?? null;
     if (!config.http.enabled) {
-      // the Worker runs for the store only
+      // the Worker runs for the state store, the report socket or MQTT only
+      if (ready.error !== null) log.error({ error: ready.error }, "the services Worker (state store, report socket, MQTT) is not available (voice is not affected)");
     } else if (ready.error !== null || ready.url === null || ready.port === null) {
       log.error({ error: ready.error }, "the dashboard and HTTP API are not available (voice is not affected)");
     } else {
@@ -328,6 +334,7 @@ export async function startServer(config: Config, log: Logger, options: ServerOp
     }
   }
 
+  if (reportPort !== null) log.info({ address: config.report.bind_address, port: reportPort }, `report socket for FDMR-Monitor/HBmonitor on TCP ${config.report.bind_address}:${reportPort}`);
   if (http !== null) {
     log.info(
       { url: http.url, bindAddress: http.address, port: http.port, admin: config.http.admin_token !== "", selfCare: config.http.self_care },

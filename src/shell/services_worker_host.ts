@@ -27,7 +27,7 @@ import type { HbpMaster } from "../core/hbp_master/hbp_master.ts";
 import type { HbpSession } from "../core/hbp_master/session.ts";
 import type { FrameRouter } from "../core/router_contract.ts";
 import type { Router } from "../core/routing/types.ts";
-import type { FromWorker, HotspotDetails, Roster, ServicesWorkerStats, ToWorker, WorkerEvent, WorkerHttpOptions } from "../services/worker/protocol.ts";
+import type { FromWorker, HotspotDetails, Roster, ServicesWorkerStats, ToWorker, WorkerEvent, WorkerFeedsOptions, WorkerHttpOptions } from "../services/worker/protocol.ts";
 import type { StateChange } from "../core/routing/state_records.ts";
 import type { WorkerStoreOptions } from "../services/store/worker_store.ts";
 import type { AliasServiceOptions } from "../services/aliases/alias_service.ts";
@@ -53,6 +53,8 @@ export interface ServicesWorkerHostOptions {
   readonly version: string;
   readonly startedMs: number;
   readonly http: WorkerHttpOptions;
+  /** Report socket, MQTT, last-heard feed (absent: off). */
+  readonly feeds?: WorkerFeedsOptions;
   /** Batch period (default 100 ms) and size (default 512 events). */
   readonly batchIntervalMs?: number;
   readonly maxBatchEvents?: number;
@@ -79,6 +81,8 @@ export interface ServicesWorkerReady {
   url: string | null;
   port: number | null;
   error: string | null;
+  /** The report socket's TCP port (null: off or not listening). */
+  reportPort?: number | null;
 }
 
 const RESTART_MIN_MS = 250;
@@ -262,6 +266,8 @@ export class ServicesWorkerHost {
     });
     // a restarted Worker listens where the first one did (port 0 = the port it was given)
     const http = this.ready?.port != null ? { ...this.#o.http, port: this.ready.port } : this.#o.http;
+    let feeds = this.#o.feeds;
+    if (feeds?.report != null && this.ready?.reportPort != null) feeds = { ...feeds, report: { ...feeds.report, port: this.ready.reportPort } };
     const init: ToWorker = {
       type: "init",
       version: this.#o.version,
@@ -269,6 +275,7 @@ export class ServicesWorkerHost {
       startedMs: this.#o.startedMs,
       http,
       store: this.#o.store ?? null,
+      ...(feeds !== undefined ? { feeds } : {}),
       ...(this.#aliases !== undefined ? { aliases: this.#aliases } : {}),
     };
     worker.postMessage(init);
@@ -310,7 +317,7 @@ export class ServicesWorkerHost {
         this.#lastAckMs = monotonicMs();
         this.#stats.running = true;
         this.#needResync = true;
-        this.#firstReady?.({ url: message.url, port: message.port, error: message.error });
+        this.#firstReady?.({ url: message.url, port: message.port, error: message.error, reportPort: message.reportPort ?? null });
         this.#flush();
         this.#o.onReady?.();
         return;

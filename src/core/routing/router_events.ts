@@ -4,7 +4,7 @@
  * never per packet.
  * @module
  */
-import type { CoreEvent, PortKindName } from "../events.ts";
+import { STREAM_START_TARGETS_MAX, type CoreEvent, type PortKindName } from "../events.ts";
 import { PortKind, type Slot } from "../router_port.ts";
 import { CallType } from "../../wire/dmrd.ts";
 import { SubKind, TargetOutcome, type PortState, type Stream } from "./state.ts";
@@ -94,7 +94,22 @@ export function publishStreamStart(ctx: RouterContext, nowMs: number, stream: St
     slot: stream.wireSlot,
     callType: stream.callType === CallType.Unit ? "unit" : "group",
     kind: stream.data ? "data" : "voice",
+    ...(stream.targetCount > 0 ? { targets: startTargets(stream) } : {}),
   });
+}
+
+/** The stream's targets, packed (CoreEvent stream.start `targets`); once per stream, never per frame. */
+function startTargets(stream: Stream): Uint32Array {
+  const n = Math.min(stream.targetCount, STREAM_START_TARGETS_MAX);
+  const out = new Uint32Array(n * 2);
+  let k = 0;
+  for (let i = 0; i < n; i++) {
+    const target = stream.targetPorts[i]?.port ?? null;
+    if (target === null) continue;
+    out[k++] = target.portIndex;
+    out[k++] = ((stream.targetSlots[i]! & 0x3) << 24) | (stream.targetDestinations[i]! & 0xffffff);
+  }
+  return k === out.length ? out : out.subarray(0, k);
 }
 
 /** stream.alias: the talker alias of a routed stream, once, when it completes. */

@@ -56,7 +56,7 @@ export interface Roster {
 }
 
 export interface WorkerHttpOptions {
-  /** false: no HTTP server (the Worker runs for the state store only); default true */
+  /** Serve HTTP (default true); false when the Worker runs only for the state store, the report socket or MQTT. */
   enabled?: boolean;
   bindAddress: string;
   port: number;
@@ -79,8 +79,54 @@ export interface WorkerInit {
   http: WorkerHttpOptions;
   /** The state store (src/services/store/); absent or null = nothing is kept across restarts. */
   store?: WorkerStoreOptions | null;
+  /** Report socket, MQTT, last-heard feed (src/services/feed/feeds.ts); absent = all off. */
+  feeds?: WorkerFeedsOptions;
   /** Alias data ([aliases]); absent = none. */
   aliases?: AliasServiceOptions;
+}
+
+/** What the feeds need from the config (plain data; the Worker reads password files itself). */
+export interface WorkerFeedsOptions {
+  serverName: string;
+  /** server.server_id (the last-heard feed's Master). */
+  serverId?: number;
+  report: ReportWorkerOptions | null;
+  mqtt: MqttWorkerOptions | null;
+}
+
+export interface ReportWorkerOptions {
+  bindAddress: string;
+  port: number;
+  intervalSeconds: number;
+  clients: string[];
+  includeAddresses: boolean;
+  maxClients: number;
+  clientQueueBytes: number;
+  maxHotspots: number;
+  hbpPort: number;
+  groupHangTimeSeconds: number;
+  singleMode: boolean;
+  uaTimerMinutes: number;
+  bridges: { name: string; members: { system: string; slot: 1 | 2; talkgroupId: number; active: boolean; timeoutMinutes: number; timeoutType: "none" | "on" | "off"; on: number[]; off: number[]; reset: number[] }[] }[];
+}
+
+export interface MqttWorkerOptions {
+  url: string;
+  clientId: string;
+  username: string;
+  password: string;
+  passwordFile: string;
+  prefix: string;
+  qos: 0 | 1 | 2;
+  retain: boolean;
+  queueSize: number;
+  statsIntervalSeconds: number;
+  reconnectMinMs: number;
+  reconnectMaxMs: number;
+  tlsCaFile: string;
+  tlsCertFile: string;
+  tlsKeyFile: string;
+  tlsInsecure: boolean;
 }
 
 export type ToWorker =
@@ -98,7 +144,7 @@ export type ToWorker =
   | { type: "stop" };
 
 export type FromWorker =
-  | { type: "ready"; url: string | null; port: number | null; error: string | null }
+  | { type: "ready"; url: string | null; port: number | null; error: string | null; reportPort?: number | null }
   | { type: "ack"; seq: number }
   | { type: "command"; id: number; command: ControlCommand }
   | { type: "log"; level: "info" | "warn" | "error"; msg: string; data?: Record<string, unknown> }
