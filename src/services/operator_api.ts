@@ -13,7 +13,7 @@
 import type { SqliteStoreStats } from "./store/sqlite_store.ts";
 import { Value } from "@sinclair/typebox/value";
 import type { ControlCommand, ControlResult, HotspotInspection } from "../core/control_command.ts";
-import type { HotspotSettings } from "../core/routing/hotspot_settings.ts";
+import type { HotspotSettings } from "../core/routing/hotspots/hotspot_settings.ts";
 import { SettingsBody, openApiDocument, type SettingsBodyType } from "./api_schemas.ts";
 import { HttpApi, type HttpApiOptions } from "./http_api.ts";
 import { OperatorState } from "./operator_state.ts";

@@ -7,7 +7,7 @@ import type { RouterPort, Slot } from "../router_port.ts";
 import { CallType } from "../../wire/dmrd.ts";
 import { BRIDGE_CONFERENCE_BASE, SubKind } from "./state.ts";
 import type { StreamInfo, SubscriberLocation, SubscriptionInfo } from "./types.ts";
-import { livePort, subscriberPort } from "./port_lookup.ts";
+import { livePort, subscriberPort } from "./hotspots/port_lookup.ts";
 import type { RouterContext } from "./router_context.ts";
 
 /** A port's subscriptions, sorted by slot, talkgroup, kind. */

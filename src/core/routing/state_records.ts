@@ -21,14 +21,14 @@
  * @module
  */
 import { PortKind, type Slot } from "../router_port.ts";
-import { applyOptions } from "./hotspot_options.ts";
-import { MAX_HOTSPOT_SETTINGS, isEmptySettings, type HotspotSettings } from "./hotspot_settings.ts";
-import { defaultReflector, dialable, linkDial, scheduleRelink, unlinkDial } from "./dial.ts";
+import { applyOptions } from "./hotspots/hotspot_options.ts";
+import { MAX_HOTSPOT_SETTINGS, isEmptySettings, type HotspotSettings } from "./hotspots/hotspot_settings.ts";
+import { defaultReflector, dialable, linkDial, scheduleRelink, unlinkDial } from "./features/dial.ts";
 import type { RouterContext } from "./router_context.ts";
 import { publishSubscription } from "./router_events.ts";
 import { SubKind, SubOrigin, type PortState } from "./state.ts";
-import { findSub, insertSub, setExpiry } from "./subscriptions.ts";
-import { TG_MAX } from "./numbering.ts";
+import { findSub, insertSub, setExpiry } from "./subscriptions/subscriptions.ts";
+import { TG_MAX } from "./streams/numbering.ts";
 
 /** A user-activated (dynamic) talkgroup; `expiresAtWallMs` 0 = never expires. */
 export interface DynamicTalkgroupRecord {

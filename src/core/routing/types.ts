@@ -11,7 +11,7 @@ import type { FrameRouter } from "../router_contract.ts";
 import type { RouterPort, Slot } from "../router_port.ts";
 import type { LinkTalkgroupMap, RoutingOptions } from "./options.ts";
 import type { RoutingStats } from "./stats.ts";
-import type { HotspotSettings } from "./hotspot_settings.ts";
+import type { HotspotSettings } from "./hotspots/hotspot_settings.ts";
 import type { ImportOptions, ImportResult, StateChange, StateSnapshot } from "./state_records.ts";
 
 export interface RouterDeps {

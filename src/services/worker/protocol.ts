@@ -6,7 +6,7 @@
  */
 import type { ControlCommand, ControlResult } from "../../core/control_command.ts";
 import type { CoreEvent } from "../../core/events.ts";
-import type { HotspotSettings } from "../../core/routing/hotspot_settings.ts";
+import type { HotspotSettings } from "../../core/routing/hotspots/hotspot_settings.ts";
 import type { StateChange } from "../../core/routing/state_records.ts";
 import type { WorkerStoreOptions } from "../store/worker_store.ts";
 import type { AliasServiceOptions } from "../aliases/alias_service.ts";
