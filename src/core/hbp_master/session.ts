@@ -4,12 +4,13 @@
  *
  * A session is a RouterPort once connected (after RPTC): the router writes a 55-byte DMRD into
  * `txBuffer(slot)` and calls `emit`, which stamps this peer's repeater id into bytes 11–14
- * (the HBlink/FreeDMR/BrandMeister convention, hbp-and-dmr.md §1.4) and queues it. Every buffer
- * and reply is allocated here, at session creation; nothing is allocated per frame.
+ * (the HBlink/FreeDMR/BrandMeister convention, hbp-and-dmr.md §1.4) and queues it. Egress buffers
+ * are allocated on first use and kept; the fixed replies (RPTACK/MSTNAK/MSTPONG/MSTCL) are not
+ * held per session but stamped at send time into shared buffers (reply_pool.ts). Nothing is
+ * allocated per frame.
  * @module
  */
 import { DMRD_LENGTH, DMRD_OFFSET_FLAGS, DMRD_OFFSET_REPEATER, FLAG_SLOT_TS2, writeUint32 } from "../../wire/dmrd.ts";
-import { HbpPeerReplies } from "../../wire/hbp.ts";
 import type { RptcConfig } from "../../wire/rptc.ts";
 import type { Endpoint } from "../endpoint.ts";
 import type { Outbox } from "../outbox.ts";
@@ -36,7 +37,6 @@ export class HbpSession implements RouterPort {
   config: RptcConfig | null = null;
   /** Last RPTO text, if any. */
   options: string | null = null;
-  readonly replies: HbpPeerReplies;
   readonly authenticatedAtMs: number;
   connectedAtMs = 0;
   lastHeardMs: number;
@@ -65,7 +65,6 @@ export class HbpSession implements RouterPort {
     nowMs: number,
     readonly counters: HbpCounters,
   ) {
-    this.replies = new HbpPeerReplies(repeaterId);
     this.authenticatedAtMs = nowMs;
     this.lastHeardMs = nowMs;
     this.name = String(repeaterId);
