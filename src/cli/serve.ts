@@ -5,6 +5,7 @@
  * exit 0; a second signal exits at once.
  * @module
  */
+import { scheduleStartupPageRelease } from "../shell/startup_pages.ts";
 import { formatConfigError } from "../config/errors.ts";
 import { readConfigDocument, validateConfig } from "../config/load.ts";
 import { resolvePassphraseFile } from "../config/passphrase_file.ts";
@@ -112,6 +113,8 @@ export async function serve(configPath: string | undefined, overrides: Overrides
     setTimeout(() => process.exit(EXIT_FAILURE), 1000).unref();
     return EXIT_FAILURE;
   }
+  // Start-up-only code pages of the compiled binary go back to the kernel once settled (startup_pages.ts).
+  scheduleStartupPageRelease((released) => log.debug({ released }, "start-up pages released"));
 
   function stopSignalled(signal: NodeJS.Signals, running: Stoppable): void {
     if (stopping) {
