@@ -7,6 +7,7 @@
  * the UDP host and prints its `PROBE {json}` line on SIGTERM.
  * FREEDMR_BENCH_HTTP_PORT=<port> runs the services Worker (dashboard/API) on 127.0.0.1:<port>;
  * without it [http] is off, so the other benchmarks measure the packet path alone.
+ * FREEDMR_BENCH_STATS=1 prints the UDP host's counters as `STATS {json}` on SIGTERM.
  * @module
  */
 import pino from "pino";
@@ -34,6 +35,8 @@ const server = await startServer(config, pino({ level: "silent" }), {
 });
 process.on("SIGTERM", () => {
   probe?.print();
+  // FREEDMR_BENCH_STATS=1: the UDP host's counters (overload shedding) as one `STATS {json}` line.
+  if (process.env.FREEDMR_BENCH_STATS === "1") console.log(`STATS ${JSON.stringify(server.host.stats)}`);
   void server.stop("bench").then(() => process.exit(0));
 });
 console.log(`READY ${server.boundSockets()[0]!.port}`);

@@ -3,8 +3,10 @@
  * so a login storm after an outage is absorbed; under sustained voice overload the same buffer
  * would queue seconds of stale voice (measured: p99 0.1–1 s at 1.3× the loss-free rate). So the
  * host watches each socket's queued bytes (SO_MEMINFO through bun:ffi, libc_calls.ts) at most every
- * CHECK_INTERVAL_MS while datagrams arrive, and while the backlog is above `highBytes` (until it is
- * back under `lowBytes`) voice bursts are dropped unprocessed and counted. Everything else — pings,
+ * CHECK_INTERVAL_MS while datagrams arrive. Shedding starts when the backlog is above `highBytes`,
+ * or has stayed above `lowBytes` for `sustainMs` (a backlog that does not drain: the server is
+ * behind, however slow its CPU), and lasts until the backlog is back under `lowBytes`; meanwhile
+ * voice bursts are dropped unprocessed and counted. Everything else — pings,
  * logins, options, voice headers and terminators, data — is still handled, so sessions stay up and
  * streams keep their start and end; only audio that would arrive too late anyway is lost.
  *
@@ -16,8 +18,10 @@ import { receiveQueueBytes } from "./libc_calls.ts";
 
 /** Start shedding above this backlog: ~300 DMRD datagrams (~830 B truesize each on loopback), tens of ms of work. */
 export const DEFAULT_SHED_HIGH_BYTES = 256 * 1024;
-/** Stop once the backlog is below this. */
-export const DEFAULT_SHED_LOW_BYTES = 64 * 1024;
+/** Stop once the backlog is below this (~40 datagrams). */
+export const DEFAULT_SHED_LOW_BYTES = 32 * 1024;
+/** A backlog above the low mark for this long starts shedding too (a server that is not catching up). */
+export const DEFAULT_SHED_SUSTAIN_MS = 40;
 /** Look at the queue at most this often per socket (one getsockopt each). */
 export const CHECK_INTERVAL_MS = 2;
 
@@ -32,9 +36,11 @@ export interface SheddingOptions {
   /** Backlog (bytes of kernel truesize) that starts shedding; 0 turns shedding off. */
   readonly highBytes: number;
   readonly lowBytes: number;
+  /** How long a backlog above lowBytes may last before shedding starts (ms). */
+  readonly sustainMs: number;
 }
 
-export const DEFAULT_SHEDDING: SheddingOptions = { highBytes: DEFAULT_SHED_HIGH_BYTES, lowBytes: DEFAULT_SHED_LOW_BYTES };
+export const DEFAULT_SHEDDING: SheddingOptions = { highBytes: DEFAULT_SHED_HIGH_BYTES, lowBytes: DEFAULT_SHED_LOW_BYTES, sustainMs: DEFAULT_SHED_SUSTAIN_MS };
 
 /** A voice burst (DMRD, frame type voice or voice sync)? */
 export function isVoiceBurst(data: Uint8Array): boolean {
@@ -56,6 +62,10 @@ export class QueueWatch {
   queuedBytes = 0;
   /** Deepest backlog seen. */
   peakBytes = 0;
+  /** Since when the backlog has been above lowBytes (-Infinity: it is not). */
+  aboveLowSinceMs = Number.NEGATIVE_INFINITY;
+  /** Times shedding started. */
+  episodes = 0;
 
   constructor(
     readonly fd: number,
@@ -75,10 +85,15 @@ export class QueueWatch {
     this.queuedBytes = queued;
     if (queued < 0) return;
     if (queued > this.peakBytes) this.peakBytes = queued;
-    if (this.shedding) {
-      if (queued < this.options.lowBytes) this.shedding = false;
-    } else if (queued > this.options.highBytes) {
+    if (queued < this.options.lowBytes) {
+      this.aboveLowSinceMs = Number.NEGATIVE_INFINITY;
+      this.shedding = false;
+      return;
+    }
+    if (this.aboveLowSinceMs === Number.NEGATIVE_INFINITY) this.aboveLowSinceMs = nowMs;
+    if (!this.shedding && (queued > this.options.highBytes || nowMs - this.aboveLowSinceMs >= this.options.sustainMs)) {
       this.shedding = true;
+      this.episodes++;
     }
   }
 }

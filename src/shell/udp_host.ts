@@ -112,6 +112,8 @@ export class UdpHost implements SocketControl {
   readonly #onHandlerError: (where: string, error: unknown) => void;
   readonly #probe: HostProbe | null;
   readonly #shedding: SheddingOptions;
+  /** Shedding episodes of sockets since replaced (reopen). */
+  #closedEpisodes = 0;
   #timer: ReturnType<typeof setInterval> | null = null;
   /** monotonicMs of the last tick; the data path ticks once it is #overdueMs old */
   #lastTickMs = 0;
@@ -215,6 +217,7 @@ export class UdpHost implements SocketControl {
   async stop(): Promise<void> {
     if (this.#stopped) return;
     this.#stopped = true;
+    this.#sumBacklog();
     if (this.#timer !== null) clearInterval(this.#timer);
     this.#timer = null;
     const nowMs = monotonicMs();
@@ -245,17 +248,13 @@ export class UdpHost implements SocketControl {
       if (flags !== undefined && flags.truncated === true) this.stats.truncated++;
       const nowMs = monotonicMs();
       const watch = slot.watch;
-      if (watch !== null) {
-        const wasShedding = watch.shedding;
-        if (watch.shed(nowMs, data)) {
-          this.stats.voiceShed++;
-          if (nowMs - this.#lastTickMs >= this.#overdueMs && this.#timer !== null) {
-            this.stats.inlineTicks++;
-            this.#tick();
-          }
-          return;
+      if (watch !== null && watch.shed(nowMs, data)) {
+        this.stats.voiceShed++;
+        if (nowMs - this.#lastTickMs >= this.#overdueMs && this.#timer !== null) {
+          this.stats.inlineTicks++;
+          this.#tick();
         }
-        if (watch.shedding !== wasShedding) this.#noteBacklog(watch);
+        return;
       }
       try {
         slot.handler.onDatagram(nowMs, slot.index, address, remotePort, data);
@@ -288,18 +287,28 @@ export class UdpHost implements SocketControl {
       slot.receiveBuffer = raiseReceiveBuffer(socket, socket.port, slot.spec.receiveBufferBytes);
     }
     const fd = slot.receiveBuffer.fd >= 0 ? slot.receiveBuffer.fd : this.#shedding.highBytes > 0 ? socketFd(socket, socket.port) : -1;
+    if (slot.watch !== null) this.#closedEpisodes += slot.watch.episodes;
     slot.watch = fd >= 0 && this.#shedding.highBytes > 0 ? new QueueWatch(fd, this.#shedding) : null;
   }
 
-  /** A socket started or stopped shedding: count the episode, keep the deepest backlog. */
-  #noteBacklog(watch: QueueWatch): void {
-    if (watch.shedding) this.stats.sheddingEpisodes++;
-    if (watch.peakBytes > this.stats.peakQueuedBytes) this.stats.peakQueuedBytes = watch.peakBytes;
+  /** Shedding figures summed over the sockets (called on every tick: a handful of additions). */
+  #sumBacklog(): void {
+    let episodes = this.#closedEpisodes;
+    let peak = this.stats.peakQueuedBytes;
+    for (const slot of this.#slots) {
+      const watch = slot.watch;
+      if (watch === null) continue;
+      episodes += watch.episodes;
+      if (watch.peakBytes > peak) peak = watch.peakBytes;
+    }
+    this.stats.sheddingEpisodes = episodes;
+    this.stats.peakQueuedBytes = peak;
   }
 
   #tick(): void {
     const nowMs = monotonicMs();
     this.#lastTickMs = nowMs;
+    this.#sumBacklog();
     for (const handler of this.#handlers) {
       try {
         handler.onTick(nowMs);

@@ -58,7 +58,7 @@ describe("overload shedding", () => {
       createRouter: () => router,
       withoutEventLog: true,
       // 1,200 queued DMRD are ~1 MB of kernel truesize: far above this.
-      shedding: { highBytes: 64 * 1024, lowBytes: 16 * 1024 },
+      shedding: { highBytes: 64 * 1024, lowBytes: 16 * 1024, sustainMs: 40 },
     });
     const serverPort = running.boundSockets()[0]!.port;
     const talker = await HbpClient.open({ serverPort, repeaterId: 3120001 });
