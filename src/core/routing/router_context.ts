@@ -14,13 +14,12 @@ import { DEFAULT_REWRITER } from "./default_rewriter.ts";
 import type { RewriterFactory } from "./rewrite.ts";
 import { PortState, Stream, Subscription } from "./state.ts";
 import { RoutingStats } from "./stats.ts";
+import { STREAM_POOL_STEP } from "./stream_table.ts";
+export { STREAM_POOL_STEP };
 import { SubscriberMap } from "./subscriber_map.ts";
 import type { RouterDeps } from "./types.ts";
 import { TalkerAliasInserter, type AliasLookup } from "../../dmr/talker_alias_inserter.ts";
 import { Announcement } from "./announcement.ts";
-
-/** Stream records made at start-up and added per growth step (at least; the pool doubles). */
-export const STREAM_POOL_STEP = 64;
 
 /** Most conferences one stream joins (TG or reflector + bridges). */
 const MAX_CONFERENCES_PER_STREAM = 8;
