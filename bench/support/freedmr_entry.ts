@@ -7,7 +7,8 @@
  * the UDP host and prints its `PROBE {json}` line on SIGTERM.
  * FREEDMR_BENCH_HTTP_PORT=<port> runs the services Worker (dashboard/API) on 127.0.0.1:<port>;
  * without it [http] is off, so the other benchmarks measure the packet path alone.
- * FREEDMR_BENCH_STATS=1 prints the UDP host's counters as `STATS {json}` on SIGTERM.
+ * FREEDMR_BENCH_STATS=1 prints the UDP host's counters as `STATS {json}` on SIGTERM;
+ * FREEDMR_BENCH_NO_SHED=1 turns overload shedding off.
  * @module
  */
 import pino from "pino";
@@ -32,6 +33,8 @@ const server = await startServer(config, pino({ level: "silent" }), {
   warnDefaultPassphrase: false,
   createRouter: (deps) => createRouter(routingOptions({}), deps),
   probe,
+  // FREEDMR_BENCH_NO_SHED=1: overload shedding off (to compare against it)
+  ...(process.env.FREEDMR_BENCH_NO_SHED === "1" ? { shedding: { highBytes: 0, lowBytes: 0, sustainMs: 0 } } : {}),
 });
 process.on("SIGTERM", () => {
   probe?.print();

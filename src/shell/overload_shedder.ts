@@ -18,10 +18,13 @@ import { receiveQueueBytes } from "./libc_calls.ts";
 
 /** Start shedding above this backlog: ~300 DMRD datagrams (~830 B truesize each on loopback), tens of ms of work. */
 export const DEFAULT_SHED_HIGH_BYTES = 256 * 1024;
-/** Stop once the backlog is below this (~40 datagrams). */
-export const DEFAULT_SHED_LOW_BYTES = 32 * 1024;
-/** A backlog above the low mark for this long starts shedding too (a server that is not catching up). */
-export const DEFAULT_SHED_SUSTAIN_MS = 40;
+/** Stop once the backlog is below this (~80 datagrams). */
+export const DEFAULT_SHED_LOW_BYTES = 64 * 1024;
+/**
+ * A backlog above the low mark for this long starts shedding too (a server that is not catching up,
+ * however slow its CPU); shorter stalls (another process on the core, a GC) are ridden out.
+ */
+export const DEFAULT_SHED_SUSTAIN_MS = 60;
 /** Look at the queue at most this often per socket (one getsockopt each). */
 export const CHECK_INTERVAL_MS = 2;
 
