@@ -650,7 +650,6 @@ export class HbpMaster implements HostedHandler {
   #connect(nowMs: number, session: HbpSession, config: NonNullable<HbpSession["config"]>, rule: CompiledRule | null): void {
     session.config = config;
     session.callsign = config.callsign;
-    session.name = config.callsign !== "" ? `${config.callsign}/${session.repeaterId}` : String(session.repeaterId);
     session.simplex = config.simplex;
     session.accessRule = rule?.name ?? null;
     this.#handshakeDone(session);

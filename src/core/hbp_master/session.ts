@@ -31,7 +31,6 @@ export class HbpSession implements RouterPort {
   readonly kind = PortKind.Hotspot;
   state: SessionState = SessionState.Authenticated;
   callsign = "";
-  name: string;
   simplex = false;
   accessRule: string | null = null;
   config: RptcConfig | null = null;
@@ -67,7 +66,14 @@ export class HbpSession implements RouterPort {
   ) {
     this.authenticatedAtMs = nowMs;
     this.lastHeardMs = nowMs;
-    this.name = String(repeaterId);
+  }
+
+  /**
+   * "CALLSIGN/id" once configured, else the id: made when asked (events, logs — per call or login,
+   * never per frame) rather than held by every one of 10,000 sessions.
+   */
+  get name(): string {
+    return this.callsign !== "" ? `${this.callsign}/${this.repeaterId}` : String(this.repeaterId);
   }
 
   get connected(): boolean {
