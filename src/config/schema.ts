@@ -15,6 +15,7 @@ import { federationSections } from "./sections/federation.ts";
 import { httpSections } from "./sections/http.ts";
 import { routingAccessRuleProperties, routingSections } from "./sections/routing.ts";
 import { voiceSections } from "./sections/voice.ts";
+import { aliasesSections } from "./sections/aliases.ts";
 
 /** Largest 32-bit id (HBP repeater ids and OpenBridge network ids are 32-bit, hbp-and-dmr.md §1.1). */
 export const ID32_MAX = 4294967295;
@@ -211,6 +212,7 @@ export const ConfigSchema = Type.Object(
     ...federationSections,
     ...httpSections,
     ...voiceSections,
+    ...aliasesSections,
   },
   { ...strict, description: "freedmr configuration.", default: {} },
 );
