@@ -62,7 +62,7 @@ async function slowLogin(h: BenchHotspot): Promise<void> {
     try {
       return await h.login();
     } catch (error) {
-      if (attempt === 10) throw error;
+      if (attempt === 40) throw error;
     }
   }
 }
