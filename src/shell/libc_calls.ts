@@ -1,6 +1,6 @@
 /**
- * The few libc calls the shell makes through bun:ffi beyond setsockopt (receive_buffer.ts): the
- * depth of a UDP socket's receive queue (overload shedding, udp_host.ts) and `madvise` (giving
+ * The libc calls the shell makes through bun:ffi: integer socket options (SO_RCVBUF, receive_buffer.ts),
+ * the depth of a UDP socket's receive queue (overload shedding, udp_host.ts) and `madvise` (giving
  * start-up-only code pages back, startup_pages.ts).
  *
  * Queue depth: FIONREAD on a UDP socket reports only the size of the *next* datagram (udp(7)), not
@@ -18,11 +18,16 @@ const SO_MEMINFO = 55;
 const SK_MEMINFO_VARS = 9;
 
 interface LibcSymbols {
+  setsockopt(fd: number, level: number, name: number, value: unknown, length: number): number;
   getsockopt(fd: number, level: number, name: number, value: unknown, length: unknown): number;
   madvise(address: number, length: number, advice: number): number;
 }
 
 let symbols: LibcSymbols | null | undefined;
+const intValue = new Int32Array(1);
+const intLength = new Uint32Array(1);
+let intValuePtr: unknown = null;
+let intLengthPtr: unknown = null;
 const meminfo = new Uint32Array(SK_MEMINFO_VARS);
 const meminfoLength = new Uint32Array(1);
 let meminfoPtr: unknown = null;
@@ -39,10 +44,13 @@ function load(): LibcSymbols | null {
     for (const name of ["libc.so.6", "libc.so", "libc.musl-x86_64.so.1", "libc.musl-aarch64.so.1"]) {
       try {
         const lib = dlopen(name, {
+          setsockopt: { args: [FFIType.i32, FFIType.i32, FFIType.i32, FFIType.ptr, FFIType.u32], returns: FFIType.i32 },
           getsockopt: { args: [FFIType.i32, FFIType.i32, FFIType.i32, FFIType.ptr, FFIType.ptr], returns: FFIType.i32 },
           madvise: { args: [FFIType.u64, FFIType.u64, FFIType.i32], returns: FFIType.i32 },
         });
         symbols = lib.symbols as unknown as LibcSymbols;
+        intValuePtr = ptr(intValue);
+        intLengthPtr = ptr(intLength);
         meminfoPtr = ptr(meminfo);
         meminfoLengthPtr = ptr(meminfoLength);
         return symbols;
@@ -59,6 +67,23 @@ function load(): LibcSymbols | null {
 /** True when the calls here work on this system. */
 export function libcAvailable(): boolean {
   return load() !== null;
+}
+
+/** setsockopt(2) with an int value; 0 on success, -1 on failure or when unavailable. */
+export function setIntSockopt(fd: number, level: number, option: number, value: number): number {
+  const lib = load();
+  if (lib === null || fd < 0) return -1;
+  intValue[0] = value;
+  return lib.setsockopt(fd, level, option, intValuePtr, 4);
+}
+
+/** getsockopt(2) of an int option, or -1 on failure or when unavailable. */
+export function getIntSockopt(fd: number, level: number, option: number): number {
+  const lib = load();
+  if (lib === null || fd < 0) return -1;
+  intValue[0] = 0;
+  intLength[0] = 4;
+  return lib.getsockopt(fd, level, option, intValuePtr, intLengthPtr) === 0 ? intValue[0]! : -1;
 }
 
 /**
