@@ -46,7 +46,7 @@ const defaults = defaultConfig();
 const parrotFrames = Math.ceil((defaults.parrot.max_seconds * 1000) / 60) + 2;
 
 const cases: { name: string; estimate: number; small: string[]; large: string[]; entries: number }[] = [
-  { name: "routing.max_streams (stream record)", estimate: STREAM_BYTES, small: ["start", "routing.max_streams=2048"], large: ["start", "routing.max_streams=52048"], entries: 50_000 },
+  { name: "routing.max_streams (stream record)", estimate: STREAM_BYTES, small: ["streams", "2048"], large: ["streams", "52048"], entries: 50_000 },
   {
     name: "routing.max_finished_streams (slot)",
     estimate: FINISHED_STREAM_BYTES,

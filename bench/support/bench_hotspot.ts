@@ -57,6 +57,8 @@ export class BenchHotspot {
   received = 0;
   /** Called for every DMRD received after login. */
   onDmrd: ((data: Uint8Array) => void) | null = null;
+  /** Called for every other datagram (MSTPONG, RPTACK, MSTNAK …) no login step is waiting for. */
+  onControl: ((data: Uint8Array) => void) | null = null;
   private socket: Bun.udp.Socket<"buffer"> | null = null;
   private waiter: ((data: Uint8Array) => void) | null = null;
 
@@ -80,6 +82,7 @@ export class BenchHotspot {
             this.waiter = null;
             w(data);
           }
+          else if (this.onControl !== null) this.onControl(data);
         },
         error: () => {},
       },

@@ -7,6 +7,8 @@
  * the UDP host and prints its `PROBE {json}` line on SIGTERM.
  * FREEDMR_BENCH_HTTP_PORT=<port> runs the services Worker (dashboard/API) on 127.0.0.1:<port>;
  * without it [http] is off, so the other benchmarks measure the packet path alone.
+ * FREEDMR_BENCH_STATS=1 prints the UDP host's counters as `STATS {json}` on SIGTERM;
+ * FREEDMR_BENCH_NO_SHED=1 turns overload shedding off.
  * FREEDMR_BENCH_REPORT_PORT=<port> and FREEDMR_BENCH_MQTT_URL=<url> turn on the report socket and
  * MQTT (bench/feeds.bench.ts).
  * @module
@@ -38,9 +40,13 @@ const server = await startServer(config, pino({ level: "silent" }), {
   warnDefaultPassphrase: false,
   createRouter: (deps) => createRouter(routingOptions({}), deps),
   probe,
+  // FREEDMR_BENCH_NO_SHED=1: overload shedding off (to compare against it)
+  ...(process.env.FREEDMR_BENCH_NO_SHED === "1" ? { shedding: { highBytes: 0, lowBytes: 0, sustainMs: 0 } } : {}),
 });
 process.on("SIGTERM", () => {
   probe?.print();
+  // FREEDMR_BENCH_STATS=1: the UDP host's counters (overload shedding) as one `STATS {json}` line.
+  if (process.env.FREEDMR_BENCH_STATS === "1") console.log(`STATS ${JSON.stringify(server.host.stats)}`);
   void server.stop("bench").then(() => process.exit(0));
 });
 console.log(`READY ${server.boundSockets()[0]!.port}`);

@@ -21,7 +21,20 @@ const hotspots: BenchHotspot[] = [];
 for (let i = 0; i < count; i++) {
   hotspots.push(new BenchHotspot({ serverPort: port, repeaterId: firstId + i, passphrase: "passw0rd", options: `TS1=${20_000 + (i % 100)};`, callsign: `ID${i}` }));
 }
-for (let i = 0; i < hotspots.length; i += 50) await Promise.all(hotspots.slice(i, i + 50).map((h) => h.login()));
+/** A login that lost a datagram (loaded machine) starts over, a few times. */
+let failed = 0;
+async function loginWithRetry(h: BenchHotspot): Promise<void> {
+  for (let attempt = 1; attempt <= 5; attempt++) {
+    try {
+      return await h.login();
+    } catch {
+      // lost or stale reply: start over
+    }
+  }
+  failed++;
+}
+process.on("unhandledRejection", () => {});
+for (let i = 0; i < hotspots.length; i += 50) await Promise.all(hotspots.slice(i, i + 50).map(loginWithRetry));
 let next = 0;
 const perTick = Math.max(1, Math.ceil((hotspots.length * 100) / 5000));
 const timer = setInterval(() => {
@@ -30,7 +43,7 @@ const timer = setInterval(() => {
     next = (next + 1) % hotspots.length;
   }
 }, 100);
-console.log("READY");
+console.log(failed > 0 ? `READY (${failed} logins failed)` : "READY");
 const decoder = new TextDecoder();
 for await (const chunk of Bun.stdin.stream()) if (decoder.decode(chunk).includes("EXIT")) break;
 clearInterval(timer);

@@ -6,6 +6,7 @@
  *   bun bench/support/memory_probe.ts peers N                N hotspots logged in (HBP master + router)
  *   bun bench/support/memory_probe.ts subscriptions N        N static subscriptions (distinct talkgroups)
  *   bun bench/support/memory_probe.ts subscribers N          N radio ids in the last-heard map
+ *   bun bench/support/memory_probe.ts streams N              the stream table grown to N records
  *
  * Prints one JSON line: heap bytes (JSC heapSize, typed arrays included) and RSS bytes added by the step,
  * each after a full GC.
@@ -23,6 +24,7 @@ import { createLogger } from "../../src/shell/log.ts";
 import { assembleServer } from "../../src/shell/server.ts";
 import { routingOptionsFromConfig } from "../../src/config/routing_options.ts";
 import { createRouter } from "../../src/core/routing/index.ts";
+import { RouterContext } from "../../src/core/routing/router_context.ts";
 import { readUint32, writeUint32 } from "../../src/wire/dmrd.ts";
 import { encodeRptc } from "../../src/wire/rptc.ts";
 
@@ -142,6 +144,17 @@ if (mode === "start") {
     const after = measure();
     // (reading the map after the loop also keeps the JIT from treating the learns as dead)
     if (map.size !== n) throw new Error(`map holds ${map.size} of ${n}`);
+    result = { heap: after.heap - before.heap, rss: after.rss - before.rss };
+  } else if (mode === "streams") {
+    // The stream table grown to N records (it starts at STREAM_POOL_STEP and grows in steps as
+    // calls start, router_context.ts): what a table that has been full costs.
+    const options = routingOptionsFromConfig(config);
+    const before = measure();
+    const ctx = new RouterContext({ ...options, capacities: { ...options.capacities, maxStreams: n } }, deps);
+    while (ctx.growStreamPool());
+    const after = measure();
+    keep.push(ctx);
+    if (ctx.streamPool.length !== n) throw new Error(`pool holds ${ctx.streamPool.length} of ${n}`);
     result = { heap: after.heap - before.heap, rss: after.rss - before.rss };
   } else {
     throw new Error(`unknown mode ${mode}`);

@@ -50,7 +50,10 @@ export class ServerProbe {
     const sent = readSendTime(data);
     if (!(sent > 0)) return;
     if (this.ingress.count === 0 && process.env.BENCH_PROBE_MARK === "1") process.stderr.write(`${MEASURING_MARK}\n`); // GC-log readers start counting here
-    this.ingress.add(startMs + MONO_OFFSET_MS - sent);
+    const ingress = startMs + MONO_OFFSET_MS - sent;
+    // frames without a stamp carry filler there (e.g. the fan-out generator): not a plausible delay
+    if (ingress < -5 || ingress > 60_000) return;
+    this.ingress.add(ingress);
     this.service.add(service);
   }
 

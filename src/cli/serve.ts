@@ -6,6 +6,7 @@
  * @module
  */
 import { isIP } from "node:net";
+import { scheduleStartupPageRelease } from "../shell/startup_pages.ts";
 import { formatConfigError } from "../config/errors.ts";
 import { hostErrors, systemLookup, type HostLookup } from "../config/host_check.ts";
 import { readConfigDocument, validateConfig } from "../config/load.ts";
@@ -163,6 +164,8 @@ export async function serve(configPath: string | undefined, overrides: Overrides
     setTimeout(() => process.exit(EXIT_FAILURE), 1000).unref();
     return EXIT_FAILURE;
   }
+  // Start-up-only code pages of the compiled binary go back to the kernel once settled (startup_pages.ts).
+  scheduleStartupPageRelease((released) => log.debug({ released }, "start-up pages released"));
 
   function stopSignalled(signal: NodeJS.Signals, running: Stoppable): void {
     if (stopping) {

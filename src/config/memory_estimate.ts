@@ -16,6 +16,7 @@
  */
 import type { Config } from "./schema.ts";
 import type { ConfigError } from "./errors.ts";
+import { STREAM_POOL_STEP } from "../core/routing/streams/stream_table.ts";
 
 /** A pooled routing stream record (src/core/routing/state.ts Stream + its source-LC decoder): measured 1.88 KB heap, 1.95 KB RSS. */
 export const STREAM_BYTES = 2048;
@@ -23,8 +24,12 @@ export const STREAM_BYTES = 2048;
 export const FINISHED_STREAM_BYTES = 25;
 /** Per router port at start: targetStamp + playbackStamp (2 slots × Float64 each, router_context.ts) + an Outbox entry (~20 B). */
 export const PORT_SLOT_BYTES = 56;
-/** A logged-in hotspot (HBP session, router port state, slot states, buffers): measured 2.2 KB live heap, 3.9 KB RSS. */
-export const HOTSPOT_BYTES = 4096;
+/**
+ * A logged-in hotspot (HBP session, router port state, slot states, buffers): measured 1.2 KB live
+ * heap, ~2.4 KB RSS since the fixed replies are stamped at send time and repeated RPTC texts are
+ * shared (reply_pool.ts, text_intern.ts; before: 2.2 KB heap, 3.9 KB RSS).
+ */
+export const HOTSPOT_BYTES = 2560;
 /** A subscription (record + conference list + indexes): measured 282 B heap per entry over 100 000, 414 B over the first 20 000 (Map growth). */
 export const SUBSCRIPTION_BYTES = 384;
 /** A last-heard radio id (SubscriberEntry + its Map slot): measured 129–132 B heap per entry at 200 000–400 000, up to 238 B while the Map doubles. */
@@ -88,7 +93,10 @@ export function estimateMemory(config: MemoryConfigView): MemoryEstimate {
     items.push({ key, value, what, entries, bytesPerEntry, bytes: entries * bytesPerEntry, when });
   };
   const r = config.routing;
-  add("routing.max_streams", r.max_streams, "stream records (pooled)", r.max_streams, STREAM_BYTES, "start");
+  // The stream table starts at STREAM_POOL_STEP records and grows in steps as calls start (router_context.ts).
+  const streamsAtStart = Math.min(r.max_streams, STREAM_POOL_STEP);
+  add("routing.max_streams", r.max_streams, "stream records (pooled, made at start)", streamsAtStart, STREAM_BYTES, "start");
+  if (r.max_streams > streamsAtStart) add("routing.max_streams", r.max_streams, "stream records (grown as calls start)", r.max_streams - streamsAtStart, STREAM_BYTES, "full");
   add("routing.max_finished_streams", r.max_finished_streams, "finished-stream memory", r.max_finished_streams, FINISHED_STREAM_BYTES, "start");
   const links = config.openbridge.filter((l) => l.enabled).length + config.upstream.filter((l) => l.enabled).length;
   add("hbp.max_peers", config.hbp.max_peers, "per-port tables", config.hbp.max_peers + links + PORT_HEADROOM, PORT_SLOT_BYTES, "start");

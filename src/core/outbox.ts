@@ -18,6 +18,8 @@ export class Outbox {
   readonly lengths: Int32Array;
   count = 0;
   dropped = 0;
+  /** Drains so far (clear() calls): lets owners of shared reply buffers know which are free again. */
+  clears = 0;
 
   constructor(capacity: number) {
     assert(capacity > 0, "Outbox capacity must be positive");
@@ -46,5 +48,6 @@ export class Outbox {
       this.buffers[i] = null;
     }
     this.count = 0;
+    this.clears++;
   }
 }

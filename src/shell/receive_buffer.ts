@@ -14,6 +14,7 @@
  * @module
  */
 import { readdirSync, readFileSync, readlinkSync } from "node:fs";
+import { getIntSockopt, libcAvailable, setIntSockopt } from "./libc_calls.ts";
 
 const SOL_SOCKET = 1;
 const SO_RCVBUF = 8;
@@ -24,45 +25,9 @@ interface Libc {
   getsockopt(fd: number, level: number, name: number): number;
 }
 
-let libc: Libc | null | undefined;
-
+/** Integer socket options through bun:ffi (libc_calls.ts), or null when libc cannot be reached. */
 function loadLibc(): Libc | null {
-  if (libc !== undefined) return libc;
-  libc = null;
-  if (process.platform !== "linux") return libc;
-  try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const ffi = require("bun:ffi") as typeof import("bun:ffi");
-    const { dlopen, FFIType, ptr } = ffi;
-    for (const name of ["libc.so.6", "libc.so", "libc.musl-x86_64.so.1", "libc.musl-aarch64.so.1"]) {
-      try {
-        const lib = dlopen(name, {
-          setsockopt: { args: [FFIType.i32, FFIType.i32, FFIType.i32, FFIType.ptr, FFIType.u32], returns: FFIType.i32 },
-          getsockopt: { args: [FFIType.i32, FFIType.i32, FFIType.i32, FFIType.ptr, FFIType.ptr], returns: FFIType.i32 },
-        });
-        const value = new Int32Array(1);
-        const length = new Uint32Array(1);
-        libc = {
-          setsockopt(fd, level, option, v) {
-            value[0] = v;
-            return lib.symbols.setsockopt(fd, level, option, ptr(value), 4);
-          },
-          getsockopt(fd, level, option) {
-            value[0] = 0;
-            length[0] = 4;
-            const rc = lib.symbols.getsockopt(fd, level, option, ptr(value), ptr(length));
-            return rc === 0 ? value[0]! : -1;
-          },
-        };
-        return libc;
-      } catch {
-        // try the next name
-      }
-    }
-  } catch {
-    // bun:ffi unavailable
-  }
-  return libc;
+  return libcAvailable() ? { setsockopt: setIntSockopt, getsockopt: getIntSockopt } : null;
 }
 
 /** The file descriptor of a Bun UDP socket bound to `localPort`, or -1. */

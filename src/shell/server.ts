@@ -45,6 +45,7 @@ import { MemoryHygiene } from "./memory_hygiene.ts";
 import { storeOptionsFromConfig } from "../config/store_options.ts";
 import { isStatefulRouter, restoreState, StateJournal } from "./state_journal.ts";
 import { DEFAULT_STATS_INTERVAL_MS, StatsPublisher } from "./stats_publisher.ts";
+import type { SheddingOptions } from "./overload_shedder.ts";
 import { UdpHost, type BoundSocket, type HostProbe, type UdpHostStats } from "./udp_host.ts";
 
 export const DEFAULT_PASSPHRASE = "passw0rd";
@@ -64,6 +65,8 @@ export interface ServerOptions {
   extraHandlers?: (deps: CoreDeps & { router: FrameRouter }) => HostedHandler[];
   /** PRNG seed (default: from the OS). */
   seed?: number;
+  /** Overload shedding thresholds of the UDP host (default: overload_shedder.ts DEFAULT_SHEDDING). */
+  shedding?: SheddingOptions;
   /** Outbox capacity (default: sized from max_peers). */
   outboxCapacity?: number;
   /** Tick interval of the shell (default 25 ms). */
@@ -205,6 +208,7 @@ export async function startServer(config: Config, log: Logger, options: ServerOp
   const host = new UdpHost(assembled.deps.outbox, {
     tickIntervalMs: options.tickIntervalMs ?? 25,
     probe: options.probe ?? null,
+    ...(options.shedding !== undefined ? { shedding: options.shedding } : {}),
     onHandlerError: (where, error) => log.error({ err: error, where }, "exception in the packet plane (contained)"),
   });
   for (const handler of assembled.handlers) host.addHandler(handler);

@@ -14,12 +14,17 @@
  * error from some other peer) or ENOBUFS synchronously, and sendMany can stop short (bun-notes.md
  * §1): every call is in try/catch, a short or failed batch is finished one datagram at a time,
  * and failures are counted, never thrown.
+ *
+ * Overload: each socket's receive backlog is watched while datagrams arrive; while it is deep, voice
+ * bursts are dropped before any handler sees them and counted (`voiceShed`), so delivered voice stays
+ * fresh and pings/logins are still answered (overload_shedder.ts).
  * @module
  */
 import type { HostedHandler, SocketControl, SocketSpec } from "../core/datagram_handler.ts";
 import type { Outbox } from "../core/outbox.ts";
 import { monotonicMs } from "./clock.ts";
-import { raiseReceiveBuffer, type ReceiveBufferResult } from "./receive_buffer.ts";
+import { DEFAULT_SHEDDING, QueueWatch, type SheddingOptions } from "./overload_shedder.ts";
+import { raiseReceiveBuffer, socketFd, type ReceiveBufferResult } from "./receive_buffer.ts";
 
 type BunUdpSocket = Bun.udp.Socket<"buffer">;
 
@@ -48,6 +53,12 @@ export interface UdpHostStats {
   outboxDropped: number;
   /** ticks run from the data path because the timer was starved (see the module comment) */
   inlineTicks: number;
+  /** Voice bursts dropped unprocessed while a socket's receive backlog was deep (overload_shedder.ts). */
+  voiceShed: number;
+  /** Times a socket entered the shedding state. */
+  sheddingEpisodes: number;
+  /** Deepest receive backlog measured on any socket (bytes of kernel truesize). */
+  peakQueuedBytes: number;
   /** Event-loop lag of the packet thread, seen by the tick: how late the last tick ran, ms. */
   tickLagMs: number;
   /** The largest tick lag in the last ~5 s window (the window before the current one), ms. */
@@ -75,6 +86,8 @@ export interface UdpHostOptions {
   onHandlerError?: (where: string, error: unknown) => void;
   /** Benchmark timing hooks (default none). */
   probe?: HostProbe | null;
+  /** Overload shedding thresholds (default DEFAULT_SHEDDING; highBytes 0 = off). */
+  shedding?: SheddingOptions;
 }
 
 class SocketSlot {
@@ -85,6 +98,8 @@ class SocketSlot {
   readonly batch: (Uint8Array | number | string)[] = [];
   batchCount = 0;
   dirty = false;
+  /** Receive-backlog watch (overload shedding); null until the socket is open. */
+  watch: QueueWatch | null = null;
   /** Its handler was removed (reload): the socket is closed and the index is never reused. */
   removed = false;
 
@@ -104,6 +119,9 @@ export class UdpHost implements SocketControl {
   readonly #tickIntervalMs: number;
   readonly #onHandlerError: (where: string, error: unknown) => void;
   readonly #probe: HostProbe | null;
+  readonly #shedding: SheddingOptions;
+  /** Shedding episodes of sockets since replaced (reopen). */
+  #closedEpisodes = 0;
   #timer: ReturnType<typeof setInterval> | null = null;
   /** monotonicMs of the last tick; the data path ticks once it is #overdueMs old */
   #lastTickMs = 0;
@@ -121,6 +139,9 @@ export class UdpHost implements SocketControl {
     handlerErrors: 0,
     outboxDropped: 0,
     inlineTicks: 0,
+    voiceShed: 0,
+    sheddingEpisodes: 0,
+    peakQueuedBytes: 0,
     tickLagMs: 0,
     tickLagMaxMs: 0,
     tickLagOver100Ms: 0,
@@ -136,6 +157,7 @@ export class UdpHost implements SocketControl {
     this.#overdueMs = 2 * this.#tickIntervalMs;
     this.#onHandlerError = options.onHandlerError ?? (() => {});
     this.#probe = options.probe ?? null;
+    this.#shedding = options.shedding ?? DEFAULT_SHEDDING;
   }
 
   addHandler(handler: HostedHandler): void {
@@ -276,6 +298,7 @@ export class UdpHost implements SocketControl {
   async stop(): Promise<void> {
     if (this.#stopped) return;
     this.#stopped = true;
+    this.#sumBacklog();
     if (this.#timer !== null) clearInterval(this.#timer);
     this.#timer = null;
     const nowMs = monotonicMs();
@@ -305,6 +328,15 @@ export class UdpHost implements SocketControl {
       this.stats.datagramsIn++;
       if (flags !== undefined && flags.truncated === true) this.stats.truncated++;
       const nowMs = monotonicMs();
+      const watch = slot.watch;
+      if (watch !== null && watch.shed(nowMs, data)) {
+        this.stats.voiceShed++;
+        if (nowMs - this.#lastTickMs >= this.#overdueMs && this.#timer !== null) {
+          this.stats.inlineTicks++;
+          this.#tick();
+        }
+        return;
+      }
       try {
         slot.handler.onDatagram(nowMs, slot.index, address, remotePort, data);
       } catch (error) {
@@ -339,12 +371,30 @@ export class UdpHost implements SocketControl {
     if (slot.spec.receiveBufferBytes > 0) {
       slot.receiveBuffer = raiseReceiveBuffer(socket, socket.port, slot.spec.receiveBufferBytes);
     }
+    const fd = slot.receiveBuffer.fd >= 0 ? slot.receiveBuffer.fd : this.#shedding.highBytes > 0 ? socketFd(socket, socket.port) : -1;
+    if (slot.watch !== null) this.#closedEpisodes += slot.watch.episodes;
+    slot.watch = fd >= 0 && this.#shedding.highBytes > 0 ? new QueueWatch(fd, this.#shedding) : null;
+  }
+
+  /** Shedding figures summed over the sockets (called on every tick: a handful of additions). */
+  #sumBacklog(): void {
+    let episodes = this.#closedEpisodes;
+    let peak = this.stats.peakQueuedBytes;
+    for (const slot of this.#slots) {
+      const watch = slot.watch;
+      if (watch === null) continue;
+      episodes += watch.episodes;
+      if (watch.peakBytes > peak) peak = watch.peakBytes;
+    }
+    this.stats.sheddingEpisodes = episodes;
+    this.stats.peakQueuedBytes = peak;
   }
 
   #tick(): void {
     const nowMs = monotonicMs();
     this.#measureLag(nowMs);
     this.#lastTickMs = nowMs;
+    this.#sumBacklog();
     for (const handler of this.#handlers) {
       try {
         handler.onTick(nowMs);

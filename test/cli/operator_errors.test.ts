@@ -21,23 +21,22 @@ const STACK = /^\s+at .+[:(]|"stack"|Error: .*\n\s+at /m;
 const quiet = '[hbp]\nbind_addresses = ["127.0.0.1"]\nport = 0\npassphrase = "not-the-default"\n';
 
 describe("operator errors are plain words, never stack traces", () => {
-  test("routing.max_streams = 1000000: --check-config and serving both exit 2 naming the key, before allocating", () => {
+  test("routing.max_streams = 1000000 is no longer a start-up allocation: --check-config accepts it and counts the table when full", () => {
+    // The stream table starts at 64 records and grows as calls start (router_context.ts), so a huge
+    // max_streams costs memory only if that many calls run at once; refusals of limits that would
+    // not fit the machine are covered with injected machine sizes in test/config/memory_estimate.test.ts.
     const path = file("streams.toml", `${quiet}[routing]\nmax_streams = 1000000\n`);
-    for (const args of [["--check-config", path], ["--config", path]]) {
-      const { exitCode, stdout, stderr } = run(args);
-      expect(exitCode).toBe(2);
-      expect(stderr).toContain("routing.max_streams: got 1000000, expected at most about ");
-      expect(stderr).toContain("above the 1.0 GiB limit");
-      expect(stdout + stderr).not.toMatch(STACK);
-      expect(stdout).not.toContain("freedmr starting");
-    }
+    const { exitCode, stdout, stderr } = run(["--check-config", path]);
+    expect(exitCode).toBe(0);
+    expect(stdout).toMatch(/routing\.max_streams 1000000: 1\.9 GiB when full/);
+    expect(stdout + stderr).not.toMatch(STACK);
   }, 60_000);
 
   test("--check-config prints the memory estimate of a valid config", () => {
     const path = file("fine.toml", `${quiet}[routing]\nmax_streams = 4096\n`);
     const { exitCode, stdout } = run(["--check-config", path]);
     expect(exitCode).toBe(0);
-    expect(stdout).toMatch(/\nmemory: about \d+\.\d MiB allocated at start, up to \d+\.\d MiB with every table full \(largest: .*routing\.max_streams 4096: 8\.0 MiB/);
+    expect(stdout).toMatch(/\nmemory: about \d+\.\d MiB allocated at start, up to \d+\.\d MiB with every table full \(largest: .*routing\.max_streams 4096: 7\.9 MiB when full/);
   }, 60_000);
 
   test("an http.bind_address that cannot resolve fails --check-config (exit 2) naming the key", () => {

@@ -84,6 +84,10 @@ export async function startTestServer(overrides: TestServerOverrides = {}): Prom
   const routerOverride = overrides.router;
   const options: ServerOptions = {
     warnDefaultPassphrase: false,
+    // Tests send bursts in one turn and count every datagram at the handler: overload shedding
+    // (which would drop voice-looking frames of such a burst) is off unless a test asks for it
+    // (test/shell/overload_shedding.test.ts).
+    shedding: { highBytes: 0, lowBytes: 0, sustainMs: 0 },
     ...overrides.options,
     ...(routerOverride !== undefined
       ? { createRouter: typeof routerOverride === "function" ? routerOverride : () => routerOverride }

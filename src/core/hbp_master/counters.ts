@@ -59,6 +59,8 @@ export class HbpCounters {
   sideChannelUnattributed = 0;
   sideChannelMalformed = 0;
   homePosition = 0;
+  /** Replies not sent because a whole shared reply pool was waiting in the outbox (reply_pool.ts). */
+  repliesDropped = 0;
 
   snapshot(): Record<string, number> {
     const out: Record<string, number> = {};

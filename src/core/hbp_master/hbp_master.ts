@@ -36,12 +36,8 @@ import {
   HbpClassification,
   HbpKind,
   HbpMalformed,
-  MSTNAK_LENGTH,
-  RPTACK_LENGTH,
   RPTO_HEADER_LENGTH,
   classifyHbp,
-  encodeMstnak,
-  encodeRptack,
   rptkDigest,
 } from "../../wire/hbp.ts";
 import { fieldText, parseRptc } from "../../wire/rptc.ts";
@@ -56,6 +52,8 @@ import { SALT_SECRET_BYTES, SaltCookie } from "./salt_cookie.ts";
 import type { HbpMasterOptions } from "./options.ts";
 import { PortIndexPool, type PortIndexAllocator } from "./port_index_pool.ts";
 import { HbpSession, SessionState } from "./session.ts";
+import { ReplyPool } from "./reply_pool.ts";
+import { TextIntern } from "./text_intern.ts";
 
 export interface HbpMasterDeps {
   router: FrameRouter;
@@ -107,8 +105,6 @@ export const TIMEOUTS_PER_SWEEP_MAX = 256;
 /** At most one conflict report per id per this long. */
 const CONFLICT_REPORT_INTERVAL_MS = 60_000;
 const NO_DIGEST = new Uint8Array(0);
-/** MSTNAK replies we can queue per call towards addresses we have no session for. */
-const NAK_SCRATCH_SLOTS = 64;
 
 export interface HbpMasterStats {
   sessions: number;
@@ -157,9 +153,10 @@ export class HbpMaster implements HostedHandler {
   readonly #sessions = new Map<number, HbpSession>();
   /** Sessions between RPTK and RPTC, per source prefix (entries removed at 0). */
   readonly #handshakes = new Map<string, number>();
-  /** Round-robin scratch for `RPTACK`+salt (no per-login state holds the reply any more). */
-  readonly #saltScratch: Uint8Array[] = [];
-  #saltCursor = 0;
+  /** Every fixed reply (RPTACK+salt/id, MSTNAK, MSTPONG, MSTCL), stamped at send time (reply_pool.ts). */
+  readonly #replies = new ReplyPool();
+  /** Shared copies of repeated RPTC texts (text_intern.ts). */
+  readonly #texts = new TextIntern();
   #sweepIntervalMs: number;
   readonly #classification = new HbpClassification();
   readonly #frame = new DmrdFrame();
@@ -167,9 +164,6 @@ export class HbpMaster implements HostedHandler {
   readonly #dmrg = new DmrgMessage();
   /** Live sessions by `${socket}|${address}|${port}`, for side-channel messages that carry no id. */
   readonly #byEndpoint = new Map<string, HbpSession>();
-  /** Round-robin scratch for MSTNAK to addresses without a session (several per call are possible at shutdown/sweeps). */
-  readonly #nakScratch: Uint8Array[] = [];
-  #nakCursor = 0;
   #connected = 0;
   #lastSweepMs = Number.NEGATIVE_INFINITY;
   /** More timed-out sessions are waiting than the last pass removed: sweep again on the next tick. */
@@ -193,10 +187,6 @@ export class HbpMaster implements HostedHandler {
     this.#cookie = new SaltCookie(deps.saltSecret ?? secretFrom(deps.prng));
     this.#loginCheck = deps.loginCheck ?? null;
     this.#sweepIntervalMs = Math.max(10, Math.min(SWEEP_INTERVAL_MS, Math.floor(options.peerTimeoutMs / 4)));
-    for (let i = 0; i < NAK_SCRATCH_SLOTS; i++) {
-      this.#nakScratch.push(new Uint8Array(MSTNAK_LENGTH));
-      this.#saltScratch.push(new Uint8Array(RPTACK_LENGTH));
-    }
   }
 
   socketSpecs(): readonly SocketSpec[] {
@@ -249,9 +239,9 @@ export class HbpMaster implements HostedHandler {
     }
     const queue = this.#shutdownQueue;
     while (queue.length > 0) {
-      if (this.#outbox.count >= this.#outbox.capacity) return false;
+      if (this.#outbox.count >= this.#outbox.capacity || this.#replies.close.room(this.#outbox) === 0) return false;
       const session = queue.pop()!;
-      this.#outbox.push(session.endpoint, session.replies.close, session.replies.close.length);
+      this.#reply(this.#replies.close, session.endpoint, session.repeaterId);
       this.#removeSession(nowMs, session, "shutdown");
     }
     return true;
@@ -264,7 +254,7 @@ export class HbpMaster implements HostedHandler {
   kick(nowMs: number, repeaterId: number): boolean {
     const session = this.#sessions.get(repeaterId);
     if (session === undefined) return false;
-    if (this.#outbox.count < this.#outbox.capacity) this.#outbox.push(session.endpoint, session.replies.close, session.replies.close.length);
+    if (this.#outbox.count < this.#outbox.capacity) this.#reply(this.#replies.close, session.endpoint, repeaterId);
     this.#removeSession(nowMs, session, "kicked");
     return true;
   }
@@ -293,7 +283,8 @@ export class HbpMaster implements HostedHandler {
       const denied = !aclPermits(this.options.registrationAcl, session.repeaterId) || (rule !== null && !rule.allow);
       if (!denied) continue;
       closed.push(session.repeaterId);
-      if (this.#outbox.count < this.#outbox.capacity) this.#outbox.push(session.endpoint, session.replies.close, session.replies.close.length);
+      // (past the shared reply pool's size per call the goodbye is skipped, counted: the client learns by NAK)
+      if (this.#outbox.count < this.#outbox.capacity) this.#reply(this.#replies.close, session.endpoint, session.repeaterId);
       this.#removeSession(nowMs, session, "denied");
     }
     return { closed };
@@ -410,7 +401,7 @@ export class HbpMaster implements HostedHandler {
       case HbpKind.Rptping:
         if (session.state !== SessionState.Connected) return this.#wrongState(session);
         this.counters.pings++;
-        this.#outbox.push(session.endpoint, session.replies.pong, session.replies.pong.length);
+        this.#reply(this.#replies.pong, session.endpoint, repeaterId);
         return;
       case HbpKind.Rptc:
         return this.#onRptc(nowMs, session, bytes);
@@ -519,7 +510,7 @@ export class HbpMaster implements HostedHandler {
 
   #wrongState(session: HbpSession): void {
     this.counters.wrongState++;
-    this.#outbox.push(session.endpoint, session.replies.nak, session.replies.nak.length);
+    this.#reply(this.#replies.nak, session.endpoint, session.repeaterId);
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -553,10 +544,7 @@ export class HbpMaster implements HostedHandler {
     // RPTL within the window gets the same salt (the client may have missed it).
     this.#guard.onRptl(nowMs, prefix);
     const salt = this.#cookie.salt(SaltCookie.window(nowMs), repeaterId, socketIndex, address, port);
-    const reply = this.#saltScratch[this.#saltCursor]!;
-    this.#saltCursor = (this.#saltCursor + 1) % NAK_SCRATCH_SLOTS;
-    encodeRptack(reply, 0, salt);
-    this.#outbox.push(new Endpoint(socketIndex, address, port), reply, RPTACK_LENGTH);
+    this.#reply(this.#replies.ack, null, salt, socketIndex, address, port);
   }
 
   #onRptk(nowMs: number, socketIndex: number, address: string, port: number, repeaterId: number, bytes: Uint8Array): void {
@@ -566,7 +554,7 @@ export class HbpMaster implements HostedHandler {
     // Our RPTACK to its RPTK may have been lost: the client repeats the same RPTK (§1.6).
     if (fromLive && live.state === SessionState.Authenticated && constantTimeEqual(live.digest, digest)) {
       live.lastHeardMs = nowMs;
-      this.#outbox.push(live.endpoint, live.replies.ack, live.replies.ack.length);
+      this.#reply(this.#replies.ack, live.endpoint, repeaterId);
       return;
     }
     const prefix = loginPrefix(address);
@@ -608,7 +596,7 @@ export class HbpMaster implements HostedHandler {
     this.#sessions.set(repeaterId, session);
     this.#byEndpoint.set(endpointKey(socketIndex, address, port), session);
     this.counters.loginsAuthenticated++;
-    this.#outbox.push(session.endpoint, session.replies.ack, session.replies.ack.length);
+    this.#reply(this.#replies.ack, session.endpoint, session.repeaterId);
   }
 
   /**
@@ -689,10 +677,10 @@ export class HbpMaster implements HostedHandler {
       this.#refused(nowMs, session.repeaterId, session.endpoint.address, session.endpoint.port, "bad-config");
       return;
     }
-    const config = parsed.config;
+    const config = this.#texts.config(parsed.config);
     if (session.state === SessionState.Connected) {
       // The client repeats RPTC when our RPTACK was lost; acknowledge again, keep the port as is.
-      this.#outbox.push(session.endpoint, session.replies.ack, session.replies.ack.length);
+      this.#reply(this.#replies.ack, session.endpoint, session.repeaterId);
       return;
     }
     const rule = this.#rules.atConfig(session.repeaterId, config.callsign);
@@ -724,7 +712,6 @@ export class HbpMaster implements HostedHandler {
   #connect(nowMs: number, session: HbpSession, config: NonNullable<HbpSession["config"]>, rule: CompiledRule | null): void {
     session.config = config;
     session.callsign = config.callsign;
-    session.name = config.callsign !== "" ? `${config.callsign}/${session.repeaterId}` : String(session.repeaterId);
     session.simplex = config.simplex;
     session.accessRule = rule?.name ?? null;
     this.#handshakeDone(session);
@@ -734,7 +721,7 @@ export class HbpMaster implements HostedHandler {
     session.portIndex = this.#portIndexes.acquire();
     this.#connected++;
     this.counters.loginsConnected++;
-    this.#outbox.push(session.endpoint, session.replies.ack, session.replies.ack.length);
+    this.#reply(this.#replies.ack, session.endpoint, session.repeaterId);
     this.#router.onPortUp(nowMs, session);
     if (session.options !== null) this.#router.onOptions(nowMs, session, session.options);
     this.#publish({
@@ -752,7 +739,7 @@ export class HbpMaster implements HostedHandler {
     this.counters.options++;
     const text = fieldText(bytes, RPTO_HEADER_LENGTH, bytes.length - RPTO_HEADER_LENGTH);
     session.options = text;
-    this.#outbox.push(session.endpoint, session.replies.ack, session.replies.ack.length);
+    this.#reply(this.#replies.ack, session.endpoint, session.repeaterId);
     if (session.state === SessionState.Connected) this.#router.onOptions(nowMs, session, text);
   }
 
@@ -785,7 +772,7 @@ export class HbpMaster implements HostedHandler {
 
   /** Refuse a half-registered session (at RPTC): MSTNAK, remove it entirely, event. */
   #refuseSession(nowMs: number, session: HbpSession, reason: RefusalReason, callsign: string): void {
-    this.#outbox.push(session.endpoint, session.replies.nak, session.replies.nak.length);
+    this.#reply(this.#replies.nak, session.endpoint, session.repeaterId);
     this.#removeSession(nowMs, session, "denied");
     this.#refused(nowMs, session.repeaterId, session.endpoint.address, session.endpoint.port, reason, callsign);
   }
@@ -799,12 +786,21 @@ export class HbpMaster implements HostedHandler {
   }
 
   #nak(socketIndex: number, address: string, port: number, repeaterId: number): void {
-    // No session, so no pre-encoded reply: encode into a rotating scratch buffer (no allocation;
-    // the outbox is drained after every call, long before the rotation comes back around).
-    const buffer = this.#nakScratch[this.#nakCursor]!;
-    this.#nakCursor = (this.#nakCursor + 1) % NAK_SCRATCH_SLOTS;
-    encodeMstnak(buffer, 0, repeaterId);
-    this.#outbox.push(new Endpoint(socketIndex, address, port), buffer, MSTNAK_LENGTH);
+    this.#reply(this.#replies.nak, null, repeaterId, socketIndex, address, port);
+  }
+
+  /**
+   * Queue a fixed reply stamped with `value` (id or salt) to `endpoint`, or to a new Endpoint for
+   * (socketIndex, address, port) when there is no session. False (counted) when the outbox or the
+   * reply pool is full.
+   */
+  #reply(ring: ReplyPool["ack"], endpoint: Endpoint | null, value: number, socketIndex = 0, address = "", port = 0): boolean {
+    const buffer = ring.take(this.#outbox, value);
+    if (buffer === null) {
+      this.counters.repliesDropped++;
+      return false;
+    }
+    return this.#outbox.push(endpoint ?? new Endpoint(socketIndex, address, port), buffer, buffer.length);
   }
 
   /** One housekeeping pass; false when timed-out sessions remain for the next pass. */
@@ -825,7 +821,7 @@ export class HbpMaster implements HostedHandler {
         this.#loginFailed(nowMs, loginPrefix(session.endpoint.address), session.repeaterId);
       }
       // A client that is still there but lost its pings learns to log in again (§1.6).
-      this.#outbox.push(session.endpoint, session.replies.nak, session.replies.nak.length);
+      this.#reply(this.#replies.nak, session.endpoint, session.repeaterId);
       this.#removeSession(nowMs, session, "timeout");
     }
     if (nowMs - this.#lastRateSweepMs >= RATE_SWEEP_INTERVAL_MS) {

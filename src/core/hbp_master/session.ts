@@ -4,12 +4,13 @@
  *
  * A session is a RouterPort once connected (after RPTC): the router writes a 55-byte DMRD into
  * `txBuffer(slot)` and calls `emit`, which stamps this peer's repeater id into bytes 11–14
- * (the HBlink/FreeDMR/BrandMeister convention, hbp-and-dmr.md §1.4) and queues it. Every buffer
- * and reply is allocated here, at session creation; nothing is allocated per frame.
+ * (the HBlink/FreeDMR/BrandMeister convention, hbp-and-dmr.md §1.4) and queues it. Egress buffers
+ * are allocated on first use and kept; the fixed replies (RPTACK/MSTNAK/MSTPONG/MSTCL) are not
+ * held per session but stamped at send time into shared buffers (reply_pool.ts). Nothing is
+ * allocated per frame.
  * @module
  */
 import { DMRD_LENGTH, DMRD_OFFSET_FLAGS, DMRD_OFFSET_REPEATER, FLAG_SLOT_TS2, writeUint32 } from "../../wire/dmrd.ts";
-import { HbpPeerReplies } from "../../wire/hbp.ts";
 import type { RptcConfig } from "../../wire/rptc.ts";
 import type { Endpoint } from "../endpoint.ts";
 import type { Outbox } from "../outbox.ts";
@@ -30,13 +31,11 @@ export class HbpSession implements RouterPort {
   readonly kind = PortKind.Hotspot;
   state: SessionState = SessionState.Authenticated;
   callsign = "";
-  name: string;
   simplex = false;
   accessRule: string | null = null;
   config: RptcConfig | null = null;
   /** Last RPTO text, if any. */
   options: string | null = null;
-  readonly replies: HbpPeerReplies;
   readonly authenticatedAtMs: number;
   connectedAtMs = 0;
   lastHeardMs: number;
@@ -65,10 +64,16 @@ export class HbpSession implements RouterPort {
     nowMs: number,
     readonly counters: HbpCounters,
   ) {
-    this.replies = new HbpPeerReplies(repeaterId);
     this.authenticatedAtMs = nowMs;
     this.lastHeardMs = nowMs;
-    this.name = String(repeaterId);
+  }
+
+  /**
+   * "CALLSIGN/id" once configured, else the id: made when asked (events, logs — per call or login,
+   * never per frame) rather than held by every one of 10,000 sessions.
+   */
+  get name(): string {
+    return this.callsign !== "" ? `${this.callsign}/${this.repeaterId}` : String(this.repeaterId);
   }
 
   get connected(): boolean {

@@ -14,6 +14,8 @@ import { DEFAULT_REWRITER } from "./frames/default_rewriter.ts";
 import type { RewriterFactory } from "./frames/rewrite.ts";
 import { PortState, Stream, Subscription } from "./state.ts";
 import { RoutingStats } from "./stats.ts";
+import { STREAM_POOL_STEP } from "./streams/stream_table.ts";
+export { STREAM_POOL_STEP };
 import { SubscriberMap } from "./subscriptions/subscriber_map.ts";
 import type { RouterDeps } from "./types.ts";
 import { TalkerAliasInserter, type AliasLookup } from "../../dmr/talker_alias_inserter.ts";
@@ -56,7 +58,15 @@ export class RouterContext {
   readonly freeSubs: Subscription[] = [];
   subscriptionCount = 0;
 
+  /**
+   * Free stream records. The table starts at STREAM_POOL_STEP records and grows by whole steps
+   * (doubling, up to `capacities.maxStreams`) when a stream starts and none is free — at a stream
+   * start, never per packet. A typical server never routes more than a few dozen calls at once, and
+   * every record carries ~3 KB of LC/alias state: 2048 of them up front were 6 MB of idle heap.
+   */
   readonly streamPool: Stream[] = [];
+  /** Records made so far (free + in use). */
+  streamRecords = 0;
   readonly active: Stream[] = [];
   readonly byStreamId = new Map<number, Stream>();
   streamSerial = 0;
@@ -95,6 +105,20 @@ export class RouterContext {
   /** scratch for conference resolution */
   readonly conferenceScratch = new Int32Array(MAX_CONFERENCES_PER_STREAM);
 
+  /** Add a step of stream records (false at maxStreams). */
+  growStreamPool(): boolean {
+    const max = this.options.capacities.maxStreams;
+    if (this.streamRecords >= max) return false;
+    const add = Math.min(max - this.streamRecords, Math.max(STREAM_POOL_STEP, this.streamRecords));
+    for (let i = 0; i < add; i++) {
+      const stream = new Stream(this.rewriter.sourceLc());
+      if (this.aliases !== null) stream.talkerAlias = new TalkerAliasInserter();
+      this.streamPool.push(stream);
+    }
+    this.streamRecords += add;
+    return true;
+  }
+
   constructor(options: RoutingOptions, deps: RouterDeps & RouterExtras) {
     this.options = options;
     this.deps = deps;
@@ -103,11 +127,7 @@ export class RouterContext {
     this.targetStamp = new Float64Array(caps.maxPorts * 2).fill(-1);
     this.playbackStamp = new Float64Array(caps.maxPorts * 2).fill(-1);
     this.aliases = options.talkerAlias.enabled ? (deps.aliases ?? null) : null;
-    for (let i = 0; i < caps.maxStreams; i++) {
-      const stream = new Stream(this.rewriter.sourceLc());
-      if (this.aliases !== null) stream.talkerAlias = new TalkerAliasInserter();
-      this.streamPool.push(stream);
-    }
+    this.growStreamPool();
     this.finished = new FinishedStreams(caps.maxFinishedStreams, options.finishedStreamMemoryMs);
     this.subscribers = new SubscriberMap(caps.maxSubscribers, options.subscriberTtlMs);
     options.bridges.forEach((bridge, bridgeIndex) => {

@@ -8,8 +8,12 @@ import { DataType, FrameType, type DmrdFrame } from "../../../wire/dmrd.ts";
 import type { PortState, Stream } from "../state.ts";
 import type { RouterContext } from "../router_context.ts";
 
-/** A free stream record, null when the table is full. */
+/** Stream records made at start-up and added per growth step (at least; the pool doubles), router_context.ts. */
+export const STREAM_POOL_STEP = 64;
+
+/** A free stream record (the pool grows by a step when empty, router_context.ts), null when the table is full. */
 export function allocStream(ctx: RouterContext): Stream | null {
+  if (ctx.streamPool.length === 0) ctx.growStreamPool();
   return ctx.streamPool.pop() ?? null;
 }
 

@@ -1,0 +1,162 @@
+/**
+ * Memory benchmark (issue 14): what freedmr costs a Pi in RSS, next to a bare Bun relay in the
+ * same run (RSS does not depend on CPU load, so the figures hold on a busy machine).
+ *
+ *   npx bun bench/memory.bench.ts [--hotspots 10000] [--relay-hotspots 2000] [--settle-seconds 20] [--binary dist/freedmr-linux-x64]
+ *
+ * 1. Idle RSS of the compiled binary with the default config (services Worker off: `[http]
+ *    enabled = false`; and on, its default), `--settle-seconds` after it answers, with the
+ *    anonymous / file-backed split. Goals: ≤ 35 MiB with the Worker off; the Worker adds ≤ 15 MiB.
+ * 2. RSS per connected hotspot: `--hotspots` hotspots (each its own UDP socket, one static
+ *    talkgroup by RPTO, a ping every 5 s; bench/support/idle_hotspots.ts, one generator process per
+ *    server) log in to freedmr (Worker off), freedmr (Worker on) and the bare relay side by side;
+ *    (RSS once settled − RSS idle) / hotspots. Goal ≤ 1 KiB per hotspot for freedmr.
+ * The compiled binary is built first if dist/ has none. Servers bind 127.0.0.1 on free ports.
+ * @module
+ */
+import { chmodSync, copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+function arg(name: string, fallback: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 && process.argv[i + 1] !== undefined ? process.argv[i + 1]! : fallback;
+}
+const ROOT = join(import.meta.dir, "..");
+const HOTSPOTS = Number(arg("hotspots", "10000"));
+/** The bare relay rebuilds its fan-out lists on every login (quadratic): fewer hotspots there keep the run short. */
+const RELAY_HOTSPOTS = Number(arg("relay-hotspots", "2000"));
+const SETTLE_MS = Number(arg("settle-seconds", "20")) * 1000;
+const BINARY = arg("binary", join(ROOT, "dist", "freedmr-linux-" + (process.arch === "arm64" ? "arm64" : "x64")));
+const MIB = 1024 * 1024;
+
+interface Rss {
+  total: number;
+  anon: number;
+  file: number;
+}
+function rss(pid: number): Rss {
+  const status = readFileSync(`/proc/${pid}/status`, "utf8");
+  const field = (name: string): number => Number(new RegExp(`^${name}:\\s+(\\d+)`, "m").exec(status)?.[1] ?? "0") * 1024;
+  return { total: field("VmRSS"), anon: field("RssAnon"), file: field("RssFile") + field("RssShmem") };
+}
+const mib = (bytes: number): string => (bytes / MIB).toFixed(1);
+
+async function freePort(): Promise<number> {
+  const s = await Bun.udpSocket({ hostname: "127.0.0.1", port: 0 });
+  const port = s.port;
+  s.close();
+  return port;
+}
+
+interface Server {
+  readonly name: string;
+  readonly pid: number;
+  readonly port: number;
+  stop(): Promise<void>;
+}
+
+/** Start a server and wait until its UDP port answers an RPTPING (MSTNAK from an unknown peer). */
+async function startServer(name: string, command: string[], port: number): Promise<Server> {
+  const child = Bun.spawn(command, { stdout: "ignore", stderr: "inherit", stdin: "ignore" });
+  let answered = false;
+  const probe = await Bun.udpSocket({ hostname: "127.0.0.1", port: 0, socket: { data: () => void (answered = true), error: (() => {}) as never } });
+  const ping = Buffer.from("RPTPING\0\0\0\x01", "latin1");
+  const deadline = Date.now() + 20_000;
+  while (!answered && Date.now() < deadline) {
+    try {
+      probe.send(ping, port, "127.0.0.1");
+    } catch {}
+    await Bun.sleep(20);
+  }
+  probe.close();
+  if (!answered) {
+    child.kill("SIGKILL");
+    throw new Error(`${name} did not answer on port ${port}`);
+  }
+  return {
+    name,
+    pid: child.pid,
+    port,
+    async stop() {
+      child.kill("SIGTERM");
+      const timer = setTimeout(() => child.kill("SIGKILL"), 5000);
+      await child.exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
+if (!existsSync(BINARY)) {
+  console.log(`building ${BINARY} …`);
+  const build = Bun.spawnSync([process.execPath, join(ROOT, "scripts", "build.ts"), "--target", process.arch === "arm64" ? "arm64" : "x64"], { stdout: "inherit", stderr: "inherit" });
+  if (build.exitCode !== 0) process.exit(1);
+}
+const dir = mkdtempSync(join(tmpdir(), "freedmr-memory-bench-"));
+const workerOff = join(dir, "worker-off.toml");
+writeFileSync(workerOff, "[http]\nenabled = false\n");
+// Each freedmr runs its own copy of the binary, as on a Pi: the kernel does not page out code pages
+// mapped by two processes, so two servers on one file would keep each other's start-up pages.
+const binaryCopy = join(dir, "freedmr-copy");
+copyFileSync(BINARY, binaryCopy);
+chmodSync(binaryCopy, 0o755);
+
+async function startAll(): Promise<Server[]> {
+  const [p1, p2, p3] = [await freePort(), await freePort(), await freePort()];
+  const common = ["--bind", "127.0.0.1", "--log-level", "warn"];
+  return Promise.all([
+    startServer("freedmr (Worker off)", [BINARY, "-c", workerOff, "--port", String(p1), ...common], p1),
+    startServer("freedmr (Worker on)", [binaryCopy, "--port", String(p2), "--http-port", "0", ...common], p2),
+    startServer("bare Bun relay", [process.execPath, join(ROOT, "bench", "bare_relay.ts"), "--port", String(p3)], p3),
+  ]);
+}
+
+console.log(`memory: Bun ${Bun.version} ${process.arch}, binary ${BINARY}, ${HOTSPOTS} hotspots per server, settle ${SETTLE_MS / 1000} s (machine shared; RSS is not CPU-sensitive)`);
+const servers = await startAll();
+try {
+  await Bun.sleep(SETTLE_MS);
+  const idle = servers.map((s) => rss(s.pid));
+  console.log(`\n1. idle RSS ${SETTLE_MS / 1000} s after start (total = anonymous + file-backed)`);
+  servers.forEach((s, i) => console.log(`   ${s.name.padEnd(22)} ${mib(idle[i]!.total).padStart(6)} MiB  (anon ${mib(idle[i]!.anon)}, file ${mib(idle[i]!.file)})`));
+  const workerCost = idle[1]!.total - idle[0]!.total;
+  console.log(`   goal: Worker off ≤ 35 MiB: ${idle[0]!.total <= 35 * MIB ? "met" : "NOT met"}; the Worker adds ${mib(workerCost)} MiB (goal ≤ 15): ${workerCost <= 15 * MIB ? "met" : "NOT met"}`);
+
+  if (HOTSPOTS > 0) {
+    // One server at a time: 10,000 client sockets per generator, and the machine's ephemeral ports
+    // are shared with everything else running on it.
+    console.log(`\n2. ${HOTSPOTS} hotspots (${RELAY_HOTSPOTS} for the relay; one static talkgroup each, a ping every 5 s), one server at a time; RSS ${SETTLE_MS / 1000} s after the last login`);
+    for (const [i, s] of servers.entries()) {
+      const count = i === 2 ? RELAY_HOTSPOTS : HOTSPOTS;
+      if (count <= 0) continue;
+      const generator = Bun.spawn(
+        [process.execPath, join(ROOT, "bench", "support", "idle_hotspots.ts"), "--port", String(s.port), "--count", String(count), "--first-id", String(3_100_000 + i * 200_000)],
+        { stdin: "pipe", stdout: "pipe", stderr: "inherit" },
+      );
+      const started = performance.now();
+      const reader = generator.stdout.getReader();
+      let text = "";
+      while (!text.includes("READY")) {
+        const { value, done } = await reader.read();
+        if (done) throw new Error(`hotspot generator exited before READY: ${text}`);
+        text += new TextDecoder().decode(value);
+      }
+      reader.releaseLock();
+      const failed = Number(/(\d+) logins failed/.exec(text)?.[1] ?? "0");
+      const connected = count - failed;
+      const loginSeconds = (performance.now() - started) / 1000;
+      await Bun.sleep(SETTLE_MS);
+      const loaded = rss(s.pid);
+      const per = (loaded.total - idle[i]!.total) / connected;
+      const perAnon = (loaded.anon - idle[i]!.anon) / connected;
+      console.log(
+        `   ${s.name.padEnd(22)} ${connected} in (${loginSeconds.toFixed(0)} s${failed > 0 ? `, ${failed} failed after 5 tries` : ""}): ${mib(loaded.total).padStart(6)} MiB → ${(per / 1024).toFixed(2)} KiB per hotspot (anon ${(perAnon / 1024).toFixed(2)} KiB)${i < 2 ? `  goal ≤ 1 KiB: ${per <= 1024 ? "met" : "NOT met"}` : ""}`,
+      );
+      generator.stdin.write("EXIT\n");
+      generator.stdin.end();
+      await Promise.race([generator.exited, Bun.sleep(5000)]);
+    }
+  }
+} finally {
+  await Promise.all(servers.map((s) => s.stop()));
+  rmSync(dir, { recursive: true, force: true });
+}
