@@ -34,8 +34,12 @@ export const HOTSPOT_BYTES = 2560;
 export const SUBSCRIPTION_BYTES = 384;
 /** A last-heard radio id (SubscriberEntry + its Map slot): measured 129–132 B heap per entry at 200 000–400 000, up to 238 B while the Map doubles. */
 export const SUBSCRIBER_BYTES = 176;
-/** A federation loop-control slot without quench masks (stream_table.ts: 1+4+4+1+4+4+8 bytes); plus 8 bytes per 32 links. */
-export const FEDERATION_SLOT_BYTES = 26;
+/**
+ * A federation loop-control slot without quench masks (stream_table.ts: 1+4+4+1+4+4+8 bytes of
+ * typed arrays, plus the FBP timestamp bookkeeping the address-following rule added); plus 8 bytes
+ * per 32 links. bench/config_memory measured 58 B per slot with one link.
+ */
+export const FEDERATION_SLOT_BYTES = 50;
 /** One parrot frame (a 55-byte DMRD) and the playback stream record of a recording. */
 const PARROT_FRAME_BYTES = 55;
 /** The runtime, code and sockets before any table: measured ~62 MB RSS for `bun src/main.ts` with the default config. */
