@@ -13,6 +13,7 @@ import { Type, type Static } from "@sinclair/typebox";
 import { Value } from "@sinclair/typebox/value";
 import { federationSections } from "./sections/federation.ts";
 import { httpSections } from "./sections/http.ts";
+import { clusterSections } from "./sections/cluster.ts";
 import { routingAccessRuleProperties, routingSections } from "./sections/routing.ts";
 import { voiceSections } from "./sections/voice.ts";
 
@@ -211,6 +212,7 @@ export const ConfigSchema = Type.Object(
     ...federationSections,
     ...httpSections,
     ...voiceSections,
+    ...clusterSections,
   },
   { ...strict, description: "freedmr configuration.", default: {} },
 );

@@ -41,6 +41,7 @@ import { monotonicMs } from "./clock.ts";
 import { MemoryHygiene } from "./memory_hygiene.ts";
 import { DEFAULT_STATS_INTERVAL_MS, StatsPublisher } from "./stats_publisher.ts";
 import { UdpHost, type BoundSocket, type HostProbe, type UdpHostStats } from "./udp_host.ts";
+import type { ClusterNode } from "./cluster/cluster_node.ts";
 
 export const DEFAULT_PASSPHRASE = "passw0rd";
 
@@ -121,6 +122,8 @@ export interface RunningServer {
   readonly services: ServicesWorkerHost | null;
   /** Admin and self-care commands waiting for the tick. */
   readonly control: ControlQueue;
+  /** The cluster node ([cluster] enabled), null otherwise. */
+  readonly cluster: () => ClusterNode | null;
 }
 
 /** Map the `[hbp]` config section onto the master's plain options. */
@@ -299,6 +302,13 @@ export async function startServer(config: Config, log: Logger, options: ServerOp
   }
   statsPublisher.start();
 
+  // [cluster]: the NATS side loads only when enabled (src/shell/cluster/); it never waits for NATS.
+  let cluster: ClusterNode | null = null;
+  if (config.cluster.enabled) {
+    const { startClusterNode } = await import("./cluster/cluster_node.ts");
+    cluster = startClusterNode({ config: config.cluster, router, portIndexes: assembled.deps.portIndexes, drainOutbox: () => host.drain(), log });
+  }
+
   const hygiene = new MemoryHygiene(() => {
     const c = hbp?.counters;
     return c === undefined ? 0 : c.loginsRequested + c.loginsAuthenticated + c.loginsConnected + c.timeouts + c.closedByPeer;
@@ -312,6 +322,7 @@ export async function startServer(config: Config, log: Logger, options: ServerOp
       log.info({ reason, peers: hbp?.connectedCount ?? 0 }, "closing: saying goodbye to every peer");
       hygiene.stop();
       statsPublisher.stop();
+      await cluster?.stop();
       await services?.stop();
       await host.stop();
       await Promise.race([bus.idle(), new Promise<void>((resolve) => setTimeout(resolve, 250))]);
@@ -344,5 +355,6 @@ export async function startServer(config: Config, log: Logger, options: ServerOp
     http,
     services,
     control,
+    cluster: () => cluster,
   };
 }

@@ -66,6 +66,7 @@ import { bridgeState, dialedReflector, listActiveStreams, listSubscriptions, loc
 import { RouterContext, type RouterExtras } from "./router_context.ts";
 import { routeSideChannelAlias } from "./side_channel_alias.ts";
 import { runTick } from "./tick.ts";
+import { collectInterest } from "../cluster/interest.ts";
 
 export { FIRST_RADIO_ID } from "./numbering.ts";
 export type { RouterExtras } from "./router_context.ts";
@@ -173,6 +174,14 @@ class RoutingCore implements Router {
 
   locateSubscriber(nowMs: number, radioId: number): SubscriberLocation | null {
     return locateSubscriber(this.#ctx, nowMs, radioId);
+  }
+
+  interestVersion(): number {
+    return this.#ctx.interestVersion;
+  }
+
+  collectInterest(out: Set<number>): boolean {
+    return collectInterest(this.#ctx, out);
   }
 
   activeStreams(): StreamInfo[] {
