@@ -113,7 +113,7 @@ export interface LinkSnapshot {
   counters: Record<string, number>;
 }
 
-export type SessionDownReason = "closed-by-peer" | "timeout" | "replaced" | "shutdown" | "denied" | "nak" | "kicked";
+export type SessionDownReason = "closed-by-peer" | "timeout" | "replaced" | "shutdown" | "denied" | "nak" | "kicked" | "moved";
 export type RefusalReason =
   | "acl"
   | "access-rule"

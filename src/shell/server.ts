@@ -306,7 +306,15 @@ export async function startServer(config: Config, log: Logger, options: ServerOp
   let cluster: ClusterNode | null = null;
   if (config.cluster.enabled) {
     const { startClusterNode } = await import("./cluster/cluster_node.ts");
-    cluster = startClusterNode({ config: config.cluster, router, portIndexes: assembled.deps.portIndexes, drainOutbox: () => host.drain(), log });
+    cluster = startClusterNode({
+      config: config.cluster,
+      router,
+      portIndexes: assembled.deps.portIndexes,
+      drainOutbox: () => host.drain(),
+      log,
+      bus,
+      release: hbp === null ? null : (nowMs, repeaterId) => hbp.release(nowMs, repeaterId),
+    });
   }
 
   const hygiene = new MemoryHygiene(() => {

@@ -251,6 +251,18 @@ export class HbpMaster implements HostedHandler {
     return true;
   }
 
+  /**
+   * Cluster: the repeater logged in on another node since; forget its session here without a word
+   * to the peer (an MSTCL could reach the hotspot at its new node's shared address), session.down
+   * "moved". False when the id has no session.
+   */
+  release(nowMs: number, repeaterId: number): boolean {
+    const session = this.#sessions.get(repeaterId);
+    if (session === undefined) return false;
+    this.#removeSession(nowMs, session, "moved");
+    return true;
+  }
+
   // ---------------------------------------------------------------------------------------------
   // Introspection
 

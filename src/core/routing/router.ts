@@ -176,6 +176,10 @@ class RoutingCore implements Router {
     return locateSubscriber(this.#ctx, nowMs, radioId);
   }
 
+  learnSubscriber(nowMs: number, radioId: number, port: RouterPort, slot: Slot): void {
+    if (radioId > 0 && radioId <= 0xffffff) this.#ctx.subscribers.learn(nowMs, radioId, port, slot);
+  }
+
   interestVersion(): number {
     return this.#ctx.interestVersion;
   }

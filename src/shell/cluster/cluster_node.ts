@@ -23,6 +23,9 @@ import type { FrameRouter } from "../../core/router_contract.ts";
 import { monotonicMs } from "../clock.ts";
 import type { Logger } from "../log.ts";
 import { clusterSettings, natsConnectOptions, type ClusterSettings } from "./cluster_options.ts";
+import type { EventBus } from "../../bus/event_bus.ts";
+import type { CoreEvent } from "../../core/events.ts";
+import { ClusterState, type ClusterStateRouter } from "./cluster_state.ts";
 
 /** What the node needs of the router: frames in, and the talkgroups needed here. */
 export type ClusterRouter = FrameRouter & {
@@ -39,6 +42,10 @@ export interface ClusterNodeDeps {
   log: Logger;
   /** interest/linger housekeeping interval (default 100 ms) */
   tickIntervalMs?: number;
+  /** the core's events (shared state follows them); none = no shared state */
+  bus?: EventBus<CoreEvent>;
+  /** forget a repeater's session without a word to it (it logged in on another node) */
+  release?: ((nowMs: number, repeaterId: number) => boolean) | null;
 }
 
 export interface ClusterNodeStats {
@@ -90,6 +97,8 @@ export class ClusterNode {
   readonly #subjects = new Map<number, string>();
   readonly #unitSubjects = new Map<number, string>();
   #wildcardSub: Subscription | null = null;
+  /** shared state in JetStream KV (null when off or the router cannot take part) */
+  readonly state: ClusterState | null = null;
   #unitSub: Subscription | null = null;
   readonly #counts = {
     disconnects: 0,
@@ -112,6 +121,22 @@ export class ClusterNode {
       queueCapacity: this.settings.publishQueue,
     });
     this.port.onPending = this.#schedulePublish;
+    const router = deps.router as ClusterRouter & Partial<ClusterStateRouter> & { options?: { subscriberTtlMs?: number } };
+    if (this.settings.sharedState && deps.bus !== undefined && typeof router.learnSubscriber === "function" && typeof router.subscriptions === "function") {
+      this.state = new ClusterState({
+        nodeId: this.settings.nodeId,
+        nodeName: this.settings.nodeName,
+        prefix: this.settings.prefix,
+        replicas: this.settings.kvReplicas,
+        subscriberTtlMs: router.options?.subscriberTtlMs ?? 24 * 3600 * 1000,
+        router: router as ClusterStateRouter,
+        release: deps.release ?? null,
+        clusterPort: this.port,
+        drainOutbox: deps.drainOutbox,
+        bus: deps.bus,
+        log: this.#log,
+      });
+    }
   }
 
   /** Put the cluster port up in the router and start connecting (never waits for NATS). */
@@ -144,6 +169,7 @@ export class ClusterNode {
       this.#interestVersion = -1; // subscribe to what is needed now
       this.#reconcile(monotonicMs());
       void this.#watchStatus(nc);
+      if (this.state !== null) void this.state.attach(nc);
       void nc.closed().then((error) => {
         if (!this.#stopped) this.#log.error({ err: error }, "cluster: the NATS connection closed for good; this node serves its own hotspots alone");
         this.#connected = false;
@@ -348,6 +374,7 @@ export class ClusterNode {
     this.#stopped = true;
     if (this.#timer !== null) clearInterval(this.#timer);
     this.#timer = null;
+    this.state?.stop();
     this.#deps.router.onPortDown(monotonicMs(), this.port);
     this.#deps.drainOutbox();
     this.#deps.portIndexes.release(this.port.portIndex);

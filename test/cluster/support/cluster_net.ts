@@ -44,8 +44,17 @@ export function clusterToml(spec: NodeSpec, hbpPort: number): string {
 let serial = 0;
 
 export async function startNode(spec: NodeSpec, waitForNats = true): Promise<ClusterNodeProcess> {
-  const hbpPort = spec.hbpPort ?? (await freePorts(1))[0]!;
-  const proc = await spawnServer(`${spec.name}-${++serial}`, clusterToml(spec, hbpPort), 1);
+  let hbpPort = 0;
+  let proc: ServerProcess | null = null;
+  // a port free a moment ago may be taken meanwhile (other processes on the machine): another one
+  for (let attempt = 0; proc === null; attempt++) {
+    hbpPort = spec.hbpPort ?? (await freePorts(1))[0]!;
+    try {
+      proc = await spawnServer(`${spec.name}-${++serial}`, clusterToml(spec, hbpPort), 1);
+    } catch (error) {
+      if (attempt >= 4 || spec.hbpPort !== undefined || !String(error).includes("EADDRINUSE")) throw error;
+    }
+  }
   if (waitForNats) {
     const line = await proc.waitForLog((l) => l["msg"] === "cluster: connected to NATS", 10_000);
     if (line === null) throw new Error(`${spec.name} did not connect to NATS:\n${proc.lines.map((l) => JSON.stringify(l)).join("\n")}`);
