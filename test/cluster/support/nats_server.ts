@@ -29,6 +29,8 @@ export interface NatsServer {
   readonly clusterPort: number;
   readonly storeDir: string;
   readonly log: string[];
+  /** the running server's process id (0 when stopped) */
+  pid(): number;
   stop(): Promise<void>;
   /** Start again on the same ports and store (after stop). */
   restart(): Promise<void>;
@@ -96,6 +98,7 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
       clusterPort: options.clusterPort ?? 0,
       storeDir,
       log,
+      pid: () => proc?.pid ?? 0,
       async stop() {
         if (proc !== null && proc.exitCode === null && proc.signalCode === null) {
           proc.kill("SIGKILL");
