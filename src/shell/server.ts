@@ -314,6 +314,7 @@ export async function startServer(config: Config, log: Logger, options: ServerOp
       log,
       bus,
       release: hbp === null ? null : (nowMs, repeaterId) => hbp.release(nowMs, repeaterId),
+      handOver: hbp === null ? null : () => (hbp.goodbyeOnShutdown = false),
     });
   }
 

@@ -103,4 +103,23 @@ maybe("cluster shared state (JetStream KV)", () => {
     expect((await waitFrames(newer, streamId, n)).length).toBe(n);
     expect(framesOf(older, streamId).length).toBe(0);
   }, 30_000);
+
+  test("hand-over: a node stopping (SIGTERM) while others are alive sends its hotspots no MSTCL; a lone node says goodbye", async () => {
+    const leaving = await startNode({ name: "sd", servers: [nats.url] });
+    await leaving.proc.waitForLog((l) => l["msg"] === "cluster: shared state in JetStream KV ready", 10_000);
+    const h = await hotspotOn(leaving.hbpPort, "TS2=3403;");
+    await leaving.proc.kill("SIGTERM");
+    expect(leaving.proc.lines.some((l) => l["msg"] === "cluster: other nodes are alive; handing the hotspots over without MSTCL")).toBe(true);
+    await HbpClient.settle(300);
+    expect(h.received.some((r) => r.tag === "MSTCL")).toBe(false);
+
+    // alone on its own NATS: goodbye as usual
+    const ownNats = await startNatsServer();
+    const lone = await startNode({ name: "se", servers: [ownNats.url] });
+    await lone.proc.waitForLog((l) => l["msg"] === "cluster: shared state in JetStream KV ready", 10_000);
+    const h2 = await hotspotOn(lone.hbpPort, "TS2=3403;");
+    await lone.proc.kill("SIGTERM");
+    expect(await h2.waitFor((r) => r.tag === "MSTCL", 3000)).not.toBeNull();
+    expect(lone.proc.lines.some((l) => l["msg"] === "cluster: other nodes are alive; handing the hotspots over without MSTCL")).toBe(false);
+  }, 45_000);
 });

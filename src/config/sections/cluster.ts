@@ -71,6 +71,11 @@ export const ClusterSection = Type.Object(
         "Keep the subscriber map, where each repeater id is logged in, user-activated talkgroups, dial links and self-care settings in a JetStream KV bucket, so a hotspot moving to another node finds them (needs JetStream on the NATS servers).",
       default: true,
     }),
+    handover_on_stop: Type.Boolean({
+      description:
+        "When this node stops while other nodes of the cluster are alive, send hotspots no MSTCL: they keep talking to the shared address (DNS name or floating IP in front of the nodes) and move to another node at their own pace, finding their state there (as DMRHub's hand-off). Off = always say goodbye.",
+      default: true,
+    }),
     kv_replicas: Type.Integer({ description: "Replicas of the KV bucket when freedmr creates it (1, or 3 on a three-server NATS cluster).", default: 1, minimum: 1, maximum: 5 }),
   },
   { ...strict, description: "Several freedmr nodes as one network, joined through NATS (docs/cluster.md).", default: {} },

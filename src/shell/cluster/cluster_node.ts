@@ -46,6 +46,8 @@ export interface ClusterNodeDeps {
   bus?: EventBus<CoreEvent>;
   /** forget a repeater's session without a word to it (it logged in on another node) */
   release?: ((nowMs: number, repeaterId: number) => boolean) | null;
+  /** stop without MSTCL (the HBP master's goodbyes off): hotspots move to the other nodes */
+  handOver?: (() => void) | null;
 }
 
 export interface ClusterNodeStats {
@@ -374,6 +376,19 @@ export class ClusterNode {
     this.#stopped = true;
     if (this.#timer !== null) clearInterval(this.#timer);
     this.#timer = null;
+    // hand-over: with other nodes alive, hotspots get no MSTCL and move at their own pace
+    if (this.state !== null && this.#nc !== null && this.#connected) {
+      try {
+        const others = await Promise.race([this.state.othersAlive(), new Promise<boolean>((r) => setTimeout(() => r(false), 1000))]);
+        if (others && this.settings.handoverOnStop && this.#deps.handOver) {
+          this.#deps.handOver();
+          this.#log.info("cluster: other nodes are alive; handing the hotspots over without MSTCL");
+        }
+        await Promise.race([this.state.leave(), new Promise((r) => setTimeout(r, 500))]);
+      } catch (error) {
+        this.#log.warn({ err: error }, "cluster: could not check the other nodes at stop; saying goodbye to the hotspots");
+      }
+    }
     this.state?.stop();
     this.#deps.router.onPortDown(monotonicMs(), this.port);
     this.#deps.drainOutbox();

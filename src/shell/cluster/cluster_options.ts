@@ -17,6 +17,7 @@ export interface ClusterSettings {
   maxPendingBytes: number;
   sharedState: boolean;
   kvReplicas: number;
+  handoverOnStop: boolean;
   servers: string[];
 }
 
@@ -41,6 +42,7 @@ export function clusterSettings(config: ClusterConfig): ClusterSettings {
     maxPendingBytes: config.max_pending_bytes,
     sharedState: config.shared_state,
     kvReplicas: config.kv_replicas,
+    handoverOnStop: config.handover_on_stop,
     servers: config.servers.slice(),
   };
 }

@@ -90,6 +90,9 @@ export interface ClusterStateStats {
 }
 
 const FLUSH_INTERVAL_MS = 250;
+/** node.<id> heartbeat (as DMRHub's instance registry: a node is alive while its entry is fresh) */
+const HEARTBEAT_MS = 10_000;
+const ALIVE_MS = 30_000;
 const SUBSCRIBER_REWRITE_MS = 60_000;
 const MAX_TRACKED = 100_000;
 const STATE_TTL_MS = 7 * 24 * 3600 * 1000;
@@ -103,6 +106,7 @@ export class ClusterState implements ClusterStateStore {
   #subscribers: KV | null = null;
   #unregister: (() => void) | null = null;
   #timer: ReturnType<typeof setInterval> | null = null;
+  #heartbeat: ReturnType<typeof setInterval> | null = null;
   #stopped = false;
   /** local hotspot ports: port index → repeater id */
   readonly #ports = new Map<number, number>();
@@ -148,6 +152,8 @@ export class ClusterState implements ClusterStateStore {
       this.#state = await kvm.create(`${base}_state`, { history: 1, replicas: this.#deps.replicas, ttl: STATE_TTL_MS });
       this.#subscribers = await kvm.create(`${base}_subscribers`, { history: 1, replicas: this.#deps.replicas, ttl: this.#deps.subscriberTtlMs });
       this.stats.ready = true;
+      this.#beat();
+      this.#heartbeat = setInterval(() => this.#beat(), HEARTBEAT_MS);
       void this.#watch(this.#state, "rpt.>", (entry) => this.#onOwner(entry));
       void this.#watch(this.#subscribers, "sub.>", (entry) => this.#onSubscriber(entry));
       this.#log.info({ buckets: [`${base}_state`, `${base}_subscribers`] }, "cluster: shared state in JetStream KV ready");
@@ -177,6 +183,30 @@ export class ClusterState implements ClusterStateStore {
     } catch (error) {
       if (!this.#stopped) this.#log.error({ err: error, key }, "cluster: shared-state watch ended");
     }
+  }
+
+  #beat(): void {
+    this.#put(this.#state, `node.${this.#deps.nodeId}`, { name: this.#deps.nodeName, at: Date.now() });
+  }
+
+  /** Whether another node has beaten its heart within ALIVE_MS (wall clock). */
+  async othersAlive(): Promise<boolean> {
+    const kv = this.#state;
+    if (kv === null) return false;
+    const now = Date.now();
+    for await (const key of await kv.keys("node.>")) {
+      if (key === `node.${this.#deps.nodeId}`) continue;
+      const entry = await kv.get(key);
+      if (entry === null || entry.operation !== "PUT") continue;
+      const value = entry.json<{ at?: number }>();
+      if (typeof value?.at === "number" && now - value.at < ALIVE_MS) return true;
+    }
+    return false;
+  }
+
+  /** Leave the registry (stopping): other nodes stop counting on this one. */
+  async leave(): Promise<void> {
+    await this.#state?.delete(`node.${this.#deps.nodeId}`);
   }
 
   // ---- KV watches -----------------------------------------------------------------------------
@@ -352,6 +382,8 @@ export class ClusterState implements ClusterStateStore {
     this.#stopped = true;
     if (this.#timer !== null) clearInterval(this.#timer);
     this.#timer = null;
+    if (this.#heartbeat !== null) clearInterval(this.#heartbeat);
+    this.#heartbeat = null;
     this.#unregister?.();
     this.#unregister = null;
   }
