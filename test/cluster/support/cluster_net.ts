@@ -19,6 +19,8 @@ export interface NodeSpec {
   extra?: string;
   /** the HBP port (default: a free one) */
   hbpPort?: number;
+  /** what to run (default: bun src/main.ts); e.g. [the compiled binary] */
+  command?: string[];
 }
 
 export interface ClusterNodeProcess {
@@ -50,7 +52,7 @@ export async function startNode(spec: NodeSpec, waitForNats = true): Promise<Clu
   for (let attempt = 0; proc === null; attempt++) {
     hbpPort = spec.hbpPort ?? (await freePorts(1))[0]!;
     try {
-      proc = await spawnServer(`${spec.name}-${++serial}`, clusterToml(spec, hbpPort), 1);
+      proc = await spawnServer(`${spec.name}-${++serial}`, clusterToml(spec, hbpPort), 1, 15_000, spec.command);
     } catch (error) {
       if (attempt >= 4 || spec.hbpPort !== undefined || !String(error).includes("EADDRINUSE")) throw error;
     }
