@@ -6,7 +6,8 @@
  *   out   a local hotspot's call → router → cluster port ring → drained (no NATS: our code only)
  *   in    prebuilt cluster messages → ClusterPort.receive → router → 10 local listeners
  *   nats  the same out path, each message published with the NATS client to a real nats-server
- *         (what the client itself allocates per publish: its PUB line and buffers)
+ *         (what the client itself allocates per publish: its PUB line and buffers), and the
+ *         client's CPU per message published and received
  *
  *   bun bench/cluster_alloc.bench.ts [--frames 200000]
  * @module
@@ -162,6 +163,25 @@ if (natsServerMissing() === null) {
   }
   const median = [...per].sort((x, y) => x - y)[Math.floor(per.length / 2)]!;
   console.log(`nats  ${(median / 500).toFixed(2)} heap objects per published frame (median window of 500; the client's PUB line, its encoding and buffer list; ours is the 'out' row)`);
+  // the client's CPU per message: publish on one connection, receive on another (both here)
+  const sub = await connect({ servers: nats.url, noEcho: true });
+  let got = 0;
+  sub.subscribe("bench.cpu", { callback: (_e, m) => void (got += m.data.length > 0 ? 1 : 0) });
+  await sub.flush();
+  const message = cluster.messages[0]!;
+  for (let round = 0; round < 2; round++) {
+    const n = 20_000;
+    got = 0;
+    const c0 = process.cpuUsage();
+    for (let i = 0; i < n; i++) {
+      nc.publish("bench.cpu", message);
+      if (i % 50 === 49) await Bun.sleep(0);
+    }
+    while (got < n) await Bun.sleep(1);
+    const c = process.cpuUsage(c0);
+    if (round === 1) console.log(`nats  ${((c.user + c.system) / n).toFixed(2)} µs client CPU per message published and received (both ends in this process, batches of 50)`);
+  }
+  await sub.close();
   await nc.close();
   await stopAllNats();
 } else {

@@ -131,6 +131,12 @@ async function run(phase: Phase, natsPid: number | null): Promise<void> {
   sentAt.fill(0);
   received = 0;
   const pids = phase.nodes.map((n) => n.process.pid);
+  // idle cost (ticks, keepalives) over 1 s, subtracted below per measured second
+  const idle0 = pids.reduce((s, p) => s + processCpuNs(p), 0);
+  const idleT0 = performance.now();
+  await Bun.sleep(1000);
+  const idleNsPerMs = (pids.reduce((s, p) => s + processCpuNs(p), 0) - idle0) / (performance.now() - idleT0);
+  const t0 = performance.now();
   const cpu0 = pids.reduce((s, p) => s + processCpuNs(p), 0);
   const nats0 = natsPid === null ? 0 : processCpuNs(natsPid);
   measuring = true;
@@ -139,13 +145,15 @@ async function run(phase: Phase, natsPid: number | null): Promise<void> {
   await Bun.sleep(500);
   measuring = false;
   const cpu = pids.reduce((s, p) => s + processCpuNs(p), 0) - cpu0;
+  const busy = Math.max(0, cpu - idleNsPerMs * (performance.now() - t0));
   const natsCpu = natsPid === null ? 0 : processCpuNs(natsPid) - nats0;
   const expected = sent * LISTENERS;
   console.log(`${phase.name}: ${sent} frames sent, ${received}/${expected} delivered (loss ${(((expected - received) / expected) * 100).toFixed(3)} %)`);
   if (samples.local.count > 0) console.log(`  latency, listeners on the talker's node: ${formatSummary(samples.local.summary())}`);
   if (samples.remote.count > 0) console.log(`  latency, listeners on other nodes:      ${formatSummary(samples.remote.summary())}`);
   console.log(
-    `  freedmr CPU ${(cpu / 1e6).toFixed(0)} ms = ${(cpu / Math.max(1, received) / 1000).toFixed(2)} µs per delivered frame` +
+    `  freedmr CPU ${(cpu / 1e6).toFixed(0)} ms = ${(cpu / Math.max(1, received) / 1000).toFixed(2)} µs per delivered frame ` +
+      `(${(busy / Math.max(1, received) / 1000).toFixed(2)} µs without the nodes' idle cost, ${(idleNsPerMs / 1000).toFixed(0)} µs/ms idle)` +
       (natsPid === null ? "" : `; with nats-server ${((cpu + natsCpu) / Math.max(1, received) / 1000).toFixed(2)} µs (nats-server ${(natsCpu / 1e6).toFixed(0)} ms)`),
   );
   talker.close();
