@@ -6,9 +6,11 @@
 import { configJsonSchema } from "../config/json_schema.ts";
 import { renderDefaultConfigToml } from "../config/default_toml.ts";
 import { formatConfigError } from "../config/errors.ts";
+import { hostErrors } from "../config/host_check.ts";
 import { loadConfigFile } from "../config/load.ts";
+import { describeMemory, estimateMemory } from "../config/memory_estimate.ts";
 import { resolvePassphraseFile } from "../config/passphrase_file.ts";
-import { passphraseWarnings } from "./warnings.ts";
+import { idleWarnings, passphraseWarnings } from "./warnings.ts";
 import { USAGE } from "./args.ts";
 import { VERSION, versionLine } from "./version.ts";
 
@@ -43,18 +45,21 @@ export function printConfigSchema(io: Output): number {
 
 export async function checkConfig(path: string, io: Output): Promise<number> {
   const result = await loadConfigFile(path);
-  if (!result.ok) {
-    for (const error of result.errors) io.err(`${path}: ${formatConfigError(error)}\n`);
-    const count = result.errors.length;
+  const errors = result.ok ? await hostErrors(result.config) : result.errors;
+  if (errors.length > 0) {
+    for (const error of errors) io.err(`${path}: ${formatConfigError(error)}\n`);
+    const count = errors.length;
     io.err(`${path}: ${count} problem${count === 1 ? "" : "s"} found\n`);
     return EXIT_USAGE;
   }
+  if (!result.ok) return EXIT_USAGE;
   // The passphrase file belongs to the machine the config runs on (an image is checked where it is
   // built, before first boot creates the file): a problem with it is a warning here, an error at start.
   const resolved = resolvePassphraseFile(result.config, path);
   if (!resolved.ok) io.err(`${path}: warning: ${formatConfigError(resolved.error)}; freedmr will refuse to start until this is fixed\n`);
   const known = resolved.ok ? resolved.config : { ...result.config, hbp: { ...result.config.hbp, passphrase: "" } }; // not known yet
-  for (const warning of passphraseWarnings(known)) io.err(`${path}: warning: ${warning}\n`);
+  for (const warning of [...passphraseWarnings(known), ...idleWarnings(result.config)]) io.err(`${path}: warning: ${warning}\n`);
   io.out(`OK: ${path} is a valid freedmr config\n`);
+  io.out(`memory: ${describeMemory(estimateMemory(result.config))}\n`);
   return EXIT_OK;
 }

@@ -2,18 +2,23 @@
  * Serving: config (file or embedded default) + command-line overrides → validated Config → logger →
  * server. A bad config exits 2 before any socket is opened; a failure to start (port in use, ...)
  * exits 1. SIGTERM/SIGINT stop the server cleanly (it says goodbye to its peers), flush the log and
- * exit 0; a second signal exits at once.
+ * exit 0; a second signal exits at once. SIGHUP does not stop it (src/shell/reload_signal.ts).
  * @module
  */
+import { isIP } from "node:net";
 import { formatConfigError } from "../config/errors.ts";
+import { hostErrors, systemLookup, type HostLookup } from "../config/host_check.ts";
 import { readConfigDocument, validateConfig } from "../config/load.ts";
 import { resolvePassphraseFile } from "../config/passphrase_file.ts";
+import { describeMemory, estimateMemory } from "../config/memory_estimate.ts";
 import type { Config } from "../config/schema.ts";
+import type { SocketSpec } from "../core/datagram_handler.ts";
 import { createLogger, flushLogger, flushLoggerSync, type Logger } from "../shell/log.ts";
+import { installReloadSignal } from "../shell/reload_signal.ts";
 import type { Overrides } from "./args.ts";
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, type Output } from "./commands.ts";
 import { COMMIT, VERSION } from "./version.ts";
-import { passphraseWarnings } from "./warnings.ts";
+import { idleWarnings, passphraseWarnings } from "./warnings.ts";
 
 /** What the composition root needs from a running server. */
 export interface Stoppable {
@@ -41,8 +46,9 @@ export async function resolveConfig(configPath: string | undefined, overrides: O
   }
   applyOverrides(document, overrides);
   const result = validateConfig(document);
-  if (!result.ok) {
-    printErrors(configPath ?? "embedded default config", result.errors.map(formatConfigError), io);
+  const errors = result.ok ? await hostErrors(result.config) : result.errors;
+  if (errors.length > 0 || !result.ok) {
+    printErrors(configPath ?? "embedded default config", errors.map(formatConfigError), io);
     return undefined;
   }
   const resolved = resolvePassphraseFile(result.config, configPath);
@@ -82,10 +88,15 @@ export async function serve(configPath: string | undefined, overrides: Overrides
   log.info({ version: VERSION, commit: COMMIT, config: configPath ?? "embedded default", pid: process.pid }, "freedmr starting");
   log.debug({ config }, "effective config");
   for (const warning of passphraseWarnings(config)) log.warn(`SECURITY: ${warning}`);
+  for (const warning of idleWarnings(config)) log.warn(warning);
+  const memory = estimateMemory(config);
+  log.info({ memoryAtStartBytes: memory.startBytes, memoryFullBytes: memory.fullBytes }, `memory: ${describeMemory(memory)}`);
 
   // Signals are handled from before the start: a SIGTERM while the server is still starting (the
   // services Worker comes up after the UDP sockets) stops it cleanly once it has started, instead
-  // of killing it without a goodbye to the peers already logged in.
+  // of killing it without a goodbye to the peers already logged in. SIGHUP would otherwise kill the
+  // process without a goodbye to the peers; reload hooks in there.
+  const removeReloadSignal = installReloadSignal(log);
   let server: Stoppable | null = null;
   let signalledDuringStart: NodeJS.Signals | null = null;
   let stopping = false;
@@ -105,7 +116,12 @@ export async function serve(configPath: string | undefined, overrides: Overrides
   } catch (error) {
     process.off("SIGTERM", onSignal);
     process.off("SIGINT", onSignal);
-    log.fatal({ err: error }, `freedmr could not start${startFailureHint(error, config)}`);
+    removeReloadSignal();
+    // An operator's problem (port taken, address not here, name not resolving) in plain words, no
+    // stack trace; anything else is a bug and keeps its stack.
+    const reason = await startFailureReason(error, config);
+    if (reason !== null) log.fatal({ code: errorCode(error) ?? errorCode(causeOf(error)) }, `freedmr could not start: ${reason}`);
+    else log.fatal({ err: error }, "freedmr could not start");
     await flushLogger();
     // Whatever the failed start left open (a socket bound before the failing one, a timer) must
     // not keep the process alive: exit soon even if the event loop does not drain by itself.
@@ -148,12 +164,55 @@ export async function serve(configPath: string | undefined, overrides: Overrides
   return EXIT_OK;
 }
 
-/** Plain-words cause for the common start-up failures. */
-function startFailureHint(error: unknown, config: Config): string {
+function errorCode(error: unknown): string | undefined {
   const code = (error as { code?: unknown } | null)?.code;
-  const where = `UDP port ${config.hbp.port} on ${config.hbp.bind_addresses.join(", ")}`;
-  if (code === "EADDRINUSE") return `: ${where} is already in use (is another freedmr, FreeDMR or HBlink running?)`;
-  if (code === "EADDRNOTAVAIL") return `: cannot listen on ${where} (no such local address on this machine)`;
-  if (code === "EACCES") return `: not allowed to listen on ${where}`;
-  return "";
+  return typeof code === "string" ? code : undefined;
+}
+
+function causeOf(error: unknown): unknown {
+  return (error as { cause?: unknown } | null)?.cause;
+}
+
+/** Plain-words cause for the common start-up failures; null for anything unexpected. */
+export async function startFailureReason(error: unknown, config: Config, lookup: HostLookup = systemLookup): Promise<string | null> {
+  const message = error instanceof Error ? error.message : String(error);
+  if ((error as { name?: unknown } | null)?.name === "HttpApiStartError" || message.includes("(http.bind_address")) {
+    const code = errorCode(causeOf(error)) ?? errorCode(error);
+    const where = `TCP port ${config.http.port} on ${config.http.bind_address} (http.bind_address, http.port)`;
+    if (code === "EADDRINUSE") return `the HTTP status API cannot listen: ${where} is already in use`;
+    if (code === "EADDRNOTAVAIL") return `the HTTP status API cannot listen on ${where}: not an address of this machine`;
+    if (code === "EACCES") return `the HTTP status API is not allowed to listen on ${where} (ports below 1024 need root or CAP_NET_BIND_SERVICE)`;
+    if (isIP(config.http.bind_address) === 0) {
+      try {
+        const addresses = await lookup(config.http.bind_address);
+        if (addresses.length === 0) return `the HTTP status API cannot listen: http.bind_address "${config.http.bind_address}" has no addresses`;
+      } catch (lookupError) {
+        return `the HTTP status API cannot listen: http.bind_address "${config.http.bind_address}" does not resolve (${errorCode(lookupError) ?? String(lookupError)})`;
+      }
+    }
+    return message;
+  }
+  const code = errorCode(error);
+  const socket = (error as { socket?: SocketSpec } | null)?.socket;
+  const where = socket !== undefined ? `UDP port ${socket.port} on ${socket.bindAddress}` : `UDP port ${config.hbp.port} on ${config.hbp.bind_addresses.join(", ")}`;
+  const keys = socket !== undefined ? socketKeys(socket, config) : "hbp.port, hbp.bind_addresses";
+  const hbp = keys.startsWith("hbp.");
+  if (code === "EADDRINUSE") return `${where} is already in use (${keys}${hbp ? "; is another freedmr, FreeDMR or HBlink running?" : ""})`;
+  if (code === "EADDRNOTAVAIL") return `cannot listen on ${where} (${keys}): no such local address on this machine`;
+  if (code === "EACCES") return `not allowed to listen on ${where} (${keys})`;
+  return null;
+}
+
+/** The config keys behind a socket the shell could not open ("hbp", "obp:NAME", "upstream:NAME"). */
+function socketKeys(socket: SocketSpec, config: Config): string {
+  const [kind, ...rest] = socket.name.split(":");
+  const name = rest.join(":");
+  if (kind === "obp") {
+    const index = config.openbridge.findIndex((link) => link.name === name);
+    if (index >= 0) return `openbridge[${index}].port, openbridge[${index}].bind_address`;
+  } else if (kind === "upstream") {
+    const index = config.upstream.findIndex((link) => link.name === name);
+    if (index >= 0) return `upstream[${index}].bind_address`;
+  }
+  return "hbp.port, hbp.bind_addresses";
 }

@@ -18,3 +18,15 @@ export function passphraseWarnings(config: Config): string[] {
   });
   return warnings;
 }
+
+/**
+ * A config that starts a server doing nothing: no HBP master and no enabled link. Valid (e.g. while
+ * preparing a config) but almost certainly not what was meant.
+ */
+export function idleWarnings(config: Config): string[] {
+  const links = config.openbridge.some((link) => link.enabled) || config.upstream.some((link) => link.enabled);
+  if (config.hbp.enabled || links) return [];
+  return [
+    "nothing to serve: hbp.enabled is false and no [[openbridge]] or [[upstream]] link is enabled, so no hotspot, repeater or server can reach this freedmr. Set hbp.enabled = true or enable a link.",
+  ];
+}

@@ -19,6 +19,11 @@ export interface ConfigError {
   readonly expected: string;
   /** The key itself is not in the schema (a typo, or a key from another program's config). */
   readonly unknownKey?: boolean;
+  /**
+   * A problem with the file as a whole (unreadable, not TOML/JSON), told as a sentence: printed as
+   * it is instead of "key: got …, expected …".
+   */
+  readonly message?: string;
 }
 
 /**
@@ -26,6 +31,7 @@ export interface ConfigError {
  * `hbp.prot: unknown key (set to 1); did you mean "port"?`.
  */
 export function formatConfigError(error: ConfigError): string {
+  if (error.message !== undefined) return error.message;
   const where = error.path === "" ? "config" : error.path;
   if (error.unknownKey === true) return `${where}: unknown key (set to ${describeValue(error.value)}); ${error.expected}`;
   if (error.value === undefined) return `${where}: ${error.expected}`;

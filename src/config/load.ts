@@ -8,11 +8,14 @@
  * @module
  */
 import { isIP } from "node:net";
+import { statSync } from "node:fs";
+import { totalmem } from "node:os";
 import type { TSchema } from "@sinclair/typebox";
 import { Value, ValueErrorType } from "@sinclair/typebox/value";
 import { parseAcl } from "../core/acl.ts";
 import { describeSchema, editDistance } from "./describe.ts";
 import { describeValue, HIDDEN_VALUE, joinKeyPath, type ConfigError } from "./errors.ts";
+import { memoryErrors } from "./memory_estimate.ts";
 import { passphraseSourceErrors } from "./passphrase_file.ts";
 import { ConfigSchema, type Config } from "./schema.ts";
 import * as federation from "./sections/federation.ts";
@@ -53,16 +56,47 @@ export function parseConfigText(text: string, format: ConfigFormat = "auto"): Co
 
 /** Read a config file into its raw document (not yet validated, no defaults), e.g. to apply CLI overrides. */
 export async function readConfigDocument(path: string): Promise<DocumentRead> {
+  const problem = (message: string): DocumentRead => ({ ok: false, errors: [{ path: "", value: undefined, expected: message, message }] });
   let text: string;
   try {
-    text = await Bun.file(path).text();
+    const stat = statSync(path);
+    if (stat.isDirectory()) return problem(`cannot read the config file ${path}: it is a directory`);
+    // a regular file, or a pipe (`--config <(generate-config)`); not a device like /dev/zero
+    if (!stat.isFile() && !stat.isFIFO()) return problem(`cannot read the config file ${path}: not a regular file`);
+    if (stat.size > MAX_CONFIG_BYTES) return problem(`cannot read the config file ${path}: ${stat.size} bytes, more than a config file can be (${MAX_CONFIG_BYTES})`);
+    const bytes = new Uint8Array(await Bun.file(path).arrayBuffer());
+    try {
+      // UTF-8 only (a UTF-8 byte-order mark is skipped); other encodings are told, not guessed
+      text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+    } catch {
+      return problem(`cannot read the config file ${path}: it is not UTF-8 text (save it as UTF-8)`);
+    }
   } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
-    return { ok: false, errors: [{ path: "", value: undefined, expected: `a readable config file at ${path} (${reason})` }] };
+    return problem(`cannot read the config file ${path}: ${fileErrorText(error)}`);
   }
   const lower = path.toLowerCase();
   const format: ConfigFormat = lower.endsWith(".json") ? "json" : lower.endsWith(".toml") ? "toml" : "auto";
   return parseConfigDocument(text, format);
+}
+
+/** Config files are small (the full default config is ~20 KB); anything this large is the wrong file. */
+const MAX_CONFIG_BYTES = 16 * 1024 * 1024;
+
+/** An fs error in plain words: "no such file", "permission denied", … (the code in parentheses). */
+function fileErrorText(error: unknown): string {
+  const code = (error as { code?: unknown } | null)?.code;
+  const words: Record<string, string> = {
+    ENOENT: "no such file",
+    EACCES: "permission denied",
+    EPERM: "permission denied",
+    EISDIR: "it is a directory",
+    ENOTDIR: "a part of the path is not a directory",
+    ELOOP: "too many symbolic links",
+    ENAMETOOLONG: "the path is too long",
+    EIO: "input/output error",
+  };
+  if (typeof code === "string") return `${words[code] ?? (error instanceof Error ? error.message : String(error))} (${code})`;
+  return error instanceof Error ? error.message : String(error);
 }
 
 /** Parse config text into its raw document (not yet validated, no defaults). */
@@ -73,14 +107,16 @@ export function parseConfigDocument(text: string, format: ConfigFormat = "auto")
     try {
       raw = JSON.parse(text);
     } catch (error) {
-      const reason = error instanceof Error ? error.message : String(error);
-      return { ok: false, errors: [{ path: "", value: undefined, expected: `valid JSON (${reason})` }] };
+      const reason = (error instanceof Error ? error.message : String(error)).replace(/^JSON Parse error:\s*/, "");
+      const message = `JSON syntax error: ${reason}`;
+      return { ok: false, errors: [{ path: "", value: undefined, expected: message, message }] };
     }
   } else {
     try {
       raw = Bun.TOML.parse(text);
     } catch (error) {
-      return { ok: false, errors: [{ path: "", value: undefined, expected: tomlErrorText(text, error) }] };
+      const message = tomlErrorText(text, error);
+      return { ok: false, errors: [{ path: "", value: undefined, expected: message, message }] };
     }
   }
   if (!isRecord(raw)) {
@@ -89,8 +125,13 @@ export function parseConfigDocument(text: string, format: ConfigFormat = "auto")
   return { ok: true, document: raw };
 }
 
+export interface ValidateOptions {
+  /** The machine's memory, for the memory-estimate check (default: os.totalmem()). */
+  readonly totalMemoryBytes?: number;
+}
+
 /** Validate an already-parsed value (a TOML/JSON document) and fill in defaults. */
-export function validateConfig(raw: unknown): ConfigLoad {
+export function validateConfig(raw: unknown, options: ValidateOptions = {}): ConfigLoad {
   if (raw === null || typeof raw !== "object" || Array.isArray(raw)) {
     return { ok: false, errors: [{ path: "", value: raw, expected: "a table of sections ([server], [log], [hbp], ...)" }] };
   }
@@ -125,6 +166,8 @@ export function validateConfig(raw: unknown): ConfigLoad {
     for (const validator of sectionValidators) {
       for (const error of validator(candidate as Config)) add(error);
     }
+    // limits whose tables would not fit the machine (src/config/memory_estimate.ts)
+    for (const error of memoryErrors(candidate as Config, options.totalMemoryBytes ?? totalmem())) add(error);
   }
   if (errors.length > 0) return { ok: false, errors };
   return { ok: true, config: candidate as Config };
@@ -254,23 +297,74 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 }
 
 /**
- * Bun.TOML.parse reports no position, so find it: the error lies after the longest prefix of whole
- * lines that still parses (for an error inside a multi-line array this is the line the array starts on).
+ * A TOML syntax error with its line and column. Bun.TOML.parse reports no position, so find it: the
+ * line is the first whose text so far reproduces the same error (for an unterminated value, the
+ * line after the last one that parses), the column the first point on that line where it does
+ * (or where the token the message quotes starts). Shown with the line and a caret:
+ *
+ *   TOML syntax error at line 4, column 5: expected '=' after a key but found 'b'
+ *       foo bar
+ *           ^
  */
 function tomlErrorText(text: string, error: unknown): string {
-  const message = (error instanceof Error ? error.message : String(error)).replace(/^TOML Parse error:\s*/, "");
+  const message = tomlMessage(error);
   const lines = text.split("\n");
-  let goodPrefix = 0;
-  for (let count = lines.length - 1; count > 0; count--) {
+  const failsWith = (candidate: string): boolean => {
     try {
-      Bun.TOML.parse(lines.slice(0, count).join("\n"));
-      goodPrefix = count;
+      Bun.TOML.parse(candidate);
+      return false;
+    } catch (e) {
+      return tomlMessage(e) === message;
+    }
+  };
+  let lineIndex = -1;
+  for (let count = 1; count <= lines.length; count++) {
+    const upTo = lines.slice(0, count).join("\n");
+    // with and without the line's own line break (some errors are found only at the break)
+    if (failsWith(upTo) || (count < lines.length && failsWith(`${upTo}\n`))) {
+      lineIndex = count - 1;
       break;
-    } catch {
-      // keep shrinking
     }
   }
-  const lineNumber = Math.min(goodPrefix + 1, lines.length);
-  const lineText = (lines[lineNumber - 1] ?? "").trim();
-  return `valid TOML; syntax error near line ${lineNumber} (${describeValue(lineText)}): ${message}`;
+  if (lineIndex < 0) {
+    // the error needs what follows (e.g. an unterminated array): after the longest prefix that parses
+    let good = 0;
+    for (let count = lines.length - 1; count > 0; count--) {
+      try {
+        Bun.TOML.parse(lines.slice(0, count).join("\n"));
+        good = count;
+        break;
+      } catch {
+        // keep shrinking
+      }
+    }
+    lineIndex = Math.min(good, lines.length - 1);
+  }
+  const line = (lines[lineIndex] ?? "").replace(/\r$/, "");
+  const before = lines.slice(0, lineIndex).join("\n") + (lineIndex > 0 ? "\n" : "");
+  let column = -1;
+  for (let c = 1; c <= line.length; c++) {
+    if (failsWith(before + line.slice(0, c))) {
+      column = c;
+      break;
+    }
+  }
+  if (column < 0 && failsWith(`${before}${line}\n`)) column = line.length + 1; // at the end of the line
+  // a message quoting the offending token ("found 'b'", "must be quoted: \"tru\"") points at its start
+  const quoted = /(?:'([^']+)'|"([^"]+)")\s*$/.exec(message);
+  const token = quoted?.[1] ?? quoted?.[2];
+  if (token !== undefined) {
+    const at = line.lastIndexOf(token, column < 0 ? line.length : column - 1);
+    if (at >= 0) column = at + 1;
+  }
+  const where = column > 0 ? `line ${lineIndex + 1}, column ${column}` : `line ${lineIndex + 1}`;
+  const shown = line.length > 120 ? `${line.slice(0, 117)}...` : line;
+  const caret = column > 0 && column <= shown.length + 1 ? `\n    ${" ".repeat(column - 1)}^` : "";
+  return `TOML syntax error at ${where}: ${message}\n    ${shown}${caret}`;
+}
+
+/** Bun's TOML error text without its prefix, first letter lower-cased to read on after a colon. */
+function tomlMessage(error: unknown): string {
+  const text = (error instanceof Error ? error.message : String(error)).replace(/^TOML Parse error:\s*/, "").replace("(0x0A)", "the end of the line");
+  return text.charAt(0).toLowerCase() + text.slice(1);
 }

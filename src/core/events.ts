@@ -32,16 +32,52 @@ export type CoreEvent =
   | { type: "subscription.change"; atMs: number; portIndex: number; portName: string; slot: 1 | 2; talkgroupId: number; action: "add" | "remove"; reason: string }
   | { type: "dial.link"; atMs: number; portIndex: number; portName: string; reflector: number; action: "link" | "unlink"; reason?: string }
   /** Answer to a status request (private call to 5000): the reflector linked now, 0 = none. */
-  | { type: "dial.status"; atMs: number; portIndex: number; portName: string; reflector: number; defaultReflector: number }
+  | { type: "dial.status"; atMs: number; portIndex: number; portName: string; reflector: number; defaultReflector: number; repeaterId?: number }
   /** A private call to a number that cannot be dialled (FreeDMR answers "busy"). */
-  | { type: "dial.rejected"; atMs: number; portIndex: number; portName: string; reflector: number; reason: string }
+  | { type: "dial.rejected"; atMs: number; portIndex: number; portName: string; reflector: number; reason: string; repeaterId?: number }
   /** A stream refused by loop control, ACL or contention at its start (one event per stream). */
-  | { type: "stream.refused"; atMs: number; streamId: number; portIndex: number; portName: string; sourceId: number; destinationId: number; slot: 1 | 2; reason: string }
-  /** Problems found in a port's options (RPTO); each bad token is named, the rest were applied. */
-  | { type: "options.applied"; atMs: number; portIndex: number; portName: string; options: string; rejected: string[] }
+  | {
+      type: "stream.refused";
+      atMs: number;
+      streamId: number;
+      portIndex: number;
+      portName: string;
+      sourceId: number;
+      destinationId: number;
+      slot: 1 | 2;
+      reason: string;
+      /** The port's repeater id (a hotspot's DMR id; a link's network id). */
+      repeaterId?: number;
+      portKind?: PortKindName;
+    }
+  /**
+   * Problems found in a port's options (RPTO); each bad token is named, the rest were applied.
+   * `options` and `rejected` never carry a KEY= value (src/lib/option_key.ts).
+   */
+  | { type: "options.applied"; atMs: number; portIndex: number; portName: string; options: string; rejected: string[]; repeaterId?: number }
   /** A configured conference bridge member changed state (rules.py ON/OFF/RESET triggers, timers). */
   | { type: "bridge.change"; atMs: number; bridge: string; system: string; slot: 1 | 2; talkgroupId: number; active: boolean; reason: string }
   | { type: "link.up" | "link.down"; atMs: number; link: string; reason: string }
+  /**
+   * An OpenBridge/FBP link dropped datagrams for `reason` (src/core/federation/link_refusals.ts):
+   * at most one event per link and reason per second, `count` = drops since the previous event of
+   * that reason on that link (this one included). The link's counters stay exact.
+   */
+  | {
+      type: "link.refused";
+      atMs: number;
+      link: string;
+      reason: LinkRefusalReason;
+      count: number;
+      /** Where the last dropped datagram came from. */
+      address: string;
+      port: number;
+      /** wrong-network-id: the id in bytes 11–14 of the last one, and the link's network_id. */
+      networkId?: number;
+      expectedNetworkId?: number;
+      /** A short fact about the last one (e.g. "age 7.2 s", "hops 10", "protocol 1 on an FBP v5 link"). */
+      detail?: string;
+    }
   /** A voice announcement (dial reply, status, rejected options, relink, ident): queued, then played, dropped or aborted. */
   | {
       type: "announcement";
@@ -126,7 +162,23 @@ export type RefusalReason =
   /** The source prefix is banned and this id failed from it: dropped unanswered (login_guard.ts). */
   | "banned"
   /** Too many sessions from this source prefix are between RPTK and RPTC (hbp_master.ts). */
-  | "handshake-limit";
+  | "handshake-limit"
+  /** The configuration packet (RPTC) could not be read; the login waits for a readable one. */
+  | "bad-config";
+
+/** Why a link dropped a datagram (one name per LinkCounters drop reason that an operator can fix). */
+export type LinkRefusalReason =
+  | "wrong-network-id"
+  | "malformed"
+  | "bad-mac"
+  | "wrong-protocol"
+  | "bad-slot"
+  | "too-old"
+  | "bad-source-server"
+  | "too-many-hops";
+
+/** A RouterPort's kind, as events name it. */
+export type PortKindName = "hotspot" | "upstream" | "openbridge" | "internal";
 
 export interface EventSink {
   publish(event: CoreEvent): void;

@@ -114,6 +114,8 @@ export const ROUTES: RouteDoc[] = [
   { method: "get", path: "/api/v1/hotspots", summary: "Connected hotspots (public view)", query: Paging, response: Page("hotspots", Hotspot) },
   { method: "get", path: "/api/v1/hotspots/{repeaterId}", summary: "One hotspot (public view)", response: Hotspot },
   { method: "get", path: "/api/v1/hotspots/{repeaterId}/diagnostics", summary: "Why can't I hear anything? Refusals, rejected options, subscriptions with expiry, calls sent and refused", response: Generic },
+  { method: "get", path: "/api/v1/hotspots/{repeaterId}/refusals", summary: "Why can't I hear anything, explained: recent refusals of one repeater id (connected or not), one entry per reason with an exact count, the ids and what to change; no addresses", response: Generic },
+  { method: "get", path: "/api/v1/links/{name}/refusals", summary: "Recent drops and refusals of one link (wrong network id, bad MAC, malformed, protocol, FBP age/hops/source), one entry per reason with an exact count and what to change; no addresses", response: Generic },
   { method: "get", path: "/api/v1/hotspots/{repeaterId}/settings", summary: "Self-care settings and how to authenticate", response: Generic },
   { method: "put", path: "/api/v1/hotspots/{repeaterId}/settings", summary: "Change self-care settings (Bearer: the hotspot's options KEY or its issued secret)", auth: "hotspot", request: SettingsBody, response: Generic },
   { method: "get", path: "/api/v1/talkgroups", summary: "Talkgroups with subscribers and activity", query: Paging, response: Page("talkgroups", Generic) },

@@ -8,6 +8,8 @@
  *   port index on their own and cleared at session.down;
  * - calls in progress (stream.start / stream.end) and the last-heard ring (stream.end);
  * - recent login refusals (session.refused);
+ * - recent refusals per hotspot (by repeater id) and per link (by name), explained — login,
+ *   options tokens, dial-a-TG, calls not routed, link drops (./refusal_book.ts);
  * - link state (link.up / link.down), merged with the last `stats` snapshot's link details;
  * - the last `stats` snapshot itself (the core's counters, published by the shell).
  *
@@ -17,6 +19,9 @@
  */
 import type { CoreEvent, LinkSnapshot, StatsSnapshot } from "../core/events.ts";
 import { BoundedRing, LastHeard } from "./last_heard.ts";
+import { RefusalBook } from "./refusal_book.ts";
+import { explainEvent, publicFields } from "./refusal_text.ts";
+import { redactOptionKey } from "../lib/option_key.ts";
 
 type EventOf<T extends CoreEvent["type"]> = Extract<CoreEvent, { type: T }>;
 
@@ -37,6 +42,8 @@ export interface ApiStateOptions {
   maxActiveStreams?: number;
   /** Recent login refusals kept (default 100). */
   refusalsSize?: number;
+  /** Refusals kept per hotspot and per link (default 20). */
+  refusalsPerDevice?: number;
   /** Talkgroups kept per port and slot (default 256). */
   maxTalkgroupsPerSlot?: number;
   clock: ApiClock;
@@ -124,6 +131,10 @@ const STREAM_FORGET_MS = 3_700_000;
 export class ApiState {
   readonly lastHeard: LastHeard;
   readonly refusals: BoundedRing<RefusalEntry>;
+  /** Recent refusals per repeater id (hotspots, and ids that failed to log in). */
+  readonly hotspotRefusals: RefusalBook<number>;
+  /** Recent refusals per link name (OpenBridge/FBP and upstream). */
+  readonly linkRefusals: RefusalBook<string>;
   readonly #clock: ApiClock;
   readonly #maxHotspots: number;
   readonly #maxLinks: number;
@@ -149,6 +160,15 @@ export class ApiState {
     this.#maxTalkgroups = Math.max(1, options.maxTalkgroupsPerSlot ?? 256);
     this.lastHeard = new LastHeard(options.lastHeardSize);
     this.refusals = new BoundedRing<RefusalEntry>(options.refusalsSize ?? 100);
+    const perDevice = options.refusalsPerDevice ?? 20;
+    // login failures come from ids that never connected: room for more than max_peers
+    this.hotspotRefusals = new RefusalBook<number>({
+      perDevice,
+      maxDevices: this.#maxHotspots + 1024,
+      // a flood of made-up ids must not push out what connected hotspots need to see
+      protect: (id) => this.#portByRepeater.has(id as number),
+    });
+    this.linkRefusals = new RefusalBook<string>({ perDevice, maxDevices: this.#maxLinks });
   }
 
   /** An event's time (the shell's monotonic ms) on the wall clock. */
@@ -158,6 +178,7 @@ export class ApiState {
 
   handle(event: CoreEvent): void {
     this.eventsByType.set(event.type, (this.eventsByType.get(event.type) ?? 0) + 1);
+    this.#recordRefusal(event);
     switch (event.type) {
       case "session.up":
         return this.#sessionUp(event);
@@ -196,6 +217,53 @@ export class ApiState {
       default:
         return;
     }
+  }
+
+  /** Refusals (explained) into the per-hotspot and per-link books. */
+  #recordRefusal(event: CoreEvent): void {
+    let hotspot: number | null = null;
+    let link: string | null = null;
+    let count = 1;
+    switch (event.type) {
+      case "session.refused":
+      case "session.conflict":
+        hotspot = event.repeaterId;
+        break;
+      case "dial.rejected":
+        hotspot = event.repeaterId ?? this.#hotspots.get(event.portIndex)?.repeaterId ?? null;
+        break;
+      case "options.applied":
+        if (event.rejected.length === 0) return;
+        hotspot = event.repeaterId ?? this.#hotspots.get(event.portIndex)?.repeaterId ?? null;
+        break;
+      case "stream.refused":
+        if (event.portKind === "openbridge" || event.portKind === "upstream" || (event.portKind === undefined && this.#links.has(event.portName))) link = event.portName;
+        else hotspot = event.repeaterId ?? this.#hotspots.get(event.portIndex)?.repeaterId ?? null;
+        break;
+      case "link.refused":
+        link = event.link;
+        count = event.count;
+        break;
+      case "log": {
+        // upstream login refusals and other link warnings carry the link's name
+        const name = event.data?.["link"];
+        if ((event.level === "warn" || event.level === "error") && typeof name === "string") link = name;
+        break;
+      }
+      default:
+        return;
+    }
+    if (hotspot === null && link === null) return;
+    const line = explainEvent(event);
+    if (line === null) return;
+    const fix = typeof line.fields["fix"] === "string" ? line.fields["fix"] : null;
+    // anyone may read these answers: the ids and what to change, never an address or a port
+    const details = publicFields(line.fields);
+    delete details["fix"];
+    const wallMs = this.toWallMs(event.atMs);
+    const message = redactOptionKey(line.publicMsg ?? line.msg);
+    if (hotspot !== null) this.hotspotRefusals.record(hotspot, wallMs, line.reason, message, fix, details, count);
+    else this.linkRefusals.record(link!, wallMs, line.reason, message, fix, details, count);
   }
 
   #sessionUp(event: EventOf<"session.up">): void {

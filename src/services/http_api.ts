@@ -10,12 +10,16 @@
  *   GET /api/v1/hotspots?offset=&limit=     connected hotspots (talkgroups, dial-a-TG reflector)
  *   GET /api/v1/last-heard?limit=N          the last N finished calls, newest first
  *   GET /api/v1/links                       OpenBridge/FBP links and upstream masters
+ *   GET /api/v1/hotspots/{id}/refusals      recent refusals of one repeater id, explained (newest first)
+ *   GET /api/v1/links/{name}/refusals       recent drops/refusals of one link, explained (newest first)
  *   GET /metrics                            Prometheus text format
  *
  * JSON everywhere else: an unknown path is 404, a method other than GET is 405, a bad query is 400.
- * Nothing here ever holds a passphrase (events and snapshots carry none; the config is not served).
+ * Nothing here ever holds a passphrase (events and snapshots carry none; the config is not served),
+ * and no answer carries a hotspot options KEY= value (redacted from every body).
  * @module
  */
+import { redactOptionKey } from "../lib/option_key.ts";
 import type { EventBus } from "../bus/event_bus.ts";
 import type { CoreEvent } from "../core/events.ts";
 import { ApiState, type ApiClock } from "./api_state.ts";
@@ -25,6 +29,11 @@ import { PROMETHEUS_CONTENT_TYPE } from "./metrics_text.ts";
 export const HTTP_API_SERVICE = "http-api";
 
 export const ENDPOINTS = ["/api/v1/health", "/api/v1/status", "/api/v1/hotspots", "/api/v1/last-heard", "/api/v1/links", "/metrics"] as const;
+
+/** Per-device paths (counted under these names). */
+export const DEVICE_ENDPOINTS = ["/api/v1/hotspots/{id}/refusals", "/api/v1/links/{name}/refusals"] as const;
+const HOTSPOT_REFUSALS = /^\/api\/v1\/hotspots\/([^/]+)\/refusals$/;
+const LINK_REFUSALS = /^\/api\/v1\/links\/([^/]+)\/refusals$/;
 
 /** Page sizes when the request names none. */
 const DEFAULT_HOTSPOTS_LIMIT = 1000;
@@ -82,7 +91,15 @@ export class HttpApi {
     } catch {
       return this.#json("other", 400, { error: "bad request URL" });
     }
-    const endpoint = (ENDPOINTS as readonly string[]).includes(url.pathname) ? url.pathname : "other";
+    const hotspotRefusals = HOTSPOT_REFUSALS.exec(url.pathname);
+    const linkRefusals = hotspotRefusals === null ? LINK_REFUSALS.exec(url.pathname) : null;
+    const endpoint = (ENDPOINTS as readonly string[]).includes(url.pathname)
+      ? url.pathname
+      : hotspotRefusals !== null
+        ? DEVICE_ENDPOINTS[0]
+        : linkRefusals !== null
+          ? DEVICE_ENDPOINTS[1]
+          : "other";
     try {
       if (request.method === "OPTIONS" && this.#options.cors) {
         return this.#count(endpoint, new Response(null, { status: 204, headers: { ...this.#headers, "access-control-allow-methods": "GET", allow: "GET" } }));
@@ -104,7 +121,9 @@ export class HttpApi {
         case "/metrics":
           return this.#count(endpoint, new Response(this.metricsText(), { status: 200, headers: { ...this.#headers, "content-type": PROMETHEUS_CONTENT_TYPE } }));
         default:
-          return this.#json(endpoint, 404, { error: `no such endpoint: ${url.pathname}`, endpoints: ENDPOINTS });
+          if (hotspotRefusals !== null) return this.#hotspotRefusals(endpoint, hotspotRefusals[1]!);
+          if (linkRefusals !== null) return this.#linkRefusals(endpoint, linkRefusals[1]!);
+          return this.#json(endpoint, 404, { error: `no such endpoint: ${url.pathname}`, endpoints: [...ENDPOINTS, ...DEVICE_ENDPOINTS] });
       }
     } catch (error) {
       return this.#json(endpoint, 500, { error: "internal error", detail: error instanceof Error ? error.message : String(error) });
@@ -166,10 +185,30 @@ export class HttpApi {
     return this.#json(endpoint, 200, { total: ring.size, capacity: ring.capacity, limit, calls: ring.list(limit) });
   }
 
+  #hotspotRefusals(endpoint: string, idText: string): Response {
+    if (!/^\d{1,10}$/.test(idText) || Number(idText) > 0xffffffff) {
+      return this.#json(endpoint, 400, { error: `the repeater id must be a whole number from 0 to 4294967295, got "${idText.slice(0, 32)}"` });
+    }
+    const repeaterId = Number(idText);
+    const connected = this.state.hotspots().some((h) => h.repeaterId === repeaterId);
+    return this.#json(endpoint, 200, { repeaterId, connected, refusals: this.state.hotspotRefusals.list(repeaterId) });
+  }
+
+  #linkRefusals(endpoint: string, nameText: string): Response {
+    let name: string;
+    try {
+      name = decodeURIComponent(nameText);
+    } catch {
+      return this.#json(endpoint, 400, { error: "the link name is not valid URL encoding" });
+    }
+    const link = this.state.links().find((l) => l.name === name) ?? null;
+    return this.#json(endpoint, 200, { link: name, known: link !== null, up: link?.up ?? null, refusals: this.state.linkRefusals.list(name) });
+  }
+
   #json(endpoint: string, status: number, body: unknown, extraHeaders: Record<string, string> = {}): Response {
     return this.#count(
       endpoint,
-      new Response(JSON.stringify(body), { status, headers: { ...this.#headers, ...extraHeaders, "content-type": "application/json; charset=utf-8" } }),
+      new Response(redactOptionKey(JSON.stringify(body)), { status, headers: { ...this.#headers, ...extraHeaders, "content-type": "application/json; charset=utf-8" } }),
     );
   }
 

@@ -300,12 +300,15 @@ export class OperatorApi {
     const h = this.#hotspotRecord(repeaterId);
     const history = this.extra.diagnostics(repeaterId);
     const live = await this.#inspect(repeaterId);
-    if (h === null && history === null && (live === null || !live.connected)) {
+    const explained = this.http.state.hotspotRefusals.list(repeaterId);
+    if (h === null && history === null && explained.length === 0 && (live === null || !live.connected)) {
       throw new ApiError(404, "not-found", `nothing known about hotspot ${repeaterId}: not connected and no recent events`);
     }
     const hints: string[] = [];
     if (h === null) hints.push("not connected: check the login refusals below, the server address and port, and the passphrase");
-    if (history !== null && history.refusals.length > 0) hints.push(`last login refusal: ${history.refusals[0]!.message}`);
+    // the newest explained refusal first: what happened and what to change
+    if (explained.length > 0) hints.push(explained[0]!.message);
+    else if (history !== null && history.refusals.length > 0) hints.push(`last login refusal: ${history.refusals[0]!.message}`);
     const lastOptions = history?.options[0];
     const rejected = (lastOptions?.data?.["rejected"] as string[] | undefined) ?? [];
     if (rejected.length > 0) hints.push(`${rejected.length} option token(s) rejected: ${rejected.join("; ")}`);
@@ -320,6 +323,8 @@ export class OperatorApi {
       dialedReflector: live?.dialedReflector ?? h?.dialedReflector ?? 0,
       settings: live?.settings ?? this.extra.settings(repeaterId) ?? EMPTY_SETTINGS,
       hints,
+      // one entry per reason with an exact count, explained (also GET /api/v1/hotspots/{id}/refusals)
+      explainedRefusals: explained,
       refusals: history?.refusals ?? [],
       rejectedOptions: history?.options ?? [],
       callsRefused: history?.callsRefused ?? [],

@@ -5,10 +5,12 @@
  * threads and module paths that do not exist inside a compiled binary (bun-notes.md §4).
  *
  * Secrets never reach the output: any key whose name contains "passphrase", "password" or "secret",
- * at any depth of a logged object or child binding, is replaced by "[redacted]".
+ * at any depth of a logged object or child binding, is replaced by "[redacted]"; and a hotspot
+ * options `KEY=` value anywhere in a line becomes `KEY=***` (src/lib/option_key.ts).
  * @module
  */
 import pino from "pino";
+import { redactOptionKey } from "../lib/option_key.ts";
 
 export type Logger = pino.Logger;
 export type LogLevel = "trace" | "debug" | "info" | "warn" | "error" | "fatal" | "silent";
@@ -140,7 +142,7 @@ class SecretFilterSink implements LogSink {
   constructor(private readonly target: LogSink) {}
 
   write(line: string): void {
-    this.target.write(UNREDACTED_SECRET_IN_JSON.test(line) ? rescrubLine(line) : line);
+    this.target.write(redactOptionKey(UNREDACTED_SECRET_IN_JSON.test(line) ? rescrubLine(line) : line));
   }
 }
 
@@ -174,7 +176,7 @@ export class PrettySink implements LogSink {
   ) {}
 
   write(line: string): void {
-    this.target.write(formatPrettyLine(line, this.colour));
+    this.target.write(redactOptionKey(formatPrettyLine(line, this.colour)));
   }
 }
 

@@ -198,9 +198,10 @@ export async function startServer(config: Config, log: Logger, options: ServerOp
   for (const handler of assembled.handlers) host.addHandler(handler);
   host.addTickable(router);
 
+  let stopEventLog: (() => void) | null = null;
   if (options.withoutEventLog !== true) {
     try {
-      registerEventLog(bus, log.child({ service: "event-log" }), options.eventLogQueueCapacity ?? 4096);
+      stopEventLog = registerEventLog(bus, log.child({ service: "event-log" }), options.eventLogQueueCapacity ?? 4096);
     } catch (error) {
       log.error({ err: error }, "could not register the event-log service");
     }
@@ -334,7 +335,10 @@ export async function startServer(config: Config, log: Logger, options: ServerOp
       await cluster?.stop();
       await services?.stop();
       await host.stop();
-      await Promise.race([bus.idle(), new Promise<void>((resolve) => setTimeout(resolve, 250))]);
+      // the last events (sessions closed by the goodbye) reach the log before "stopped"; a stuck
+      // consumer delays the stop by 2 s at most
+      await Promise.race([bus.idle(), new Promise<void>((resolve) => setTimeout(resolve, 2000))]);
+      stopEventLog?.(); // writes the "suppressed K similar lines" summaries still due
     })();
     return stopping;
   };

@@ -137,20 +137,24 @@ export class UdpHost implements SocketControl {
   async start(): Promise<void> {
     if (this.#started) throw new Error("UdpHost: already started");
     this.#started = true;
+    let opening: SocketSpec | null = null;
     try {
       for (const handler of this.#handlers) {
         const indexes: number[] = [];
         for (const spec of handler.socketSpecs()) {
           const slot = new SocketSlot(this.#slots.length, spec, handler);
           this.#slots.push(slot);
+          opening = spec;
           await this.#open(slot, spec.port);
+          opening = null;
           indexes.push(slot.index);
         }
         handler.onSocketsBound?.(indexes, this);
       }
     } catch (error) {
       this.#closeAll();
-      throw error;
+      // say which socket could not open (the HBP master's, or which link's)
+      throw opening === null ? error : new SocketOpenError(opening, error);
     }
     this.#lastTickMs = monotonicMs();
     this.#timer = setInterval(() => this.#tick(), this.#tickIntervalMs);
@@ -390,3 +394,17 @@ export class UdpHost implements SocketControl {
 }
 
 const EMPTY = new Uint8Array(0);
+
+/** A socket could not be opened at start: which one (`socket`), with the system error as `cause` and its `code`. */
+export class SocketOpenError extends Error {
+  override readonly name = "SocketOpenError";
+  readonly code: string | undefined;
+  constructor(
+    readonly socket: SocketSpec,
+    cause: unknown,
+  ) {
+    const code = (cause as { code?: unknown } | null)?.code;
+    super(`cannot open UDP socket ${socket.name} on ${socket.bindAddress} port ${socket.port}: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+    this.code = typeof code === "string" ? code : undefined;
+  }
+}

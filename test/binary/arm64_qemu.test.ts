@@ -3,9 +3,12 @@
  * (ARMv8.0, no LSE atomics — the CPU that broke Bun 1.3.7–1.3.8, bun-notes.md §8). Runs
  * `--version` and a hotspot login round trip over real UDP.
  *
- * Needs qemu-aarch64 (Debian: qemu-user or qemu-user-static) and the arm64 C/C++ runtime
- * (`dpkg --add-architecture arm64; apt-get install libc6:arm64 libstdc++6:arm64`). Without them
- * the test says why and skips — except in CI (CI=true), where it fails: .ci/run installs them.
+ * Needs qemu-aarch64 (Debian: qemu-user or qemu-user-static) and the arm64 C runtime the binary
+ * links: its interpreter /lib/ld-linux-aarch64.so.1 and DT_NEEDED libc.so.6, libm.so.6,
+ * libpthread.so.0, libdl.so.2, ld-linux-aarch64.so.1 — all in Debian's libc6:arm64
+ * (`dpkg --add-architecture arm64; apt-get install libc6:arm64`); no libstdc++ (checked below
+ * against the built binary). Without them the test says why and skips — except in CI (CI=true),
+ * where it fails: .ci/run installs them.
  */
 import { beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
@@ -13,20 +16,27 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { HbpClient } from "../support/hbp_client.ts";
 import { startFreedmr } from "../cli/support/freedmr_process.ts";
+import { elfNeeds } from "./support/elf_needs.ts";
 import { ensureBinary } from "./support/ensure_binary.ts";
 
 const inCi = process.env.CI === "true" || process.env.CI === "1";
 const qemu = Bun.which("qemu-aarch64") ?? Bun.which("qemu-aarch64-static");
 /** Where an arm64 glibc sysroot lives: "/" with multiarch libs installed. */
 const sysroot = "/";
-const arm64LibsPresent =
-  existsSync("/lib/aarch64-linux-gnu/libc.so.6") &&
-  (existsSync("/usr/lib/aarch64-linux-gnu/libstdc++.so.6") || existsSync("/lib/aarch64-linux-gnu/libstdc++.so.6"));
+/**
+ * What the arm64 binary needs to start (`readelf -l` interpreter, `readelf -d` NEEDED; the test
+ * below checks the built binary against this) and the Debian package that ships all of it.
+ */
+const ARM64_INTERPRETER = "/lib/ld-linux-aarch64.so.1";
+const ARM64_NEEDED = ["libc.so.6", "ld-linux-aarch64.so.1", "libpthread.so.0", "libdl.so.2", "libm.so.6"];
+const ARM64_PACKAGE = "libc6:arm64";
+const arm64Library = (name: string): boolean => existsSync(`/lib/aarch64-linux-gnu/${name}`) || existsSync(`/usr/lib/aarch64-linux-gnu/${name}`);
+const missingArm64 = [...(existsSync(ARM64_INTERPRETER) ? [] : [ARM64_INTERPRETER]), ...ARM64_NEEDED.filter((name) => !arm64Library(name))];
 const missing =
   qemu === null
     ? "qemu-aarch64 / qemu-aarch64-static not found (apt-get install qemu-user)"
-    : !arm64LibsPresent
-      ? "arm64 libc/libstdc++ not installed (dpkg --add-architecture arm64; apt-get install libc6:arm64 libstdc++6:arm64)"
+    : missingArm64.length > 0
+      ? `arm64 C runtime not installed: ${missingArm64.join(", ")} missing (dpkg --add-architecture arm64; apt-get install ${ARM64_PACKAGE})`
       : null;
 const canRun = process.platform === "linux" && missing === null;
 
@@ -51,6 +61,12 @@ describe.if(canRun)("arm64 binary under qemu-user -cpu cortex-a53", () => {
   }, 600_000);
 
   const command = (): string[] => [qemu!, "-cpu", "cortex-a53", "-L", sysroot, binary];
+
+  test(`the binary needs exactly the interpreter and libraries of ${ARM64_PACKAGE} (what .ci/run installs)`, () => {
+    const needs = elfNeeds(binary);
+    expect(needs.interpreter).toBe(ARM64_INTERPRETER);
+    expect([...needs.needed].sort()).toEqual([...ARM64_NEEDED].sort());
+  });
 
   test("--version", () => {
     const result = Bun.spawnSync([...command(), "--version"], { cwd: work, stdout: "pipe", stderr: "pipe" });

@@ -84,9 +84,9 @@ describe("errors name key, value and expectation", () => {
     expect(formatConfigError(errors[0]!)).not.toContain("s3cret");
   });
 
-  test("TOML syntax errors give a line", () => {
+  test("TOML syntax errors give the line and column", () => {
     const errors = errorsOf("[hbp]\nport = 1\n\nfoo bar\n");
-    expect(errors[0]!.expected).toContain("near line 4");
+    expect(formatConfigError(errors[0]!)).toStartWith("TOML syntax error at line 4, column 5: expected '=' after a key but found 'b'");
   });
 
   test("a JSON config may name its schema", () => {

@@ -1,8 +1,10 @@
 /**
  * Every full LC, embedded LC, slot type and EMB in the three real captures decodes valid, with the
- * exact counts of ../shared/fixtures/captures/SOURCES.md; talker aliases and DMRA from the captures.
+ * exact counts of test/fixtures/captures/SOURCES.md; talker aliases and DMRA from the captures.
  */
 import { describe, expect, test } from "bun:test";
+import { createHash } from "node:crypto";
+import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { StreamInspector } from "../../src/dmr/stream_inspector.ts";
 import { TalkerAliasAssembler } from "../../src/dmr/talker_alias.ts";
@@ -17,6 +19,19 @@ function inspect(file: string): StreamInspector {
 }
 
 const count = (list: { valid: boolean; flco: number }[], predicate: (e: { valid: boolean; flco: number }) => boolean) => list.filter(predicate).length;
+
+describe("the vendored captures are the unmodified files SOURCES.md describes", () => {
+  // SOURCES.md table rows: | `file` | origin | path | commit | size | `sha256` |
+  const rows = [...readFileSync(join(CAPTURES, "SOURCES.md"), "utf8").matchAll(/^\| `([^`]+\.pcap)` \|.*\| `([0-9a-f]{64})` \|$/gm)];
+  test("one row per .pcap in test/fixtures/captures, every sha256 matches", () => {
+    const files = readdirSync(CAPTURES).filter((f) => f.endsWith(".pcap")).sort();
+    expect(rows.map((r) => r[1]).sort()).toEqual(files);
+    expect(files.length).toBe(3);
+    for (const [, file, sha256] of rows) {
+      expect(createHash("sha256").update(readFileSync(join(CAPTURES, file!))).digest("hex")).toBe(sha256!);
+    }
+  });
+});
 
 describe("marrold_mmdvm_example.pcap (Pi-Star ↔ BrandMeister / DMR+)", () => {
   const all = readPcapUdp(join(CAPTURES, "marrold_mmdvm_example.pcap"));

@@ -1,9 +1,9 @@
-/** Loading of the shared DMR fixtures (../shared/fixtures) for the dmr tests. */
+/** Loading of the vendored DMR fixtures (test/fixtures) for the dmr tests. */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { CAPTURES, VECTORS } from "../support/fixtures.ts";
 
-export const SHARED_FIXTURES = join(import.meta.dir, "..", "..", "..", "shared", "fixtures");
-export const CAPTURES = join(SHARED_FIXTURES, "captures");
+export { CAPTURES };
 
 export interface FullLcVector {
   name: string;
@@ -63,4 +63,4 @@ export interface DmrVectors {
   }[];
 }
 
-export const vectors: DmrVectors = JSON.parse(readFileSync(join(SHARED_FIXTURES, "vectors", "dmr-vectors.json"), "utf8"));
+export const vectors: DmrVectors = JSON.parse(readFileSync(join(VECTORS, "dmr-vectors.json"), "utf8"));

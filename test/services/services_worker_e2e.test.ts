@@ -191,6 +191,8 @@ describe("operator plane over real sockets (services Worker)", () => {
     expect(diag.options).toContain("KEY=***");
     expect(diag.rejectedOptions[0].data.rejected.join(" ")).toContain("TS1=abc");
     expect(diag.hints.join(" ")).toContain("TS1=abc");
+    expect(diag.explainedRefusals[0]).toMatchObject({ reason: "options.rejected", count: 1 });
+    expect(diag.explainedRefusals[0].fix).toContain("Options=");
     expect(diag.subscriptions).toContainEqual(expect.objectContaining({ slot: 2, talkgroupId: 3100, kind: "static", expiresInSeconds: null }));
     expect((await call(server, `/api/v1/hotspots/${ID_B}/diagnostics`)).body.callsHeard.map((c: any) => c.sourceId)).toEqual([3_100_001]);
 
@@ -204,6 +206,9 @@ describe("operator plane over real sockets (services Worker)", () => {
     });
     expect(refusedDiag.connected).toBe(false);
     expect(refusedDiag.refusals[0].data.reason).toBe("bad-passphrase");
+    const explained = (await call(server, `/api/v1/hotspots/${ID_C}/refusals`)).body;
+    expect(explained.refusals[0]).toMatchObject({ reason: "session.refused:bad-passphrase", count: 1 });
+    expect(explained.refusals[0].message).toContain("wrong passphrase");
 
     // HEAD wherever GET: same status, no body
     for (const path of ["/api/v1/status", "/api/v1/now", "/api/v1/hotspots", `/api/v1/hotspots/${ID_A}`, "/api/v1/talkgroups", "/api/v1/links", "/api/v1/health", "/metrics", "/api/v1/openapi.json", "/api/v1/last-heard"]) {
@@ -222,7 +227,7 @@ describe("operator plane over real sockets (services Worker)", () => {
     expect(openapi.paths["/api/v1/hotspots/{repeaterId}/settings"].put.requestBody.content["application/json"].schema.additionalProperties).toBe(false);
 
     // no address, port of a peer, passphrase, admin token or option key in any public answer
-    const paths = ["/api/v1/health", "/api/v1/status", "/api/v1/now", "/api/v1/hotspots", `/api/v1/hotspots/${ID_A}`, `/api/v1/hotspots/${ID_A}/diagnostics`, `/api/v1/hotspots/${ID_A}/settings`, `/api/v1/hotspots/${ID_C}/diagnostics`, "/api/v1/talkgroups", "/api/v1/talkgroups/3100", "/api/v1/last-heard", "/api/v1/links", "/metrics", "/api/v1/openapi.json", "/nope"];
+    const paths = ["/api/v1/health", "/api/v1/status", "/api/v1/now", "/api/v1/hotspots", `/api/v1/hotspots/${ID_A}`, `/api/v1/hotspots/${ID_A}/diagnostics`, `/api/v1/hotspots/${ID_A}/settings`, `/api/v1/hotspots/${ID_C}/diagnostics`, `/api/v1/hotspots/${ID_C}/refusals`, `/api/v1/hotspots/${ID_A}/refusals`, "/api/v1/talkgroups", "/api/v1/talkgroups/3100", "/api/v1/last-heard", "/api/v1/links", "/metrics", "/api/v1/openapi.json", "/nope"];
     for (const path of paths) {
       const { text } = await call(server, path);
       for (const secret of SECRETS) expect([path, text.includes(secret)]).toEqual([path, false]);

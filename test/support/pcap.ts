@@ -4,7 +4,7 @@
  * and Linux cooked (113). Yields the UDP datagrams over IPv4 with addresses, ports and timestamps.
  * Non-UDP, non-IPv4, truncated and fragmented packets are skipped (counted in `skipped`).
  *
- *   for (const d of readPcapUdp("../shared/fixtures/captures/w3msg_full_session.pcap")) d.payload
+ *   for (const d of readPcapUdp(capturePath("w3msg_full_session.pcap"))) d.payload   // test/support/fixtures.ts
  */
 import { readFileSync } from "node:fs";
 

@@ -12,6 +12,7 @@ import {
   encodeRptack,
   encodeRptsbkn,
 } from "../../src/wire/hbp.ts";
+import { capturePath } from "../support/fixtures.ts";
 import { readPcapUdp } from "../support/pcap.ts";
 import { Prng } from "../../src/lib/prng.ts";
 import { testSeed } from "../support/seed.ts";
@@ -105,7 +106,7 @@ describe("classifyHbp", () => {
   });
 
   test("every client message in a real capture classifies (DMRGateway ↔ BrandMeister/DMR+)", () => {
-    const datagrams = readPcapUdp(`${import.meta.dir}/../../../shared/fixtures/captures/marrold_mmdvm_example.pcap`);
+    const datagrams = readPcapUdp(capturePath("marrold_mmdvm_example.pcap"));
     const fromClient = datagrams.filter((d) => d.sourceAddress === "10.0.130.113");
     expect(fromClient.length).toBeGreaterThan(100);
     const kinds = new Set<number>();

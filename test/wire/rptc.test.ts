@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { encodeRptc, parseRptc } from "../../src/wire/rptc.ts";
+import { capturePath } from "../support/fixtures.ts";
 import { readPcapUdp } from "../support/pcap.ts";
 
 function rptcWithText(text: string, id = 2345601): Uint8Array {
@@ -84,7 +85,7 @@ describe("parseRptc", () => {
   });
 
   test("a real RPTC (Pi-Star DMRGateway 2018 → BrandMeister)", () => {
-    const datagrams = readPcapUdp(`${import.meta.dir}/../../../shared/fixtures/captures/marrold_mmdvm_example.pcap`);
+    const datagrams = readPcapUdp(capturePath("marrold_mmdvm_example.pcap"));
     const rptcs = datagrams.filter((d) => d.payload.length === 302 && String.fromCharCode(...d.payload.subarray(0, 4)) === "RPTC");
     expect(rptcs.length).toBeGreaterThan(0);
     const parsed = parseRptc(rptcs[0]!.payload);

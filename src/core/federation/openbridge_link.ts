@@ -77,6 +77,7 @@ import type { Outbox } from "../outbox.ts";
 import { PortKind, type RouterPort, type Slot } from "../router_port.ts";
 import type { FederationContext } from "./context.ts";
 import { LinkCounters } from "./link_counters.ts";
+import { LinkRefusal, LinkRefusalReporter } from "./link_refusals.ts";
 import type { OpenBridgeLinkOptions } from "./link_options.ts";
 import { FilterVerdict, lowLevelFilter } from "./low_level_filter.ts";
 import { NOT_FOUND, ORIGIN_LOCAL } from "./stream_table.ts";
@@ -87,8 +88,6 @@ const WIRE_RING = 64;
 const REFUSED_RING = 32;
 /** Unit calls to ids below this are local services (dial-a-TG control, parrot, 4000/5000 …). */
 const UNIT_ID_MIN = 1_000_000;
-/** At most one "bad MAC" log event per link per … */
-const WARN_INTERVAL_MS = 60_000;
 /** At most one BCKA answer to keepalives from another address per … (bounds reflection). */
 const FOREIGN_KEEPALIVE_REPLY_INTERVAL_MS = 1_000;
 /** At most one "peer is now at" log event per link per … (a flapping peer is counted, not logged each time). */
@@ -135,6 +134,8 @@ export class OpenBridgeLink implements RouterPort {
   readonly #egressMeta = new FbpMeta();
   readonly #macScratch = new Uint8Array(DMRE_MAC_LENGTH);
   readonly #refused = new Uint32Array(REFUSED_RING);
+  /** Drops an operator can fix → rate-limited link.refused events. */
+  readonly #refusals: LinkRefusalReporter;
   #refusedCursor = 0;
   /** Plain and IPv4-mapped forms of the peer's address (configured, then followed), for the source check. */
   #targetPlain: string;
@@ -149,7 +150,6 @@ export class OpenBridgeLink implements RouterPort {
   #lastHeardMs = Number.NEGATIVE_INFINITY;
   #lastKeepaliveSentMs = Number.NEGATIVE_INFINITY;
   #lastVersionSentMs = Number.NEGATIVE_INFINITY;
-  #lastWarnMs = Number.NEGATIVE_INFINITY;
   /** Last signed packet from the peer's current address (not from elsewhere). */
   #targetHeardMs = Number.NEGATIVE_INFINITY;
   /** Newest FBP timestamp of any signed DMRE: a new address must beat it to be followed. */
@@ -170,6 +170,7 @@ export class OpenBridgeLink implements RouterPort {
     this.federationIndex = federationIndex;
     this.acceptsUnitDataFlood = options.unitCalls && options.protocol >= 4;
     this.#ctx = ctx;
+    this.#refusals = new LinkRefusalReporter(options.name, options.networkId, ctx.events);
     this.#version = options.protocol;
     const key = openBridgeKey(options.passphrase);
     this.#hmac = new HmacSha1(key);
@@ -230,6 +231,7 @@ export class OpenBridgeLink implements RouterPort {
   onTick(nowMs: number): void {
     const o = this.options;
     this.#ctx.streams.sweep(nowMs);
+    this.#refusals.flush(nowMs);
     if (!this.#started) {
       this.#started = true;
       if (!o.enhanced) this.#setUp(nowMs, "started");
@@ -274,6 +276,7 @@ export class OpenBridgeLink implements RouterPort {
       case OpenBridgeKind.Unknown:
       case OpenBridgeKind.BadLength:
         c.malformed++;
+        this.#refusals.report(nowMs, LinkRefusal.Malformed, address, port);
         return;
     }
   }
@@ -355,17 +358,20 @@ export class OpenBridgeLink implements RouterPort {
     const senderId = openBridgeSenderId(bytes);
     if (!this.#senderAllowed(senderId)) {
       c.badNetworkId++;
+      this.#refusals.report(nowMs, LinkRefusal.WrongNetworkId, address, port, senderId);
       return;
     }
     this.#heard(nowMs, socketIndex, address, port, false);
     if (this.#version >= 4) {
       // §2.2: an FBP link that receives plain DMRD drops it and tells the peer our version.
       c.wrongProtocol++;
+      this.#refusals.report(nowMs, LinkRefusal.WrongProtocol, address, port, 1);
       if (this.options.enhanced && this.#target !== null && this.#push(this.#target, this.#bcve, BCVE_LENGTH)) c.versionsOut++;
       return;
     }
     if ((bytes[DMRD_OFFSET_FLAGS]! & FLAG_SLOT_TS2) !== 0) {
       c.badSlot++;
+      this.#refusals.report(nowMs, LinkRefusal.BadSlot, address, port);
       return;
     }
     copyObpV1To55(bytes, this.#ingress);
@@ -383,14 +389,18 @@ export class OpenBridgeLink implements RouterPort {
     if (status === DmreStatus.BadMac) return this.#rejectMac(nowMs, address, port);
     if (status !== DmreStatus.Ok) {
       c.malformed++;
+      this.#refusals.report(nowMs, LinkRefusal.Malformed, address, port);
       return;
     }
-    if (!this.#senderAllowed(openBridgeSenderId(bytes))) {
+    const senderId = openBridgeSenderId(bytes);
+    if (!this.#senderAllowed(senderId)) {
       c.badNetworkId++;
+      this.#refusals.report(nowMs, LinkRefusal.WrongNetworkId, address, port, senderId);
       return;
     }
     if (this.#version < 4 && !o.enhanced) {
       c.wrongProtocol++;
+      this.#refusals.report(nowMs, LinkRefusal.WrongProtocol, address, port, meta.version);
       return;
     }
     this.#followIfFresh(nowMs, socketIndex, address, port, meta.timestampMs);
@@ -399,19 +409,23 @@ export class OpenBridgeLink implements RouterPort {
     if (meta.version !== this.#version) this.#setVersion(nowMs, meta.version, "dmre");
     const streamId = readUint32(this.#ingress, DMRD_OFFSET_STREAM);
     const talkgroupId = readUint24(this.#ingress, DMRD_OFFSET_DESTINATION);
-    if (this.#ctx.wallClockMs() - meta.timestampMs > o.maxAgeMs) {
+    const ageMs = this.#ctx.wallClockMs() - meta.timestampMs;
+    if (ageMs > o.maxAgeMs) {
       c.tooOld++;
+      this.#refusals.report(nowMs, LinkRefusal.TooOld, address, port, ageMs);
       this.#quenchOnce(talkgroupId, streamId);
       return;
     }
     const serverId = this.#ctx.serverId;
     if (meta.sourceServer === 0 || (serverId !== 0 && meta.sourceServer === serverId)) {
       c.badSourceServer++;
+      this.#refusals.report(nowMs, LinkRefusal.BadSourceServer, address, port, meta.sourceServer);
       this.#quenchOnce(talkgroupId, streamId);
       return;
     }
     if (meta.hops + 1 > o.maxHops) {
       c.tooManyHops++;
+      this.#refusals.report(nowMs, LinkRefusal.TooManyHops, address, port, meta.hops);
       this.#quenchOnce(talkgroupId, streamId);
       return;
     }
@@ -531,16 +545,7 @@ export class OpenBridgeLink implements RouterPort {
     // #authenticate counted a bad source itself; everything else reaching here is a bad MAC.
     if (!this.options.relaxedChecks && !this.#isTarget(address, port)) return;
     this.counters.badMac++;
-    if (nowMs - this.#lastWarnMs >= WARN_INTERVAL_MS) {
-      this.#lastWarnMs = nowMs;
-      this.#ctx.events.publish({
-        type: "log",
-        atMs: nowMs,
-        level: "warn",
-        msg: `openbridge ${this.name}: packet with a bad MAC (wrong passphrase?) from ${address}:${port}`,
-        data: { link: this.name, address, port, badMac: this.counters.badMac },
-      });
-    }
+    this.#refusals.report(nowMs, LinkRefusal.BadMac, address, port);
   }
 
   #isTarget(address: string, port: number): boolean {

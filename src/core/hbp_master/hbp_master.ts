@@ -31,7 +31,7 @@ import type { HostedHandler, SocketSpec } from "../datagram_handler.ts";
 import type { Outbox } from "../outbox.ts";
 import type { FrameRouter } from "../router_contract.ts";
 import type { Prng } from "../../lib/prng.ts";
-import { DmrdFrame, DmrdStatus, decodeDmrd } from "../../wire/dmrd.ts";
+import { DmrdFrame, DmrdStatus, decodeDmrd, readUint32 } from "../../wire/dmrd.ts";
 import {
   HbpClassification,
   HbpKind,
@@ -349,7 +349,10 @@ export class HbpMaster implements HostedHandler {
   #dispatch(nowMs: number, socketIndex: number, address: string, port: number, bytes: Uint8Array): void {
     const c = this.#classification;
     const kind = this.#classifyOrCount(bytes, c);
-    if (kind === 0) return;
+    if (kind === 0) {
+      if (c.malformed === HbpMalformed.BadLength) this.#explainBadConfig(nowMs, socketIndex, address, port, bytes);
+      return;
+    }
     const repeaterId = c.repeaterId;
     if (kind === HbpKind.Rptl || kind === HbpKind.Rptk) {
       if (kind === HbpKind.Rptl) this.#onRptl(nowMs, socketIndex, address, port, repeaterId);
@@ -443,6 +446,19 @@ export class HbpMaster implements HostedHandler {
         this.counters.malformedUnknownTag++;
     }
     return 0;
+  }
+
+  /**
+   * An RPTC of the wrong length from a hotspot whose login is in progress is explained to the
+   * operator (session.refused "bad-config"; the event log rate-limits it): otherwise that hotspot
+   * would retry forever with nothing in the log. Anything else malformed stays a counter.
+   */
+  #explainBadConfig(nowMs: number, socketIndex: number, address: string, port: number, bytes: Uint8Array): void {
+    // "RPTC" + repeater id; "RPTCL" (a logout) has its own length and is never a bad RPTC here
+    if (bytes.length < 8 || bytes[0] !== 0x52 || bytes[1] !== 0x50 || bytes[2] !== 0x54 || bytes[3] !== 0x43) return;
+    const session = this.#sessions.get(readUint32(bytes, 4));
+    if (session === undefined || session.state === SessionState.Connected || !session.endpoint.matches(socketIndex, address, port)) return;
+    this.#refused(nowMs, session.repeaterId, session.endpoint.address, session.endpoint.port, "bad-config");
   }
 
   #onDmrd(nowMs: number, session: HbpSession, bytes: Uint8Array): void {
@@ -640,6 +656,8 @@ export class HbpMaster implements HostedHandler {
     const parsed = parseRptc(bytes);
     if (!parsed.ok) {
       this.counters.malformedBadLength++;
+      // explained (the event log rate-limits it per reason); the session waits for a readable RPTC
+      this.#refused(nowMs, session.repeaterId, session.endpoint.address, session.endpoint.port, "bad-config");
       return;
     }
     const config = parsed.config;

@@ -47,11 +47,14 @@ export function dialCall(ctx: RouterContext, nowMs: number, ps: PortState, numbe
     return;
   }
   if (!dialable(ctx, number)) {
-    publish(ctx, { type: "dial.rejected", atMs: nowMs, portIndex: port.portIndex, portName: port.name, reflector: number, reason: "not-dialable" });
+    publish(ctx, { type: "dial.rejected", atMs: nowMs, portIndex: port.portIndex, portName: port.name, reflector: number, reason: "not-dialable", repeaterId: port.repeaterId });
     replyToCaller(ctx, nowMs, ps, callerId, slot, "busy", ["busy"]);
     return;
   }
   const linked = linkDial(ctx, nowMs, ps, number, "dialled");
+  if (!linked) {
+    publish(ctx, { type: "dial.rejected", atMs: nowMs, portIndex: port.portIndex, portName: port.name, reflector: number, reason: "subscription-table-full", repeaterId: port.repeaterId });
+  }
   replyToCaller(ctx, nowMs, ps, callerId, slot, linked ? "link" : "busy", linked ? statusWords(number) : ["busy"]);
 }
 
@@ -99,6 +102,7 @@ export function publishDialStatus(ctx: RouterContext, nowMs: number, ps: PortSta
     portName: port.name,
     reflector: ps.dialSub?.conferenceId ?? 0,
     defaultReflector: defaultReflector(ps),
+    repeaterId: port.repeaterId,
   });
 }
 

@@ -4,6 +4,7 @@
  * options: a field set on the dashboard wins over the same RPTO field.
  * @module
  */
+import { redactOptionKey } from "../../lib/option_key.ts";
 import type { RouterPort } from "../router_port.ts";
 import { DEFAULT_ACCESS_RULE_ROUTING } from "./options.ts";
 import { parseOptions, type ParsedOptions } from "./options_parser.ts";
@@ -35,7 +36,9 @@ export function applyOptions(ctx: RouterContext, nowMs: number, port: RouterPort
   const changed = ps.optionsText !== parsed.text;
   const emit = (): void => {
     ctx.stats.optionsTokensRejected += rejected.length;
-    publish(ctx, { type: "options.applied", atMs: nowMs, portIndex: port.portIndex, portName: port.name, options: parsed.text, rejected });
+    // the KEY= value locks this hotspot's options: it never leaves the router (logs, status API)
+    const shown = rejected.map(redactOptionKey);
+    publish(ctx, { type: "options.applied", atMs: nowMs, portIndex: port.portIndex, portName: port.name, options: redactOptionKey(parsed.text), rejected: shown, repeaterId: port.repeaterId });
     if (rejected.length > 0 && changed) announceToHotspot(ctx, nowMs, ps, "options-rejected", ["rejected"]);
   };
   if (!rule.allowOptions) {

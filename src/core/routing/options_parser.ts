@@ -206,7 +206,8 @@ export function parseOptions(raw: string, rules: OptionsRules): ParsedOptions {
         break;
       }
       case "KEY":
-        if (value === "" || value.length > 64) reject(token, "key must be 1–64 characters");
+        // the value is a secret: the rejection names the key, never the value
+        if (value === "" || value.length > 64) reject("KEY", "key must be 1–64 characters");
         else result.key = value;
         break;
       case "USERLINK":

@@ -4,8 +4,8 @@
  * never per packet.
  * @module
  */
-import type { CoreEvent } from "../events.ts";
-import type { Slot } from "../router_port.ts";
+import type { CoreEvent, PortKindName } from "../events.ts";
+import { PortKind, type Slot } from "../router_port.ts";
 import { CallType } from "../../wire/dmrd.ts";
 import type { PortState, Stream } from "./state.ts";
 import type { RouterContext } from "./router_context.ts";
@@ -15,6 +15,20 @@ export type StreamEndReason = Extract<CoreEvent, { type: "stream.end" }>["endedB
 /** Every router event goes out here. */
 export function publish(ctx: RouterContext, event: CoreEvent): void {
   ctx.deps.events.publish(event);
+}
+
+/** A port's kind as events name it (refusals are kept per hotspot and per link). */
+export function portKindName(kind: PortKind): PortKindName {
+  switch (kind) {
+    case PortKind.Hotspot:
+      return "hotspot";
+    case PortKind.Upstream:
+      return "upstream";
+    case PortKind.OpenBridge:
+      return "openbridge";
+    default:
+      return "internal";
+  }
 }
 
 /** subscription.change for a static or dynamic TG. */

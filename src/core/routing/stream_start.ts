@@ -16,7 +16,7 @@ import { quenchTarget } from "./link_quench.ts";
 import { FIRST_RADIO_ID } from "./numbering.ts";
 import { startRecording } from "./parrot_playback.ts";
 import type { RouterContext } from "./router_context.ts";
-import { publish, publishStreamEnd, publishStreamStart } from "./router_events.ts";
+import { portKindName, publish, publishStreamEnd, publishStreamStart } from "./router_events.ts";
 import { endStream } from "./stream_end.ts";
 import { allocStream, initStream } from "./stream_table.ts";
 import { prepareRewrites, releaseTargets } from "./stream_targets.ts";
@@ -110,6 +110,10 @@ export function startStream(ctx: RouterContext, nowMs: number, ps: PortState, sl
       dialCall(ctx, nowMs, ps, frame.destinationId, frame.sourceId, slot);
       return stream;
     }
+    if (!stream.data && ps.local && !dial.enabled && frame.destinationId < FIRST_RADIO_ID) {
+      // a dial number (reflector, 4000, 5000) while dial-a-TG is off: say so instead of nothing
+      publish(ctx, { type: "dial.rejected", atMs: nowMs, portIndex: port.portIndex, portName: port.name, reflector: frame.destinationId, reason: "dial-disabled", repeaterId: port.repeaterId });
+    }
     routeUnit(ctx, nowMs, stream, ps);
   } else {
     const parrot = ctx.options.parrot;
@@ -166,6 +170,8 @@ function announceRefusal(ctx: RouterContext, nowMs: number, stream: Stream, slot
     destinationId: stream.destinationId,
     slot,
     reason,
+    repeaterId: port.repeaterId,
+    portKind: portKindName(port.kind),
   });
   if (port.onStreamRefused !== undefined) port.onStreamRefused(nowMs, stream.streamId, linkTalkgroupId, ctx.deps.outbox);
 }

@@ -67,7 +67,13 @@ describe("OpenBridge v1 link between two servers", () => {
     expect(hB.received.length).toBe(0);
     expect(hA.received.length).toBe(0);
     expect(link(b, "to-0").counters.badMac).toBe(call.length);
-    expect(b.server.events.ofType("log").some((e) => e.level === "warn" && e.msg.includes("bad MAC"))).toBe(true);
+    // one link.refused per second per reason, counting every drop it stands for
+    const refused = b.server.events.ofType("link.refused").filter((e) => e.link === "to-0" && e.reason === "bad-mac");
+    expect(refused.length).toBeGreaterThan(0);
+    expect(refused.length).toBeLessThan(call.length);
+    link(b, "to-0").onTick(net.nowMs + 5_000); // the tick publishes what is still held back
+    const all = b.server.events.ofType("link.refused").filter((e) => e.link === "to-0" && e.reason === "bad-mac");
+    expect(all.reduce((n, e) => n + e.count, 0)).toBe(link(b, "to-0").counters.badMac);
   });
 
   test("network id must match bytes 11–14 unless accept_any_peer_id (HBlink4) is set for that link", () => {
@@ -85,6 +91,11 @@ describe("OpenBridge v1 link between two servers", () => {
     expect(hB.received.length).toBe(0);
     expect(link(b, "to-0").counters.badNetworkId).toBe(call.length);
     expect(hC.ofStream(9).length).toBe(call.length);
+    // the drop is explained: which id came, which was expected (the log names accept_any_peer_id)
+    const refused = b.server.events.ofType("link.refused").find((e) => e.reason === "wrong-network-id");
+    expect(refused).toMatchObject({ link: "to-0", networkId: a.serverId, expectedNetworkId: 999, address: "10.0.0.1" });
+    expect(refused!.count).toBeGreaterThanOrEqual(1);
+    expect(c.server.events.ofType("link.refused").length).toBe(0);
   });
 
   test("strict checks drop a valid frame from the wrong address", () => {
@@ -194,6 +205,12 @@ describe("FBP v5 link", () => {
     send(104, (m) => (m.sourceServer = 0));
     net.run();
     expect([l.counters.tooOld, l.counters.tooManyHops, l.counters.badSourceServer]).toEqual([3, 3, 6]);
+    l.onTick(net.nowMs + 5_000);
+    const refused = b.server.events.ofType("link.refused").filter((e) => e.link === "to-0");
+    const total = (reason: string): number => refused.filter((e) => e.reason === reason).reduce((n, e) => n + e.count, 0);
+    expect([total("too-old"), total("too-many-hops"), total("bad-source-server")]).toEqual([3, 3, 6]);
+    expect(refused.find((e) => e.reason === "too-old")!.detail).toMatch(/^age 5\.0 s$/);
+    expect(refused.find((e) => e.reason === "too-many-hops")!.detail).toBe("hops 10");
     const quenches = dmrdFramesTo(net, "10.0.0.1:50001", "BCSQ");
     expect(quenches.map((q) => readUint32(q, 7))).toEqual([101, 102, 103, 104]);
     expect(quenches.every((q) => readUint24(q, 4) === 3100)).toBe(true);

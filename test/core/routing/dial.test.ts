@@ -175,6 +175,22 @@ describe("dial-a-TG", () => {
     ]);
   });
 
+  test("refusals and status answers name the hotspot's repeater id; a dial number while dial-a-TG is off is refused, not silent", () => {
+    const h = new Harness();
+    const a = h.hotspot();
+    dial(h, a, 5000, 1);
+    dial(h, a, 4400, 2);
+    expect(h.ofType("dial.status")[0]!.repeaterId).toBe(a.repeaterId);
+    expect(h.ofType("dial.rejected")[0]).toMatchObject({ reflector: 4400, reason: "not-dialable", repeaterId: a.repeaterId });
+
+    const off = new Harness({ dial: { enabled: false } });
+    const b = off.hotspot();
+    dial(off, b, 91, 1);
+    dial(off, b, 2_345_002, 2); // a radio id: an ordinary private call, not a dial number
+    expect(off.router.dialedReflector(b)).toBe(0);
+    expect(off.ofType("dial.rejected").map((r) => [r.reflector, r.reason, r.repeaterId])).toEqual([[91, "dial-disabled", b.repeaterId]]);
+  });
+
   test("a default reflector from the access rule; DIAL=0 in options removes it", () => {
     const h = new Harness({ accessRules: { club: { defaultReflector: 2350 } } });
     const a = h.hotspot({ rule: "club" });

@@ -115,6 +115,26 @@ describe("options applied by the router", () => {
     expect(last.rejected[0]).toContain("KEY");
   });
 
+  test("the KEY value never leaves the router: options.applied carries KEY=***, rejected tokens name the key only", () => {
+    const h = new Harness();
+    const secret = "s3cret-Lock";
+    const a = h.hotspot({ options: `TS1=3100;KEY=${secret}` });
+    h.router.onOptions(h.nowMs, a, "TS1=777777;KEY=wrong-Guess");
+    const b = h.hotspot({ options: `TS1=2350;KEY=${"x".repeat(70)}` }); // too long: rejected, not locked
+    const events = h.ofType("options.applied");
+    expect(events.length).toBe(3);
+    expect(events[2]!.repeaterId).toBe(b.repeaterId);
+    expect(events[0]!.options).toBe("TS1=3100;KEY=***");
+    expect(events[0]!.repeaterId).toBe(a.repeaterId);
+    expect(events[1]!.rejected).toEqual(["KEY: does not match; options ignored"]);
+    expect(events[2]!.rejected).toContain("KEY: key must be 1–64 characters");
+    const text = JSON.stringify(events);
+    for (const leaked of [secret, "wrong-Guess", "xxxxxxxxxx"]) expect(text).not.toContain(leaked);
+    // and the lock itself still works on the real value
+    h.router.onOptions(h.nowMs, a, `TS1=2350;KEY=${secret}`);
+    expect(h.router.subscriptions(a).map((s) => s.talkgroupId)).toEqual([2350]);
+  });
+
   test("an access rule can forbid options", () => {
     const h = new Harness({ accessRules: { locked: { allowOptions: false, ts1Static: [2350] } } });
     const a = h.hotspot({ rule: "locked", options: "TS1=3100" });
