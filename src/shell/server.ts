@@ -70,6 +70,8 @@ export interface ServerOptions {
   eventLogQueueCapacity?: number;
   /** Log the default-passphrase warning here (default true; the CLI may already do it). */
   warnDefaultPassphrase?: boolean;
+  /** Bind the UDP sockets with SO_REUSEPORT (cluster workers sharing the HBP port). */
+  reusePort?: boolean;
   /** Install SIGTERM/SIGINT handlers that stop the server (default false: the CLI does it). */
   handleSignals?: boolean;
   /** Do not register the event-log service (tests that want a quiet bus). */
@@ -193,6 +195,7 @@ export async function startServer(config: Config, log: Logger, options: ServerOp
   const host = new UdpHost(assembled.deps.outbox, {
     tickIntervalMs: options.tickIntervalMs ?? 25,
     probe: options.probe ?? null,
+    reusePort: options.reusePort ?? false,
     onHandlerError: (where, error) => log.error({ err: error, where }, "exception in the packet plane (contained)"),
   });
   for (const handler of assembled.handlers) host.addHandler(handler);
