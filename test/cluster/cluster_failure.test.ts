@@ -7,24 +7,13 @@
  */
 import { afterAll, describe, expect, test } from "bun:test";
 import { HbpClient } from "../support/hbp_client.ts";
-import { killAll } from "../core/federation/support/processes.ts";
-import { freeTcpPort, natsServerMissing, startNatsCluster, startNatsServer, stopAllNats } from "./support/nats_server.ts";
-import { callCrosses, clients, hotspotOn, nextStreamId, sendVoice, startNode, waitFrames, framesOf } from "./support/cluster_net.ts";
+import { freeTcpPort, startNatsCluster, startNatsServer } from "./support/nats_server.ts";
+import { describeWithNats } from "./support/nats_suite.ts";
+import { callCrosses, cleanUpCluster, hotspotOn, nextStreamId, sendVoice, startNode, waitFrames, framesOf } from "./support/cluster_net.ts";
 
-const missing = natsServerMissing();
-if (missing !== null && process.env["CI"] === "true") {
-  test("nats-server is required under CI", () => {
-    throw new Error(missing);
-  });
-}
-const maybe = missing === null ? describe : describe.skip;
-if (missing !== null) console.warn(`test/cluster: skipped: ${missing}`);
+const maybe = describeWithNats();
 
-afterAll(async () => {
-  for (const c of clients.splice(0)) await c.close().catch(() => {});
-  await killAll();
-  await stopAllNats();
-});
+afterAll(cleanUpCluster);
 
 maybe("cluster failure handling", () => {
   test("NATS unreachable at start: each node serves its own hotspots; once NATS is up they join without a restart", async () => {

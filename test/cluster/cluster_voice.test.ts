@@ -12,33 +12,22 @@ import { nodeIdFromName } from "../../src/shell/cluster/cluster_options.ts";
 
 const u32 = (v: number): number[] => [(v >>> 24) & 0xff, (v >>> 16) & 0xff, (v >>> 8) & 0xff, v & 0xff];
 import { HbpClient } from "../support/hbp_client.ts";
-import { killAll } from "../core/federation/support/processes.ts";
-import { natsServerMissing, startNatsServer, stopAllNats, type NatsServer } from "./support/nats_server.ts";
-import { callCrosses, clients, framesOf, inspect, nextStreamId, sendVoice, startNode, waitFrames, hotspotOn, type ClusterNodeProcess } from "./support/cluster_net.ts";
+import { natsServerMissing, type NatsServer } from "./support/nats_server.ts";
+import { describeWithNats } from "./support/nats_suite.ts";
+import { callCrosses, cleanUpCluster, startCluster, framesOf, inspect, nextStreamId, sendVoice, waitFrames, hotspotOn, type ClusterNodeProcess } from "./support/cluster_net.ts";
 
+const maybe = describeWithNats();
 const missing = natsServerMissing();
-if (missing !== null && process.env["CI"] === "true") {
-  test("nats-server is required under CI", () => {
-    throw new Error(missing);
-  });
-}
-const maybe = missing === null ? describe : describe.skip;
-if (missing !== null) console.warn(`test/cluster: skipped: ${missing}`);
 
 let nats: NatsServer;
 let nodes: ClusterNodeProcess[] = [];
 
 beforeAll(async () => {
   if (missing !== null) return;
-  nats = await startNatsServer();
-  nodes = await Promise.all(["a", "b", "c"].map((name) => startNode({ name, servers: [nats.url] })));
+  ({ nats, nodes } = await startCluster(["a", "b", "c"]));
 });
 
-afterAll(async () => {
-  for (const c of clients.splice(0)) await c.close().catch(() => {});
-  await killAll();
-  await stopAllNats();
-});
+afterAll(cleanUpCluster);
 
 maybe("cluster voice plane (3 nodes, 1 nats-server)", () => {
   test("a group call on node A is heard once by the hotspots on B and C, LC-correct; a hotspot without the talkgroup hears nothing", async () => {

@@ -8,25 +8,16 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import { connect } from "@nats-io/transport-node";
 import { Kvm } from "@nats-io/kv";
-import { killAll, serverToml, spawnServer } from "../core/federation/support/processes.ts";
+import { serverToml, spawnServer } from "../core/federation/support/processes.ts";
 import { freePorts } from "../core/federation/support/e2e.ts";
 import { HbpClient } from "../support/hbp_client.ts";
-import { natsServerMissing, startNatsServer, stopAllNats } from "./support/nats_server.ts";
-import { callCrosses, clients, hotspotOn } from "./support/cluster_net.ts";
+import { startNatsServer } from "./support/nats_server.ts";
+import { describeWithNats } from "./support/nats_suite.ts";
+import { callCrosses, cleanUpCluster, hotspotOn } from "./support/cluster_net.ts";
 
-const missing = natsServerMissing();
-if (missing !== null && process.env["CI"] === "true") {
-  test("nats-server is required under CI", () => {
-    throw new Error(missing);
-  });
-}
-const maybe = missing === null ? describe : describe.skip;
+const maybe = describeWithNats();
 
-afterAll(async () => {
-  for (const c of clients.splice(0)) await c.close().catch(() => {});
-  await killAll();
-  await stopAllNats();
-});
+afterAll(cleanUpCluster);
 
 maybe("cluster workers on one host (SO_REUSEPORT)", () => {
   test("two workers share the HBP port; calls reach hotspots on both; a crashed worker is restarted and its hotspots come back", async () => {

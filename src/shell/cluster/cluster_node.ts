@@ -379,7 +379,7 @@ export class ClusterNode {
     // hand-over: with other nodes alive, hotspots get no MSTCL and move at their own pace
     if (this.state !== null && this.#nc !== null && this.#connected) {
       try {
-        const others = await Promise.race([this.state.othersAlive(), new Promise<boolean>((r) => setTimeout(() => r(false), 1000))]);
+        const others = await Promise.race([this.state.othersAlive(), new Promise<boolean>((r) => setTimeout(() => r(false), 2000))]);
         if (others && this.settings.handoverOnStop && this.#deps.handOver) {
           this.#deps.handOver();
           this.#log.info("cluster: other nodes are alive; handing the hotspots over without MSTCL");

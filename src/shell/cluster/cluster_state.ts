@@ -118,6 +118,8 @@ export class ClusterState implements ClusterStateStore {
   readonly #options = new Map<number, string>();
   /** repeaters whose own RPTO arrived since login */
   readonly #sentOptions = new Set<number>();
+  /** other nodes' last heartbeat (wall ms), from the watched node.<id> keys */
+  readonly #nodes = new Map<number, number>();
   /** radio → repeater id and when its sub.<radio> was last written */
   readonly #written = new Map<number, { repeaterId: number; atMs: number }>();
   readonly stats: ClusterStateStats = { ready: false, puts: 0, putErrors: 0, restored: 0, released: 0, subscribersLearned: 0, watchErrors: 0 };
@@ -156,6 +158,7 @@ export class ClusterState implements ClusterStateStore {
       this.#heartbeat = setInterval(() => this.#beat(), HEARTBEAT_MS);
       void this.#watch(this.#state, "rpt.>", (entry) => this.#onOwner(entry));
       void this.#watch(this.#subscribers, "sub.>", (entry) => this.#onSubscriber(entry));
+      void this.#watch(this.#state, "node.>", (entry) => this.#onNode(entry));
       this.#log.info({ buckets: [`${base}_state`, `${base}_subscribers`] }, "cluster: shared state in JetStream KV ready");
       // hotspots that logged in before the buckets were ready
       for (const repeaterId of this.#ports.values()) {
@@ -172,7 +175,6 @@ export class ClusterState implements ClusterStateStore {
       const watch = await kv.watch({ key });
       for await (const entry of watch) {
         if (this.#stopped) break;
-        if (entry.operation !== "PUT") continue;
         try {
           onEntry(entry);
         } catch (error) {
@@ -189,11 +191,15 @@ export class ClusterState implements ClusterStateStore {
     this.#put(this.#state, `node.${this.#deps.nodeId}`, { name: this.#deps.nodeName, at: Date.now() });
   }
 
-  /** Whether another node has beaten its heart within ALIVE_MS (wall clock). */
+  /**
+   * Whether another node has beaten its heart within ALIVE_MS (wall clock): from the watched
+   * registry, or (the watch not caught up yet, e.g. just started) by reading it.
+   */
   async othersAlive(): Promise<boolean> {
+    const now = Date.now();
+    for (const at of this.#nodes.values()) if (now - at < ALIVE_MS) return true;
     const kv = this.#state;
     if (kv === null) return false;
-    const now = Date.now();
     for await (const key of await kv.keys("node.>")) {
       if (key === `node.${this.#deps.nodeId}`) continue;
       const entry = await kv.get(key);
@@ -211,7 +217,19 @@ export class ClusterState implements ClusterStateStore {
 
   // ---- KV watches -----------------------------------------------------------------------------
 
+  #onNode(entry: KvEntry): void {
+    const nodeId = Number(entry.key.slice(5));
+    if (!Number.isInteger(nodeId) || nodeId === this.#deps.nodeId) return;
+    if (entry.operation !== "PUT") {
+      this.#nodes.delete(nodeId);
+      return;
+    }
+    const value = entry.json<{ at?: number }>();
+    if (typeof value?.at === "number") this.#nodes.set(nodeId, value.at);
+  }
+
   #onOwner(entry: KvEntry): void {
+    if (entry.operation !== "PUT") return;
     const repeaterId = Number(entry.key.slice(4));
     const value = entry.json<{ n: number; name?: string }>();
     if (!Number.isInteger(repeaterId) || typeof value?.n !== "number" || value.n === this.#deps.nodeId) return;
@@ -224,6 +242,7 @@ export class ClusterState implements ClusterStateStore {
   }
 
   #onSubscriber(entry: KvEntry): void {
+    if (entry.operation !== "PUT") return;
     const radioId = Number(entry.key.slice(4));
     const value = entry.json<{ n: number; r: number; s: number }>();
     if (!Number.isInteger(radioId) || typeof value?.n !== "number" || value.n === this.#deps.nodeId) return;

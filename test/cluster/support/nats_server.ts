@@ -137,3 +137,4 @@ export async function stopAllNats(): Promise<void> {
     running.delete(s);
   }
 }
+
