@@ -48,19 +48,23 @@ maybe("cluster failure handling", () => {
     expect(await callCrosses(talker, [local, remote], 3301, 1)).toBe(true);
 
     const streamId = nextStreamId();
-    const call = sendVoice(talker, { sourceId: 3120302, destinationId: 3301, slot: 1, streamId, superframes: 20, frameMs: 15 });
+    const call = sendVoice(talker, { sourceId: 3120302, destinationId: 3301, slot: 1, streamId, superframes: 38, frameMs: 15 });
     await Bun.sleep(400);
     await nats.stop();
     await Bun.sleep(300);
     await nats.restart();
     const n = await call;
-    expect(n).toBe(122);
+    expect(n).toBe(230);
     const heard = await waitFrames(local, streamId, n);
     expect(heard.length).toBe(n); // local delivery never stopped
     expect(new Set(heard.map((f) => f.sequence)).size).toBe(n);
-    // the remote listener heard the start of the call (before NATS went away), at most once per frame
+    // the remote listener heard the start of the call (before NATS went away) and, once the nodes
+    // were back, the rest of the same call up to its terminator; never a frame twice
     const remoteSeqs = framesOf(remote, streamId).map((f) => f.sequence);
     expect(remoteSeqs.length).toBeGreaterThan(0);
+    expect(remoteSeqs.length).toBeLessThan(n); // the outage cost frames
+    expect(remoteSeqs[0]).toBe(0);
+    expect(remoteSeqs.includes(n - 1)).toBe(true);
     expect(new Set(remoteSeqs).size).toBe(remoteSeqs.length);
     // the nodes noticed and came back by themselves
     expect(await a.proc.waitForLog((l) => l["msg"] === "cluster: reconnected to NATS; rejoined the cluster", 15_000)).not.toBeNull();
