@@ -207,6 +207,7 @@ Group=$SERVICE_USER
 # (an SD-card image's first boot); does nothing otherwise. A failure here is reported by the server.
 ExecStartPre=-$BIN_PATH --first-boot $CONFIG_PATH
 ExecStart=$BIN_PATH --config $CONFIG_PATH
+ExecReload=/bin/kill -HUP \$MAINPID
 WorkingDirectory=$STATE_DIR
 Restart=on-failure
 RestartSec=5

@@ -11,7 +11,10 @@
  * Reported side by side: end-to-end latency p50/p99/max (arrival at a listener − the talker's send
  * time), the packet thread's CPU (the process's main thread) and the whole process's CPU (with
  * the Worker), and what the browsers and scraper got. Rounds alternate between the two so machine
- * load hits both alike. Goal: "on" within 10 % of "off" in packet-path p99 and CPU.
+ * load hits both alike; the scraper pauses during "off" rounds (both servers share the server core,
+ * and the "on" server's Worker must not slow the "off" server down). Goal: "on" within 10 % of
+ * "off" in packet-path p99 and CPU. On a shared 2-core machine both numbers move with the load:
+ * read them side by side, from the same run.
  *
  *   bun bench/services_worker.bench.ts [--calls 200] [--listeners 5] [--idle 800] [--dashboards 20]
  *                                       [--seconds 7] [--rounds 2] [--prewarm 2] [--steady 8] [--warmup 1]
@@ -62,15 +65,30 @@ interface Side {
   httpPort: number | null;
 }
 
+/** Everything started so far, stopped if the run fails half-way (no orphaned servers). */
+const started: { stop(): unknown }[] = [];
+process.on("uncaughtException", (error) => {
+  console.error(error);
+  for (const s of started) void s.stop();
+  setTimeout(() => process.exit(1), 500);
+});
+
 async function side(name: "off" | "on"): Promise<Side> {
   const httpPort = name === "on" ? freePort() : null;
   const server = await startFreedmr(httpPort !== null ? { env: { FREEDMR_BENCH_HTTP_PORT: String(httpPort) } } : {});
   if (server === null) throw new Error(`${name}: freedmr did not start`);
+  started.push(server);
   const common = ["--port", String(server.port), "--calls", String(calls), "--listeners", String(listeners)];
   const receiver = new LineChild([process.execPath, ROLE, "receiver", ...common, "--max-seconds", String(seconds + 2)], GENERATOR_CORE);
   const sender = new LineChild([process.execPath, ROLE, "sender", ...common], GENERATOR_CORE);
   const idleChild = new LineChild([process.execPath, IDLE, "--port", String(server.port), "--count", String(idle), "--first-id", "314000000"], GENERATOR_CORE);
-  await Promise.all([receiver.waitFor(/^READY/, 120_000), sender.waitFor(/^READY/, 120_000), idleChild.waitFor(/^READY/, 120_000)]);
+  for (const child of [receiver, sender, idleChild]) started.push({ stop: () => child.process.kill() });
+  try {
+    await Promise.all([receiver.waitFor(/^READY/, 120_000), sender.waitFor(/^READY/, 120_000), idleChild.waitFor(/^READY/, 120_000)]);
+  } catch (error) {
+    for (const s of started) await s.stop();
+    throw error;
+  }
   return { name, server, receiver, sender, idle: idleChild, httpPort };
 }
 
@@ -84,6 +102,8 @@ class Dashboards {
   scrapeMs: number[] = [];
   #timer: ReturnType<typeof setInterval> | null = null;
   #busy = false;
+  /** The scraper pulls only while true: during "off" rounds it pauses, so the "on" server's Worker does not compete with the "off" server for the server core. */
+  active = true;
 
   constructor(readonly base: string) {}
 
@@ -124,7 +144,7 @@ class Dashboards {
       "/metrics",
     ];
     this.#timer = setInterval(() => {
-      if (this.#busy) return;
+      if (this.#busy || !this.active) return;
       this.#busy = true;
       const t0 = performance.now();
       void Promise.all(
@@ -184,6 +204,8 @@ for (let round = 0; round < rounds; round++) {
     let cpu0 = 0;
     let main0 = 0;
     let t0 = 0;
+    dash.active = s.name === "on";
+    await Bun.sleep(1100); // let a scrape in flight finish before an "off" round
     await run(s, 0, warmup, seconds, () => {
       s.receiver.send("START");
       cpu0 = processCpuNs(s.server.pid);

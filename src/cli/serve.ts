@@ -14,6 +14,8 @@ import { describeMemory, estimateMemory } from "../config/memory_estimate.ts";
 import type { Config } from "../config/schema.ts";
 import type { SocketSpec } from "../core/datagram_handler.ts";
 import { createLogger, flushLogger, flushLoggerSync, type Logger } from "../shell/log.ts";
+import type { ControlQueue } from "../shell/control_commands.ts";
+import type { Reloader, ReloadReport } from "../shell/reload.ts";
 import { installReloadSignal } from "../shell/reload_signal.ts";
 import type { Overrides } from "./args.ts";
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, type Output } from "./commands.ts";
@@ -23,6 +25,10 @@ import { idleWarnings, passphraseWarnings } from "./warnings.ts";
 /** What the composition root needs from a running server. */
 export interface Stoppable {
   stop(reason: string): Promise<void> | void;
+  /** Config reload (SIGHUP, the admin API), when the server offers it (src/shell/reload.ts). */
+  readonly reloader?: Pick<Reloader, "reload" | "refused">;
+  /** Where the admin API's reload command is answered. */
+  readonly control?: Pick<ControlQueue, "setReloader">;
 }
 
 export type StartServer = (config: Config, log: Logger) => Promise<Stoppable> | Stoppable;
@@ -35,28 +41,36 @@ const STOP_DEADLINE_MS = 5000;
  * printed and yield `undefined`.
  */
 export async function resolveConfig(configPath: string | undefined, overrides: Overrides, io: Output): Promise<Config | undefined> {
+  const loaded = await loadConfig(configPath, overrides);
+  if (!loaded.ok) {
+    printErrors(configPath ?? "embedded default config", loaded.errors, io);
+    return undefined;
+  }
+  return loaded.config;
+}
+
+/**
+ * The one path from a config file (or the embedded default) plus overrides to a validated Config,
+ * with `hbp.passphrase_file` read: used at start and by every reload (SIGHUP, the admin API).
+ * Every problem is returned, one line each, naming the key.
+ */
+export async function loadConfig(
+  configPath: string | undefined,
+  overrides: Overrides,
+): Promise<{ ok: true; config: Config } | { ok: false; errors: string[] }> {
   let document: Record<string, unknown> = {};
   if (configPath !== undefined) {
     const read = await readConfigDocument(configPath);
-    if (!read.ok) {
-      printErrors(configPath, read.errors.map(formatConfigError), io);
-      return undefined;
-    }
+    if (!read.ok) return { ok: false, errors: read.errors.map(formatConfigError) };
     document = read.document;
   }
   applyOverrides(document, overrides);
   const result = validateConfig(document);
   const errors = result.ok ? await hostErrors(result.config) : result.errors;
-  if (errors.length > 0 || !result.ok) {
-    printErrors(configPath ?? "embedded default config", errors.map(formatConfigError), io);
-    return undefined;
-  }
+  if (errors.length > 0 || !result.ok) return { ok: false, errors: errors.map(formatConfigError) };
   const resolved = resolvePassphraseFile(result.config, configPath);
-  if (!resolved.ok) {
-    printErrors(configPath ?? "embedded default config", [formatConfigError(resolved.error)], io);
-    return undefined;
-  }
-  return resolved.config;
+  if (!resolved.ok) return { ok: false, errors: [formatConfigError(resolved.error)] };
+  return { ok: true, config: resolved.config };
 }
 
 function printErrors(source: string, lines: readonly string[], io: Output): void {
@@ -96,7 +110,6 @@ export async function serve(configPath: string | undefined, overrides: Overrides
   // services Worker comes up after the UDP sockets) stops it cleanly once it has started, instead
   // of killing it without a goodbye to the peers already logged in. SIGHUP would otherwise kill the
   // process without a goodbye to the peers; reload hooks in there.
-  const removeReloadSignal = installReloadSignal(log);
   let server: Stoppable | null = null;
   let signalledDuringStart: NodeJS.Signals | null = null;
   let stopping = false;
@@ -110,6 +123,28 @@ export async function serve(configPath: string | undefined, overrides: Overrides
   };
   process.on("SIGTERM", onSignal);
   process.on("SIGINT", onSignal);
+  // SIGHUP reloads the config (the systemd unit's ExecReload): re-read through the same path as the
+  // start, validated, then applied to the running server (src/shell/reload.ts). While starting, or
+  // on a server without reload, it is logged and ignored (never the default: terminate).
+  const reloadFromFile = async (): Promise<ReloadReport | null> => {
+    const reloader = server?.reloader;
+    if (server === null || stopping || reloader === undefined) {
+      log.warn("reload: not possible now (starting, stopping, or not supported); ignored");
+      return null;
+    }
+    const source = configPath ?? "embedded default config";
+    log.info({ config: source }, "reloading the config");
+    const loaded = await loadConfig(configPath, overrides);
+    if (!loaded.ok) return reloader.refused(loaded.errors, source);
+    for (const warning of passphraseWarnings(loaded.config)) log.warn(`SECURITY: ${warning}`);
+    return reloader.reload(loaded.config);
+  };
+  const removeReloadSignal = installReloadSignal(log, async () => {
+    const report = await reloadFromFile();
+    if (report === null) return { level: "warn", line: "SIGHUP: the server cannot reload now (starting or stopping); ignored" };
+    if (!report.ok) return { level: "warn", line: `SIGHUP: reload ${report.errors.length > 0 && report.applied.length === 0 ? "refused" : "incomplete"}: ${report.errors.join("; ")}` };
+    return { level: "info", line: `SIGHUP: config reloaded${report.needsRestart.length > 0 ? ` (needs a restart for ${report.needsRestart.join(", ")})` : ""}` };
+  });
 
   try {
     server = await startServer(config, log);
@@ -160,6 +195,12 @@ export async function serve(configPath: string | undefined, overrides: Overrides
         },
       );
   }
+  server.control?.setReloader(async () => {
+    const report = await reloadFromFile();
+    if (report === null) return { ok: false, code: "unavailable", message: "the server cannot reload now" };
+    if (!report.ok) return { ok: false, code: "invalid", message: `reload refused or incomplete: ${report.errors.join("; ")}` };
+    return { ok: true, data: report };
+  });
   if (signalledDuringStart !== null) stopSignalled(signalledDuringStart, server);
   return EXIT_OK;
 }

@@ -16,6 +16,7 @@ import { httpSections } from "./sections/http.ts";
 import { clusterSections } from "./sections/cluster.ts";
 import { routingAccessRuleProperties, routingSections } from "./sections/routing.ts";
 import { voiceSections } from "./sections/voice.ts";
+import { aliasesSections } from "./sections/aliases.ts";
 
 /** Largest 32-bit id (HBP repeater ids and OpenBridge network ids are 32-bit, hbp-and-dmr.md §1.1). */
 export const ID32_MAX = 4294967295;
@@ -213,6 +214,7 @@ export const ConfigSchema = Type.Object(
     ...httpSections,
     ...voiceSections,
     ...clusterSections,
+    ...aliasesSections,
   },
   { ...strict, description: "freedmr configuration.", default: {} },
 );

@@ -28,13 +28,29 @@ export type CoreEvent =
       lost: number;
       talkerAlias: string | null;
       endedBy: "terminator" | "timeout" | "max-duration" | "data-complete" | "superseded" | "port-down" | "dropped";
+      /** Targets that never got a frame of this call, and why (at most 64; absent when none). */
+      undelivered?: { portIndex: number; slot: 1 | 2; reason: "slot-busy-own-transmission" | "slot-busy-other-call" | "hang-time" }[];
     }
-  | { type: "subscription.change"; atMs: number; portIndex: number; portName: string; slot: 1 | 2; talkgroupId: number; action: "add" | "remove"; reason: string }
+  | {
+      type: "subscription.change";
+      atMs: number;
+      portIndex: number;
+      portName: string;
+      slot: 1 | 2;
+      talkgroupId: number;
+      action: "add" | "remove";
+      reason: string;
+      /** On "add": static or dynamic, and when it expires (the shell's monotonic ms; null = never). A renewed dynamic TG is published again as "add" with reason "renewed". */
+      kind?: "static" | "dynamic";
+      expiresAtMs?: number | null;
+    }
   | { type: "dial.link"; atMs: number; portIndex: number; portName: string; reflector: number; action: "link" | "unlink"; reason?: string }
   /** Answer to a status request (private call to 5000): the reflector linked now, 0 = none. */
   | { type: "dial.status"; atMs: number; portIndex: number; portName: string; reflector: number; defaultReflector: number; repeaterId?: number }
   /** A private call to a number that cannot be dialled (FreeDMR answers "busy"). */
   | { type: "dial.rejected"; atMs: number; portIndex: number; portName: string; reflector: number; reason: string; repeaterId?: number }
+  /** The talker alias of a call in progress, once per call, as soon as it is complete. */
+  | { type: "stream.alias"; atMs: number; streamId: number; portIndex: number; portName: string; sourceId: number; talkerAlias: string }
   /** A stream refused by loop control, ACL or contention at its start (one event per stream). */
   | {
       type: "stream.refused";
@@ -147,6 +163,8 @@ export interface LinkSnapshot {
   /** OpenBridge protocol version (1, 4, 5); 0 for upstream links. */
   protocol: number;
   counters: Record<string, number>;
+  /** When the other end was last heard (keepalive or traffic), on the shell's monotonic clock; null/absent = not known. */
+  lastHeardMs?: number | null;
 }
 
 export type SessionDownReason = "closed-by-peer" | "timeout" | "replaced" | "shutdown" | "denied" | "nak" | "kicked" | "moved";
@@ -157,6 +175,8 @@ export type RefusalReason =
   | "bad-passphrase"
   | "rate-limited"
   | "callsign-denied"
+  /** The RPTC callsign is not the registered owner of the repeater id (alias data; [aliases] check_callsign). */
+  | "callsign-mismatch"
   | "wrong-state"
   | "invalid-id"
   /** The source prefix is banned and this id failed from it: dropped unanswered (login_guard.ts). */

@@ -125,6 +125,7 @@ export const ROUTES: RouteDoc[] = [
   { method: "get", path: "/metrics", summary: "Prometheus text format", response: Type.String() },
   { method: "get", path: "/api/v1/live", summary: "WebSocket: live updates (see docs/api.md)", response: Generic },
   { method: "get", path: "/api/v1/admin/hotspots", summary: "Hotspots with addresses (admin)", auth: "admin", query: Paging, response: Generic },
+  { method: "get", path: "/api/v1/admin/links", summary: "Links with the peer's address (admin)", auth: "admin", response: Generic },
   { method: "get", path: "/api/v1/admin/refusals", summary: "Recent login refusals with addresses (admin)", auth: "admin", response: Generic },
   { method: "post", path: "/api/v1/admin/hotspots/{repeaterId}/kick", summary: "End a hotspot's session", auth: "admin", response: Ok },
   { method: "post", path: "/api/v1/admin/hotspots/{repeaterId}/clear-dynamic", summary: "Forget its dynamic talkgroups and dial link", auth: "admin", response: Ok },

@@ -30,7 +30,14 @@ export const DEFAULT_LINES_BURST = 10;
 /** How often held-back lines are summed up once a flood stops. */
 export const DEFAULT_SUMMARY_INTERVAL_MS = 1000;
 
+/** The caller's callsign for a radio id when alias data knows it (src/shell/alias_directory.ts), else null. */
+export type CallsignOf = (radioId: number) => string | null;
+
+const NO_NAMES: CallsignOf = () => null;
+
 export interface EventLogOptions {
+  /** Names callers in stream start/end lines (`sourceCallsign`) when alias data knows them. */
+  readonly callsignOf?: CallsignOf;
   readonly linesPerSecond?: number;
   readonly burst?: number;
   /** Most reason keys tracked (beyond it they share one bucket). */
@@ -43,9 +50,11 @@ export class EventLog {
   /** Lines written (events + summaries) and events not written, exact. */
   readonly counts = { lines: 0, summaries: 0, suppressed: 0 };
   readonly #log: Logger;
+  readonly #callsignOf: CallsignOf;
 
   constructor(log: Logger, options: EventLogOptions = {}) {
     this.#log = log;
+    this.#callsignOf = options.callsignOf ?? NO_NAMES;
     this.limiter = new ReasonLimiter({
       ratePerSecond: options.linesPerSecond ?? DEFAULT_LINES_PER_SECOND,
       burst: options.burst ?? DEFAULT_LINES_BURST,
@@ -63,6 +72,10 @@ export class EventLog {
     }
     if (verdict > 0) this.#summary({ key: line.reason, suppressed: verdict, sinceMs: this.limiter.summarySinceMs }, nowMs, false);
     this.counts.lines++;
+    if (event.type === "stream.start" || event.type === "stream.end") {
+      const callsign = this.#callsignOf(event.sourceId);
+      if (callsign !== null) line.fields.sourceCallsign = callsign;
+    }
     this.#log[line.level](line.fields, line.msg);
   }
 

@@ -1,6 +1,6 @@
 /**
  * Live updates for browsers over WebSocket (/api/v1/live): one message per event batch (every
- * ~50 ms at most), serialised once and sent to every client. Each client's queue is bounded (Bun's
+ * ~100 ms at most), serialised once and sent to every client. Each client's queue is bounded (Bun's
  * per-connection backpressure limit): a client that falls behind gets nothing more until its
  * socket drains, then a `resync` message and a fresh snapshot — it is resynchronised, never
  * buffered without bound. Public view only: no address, passphrase or option key.
@@ -19,6 +19,7 @@ import type { WorkerEvent } from "./worker/protocol.ts";
 export type LiveEvent =
   | { type: "call.start"; streamId: number; sourceId: number; destinationId: number; slot: 1 | 2; callType: string; kind: string; port: string; portIndex: number; at: string }
   | { type: "call.end"; streamId: number; sourceId: number; destinationId: number; slot: 1 | 2; callType: string; kind: string; port: string; portIndex: number; durationMs: number; lost: number; talkerAlias: string | null; endedBy: string; at: string }
+  | { type: "call.alias"; streamId: number; portIndex: number; sourceId: number; talkerAlias: string; at: string }
   | { type: "hotspot.up"; repeaterId: number; callsign: string; portIndex: number; at: string }
   | { type: "hotspot.down"; repeaterId: number; callsign: string; portIndex: number; reason: string; at: string }
   | { type: "hotspot.refused"; repeaterId: number; reason: string; at: string }
@@ -106,16 +107,20 @@ export class LiveHub {
     if (status <= 0) ws.data.behind = true;
   }
 
+  /** Names for call events from the alias data (sourceCallsign, sourceName, …; set by the Worker). */
+  names: ((sourceId: number, destinationId: number, callType: string) => object) | null = null;
+
   #convert(e: WorkerEvent): LiveEvent | null {
     const at = (atMs: number): string => new Date(this.toWall(atMs)).toISOString();
     switch (e.type) {
       case "stream.start":
-        return { type: "call.start", streamId: e.streamId, sourceId: e.sourceId, destinationId: e.destinationId, slot: e.slot, callType: e.callType, kind: e.kind, port: e.portName, portIndex: e.portIndex, at: at(e.atMs) };
+        return { type: "call.start", streamId: e.streamId, sourceId: e.sourceId, ...this.names?.(e.sourceId, e.destinationId, e.callType), destinationId: e.destinationId, slot: e.slot, callType: e.callType, kind: e.kind, port: e.portName, portIndex: e.portIndex, at: at(e.atMs) };
       case "stream.end":
         return {
           type: "call.end",
           streamId: e.streamId,
           sourceId: e.sourceId,
+          ...this.names?.(e.sourceId, e.destinationId, e.callType),
           destinationId: e.destinationId,
           slot: e.slot,
           callType: e.callType,
@@ -128,6 +133,8 @@ export class LiveHub {
           endedBy: e.endedBy,
           at: at(e.atMs),
         };
+      case "stream.alias":
+        return { type: "call.alias", streamId: e.streamId, portIndex: e.portIndex, sourceId: e.sourceId, talkerAlias: e.talkerAlias, at: at(e.atMs) };
       case "session.up":
         return { type: "hotspot.up", repeaterId: e.repeaterId, callsign: e.callsign, portIndex: e.portIndex, at: at(e.atMs) };
       case "session.down":

@@ -35,6 +35,9 @@ export interface OperatorApiOptions extends HttpApiOptions {
   send: SendCommand;
 }
 
+import type { AliasTable } from "./aliases/alias_table.ts";
+import type { AliasKind } from "./aliases/parse.ts";
+
 const EMPTY_SETTINGS: HotspotSettings = { ts1Static: null, ts2Static: null, defaultReflector: null, uaTimerMinutes: null, singleMode: null, language: null };
 
 class ApiError extends Error {
@@ -48,16 +51,31 @@ class ApiError extends Error {
   }
 }
 
+interface CallNames {
+  sourceCallsign: string | null;
+  sourceName: string | null;
+  sourceCity: string | null;
+  sourceCountry: string | null;
+  destinationName: string | null;
+}
+
+/** Names for ids (the Worker's alias service tables; src/services/aliases/). */
+export type AliasTables = Readonly<Record<AliasKind, AliasTable>>;
+
 export class OperatorApi {
+  /** Alias data when [aliases] is configured: names in calls, last heard and hotspots. */
+  aliases: AliasTables | null = null;
   readonly http: HttpApi;
   readonly extra: OperatorState;
   readonly #o: OperatorApiOptions;
   readonly #headers: Record<string, string>;
   readonly #authFailures = new Map<string, { count: number; sinceMs: number }>();
+  readonly #clock: { monotonicMs(): number };
 
   constructor(options: OperatorApiOptions) {
     this.#o = options;
     this.http = new HttpApi(options);
+    this.#clock = options.clock ?? { monotonicMs: () => performance.now() };
     this.extra = new OperatorState(this.http.state);
     this.#headers = { "cache-control": "no-store", ...(options.cors ? { "access-control-allow-origin": "*" } : {}) };
   }
@@ -72,17 +90,26 @@ export class OperatorApi {
     const state = this.http.state;
     state.resetLive();
     this.extra.reset();
-    for (const h of roster.hotspots) {
+    this.addRosterHotspots(roster.hotspots, roster.atMs);
+    for (const s of roster.streams) state.handle(s);
+    for (const [id, settings] of roster.settings) this.extra.setSettings(id, settings);
+  }
+
+  /** Hotspots of a roster (it arrives in chunks after the resync message). */
+  addRosterHotspots(hotspots: Roster["hotspots"], atMs: number): void {
+    const state = this.http.state;
+    const roster = { atMs };
+    for (const h of hotspots) {
       state.handle(h.up);
       if (h.details !== null) this.extra.handle({ type: "x.hotspot", atMs: h.up.atMs, repeaterId: h.up.repeaterId, portIndex: h.up.portIndex, details: h.details });
       else this.extra.handle(h.up);
       for (const s of h.subscriptions) {
-        state.handle({ type: "subscription.change", atMs: roster.atMs, portIndex: h.up.portIndex, portName: "", slot: s.slot, talkgroupId: s.talkgroupId, action: "add", reason: "resync" });
+        const change = { type: "subscription.change", atMs: roster.atMs, portIndex: h.up.portIndex, portName: "", slot: s.slot, talkgroupId: s.talkgroupId, action: "add", reason: "resync", kind: s.kind, expiresAtMs: s.expiresAtMs } as const;
+        state.handle(change);
+        this.extra.handle(change);
       }
       if (h.dialedReflector !== 0) state.handle({ type: "dial.link", atMs: roster.atMs, portIndex: h.up.portIndex, portName: "", reflector: h.dialedReflector, action: "link" });
     }
-    for (const s of roster.streams) state.handle(s);
-    for (const [id, settings] of roster.settings) this.extra.setSettings(id, settings);
   }
 
   async handle(request: Request, clientAddress: string): Promise<Response> {
@@ -114,7 +141,7 @@ export class OperatorApi {
     if (parts[0] === "api" && parts[1] === "v1" && parts[2] === "admin") return this.#admin(request, method, parts.slice(3), url.searchParams);
     if (parts[0] === "api" && parts[1] === "v1" && parts[2] === "hotspots" && parts.length >= 4) {
       const id = idParam(parts[3]!, "repeaterId");
-      if (parts.length === 4) return this.#only(method, "GET") ?? this.#json(this.#hotspotOne(id));
+      if (parts.length === 4) return this.#only(method, "GET") ?? this.#json(await this.#hotspotOne(id));
       if (parts.length === 5 && parts[4] === "diagnostics") return this.#only(method, "GET") ?? this.#json(await this.#diagnostics(id));
       if (parts.length === 5 && parts[4] === "settings") {
         if (method === "GET") return this.#json(await this.#settingsView(id));
@@ -137,6 +164,8 @@ export class OperatorApi {
         return this.#only(method, "GET") ?? this.#json(this.#hotspots(url.searchParams));
       case "/api/v1/talkgroups":
         return this.#only(method, "GET") ?? this.#json(this.#talkgroups(url.searchParams));
+      case "/api/v1/links":
+        return this.#only(method, "GET") ?? this.#json({ links: this.#links(false) });
       case "/api/v1/openapi.json":
         return this.#only(method, "GET") ?? this.#json(openApiDocument(this.#o.version));
       case "/metrics":
@@ -185,7 +214,7 @@ export class OperatorApi {
       recentRefusals: state.refusals.newestFirst(20).map((r) => ({ time: r.time, repeaterId: r.repeaterId, reason: r.reason, callsign: r.callsign })),
       api: { events: Object.fromEntries(state.eventsByType), overflow: { ...state.overflow }, eventsLost: this.extra.eventsLost },
       servicesWorker: this.extra.workerStats,
-      stats: last === null ? null : { at: new Date(last.wallMs).toISOString(), ...last.snapshot },
+      stats: last === null ? null : { at: new Date(last.wallMs).toISOString(), ...last.snapshot, links: last.snapshot.links.map(({ peer: _peer, ...rest }) => rest) },
       selfCare: this.#o.selfCare,
       admin: this.#o.adminToken !== null,
     };
@@ -194,14 +223,14 @@ export class OperatorApi {
   /** Calls in progress and server figures (also the live snapshot). */
   nowView(): Record<string, unknown> {
     const state = this.http.state;
+    const repeaterByPort = new Map(state.hotspots().map((h) => [h.portIndex, h.repeaterId] as const));
     const calls = state.activeStreams(2000).map((s) => {
-      const repeaterId = this.#repeaterOfPort(s.portIndex);
+      const repeaterId = repeaterByPort.get(s.portIndex) ?? null;
       return {
         streamId: s.streamId,
         sourceId: s.sourceId,
-        sourceCallsign: null,
-        sourceName: null,
-        talkerAlias: null,
+        ...this.callNames(s.sourceId, s.destinationId, s.callType),
+        talkerAlias: this.extra.alias(s.portIndex, s.streamId),
         destinationId: s.destinationId,
         callType: s.callType,
         kind: s.kind,
@@ -227,6 +256,28 @@ export class OperatorApi {
     };
   }
 
+  /** sourceCallsign, sourceName, sourceCity, sourceCountry (users) and destinationName (talkgroups); null when unknown. */
+  callNames(sourceId: number, destinationId: number, callType: string): CallNames {
+    const user = this.aliases?.users.get(sourceId) ?? null;
+    const tg = callType === "group" ? (this.aliases?.talkgroups.field(destinationId, "callsign") ?? null) : (this.aliases?.users.field(destinationId, "callsign") ?? null);
+    return {
+      sourceCallsign: user?.callsign ?? null,
+      sourceName: user === null ? null : [user.firstName, user.surname].filter((x) => x !== "").join(" ") || null,
+      sourceCity: user?.city || null,
+      sourceCountry: user?.country || null,
+      destinationName: tg || null,
+    };
+  }
+
+  /** The registered owner of a hotspot id: repeater data, else the user of its radio id (first 7 digits of a 9-digit id). */
+  #owner(repeaterId: number): { callsign: string; name: string | null; city: string | null; country: string | null } | null {
+    const a = this.aliases;
+    if (a === null) return null;
+    const r = a.repeaters.get(repeaterId) ?? a.users.get(repeaterId) ?? (repeaterId > 16777215 ? a.users.get(Math.floor(repeaterId / 100)) : null);
+    if (r === null) return null;
+    return { callsign: r.callsign, name: [r.firstName, r.surname].filter((x) => x !== "").join(" ") || null, city: r.city || null, country: r.country || null };
+  }
+
   #repeaterOfPort(portIndex: number): number | null {
     const details = this.extra.details(portIndex);
     if (details === null) {
@@ -241,8 +292,8 @@ export class OperatorApi {
     const offset = intParam(query, "offset", 0, 0, ring.capacity);
     const limit = intParam(query, "limit", 50, 1, Math.min(LAST_HEARD_PAGE_MAX, ring.capacity));
     const q = textParam(query, "q");
-    let calls = ring.list(ring.capacity);
-    if (q !== null) calls = calls.filter((c) => matches(q, [c.sourceId, c.destinationId, c.talkerAlias, c.port]));
+    let calls = ring.list(ring.capacity).map((c) => ({ ...c, ...this.callNames(c.sourceId, c.destinationId, c.callType) }));
+    if (q !== null) calls = calls.filter((c) => matches(q, [c.sourceId, c.destinationId, c.talkerAlias, c.port, c.sourceCallsign, c.sourceName]));
     return { total: calls.length, capacity: ring.capacity, offset, limit, q, calls: calls.slice(offset, offset + limit) };
   }
 
@@ -251,6 +302,7 @@ export class OperatorApi {
     return {
       repeaterId: h.repeaterId,
       callsign: h.callsign,
+      owner: this.#owner(h.repeaterId),
       portIndex: h.portIndex,
       connectedSince: h.connectedSince,
       connectedSeconds: h.connectedSeconds,
@@ -268,8 +320,25 @@ export class OperatorApi {
       simplex: d?.simplex ?? null,
       family: d?.family ?? null,
       talkgroups: h.talkgroups,
+      subscriptions: this.extra.subscriptions(h.portIndex, this.#clock.monotonicMs()),
       dialedReflector: h.dialedReflector,
     };
+  }
+
+  /** Links: state, protocol, last keepalive, traffic and drops by reason; the peer's address only for admins. */
+  #links(withPeer: boolean): Record<string, unknown>[] {
+    const snapshotLinks = new Map((this.http.state.snapshot?.snapshot.links ?? []).map((l) => [l.name, l]));
+    return this.http.state.links().map(({ peer, ...link }) => {
+      const heard = snapshotLinks.get(link.name)?.lastHeardMs;
+      const drops: Record<string, number> = {};
+      for (const [key, value] of Object.entries(link.counters)) if (/^dropped|Dropped$|^malformed|^refused/.test(key)) drops[key] = value;
+      return {
+        ...link,
+        lastKeepaliveAt: heard === undefined || heard === null ? null : new Date(this.http.state.toWallMs(heard)).toISOString(),
+        drops,
+        ...(withPeer ? { peer } : {}),
+      };
+    });
   }
 
   #hotspots(query: URLSearchParams): Record<string, unknown> {
@@ -285,10 +354,12 @@ export class OperatorApi {
     return this.http.state.hotspots().find((h) => h.repeaterId === repeaterId) ?? null;
   }
 
-  #hotspotOne(repeaterId: number): Record<string, unknown> {
+  /** One hotspot, with its exact subscriptions (static/dynamic/dial, per slot, with expiry) asked from the core. */
+  async #hotspotOne(repeaterId: number): Promise<Record<string, unknown>> {
     const h = this.#hotspotRecord(repeaterId);
     if (h === null) throw new ApiError(404, "not-found", `hotspot ${repeaterId} is not connected`);
-    return this.#publicHotspot(h);
+    const live = await this.#inspect(repeaterId);
+    return { ...this.#publicHotspot(h), subscriptions: live?.subscriptions ?? this.extra.subscriptions(h.portIndex, this.#clock.monotonicMs()) };
   }
 
   async #inspect(repeaterId: number): Promise<HotspotInspection | null> {
@@ -314,6 +385,7 @@ export class OperatorApi {
     if (rejected.length > 0) hints.push(`${rejected.length} option token(s) rejected: ${rejected.join("; ")}`);
     if (live !== null && live.connected && live.subscriptions.length === 0) hints.push("no subscriptions: key up a talkgroup, set static talkgroups (options or self-care) or dial a reflector");
     if (history !== null && history.callsRefused.length > 0) hints.push(`last refused call: ${history.callsRefused[0]!.message}`);
+    if (history !== null && history.notDelivered.length > 0) hints.push(`last call not delivered: ${history.notDelivered[0]!.message}`);
     return {
       repeaterId,
       connected: h !== null,
@@ -330,7 +402,7 @@ export class OperatorApi {
       callsRefused: history?.callsRefused ?? [],
       callsSent: history?.callsSent ?? [],
       callsHeard: this.http.state.lastHeard.list(this.http.state.lastHeard.capacity).filter((c) => h !== null && c.portIndex !== h.portIndex && (h.talkgroups.ts1.includes(c.destinationId) || h.talkgroups.ts2.includes(c.destinationId))).slice(0, 20),
-      callsNotDelivered: null,
+      callsNotDelivered: history?.notDelivered ?? [],
       sessions: history?.sessions ?? [],
     };
   }
@@ -453,6 +525,7 @@ export class OperatorApi {
       return this.#json({ total: all.length, offset, limit, hotspots: all.slice(offset, offset + limit).map((h) => ({ ...this.#publicHotspot(h), address: h.address, port: h.port })) });
     }
     if (method === "GET" && route === "refusals") return this.#json({ refusals: this.http.state.refusals.newestFirst() });
+    if (method === "GET" && route === "links") return this.#json({ links: this.#links(true) });
     if (method !== "POST") {
       throw new ApiError(parts.length === 0 ? 404 : 405, parts.length === 0 ? "not-found" : "method-not-allowed", `no admin route ${method} /${route}`, { allow: "POST" });
     }
@@ -467,6 +540,7 @@ export class OperatorApi {
     else throw new ApiError(404, "not-found", `no admin route POST /${route}`);
     const result = await this.#o.send(command);
     if (!result.ok) throw resultError(result);
+    if (command.kind === "reload") return this.#json({ ok: true, command: command.kind, reload: result.data ?? null });
     return this.#json({ ok: true, command: command.kind });
   }
 

@@ -23,7 +23,7 @@ const TALKGROUPS_MAX = 20_000;
 
 export interface DiagnosticEntry {
   time: string;
-  kind: "login-refused" | "options" | "call-refused" | "call-sent" | "session-down" | "settings";
+  kind: "login-refused" | "options" | "call-refused" | "call-sent" | "call-not-delivered" | "session-down" | "settings";
   message: string;
   data?: Record<string, unknown>;
 }
@@ -33,6 +33,7 @@ interface Diagnostics {
   options: BoundedRing<DiagnosticEntry>;
   callsRefused: BoundedRing<DiagnosticEntry>;
   callsSent: BoundedRing<DiagnosticEntry>;
+  notDelivered: BoundedRing<DiagnosticEntry>;
   sessions: BoundedRing<DiagnosticEntry>;
 }
 
@@ -51,6 +52,10 @@ export class OperatorState {
   readonly #diagnostics = new Map<number, Diagnostics>();
   readonly #talkgroups = new Map<number, TalkgroupActivity>();
   readonly #settings = new Map<number, HotspotSettings>();
+  /** Talker aliases of calls in progress, by "portIndex:streamId" (bounded; gone at stream.end). */
+  readonly #aliases = new Map<string, string>();
+  /** Static and dynamic talkgroups per port with kind and expiry (from subscription.change). */
+  readonly #subs = new Map<number, Map<number, { slot: 1 | 2; talkgroupId: number; kind: "static" | "dynamic"; expiresAtMs: number | null }>>();
   workerStats: ServicesWorkerStats | null = null;
   /** Events the host lost for this Worker (reported in each batch). */
   eventsLost = 0;
@@ -62,6 +67,8 @@ export class OperatorState {
   reset(): void {
     this.#details.clear();
     this.#portToRepeater.clear();
+    this.#subs.clear();
+    this.#aliases.clear();
   }
 
   handle(event: WorkerEvent): void {
@@ -77,9 +84,26 @@ export class OperatorState {
         if (this.#portToRepeater.get(event.portIndex) === event.repeaterId) {
           this.#portToRepeater.delete(event.portIndex);
           this.#details.delete(event.portIndex);
+          this.#subs.delete(event.portIndex);
         }
         this.#add(event.repeaterId, "sessions", { kind: "session-down", message: `session ended: ${event.reason}`, data: { reason: event.reason } }, event.atMs);
         return;
+      case "subscription.change": {
+        const key = event.slot * 0x1000000 + event.talkgroupId;
+        let port = this.#subs.get(event.portIndex);
+        if (event.action === "remove") {
+          port?.delete(key);
+          return;
+        }
+        if (event.kind === undefined) return;
+        if (port === undefined) {
+          if (this.#subs.size >= DIAGNOSTICS_HOTSPOTS_MAX) return;
+          this.#subs.set(event.portIndex, (port = new Map()));
+        }
+        if (!port.has(key) && port.size >= 256) return;
+        port.set(key, { slot: event.slot, talkgroupId: event.talkgroupId, kind: event.kind, expiresAtMs: event.expiresAtMs ?? null });
+        return;
+      }
       case "session.refused":
         this.#add(event.repeaterId, "refusals", { kind: "login-refused", message: `login refused: ${event.reason}`, data: { reason: event.reason, callsign: event.callsign ?? null } }, event.atMs);
         return;
@@ -108,8 +132,27 @@ export class OperatorState {
         );
         return;
       }
+      case "stream.alias":
+        if (this.#aliases.size < 8192) this.#aliases.set(`${event.portIndex}:${event.streamId}`, event.talkerAlias);
+        return;
       case "stream.end": {
+        this.#aliases.delete(`${event.portIndex}:${event.streamId}`);
         if (event.callType === "group") this.#talkgroupCall(event);
+        for (const target of event.undelivered ?? []) {
+          const to = this.#portToRepeater.get(target.portIndex);
+          if (to === undefined) continue;
+          const why = target.reason === "hang-time" ? "the slot was in another call's hang time" : target.reason === "slot-busy-own-transmission" ? "the hotspot was transmitting on that slot" : "the slot carried another call";
+          this.#add(
+            to,
+            "notDelivered",
+            {
+              kind: "call-not-delivered",
+              message: `call from ${event.sourceId} to ${event.destinationId} not delivered on TS${target.slot}: ${why}`,
+              data: { sourceId: event.sourceId, destinationId: event.destinationId, slot: target.slot, reason: target.reason, from: event.portName },
+            },
+            event.atMs,
+          );
+        }
         const repeaterId = this.#portToRepeater.get(event.portIndex);
         if (repeaterId !== undefined) {
           this.#add(
@@ -160,6 +203,7 @@ export class OperatorState {
         options: new BoundedRing(DIAGNOSTICS_PER_HOTSPOT),
         callsRefused: new BoundedRing(DIAGNOSTICS_PER_HOTSPOT),
         callsSent: new BoundedRing(DIAGNOSTICS_PER_HOTSPOT),
+        notDelivered: new BoundedRing(DIAGNOSTICS_PER_HOTSPOT),
         sessions: new BoundedRing(DIAGNOSTICS_PER_HOTSPOT),
       };
     } else {
@@ -167,6 +211,20 @@ export class OperatorState {
     }
     this.#diagnostics.set(repeaterId, d);
     d[list].push({ time: new Date(this.#api.toWallMs(atMs)).toISOString(), ...entry });
+  }
+
+  /** A port's static and dynamic talkgroups, by slot then talkgroup, with seconds left (null = never expires). */
+  subscriptions(portIndex: number, nowMs: number): { slot: 1 | 2; talkgroupId: number; kind: "static" | "dynamic"; expiresInSeconds: number | null }[] {
+    const port = this.#subs.get(portIndex);
+    if (port === undefined) return [];
+    return [...port.values()]
+      .sort((a, b) => a.slot - b.slot || a.talkgroupId - b.talkgroupId)
+      .map((s) => ({ slot: s.slot, talkgroupId: s.talkgroupId, kind: s.kind, expiresInSeconds: s.expiresAtMs === null ? null : Math.max(0, Math.round((s.expiresAtMs - nowMs) / 1000)) }));
+  }
+
+  /** The talker alias of a call in progress, when it has completed. */
+  alias(portIndex: number, streamId: number): string | null {
+    return this.#aliases.get(`${portIndex}:${streamId}`) ?? null;
   }
 
   details(portIndex: number): HotspotDetails | null {
@@ -189,6 +247,7 @@ export class OperatorState {
       options: d.options.newestFirst(),
       callsRefused: d.callsRefused.newestFirst(),
       callsSent: d.callsSent.newestFirst(),
+      notDelivered: d.notDelivered.newestFirst(),
       sessions: d.sessions.newestFirst(),
     };
   }

@@ -54,6 +54,10 @@ const SESSION_REFUSALS: Record<RefusalReason, Explanation> = {
     why: "too many logins from this source are half-way through (key sent, config not yet)",
     fix: "nothing if it is a burst after a restart (the hotspots retry); otherwise look at the client at this address (the limit applies once the server is half full: hbp.max_peers)",
   },
+  "callsign-mismatch": {
+    why: "the callsign it sends is not the registered owner of its id in the alias data (aliases.check_callsign)",
+    fix: "configure the hotspot with the owner's callsign (or correct its DMR id); the sysop can turn the check off with aliases.check_callsign = false",
+  },
   "bad-config": {
     why: "its configuration packet (RPTC: callsign, frequencies, location …) could not be read (wrong length or layout)",
     fix: "update the hotspot's software (MMDVMHost, DMRGateway, Pi-Star, WPSD); the login completes when it sends a readable configuration",

@@ -10,7 +10,7 @@
  */
 import { timingSafeEqual } from "node:crypto";
 import type { ControlCommand, ControlResult, HotspotInspection } from "../core/control_command.ts";
-import { redactOptionKey } from "../core/control_command.ts";
+import { redactOptionKey } from "../lib/option_key.ts";
 import type { HbpMaster } from "../core/hbp_master/hbp_master.ts";
 import type { FrameRouter } from "../core/router_contract.ts";
 import type { Router } from "../core/routing/types.ts";
@@ -28,6 +28,8 @@ export interface ControlTargets {
   readonly selfCare: boolean;
   /** Per-hotspot secrets the sysop issued, by repeater id. */
   readonly secrets: ReadonlyMap<number, string>;
+  /** Audit: every command that changed something or was refused for its credential (never the credential itself). */
+  readonly audit?: (entry: { command: string; repeaterId: number | null; streamId: number | null; ok: boolean; code: string | null }) => void;
 }
 
 type Reply = (result: ControlResult) => void;
@@ -40,11 +42,28 @@ interface Pending {
 /** The optional Router methods (the NullRouter has none of them). */
 type RouterControl = Partial<Router>;
 
+/** Reloads the config (src/cli/serve.ts sets it once the server runs); answers like a command. */
+export type Reloader = () => Promise<ControlResult>;
+
 export class ControlQueue implements Tickable {
   readonly #queue: Pending[] = [];
   readonly counters = { received: 0, applied: 0, refusedBusy: 0, failed: 0 };
+  targets: ControlTargets;
+  #reloader: Reloader | null = null;
 
-  constructor(readonly targets: ControlTargets) {}
+  constructor(targets: ControlTargets) {
+    this.targets = targets;
+  }
+
+  /** Reload: new [http] self_care and hotspot_secrets (the next command uses them). */
+  reconfigure(selfCare: boolean, secrets: ReadonlyMap<number, string>): void {
+    this.targets = { ...this.targets, selfCare, secrets };
+  }
+
+  /** Who answers the admin "reload" command (null: "not-supported"). */
+  setReloader(reloader: Reloader | null): void {
+    this.#reloader = reloader;
+  }
 
   /** Queue a command; answered on a later tick (or at once with "busy" when the queue is full). */
   submit(command: ControlCommand, reply: Reply): void {
@@ -64,6 +83,15 @@ export class ControlQueue implements Tickable {
   onTick(nowMs: number): void {
     for (let n = 0; n < COMMANDS_PER_TICK && this.#queue.length > 0; n++) {
       const { command, reply } = this.#queue.shift()!;
+      if (command.kind === "reload" && this.#reloader !== null) {
+        // Asynchronous (the config file is read again): answered when it is done.
+        this.counters.applied++;
+        this.#reloader().then(
+          (result) => safeReply(reply, result),
+          (error: unknown) => safeReply(reply, { ok: false, code: "unavailable", message: `the reload failed: ${error instanceof Error ? error.message : String(error)}` }),
+        );
+        continue;
+      }
       let result: ControlResult;
       try {
         result = this.apply(nowMs, command);
@@ -71,6 +99,19 @@ export class ControlQueue implements Tickable {
       } catch (error) {
         this.counters.failed++;
         result = { ok: false, code: "unavailable", message: `the command failed: ${error instanceof Error ? error.message : String(error)}` };
+      }
+      if (command.kind !== "inspect" && this.targets.audit !== undefined) {
+        try {
+          this.targets.audit({
+            command: command.kind,
+            repeaterId: "repeaterId" in command ? command.repeaterId : null,
+            streamId: command.kind === "drop-call" ? command.streamId : null,
+            ok: result.ok,
+            code: result.ok ? null : result.code,
+          });
+        } catch {
+          // a logging failure must not lose the reply
+        }
       }
       try {
         reply(result);
@@ -169,4 +210,12 @@ function equalText(a: string, b: string): boolean {
     return false;
   }
   return timingSafeEqual(x, y);
+}
+
+function safeReply(reply: Reply, result: ControlResult): void {
+  try {
+    reply(result);
+  } catch {
+    // the reply channel is gone (Worker restarted): nothing to tell
+  }
 }

@@ -1,15 +1,15 @@
 /**
  * SIGHUP, the conventional "reload your configuration" signal. Its default action would terminate
- * the process without a goodbye to the peers, so the server always handles it. Reloading is not
- * implemented yet: the handler logs (warn) that the config was not reloaded and the server keeps
- * running with the config it started with. This is the one place to hook a real reload: pass
- * `reload` (the config path is the caller's to re-read).
+ * the process without a goodbye to the peers, so the server always handles it. src/cli/serve.ts
+ * passes the real reload (src/shell/reload.ts: re-read, validate, apply); without one the handler
+ * logs (warn) that the config was not reloaded and the server keeps running.
  * @module
  */
 import type { Logger } from "./log.ts";
 
-/** What a reload does. Returns a line for the log. */
-export type Reload = () => Promise<string> | string;
+/** What a reload does. Returns a line for the log (warn unless it says otherwise). */
+export type ReloadLine = string | { level: "info" | "warn"; line: string };
+export type Reload = () => Promise<ReloadLine> | ReloadLine;
 
 /** Not supported yet: say so and keep running. */
 export const RELOAD_NOT_SUPPORTED: Reload = () =>
@@ -27,7 +27,10 @@ export function installReloadSignal(log: Logger, reload: Reload = RELOAD_NOT_SUP
     Promise.resolve()
       .then(reload)
       .then(
-        (line) => log.warn({ signal: "SIGHUP" }, line),
+        (result) => {
+          if (typeof result === "string") log.warn({ signal: "SIGHUP" }, result);
+          else log[result.level]({ signal: "SIGHUP" }, result.line);
+        },
         (error: unknown) => log.error({ signal: "SIGHUP", err: error }, "SIGHUP: reload failed; still running with the previous config"),
       )
       .finally(() => {

@@ -33,6 +33,8 @@ import { assert } from "../lib/assert.ts";
 import { Prng } from "../lib/prng.ts";
 import { registerEventLog } from "../services/event_log.ts";
 import { BusEventSink } from "./bus_sink.ts";
+import { AliasDirectory } from "./alias_directory.ts";
+import type { AliasServiceOptions } from "../services/aliases/alias_service.ts";
 import { ControlQueue } from "./control_commands.ts";
 import { ServicesWorkerHost } from "./services_worker_host.ts";
 import type { ServicesWorkerStats } from "../services/worker/protocol.ts";
@@ -83,6 +85,10 @@ export interface ServerOptions {
   /** Services Worker: another entry point (tests), batch period in ms (default 50). */
   servicesWorkerEntry?: string;
   servicesBatchIntervalMs?: number;
+  /** Where alias tables from the services Worker land (default: a new one); the router may already use it. */
+  aliasDirectory?: AliasDirectory;
+  /** Restart a services Worker that acknowledged nothing for this long (default 30 s). */
+  servicesHungTimeoutMs?: number;
 }
 
 /** The dashboard/API served by the services Worker. */
@@ -126,6 +132,10 @@ export interface RunningServer {
   readonly control: ControlQueue;
   /** The cluster node ([cluster] enabled), null otherwise. */
   readonly cluster: () => ClusterNode | null;
+  /** Every hosted handler (the HBP master, links); a reload adds and removes links here. */
+  readonly handlers: HostedHandler[];
+  /** Names for ids, as the services Worker last loaded them ([aliases]). */
+  readonly aliases: AliasDirectory;
 }
 
 /** Map the `[hbp]` config section onto the master's plain options. */
@@ -192,6 +202,8 @@ export async function startServer(config: Config, log: Logger, options: ServerOp
   const startedMs = monotonicMs();
   const assembled = assembleServer(config, options);
   const { bus, router, hbp } = assembled;
+  const aliases = options.aliasDirectory ?? new AliasDirectory();
+  if (hbp !== null && config.aliases.check_callsign) hbp.setLoginCheck(aliases.loginCheck);
   const host = new UdpHost(assembled.deps.outbox, {
     tickIntervalMs: options.tickIntervalMs ?? 25,
     probe: options.probe ?? null,
@@ -204,7 +216,9 @@ export async function startServer(config: Config, log: Logger, options: ServerOp
   let stopEventLog: (() => void) | null = null;
   if (options.withoutEventLog !== true) {
     try {
-      stopEventLog = registerEventLog(bus, log.child({ service: "event-log" }), options.eventLogQueueCapacity ?? 4096);
+      stopEventLog = registerEventLog(bus, log.child({ service: "event-log" }), options.eventLogQueueCapacity ?? 4096, {
+        callsignOf: (id) => aliases.users.field(id, "callsign"),
+      });
     } catch (error) {
       log.error({ err: error }, "could not register the event-log service");
     }
@@ -216,6 +230,10 @@ export async function startServer(config: Config, log: Logger, options: ServerOp
     router,
     selfCare: config.http.self_care,
     secrets: new Map(config.http.hotspot_secrets.map((s) => [s.repeater_id, s.secret] as const)),
+    audit: (entry) => {
+      if (entry.ok) log.info(entry, `operator action: ${entry.command}`);
+      else log.warn(entry, `operator action refused: ${entry.command} (${entry.code})`);
+    },
   });
   host.addTickable(control);
 
@@ -244,6 +262,12 @@ export async function startServer(config: Config, log: Logger, options: ServerOp
       },
       ...(options.servicesWorkerEntry !== undefined ? { entry: options.servicesWorkerEntry } : {}),
       ...(options.servicesBatchIntervalMs !== undefined ? { batchIntervalMs: options.servicesBatchIntervalMs } : {}),
+      ...(aliasWorkerOptions(config) !== undefined ? { aliases: aliasWorkerOptions(config)! } : {}),
+      onAliases: (kind, data) => {
+        aliases.update(kind, data);
+        log.debug({ kind, entries: data.ids.length }, "alias table received on the packet thread");
+      },
+      ...(options.servicesHungTimeoutMs !== undefined ? { hungTimeoutMs: options.servicesHungTimeoutMs } : {}),
     });
     const ready = await services.start();
     if (ready.error !== null || ready.url === null || ready.port === null) {
@@ -372,5 +396,20 @@ export async function startServer(config: Config, log: Logger, options: ServerOp
     services,
     control,
     cluster: () => cluster,
+    handlers: assembled.handlers,
+    aliases,
+  };
+}
+
+/** The services Worker's alias options from `[aliases]` (undefined when no source is configured). */
+export function aliasWorkerOptions(config: Config): AliasServiceOptions | undefined {
+  const a = config.aliases;
+  if (a.users === "" && a.repeaters === "" && a.talkgroups === "") return undefined;
+  return {
+    sources: { users: a.users, repeaters: a.repeaters, talkgroups: a.talkgroups },
+    refreshMs: a.refresh_hours * 3_600_000,
+    cacheDirectory: a.cache_directory,
+    timeoutMs: a.download_timeout_seconds * 1000,
+    maxBytes: a.max_download_bytes,
   };
 }

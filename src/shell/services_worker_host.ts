@@ -4,7 +4,7 @@
  * events in batches, applies the commands it sends back, and restarts it when it dies.
  *
  * - Events: a named bus consumer ("services-worker") only appends to a batch; a timer (default
- *   50 ms) or a full batch (default 512 events) posts it with one postMessage. Events are per call,
+ *   100 ms) or a full batch (default 512 events) posts it with one postMessage. Events are per call,
  *   per session and periodic snapshots, never per packet.
  * - Backpressure: the Worker acks each batch. With too many batches unacknowledged (a slow or stuck
  *   Worker) new events are dropped and counted, never queued without bound; once it catches up it
@@ -20,13 +20,17 @@
  */
 import type { Logger } from "pino";
 import type { EventBus } from "../bus/event_bus.ts";
-import { redactOptionKey, type ControlResult } from "../core/control_command.ts";
+import type { ControlResult } from "../core/control_command.ts";
+import { redactOptionKey } from "../lib/option_key.ts";
 import type { CoreEvent } from "../core/events.ts";
 import type { HbpMaster } from "../core/hbp_master/hbp_master.ts";
 import type { HbpSession } from "../core/hbp_master/session.ts";
 import type { FrameRouter } from "../core/router_contract.ts";
 import type { Router } from "../core/routing/types.ts";
 import type { FromWorker, HotspotDetails, Roster, ServicesWorkerStats, ToWorker, WorkerEvent, WorkerHttpOptions } from "../services/worker/protocol.ts";
+import type { AliasServiceOptions } from "../services/aliases/alias_service.ts";
+import type { AliasTableData } from "../services/aliases/alias_table.ts";
+import type { AliasKind } from "../services/aliases/parse.ts";
 import type { ControlQueue } from "./control_commands.ts";
 import { monotonicMs } from "./clock.ts";
 
@@ -47,17 +51,22 @@ export interface ServicesWorkerHostOptions {
   readonly version: string;
   readonly startedMs: number;
   readonly http: WorkerHttpOptions;
-  /** Batch period (default 50 ms) and size (default 512 events). */
+  /** Batch period (default 100 ms) and size (default 512 events). */
   readonly batchIntervalMs?: number;
   readonly maxBatchEvents?: number;
   /** Batches sent and not yet acknowledged before events are dropped (default 8). */
   readonly maxInFlightBatches?: number;
   /** Bus queue of this consumer (default 16384 events). */
   readonly queueCapacity?: number;
+  /** A Worker with batches unacknowledged this long is taken for hung and restarted (default 30 s). */
+  readonly hungTimeoutMs?: number;
   /** Wait at most this long for the Worker's first "ready" (default 15 s). */
   readonly readyTimeoutMs?: number;
   /** Another entry point (tests: a Worker that crashes or hangs on purpose). */
   readonly entry?: string;
+  /** Alias data for the Worker to load ([aliases]), and who gets each table it posts back. */
+  readonly aliases?: AliasServiceOptions;
+  readonly onAliases?: (kind: AliasKind, data: AliasTableData) => void;
 }
 
 export interface ServicesWorkerReady {
@@ -70,11 +79,19 @@ const RESTART_MIN_MS = 250;
 const RESTART_MAX_MS = 30_000;
 /** A Worker that ran this long resets the backoff. */
 const STABLE_MS = 60_000;
+/**
+ * A roster costs the packet thread a few ms with thousands of hotspots: after lost events, at most
+ * one per this long (a new Worker gets one at once).
+ */
+const RESYNC_MIN_INTERVAL_MS = 5_000;
 /** Most subscriptions per hotspot put in a roster. */
 const ROSTER_SUBSCRIPTIONS_MAX = 128;
+/** Hotspots per roster chunk (one chunk per flush). */
+const ROSTER_CHUNK = 50;
 
 export class ServicesWorkerHost {
   readonly #o: ServicesWorkerHostOptions;
+  #aliases: AliasServiceOptions | undefined;
   readonly #entry: string;
   #worker: Worker | null = null;
   #generation = 0;
@@ -91,6 +108,12 @@ export class ServicesWorkerHost {
   #stopping = false;
   #unregister: (() => void) | null = null;
   #lastHostStatsMs = 0;
+  /** When the Worker last acknowledged a batch (or started). */
+  #lastAckMs = 0;
+  #lastResyncMs = Number.NEGATIVE_INFINITY;
+  /** Repeater ids of a roster being sent, and how far it got (null: none in progress). */
+  #rosterIds: number[] | null = null;
+  #rosterCursor = 0;
   #firstReady: ((ready: ServicesWorkerReady) => void) | null = null;
   readonly #stats: ServicesWorkerStats = {
     running: false,
@@ -100,6 +123,7 @@ export class ServicesWorkerHost {
     eventsSent: 0,
     eventsLost: 0,
     resyncs: 0,
+    lastRosterMs: 0,
     commands: 0,
     inFlightBatches: 0,
     lastError: null,
@@ -109,6 +133,7 @@ export class ServicesWorkerHost {
 
   constructor(options: ServicesWorkerHostOptions) {
     this.#o = options;
+    this.#aliases = options.aliases;
     this.#entry = options.entry ?? servicesWorkerEntry();
   }
 
@@ -119,7 +144,7 @@ export class ServicesWorkerHost {
   /** Register on the bus, spawn the Worker and wait for its first "ready" (or a timeout). */
   start(): Promise<ServicesWorkerReady> {
     this.#unregister = this.#o.bus.register(SERVICES_WORKER_SERVICE, (event) => this.#onEvent(event), { queueCapacity: this.#o.queueCapacity ?? 16_384 });
-    this.#timer = setInterval(() => this.#flush(), Math.max(5, this.#o.batchIntervalMs ?? 50));
+    this.#timer = setInterval(() => this.#flush(), Math.max(5, this.#o.batchIntervalMs ?? 100));
     const first = new Promise<ServicesWorkerReady>((resolve) => {
       this.#firstReady = resolve;
     });
@@ -134,6 +159,16 @@ export class ServicesWorkerHost {
       this.#firstReady = null;
       return ready;
     });
+  }
+
+  /** Reload: new [aliases] sources for the Worker (now, and for a restarted Worker). */
+  reconfigureAliases(aliases: AliasServiceOptions | undefined): void {
+    this.#aliases = aliases;
+    try {
+      this.#worker?.postMessage({ type: "aliases-config", aliases: aliases ?? null } satisfies ToWorker);
+    } catch {
+      // the Worker is restarting: its init carries the new options
+    }
   }
 
   async stop(): Promise<void> {
@@ -198,7 +233,7 @@ export class ServicesWorkerHost {
     });
     // a restarted Worker listens where the first one did (port 0 = the port it was given)
     const http = this.ready?.port != null ? { ...this.#o.http, port: this.ready.port } : this.#o.http;
-    const init: ToWorker = { type: "init", version: this.#o.version, hostTimeOrigin: performance.timeOrigin, startedMs: this.#o.startedMs, http };
+    const init: ToWorker = { type: "init", version: this.#o.version, hostTimeOrigin: performance.timeOrigin, startedMs: this.#o.startedMs, http, ...(this.#aliases !== undefined ? { aliases: this.#aliases } : {}) };
     worker.postMessage(init);
   }
 
@@ -234,6 +269,8 @@ export class ServicesWorkerHost {
     switch (message.type) {
       case "ready":
         this.#ready = true;
+        this.#lastResyncMs = Number.NEGATIVE_INFINITY;
+        this.#lastAckMs = monotonicMs();
         this.#stats.running = true;
         this.#needResync = true;
         this.#firstReady?.({ url: message.url, port: message.port, error: message.error });
@@ -241,6 +278,7 @@ export class ServicesWorkerHost {
         return;
       case "ack":
         this.#acked = Math.max(this.#acked, message.seq);
+        this.#lastAckMs = monotonicMs();
         return;
       case "command": {
         this.#stats.commands++;
@@ -261,6 +299,9 @@ export class ServicesWorkerHost {
         log[message.level](message.data ?? {}, message.msg);
         return;
       }
+      case "aliases":
+        this.#o.onAliases?.(message.kind, message.data);
+        return;
       case "stopped":
         return;
     }
@@ -296,17 +337,29 @@ export class ServicesWorkerHost {
       // the Worker is behind: drop, count, and resync once it has caught up
       this.#lose(this.#batch.length);
       this.#batch = [];
+      if (monotonicMs() - this.#lastAckMs > (this.#o.hungTimeoutMs ?? 30_000)) {
+        this.#onDeath(this.#generation, `the services Worker stopped answering (no batch acknowledged for ${this.#o.hungTimeoutMs ?? 30_000} ms)`);
+      }
       return;
     }
     try {
-      if (this.#needResync) {
+      const now = monotonicMs();
+      if (this.#needResync && now - this.#lastResyncMs >= RESYNC_MIN_INTERVAL_MS) {
         this.#needResync = false;
+        this.#lastResyncMs = now;
         this.#stats.resyncs++;
         // the roster supersedes whatever was batched before it
         this.#batch = [];
-        worker.postMessage({ type: "resync", roster: this.#roster() } satisfies ToWorker);
+        worker.postMessage({ type: "resync", roster: this.#rosterStart() } satisfies ToWorker);
+        this.#stats.lastRosterMs = monotonicMs() - now;
       }
-      const now = monotonicMs();
+      if (this.#rosterIds !== null) {
+        // the roster's hotspots, a chunk per flush: a few hundred µs each instead of one long stall
+        const t0 = monotonicMs();
+        const hotspots = this.#rosterChunk();
+        worker.postMessage({ type: "roster-chunk", hotspots, last: this.#rosterIds === null } satisfies ToWorker);
+        this.#stats.lastRosterMs = Math.max(this.#stats.lastRosterMs, monotonicMs() - t0);
+      }
       if (now - this.#lastHostStatsMs >= 1000) {
         this.#lastHostStatsMs = now;
         worker.postMessage({ type: "host-stats", stats: this.stats() } satisfies ToWorker);
@@ -332,30 +385,12 @@ export class ServicesWorkerHost {
   }
 
   /** The core's state now (allocates; only at Worker start and after lost events). */
-  #roster(): Roster {
+  /** The start of a roster: calls in progress now; the hotspots follow in chunks (#rosterChunk). */
+  #rosterStart(): Roster {
     const router = this.#o.router as Partial<Router>;
-    const hotspots: Roster["hotspots"] = [];
-    const now = monotonicMs();
-    if (this.#o.hbp !== null) {
-      for (const session of this.#o.hbp.sessions()) {
-        if (session.portIndex < 0) continue;
-        const subs = router.subscriptions?.(session) ?? [];
-        hotspots.push({
-          up: {
-            type: "session.up",
-            atMs: session.connectedAtMs,
-            repeaterId: session.repeaterId,
-            callsign: session.callsign,
-            address: session.endpoint.address.replace(/^::ffff:/, ""),
-            port: session.endpoint.port,
-            portIndex: session.portIndex,
-          },
-          details: hotspotDetails(session),
-          subscriptions: subs.slice(0, ROSTER_SUBSCRIPTIONS_MAX).filter((s) => s.kind === "static" || s.kind === "dynamic").map((s) => ({ slot: s.slot, talkgroupId: s.talkgroupId })),
-          dialedReflector: router.dialedReflector?.(session) ?? 0,
-        });
-      }
-    }
+    this.#rosterIds = [];
+    if (this.#o.hbp !== null) for (const session of this.#o.hbp.sessions()) if (session.portIndex >= 0) this.#rosterIds.push(session.repeaterId);
+    this.#rosterCursor = 0;
     const streams: Roster["streams"] = (router.activeStreams?.() ?? []).map((s) => ({
       type: "stream.start",
       atMs: s.startedAtMs,
@@ -368,8 +403,41 @@ export class ServicesWorkerHost {
       callType: s.callType,
       kind: s.kind,
     }));
-    return { atMs: now, hotspots, streams, settings: [] };
+    return { atMs: monotonicMs(), hotspots: [], streams, settings: router.hotspotSettingsEntries?.() ?? [] };
   }
+
+  /**
+   * The next ROSTER_CHUNK hotspots, read from the core now: one that left since the roster began is
+   * skipped (its session.down came through the bus), one that arrived since came as session.up.
+   */
+  #rosterChunk(): Roster["hotspots"] {
+    const router = this.#o.router as Partial<Router>;
+    const ids = this.#rosterIds ?? [];
+    const hotspots: Roster["hotspots"] = [];
+    const end = Math.min(ids.length, this.#rosterCursor + ROSTER_CHUNK);
+    for (; this.#rosterCursor < end; this.#rosterCursor++) {
+      const session = this.#o.hbp?.session(ids[this.#rosterCursor]!);
+      if (session === undefined || session.portIndex < 0) continue;
+      const subs = router.subscriptions?.(session) ?? [];
+      hotspots.push({
+        up: {
+          type: "session.up",
+          atMs: session.connectedAtMs,
+          repeaterId: session.repeaterId,
+          callsign: session.callsign,
+          address: session.endpoint.address.replace(/^::ffff:/, ""),
+          port: session.endpoint.port,
+          portIndex: session.portIndex,
+        },
+        details: hotspotDetails(session),
+        subscriptions: subs.slice(0, ROSTER_SUBSCRIPTIONS_MAX).filter((s) => s.kind === "static" || s.kind === "dynamic").map((s) => ({ slot: s.slot, talkgroupId: s.talkgroupId, kind: s.kind as "static" | "dynamic", expiresAtMs: s.expiresAtMs })),
+        dialedReflector: router.dialedReflector?.(session) ?? 0,
+      });
+    }
+    if (this.#rosterCursor >= ids.length) this.#rosterIds = null;
+    return hotspots;
+  }
+
 }
 
 export function hotspotDetails(session: HbpSession): HotspotDetails {

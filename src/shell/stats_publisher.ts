@@ -44,6 +44,7 @@ function linkSnapshot(handler: HostedHandler): LinkSnapshot | null {
       peer: info.peer,
       protocol: info.protocol,
       counters: numericFields(info.counters),
+      lastHeardMs: info.lastHeardMs,
     };
   }
   if (handler instanceof UpstreamLink) {

@@ -81,6 +81,8 @@ class SocketSlot {
   readonly batch: (Uint8Array | number | string)[] = [];
   batchCount = 0;
   dirty = false;
+  /** Its handler was removed (reload): the socket is closed and the index is never reused. */
+  removed = false;
 
   constructor(
     readonly index: number,
@@ -164,8 +166,71 @@ export class UdpHost implements SocketControl {
     this.#timer = setInterval(() => this.#tick(), this.#tickIntervalMs);
   }
 
+  /**
+   * Reload: host a handler while running — open its sockets, tell it their indexes, tick it from
+   * now on. On failure (port in use) the sockets it got are closed, it is not hosted, and the error
+   * is thrown for the caller to report.
+   */
+  async hostLive(handler: HostedHandler): Promise<void> {
+    if (!this.#started || this.#stopped) throw new Error("UdpHost: hostLive needs a running host");
+    const opened: SocketSlot[] = [];
+    try {
+      for (const spec of handler.socketSpecs()) {
+        const slot = new SocketSlot(this.#slots.length, spec, handler);
+        this.#slots.push(slot);
+        opened.push(slot);
+        await this.#open(slot, spec.port);
+      }
+    } catch (error) {
+      for (const slot of opened) this.#closeSlot(slot);
+      throw error;
+    }
+    handler.onSocketsBound?.(
+      opened.map((slot) => slot.index),
+      this,
+    );
+    this.#handlers.push(handler);
+  }
+
+  /**
+   * Reload: stop hosting a handler — let it queue its goodbyes, send them, close its sockets.
+   * Other handlers and their sockets are untouched; socket indexes are never reused.
+   */
+  unhost(handler: HostedHandler): void {
+    const at = this.#handlers.indexOf(handler);
+    if (at < 0) return;
+    const nowMs = monotonicMs();
+    if (handler.shutdown !== undefined) {
+      for (let round = 0; round < 100_000; round++) {
+        let done: boolean | void = true;
+        try {
+          done = handler.shutdown(nowMs);
+        } catch (error) {
+          this.stats.handlerErrors++;
+          this.#onHandlerError(`${handler.name}.shutdown`, error);
+        }
+        this.drain();
+        if (done !== false) break;
+      }
+    }
+    this.drain();
+    this.#handlers.splice(at, 1);
+    for (const slot of this.#slots) if (slot.handler === handler) this.#closeSlot(slot);
+  }
+
+  #closeSlot(slot: SocketSlot): void {
+    slot.removed = true;
+    const socket = slot.socket;
+    slot.socket = null;
+    try {
+      socket?.close();
+    } catch {
+      // already closed
+    }
+  }
+
   boundSockets(): BoundSocket[] {
-    return this.#slots.map((slot) => ({
+    return this.#slots.filter((slot) => !slot.removed).map((slot) => ({
       socketIndex: slot.index,
       name: slot.spec.name,
       handler: slot.handler.name,
@@ -179,7 +244,7 @@ export class UdpHost implements SocketControl {
 
   reopen(socketIndex: number): void {
     const slot = this.#slots[socketIndex];
-    if (slot === undefined || this.#stopped) return;
+    if (slot === undefined || slot.removed || this.#stopped) return;
     const old = slot.socket;
     slot.socket = null;
     try {
@@ -259,6 +324,10 @@ export class UdpHost implements SocketControl {
         }) as unknown as (socket: BunUdpSocket, error: Error) => void,
       },
     });
+    if (slot.removed) {
+      socket.close(); // its handler was unhosted while the socket was opening
+      return;
+    }
     slot.socket = socket;
     slot.localPort = socket.port;
     if (slot.spec.receiveBufferBytes > 0) {

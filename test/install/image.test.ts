@@ -17,7 +17,7 @@
  * message, except under CI=true as root, where .ci/run installs them and they are required.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, realpathSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ensureBinary } from "../binary/support/ensure_binary.ts";
@@ -357,6 +357,9 @@ describe.if(verifyMissing === null || bootMissing === null)("a baked image (real
     const copy = join(work, "verify");
     copyTree(x64Image, copy);
     cpSync("/usr/lib/systemd/system", join(copy, "usr/lib/systemd/system"), { recursive: true, verbatimSymlinks: true });
+    // ExecReload runs kill(1), which every target root has (util-linux/procps): give the copy one too
+    mkdirSync(join(copy, "bin"), { recursive: true });
+    if (!existsSync(join(copy, "bin/kill"))) cpSync(realpathSync("/bin/kill"), join(copy, "bin/kill"));
     const verify = Bun.spawnSync([systemdAnalyze!, "verify", `--root=${copy}`, "freedmr.service"], { stdout: "pipe", stderr: "pipe" });
     expect(verify.stderr.toString()).toBe("");
     expect(verify.exitCode).toBe(0);

@@ -107,6 +107,7 @@ describe("install.sh", () => {
       for (const line of [
         "ExecStartPre=-/usr/local/bin/freedmr --first-boot /etc/freedmr/freedmr.toml",
         "ExecStart=/usr/local/bin/freedmr --config /etc/freedmr/freedmr.toml",
+        "ExecReload=/bin/kill -HUP $MAINPID",
         "WorkingDirectory=/var/lib/freedmr",
         "StateDirectory=freedmr",
         "User=freedmr",

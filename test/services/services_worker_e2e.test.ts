@@ -18,6 +18,8 @@ import { CallType } from "../../src/wire/dmrd.ts";
 import { HbpClient } from "../support/hbp_client.ts";
 import { sendVoiceCall } from "../e2e/routing_support.ts";
 import { SimFrameKind, writeFrame, type FrameFields } from "../sim/frames.ts";
+import { VoiceStreamBuilder } from "../../src/dmr/voice_stream_builder.ts";
+import { TalkerAliasFormat } from "../../src/dmr/talker_alias.ts";
 import { lcEncoder } from "../sim/workload.ts";
 
 const HBP_SECRET = "hbp-Secret-0f-this-server";
@@ -25,7 +27,7 @@ const ADMIN_TOKEN = "admin-Token-0123456789abcdef";
 const KEY_A = "keyOfHotspotA1";
 const KEY_B = "keyOfHotspotB2";
 const SECRET_C = "sysop-issued-secret-for-C";
-const SECRETS = [HBP_SECRET, ADMIN_TOKEN, KEY_A, KEY_B, SECRET_C];
+const SECRETS = [HBP_SECRET, ADMIN_TOKEN, KEY_A, KEY_B, SECRET_C, "link-Secret-0penbridge"];
 const ID_A = 310_100_001;
 const ID_B = 310_100_002;
 const ID_C = 310_100_003;
@@ -41,8 +43,14 @@ afterEach(async () => {
   }
 });
 
+/** The far end of the test OpenBridge link: a UDP port that never answers. */
+let linkPeerPort = 0;
+const linkPeer = await Bun.udpSocket({ hostname: "127.0.0.1", port: 0 });
+linkPeerPort = linkPeer.port;
+
 function configFrom(http: Record<string, unknown> = {}, hbp: Record<string, unknown> = {}): Config {
   const result = validateConfig({
+    openbridge: [{ name: "ob-test", bind_address: "127.0.0.1", port: 0, target_address: "127.0.0.1", target_port: linkPeerPort, passphrase: "link-Secret-0penbridge", network_id: 4321, protocol: 1 }],
     log: { level: "silent" },
     server: { server_id: 2345 },
     hbp: { bind_addresses: ["127.0.0.1"], port: 0, login_rate_limit_per_minute: 0, passphrase: HBP_SECRET, ...hbp },
@@ -59,7 +67,7 @@ async function start(config: Config, extra: Parameters<typeof startFreedmr>[2] =
 }
 
 function hbpPort(server: RunningServer): number {
-  return server.boundSockets()[0]!.port;
+  return server.boundSockets().find((s) => s.handler === server.hbp!.name)!.port;
 }
 
 async function hotspot(server: RunningServer, repeaterId: number, options?: string): Promise<HbpClient> {
@@ -153,8 +161,11 @@ describe("operator plane over real sockets (services Worker)", () => {
     });
     expect(hotspots.hotspots[0]).toMatchObject({ repeaterId: ID_A, callsign: "T001", location: "Testville", packageId: "TestPkg", slots: "3", family: "ipv4", dialedReflector: 0 });
     expect(hotspots.hotspots[0].address).toBeUndefined();
+    expect(hotspots.hotspots[1].subscriptions).toEqual([{ slot: 2, talkgroupId: 3100, kind: "static", expiresInSeconds: null }]);
     expect(hotspots.hotspots[0].port).toBeUndefined();
-    expect((await call(server, `/api/v1/hotspots/${ID_B}`)).body).toMatchObject({ repeaterId: ID_B, callsign: "T002" });
+    const one = (await call(server, `/api/v1/hotspots/${ID_B}`)).body;
+    expect(one).toMatchObject({ repeaterId: ID_B, callsign: "T002" });
+    expect(one.subscriptions).toEqual([expect.objectContaining({ slot: 2, talkgroupId: 3100, kind: "static", expiresInSeconds: null })]);
     expect((await call(server, "/api/v1/hotspots?q=t002")).body.hotspots.map((h: any) => h.repeaterId)).toEqual([ID_B]);
 
     // a call in progress shows in /now, then in last heard (searchable) and talkgroup activity
@@ -219,6 +230,10 @@ describe("operator plane over real sockets (services Worker)", () => {
       expect(await head.text()).toBe("");
     }
     expect((await fetch(new URL("/api/v1/hotspots/999", server.http!.url), { method: "HEAD" })).status).toBe(404);
+    const rootGet = await fetch(server.http!.url);
+    const rootHead = await fetch(server.http!.url, { method: "HEAD" });
+    expect(rootHead.status).toBe(rootGet.status);
+    expect(rootGet.status).toBe(200);
 
     // OpenAPI names every route and the settings schema
     const openapi = (await call(server, "/api/v1/openapi.json")).body;
@@ -235,6 +250,28 @@ describe("operator plane over real sockets (services Worker)", () => {
       for (const port of [a.localPort, b.localPort, intruder.localPort]) expect([path, text.includes(`:${port}`) || text.includes(`"port":${port}`)]).toEqual([path, false]);
     }
   }, 30_000);
+
+  test("diagnostics: a call not delivered to a hotspot because its slot carried another call says so", async () => {
+    const server = await start(configFrom());
+    const a = await hotspot(server, ID_A, "TS2=3100;");
+    const b = await hotspot(server, ID_B, "TS2=3100,3200;");
+    const c = await hotspot(server, ID_C, "TS2=3200;");
+    await eventually("three hotspots", async () => ((await call(server, "/api/v1/hotspots")).body?.total === 3 ? true : undefined));
+    const busy = ongoingCall(c, 3_100_003, 3200, 2, 0x7400_0001);
+    cleanups.push(() => busy.stop());
+    await b.waitForDmrd((f) => f.streamId === 0x7400_0001, 3000);
+    const blocked = await sendVoiceCall(a, { sourceId: 3_100_001, destinationId: 3100, slot: 2, superframes: 1, streamId: 0x7400_0002 });
+    busy.stop();
+    const diag = await eventually("B's not-delivered entry", async () => {
+      const r = await call(server, `/api/v1/hotspots/${ID_B}/diagnostics`);
+      return r.body?.callsNotDelivered?.length > 0 ? r.body : undefined;
+    });
+    expect(diag.callsNotDelivered[0].data).toMatchObject({ sourceId: 3_100_001, destinationId: 3100, slot: 2, reason: "slot-busy-other-call" });
+    expect(diag.hints.join(" ")).toContain("not delivered");
+    expect(await b.waitForDmrd((f) => f.streamId === blocked.streamId, 300)).toBeNull();
+    // C, which never had the call as a target, has no such entry
+    expect((await call(server, `/api/v1/hotspots/${ID_C}/diagnostics`)).body.callsNotDelivered).toEqual([]);
+  }, 20_000);
 
   test("admin: refused without the right token, off without a configured token; kick, clear dynamic, drop a call in progress", async () => {
     const off = await start(configFrom({ admin_token: "" }));
@@ -254,7 +291,10 @@ describe("operator plane over real sockets (services Worker)", () => {
     }
     expect(server.hbp!.session(ID_A)).toBeDefined();
 
-    // the admin view has the addresses the public one hides
+    // the admin views have the addresses the public ones hide
+    const adminLinks = (await call(server, "/api/v1/admin/links", { headers: admin })).body.links;
+    expect(adminLinks[0]).toMatchObject({ name: "ob-test", peer: `127.0.0.1:${linkPeerPort}` });
+    expect((await call(server, "/api/v1/links")).body.links[0].peer).toBeUndefined();
     const list = (await call(server, "/api/v1/admin/hotspots", { headers: admin })).body;
     expect(list.hotspots.map((h: any) => [h.repeaterId, h.address, h.port])).toEqual([
       [ID_A, "127.0.0.1", a.localPort],
@@ -264,6 +304,14 @@ describe("operator plane over real sockets (services Worker)", () => {
     // dynamic TG on B, cleared by the admin
     await sendVoiceCall(b, { sourceId: 3_100_002, destinationId: 91, slot: 1, superframes: 1 });
     await eventually("B's dynamic TG 91", async () => ((await call(server, `/api/v1/hotspots/${ID_B}`)).body?.talkgroups.ts1.includes(91) ? true : undefined));
+    const dynamic = (await call(server, `/api/v1/hotspots/${ID_B}`)).body.subscriptions.find((x: any) => x.talkgroupId === 91);
+    expect(dynamic).toMatchObject({ slot: 1, kind: "dynamic" });
+    expect(dynamic.expiresInSeconds).toBeGreaterThan(500); // the UA timer: 10 minutes by default
+    expect(dynamic.expiresInSeconds).toBeLessThanOrEqual(600);
+    // the list has it too (from the subscription events: kind and expiry)
+    const listed = (await call(server, "/api/v1/hotspots")).body.hotspots.find((h: any) => h.repeaterId === ID_B);
+    expect(listed.subscriptions).toContainEqual({ slot: 1, talkgroupId: 91, kind: "dynamic", expiresInSeconds: expect.any(Number) });
+    expect(listed.subscriptions.find((x: any) => x.talkgroupId === 91).expiresInSeconds).toBeGreaterThan(500);
     expect((await call(server, `/api/v1/admin/hotspots/${ID_B}/clear-dynamic`, { method: "POST", headers: admin })).body).toEqual({ ok: true, command: "clear-dynamic" });
     await eventually("TG 91 gone from B", async () => ((await call(server, `/api/v1/hotspots/${ID_B}`)).body?.talkgroups.ts1.includes(91) === false ? true : undefined));
     expect((await call(server, `/api/v1/hotspots/${ID_B}`)).body.talkgroups.ts2).toEqual([3100]);
@@ -349,6 +397,17 @@ describe("operator plane over real sockets (services Worker)", () => {
     });
     expect(diag.subscriptions.filter((s: any) => s.slot === 2 && s.kind === "static").map((s: any) => s.talkgroupId)).toEqual([4100]);
 
+    // the settings belong to the repeater id: after a new login with the same RPTO they still win
+    await a.close();
+    const a2 = await hotspot(server, ID_A, `TS2=3100;KEY=${KEY_A};`);
+    const relogged = await eventually("A's statics after the new login", async () => {
+      const r = await call(server, `/api/v1/hotspots/${ID_A}/diagnostics`);
+      const statics = r.body?.subscriptions?.filter((s: any) => s.slot === 2 && s.kind === "static").map((s: any) => s.talkgroupId);
+      return r.body?.connected && JSON.stringify(statics) === "[4100]" ? statics : undefined;
+    });
+    expect(relogged).toEqual([4100]);
+    void a2;
+
     // back to "follow RPTO": TS2 3100 again
     expect((await call(server, settingsPath(ID_A), json(KEY_A, { ts2Static: null }))).status).toBe(200);
     const back = await eventually("TS2 3100 back on A", async () => {
@@ -363,6 +422,26 @@ describe("operator plane over real sockets (services Worker)", () => {
     expect(viaSecret.status).toBe(200);
     expect((await call(server, settingsPath(ID_C))).body.settings).toMatchObject({ singleMode: true, language: "en_GB", defaultReflector: 0 });
   }, 30_000);
+
+  test("operator actions are logged for audit, never with a token or credential", async () => {
+    const lines: string[] = [];
+    const server = await startFreedmr(configFrom(), pino({ level: "info" }, { write: (line: string) => void lines.push(line) }), { statsIntervalMs: 100, servicesBatchIntervalMs: 20 });
+    cleanups.push(() => server.stop("test"));
+    await hotspot(server, ID_A, `KEY=${KEY_A};`);
+    await hotspot(server, ID_B);
+    await eventually("two hotspots", async () => ((await call(server, "/api/v1/hotspots")).body?.total === 2 ? true : undefined));
+    expect((await call(server, `/api/v1/hotspots/${ID_A}/settings`, json(KEY_B, { singleMode: true }))).status).toBe(401);
+    expect((await call(server, `/api/v1/hotspots/${ID_A}/settings`, json(KEY_A, { singleMode: true }))).status).toBe(200);
+    expect((await call(server, `/api/v1/admin/hotspots/${ID_B}/kick`, { method: "POST", headers: admin })).status).toBe(200);
+    const audit = lines.map((l) => JSON.parse(l)).filter((l) => String(l.msg).startsWith("operator action"));
+    expect(audit.map((l) => [l.msg, l.repeaterId, l.ok])).toEqual([
+      ["operator action refused: set-settings (unauthorized)", ID_A, false],
+      ["operator action: set-settings", ID_A, true],
+      ["operator action: kick", ID_B, true],
+    ]);
+    const all = lines.join("\n");
+    for (const secret of [ADMIN_TOKEN, KEY_A, KEY_B]) expect(all.includes(secret)).toBe(false);
+  }, 20_000);
 
   test("self-care off: 403; repeated wrong credentials from one address: 429", async () => {
     const off = await start(configFrom({ self_care: false }));
@@ -409,6 +488,43 @@ describe("operator plane over real sockets (services Worker)", () => {
     expect(((await refused.json()) as { code: string }).code).toBe("busy");
   }, 20_000);
 
+  test("the talker alias of a call in progress: in /now and on the live feed before the call ends", async () => {
+    const server = await start(configFrom());
+    const a = await hotspot(server, ID_A, "TS2=3100;");
+    await hotspot(server, ID_B, "TS2=3100;");
+    await eventually("both hotspots", async () => ((await call(server, "/api/v1/hotspots")).body?.total === 2 ? true : undefined));
+    const messages: any[] = [];
+    const ws = new WebSocket(server.http!.url.replace(/^http/, "ws") + "api/v1/live");
+    cleanups.push(() => ws.close());
+    ws.onmessage = (e) => messages.push(JSON.parse(String(e.data)));
+    await eventually("snapshot", async () => (messages.some((m) => m.type === "snapshot") ? true : undefined));
+
+    const builder = new VoiceStreamBuilder();
+    const streamId = 0x7500_0001;
+    builder.start({ sourceId: 3_100_001, destinationId: 3100, slot: 2, callType: CallType.Group, streamId, repeaterId: ID_A, colourCode: 1 });
+    builder.setTalkerAlias("G4TST Test", TalkerAliasFormat.Iso88591);
+    const frame = new Uint8Array(55);
+    builder.writeHeader(frame);
+    a.sendDmrd(frame.slice());
+    for (let i = 0; i < 6 * 5; i++) {
+      builder.writeVoice(frame);
+      a.sendDmrd(frame.slice());
+      await Bun.sleep(2);
+    }
+    const now = await eventually("the alias in /now", async () => {
+      const r = await call(server, "/api/v1/now");
+      return r.body?.calls?.[0]?.talkerAlias === "G4TST Test" ? r.body : undefined;
+    });
+    expect(now.calls[0]).toMatchObject({ streamId, sourceId: 3_100_001 });
+    const live = messages.filter((m) => m.type === "events").flatMap((m) => m.events);
+    expect(live.find((e: any) => e.type === "call.alias")).toMatchObject({ streamId, talkerAlias: "G4TST Test" });
+    expect(live.some((e: any) => e.type === "call.end" && e.streamId === streamId)).toBe(false); // still in progress
+    builder.writeTerminator(frame);
+    a.sendDmrd(frame.slice());
+    const heard = await eventually("the call in last heard", async () => (await call(server, "/api/v1/last-heard")).body?.calls.find((c: any) => c.streamId === streamId));
+    expect(heard.talkerAlias).toBe("G4TST Test");
+  }, 20_000);
+
   test("the Worker killed: voice keeps working, it is restarted and its tables are resynchronised", async () => {
     const server = await start(configFrom());
     const a = await hotspot(server, ID_A, "TS2=3100;");
@@ -445,8 +561,8 @@ describe("operator plane over real sockets (services Worker)", () => {
     expect(status.servicesWorker.crashes).toBeGreaterThanOrEqual(1);
   }, 30_000);
 
-  test("a Worker that never acknowledges: events are dropped and counted, logins and pings are not delayed", async () => {
-    const server = await start(configFrom(), { servicesWorkerEntry: join(import.meta.dir, "support", "stuck_worker.ts") });
+  test("a Worker that never acknowledges: events are dropped and counted, logins and pings are not delayed; it is restarted as hung", async () => {
+    const server = await start(configFrom(), { servicesWorkerEntry: join(import.meta.dir, "support", "stuck_worker.ts"), servicesHungTimeoutMs: 1500 });
     const clients: HbpClient[] = [];
     for (let i = 0; i < 5; i++) clients.push(await hotspot(server, 310_100_100 + i, "TS2=3100;"));
     for (let i = 0; i < 3; i++) await sendVoiceCall(clients[0]!, { sourceId: 3_100_001, destinationId: 3100, slot: 2, superframes: 1 });
@@ -456,6 +572,11 @@ describe("operator plane over real sockets (services Worker)", () => {
       return s.eventsLost > 0 ? s : undefined;
     });
     expect(stats.inFlightBatches).toBeLessThanOrEqual(8);
-    expect(stats.running).toBe(true);
+    const restarted = await eventually("the hung Worker restarted", async () => {
+      const s = server.services!.stats();
+      return s.restarts >= 1 ? s : undefined;
+    });
+    expect(restarted.lastError).toContain("stopped answering");
+    for (const c of clients) expect(await c.ping(3000)).toBe(true);
   }, 20_000);
 });

@@ -67,7 +67,25 @@ export interface Federation {
   readonly upstreams: readonly UpstreamLink[];
   readonly streams: FederationStreams;
   linkByName(name: string): OpenBridgeLink | UpstreamLink | undefined;
+  /**
+   * Reload: build one more link (a fresh port index and loop-control index). The shell hosts it
+   * (opens its sockets), then it runs like the others. Throws when the name is taken or every
+   * loop-control index is in use (FEDERATION_PORTS_MIN, or as many as were configured at start).
+   */
+  addOpenBridge(options: OpenBridgeLinkOptions): OpenBridgeLink;
+  addUpstream(options: UpstreamLinkOptions): UpstreamLink;
+  /**
+   * Reload: forget a link the shell has shut down (goodbyes sent, sockets closed): its port index
+   * and loop-control index are free again. Streams it originated are forgotten.
+   */
+  removeLink(name: string): boolean;
 }
+
+/**
+ * Loop-control indexes the stream table has room for beyond the links configured at start, so
+ * links added by a reload fit (a bit per port per tracked stream: 16384 streams × 4 words × 2 = 512 KiB).
+ */
+export const FEDERATION_PORTS_MIN = 128;
 
 class CountingPortIndexes implements PortIndexSource {
   #next = 0;
@@ -84,7 +102,7 @@ export function createFederation(options: Partial<FederationOptions>, deps: Fede
     if (names.has(link.name)) throw new Error(`federation: two links are named "${link.name}"`);
     names.add(link.name);
   }
-  const portCount = o.openbridge.length + o.upstream.length;
+  const portCount = Math.max(FEDERATION_PORTS_MIN, o.openbridge.length + o.upstream.length);
   const streams = new FederationStreams(o.streamCapacity, o.streamMemoryMs, portCount);
   const ctx: FederationContext = {
     serverId: o.serverId,
@@ -96,10 +114,59 @@ export function createFederation(options: Partial<FederationOptions>, deps: Fede
   };
   const portIndexes = deps.portIndexes ?? new CountingPortIndexes();
   let federationIndex = 0;
-  const links = o.openbridge.map((link) => new OpenBridgeLink(link, ctx, portIndexes.acquire(), federationIndex++));
-  const upstreams = o.upstream.map((link) => new UpstreamLink(link, ctx, portIndexes.acquire(), federationIndex++));
+  const freeIndexes: number[] = [];
+  const nextIndex = (name: string): number => {
+    const reused = freeIndexes.pop();
+    if (reused !== undefined) return reused;
+    if (federationIndex >= portCount) throw new Error(`federation: no room for link "${name}" (at most ${portCount} links; restart to add more)`);
+    return federationIndex++;
+  };
+  const links = o.openbridge.map((link) => new OpenBridgeLink(link, ctx, portIndexes.acquire(), nextIndex(link.name)));
+  const upstreams = o.upstream.map((link) => new UpstreamLink(link, ctx, portIndexes.acquire(), nextIndex(link.name)));
   const handlers: FederationHandler[] = [...links, ...upstreams];
   const byName = new Map<string, OpenBridgeLink | UpstreamLink>();
   for (const h of [...links, ...upstreams]) byName.set(h.name, h);
-  return { handlers, links, upstreams, streams, linkByName: (name) => byName.get(name) };
+  const checkName = (name: string): void => {
+    if (byName.has(name)) throw new Error(`federation: two links are named "${name}"`);
+  };
+  const remove = <T extends FederationHandler>(list: T[], item: FederationHandler): void => {
+    const at = list.indexOf(item as T);
+    if (at >= 0) list.splice(at, 1);
+  };
+  return {
+    handlers,
+    links,
+    upstreams,
+    streams,
+    linkByName: (name) => byName.get(name),
+    addOpenBridge(link) {
+      checkName(link.name);
+      const added = new OpenBridgeLink(link, ctx, portIndexes.acquire(), nextIndex(link.name));
+      links.push(added);
+      handlers.push(added);
+      byName.set(added.name, added);
+      return added;
+    },
+    addUpstream(link) {
+      checkName(link.name);
+      const added = new UpstreamLink(link, ctx, portIndexes.acquire(), nextIndex(link.name));
+      upstreams.push(added);
+      handlers.push(added);
+      byName.set(added.name, added);
+      return added;
+    },
+    removeLink(name) {
+      const link = byName.get(name);
+      if (link === undefined) return false;
+      byName.delete(name);
+      remove(links, link);
+      remove(upstreams, link);
+      remove(handlers, link);
+      streams.forgetOrigin(link.federationIndex);
+      deps.router.setPortTalkgroupMap?.(link, null);
+      portIndexes.release(link.portIndex);
+      freeIndexes.push(link.federationIndex);
+      return true;
+    },
+  };
 }

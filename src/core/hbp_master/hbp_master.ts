@@ -69,6 +69,21 @@ export interface HbpMasterDeps {
    * draws it (src/shell/login_secret.ts). Derived from `prng` if omitted (tests: reproducible salts).
    */
   saltSecret?: Uint8Array;
+  /**
+   * Extra check once the callsign is known (RPTC), after the access rules: the shell passes one
+   * (e.g. "the callsign is the registered owner of this id", alias data); null admits the login,
+   * a reason refuses it with MSTNAK and a session.refused event carrying that reason.
+   */
+  loginCheck?: LoginCheck;
+}
+
+/** See HbpMasterDeps.loginCheck. */
+export type LoginCheck = (repeaterId: number, callsign: string) => RefusalReason | null;
+
+/** What `reconfigure` did (reload). */
+export interface HbpReconfigureResult {
+  /** Connected sessions the new rules deny now: closed with MSTCL (session.down "denied"). */
+  closed: number[];
 }
 
 /** Housekeeping (timeouts, rate-limit table) runs at most this often (sooner for short test timeouts), whatever the tick rate. */
@@ -126,14 +141,16 @@ export interface HbpSessionInfo {
 export class HbpMaster implements HostedHandler {
   readonly name: string;
   readonly counters = new HbpCounters();
-  readonly options: HbpMasterOptions;
+  /** Replaced as a whole by `reconfigure` (reload); sockets keep the values they were opened with. */
+  options: HbpMasterOptions;
   readonly #router: FrameRouter;
   readonly #outbox: Outbox;
   readonly #events: EventSink;
   readonly #prng: Prng;
   readonly #portIndexes: PortIndexAllocator;
-  readonly #rules: AccessRules;
-  readonly #globalPassphrase: Uint8Array;
+  #rules: AccessRules;
+  #globalPassphrase: Uint8Array;
+  #loginCheck: LoginCheck | null;
   readonly #guard: LoginGuard;
   readonly #cookie: SaltCookie;
   /** Live sessions (authenticated or connected), one per repeater id. */
@@ -143,7 +160,7 @@ export class HbpMaster implements HostedHandler {
   /** Round-robin scratch for `RPTACK`+salt (no per-login state holds the reply any more). */
   readonly #saltScratch: Uint8Array[] = [];
   #saltCursor = 0;
-  readonly #sweepIntervalMs: number;
+  #sweepIntervalMs: number;
   readonly #classification = new HbpClassification();
   readonly #frame = new DmrdFrame();
   readonly #dmra = new DmraMessage();
@@ -174,6 +191,7 @@ export class HbpMaster implements HostedHandler {
     this.#globalPassphrase = passphraseBytes(options.passphrase);
     this.#guard = new LoginGuard(options.loginRateLimitPerMinute, options.loginBanMs);
     this.#cookie = new SaltCookie(deps.saltSecret ?? secretFrom(deps.prng));
+    this.#loginCheck = deps.loginCheck ?? null;
     this.#sweepIntervalMs = Math.max(10, Math.min(SWEEP_INTERVAL_MS, Math.floor(options.peerTimeoutMs / 4)));
     for (let i = 0; i < NAK_SCRATCH_SLOTS; i++) {
       this.#nakScratch.push(new Uint8Array(MSTNAK_LENGTH));
@@ -273,6 +291,41 @@ export class HbpMaster implements HostedHandler {
     if (session === undefined) return false;
     this.#removeSession(nowMs, session, "moved");
     return true;
+  }
+
+  /**
+   * Reload: new passphrases, access rules, registration ACL, peer timeout, max peers and login
+   * limits. Sessions stay connected and keep the passphrase they proved; the new values apply at
+   * the next login. A connected session the new ACL or rules deny now is closed with MSTCL
+   * (session.down "denied"). Socket options (bind addresses, port, receive buffer) are kept: they
+   * need a restart, and the caller says so.
+   */
+  reconfigure(nowMs: number, next: HbpMasterOptions): HbpReconfigureResult {
+    if (next.passphrase === "") throw new Error("hbp: the passphrase must not be empty");
+    const rules = new AccessRules(next.accessRules); // throws on a bad rule before anything changes
+    const old = this.options;
+    this.options = { ...next, bindAddresses: old.bindAddresses, port: old.port, receiveBufferBytes: old.receiveBufferBytes, ...(old.name !== undefined ? { name: old.name } : {}) };
+    this.#rules = rules;
+    this.#globalPassphrase = passphraseBytes(next.passphrase);
+    this.#guard.limit = next.loginRateLimitPerMinute;
+    this.#guard.banMs = next.loginBanMs;
+    this.#sweepIntervalMs = Math.max(10, Math.min(SWEEP_INTERVAL_MS, Math.floor(next.peerTimeoutMs / 4)));
+    const closed: number[] = [];
+    for (const session of [...this.#sessions.values()]) {
+      if (session.state !== SessionState.Connected) continue;
+      const rule = rules.atConfig(session.repeaterId, session.callsign);
+      const denied = !aclPermits(this.options.registrationAcl, session.repeaterId) || (rule !== null && !rule.allow);
+      if (!denied) continue;
+      closed.push(session.repeaterId);
+      if (this.#outbox.count < this.#outbox.capacity) this.#outbox.push(session.endpoint, session.replies.close, session.replies.close.length);
+      this.#removeSession(nowMs, session, "denied");
+    }
+    return { closed };
+  }
+
+  /** Replace (or remove, null) the extra login check applied at RPTC (reload, alias data). */
+  setLoginCheck(check: LoginCheck | null): void {
+    this.#loginCheck = check;
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -673,6 +726,14 @@ export class HbpMaster implements HostedHandler {
       else this.counters.refusedAccessRule++;
       this.#refuseSession(nowMs, session, byCallsign ? "callsign-denied" : "access-rule", config.callsign);
       return;
+    }
+    if (this.#loginCheck !== null) {
+      const refusal = this.#loginCheck(session.repeaterId, config.callsign);
+      if (refusal !== null) {
+        this.counters.refusedCallsign++;
+        this.#refuseSession(nowMs, session, refusal, config.callsign);
+        return;
+      }
     }
     const passphrase = rule?.passphrase ?? this.#globalPassphrase;
     // Usually the passphrase proven at RPTK is the deciding rule's: no second hash needed.

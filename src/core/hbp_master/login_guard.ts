@@ -69,8 +69,8 @@ export class LoginGuard {
 
   constructor(
     /** Failures per prefix per minute before a ban; 0 disables counting and bans. */
-    readonly limit: number,
-    readonly banMs: number,
+    public limit: number,
+    public banMs: number,
     readonly maxEntries = 65_536,
     readonly maxBlockedIds = BLOCKED_IDS_TOTAL_MAX,
   ) {}

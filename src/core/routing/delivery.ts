@@ -6,7 +6,7 @@
 import type { Slot } from "../router_port.ts";
 import { copyDmrdTo55, DMRD_OFFSET_FLAGS, DMRD_PAYLOAD_OFFSET, FLAG_SLOT_TS2, type CallType, type DmrdFrame } from "../../wire/dmrd.ts";
 import { writeEmbeddedFragment } from "../../dmr/embedded_lc.ts";
-import type { Stream } from "./state.ts";
+import { TargetOutcome, type Stream } from "./state.ts";
 import { canTake, tailMayTake } from "./contention.ts";
 import type { RouterContext } from "./router_context.ts";
 
@@ -37,6 +37,9 @@ export function deliver(ctx: RouterContext, nowMs: number, stream: Stream, frame
         if (!canTake(nowMs, ss, stream.sourceId, destinationId, callType) || (stream.targetRefused[i] !== 0 && !tailMayTake(nowMs, ss, streamTimeoutMs))) {
           stream.targetRefused[i] = 1;
           stats.deliveriesBusy++;
+          if (stream.targetOutcome[i] !== TargetOutcome.Delivered) {
+            stream.targetOutcome[i] = ss.rxStream !== null ? TargetOutcome.BusyOwn : ss.txStream !== null ? TargetOutcome.BusyOther : TargetOutcome.HangTime;
+          }
           continue;
         }
         ss.txStream = stream;
@@ -57,6 +60,7 @@ export function deliver(ctx: RouterContext, nowMs: number, stream: Stream, frame
     const rw = stream.targetRewrites[i]!;
     if (rw >= 0) stream.rewrites[rw]!.apply(frame, buffer);
     port.emit(nowMs, buffer, outbox);
+    stream.targetOutcome[i] = TargetOutcome.Delivered;
     stats.framesOut++;
   }
 }

@@ -12,6 +12,7 @@ import { deliver } from "./delivery.ts";
 import { acceptInStream, copyTail } from "./duplicate_control.ts";
 import { livePort } from "./port_lookup.ts";
 import type { RouterContext } from "./router_context.ts";
+import { publishStreamAlias } from "./router_events.ts";
 import { cutStream, endStream } from "./stream_end.ts";
 import { findSlotStream, findTrunkStream, startsStream } from "./stream_lookup.ts";
 import { startStream } from "./stream_start.ts";
@@ -72,6 +73,11 @@ export function processFrame(ctx: RouterContext, nowMs: number, ps: PortState, s
     for (let r = 0; r < stream.rewriteCount; r++) {
       stream.rewrites[r]!.prepare(stream.sourceLc, stream.rewriteDestinations[r]!, stream.rewriteCallTypes[r]! as CallType);
     }
+  }
+  // the talker alias while the call is in progress (once per call; dashboards show it live)
+  if (!stream.aliasPublished && !stream.silent && stream.sourceLc.talkerAlias.complete) {
+    stream.aliasPublished = true;
+    publishStreamAlias(ctx, nowMs, stream);
   }
   if (stream.parrotIndex >= 0) {
     const rec = ctx.recordings[stream.parrotIndex]!;

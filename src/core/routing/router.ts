@@ -67,6 +67,7 @@ import { RouterContext, type RouterExtras } from "./router_context.ts";
 import { routeSideChannelAlias } from "./side_channel_alias.ts";
 import { runTick } from "./tick.ts";
 import { collectInterest } from "../cluster/interest.ts";
+import { updateRoutingOptions } from "./options_update.ts";
 
 export { FIRST_RADIO_ID } from "./numbering.ts";
 export type { RouterExtras } from "./router_context.ts";
@@ -76,12 +77,18 @@ export function createRouter(options: RoutingOptions, deps: RouterDeps & RouterE
 }
 
 class RoutingCore implements Router {
-  readonly options: RoutingOptions;
   readonly #ctx: RouterContext;
 
   constructor(options: RoutingOptions, deps: RouterDeps & RouterExtras) {
-    this.options = options;
     this.#ctx = new RouterContext(options, deps);
+  }
+
+  get options(): RoutingOptions {
+    return this.#ctx.options;
+  }
+
+  updateOptions(next: RoutingOptions): { kept: string[] } {
+    return updateRoutingOptions(this.#ctx, next);
   }
 
   onPortUp(nowMs: number, port: RouterPort): void {
@@ -142,6 +149,10 @@ class RoutingCore implements Router {
 
   hotspotSettings(repeaterId: number): HotspotSettings {
     return hotspotSettings(this.#ctx, repeaterId);
+  }
+
+  hotspotSettingsEntries(): [repeaterId: number, settings: HotspotSettings][] {
+    return [...this.#ctx.hotspotSettings];
   }
 
   setHotspotSettings(nowMs: number, repeaterId: number, settings: HotspotSettings): boolean {

@@ -36,7 +36,8 @@ export interface MemberRef {
 }
 
 export class RouterContext {
-  readonly options: RoutingOptions;
+  /** Replaced by `updateOptions` (reload); the parts sized at start-up never change (see there). */
+  options: RoutingOptions;
   readonly stats = new RoutingStats();
   readonly deps: RouterDeps;
   readonly rewriter: RewriterFactory;

@@ -7,7 +7,7 @@
 import type { CoreEvent, PortKindName } from "../events.ts";
 import { PortKind, type Slot } from "../router_port.ts";
 import { CallType } from "../../wire/dmrd.ts";
-import type { PortState, Stream } from "./state.ts";
+import { SubKind, TargetOutcome, type PortState, type Stream } from "./state.ts";
 import type { RouterContext } from "./router_context.ts";
 
 export type StreamEndReason = Extract<CoreEvent, { type: "stream.end" }>["endedBy"];
@@ -34,6 +34,19 @@ export function portKindName(kind: PortKind): PortKindName {
 /** subscription.change for a static or dynamic TG. */
 export function publishSubscription(ctx: RouterContext, nowMs: number, ps: PortState, slot: Slot, talkgroupId: number, action: "add" | "remove", reason: string): void {
   const port = ps.port!;
+  if (action === "add") {
+    let sub = null;
+    for (const s of ps.subs) {
+      if (s.slot !== slot || s.talkgroupId !== talkgroupId || (s.kind !== SubKind.Static && s.kind !== SubKind.Dynamic)) continue;
+      if (sub === null || s.kind === SubKind.Static) sub = s;
+    }
+    if (sub !== null) {
+      const kind = sub.kind === SubKind.Static ? "static" : "dynamic";
+      const expiresAtMs = sub.expiresAtMs === 0 ? null : sub.expiresAtMs;
+      publish(ctx, { type: "subscription.change", atMs: nowMs, portIndex: port.portIndex, portName: port.name, slot, talkgroupId, action, reason, kind, expiresAtMs });
+      return;
+    }
+  }
   publish(ctx, { type: "subscription.change", atMs: nowMs, portIndex: port.portIndex, portName: port.name, slot, talkgroupId, action, reason });
 }
 
@@ -52,6 +65,12 @@ export function publishStreamStart(ctx: RouterContext, nowMs: number, stream: St
     callType: stream.callType === CallType.Unit ? "unit" : "group",
     kind: stream.data ? "data" : "voice",
   });
+}
+
+/** stream.alias: the talker alias of a routed stream, once, when it completes. */
+export function publishStreamAlias(ctx: RouterContext, nowMs: number, stream: Stream): void {
+  const port = stream.port!;
+  publish(ctx, { type: "stream.alias", atMs: nowMs, streamId: stream.streamId, portIndex: port.portIndex, portName: port.name, sourceId: stream.sourceId, talkerAlias: (stream.sourceLc.talkerAlias.complete ? stream.sourceLc.talkerAlias : stream.sideAlias).text });
 }
 
 /** stream.end of a routed (not silent) stream, with its talker alias when complete (embedded LCs first, else DMRA). */
@@ -74,5 +93,30 @@ export function publishStreamEnd(ctx: RouterContext, nowMs: number, stream: Stre
     lost: stream.lost,
     talkerAlias: ta.complete ? ta.text : null,
     endedBy,
+    ...undelivered(stream),
   });
 }
+
+/** Targets listed per call at most in stream.end's `undelivered`. */
+const UNDELIVERED_MAX = 64;
+
+/** Targets that never got a frame of the stream, and why (per call, at its end; none: no field). */
+function undelivered(stream: Stream): { undelivered?: UndeliveredTarget[] } {
+  let list: UndeliveredTarget[] | null = null;
+  for (let t = 0; t < stream.targetCount; t++) {
+    const outcome = stream.targetOutcome[t]!;
+    if (outcome === TargetOutcome.None || outcome === TargetOutcome.Delivered) continue;
+    const tps = stream.targetPorts[t];
+    if (tps === null || tps === undefined || tps.port === null) continue;
+    list ??= [];
+    if (list.length >= UNDELIVERED_MAX) break;
+    list.push({
+      portIndex: tps.port.portIndex,
+      slot: stream.targetSlots[t]! as Slot,
+      reason: outcome === TargetOutcome.BusyOwn ? "slot-busy-own-transmission" : outcome === TargetOutcome.BusyOther ? "slot-busy-other-call" : "hang-time",
+    });
+  }
+  return list === null ? {} : { undelivered: list };
+}
+
+type UndeliveredTarget = NonNullable<Extract<CoreEvent, { type: "stream.end" }>["undelivered"]>[number];

@@ -8,10 +8,10 @@
 import type { RouterPort } from "../router_port.ts";
 import { livePort } from "./port_lookup.ts";
 import type { RouterContext } from "./router_context.ts";
+import { publishStreamAlias } from "./router_events.ts";
 
 /** One DMRA TA LC (block 0 = header, 1–3) for the stream `sourceId` is sending on `port`. */
 export function routeSideChannelAlias(ctx: RouterContext, nowMs: number, port: RouterPort, sourceId: number, block: number, data: Uint8Array): void {
-  void nowMs;
   const ps = livePort(ctx, port);
   if (ps !== null && !ps.trunk) {
     for (let i = 0; i < 2; i++) {
@@ -19,6 +19,10 @@ export function routeSideChannelAlias(ctx: RouterContext, nowMs: number, port: R
       if (stream === null || stream.sourceId !== sourceId || stream.refused) continue;
       stream.sideAlias.addData(block, data, 0);
       ctx.stats.sideChannelAliases++;
+      if (!stream.aliasPublished && !stream.silent && stream.sideAlias.complete) {
+        stream.aliasPublished = true;
+        publishStreamAlias(ctx, nowMs, stream); // dashboards show it while the call is in progress
+      }
       return;
     }
   }

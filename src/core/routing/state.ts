@@ -97,6 +97,18 @@ export class PortState {
   constructor(readonly index: number) {}
 }
 
+/** What happened to a target of a stream so far (Stream.targetOutcome). */
+export const enum TargetOutcome {
+  None = 0,
+  Delivered = 1,
+  /** the target slot carried the target's own transmission */
+  BusyOwn = 2,
+  /** the target slot carried another call to it */
+  BusyOther = 3,
+  /** the target slot was in another call's hang time */
+  HangTime = 4,
+}
+
 /** Rewrites a stream keeps at most (distinct target destination + call type pairs). */
 export const MAX_REWRITES_PER_STREAM = 8;
 
@@ -127,6 +139,8 @@ export class Stream {
   refused = false;
   /** no stream.start/end events (refused, internal) */
   silent = false;
+  /** stream.alias published (once per stream, when the talker alias completes) */
+  aliasPublished = false;
   /**
    * cut at the maximum duration: no longer routed (refused, its end already published) but still
    * its slot's own transmission until the sender stops, so nothing else slips into that slot
@@ -161,6 +175,8 @@ export class Stream {
   /** index into rewrites, -1 = no rewrite */
   targetRewrites = new Int8Array(8);
   targetQuenched = new Uint8Array(8);
+  /** per target: TargetOutcome (delivered at least once, or why not yet) — for stream.end's `undelivered` */
+  targetOutcome = new Uint8Array(8);
   /** 1 = this target's slot was busy for the stream at least once (what reaches it later is a headerless tail) */
   targetRefused = new Uint8Array(8);
 
@@ -191,6 +207,9 @@ export class Stream {
     const q = new Uint8Array(size);
     q.set(this.targetQuenched);
     this.targetQuenched = q;
+    const o = new Uint8Array(size);
+    o.set(this.targetOutcome);
+    this.targetOutcome = o;
     const r = new Uint8Array(size);
     r.set(this.targetRefused);
     this.targetRefused = r;

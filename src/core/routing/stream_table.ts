@@ -40,6 +40,7 @@ export function initStream(ctx: RouterContext, nowMs: number, stream: Stream, ps
   stream.refused = false;
   stream.silent = false;
   stream.cut = false;
+  stream.aliasPublished = false;
   stream.blocksRemaining = -1;
   stream.parrotIndex = -1;
   stream.targetCount = 0;

@@ -25,6 +25,7 @@ export function addTarget(ctx: RouterContext, stream: Stream, tps: PortState, sl
   stream.targetDestinations[i] = destinationId;
   stream.targetCallTypes[i] = callType;
   stream.targetQuenched[i] = 0;
+  stream.targetOutcome[i] = 0;
   stream.targetRefused[i] = 0;
   stream.targetRewrites[i] = -1;
   if (destinationId !== stream.destinationId || callType !== stream.callType) {
@@ -76,6 +77,7 @@ export function dropTarget(ctx: RouterContext, stream: Stream, t: number): void 
     stream.targetCallTypes[t] = stream.targetCallTypes[last]!;
     stream.targetRewrites[t] = stream.targetRewrites[last]!;
     stream.targetQuenched[t] = stream.targetQuenched[last]!;
+    stream.targetOutcome[t] = stream.targetOutcome[last]!;
     stream.targetRefused[t] = stream.targetRefused[last]!;
   }
   stream.targetPorts[last] = null;

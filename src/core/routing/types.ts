@@ -65,6 +65,13 @@ export type DialResult =
 /** Everything the routing core offers: the FrameRouter seam plus links, control plane and stats. */
 export interface Router extends FrameRouter {
   readonly options: RoutingOptions;
+  /**
+   * Reload: new ACLs, timers, access-rule routing, dial and reserved ranges for calls that start
+   * from now on (streams in progress finish as they began). What was sized or built at start-up
+   * (capacities, parrot, voice, talker alias, bridges, server id) keeps its old value; the result
+   * names those that differed.
+   */
+  updateOptions(next: RoutingOptions): { kept: string[] };
 
   /**
    * Talkgroup map of a link port (kind OpenBridge or Upstream): link (slot, TG range) ↔ local
@@ -95,6 +102,8 @@ export interface Router extends FrameRouter {
   dropCall(nowMs: number, streamId: number, portIndex: number | null): boolean;
   /** Self-care settings of a hotspot (all null when none). */
   hotspotSettings(repeaterId: number): HotspotSettings;
+  /** Every hotspot's settings (plain records: what a store persists and gives back through setHotspotSettings). */
+  hotspotSettingsEntries(): [repeaterId: number, settings: HotspotSettings][];
   /** Replace them and apply them live (see hotspot_settings.ts for the precedence against RPTO). */
   setHotspotSettings(nowMs: number, repeaterId: number, settings: HotspotSettings): boolean;
   /** The repeater's options KEY equals `key` (self-care authentication); false when it has none. */

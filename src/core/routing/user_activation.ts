@@ -35,6 +35,7 @@ export function userActivate(ctx: RouterContext, nowMs: number, ps: PortState, s
   }
   if (existing !== null) {
     setExpiry(ctx, existing, expires);
+    publishSubscription(ctx, nowMs, ps, slot, tg, "add", "renewed"); // per call: the dashboard shows the new expiry
     return;
   }
   if (count >= ctx.options.capacities.maxDynamicPerSlot && oldest !== null) removeSub(ctx, nowMs, oldest, "replaced");

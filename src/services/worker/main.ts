@@ -13,6 +13,9 @@ import { dashboardRoutes } from "../dashboard/routes.ts";
 import { LIVE_BACKPRESSURE_BYTES, LiveHub, type LiveClient } from "../live_hub.ts";
 import { OperatorApi } from "../operator_api.ts";
 import type { FromWorker, ToWorker, WorkerInit } from "./protocol.ts";
+import { ALIAS_KINDS, AliasService, type AliasServiceOptions } from "../aliases/alias_service.ts";
+import { AliasTable } from "../aliases/alias_table.ts";
+import type { AliasKind } from "../aliases/parse.ts";
 
 declare const self: Worker;
 
@@ -28,6 +31,7 @@ let api: OperatorApi | null = null;
 let live: LiveHub | null = null;
 let server: ReturnType<typeof Bun.serve> | null = null;
 let nextCommandId = 1;
+let handlerErrors = 0;
 const pending = new Map<number, { resolve: (r: ControlResult) => void; timer: ReturnType<typeof setTimeout> }>();
 
 function send(command: ControlCommand): Promise<ControlResult> {
@@ -61,6 +65,7 @@ function start(init: WorkerInit): void {
     send,
   });
   api = operator;
+  startAliases(operator, init.aliases);
   const hub = new LiveHub(
     h.maxLiveClients,
     () => ({ now: operator.nowView() }),
@@ -68,6 +73,7 @@ function start(init: WorkerInit): void {
     (atMs) => operator.http.state.toWallMs(atMs),
   );
   live = hub;
+  hub.names = (sourceId, destinationId, callType) => (operator.aliases === null ? {} : operator.callNames(sourceId, destinationId, callType));
   let listening: ReturnType<typeof Bun.serve> | null = null;
   let error: string | null = null;
   try {
@@ -88,9 +94,12 @@ function start(init: WorkerInit): void {
           if (srv.upgrade(request, { data: { behind: false } })) return undefined;
           return Response.json({ code: "bad-request", message: "this route is a WebSocket (Upgrade: websocket)", error: "WebSocket only" }, { status: 400 });
         }
-        if (url.pathname === "/" && request.method === "GET") {
+        if (url.pathname === "/" && (request.method === "GET" || request.method === "HEAD")) {
           return new Response(
-            `<!doctype html><meta charset="utf-8"><title>freedmr</title><h1>freedmr ${escapeHtml(init.version)}</h1><p>The dashboard is not part of this build. API: <a href="/api/v1/status">/api/v1/status</a>, <a href="/api/v1/openapi.json">/api/v1/openapi.json</a>.</p>`,
+            request.method === "HEAD"
+              ? null
+              :
+              `<!doctype html><meta charset="utf-8"><title>freedmr</title><h1>freedmr ${escapeHtml(init.version)}</h1><p>The dashboard is not part of this build. API: <a href="/api/v1/status">/api/v1/status</a>, <a href="/api/v1/openapi.json">/api/v1/openapi.json</a>.</p>`,
             { headers: { "content-type": "text/html; charset=utf-8" } },
           );
         }
@@ -119,6 +128,43 @@ function start(init: WorkerInit): void {
   post({ type: "ready", url: port !== null ? `http://${hostPort(displayHost(h.bindAddress), port)}/` : null, port, error });
 }
 
+let aliasService: AliasService | null = null;
+
+/**
+ * (Re)start the alias service with these sources (a reload may change them): the tables it loads
+ * serve the API here and are posted to the packet thread; a kind no longer configured is posted
+ * empty so the packet thread forgets it too.
+ */
+function startAliases(operator: OperatorApi, options: AliasServiceOptions | undefined): void {
+  aliasService?.stop();
+  aliasService = null;
+  const postTable = (kind: AliasKind, table: AliasTable): void => {
+    const data = table.copyData();
+    self.postMessage({ type: "aliases", kind, data } satisfies FromWorker, { transfer: [data.ids.buffer, data.fields.buffer, data.stringBytes.buffer, data.stringOffsets.buffer] as ArrayBuffer[] });
+  };
+  if (options === undefined) {
+    if (operator.aliases !== null) for (const kind of ALIAS_KINDS) postTable(kind, AliasTable.empty());
+    operator.aliases = null;
+    return;
+  }
+  const service = new AliasService(options, {
+    log: (level, msg, data) => post({ type: "log", level, msg, ...(data !== undefined ? { data } : {}) }),
+    onLoaded: (kind, table) => {
+      if (aliasService !== service) return;
+      postTable(kind, table);
+    },
+  });
+  // Until the new service has loaded, the tables already here stay in use for kinds still configured.
+  const previous = operator.aliases;
+  for (const kind of ALIAS_KINDS) {
+    if (options.sources[kind] === "") postTable(kind, AliasTable.empty());
+    else if (previous !== null) service.tables[kind] = previous[kind];
+  }
+  aliasService = service;
+  operator.aliases = service.tables;
+  void service.start();
+}
+
 self.onmessage = (e: MessageEvent) => {
   const message = e.data as ToWorker;
   switch (message.type) {
@@ -128,14 +174,30 @@ self.onmessage = (e: MessageEvent) => {
     case "events":
       if (api !== null) {
         if (message.lostSinceLast > 0) api.extra.eventsLost += message.lostSinceLast;
-        for (const event of message.events) api.onEvent(event);
+        for (const event of message.events) {
+          try {
+            api.onEvent(event);
+          } catch (error) {
+            // a bug in one table must not take the whole operator plane down: count and go on
+            handlerErrors++;
+            if (handlerErrors <= 10 || handlerErrors % 1000 === 0) {
+              post({ type: "log", level: "error", msg: "services Worker: an event could not be handled (skipped)", data: { type: event.type, error: error instanceof Error ? error.message : String(error), count: handlerErrors } });
+            }
+          }
+        }
         live?.publish(message.events);
       }
       post({ type: "ack", seq: message.seq });
       return;
     case "resync":
       api?.resync(message.roster);
-      live?.resyncAll("server-resync");
+      return;
+    case "roster-chunk":
+      api?.addRosterHotspots(message.hotspots, performance.now());
+      if (message.last) live?.resyncAll("server-resync");
+      return;
+    case "aliases-config":
+      if (api !== null) startAliases(api, message.aliases ?? undefined);
       return;
     case "host-stats":
       if (api !== null) api.extra.workerStats = message.stats;

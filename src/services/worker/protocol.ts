@@ -7,6 +7,9 @@
 import type { ControlCommand, ControlResult } from "../../core/control_command.ts";
 import type { CoreEvent } from "../../core/events.ts";
 import type { HotspotSettings } from "../../core/routing/hotspot_settings.ts";
+import type { AliasServiceOptions } from "../aliases/alias_service.ts";
+import type { AliasTableData } from "../aliases/alias_table.ts";
+import type { AliasKind } from "../aliases/parse.ts";
 
 /** What the dashboard shows about a hotspot beyond session.up (from its RPTC; never an address). */
 export interface HotspotDetails {
@@ -43,7 +46,7 @@ export interface Roster {
   hotspots: {
     up: Extract<CoreEvent, { type: "session.up" }>;
     details: HotspotDetails | null;
-    subscriptions: { slot: 1 | 2; talkgroupId: number }[];
+    subscriptions: { slot: 1 | 2; talkgroupId: number; kind: "static" | "dynamic"; expiresAtMs: number | null }[];
     dialedReflector: number;
   }[];
   streams: Extract<CoreEvent, { type: "stream.start" }>[];
@@ -70,14 +73,20 @@ export interface WorkerInit {
   /** When the server started, on the packet thread's monotonic clock. */
   startedMs: number;
   http: WorkerHttpOptions;
+  /** Alias data ([aliases]); absent = none. */
+  aliases?: AliasServiceOptions;
 }
 
 export type ToWorker =
   | WorkerInit
   | { type: "events"; seq: number; events: WorkerEvent[]; lostSinceLast: number }
   | { type: "resync"; roster: Roster }
+  /** The roster's hotspots follow the resync in chunks; `last` on the final one. */
+  | { type: "roster-chunk"; hotspots: Roster["hotspots"]; last: boolean }
   | { type: "command-result"; id: number; result: ControlResult }
   | { type: "host-stats"; stats: ServicesWorkerStats }
+  /** Reload: new [aliases] sources (null: none). */
+  | { type: "aliases-config"; aliases: AliasServiceOptions | null }
   | { type: "stop" };
 
 export type FromWorker =
@@ -85,6 +94,8 @@ export type FromWorker =
   | { type: "ack"; seq: number }
   | { type: "command"; id: number; command: ControlCommand }
   | { type: "log"; level: "info" | "warn" | "error"; msg: string; data?: Record<string, unknown> }
+  /** A freshly loaded alias table (buffers transferred, after each load; never per packet). */
+  | { type: "aliases"; kind: AliasKind; data: AliasTableData }
   | { type: "stopped" };
 
 /** The host's health figures (shown in /api/v1/status and /metrics). */
@@ -97,6 +108,8 @@ export interface ServicesWorkerStats {
   /** Events lost because the Worker was behind, crashed or restarting. */
   eventsLost: number;
   resyncs: number;
+  /** The longest step of the last roster on the packet thread (build + postMessage of a chunk), ms. */
+  lastRosterMs: number;
   commands: number;
   inFlightBatches: number;
   lastError: string | null;
