@@ -38,7 +38,7 @@ export interface ClusterStateRouter {
   dialedReflector(port: RouterPort): number;
   hotspotSettings(repeaterId: number): HotspotSettings;
   setHotspotSettings(nowMs: number, repeaterId: number, settings: HotspotSettings): boolean;
-  subscribe(nowMs: number, port: RouterPort, slot: Slot, talkgroupId: number, kind: "static" | "dynamic"): boolean;
+  subscribe(nowMs: number, port: RouterPort, slot: Slot, talkgroupId: number, kind: "static" | "dynamic", expiresAtMs?: number): boolean;
   dial(nowMs: number, port: RouterPort, reflector: number): DialResult;
   onOptions(nowMs: number, port: RouterPort, options: string): void;
   hotspotPortOf(repeaterId: number): RouterPort | null;
@@ -348,7 +348,8 @@ export class ClusterState implements ClusterStateStore {
       for (const d of record.dynamic) {
         if (d.expiresAtWallMs !== 0 && d.expiresAtWallMs <= wall) continue;
         if (d.slot !== 1 && d.slot !== 2) continue;
-        router.subscribe(now, port, d.slot, d.talkgroupId, "dynamic");
+        // the time it had left there (0 = no timer: the UA timer here)
+        router.subscribe(now, port, d.slot, d.talkgroupId, "dynamic", d.expiresAtWallMs === 0 ? undefined : now + (d.expiresAtWallMs - wall));
       }
       if (record.dial !== null && (record.dial.expiresAtWallMs === 0 || record.dial.expiresAtWallMs > wall) && router.dialedReflector(port) !== record.dial.reflector) {
         router.dial(now, port, record.dial.reflector);
