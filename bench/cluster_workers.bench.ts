@@ -153,14 +153,14 @@ console.log(
 try {
   // one process, clustering off
   const [port1] = await freePorts(1);
-  const single: ServerProcess = await spawnServer("one-process", serverToml(2340, port1!, []), 1);
+  const single: ServerProcess = await spawnServer("one-process", `${serverToml(2340, port1!, [])}\n[http]\nenabled = false\n`, 1);
   await runLoad("1 process          ", port1!, () => [single.process.pid], 0);
   await single.kill("SIGTERM");
 
   // two workers through a local nats-server
   const nats = await startNatsServer();
   const [port2] = await freePorts(1);
-  const toml = `${serverToml(2340, port2!, [])}\n[cluster]\nenabled = true\nnode_name = "bench"\nworkers = 2\nservers = ["${nats.url}"]\ninterest_linger_seconds = 10\n`;
+  const toml = `${serverToml(2340, port2!, [])}\n[http]\nenabled = false\n[cluster]\nenabled = true\nnode_name = "bench"\nworkers = 2\nservers = ["${nats.url}"]\ninterest_linger_seconds = 10\n`;
   const sup = await spawnServer("two-workers", toml, 2);
   const deadline = performance.now() + 10_000;
   while (sup.lines.filter((l) => l["msg"] === "cluster: connected to NATS").length < 2 && performance.now() < deadline) await Bun.sleep(50);

@@ -276,8 +276,9 @@ export async function startServer(config: Config, log: Logger, options: ServerOp
       http = { url: ready.url, address: config.http.bind_address, port: ready.port };
     }
   }
+  let cluster: ClusterNode | null = null; // [cluster], started below once the sockets are open
   const statsPublisher = new StatsPublisher(
-    { bus, hbp, router, handlers: assembled.handlers, hostStats: () => host.stats, startedMs },
+    { bus, hbp, router, handlers: assembled.handlers, hostStats: () => host.stats, startedMs, cluster: () => cluster?.snapshot() ?? null },
     monotonicMs,
     options.statsIntervalMs ?? DEFAULT_STATS_INTERVAL_MS,
     (error) => log.error({ err: error }, "could not build the stats snapshot"),
@@ -331,7 +332,6 @@ export async function startServer(config: Config, log: Logger, options: ServerOp
   statsPublisher.start();
 
   // [cluster]: the NATS side loads only when enabled (src/shell/cluster/); it never waits for NATS.
-  let cluster: ClusterNode | null = null;
   if (config.cluster.enabled) {
     const { startClusterNode } = await import("./cluster/cluster_node.ts");
     cluster = startClusterNode({

@@ -23,7 +23,7 @@ maybe("cluster workers on one host (SO_REUSEPORT)", () => {
   test("two workers share the HBP port; calls reach hotspots on both; a crashed worker is restarted and its hotspots come back", async () => {
     const nats = await startNatsServer();
     const [hbpPort] = await freePorts(1);
-    const toml = `${serverToml(2340, hbpPort!, [])}\n[cluster]\nenabled = true\nnode_name = "host"\nworkers = 2\nservers = ["${nats.url}"]\ninterest_linger_seconds = 1\n`;
+    const toml = `${serverToml(2340, hbpPort!, [])}\n[http]\nenabled = false\n[cluster]\nenabled = true\nnode_name = "host"\nworkers = 2\nservers = ["${nats.url}"]\ninterest_linger_seconds = 1\n`;
     const supervisor = await spawnServer("workers", toml, 2);
     const ready = (): number => supervisor.lines.filter((l) => l["msg"] === "cluster: shared state in JetStream KV ready").length;
     const deadline = performance.now() + 10_000;

@@ -24,7 +24,7 @@ import { monotonicMs } from "../clock.ts";
 import type { Logger } from "../log.ts";
 import { clusterSettings, natsConnectOptions, type ClusterSettings } from "./cluster_options.ts";
 import type { EventBus } from "../../bus/event_bus.ts";
-import type { CoreEvent } from "../../core/events.ts";
+import type { ClusterSnapshot, CoreEvent } from "../../core/events.ts";
 import { ClusterState, type ClusterStateRouter } from "./cluster_state.ts";
 
 /** What the node needs of the router: frames in, and the talkgroups needed here. */
@@ -369,6 +369,22 @@ export class ClusterNode {
       subscriptions: this.#groups.size + (this.#wildcardSub !== null ? 1 : 0),
       wildcard: this.#wildcardSub !== null,
     };
+  }
+
+  /** For the stats snapshot (metrics): numbers only. */
+  snapshot(): ClusterSnapshot {
+    const s = this.stats();
+    const counters: Record<string, number> = {};
+    for (const [key, value] of Object.entries(s)) if (typeof value === "number" && key !== "nodeId") counters[key] = value;
+    const st = this.state?.stats;
+    if (st !== undefined) {
+      counters["statePuts"] = st.puts;
+      counters["statePutErrors"] = st.putErrors;
+      counters["stateRestored"] = st.restored;
+      counters["stateReleased"] = st.released;
+      counters["subscribersLearned"] = st.subscribersLearned;
+    }
+    return { node: s.nodeName, nodeId: s.nodeId, connected: s.connected, counters };
   }
 
   async stop(): Promise<void> {

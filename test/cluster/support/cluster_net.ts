@@ -37,6 +37,8 @@ export interface ClusterNodeProcess {
 export function clusterToml(spec: NodeSpec, hbpPort: number): string {
   return [
     serverToml(2340, hbpPort, []),
+    "[http]", // never the fixed dashboard port in tests
+    "enabled = false",
     "[cluster]",
     "enabled = true",
     `node_name = "${spec.name}"`,
