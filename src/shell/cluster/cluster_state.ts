@@ -98,6 +98,37 @@ const MAX_TRACKED = 100_000;
 const STATE_TTL_MS = 7 * 24 * 3600 * 1000;
 
 const encoder = new TextEncoder();
+const MAX_OPTIONS_CHARS = 1024;
+const MAX_DYNAMIC = 256;
+const TG_MAX = 16_777_215;
+
+const isTalkgroup = (v: unknown): v is number => Number.isInteger(v) && (v as number) > 0 && (v as number) <= TG_MAX;
+const isWallMs = (v: unknown): v is number => typeof v === "number" && Number.isFinite(v) && v >= 0;
+const isTgList = (v: unknown): boolean => v === null || (Array.isArray(v) && v.length <= MAX_DYNAMIC && v.every(isTalkgroup));
+
+/** A hotspot record read from the KV, checked field by field (anything else is ignored, counted). */
+export function validHotspotRecord(r: unknown): r is ClusterHotspotRecord {
+  if (typeof r !== "object" || r === null) return false;
+  const x = r as Record<string, unknown>;
+  if (x["v"] !== 1 || typeof x["options"] !== "string" || (x["options"] as string).length > MAX_OPTIONS_CHARS) return false;
+  const dynamic = x["dynamic"];
+  if (!Array.isArray(dynamic) || dynamic.length > MAX_DYNAMIC) return false;
+  for (const d of dynamic as Record<string, unknown>[]) {
+    if (typeof d !== "object" || d === null || (d["slot"] !== 1 && d["slot"] !== 2) || !isTalkgroup(d["talkgroupId"]) || !isWallMs(d["expiresAtWallMs"])) return false;
+  }
+  const dial = x["dial"] as Record<string, unknown> | null | undefined;
+  if (dial !== null && (typeof dial !== "object" || !isTalkgroup(dial["reflector"]) || !isWallMs(dial["expiresAtWallMs"]))) return false;
+  const st = x["settings"] as Record<string, unknown> | null | undefined;
+  if (st !== null) {
+    if (typeof st !== "object") return false;
+    if (!isTgList(st["ts1Static"]) || !isTgList(st["ts2Static"])) return false;
+    if (st["defaultReflector"] !== null && !isTalkgroup(st["defaultReflector"])) return false;
+    if (st["uaTimerMinutes"] !== null && !(Number.isInteger(st["uaTimerMinutes"]) && (st["uaTimerMinutes"] as number) >= 0 && (st["uaTimerMinutes"] as number) <= 10_080)) return false;
+    if (st["singleMode"] !== null && typeof st["singleMode"] !== "boolean") return false;
+    if (st["language"] !== null && !(typeof st["language"] === "string" && (st["language"] as string).length <= 32)) return false;
+  }
+  return true;
+}
 
 export class ClusterState implements ClusterStateStore {
   readonly #deps: ClusterStateDeps;
@@ -338,11 +369,24 @@ export class ClusterState implements ClusterStateStore {
       const record = await this.getHotspot(repeaterId);
       const router = this.#deps.router;
       const port = router.hotspotPortOf(repeaterId);
-      if (record === null || port === null || record.v !== 1) return;
+      if (record === null || port === null) return;
+      if (!validHotspotRecord(record)) {
+        this.stats.watchErrors++;
+        this.#log.warn({ repeaterId }, "cluster: a malformed hotspot record in the shared state (ignored)");
+        return;
+      }
       const now = monotonicMs();
       const wall = Date.now();
       if (record.settings !== null && Object.values(router.hotspotSettings(repeaterId)).every((v) => v === null)) {
-        router.setHotspotSettings(now, repeaterId, record.settings);
+        const st = record.settings;
+        router.setHotspotSettings(now, repeaterId, {
+          ts1Static: st.ts1Static,
+          ts2Static: st.ts2Static,
+          defaultReflector: st.defaultReflector,
+          uaTimerMinutes: st.uaTimerMinutes,
+          singleMode: st.singleMode,
+          language: st.language,
+        });
       }
       if (record.options !== "" && !this.#sentOptions.has(repeaterId)) router.onOptions(now, port, record.options);
       for (const d of record.dynamic) {
