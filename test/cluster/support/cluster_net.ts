@@ -6,7 +6,7 @@ import { StreamInspector } from "../../../src/dmr/stream_inspector.ts";
 import { VoiceStreamBuilder } from "../../../src/dmr/voice_stream_builder.ts";
 import { CallType } from "../../../src/wire/dmrd.ts";
 import { framesOf, freePorts, until, waitForFrames } from "../../core/federation/support/e2e.ts";
-import { killAll, serverToml, spawnServer, type ServerProcess } from "../../core/federation/support/processes.ts";
+import { killAll, serverToml, spawnServer, type ObpLinkToml, type ServerProcess } from "../../core/federation/support/processes.ts";
 import { HbpClient, type ReceivedDmrd } from "../../support/hbp_client.ts";
 import { startNatsServer, stopAllNats, type NatsServer } from "./nats_server.ts";
 
@@ -26,6 +26,8 @@ export interface NodeSpec {
   hbpPort?: number;
   /** what to run (default: bun src/main.ts); e.g. [the compiled binary] */
   command?: string[];
+  /** OpenBridge/FBP links of this node */
+  links?: ObpLinkToml[];
 }
 
 export interface ClusterNodeProcess {
@@ -36,7 +38,7 @@ export interface ClusterNodeProcess {
 
 export function clusterToml(spec: NodeSpec, hbpPort: number): string {
   return [
-    serverToml(2340, hbpPort, []),
+    serverToml(2340, hbpPort, spec.links ?? []),
     "[http]", // never the fixed dashboard port in tests
     "enabled = false",
     "[cluster]",
@@ -59,7 +61,7 @@ export async function startNode(spec: NodeSpec, waitForNats = true): Promise<Clu
   for (let attempt = 0; proc === null; attempt++) {
     hbpPort = spec.hbpPort ?? (await freePorts(1))[0]!;
     try {
-      proc = await spawnServer(`${spec.name}-${++serial}`, clusterToml(spec, hbpPort), 1, 15_000, spec.command);
+      proc = await spawnServer(`${spec.name}-${++serial}`, clusterToml(spec, hbpPort), 1 + (spec.links?.length ?? 0), 15_000, spec.command);
     } catch (error) {
       if (attempt >= 4 || spec.hbpPort !== undefined || !String(error).includes("EADDRINUSE")) throw error;
     }
