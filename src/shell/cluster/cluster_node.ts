@@ -77,6 +77,8 @@ interface GroupSubscription {
 }
 
 const LINGER_SCAN_MS = 500;
+/** between two attempts when a connection could not be made or was closed for good */
+const CONNECT_RETRY_MS = 2000;
 const DROP_LOG_INTERVAL_MS = 10_000;
 
 export class ClusterNode {
@@ -154,31 +156,58 @@ export class ClusterNode {
     void this.#connect();
   }
 
+  /**
+   * Connect, and connect again whenever the connection is gone for good (the client gave up, or
+   * refused us: wrong credentials, TLS): every CONNECT_RETRY_MS until stopped, logging the first
+   * failure and then at most one a minute. Never throws; voice never waits for it.
+   */
   async #connect(): Promise<void> {
-    try {
-      const { connect } = await import("@nats-io/transport-node");
-      const options = await natsConnectOptions(this.#deps.config, this.settings);
-      const nc = await connect(options);
-      if (this.#stopped) {
-        await nc.close().catch(() => {});
+    let failures = 0;
+    let lastLogMs = -Infinity;
+    while (!this.#stopped) {
+      try {
+        const { connect } = await import("@nats-io/transport-node");
+        const options = await natsConnectOptions(this.#deps.config, this.settings);
+        const nc = await connect(options);
+        if (this.#stopped) {
+          await nc.close().catch(() => {});
+          return;
+        }
+        this.#attach(nc);
         return;
+      } catch (error) {
+        failures++;
+        const now = monotonicMs();
+        if (now - lastLogMs >= 60_000) {
+          lastLogMs = now;
+          this.#log.error({ err: error, failures }, "cluster: could not connect to NATS; this node serves its own hotspots alone and keeps trying");
+        }
       }
-      this.#nc = nc;
-      this.#connected = true;
-      this.#server = nc.getServer();
-      this.#log.info({ server: this.#server }, "cluster: connected to NATS");
-      this.#unitSub = nc.subscribe(this.#unitSubject(this.settings.nodeId), { callback: this.#onMessage });
-      this.#interestVersion = -1; // subscribe to what is needed now
-      this.#reconcile(monotonicMs());
-      void this.#watchStatus(nc);
-      if (this.state !== null) void this.state.attach(nc);
-      void nc.closed().then((error) => {
-        if (!this.#stopped) this.#log.error({ err: error }, "cluster: the NATS connection closed for good; this node serves its own hotspots alone");
-        this.#connected = false;
-      });
-    } catch (error) {
-      this.#log.error({ err: error }, "cluster: could not set up the NATS connection; this node serves its own hotspots alone");
+      await new Promise((r) => setTimeout(r, CONNECT_RETRY_MS));
     }
+  }
+
+  #attach(nc: NatsConnection): void {
+    this.#nc = nc;
+    this.#connected = true;
+    this.#server = nc.getServer();
+    this.#log.info({ server: this.#server }, "cluster: connected to NATS");
+    this.#unitSub = nc.subscribe(this.#unitSubject(this.settings.nodeId), { callback: this.#onMessage });
+    this.#interestVersion = -1; // subscribe to what is needed now
+    this.#reconcile(monotonicMs());
+    void this.#watchStatus(nc);
+    if (this.state !== null) void this.state.attach(nc);
+    void nc.closed().then((error) => {
+      this.#connected = false;
+      if (this.#stopped || this.#nc !== nc) return;
+      this.#log.error({ err: error }, "cluster: the NATS connection closed for good; serving local hotspots alone, connecting again");
+      // its subscriptions died with it
+      this.#nc = null;
+      this.#groups.clear();
+      this.#wildcardSub = null;
+      this.#unitSub = null;
+      setTimeout(() => void this.#connect(), CONNECT_RETRY_MS);
+    });
   }
 
   async #watchStatus(nc: NatsConnection): Promise<void> {

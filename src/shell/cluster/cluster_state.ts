@@ -186,6 +186,7 @@ export class ClusterState implements ClusterStateStore {
       this.#subscribers = await kvm.create(`${base}_subscribers`, { history: 1, replicas: this.#deps.replicas, ttl: this.#deps.subscriberTtlMs });
       this.stats.ready = true;
       this.#beat();
+      if (this.#heartbeat !== null) clearInterval(this.#heartbeat); // attached again after a new connection
       this.#heartbeat = setInterval(() => this.#beat(), HEARTBEAT_MS);
       void this.#watch(this.#state, "rpt.>", (entry) => this.#onOwner(entry));
       void this.#watch(this.#subscribers, "sub.>", (entry) => this.#onSubscriber(entry));
