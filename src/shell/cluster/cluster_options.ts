@@ -54,7 +54,6 @@ export async function natsConnectOptions(config: ClusterConfig, settings: Cluste
     servers: settings.servers,
     name: `freedmr:${settings.nodeName}`,
     noEcho: true,
-    waitOnFirstConnect: true,
     maxReconnectAttempts: -1,
     reconnectTimeWait: 1000,
     pingInterval: 10_000,
