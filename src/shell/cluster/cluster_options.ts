@@ -54,6 +54,8 @@ export async function natsConnectOptions(config: ClusterConfig, settings: Cluste
     servers: settings.servers,
     name: `freedmr:${settings.nodeName}`,
     noEcho: true,
+    // the servers in the order given: list the node's own (nearest) NATS server first
+    noRandomize: true,
     maxReconnectAttempts: -1,
     reconnectTimeWait: 1000,
     pingInterval: 10_000,
