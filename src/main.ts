@@ -18,6 +18,7 @@ const exitCode = await runCli(process.argv.slice(2), processOutput, async (confi
     const server = await startFreedmr(role.config, log, { reusePort: true });
     watchSupervisor(() => {
       log.warn("cluster: the supervisor is gone; this worker stops");
+      setTimeout(() => process.exit(0), 2000).unref(); // goodbyes if they go quickly; never an orphan
       void server.stop("supervisor-gone").finally(() => process.exit(0));
     });
     return server;

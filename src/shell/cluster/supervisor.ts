@@ -10,7 +10,7 @@
 import type { Subprocess } from "bun";
 import type { Config } from "../../config/schema.ts";
 import type { Logger } from "../log.ts";
-import { WORKER_ENV } from "./worker_role.ts";
+import { SUPERVISOR_ENV, WORKER_ENV } from "./worker_role.ts";
 
 const RESTART_MIN_MS = 1000;
 const RESTART_MAX_MS = 30_000;
@@ -49,7 +49,7 @@ export function startSupervisor(config: Config, log: Logger, count: number): Sup
     slot.timer = null;
     if (stopping) return;
     const proc = Bun.spawn(command, {
-      env: { ...process.env, [WORKER_ENV]: String(slot.index) },
+      env: { ...process.env, [WORKER_ENV]: String(slot.index), [SUPERVISOR_ENV]: String(process.pid) },
       // its own process group: a group signal (Ctrl-C, `timeout`) reaches only this process, which
       // then stops each worker once (a worker stops by itself if this process disappears)
       detached: true,

@@ -10,6 +10,8 @@ import { hostname } from "node:os";
 import type { Config } from "../../config/schema.ts";
 
 export const WORKER_ENV = "FREEDMR_CLUSTER_WORKER";
+/** the supervisor's process id, given to each worker (its parent until the supervisor is gone) */
+export const SUPERVISOR_ENV = "FREEDMR_CLUSTER_SUPERVISOR";
 
 export type WorkerRole =
   | { kind: "single" }
@@ -41,7 +43,13 @@ export function workerRole(config: Config, env: Record<string, string | undefine
  * stops them one by one); under systemd the unit's control group is killed as a whole anyway.
  */
 export function watchSupervisor(onGone: () => void, intervalMs = 1000): () => void {
-  const parent = process.ppid;
+  // the pid the supervisor gave us, not process.ppid now: it may already be gone while we started
+  const given = Number(process.env[SUPERVISOR_ENV]);
+  const parent = Number.isInteger(given) && given > 0 ? given : process.ppid;
+  if (process.ppid !== parent) {
+    onGone();
+    return () => {};
+  }
   const timer = setInterval(() => {
     if (process.ppid !== parent) {
       clearInterval(timer);
