@@ -25,8 +25,8 @@ import { Outbox } from "../src/core/outbox.ts";
 import type { CoreEvent, EventSink } from "../src/core/events.ts";
 import { routingOptions } from "../src/core/routing/options.ts";
 import { RouterContext } from "../src/core/routing/router_context.ts";
-import { portUp } from "../src/core/routing/port_lifecycle.ts";
-import { announce, announcementTick } from "../src/core/routing/announcements.ts";
+import { portUp } from "../src/core/routing/hotspots/port_lifecycle.ts";
+import { announce, announcementTick } from "../src/core/routing/voice/announcements.ts";
 import { Prng } from "../src/lib/prng.ts";
 
 function arg(name: string, fallback: string): string {

@@ -17,7 +17,7 @@ import { startFreedmr } from "../../src/cli/start_freedmr.ts";
 import { validateConfig } from "../../src/config/load.ts";
 import type { Config } from "../../src/config/schema.ts";
 import { PortKind, type RouterPort } from "../../src/core/router_port.ts";
-import { SubscriberMap } from "../../src/core/routing/subscriber_map.ts";
+import { SubscriberMap } from "../../src/core/routing/subscriptions/subscriber_map.ts";
 import type { Router } from "../../src/core/routing/types.ts";
 import { createLogger } from "../../src/shell/log.ts";
 import { assembleServer } from "../../src/shell/server.ts";

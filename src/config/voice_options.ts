@@ -3,7 +3,7 @@
  * The packs are read by the shell (src/shell/voice_pack_loader.ts) and passed in.
  * @module
  */
-import { DEFAULT_VOICE_OPTIONS, type TalkerAliasInsertionOptions, type VoiceOptions } from "../core/routing/voice_options.ts";
+import { DEFAULT_VOICE_OPTIONS, type TalkerAliasInsertionOptions, type VoiceOptions } from "../core/routing/voice/voice_options.ts";
 import type { Config } from "./schema.ts";
 
 export function voiceOptionsFromConfig(voice: Config["voice"], packs: VoiceOptions["packs"]): VoiceOptions {

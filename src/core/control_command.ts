@@ -5,7 +5,7 @@
  * with a ControlResult.
  * @module
  */
-import type { HotspotSettings } from "./routing/hotspot_settings.ts";
+import type { HotspotSettings } from "./routing/hotspots/hotspot_settings.ts";
 
 export type ControlCommand =
   /** Admin: end a hotspot's session (MSTCL). */

@@ -8,7 +8,7 @@
  */
 import { redactOptionKey } from "../lib/option_key.ts";
 import type { CoreEvent } from "../core/events.ts";
-import type { HotspotSettings } from "../core/routing/hotspot_settings.ts";
+import type { HotspotSettings } from "../core/routing/hotspots/hotspot_settings.ts";
 import type { ApiState } from "./api_state.ts";
 import { BoundedRing } from "./last_heard.ts";
 import type { HotspotDetails, ServicesWorkerStats, WorkerEvent } from "./worker/protocol.ts";

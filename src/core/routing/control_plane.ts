@@ -8,16 +8,16 @@ import type { RouterPort, Slot } from "../router_port.ts";
 import { inRanges } from "./options.ts";
 import { SubKind, SubOrigin } from "./state.ts";
 import type { DialResult } from "./types.ts";
-import { defaultReflector, dialable, linkDial, unlinkDial } from "./dial.ts";
-import { TG_MAX } from "./numbering.ts";
-import { livePort, rfSlotOf } from "./port_lookup.ts";
+import { defaultReflector, dialable, linkDial, unlinkDial } from "./features/dial.ts";
+import { TG_MAX } from "./streams/numbering.ts";
+import { hotspotByRepeater, livePort, rfSlotOf } from "./hotspots/port_lookup.ts";
 import type { RouterContext } from "./router_context.ts";
 import { publishSubscription } from "./router_events.ts";
-import { addStatic, findSub, insertSub, removeSub, setExpiry } from "./subscriptions.ts";
-import { expiryFrom } from "./user_activation.ts";
-import { EMPTY_HOTSPOT_SETTINGS, MAX_HOTSPOT_SETTINGS, isEmptySettings, type HotspotSettings } from "./hotspot_settings.ts";
-import { reapplyOptions } from "./hotspot_options.ts";
-import { cutStream } from "./stream_end.ts";
+import { addStatic, findSub, insertSub, removeSub, setExpiry } from "./subscriptions/subscriptions.ts";
+import { expiryFrom } from "./subscriptions/user_activation.ts";
+import { EMPTY_HOTSPOT_SETTINGS, MAX_HOTSPOT_SETTINGS, isEmptySettings, type HotspotSettings } from "./hotspots/hotspot_settings.ts";
+import { reapplyOptions } from "./hotspots/hotspot_options.ts";
+import { cutStream } from "./streams/stream_end.ts";
 import { publish } from "./router_events.ts";
 import type { PortState } from "./state.ts";
 
@@ -93,8 +93,7 @@ export function dropCall(ctx: RouterContext, nowMs: number, streamId: number, po
 
 /** The live hotspot port of a repeater id (null: not connected). */
 export function hotspotPort(ctx: RouterContext, repeaterId: number): PortState | null {
-  for (const ps of ctx.ports) if (ps.up && ps.local && ps.port !== null && ps.port.repeaterId === repeaterId) return ps;
-  return null;
+  return hotspotByRepeater(ctx, repeaterId);
 }
 
 /** A hotspot's self-care settings (all null when none are set). */

@@ -7,7 +7,7 @@
  */
 import { PERMIT_ALL, type Acl } from "../acl.ts";
 import type { Slot } from "../router_port.ts";
-import { DEFAULT_TALKER_ALIAS_INSERTION, DEFAULT_VOICE_OPTIONS, type TalkerAliasInsertionOptions, type VoiceOptions } from "./voice_options.ts";
+import { DEFAULT_TALKER_ALIAS_INSERTION, DEFAULT_VOICE_OPTIONS, type TalkerAliasInsertionOptions, type VoiceOptions } from "./voice/voice_options.ts";
 
 /** Per access-rule routing settings (a hotspot admitted by rule `name` gets these). */
 export interface AccessRuleRouting {

@@ -26,18 +26,22 @@
  *
  * This file only composes: all state lives in one RouterContext (router_context.ts) and each
  * concern is a module of plain functions over it, called directly (no callbacks on the packet
- * path):
- *   per packet     frame_path (onFrame) → stream_lookup, duplicate_control, delivery, contention
- *   stream start   stream_start (loop control, ACLs, kind of call) → unit_routing, group_routing,
- *                  stream_targets, stream_table; talkgroup_acl, link_map, numbering
- *   stream end     stream_end (terminator, data complete, silence, maximum-duration cut)
- *   subscriptions  subscriptions (store), user_activation, subscription_timers, stream_membership
- *                  (streams in progress follow subscription changes)
- *   features       dial (dial-a-TG), bridges, parrot_playback, link_quench, hotspot_options (RPTO)
- *   voice          announcements (+ announcement, dial_replies, ident, voice_port_options),
- *                  talker_alias_insertion (frame_path observes, delivery writes the fragment)
- *   ports, tick    port_lifecycle, port_lookup, tick (onTick)
- *   API            control_plane, queries (introspection), router_events (event publishing)
+ * path), grouped in folders by concept:
+ *   frames/         per packet: frame_path (onFrame) → stream_lookup, duplicate_control, delivery,
+ *                   contention; rewrite, default_rewriter (LC rewrite)
+ *   streams/        stream_start (loop control, ACLs, kind of call) → unit_routing, group_routing,
+ *                   data_call, stream_targets, stream_table, stream_membership (streams in progress
+ *                   follow subscription changes), stream_end, finished_streams; talkgroup_acl,
+ *                   link_map, link_quench, numbering, side_channel_alias (DMRA talker alias)
+ *   subscriptions/  subscriptions (store), user_activation, subscription_timers, subscriber_map
+ *   hotspots/       port_lifecycle, port_lookup, hotspot_options (RPTO), options_parser,
+ *                   hotspot_settings (self-care over RPTO)
+ *   features/       dial (dial-a-TG), dial_replies, bridges, parrot, parrot_playback
+ *   voice/          announcements (+ announcement, ident, voice_options, voice_port_options),
+ *                   talker_alias_insertion (frame_path observes, delivery writes the fragment)
+ *   here            router_context, state, types, options, options_update (reload), stats, tick
+ *                   (onTick), control_plane, queries (introspection), state_records (restart),
+ *                   router_events (event publishing)
  * @module
  */
 import type { RouterPort, Slot } from "../router_port.ts";
@@ -57,19 +61,21 @@ import {
   subscribeTalkgroup,
   unsubscribeTalkgroup,
 } from "./control_plane.ts";
-import type { HotspotSettings } from "./hotspot_settings.ts";
-import { routeFrame } from "./frame_path.ts";
-import { applyOptions } from "./hotspot_options.ts";
-import { quenchStream } from "./link_quench.ts";
-import { portDown, portUp, setPortTalkgroupMap } from "./port_lifecycle.ts";
+import type { HotspotSettings } from "./hotspots/hotspot_settings.ts";
+import { routeFrame } from "./frames/frame_path.ts";
+import { applyOptions } from "./hotspots/hotspot_options.ts";
+import { quenchStream } from "./streams/link_quench.ts";
+import { portDown, portUp, setPortTalkgroupMap } from "./hotspots/port_lifecycle.ts";
 import { bridgeState, dialedReflector, listActiveStreams, listSubscriptions, locateSubscriber } from "./queries.ts";
 import { RouterContext, type RouterExtras } from "./router_context.ts";
-import { routeSideChannelAlias } from "./side_channel_alias.ts";
+import { routeSideChannelAlias } from "./streams/side_channel_alias.ts";
 import { runTick } from "./tick.ts";
 import { collectInterest } from "../cluster/interest.ts";
+import { livePort } from "./hotspots/port_lookup.ts";
+import { drainStateChanges, exportState, importState, type ImportOptions, type ImportResult, type StateChange, type StateSnapshot } from "./state_records.ts";
 import { updateRoutingOptions } from "./options_update.ts";
 
-export { FIRST_RADIO_ID } from "./numbering.ts";
+export { FIRST_RADIO_ID } from "./streams/numbering.ts";
 export type { RouterExtras } from "./router_context.ts";
 
 export function createRouter(options: RoutingOptions, deps: RouterDeps & RouterExtras): Router {
@@ -175,8 +181,24 @@ class RoutingCore implements Router {
     return optionsAllowed(hotspotPort(this.#ctx, repeaterId));
   }
 
+  exportState(nowMs: number, wallClockMs: number): StateSnapshot {
+    return exportState(this.#ctx, nowMs, wallClockMs);
+  }
+
+  drainStateChanges(nowMs: number, wallClockMs: number, full = false): StateChange[] {
+    return drainStateChanges(this.#ctx, nowMs, wallClockMs, full);
+  }
+
+  importState(snapshot: StateSnapshot, nowMs: number, wallClockMs: number, options?: ImportOptions): ImportResult {
+    return importState(this.#ctx, snapshot, nowMs, wallClockMs, options);
+  }
+
   subscriptions(port: RouterPort): SubscriptionInfo[] {
     return listSubscriptions(this.#ctx, port);
+  }
+
+  optionsInForce(port: RouterPort): string {
+    return livePort(this.#ctx, port)?.optionsText ?? "";
   }
 
   dialedReflector(port: RouterPort): number {

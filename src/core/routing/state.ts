@@ -7,7 +7,7 @@
 import type { RouterPort, Slot } from "../router_port.ts";
 import { CallType } from "../../wire/dmrd.ts";
 import type { AccessRuleRouting, BridgeMemberOptions, LinkTalkgroupMap } from "./options.ts";
-import type { StreamLcRewrite, StreamSourceLc } from "./rewrite.ts";
+import type { StreamLcRewrite, StreamSourceLc } from "./frames/rewrite.ts";
 import type { TalkerAliasInserter } from "../../dmr/talker_alias_inserter.ts";
 import { TalkerAliasAssembler } from "../../dmr/talker_alias.ts";
 

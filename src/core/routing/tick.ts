@@ -3,12 +3,12 @@
  * timers, subscriber TTL) and parrot playback pacing.
  * @module
  */
-import { parrotTick } from "./parrot_playback.ts";
+import { parrotTick } from "./features/parrot_playback.ts";
 import type { RouterContext } from "./router_context.ts";
-import { cutStream, endStream } from "./stream_end.ts";
-import { expireTimers } from "./subscription_timers.ts";
-import { announcementTick } from "./announcements.ts";
-import { identTick } from "./ident.ts";
+import { cutStream, endStream } from "./streams/stream_end.ts";
+import { expireTimers } from "./subscriptions/subscription_timers.ts";
+import { announcementTick } from "./voice/announcements.ts";
+import { identTick } from "./voice/ident.ts";
 
 /** Housekeeping (timers in minutes, subscriber TTL) runs at most this often. */
 const HOUSEKEEPING_INTERVAL_MS = 500;

@@ -26,7 +26,7 @@ import type { KV, KvEntry } from "@nats-io/kv";
 import type { EventBus } from "../../bus/event_bus.ts";
 import type { CoreEvent } from "../../core/events.ts";
 import type { ClusterPort } from "../../core/cluster/cluster_port.ts";
-import type { HotspotSettings } from "../../core/routing/hotspot_settings.ts";
+import type { HotspotSettings } from "../../core/routing/hotspots/hotspot_settings.ts";
 import type { RouterPort, Slot } from "../../core/router_port.ts";
 import type { DialResult, SubscriptionInfo } from "../../core/routing/types.ts";
 import { monotonicMs } from "../clock.ts";

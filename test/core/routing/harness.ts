@@ -11,7 +11,7 @@ import { PortKind, type RouterPort, type Slot } from "../../../src/core/router_p
 import { createRouter, type RouterExtras } from "../../../src/core/routing/router.ts";
 import { routingOptions, type RoutingOptionsInput } from "../../../src/core/routing/options.ts";
 import type { Router } from "../../../src/core/routing/types.ts";
-import type { RewriterFactory } from "../../../src/core/routing/rewrite.ts";
+import type { RewriterFactory } from "../../../src/core/routing/frames/rewrite.ts";
 import { Prng } from "../../../src/lib/prng.ts";
 import { VoiceStreamBuilder } from "../../../src/dmr/voice_stream_builder.ts";
 import { TalkerAliasFormat } from "../../../src/dmr/talker_alias.ts";

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { parseOptions, sanitizeOptions } from "../../../src/core/routing/options_parser.ts";
+import { parseOptions, sanitizeOptions } from "../../../src/core/routing/hotspots/options_parser.ts";
 import { DEFAULT_ROUTING_OPTIONS, inRanges } from "../../../src/core/routing/options.ts";
 import { Harness } from "./harness.ts";
 

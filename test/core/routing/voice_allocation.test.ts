@@ -15,9 +15,9 @@ import { PortKind, type RouterPort, type Slot } from "../../../src/core/router_p
 import { routingOptions } from "../../../src/core/routing/options.ts";
 import { createRouter } from "../../../src/core/routing/router.ts";
 import { RouterContext } from "../../../src/core/routing/router_context.ts";
-import { portUp } from "../../../src/core/routing/port_lifecycle.ts";
+import { portUp } from "../../../src/core/routing/hotspots/port_lifecycle.ts";
 import { runTick } from "../../../src/core/routing/tick.ts";
-import { announce } from "../../../src/core/routing/announcements.ts";
+import { announce } from "../../../src/core/routing/voice/announcements.ts";
 import { Prng } from "../../../src/lib/prng.ts";
 import { CallType, decodeDmrd, DmrdFrame } from "../../../src/wire/dmrd.ts";
 import { INDEXED_WORDS, syntheticPack } from "../../support/voice_pack_fixture.ts";

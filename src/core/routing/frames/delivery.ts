@@ -1,0 +1,66 @@
+/**
+ * Delivery of one frame to a stream's targets: contention at each target slot (late entry), copy
+ * into the target's egress buffer, slot bit, prepared LC rewrite, emit. Allocation-free.
+ * @module
+ */
+import type { Slot } from "../../router_port.ts";
+import { copyDmrdTo55, DMRD_OFFSET_FLAGS, DMRD_PAYLOAD_OFFSET, FLAG_SLOT_TS2, type CallType, type DmrdFrame } from "../../../wire/dmrd.ts";
+import { writeEmbeddedFragment } from "../../../dmr/embedded_lc.ts";
+import { TargetOutcome, type Stream } from "../state.ts";
+import { canTake, tailMayTake } from "./contention.ts";
+import type { RouterContext } from "../router_context.ts";
+
+/** Emit one frame to every target of the stream that may take it now (late entry: busy targets retry on the next frame). */
+export function deliver(ctx: RouterContext, nowMs: number, stream: Stream, frame: DmrdFrame): void {
+  const stats = ctx.stats;
+  const outbox = ctx.deps.outbox;
+  const hangTimeMs = ctx.options.hangTimeMs;
+  const streamTimeoutMs = ctx.options.streamTimeoutMs;
+  const n = stream.targetCount;
+  // inserted talker alias (talker_alias_insertion.ts): the same fragment for every copy of this frame
+  const ta = stream.talkerAlias;
+  const taFragment = ta !== null && ta.write ? ta.fragment : -1;
+  for (let i = 0; i < n; i++) {
+    const tps = stream.targetPorts[i];
+    if (tps === null || tps === undefined) continue;
+    if (stream.targetQuenched[i] !== 0) {
+      stats.deliveriesQuenched++;
+      continue;
+    }
+    const port = tps.port!;
+    const slot = stream.targetSlots[i]! as Slot;
+    const destinationId = stream.targetDestinations[i]!;
+    if (!tps.trunk) {
+      const ss = tps.slots[slot - 1]!;
+      const callType = stream.targetCallTypes[i]! as CallType;
+      if (ss.txStream !== stream) {
+        if (!canTake(nowMs, ss, stream.sourceId, destinationId, callType) || (stream.targetRefused[i] !== 0 && !tailMayTake(nowMs, ss, streamTimeoutMs))) {
+          stream.targetRefused[i] = 1;
+          stats.deliveriesBusy++;
+          if (stream.targetOutcome[i] !== TargetOutcome.Delivered) {
+            stream.targetOutcome[i] = ss.rxStream !== null ? TargetOutcome.BusyOwn : ss.txStream !== null ? TargetOutcome.BusyOther : TargetOutcome.HangTime;
+          }
+          continue;
+        }
+        ss.txStream = stream;
+      }
+      ss.lastTxAtMs = nowMs;
+      ss.hangUntilMs = nowMs + hangTimeMs;
+      ss.hangDestinationId = destinationId;
+      ss.hangCallType = callType;
+      ss.hangSourceId = stream.sourceId;
+    }
+    const buffer = port.txBuffer(slot);
+    // bytes 11–14 keep the source's repeater id: each port stamps its own id on its wire (HBP
+    // session, upstream link) or carries the source on (FBP v5 source repeater, §2.3)
+    copyDmrdTo55(frame.bytes, buffer);
+    const flags = buffer[DMRD_OFFSET_FLAGS]!;
+    buffer[DMRD_OFFSET_FLAGS] = slot === 2 ? flags | FLAG_SLOT_TS2 : flags & ~FLAG_SLOT_TS2;
+    if (taFragment !== -1) writeEmbeddedFragment(buffer, DMRD_PAYLOAD_OFFSET, taFragment);
+    const rw = stream.targetRewrites[i]!;
+    if (rw >= 0) stream.rewrites[rw]!.apply(frame, buffer);
+    port.emit(nowMs, buffer, outbox);
+    stream.targetOutcome[i] = TargetOutcome.Delivered;
+    stats.framesOut++;
+  }
+}
