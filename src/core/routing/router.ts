@@ -72,7 +72,17 @@ import { routeSideChannelAlias } from "./streams/side_channel_alias.ts";
 import { runTick } from "./tick.ts";
 import { collectInterest } from "../cluster/interest.ts";
 import { livePort } from "./hotspots/port_lookup.ts";
-import { drainStateChanges, exportState, importState, type ImportOptions, type ImportResult, type StateChange, type StateSnapshot } from "./state_records.ts";
+import {
+  drainStateChanges,
+  exportHotspotState,
+  exportState,
+  importState,
+  type HotspotStateRecord,
+  type ImportOptions,
+  type ImportResult,
+  type StateChange,
+  type StateSnapshot,
+} from "./state_records.ts";
 import { updateRoutingOptions } from "./options_update.ts";
 
 export { FIRST_RADIO_ID } from "./streams/numbering.ts";
@@ -187,6 +197,10 @@ class RoutingCore implements Router {
 
   drainStateChanges(nowMs: number, wallClockMs: number, full = false): StateChange[] {
     return drainStateChanges(this.#ctx, nowMs, wallClockMs, full);
+  }
+
+  exportHotspotState(nowMs: number, wallClockMs: number, repeaterId: number): HotspotStateRecord | null {
+    return exportHotspotState(this.#ctx, repeaterId, nowMs, wallClockMs);
   }
 
   importState(snapshot: StateSnapshot, nowMs: number, wallClockMs: number, options?: ImportOptions): ImportResult {

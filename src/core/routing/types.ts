@@ -12,7 +12,7 @@ import type { RouterPort, Slot } from "../router_port.ts";
 import type { LinkTalkgroupMap, RoutingOptions } from "./options.ts";
 import type { RoutingStats } from "./stats.ts";
 import type { HotspotSettings } from "./hotspots/hotspot_settings.ts";
-import type { ImportOptions, ImportResult, StateChange, StateSnapshot } from "./state_records.ts";
+import type { HotspotStateRecord, ImportOptions, ImportResult, StateChange, StateSnapshot } from "./state_records.ts";
 
 export interface RouterDeps {
   readonly outbox: Outbox;
@@ -123,6 +123,8 @@ export interface Router extends FrameRouter {
   drainStateChanges(nowMs: number, wallClockMs: number, full?: boolean): StateChange[];
   /** Take in a snapshot at start-up: session state waits for each hotspot to log in again. */
   importState(snapshot: StateSnapshot, nowMs: number, wallClockMs: number, options?: ImportOptions): ImportResult;
+  /** One repeater's record now (cluster: its shared state), null when there is nothing to keep. */
+  exportHotspotState(nowMs: number, wallClockMs: number, repeaterId: number): HotspotStateRecord | null;
 
   // ---- introspection (allocates; dashboard/API/tests) --------------------------------------
   subscriptions(port: RouterPort): SubscriptionInfo[];

@@ -126,7 +126,7 @@ export class ClusterNode {
     });
     this.port.onPending = this.#schedulePublish;
     const router = deps.router as ClusterRouter & Partial<ClusterStateRouter> & { options?: { subscriberTtlMs?: number } };
-    if (this.settings.sharedState && deps.bus !== undefined && typeof router.learnSubscriber === "function" && typeof router.subscriptions === "function") {
+    if (this.settings.sharedState && deps.bus !== undefined && typeof router.learnSubscriber === "function" && typeof router.exportHotspotState === "function") {
       this.state = new ClusterState({
         nodeId: this.settings.nodeId,
         nodeName: this.settings.nodeName,

@@ -6,19 +6,22 @@
  *                       elsewhere releases the session here (no MSTCL: it could reach the hotspot
  *                       at its new node's shared address) — as a re-login on one node replaces the
  *                       older session.
- *   hs.<repeater id>    what the hotspot had: options text, user-activated talkgroups (with wall-clock
- *                       expiry), dial-a-TG link, self-care settings. Written (debounced) when they
- *                       change; read when the hotspot logs in to a node, which applies them (the
- *                       hotspot's own RPTO, when it sends one, wins over the stored options).
+ *   hs.<repeater id>    what the hotspot had, as the single-node store keeps it (the store's
+ *                       HotspotStateRecord, src/core/routing/state_records.ts: options KEY lock,
+ *                       self-care settings, options text, user-activated talkgroups with their
+ *                       wall-clock expiry, dial-a-TG link, scheduled relink). Written (debounced)
+ *                       when it changes; read when the hotspot logs in to a node, which imports it
+ *                       as a store restore does (the hotspot's own RPTO, when it already sent one,
+ *                       wins over the stored options).
  *   sub.<radio id>      where the radio was last heard: {n: node id, r: repeater id, s: slot}
  *                       (bucket TTL = the router's subscriber TTL). Every node watches it and
  *                       routes private calls and unit data for that radio to the cluster port,
  *                       which sends them to that node's unit subject.
  *
- * This is the cluster's counterpart of the single-node state store (issue "store", SQLite): the
- * records carry the same things (per hotspot: options, dynamic talkgroups with wall-clock expiry,
- * dial link, settings; per radio: hotspot, slot), behind the small `ClusterStateStore` interface
- * below. Failures (no JetStream, NATS away) are logged and counted; voice never waits for them.
+ * This is the cluster's counterpart of the single-node state store ([store], SQLite): the same
+ * records, exported and imported by the router's own state_records.ts, behind the small
+ * `ClusterStateStore` interface below. Failures (no JetStream, NATS away) are logged and counted;
+ * voice never waits for them.
  * @module
  */
 import type { NatsConnection } from "@nats-io/transport-node";
@@ -26,34 +29,25 @@ import type { KV, KvEntry } from "@nats-io/kv";
 import type { EventBus } from "../../bus/event_bus.ts";
 import type { CoreEvent } from "../../core/events.ts";
 import type { ClusterPort } from "../../core/cluster/cluster_port.ts";
-import type { HotspotSettings } from "../../core/routing/hotspots/hotspot_settings.ts";
 import type { RouterPort, Slot } from "../../core/router_port.ts";
-import type { DialResult, SubscriptionInfo } from "../../core/routing/types.ts";
+import type { HotspotStateRecord, ImportResult, StateSnapshot } from "../../core/routing/state_records.ts";
 import { monotonicMs } from "../clock.ts";
 import type { Logger } from "../log.ts";
 
 /** What the cluster state needs of the router (src/core/routing/types.ts Router). */
 export interface ClusterStateRouter {
-  subscriptions(port: RouterPort): SubscriptionInfo[];
-  dialedReflector(port: RouterPort): number;
-  hotspotSettings(repeaterId: number): HotspotSettings;
-  setHotspotSettings(nowMs: number, repeaterId: number, settings: HotspotSettings): boolean;
-  subscribe(nowMs: number, port: RouterPort, slot: Slot, talkgroupId: number, kind: "static" | "dynamic", expiresAtMs?: number): boolean;
-  dial(nowMs: number, port: RouterPort, reflector: number): DialResult;
-  onOptions(nowMs: number, port: RouterPort, options: string): void;
+  exportHotspotState(nowMs: number, wallClockMs: number, repeaterId: number): HotspotStateRecord | null;
+  importState(snapshot: StateSnapshot, nowMs: number, wallClockMs: number): ImportResult;
   hotspotPortOf(repeaterId: number): RouterPort | null;
   learnSubscriber(nowMs: number, radioId: number, port: RouterPort, slot: Slot): void;
 }
 
-/** A hotspot's state as the cluster keeps it (hs.<repeater id>). */
+/** A hotspot's state as the cluster keeps it (hs.<repeater id>): the store's record and who wrote it. */
 export interface ClusterHotspotRecord {
-  v: 1;
+  v: 2;
   /** node that wrote it */
   n: number;
-  options: string;
-  dynamic: { slot: Slot; talkgroupId: number; expiresAtWallMs: number }[];
-  dial: { reflector: number; expiresAtWallMs: number } | null;
-  settings: HotspotSettings | null;
+  record: HotspotStateRecord;
   atWallMs: number;
 }
 
@@ -109,18 +103,14 @@ const isWallMs = (v: unknown): v is number => typeof v === "number" && Number.is
 const isTgList = (v: unknown): boolean => v === null || (Array.isArray(v) && v.length <= MAX_DYNAMIC && v.every(isTalkgroup));
 
 /** A hotspot record read from the KV, checked field by field (anything else is ignored, counted). */
-export function validHotspotRecord(r: unknown): r is ClusterHotspotRecord {
+export function validHotspotRecord(r: unknown, repeaterId: number): r is ClusterHotspotRecord {
   if (typeof r !== "object" || r === null) return false;
   const x = r as Record<string, unknown>;
-  if (x["v"] !== 1 || typeof x["options"] !== "string" || (x["options"] as string).length > MAX_OPTIONS_CHARS) return false;
-  const dynamic = x["dynamic"];
-  if (!Array.isArray(dynamic) || dynamic.length > MAX_DYNAMIC) return false;
-  for (const d of dynamic as Record<string, unknown>[]) {
-    if (typeof d !== "object" || d === null || (d["slot"] !== 1 && d["slot"] !== 2) || !isTalkgroup(d["talkgroupId"]) || !isWallMs(d["expiresAtWallMs"])) return false;
-  }
-  const dial = x["dial"] as Record<string, unknown> | null | undefined;
-  if (dial !== null && (typeof dial !== "object" || !isTalkgroup(dial["reflector"]) || !isWallMs(dial["expiresAtWallMs"]))) return false;
-  const st = x["settings"] as Record<string, unknown> | null | undefined;
+  const rec = x["record"] as Record<string, unknown> | null | undefined;
+  if (x["v"] !== 2 || typeof rec !== "object" || rec === null || rec["repeaterId"] !== repeaterId) return false;
+  const key = rec["optionKey"];
+  if (key !== null && !(typeof key === "string" && key.length <= 64)) return false;
+  const st = rec["settings"] as Record<string, unknown> | null | undefined;
   if (st !== null) {
     if (typeof st !== "object") return false;
     if (!isTgList(st["ts1Static"]) || !isTgList(st["ts2Static"])) return false;
@@ -129,7 +119,18 @@ export function validHotspotRecord(r: unknown): r is ClusterHotspotRecord {
     if (st["singleMode"] !== null && typeof st["singleMode"] !== "boolean") return false;
     if (st["language"] !== null && !(typeof st["language"] === "string" && (st["language"] as string).length <= 32)) return false;
   }
-  return true;
+  const session = rec["session"] as Record<string, unknown> | null | undefined;
+  if (session === null) return true;
+  if (typeof session !== "object" || typeof session["options"] !== "string" || (session["options"] as string).length > MAX_OPTIONS_CHARS) return false;
+  const dynamic = session["dynamic"];
+  if (!Array.isArray(dynamic) || dynamic.length > MAX_DYNAMIC) return false;
+  for (const d of dynamic as Record<string, unknown>[]) {
+    if (typeof d !== "object" || d === null || (d["slot"] !== 1 && d["slot"] !== 2) || !isTalkgroup(d["talkgroupId"]) || !isWallMs(d["expiresAtWallMs"])) return false;
+    if (d["origin"] !== "traffic" && d["origin"] !== "api") return false;
+  }
+  const dial = session["dial"] as Record<string, unknown> | null | undefined;
+  if (dial !== null && (typeof dial !== "object" || !isTalkgroup(dial["reflector"]) || !isWallMs(dial["expiresAtWallMs"]))) return false;
+  return isWallMs(session["relinkAtWallMs"]);
 }
 
 export class ClusterState implements ClusterStateStore {
@@ -147,8 +148,6 @@ export class ClusterState implements ClusterStateStore {
   readonly #dirty = new Set<number>();
   /** repeaters being restored (not written until done) */
   readonly #restoring = new Set<number>();
-  /** options text last applied per repeater (from options.applied) */
-  readonly #options = new Map<number, string>();
   /** repeaters whose own RPTO arrived since login */
   readonly #sentOptions = new Set<number>();
   /** other nodes' last heartbeat (wall ms), from the watched node.<id> keys */
@@ -295,7 +294,6 @@ export class ClusterState implements ClusterStateStore {
       case "session.up":
         this.#ports.set(event.portIndex, event.repeaterId);
         this.#sentOptions.delete(event.repeaterId);
-        this.#options.delete(event.repeaterId);
         this.putOwner(event.repeaterId);
         void this.#restore(event.repeaterId);
         break;
@@ -311,7 +309,6 @@ export class ClusterState implements ClusterStateStore {
       case "options.applied": {
         const repeaterId = this.#ports.get(event.portIndex);
         if (repeaterId !== undefined) {
-          this.#options.set(repeaterId, event.options);
           if (!this.#restoring.has(repeaterId)) this.#sentOptions.add(repeaterId);
           this.#markDirty(repeaterId);
         }
@@ -343,69 +340,35 @@ export class ClusterState implements ClusterStateStore {
     for (const repeaterId of this.#dirty) {
       if (this.#restoring.has(repeaterId)) continue;
       this.#dirty.delete(repeaterId);
-      const port = router.hotspotPortOf(repeaterId);
-      if (port === null) continue;
-      const dynamic: ClusterHotspotRecord["dynamic"] = [];
-      let dial: ClusterHotspotRecord["dial"] = null;
-      for (const sub of router.subscriptions(port)) {
-        const expiresAtWallMs = sub.expiresAtMs === null ? 0 : Math.round(wall + (sub.expiresAtMs - now));
-        if (sub.kind === "dynamic") dynamic.push({ slot: sub.slot, talkgroupId: sub.talkgroupId, expiresAtWallMs });
-        else if (sub.kind === "dial") dial = { reflector: router.dialedReflector(port), expiresAtWallMs };
-      }
-      const settings = router.hotspotSettings(repeaterId);
-      const record: ClusterHotspotRecord = {
-        v: 1,
-        n: this.#deps.nodeId,
-        options: this.#options.get(repeaterId) ?? "",
-        dynamic,
-        dial: dial !== null && dial.reflector > 0 ? dial : null,
-        settings: Object.values(settings).some((v) => v !== null) ? settings : null,
-        atWallMs: wall,
-      };
-      this.putHotspot(repeaterId, record);
+      if (router.hotspotPortOf(repeaterId) === null) continue; // written by the node it is on
+      const record = router.exportHotspotState(now, wall, repeaterId);
+      if (record !== null) this.putHotspot(repeaterId, { v: 2, n: this.#deps.nodeId, record, atWallMs: wall });
     }
   }
 
-  /** Apply what the cluster kept for a hotspot that just logged in here. */
+  /** Import what the cluster kept for a hotspot that just logged in here (as a store restore does). */
   async #restore(repeaterId: number): Promise<void> {
     if (this.#state === null || this.#restoring.has(repeaterId)) return;
     this.#restoring.add(repeaterId);
     try {
-      const record = await this.getHotspot(repeaterId);
+      const kept = await this.getHotspot(repeaterId);
       const router = this.#deps.router;
-      const port = router.hotspotPortOf(repeaterId);
-      if (record === null || port === null) return;
-      if (!validHotspotRecord(record)) {
+      if (kept === null || router.hotspotPortOf(repeaterId) === null) return;
+      if (!validHotspotRecord(kept, repeaterId)) {
         this.stats.watchErrors++;
         this.#log.warn({ repeaterId }, "cluster: a malformed hotspot record in the shared state (ignored)");
         return;
       }
-      const now = monotonicMs();
-      const wall = Date.now();
-      if (record.settings !== null && Object.values(router.hotspotSettings(repeaterId)).every((v) => v === null)) {
-        const st = record.settings;
-        router.setHotspotSettings(now, repeaterId, {
-          ts1Static: st.ts1Static,
-          ts2Static: st.ts2Static,
-          defaultReflector: st.defaultReflector,
-          uaTimerMinutes: st.uaTimerMinutes,
-          singleMode: st.singleMode,
-          language: st.language,
-        });
-      }
-      if (record.options !== "" && !this.#sentOptions.has(repeaterId)) router.onOptions(now, port, record.options);
-      for (const d of record.dynamic) {
-        if (d.expiresAtWallMs !== 0 && d.expiresAtWallMs <= wall) continue;
-        if (d.slot !== 1 && d.slot !== 2) continue;
-        // the time it had left there (0 = no timer: the UA timer here)
-        router.subscribe(now, port, d.slot, d.talkgroupId, "dynamic", d.expiresAtWallMs === 0 ? undefined : now + (d.expiresAtWallMs - wall));
-      }
-      if (record.dial !== null && (record.dial.expiresAtWallMs === 0 || record.dial.expiresAtWallMs > wall) && router.dialedReflector(port) !== record.dial.reflector) {
-        router.dial(now, port, record.dial.reflector);
-      }
+      let record = kept.record;
+      // the hotspot's own RPTO, already applied here, wins over the options it had there
+      if (record.session !== null && this.#sentOptions.has(repeaterId)) record = { ...record, session: { ...record.session, options: "" } };
+      const result = router.importState({ hotspots: [record], subscribers: [] }, monotonicMs(), Date.now());
       this.stats.restored++;
       this.#deps.drainOutbox();
-      this.#log.info({ repeaterId, from: record.n, dynamic: record.dynamic.length, dial: record.dial?.reflector ?? 0 }, "cluster: hotspot state restored from the cluster");
+      this.#log.info(
+        { repeaterId, from: kept.n, dynamic: record.session?.dynamic.length ?? 0, dial: record.session?.dial?.reflector ?? 0, applied: result.pending },
+        "cluster: hotspot state restored from the cluster",
+      );
     } catch (error) {
       this.#log.warn({ err: error, repeaterId }, "cluster: could not restore a hotspot's state from the cluster");
     } finally {
