@@ -143,8 +143,8 @@ class RoutingCore implements Router {
     return this.#ctx.stats;
   }
 
-  subscribe(nowMs: number, port: RouterPort, slot: Slot, talkgroupId: number, kind: "static" | "dynamic", expiresAtMs?: number): boolean {
-    return subscribeTalkgroup(this.#ctx, nowMs, port, slot, talkgroupId, kind, expiresAtMs);
+  subscribe(nowMs: number, port: RouterPort, slot: Slot, talkgroupId: number, kind: "static" | "dynamic"): boolean {
+    return subscribeTalkgroup(this.#ctx, nowMs, port, slot, talkgroupId, kind);
   }
 
   unsubscribe(nowMs: number, port: RouterPort, slot: Slot, talkgroupId: number): boolean {
