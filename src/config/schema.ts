@@ -13,6 +13,7 @@ import { Type, type Static } from "@sinclair/typebox";
 import { Value } from "@sinclair/typebox/value";
 import { federationSections } from "./sections/federation.ts";
 import { httpSections } from "./sections/http.ts";
+import { clusterSections } from "./sections/cluster.ts";
 import { mqttSections } from "./sections/mqtt.ts";
 import { reportSections } from "./sections/report.ts";
 import { routingAccessRuleProperties, routingSections } from "./sections/routing.ts";
@@ -217,6 +218,7 @@ export const ConfigSchema = Type.Object(
     ...reportSections,
     ...mqttSections,
     ...voiceSections,
+    ...clusterSections,
     ...storeSections,
     ...aliasesSections,
   },

@@ -166,6 +166,16 @@ export interface StatsSnapshot {
   /** The event bus, per registered service. */
   bus: { published: number; subscribers: { name: string; queued: number; delivered: number; dropped: number; failed: number }[] };
   process: { rssBytes: number; heapUsedBytes: number };
+  /** The cluster node ([cluster] enabled; absent or null otherwise): NATS connection and frame counters. */
+  cluster?: ClusterSnapshot | null;
+}
+
+export interface ClusterSnapshot {
+  node: string;
+  nodeId: number;
+  connected: boolean;
+  /** published, received, dropped* (reasons), disconnects, reconnects, subscriptions, … */
+  counters: Record<string, number>;
 }
 
 export interface LinkSnapshot {
@@ -187,7 +197,7 @@ export interface LinkSnapshot {
 /** Most targets listed in a stream.start event (the report socket's TX lines); the rest are left out. */
 export const STREAM_START_TARGETS_MAX = 1024;
 
-export type SessionDownReason = "closed-by-peer" | "timeout" | "replaced" | "shutdown" | "denied" | "nak" | "kicked";
+export type SessionDownReason = "closed-by-peer" | "timeout" | "replaced" | "shutdown" | "denied" | "nak" | "kicked" | "moved";
 export type RefusalReason =
   | "acl"
   | "access-rule"

@@ -47,6 +47,7 @@ import { isStatefulRouter, restoreState, StateJournal } from "./state_journal.ts
 import { DEFAULT_STATS_INTERVAL_MS, StatsPublisher } from "./stats_publisher.ts";
 import type { SheddingOptions } from "./overload_shedder.ts";
 import { UdpHost, type BoundSocket, type HostProbe, type UdpHostStats } from "./udp_host.ts";
+import type { ClusterNode } from "./cluster/cluster_node.ts";
 
 export const DEFAULT_PASSPHRASE = "passw0rd";
 
@@ -77,6 +78,8 @@ export interface ServerOptions {
   eventLogQueueCapacity?: number;
   /** Log the default-passphrase warning here (default true; the CLI may already do it). */
   warnDefaultPassphrase?: boolean;
+  /** Bind the UDP sockets with SO_REUSEPORT (cluster workers sharing the HBP port). */
+  reusePort?: boolean;
   /** Install SIGTERM/SIGINT handlers that stop the server (default false: the CLI does it). */
   handleSignals?: boolean;
   /** Do not register the event-log service (tests that want a quiet bus). */
@@ -133,6 +136,8 @@ export interface RunningServer {
   readonly services: ServicesWorkerHost | null;
   /** Admin and self-care commands waiting for the tick. */
   readonly control: ControlQueue;
+  /** The cluster node ([cluster] enabled), null otherwise. */
+  readonly cluster: () => ClusterNode | null;
   /** Every hosted handler (the HBP master, links); a reload adds and removes links here. */
   readonly handlers: HostedHandler[];
   /** Names for ids, as the services Worker last loaded them ([aliases]). */
@@ -209,6 +214,7 @@ export async function startServer(config: Config, log: Logger, options: ServerOp
     tickIntervalMs: options.tickIntervalMs ?? 25,
     probe: options.probe ?? null,
     ...(options.shedding !== undefined ? { shedding: options.shedding } : {}),
+    reusePort: options.reusePort ?? false,
     onHandlerError: (where, error) => log.error({ err: error, where }, "exception in the packet plane (contained)"),
   });
   for (const handler of assembled.handlers) host.addHandler(handler);
@@ -292,8 +298,9 @@ export async function startServer(config: Config, log: Logger, options: ServerOp
       http = { url: ready.url, address: config.http.bind_address, port: ready.port };
     }
   }
+  let cluster: ClusterNode | null = null; // [cluster], started below once the sockets are open
   const statsPublisher = new StatsPublisher(
-    { bus, hbp, router, handlers: assembled.handlers, hostStats: () => host.stats, startedMs },
+    { bus, hbp, router, handlers: assembled.handlers, hostStats: () => host.stats, startedMs, cluster: () => cluster?.snapshot() ?? null },
     monotonicMs,
     options.statsIntervalMs ?? DEFAULT_STATS_INTERVAL_MS,
     (error) => log.error({ err: error }, "could not build the stats snapshot"),
@@ -358,6 +365,21 @@ export async function startServer(config: Config, log: Logger, options: ServerOp
     journal.start();
   }
 
+  // [cluster]: the NATS side loads only when enabled (src/shell/cluster/); it never waits for NATS.
+  if (config.cluster.enabled) {
+    const { startClusterNode } = await import("./cluster/cluster_node.ts");
+    cluster = startClusterNode({
+      config: config.cluster,
+      router,
+      portIndexes: assembled.deps.portIndexes,
+      drainOutbox: () => host.drain(),
+      log,
+      bus,
+      release: hbp === null ? null : (nowMs, repeaterId) => hbp.release(nowMs, repeaterId),
+      handOver: hbp === null ? null : () => (hbp.goodbyeOnShutdown = false),
+    });
+  }
+
   const hygiene = new MemoryHygiene(() => {
     const c = hbp?.counters;
     return c === undefined ? 0 : c.loginsRequested + c.loginsAuthenticated + c.loginsConnected + c.timeouts + c.closedByPeer;
@@ -371,6 +393,7 @@ export async function startServer(config: Config, log: Logger, options: ServerOp
       log.info({ reason, peers: hbp?.connectedCount ?? 0 }, "closing: saying goodbye to every peer");
       hygiene.stop();
       statsPublisher.stop();
+      await cluster?.stop();
       journal?.stop(); // the last state changes reach the store before its Worker stops
       await services?.stop();
       await host.stop();
@@ -407,6 +430,7 @@ export async function startServer(config: Config, log: Logger, options: ServerOp
     http,
     services,
     control,
+    cluster: () => cluster,
     handlers: assembled.handlers,
     aliases,
   };

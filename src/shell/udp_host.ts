@@ -88,6 +88,8 @@ export interface UdpHostOptions {
   probe?: HostProbe | null;
   /** Overload shedding thresholds (default DEFAULT_SHEDDING; highBytes 0 = off). */
   shedding?: SheddingOptions;
+  /** Bind every socket with SO_REUSEPORT (cluster workers sharing the HBP port; default false). */
+  reusePort?: boolean;
 }
 
 class SocketSlot {
@@ -122,6 +124,7 @@ export class UdpHost implements SocketControl {
   readonly #shedding: SheddingOptions;
   /** Shedding episodes of sockets since replaced (reopen). */
   #closedEpisodes = 0;
+  readonly #reusePort: boolean;
   #timer: ReturnType<typeof setInterval> | null = null;
   /** monotonicMs of the last tick; the data path ticks once it is #overdueMs old */
   #lastTickMs = 0;
@@ -158,6 +161,7 @@ export class UdpHost implements SocketControl {
     this.#onHandlerError = options.onHandlerError ?? (() => {});
     this.#probe = options.probe ?? null;
     this.#shedding = options.shedding ?? DEFAULT_SHEDDING;
+    this.#reusePort = options.reusePort ?? false;
   }
 
   addHandler(handler: HostedHandler): void {
@@ -354,6 +358,8 @@ export class UdpHost implements SocketControl {
       hostname: slot.spec.bindAddress,
       port,
       binaryType: "buffer",
+      // flags 4 = SO_REUSEPORT (undocumented in bun-types; bun-notes.md "Undocumented options")
+      ...(this.#reusePort ? ({ flags: 4 } as object) : {}),
       socket: {
         data: onData,
         // Bun calls error(err) with one argument (bun-notes.md §1): ICMP port-unreachable etc.

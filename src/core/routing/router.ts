@@ -70,8 +70,19 @@ import { bridgeState, dialedReflector, listActiveStreams, listSubscriptions, loc
 import { RouterContext, type RouterExtras } from "./router_context.ts";
 import { routeSideChannelAlias } from "./streams/side_channel_alias.ts";
 import { runTick } from "./tick.ts";
+import { collectInterest } from "../cluster/interest.ts";
 import { livePort } from "./hotspots/port_lookup.ts";
-import { drainStateChanges, exportState, importState, type ImportOptions, type ImportResult, type StateChange, type StateSnapshot } from "./state_records.ts";
+import {
+  drainStateChanges,
+  exportHotspotState,
+  exportState,
+  importState,
+  type HotspotStateRecord,
+  type ImportOptions,
+  type ImportResult,
+  type StateChange,
+  type StateSnapshot,
+} from "./state_records.ts";
 import { updateRoutingOptions } from "./options_update.ts";
 
 export { FIRST_RADIO_ID } from "./streams/numbering.ts";
@@ -188,6 +199,10 @@ class RoutingCore implements Router {
     return drainStateChanges(this.#ctx, nowMs, wallClockMs, full);
   }
 
+  exportHotspotState(nowMs: number, wallClockMs: number, repeaterId: number): HotspotStateRecord | null {
+    return exportHotspotState(this.#ctx, repeaterId, nowMs, wallClockMs);
+  }
+
   importState(snapshot: StateSnapshot, nowMs: number, wallClockMs: number, options?: ImportOptions): ImportResult {
     return importState(this.#ctx, snapshot, nowMs, wallClockMs, options);
   }
@@ -206,6 +221,18 @@ class RoutingCore implements Router {
 
   locateSubscriber(nowMs: number, radioId: number): SubscriberLocation | null {
     return locateSubscriber(this.#ctx, nowMs, radioId);
+  }
+
+  learnSubscriber(nowMs: number, radioId: number, port: RouterPort, slot: Slot): void {
+    if (radioId > 0 && radioId <= 0xffffff) this.#ctx.subscribers.learn(nowMs, radioId, port, slot);
+  }
+
+  interestVersion(): number {
+    return this.#ctx.interestVersion;
+  }
+
+  collectInterest(out: Set<number>): boolean {
+    return collectInterest(this.#ctx, out);
   }
 
   activeStreams(): StreamInfo[] {

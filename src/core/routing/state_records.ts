@@ -140,6 +140,13 @@ export function exportState(ctx: RouterContext, nowMs: number, wallMs: number): 
   return { hotspots, subscribers: subscribersSince(ctx, nowMs - ctx.subscribers.ttlMs, clocks) };
 }
 
+/** One repeater's record now (the cluster writes it to its shared KV when it changes); null = nothing to keep. */
+export function exportHotspotState(ctx: RouterContext, repeaterId: number, nowMs: number, wallMs: number): HotspotStateRecord | null {
+  let live: PortState | null = null;
+  for (const ps of ctx.ports) if (ps.up && ps.local && ps.port !== null && ps.port.repeaterId === repeaterId) live = ps;
+  return hotspotRecord(ctx, repeaterId, live, new Clocks(nowMs, wallMs));
+}
+
 /**
  * What changed since the last drain (the first call switches the journal on and exports
  * everything). `full`: start with "clear" and export everything (a store that may have missed

@@ -12,7 +12,7 @@ import type { RouterPort, Slot } from "../router_port.ts";
 import type { LinkTalkgroupMap, RoutingOptions } from "./options.ts";
 import type { RoutingStats } from "./stats.ts";
 import type { HotspotSettings } from "./hotspots/hotspot_settings.ts";
-import type { ImportOptions, ImportResult, StateChange, StateSnapshot } from "./state_records.ts";
+import type { HotspotStateRecord, ImportOptions, ImportResult, StateChange, StateSnapshot } from "./state_records.ts";
 
 export interface RouterDeps {
   readonly outbox: Outbox;
@@ -123,6 +123,8 @@ export interface Router extends FrameRouter {
   drainStateChanges(nowMs: number, wallClockMs: number, full?: boolean): StateChange[];
   /** Take in a snapshot at start-up: session state waits for each hotspot to log in again. */
   importState(snapshot: StateSnapshot, nowMs: number, wallClockMs: number, options?: ImportOptions): ImportResult;
+  /** One repeater's record now (cluster: its shared state), null when there is nothing to keep. */
+  exportHotspotState(nowMs: number, wallClockMs: number, repeaterId: number): HotspotStateRecord | null;
 
   // ---- introspection (allocates; dashboard/API/tests) --------------------------------------
   subscriptions(port: RouterPort): SubscriptionInfo[];
@@ -132,6 +134,12 @@ export interface Router extends FrameRouter {
   dialedReflector(port: RouterPort): number;
   /** Where a radio id was last heard (null when unknown or older than the TTL). */
   locateSubscriber(nowMs: number, radioId: number): SubscriberLocation | null;
+  /** Remember that radio `radioId` was last heard behind `port` (cluster: on another node, per the shared subscriber map). */
+  learnSubscriber(nowMs: number, radioId: number, port: RouterPort, slot: Slot): void;
+  /** Bumped whenever the talkgroups needed on this node may have changed (cluster interest). */
+  interestVersion(): number;
+  /** Fill `out` with the talkgroups this node needs from the cluster; true = all (src/core/cluster/interest.ts). */
+  collectInterest(out: Set<number>): boolean;
   activeStreams(): StreamInfo[];
   /** Names of a bridge's members and whether each is active. */
   bridgeState(name: string): { system: string; slot: Slot; talkgroupId: number; active: boolean }[] | null;
