@@ -13,6 +13,7 @@ import { Type, type Static } from "@sinclair/typebox";
 import { Value } from "@sinclair/typebox/value";
 import { federationSections } from "./sections/federation.ts";
 import { httpSections } from "./sections/http.ts";
+import { clusterSections } from "./sections/cluster.ts";
 import { routingAccessRuleProperties, routingSections } from "./sections/routing.ts";
 import { voiceSections } from "./sections/voice.ts";
 import { aliasesSections } from "./sections/aliases.ts";
@@ -213,6 +214,7 @@ export const ConfigSchema = Type.Object(
     ...httpSections,
     ...voiceSections,
     ...aliasesSections,
+    ...clusterSections,
   },
   { ...strict, description: "freedmr configuration.", default: {} },
 );

@@ -167,7 +167,7 @@ export interface LinkSnapshot {
   lastHeardMs?: number | null;
 }
 
-export type SessionDownReason = "closed-by-peer" | "timeout" | "replaced" | "shutdown" | "denied" | "nak" | "kicked";
+export type SessionDownReason = "closed-by-peer" | "timeout" | "replaced" | "shutdown" | "denied" | "nak" | "kicked" | "moved";
 export type RefusalReason =
   | "acl"
   | "access-rule"

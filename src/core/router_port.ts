@@ -14,6 +14,8 @@ export const enum PortKind {
   OpenBridge = 2,
   /** frames generated inside freedmr (parrot playback, announcements) */
   Internal = 3,
+  /** the other nodes of a freedmr cluster, through NATS (src/core/cluster/cluster_port.ts) */
+  Cluster = 4,
 }
 
 export type Slot = 1 | 2;

@@ -43,6 +43,7 @@ import { monotonicMs } from "./clock.ts";
 import { MemoryHygiene } from "./memory_hygiene.ts";
 import { DEFAULT_STATS_INTERVAL_MS, StatsPublisher } from "./stats_publisher.ts";
 import { UdpHost, type BoundSocket, type HostProbe, type UdpHostStats } from "./udp_host.ts";
+import type { ClusterNode } from "./cluster/cluster_node.ts";
 
 export const DEFAULT_PASSPHRASE = "passw0rd";
 
@@ -131,6 +132,8 @@ export interface RunningServer {
   readonly handlers: HostedHandler[];
   /** Names for ids, as the services Worker last loaded them ([aliases]). */
   readonly aliases: AliasDirectory;
+  /** The cluster node ([cluster] enabled), null otherwise. */
+  readonly cluster: () => ClusterNode | null;
 }
 
 /** Map the `[hbp]` config section onto the master's plain options. */
@@ -324,6 +327,22 @@ export async function startServer(config: Config, log: Logger, options: ServerOp
   }
   statsPublisher.start();
 
+  // [cluster]: the NATS side loads only when enabled (src/shell/cluster/); it never waits for NATS.
+  let cluster: ClusterNode | null = null;
+  if (config.cluster.enabled) {
+    const { startClusterNode } = await import("./cluster/cluster_node.ts");
+    cluster = startClusterNode({
+      config: config.cluster,
+      router,
+      portIndexes: assembled.deps.portIndexes,
+      drainOutbox: () => host.drain(),
+      log,
+      bus,
+      release: hbp === null ? null : (nowMs, repeaterId) => hbp.release(nowMs, repeaterId),
+      handOver: hbp === null ? null : () => (hbp.goodbyeOnShutdown = false),
+    });
+  }
+
   const hygiene = new MemoryHygiene(() => {
     const c = hbp?.counters;
     return c === undefined ? 0 : c.loginsRequested + c.loginsAuthenticated + c.loginsConnected + c.timeouts + c.closedByPeer;
@@ -337,6 +356,7 @@ export async function startServer(config: Config, log: Logger, options: ServerOp
       log.info({ reason, peers: hbp?.connectedCount ?? 0 }, "closing: saying goodbye to every peer");
       hygiene.stop();
       statsPublisher.stop();
+      await cluster?.stop();
       await services?.stop();
       await host.stop();
       // the last events (sessions closed by the goodbye) reach the log before "stopped"; a stuck
@@ -374,6 +394,7 @@ export async function startServer(config: Config, log: Logger, options: ServerOp
     control,
     handlers: assembled.handlers,
     aliases,
+    cluster: () => cluster,
   };
 }
 

@@ -244,6 +244,11 @@ export class HbpMaster implements HostedHandler {
    * the outbox could take (the shell drains and calls again).
    */
   shutdown(nowMs: number): boolean {
+    if (!this.goodbyeOnShutdown) {
+      // cluster hand-over: the peers keep talking to the shared address and reach another node
+      for (const session of [...this.#sessions.values()]) this.#removeSession(nowMs, session, "shutdown");
+      return true;
+    }
     if (this.#shutdownQueue === null) {
       this.#shutdownQueue = [...this.#sessions.values()];
     }
@@ -302,6 +307,25 @@ export class HbpMaster implements HostedHandler {
   /** Replace (or remove, null) the extra login check applied at RPTC (reload, alias data). */
   setLoginCheck(check: LoginCheck | null): void {
     this.#loginCheck = check;
+  }
+
+  /**
+   * Cluster hand-over (DMRHub's graceful hand-off): false = shutdown() sends no MSTCL, so the
+   * peers keep sending to the shared address (DNS name or floating IP) and move to another node
+   * at their own next keepalive instead of all re-logging at once. Default true.
+   */
+  goodbyeOnShutdown = true;
+
+  /**
+   * Cluster: the repeater logged in on another node since; forget its session here without a word
+   * to the peer (an MSTCL could reach the hotspot at its new node's shared address), session.down
+   * "moved". False when the id has no session.
+   */
+  release(nowMs: number, repeaterId: number): boolean {
+    const session = this.#sessions.get(repeaterId);
+    if (session === undefined) return false;
+    this.#removeSession(nowMs, session, "moved");
+    return true;
   }
 
   // ---------------------------------------------------------------------------------------------

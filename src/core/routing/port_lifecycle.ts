@@ -31,8 +31,8 @@ export function portUp(ctx: RouterContext, nowMs: number, port: RouterPort): voi
   if (ps.up) portDown(ctx, nowMs, ps.port!);
   ps.port = port;
   ps.up = true;
-  ps.trunk = port.kind === PortKind.OpenBridge;
-  ps.link = port.kind === PortKind.OpenBridge || port.kind === PortKind.Upstream;
+  ps.trunk = port.kind === PortKind.OpenBridge || port.kind === PortKind.Cluster;
+  ps.link = port.kind === PortKind.OpenBridge || port.kind === PortKind.Upstream || port.kind === PortKind.Cluster;
   ps.local = port.kind === PortKind.Hotspot;
   ps.ruleName = port.accessRule;
   ps.rule = (port.accessRule !== null ? ctx.options.accessRules[port.accessRule] : undefined) ?? DEFAULT_ACCESS_RULE_ROUTING;
@@ -50,6 +50,7 @@ export function portUp(ctx: RouterContext, nowMs: number, port: RouterPort): voi
     ps.linkMap = ctx.pendingMaps.get(port) ?? DEFAULT_LINK_TALKGROUP_MAP;
     ps.linkPosition = ctx.links.length;
     ctx.links.push(ps);
+    ctx.interestVersion++;
   } else {
     ps.linkMap = null;
   }
@@ -90,6 +91,7 @@ export function portDown(ctx: RouterContext, nowMs: number, port: RouterPort): v
       last.linkPosition = ps.linkPosition;
     }
     ps.linkPosition = -1;
+    ctx.interestVersion++;
   }
   for (const slot of ps.slots) resetSlot(slot);
   ps.up = false;

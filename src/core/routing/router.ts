@@ -67,6 +67,7 @@ import { RouterContext, type RouterExtras } from "./router_context.ts";
 import { routeSideChannelAlias } from "./side_channel_alias.ts";
 import { runTick } from "./tick.ts";
 import { updateRoutingOptions } from "./options_update.ts";
+import { collectInterest } from "../cluster/interest.ts";
 
 export { FIRST_RADIO_ID } from "./numbering.ts";
 export type { RouterExtras } from "./router_context.ts";
@@ -184,6 +185,18 @@ class RoutingCore implements Router {
 
   locateSubscriber(nowMs: number, radioId: number): SubscriberLocation | null {
     return locateSubscriber(this.#ctx, nowMs, radioId);
+  }
+
+  learnSubscriber(nowMs: number, radioId: number, port: RouterPort, slot: Slot): void {
+    if (radioId > 0 && radioId <= 0xffffff) this.#ctx.subscribers.learn(nowMs, radioId, port, slot);
+  }
+
+  interestVersion(): number {
+    return this.#ctx.interestVersion;
+  }
+
+  collectInterest(out: Set<number>): boolean {
+    return collectInterest(this.#ctx, out);
   }
 
   activeStreams(): StreamInfo[] {

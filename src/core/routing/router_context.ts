@@ -50,6 +50,8 @@ export class RouterContext {
   readonly pendingMaps = new Map<RouterPort, LinkTalkgroupMap>();
 
   readonly conferences = new Map<number, Subscription[]>();
+  /** bumped when a conference gains its first or loses its last subscription, or a link comes or goes (cluster interest) */
+  interestVersion = 0;
   /** subscriptions with a timer (dynamic, dial, bridge members with timeouts) */
   readonly timed: Subscription[] = [];
   readonly freeSubs: Subscription[] = [];

@@ -48,6 +48,7 @@ export function insertSub(
   if (list === undefined) {
     list = [];
     ctx.conferences.set(conferenceId, list);
+    ctx.interestVersion++;
   }
   sub.conferencePosition = list.length;
   list.push(sub);
@@ -71,7 +72,10 @@ export function removeSub(ctx: RouterContext, nowMs: number, sub: Subscription, 
     list[sub.conferencePosition] = lastC;
     lastC.conferencePosition = sub.conferencePosition;
   }
-  if (list.length === 0) ctx.conferences.delete(sub.conferenceId);
+  if (list.length === 0) {
+    ctx.conferences.delete(sub.conferenceId);
+    ctx.interestVersion++;
+  }
   const lastP = ps.subs.pop()!;
   if (lastP !== sub) {
     ps.subs[sub.portPosition] = lastP;

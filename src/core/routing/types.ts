@@ -121,6 +121,12 @@ export interface Router extends FrameRouter {
   dialedReflector(port: RouterPort): number;
   /** Where a radio id was last heard (null when unknown or older than the TTL). */
   locateSubscriber(nowMs: number, radioId: number): SubscriberLocation | null;
+  /** Remember that radio `radioId` was last heard behind `port` (cluster: on another node, per the shared subscriber map). */
+  learnSubscriber(nowMs: number, radioId: number, port: RouterPort, slot: Slot): void;
+  /** Bumped whenever the talkgroups needed on this node may have changed (cluster interest). */
+  interestVersion(): number;
+  /** Fill `out` with the talkgroups this node needs from the cluster; true = all (src/core/cluster/interest.ts). */
+  collectInterest(out: Set<number>): boolean;
   activeStreams(): StreamInfo[];
   /** Names of a bridge's members and whether each is active. */
   bridgeState(name: string): { system: string; slot: Slot; talkgroupId: number; active: boolean }[] | null;

@@ -33,10 +33,10 @@ function dir(): string {
 }
 
 /** Start `bun src/main.ts --config <name>.toml`; resolves when it has logged `readySockets` listening lines. */
-export async function spawnServer(name: string, toml: string, readySockets: number, timeoutMs = 15_000): Promise<ServerProcess> {
+export async function spawnServer(name: string, toml: string, readySockets: number, timeoutMs = 15_000, command: string[] = [process.execPath, entryPoint()]): Promise<ServerProcess> {
   const configPath = join(dir(), `${name}.toml`);
   writeFileSync(configPath, toml);
-  const proc = Bun.spawn([process.execPath, entryPoint(), "--config", configPath], { cwd: ROOT, stdout: "pipe", stderr: "pipe", stdin: "ignore" });
+  const proc = Bun.spawn([...command, "--config", configPath], { cwd: ROOT, stdout: "pipe", stderr: "pipe", stdin: "ignore" });
   const lines: Record<string, unknown>[] = [];
   const waiters: { predicate: (l: Record<string, unknown>) => boolean; resolve: (l: Record<string, unknown> | null) => void }[] = [];
   const pump = async (): Promise<void> => {

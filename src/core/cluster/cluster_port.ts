@@ -1,0 +1,201 @@
+/**
+ * The cluster port: the other nodes of a freedmr cluster seen as one router port (a trunk link like
+ * an OpenBridge link: many streams at once, every talkgroup one to one on TS1, the same loop
+ * control, contention, hang time and rewrite rules as any link). Deterministic and I/O-free:
+ *
+ *  - out: the router emits a group frame (or a unit frame whose destination radio was last heard on
+ *    another node) into a bounded ring of preallocated messages (cluster_wire.ts); the shell drains
+ *    the ring and publishes each message on its subject (src/shell/cluster/cluster_node.ts). A full
+ *    ring drops and counts; nothing waits.
+ *  - in: the shell hands every message from NATS to `receive`, which checks the header (version, hop
+ *    1, not our own node id), learns where the source radio is (for unit calls back), and gives the
+ *    DMRD to the router as a frame from this port. A frame from the cluster never goes back to it:
+ *    the router never delivers a stream to the port it came from.
+ * @module
+ */
+import type { FrameRouter } from "../router_contract.ts";
+import { PortKind, type RouterPort, type Slot } from "../router_port.ts";
+import type { Outbox } from "../outbox.ts";
+import { decodeDmrd, DmrdFrame, DmrdStatus, DMRD_LENGTH, DMRD_OFFSET_DESTINATION, DMRD_OFFSET_FLAGS, DMRD_OFFSET_SOURCE, FLAG_CALL_UNIT } from "../../wire/dmrd.ts";
+import {
+  CLUSTER_HEADER_LENGTH,
+  CLUSTER_MESSAGE_LENGTH,
+  CLUSTER_OFFSET_HOP,
+  CLUSTER_OFFSET_KIND,
+  CLUSTER_OFFSET_ORIGIN,
+  CLUSTER_WIRE_VERSION,
+  ClusterKind,
+  readU32,
+  writeClusterHeader,
+} from "./cluster_wire.ts";
+
+export const enum ClusterReceive {
+  Routed = 0,
+  BadLength = 1,
+  BadVersion = 2,
+  BadHop = 3,
+  OwnOrigin = 4,
+  BadFrame = 5,
+}
+
+export interface ClusterPortOptions {
+  nodeId: number;
+  portIndex: number;
+  name: string;
+  /** messages the out ring holds between two drains (default 2048) */
+  queueCapacity?: number;
+  /** radios remembered with the node they were last heard on (default 100,000) */
+  radioCapacity?: number;
+}
+
+export class ClusterPortCounters {
+  published = 0;
+  droppedQueueFull = 0;
+  droppedUnitUnknownNode = 0;
+  received = 0;
+  droppedBadLength = 0;
+  droppedBadVersion = 0;
+  droppedBadHop = 0;
+  droppedOwnOrigin = 0;
+  droppedBadFrame = 0;
+}
+
+function readU24(bytes: Uint8Array, at: number): number {
+  return (bytes[at]! << 16) | (bytes[at + 1]! << 8) | bytes[at + 2]!;
+}
+
+export class ClusterPort implements RouterPort {
+  readonly portIndex: number;
+  readonly kind = PortKind.Cluster;
+  readonly name: string;
+  readonly repeaterId: number;
+  readonly simplex = false;
+  readonly callsign = "CLUSTER";
+  readonly accessRule: string | null = null;
+  readonly nodeId: number;
+  readonly counters = new ClusterPortCounters();
+
+  // out ring: message i is messages[i], published on the subject of (kinds[i], targets[i])
+  readonly capacity: number;
+  readonly messages: Uint8Array[] = [];
+  readonly kinds: Uint8Array;
+  /** talkgroup (group) or destination node id (unit) of each message */
+  readonly targets: Float64Array;
+  head = 0;
+  count = 0;
+  /** called when the ring goes from empty to non-empty (the shell schedules one drain) */
+  onPending: (() => void) | null = null;
+
+  readonly #tx: Uint8Array[] = [new Uint8Array(DMRD_LENGTH), new Uint8Array(DMRD_LENGTH)];
+  readonly #rx = new Uint8Array(DMRD_LENGTH);
+  readonly #frame = new DmrdFrame();
+  /** radio id → node id it was last heard on (learned from the cluster; bounded, oldest out) */
+  readonly radioNodes = new Map<number, number>();
+  readonly #radioCapacity: number;
+
+  constructor(options: ClusterPortOptions) {
+    this.nodeId = options.nodeId >>> 0;
+    this.repeaterId = this.nodeId;
+    this.portIndex = options.portIndex;
+    this.name = options.name;
+    this.capacity = options.queueCapacity ?? 2048;
+    this.#radioCapacity = options.radioCapacity ?? 100_000;
+    for (let i = 0; i < this.capacity; i++) this.messages.push(new Uint8Array(CLUSTER_MESSAGE_LENGTH));
+    this.kinds = new Uint8Array(this.capacity);
+    this.targets = new Float64Array(this.capacity);
+  }
+
+  txBuffer(slot: Slot): Uint8Array {
+    return this.#tx[slot - 1]!;
+  }
+
+  emit(nowMs: number, frame: Uint8Array, _outbox: Outbox): void {
+    const unit = (frame[DMRD_OFFSET_FLAGS]! & FLAG_CALL_UNIT) !== 0;
+    let target = readU24(frame, DMRD_OFFSET_DESTINATION);
+    if (unit) {
+      const node = this.radioNodes.get(target);
+      if (node === undefined || node === this.nodeId) {
+        this.counters.droppedUnitUnknownNode++;
+        return;
+      }
+      target = node;
+    }
+    if (this.count >= this.capacity) {
+      this.counters.droppedQueueFull++;
+      return;
+    }
+    const at = (this.head + this.count) % this.capacity;
+    const message = this.messages[at]!;
+    writeClusterHeader(message, unit ? ClusterKind.Unit : ClusterKind.Group, this.nodeId, nowMs);
+    for (let i = 0; i < DMRD_LENGTH; i++) message[CLUSTER_HEADER_LENGTH + i] = frame[i]!;
+    this.kinds[at] = unit ? ClusterKind.Unit : ClusterKind.Group;
+    this.targets[at] = target;
+    this.count++;
+    this.counters.published++;
+    if (this.count === 1) this.onPending?.();
+  }
+
+  /** Index of the oldest queued message (valid while count > 0). */
+  peekIndex(): number {
+    return this.head;
+  }
+
+  /** Forget the oldest queued message (after the shell published or dropped it). */
+  shift(): void {
+    this.head = (this.head + 1) % this.capacity;
+    this.count--;
+  }
+
+  /** Drop everything queued (NATS away); returns how many. */
+  clearQueue(): number {
+    const n = this.count;
+    this.head = 0;
+    this.count = 0;
+    return n;
+  }
+
+  /** Remember that `radioId` is on `nodeId` (from the cluster's traffic or its shared subscriber map). */
+  learnRadio(radioId: number, nodeId: number): void {
+    const map = this.radioNodes;
+    if (map.get(radioId) === nodeId) return;
+    if (!map.has(radioId) && map.size >= this.#radioCapacity) {
+      for (const oldest of map.keys()) {
+        map.delete(oldest);
+        break;
+      }
+    }
+    map.set(radioId, nodeId);
+  }
+
+  /** One message from NATS: checked, learned from, routed as a frame from this port. */
+  receive(nowMs: number, bytes: Uint8Array, router: FrameRouter): ClusterReceive {
+    const c = this.counters;
+    if (bytes.length !== CLUSTER_MESSAGE_LENGTH) {
+      c.droppedBadLength++;
+      return ClusterReceive.BadLength;
+    }
+    if (bytes[0] !== CLUSTER_WIRE_VERSION) {
+      c.droppedBadVersion++;
+      return ClusterReceive.BadVersion;
+    }
+    if (bytes[CLUSTER_OFFSET_HOP] !== 1 || bytes[CLUSTER_OFFSET_KIND]! > ClusterKind.Unit) {
+      c.droppedBadHop++;
+      return ClusterReceive.BadHop;
+    }
+    const origin = readU32(bytes, CLUSTER_OFFSET_ORIGIN);
+    if (origin === this.nodeId) {
+      c.droppedOwnOrigin++;
+      return ClusterReceive.OwnOrigin;
+    }
+    const rx = this.#rx;
+    for (let i = 0; i < DMRD_LENGTH; i++) rx[i] = bytes[CLUSTER_HEADER_LENGTH + i]!;
+    if (decodeDmrd(rx, this.#frame) !== DmrdStatus.Ok) {
+      c.droppedBadFrame++;
+      return ClusterReceive.BadFrame;
+    }
+    c.received++;
+    this.learnRadio(readU24(rx, DMRD_OFFSET_SOURCE), origin);
+    router.onFrame(nowMs, this, this.#frame);
+    return ClusterReceive.Routed;
+  }
+}

@@ -1,0 +1,49 @@
+/**
+ * The cluster's message on NATS: a 12-byte header and the 55-byte HBP DMRD frame as the router
+ * carries it (hbp-and-dmr.md §2; bytes 11–14 keep the source hotspot's repeater id). One message
+ * per frame. Documented in docs/cluster.md ("Wire format").
+ *
+ *   0      version (1)
+ *   1      hop count: 1 when a node publishes; a receiver drops anything else (never republished)
+ *   2      kind: 0 group call (subject <prefix>.grp.<talkgroup>), 1 unit call/data (<prefix>.unit.<node id>)
+ *   3      reserved, 0
+ *   4–7    origin node id, uint32 big-endian
+ *   8–11   origin's clock when published, ms modulo 2^32 (diagnostics, latency measurement)
+ *   12–66  HBP DMRD, 55 bytes
+ * @module
+ */
+import { DMRD_LENGTH } from "../../wire/dmrd.ts";
+
+export const CLUSTER_WIRE_VERSION = 1;
+export const CLUSTER_HEADER_LENGTH = 12;
+export const CLUSTER_MESSAGE_LENGTH = CLUSTER_HEADER_LENGTH + DMRD_LENGTH;
+export const CLUSTER_OFFSET_HOP = 1;
+export const CLUSTER_OFFSET_KIND = 2;
+export const CLUSTER_OFFSET_ORIGIN = 4;
+export const CLUSTER_OFFSET_SENT = 8;
+
+export const enum ClusterKind {
+  Group = 0,
+  Unit = 1,
+}
+
+export function readU32(bytes: Uint8Array, at: number): number {
+  return ((bytes[at]! << 24) | (bytes[at + 1]! << 16) | (bytes[at + 2]! << 8) | bytes[at + 3]!) >>> 0;
+}
+
+export function writeU32(bytes: Uint8Array, at: number, value: number): void {
+  bytes[at] = (value >>> 24) & 0xff;
+  bytes[at + 1] = (value >>> 16) & 0xff;
+  bytes[at + 2] = (value >>> 8) & 0xff;
+  bytes[at + 3] = value & 0xff;
+}
+
+/** Write the header for a message this node publishes. */
+export function writeClusterHeader(out: Uint8Array, kind: ClusterKind, originNodeId: number, sentMs: number): void {
+  out[0] = CLUSTER_WIRE_VERSION;
+  out[CLUSTER_OFFSET_HOP] = 1;
+  out[CLUSTER_OFFSET_KIND] = kind;
+  out[3] = 0;
+  writeU32(out, CLUSTER_OFFSET_ORIGIN, originNodeId);
+  writeU32(out, CLUSTER_OFFSET_SENT, Math.floor(sentMs) >>> 0);
+}
