@@ -17,6 +17,8 @@ import { createLogger, flushLogger, flushLoggerSync, type Logger } from "../shel
 import type { ControlQueue } from "../shell/control_commands.ts";
 import type { Reloader, ReloadReport } from "../shell/reload.ts";
 import { installReloadSignal } from "../shell/reload_signal.ts";
+import { applyWorkerOverrides } from "./worker_overrides.ts";
+import { superviseWorkers } from "./supervisor.ts";
 import type { Overrides } from "./args.ts";
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, type Output } from "./commands.ts";
 import { COMMIT, VERSION } from "./version.ts";
@@ -92,11 +94,15 @@ function applyOverrides(document: Record<string, unknown>, overrides: Overrides)
   if (overrides.bindAddresses !== undefined) section("hbp")["bind_addresses"] = [...overrides.bindAddresses];
   if (overrides.logLevel !== undefined) section("log")["level"] = overrides.logLevel;
   if (overrides.logFormat !== undefined) section("log")["format"] = overrides.logFormat;
+  if (overrides.workers !== undefined) section("workers")["count"] = overrides.workers;
+  if (overrides.worker !== undefined) applyWorkerOverrides(document, overrides.worker.index, overrides.worker.count);
 }
 
 export async function serve(configPath: string | undefined, overrides: Overrides, io: Output, startServer: StartServer): Promise<number> {
   const config = await resolveConfig(configPath, overrides, io);
   if (config === undefined) return EXIT_USAGE;
+  // [workers] count > 1 (or --workers N): this process supervises N worker processes instead
+  if (config.workers.count > 1 && overrides.worker === undefined) return superviseWorkers(config, configPath, overrides, io);
 
   const log = createLogger(config.log);
   log.info({ version: VERSION, commit: COMMIT, config: configPath ?? "embedded default", pid: process.pid }, "freedmr starting");
@@ -165,6 +171,12 @@ export async function serve(configPath: string | undefined, overrides: Overrides
   }
 
   function stopSignalled(signal: NodeJS.Signals, running: Stoppable): void {
+    if (stopping && overrides.worker !== undefined) {
+      // a worker gets the signal twice (from its process group or cgroup and from the supervisor,
+      // which kills it if it does not stop in time): keep stopping cleanly
+      log.debug({ signal }, "signal again while stopping (worker): still stopping");
+      return;
+    }
     if (stopping) {
       log.warn({ signal }, "second signal: exiting without waiting");
       flushLoggerSync();

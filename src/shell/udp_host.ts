@@ -20,6 +20,7 @@ import type { HostedHandler, SocketControl, SocketSpec } from "../core/datagram_
 import type { Outbox } from "../core/outbox.ts";
 import { monotonicMs } from "./clock.ts";
 import { raiseReceiveBuffer, type ReceiveBufferResult } from "./receive_buffer.ts";
+import { checkReusePort, reusePortSocketOptions } from "./reuse_port.ts";
 
 type BunUdpSocket = Bun.udp.Socket<"buffer">;
 
@@ -309,6 +310,7 @@ export class UdpHost implements SocketControl {
     const socket = await Bun.udpSocket({
       hostname: slot.spec.bindAddress,
       port,
+      ...reusePortSocketOptions(slot.spec.reusePort === true), // SO_REUSEPORT before bind (reuse_port.ts)
       binaryType: "buffer",
       socket: {
         data: onData,
@@ -321,6 +323,14 @@ export class UdpHost implements SocketControl {
     if (slot.removed) {
       socket.close(); // its handler was unhosted while the socket was opening
       return;
+    }
+    if (slot.spec.reusePort === true) {
+      try {
+        checkReusePort(socket, socket.port, slot.spec.name);
+      } catch (error) {
+        socket.close();
+        throw error;
+      }
     }
     slot.socket = socket;
     slot.localPort = socket.port;
