@@ -47,9 +47,13 @@ export function workerArgs(configPath: string | undefined, overrides: Overrides,
   return args;
 }
 
-/** One output line of child `tag`, tagged: JSON lines get a field, other lines a prefix. */
-export function tagLine(line: string, tag: number | string): string {
-  if (line.startsWith("{")) return `{"worker":${JSON.stringify(tag)},${line.slice(1)}`;
+/**
+ * One output line of child `tag`, tagged: a JSON line gets a "worker" field; another line (the
+ * nats-server's, a worker's pretty line) a `[wI] ` prefix, or with json output becomes a JSON line.
+ */
+export function tagLine(line: string, tag: number | string, json: boolean): string {
+  if (line.startsWith("{") && line.endsWith("}")) return `{"worker":${JSON.stringify(tag)},${line.slice(1)}`;
+  if (json) return `{"worker":${JSON.stringify(tag)},"msg":${JSON.stringify(line)}}`;
   return `[${typeof tag === "number" ? `w${tag}` : tag}] ${line}`;
 }
 
@@ -97,6 +101,7 @@ class Supervised {
     readonly baseDelayMs: number,
     readonly maxDelayMs: number,
     readonly onExit: (s: Supervised) => void,
+    readonly json: boolean,
   ) {}
 
   start(): void {
@@ -114,8 +119,8 @@ class Supervised {
     this.child = child;
     this.startedAt = performance.now();
     this.log.info({ worker: this.tag, pid: child.pid, restarts: this.restarts }, `${this.label} started (pid ${child.pid})`);
-    void pipeLines(child.stdout as ReadableStream<Uint8Array>, this.tag, process.stdout);
-    void pipeLines(child.stderr as ReadableStream<Uint8Array>, this.tag, process.stderr);
+    void pipeLines(child.stdout as ReadableStream<Uint8Array>, this.tag, this.json, process.stdout);
+    void pipeLines(child.stderr as ReadableStream<Uint8Array>, this.tag, this.json, process.stderr);
     void child.exited.then((code) => {
       if (this.child !== child) return;
       this.child = null;
@@ -168,7 +173,7 @@ class Supervised {
   }
 }
 
-async function pipeLines(stream: ReadableStream<Uint8Array>, tag: number | string, out: NodeJS.WriteStream): Promise<void> {
+async function pipeLines(stream: ReadableStream<Uint8Array>, tag: number | string, json: boolean, out: NodeJS.WriteStream): Promise<void> {
   const reader = stream.getReader();
   const decoder = new TextDecoder();
   let buffer = "";
@@ -182,14 +187,14 @@ async function pipeLines(stream: ReadableStream<Uint8Array>, tag: number | strin
       while ((nl = buffer.indexOf("\n")) >= 0) {
         const line = buffer.slice(0, nl);
         buffer = buffer.slice(nl + 1);
-        if (line !== "") text += `${tagLine(line, tag)}\n`;
+        if (line !== "") text += `${tagLine(line, tag, json)}\n`;
       }
       if (text !== "") out.write(text);
     }
   } catch {
     // the child went away
   }
-  if (buffer !== "") out.write(`${tagLine(buffer, tag)}\n`);
+  if (buffer !== "") out.write(`${tagLine(buffer, tag, json)}\n`);
 }
 
 async function waitForTcp(host: string, port: number, timeoutMs: number): Promise<boolean> {
@@ -249,7 +254,7 @@ export async function superviseWorkers(config: Config, configPath: string | unde
     }
     const address = nats;
     const natsCommand = (): string[] => [w.nats_server_command, "-a", address.host, "-p", String(address.port), "-js", "-sd", storeDir, "-n", `freedmr-local-${address.port}`];
-    natsChild = new Supervised("nats", natsCommand, log, base, max, () => {});
+    natsChild = new Supervised("nats", natsCommand, log, base, max, () => {}, logFormat === "json");
     natsChild.start();
     if (!(await waitForTcp(address.host, address.port, 10_000))) {
       log.error({ nats: `${address.host}:${address.port}` }, "workers: the local nats-server does not accept connections yet; starting the workers anyway (they join when it is up)");
@@ -262,7 +267,7 @@ export async function superviseWorkers(config: Config, configPath: string | unde
   const workers: Supervised[] = [];
   for (let index = 1; index <= count; index++) {
     const args = workerArgs(configPath, overrides, hbpPort, logFormat, index, count);
-    const worker = new Supervised(index, () => [...command, ...args], log, base, max, () => {});
+    const worker = new Supervised(index, () => [...command, ...args], log, base, max, () => {}, logFormat === "json");
     workers.push(worker);
     worker.start();
   }
