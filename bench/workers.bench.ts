@@ -2,7 +2,10 @@
  * Workers benchmark: 1 freedmr process vs `freedmr --workers 2` (two processes sharing the HBP port
  * with SO_REUSEPORT, joined through a local nats-server the supervisor starts) on this machine.
  *
- *   bun bench/workers.bench.ts [--clients 10000] [--listeners 200] [--rates 250,500,1000] [--seconds 3] [--workers 1,2]
+ *   bun bench/workers.bench.ts [--clients 10000] [--listeners 200] [--rates 250,500,1000] [--seconds 3] [--workers 1,2,2nc]
+ *
+ * "2nc": 2 workers without [cluster] (logins only: SO_REUSEPORT alone, no NATS, no shared state; a
+ * call would not cross between the workers, so there is no fan-out figure).
  *
  * 1. Logins/s: --clients hotspots log in, in phases of at most 5,000 client sockets (each phase's
  *    sockets are closed right after it, without RPTCL, so the server keeps every session and ends
@@ -31,7 +34,7 @@ const CLIENTS = Number(arg("clients", "10000"));
 const LISTENERS = Number(arg("listeners", "200"));
 const RATES = arg("rates", "250,500,1000").split(",").map(Number);
 const SECONDS = Number(arg("seconds", "3"));
-const WORKER_COUNTS = arg("workers", "1,2").split(",").map(Number);
+const WORKER_COUNTS = arg("workers", "1,2,2nc").split(",");
 const PHASE_SOCKETS = 5000;
 const IN_FLIGHT = 1000;
 const PASSPHRASE = "bench-passphrase";
@@ -59,14 +62,14 @@ interface Tree {
 }
 
 /** freedmr (workers = 1) or the supervisor with `workers` workers; resolves when all listen (and joined NATS). */
-async function startTree(workers: number, dir: string): Promise<Tree> {
+async function startTree(workers: number, cluster: boolean, dir: string): Promise<Tree> {
   const port = await freeUdpPort();
   const lines: string[] = [
     `[log]\nlevel = "info"\nformat = "json"\n`,
     `[hbp]\nbind_addresses = ["127.0.0.1"]\nport = ${port}\npassphrase = "${PASSPHRASE}"\nlogin_rate_limit_per_minute = 0\nmax_peers = ${CLIENTS + LISTENERS + 100}\n`,
     `[http]\nenabled = false\n`,
   ];
-  if (workers > 1) {
+  if (workers > 1 && cluster) {
     lines.push(`[cluster]\nenabled = true\nnode_name = "bench"\nservers = ["nats://127.0.0.1:${freeTcpPort()}"]\n`);
     lines.push(`[workers]\nstart_nats_server = true\nnats_server_command = "${NATS}"\nnats_store_directory = "${join(dir, "nats")}"\n`);
   }
@@ -103,7 +106,7 @@ async function startTree(workers: number, dir: string): Promise<Tree> {
     }
   })();
   const deadline = performance.now() + 30_000;
-  while (listening < workers || (workers > 1 && joined < workers)) {
+  while (listening < workers || (workers > 1 && cluster && joined < workers)) {
     if (performance.now() > deadline || child.exitCode !== null) throw new Error(`workers=${workers}: not ready (listening ${listening}, joined ${joined})`);
     await sleep(50);
   }
@@ -222,16 +225,19 @@ async function fanout(tree: Tree): Promise<FanoutFigure[]> {
 const dir = mkdtempSync(join(tmpdir(), "freedmr-workers-bench-"));
 console.log(`workers bench: ${CLIENTS} logins (≤ ${PHASE_SOCKETS} sockets at a time), fan-out 1 → ${LISTENERS} at ${RATES.join(", ")} frames/s for ${SECONDS} s; ${navigator.hardwareConcurrency} cores here, shared with other work`);
 try {
-  for (const workers of WORKER_COUNTS) {
-    const tree = await startTree(workers, dir);
+  for (const variant of WORKER_COUNTS) {
+    const workers = Number.parseInt(variant, 10);
+    const cluster = !variant.endsWith("nc");
+    const tree = await startTree(workers, cluster, dir);
     try {
       const login = await loginPhases(tree);
       console.log(
-        `workers=${workers}: ${login.ok}/${CLIENTS} logged in in ${login.seconds.toFixed(2)} s = ${Math.round(login.ok / login.seconds)} logins/s; server CPU ${login.cpuSeconds.toFixed(2)} s (${((1000 * login.cpuSeconds) / Math.max(1, login.ok)).toFixed(3)} ms per login)`,
+        `workers=${variant}: ${login.ok}/${CLIENTS} logged in in ${login.seconds.toFixed(2)} s = ${Math.round(login.ok / login.seconds)} logins/s; server CPU ${login.cpuSeconds.toFixed(2)} s (${((1000 * login.cpuSeconds) / Math.max(1, login.ok)).toFixed(3)} ms per login)`,
       );
+      if (workers > 1 && !cluster) continue;
       for (const f of await fanout(tree)) {
         console.log(
-          `workers=${workers}: fan-out ${f.rateIn} frames/s in → ${Math.round(f.perSecond)} delivered/s (${f.delivered}/${f.expected}, loss ${f.lossPercent.toFixed(2)} %), server CPU ${f.cpuPercent.toFixed(0)} % of a core, ${((1e6 * f.cpuSeconds) / Math.max(1, f.delivered)).toFixed(2)} µs per delivered frame`,
+          `workers=${variant}: fan-out ${f.rateIn} frames/s in → ${Math.round(f.perSecond)} delivered/s (${f.delivered}/${f.expected}, loss ${f.lossPercent.toFixed(2)} %), server CPU ${f.cpuPercent.toFixed(0)} % of a core, ${((1e6 * f.cpuSeconds) / Math.max(1, f.delivered)).toFixed(2)} µs per delivered frame`,
         );
       }
     } finally {
