@@ -50,7 +50,7 @@ async function startNodes(count: number, natsUrl: string | null): Promise<Phase>
   const nodes = await Promise.all(
     hbpPorts.map((port, i) => {
       const cluster = natsUrl === null ? "" : `[cluster]\nenabled = true\nnode_name = "bench-${i}"\nservers = ["${natsUrl}"]\ninterest_linger_seconds = 5\n`;
-      return spawnServer(`bench-${count}-${i}`, `${serverToml(2340, port, [])}\n${cluster}`, 1);
+      return spawnServer(`bench-${count}-${i}`, `${serverToml(2340, port, [])}\n[http]\nenabled = false\n${cluster}`, 1);
     }),
   );
   if (natsUrl !== null) {

@@ -8,6 +8,13 @@
  */
 import { processOutput, runCli } from "./cli/run.ts";
 import { startFreedmr } from "./cli/start_freedmr.ts";
+import { workerRole } from "./shell/cluster/worker_role.ts";
 
-const exitCode = await runCli(process.argv.slice(2), processOutput, (config, log) => startFreedmr(config, log));
+const exitCode = await runCli(process.argv.slice(2), processOutput, async (config, log) => {
+  // [cluster] workers ≥ 2: this process supervises N worker processes (docs/cluster.md)
+  const role = workerRole(config, process.env);
+  if (role.kind === "supervisor") return (await import("./shell/cluster/supervisor.ts")).startSupervisor(config, log, role.workers);
+  if (role.kind === "worker") return startFreedmr(role.config, log, { reusePort: true });
+  return startFreedmr(config, log);
+});
 if (exitCode !== 0) process.exitCode = exitCode;

@@ -102,7 +102,13 @@ export async function serve(configPath: string | undefined, overrides: Overrides
   const config = await resolveConfig(configPath, overrides, io);
   if (config === undefined) return EXIT_USAGE;
   // [workers] count > 1 (or --workers N): this process supervises N worker processes instead
-  if (config.workers.count > 1 && overrides.worker === undefined) return superviseWorkers(config, configPath, overrides, io);
+  if (config.workers.count > 1 && overrides.worker === undefined) {
+    if (config.cluster.enabled && config.cluster.workers >= 2) {
+      io.err("freedmr: cannot start: workers.count (or --workers) and cluster.workers both ask for worker processes; set only one of them\n");
+      return EXIT_USAGE;
+    }
+    return superviseWorkers(config, configPath, overrides, io);
+  }
 
   const log = createLogger(config.log);
   log.info({ version: VERSION, commit: COMMIT, config: configPath ?? "embedded default", pid: process.pid }, "freedmr starting");

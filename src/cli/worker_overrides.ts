@@ -43,6 +43,9 @@ export function applyWorkerOverrides(document: Record<string, unknown>, index: n
   const nodeId = cluster["node_id"];
   if (typeof nodeId === "number" && nodeId > 0) cluster["node_id"] = nodeId + index - 1;
   cluster["handover_on_stop"] = false;
+  // [cluster] workers (the cluster's own supervisor, src/shell/cluster/worker_role.ts) must not
+  // make a worker supervise again
+  cluster["workers"] = 0;
 
   const http = section(document, "http");
   const port = typeof http["port"] === "number" ? http["port"] : defaults.http.port;

@@ -149,6 +149,16 @@ export interface StatsSnapshot {
   /** The event bus, per registered service. */
   bus: { published: number; subscribers: { name: string; queued: number; delivered: number; dropped: number; failed: number }[] };
   process: { rssBytes: number; heapUsedBytes: number };
+  /** The cluster node ([cluster] enabled; absent or null otherwise): NATS connection and frame counters. */
+  cluster?: ClusterSnapshot | null;
+}
+
+export interface ClusterSnapshot {
+  node: string;
+  nodeId: number;
+  connected: boolean;
+  /** published, received, dropped* (reasons), disconnects, reconnects, subscriptions, … */
+  counters: Record<string, number>;
 }
 
 export interface LinkSnapshot {

@@ -105,6 +105,24 @@ export function renderMetrics(state: ApiState, context: MetricsContext): string 
       ...(l.counters["framesIn"] !== undefined ? [[{ link: l.name, direction: "in" }, l.counters["framesIn"]] as const] : []),
       ...(l.counters["framesOut"] !== undefined ? [[{ link: l.name, direction: "out" }, l.counters["framesOut"]] as const] : []),
     ]));
+    if (s.cluster !== undefined && s.cluster !== null) {
+      const c = s.cluster.counters;
+      const node = { node: s.cluster.node };
+      m.family("freedmr_cluster_connected", "gauge", "1 while this cluster node is connected to NATS.", [[node, s.cluster.connected ? 1 : 0]]);
+      m.family("freedmr_cluster_frames_total", "counter", "Frames published to and received from the other nodes (NATS).", [
+        [{ ...node, direction: "out" }, c["published"] ?? 0],
+        [{ ...node, direction: "in" }, c["received"] ?? 0],
+      ]);
+      m.family("freedmr_cluster_dropped_total", "counter", "Frames for or from the cluster dropped, by reason.", [
+        [{ ...node, reason: "disconnected" }, c["droppedDisconnected"] ?? 0],
+        [{ ...node, reason: "backpressure" }, c["droppedBackpressure"] ?? 0],
+        [{ ...node, reason: "queue-full" }, c["droppedQueueFull"] ?? 0],
+        [{ ...node, reason: "unit-unknown-node" }, c["droppedUnitUnknownNode"] ?? 0],
+        [{ ...node, reason: "bad-message" }, c["receivedDropped"] ?? 0],
+      ]);
+      m.family("freedmr_cluster_reconnects_total", "counter", "Times the NATS connection came back.", [[node, c["reconnects"] ?? 0]]);
+      m.family("freedmr_cluster_subscriptions", "gauge", "Talkgroup subscriptions on NATS (1 = every talkgroup while a link is up).", [[node, c["subscriptions"] ?? 0]]);
+    }
     const h = s.host;
     m.family("freedmr_udp_datagrams_total", "counter", "UDP datagrams received and sent.", picked(h, [["datagramsIn", "in"], ["datagramsOut", "out"]], "direction"));
     m.family("freedmr_udp_errors_total", "counter", "UDP problems, by kind.", picked(h, [["sendErrors", "send-error"], ["sendShort", "send-short"], ["sendDropped", "send-dropped"], ["receiveErrors", "receive-error"], ["truncated", "truncated"], ["outboxDropped", "outbox-full"], ["handlerErrors", "handler-error"]], "kind"));

@@ -72,6 +72,8 @@ export interface ServerOptions {
   eventLogQueueCapacity?: number;
   /** Log the default-passphrase warning here (default true; the CLI may already do it). */
   warnDefaultPassphrase?: boolean;
+  /** Bind the UDP sockets with SO_REUSEPORT (cluster workers sharing the HBP port). */
+  reusePort?: boolean;
   /** Install SIGTERM/SIGINT handlers that stop the server (default false: the CLI does it). */
   handleSignals?: boolean;
   /** Do not register the event-log service (tests that want a quiet bus). */
@@ -128,12 +130,12 @@ export interface RunningServer {
   readonly services: ServicesWorkerHost | null;
   /** Admin and self-care commands waiting for the tick. */
   readonly control: ControlQueue;
+  /** The cluster node ([cluster] enabled), null otherwise. */
+  readonly cluster: () => ClusterNode | null;
   /** Every hosted handler (the HBP master, links); a reload adds and removes links here. */
   readonly handlers: HostedHandler[];
   /** Names for ids, as the services Worker last loaded them ([aliases]). */
   readonly aliases: AliasDirectory;
-  /** The cluster node ([cluster] enabled), null otherwise. */
-  readonly cluster: () => ClusterNode | null;
 }
 
 /** Map the `[hbp]` config section onto the master's plain options. */
@@ -206,6 +208,7 @@ export async function startServer(config: Config, log: Logger, options: ServerOp
   const host = new UdpHost(assembled.deps.outbox, {
     tickIntervalMs: options.tickIntervalMs ?? 25,
     probe: options.probe ?? null,
+    reusePort: options.reusePort ?? false,
     onHandlerError: (where, error) => log.error({ err: error, where }, "exception in the packet plane (contained)"),
   });
   for (const handler of assembled.handlers) host.addHandler(handler);
@@ -274,8 +277,9 @@ export async function startServer(config: Config, log: Logger, options: ServerOp
       http = { url: ready.url, address: config.http.bind_address, port: ready.port };
     }
   }
+  let cluster: ClusterNode | null = null; // [cluster], started below once the sockets are open
   const statsPublisher = new StatsPublisher(
-    { bus, hbp, router, handlers: assembled.handlers, hostStats: () => host.stats, startedMs },
+    { bus, hbp, router, handlers: assembled.handlers, hostStats: () => host.stats, startedMs, cluster: () => cluster?.snapshot() ?? null },
     monotonicMs,
     options.statsIntervalMs ?? DEFAULT_STATS_INTERVAL_MS,
     (error) => log.error({ err: error }, "could not build the stats snapshot"),
@@ -329,7 +333,6 @@ export async function startServer(config: Config, log: Logger, options: ServerOp
   statsPublisher.start();
 
   // [cluster]: the NATS side loads only when enabled (src/shell/cluster/); it never waits for NATS.
-  let cluster: ClusterNode | null = null;
   if (config.cluster.enabled) {
     const { startClusterNode } = await import("./cluster/cluster_node.ts");
     cluster = startClusterNode({
@@ -393,9 +396,9 @@ export async function startServer(config: Config, log: Logger, options: ServerOp
     http,
     services,
     control,
+    cluster: () => cluster,
     handlers: assembled.handlers,
     aliases,
-    cluster: () => cluster,
   };
 }
 

@@ -7,7 +7,7 @@
  */
 import type { EventBus } from "../bus/event_bus.ts";
 import type { HostedHandler } from "../core/datagram_handler.ts";
-import type { CoreEvent, LinkSnapshot, StatsSnapshot } from "../core/events.ts";
+import type { ClusterSnapshot, CoreEvent, LinkSnapshot, StatsSnapshot } from "../core/events.ts";
 import { OpenBridgeLink } from "../core/federation/openbridge_link.ts";
 import type { HbpMaster } from "../core/hbp_master/hbp_master.ts";
 import type { FrameRouter } from "../core/router_contract.ts";
@@ -23,6 +23,8 @@ export interface StatsSources {
   readonly handlers: readonly HostedHandler[];
   readonly hostStats: () => UdpHostStats;
   readonly startedMs: number;
+  /** The cluster node's counters ([cluster] enabled). */
+  readonly cluster?: () => ClusterSnapshot | null;
 }
 
 /** Numeric own fields of a counters object (class instances with number fields), copied. */
@@ -85,6 +87,7 @@ export function buildStatsSnapshot(sources: StatsSources, nowMs: number): StatsS
       subscribers: bus.subscribers.map((s) => ({ name: s.name, queued: s.queued, delivered: s.delivered, dropped: s.dropped, failed: s.failed })),
     },
     process: { rssBytes: memory.rss, heapUsedBytes: memory.heapUsed },
+    cluster: sources.cluster?.() ?? null,
   };
 }
 

@@ -70,6 +70,8 @@ export interface UdpHostOptions {
   onHandlerError?: (where: string, error: unknown) => void;
   /** Benchmark timing hooks (default none). */
   probe?: HostProbe | null;
+  /** Bind every socket with SO_REUSEPORT (cluster workers sharing the HBP port; default false). */
+  reusePort?: boolean;
 }
 
 class SocketSlot {
@@ -99,6 +101,7 @@ export class UdpHost implements SocketControl {
   readonly #tickIntervalMs: number;
   readonly #onHandlerError: (where: string, error: unknown) => void;
   readonly #probe: HostProbe | null;
+  readonly #reusePort: boolean;
   #timer: ReturnType<typeof setInterval> | null = null;
   /** monotonicMs of the last tick; the data path ticks once it is #overdueMs old */
   #lastTickMs = 0;
@@ -125,6 +128,7 @@ export class UdpHost implements SocketControl {
     this.#overdueMs = 2 * this.#tickIntervalMs;
     this.#onHandlerError = options.onHandlerError ?? (() => {});
     this.#probe = options.probe ?? null;
+    this.#reusePort = options.reusePort ?? false;
   }
 
   addHandler(handler: HostedHandler): void {
@@ -312,6 +316,8 @@ export class UdpHost implements SocketControl {
       port,
       ...reusePortSocketOptions(slot.spec.reusePort === true), // SO_REUSEPORT before bind (reuse_port.ts)
       binaryType: "buffer",
+      // flags 4 = SO_REUSEPORT (undocumented in bun-types; bun-notes.md "Undocumented options")
+      ...(this.#reusePort ? ({ flags: 4 } as object) : {}),
       socket: {
         data: onData,
         // Bun calls error(err) with one argument (bun-notes.md §1): ICMP port-unreachable etc.

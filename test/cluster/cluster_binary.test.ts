@@ -7,23 +7,13 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import { CallType } from "../../src/wire/dmrd.ts";
 import { ensureBinary } from "../binary/support/ensure_binary.ts";
-import { killAll } from "../core/federation/support/processes.ts";
-import { natsServerMissing, startNatsServer, stopAllNats } from "./support/nats_server.ts";
-import { callCrosses, clients, hotspotOn, nextStreamId, sendVoice, startNode } from "./support/cluster_net.ts";
+import { startNatsServer } from "./support/nats_server.ts";
+import { describeWithNats } from "./support/nats_suite.ts";
+import { callCrosses, cleanUpCluster, hotspotOn, nextStreamId, sendVoice, startNode } from "./support/cluster_net.ts";
 
-const missing = natsServerMissing();
-if (missing !== null && process.env["CI"] === "true") {
-  test("nats-server is required under CI", () => {
-    throw new Error(missing);
-  });
-}
-const maybe = missing === null && process.arch === "x64" ? describe : describe.skip;
+const maybe = process.arch === "x64" ? describeWithNats() : describe.skip;
 
-afterAll(async () => {
-  for (const c of clients.splice(0)) await c.close().catch(() => {});
-  await killAll();
-  await stopAllNats();
-});
+afterAll(cleanUpCluster);
 
 maybe("cluster in the compiled binary", () => {
   test("two binary nodes: a group call crosses; a private call reaches a radio heard on the other node", async () => {

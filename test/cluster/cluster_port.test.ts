@@ -165,4 +165,19 @@ describe("cluster interest", () => {
     h.router.onPortDown(h.nowMs, link);
     expect(h.router.collectInterest(want)).toBe(false);
   });
+
+  test("a user-activated talkgroup restored from the cluster keeps the time it had left (router.subscribe with an expiry)", () => {
+    const { h } = setup();
+    const a = h.hotspot();
+    const want = new Set<number>();
+    expect(h.router.subscribe(h.nowMs, a, 1, 3350, "dynamic", h.nowMs + 5_000)).toBe(true);
+    expect(h.router.subscribe(h.nowMs, a, 1, 3351, "dynamic")).toBe(true); // the UA timer (minutes)
+    const expiry = (tg: number): number | null | undefined => h.router.subscriptions(a).find((s) => s.talkgroupId === tg)?.expiresAtMs;
+    expect(expiry(3350)).toBe(h.nowMs + 5_000);
+    expect(expiry(3351)! - h.nowMs).toBeGreaterThan(60_000);
+    h.advance(6_000);
+    h.router.collectInterest(want);
+    expect(want.has(3350)).toBe(false);
+    expect(want.has(3351)).toBe(true);
+  });
 });

@@ -8,37 +8,22 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { CallType, DataType, FrameType } from "../../src/wire/dmrd.ts";
 import { HbpClient } from "../support/hbp_client.ts";
-import { killAll } from "../core/federation/support/processes.ts";
-import { natsServerMissing, startNatsServer, stopAllNats, type NatsServer } from "./support/nats_server.ts";
-import { callCrosses, clients, framesOf, hotspotOn, inspect, nextStreamId, sendVoice, startNode, waitFrames, type ClusterNodeProcess } from "./support/cluster_net.ts";
+import { natsServerMissing, startNatsServer, type NatsServer } from "./support/nats_server.ts";
+import { describeWithNats } from "./support/nats_suite.ts";
+import { callCrosses, cleanUpCluster, startCluster, framesOf, hotspotOn, inspect, nextStreamId, sendVoice, startNode, waitFrames, type ClusterNodeProcess } from "./support/cluster_net.ts";
 
+const maybe = describeWithNats();
 const missing = natsServerMissing();
-if (missing !== null && process.env["CI"] === "true") {
-  test("nats-server is required under CI", () => {
-    throw new Error(missing);
-  });
-}
-const maybe = missing === null ? describe : describe.skip;
-if (missing !== null) console.warn(`test/cluster: skipped: ${missing}`);
 
 let nats: NatsServer;
 let nodes: ClusterNodeProcess[] = [];
 
 beforeAll(async () => {
   if (missing !== null) return;
-  nats = await startNatsServer();
-  nodes = await Promise.all(["sa", "sb", "sc"].map((name) => startNode({ name, servers: [nats.url] })));
-  for (const n of nodes) {
-    const ready = await n.proc.waitForLog((l) => l["msg"] === "cluster: shared state in JetStream KV ready", 10_000);
-    if (ready === null) throw new Error(`${n.spec.name}: no shared state`);
-  }
+  ({ nats, nodes } = await startCluster(["sa", "sb", "sc"]));
 });
 
-afterAll(async () => {
-  for (const c of clients.splice(0)) await c.close().catch(() => {});
-  await killAll();
-  await stopAllNats();
-});
+afterAll(cleanUpCluster);
 
 maybe("cluster shared state (JetStream KV)", () => {
   test("a private call from node A reaches a radio last heard on node B", async () => {

@@ -12,33 +12,24 @@ import { nodeIdFromName } from "../../src/shell/cluster/cluster_options.ts";
 
 const u32 = (v: number): number[] => [(v >>> 24) & 0xff, (v >>> 16) & 0xff, (v >>> 8) & 0xff, v & 0xff];
 import { HbpClient } from "../support/hbp_client.ts";
-import { killAll } from "../core/federation/support/processes.ts";
-import { natsServerMissing, startNatsServer, stopAllNats, type NatsServer } from "./support/nats_server.ts";
-import { callCrosses, clients, framesOf, inspect, nextStreamId, sendVoice, startNode, waitFrames, hotspotOn, type ClusterNodeProcess } from "./support/cluster_net.ts";
+import { natsServerMissing, type NatsServer } from "./support/nats_server.ts";
+import { describeWithNats } from "./support/nats_suite.ts";
+import { freePorts } from "../core/federation/support/e2e.ts";
+import { serverToml, spawnServer } from "../core/federation/support/processes.ts";
+import { callCrosses, cleanUpCluster, startCluster, startNode, framesOf, inspect, nextStreamId, sendVoice, waitFrames, hotspotOn, type ClusterNodeProcess } from "./support/cluster_net.ts";
 
+const maybe = describeWithNats();
 const missing = natsServerMissing();
-if (missing !== null && process.env["CI"] === "true") {
-  test("nats-server is required under CI", () => {
-    throw new Error(missing);
-  });
-}
-const maybe = missing === null ? describe : describe.skip;
-if (missing !== null) console.warn(`test/cluster: skipped: ${missing}`);
 
 let nats: NatsServer;
 let nodes: ClusterNodeProcess[] = [];
 
 beforeAll(async () => {
   if (missing !== null) return;
-  nats = await startNatsServer();
-  nodes = await Promise.all(["a", "b", "c"].map((name) => startNode({ name, servers: [nats.url] })));
+  ({ nats, nodes } = await startCluster(["a", "b", "c"]));
 });
 
-afterAll(async () => {
-  for (const c of clients.splice(0)) await c.close().catch(() => {});
-  await killAll();
-  await stopAllNats();
-});
+afterAll(cleanUpCluster);
 
 maybe("cluster voice plane (3 nodes, 1 nats-server)", () => {
   test("a group call on node A is heard once by the hotspots on B and C, LC-correct; a hotspot without the talkgroup hears nothing", async () => {
@@ -157,4 +148,27 @@ maybe("cluster voice plane (3 nodes, 1 nats-server)", () => {
     expect(await callCrosses(talker, [listener], 3102, 2)).toBe(true);
     expect(nodes.every((n) => n.proc.process.exitCode === null)).toBe(true);
   }, 30_000);
+
+  test("an OpenBridge link belongs to one node: calls from the linked network reach hotspots on other nodes, and back", async () => {
+    const [, b] = nodes;
+    // a separate network X (no cluster), linked by OpenBridge v5 to a new node D of this cluster
+    const [xHbp, xLink, dLink] = await freePorts(3);
+    const x = await spawnServer("x-network", `${serverToml(2399, xHbp!, [{ name: "to-d", port: xLink!, targetPort: dLink!, networkId: 2340, protocol: 5 }])}\n[http]\nenabled = false\n`, 2);
+    const d = await startNode({ name: "d", servers: [nats.url], links: [{ name: "to-x", port: dLink!, targetPort: xLink!, networkId: 2399, protocol: 5 }] });
+    expect(x.process.exitCode).toBeNull();
+    const onX = await hotspotOn(xHbp!, "TS2=3104;");
+    const onB = await hotspotOn(b!.hbpPort, "TS2=3104;");
+    // X → link → D → cluster → B, and B → cluster → D → link → X
+    expect(await callCrosses(onX, [onB], 3104, 2, 20_000)).toBe(true);
+    expect(await callCrosses(onB, [onX], 3104, 2, 20_000)).toBe(true);
+    // heard once: a whole stream, no frame twice, nothing circulating afterwards
+    const streamId = nextStreamId();
+    const n = await sendVoice(onX, { sourceId: 3120104, destinationId: 3104, slot: 2, streamId, superframes: 2 });
+    const frames = await waitFrames(onB, streamId, n);
+    expect(frames.length).toBe(n);
+    await HbpClient.settle(800);
+    expect(framesOf(onB, streamId).length).toBe(n);
+    expect(framesOf(onX, streamId).length).toBe(0);
+    expect(d.proc.process.exitCode).toBeNull();
+  }, 60_000);
 });

@@ -159,3 +159,29 @@ describe("metrics", () => {
     expect(reasonFromCounter("droppedStreamCapacity", "dropped")).toBe("stream-capacity");
   });
 });
+
+describe("cluster metrics", () => {
+  test("a snapshot with a cluster node: connected, frames by direction, drops by reason, reconnects, subscriptions", () => {
+    const { api: a } = api();
+    const cluster = {
+      node: "fra-1",
+      nodeId: 7,
+      connected: true,
+      counters: { published: 120, received: 80, droppedDisconnected: 5, droppedBackpressure: 0, droppedQueueFull: 1, droppedUnitUnknownNode: 2, receivedDropped: 3, reconnects: 1, subscriptions: 4 },
+    };
+    a.onEvent({ type: "stats", atMs: 4, snapshot: snapshot({ cluster }) });
+    const families = parsePrometheus(a.metricsText());
+    const v = (name: string, labels: Record<string, string> = {}) => sampleValue(families, name, labels);
+    expect(v("freedmr_cluster_connected", { node: "fra-1" })).toBe(1);
+    expect(v("freedmr_cluster_frames_total", { node: "fra-1", direction: "out" })).toBe(120);
+    expect(v("freedmr_cluster_frames_total", { node: "fra-1", direction: "in" })).toBe(80);
+    expect(v("freedmr_cluster_dropped_total", { node: "fra-1", reason: "disconnected" })).toBe(5);
+    expect(v("freedmr_cluster_dropped_total", { node: "fra-1", reason: "bad-message" })).toBe(3);
+    expect(v("freedmr_cluster_reconnects_total", { node: "fra-1" })).toBe(1);
+    expect(v("freedmr_cluster_subscriptions", { node: "fra-1" })).toBe(4);
+    // without a cluster node: no cluster families
+    const { api: b } = api();
+    b.onEvent({ type: "stats", atMs: 4, snapshot: snapshot() });
+    expect(parsePrometheus(b.metricsText()).has("freedmr_cluster_connected")).toBe(false);
+  });
+});

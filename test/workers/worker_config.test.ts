@@ -51,6 +51,7 @@ describe("per-worker config", () => {
     expect(one.config.openbridge.length).toBe(1);
     expect(three.config.openbridge.length).toBe(0);
     expect(one.config.workers.count).toBe(1); // a worker never supervises
+    expect(one.config.cluster.workers).toBe(0); // nor through [cluster] workers
   });
 
   test("without --worker nothing changes (reuse_port stays off by default)", async () => {

@@ -76,6 +76,13 @@ export const ClusterSection = Type.Object(
         "When this node stops while other nodes of the cluster are alive, send hotspots no MSTCL: they keep talking to the shared address (DNS name or floating IP in front of the nodes) and move to another node at their own pace, finding their state there (as DMRHub's hand-off). Off = always say goodbye.",
       default: true,
     }),
+    workers: Type.Integer({
+      description:
+        "Run this many freedmr worker processes on this host (2 or more; 0 = one process): each is a cluster node (node_name-w1, -w2, …) sharing the HBP port through SO_REUSEPORT (the kernel keeps each hotspot's datagrams on one worker) and joined through the NATS servers above (run a local nats-server). The first process supervises them and restarts a crashed worker; only worker 1 runs the dashboard and the OpenBridge/upstream links. Needs enabled = true.",
+      default: 0,
+      minimum: 0,
+      maximum: 256,
+    }),
     kv_replicas: Type.Integer({ description: "Replicas of the KV bucket when freedmr creates it (1, or 3 on a three-server NATS cluster).", default: 1, minimum: 1, maximum: 5 }),
   },
   { ...strict, description: "Several freedmr nodes as one network, joined through NATS (docs/cluster.md).", default: {} },

@@ -276,6 +276,25 @@ export class HbpMaster implements HostedHandler {
   }
 
   /**
+   * Cluster hand-over (DMRHub's graceful hand-off): false = shutdown() sends no MSTCL, so the
+   * peers keep sending to the shared address (DNS name or floating IP) and move to another node
+   * at their own next keepalive instead of all re-logging at once. Default true.
+   */
+  goodbyeOnShutdown = true;
+
+  /**
+   * Cluster: the repeater logged in on another node since; forget its session here without a word
+   * to the peer (an MSTCL could reach the hotspot at its new node's shared address), session.down
+   * "moved". False when the id has no session.
+   */
+  release(nowMs: number, repeaterId: number): boolean {
+    const session = this.#sessions.get(repeaterId);
+    if (session === undefined) return false;
+    this.#removeSession(nowMs, session, "moved");
+    return true;
+  }
+
+  /**
    * Reload: new passphrases, access rules, registration ACL, peer timeout, max peers and login
    * limits. Sessions stay connected and keep the passphrase they proved; the new values apply at
    * the next login. A connected session the new ACL or rules deny now is closed with MSTCL
@@ -308,25 +327,6 @@ export class HbpMaster implements HostedHandler {
   /** Replace (or remove, null) the extra login check applied at RPTC (reload, alias data). */
   setLoginCheck(check: LoginCheck | null): void {
     this.#loginCheck = check;
-  }
-
-  /**
-   * Cluster hand-over (DMRHub's graceful hand-off): false = shutdown() sends no MSTCL, so the
-   * peers keep sending to the shared address (DNS name or floating IP) and move to another node
-   * at their own next keepalive instead of all re-logging at once. Default true.
-   */
-  goodbyeOnShutdown = true;
-
-  /**
-   * Cluster: the repeater logged in on another node since; forget its session here without a word
-   * to the peer (an MSTCL could reach the hotspot at its new node's shared address), session.down
-   * "moved". False when the id has no session.
-   */
-  release(nowMs: number, repeaterId: number): boolean {
-    const session = this.#sessions.get(repeaterId);
-    if (session === undefined) return false;
-    this.#removeSession(nowMs, session, "moved");
-    return true;
   }
 
   // ---------------------------------------------------------------------------------------------

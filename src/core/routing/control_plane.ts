@@ -22,18 +22,20 @@ import { publish } from "./router_events.ts";
 import type { PortState } from "./state.ts";
 
 /** API subscribe: a static TG, or a dynamic one on the UA timer (renewed when already there). */
-export function subscribeTalkgroup(ctx: RouterContext, nowMs: number, port: RouterPort, slot: Slot, talkgroupId: number, kind: "static" | "dynamic"): boolean {
+export function subscribeTalkgroup(ctx: RouterContext, nowMs: number, port: RouterPort, slot: Slot, talkgroupId: number, kind: "static" | "dynamic", expiresAtMs?: number): boolean {
   const ps = livePort(ctx, port);
   if (ps === null || talkgroupId <= 0 || talkgroupId > TG_MAX || inRanges(ctx.options.optionsProhibitedTalkgroups, talkgroupId)) return false;
   const rfSlot = rfSlotOf(ps, slot);
   if (kind === "static") return addStatic(ctx, nowMs, ps, rfSlot, talkgroupId, SubOrigin.Api, "api");
   if (findSub(ps, rfSlot, talkgroupId, SubKind.Static) !== null) return true;
   const existing = findSub(ps, rfSlot, talkgroupId, SubKind.Dynamic);
+  // a given expiry (cluster: the time a user-activated TG had left on another node) or the UA timer
+  const expires = expiresAtMs !== undefined && expiresAtMs > nowMs ? expiresAtMs : expiryFrom(ctx, nowMs, ps);
   if (existing !== null) {
-    setExpiry(ctx, existing, expiryFrom(ctx, nowMs, ps));
+    setExpiry(ctx, existing, expires);
     return true;
   }
-  const sub = insertSub(ctx, ps, rfSlot, talkgroupId, talkgroupId, SubKind.Dynamic, SubOrigin.Api, expiryFrom(ctx, nowMs, ps));
+  const sub = insertSub(ctx, ps, rfSlot, talkgroupId, talkgroupId, SubKind.Dynamic, SubOrigin.Api, expires);
   if (sub === null) return false;
   publishSubscription(ctx, nowMs, ps, rfSlot, talkgroupId, "add", "api");
   return true;

@@ -66,8 +66,8 @@ import { bridgeState, dialedReflector, listActiveStreams, listSubscriptions, loc
 import { RouterContext, type RouterExtras } from "./router_context.ts";
 import { routeSideChannelAlias } from "./side_channel_alias.ts";
 import { runTick } from "./tick.ts";
-import { updateRoutingOptions } from "./options_update.ts";
 import { collectInterest } from "../cluster/interest.ts";
+import { updateRoutingOptions } from "./options_update.ts";
 
 export { FIRST_RADIO_ID } from "./numbering.ts";
 export type { RouterExtras } from "./router_context.ts";
@@ -127,8 +127,8 @@ class RoutingCore implements Router {
     return this.#ctx.stats;
   }
 
-  subscribe(nowMs: number, port: RouterPort, slot: Slot, talkgroupId: number, kind: "static" | "dynamic"): boolean {
-    return subscribeTalkgroup(this.#ctx, nowMs, port, slot, talkgroupId, kind);
+  subscribe(nowMs: number, port: RouterPort, slot: Slot, talkgroupId: number, kind: "static" | "dynamic", expiresAtMs?: number): boolean {
+    return subscribeTalkgroup(this.#ctx, nowMs, port, slot, talkgroupId, kind, expiresAtMs);
   }
 
   unsubscribe(nowMs: number, port: RouterPort, slot: Slot, talkgroupId: number): boolean {

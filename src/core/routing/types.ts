@@ -90,8 +90,8 @@ export interface Router extends FrameRouter {
   stats(): RoutingStats;
 
   // ---- control plane (API, tests) ----------------------------------------------------------
-  /** Add a static or dynamic subscription for a port's slot. */
-  subscribe(nowMs: number, port: RouterPort, slot: Slot, talkgroupId: number, kind: "static" | "dynamic"): boolean;
+  /** Add a static or dynamic subscription for a port's slot; a dynamic one expires at `expiresAtMs` when given and later than now (default: the UA timer). */
+  subscribe(nowMs: number, port: RouterPort, slot: Slot, talkgroupId: number, kind: "static" | "dynamic", expiresAtMs?: number): boolean;
   /** Remove a static/dynamic subscription. */
   unsubscribe(nowMs: number, port: RouterPort, slot: Slot, talkgroupId: number): boolean;
   /** Link a dial-a-TG reflector (0 unlinks), as if the hotspot had made the private call. */

@@ -24,7 +24,7 @@ import { monotonicMs } from "../clock.ts";
 import type { Logger } from "../log.ts";
 import { clusterSettings, natsConnectOptions, type ClusterSettings } from "./cluster_options.ts";
 import type { EventBus } from "../../bus/event_bus.ts";
-import type { CoreEvent } from "../../core/events.ts";
+import type { ClusterSnapshot, CoreEvent } from "../../core/events.ts";
 import { ClusterState, type ClusterStateRouter } from "./cluster_state.ts";
 
 /** What the node needs of the router: frames in, and the talkgroups needed here. */
@@ -77,6 +77,8 @@ interface GroupSubscription {
 }
 
 const LINGER_SCAN_MS = 500;
+/** between two attempts when a connection could not be made or was closed for good */
+const CONNECT_RETRY_MS = 2000;
 const DROP_LOG_INTERVAL_MS = 10_000;
 
 export class ClusterNode {
@@ -154,31 +156,58 @@ export class ClusterNode {
     void this.#connect();
   }
 
+  /**
+   * Connect, and connect again whenever the connection is gone for good (the client gave up, or
+   * refused us: wrong credentials, TLS): every CONNECT_RETRY_MS until stopped, logging the first
+   * failure and then at most one a minute. Never throws; voice never waits for it.
+   */
   async #connect(): Promise<void> {
-    try {
-      const { connect } = await import("@nats-io/transport-node");
-      const options = await natsConnectOptions(this.#deps.config, this.settings);
-      const nc = await connect(options);
-      if (this.#stopped) {
-        await nc.close().catch(() => {});
+    let failures = 0;
+    let lastLogMs = -Infinity;
+    while (!this.#stopped) {
+      try {
+        const { connect } = await import("@nats-io/transport-node");
+        const options = await natsConnectOptions(this.#deps.config, this.settings);
+        const nc = await connect(options);
+        if (this.#stopped) {
+          await nc.close().catch(() => {});
+          return;
+        }
+        this.#attach(nc);
         return;
+      } catch (error) {
+        failures++;
+        const now = monotonicMs();
+        if (now - lastLogMs >= 60_000) {
+          lastLogMs = now;
+          this.#log.error({ err: error, failures }, "cluster: could not connect to NATS; this node serves its own hotspots alone and keeps trying");
+        }
       }
-      this.#nc = nc;
-      this.#connected = true;
-      this.#server = nc.getServer();
-      this.#log.info({ server: this.#server }, "cluster: connected to NATS");
-      this.#unitSub = nc.subscribe(this.#unitSubject(this.settings.nodeId), { callback: this.#onMessage });
-      this.#interestVersion = -1; // subscribe to what is needed now
-      this.#reconcile(monotonicMs());
-      void this.#watchStatus(nc);
-      if (this.state !== null) void this.state.attach(nc);
-      void nc.closed().then((error) => {
-        if (!this.#stopped) this.#log.error({ err: error }, "cluster: the NATS connection closed for good; this node serves its own hotspots alone");
-        this.#connected = false;
-      });
-    } catch (error) {
-      this.#log.error({ err: error }, "cluster: could not set up the NATS connection; this node serves its own hotspots alone");
+      await new Promise((r) => setTimeout(r, CONNECT_RETRY_MS));
     }
+  }
+
+  #attach(nc: NatsConnection): void {
+    this.#nc = nc;
+    this.#connected = true;
+    this.#server = nc.getServer();
+    this.#log.info({ server: this.#server }, "cluster: connected to NATS");
+    this.#unitSub = nc.subscribe(this.#unitSubject(this.settings.nodeId), { callback: this.#onMessage });
+    this.#interestVersion = -1; // subscribe to what is needed now
+    this.#reconcile(monotonicMs());
+    void this.#watchStatus(nc);
+    if (this.state !== null) void this.state.attach(nc);
+    void nc.closed().then((error) => {
+      this.#connected = false;
+      if (this.#stopped || this.#nc !== nc) return;
+      this.#log.error({ err: error }, "cluster: the NATS connection closed for good; serving local hotspots alone, connecting again");
+      // its subscriptions died with it
+      this.#nc = null;
+      this.#groups.clear();
+      this.#wildcardSub = null;
+      this.#unitSub = null;
+      setTimeout(() => void this.#connect(), CONNECT_RETRY_MS);
+    });
   }
 
   async #watchStatus(nc: NatsConnection): Promise<void> {
@@ -371,6 +400,22 @@ export class ClusterNode {
     };
   }
 
+  /** For the stats snapshot (metrics): numbers only. */
+  snapshot(): ClusterSnapshot {
+    const s = this.stats();
+    const counters: Record<string, number> = {};
+    for (const [key, value] of Object.entries(s)) if (typeof value === "number" && key !== "nodeId") counters[key] = value;
+    const st = this.state?.stats;
+    if (st !== undefined) {
+      counters["statePuts"] = st.puts;
+      counters["statePutErrors"] = st.putErrors;
+      counters["stateRestored"] = st.restored;
+      counters["stateReleased"] = st.released;
+      counters["subscribersLearned"] = st.subscribersLearned;
+    }
+    return { node: s.nodeName, nodeId: s.nodeId, connected: s.connected, counters };
+  }
+
   async stop(): Promise<void> {
     if (this.#stopped) return;
     this.#stopped = true;
@@ -379,7 +424,7 @@ export class ClusterNode {
     // hand-over: with other nodes alive, hotspots get no MSTCL and move at their own pace
     if (this.state !== null && this.#nc !== null && this.#connected) {
       try {
-        const others = await Promise.race([this.state.othersAlive(), new Promise<boolean>((r) => setTimeout(() => r(false), 1000))]);
+        const others = await Promise.race([this.state.othersAlive(), new Promise<boolean>((r) => setTimeout(() => r(false), 2000))]);
         if (others && this.settings.handoverOnStop && this.#deps.handOver) {
           this.#deps.handOver();
           this.#log.info("cluster: other nodes are alive; handing the hotspots over without MSTCL");

@@ -38,7 +38,7 @@ export interface ClusterStateRouter {
   dialedReflector(port: RouterPort): number;
   hotspotSettings(repeaterId: number): HotspotSettings;
   setHotspotSettings(nowMs: number, repeaterId: number, settings: HotspotSettings): boolean;
-  subscribe(nowMs: number, port: RouterPort, slot: Slot, talkgroupId: number, kind: "static" | "dynamic"): boolean;
+  subscribe(nowMs: number, port: RouterPort, slot: Slot, talkgroupId: number, kind: "static" | "dynamic", expiresAtMs?: number): boolean;
   dial(nowMs: number, port: RouterPort, reflector: number): DialResult;
   onOptions(nowMs: number, port: RouterPort, options: string): void;
   hotspotPortOf(repeaterId: number): RouterPort | null;
@@ -98,6 +98,37 @@ const MAX_TRACKED = 100_000;
 const STATE_TTL_MS = 7 * 24 * 3600 * 1000;
 
 const encoder = new TextEncoder();
+const MAX_OPTIONS_CHARS = 1024;
+const MAX_DYNAMIC = 256;
+const TG_MAX = 16_777_215;
+
+const isTalkgroup = (v: unknown): v is number => Number.isInteger(v) && (v as number) > 0 && (v as number) <= TG_MAX;
+const isWallMs = (v: unknown): v is number => typeof v === "number" && Number.isFinite(v) && v >= 0;
+const isTgList = (v: unknown): boolean => v === null || (Array.isArray(v) && v.length <= MAX_DYNAMIC && v.every(isTalkgroup));
+
+/** A hotspot record read from the KV, checked field by field (anything else is ignored, counted). */
+export function validHotspotRecord(r: unknown): r is ClusterHotspotRecord {
+  if (typeof r !== "object" || r === null) return false;
+  const x = r as Record<string, unknown>;
+  if (x["v"] !== 1 || typeof x["options"] !== "string" || (x["options"] as string).length > MAX_OPTIONS_CHARS) return false;
+  const dynamic = x["dynamic"];
+  if (!Array.isArray(dynamic) || dynamic.length > MAX_DYNAMIC) return false;
+  for (const d of dynamic as Record<string, unknown>[]) {
+    if (typeof d !== "object" || d === null || (d["slot"] !== 1 && d["slot"] !== 2) || !isTalkgroup(d["talkgroupId"]) || !isWallMs(d["expiresAtWallMs"])) return false;
+  }
+  const dial = x["dial"] as Record<string, unknown> | null | undefined;
+  if (dial !== null && (typeof dial !== "object" || !isTalkgroup(dial["reflector"]) || !isWallMs(dial["expiresAtWallMs"]))) return false;
+  const st = x["settings"] as Record<string, unknown> | null | undefined;
+  if (st !== null) {
+    if (typeof st !== "object") return false;
+    if (!isTgList(st["ts1Static"]) || !isTgList(st["ts2Static"])) return false;
+    if (st["defaultReflector"] !== null && !isTalkgroup(st["defaultReflector"])) return false;
+    if (st["uaTimerMinutes"] !== null && !(Number.isInteger(st["uaTimerMinutes"]) && (st["uaTimerMinutes"] as number) >= 0 && (st["uaTimerMinutes"] as number) <= 10_080)) return false;
+    if (st["singleMode"] !== null && typeof st["singleMode"] !== "boolean") return false;
+    if (st["language"] !== null && !(typeof st["language"] === "string" && (st["language"] as string).length <= 32)) return false;
+  }
+  return true;
+}
 
 export class ClusterState implements ClusterStateStore {
   readonly #deps: ClusterStateDeps;
@@ -118,6 +149,8 @@ export class ClusterState implements ClusterStateStore {
   readonly #options = new Map<number, string>();
   /** repeaters whose own RPTO arrived since login */
   readonly #sentOptions = new Set<number>();
+  /** other nodes' last heartbeat (wall ms), from the watched node.<id> keys */
+  readonly #nodes = new Map<number, number>();
   /** radio → repeater id and when its sub.<radio> was last written */
   readonly #written = new Map<number, { repeaterId: number; atMs: number }>();
   readonly stats: ClusterStateStats = { ready: false, puts: 0, putErrors: 0, restored: 0, released: 0, subscribersLearned: 0, watchErrors: 0 };
@@ -153,9 +186,11 @@ export class ClusterState implements ClusterStateStore {
       this.#subscribers = await kvm.create(`${base}_subscribers`, { history: 1, replicas: this.#deps.replicas, ttl: this.#deps.subscriberTtlMs });
       this.stats.ready = true;
       this.#beat();
+      if (this.#heartbeat !== null) clearInterval(this.#heartbeat); // attached again after a new connection
       this.#heartbeat = setInterval(() => this.#beat(), HEARTBEAT_MS);
       void this.#watch(this.#state, "rpt.>", (entry) => this.#onOwner(entry));
       void this.#watch(this.#subscribers, "sub.>", (entry) => this.#onSubscriber(entry));
+      void this.#watch(this.#state, "node.>", (entry) => this.#onNode(entry));
       this.#log.info({ buckets: [`${base}_state`, `${base}_subscribers`] }, "cluster: shared state in JetStream KV ready");
       // hotspots that logged in before the buckets were ready
       for (const repeaterId of this.#ports.values()) {
@@ -172,7 +207,6 @@ export class ClusterState implements ClusterStateStore {
       const watch = await kv.watch({ key });
       for await (const entry of watch) {
         if (this.#stopped) break;
-        if (entry.operation !== "PUT") continue;
         try {
           onEntry(entry);
         } catch (error) {
@@ -189,11 +223,15 @@ export class ClusterState implements ClusterStateStore {
     this.#put(this.#state, `node.${this.#deps.nodeId}`, { name: this.#deps.nodeName, at: Date.now() });
   }
 
-  /** Whether another node has beaten its heart within ALIVE_MS (wall clock). */
+  /**
+   * Whether another node has beaten its heart within ALIVE_MS (wall clock): from the watched
+   * registry, or (the watch not caught up yet, e.g. just started) by reading it.
+   */
   async othersAlive(): Promise<boolean> {
+    const now = Date.now();
+    for (const at of this.#nodes.values()) if (now - at < ALIVE_MS) return true;
     const kv = this.#state;
     if (kv === null) return false;
-    const now = Date.now();
     for await (const key of await kv.keys("node.>")) {
       if (key === `node.${this.#deps.nodeId}`) continue;
       const entry = await kv.get(key);
@@ -211,7 +249,19 @@ export class ClusterState implements ClusterStateStore {
 
   // ---- KV watches -----------------------------------------------------------------------------
 
+  #onNode(entry: KvEntry): void {
+    const nodeId = Number(entry.key.slice(5));
+    if (!Number.isInteger(nodeId) || nodeId === this.#deps.nodeId) return;
+    if (entry.operation !== "PUT") {
+      this.#nodes.delete(nodeId);
+      return;
+    }
+    const value = entry.json<{ at?: number }>();
+    if (typeof value?.at === "number") this.#nodes.set(nodeId, value.at);
+  }
+
   #onOwner(entry: KvEntry): void {
+    if (entry.operation !== "PUT") return;
     const repeaterId = Number(entry.key.slice(4));
     const value = entry.json<{ n: number; name?: string }>();
     if (!Number.isInteger(repeaterId) || typeof value?.n !== "number" || value.n === this.#deps.nodeId) return;
@@ -224,6 +274,7 @@ export class ClusterState implements ClusterStateStore {
   }
 
   #onSubscriber(entry: KvEntry): void {
+    if (entry.operation !== "PUT") return;
     const radioId = Number(entry.key.slice(4));
     const value = entry.json<{ n: number; r: number; s: number }>();
     if (!Number.isInteger(radioId) || typeof value?.n !== "number" || value.n === this.#deps.nodeId) return;
@@ -319,17 +370,31 @@ export class ClusterState implements ClusterStateStore {
       const record = await this.getHotspot(repeaterId);
       const router = this.#deps.router;
       const port = router.hotspotPortOf(repeaterId);
-      if (record === null || port === null || record.v !== 1) return;
+      if (record === null || port === null) return;
+      if (!validHotspotRecord(record)) {
+        this.stats.watchErrors++;
+        this.#log.warn({ repeaterId }, "cluster: a malformed hotspot record in the shared state (ignored)");
+        return;
+      }
       const now = monotonicMs();
       const wall = Date.now();
       if (record.settings !== null && Object.values(router.hotspotSettings(repeaterId)).every((v) => v === null)) {
-        router.setHotspotSettings(now, repeaterId, record.settings);
+        const st = record.settings;
+        router.setHotspotSettings(now, repeaterId, {
+          ts1Static: st.ts1Static,
+          ts2Static: st.ts2Static,
+          defaultReflector: st.defaultReflector,
+          uaTimerMinutes: st.uaTimerMinutes,
+          singleMode: st.singleMode,
+          language: st.language,
+        });
       }
       if (record.options !== "" && !this.#sentOptions.has(repeaterId)) router.onOptions(now, port, record.options);
       for (const d of record.dynamic) {
         if (d.expiresAtWallMs !== 0 && d.expiresAtWallMs <= wall) continue;
         if (d.slot !== 1 && d.slot !== 2) continue;
-        router.subscribe(now, port, d.slot, d.talkgroupId, "dynamic");
+        // the time it had left there (0 = no timer: the UA timer here)
+        router.subscribe(now, port, d.slot, d.talkgroupId, "dynamic", d.expiresAtWallMs === 0 ? undefined : now + (d.expiresAtWallMs - wall));
       }
       if (record.dial !== null && (record.dial.expiresAtWallMs === 0 || record.dial.expiresAtWallMs > wall) && router.dialedReflector(port) !== record.dial.reflector) {
         router.dial(now, port, record.dial.reflector);

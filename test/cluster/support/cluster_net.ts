@@ -5,9 +5,14 @@
 import { StreamInspector } from "../../../src/dmr/stream_inspector.ts";
 import { VoiceStreamBuilder } from "../../../src/dmr/voice_stream_builder.ts";
 import { CallType } from "../../../src/wire/dmrd.ts";
-import { freePorts } from "../../core/federation/support/e2e.ts";
-import { serverToml, spawnServer, type ServerProcess } from "../../core/federation/support/processes.ts";
+import { framesOf, freePorts, until, waitForFrames } from "../../core/federation/support/e2e.ts";
+import { killAll, serverToml, spawnServer, type ObpLinkToml, type ServerProcess } from "../../core/federation/support/processes.ts";
 import { HbpClient, type ReceivedDmrd } from "../../support/hbp_client.ts";
+import { startNatsServer, stopAllNats, type NatsServer } from "./nats_server.ts";
+
+export { framesOf, until };
+/** Frames of one stream a hotspot holds, once it holds `count` (or at the timeout). */
+export const waitFrames = waitForFrames;
 
 export interface NodeSpec {
   name: string;
@@ -21,6 +26,8 @@ export interface NodeSpec {
   hbpPort?: number;
   /** what to run (default: bun src/main.ts); e.g. [the compiled binary] */
   command?: string[];
+  /** OpenBridge/FBP links of this node */
+  links?: ObpLinkToml[];
 }
 
 export interface ClusterNodeProcess {
@@ -31,7 +38,9 @@ export interface ClusterNodeProcess {
 
 export function clusterToml(spec: NodeSpec, hbpPort: number): string {
   return [
-    serverToml(2340, hbpPort, []),
+    serverToml(2340, hbpPort, spec.links ?? []),
+    "[http]", // never the fixed dashboard port in tests
+    "enabled = false",
     "[cluster]",
     "enabled = true",
     `node_name = "${spec.name}"`,
@@ -52,7 +61,7 @@ export async function startNode(spec: NodeSpec, waitForNats = true): Promise<Clu
   for (let attempt = 0; proc === null; attempt++) {
     hbpPort = spec.hbpPort ?? (await freePorts(1))[0]!;
     try {
-      proc = await spawnServer(`${spec.name}-${++serial}`, clusterToml(spec, hbpPort), 1, 15_000, spec.command);
+      proc = await spawnServer(`${spec.name}-${++serial}`, clusterToml(spec, hbpPort), 1 + (spec.links?.length ?? 0), 15_000, spec.command);
     } catch (error) {
       if (attempt >= 4 || spec.hbpPort !== undefined || !String(error).includes("EADDRINUSE")) throw error;
     }
@@ -64,8 +73,26 @@ export async function startNode(spec: NodeSpec, waitForNats = true): Promise<Clu
   return { spec, hbpPort, proc };
 }
 
+/** A nats-server and one node per name, each connected with its shared state ready. */
+export async function startCluster(names: string[]): Promise<{ nats: NatsServer; nodes: ClusterNodeProcess[] }> {
+  const nats = await startNatsServer();
+  const nodes = await Promise.all(names.map((name) => startNode({ name, servers: [nats.url] })));
+  for (const n of nodes) {
+    const ready = await n.proc.waitForLog((l) => l["msg"] === "cluster: shared state in JetStream KV ready", 10_000);
+    if (ready === null) throw new Error(`${n.spec.name}: no shared state`);
+  }
+  return { nats, nodes };
+}
+
 let nextRepeater = 3_110_000_01;
 export const clients: HbpClient[] = [];
+
+/** afterAll: close every hotspot, kill every freedmr process, stop every nats-server. */
+export async function cleanUpCluster(): Promise<void> {
+  for (const c of clients.splice(0)) await c.close().catch(() => {});
+  await killAll();
+  await stopAllNats();
+}
 
 /** A duplex hotspot logged in with options (e.g. "TS2=3100;"). */
 export async function hotspotOn(port: number, options: string, repeaterId = nextRepeater++): Promise<HbpClient> {
@@ -104,25 +131,6 @@ export async function sendVoice(client: HbpClient, call: VoiceCall): Promise<num
   builder.writeTerminator(frame);
   client.sendDmrd(frame);
   return n + 1;
-}
-
-export function framesOf(client: HbpClient, streamId: number): ReceivedDmrd[] {
-  return client.dmrd.filter((f) => f.streamId === streamId);
-}
-
-export async function waitFrames(client: HbpClient, streamId: number, count: number, timeoutMs = 3000): Promise<ReceivedDmrd[]> {
-  const deadline = performance.now() + timeoutMs;
-  while (performance.now() < deadline && framesOf(client, streamId).length < count) await Bun.sleep(10);
-  return framesOf(client, streamId);
-}
-
-export async function until(predicate: () => boolean, timeoutMs = 5000): Promise<boolean> {
-  const deadline = performance.now() + timeoutMs;
-  while (performance.now() < deadline) {
-    if (predicate()) return true;
-    await Bun.sleep(20);
-  }
-  return predicate();
 }
 
 let streamSeq = 0x5c000000;

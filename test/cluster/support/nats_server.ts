@@ -45,6 +45,8 @@ export interface NatsServerOptions {
   routes?: string[];
   /** the client port to use (default: a free one) */
   port?: number;
+  /** more nats-server arguments (e.g. ["--user", "u", "--pass", "p"]) */
+  args?: string[];
 }
 
 const running = new Set<NatsServer>();
@@ -83,6 +85,7 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
     const port = options.port ?? (await freeTcpPort());
     const args = ["-a", "127.0.0.1", "-p", String(port), "-js", "-sd", storeDir];
     if (options.name !== undefined) args.push("-n", options.name);
+    if (options.args !== undefined) args.push(...options.args);
     if (options.clusterPort !== undefined && options.clusterPort !== 0) {
       args.push("--cluster_name", "freedmr-test", "--cluster", `nats://127.0.0.1:${options.clusterPort}`);
       if (options.routes !== undefined && options.routes.length > 0) args.push("--routes", options.routes.join(","));
@@ -137,3 +140,4 @@ export async function stopAllNats(): Promise<void> {
     running.delete(s);
   }
 }
+

@@ -1,0 +1,68 @@
+/**
+ * Several freedmr processes on one host ([cluster] workers = 2): the supervisor starts two workers
+ * sharing the HBP port with SO_REUSEPORT (the kernel spreads the hotspots over them and keeps each
+ * hotspot on one), joined through a real nats-server: a call from any hotspot reaches the hotspots
+ * on both workers; a worker killed with SIGKILL is restarted by the supervisor and its hotspots log
+ * in again and are heard. Needs nats-server (skips without it; fails under CI=true).
+ */
+import { afterAll, describe, expect, test } from "bun:test";
+import { connect } from "@nats-io/transport-node";
+import { Kvm } from "@nats-io/kv";
+import { serverToml, spawnServer } from "../core/federation/support/processes.ts";
+import { freePorts } from "../core/federation/support/e2e.ts";
+import { HbpClient } from "../support/hbp_client.ts";
+import { startNatsServer } from "./support/nats_server.ts";
+import { describeWithNats } from "./support/nats_suite.ts";
+import { callCrosses, cleanUpCluster, hotspotOn } from "./support/cluster_net.ts";
+
+const maybe = describeWithNats();
+
+afterAll(cleanUpCluster);
+
+maybe("cluster workers on one host (SO_REUSEPORT)", () => {
+  test("two workers share the HBP port; calls reach hotspots on both; a crashed worker is restarted and its hotspots come back", async () => {
+    const nats = await startNatsServer();
+    const [hbpPort] = await freePorts(1);
+    const toml = `${serverToml(2340, hbpPort!, [])}\n[http]\nenabled = false\n[cluster]\nenabled = true\nnode_name = "host"\nworkers = 2\nservers = ["${nats.url}"]\ninterest_linger_seconds = 1\n`;
+    const supervisor = await spawnServer("workers", toml, 2);
+    const ready = (): number => supervisor.lines.filter((l) => l["msg"] === "cluster: shared state in JetStream KV ready").length;
+    const deadline = performance.now() + 10_000;
+    while (ready() < 2 && performance.now() < deadline) await Bun.sleep(50);
+    expect(ready()).toBe(2);
+
+    const hotspots: HbpClient[] = [];
+    for (let i = 0; i < 16; i++) hotspots.push(await hotspotOn(hbpPort!, "TS2=3700;"));
+    // where each hotspot landed: the cluster's record of its login
+    const nc = await connect({ servers: nats.url });
+    const kv = await new Kvm(nc).open("freedmr_state");
+    const workerOf = async (h: HbpClient): Promise<string> => (await kv.get(`rpt.${h.repeaterId}`))?.json<{ name: string }>()?.name ?? "";
+    const placed = await Promise.all(hotspots.map(workerOf));
+    expect(new Set(placed)).toEqual(new Set(["host-w1", "host-w2"]));
+
+    // a call from a hotspot on w1 reaches every other hotspot, on both workers
+    const fromW1 = hotspots[placed.indexOf("host-w1")]!;
+    expect(await callCrosses(fromW1, hotspots.filter((h) => h !== fromW1), 3700, 2, 15_000)).toBe(true);
+
+    // kill worker 2; the supervisor restarts it
+    const started = supervisor.lines.filter((l) => l["msg"] === "cluster: worker started" && l["worker"] === 2);
+    const pid = Number(started[started.length - 1]!["pid"]);
+    process.kill(pid, "SIGKILL");
+    expect(await supervisor.waitForLog((l) => l["msg"] === "cluster: worker exited; restarting it" && l["worker"] === 2, 5000)).not.toBeNull();
+    const again = performance.now() + 15_000;
+    while (ready() < 3 && performance.now() < again) await Bun.sleep(50);
+    expect(ready()).toBe(3);
+
+    // hotspots the kernel now gives to a worker that does not know them are NAKed and log in again
+    let relogins = 0;
+    for (const h of hotspots) {
+      if (await h.ping(1000)) continue;
+      relogins++;
+      await h.login({ options: "TS2=3700;" });
+    }
+    expect(relogins).toBeGreaterThan(0);
+    expect(await callCrosses(hotspots[0]!, hotspots.slice(1), 3700, 2, 15_000)).toBe(true);
+    await nc.close();
+    await supervisor.kill("SIGTERM");
+    expect(supervisor.lines.some((l) => l["msg"] === "cluster: stopping the workers")).toBe(true);
+  }, 90_000);
+});
