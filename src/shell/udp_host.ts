@@ -330,7 +330,7 @@ export class UdpHost implements SocketControl {
       socket.close(); // its handler was unhosted while the socket was opening
       return;
     }
-    if (slot.spec.reusePort === true) {
+    if (slot.spec.reusePort === true || this.#reusePort) {
       try {
         checkReusePort(socket, socket.port, slot.spec.name);
       } catch (error) {

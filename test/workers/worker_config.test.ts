@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "../../src/cli/args.ts";
-import { loadConfig } from "../../src/cli/serve.ts";
+import { loadConfig, serve } from "../../src/cli/serve.ts";
 import { localNatsAddress, nextDelayMs, tagLine, workerArgs } from "../../src/cli/supervisor.ts";
 
 describe("arguments", () => {
@@ -61,6 +61,25 @@ describe("per-worker config", () => {
     expect(plain.config.cluster.node_name).toBe("fra");
     expect(plain.config.openbridge.length).toBe(1);
     rmSync(dir, { recursive: true, force: true });
+  });
+});
+
+describe("two ways to ask for workers", () => {
+  test("workers.count together with cluster.workers is refused (exit 2, both keys named), before anything starts", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "freedmr-worker-both-"));
+    const file = join(dir, "both.toml");
+    writeFileSync(file, '[cluster]\nenabled = true\nworkers = 2\n\n[workers]\ncount = 2\n');
+    let err = "";
+    let started = false;
+    const code = await serve(file, {}, { out: () => {}, err: (t) => void (err += t) }, () => {
+      started = true;
+      return { stop() {} };
+    });
+    rmSync(dir, { recursive: true, force: true });
+    expect(code).toBe(2);
+    expect(started).toBe(false);
+    expect(err).toContain("workers.count");
+    expect(err).toContain("cluster.workers");
   });
 });
 
