@@ -135,6 +135,9 @@ export async function serve(configPath: string | undefined, overrides: Overrides
   };
   process.on("SIGTERM", onSignal);
   process.on("SIGINT", onSignal);
+  // a worker's stdin is a pipe from its supervisor: when it closes, the supervisor is gone (even by
+  // SIGKILL) and the worker stops cleanly instead of serving on as an orphan (src/cli/supervisor.ts)
+  if (overrides.worker !== undefined) void watchSupervisor(() => onSignal("SIGTERM"));
   // SIGHUP reloads the config (the systemd unit's ExecReload): re-read through the same path as the
   // start, validated, then applied to the running server (src/shell/reload.ts). While starting, or
   // on a server without reload, it is logged and ignored (never the default: terminate).
@@ -221,6 +224,18 @@ export async function serve(configPath: string | undefined, overrides: Overrides
   });
   if (signalledDuringStart !== null) stopSignalled(signalledDuringStart, server);
   return EXIT_OK;
+}
+
+async function watchSupervisor(gone: () => void): Promise<void> {
+  try {
+    const reader = Bun.stdin.stream().getReader();
+    while (!(await reader.read()).done) {
+      // the supervisor writes nothing; only the end matters
+    }
+  } catch {
+    // stdin unreadable: treat as gone
+  }
+  gone();
 }
 
 function errorCode(error: unknown): string | undefined {

@@ -13,6 +13,7 @@
  * - SIGHUP: forwarded to every worker (each re-reads the config file: src/shell/reload.ts).
  * - Each worker's output lines are passed through with a worker tag: `"worker":I` added to a JSON
  *   line, `[wI] ` before a pretty one; the nats-server's lines get "nats".
+ * - The supervisor killed (even SIGKILL): each worker sees its stdin pipe close and stops cleanly.
  * The supervisor itself holds no socket and runs no server code.
  * @module
  */
@@ -110,7 +111,8 @@ class Supervised {
     const command = this.command();
     let child: Child;
     try {
-      child = Bun.spawn(command, { stdin: "ignore", stdout: "pipe", stderr: "pipe" });
+      // workers: stdin is a pipe kept open while the supervisor lives (its end stops an orphaned worker)
+      child = Bun.spawn(command, { stdin: this.tag === "nats" ? "ignore" : "pipe", stdout: "pipe", stderr: "pipe" });
     } catch (error) {
       this.log.error({ worker: this.tag, err: error }, `${this.label}: cannot start ${command[0]}`);
       this.#scheduleRestart(0);

@@ -98,3 +98,29 @@ describe("freedmr --workers 2", () => {
     expect(supervisor.lines.filter((l) => typeof l["msg"] === "string" && /^worker [12] stopped$/.test(l["msg"] as string)).length).toBe(2);
   }, 30_000);
 });
+
+describe("the supervisor killed with SIGKILL", () => {
+  test("its workers notice (their stdin pipe closes), say goodbye to their hotspots and exit", async () => {
+    const [port] = (await freePorts(1)) as [number];
+    const supervisor = await startSupervisor(workersToml(port), 2);
+    for (const index of [1, 2]) expect(await supervisor.waitForLog(isListening(index))).not.toBeNull();
+    const pids = [supervisor.workerPid(1), supervisor.workerPid(2)];
+    expect(pids.every((p) => p > 0)).toBe(true);
+    const hotspots: HbpClient[] = [];
+    for (let i = 0; i < 6; i++) hotspots.push(await HbpClient.open({ serverPort: port, repeaterId: 311_000_500 + i }));
+    clients.push(...hotspots);
+    await Promise.all(hotspots.map((c) => c.login()));
+    const closed = hotspots.map((c) => c.waitForNext((r) => r.tag === "MSTCL", 15_000));
+    supervisor.process.kill("SIGKILL");
+    const alive = (pid: number): boolean => {
+      try {
+        process.kill(pid, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    expect(await until(() => !pids.some(alive), 15_000)).toBe(true);
+    expect((await Promise.all(closed)).filter((r) => r !== null).length).toBe(6);
+  }, 60_000);
+});
