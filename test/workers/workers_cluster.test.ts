@@ -11,7 +11,7 @@ import { NATS_SERVER, freeTcpPort, natsServerMissing } from "../cluster/support/
 import { callCrosses, clients, hotspotOn, nextStreamId, sendVoice, waitFrames } from "../cluster/support/cluster_net.ts";
 import type { HbpClient } from "../support/hbp_client.ts";
 import { isListening, startSupervisor, stopAllSupervisors } from "./support/supervisor_process.ts";
-import { hotspotIds, until } from "./support/worker_net.ts";
+import { hotspotIds, keepLoggedIn, until } from "./support/worker_net.ts";
 
 const missing = natsServerMissing();
 if (missing !== null && process.env["CI"] === "true") {
@@ -28,8 +28,12 @@ afterAll(async () => {
 });
 
 maybe("workers joined through a supervised local nats-server", () => {
+  let supervisor: Awaited<ReturnType<typeof startSupervisor>>;
+  let onWorker: HbpClient[][] = [[], []];
+  let hbpPort = 0;
+
   test("a call from a hotspot on worker 1 is heard by a hotspot on worker 2 (and back)", async () => {
-    const [hbpPort] = (await freePorts(1)) as [number];
+    [hbpPort] = (await freePorts(1)) as [number];
     const natsPort = await freeTcpPort();
     const toml = [
       serverToml(2340, hbpPort, []),
@@ -37,7 +41,7 @@ maybe("workers joined through a supervised local nats-server", () => {
       `[cluster]\nenabled = true\nnode_name = "host"\nservers = ["nats://127.0.0.1:${natsPort}"]\ninterest_linger_seconds = 1\n`,
       `[workers]\nstart_nats_server = true\nnats_server_command = "${NATS_SERVER}"\nrestart_delay_seconds = 0.2\n`,
     ].join("\n");
-    const supervisor = await startSupervisor(toml, 2);
+    supervisor = await startSupervisor(toml, 2);
     expect(await supervisor.waitForLog((l) => l["worker"] === "nats" && String(l["msg"]).includes("Server is ready"), 15_000)).not.toBeNull();
     for (const index of [1, 2]) {
       expect(await supervisor.waitForLog(isListening(index))).not.toBeNull();
@@ -48,7 +52,6 @@ maybe("workers joined through a supervised local nats-server", () => {
 
     // hotspots until each worker holds at least one (the kernel's hash decides which)
     const all: HbpClient[] = [];
-    let onWorker: HbpClient[][] = [[], []];
     for (let i = 0; i < 24 && (onWorker[0]!.length === 0 || onWorker[1]!.length === 0); i++) {
       all.push(await hotspotOn(hbpPort, "TS2=3100;", 311_000_300 + i));
       await until(async () => {
@@ -70,5 +73,27 @@ maybe("workers joined through a supervised local nats-server", () => {
       expect(frames.length).toBe(n);
       for (const f of frames) expect(f.destinationId).toBe(3100);
     }
+  }, 90_000);
+
+  test("worker 1 killed: its hotspot logs in again elsewhere without options and still has its user-activated talkgroup (shared state)", async () => {
+    const a = onWorker[0]![0]!; // held by worker 1
+    const b = onWorker[1]![0]!; // held by worker 2
+    // b listens to TG 3300 statically; a activates it by talking on it (user activation)
+    expect((await b.tryLogin({ options: "TS2=3100,3300;" })).ok).toBe(true);
+    await sendVoice(a, { sourceId: 3120002, destinationId: 3300, slot: 2, streamId: nextStreamId(), superframes: 1 });
+    expect(await callCrosses(b, [a], 3300, 2, 15_000)).toBe(true);
+
+    const pid = supervisor.workerPid(1);
+    const from = supervisor.lines.length;
+    process.kill(pid, "SIGKILL");
+    expect(await supervisor.waitForLog((l) => l["worker"] === 1 && String(l["msg"]).startsWith("worker 1 exited unasked"), 10_000, from)).not.toBeNull();
+    // a keeps pinging; NAKed by whichever worker now gets its datagrams, it logs in again — with no RPTO
+    const attempts = await keepLoggedIn(a);
+    expect(attempts).toBeGreaterThan(1);
+    expect(await supervisor.waitForLog((l) => l["worker"] === 1 && l["msg"] === "cluster: connected to NATS", 20_000, from)).not.toBeNull();
+    await keepLoggedIn(a);
+    await keepLoggedIn(b);
+    // TG 3300 came back from the KV: a call from b on it is heard by a
+    expect(await callCrosses(b, [a], 3300, 2, 20_000)).toBe(true);
   }, 90_000);
 });
