@@ -25,6 +25,7 @@ import { BenchHotspot } from "./support/bench_hotspot.ts";
 import { processCpuNs } from "./support/process_cpu.ts";
 import { CallFrameSource } from "./support/talker.ts";
 import { benchLcEncoder } from "./support/lc.ts";
+import { readJsonLines } from "../test/workers/support/json_lines.ts";
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -79,32 +80,13 @@ async function startTree(workers: number, cluster: boolean, dir: string): Promis
   const pids = new Map<string, number>();
   let listening = 0;
   let joined = 0;
-  void (async () => {
-    const reader = child.stdout.getReader();
-    const decoder = new TextDecoder();
-    let buffer = "";
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (done) return;
-      buffer += decoder.decode(value, { stream: true });
-      let nl: number;
-      while ((nl = buffer.indexOf("\n")) >= 0) {
-        const text = buffer.slice(0, nl);
-        buffer = buffer.slice(nl + 1);
-        let line: Record<string, unknown>;
-        try {
-          line = JSON.parse(text) as Record<string, unknown>;
-        } catch {
-          continue;
-        }
-        const msg = String(line["msg"]);
-        if (msg.startsWith("listening on UDP")) listening++;
-        if (msg === "cluster: connected to NATS") joined++;
-        if (/ started \(pid \d+\)$/.test(msg) && typeof line["pid"] === "number") pids.set(String(line["worker"]), line["pid"] as number);
-        if (line["level"] !== undefined && Number(line["level"]) >= 50) console.log(`  server: ${text.slice(0, 300)}`);
-      }
-    }
-  })();
+  void readJsonLines(child.stdout, (line, text) => {
+    const msg = String(line["msg"]);
+    if (msg.startsWith("listening on UDP")) listening++;
+    if (msg === "cluster: connected to NATS") joined++;
+    if (/ started \(pid \d+\)$/.test(msg) && typeof line["pid"] === "number") pids.set(String(line["worker"]), line["pid"] as number);
+    if (line["level"] !== undefined && Number(line["level"]) >= 50) console.log(`  server: ${text.slice(0, 300)}`);
+  });
   const deadline = performance.now() + 30_000;
   while (listening < workers || (workers > 1 && cluster && joined < workers)) {
     if (performance.now() > deadline || child.exitCode !== null) throw new Error(`workers=${workers}: not ready (listening ${listening}, joined ${joined})`);

@@ -95,7 +95,11 @@ describe("freedmr --workers 2", () => {
     const got = await Promise.all(closed);
     expect(got.filter((r) => r !== null).length).toBe(20);
     expect(supervisor.lines.some((l) => l["msg"] === "supervisor stopped" && l["clean"] === true)).toBe(true);
-    expect(supervisor.lines.filter((l) => typeof l["msg"] === "string" && /^worker [12] stopped$/.test(l["msg"] as string)).length).toBe(2);
+    for (const index of [1, 2]) {
+      const pid = supervisor.workerPid(index);
+      expect(pid).toBeGreaterThan(0);
+      expect(() => process.kill(pid, 0)).toThrow(); // gone
+    }
   }, 30_000);
 });
 

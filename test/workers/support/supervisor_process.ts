@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { entryPoint } from "../../core/federation/support/processes.ts";
 import { apiUrlOf } from "./worker_net.ts";
+import { readJsonLines } from "./json_lines.ts";
 
 export type Line = Record<string, unknown>;
 
@@ -31,34 +32,15 @@ export async function startSupervisor(toml: string, workers: number, command: st
   const proc = Bun.spawn([...command, "--config", configPath, "--workers", String(workers)], { cwd: dir, stdout: "pipe", stderr: "pipe", stdin: "ignore" });
   const lines: Line[] = [];
   const waiters: { predicate: (l: Line) => boolean; from: number; resolve: (l: Line | null) => void }[] = [];
-  const pump = async (stream: ReadableStream<Uint8Array>): Promise<void> => {
-    const reader = stream.getReader();
-    const decoder = new TextDecoder();
-    let buffer = "";
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (done) return;
-      buffer += decoder.decode(value, { stream: true });
-      let nl: number;
-      while ((nl = buffer.indexOf("\n")) >= 0) {
-        const text = buffer.slice(0, nl);
-        buffer = buffer.slice(nl + 1);
-        let line: Line;
-        try {
-          line = JSON.parse(text) as Line;
-        } catch {
-          line = { msg: text };
-        }
-        lines.push(line);
-        for (const w of waiters.splice(0)) {
-          if (w.predicate(line)) w.resolve(line);
-          else waiters.push(w);
-        }
-      }
+  const onLine = (line: Line): void => {
+    lines.push(line);
+    for (const w of waiters.splice(0)) {
+      if (w.predicate(line)) w.resolve(line);
+      else waiters.push(w);
     }
   };
-  void pump(proc.stdout as ReadableStream<Uint8Array>);
-  void pump(proc.stderr as ReadableStream<Uint8Array>);
+  void readJsonLines(proc.stdout as ReadableStream<Uint8Array>, onLine);
+  void readJsonLines(proc.stderr as ReadableStream<Uint8Array>, onLine);
   const supervisor: SupervisorProcess = {
     process: proc,
     lines,
