@@ -417,6 +417,12 @@ install_freedmr() {
 			grep -q "^passphrase = \"$fresh_passphrase\"\$" "$tmp/freedmr.toml.new" || die "could not set the passphrase in the generated config"
 			if grep -q '^passphrase = "passw0rd"$' "$tmp/freedmr.toml.new"; then die "the generated config still has the default passphrase"; fi
 		fi
+		# hotspot state, last heard and call history are kept across restarts in the state directory
+		if grep -q '^\[store\]$' "$tmp/freedmr.toml.new"; then
+			sed "/^\[store\]\$/,/^\[/ s|^directory = \"\"\$|directory = \"$STATE_DIR\"|" "$tmp/freedmr.toml.new" >"$tmp/freedmr.toml.store"
+			mv "$tmp/freedmr.toml.store" "$tmp/freedmr.toml.new"
+			grep -q "^directory = \"$STATE_DIR\"\$" "$tmp/freedmr.toml.new" || die "could not set store.directory in the generated config"
+		fi
 		# (In an image the passphrase file does not exist yet: --check-config only warns about it.)
 		"$tool" --check-config "$tmp/freedmr.toml.new" >/dev/null 2>"$tmp/check.err" || {
 			cat "$tmp/check.err" >&2

@@ -7,6 +7,8 @@
  * the UDP host and prints its `PROBE {json}` line on SIGTERM.
  * FREEDMR_BENCH_HTTP_PORT=<port> runs the services Worker (dashboard/API) on 127.0.0.1:<port>;
  * without it [http] is off, so the other benchmarks measure the packet path alone.
+ * FREEDMR_BENCH_REPORT_PORT=<port> and FREEDMR_BENCH_MQTT_URL=<url> turn on the report socket and
+ * MQTT (bench/feeds.bench.ts).
  * @module
  */
 import pino from "pino";
@@ -26,6 +28,11 @@ config.http.enabled = httpPort !== undefined && httpPort !== "";
 config.http.bind_address = "127.0.0.1";
 config.http.port = config.http.enabled ? Number(httpPort) : 0;
 config.http.max_live_clients = 1000;
+// FREEDMR_BENCH_REPORT_PORT / FREEDMR_BENCH_MQTT_URL: the report socket and MQTT (bench/feeds.bench.ts)
+const reportPort = process.env.FREEDMR_BENCH_REPORT_PORT;
+if (reportPort !== undefined && reportPort !== "") Object.assign(config.report, { enabled: true, bind_address: "127.0.0.1", port: Number(reportPort) });
+const mqttUrl = process.env.FREEDMR_BENCH_MQTT_URL;
+if (mqttUrl !== undefined && mqttUrl !== "") Object.assign(config.mqtt, { enabled: true, url: mqttUrl, prefix: "bench", stats_interval_seconds: 5 });
 const probe = process.env.FREEDMR_BENCH_PROBE === "1" ? new ServerProbe(25) : null;
 const server = await startServer(config, pino({ level: "silent" }), {
   warnDefaultPassphrase: false,

@@ -36,7 +36,7 @@ export interface Stoppable {
 export type StartServer = (config: Config, log: Logger) => Promise<Stoppable> | Stoppable;
 
 /** How long a clean stop may take before the process exits anyway. */
-const STOP_DEADLINE_MS = 5000;
+const STOP_DEADLINE_MS = 10_000;
 
 /**
  * Load and validate the config with overrides applied, with `hbp.passphrase_file` read; errors are

@@ -14,8 +14,11 @@ import { Value } from "@sinclair/typebox/value";
 import { federationSections } from "./sections/federation.ts";
 import { httpSections } from "./sections/http.ts";
 import { clusterSections } from "./sections/cluster.ts";
+import { mqttSections } from "./sections/mqtt.ts";
+import { reportSections } from "./sections/report.ts";
 import { routingAccessRuleProperties, routingSections } from "./sections/routing.ts";
 import { voiceSections } from "./sections/voice.ts";
+import { storeSections } from "./sections/store.ts";
 import { aliasesSections } from "./sections/aliases.ts";
 import { workersSections } from "./sections/workers.ts";
 
@@ -218,8 +221,11 @@ export const ConfigSchema = Type.Object(
     ...routingSections,
     ...federationSections,
     ...httpSections,
+    ...reportSections,
+    ...mqttSections,
     ...voiceSections,
     ...clusterSections,
+    ...storeSections,
     ...aliasesSections,
     ...workersSections,
   },

@@ -11,7 +11,24 @@ export type CoreEvent =
   | { type: "session.down"; atMs: number; repeaterId: number; callsign: string; reason: SessionDownReason; portIndex: number }
   | { type: "session.refused"; atMs: number; repeaterId: number; address: string; port: number; reason: RefusalReason; callsign?: string }
   | { type: "session.conflict"; atMs: number; repeaterId: number; oldAddress: string; newAddress: string }
-  | { type: "stream.start"; atMs: number; streamId: number; portIndex: number; portName: string; sourceId: number; destinationId: number; slot: 1 | 2; callType: "group" | "unit"; kind: "voice" | "data" }
+  | {
+      type: "stream.start";
+      atMs: number;
+      streamId: number;
+      portIndex: number;
+      portName: string;
+      sourceId: number;
+      destinationId: number;
+      slot: 1 | 2;
+      callType: "group" | "unit";
+      kind: "voice" | "data";
+      /**
+       * Where the router sends the call at its start (targets that join later are not listed):
+       * pairs (portIndex, slot << 24 | destinationId at that port), at most STREAM_START_TARGETS_MAX
+       * targets. Absent when the stream has none (parrot, dial) or in a resync roster.
+       */
+      targets?: Uint32Array;
+    }
   | {
       type: "stream.end";
       atMs: number;
@@ -176,6 +193,9 @@ export interface LinkSnapshot {
   /** When the other end was last heard (keepalive or traffic), on the shell's monotonic clock; null/absent = not known. */
   lastHeardMs?: number | null;
 }
+
+/** Most targets listed in a stream.start event (the report socket's TX lines); the rest are left out. */
+export const STREAM_START_TARGETS_MAX = 1024;
 
 export type SessionDownReason = "closed-by-peer" | "timeout" | "replaced" | "shutdown" | "denied" | "nak" | "kicked" | "moved";
 export type RefusalReason =

@@ -85,25 +85,7 @@ export class LastHeard {
 
   /** Record a finished call; `endedAtWallMs` is the event's time on the wall clock. */
   record(event: StreamEndEvent, endedAtWallMs: number): LastHeardEntry {
-    const expected = event.frames + event.lost;
-    const entry: LastHeardEntry = {
-      time: new Date(endedAtWallMs).toISOString(),
-      timeMs: Math.round(endedAtWallMs),
-      sourceId: event.sourceId,
-      destinationId: event.destinationId,
-      slot: event.slot,
-      callType: event.callType,
-      kind: event.kind,
-      talkerAlias: event.talkerAlias,
-      durationMs: Math.max(0, Math.round(event.durationMs)),
-      frames: event.frames,
-      lost: event.lost,
-      lossPercent: expected > 0 ? Math.round((event.lost / expected) * 1000) / 10 : 0,
-      port: event.portName,
-      portIndex: event.portIndex,
-      streamId: event.streamId,
-      endedBy: event.endedBy,
-    };
+    const entry = lastHeardEntry(event, endedAtWallMs);
     this.ring.push(entry);
     return entry;
   }
@@ -120,4 +102,27 @@ export class LastHeard {
   get capacity(): number {
     return this.ring.capacity;
   }
+}
+
+/** The last-heard entry of a finished call (also what the store keeps: src/services/store/). */
+export function lastHeardEntry(event: StreamEndEvent, endedAtWallMs: number): LastHeardEntry {
+  const expected = event.frames + event.lost;
+  return {
+    time: new Date(endedAtWallMs).toISOString(),
+    timeMs: Math.round(endedAtWallMs),
+    sourceId: event.sourceId,
+    destinationId: event.destinationId,
+    slot: event.slot,
+    callType: event.callType,
+    kind: event.kind,
+    talkerAlias: event.talkerAlias,
+    durationMs: Math.max(0, Math.round(event.durationMs)),
+    frames: event.frames,
+    lost: event.lost,
+    lossPercent: expected > 0 ? Math.round((event.lost / expected) * 1000) / 10 : 0,
+    port: event.portName,
+    portIndex: event.portIndex,
+    streamId: event.streamId,
+    endedBy: event.endedBy,
+  };
 }

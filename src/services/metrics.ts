@@ -40,6 +40,9 @@ const MALFORMED_COUNTERS: readonly (readonly [counter: string, reason: string])[
   ["sideChannelMalformed", "bad-side-channel"],
 ];
 
+/** Link counters that count dropped datagrams/frames (src/core/federation/link_counters.ts), by reason. */
+const LINK_DROP_COUNTERS = new Set(["malformed", "unsupported", "badSource", "badMac", "badNetworkId", "wrongProtocol", "badSlot", "badFrame", "tooOld", "tooManyHops", "badSourceServer", "filtered", "acl", "unitRefused", "loop"]);
+
 /** "droppedMaxDuration" → "max-duration". */
 export function reasonFromCounter(counter: string, prefix: string): string {
   return counter
@@ -70,6 +73,16 @@ export function renderMetrics(state: ApiState, context: MetricsContext): string 
   m.single("freedmr_last_heard_entries", "gauge", "Calls in the last-heard list.", state.lastHeard.size);
   const links = state.links();
   m.family("freedmr_link_up", "gauge", "1 when the OpenBridge/FBP link or upstream master is up.", links.map((l): Sample => [{ link: l.name, kind: l.kind ?? "unknown" }, l.up ? 1 : 0]));
+  // calls in progress by type: always the four series (bounded labels, never per radio)
+  const active = new Map<string, number>([["group voice", 0], ["group data", 0], ["unit voice", 0], ["unit data", 0]]);
+  for (const call of state.activeStreams()) {
+    const key = `${call.callType} ${call.kind}`;
+    active.set(key, (active.get(key) ?? 0) + 1);
+  }
+  m.family("freedmr_calls_active", "gauge", "Calls in progress, by call type (group/unit) and kind (voice/data).", [...active].map(([key, n]): Sample => {
+    const [callType, kind] = key.split(" ");
+    return [{ call_type: callType!, kind: kind! }, n];
+  }));
 
   // ---- the last snapshot (core counters) ----
   const last = state.snapshot;
@@ -101,6 +114,12 @@ export function renderMetrics(state: ApiState, context: MetricsContext): string 
       m.family("freedmr_deliveries_skipped_total", "counter", "Deliveries not made, by reason.", picked(r, [["deliveriesBusy", "slot-busy"], ["deliveriesQuenched", "quenched"]], "reason"));
       m.family("freedmr_streams_total", "counter", "Calls by outcome: started, ended, refused at their start.", picked(r, [["streamsStarted", "started"], ["streamsEnded", "ended"], ["streamsRefused", "refused"]], "outcome"));
     }
+    m.family("freedmr_link_dropped_total", "counter", "Frames or datagrams each link dropped, by reason (bad MAC, too old, loop control, …).", s.links.flatMap((l): Sample[] =>
+      Object.entries(l.counters)
+        .filter(([key]) => key.startsWith("dropped") || LINK_DROP_COUNTERS.has(key))
+        .map(([key, value]): Sample => [{ link: l.name, reason: key.startsWith("dropped") ? reasonFromCounter(key, "dropped") : reasonFromCounter(key, "") }, value]),
+    ));
+    m.family("freedmr_link_state", "gauge", "1 for each link's current state (OpenBridge: up/down; upstream: its login state).", s.links.map((l): Sample => [{ link: l.name, kind: l.kind, state: l.state }, 1]));
     m.family("freedmr_link_frames_total", "counter", "Frames over each link.", s.links.flatMap((l): Sample[] => [
       ...(l.counters["framesIn"] !== undefined ? [[{ link: l.name, direction: "in" }, l.counters["framesIn"]] as const] : []),
       ...(l.counters["framesOut"] !== undefined ? [[{ link: l.name, direction: "out" }, l.counters["framesOut"]] as const] : []),
@@ -124,6 +143,11 @@ export function renderMetrics(state: ApiState, context: MetricsContext): string 
       m.family("freedmr_cluster_subscriptions", "gauge", "Talkgroup subscriptions on NATS (1 = every talkgroup while a link is up).", [[node, c["subscriptions"] ?? 0]]);
     }
     const h = s.host;
+    if (h["tickLagMs"] !== undefined) {
+      m.single("freedmr_packet_thread_tick_lag_seconds", "gauge", "Event-loop lag of the packet thread: how late its last housekeeping tick ran.", h["tickLagMs"] / 1000);
+      m.single("freedmr_packet_thread_tick_lag_max_seconds", "gauge", "Largest event-loop lag of the packet thread in the last ~5 s window.", (h["tickLagMaxMs"] ?? 0) / 1000);
+      m.single("freedmr_packet_thread_stalls_total", "counter", "Packet-thread ticks that ran more than 100 ms late (a stalled event loop).", h["tickLagOver100Ms"] ?? 0);
+    }
     m.family("freedmr_udp_datagrams_total", "counter", "UDP datagrams received and sent.", picked(h, [["datagramsIn", "in"], ["datagramsOut", "out"]], "direction"));
     m.family("freedmr_udp_errors_total", "counter", "UDP problems, by kind.", picked(h, [["sendErrors", "send-error"], ["sendShort", "send-short"], ["sendDropped", "send-dropped"], ["receiveErrors", "receive-error"], ["truncated", "truncated"], ["outboxDropped", "outbox-full"], ["handlerErrors", "handler-error"]], "kind"));
     m.single("freedmr_bus_published_total", "counter", "Events published on the bus.", s.bus.published);

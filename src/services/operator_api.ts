@@ -10,6 +10,7 @@
  * an address, a port number of a peer, a passphrase or an option key.
  * @module
  */
+import type { SqliteStoreStats } from "./store/sqlite_store.ts";
 import { Value } from "@sinclair/typebox/value";
 import type { ControlCommand, ControlResult, HotspotInspection } from "../core/control_command.ts";
 import type { HotspotSettings } from "../core/routing/hotspot_settings.ts";
@@ -51,6 +52,8 @@ class ApiError extends Error {
   }
 }
 
+/** What the status API and /metrics show about the state store. */
+export type StoreFigures = SqliteStoreStats;
 interface CallNames {
   sourceCallsign: string | null;
   sourceName: string | null;
@@ -70,6 +73,10 @@ export class OperatorApi {
   readonly #o: OperatorApiOptions;
   readonly #headers: Record<string, string>;
   readonly #authFailures = new Map<string, { count: number; sinceMs: number }>();
+  /** Self-care settings are kept across restarts (the state store is open: src/services/store/). */
+  settingsPersisted = false;
+  /** The state store's figures (null: no store). */
+  storeStats: (() => StoreFigures) | null = null;
   readonly #clock: { monotonicMs(): number };
 
   constructor(options: OperatorApiOptions) {
@@ -169,7 +176,7 @@ export class OperatorApi {
       case "/api/v1/openapi.json":
         return this.#only(method, "GET") ?? this.#json(openApiDocument(this.#o.version));
       case "/metrics":
-        if (method === "GET") return new Response(this.http.metricsText() + this.#workerMetrics(), { status: 200, headers: { ...this.#headers, "content-type": "text/plain; version=0.0.4; charset=utf-8" } });
+        if (method === "GET") return new Response(this.http.metricsText() + this.#workerMetrics() + this.#storeMetrics(), { status: 200, headers: { ...this.#headers, "content-type": "text/plain; version=0.0.4; charset=utf-8" } });
         break;
     }
     // everything else: the status API (health, links, its own routes, 404/405 for unknown ones)
@@ -214,6 +221,7 @@ export class OperatorApi {
       recentRefusals: state.refusals.newestFirst(20).map((r) => ({ time: r.time, repeaterId: r.repeaterId, reason: r.reason, callsign: r.callsign })),
       api: { events: Object.fromEntries(state.eventsByType), overflow: { ...state.overflow }, eventsLost: this.extra.eventsLost },
       servicesWorker: this.extra.workerStats,
+      store: this.storeStats?.() ?? null,
       stats: last === null ? null : { at: new Date(last.wallMs).toISOString(), ...last.snapshot, links: last.snapshot.links.map(({ peer: _peer, ...rest }) => rest) },
       selfCare: this.#o.selfCare,
       admin: this.#o.adminToken !== null,
@@ -445,7 +453,7 @@ export class OperatorApi {
       throw resultError(result);
     }
     this.extra.setSettings(repeaterId, settings);
-    return { ok: true, repeaterId, settings, appliedLive: (result.data as { connected?: boolean } | undefined)?.connected === true, persisted: false };
+    return { ok: true, repeaterId, settings, appliedLive: (result.data as { connected?: boolean } | undefined)?.connected === true, persisted: this.settingsPersisted };
   }
 
   #checkAuthRate(client: string): void {
@@ -555,6 +563,18 @@ export class OperatorApi {
       status: e.status,
       headers: { ...this.#headers, ...e.headers, "content-type": "application/json; charset=utf-8" },
     });
+  }
+
+  #storeMetrics(): string {
+    const s = this.storeStats?.();
+    if (s === undefined) return "";
+    const counter = (name: string, help: string, value: number): string => `# HELP ${name} ${help}\n# TYPE ${name} counter\n${name} ${value}\n`;
+    return (
+      counter("freedmr_store_batches_total", "Batches (one SQLite transaction each) the state store wrote.", s.batches) +
+      counter("freedmr_store_rows_written_total", "Rows the state store inserted, replaced or deleted.", s.rowsWritten) +
+      counter("freedmr_store_dropped_total", "Changes and calls the state store dropped because its queue was full.", s.dropped) +
+      counter("freedmr_store_failures_total", "State store batches that failed to write (their changes are lost).", s.failures)
+    );
   }
 
   #workerMetrics(): string {

@@ -179,7 +179,8 @@ export class ControlQueue implements Tickable {
       repeaterId,
       connected: port !== null,
       portIndex: port?.portIndex ?? null,
-      options: session?.options != null ? redactOptionKey(session.options) : null,
+      // the options in force: as received this session, else as restored after a restart
+      options: session?.options != null ? redactOptionKey(session.options) : (port !== null ? nonEmpty(router.optionsInForce?.(port)) : null),
       subscriptions: subscriptions.map((s) => ({
         slot: s.slot,
         talkgroupId: s.talkgroupId,
@@ -210,6 +211,10 @@ function equalText(a: string, b: string): boolean {
     return false;
   }
   return timingSafeEqual(x, y);
+}
+
+function nonEmpty(text: string | undefined): string | null {
+  return text === undefined || text === "" ? null : redactOptionKey(text);
 }
 
 function safeReply(reply: Reply, result: ControlResult): void {

@@ -65,29 +65,28 @@ export function createLogger(settings: LogSettings, options: LoggerOptions = {})
 
 /**
  * Write out everything buffered for stdout, in order, then resolve (call before process.exit).
- * Waits for an in-flight asynchronous write instead of using flushSync, which can write later
- * lines before an earlier line still in flight. After `timeoutMs` (a slow or stuck pipe, an emulated
- * or overloaded Pi) it falls back to a synchronous flush: the last lines may then come out of
- * order, but they are not lost.
+ *
+ * sonic-boom's own flush(cb) does not wait when minLength is 0 (it calls back at once), so this
+ * waits on the stream itself: while an asynchronous write is in flight it polls until that write
+ * has completed (the stream then starts the next one by itself), and once nothing is in flight it
+ * writes whatever is still buffered synchronously — in order, since no earlier write can overtake
+ * it. After `timeoutMs` (a stuck pipe, an emulated or overloaded Pi) it flushes synchronously
+ * anyway: the last lines may then come out of order, but they are not lost.
  */
 export function flushLogger(timeoutMs = 3000): Promise<void> {
-  const sink = stdoutSink as (pino.DestinationStream & { flush?: (cb?: (error?: Error) => void) => void }) | undefined;
-  if (sink?.flush === undefined) return Promise.resolve();
+  const sink = stdoutSink as (pino.DestinationStream & { flushSync?: () => void; _writing?: boolean; _len?: number }) | undefined;
+  if (sink === undefined) return Promise.resolve();
+  const deadline = performance.now() + timeoutMs;
   return new Promise((resolve) => {
-    const timer = setTimeout(() => {
-      flushLoggerSync();
+    const check = (): void => {
+      if (sink._writing === true && performance.now() < deadline) {
+        setTimeout(check, 1);
+        return;
+      }
+      if (sink._writing === true || (sink._len ?? 0) > 0) flushLoggerSync();
       resolve();
-    }, timeoutMs);
-    try {
-      sink.flush!(() => {
-        clearTimeout(timer);
-        resolve();
-      });
-    } catch {
-      // "sonic boom is not ready yet": nothing was written, nothing to flush.
-      clearTimeout(timer);
-      resolve();
-    }
+    };
+    check();
   });
 }
 

@@ -36,11 +36,14 @@ import { BusEventSink } from "./bus_sink.ts";
 import { AliasDirectory } from "./alias_directory.ts";
 import type { AliasServiceOptions } from "../services/aliases/alias_service.ts";
 import { ControlQueue } from "./control_commands.ts";
+import { feedsOptions } from "../services/feed/feeds_config.ts";
 import { ServicesWorkerHost } from "./services_worker_host.ts";
 import type { ServicesWorkerStats } from "../services/worker/protocol.ts";
 import { drawLoginSecret } from "./login_secret.ts";
 import { monotonicMs } from "./clock.ts";
 import { MemoryHygiene } from "./memory_hygiene.ts";
+import { storeOptionsFromConfig } from "../config/store_options.ts";
+import { isStatefulRouter, restoreState, StateJournal } from "./state_journal.ts";
 import { DEFAULT_STATS_INTERVAL_MS, StatsPublisher } from "./stats_publisher.ts";
 import { UdpHost, type BoundSocket, type HostProbe, type UdpHostStats } from "./udp_host.ts";
 import type { ClusterNode } from "./cluster/cluster_node.ts";
@@ -238,11 +241,17 @@ export async function startServer(config: Config, log: Logger, options: ServerOp
   });
   host.addTickable(control);
 
+  // State kept across restarts ([store]): loaded before any socket opens; the Worker writes it.
+  const storeOptions = isStatefulRouter(router) ? storeOptionsFromConfig(config) : null;
+  const restored = storeOptions !== null && isStatefulRouter(router) ? (await restoreState(storeOptions, router, log)) !== null : false;
+  let journal: StateJournal | null = null;
+
   // The services Worker (dashboard, API, metrics): listening before the UDP sockets open. If it
-  // cannot listen, voice runs anyway and the log says why.
+  // cannot listen, voice runs anyway and the log says why. It also runs for the store alone.
   let services: ServicesWorkerHost | null = null;
   let http: RunningHttp | null = null;
-  if (config.http.enabled) {
+  let reportPort: number | null = null;
+  if (config.http.enabled || storeOptions !== null || config.report.enabled || config.mqtt.enabled) {
     services = new ServicesWorkerHost({
       bus,
       hbp,
@@ -251,7 +260,9 @@ export async function startServer(config: Config, log: Logger, options: ServerOp
       log,
       version: options.version ?? "unknown",
       startedMs,
+      feeds: feedsOptions(config),
       http: {
+        enabled: config.http.enabled,
         bindAddress: config.http.bind_address,
         port: config.http.port,
         lastHeardSize: config.http.last_heard_size,
@@ -260,7 +271,10 @@ export async function startServer(config: Config, log: Logger, options: ServerOp
         adminToken: config.http.admin_token === "" ? null : config.http.admin_token,
         selfCare: config.http.self_care,
         maxLiveClients: config.http.max_live_clients,
+        ...(config.http.enabled ? {} : { enabled: false }),
       },
+      store: storeOptions,
+      onReady: () => journal?.resend(),
       ...(options.servicesWorkerEntry !== undefined ? { entry: options.servicesWorkerEntry } : {}),
       ...(options.servicesBatchIntervalMs !== undefined ? { batchIntervalMs: options.servicesBatchIntervalMs } : {}),
       ...(aliasWorkerOptions(config) !== undefined ? { aliases: aliasWorkerOptions(config)! } : {}),
@@ -271,7 +285,11 @@ export async function startServer(config: Config, log: Logger, options: ServerOp
       ...(options.servicesHungTimeoutMs !== undefined ? { hungTimeoutMs: options.servicesHungTimeoutMs } : {}),
     });
     const ready = await services.start();
-    if (ready.error !== null || ready.url === null || ready.port === null) {
+    reportPort = ready.reportPort ?? null;
+    if (!config.http.enabled) {
+      // the Worker runs for the state store, the report socket or MQTT only
+      if (ready.error !== null) log.error({ error: ready.error }, "the services Worker (state store, report socket, MQTT) is not available (voice is not affected)");
+    } else if (ready.error !== null || ready.url === null || ready.port === null) {
       log.error({ error: ready.error }, "the dashboard and HTTP API are not available (voice is not affected)");
     } else {
       http = { url: ready.url, address: config.http.bind_address, port: ready.port };
@@ -324,6 +342,7 @@ export async function startServer(config: Config, log: Logger, options: ServerOp
     }
   }
 
+  if (reportPort !== null) log.info({ address: config.report.bind_address, port: reportPort }, `report socket for FDMR-Monitor/HBmonitor on TCP ${config.report.bind_address}:${reportPort}`);
   if (http !== null) {
     log.info(
       { url: http.url, bindAddress: http.address, port: http.port, admin: config.http.admin_token !== "", selfCare: config.http.self_care },
@@ -331,6 +350,17 @@ export async function startServer(config: Config, log: Logger, options: ServerOp
     );
   }
   statsPublisher.start();
+  if (storeOptions !== null && services !== null && isStatefulRouter(router)) {
+    const worker = services;
+    journal = new StateJournal({
+      router,
+      post: (changes) => worker.postState(changes),
+      accepting: () => worker.accepting,
+      onError: (error) => log.error({ err: error }, "could not export the routing state for the store"),
+      primed: restored,
+    });
+    journal.start();
+  }
 
   // [cluster]: the NATS side loads only when enabled (src/shell/cluster/); it never waits for NATS.
   if (config.cluster.enabled) {
@@ -361,6 +391,7 @@ export async function startServer(config: Config, log: Logger, options: ServerOp
       hygiene.stop();
       statsPublisher.stop();
       await cluster?.stop();
+      journal?.stop(); // the last state changes reach the store before its Worker stops
       await services?.stop();
       await host.stop();
       // the last events (sessions closed by the goodbye) reach the log before "stopped"; a stuck

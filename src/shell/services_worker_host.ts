@@ -27,7 +27,9 @@ import type { HbpMaster } from "../core/hbp_master/hbp_master.ts";
 import type { HbpSession } from "../core/hbp_master/session.ts";
 import type { FrameRouter } from "../core/router_contract.ts";
 import type { Router } from "../core/routing/types.ts";
-import type { FromWorker, HotspotDetails, Roster, ServicesWorkerStats, ToWorker, WorkerEvent, WorkerHttpOptions } from "../services/worker/protocol.ts";
+import type { FromWorker, HotspotDetails, Roster, ServicesWorkerStats, ToWorker, WorkerEvent, WorkerFeedsOptions, WorkerHttpOptions } from "../services/worker/protocol.ts";
+import type { StateChange } from "../core/routing/state_records.ts";
+import type { WorkerStoreOptions } from "../services/store/worker_store.ts";
 import type { AliasServiceOptions } from "../services/aliases/alias_service.ts";
 import type { AliasTableData } from "../services/aliases/alias_table.ts";
 import type { AliasKind } from "../services/aliases/parse.ts";
@@ -51,6 +53,8 @@ export interface ServicesWorkerHostOptions {
   readonly version: string;
   readonly startedMs: number;
   readonly http: WorkerHttpOptions;
+  /** Report socket, MQTT, last-heard feed (absent: off). */
+  readonly feeds?: WorkerFeedsOptions;
   /** Batch period (default 100 ms) and size (default 512 events). */
   readonly batchIntervalMs?: number;
   readonly maxBatchEvents?: number;
@@ -64,6 +68,10 @@ export interface ServicesWorkerHostOptions {
   readonly readyTimeoutMs?: number;
   /** Another entry point (tests: a Worker that crashes or hangs on purpose). */
   readonly entry?: string;
+  /** The state store the Worker owns (null/absent: none). */
+  readonly store?: WorkerStoreOptions | null;
+  /** Called at every "ready" (first start and restarts): the state journal then sends everything again. */
+  readonly onReady?: () => void;
   /** Alias data for the Worker to load ([aliases]), and who gets each table it posts back. */
   readonly aliases?: AliasServiceOptions;
   readonly onAliases?: (kind: AliasKind, data: AliasTableData) => void;
@@ -73,6 +81,8 @@ export interface ServicesWorkerReady {
   url: string | null;
   port: number | null;
   error: string | null;
+  /** The report socket's TCP port (null: off or not listening). */
+  reportPort?: number | null;
 }
 
 const RESTART_MIN_MS = 250;
@@ -88,6 +98,9 @@ const RESYNC_MIN_INTERVAL_MS = 5_000;
 const ROSTER_SUBSCRIPTIONS_MAX = 128;
 /** Hotspots per roster chunk (one chunk per flush). */
 const ROSTER_CHUNK = 50;
+
+/** How long stop() waits for the Worker's "stopped" before terminating it. */
+const STOP_WAIT_MS = 5000;
 
 export class ServicesWorkerHost {
   readonly #o: ServicesWorkerHostOptions;
@@ -185,7 +198,10 @@ export class ServicesWorkerHost {
         if ((e.data as FromWorker | null)?.type === "stopped") resolve();
       });
       worker.addEventListener("close", () => resolve());
-      setTimeout(resolve, 1000);
+      // the Worker writes the store's last batch and closes the file: give it time on a slow SD
+      // card or an emulated CPU (the whole stop has its own deadline in serve.ts; a hung Worker
+      // costs at most this much of it)
+      setTimeout(resolve, STOP_WAIT_MS);
     });
     try {
       worker.postMessage({ type: "stop" } satisfies ToWorker);
@@ -195,6 +211,23 @@ export class ServicesWorkerHost {
     await stopped;
     worker.terminate();
     this.#stats.running = false;
+  }
+
+  /** Whether the Worker is up and takes messages. */
+  get accepting(): boolean {
+    return this.#worker !== null && this.#ready;
+  }
+
+  /** Change records for the state store; false when the Worker is not there to take them (send everything again once it is). */
+  postState(changes: StateChange[]): boolean {
+    const worker = this.#worker;
+    if (worker === null || !this.#ready) return false;
+    try {
+      worker.postMessage({ type: "state", changes } satisfies ToWorker);
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   /** Tests: kill the Worker as a crash would (it is restarted like after any death). */
@@ -233,7 +266,18 @@ export class ServicesWorkerHost {
     });
     // a restarted Worker listens where the first one did (port 0 = the port it was given)
     const http = this.ready?.port != null ? { ...this.#o.http, port: this.ready.port } : this.#o.http;
-    const init: ToWorker = { type: "init", version: this.#o.version, hostTimeOrigin: performance.timeOrigin, startedMs: this.#o.startedMs, http, ...(this.#aliases !== undefined ? { aliases: this.#aliases } : {}) };
+    let feeds = this.#o.feeds;
+    if (feeds?.report != null && this.ready?.reportPort != null) feeds = { ...feeds, report: { ...feeds.report, port: this.ready.reportPort } };
+    const init: ToWorker = {
+      type: "init",
+      version: this.#o.version,
+      hostTimeOrigin: performance.timeOrigin,
+      startedMs: this.#o.startedMs,
+      http,
+      store: this.#o.store ?? null,
+      ...(feeds !== undefined ? { feeds } : {}),
+      ...(this.#aliases !== undefined ? { aliases: this.#aliases } : {}),
+    };
     worker.postMessage(init);
   }
 
@@ -273,8 +317,9 @@ export class ServicesWorkerHost {
         this.#lastAckMs = monotonicMs();
         this.#stats.running = true;
         this.#needResync = true;
-        this.#firstReady?.({ url: message.url, port: message.port, error: message.error });
+        this.#firstReady?.({ url: message.url, port: message.port, error: message.error, reportPort: message.reportPort ?? null });
         this.#flush();
+        this.#o.onReady?.();
         return;
       case "ack":
         this.#acked = Math.max(this.#acked, message.seq);

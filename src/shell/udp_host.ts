@@ -49,6 +49,12 @@ export interface UdpHostStats {
   outboxDropped: number;
   /** ticks run from the data path because the timer was starved (see the module comment) */
   inlineTicks: number;
+  /** Event-loop lag of the packet thread, seen by the tick: how late the last tick ran, ms. */
+  tickLagMs: number;
+  /** The largest tick lag in the last ~5 s window (the window before the current one), ms. */
+  tickLagMaxMs: number;
+  /** Ticks that ran more than 100 ms late (a stalled event loop). */
+  tickLagOver100Ms: number;
   lastSendError: string | null;
 }
 
@@ -119,8 +125,14 @@ export class UdpHost implements SocketControl {
     handlerErrors: 0,
     outboxDropped: 0,
     inlineTicks: 0,
+    tickLagMs: 0,
+    tickLagMaxMs: 0,
+    tickLagOver100Ms: 0,
     lastSendError: null,
   };
+  /** Tick-lag window: its start and its largest lag so far. */
+  #lagWindowStartMs = 0;
+  #lagWindowMaxMs = 0;
 
   constructor(outbox: Outbox, options: UdpHostOptions = {}) {
     this.#outbox = outbox;
@@ -347,6 +359,7 @@ export class UdpHost implements SocketControl {
 
   #tick(): void {
     const nowMs = monotonicMs();
+    this.#measureLag(nowMs);
     this.#lastTickMs = nowMs;
     for (const handler of this.#handlers) {
       try {
@@ -366,6 +379,20 @@ export class UdpHost implements SocketControl {
     }
     this.drain();
     if (this.#probe !== null) this.#probe.tick(nowMs, monotonicMs());
+  }
+
+  /** How late this tick is against the interval; windowed maximum for the stats snapshot. */
+  #measureLag(nowMs: number): void {
+    const lag = Math.max(0, nowMs - this.#lastTickMs - this.#tickIntervalMs);
+    const stats = this.stats;
+    stats.tickLagMs = lag;
+    if (lag > 100) stats.tickLagOver100Ms++;
+    if (lag > this.#lagWindowMaxMs) this.#lagWindowMaxMs = lag;
+    if (nowMs - this.#lagWindowStartMs >= 5_000) {
+      stats.tickLagMaxMs = this.#lagWindowMaxMs;
+      this.#lagWindowMaxMs = 0;
+      this.#lagWindowStartMs = nowMs;
+    }
   }
 
   /** Send everything in the outbox, grouped per socket, then clear it. */

@@ -6,7 +6,7 @@
  * back to the packet thread, and SIGTERM stops everything cleanly.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ensureBinary } from "../binary/support/ensure_binary.ts";
@@ -60,6 +60,16 @@ describe.if(isX64)("services Worker in the compiled binary", () => {
       ws.close();
       expect(messages.map((m) => m.type)).toEqual(["hello", "snapshot"]);
 
+      // the Worker's thread is niced (10), the packet thread is not
+      const pid = server.process.pid;
+      const nice = (tid: string): number => {
+        const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, "utf8");
+        return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[16]);
+      };
+      const tids = readdirSync(`/proc/${pid}/task`);
+      expect(tids.filter((t) => readFileSync(`/proc/${pid}/task/${t}/comm`, "utf8").trim() === "Worker").map(nice)).toEqual([10]);
+      expect(nice(String(pid))).toBe(0);
+
       const openapi = (await (await fetch(new URL("/api/v1/openapi.json", url))).json()) as { openapi: string };
       expect(openapi.openapi).toBe("3.1.0");
       const metrics = await (await fetch(new URL("/metrics", url))).text();
@@ -73,7 +83,9 @@ describe.if(isX64)("services Worker in the compiled binary", () => {
       await client?.close();
     }
     expect(await server.stop("SIGTERM")).toBe(0);
-    expect(server.lines.at(-1)?.msg).toBe("stopped");
+    // the helper may still be reading the last stdout chunk when the exit code arrives
+    for (let i = 0; i < 100 && !server.lines.some((l) => l.msg === "stopped"); i++) await Bun.sleep(20);
+    expect(server.lines.some((l) => l.msg === "stopped")).toBe(true);
     expect(server.stderrText()).not.toContain("ModuleNotFound");
   }, 120_000);
 });

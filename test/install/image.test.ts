@@ -449,10 +449,11 @@ describe.if(verifyMissing === null || bootMissing === null)("a baked image (real
         expect(running.stdoutText()).not.toContain(passphrases[index]!.trim());
       }
 
-      // nothing outside the state directory changed; inside it, only the passphrase file
+      // nothing outside the state directory changed; inside it, only the passphrase file and the
+      // state store (closed cleanly: no -wal/-shm left)
       cards.forEach((card, index) => {
         expect(treeListing(card, "var/lib/freedmr")).toEqual(before[index]!);
-        expect(readdirSync(join(card, "var/lib/freedmr"))).toEqual(["passphrase"]);
+        expect(readdirSync(join(card, "var/lib/freedmr")).sort()).toEqual(["freedmr.sqlite", "passphrase"]);
       });
     },
     300_000,
@@ -488,7 +489,7 @@ describe.if(verifyMissing === null || bootMissing === null)("a baked image (real
       }
       expect(await running.stop("SIGTERM")).toBe(0);
       expect(treeListing(image, "var/lib/freedmr")).toEqual(before);
-      expect(readdirSync(join(image, "var/lib/freedmr"))).toEqual(["passphrase"]);
+      expect(readdirSync(join(image, "var/lib/freedmr")).sort()).toEqual(["freedmr.sqlite", "passphrase"]);
     },
     300_000,
   );

@@ -8,6 +8,7 @@
  * a login).
  */
 import { afterEach, describe, expect, test } from "bun:test";
+import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import pino from "pino";
 import { startFreedmr } from "../../src/cli/start_freedmr.ts";
@@ -41,7 +42,7 @@ afterEach(async () => {
       // keep cleaning up
     }
   }
-});
+}, 15_000); // a hung Worker is given 5 s to say it stopped
 
 /** The far end of the test OpenBridge link: a UDP port that never answers. */
 let linkPeerPort = 0;
@@ -524,6 +525,18 @@ describe("operator plane over real sockets (services Worker)", () => {
     const heard = await eventually("the call in last heard", async () => (await call(server, "/api/v1/last-heard")).body?.calls.find((c: any) => c.streamId === streamId));
     expect(heard.talkerAlias).toBe("G4TST Test");
   }, 20_000);
+
+  test("the Worker's thread runs at a lower priority (nice 10); the packet thread keeps its own", async () => {
+    const server = await start(configFrom());
+    expect(server.http).not.toBeNull();
+    const threads = readdirSync(`/proc/${process.pid}/task`).map((tid) => {
+      const stat = readFileSync(`/proc/${process.pid}/task/${tid}/stat`, "utf8");
+      return { tid: Number(tid), name: readFileSync(`/proc/${process.pid}/task/${tid}/comm`, "utf8").trim(), nice: Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[16]) };
+    });
+    const main = threads.find((t) => t.tid === process.pid)!;
+    expect(threads.filter((t) => t.name === "Worker").map((t) => t.nice)).toContain(10);
+    expect(main.nice).toBe(0);
+  });
 
   test("the Worker killed: voice keeps working, it is restarted and its tables are resynchronised", async () => {
     const server = await start(configFrom());

@@ -82,6 +82,24 @@ describe("UdpHost", () => {
     expect(host.stats.handlerErrors).toBe(0);
   });
 
+  test("event-loop lag: a blocked event loop shows as a late tick (tickLagMs, tickLagOver100Ms) in the host stats", async () => {
+    const outbox = new Outbox(16);
+    const host = new UdpHost(outbox, { tickIntervalMs: 10 });
+    hosts.push(host);
+    host.addHandler(new FanOut(outbox));
+    await host.start();
+    const ticked = (): Promise<void> => new Promise((resolve) => host.addTickable({ onTick: () => resolve() }));
+    await ticked();
+    // hold the event loop for 250 ms: the next tick is at least 100 ms late, whatever the load
+    const until = performance.now() + 250;
+    while (performance.now() < until) {
+      // busy
+    }
+    await ticked();
+    expect(host.stats.tickLagOver100Ms).toBeGreaterThanOrEqual(1);
+    expect(host.stats.tickLagMs).toBeGreaterThanOrEqual(0);
+  });
+
   test("a throwing handler is contained and counted; ticks keep running", async () => {
     const outbox = new Outbox(16);
     const handler = new FanOut(outbox);

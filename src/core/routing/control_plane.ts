@@ -10,7 +10,7 @@ import { SubKind, SubOrigin } from "./state.ts";
 import type { DialResult } from "./types.ts";
 import { defaultReflector, dialable, linkDial, unlinkDial } from "./dial.ts";
 import { TG_MAX } from "./numbering.ts";
-import { livePort, rfSlotOf } from "./port_lookup.ts";
+import { hotspotByRepeater, livePort, rfSlotOf } from "./port_lookup.ts";
 import type { RouterContext } from "./router_context.ts";
 import { publishSubscription } from "./router_events.ts";
 import { addStatic, findSub, insertSub, removeSub, setExpiry } from "./subscriptions.ts";
@@ -93,8 +93,7 @@ export function dropCall(ctx: RouterContext, nowMs: number, streamId: number, po
 
 /** The live hotspot port of a repeater id (null: not connected). */
 export function hotspotPort(ctx: RouterContext, repeaterId: number): PortState | null {
-  for (const ps of ctx.ports) if (ps.up && ps.local && ps.port !== null && ps.port.repeaterId === repeaterId) return ps;
-  return null;
+  return hotspotByRepeater(ctx, repeaterId);
 }
 
 /** A hotspot's self-care settings (all null when none are set). */

@@ -17,6 +17,8 @@ import type { RouterContext } from "./router_context.ts";
 import { endStream } from "./stream_end.ts";
 import { dropTarget } from "./stream_targets.ts";
 import { addStatic, removeSub } from "./subscriptions.ts";
+import { noteStateChange } from "./router_events.ts";
+import { applyPendingRestore } from "./state_records.ts";
 
 /** onPortUp: set up the port's state (replacing a previous login on the index), static TGs, bridges, default reflector. */
 export function portUp(ctx: RouterContext, nowMs: number, port: RouterPort): void {
@@ -62,6 +64,11 @@ export function portUp(ctx: RouterContext, nowMs: number, port: RouterPort): voi
   if (dflt !== 0 && ctx.options.dial.enabled && ps.local) linkDial(ctx, nowMs, ps, dflt, "default");
   // self-care settings hold from the first moment, whether or not options follow
   if (ps.local && ctx.hotspotSettings.has(port.repeaterId)) reapplyOptions(ctx, nowMs, ps);
+  if (ps.local) {
+    noteStateChange(ctx, port.repeaterId);
+    // after a restart: the talkgroups, dial link and options it had (state_records.ts)
+    if (ctx.pendingRestores.size > 0) applyPendingRestore(ctx, nowMs, ps);
+  }
 }
 
 /** onPortDown: streams from the port end, streams to it forget it, its recordings and subscriptions go. */
@@ -80,6 +87,7 @@ export function portDown(ctx: RouterContext, nowMs: number, port: RouterPort): v
   for (const rec of ctx.recordings) {
     if (rec.state !== RecordingState.Free && rec.ps === ps) freeRecording(ctx, nowMs, rec, true);
   }
+  if (ps.local) noteStateChange(ctx, port.repeaterId);
   ps.up = false; // nothing may join it again while its subscriptions go
   while (ps.subs.length > 0) removeSub(ctx, nowMs, ps.subs[ps.subs.length - 1]!, null);
   ps.dialSub = null;

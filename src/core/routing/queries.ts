@@ -7,7 +7,7 @@ import type { RouterPort, Slot } from "../router_port.ts";
 import { CallType } from "../../wire/dmrd.ts";
 import { BRIDGE_CONFERENCE_BASE, SubKind } from "./state.ts";
 import type { StreamInfo, SubscriberLocation, SubscriptionInfo } from "./types.ts";
-import { livePort } from "./port_lookup.ts";
+import { livePort, subscriberPort } from "./port_lookup.ts";
 import type { RouterContext } from "./router_context.ts";
 
 /** A port's subscriptions, sorted by slot, talkgroup, kind. */
@@ -36,7 +36,7 @@ export function dialedReflector(ctx: RouterContext, port: RouterPort): number {
 /** Where a radio was last heard, when that port is still up. */
 export function locateSubscriber(ctx: RouterContext, nowMs: number, radioId: number): SubscriberLocation | null {
   const entry = ctx.subscribers.lookup(nowMs, radioId);
-  if (entry === null || entry.port === null || livePort(ctx, entry.port) === null) return null;
+  if (entry === null || subscriberPort(ctx, entry) === null || entry.port === null) return null;
   return { portIndex: entry.port.portIndex, portName: entry.port.name, slot: entry.slot, lastHeardMs: entry.lastHeardMs };
 }
 

@@ -38,6 +38,7 @@
  *                  talker_alias_insertion (frame_path observes, delivery writes the fragment)
  *   ports, tick    port_lifecycle, port_lookup, tick (onTick)
  *   API            control_plane, queries (introspection), router_events (event publishing)
+ *   restarts       state_records (dynamic state exported/imported as plain records for a store)
  * @module
  */
 import type { RouterPort, Slot } from "../router_port.ts";
@@ -67,6 +68,8 @@ import { RouterContext, type RouterExtras } from "./router_context.ts";
 import { routeSideChannelAlias } from "./side_channel_alias.ts";
 import { runTick } from "./tick.ts";
 import { collectInterest } from "../cluster/interest.ts";
+import { livePort } from "./port_lookup.ts";
+import { drainStateChanges, exportState, importState, type ImportOptions, type ImportResult, type StateChange, type StateSnapshot } from "./state_records.ts";
 import { updateRoutingOptions } from "./options_update.ts";
 
 export { FIRST_RADIO_ID } from "./numbering.ts";
@@ -175,8 +178,24 @@ class RoutingCore implements Router {
     return optionsAllowed(hotspotPort(this.#ctx, repeaterId));
   }
 
+  exportState(nowMs: number, wallClockMs: number): StateSnapshot {
+    return exportState(this.#ctx, nowMs, wallClockMs);
+  }
+
+  drainStateChanges(nowMs: number, wallClockMs: number, full = false): StateChange[] {
+    return drainStateChanges(this.#ctx, nowMs, wallClockMs, full);
+  }
+
+  importState(snapshot: StateSnapshot, nowMs: number, wallClockMs: number, options?: ImportOptions): ImportResult {
+    return importState(this.#ctx, snapshot, nowMs, wallClockMs, options);
+  }
+
   subscriptions(port: RouterPort): SubscriptionInfo[] {
     return listSubscriptions(this.#ctx, port);
+  }
+
+  optionsInForce(port: RouterPort): string {
+    return livePort(this.#ctx, port)?.optionsText ?? "";
   }
 
   dialedReflector(port: RouterPort): number {

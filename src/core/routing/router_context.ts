@@ -18,6 +18,7 @@ import { SubscriberMap } from "./subscriber_map.ts";
 import type { RouterDeps } from "./types.ts";
 import { TalkerAliasInserter, type AliasLookup } from "../../dmr/talker_alias_inserter.ts";
 import { Announcement } from "./announcement.ts";
+import type { PendingRestore } from "./state_records.ts";
 
 /** Most conferences one stream joins (TG or reflector + bridges). */
 const MAX_CONFERENCES_PER_STREAM = 8;
@@ -83,6 +84,12 @@ export class RouterContext {
   readonly optionKeys = new Map<number, string>();
   /** self-care settings by repeater id (hotspot_settings.ts) */
   readonly hotspotSettings = new Map<number, HotspotSettings>();
+  /** state journal (state_records.ts): repeater ids whose persistent state changed since the last drain; null = not journaling */
+  stateDirty: Set<number> | null = null;
+  /** when the journal last drained (subscriber-map entries heard since then are exported next) */
+  stateDrainedAtMs = Number.NEGATIVE_INFINITY;
+  /** restored session state waiting for its hotspot to log in again (state_records.ts), by repeater id */
+  readonly pendingRestores = new Map<number, PendingRestore>();
   nextHousekeepingMs = -Infinity;
   /** onTick calls so far; per (portIndex·2 + slot−1) the tick a playback last used its egress buffer */
   tickCount = 0;

@@ -4,7 +4,7 @@
  * never per packet.
  * @module
  */
-import type { CoreEvent, PortKindName } from "../events.ts";
+import { STREAM_START_TARGETS_MAX, type CoreEvent, type PortKindName } from "../events.ts";
 import { PortKind, type Slot } from "../router_port.ts";
 import { CallType } from "../../wire/dmrd.ts";
 import { SubKind, TargetOutcome, type PortState, type Stream } from "./state.ts";
@@ -14,7 +14,37 @@ export type StreamEndReason = Extract<CoreEvent, { type: "stream.end" }>["endedB
 
 /** Every router event goes out here. */
 export function publish(ctx: RouterContext, event: CoreEvent): void {
+  if (ctx.stateDirty !== null) noteStateEvent(ctx, event);
   ctx.deps.events.publish(event);
+}
+
+/** State journal (state_records.ts): the events that change a hotspot's persistent state mark its repeater id. */
+function noteStateEvent(ctx: RouterContext, event: CoreEvent): void {
+  let portIndex: number;
+  switch (event.type) {
+    case "stream.start": // a group call renews (or makes) a user-activated talkgroup, also while it lasts
+    case "stream.end":
+      if (event.callType !== "group") return;
+      portIndex = event.portIndex;
+      break;
+    case "subscription.change":
+    case "dial.link":
+    case "options.applied":
+      portIndex = event.portIndex;
+      break;
+    case "hotspot.settings":
+      ctx.stateDirty!.add(event.repeaterId);
+      return;
+    default:
+      return;
+  }
+  const ps = ctx.ports[portIndex];
+  if (ps !== undefined && ps.local && ps.port !== null) ctx.stateDirty!.add(ps.port.repeaterId);
+}
+
+/** State journal: a hotspot's persistent state changed without an event (login, logout). */
+export function noteStateChange(ctx: RouterContext, repeaterId: number): void {
+  ctx.stateDirty?.add(repeaterId);
 }
 
 /** A port's kind as events name it (refusals are kept per hotspot and per link). */
@@ -64,7 +94,22 @@ export function publishStreamStart(ctx: RouterContext, nowMs: number, stream: St
     slot: stream.wireSlot,
     callType: stream.callType === CallType.Unit ? "unit" : "group",
     kind: stream.data ? "data" : "voice",
+    ...(stream.targetCount > 0 ? { targets: startTargets(stream) } : {}),
   });
+}
+
+/** The stream's targets, packed (CoreEvent stream.start `targets`); once per stream, never per frame. */
+function startTargets(stream: Stream): Uint32Array {
+  const n = Math.min(stream.targetCount, STREAM_START_TARGETS_MAX);
+  const out = new Uint32Array(n * 2);
+  let k = 0;
+  for (let i = 0; i < n; i++) {
+    const target = stream.targetPorts[i]?.port ?? null;
+    if (target === null) continue;
+    out[k++] = target.portIndex;
+    out[k++] = ((stream.targetSlots[i]! & 0x3) << 24) | (stream.targetDestinations[i]! & 0xffffff);
+  }
+  return k === out.length ? out : out.subarray(0, k);
 }
 
 /** stream.alias: the talker alias of a routed stream, once, when it completes. */

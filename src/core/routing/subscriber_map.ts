@@ -11,6 +11,8 @@ import type { RouterPort, Slot } from "../router_port.ts";
 export class SubscriberEntry {
   radioId = 0;
   port: RouterPort | null = null;
+  /** restored from a snapshot (state_records.ts): the hotspot it was heard on, bound to its port at the first lookup after it logs in again; 0 = port is set */
+  repeaterId = 0;
   slot: Slot = 1;
   lastHeardMs = 0;
   /** LRU list: newer / older neighbour */
@@ -52,9 +54,43 @@ export class SubscriberMap {
       this.#unlink(entry);
     }
     entry.port = port;
+    entry.repeaterId = 0;
     entry.slot = slot;
     entry.lastHeardMs = nowMs;
     this.#pushHead(entry);
+  }
+
+  /**
+   * A restored entry (state_records.ts): heard on hotspot `repeaterId` at `lastHeardMs`; its port is
+   * found when the hotspot is back. Ignored when the id is known already or the map is full.
+   */
+  restore(radioId: number, repeaterId: number, slot: Slot, lastHeardMs: number): boolean {
+    if (this.#byId.has(radioId) || this.#byId.size >= this.capacity) return false;
+    const entry = new SubscriberEntry();
+    entry.radioId = radioId;
+    entry.repeaterId = repeaterId;
+    entry.slot = slot;
+    entry.lastHeardMs = lastHeardMs;
+    this.#byId.set(radioId, entry);
+    // restored entries are older than anything heard since: they go in at their age's place
+    let older = this.#head;
+    while (older !== null && older.lastHeardMs > lastHeardMs) older = older.older;
+    if (older === this.#head) {
+      this.#pushHead(entry);
+      return true;
+    }
+    const newer = older === null ? this.#tail! : older.newer!;
+    entry.newer = newer;
+    entry.older = older;
+    newer.older = entry;
+    if (older !== null) older.newer = entry;
+    else this.#tail = entry;
+    return true;
+  }
+
+  /** Visit entries heard at or after `sinceMs`, most recent first (state export; allocates nothing itself). */
+  forEachHeardSince(sinceMs: number, visit: (entry: SubscriberEntry) => void): void {
+    for (let entry = this.#head; entry !== null && entry.lastHeardMs >= sinceMs; entry = entry.older) visit(entry);
   }
 
   /** The entry for `radioId` if it was heard within the TTL (the port may have gone since). */
@@ -73,6 +109,7 @@ export class SubscriberMap {
       this.#unlink(entry);
       this.#byId.delete(entry.radioId);
       entry.port = null;
+      entry.repeaterId = 0;
       entry = newer;
     }
   }

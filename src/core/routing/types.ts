@@ -12,6 +12,7 @@ import type { RouterPort, Slot } from "../router_port.ts";
 import type { LinkTalkgroupMap, RoutingOptions } from "./options.ts";
 import type { RoutingStats } from "./stats.ts";
 import type { HotspotSettings } from "./hotspot_settings.ts";
+import type { ImportOptions, ImportResult, StateChange, StateSnapshot } from "./state_records.ts";
 
 export interface RouterDeps {
   readonly outbox: Outbox;
@@ -115,8 +116,18 @@ export interface Router extends FrameRouter {
   /** Whether the access rule of a connected hotspot allows options (true when not connected). */
   optionsAllowedFor(repeaterId: number): boolean;
 
+  // ---- dynamic state for a store (state_records.ts; allocates; start-up and the journal timer) ----
+  /** Everything worth keeping across a restart, times on the wall clock. */
+  exportState(nowMs: number, wallClockMs: number): StateSnapshot;
+  /** What changed since the last call (the first call, or `full`, exports everything after a "clear"). */
+  drainStateChanges(nowMs: number, wallClockMs: number, full?: boolean): StateChange[];
+  /** Take in a snapshot at start-up: session state waits for each hotspot to log in again. */
+  importState(snapshot: StateSnapshot, nowMs: number, wallClockMs: number, options?: ImportOptions): ImportResult;
+
   // ---- introspection (allocates; dashboard/API/tests) --------------------------------------
   subscriptions(port: RouterPort): SubscriptionInfo[];
+  /** The options text in force on a port (as received, or restored after a restart; "" = none). */
+  optionsInForce(port: RouterPort): string;
   /** Reflector linked by dial-a-TG, 0 = none. */
   dialedReflector(port: RouterPort): number;
   /** Where a radio id was last heard (null when unknown or older than the TTL). */

@@ -6,7 +6,7 @@
 import { CallType } from "../../wire/dmrd.ts";
 import type { PortState, Stream } from "./state.ts";
 import { FIRST_RADIO_ID } from "./numbering.ts";
-import { livePort, rfSlotOf } from "./port_lookup.ts";
+import { rfSlotOf, subscriberPort } from "./port_lookup.ts";
 import type { RouterContext } from "./router_context.ts";
 import { addTarget } from "./stream_targets.ts";
 
@@ -15,7 +15,7 @@ export function routeUnit(ctx: RouterContext, nowMs: number, stream: Stream, ps:
   const destinationId = stream.destinationId;
   const entry = ctx.subscribers.lookup(nowMs, destinationId);
   if (entry !== null) {
-    const tps = livePort(ctx, entry.port!);
+    const tps = subscriberPort(ctx, entry);
     if (tps !== null) {
       if (tps !== ps) addTarget(ctx, stream, tps, rfSlotOf(tps, entry.slot), destinationId, CallType.Unit);
       return;

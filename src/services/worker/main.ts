@@ -8,11 +8,15 @@
  * @module
  */
 import type { ServerWebSocket } from "bun";
+import { dlopen, FFIType } from "bun:ffi";
 import type { ControlCommand, ControlResult } from "../../core/control_command.ts";
 import { dashboardRoutes } from "../dashboard/routes.ts";
+import { Feeds } from "../feed/feeds.ts";
+import { parseFeedFilter, type FeedSocketData } from "../feed/last_heard_feed.ts";
 import { LIVE_BACKPRESSURE_BYTES, LiveHub, type LiveClient } from "../live_hub.ts";
 import { OperatorApi } from "../operator_api.ts";
 import type { FromWorker, ToWorker, WorkerInit } from "./protocol.ts";
+import { WorkerStore } from "../store/worker_store.ts";
 import { ALIAS_KINDS, AliasService, type AliasServiceOptions } from "../aliases/alias_service.ts";
 import { AliasTable } from "../aliases/alias_table.ts";
 import type { AliasKind } from "../aliases/parse.ts";
@@ -30,6 +34,10 @@ function post(message: FromWorker): void {
 let api: OperatorApi | null = null;
 let live: LiveHub | null = null;
 let server: ReturnType<typeof Bun.serve> | null = null;
+let store: WorkerStore | null = null;
+let feeds: Feeds | null = null;
+
+type SocketData = LiveClient & Partial<FeedSocketData>;
 let nextCommandId = 1;
 let handlerErrors = 0;
 const pending = new Map<number, { resolve: (r: ControlResult) => void; timer: ReturnType<typeof setTimeout> }>();
@@ -47,7 +55,35 @@ function send(command: ControlCommand): Promise<ControlResult> {
   });
 }
 
+/**
+ * Nice value of this thread: the packet thread keeps 0, so on a busy or single-core machine the
+ * scheduler gives voice about 9 times this thread's share (Linux CFS weights 1024 : 110).
+ */
+export const WORKER_NICE = 10;
+
+/**
+ * Lower this thread's priority. On Linux, setpriority(PRIO_PROCESS, 0, n) changes the calling
+ * thread only (threads are tasks with their own nice value; setpriority(2), NOTES), so the packet
+ * thread is not touched. Returns an error text when it could not be done.
+ */
+function lowerPriority(): string | null {
+  if (process.platform !== "linux") return "not Linux";
+  for (const name of ["libc.so.6", "libc.musl-x86_64.so.1", "libc.musl-aarch64.so.1"]) {
+    try {
+      const libc = dlopen(name, { setpriority: { args: [FFIType.i32, FFIType.u32, FFIType.i32], returns: FFIType.i32 } });
+      const rc = libc.symbols.setpriority(0, 0, WORKER_NICE);
+      libc.close();
+      return rc === 0 ? null : `setpriority returned ${rc}`;
+    } catch {
+      // try the next C library name
+    }
+  }
+  return "no C library found to call setpriority";
+}
+
 function start(init: WorkerInit): void {
+  const niceError = lowerPriority();
+  if (niceError !== null) post({ type: "log", level: "warn", msg: "services Worker: could not lower its priority; the dashboard competes with voice for the CPU", data: { reason: niceError } });
   const offset = performance.timeOrigin - init.hostTimeOrigin;
   const clock = { monotonicMs: () => performance.now() + offset, wallClockMs: () => Date.now() };
   const h = init.http;
@@ -65,6 +101,14 @@ function start(init: WorkerInit): void {
     send,
   });
   api = operator;
+  if (init.store != null) {
+    store = WorkerStore.start(init.store, operator.http.state.lastHeard, (atMs) => operator.http.state.toWallMs(atMs), (level, msg, data) =>
+      post({ type: "log", level, msg, ...(data !== undefined ? { data } : {}) }),
+    );
+    operator.settingsPersisted = store !== null;
+    const opened = store;
+    if (opened !== null) operator.storeStats = () => opened.stats;
+  }
   startAliases(operator, init.aliases);
   const hub = new LiveHub(
     h.maxLiveClients,
@@ -74,18 +118,57 @@ function start(init: WorkerInit): void {
   );
   live = hub;
   hub.names = (sourceId, destinationId, callType) => (operator.aliases === null ? {} : operator.callNames(sourceId, destinationId, callType));
+  const f = new Feeds(init.feeds ?? { serverName: "freedmr", report: null, mqtt: null }, {
+    version: init.version,
+    serverId: init.feeds?.serverId ?? 0,
+    maxFeedClients: h.maxLiveClients,
+    toWallMs: (atMs) => operator.http.state.toWallMs(atMs),
+    monotonicMs: clock.monotonicMs,
+    hotspotCount: () => operator.http.state.hotspotCount,
+    callsInProgress: () => operator.http.state.activeStreamCount,
+    names: {
+      radio: (id) => {
+        const user = operator.aliases?.users.get(id) ?? null;
+        return user === null ? null : { callsign: user.callsign, name: user.firstName };
+      },
+      talkgroup: (id) => operator.aliases?.talkgroups.field(id, "callsign") ?? null,
+    },
+    log: (level, msg, data) => post({ type: "log", level, msg, ...(data !== undefined ? { data } : {}) }),
+  });
+  feeds = f;
+  if (h.enabled === false) {
+    post({ type: "ready", url: null, port: null, error: null, reportPort: f.report?.port ?? null });
+    return;
+  }
   let listening: ReturnType<typeof Bun.serve> | null = null;
   let error: string | null = null;
   try {
-    listening = Bun.serve<LiveClient>({
+    listening = Bun.serve<SocketData>({
       hostname: h.bindAddress,
       port: h.port,
       idleTimeout: 30,
       maxRequestBodySize: 16 * 1024,
       development: false,
       routes: dashboardRoutes as never,
-      fetch(request, srv) {
+      async fetch(request, srv) {
         const url = new URL(request.url);
+        if (url.pathname === "/api/v1/feed/lastheard" || url.pathname === "/api/v1/feed/lastheard/ws") {
+          if (request.method !== "GET" && request.method !== "HEAD") return Response.json({ code: "method-not-allowed", message: "GET only", error: "GET only" }, { status: 405, headers: { allow: "GET, HEAD" } });
+          const parsed = parseFeedFilter(url.searchParams);
+          if (!parsed.ok) return Response.json({ code: "bad-request", message: parsed.message, error: parsed.message }, { status: 400 });
+          if (request.method === "HEAD") return new Response(null, { status: url.pathname.endsWith("/ws") ? 400 : 200, headers: { "content-type": url.pathname.endsWith("/ws") ? "application/json" : "text/event-stream; charset=utf-8", "cache-control": "no-store" } });
+          if (!f.lastHeard.canAccept()) {
+            f.lastHeard.counters.refused++;
+            return Response.json({ code: "busy", message: "too many feed clients", error: "too many feed clients" }, { status: 503 });
+          }
+          const cors: Record<string, string> = h.cors ? { "access-control-allow-origin": "*" } : {};
+          if (url.pathname.endsWith("/ws")) {
+            if (srv.upgrade(request, { data: { behind: false, feed: parsed.filter, dropped: 0 } })) return undefined;
+            return Response.json({ code: "bad-request", message: "this route is a WebSocket (Upgrade: websocket)", error: "WebSocket only" }, { status: 400 });
+          }
+          srv.timeout(request, 0); // an event stream stays open (keepalive comments every 15 s)
+          return f.lastHeard.sseResponse(parsed.filter, cors);
+        }
         if (url.pathname === "/api/v1/live") {
           if (!hub.canAccept()) {
             hub.counters.refused++;
@@ -103,16 +186,22 @@ function start(init: WorkerInit): void {
             { headers: { "content-type": "text/html; charset=utf-8" } },
           );
         }
-        return operator.handle(request, srv.requestIP(request)?.address ?? "unknown");
+        const response = await operator.handle(request, srv.requestIP(request)?.address ?? "unknown");
+        if (url.pathname === "/metrics" && request.method === "GET" && response.status === 200) {
+          return new Response((await response.text()) + f.metricsText(), { status: 200, headers: response.headers });
+        }
+        return response;
       },
       websocket: {
         backpressureLimit: LIVE_BACKPRESSURE_BYTES,
         closeOnBackpressureLimit: false,
         maxPayloadLength: 4096,
         idleTimeout: 120,
-        open: (ws: ServerWebSocket<LiveClient>) => hub.open(ws),
-        close: (ws: ServerWebSocket<LiveClient>) => hub.close(ws),
-        drain: (ws: ServerWebSocket<LiveClient>) => hub.drain(ws),
+        open: (ws: ServerWebSocket<SocketData>) => (ws.data.feed !== undefined ? f.lastHeard.openWebSocket(ws as ServerWebSocket<FeedSocketData>) : hub.open(ws)),
+        close: (ws: ServerWebSocket<SocketData>) => (ws.data.feed !== undefined ? f.lastHeard.closeWebSocket(ws as ServerWebSocket<FeedSocketData>) : hub.close(ws)),
+        drain: (ws: ServerWebSocket<SocketData>) => {
+          if (ws.data.feed === undefined) hub.drain(ws);
+        },
         message: () => {
           // browsers only listen
         },
@@ -125,7 +214,7 @@ function start(init: WorkerInit): void {
   }
   server = listening;
   const port = listening?.port ?? null;
-  post({ type: "ready", url: port !== null ? `http://${hostPort(displayHost(h.bindAddress), port)}/` : null, port, error });
+  post({ type: "ready", url: port !== null ? `http://${hostPort(displayHost(h.bindAddress), port)}/` : null, port, error, reportPort: f.report?.port ?? null });
 }
 
 let aliasService: AliasService | null = null;
@@ -177,6 +266,7 @@ self.onmessage = (e: MessageEvent) => {
         for (const event of message.events) {
           try {
             api.onEvent(event);
+            feeds?.onEvent(event);
           } catch (error) {
             // a bug in one table must not take the whole operator plane down: count and go on
             handlerErrors++;
@@ -186,18 +276,24 @@ self.onmessage = (e: MessageEvent) => {
           }
         }
         live?.publish(message.events);
+        store?.onEvents(message.events);
       }
       post({ type: "ack", seq: message.seq });
       return;
     case "resync":
       api?.resync(message.roster);
+      feeds?.resync(message.roster);
       return;
     case "roster-chunk":
       api?.addRosterHotspots(message.hotspots, performance.now());
+      feeds?.addRosterHotspots(message.hotspots);
       if (message.last) live?.resyncAll("server-resync");
       return;
     case "aliases-config":
       if (api !== null) startAliases(api, message.aliases ?? undefined);
+      return;
+    case "state":
+      store?.onState(message.changes);
       return;
     case "host-stats":
       if (api !== null) api.extra.workerStats = message.stats;
@@ -214,6 +310,8 @@ self.onmessage = (e: MessageEvent) => {
     case "stop":
       void (async () => {
         await server?.stop(true);
+        await feeds?.stop();
+        await store?.stop(); // last: its final batch and a clean close
         post({ type: "stopped" });
       })();
       return;

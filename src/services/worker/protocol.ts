@@ -7,6 +7,8 @@
 import type { ControlCommand, ControlResult } from "../../core/control_command.ts";
 import type { CoreEvent } from "../../core/events.ts";
 import type { HotspotSettings } from "../../core/routing/hotspot_settings.ts";
+import type { StateChange } from "../../core/routing/state_records.ts";
+import type { WorkerStoreOptions } from "../store/worker_store.ts";
 import type { AliasServiceOptions } from "../aliases/alias_service.ts";
 import type { AliasTableData } from "../aliases/alias_table.ts";
 import type { AliasKind } from "../aliases/parse.ts";
@@ -54,6 +56,8 @@ export interface Roster {
 }
 
 export interface WorkerHttpOptions {
+  /** Serve HTTP (default true); false when the Worker runs only for the state store, the report socket or MQTT. */
+  enabled?: boolean;
   bindAddress: string;
   port: number;
   lastHeardSize: number;
@@ -73,8 +77,56 @@ export interface WorkerInit {
   /** When the server started, on the packet thread's monotonic clock. */
   startedMs: number;
   http: WorkerHttpOptions;
+  /** The state store (src/services/store/); absent or null = nothing is kept across restarts. */
+  store?: WorkerStoreOptions | null;
+  /** Report socket, MQTT, last-heard feed (src/services/feed/feeds.ts); absent = all off. */
+  feeds?: WorkerFeedsOptions;
   /** Alias data ([aliases]); absent = none. */
   aliases?: AliasServiceOptions;
+}
+
+/** What the feeds need from the config (plain data; the Worker reads password files itself). */
+export interface WorkerFeedsOptions {
+  serverName: string;
+  /** server.server_id (the last-heard feed's Master). */
+  serverId?: number;
+  report: ReportWorkerOptions | null;
+  mqtt: MqttWorkerOptions | null;
+}
+
+export interface ReportWorkerOptions {
+  bindAddress: string;
+  port: number;
+  intervalSeconds: number;
+  clients: string[];
+  includeAddresses: boolean;
+  maxClients: number;
+  clientQueueBytes: number;
+  maxHotspots: number;
+  hbpPort: number;
+  groupHangTimeSeconds: number;
+  singleMode: boolean;
+  uaTimerMinutes: number;
+  bridges: { name: string; members: { system: string; slot: 1 | 2; talkgroupId: number; active: boolean; timeoutMinutes: number; timeoutType: "none" | "on" | "off"; on: number[]; off: number[]; reset: number[] }[] }[];
+}
+
+export interface MqttWorkerOptions {
+  url: string;
+  clientId: string;
+  username: string;
+  password: string;
+  passwordFile: string;
+  prefix: string;
+  qos: 0 | 1 | 2;
+  retain: boolean;
+  queueSize: number;
+  statsIntervalSeconds: number;
+  reconnectMinMs: number;
+  reconnectMaxMs: number;
+  tlsCaFile: string;
+  tlsCertFile: string;
+  tlsKeyFile: string;
+  tlsInsecure: boolean;
 }
 
 export type ToWorker =
@@ -85,12 +137,14 @@ export type ToWorker =
   | { type: "roster-chunk"; hotspots: Roster["hotspots"]; last: boolean }
   | { type: "command-result"; id: number; result: ControlResult }
   | { type: "host-stats"; stats: ServicesWorkerStats }
+  /** Change records of the dynamic routing state for the store (src/shell/state_journal.ts). */
+  | { type: "state"; changes: StateChange[] }
   /** Reload: new [aliases] sources (null: none). */
   | { type: "aliases-config"; aliases: AliasServiceOptions | null }
   | { type: "stop" };
 
 export type FromWorker =
-  | { type: "ready"; url: string | null; port: number | null; error: string | null }
+  | { type: "ready"; url: string | null; port: number | null; error: string | null; reportPort?: number | null }
   | { type: "ack"; seq: number }
   | { type: "command"; id: number; command: ControlCommand }
   | { type: "log"; level: "info" | "warn" | "error"; msg: string; data?: Record<string, unknown> }

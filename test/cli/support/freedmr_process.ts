@@ -108,3 +108,14 @@ export async function startFreedmr(command: readonly string[], options: StartOpt
     },
   };
 }
+
+/** The dashboard URL from the server's "dashboard and API on …" log line (waits up to 20 s). */
+export async function dashboardUrl(server: FreedmrProcess): Promise<string> {
+  const deadline = performance.now() + 20_000;
+  for (;;) {
+    const line = server.lines.find((l) => typeof l.msg === "string" && l.msg.startsWith("dashboard and API on"));
+    if (line !== undefined) return String(line["url"]);
+    if (performance.now() > deadline) throw new Error(`no dashboard line in the log:\n${server.stdoutText()}\n${server.stderrText()}`);
+    await Bun.sleep(20);
+  }
+}

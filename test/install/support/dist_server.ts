@@ -61,7 +61,7 @@ export function fakeBinary(version: string, arch: string): string {
 if [ -n "\${FAKE_FREEDMR_RAN:-}" ]; then echo "${arch} $*" >>"$FAKE_FREEDMR_RAN"; fi
 case "$1" in
 --version) echo "freedmr ${version} (commit fake, bun 0.0.0, linux-${arch})" ;;
---print-default-config) printf '# fake default\\n[hbp]\\nport = 62031\\npassphrase = "passw0rd"\\n# passphrase_file = "/var/lib/freedmr/passphrase"\\n' ;;
+--print-default-config) printf '# fake default\\n[hbp]\\nport = 62031\\npassphrase = "passw0rd"\\n# passphrase_file = "/var/lib/freedmr/passphrase"\\n\\n[voice]\\ndirectory = ""\\n\\n[store]\\ndirectory = ""\\nflush_interval_seconds = 10\\n' ;;
 --check-config)
   if grep -q INVALID "$2"; then echo "$2: hbp.bogus: unknown key" >&2; exit 2; fi
   if grep -q '^passphrase = "passw0rd"$' "$2"; then echo "$2: warning: default passphrase" >&2; fi

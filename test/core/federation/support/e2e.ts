@@ -6,21 +6,55 @@
 import { createFederation, type Federation, type FederationOptions } from "../../../../src/core/federation/federation.ts";
 import { createRouter, routingOptions } from "../../../../src/core/routing/index.ts";
 import type { FederationRouter } from "../../../../src/core/federation/context.ts";
+import { readFileSync } from "node:fs";
 import { CallType, FrameType } from "../../../../src/wire/dmrd.ts";
 import { HbpClient, type ReceivedDmrd } from "../../../support/hbp_client.ts";
 import { startTestServer, type TestServer } from "../../../support/test_server.ts";
 
-/** A UDP port that was free a moment ago (bind port 0, read it back, close). */
+/**
+ * Ports for servers that must be told their port before they start (links name each other's).
+ * Chosen at run time, at random, *below* the kernel's ephemeral range: a port released here is
+ * then not handed to some other socket's bind(0) before the server binds it (with many tests and
+ * benchmarks on one machine that race was real). Each candidate is proven free by binding it.
+ */
+const EPHEMERAL_LOW = ((): number => {
+  try {
+    const text = readFileSync("/proc/sys/net/ipv4/ip_local_port_range", "utf8") as string;
+    const low = Number(text.trim().split(/\s+/)[0]);
+    return Number.isInteger(low) && low > 12000 ? low : 32768;
+  } catch {
+    return 32768;
+  }
+})();
+
+type UdpSocket = { readonly port: number; close(): void };
+
+async function bindable(port: number): Promise<UdpSocket | null> {
+  try {
+    return await Bun.udpSocket({ hostname: "127.0.0.1", port });
+  } catch {
+    return null;
+  }
+}
+
+/** A UDP port that was free a moment ago (see freePorts). */
 export async function freePort(): Promise<number> {
-  const socket = await Bun.udpSocket({ hostname: "127.0.0.1", port: 0 });
-  const port = socket.port;
-  socket.close();
-  return port;
+  const [port] = await freePorts(1);
+  return port!;
 }
 
 export async function freePorts(count: number): Promise<number[]> {
-  const sockets = [];
-  for (let i = 0; i < count; i++) sockets.push(await Bun.udpSocket({ hostname: "127.0.0.1", port: 0 }));
+  const sockets: UdpSocket[] = [];
+  const used = new Set<number>();
+  for (let attempts = 0; sockets.length < count && attempts < count * 50; attempts++) {
+    const port = 10000 + Math.floor(Math.random() * (EPHEMERAL_LOW - 10000));
+    if (used.has(port)) continue;
+    used.add(port);
+    const socket = await bindable(port);
+    if (socket !== null) sockets.push(socket);
+  }
+  // fall back to the kernel's choice if the low range is crowded
+  while (sockets.length < count) sockets.push(await Bun.udpSocket({ hostname: "127.0.0.1", port: 0 }));
   const ports = sockets.map((s) => s.port);
   for (const s of sockets) s.close();
   return ports;
