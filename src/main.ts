@@ -8,13 +8,20 @@
  */
 import { processOutput, runCli } from "./cli/run.ts";
 import { startFreedmr } from "./cli/start_freedmr.ts";
-import { workerRole } from "./shell/cluster/worker_role.ts";
+import { watchSupervisor, workerRole } from "./shell/cluster/worker_role.ts";
 
 const exitCode = await runCli(process.argv.slice(2), processOutput, async (config, log) => {
   // [cluster] workers ≥ 2: this process supervises N worker processes (docs/cluster.md)
   const role = workerRole(config, process.env);
   if (role.kind === "supervisor") return (await import("./shell/cluster/supervisor.ts")).startSupervisor(config, log, role.workers);
-  if (role.kind === "worker") return startFreedmr(role.config, log, { reusePort: true });
+  if (role.kind === "worker") {
+    const server = await startFreedmr(role.config, log, { reusePort: true });
+    watchSupervisor(() => {
+      log.warn("cluster: the supervisor is gone; this worker stops");
+      void server.stop("supervisor-gone").finally(() => process.exit(0));
+    });
+    return server;
+  }
   return startFreedmr(config, log);
 });
 if (exitCode !== 0) process.exitCode = exitCode;

@@ -62,7 +62,33 @@ maybe("cluster workers on one host (SO_REUSEPORT)", () => {
     expect(relogins).toBeGreaterThan(0);
     expect(await callCrosses(hotspots[0]!, hotspots.slice(1), 3700, 2, 15_000)).toBe(true);
     await nc.close();
+    // stopping the host: every worker says goodbye (workers of one host never hand over to each other)
     await supervisor.kill("SIGTERM");
     expect(supervisor.lines.some((l) => l["msg"] === "cluster: stopping the workers")).toBe(true);
+    await HbpClient.settle(300);
+    expect(hotspots.every((h) => h.received.some((r) => r.tag === "MSTCL"))).toBe(true);
+    expect(supervisor.lines.some((l) => l["msg"] === "cluster: other nodes are alive; handing the hotspots over without MSTCL")).toBe(false);
   }, 90_000);
+
+  test("a supervisor killed with SIGKILL leaves no worker behind", async () => {
+    const nats = await startNatsServer();
+    const [hbpPort] = await freePorts(1);
+    const toml = `${serverToml(2340, hbpPort!, [])}\n[http]\nenabled = false\n[cluster]\nenabled = true\nnode_name = "orphan"\nworkers = 2\nservers = ["${nats.url}"]\n`;
+    const supervisor = await spawnServer("workers-kill", toml, 2);
+    const pids = supervisor.lines.filter((l) => l["msg"] === "cluster: worker started").map((l) => Number(l["pid"]));
+    expect(pids.length).toBe(2);
+    const alive = (pid: number): boolean => {
+      try {
+        process.kill(pid, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    expect(pids.every(alive)).toBe(true);
+    await supervisor.kill("SIGKILL");
+    const deadline = performance.now() + 5000;
+    while (pids.some(alive) && performance.now() < deadline) await Bun.sleep(50);
+    expect(pids.some(alive)).toBe(false);
+  }, 30_000);
 });

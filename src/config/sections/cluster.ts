@@ -27,7 +27,7 @@ export const ClusterSection = Type.Object(
       maximum: 4294967295,
     }),
     servers: Type.Array(Type.String({ minLength: 1, maxLength: 256 }), {
-      description: 'NATS server URLs ("nats://host:4222", "tls://host:4222"); the client tries them in turn and follows the cluster\'s advertised servers.',
+      description: 'NATS server URLs ("nats://host:4222", "tls://host:4222"), nearest first: the client tries them in this order and follows the cluster\'s advertised servers.',
       default: ["nats://127.0.0.1:4222"],
       minItems: 1,
       maxItems: 32,

@@ -130,6 +130,7 @@ export class ClusterNode {
       this.state = new ClusterState({
         nodeId: this.settings.nodeId,
         nodeName: this.settings.nodeName,
+        group: this.settings.group,
         prefix: this.settings.prefix,
         replicas: this.settings.kvReplicas,
         subscriberTtlMs: router.options?.subscriberTtlMs ?? 24 * 3600 * 1000,

@@ -7,9 +7,12 @@
 import { readFileSync } from "node:fs";
 import { hostname } from "node:os";
 import type { ClusterConfig } from "../../config/sections/cluster.ts";
+import { nodeGroup } from "./worker_role.ts";
 
 export interface ClusterSettings {
   nodeName: string;
+  /** workers of one host share a group (their base name); otherwise the node name */
+  group: string;
   nodeId: number;
   prefix: string;
   lingerMs: number;
@@ -35,6 +38,7 @@ export function clusterSettings(config: ClusterConfig): ClusterSettings {
   const nodeName = config.node_name !== "" ? config.node_name : hostname().replace(/[^A-Za-z0-9_.-]/g, "-");
   return {
     nodeName,
+    group: nodeGroup(nodeName, process.env),
     nodeId: config.node_id !== 0 ? config.node_id : nodeIdFromName(nodeName),
     prefix: config.subject_prefix,
     lingerMs: config.interest_linger_seconds * 1000,
@@ -54,7 +58,8 @@ export async function natsConnectOptions(config: ClusterConfig, settings: Cluste
     servers: settings.servers,
     name: `freedmr:${settings.nodeName}`,
     noEcho: true,
-    waitOnFirstConnect: true,
+    // the servers in the order given: list the node's own (nearest) NATS server first
+    noRandomize: true,
     maxReconnectAttempts: -1,
     reconnectTimeWait: 1000,
     pingInterval: 10_000,

@@ -68,6 +68,8 @@ export interface ClusterStateStore {
 export interface ClusterStateDeps {
   nodeId: number;
   nodeName: string;
+  /** the node's group (workers of one host share one): hand-over counts only nodes of other groups */
+  group: string;
   prefix: string;
   replicas: number;
   subscriberTtlMs: number;
@@ -220,7 +222,7 @@ export class ClusterState implements ClusterStateStore {
   }
 
   #beat(): void {
-    this.#put(this.#state, `node.${this.#deps.nodeId}`, { name: this.#deps.nodeName, at: Date.now() });
+    this.#put(this.#state, `node.${this.#deps.nodeId}`, { name: this.#deps.nodeName, group: this.#deps.group, at: Date.now() });
   }
 
   /**
@@ -236,7 +238,8 @@ export class ClusterState implements ClusterStateStore {
       if (key === `node.${this.#deps.nodeId}`) continue;
       const entry = await kv.get(key);
       if (entry === null || entry.operation !== "PUT") continue;
-      const value = entry.json<{ at?: number }>();
+      const value = entry.json<{ at?: number; group?: string }>();
+      if (value?.group === this.#deps.group) continue;
       if (typeof value?.at === "number" && now - value.at < ALIVE_MS) return true;
     }
     return false;
@@ -256,7 +259,8 @@ export class ClusterState implements ClusterStateStore {
       this.#nodes.delete(nodeId);
       return;
     }
-    const value = entry.json<{ at?: number }>();
+    const value = entry.json<{ at?: number; group?: string }>();
+    if (value?.group === this.#deps.group) return; // a worker of this host stops with it
     if (typeof value?.at === "number") this.#nodes.set(nodeId, value.at);
   }
 

@@ -50,6 +50,9 @@ export function startSupervisor(config: Config, log: Logger, count: number): Sup
     if (stopping) return;
     const proc = Bun.spawn(command, {
       env: { ...process.env, [WORKER_ENV]: String(slot.index) },
+      // its own process group: a group signal (Ctrl-C, `timeout`) reaches only this process, which
+      // then stops each worker once (a worker stops by itself if this process disappears)
+      detached: true,
       stdin: "ignore",
       stdout: "inherit",
       stderr: "inherit",

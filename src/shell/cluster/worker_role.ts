@@ -33,3 +33,26 @@ export function workerRole(config: Config, env: Record<string, string | undefine
   };
   return { kind: "worker", index, config: worker };
 }
+
+/**
+ * Worker: stop when the supervisor is gone (its process id is no longer our parent: it was killed
+ * with SIGKILL, or crashed), so no orphan keeps the HBP port. Workers run in their own process
+ * group (a terminal's Ctrl-C or a service manager's group signal reaches the supervisor, which
+ * stops them one by one); under systemd the unit's control group is killed as a whole anyway.
+ */
+export function watchSupervisor(onGone: () => void, intervalMs = 1000): () => void {
+  const parent = process.ppid;
+  const timer = setInterval(() => {
+    if (process.ppid !== parent) {
+      clearInterval(timer);
+      onGone();
+    }
+  }, intervalMs);
+  timer.unref();
+  return () => clearInterval(timer);
+}
+
+/** The group a node belongs to (workers of one host share it): the hand-over counts only other groups. */
+export function nodeGroup(nodeName: string, env: Record<string, string | undefined>): string {
+  return env[WORKER_ENV] !== undefined && env[WORKER_ENV] !== "" ? nodeName.replace(/-w\d+$/, "") : nodeName;
+}
