@@ -24,6 +24,10 @@ export interface Overrides {
   readonly logLevel?: string;
   /** --log-format FORMAT: replaces log.format. */
   readonly logFormat?: string;
+  /** --workers N: replaces workers.count (N > 1: this process supervises N workers, src/cli/supervisor.ts). */
+  readonly workers?: number;
+  /** --worker I/N (set by the supervisor): this process is worker I of N (src/cli/worker_overrides.ts). */
+  readonly worker?: { readonly index: number; readonly count: number };
 }
 
 export type ParsedArgs = { readonly ok: true; readonly command: Command } | { readonly ok: false; readonly error: string };
@@ -56,12 +60,15 @@ Overrides when serving (applied on top of the config):
       --bind ADDR             Address to listen on (repeat for several); default "::" (IPv4 + IPv6)
       --log-level LEVEL       trace, debug, info, warn, error, fatal or silent
       --log-format FORMAT     auto, json or pretty
+      --workers N             Run N freedmr processes sharing the HBP port, supervised by this one
+                              (workers.count; docs/workers.md)
+      --worker I/N            (set by the supervisor) serve as worker I of N
 
 Exit status: 0 on success, 1 on a runtime failure (e.g. the port is in use), 2 on a bad config or
 bad arguments.`;
 
 const COMMAND_FLAGS = new Set(["--check-config", "--first-boot", "--print-default-config", "--print-config-schema", "--version", "-V", "--help", "-h"]);
-const VALUE_FLAGS = new Set(["--config", "-c", "--check-config", "--first-boot", "--port", "--http-port", "--bind", "--log-level", "--log-format"]);
+const VALUE_FLAGS = new Set(["--config", "-c", "--check-config", "--first-boot", "--port", "--http-port", "--bind", "--log-level", "--log-format", "--workers", "--worker"]);
 const KNOWN_FLAGS = new Set([...COMMAND_FLAGS, ...VALUE_FLAGS]);
 
 export function parseArgs(argv: readonly string[]): ParsedArgs {
@@ -73,6 +80,8 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
   const bindAddresses: string[] = [];
   let logLevel: string | undefined;
   let logFormat: string | undefined;
+  let workers: number | undefined;
+  let worker: { index: number; count: number } | undefined;
 
   const setCommand = (kind: Command["kind"], flag: string): string | undefined => {
     if (command !== undefined && command !== kind) return `${flag} cannot be combined with another command option`;
@@ -152,11 +161,25 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
       case "--log-format":
         logFormat = value;
         break;
+      case "--workers": {
+        const text = value!;
+        if (!/^\d{1,3}$/.test(text) || Number(text) < 1 || Number(text) > 256) return { ok: false, error: `--workers needs a number of processes from 1 to 256, got "${text}"` };
+        workers = Number(text);
+        break;
+      }
+      case "--worker": {
+        const match = /^(\d{1,3})\/(\d{1,3})$/.exec(value!);
+        const index = Number(match?.[1]);
+        const count = Number(match?.[2]);
+        if (match === null || index < 1 || index > count || count > 256) return { ok: false, error: `--worker needs I/N with 1 <= I <= N <= 256, got "${value!}"` };
+        worker = { index, count };
+        break;
+      }
     }
     if (problem !== undefined) return { ok: false, error: problem };
   }
 
-  const servingOptions = configPath !== undefined || port !== undefined || httpPort !== undefined || bindAddresses.length > 0 || logLevel !== undefined || logFormat !== undefined;
+  const servingOptions = configPath !== undefined || port !== undefined || httpPort !== undefined || bindAddresses.length > 0 || logLevel !== undefined || logFormat !== undefined || workers !== undefined || worker !== undefined;
   if (command !== undefined && command !== "help" && servingOptions) {
     return { ok: false, error: "--config, --port, --bind, --log-level and --log-format only apply when serving; use --check-config FILE to check a file" };
   }
@@ -168,6 +191,8 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
         ...(bindAddresses.length > 0 ? { bindAddresses } : {}),
         ...(logLevel !== undefined ? { logLevel } : {}),
         ...(logFormat !== undefined ? { logFormat } : {}),
+        ...(workers !== undefined ? { workers } : {}),
+        ...(worker !== undefined ? { worker } : {}),
       };
       return { ok: true, command: { kind: "serve", configPath, overrides } };
     }

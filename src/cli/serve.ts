@@ -18,6 +18,8 @@ import { createLogger, flushLogger, flushLoggerSync, type Logger } from "../shel
 import type { ControlQueue } from "../shell/control_commands.ts";
 import type { Reloader, ReloadReport } from "../shell/reload.ts";
 import { installReloadSignal } from "../shell/reload_signal.ts";
+import { applyWorkerOverrides } from "./worker_overrides.ts";
+import { superviseWorkers } from "./supervisor.ts";
 import type { Overrides } from "./args.ts";
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, type Output } from "./commands.ts";
 import { COMMIT, VERSION } from "./version.ts";
@@ -93,11 +95,21 @@ function applyOverrides(document: Record<string, unknown>, overrides: Overrides)
   if (overrides.bindAddresses !== undefined) section("hbp")["bind_addresses"] = [...overrides.bindAddresses];
   if (overrides.logLevel !== undefined) section("log")["level"] = overrides.logLevel;
   if (overrides.logFormat !== undefined) section("log")["format"] = overrides.logFormat;
+  if (overrides.workers !== undefined) section("workers")["count"] = overrides.workers;
+  if (overrides.worker !== undefined) applyWorkerOverrides(document, overrides.worker.index, overrides.worker.count);
 }
 
 export async function serve(configPath: string | undefined, overrides: Overrides, io: Output, startServer: StartServer): Promise<number> {
   const config = await resolveConfig(configPath, overrides, io);
   if (config === undefined) return EXIT_USAGE;
+  // [workers] count > 1 (or --workers N): this process supervises N worker processes instead
+  if (config.workers.count > 1 && overrides.worker === undefined) {
+    if (config.cluster.enabled && config.cluster.workers >= 2) {
+      io.err("freedmr: cannot start: workers.count (or --workers) and cluster.workers both ask for worker processes; set only one of them\n");
+      return EXIT_USAGE;
+    }
+    return superviseWorkers(config, configPath, overrides, io);
+  }
 
   const log = createLogger(config.log);
   log.info({ version: VERSION, commit: COMMIT, config: configPath ?? "embedded default", pid: process.pid }, "freedmr starting");
@@ -124,6 +136,9 @@ export async function serve(configPath: string | undefined, overrides: Overrides
   };
   process.on("SIGTERM", onSignal);
   process.on("SIGINT", onSignal);
+  // a worker's stdin is a pipe from its supervisor: when it closes, the supervisor is gone (even by
+  // SIGKILL) and the worker stops cleanly instead of serving on as an orphan (src/cli/supervisor.ts)
+  if (overrides.worker !== undefined) void watchSupervisor(() => onSignal("SIGTERM"));
   // SIGHUP reloads the config (the systemd unit's ExecReload): re-read through the same path as the
   // start, validated, then applied to the running server (src/shell/reload.ts). While starting, or
   // on a server without reload, it is logged and ignored (never the default: terminate).
@@ -168,6 +183,12 @@ export async function serve(configPath: string | undefined, overrides: Overrides
   scheduleStartupPageRelease((released) => log.debug({ released }, "start-up pages released"));
 
   function stopSignalled(signal: NodeJS.Signals, running: Stoppable): void {
+    if (stopping && overrides.worker !== undefined) {
+      // a worker gets the signal twice (from its process group or cgroup and from the supervisor,
+      // which kills it if it does not stop in time): keep stopping cleanly
+      log.debug({ signal }, "signal again while stopping (worker): still stopping");
+      return;
+    }
     if (stopping) {
       log.warn({ signal }, "second signal: exiting without waiting");
       flushLoggerSync();
@@ -206,6 +227,18 @@ export async function serve(configPath: string | undefined, overrides: Overrides
   });
   if (signalledDuringStart !== null) stopSignalled(signalledDuringStart, server);
   return EXIT_OK;
+}
+
+async function watchSupervisor(gone: () => void): Promise<void> {
+  try {
+    const reader = Bun.stdin.stream().getReader();
+    while (!(await reader.read()).done) {
+      // the supervisor writes nothing; only the end matters
+    }
+  } catch {
+    // stdin unreadable: treat as gone
+  }
+  gone();
 }
 
 function errorCode(error: unknown): string | undefined {

@@ -20,6 +20,7 @@ import { routingAccessRuleProperties, routingSections } from "./sections/routing
 import { voiceSections } from "./sections/voice.ts";
 import { storeSections } from "./sections/store.ts";
 import { aliasesSections } from "./sections/aliases.ts";
+import { workersSections } from "./sections/workers.ts";
 
 /** Largest 32-bit id (HBP repeater ids and OpenBridge network ids are 32-bit, hbp-and-dmr.md §1.1). */
 export const ID32_MAX = 4294967295;
@@ -184,6 +185,11 @@ export const HbpSection = Type.Object(
       minimum: 65536,
       maximum: 268435456,
     }),
+    reuse_port: Type.Boolean({
+      description:
+        "Open the HBP sockets with SO_REUSEPORT, so several freedmr processes on this host share the port (the kernel keeps each hotspot's datagrams on one process). Set by the worker supervisor ([workers], docs/workers.md); off = a second process on the port fails to start.",
+      default: false,
+    }),
     login_rate_limit_per_minute: Type.Integer({
       description:
         "Most failed logins (wrong passphrase, refused id, handshakes left unanswered) per source per minute before that source is banned; successful logins never count. A source is an IPv4 address or an IPv6 /64. 0 disables counting and bans.",
@@ -221,6 +227,7 @@ export const ConfigSchema = Type.Object(
     ...clusterSections,
     ...storeSections,
     ...aliasesSections,
+    ...workersSections,
   },
   { ...strict, description: "freedmr configuration.", default: {} },
 );

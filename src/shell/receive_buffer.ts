@@ -79,6 +79,13 @@ export interface ReceiveBufferResult {
   fd: number;
 }
 
+/** getsockopt(fd, level, name) as an int, -1 if unavailable (e.g. SO_REUSEPORT: src/shell/reuse_port.ts). */
+export function readSocketOption(fd: number, level: number, name: number): number {
+  const c = loadLibc();
+  if (c === null || fd < 0) return -1;
+  return c.getsockopt(fd, level, name);
+}
+
 /** Read SO_RCVBUF of a socket fd (kernel figure), -1 if unavailable. */
 export function getReceiveBuffer(fd: number): number {
   const c = loadLibc();

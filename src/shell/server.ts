@@ -151,6 +151,7 @@ export function hbpMasterOptions(hbp: Config["hbp"]): HbpMasterOptions {
     bindAddresses: hbp.bind_addresses,
     port: hbp.port,
     receiveBufferBytes: hbp.receive_buffer_bytes,
+    reusePort: hbp.reuse_port,
     passphrase: hbp.passphrase,
     peerTimeoutMs: hbp.peer_timeout_seconds * 1000,
     maxPeers: hbp.max_peers,

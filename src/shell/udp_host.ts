@@ -25,6 +25,7 @@ import type { Outbox } from "../core/outbox.ts";
 import { monotonicMs } from "./clock.ts";
 import { DEFAULT_SHEDDING, QueueWatch, type SheddingOptions } from "./overload_shedder.ts";
 import { raiseReceiveBuffer, socketFd, type ReceiveBufferResult } from "./receive_buffer.ts";
+import { checkReusePort, reusePortSocketOptions } from "./reuse_port.ts";
 
 type BunUdpSocket = Bun.udp.Socket<"buffer">;
 
@@ -357,6 +358,7 @@ export class UdpHost implements SocketControl {
     const socket = await Bun.udpSocket({
       hostname: slot.spec.bindAddress,
       port,
+      ...reusePortSocketOptions(slot.spec.reusePort === true), // SO_REUSEPORT before bind (reuse_port.ts)
       binaryType: "buffer",
       // flags 4 = SO_REUSEPORT (undocumented in bun-types; bun-notes.md "Undocumented options")
       ...(this.#reusePort ? ({ flags: 4 } as object) : {}),
@@ -371,6 +373,14 @@ export class UdpHost implements SocketControl {
     if (slot.removed) {
       socket.close(); // its handler was unhosted while the socket was opening
       return;
+    }
+    if (slot.spec.reusePort === true || this.#reusePort) {
+      try {
+        checkReusePort(socket, socket.port, slot.spec.name);
+      } catch (error) {
+        socket.close();
+        throw error;
+      }
     }
     slot.socket = socket;
     slot.localPort = socket.port;

@@ -195,6 +195,7 @@ export class HbpMaster implements HostedHandler {
       bindAddress,
       port: this.options.port,
       receiveBufferBytes: this.options.receiveBufferBytes,
+      reusePort: this.options.reusePort === true,
     }));
   }
 
@@ -294,7 +295,7 @@ export class HbpMaster implements HostedHandler {
     if (next.passphrase === "") throw new Error("hbp: the passphrase must not be empty");
     const rules = new AccessRules(next.accessRules); // throws on a bad rule before anything changes
     const old = this.options;
-    this.options = { ...next, bindAddresses: old.bindAddresses, port: old.port, receiveBufferBytes: old.receiveBufferBytes, ...(old.name !== undefined ? { name: old.name } : {}) };
+    this.options = { ...next, bindAddresses: old.bindAddresses, port: old.port, receiveBufferBytes: old.receiveBufferBytes, ...(old.reusePort !== undefined ? { reusePort: old.reusePort } : {}), ...(old.name !== undefined ? { name: old.name } : {}) };
     this.#rules = rules;
     this.#globalPassphrase = passphraseBytes(next.passphrase);
     this.#guard.limit = next.loginRateLimitPerMinute;

@@ -26,6 +26,8 @@ export interface HbpMasterOptions {
   readonly port: number;
   /** SO_RCVBUF to request for each socket. */
   readonly receiveBufferBytes: number;
+  /** SO_REUSEPORT on the HBP sockets (several worker processes share the port). Default false. */
+  readonly reusePort?: boolean;
   /** Global passphrase (rules may override). */
   readonly passphrase: string;
   /** A peer silent for this long is dropped. */
