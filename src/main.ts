@@ -8,21 +8,8 @@
  */
 import { processOutput, runCli } from "./cli/run.ts";
 import { startFreedmr } from "./cli/start_freedmr.ts";
-import { watchSupervisor, workerRole } from "./shell/cluster/worker_role.ts";
 
-const exitCode = await runCli(process.argv.slice(2), processOutput, async (config, log) => {
-  // [cluster] workers ≥ 2: this process supervises N worker processes (docs/cluster.md)
-  const role = workerRole(config, process.env);
-  if (role.kind === "supervisor") return (await import("./shell/cluster/supervisor.ts")).startSupervisor(config, log, role.workers);
-  if (role.kind === "worker") {
-    const server = await startFreedmr(role.config, log, { reusePort: true });
-    watchSupervisor(() => {
-      log.warn("cluster: the supervisor is gone; this worker stops");
-      setTimeout(() => process.exit(0), 2000).unref(); // goodbyes if they go quickly; never an orphan
-      void server.stop("supervisor-gone").finally(() => process.exit(0));
-    });
-    return server;
-  }
-  return startFreedmr(config, log);
-});
+// Worker processes ([workers] count, [cluster] workers, --workers) are started by src/cli/supervisor.ts
+// through serve(): every process here is one server.
+const exitCode = await runCli(process.argv.slice(2), processOutput, (config, log) => startFreedmr(config, log));
 if (exitCode !== 0) process.exitCode = exitCode;

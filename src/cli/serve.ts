@@ -102,13 +102,16 @@ function applyOverrides(document: Record<string, unknown>, overrides: Overrides)
 export async function serve(configPath: string | undefined, overrides: Overrides, io: Output, startServer: StartServer): Promise<number> {
   const config = await resolveConfig(configPath, overrides, io);
   if (config === undefined) return EXIT_USAGE;
-  // [workers] count > 1 (or --workers N): this process supervises N worker processes instead
-  if (config.workers.count > 1 && overrides.worker === undefined) {
-    if (config.cluster.enabled && config.cluster.workers >= 2) {
+  // [workers] count > 1 (or --workers N), or [cluster] workers ≥ 2 (the same thing, named where the
+  // cluster is configured): this process supervises N worker processes instead
+  const clusterWorkers = config.cluster.enabled && config.cluster.workers >= 2 ? config.cluster.workers : 0;
+  if ((config.workers.count > 1 || clusterWorkers > 0) && overrides.worker === undefined) {
+    if (config.workers.count > 1 && clusterWorkers > 0) {
       io.err("freedmr: cannot start: workers.count (or --workers) and cluster.workers both ask for worker processes; set only one of them\n");
       return EXIT_USAGE;
     }
-    return superviseWorkers(config, configPath, overrides, io);
+    const count = Math.max(config.workers.count, clusterWorkers);
+    return superviseWorkers({ ...config, workers: { ...config.workers, count } }, configPath, overrides, io);
   }
 
   const log = createLogger(config.log);

@@ -17,6 +17,7 @@
  * The supervisor itself holds no socket and runs no server code.
  * @module
  */
+import { SUPERVISOR_ENV, WORKER_ENV } from "../shell/cluster/worker_role.ts";
 import { mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { Config } from "../config/schema.ts";
@@ -112,7 +113,10 @@ class Supervised {
     let child: Child;
     try {
       // workers: stdin is a pipe kept open while the supervisor lives (its end stops an orphaned worker)
-      child = Bun.spawn(command, { stdin: this.tag === "nats" ? "ignore" : "pipe", stdout: "pipe", stderr: "pipe" });
+      // workers know their number and their supervisor (src/shell/cluster/worker_role.ts: the node
+      // group of a host's workers, and stopping when the supervisor is gone)
+      const env = this.tag === "nats" ? process.env : { ...process.env, [WORKER_ENV]: String(this.tag), [SUPERVISOR_ENV]: String(process.pid) };
+      child = Bun.spawn(command, { stdin: this.tag === "nats" ? "ignore" : "pipe", stdout: "pipe", stderr: "pipe", env });
     } catch (error) {
       this.log.error({ worker: this.tag, err: error }, `${this.label}: cannot start ${command[0]}`);
       this.#scheduleRestart(0);

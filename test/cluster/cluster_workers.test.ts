@@ -50,10 +50,10 @@ maybe("cluster workers on one host (SO_REUSEPORT)", () => {
     expect(await callCrosses(fromW1, hotspots.filter((h) => h !== fromW1), 3700, 2, 15_000)).toBe(true);
 
     // kill worker 2; the supervisor restarts it
-    const started = supervisor.lines.filter((l) => l["msg"] === "cluster: worker started" && l["worker"] === 2);
+    const started = supervisor.lines.filter((l) => /^worker 2 started \(pid \d+\)$/.test(String(l["msg"])));
     const pid = Number(started[started.length - 1]!["pid"]);
     process.kill(pid, "SIGKILL");
-    expect(await supervisor.waitForLog((l) => l["msg"] === "cluster: worker exited; restarting it" && l["worker"] === 2, 5000)).not.toBeNull();
+    expect(await supervisor.waitForLog((l) => String(l["msg"]).startsWith("worker 2 exited unasked") && l["worker"] === 2, 5000)).not.toBeNull();
     const again = performance.now() + 15_000;
     while (ready() < 3 && performance.now() < again) await Bun.sleep(50);
     expect(ready()).toBe(3);
@@ -70,7 +70,7 @@ maybe("cluster workers on one host (SO_REUSEPORT)", () => {
     await nc.close();
     // stopping the host: every worker says goodbye (workers of one host never hand over to each other)
     await supervisor.kill("SIGTERM");
-    expect(supervisor.lines.some((l) => l["msg"] === "cluster: stopping the workers")).toBe(true);
+    expect(supervisor.lines.some((l) => l["msg"] === "stopping the workers")).toBe(true);
     await HbpClient.settle(300);
     expect(hotspots.every((h) => h.received.some((r) => r.tag === "MSTCL"))).toBe(true);
     expect(supervisor.lines.some((l) => l["msg"] === "cluster: other nodes are alive; handing the hotspots over without MSTCL")).toBe(false);
@@ -81,7 +81,7 @@ maybe("cluster workers on one host (SO_REUSEPORT)", () => {
     const [hbpPort] = await freePorts(1);
     const toml = `${serverToml(2340, hbpPort!, [])}\n[http]\nenabled = false\n[cluster]\nenabled = true\nnode_name = "orphan"\nworkers = 2\nservers = ["${nats.url}"]\n`;
     const supervisor = await spawnServer("workers-kill", toml, 2);
-    const pids = supervisor.lines.filter((l) => l["msg"] === "cluster: worker started").map((l) => Number(l["pid"]));
+    const pids = supervisor.lines.filter((l) => /^worker \d+ started \(pid \d+\)$/.test(String(l["msg"]))).map((l) => Number(l["pid"]));
     expect(pids.length).toBe(2);
     // running (an exited worker not yet reaped by whoever adopted it is a zombie: not running)
     const alive = (pid: number): boolean => {

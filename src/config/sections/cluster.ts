@@ -78,7 +78,7 @@ export const ClusterSection = Type.Object(
     }),
     workers: Type.Integer({
       description:
-        "Run this many freedmr worker processes on this host (2 or more; 0 = one process): each is a cluster node (node_name-w1, -w2, …) sharing the HBP port through SO_REUSEPORT (the kernel keeps each hotspot's datagrams on one worker) and joined through the NATS servers above (run a local nats-server). The first process supervises them and restarts a crashed worker; only worker 1 runs the dashboard and the OpenBridge/upstream links. Needs enabled = true.",
+        "Run this many freedmr worker processes on this host (2 or more; 0 = one process), the same as [workers] count (set only one of the two): each is a cluster node (node_name-w1, -w2, …) sharing the HBP port through SO_REUSEPORT (the kernel keeps each hotspot's datagrams on one worker) and joined through the NATS servers above ([workers] start_nats_server runs a local nats-server). The first process supervises them and restarts a crashed worker; only worker 1 runs the OpenBridge/upstream links; worker I serves its dashboard on http.port + I − 1. Needs enabled = true.",
       default: 0,
       minimum: 0,
       maximum: 256,

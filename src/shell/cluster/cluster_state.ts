@@ -189,7 +189,9 @@ export class ClusterState implements ClusterStateStore {
       this.#beat();
       if (this.#heartbeat !== null) clearInterval(this.#heartbeat); // attached again after a new connection
       this.#heartbeat = setInterval(() => this.#beat(), HEARTBEAT_MS);
-      void this.#watch(this.#state, "rpt.>", (entry) => this.#onOwner(entry));
+      // ownership: only logins from now on — an entry replayed at the start of the watch is an
+      // older login elsewhere, not a reason to close a session that just logged in here
+      void this.#watch(this.#state, "rpt.>", (entry) => this.#onOwner(entry), true);
       void this.#watch(this.#subscribers, "sub.>", (entry) => this.#onSubscriber(entry));
       void this.#watch(this.#state, "node.>", (entry) => this.#onNode(entry));
       this.#log.info({ buckets: [`${base}_state`, `${base}_subscribers`] }, "cluster: shared state in JetStream KV ready");
@@ -203,9 +205,9 @@ export class ClusterState implements ClusterStateStore {
     }
   }
 
-  async #watch(kv: KV, key: string, onEntry: (entry: KvEntry) => void): Promise<void> {
+  async #watch(kv: KV, key: string, onEntry: (entry: KvEntry) => void, updatesOnly = false): Promise<void> {
     try {
-      const watch = await kv.watch({ key });
+      const watch = await kv.watch(updatesOnly ? { key, include: "updates" } : { key });
       for await (const entry of watch) {
         if (this.#stopped) break;
         try {
