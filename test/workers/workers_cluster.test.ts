@@ -82,6 +82,9 @@ maybe("workers joined through a supervised local nats-server", () => {
     expect((await b.tryLogin({ options: "TS2=3100,3300;" })).ok).toBe(true);
     await sendVoice(a, { sourceId: 3120002, destinationId: 3300, slot: 2, streamId: nextStreamId(), superframes: 1 });
     expect(await callCrosses(b, [a], 3300, 2, 15_000)).toBe(true);
+    // the activation reaches the KV through the state journal, drained once a second: a node that
+    // dies sooner takes it with it (docs/cluster.md, limits). Let it be written before the kill.
+    await Bun.sleep(2_500);
 
     const pid = supervisor.workerPid(1);
     const from = supervisor.lines.length;
