@@ -28,8 +28,8 @@ const REFUSAL_COUNTERS: readonly (readonly [counter: string, reason: string])[] 
   ["refusedCallsign", "callsign-denied"],
   ["refusedMaxPeers", "max-peers"],
   ["refusedInvalidId", "invalid-id"],
-  ["refusedPendingFull", "pending-full"],
-  ["rateLimited", "rate-limited"],
+  ["refusedPendingFull", "handshake-limit"],
+  ["rateLimited", "banned"],
 ];
 
 const MALFORMED_COUNTERS: readonly (readonly [counter: string, reason: string])[] = [

@@ -137,7 +137,7 @@ describe("metrics", () => {
     expect(v("freedmr_hbp_logins_total", { stage: "connected" })).toBe(3);
     expect(v("freedmr_hbp_login_refusals_total", { reason: "bad-passphrase" })).toBe(1);
     expect(v("freedmr_hbp_login_refusals_total", { reason: "acl" })).toBe(2);
-    expect(v("freedmr_hbp_login_refusals_total", { reason: "rate-limited" })).toBe(0);
+    expect(v("freedmr_hbp_login_refusals_total", { reason: "banned" })).toBe(0);
     expect(v("freedmr_frames_in_total")).toBe(100);
     expect(v("freedmr_frames_out_total")).toBe(180);
     expect(v("freedmr_frames_dropped_total", { reason: "duplicate" })).toBe(4);
