@@ -309,6 +309,7 @@ describe("refusals explained, no log floods (real sockets, JSON log captured)", 
 
     // the spray: a new stream id every two frames (a voice LC header and one voice burst, TS2, TG 91)
     const sprayed = 12_000;
+    const inBeforeSpray = h.server.host.stats.datagramsIn;
     let sequence = 0;
     for (let i = 0; i < sprayed; i++) {
       const streamId = 0x6000_0000 + i;
@@ -316,7 +317,10 @@ describe("refusals explained, no log floods (real sockets, JSON log captured)", 
       client.sendFrame({ sourceId: 2_345_001, destinationId: 91, slot: 2, frameType: FrameType.VoiceSync, dataType: 0, streamId, sequence: sequence++ & 0xff });
       if (i % 100 === 99) await Bun.sleep(2); // let the server keep up (no receive-buffer loss)
     }
-
+    // the server may still be reading the spray from its socket (a busy test process): wait until
+    // every datagram has been taken in, then until the events are through the bus
+    const sprayEnd = performance.now() + 20_000;
+    while (h.server.host.stats.datagramsIn < inBeforeSpray + 2 * sprayed && performance.now() < sprayEnd) await Bun.sleep(20);
     await settle(h);
 
     // ---- stream-id spray: stream.start lines limited; exact accounting ----
