@@ -24,14 +24,13 @@ interface LibcSymbols {
 }
 
 let symbols: LibcSymbols | null | undefined;
-const intValue = new Int32Array(1);
-const intLength = new Uint32Array(1);
-let intValuePtr: unknown = null;
-let intLengthPtr: unknown = null;
-const meminfo = new Uint32Array(SK_MEMINFO_VARS);
-const meminfoLength = new Uint32Array(1);
-let meminfoPtr: unknown = null;
-let meminfoLengthPtr: unknown = null;
+// Out-parameters live in plain ArrayBuffers (never inline typed-array storage), and their addresses
+// are taken at each call rather than cached: the pointer handed to native code is always current.
+const intValue = new Int32Array(new ArrayBuffer(8));
+const intLength = new Uint32Array(new ArrayBuffer(8));
+const meminfo = new Uint32Array(new ArrayBuffer(64));
+const meminfoLength = new Uint32Array(new ArrayBuffer(8));
+let addressOf: ((view: Int32Array | Uint32Array) => number) | null = null;
 
 function load(): LibcSymbols | null {
   if (symbols !== undefined) return symbols;
@@ -49,10 +48,7 @@ function load(): LibcSymbols | null {
           madvise: { args: [FFIType.u64, FFIType.u64, FFIType.i32], returns: FFIType.i32 },
         });
         symbols = lib.symbols as unknown as LibcSymbols;
-        intValuePtr = ptr(intValue);
-        intLengthPtr = ptr(intLength);
-        meminfoPtr = ptr(meminfo);
-        meminfoLengthPtr = ptr(meminfoLength);
+        addressOf = (view) => ptr(view) as unknown as number;
         return symbols;
       } catch {
         // try the next name
@@ -74,7 +70,7 @@ export function setIntSockopt(fd: number, level: number, option: number, value: 
   const lib = load();
   if (lib === null || fd < 0) return -1;
   intValue[0] = value;
-  return lib.setsockopt(fd, level, option, intValuePtr, 4);
+  return lib.setsockopt(fd, level, option, addressOf!(intValue), 4);
 }
 
 /** getsockopt(2) of an int option, or -1 on failure or when unavailable. */
@@ -83,7 +79,7 @@ export function getIntSockopt(fd: number, level: number, option: number): number
   if (lib === null || fd < 0) return -1;
   intValue[0] = 0;
   intLength[0] = 4;
-  return lib.getsockopt(fd, level, option, intValuePtr, intLengthPtr) === 0 ? intValue[0]! : -1;
+  return lib.getsockopt(fd, level, option, addressOf!(intValue), addressOf!(intLength)) === 0 ? intValue[0]! : -1;
 }
 
 /**
@@ -95,7 +91,7 @@ export function receiveQueueBytes(fd: number): number {
   if (lib === null || fd < 0) return -1;
   meminfoLength[0] = SK_MEMINFO_VARS * 4;
   meminfo[0] = 0;
-  return lib.getsockopt(fd, SOL_SOCKET, SO_MEMINFO, meminfoPtr, meminfoLengthPtr) === 0 ? meminfo[0]! : -1;
+  return lib.getsockopt(fd, SOL_SOCKET, SO_MEMINFO, addressOf!(meminfo), addressOf!(meminfoLength)) === 0 ? meminfo[0]! : -1;
 }
 
 /** madvise(2); returns 0 on success, -1 on failure or when unavailable. */

@@ -72,7 +72,8 @@ function lowerPriority(): string | null {
     try {
       const libc = dlopen(name, { setpriority: { args: [FFIType.i32, FFIType.u32, FFIType.i32], returns: FFIType.i32 } });
       const rc = libc.symbols.setpriority(0, 0, WORKER_NICE);
-      libc.close();
+      // not closed: closing frees the compiled call trampoline, which is not worth the risk for one
+      // small handle per Worker start
       return rc === 0 ? null : `setpriority returned ${rc}`;
     } catch {
       // try the next C library name
