@@ -1,6 +1,6 @@
 /**
- * Synthetic voice packs for tests (freedmr ships no audio, and tests never read ../shared): every
- * word is a few 9-byte AMBE frames in the frame layout of real packs, built from the AMBE silence
+ * Synthetic voice packs for tests (freedmr ships no audio, and tests read nothing outside the
+ * repository): every word is a few 9-byte AMBE frames in the frame layout of real packs, built from the AMBE silence
  * frame with a marker (0xA5 0x5A, pack number, word number, frame number) in its first bytes, so a
  * test can read back from the bursts it receives which words were played, in which order, from
  * which pack. Helpers write both on-disk formats (indexed `<lang>.ambe` + `<lang>.indx`, and a

@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { entryPoint } from "../../core/federation/support/processes.ts";
 import { apiUrlOf } from "./worker_net.ts";
-import { readJsonLines } from "./json_lines.ts";
+import { readJsonLines } from "../../support/json_lines.ts";
 
 export type Line = Record<string, unknown>;
 

@@ -3,6 +3,7 @@
  * multi-process federation tests. Logs are JSON lines on stdout; a server is ready when it has
  * logged every socket it was told to open. Every spawned process is killed in `killAll`.
  */
+import { readJsonLines } from "../../../support/json_lines.ts";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -39,33 +40,13 @@ export async function spawnServer(name: string, toml: string, readySockets: numb
   const proc = Bun.spawn([...command, "--config", configPath], { cwd: ROOT, stdout: "pipe", stderr: "pipe", stdin: "ignore" });
   const lines: Record<string, unknown>[] = [];
   const waiters: { predicate: (l: Record<string, unknown>) => boolean; resolve: (l: Record<string, unknown> | null) => void }[] = [];
-  const pump = async (): Promise<void> => {
-    const reader = (proc.stdout as ReadableStream<Uint8Array>).getReader();
-    const decoder = new TextDecoder();
-    let buffer = "";
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (done) return;
-      buffer += decoder.decode(value, { stream: true });
-      let nl: number;
-      while ((nl = buffer.indexOf("\n")) >= 0) {
-        const text = buffer.slice(0, nl);
-        buffer = buffer.slice(nl + 1);
-        let line: Record<string, unknown>;
-        try {
-          line = JSON.parse(text) as Record<string, unknown>;
-        } catch {
-          line = { msg: text };
-        }
-        lines.push(line);
-        for (const w of waiters.splice(0)) {
-          if (w.predicate(line)) w.resolve(line);
-          else waiters.push(w);
-        }
-      }
+  void readJsonLines(proc.stdout as ReadableStream<Uint8Array>, (line) => {
+    lines.push(line);
+    for (const w of waiters.splice(0)) {
+      if (w.predicate(line)) w.resolve(line);
+      else waiters.push(w);
     }
-  };
-  void pump();
+  });
   const server: ServerProcess = {
     name,
     configPath,
