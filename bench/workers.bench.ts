@@ -25,7 +25,7 @@ import { BenchHotspot } from "./support/bench_hotspot.ts";
 import { processCpuNs } from "./support/process_cpu.ts";
 import { CallFrameSource } from "./support/talker.ts";
 import { benchLcEncoder } from "./support/lc.ts";
-import { readJsonLines } from "../test/workers/support/json_lines.ts";
+import { readJsonLines } from "../test/support/json_lines.ts";
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
