@@ -7,7 +7,17 @@
  */
 
 export type CoreEvent =
-  | { type: "session.up"; atMs: number; repeaterId: number; callsign: string; address: string; port: number; portIndex: number }
+  | {
+      type: "session.up";
+      atMs: number;
+      repeaterId: number;
+      callsign: string;
+      address: string;
+      port: number;
+      portIndex: number;
+      /** cluster: taken over from another node's session for the same endpoint, without a login (hbp_master/session_adoption.ts) */
+      adopted?: true;
+    }
   | { type: "session.down"; atMs: number; repeaterId: number; callsign: string; reason: SessionDownReason; portIndex: number }
   | { type: "session.refused"; atMs: number; repeaterId: number; address: string; port: number; reason: RefusalReason; callsign?: string }
   | { type: "session.conflict"; atMs: number; repeaterId: number; oldAddress: string; newAddress: string }

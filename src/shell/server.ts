@@ -378,6 +378,8 @@ export async function startServer(config: Config, log: Logger, options: ServerOp
       bus,
       release: hbp === null ? null : (nowMs, repeaterId) => hbp.release(nowMs, repeaterId),
       handOver: hbp === null ? null : () => (hbp.goodbyeOnShutdown = false),
+      hbp,
+      peerTimeoutMs: config.hbp.peer_timeout_seconds * 1000,
     });
   }
 

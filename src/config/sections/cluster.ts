@@ -71,6 +71,11 @@ export const ClusterSection = Type.Object(
         "Keep the subscriber map, where each repeater id is logged in, user-activated talkgroups, dial links and self-care settings in a JetStream KV bucket, so a hotspot moving to another node finds them (needs JetStream on the NATS servers).",
       default: true,
     }),
+    shared_sessions: Type.Boolean({
+      description:
+        "Share the hotspots' HBP sessions through the KV (needs shared_state): a hotspot whose datagrams reach another node (a floating address moved, a worker restarted) is taken over there from exactly the address and port it logged in from, without a new login, when its node stopped, handed it over or is a worker of this host. Off = such a hotspot is NAKed and logs in again.",
+      default: true,
+    }),
     handover_on_stop: Type.Boolean({
       description:
         "When this node stops while other nodes of the cluster are alive, send hotspots no MSTCL: they keep talking to the shared address (DNS name or floating IP in front of the nodes) and move to another node at their own pace, finding their state there (as DMRHub's hand-off). Off = always say goodbye.",

@@ -59,6 +59,10 @@ export class HbpCounters {
   sideChannelUnattributed = 0;
   sideChannelMalformed = 0;
   homePosition = 0;
+  /** Cluster: sessions taken over from a record the cluster holds for the same endpoint (session_adoption.ts), no re-login. */
+  adoptions = 0;
+  /** Cluster: records the adopter offered that our own rules refused (then MSTNAK). */
+  adoptionsRefused = 0;
   /** Replies not sent because a whole shared reply pool was waiting in the outbox (reply_pool.ts). */
   repliesDropped = 0;
 

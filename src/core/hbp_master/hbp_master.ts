@@ -53,6 +53,7 @@ import type { HbpMasterOptions } from "./options.ts";
 import { PortIndexPool, type PortIndexAllocator } from "./port_index_pool.ts";
 import { HbpSession, SessionState } from "./session.ts";
 import { ReplyPool } from "./reply_pool.ts";
+import { AdoptionRefusal, type AdoptableSession, type SessionAdopter } from "./session_adoption.ts";
 import { TextIntern } from "./text_intern.ts";
 
 export interface HbpMasterDeps {
@@ -73,6 +74,11 @@ export interface HbpMasterDeps {
    * a reason refuses it with MSTNAK and a session.refused event carrying that reason.
    */
   loginCheck?: LoginCheck;
+  /**
+   * Cluster: a session another node (or a restarted worker of this host) made for the same
+   * (id, address, port), taken over without a new login (session_adoption.ts). None = MSTNAK.
+   */
+  adopter?: SessionAdopter;
 }
 
 /** See HbpMasterDeps.loginCheck. */
@@ -147,6 +153,7 @@ export class HbpMaster implements HostedHandler {
   #rules: AccessRules;
   #globalPassphrase: Uint8Array;
   #loginCheck: LoginCheck | null;
+  #adopter: SessionAdopter | null;
   readonly #guard: LoginGuard;
   readonly #cookie: SaltCookie;
   /** Live sessions (authenticated or connected), one per repeater id. */
@@ -186,6 +193,7 @@ export class HbpMaster implements HostedHandler {
     this.#guard = new LoginGuard(options.loginRateLimitPerMinute, options.loginBanMs);
     this.#cookie = new SaltCookie(deps.saltSecret ?? secretFrom(deps.prng));
     this.#loginCheck = deps.loginCheck ?? null;
+    this.#adopter = deps.adopter ?? null;
     this.#sweepIntervalMs = Math.max(10, Math.min(SWEEP_INTERVAL_MS, Math.floor(options.peerTimeoutMs / 4)));
   }
 
@@ -315,6 +323,11 @@ export class HbpMaster implements HostedHandler {
     return { closed };
   }
 
+  /** Cluster: set (or remove, null) the session adopter (session_adoption.ts). */
+  setSessionAdopter(adopter: SessionAdopter | null): void {
+    this.#adopter = adopter;
+  }
+
   /** Replace (or remove, null) the extra login check applied at RPTC (reload, alias data). */
   setLoginCheck(check: LoginCheck | null): void {
     this.#loginCheck = check;
@@ -407,13 +420,19 @@ export class HbpMaster implements HostedHandler {
     }
 
     if (kind === HbpKind.Dmra || kind === HbpKind.Dmrg) return this.#onSideChannel(nowMs, kind, socketIndex, address, port, repeaterId, bytes);
-    const session = this.#sessions.get(repeaterId);
+    let session = this.#sessions.get(repeaterId);
     if (session === undefined) {
       // A client that is leaving ignores replies (and a login in progress leaves no state to forget).
       if (kind === HbpKind.Rptcl) return;
-      this.counters.unknownPeer++;
-      this.#nak(socketIndex, address, port, repeaterId);
-      return;
+      // Cluster: a session made elsewhere for exactly this endpoint may be taken over (no re-login).
+      if (this.#adopter !== null && (kind === HbpKind.Rptping || kind === HbpKind.Dmrd || kind === HbpKind.Rpto)) {
+        session = this.#adopt(nowMs, socketIndex, address, port, repeaterId);
+      }
+      if (session === undefined) {
+        this.counters.unknownPeer++;
+        this.#nak(socketIndex, address, port, repeaterId);
+        return;
+      }
     }
     if (!session.endpoint.matches(socketIndex, address, port)) {
       this.#onForeignAddress(nowMs, session, kind, socketIndex, address, port);
@@ -734,22 +753,71 @@ export class HbpMaster implements HostedHandler {
     this.#connect(nowMs, session, config, rule);
   }
 
-  #connect(nowMs: number, session: HbpSession, config: NonNullable<HbpSession["config"]>, rule: CompiledRule | null): void {
+  /**
+   * Take over a session the cluster holds for exactly this (id, address, port) (session_adoption.ts):
+   * the adopter offers a record, our own rules must admit it as they would a login, and the session
+   * comes up Connected (router port up, options re-applied, session.up with `adopted`). The
+   * datagram that asked is then handled as from a connected peer (MSTPONG, frame routed, RPTO
+   * acknowledged). Undefined when nothing may be adopted (the caller NAKs).
+   */
+  #adopt(nowMs: number, socketIndex: number, address: string, port: number, repeaterId: number): HbpSession | undefined {
+    let offer: AdoptableSession | null;
+    try {
+      offer = this.#adopter!(nowMs, repeaterId, socketIndex, address, port);
+    } catch {
+      this.counters.handlerErrors++;
+      return undefined;
+    }
+    if (offer === null) return undefined;
+    const refusal = this.#adoptionRefusal(nowMs, offer, repeaterId, address);
+    if (refusal !== 0) {
+      this.counters.adoptionsRefused++;
+      return undefined;
+    }
+    const rule = this.#rules.atConfig(repeaterId, offer.config.callsign);
+    const passphrase = rule?.passphrase ?? this.#globalPassphrase;
+    const session = new HbpSession(repeaterId, new Endpoint(socketIndex, address, port), 0, NO_DIGEST, passphrase, nowMs, this.counters);
+    session.options = offer.options;
+    this.#sessions.set(repeaterId, session);
+    this.#byEndpoint.set(endpointKey(socketIndex, address, port), session);
+    this.counters.adoptions++;
+    this.#connect(nowMs, session, this.#texts.config({ ...offer.config }), rule, true);
+    return session;
+  }
+
+  /** 0 when our rules admit the offered record as they would its login, else why not. */
+  #adoptionRefusal(nowMs: number, offer: AdoptableSession, repeaterId: number, address: string): AdoptionRefusal | 0 {
+    if (offer.repeaterId !== repeaterId || offer.config.repeaterId !== repeaterId || repeaterId === 0) return AdoptionRefusal.WrongId;
+    if (!aclPermits(this.options.registrationAcl, repeaterId)) return AdoptionRefusal.Denied;
+    const verdict = this.#rules.atLogin(repeaterId);
+    if (verdict.denied !== null || verdict.passphrases.length === 0) return AdoptionRefusal.Denied;
+    const rule = this.#rules.atConfig(repeaterId, offer.config.callsign);
+    if (rule !== null && !rule.allow) return AdoptionRefusal.Denied;
+    if ((rule?.name ?? null) !== offer.accessRule) return AdoptionRefusal.OtherRule;
+    if (this.#loginCheck !== null && this.#loginCheck(repeaterId, offer.config.callsign) !== null) return AdoptionRefusal.Denied;
+    if (this.#sessions.size >= this.options.maxPeers) return AdoptionRefusal.Full;
+    if (this.#guard.isBlocked(nowMs, loginPrefix(address), repeaterId)) return AdoptionRefusal.Banned;
+    return 0;
+  }
+
+  #connect(nowMs: number, session: HbpSession, config: NonNullable<HbpSession["config"]>, rule: CompiledRule | null, adopted = false): void {
     session.config = config;
     session.callsign = config.callsign;
     session.simplex = config.simplex;
     session.accessRule = rule?.name ?? null;
-    this.#handshakeDone(session);
+    if (!adopted) this.#handshakeDone(session);
     session.state = SessionState.Connected;
     session.digest = NO_DIGEST; // only needed until RPTC
     session.connectedAtMs = nowMs;
     session.portIndex = this.#portIndexes.acquire();
     this.#connected++;
-    this.counters.loginsConnected++;
-    this.#reply(this.#replies.ack, session.endpoint, session.repeaterId);
+    if (!adopted) {
+      this.counters.loginsConnected++;
+      this.#reply(this.#replies.ack, session.endpoint, session.repeaterId);
+    }
     this.#router.onPortUp(nowMs, session);
     if (session.options !== null) this.#router.onOptions(nowMs, session, session.options);
-    this.#publish({
+    const up: CoreEvent = {
       type: "session.up",
       atMs: nowMs,
       repeaterId: session.repeaterId,
@@ -757,7 +825,9 @@ export class HbpMaster implements HostedHandler {
       address: plainAddress(session.endpoint.address),
       port: session.endpoint.port,
       portIndex: session.portIndex,
-    });
+    };
+    if (adopted) up.adopted = true;
+    this.#publish(up);
   }
 
   #onRpto(nowMs: number, session: HbpSession, bytes: Uint8Array): void {

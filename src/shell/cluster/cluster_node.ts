@@ -26,6 +26,7 @@ import { clusterSettings, natsConnectOptions, type ClusterSettings } from "./clu
 import type { EventBus } from "../../bus/event_bus.ts";
 import type { ClusterSnapshot, CoreEvent } from "../../core/events.ts";
 import { ClusterState, type ClusterStateRouter } from "./cluster_state.ts";
+import { SharedSessions, type SharedSessionHost } from "./shared_sessions.ts";
 
 /** What the node needs of the router: frames in, and the talkgroups needed here. */
 export type ClusterRouter = FrameRouter & {
@@ -48,7 +49,14 @@ export interface ClusterNodeDeps {
   release?: ((nowMs: number, repeaterId: number) => boolean) | null;
   /** stop without MSTCL (the HBP master's goodbyes off): hotspots move to the other nodes */
   handOver?: (() => void) | null;
+  /** the HBP master whose sessions are shared (`shared_sessions`, shared_sessions.ts); none = not shared */
+  hbp?: SharedSessionHost | null;
+  /** the HBP peer timeout: how long after its node let go a session may be adopted */
+  peerTimeoutMs?: number;
 }
+
+/** How long a stopping node waits for its hand-over marks (or goodbye deletions) to reach the KV. */
+const SESSIONS_STOP_WAIT_MS = 1500;
 
 export interface ClusterNodeStats {
   nodeName: string;
@@ -103,6 +111,8 @@ export class ClusterNode {
   #wildcardSub: Subscription | null = null;
   /** shared state in JetStream KV (null when off or the router cannot take part) */
   readonly state: ClusterState | null = null;
+  /** shared HBP sessions (null when off, or without shared state or an HBP master) */
+  readonly sessions: SharedSessions | null = null;
   #unitSub: Subscription | null = null;
   readonly #counts = {
     disconnects: 0,
@@ -141,6 +151,19 @@ export class ClusterNode {
         bus: deps.bus,
         log: this.#log,
       });
+      if (this.settings.sharedSessions && deps.hbp !== undefined && deps.hbp !== null) {
+        this.sessions = new SharedSessions({
+          nodeId: this.settings.nodeId,
+          nodeName: this.settings.nodeName,
+          group: this.settings.group,
+          prefix: this.settings.prefix,
+          replicas: this.settings.kvReplicas,
+          windowMs: deps.peerTimeoutMs ?? 30_000,
+          hbp: deps.hbp,
+          bus: deps.bus,
+          log: this.#log,
+        });
+      }
     }
   }
 
@@ -198,6 +221,7 @@ export class ClusterNode {
     this.#reconcile(monotonicMs());
     void this.#watchStatus(nc);
     if (this.state !== null) void this.state.attach(nc);
+    if (this.sessions !== null) void this.sessions.attach(nc);
     void nc.closed().then((error) => {
       this.#connected = false;
       if (this.#stopped || this.#nc !== nc) return;
@@ -414,6 +438,19 @@ export class ClusterNode {
       counters["stateReleased"] = st.released;
       counters["subscribersLearned"] = st.subscribersLearned;
     }
+    const ss = this.sessions?.stats();
+    if (ss !== undefined) {
+      counters["sessionsMirrored"] = ss.mirrored;
+      counters["sessionsAdopted"] = ss.adopted;
+      counters["sessionsHandedOver"] = ss.handedOver;
+      counters["sessionsMalformed"] = ss.malformed;
+      counters["sessionsMirrorFull"] = ss.mirrorFull;
+      counters["sessionsRefusedEndpoint"] = ss.refusedEndpoint;
+      counters["sessionsRefusedOwnerAlive"] = ss.refusedOwnerAlive;
+      counters["sessionsRefusedStale"] = ss.refusedStale;
+      counters["sessionPuts"] = ss.puts;
+      counters["sessionPutErrors"] = ss.putErrors;
+    }
     return { node: s.nodeName, nodeId: s.nodeId, connected: s.connected, counters };
   }
 
@@ -426,9 +463,14 @@ export class ClusterNode {
     if (this.state !== null && this.#nc !== null && this.#connected) {
       try {
         const others = await Promise.race([this.state.othersAlive(), new Promise<boolean>((r) => setTimeout(() => r(false), 2000))]);
+        const wait = new Promise<void>((r) => setTimeout(r, SESSIONS_STOP_WAIT_MS));
         if (others && this.settings.handoverOnStop && this.#deps.handOver) {
           this.#deps.handOver();
           this.#log.info("cluster: other nodes are alive; handing the hotspots over without MSTCL");
+          // their sessions stay in the KV, marked: the node that receives them next takes them at once
+          if (this.sessions !== null) await Promise.race([this.sessions.handOver(), wait]);
+        } else if (this.sessions !== null) {
+          await Promise.race([this.sessions.purge(), wait]); // goodbyes: the sessions end here
         }
         await Promise.race([this.state.leave(), new Promise((r) => setTimeout(r, 500))]);
       } catch (error) {
@@ -436,6 +478,7 @@ export class ClusterNode {
       }
     }
     this.state?.stop();
+    this.sessions?.stop();
     this.#deps.router.onPortDown(monotonicMs(), this.port);
     this.#deps.drainOutbox();
     this.#deps.portIndexes.release(this.port.portIndex);

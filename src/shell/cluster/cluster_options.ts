@@ -19,6 +19,8 @@ export interface ClusterSettings {
   publishQueue: number;
   maxPendingBytes: number;
   sharedState: boolean;
+  /** share HBP sessions through the KV (shared_sessions.ts); only with sharedState */
+  sharedSessions: boolean;
   kvReplicas: number;
   handoverOnStop: boolean;
   servers: string[];
@@ -45,6 +47,7 @@ export function clusterSettings(config: ClusterConfig): ClusterSettings {
     publishQueue: config.publish_queue,
     maxPendingBytes: config.max_pending_bytes,
     sharedState: config.shared_state,
+    sharedSessions: config.shared_state && config.shared_sessions,
     kvReplicas: config.kv_replicas,
     handoverOnStop: config.handover_on_stop,
     servers: config.servers.slice(),
