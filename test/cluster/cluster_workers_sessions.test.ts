@@ -1,0 +1,92 @@
+/**
+ * Shared HBP sessions with workers on one host ([cluster] workers = 2, SO_REUSEPORT): 40 hotspots
+ * spread over the two workers; worker 1 is killed with SIGKILL and restarted by the supervisor,
+ * which changes the kernel's choice of socket for hotspots of both workers. Every hotspot's next
+ * keepalive is answered MSTPONG by whichever worker now receives it — the survivor's hotspots and
+ * the killed worker's — without a single MSTNAK or login, and calls still reach all of them.
+ * Needs nats-server (skips without it; fails under CI=true).
+ */
+import { afterAll, expect, test } from "bun:test";
+import { connect } from "@nats-io/transport-node";
+import { Kvm } from "@nats-io/kv";
+import { serverToml, spawnServer } from "../core/federation/support/processes.ts";
+import { freePorts } from "../core/federation/support/e2e.ts";
+import { HbpClient } from "../support/hbp_client.ts";
+import { startNatsServer } from "./support/nats_server.ts";
+import { describeWithNats } from "./support/nats_suite.ts";
+import { callCrosses, cleanUpCluster, hotspotOn } from "./support/cluster_net.ts";
+
+const maybe = describeWithNats();
+const HOTSPOTS = 40;
+
+afterAll(cleanUpCluster);
+
+maybe("shared HBP sessions across workers", () => {
+  test("a worker killed and restarted costs no hotspot a login: the survivor's and its own are taken over where the kernel now sends them", async () => {
+    const nats = await startNatsServer();
+    const [hbpPort] = await freePorts(1);
+    const toml = `${serverToml(2340, hbpPort!, [])}\n[http]\nenabled = false\n[cluster]\nenabled = true\nnode_name = "wsh"\nworkers = 2\nservers = ["${nats.url}"]\ninterest_linger_seconds = 1\n`;
+    const supervisor = await spawnServer("workers-sessions", toml, 2);
+    const shared = (): number => supervisor.lines.filter((l) => l["msg"] === "cluster: HBP sessions shared (hotspots move between nodes without a new login)").length;
+    for (const deadline = performance.now() + 10_000; shared() < 2 && performance.now() < deadline; ) await Bun.sleep(50);
+    expect(shared()).toBe(2);
+
+    const hotspots: HbpClient[] = [];
+    for (let i = 0; i < HOTSPOTS; i++) hotspots.push(await hotspotOn(hbpPort!, "TS2=3710;"));
+    const nc = await connect({ servers: nats.url });
+    const kv = await new Kvm(nc).open("freedmr_state");
+    const recordOf = async (h: HbpClient): Promise<{ name: string; i: number } | null> => (await kv.get(`sess.${h.repeaterId}`))?.json<{ name: string; i: number }>() ?? null;
+    const workerOf = async (h: HbpClient): Promise<string> => (await recordOf(h))?.name ?? "";
+    let placed: string[] = [];
+    for (const until = performance.now() + 5000; performance.now() < until; await Bun.sleep(50)) {
+      placed = await Promise.all(hotspots.map(workerOf));
+      if (placed.every((p) => p !== "")) break;
+    }
+    expect(new Set(placed)).toEqual(new Set(["wsh-w1", "wsh-w2"]));
+    const onKilled = hotspots.filter((_, i) => placed[i] === "wsh-w1");
+    const onSurvivor = hotspots.filter((_, i) => placed[i] === "wsh-w2");
+    await HbpClient.settle(300); // each worker's mirror has every record
+    const before = await Promise.all(hotspots.map(recordOf));
+
+    // kill worker 1 (with two workers, its restart swaps the kernel's sockets: hotspots change worker)
+    const started = supervisor.lines.filter((l) => /^worker 1 started \(pid \d+\)$/.test(String(l["msg"])));
+    process.kill(Number(started[started.length - 1]!["pid"]), "SIGKILL");
+    expect(await supervisor.waitForLog((l) => String(l["msg"]).startsWith("worker 1 exited unasked") && l["worker"] === 1, 5000)).not.toBeNull();
+    for (const deadline = performance.now() + 15_000; shared() < 3 && performance.now() < deadline; ) await Bun.sleep(50);
+    expect(shared()).toBe(3);
+    await HbpClient.settle(500); // the restarted worker's mirror has caught up with the KV
+
+    const from = hotspots.map((h) => h.received.length);
+    const answered = await Promise.all(hotspots.map((h) => h.ping(3000)));
+    const naked = hotspots.map((h, i) => h.received.some((r, j) => j >= from[i]! && r.tag === "MSTNAK"));
+    const survivorNaks = onSurvivor.filter((h) => naked[hotspots.indexOf(h)]).length;
+    const killedNaks = onKilled.filter((h) => naked[hotspots.indexOf(h)]).length;
+    const takenOverLines = (): number => supervisor.lines.filter((l) => l["msg"] === "cluster: hotspot session taken over without a login").length;
+    // (the workers' log lines reach us through the supervisor a moment later)
+    for (const deadline = performance.now() + 5000; takenOverLines() < onKilled.length && performance.now() < deadline; ) await Bun.sleep(50);
+    await HbpClient.settle(300);
+    const takenOver = takenOverLines();
+    console.log(`workers: ${onSurvivor.length} hotspots on the survivor, ${onKilled.length} on the killed worker; NAKed after the restart: ${survivorNaks} + ${killedNaks}; sessions taken over: ${takenOver}`);
+    expect(survivorNaks).toBe(0);
+    expect(killedNaks).toBe(0);
+    expect(answered.every((a) => a)).toBe(true);
+    // the killed worker's hotspots were taken over (by its restarted self or the survivor): each
+    // one's shared session is now held by another process (owner or incarnation changed), with no login
+    expect(takenOver).toBeGreaterThan(0); // (logged one by one up to 20 per worker and 10 s)
+    const after = await Promise.all(hotspots.map(recordOf));
+    for (const h of onKilled) {
+      const i = hotspots.indexOf(h);
+      expect(after[i] !== null && (after[i]!.name !== before[i]!.name || after[i]!.i !== before[i]!.i)).toBe(true);
+    }
+    // where each one is now, per the KV: spread over the two workers again
+    await HbpClient.settle(300);
+    const now = await Promise.all(hotspots.map(workerOf));
+    expect(now.every((n) => n === "wsh-w1" || n === "wsh-w2")).toBe(true);
+    // and they hear calls as before, from either worker
+    expect(await callCrosses(hotspots[0]!, hotspots.slice(1), 3710, 2, 20_000)).toBe(true);
+    // still no login and no NAK anywhere after the restart
+    expect(hotspots.every((h, i) => !h.received.some((r, j) => j >= from[i]! && r.tag === "MSTNAK"))).toBe(true);
+    await nc.close();
+    await supervisor.kill("SIGTERM");
+  }, 120_000);
+});
