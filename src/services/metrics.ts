@@ -141,6 +141,19 @@ export function renderMetrics(state: ApiState, context: MetricsContext): string 
       ]);
       m.family("freedmr_cluster_reconnects_total", "counter", "Times the NATS connection came back.", [[node, c["reconnects"] ?? 0]]);
       m.family("freedmr_cluster_subscriptions", "gauge", "Talkgroup subscriptions on NATS (1 = every talkgroup while a link is up).", [[node, c["subscriptions"] ?? 0]]);
+      if (c["sessionsMirrored"] !== undefined) {
+        m.family("freedmr_cluster_sessions_mirrored", "gauge", "Shared HBP sessions of the whole cluster held in this node's mirror.", [[node, c["sessionsMirrored"] ?? 0]]);
+        m.family("freedmr_cluster_sessions_adopted_total", "counter", "Hotspot sessions taken over from another node (or a restarted worker) without a login.", [[node, c["sessionsAdopted"] ?? 0]]);
+        m.family("freedmr_cluster_sessions_refused_total", "counter", "Datagrams of an unknown hotspot whose shared session was not taken over, by reason (then MSTNAK).", [
+          [{ ...node, reason: "other-endpoint" }, c["sessionsRefusedEndpoint"] ?? 0],
+          [{ ...node, reason: "owner-alive" }, c["sessionsRefusedOwnerAlive"] ?? 0],
+          [{ ...node, reason: "stale" }, c["sessionsRefusedStale"] ?? 0],
+        ]);
+        m.family("freedmr_cluster_sessions_malformed_total", "counter", "Shared-session records in the KV ignored as malformed or over the mirror's bound.", [
+          [{ ...node, reason: "malformed" }, c["sessionsMalformed"] ?? 0],
+          [{ ...node, reason: "mirror-full" }, c["sessionsMirrorFull"] ?? 0],
+        ]);
+      }
     }
     const h = s.host;
     if (h["tickLagMs"] !== undefined) {
