@@ -35,7 +35,10 @@ maybe("shared HBP sessions across workers", () => {
     for (let i = 0; i < HOTSPOTS; i++) hotspots.push(await hotspotOn(hbpPort!, "TS2=3710;"));
     const nc = await connect({ servers: nats.url });
     const kv = await new Kvm(nc).open("freedmr_state");
-    const recordOf = async (h: HbpClient): Promise<{ name: string; i: number } | null> => (await kv.get(`sess.${h.repeaterId}`))?.json<{ name: string; i: number }>() ?? null;
+    const recordOf = async (h: HbpClient): Promise<{ name: string; i: number } | null> => {
+      const entry = await kv.get(`sess.${h.repeaterId}`);
+      return entry !== null && entry.operation === "PUT" ? entry.json<{ name: string; i: number }>() : null;
+    };
     const workerOf = async (h: HbpClient): Promise<string> => (await recordOf(h))?.name ?? "";
     let placed: string[] = [];
     for (const until = performance.now() + 5000; performance.now() < until; await Bun.sleep(50)) {
@@ -86,7 +89,10 @@ maybe("shared HBP sessions across workers", () => {
     expect(await callCrosses(hotspots[0]!, hotspots.slice(1), 3710, 2, 20_000)).toBe(true);
     // still no login and no NAK anywhere after the restart
     expect(hotspots.every((h, i) => !h.received.some((r, j) => j >= from[i]! && r.tag === "MSTNAK"))).toBe(true);
-    await nc.close();
+    // stopping the host says goodbye (MSTCL; workers never hand over to each other): the sessions end, their records go
     await supervisor.kill("SIGTERM");
+    expect(hotspots.every((h) => h.received.some((r) => r.tag === "MSTCL"))).toBe(true);
+    expect((await Promise.all(hotspots.map(recordOf))).filter((r) => r !== null)).toEqual([]);
+    await nc.close();
   }, 120_000);
 });
