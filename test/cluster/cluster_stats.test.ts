@@ -34,6 +34,10 @@ maybe("cluster counters in the stats snapshot", () => {
     expect(last.cluster!.node).toBe("stats-1");
     expect(typeof last.cluster!.counters["published"]).toBe("number");
     expect(typeof last.cluster!.counters["droppedDisconnected"]).toBe("number");
+    // the shared sessions' counters, by the names metrics.ts reads
+    for (const key of ["sessionsMirrored", "sessionsAdopted", "sessionsRefusedEndpoint", "sessionsRefusedOwnerAlive", "sessionsRefusedStale", "sessionsMalformed", "sessionsMirrorFull"]) {
+      expect(typeof last.cluster!.counters[key]).toBe("number");
+    }
     expect(server.server.cluster()?.stats().connected).toBe(true);
     // NATS gone: the snapshot says so
     await nats.stop();

@@ -440,16 +440,9 @@ export class ClusterNode {
     }
     const ss = this.sessions?.stats();
     if (ss !== undefined) {
-      counters["sessionsMirrored"] = ss.mirrored;
-      counters["sessionsAdopted"] = ss.adopted;
-      counters["sessionsHandedOver"] = ss.handedOver;
-      counters["sessionsMalformed"] = ss.malformed;
-      counters["sessionsMirrorFull"] = ss.mirrorFull;
-      counters["sessionsRefusedEndpoint"] = ss.refusedEndpoint;
-      counters["sessionsRefusedOwnerAlive"] = ss.refusedOwnerAlive;
-      counters["sessionsRefusedStale"] = ss.refusedStale;
-      counters["sessionPuts"] = ss.puts;
-      counters["sessionPutErrors"] = ss.putErrors;
+      // the shared sessions' counters, as sessionsX (metrics.ts reads them by these names)
+      const { ready: _ready, ...numbers } = ss;
+      for (const [key, value] of Object.entries(numbers)) counters[`sessions${key[0]!.toUpperCase()}${key.slice(1)}`] = value;
     }
     return { node: s.nodeName, nodeId: s.nodeId, connected: s.connected, counters };
   }

@@ -136,6 +136,12 @@ export function sessionKeyId(key: string): number {
   return /^\d{1,10}$/.test(text) && Number.isInteger(id) && id > 0 && id <= 0xffffffff ? id : 0;
 }
 
+/** `raw` (as the socket reports it) is `plain`, or its IPv4-mapped IPv6 form; no allocation. */
+function sameAddress(raw: string, plain: string): boolean {
+  if (raw === plain) return true;
+  return raw.length === plain.length + 7 && raw.startsWith("::ffff:") && raw.endsWith(plain) && plain.includes(".");
+}
+
 export interface MirrorIdentity {
   nodeId: number;
   group: string;
@@ -277,7 +283,7 @@ export class SharedSessionMirror {
     const entry = this.#sessions.get(repeaterId);
     if (entry === undefined) return null;
     const record = entry.record;
-    if (record.p !== port || record.a !== plainAddress(address)) {
+    if (record.p !== port || !sameAddress(address, record.a)) {
       this.stats.refusedEndpoint++;
       return null;
     }
