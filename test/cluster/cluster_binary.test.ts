@@ -22,6 +22,8 @@ maybe("cluster in the compiled binary", () => {
     const a = await startNode({ name: "ba", servers: [nats.url], command: [binary] });
     const b = await startNode({ name: "bb", servers: [nats.url], command: [binary] });
     for (const n of [a, b]) expect(await n.proc.waitForLog((l) => l["msg"] === "cluster: shared state in JetStream KV ready", 10_000)).not.toBeNull();
+    // shared HBP sessions load in the binary too (the KV client is bundled)
+    for (const n of [a, b]) expect(await n.proc.waitForLog((l) => l["msg"] === "cluster: HBP sessions shared (hotspots move between nodes without a new login)", 10_000)).not.toBeNull();
     const onA = await hotspotOn(a.hbpPort, "TS2=3600;");
     const onB = await hotspotOn(b.hbpPort, "TS2=3600;");
     expect(await callCrosses(onA, [onB], 3600, 2)).toBe(true);

@@ -127,7 +127,7 @@ maybe("shared HBP sessions", () => {
     // the floating address moves to B; the hotspot's next keepalive is answered there
     address.pointAt(b!.hbpPort);
     const from = hotspot.received.length;
-    await HbpClient.settle(200); // B's mirror has seen the hand-over mark
+    await HbpClient.settle(1000); // B's mirror has seen the hand-over mark (its KV watch)
     expect(await hotspot.ping(2000)).toBe(true);
     expect(
       await b!.proc.waitForLog((l) => l["msg"] === "cluster: hotspot session taken over without a login" && l["repeaterId"] === repeaterId, 3000),

@@ -57,7 +57,7 @@ maybe("shared HBP sessions across workers", () => {
     expect(await supervisor.waitForLog((l) => String(l["msg"]).startsWith("worker 1 exited unasked") && l["worker"] === 1, 5000)).not.toBeNull();
     for (const deadline = performance.now() + 15_000; shared() < 3 && performance.now() < deadline; ) await Bun.sleep(50);
     expect(shared()).toBe(3);
-    await HbpClient.settle(500); // the restarted worker's mirror has caught up with the KV
+    await HbpClient.settle(1000); // the restarted worker's mirror has caught up with the KV
 
     const from = hotspots.map((h) => h.received.length);
     const answered = await Promise.all(hotspots.map((h) => h.ping(3000)));
