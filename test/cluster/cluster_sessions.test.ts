@@ -98,6 +98,17 @@ maybe("shared HBP sessions", () => {
     expect(await callCrosses(talker, [hotspot], 3603, 2)).toBe(true);
     expect((await sessionRecord(repeaterId))!["name"]).toBe("fa");
     expect(b!.proc.lines.some((l) => l["msg"] === "cluster: hotspot session taken over without a login" && l["repeaterId"] === repeaterId)).toBe(false);
+
+    // malformed records in the KV (garbage, a record under another id's key) are ignored, logged, never adopted
+    await kv.put("sess.312088803", new TextEncoder().encode("{garbage"));
+    await kv.put("sess.312088804", new TextEncoder().encode(JSON.stringify({ ...record, ho: Date.now() })));
+    for (const n of [a!, b!]) {
+      expect(await n.proc.waitForLog((l) => l["msg"] === "cluster: a malformed shared-session record in the KV (ignored)" && l["key"] === "sess.312088804", 3000)).not.toBeNull();
+    }
+    const stranger = await HbpClient.open({ serverPort: b!.hbpPort, repeaterId: 312_088_804 });
+    clients.push(stranger);
+    expect(await stranger.ping(1500)).toBe(false);
+    expect(await hotspot.ping(1500)).toBe(true); // the nodes serve on
   }, 45_000);
 
   test("node A stops for an upgrade: the hotspot behind the floating address moves to B without a login and keeps its talkgroups and dial link", async () => {

@@ -66,6 +66,8 @@ const STATE_TTL_MS = 7 * 24 * 3600 * 1000;
 /** Adoptions logged one by one per ADOPTION_LOG_WINDOW_MS at most; the rest are summed up. */
 const ADOPTION_LOG_MAX = 20;
 const ADOPTION_LOG_WINDOW_MS = 10_000;
+/** Malformed records logged at most (then only counted: freedmr_cluster_sessions_malformed_total). */
+const MALFORMED_LOGGED = 10;
 const encoder = new TextEncoder();
 
 export class SharedSessions {
@@ -112,7 +114,7 @@ export class SharedSessions {
       const base = this.#deps.prefix.replace(/\./g, "_");
       this.#kv = await new Kvm(nc).create(`${base}_state`, { history: 1, replicas: this.#deps.replicas, ttl: STATE_TTL_MS });
       void this.#watch(this.#kv, "node.>", (e) => this.mirror.onNode(e.key, e.operation, e.value, e.created.getTime()));
-      void this.#watch(this.#kv, "sess.>", (e) => this.mirror.onSession(e.key, e.operation, e.value, e.revision));
+      void this.#watch(this.#kv, "sess.>", (e) => this.#onSessionEntry(e));
       this.#deps.hbp.setSessionAdopter(this.adopter);
       // sessions that came up before the bucket was ready
       for (const repeaterId of this.#ports.values()) this.#write(repeaterId, 0);
@@ -135,6 +137,15 @@ export class SharedSessions {
       }
     } catch (error) {
       if (!this.#stopped) this.#log.error({ err: error, key }, "cluster: shared-session watch ended");
+    }
+  }
+
+  #onSessionEntry(entry: KvEntry): void {
+    const before = this.mirror.stats.malformed;
+    this.mirror.onSession(entry.key, entry.operation, entry.value, entry.revision);
+    // ignored and counted; the first few are logged (a writer with another idea of the format)
+    if (this.mirror.stats.malformed !== before && this.mirror.stats.malformed <= MALFORMED_LOGGED) {
+      this.#log.warn({ key: entry.key, bytes: entry.value.length }, "cluster: a malformed shared-session record in the KV (ignored)");
     }
   }
 
