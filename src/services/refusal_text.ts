@@ -261,8 +261,8 @@ export function explainEvent(event: CoreEvent): ExplainedLine | null {
       return {
         level: "info",
         reason: "session.up",
-        msg: "hotspot connected",
-        fields: { repeaterId: event.repeaterId, callsign: event.callsign, address: event.address, port: event.port, portIndex: event.portIndex },
+        msg: event.adopted === true ? "hotspot connected (session taken over from the cluster, no login)" : "hotspot connected",
+        fields: { repeaterId: event.repeaterId, callsign: event.callsign, address: event.address, port: event.port, portIndex: event.portIndex, ...(event.adopted === true ? { adopted: true } : {}) },
         refusal: false,
       };
     case "session.down":

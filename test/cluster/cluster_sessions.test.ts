@@ -143,6 +143,7 @@ maybe("shared HBP sessions", () => {
     expect(
       await b!.proc.waitForLog((l) => l["msg"] === "cluster: hotspot session taken over without a login" && l["repeaterId"] === repeaterId, 3000),
     ).not.toBeNull();
+    expect(await b!.proc.waitForLog((l) => l["msg"] === "hotspot connected (session taken over from the cluster, no login)" && l["repeaterId"] === repeaterId && l["adopted"] === true, 3000)).not.toBeNull();
     // its static talkgroup, its user-activated talkgroup and its dial link, on B
     expect(await callCrosses(talker, [hotspot], 3600, 1)).toBe(true);
     expect(await callCrosses(talker, [hotspot], 3602, 1)).toBe(true);
