@@ -44,7 +44,7 @@ export interface AdoptableSession {
  */
 export type SessionAdopter = (nowMs: number, repeaterId: number, socketIndex: number, address: string, port: number) => AdoptableSession | null;
 
-/** Why the master refused a record the adopter offered (counted per reason, then MSTNAK). */
+/** Why the master refused a record the adopter offered (counted as adoptionsRefused, then MSTNAK). */
 export const enum AdoptionRefusal {
   /** The record names another repeater id (a bug in the adopter, or a malformed record). */
   WrongId = 1,
