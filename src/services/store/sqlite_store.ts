@@ -74,6 +74,7 @@ export class SqliteStore implements DynamicStateStore {
   #closed = false;
   readonly stats: SqliteStoreStats = { batches: 0, rowsWritten: 0, dropped: 0, failures: 0, lastError: null, queued: 0 };
   readonly #st: {
+    getHotspot: Statement;
     putHotspot: Statement;
     deleteHotspot: Statement;
     putSubscriber: Statement;
@@ -138,6 +139,7 @@ export class SqliteStore implements DynamicStateStore {
     }
     this.#db = db;
     this.#st = {
+      getHotspot: db.prepare("SELECT record FROM hotspots WHERE repeater_id = ?"),
       putHotspot: db.prepare("INSERT OR REPLACE INTO hotspots (repeater_id, record) VALUES (?, ?)"),
       deleteHotspot: db.prepare("DELETE FROM hotspots WHERE repeater_id = ?"),
       putSubscriber: db.prepare("INSERT OR REPLACE INTO subscribers (radio_id, repeater_id, slot, heard_at) VALUES (?, ?, ?, ?)"),
@@ -154,8 +156,24 @@ export class SqliteStore implements DynamicStateStore {
 
   // ---- DynamicStateStore ---------------------------------------------------------------------
 
+  /** Queued changes are written first, then the file is read. */
   load(): Promise<StateSnapshot> {
+    this.flush();
     return Promise.resolve(this.loadSync());
+  }
+
+  /** A queued change of this hotspot if there is one, otherwise its row (null: none, or unreadable). */
+  fetchHotspot(repeaterId: number): Promise<HotspotStateRecord | null> {
+    if (this.#hotspots.has(repeaterId)) return Promise.resolve(this.#hotspots.get(repeaterId) ?? null);
+    if (this.#clear || this.#closed) return Promise.resolve(null);
+    const row = this.#st.getHotspot.get(repeaterId) as { record: string } | null;
+    if (row === null) return Promise.resolve(null);
+    try {
+      const record = JSON.parse(row.record) as HotspotStateRecord;
+      return Promise.resolve(record?.repeaterId === repeaterId ? record : null);
+    } catch {
+      return Promise.resolve(null); // a damaged row
+    }
   }
 
   /** The snapshot, read at once (start-up: nothing else runs yet). Unreadable rows are skipped. */

@@ -140,6 +140,7 @@ export class ClusterNode {
         drainOutbox: deps.drainOutbox,
         bus: deps.bus,
         log: this.#log,
+        online: () => this.#connected,
       });
     }
   }
@@ -435,6 +436,8 @@ export class ClusterNode {
         this.#log.warn({ err: error }, "cluster: could not check the other nodes at stop; saying goodbye to the hotspots");
       }
     }
+    // the state journal's last changes (drained by the server before this stop) reach the KV
+    if (this.state !== null && this.#connected) await this.state.flush().catch(() => {});
     this.state?.stop();
     this.#deps.router.onPortDown(monotonicMs(), this.port);
     this.#deps.drainOutbox();
