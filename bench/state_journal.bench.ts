@@ -93,3 +93,52 @@ console.log(`state journal: drainStateChanges with ${HOTSPOTS} hotspots and ${RA
     return fresh.router.drainStateChanges(fresh.nowMs, wall()).length;
   });
 }
+
+// ---- a full export written to the cluster's KV (real nats-server, when installed) ---------------
+{
+  const { natsServerMissing, startNatsServer, stopAllNats } = await import("../test/cluster/support/nats_server.ts");
+  const missing = natsServerMissing();
+  if (missing !== null) {
+    console.log(`  KV write of a full export: skipped (${missing})`);
+  } else {
+    const { KvStateStore, openStateBuckets } = await import("../src/shell/cluster/kv_state_store.ts");
+    const { connect } = await import("@nats-io/transport-node");
+    const nats = await startNatsServer();
+    const nc = await connect({ servers: nats.url });
+    const buckets = await openStateBuckets(nc, "bench", 1, 24 * 3600_000);
+    const { h, wall } = setUp();
+    const changes = h.router.drainStateChanges(h.nowMs, wall(), true).filter((c) => c.kind !== "clear");
+    // warm-up (JIT, the client's request inbox): not reported
+    const warm = new KvStateStore({ nodeId: 1, subscriberTtlMs: 24 * 3600_000 });
+    warm.attach(buckets);
+    warm.apply(changes);
+    await warm.close();
+    for (const maxInFlight of (process.env["INFLIGHT"] ?? "16,256,16,256").split(",").map(Number)) {
+      const store = new KvStateStore({ nodeId: 1, subscriberTtlMs: 24 * 3600_000, maxInFlight });
+      store.attach(buckets);
+      // the event loop's longest stall while it writes (what a datagram arriving then would wait)
+      let last = performance.now();
+      let worst = 0;
+      const probe = setInterval(() => {
+        const now = performance.now();
+        worst = Math.max(worst, now - last);
+        last = now;
+      }, 1);
+      const cpu0 = process.cpuUsage();
+      const t0 = performance.now();
+      store.apply(changes);
+      const applyMs = performance.now() - t0;
+      await store.close();
+      const totalMs = performance.now() - t0;
+      clearInterval(probe);
+      const cpu = process.cpuUsage(cpu0);
+      console.log(
+        `  KV write of a full export (${changes.length} records, at most ${maxInFlight} in flight): apply ${applyMs.toFixed(1)} ms, all written in ${totalMs.toFixed(0)} ms, ` +
+          `longest flush ${store.stats.longestFlushMs.toFixed(1)} ms, longest event-loop gap ${worst.toFixed(1)} ms (the OS scheduling nats-server on the same cores included), ` +
+          `${(((cpu.user + cpu.system) / changes.length)).toFixed(0)} µs CPU per record (this process: client + ours), ${store.stats.puts} puts, ${store.stats.putErrors} errors`,
+      );
+    }
+    await nc.close();
+    await stopAllNats();
+  }
+}

@@ -152,10 +152,12 @@ export interface KvStateStoreStats {
   fetchErrors: number;
   /** records read that were not well-formed (ignored) */
   malformed: number;
+  /** the longest single flush (ms: what it held the event loop for; bench) */
+  longestFlushMs: number;
 }
 
 const DEFAULT_MAX_QUEUED = 100_000;
-const DEFAULT_MAX_IN_FLIGHT = 256;
+const DEFAULT_MAX_IN_FLIGHT = 16;
 const DEFAULT_SUBSCRIBER_REFRESH_MS = 60_000;
 const MAX_TRACKED = 100_000;
 const CLOSE_TIMEOUT_MS = 2000;
@@ -176,10 +178,12 @@ export class KvStateStore implements DynamicStateStore {
   #lost = false;
   readonly #hotspots = new Map<number, HotspotStateRecord | null>();
   readonly #subscribers = new Map<number, SubscriberRecord>();
+  /** hotspot records written but not acknowledged yet (a read in between sees them, not the older value) */
+  readonly #sent = new Map<number, HotspotStateRecord | null>();
   /** radio → what this node last wrote for it (rewrite economy) */
   readonly #written = new Map<number, { repeaterId: number; slot: number; atWallMs: number }>();
   #idle: (() => void)[] = [];
-  readonly stats: KvStateStoreStats = { ready: false, puts: 0, deletes: 0, putErrors: 0, dropped: 0, skipped: 0, queued: 0, inFlight: 0, fetches: 0, fetchErrors: 0, malformed: 0 };
+  readonly stats: KvStateStoreStats = { ready: false, puts: 0, deletes: 0, putErrors: 0, dropped: 0, skipped: 0, queued: 0, inFlight: 0, fetches: 0, fetchErrors: 0, malformed: 0, longestFlushMs: 0 };
 
   constructor(options: KvStateStoreOptions) {
     this.#o = options;
@@ -233,7 +237,8 @@ export class KvStateStore implements DynamicStateStore {
         case "subscriber": {
           const s = change.record;
           const last = this.#written.get(s.radioId);
-          if (last !== undefined && last.repeaterId === s.repeaterId && last.slot === s.slot && s.heardAtWallMs - last.atWallMs < this.#refreshMs && !this.#clear) {
+          const sinceWrittenMs = last === undefined ? -1 : s.heardAtWallMs - last.atWallMs;
+          if (last !== undefined && last.repeaterId === s.repeaterId && last.slot === s.slot && sinceWrittenMs >= 0 && sinceWrittenMs < this.#refreshMs && !this.#clear) {
             this.stats.skipped++;
             break;
           }
@@ -253,6 +258,8 @@ export class KvStateStore implements DynamicStateStore {
   async fetchHotspot(repeaterId: number): Promise<HotspotStateRecord | null> {
     if (this.#hotspots.has(repeaterId)) return this.#hotspots.get(repeaterId) ?? null;
     if (this.#clear || this.#clearing) await this.#settled();
+    if (this.#hotspots.has(repeaterId)) return this.#hotspots.get(repeaterId) ?? null;
+    if (this.#sent.has(repeaterId)) return this.#sent.get(repeaterId) ?? null;
     const kv = this.#buckets?.state;
     if (kv === undefined || this.#closed) return null;
     this.stats.fetches++;
@@ -334,6 +341,7 @@ export class KvStateStore implements DynamicStateStore {
     const b = this.#buckets;
     if (b === null || this.#clearing) return;
     if (this.#clear) {
+      if (this.stats.inFlight > 0) return; // what was written before the clear lands first (then it is cleared)
       this.#clear = false;
       this.#clearing = true;
       void this.#clearOwn(b).finally(() => {
@@ -342,34 +350,49 @@ export class KvStateStore implements DynamicStateStore {
       });
       return;
     }
+    const started = performance.now();
     const wall = this.#wall();
     for (const [id, record] of this.#hotspots) {
       if (this.stats.inFlight >= this.#maxInFlight) break;
       this.#hotspots.delete(id);
-      if (record === null) this.#write(b.state.delete(`hs.${id}`), true);
-      else this.#write(b.state.put(`hs.${id}`, encoder.encode(JSON.stringify({ v: 2, n: this.#o.nodeId, record, atWallMs: wall } satisfies ClusterHotspotRecord))), false);
+      this.#sent.set(id, record);
+      const acknowledged = (): void => {
+        if (this.#sent.get(id) === record) this.#sent.delete(id);
+      };
+      if (record === null) this.#write(b.state.delete(`hs.${id}`), true, acknowledged, acknowledged);
+      else this.#write(b.state.put(`hs.${id}`, encoder.encode(JSON.stringify({ v: 2, n: this.#o.nodeId, record, atWallMs: wall } satisfies ClusterHotspotRecord))), false, acknowledged, acknowledged);
     }
     for (const [radioId, s] of this.#subscribers) {
       if (this.stats.inFlight >= this.#maxInFlight) break;
       this.#subscribers.delete(radioId);
       if (this.#written.size >= MAX_TRACKED) this.#written.clear();
-      this.#written.set(radioId, { repeaterId: s.repeaterId, slot: s.slot, atWallMs: s.heardAtWallMs });
+      const written = { repeaterId: s.repeaterId, slot: s.slot, atWallMs: s.heardAtWallMs };
+      this.#written.set(radioId, written);
       const value: ClusterSubscriberValue = { n: this.#o.nodeId, r: s.repeaterId, s: s.slot, h: Math.round(s.heardAtWallMs) };
-      this.#write(b.subscribers.put(`sub.${radioId}`, encoder.encode(JSON.stringify(value))), false);
+      // not written after all: the next full export writes it again
+      const unwritten = (): void => {
+        if (this.#written.get(radioId) === written) this.#written.delete(radioId);
+      };
+      this.#write(b.subscribers.put(`sub.${radioId}`, encoder.encode(JSON.stringify(value))), false, unwritten);
     }
     this.stats.queued = this.#hotspots.size + this.#subscribers.size;
+    this.stats.longestFlushMs = Math.max(this.stats.longestFlushMs, performance.now() - started);
     this.#wakeIdle();
   }
 
-  #write(op: Promise<unknown>, isDelete: boolean): void {
+  #write(op: Promise<unknown>, isDelete: boolean, onFail?: () => void, onDone?: () => void): void {
     this.stats.inFlight++;
     if (isDelete) this.stats.deletes++;
     else this.stats.puts++;
     op.then(
-      () => this.#done(),
+      () => {
+        onDone?.();
+        this.#done();
+      },
       () => {
         this.stats.putErrors++;
         this.#lost = true;
+        onFail?.();
         this.#done();
       },
     );
@@ -377,7 +400,7 @@ export class KvStateStore implements DynamicStateStore {
 
   #done(): void {
     this.stats.inFlight--;
-    if (this.#hotspots.size + this.#subscribers.size > 0) this.#schedule();
+    if (this.#clear || this.#hotspots.size + this.#subscribers.size > 0) this.#schedule();
     else this.#wakeIdle();
   }
 

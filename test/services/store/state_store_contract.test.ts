@@ -177,7 +177,7 @@ maybe("state store contract: JetStream KV", () => {
     const backends = [sqliteBackend(), await kvBackend(nc)];
     const opened = await Promise.all(backends.map((b) => b.open()));
     const ids = [1, 2, 3, 4, 5, 6].map((i) => 2340200 + i);
-    for (let step = 0; step < 50; step++) {
+    for (let step = 0; step < 150; step++) {
       const r = (prng.nextInt(1000) / 1000);
       let change: StateChange | null = null;
       if (r < 0.4) change = hs(record(ids[prng.nextInt(ids.length)]!, 3000 + prng.nextInt(100), (prng.nextInt(1000) / 1000) < 0.5));
