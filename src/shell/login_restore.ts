@@ -55,6 +55,8 @@ export class LoginRestore {
   readonly #d: LoginRestoreDeps;
   /** local hotspot ports: port index → repeater id */
   readonly #ports = new Map<number, number>();
+  /** repeater ids logged in here → how many ports (the values of #ports; a re-login may overlap) */
+  readonly #local = new Map<number, number>();
   readonly #restoring = new Set<number>();
   readonly #settled = new Set<number>();
   /** repeaters whose own RPTO arrived since login (outside a restore) */
@@ -86,13 +88,21 @@ export class LoginRestore {
   #onEvent(event: CoreEvent): void {
     switch (event.type) {
       case "session.up":
-        if (this.#ports.size < MAX_TRACKED) this.#ports.set(event.portIndex, event.repeaterId);
+        if (this.#ports.size < MAX_TRACKED) {
+          const before = this.#ports.get(event.portIndex);
+          if (before !== undefined) this.#forget(before);
+          this.#ports.set(event.portIndex, event.repeaterId);
+          this.#local.set(event.repeaterId, (this.#local.get(event.repeaterId) ?? 0) + 1);
+        }
         this.#settled.delete(event.repeaterId);
         this.#sentOptions.delete(event.repeaterId);
         if (this.#d.ready()) void this.restore(event.repeaterId);
         break;
       case "session.down":
-        if (this.#ports.get(event.portIndex) === event.repeaterId) this.#ports.delete(event.portIndex);
+        if (this.#ports.get(event.portIndex) === event.repeaterId) {
+          this.#ports.delete(event.portIndex);
+          if (this.#forget(event.repeaterId)) break; // still logged in on its newer port
+        }
         this.#settled.delete(event.repeaterId);
         this.#sentOptions.delete(event.repeaterId);
         break;
@@ -104,6 +114,17 @@ export class LoginRestore {
       default:
         break;
     }
+  }
+
+  /** One port of the repeater went; true when it is still logged in on another. */
+  #forget(repeaterId: number): boolean {
+    const n = (this.#local.get(repeaterId) ?? 1) - 1;
+    if (n > 0) {
+      this.#local.set(repeaterId, n);
+      return true;
+    }
+    this.#local.delete(repeaterId);
+    return false;
   }
 
   /** Fetch and import one hotspot's record (it logged in here). */
@@ -128,7 +149,7 @@ export class LoginRestore {
       log.warn({ err: error, repeaterId }, `${label}: could not restore a hotspot's state from ${source}`);
     } finally {
       this.#restoring.delete(repeaterId);
-      if (router.hotspotPortOf(repeaterId) !== null && [...this.#ports.values()].includes(repeaterId)) {
+      if (this.#local.has(repeaterId) && router.hotspotPortOf(repeaterId) !== null) {
         if (this.#settled.size < MAX_TRACKED) this.#settled.add(repeaterId);
         this.#d.onSettled?.(repeaterId);
       }

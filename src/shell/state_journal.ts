@@ -81,11 +81,6 @@ export interface StateSink {
   post(changes: readonly StateChange[]): boolean;
 }
 
-/** A store in this thread as a sink (tests; a store that needs no narrowing). */
-export function storeSink(name: string, store: DynamicStateStore): StateSink {
-  return { name, accepting: () => true, post: (changes) => (store.apply(changes), true) };
-}
-
 /** How often the router is asked by default: a node killed outright loses at most this much of its changes. */
 export const DEFAULT_JOURNAL_INTERVAL_MS = 100;
 
@@ -113,9 +108,6 @@ export class StateJournal {
   #timer: ReturnType<typeof setInterval> | null = null;
   /** changes posted so far (tests, status; counted once however many sinks took them) */
   posted = 0;
-  /** drains that found something, and the time they took (µs, summed; bench, status) */
-  drains = 0;
-  drainMicros = 0;
 
   constructor(options: StateJournalOptions) {
     this.#o = options;
@@ -153,7 +145,6 @@ export class StateJournal {
       }
     }
     if (accepting === 0) return;
-    const started = performance.now();
     let changes: StateChange[];
     try {
       changes = this.#o.router.drainStateChanges(monotonicMs(), Date.now(), full);
@@ -173,8 +164,6 @@ export class StateJournal {
       }
     }
     this.posted += changes.length;
-    this.drains++;
-    this.drainMicros += Math.round((performance.now() - started) * 1000);
   }
 
   /** The last changes, then no more (before the stores' owners stop). */
