@@ -31,6 +31,7 @@ import type { NatsConnection } from "@nats-io/transport-node";
 import type { KV, KvEntry } from "@nats-io/kv";
 import type { HotspotStateRecord, StateChange, StateSnapshot, SubscriberRecord } from "../../core/routing/state_records.ts";
 import type { DynamicStateStore } from "../../services/store/dynamic_state_store.ts";
+import { PendingChanges } from "../../services/store/pending_changes.ts";
 import type { StateSink } from "../state_journal.ts";
 
 /** A hotspot's state as the cluster keeps it (hs.<repeater id>): the store's record and who wrote it. */
@@ -171,13 +172,11 @@ export class KvStateStore implements DynamicStateStore {
   readonly #refreshMs: number;
   #buckets: StateBuckets | null = null;
   #closed = false;
-  #clear = false;
   #clearing = false;
   #scheduled = false;
   /** a write failed since the last `takeLost` (a full re-export is due) */
   #lost = false;
-  readonly #hotspots = new Map<number, HotspotStateRecord | null>();
-  readonly #subscribers = new Map<number, SubscriberRecord>();
+  readonly #q = new PendingChanges();
   /** hotspot records written but not acknowledged yet (a read in between sees them, not the older value) */
   readonly #sent = new Map<number, HotspotStateRecord | null>();
   /** radio → what this node last wrote for it (rewrite economy) */
@@ -221,44 +220,20 @@ export class KvStateStore implements DynamicStateStore {
   apply(changes: readonly StateChange[]): void {
     if (this.#closed) return;
     for (const change of changes) {
-      switch (change.kind) {
-        case "clear":
-          this.#clear = true;
-          this.#hotspots.clear();
-          this.#subscribers.clear();
-          break;
-        case "hotspot":
-          if (!this.#hotspots.has(change.repeaterId) && this.#full()) {
-            this.stats.dropped++;
-            break;
-          }
-          this.#hotspots.set(change.repeaterId, change.record);
-          break;
-        case "subscriber": {
-          const s = change.record;
-          const last = this.#written.get(s.radioId);
-          const sinceWrittenMs = last === undefined ? -1 : s.heardAtWallMs - last.atWallMs;
-          if (last !== undefined && last.repeaterId === s.repeaterId && last.slot === s.slot && sinceWrittenMs >= 0 && sinceWrittenMs < this.#refreshMs && !this.#clear) {
-            this.stats.skipped++;
-            break;
-          }
-          if (!this.#subscribers.has(s.radioId) && this.#full()) {
-            this.stats.dropped++;
-            break;
-          }
-          this.#subscribers.set(s.radioId, s);
-          break;
-        }
+      if (change.kind === "subscriber" && this.#unchanged(change.record)) {
+        this.stats.skipped++;
+        continue;
       }
+      if (!this.#q.add(change, this.#full)) this.stats.dropped++;
     }
-    this.stats.queued = this.#hotspots.size + this.#subscribers.size;
+    this.stats.queued = this.#q.size;
     this.#schedule();
   }
 
   async fetchHotspot(repeaterId: number): Promise<HotspotStateRecord | null> {
-    if (this.#hotspots.has(repeaterId)) return this.#hotspots.get(repeaterId) ?? null;
-    if (this.#clear || this.#clearing) await this.#settled();
-    if (this.#hotspots.has(repeaterId)) return this.#hotspots.get(repeaterId) ?? null;
+    if (this.#q.hotspots.has(repeaterId)) return this.#q.hotspots.get(repeaterId) ?? null;
+    if (this.#q.clear || this.#clearing) await this.#settled();
+    if (this.#q.hotspots.has(repeaterId)) return this.#q.hotspots.get(repeaterId) ?? null;
     if (this.#sent.has(repeaterId)) return this.#sent.get(repeaterId) ?? null;
     const kv = this.#buckets?.state;
     if (kv === undefined || this.#closed) return null;
@@ -324,8 +299,14 @@ export class KvStateStore implements DynamicStateStore {
     return value.record;
   }
 
-  #full(): boolean {
-    return this.#hotspots.size + this.#subscribers.size >= this.#maxQueued;
+  readonly #full = (): boolean => this.#q.size >= this.#maxQueued;
+
+  /** The same hotspot and slot as this node last wrote for the radio, within the refresh interval. */
+  #unchanged(s: SubscriberRecord): boolean {
+    const last = this.#written.get(s.radioId);
+    if (last === undefined || this.#q.clear || last.repeaterId !== s.repeaterId || last.slot !== s.slot) return false;
+    const sinceWrittenMs = s.heardAtWallMs - last.atWallMs;
+    return sinceWrittenMs >= 0 && sinceWrittenMs < this.#refreshMs;
   }
 
   #schedule(): void {
@@ -340,9 +321,9 @@ export class KvStateStore implements DynamicStateStore {
   #flush(): void {
     const b = this.#buckets;
     if (b === null || this.#clearing) return;
-    if (this.#clear) {
+    if (this.#q.clear) {
       if (this.stats.inFlight > 0) return; // what was written before the clear lands first (then it is cleared)
-      this.#clear = false;
+      this.#q.clear = false;
       this.#clearing = true;
       void this.#clearOwn(b).finally(() => {
         this.#clearing = false;
@@ -352,9 +333,9 @@ export class KvStateStore implements DynamicStateStore {
     }
     const started = performance.now();
     const wall = this.#wall();
-    for (const [id, record] of this.#hotspots) {
+    for (const [id, record] of this.#q.hotspots) {
       if (this.stats.inFlight >= this.#maxInFlight) break;
-      this.#hotspots.delete(id);
+      this.#q.hotspots.delete(id);
       this.#sent.set(id, record);
       const acknowledged = (): void => {
         if (this.#sent.get(id) === record) this.#sent.delete(id);
@@ -362,9 +343,9 @@ export class KvStateStore implements DynamicStateStore {
       if (record === null) this.#write(b.state.delete(`hs.${id}`), true, acknowledged, acknowledged);
       else this.#write(b.state.put(`hs.${id}`, encoder.encode(JSON.stringify({ v: 2, n: this.#o.nodeId, record, atWallMs: wall } satisfies ClusterHotspotRecord))), false, acknowledged, acknowledged);
     }
-    for (const [radioId, s] of this.#subscribers) {
+    for (const [radioId, s] of this.#q.subscribers) {
       if (this.stats.inFlight >= this.#maxInFlight) break;
-      this.#subscribers.delete(radioId);
+      this.#q.subscribers.delete(radioId);
       if (this.#written.size >= MAX_TRACKED) this.#written.clear();
       const written = { repeaterId: s.repeaterId, slot: s.slot, atWallMs: s.heardAtWallMs };
       this.#written.set(radioId, written);
@@ -375,7 +356,7 @@ export class KvStateStore implements DynamicStateStore {
       };
       this.#write(b.subscribers.put(`sub.${radioId}`, encoder.encode(JSON.stringify(value))), false, unwritten);
     }
-    this.stats.queued = this.#hotspots.size + this.#subscribers.size;
+    this.stats.queued = this.#q.size;
     this.stats.longestFlushMs = Math.max(this.stats.longestFlushMs, performance.now() - started);
     this.#wakeIdle();
   }
@@ -400,7 +381,7 @@ export class KvStateStore implements DynamicStateStore {
 
   #done(): void {
     this.stats.inFlight--;
-    if (this.#clear || this.#hotspots.size + this.#subscribers.size > 0) this.#schedule();
+    if (this.#q.clear || this.#q.size > 0) this.#schedule();
     else this.#wakeIdle();
   }
 
@@ -408,8 +389,8 @@ export class KvStateStore implements DynamicStateStore {
   async #clearOwn(b: StateBuckets): Promise<void> {
     this.#written.clear();
     const sets: [KV, string, number, Map<number, unknown>][] = [
-      [b.state, "hs.>", 3, this.#hotspots],
-      [b.subscribers, "sub.>", 4, this.#subscribers],
+      [b.state, "hs.>", 3, this.#q.hotspots],
+      [b.subscribers, "sub.>", 4, this.#q.subscribers],
     ];
     for (const [kv, filter, prefixLength, queued] of sets) {
       try {
@@ -428,7 +409,7 @@ export class KvStateStore implements DynamicStateStore {
   }
 
   #wakeIdle(): void {
-    if (this.stats.inFlight > 0 || this.#clearing || this.#clear || this.#hotspots.size + this.#subscribers.size > 0) return;
+    if (this.stats.inFlight > 0 || this.#clearing || this.#q.clear || this.#q.size > 0) return;
     const idle = this.#idle;
     this.#idle = [];
     for (const resolve of idle) resolve();
