@@ -225,7 +225,7 @@ export class ClusterState implements ClusterStateStore {
     await this.#state?.delete(`node.${this.#deps.nodeId}`);
   }
 
-  /** Write what the journal queued for the KV (stopping; waits at most 2 s). */
+  /** Stopping: write what the journal queued for the KV (waits at most 2 s), then take nothing more. */
   async flush(): Promise<void> {
     await this.store.close();
   }
