@@ -44,6 +44,7 @@ import { monotonicMs } from "./clock.ts";
 import { MemoryHygiene } from "./memory_hygiene.ts";
 import { storeOptionsFromConfig } from "../config/store_options.ts";
 import { isStatefulRouter, restoreState, StateJournal } from "./state_journal.ts";
+import type { StateChange } from "../core/routing/state_records.ts";
 import { DEFAULT_STATS_INTERVAL_MS, StatsPublisher } from "./stats_publisher.ts";
 import type { SheddingOptions } from "./overload_shedder.ts";
 import { UdpHost, type BoundSocket, type HostProbe, type UdpHostStats } from "./udp_host.ts";
@@ -278,7 +279,7 @@ export async function startServer(config: Config, log: Logger, options: ServerOp
         ...(config.http.enabled ? {} : { enabled: false }),
       },
       store: storeOptions,
-      onReady: () => journal?.resend(),
+      onReady: () => journal?.resend("store"),
       ...(options.servicesWorkerEntry !== undefined ? { entry: options.servicesWorkerEntry } : {}),
       ...(options.servicesBatchIntervalMs !== undefined ? { batchIntervalMs: options.servicesBatchIntervalMs } : {}),
       ...(aliasWorkerOptions(config) !== undefined ? { aliases: aliasWorkerOptions(config)! } : {}),
@@ -354,12 +355,14 @@ export async function startServer(config: Config, log: Logger, options: ServerOp
     );
   }
   statsPublisher.start();
-  if (storeOptions !== null && services !== null && isStatefulRouter(router)) {
-    const worker = services;
+  // The state journal: the router's changes to every store — the Worker's SQLite ([store]) and,
+  // in a cluster, the shared KV (its sink is added once the cluster node exists, below).
+  if (isStatefulRouter(router) && ((storeOptions !== null && services !== null) || config.cluster.enabled)) {
+    const worker = storeOptions !== null ? services : null;
     journal = new StateJournal({
       router,
-      post: (changes) => worker.postState(changes),
-      accepting: () => worker.accepting,
+      sinks: worker === null ? [] : [{ name: "store", accepting: () => worker.accepting, post: (changes) => worker.postState(changes as StateChange[]) }],
+      intervalMs: config.store.journal_interval_ms,
       onError: (error) => log.error({ err: error }, "could not export the routing state for the store"),
       primed: restored,
     });
@@ -381,6 +384,7 @@ export async function startServer(config: Config, log: Logger, options: ServerOp
       hbp,
       peerTimeoutMs: config.hbp.peer_timeout_seconds * 1000,
     });
+    if (cluster.state !== null) journal?.addSink(cluster.state.journalSink);
   }
 
   const hygiene = new MemoryHygiene(() => {
@@ -396,6 +400,7 @@ export async function startServer(config: Config, log: Logger, options: ServerOp
       log.info({ reason, peers: hbp?.connectedCount ?? 0 }, "closing: saying goodbye to every peer");
       hygiene.stop();
       statsPublisher.stop();
+      journal?.drain(); // the last changes reach the cluster's KV before it stops
       await cluster?.stop();
       journal?.stop(); // the last state changes reach the store before its Worker stops
       await services?.stop();

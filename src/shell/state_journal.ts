@@ -8,11 +8,14 @@
  *   services Worker, which starts later) means no hotspot can log in before its state is there; 1,000 hotspots load in milliseconds (bench/store.bench.ts).
  *   The file is closed again: from then on the Worker owns it. The router's journal starts there, so
  *   what the store already holds is not sent back to it.
- * - `StateJournal` every second asks the router what changed (`drainStateChanges`: exact records
- *   from the owner of the state, cheap when nothing changed) and posts them to the Worker, which
- *   writes them in batches. When the Worker was not there to take them (starting, restarting),
- *   everything is sent again once it is ("clear" + full export). `stop` sends the last changes
- *   before the Worker stops (SIGTERM); after a crash at most the last batch is lost.
+ * - `StateJournal` every `store.journal_interval_ms` (100 ms by default) asks the router what
+ *   changed (`drainStateChanges`: exact records from the owner of the state, a few µs when nothing
+ *   changed — bench/state_journal.bench.ts) and hands the same records to every sink: the services
+ *   Worker (SQLite, which writes them in batches) and, in a cluster, the shared JetStream KV
+ *   (src/shell/cluster/kv_state_store.ts). A sink that was not there to take them (the Worker
+ *   starting or restarting, NATS away) gets everything again once it is ("clear" + full export).
+ *   `stop` sends the last changes before the Worker stops (SIGTERM); a node killed outright loses
+ *   what changed in its last interval (plus, for SQLite, the Worker's unwritten batch).
  * @module
  */
 import type { Logger } from "pino";
@@ -64,61 +67,106 @@ export async function restoreState(options: StoreOptions, router: StatefulRouter
   }
 }
 
+/**
+ * Where the journal's changes go: the services Worker's SQLite store (posted), the cluster's KV
+ * store (applied in this thread, src/shell/cluster/kv_state_store.ts). Every sink gets the same
+ * records; a sink that could not take them (not accepting, or `post` false) gets everything again
+ * ("clear" + full export) once it can.
+ */
+export interface StateSink {
+  readonly name: string;
+  /** Whether it can take changes now. */
+  accepting(): boolean;
+  /** Take changes; false = they were not all taken (everything is sent again next time). */
+  post(changes: readonly StateChange[]): boolean;
+}
+
+/** How often the router is asked by default: a node killed outright loses at most this much of its changes. */
+export const DEFAULT_JOURNAL_INTERVAL_MS = 100;
+
 export interface StateJournalOptions {
   readonly router: StatefulRouter;
-  /** Hand changes to the store's owner; false when it cannot take them now. */
-  readonly post: (changes: StateChange[]) => boolean;
-  /** Whether it can take changes now (when not, nothing is drained: everything goes once it can). */
-  readonly accepting?: () => boolean;
-  /** How often the router is asked (default 1000 ms). */
+  /** Where changes go (more can be added with `addSink`). */
+  readonly sinks?: readonly StateSink[];
+  /** How often the router is asked (default DEFAULT_JOURNAL_INTERVAL_MS). */
   readonly intervalMs?: number;
   readonly onError?: (error: unknown) => void;
-  /** The router's journal was started by `restoreState` (the store has its state): no full export first. */
+  /** The router's journal was started by `restoreState` (the first sinks' store has its state): no full export first. */
   readonly primed?: boolean;
+}
+
+interface SinkState {
+  readonly sink: StateSink;
+  needFull: boolean;
+  /** accepting at this drain */
+  takes: boolean;
 }
 
 export class StateJournal {
   readonly #o: StateJournalOptions;
+  readonly #sinks: SinkState[] = [];
   #timer: ReturnType<typeof setInterval> | null = null;
-  #needFull = true;
-  /** changes posted so far (tests, status) */
+  /** changes posted so far (tests, status; counted once however many sinks took them) */
   posted = 0;
 
   constructor(options: StateJournalOptions) {
     this.#o = options;
-    this.#needFull = options.primed !== true;
+    for (const sink of options.sinks ?? []) this.#sinks.push({ sink, needFull: options.primed !== true, takes: false });
+  }
+
+  /** Another sink (it gets everything first). */
+  addSink(sink: StateSink): void {
+    this.#sinks.push({ sink, needFull: true, takes: false });
   }
 
   start(): void {
-    this.#timer ??= setInterval(() => this.drain(), Math.max(50, this.#o.intervalMs ?? 1000));
+    this.#timer ??= setInterval(() => this.drain(), Math.max(20, this.#o.intervalMs ?? DEFAULT_JOURNAL_INTERVAL_MS));
   }
 
-  /** The store's owner (re)started: send everything again. */
-  resend(): void {
-    this.#needFull = true;
+  /** A sink's owner (re)started (by name; all when none is named): send it everything again. */
+  resend(name?: string): void {
+    for (const s of this.#sinks) if (name === undefined || s.sink.name === name) s.needFull = true;
   }
 
+  /**
+   * Ask the router what changed and hand it to every sink that can take it. Nothing is asked when
+   * no sink can take anything (the router keeps marking: it all goes in the next full export).
+   */
   drain(): void {
-    if (this.#o.accepting !== undefined && !this.#o.accepting()) {
-      this.#needFull = true;
+    let accepting = 0;
+    let full = false;
+    for (const s of this.#sinks) {
+      s.takes = s.sink.accepting();
+      if (s.takes) {
+        accepting++;
+        if (s.needFull) full = true;
+      } else {
+        s.needFull = true;
+      }
+    }
+    if (accepting === 0) return;
+    let changes: StateChange[];
+    try {
+      changes = this.#o.router.drainStateChanges(monotonicMs(), Date.now(), full);
+    } catch (error) {
+      for (const s of this.#sinks) s.needFull = true;
+      this.#o.onError?.(error);
       return;
     }
-    try {
-      const changes = this.#o.router.drainStateChanges(monotonicMs(), Date.now(), this.#needFull);
-      if (changes.length === 0) return;
-      if (this.#o.post(changes)) {
-        this.#needFull = false;
-        this.posted += changes.length;
-      } else {
-        this.#needFull = true;
+    if (changes.length === 0) return;
+    for (const s of this.#sinks) {
+      if (!s.takes) continue;
+      try {
+        s.needFull = !s.sink.post(changes);
+      } catch (error) {
+        s.needFull = true;
+        this.#o.onError?.(error);
       }
-    } catch (error) {
-      this.#needFull = true;
-      this.#o.onError?.(error);
     }
+    this.posted += changes.length;
   }
 
-  /** The last changes, then no more (before the store's owner stops). */
+  /** The last changes, then no more (before the stores' owners stop). */
   stop(): void {
     if (this.#timer !== null) clearInterval(this.#timer);
     this.#timer = null;

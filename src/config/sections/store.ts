@@ -25,6 +25,13 @@ export const StoreSection = Type.Object(
       minimum: 1,
       maximum: 600,
     }),
+    journal_interval_ms: Type.Integer({
+      description:
+        "How often the packet thread hands the routing state's changes (talkgroups, dial links, options, settings, subscriber map) to the stores: the SQLite file through the services Worker, and in a cluster the shared JetStream KV. A node killed outright loses at most this much of changes in the KV (in SQLite, plus its unwritten batch). Cheap when nothing changed.",
+      default: 100,
+      minimum: 20,
+      maximum: 10000,
+    }),
     history_rows: Type.Integer({
       description: "Finished calls kept in the call history (the dashboard's last heard is loaded from the newest at start); the oldest go. 0 = no history.",
       default: 10000,

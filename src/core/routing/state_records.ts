@@ -170,7 +170,7 @@ export function drainStateChanges(ctx: RouterContext, nowMs: number, wallMs: num
     for (const record of snapshot.subscribers) changes.push({ kind: "subscriber", record });
   } else {
     if (ctx.stateDirty.size > 0) {
-      const live = liveHotspots(ctx);
+      const live = liveHotspots(ctx, ctx.stateDirty);
       for (const id of ctx.stateDirty) changes.push({ kind: "hotspot", repeaterId: id, record: hotspotRecord(ctx, id, live.get(id) ?? null, clocks) });
     }
     for (const record of subscribersSince(ctx, ctx.stateDrainedAtMs, clocks)) changes.push({ kind: "subscriber", record });
@@ -265,10 +265,10 @@ function isId(n: unknown): n is number {
   return typeof n === "number" && Number.isInteger(n) && n > 0 && n <= 0xffffffff;
 }
 
-/** Live hotspot ports by repeater id (one pass over the port table). */
-function liveHotspots(ctx: RouterContext): Map<number, PortState> {
+/** Live hotspot ports by repeater id (one pass over the port table), all or only those of `among`. */
+function liveHotspots(ctx: RouterContext, among: ReadonlySet<number> | null = null): Map<number, PortState> {
   const out = new Map<number, PortState>();
-  for (const ps of ctx.ports) if (ps.up && ps.local && ps.port !== null) out.set(ps.port.repeaterId, ps);
+  for (const ps of ctx.ports) if (ps.up && ps.local && ps.port !== null && (among === null || among.has(ps.port.repeaterId))) out.set(ps.port.repeaterId, ps);
   return out;
 }
 

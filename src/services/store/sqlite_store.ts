@@ -21,6 +21,7 @@ import { join } from "node:path";
 import type { HotspotStateRecord, StateChange, StateSnapshot, SubscriberRecord } from "../../core/routing/state_records.ts";
 import type { LastHeardEntry } from "../last_heard.ts";
 import type { DynamicStateStore } from "./dynamic_state_store.ts";
+import { PendingChanges } from "./pending_changes.ts";
 
 export const STORE_FILE = "freedmr.sqlite";
 const SCHEMA_VERSION = 1;
@@ -64,9 +65,7 @@ export class SqliteStore implements DynamicStateStore {
   readonly #o: SqliteStoreOptions;
   readonly #db: Database;
   readonly #wall: () => number;
-  #clear = false;
-  readonly #hotspots = new Map<number, HotspotStateRecord | null>();
-  readonly #subscribers = new Map<number, SubscriberRecord>();
+  readonly #q = new PendingChanges();
   #calls: LastHeardEntry[] = [];
   #lastHeardCount: number;
   #subscriberCount: number;
@@ -74,6 +73,7 @@ export class SqliteStore implements DynamicStateStore {
   #closed = false;
   readonly stats: SqliteStoreStats = { batches: 0, rowsWritten: 0, dropped: 0, failures: 0, lastError: null, queued: 0 };
   readonly #st: {
+    getHotspot: Statement;
     putHotspot: Statement;
     deleteHotspot: Statement;
     putSubscriber: Statement;
@@ -138,6 +138,7 @@ export class SqliteStore implements DynamicStateStore {
     }
     this.#db = db;
     this.#st = {
+      getHotspot: db.prepare("SELECT record FROM hotspots WHERE repeater_id = ?"),
       putHotspot: db.prepare("INSERT OR REPLACE INTO hotspots (repeater_id, record) VALUES (?, ?)"),
       deleteHotspot: db.prepare("DELETE FROM hotspots WHERE repeater_id = ?"),
       putSubscriber: db.prepare("INSERT OR REPLACE INTO subscribers (radio_id, repeater_id, slot, heard_at) VALUES (?, ?, ?, ?)"),
@@ -154,8 +155,24 @@ export class SqliteStore implements DynamicStateStore {
 
   // ---- DynamicStateStore ---------------------------------------------------------------------
 
+  /** Queued changes are written first, then the file is read. */
   load(): Promise<StateSnapshot> {
+    this.flush();
     return Promise.resolve(this.loadSync());
+  }
+
+  /** A queued change of this hotspot if there is one, otherwise its row (null: none, or unreadable). */
+  fetchHotspot(repeaterId: number): Promise<HotspotStateRecord | null> {
+    if (this.#q.hotspots.has(repeaterId)) return Promise.resolve(this.#q.hotspots.get(repeaterId) ?? null);
+    if (this.#q.clear || this.#closed) return Promise.resolve(null);
+    const row = this.#st.getHotspot.get(repeaterId) as { record: string } | null;
+    if (row === null) return Promise.resolve(null);
+    try {
+      const record = JSON.parse(row.record) as HotspotStateRecord;
+      return Promise.resolve(record?.repeaterId === repeaterId ? record : null);
+    } catch {
+      return Promise.resolve(null); // a damaged row
+    }
   }
 
   /** The snapshot, read at once (start-up: nothing else runs yet). Unreadable rows are skipped. */
@@ -182,29 +199,7 @@ export class SqliteStore implements DynamicStateStore {
 
   apply(changes: readonly StateChange[]): void {
     if (this.#closed) return;
-    for (const change of changes) {
-      switch (change.kind) {
-        case "clear":
-          this.#clear = true;
-          this.#hotspots.clear();
-          this.#subscribers.clear();
-          break;
-        case "hotspot":
-          if (!this.#hotspots.has(change.repeaterId) && this.#full()) {
-            this.stats.dropped++;
-            break;
-          }
-          this.#hotspots.set(change.repeaterId, change.record);
-          break;
-        case "subscriber":
-          if (!this.#subscribers.has(change.record.radioId) && this.#full()) {
-            this.stats.dropped++;
-            break;
-          }
-          this.#subscribers.set(change.record.radioId, change.record);
-          break;
-      }
-    }
+    for (const change of changes) if (!this.#q.add(change, this.#isFull)) this.stats.dropped++;
     this.stats.queued = this.#queued();
   }
 
@@ -273,14 +268,14 @@ export class SqliteStore implements DynamicStateStore {
 
   /** Write everything queued in one transaction; returns the rows written (0 when nothing was queued). */
   flush(): number {
-    if (this.#closed || (!this.#clear && this.#queued() === 0)) return 0;
-    const clear = this.#clear;
-    const hotspots = [...this.#hotspots];
-    const subscribers = [...this.#subscribers.values()];
+    if (this.#closed || (!this.#q.clear && this.#queued() === 0)) return 0;
+    const clear = this.#q.clear;
+    const hotspots = [...this.#q.hotspots];
+    const subscribers = [...this.#q.subscribers.values()];
     const calls = this.#calls;
-    this.#clear = false;
-    this.#hotspots.clear();
-    this.#subscribers.clear();
+    this.#q.clear = false;
+    this.#q.hotspots.clear();
+    this.#q.subscribers.clear();
     this.#calls = [];
     this.stats.queued = 0;
     const st = this.#st;
@@ -349,12 +344,14 @@ export class SqliteStore implements DynamicStateStore {
   }
 
   #queued(): number {
-    return this.#hotspots.size + this.#subscribers.size + this.#calls.length;
+    return this.#q.size + this.#calls.length;
   }
 
   #full(): boolean {
     return this.#queued() >= this.#o.maxQueued;
   }
+
+  readonly #isFull = (): boolean => this.#full();
 }
 
 /**

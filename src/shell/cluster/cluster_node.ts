@@ -150,6 +150,7 @@ export class ClusterNode {
         drainOutbox: deps.drainOutbox,
         bus: deps.bus,
         log: this.#log,
+        online: () => this.#connected,
       });
       if (this.settings.sharedSessions && deps.hbp !== undefined && deps.hbp !== null) {
         this.sessions = new SharedSessions({
@@ -470,6 +471,8 @@ export class ClusterNode {
         this.#log.warn({ err: error }, "cluster: could not check the other nodes at stop; saying goodbye to the hotspots");
       }
     }
+    // the state journal's last changes (drained by the server before this stop) reach the KV
+    if (this.state !== null && this.#connected) await this.state.flush().catch(() => {});
     this.state?.stop();
     this.sessions?.stop();
     this.#deps.router.onPortDown(monotonicMs(), this.port);

@@ -29,6 +29,8 @@ import type { SessionAdopter } from "../../core/hbp_master/session_adoption.ts";
 import type { RptcConfig } from "../../wire/rptc.ts";
 import { plainAddress } from "../../core/endpoint.ts";
 import type { Logger } from "../log.ts";
+// the same bucket options as kv_state_store.ts (creating an existing bucket with equal options opens it)
+import { STATE_TTL_MS } from "./kv_state_store.ts";
 import { SharedSessionMirror, type SharedSessionMirrorStats, type SharedSessionRecord } from "./shared_session_mirror.ts";
 
 /** What shared sessions need of the HBP master (HbpMaster implements it). */
@@ -61,8 +63,6 @@ export interface SharedSessionsStats extends SharedSessionMirrorStats {
   handedOver: number;
 }
 
-/** Same bucket options as cluster_state.ts (creating an existing bucket with equal options opens it). */
-const STATE_TTL_MS = 7 * 24 * 3600 * 1000;
 /** Adoptions logged one by one per ADOPTION_LOG_WINDOW_MS at most; the rest are summed up. */
 const ADOPTION_LOG_MAX = 20;
 const ADOPTION_LOG_WINDOW_MS = 10_000;
