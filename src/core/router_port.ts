@@ -59,4 +59,10 @@ export interface RouterPort {
    * server is offered to this port (freedmr-reference.md §1.14 step 2). Default false.
    */
   readonly acceptsUnitDataFlood?: boolean;
+  /**
+   * Optional (the cluster port): a DMRA talker-alias LC (hbp-and-dmr.md §3.1) of a stream this port
+   * is a target of, as the router delivers it there (`destinationId`, unit or group call). Ports
+   * without it never see side-channel aliases (HBP peers and FBP links have no such message).
+   */
+  emitTalkerAlias?(nowMs: number, streamId: number, sourceId: number, destinationId: number, unit: boolean, block: number, data: Uint8Array): void;
 }

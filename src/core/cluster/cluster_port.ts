@@ -11,6 +11,10 @@
  *    1, not our own node id), learns where the source radio is (for unit calls back), and gives the
  *    DMRD to the router as a frame from this port. A frame from the cluster never goes back to it:
  *    the router never delivers a stream to the port it came from.
+ *  - talker aliases (DMRA side channel): the router hands the port each TA LC of a stream it is a
+ *    target of (`emitTalkerAlias`); it goes into the same ring as a 28-byte message on the subject
+ *    of the stream's frames, and the receiving node joins it to its stream of that call (never
+ *    published again: a trunk port's aliases are not forwarded).
  * @module
  */
 import type { FrameRouter } from "../router_contract.ts";
@@ -18,6 +22,12 @@ import { PortKind, type RouterPort, type Slot } from "../router_port.ts";
 import type { Outbox } from "../outbox.ts";
 import { decodeDmrd, DmrdFrame, DmrdStatus, DMRD_LENGTH, DMRD_OFFSET_DESTINATION, DMRD_OFFSET_FLAGS, DMRD_OFFSET_SOURCE, FLAG_CALL_UNIT } from "../../wire/dmrd.ts";
 import {
+  CLUSTER_ALIAS_DATA_BYTES,
+  CLUSTER_ALIAS_LENGTH,
+  CLUSTER_ALIAS_OFFSET_BLOCK,
+  CLUSTER_ALIAS_OFFSET_DATA,
+  CLUSTER_ALIAS_OFFSET_SOURCE,
+  CLUSTER_ALIAS_OFFSET_STREAM,
   CLUSTER_HEADER_LENGTH,
   CLUSTER_MESSAGE_LENGTH,
   CLUSTER_OFFSET_HOP,
@@ -27,6 +37,7 @@ import {
   ClusterKind,
   readU32,
   writeClusterHeader,
+  writeU32,
 } from "./cluster_wire.ts";
 
 export const enum ClusterReceive {
@@ -36,6 +47,10 @@ export const enum ClusterReceive {
   BadHop = 3,
   OwnOrigin = 4,
   BadFrame = 5,
+  /** a talker-alias LC, handed to the router */
+  Alias = 6,
+  /** a talker-alias message with a bad block number or reserved byte */
+  BadAlias = 7,
 }
 
 export interface ClusterPortOptions {
@@ -58,6 +73,9 @@ export class ClusterPortCounters {
   droppedBadHop = 0;
   droppedOwnOrigin = 0;
   droppedBadFrame = 0;
+  aliasesPublished = 0;
+  aliasesReceived = 0;
+  droppedBadAlias = 0;
 }
 
 function readU24(bytes: Uint8Array, at: number): number {
@@ -78,9 +96,13 @@ export class ClusterPort implements RouterPort {
   // out ring: message i is messages[i], published on the subject of (kinds[i], targets[i])
   readonly capacity: number;
   readonly messages: Uint8Array[] = [];
+  /** the first CLUSTER_ALIAS_LENGTH bytes of each message (views made at start-up) */
+  readonly #aliasViews: Uint8Array[] = [];
   readonly kinds: Uint8Array;
   /** talkgroup (group) or destination node id (unit) of each message */
   readonly targets: Float64Array;
+  /** per message: 1 = an alias of a unit call (published to the node's unit subject) */
+  readonly #aliasUnit: Uint8Array;
   head = 0;
   count = 0;
   /** called when the ring goes from empty to non-empty (the shell schedules one drain) */
@@ -88,6 +110,7 @@ export class ClusterPort implements RouterPort {
 
   readonly #tx: Uint8Array[] = [new Uint8Array(DMRD_LENGTH), new Uint8Array(DMRD_LENGTH)];
   readonly #rx = new Uint8Array(DMRD_LENGTH);
+  readonly #aliasData = new Uint8Array(CLUSTER_ALIAS_DATA_BYTES);
   readonly #frame = new DmrdFrame();
   /** radio id → node id it was last heard on (learned from the cluster; bounded, oldest out) */
   readonly radioNodes = new Map<number, number>();
@@ -100,8 +123,13 @@ export class ClusterPort implements RouterPort {
     this.name = options.name;
     this.capacity = options.queueCapacity ?? 2048;
     this.#radioCapacity = options.radioCapacity ?? 100_000;
-    for (let i = 0; i < this.capacity; i++) this.messages.push(new Uint8Array(CLUSTER_MESSAGE_LENGTH));
+    for (let i = 0; i < this.capacity; i++) {
+      const message = new Uint8Array(CLUSTER_MESSAGE_LENGTH);
+      this.messages.push(message);
+      this.#aliasViews.push(message.subarray(0, CLUSTER_ALIAS_LENGTH));
+    }
     this.kinds = new Uint8Array(this.capacity);
+    this.#aliasUnit = new Uint8Array(this.capacity);
     this.targets = new Float64Array(this.capacity);
   }
 
@@ -133,6 +161,50 @@ export class ClusterPort implements RouterPort {
     this.count++;
     this.counters.published++;
     if (this.count === 1) this.onPending?.();
+  }
+
+  /** A DMRA talker-alias LC of a stream delivered here: queued for the subject of the stream's frames. */
+  emitTalkerAlias(nowMs: number, streamId: number, sourceId: number, destinationId: number, unit: boolean, block: number, data: Uint8Array): void {
+    let target = destinationId;
+    if (unit) {
+      const node = this.radioNodes.get(destinationId);
+      if (node === undefined || node === this.nodeId) {
+        this.counters.droppedUnitUnknownNode++;
+        return;
+      }
+      target = node;
+    }
+    if (this.count >= this.capacity) {
+      this.counters.droppedQueueFull++;
+      return;
+    }
+    const at = (this.head + this.count) % this.capacity;
+    const message = this.messages[at]!;
+    writeClusterHeader(message, ClusterKind.Alias, this.nodeId, nowMs);
+    writeU32(message, CLUSTER_ALIAS_OFFSET_STREAM, streamId >>> 0);
+    message[CLUSTER_ALIAS_OFFSET_SOURCE] = (sourceId >>> 16) & 0xff;
+    message[CLUSTER_ALIAS_OFFSET_SOURCE + 1] = (sourceId >>> 8) & 0xff;
+    message[CLUSTER_ALIAS_OFFSET_SOURCE + 2] = sourceId & 0xff;
+    message[CLUSTER_ALIAS_OFFSET_BLOCK] = block & 0xff;
+    for (let i = 0; i < CLUSTER_ALIAS_DATA_BYTES; i++) message[CLUSTER_ALIAS_OFFSET_DATA + i] = data[i] ?? 0;
+    message[CLUSTER_ALIAS_LENGTH - 1] = 0;
+    this.kinds[at] = ClusterKind.Alias;
+    this.targets[at] = target;
+    this.#aliasUnit[at] = unit ? 1 : 0;
+    this.count++;
+    this.counters.aliasesPublished++;
+    if (this.count === 1) this.onPending?.();
+  }
+
+  /** The bytes to publish for queued message `i` (a view of the right length; no allocation). */
+  messageAt(i: number): Uint8Array {
+    return this.kinds[i] === ClusterKind.Alias ? this.#aliasViews[i]! : this.messages[i]!;
+  }
+
+  /** True when queued message `i` goes to a node's unit subject (unit frames, aliases of unit calls). */
+  toNode(i: number): boolean {
+    const kind = this.kinds[i];
+    return kind === ClusterKind.Unit || (kind === ClusterKind.Alias && this.#aliasUnit[i] === 1);
   }
 
   /** Index of the oldest queued message (valid while count > 0). */
@@ -170,7 +242,8 @@ export class ClusterPort implements RouterPort {
   /** One message from NATS: checked, learned from, routed as a frame from this port. */
   receive(nowMs: number, bytes: Uint8Array, router: FrameRouter): ClusterReceive {
     const c = this.counters;
-    if (bytes.length !== CLUSTER_MESSAGE_LENGTH) {
+    const length = bytes.length;
+    if (length !== CLUSTER_MESSAGE_LENGTH && length !== CLUSTER_ALIAS_LENGTH) {
       c.droppedBadLength++;
       return ClusterReceive.BadLength;
     }
@@ -178,15 +251,21 @@ export class ClusterPort implements RouterPort {
       c.droppedBadVersion++;
       return ClusterReceive.BadVersion;
     }
-    if (bytes[CLUSTER_OFFSET_HOP] !== 1 || bytes[CLUSTER_OFFSET_KIND]! > ClusterKind.Unit) {
+    const kind = bytes[CLUSTER_OFFSET_KIND]!;
+    if (bytes[CLUSTER_OFFSET_HOP] !== 1 || kind > ClusterKind.Alias) {
       c.droppedBadHop++;
       return ClusterReceive.BadHop;
+    }
+    if ((kind === ClusterKind.Alias) !== (length === CLUSTER_ALIAS_LENGTH)) {
+      c.droppedBadLength++;
+      return ClusterReceive.BadLength;
     }
     const origin = readU32(bytes, CLUSTER_OFFSET_ORIGIN);
     if (origin === this.nodeId) {
       c.droppedOwnOrigin++;
       return ClusterReceive.OwnOrigin;
     }
+    if (kind === ClusterKind.Alias) return this.#receiveAlias(nowMs, bytes, router);
     const rx = this.#rx;
     for (let i = 0; i < DMRD_LENGTH; i++) rx[i] = bytes[CLUSTER_HEADER_LENGTH + i]!;
     if (decodeDmrd(rx, this.#frame) !== DmrdStatus.Ok) {
@@ -197,5 +276,20 @@ export class ClusterPort implements RouterPort {
     this.learnRadio(readU24(rx, DMRD_OFFSET_SOURCE), origin);
     router.onFrame(nowMs, this, this.#frame);
     return ClusterReceive.Routed;
+  }
+
+  /** A talker-alias LC from another node: checked, then joined to this node's stream of that call by the router. */
+  #receiveAlias(nowMs: number, bytes: Uint8Array, router: FrameRouter): ClusterReceive {
+    const block = bytes[CLUSTER_ALIAS_OFFSET_BLOCK]!;
+    // TA header and blocks 1–3 only (FLCO 4–7 − 4, hbp-and-dmr.md §3.1)
+    if (block > 3 || bytes[CLUSTER_ALIAS_LENGTH - 1] !== 0) {
+      this.counters.droppedBadAlias++;
+      return ClusterReceive.BadAlias;
+    }
+    const data = this.#aliasData;
+    for (let i = 0; i < CLUSTER_ALIAS_DATA_BYTES; i++) data[i] = bytes[CLUSTER_ALIAS_OFFSET_DATA + i]!;
+    this.counters.aliasesReceived++;
+    router.onTalkerAlias?.(nowMs, this, readU24(bytes, CLUSTER_ALIAS_OFFSET_SOURCE), block, data, readU32(bytes, CLUSTER_ALIAS_OFFSET_STREAM));
+    return ClusterReceive.Alias;
   }
 }

@@ -10,6 +10,15 @@
  *   4–7    origin node id, uint32 big-endian
  *   8–11   origin's clock when published, ms modulo 2^32 (diagnostics, latency measurement)
  *   12–66  HBP DMRD, 55 bytes
+ *
+ * Kind 2 is a talker alias from the DMRA side channel (hbp-and-dmr.md §3.1) of a stream the node
+ * publishes, on the subject of that stream's frames (the same talkgroup, or the same node for a
+ * unit call), 28 bytes: the same 12-byte header, then
+ *   12–15  stream id (uint32 big-endian; the source's current stream id)
+ *   16–18  source radio id (uint24)
+ *   19     TA block: 0 header, 1–3 blocks (DMRA type = FLCO − 4)
+ *   20–26  the 7 TA data bytes (LC bytes 2–8)
+ *   27     reserved, 0
  * @module
  */
 import { DMRD_LENGTH } from "../../wire/dmrd.ts";
@@ -21,10 +30,19 @@ export const CLUSTER_OFFSET_HOP = 1;
 export const CLUSTER_OFFSET_KIND = 2;
 export const CLUSTER_OFFSET_ORIGIN = 4;
 export const CLUSTER_OFFSET_SENT = 8;
+export const CLUSTER_ALIAS_LENGTH = CLUSTER_HEADER_LENGTH + 16;
+export const CLUSTER_ALIAS_OFFSET_STREAM = 12;
+export const CLUSTER_ALIAS_OFFSET_SOURCE = 16;
+export const CLUSTER_ALIAS_OFFSET_BLOCK = 19;
+export const CLUSTER_ALIAS_OFFSET_DATA = 20;
+/** TA data bytes per LC (LC bytes 2–8; hbp-and-dmr.md §3.1, DMRA_DATA_BYTES) */
+export const CLUSTER_ALIAS_DATA_BYTES = 7;
 
 export const enum ClusterKind {
   Group = 0,
   Unit = 1,
+  /** a DMRA talker-alias LC of a stream (28 bytes, on the subject of the stream's frames) */
+  Alias = 2,
 }
 
 export function readU32(bytes: Uint8Array, at: number): number {

@@ -127,8 +127,8 @@ class RoutingCore implements Router {
     routeFrame(this.#ctx, nowMs, port, frame);
   }
 
-  onTalkerAlias(nowMs: number, port: RouterPort, sourceId: number, block: number, data: Uint8Array): void {
-    routeSideChannelAlias(this.#ctx, nowMs, port, sourceId, block, data);
+  onTalkerAlias(nowMs: number, port: RouterPort, sourceId: number, block: number, data: Uint8Array, streamId?: number): void {
+    routeSideChannelAlias(this.#ctx, nowMs, port, sourceId, block, data, streamId ?? -1);
   }
 
   onTick(nowMs: number): void {

@@ -17,7 +17,6 @@
 import type { NatsConnection, Subscription, Msg } from "@nats-io/transport-node";
 import type { ClusterConfig } from "../../config/sections/cluster.ts";
 import { ClusterPort } from "../../core/cluster/cluster_port.ts";
-import { ClusterKind } from "../../core/cluster/cluster_wire.ts";
 import type { PortIndexAllocator } from "../../core/hbp_master/port_index_pool.ts";
 import type { FrameRouter } from "../../core/router_contract.ts";
 import { monotonicMs } from "../clock.ts";
@@ -66,6 +65,9 @@ export interface ClusterNodeStats {
   received: number;
   receivedDropped: number;
   receiveErrors: number;
+  /** DMRA talker-alias LCs sent to / taken from the other nodes */
+  aliasesPublished: number;
+  aliasesReceived: number;
   subscriptions: number;
   wildcard: boolean;
 }
@@ -256,8 +258,8 @@ export class ClusterNode {
       const i = port.head;
       if (mode === 0) {
         try {
-          const subject = port.kinds[i] === ClusterKind.Unit ? this.#unitSubject(port.targets[i]!) : this.#groupSubject(port.targets[i]!);
-          nc!.publish(subject, port.messages[i]!);
+          const subject = port.toNode(i) ? this.#unitSubject(port.targets[i]!) : this.#groupSubject(port.targets[i]!);
+          nc!.publish(subject, port.messageAt(i));
           this.#counts.published++;
         } catch {
           this.#counts.publishErrors++;
@@ -394,7 +396,9 @@ export class ClusterNode {
       droppedQueueFull: p.droppedQueueFull,
       droppedUnitUnknownNode: p.droppedUnitUnknownNode,
       received: p.received,
-      receivedDropped: p.droppedBadLength + p.droppedBadVersion + p.droppedBadHop + p.droppedOwnOrigin + p.droppedBadFrame,
+      receivedDropped: p.droppedBadLength + p.droppedBadVersion + p.droppedBadHop + p.droppedOwnOrigin + p.droppedBadFrame + p.droppedBadAlias,
+      aliasesPublished: p.aliasesPublished,
+      aliasesReceived: p.aliasesReceived,
       receiveErrors: c.receiveErrors,
       subscriptions: this.#groups.size + (this.#wildcardSub !== null ? 1 : 0),
       wildcard: this.#wildcardSub !== null,
