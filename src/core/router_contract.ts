@@ -25,6 +25,11 @@ export interface FrameRouter {
    * A trunk port (the cluster) carries many streams at once and names the stream: `streamId`.
    */
   onTalkerAlias?(nowMs: number, port: RouterPort, sourceId: number, block: number, data: Uint8Array, streamId?: number): void;
+  /**
+   * Optional: a frame the bridge trunk (the cluster port) received for configured bridge
+   * `bridgeIndex` on another node: routed like `onFrame`, into that bridge only.
+   */
+  onBridgeFrame?(nowMs: number, port: RouterPort, frame: DmrdFrame, bridgeIndex: number): void;
 }
 
 /** Routes nothing; the HBP master works on its own with it. */

@@ -65,4 +65,10 @@ export interface RouterPort {
    * without it never see side-channel aliases (HBP peers and FBP links have no such message).
    */
   emitTalkerAlias?(nowMs: number, streamId: number, sourceId: number, destinationId: number, unit: boolean, block: number, data: Uint8Array): void;
+  /**
+   * Optional (the cluster port): a frame of a stream that joined configured bridge `bridgeIndex`
+   * here, as the source sent it (55-byte DMRD), for the same bridge on the other nodes
+   * (src/core/routing/features/bridge_trunk.ts). One port at a time carries bridges.
+   */
+  emitBridgeFrame?(nowMs: number, bridgeIndex: number, frame: Uint8Array): void;
 }

@@ -15,12 +15,16 @@
  *    target of (`emitTalkerAlias`); it goes into the same ring as a 28-byte message on the subject
  *    of the stream's frames, and the receiving node joins it to its stream of that call (never
  *    published again: a trunk port's aliases are not forwarded).
+ *  - configured bridges: the router hands the port every frame of a stream that joined a bridge
+ *    here (`emitBridgeFrame`); it goes out on the bridge's subject, and the receiving node routes
+ *    it into the same bridge (`onBridgeFrame`), to its own active members
+ *    (src/core/routing/features/bridge_trunk.ts).
  * @module
  */
 import type { FrameRouter } from "../router_contract.ts";
 import { PortKind, type RouterPort, type Slot } from "../router_port.ts";
 import type { Outbox } from "../outbox.ts";
-import { decodeDmrd, DmrdFrame, DmrdStatus, DMRD_LENGTH, DMRD_OFFSET_DESTINATION, DMRD_OFFSET_FLAGS, DMRD_OFFSET_SOURCE, FLAG_CALL_UNIT } from "../../wire/dmrd.ts";
+import { decodeDmrd, DmrdFrame, DmrdStatus, DMRD_LENGTH, DMRD_OFFSET_DESTINATION, DMRD_OFFSET_FLAGS, DMRD_OFFSET_SOURCE, FLAG_CALL_UNIT, FLAG_SLOT_TS2 } from "../../wire/dmrd.ts";
 import {
   CLUSTER_ALIAS_DATA_BYTES,
   CLUSTER_ALIAS_LENGTH,
@@ -28,6 +32,9 @@ import {
   CLUSTER_ALIAS_OFFSET_DATA,
   CLUSTER_ALIAS_OFFSET_SOURCE,
   CLUSTER_ALIAS_OFFSET_STREAM,
+  CLUSTER_BRIDGE_LENGTH,
+  CLUSTER_BRIDGE_OFFSET_KEY,
+  bridgeKey,
   CLUSTER_HEADER_LENGTH,
   CLUSTER_MESSAGE_LENGTH,
   CLUSTER_OFFSET_HOP,
@@ -51,6 +58,10 @@ export const enum ClusterReceive {
   Alias = 6,
   /** a talker-alias message with a bad block number or reserved byte */
   BadAlias = 7,
+  /** a bridge frame, handed to the router */
+  Bridge = 8,
+  /** a bridge frame for a bridge this node does not have (by name) */
+  UnknownBridge = 9,
 }
 
 export interface ClusterPortOptions {
@@ -61,6 +72,8 @@ export interface ClusterPortOptions {
   queueCapacity?: number;
   /** radios remembered with the node they were last heard on (default 100,000) */
   radioCapacity?: number;
+  /** names of the configured bridges, by index (their keys on the wire; default none) */
+  bridgeNames?: readonly string[];
 }
 
 export class ClusterPortCounters {
@@ -76,6 +89,10 @@ export class ClusterPortCounters {
   aliasesPublished = 0;
   aliasesReceived = 0;
   droppedBadAlias = 0;
+  bridgeFramesPublished = 0;
+  bridgeFramesReceived = 0;
+  /** bridge frames for a bridge name this node has not configured */
+  droppedUnknownBridge = 0;
 }
 
 function readU24(bytes: Uint8Array, at: number): number {
@@ -95,9 +112,15 @@ export class ClusterPort implements RouterPort {
 
   // out ring: message i is messages[i], published on the subject of (kinds[i], targets[i])
   readonly capacity: number;
+  /** each message's first CLUSTER_MESSAGE_LENGTH bytes (group/unit frames) */
   readonly messages: Uint8Array[] = [];
   /** the first CLUSTER_ALIAS_LENGTH bytes of each message (views made at start-up) */
   readonly #aliasViews: Uint8Array[] = [];
+  /** each message whole, CLUSTER_BRIDGE_LENGTH bytes (bridge frames) */
+  readonly #bridgeViews: Uint8Array[] = [];
+  /** bridge key by bridge index, and back */
+  readonly bridgeKeys: Uint32Array;
+  readonly #bridgeIndexes = new Map<number, number>();
   readonly kinds: Uint8Array;
   /** talkgroup (group) or destination node id (unit) of each message */
   readonly targets: Float64Array;
@@ -124,10 +147,18 @@ export class ClusterPort implements RouterPort {
     this.capacity = options.queueCapacity ?? 2048;
     this.#radioCapacity = options.radioCapacity ?? 100_000;
     for (let i = 0; i < this.capacity; i++) {
-      const message = new Uint8Array(CLUSTER_MESSAGE_LENGTH);
-      this.messages.push(message);
+      const message = new Uint8Array(CLUSTER_BRIDGE_LENGTH);
+      this.#bridgeViews.push(message);
+      this.messages.push(message.subarray(0, CLUSTER_MESSAGE_LENGTH));
       this.#aliasViews.push(message.subarray(0, CLUSTER_ALIAS_LENGTH));
     }
+    const names = options.bridgeNames ?? [];
+    this.bridgeKeys = new Uint32Array(names.length);
+    names.forEach((name, index) => {
+      const key = bridgeKey(name);
+      this.bridgeKeys[index] = key;
+      if (!this.#bridgeIndexes.has(key)) this.#bridgeIndexes.set(key, index);
+    });
     this.kinds = new Uint8Array(this.capacity);
     this.#aliasUnit = new Uint8Array(this.capacity);
     this.targets = new Float64Array(this.capacity);
@@ -196,9 +227,34 @@ export class ClusterPort implements RouterPort {
     if (this.count === 1) this.onPending?.();
   }
 
+  /** A frame of a stream that joined configured bridge `bridgeIndex` here: queued for the bridge's subject, on the bridge lane (TS2). */
+  emitBridgeFrame(nowMs: number, bridgeIndex: number, frame: Uint8Array): void {
+    if (bridgeIndex < 0 || bridgeIndex >= this.bridgeKeys.length) {
+      this.counters.droppedUnknownBridge++;
+      return;
+    }
+    if (this.count >= this.capacity) {
+      this.counters.droppedQueueFull++;
+      return;
+    }
+    const at = (this.head + this.count) % this.capacity;
+    const message = this.#bridgeViews[at]!;
+    writeClusterHeader(message, ClusterKind.Bridge, this.nodeId, nowMs);
+    for (let i = 0; i < DMRD_LENGTH; i++) message[CLUSTER_HEADER_LENGTH + i] = frame[i]!;
+    message[CLUSTER_HEADER_LENGTH + DMRD_OFFSET_FLAGS] = message[CLUSTER_HEADER_LENGTH + DMRD_OFFSET_FLAGS]! | FLAG_SLOT_TS2;
+    const key = this.bridgeKeys[bridgeIndex]!;
+    writeU32(message, CLUSTER_BRIDGE_OFFSET_KEY, key);
+    this.kinds[at] = ClusterKind.Bridge;
+    this.targets[at] = key;
+    this.count++;
+    this.counters.bridgeFramesPublished++;
+    if (this.count === 1) this.onPending?.();
+  }
+
   /** The bytes to publish for queued message `i` (a view of the right length; no allocation). */
   messageAt(i: number): Uint8Array {
-    return this.kinds[i] === ClusterKind.Alias ? this.#aliasViews[i]! : this.messages[i]!;
+    const kind = this.kinds[i];
+    return kind === ClusterKind.Alias ? this.#aliasViews[i]! : kind === ClusterKind.Bridge ? this.#bridgeViews[i]! : this.messages[i]!;
   }
 
   /** True when queued message `i` goes to a node's unit subject (unit frames, aliases of unit calls). */
@@ -243,7 +299,7 @@ export class ClusterPort implements RouterPort {
   receive(nowMs: number, bytes: Uint8Array, router: FrameRouter): ClusterReceive {
     const c = this.counters;
     const length = bytes.length;
-    if (length !== CLUSTER_MESSAGE_LENGTH && length !== CLUSTER_ALIAS_LENGTH) {
+    if (length !== CLUSTER_MESSAGE_LENGTH && length !== CLUSTER_ALIAS_LENGTH && length !== CLUSTER_BRIDGE_LENGTH) {
       c.droppedBadLength++;
       return ClusterReceive.BadLength;
     }
@@ -252,11 +308,11 @@ export class ClusterPort implements RouterPort {
       return ClusterReceive.BadVersion;
     }
     const kind = bytes[CLUSTER_OFFSET_KIND]!;
-    if (bytes[CLUSTER_OFFSET_HOP] !== 1 || kind > ClusterKind.Alias) {
+    if (bytes[CLUSTER_OFFSET_HOP] !== 1 || kind > ClusterKind.Bridge) {
       c.droppedBadHop++;
       return ClusterReceive.BadHop;
     }
-    if ((kind === ClusterKind.Alias) !== (length === CLUSTER_ALIAS_LENGTH)) {
+    if (length !== (kind === ClusterKind.Alias ? CLUSTER_ALIAS_LENGTH : kind === ClusterKind.Bridge ? CLUSTER_BRIDGE_LENGTH : CLUSTER_MESSAGE_LENGTH)) {
       c.droppedBadLength++;
       return ClusterReceive.BadLength;
     }
@@ -272,8 +328,22 @@ export class ClusterPort implements RouterPort {
       c.droppedBadFrame++;
       return ClusterReceive.BadFrame;
     }
-    c.received++;
     this.learnRadio(readU24(rx, DMRD_OFFSET_SOURCE), origin);
+    if (kind === ClusterKind.Bridge) {
+      if ((rx[DMRD_OFFSET_FLAGS]! & FLAG_CALL_UNIT) !== 0) {
+        c.droppedBadFrame++; // bridges carry group calls only
+        return ClusterReceive.BadFrame;
+      }
+      const index = this.#bridgeIndexes.get(readU32(bytes, CLUSTER_BRIDGE_OFFSET_KEY));
+      if (index === undefined || router.onBridgeFrame === undefined) {
+        c.droppedUnknownBridge++;
+        return ClusterReceive.UnknownBridge;
+      }
+      c.bridgeFramesReceived++;
+      router.onBridgeFrame(nowMs, this, this.#frame, index);
+      return ClusterReceive.Bridge;
+    }
+    c.received++;
     router.onFrame(nowMs, this, this.#frame);
     return ClusterReceive.Routed;
   }
