@@ -55,12 +55,12 @@ function node(id: number): Node {
 }
 
 /** Everything `from` queued, handed to `to` (as NATS would, every subject subscribed); returns the kinds and lengths. */
-function pipe(from: Node, to: Node): { kind: number; length: number; target: number }[] {
+function pipe(from: Node, to: Node): { kind: number; length: number; target: number; toNode: boolean }[] {
   const seen = [];
   while (from.cluster.count > 0) {
     const i = from.cluster.peekIndex();
     const bytes = from.cluster.messageAt(i).slice();
-    seen.push({ kind: from.cluster.kinds[i]!, length: bytes.length, target: from.cluster.targets[i]! });
+    seen.push({ kind: from.cluster.kinds[i]!, length: bytes.length, target: from.cluster.targets[i]!, toNode: from.cluster.toNode(i) });
     from.cluster.shift();
     to.cluster.receive(to.h.nowMs, bytes, to.h.router);
     to.h.flush();
@@ -81,7 +81,7 @@ describe("DMRA talker alias across nodes (core, deterministic)", () => {
     const frame = new Uint8Array(55);
     const lcs = aliasLcs("Jürgen DL1ABC");
     expect(lcs.length).toBeGreaterThan(1); // a header and blocks
-    const kinds: { kind: number; length: number; target: number }[] = [];
+    const kinds: { kind: number; length: number; target: number; toNode: boolean }[] = [];
     const step = (write: (f: Uint8Array) => void): void => {
       write(frame);
       a.h.sendBytes(talker, frame.slice());
@@ -105,6 +105,7 @@ describe("DMRA talker alias across nodes (core, deterministic)", () => {
     for (const k of aliases) {
       expect(k.length).toBe(CLUSTER_ALIAS_LENGTH);
       expect(k.target).toBe(3100);
+      expect(k.toNode).toBe(false); // the talkgroup's subject
     }
     expect(kinds.filter((k) => k.kind === ClusterKind.Group).every((k) => k.length === CLUSTER_MESSAGE_LENGTH)).toBe(true);
     expect(a.cluster.counters.aliasesPublished).toBe(lcs.length);
@@ -128,6 +129,48 @@ describe("DMRA talker alias across nodes (core, deterministic)", () => {
     expect(b.h.ofType("stream.end").find((e) => e.streamId === 0x7a0002)?.talkerAlias).toBe(null);
   });
 
+  test("a unit call to a radio last heard on the other node: its aliases go to that node's unit subject and join the call there", () => {
+    const a = node(NODE_A);
+    const b = node(NODE_B);
+    const caller = a.h.hotspot({ options: "TS2=3100" });
+    const far = b.h.hotspot({ options: "TS2=3100" });
+    a.h.hotspot({ options: "TS2=3100" });
+    // radio 3_120_202 on node B talks once: node A learns where it is
+    b.h.realCall(far, { sourceId: 3_120_202, destinationId: 3100, slot: 2, streamId: 0x7b0001, superframes: 1 });
+    pipe(b, a);
+    a.h.advance(6_000);
+    b.h.advance(6_000);
+    const lcs = aliasLcs("Bo SM0AAA");
+    const builder = new VoiceStreamBuilder();
+    const streamId = 0x7b0002;
+    builder.start({ sourceId: 3_120_101, destinationId: 3_120_202, repeaterId: caller.repeaterId, slot: 2, callType: CallType.Unit, streamId, colourCode: 1 });
+    const frame = new Uint8Array(55);
+    const seen: { kind: number; length: number; target: number; toNode: boolean }[] = [];
+    const step = (write: (f: Uint8Array) => void): void => {
+      write(frame);
+      a.h.sendBytes(caller, frame.slice());
+      seen.push(...pipe(a, b));
+      a.h.advance(60);
+      b.h.advance(60);
+    };
+    step((f) => builder.writeHeader(f));
+    for (let i = 0; i < 6; i++) {
+      step((f) => builder.writeVoice(f));
+      if (i === 2) {
+        for (const lc of lcs) a.h.router.onTalkerAlias?.(a.h.nowMs, caller, 3_120_101, lc[0]! - 4, lc.subarray(2, 9));
+        seen.push(...pipe(a, b));
+      }
+    }
+    step((f) => builder.writeTerminator(f));
+    const aliases = seen.filter((k) => k.kind === ClusterKind.Alias);
+    expect(aliases.length).toBe(lcs.length);
+    expect(aliases.every((k) => k.target === NODE_B && k.toNode)).toBe(true); // the node's unit subject
+    expect(far.streams()).toEqual([streamId]); // the called radio's hotspot hears the call
+    const end = b.h.ofType("stream.end").find((e) => e.streamId === streamId);
+    expect(end?.callType).toBe("unit");
+    expect(end?.talkerAlias).toBe("Bo SM0AAA");
+  });
+
   test("alias messages are checked: length, hop, own origin, block number, reserved byte; one for no stream is an orphan", () => {
     const b = node(NODE_B);
     const message = (patch: (m: Uint8Array) => void = () => {}, length = CLUSTER_ALIAS_LENGTH): Uint8Array => {
@@ -143,7 +186,7 @@ describe("DMRA talker alias across nodes (core, deterministic)", () => {
     expect(r(message(() => {}, CLUSTER_MESSAGE_LENGTH))).toBe(ClusterReceive.BadLength); // kind 2 in a frame-sized message
     expect(r(message((m) => (m[2] = ClusterKind.Group)))).toBe(ClusterReceive.BadLength); // a frame kind in an alias-sized one
     expect(r(message((m) => (m[1] = 2)))).toBe(ClusterReceive.BadHop);
-    expect(r(message((m) => (m[2] = 3)))).toBe(ClusterReceive.BadHop);
+    expect(r(message((m) => (m[2] = 4)))).toBe(ClusterReceive.BadHop); // no such kind
     expect(r(message((m) => new DataView(m.buffer).setUint32(4, NODE_B)))).toBe(ClusterReceive.OwnOrigin);
     expect(r(message((m) => (m[19] = 4)))).toBe(ClusterReceive.BadAlias);
     expect(r(message((m) => (m[27] = 1)))).toBe(ClusterReceive.BadAlias);
