@@ -170,46 +170,24 @@ export class ClusterPort implements RouterPort {
 
   emit(nowMs: number, frame: Uint8Array, _outbox: Outbox): void {
     const unit = (frame[DMRD_OFFSET_FLAGS]! & FLAG_CALL_UNIT) !== 0;
-    let target = readU24(frame, DMRD_OFFSET_DESTINATION);
-    if (unit) {
-      const node = this.radioNodes.get(target);
-      if (node === undefined || node === this.nodeId) {
-        this.counters.droppedUnitUnknownNode++;
-        return;
-      }
-      target = node;
-    }
-    if (this.count >= this.capacity) {
-      this.counters.droppedQueueFull++;
-      return;
-    }
-    const at = (this.head + this.count) % this.capacity;
+    const target = this.#subjectTarget(readU24(frame, DMRD_OFFSET_DESTINATION), unit);
+    if (target < 0) return;
+    const kind = unit ? ClusterKind.Unit : ClusterKind.Group;
+    const at = this.#reserve(kind, target);
+    if (at < 0) return;
     const message = this.messages[at]!;
-    writeClusterHeader(message, unit ? ClusterKind.Unit : ClusterKind.Group, this.nodeId, nowMs);
+    writeClusterHeader(message, kind, this.nodeId, nowMs);
     for (let i = 0; i < DMRD_LENGTH; i++) message[CLUSTER_HEADER_LENGTH + i] = frame[i]!;
-    this.kinds[at] = unit ? ClusterKind.Unit : ClusterKind.Group;
-    this.targets[at] = target;
-    this.count++;
     this.counters.published++;
-    if (this.count === 1) this.onPending?.();
+    this.#commit();
   }
 
   /** A DMRA talker-alias LC of a stream delivered here: queued for the subject of the stream's frames. */
   emitTalkerAlias(nowMs: number, streamId: number, sourceId: number, destinationId: number, unit: boolean, block: number, data: Uint8Array): void {
-    let target = destinationId;
-    if (unit) {
-      const node = this.radioNodes.get(destinationId);
-      if (node === undefined || node === this.nodeId) {
-        this.counters.droppedUnitUnknownNode++;
-        return;
-      }
-      target = node;
-    }
-    if (this.count >= this.capacity) {
-      this.counters.droppedQueueFull++;
-      return;
-    }
-    const at = (this.head + this.count) % this.capacity;
+    const target = this.#subjectTarget(destinationId, unit);
+    if (target < 0) return;
+    const at = this.#reserve(ClusterKind.Alias, target);
+    if (at < 0) return;
     const message = this.messages[at]!;
     writeClusterHeader(message, ClusterKind.Alias, this.nodeId, nowMs);
     writeU32(message, CLUSTER_ALIAS_OFFSET_STREAM, streamId >>> 0);
@@ -219,12 +197,9 @@ export class ClusterPort implements RouterPort {
     message[CLUSTER_ALIAS_OFFSET_BLOCK] = block & 0xff;
     for (let i = 0; i < CLUSTER_ALIAS_DATA_BYTES; i++) message[CLUSTER_ALIAS_OFFSET_DATA + i] = data[i] ?? 0;
     message[CLUSTER_ALIAS_LENGTH - 1] = 0;
-    this.kinds[at] = ClusterKind.Alias;
-    this.targets[at] = target;
     this.#aliasUnit[at] = unit ? 1 : 0;
-    this.count++;
     this.counters.aliasesPublished++;
-    if (this.count === 1) this.onPending?.();
+    this.#commit();
   }
 
   /** A frame of a stream that joined configured bridge `bridgeIndex` here: queued for the bridge's subject, on the bridge lane (TS2). */
@@ -233,21 +208,44 @@ export class ClusterPort implements RouterPort {
       this.counters.droppedUnknownBridge++;
       return;
     }
-    if (this.count >= this.capacity) {
-      this.counters.droppedQueueFull++;
-      return;
-    }
-    const at = (this.head + this.count) % this.capacity;
+    const key = this.bridgeKeys[bridgeIndex]!;
+    const at = this.#reserve(ClusterKind.Bridge, key);
+    if (at < 0) return;
     const message = this.#bridgeViews[at]!;
     writeClusterHeader(message, ClusterKind.Bridge, this.nodeId, nowMs);
     for (let i = 0; i < DMRD_LENGTH; i++) message[CLUSTER_HEADER_LENGTH + i] = frame[i]!;
     message[CLUSTER_HEADER_LENGTH + DMRD_OFFSET_FLAGS] = message[CLUSTER_HEADER_LENGTH + DMRD_OFFSET_FLAGS]! | FLAG_SLOT_TS2;
-    const key = this.bridgeKeys[bridgeIndex]!;
     writeU32(message, CLUSTER_BRIDGE_OFFSET_KEY, key);
-    this.kinds[at] = ClusterKind.Bridge;
-    this.targets[at] = key;
-    this.count++;
     this.counters.bridgeFramesPublished++;
+    this.#commit();
+  }
+
+  /** The talkgroup (group) or the node the destination radio was last heard on (unit); -1 = not sendable (counted). */
+  #subjectTarget(destinationId: number, unit: boolean): number {
+    if (!unit) return destinationId;
+    const node = this.radioNodes.get(destinationId);
+    if (node === undefined || node === this.nodeId) {
+      this.counters.droppedUnitUnknownNode++;
+      return -1;
+    }
+    return node;
+  }
+
+  /** The ring slot for the next message (its kind and subject target set), or -1 when full (counted). */
+  #reserve(kind: ClusterKind, target: number): number {
+    if (this.count >= this.capacity) {
+      this.counters.droppedQueueFull++;
+      return -1;
+    }
+    const at = (this.head + this.count) % this.capacity;
+    this.kinds[at] = kind;
+    this.targets[at] = target;
+    return at;
+  }
+
+  /** The reserved slot is written: queue it (one wake-up when the ring was empty). */
+  #commit(): void {
+    this.count++;
     if (this.count === 1) this.onPending?.();
   }
 

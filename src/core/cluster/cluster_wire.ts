@@ -47,7 +47,7 @@ export const CLUSTER_ALIAS_DATA_BYTES = 7;
 export const CLUSTER_BRIDGE_LENGTH = CLUSTER_MESSAGE_LENGTH + 4;
 export const CLUSTER_BRIDGE_OFFSET_KEY = CLUSTER_MESSAGE_LENGTH;
 
-/** A bridge's key on the wire and in its subject: FNV-1a 32 of its name (never 0). */
+/** A name as 32 bits: FNV-1a 32 (never 0). A bridge's key on the wire and in its subject; a node's default id. */
 export function bridgeKey(name: string): number {
   let h = 0x811c9dc5;
   for (let i = 0; i < name.length; i++) {
