@@ -17,7 +17,8 @@ import { Harness, type FakePort } from "../core/routing/harness.ts";
 import { HbpClient } from "../support/hbp_client.ts";
 import { describeWithNats } from "./support/nats_suite.ts";
 import { startNatsServer } from "./support/nats_server.ts";
-import { cleanUpCluster, framesOf, hotspotOn, inspect, nextStreamId, sendVoice, startNode, waitFrames } from "./support/cluster_net.ts";
+import { bridgeCall, bridgeToml, H1, H2, keyTrigger } from "./support/bridge_config.ts";
+import { cleanUpCluster, framesOf, hotspotOn, inspect, startNode } from "./support/cluster_net.ts";
 
 afterAll(cleanUpCluster);
 
@@ -30,8 +31,8 @@ interface Node {
   cluster: ClusterPort;
 }
 
-const H1 = 3_110_001; // on node A: member on TS2 TG 91, off until keyed on with TG 4091 (off: 4090)
-const H2 = 3_110_002; // on node B: member on TS1 TG 3100, always on
+// H1 (node A): member on TS2 TG 91, off until keyed on with TG 4091 (off: 4090); H2 (node B):
+// member on TS1 TG 3100, always on (support/bridge_config.ts, the same in the e2e config)
 const H3 = 3_110_003; // on node B: member on TS2 TG 91 like H1, off (nobody keyed it)
 
 function bridges(name = "NET"): { name: string; members: BridgeMemberOptions[] }[] {
@@ -184,27 +185,6 @@ describe("bridges across nodes (core, deterministic)", () => {
 
 const maybe = describeWithNats();
 
-function bridgeToml(): string {
-  return [
-    "[routing]",
-    "group_hang_time_seconds = 0",
-    "[[bridges]]",
-    'name = "NET"',
-    "[[bridges.members]]",
-    `system = "${H1}"`,
-    "slot = 2",
-    "talkgroup = 91",
-    "active = false",
-    "on = [4091]",
-    "off = [4090]",
-    "[[bridges.members]]",
-    `system = "${H2}"`,
-    "slot = 1",
-    "talkgroup = 3100",
-    "",
-  ].join("\n");
-}
-
 maybe("bridges across nodes (two nodes + nats-server)", () => {
   test("a user on node A keys the bridge ON: calls cross per the bridge to node B's member (its slot and TG) and back; OFF stops it", async () => {
     const nats = await startNatsServer();
@@ -212,40 +192,23 @@ maybe("bridges across nodes (two nodes + nats-server)", () => {
     const b = await startNode({ name: "br-b", servers: [nats.url], extra: bridgeToml() });
     const h1 = await hotspotOn(a.hbpPort, "", H1);
     const h2 = await hotspotOn(b.hbpPort, "", H2);
-    // B subscribes the bridge's subject once its member logs in (asynchronously): calls are retried
-    const crosses = async (from: HbpClient, to: HbpClient, destinationId: number, slot: 1 | 2, tries: number): Promise<{ streamId: number; n: number } | null> => {
-      for (let t = 0; t < tries; t++) {
-        const streamId = nextStreamId();
-        const n = await sendVoice(from, { sourceId: 2_345_001, destinationId, slot, streamId, superframes: 1 });
-        if ((await waitFrames(to, streamId, n, 1_000)).length === n) return { streamId, n };
-        await HbpClient.settle(400); // the stream timeout of the slots it may have touched
-      }
-      return null;
-    };
     // off: H1's call on TS2 TG 91 does not reach H2
-    expect(await crosses(h1, h2, 91, 2, 2)).toBeNull();
-    // ON from H1 (TS2 TG 4091)
-    await sendVoice(h1, { sourceId: 2_345_001, destinationId: 4091, slot: 2, streamId: nextStreamId(), superframes: 1 });
-    const on = await a.proc.waitForLog((l) => typeof l["msg"] === "string" && l["msg"].includes("bridge") && l["active"] === true, 5_000);
-    expect(on).not.toBeNull();
-    await HbpClient.settle(400);
-    const there = await crosses(h1, h2, 91, 2, 8);
+    expect(await bridgeCall(h1, h2, 91, 2, 2)).toBeNull();
+    expect(await keyTrigger(h1, a.proc, 4091, true)).toBe(true);
+    const there = await bridgeCall(h1, h2, 91, 2, 8);
     expect(there).not.toBeNull();
     const frames = framesOf(h2, there!.streamId);
     expect(frames.every((f) => f.slot === 1 && f.destinationId === 3100)).toBe(true);
     expect(inspect(frames).headers[0]?.destinationId).toBe(3100);
     // back: H2 on TS1 TG 3100 reaches H1 on TS2 TG 91
     await HbpClient.settle(400);
-    const back = await crosses(h2, h1, 3100, 1, 8);
+    const back = await bridgeCall(h2, h1, 3100, 1, 8);
     expect(back).not.toBeNull();
     expect(framesOf(h1, back!.streamId).every((f) => f.slot === 2 && f.destinationId === 91)).toBe(true);
-    // OFF from H1 (TS2 TG 4090): nothing crosses any more, either way
+    // OFF from H1: nothing crosses any more, either way
     await HbpClient.settle(400);
-    await sendVoice(h1, { sourceId: 2_345_001, destinationId: 4090, slot: 2, streamId: nextStreamId(), superframes: 1 });
-    const off = await a.proc.waitForLog((l) => typeof l["msg"] === "string" && l["msg"].includes("bridge") && l["active"] === false, 5_000);
-    expect(off).not.toBeNull();
-    await HbpClient.settle(400);
-    expect(await crosses(h1, h2, 91, 2, 2)).toBeNull();
-    expect(await crosses(h2, h1, 3100, 1, 2)).toBeNull();
+    expect(await keyTrigger(h1, a.proc, 4090, false)).toBe(true);
+    expect(await bridgeCall(h1, h2, 91, 2, 2)).toBeNull();
+    expect(await bridgeCall(h2, h1, 3100, 1, 2)).toBeNull();
   }, 90_000);
 });
