@@ -326,7 +326,6 @@ export class ClusterPort implements RouterPort {
       c.droppedBadFrame++;
       return ClusterReceive.BadFrame;
     }
-    this.learnRadio(readU24(rx, DMRD_OFFSET_SOURCE), origin);
     if (kind === ClusterKind.Bridge) {
       if ((rx[DMRD_OFFSET_FLAGS]! & FLAG_CALL_UNIT) !== 0) {
         c.droppedBadFrame++; // bridges carry group calls only
@@ -338,10 +337,12 @@ export class ClusterPort implements RouterPort {
         return ClusterReceive.UnknownBridge;
       }
       c.bridgeFramesReceived++;
+      this.learnRadio(readU24(rx, DMRD_OFFSET_SOURCE), origin);
       router.onBridgeFrame(nowMs, this, this.#frame, index);
       return ClusterReceive.Bridge;
     }
     c.received++;
+    this.learnRadio(readU24(rx, DMRD_OFFSET_SOURCE), origin);
     router.onFrame(nowMs, this, this.#frame);
     return ClusterReceive.Routed;
   }
