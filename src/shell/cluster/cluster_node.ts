@@ -9,9 +9,11 @@
  *    the client reconnects by itself and re-subscribes (no restart).
  *  - Publishing is one microtask per batch of frames, never per datagram; a batch is dropped and
  *    counted when the connection is down or its unsent buffer is over `max_pending_bytes`.
- *  - Subjects: `<prefix>.grp.<talkgroup>` (group frames), `<prefix>.unit.<node id>` (unit frames to
- *    the node where the radio was last heard). A node with an OpenBridge/FBP link or an upstream
- *    master subscribes `<prefix>.grp.*` (its links carry every talkgroup).
+ *  - Subjects: `<prefix>.grp.<talkgroup>` (group frames, and DMRA aliases of their streams),
+ *    `<prefix>.unit.<node id>` (unit frames to the node where the radio was last heard),
+ *    `<prefix>.brg.<bridge key>` (frames of configured bridges; subscribed while a bridge has
+ *    members here). A node with an OpenBridge/FBP link or an upstream master subscribes
+ *    `<prefix>.grp.*` (its links carry every talkgroup).
  * @module
  */
 import type { NatsConnection, Subscription, Msg } from "@nats-io/transport-node";
