@@ -71,4 +71,6 @@ export interface RouterPort {
    * (src/core/routing/features/bridge_trunk.ts). One port at a time carries bridges.
    */
   emitBridgeFrame?(nowMs: number, bridgeIndex: number, frame: Uint8Array): void;
+  /** Optional (the cluster port): a DMRA talker-alias LC of a stream that joined bridge `bridgeIndex` here. */
+  emitBridgeTalkerAlias?(nowMs: number, bridgeIndex: number, streamId: number, sourceId: number, block: number, data: Uint8Array): void;
 }

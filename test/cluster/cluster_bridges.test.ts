@@ -8,9 +8,10 @@
  * (two nodes + nats-server).
  */
 import { afterAll, describe, expect, test } from "bun:test";
-import { ClusterPort, ClusterReceive } from "../../src/core/cluster/cluster_port.ts";
+import { ClusterPort, ClusterReceive, ClusterSubject } from "../../src/core/cluster/cluster_port.ts";
 import { bridgeKey, CLUSTER_BRIDGE_LENGTH, ClusterKind, readU32 } from "../../src/core/cluster/cluster_wire.ts";
 import type { BridgeMemberOptions } from "../../src/core/routing/options.ts";
+import { encodeTalkerAlias, TalkerAliasFormat } from "../../src/dmr/talker_alias.ts";
 import type { RouterPort } from "../../src/core/router_port.ts";
 import { StreamInspector } from "../../src/dmr/stream_inspector.ts";
 import { Harness, type FakePort } from "../core/routing/harness.ts";
@@ -55,25 +56,53 @@ function node(id: number, bridgeName = "NET"): Node {
   return { h, cluster };
 }
 
-/** Deliver what `from` queued to every other node (as NATS would); returns the kinds queued. */
+/** Would NATS hand node `to` message `i` of `from`'s ring? Only on the subjects `to` subscribes (its interest). */
+function subscribed(from: Node, i: number, to: Node): boolean {
+  const target = from.cluster.targets[i]!;
+  switch (from.cluster.subjectOf(i)) {
+    case ClusterSubject.Bridge: {
+      const wanted = new Set<number>();
+      to.h.router.collectBridgeInterest(wanted);
+      return [...wanted].some((index) => to.cluster.bridgeKeys[index] === target);
+    }
+    case ClusterSubject.Unit:
+      return target === to.cluster.nodeId;
+    default: {
+      const wanted = new Set<number>();
+      return to.h.router.collectInterest(wanted) || wanted.has(target);
+    }
+  }
+}
+
+/** Deliver what `from` queued to every other node subscribed to its subject (as NATS would); returns the kinds queued. */
 function pipe(from: Node, others: Node[]): number[] {
   const kinds: number[] = [];
   while (from.cluster.count > 0) {
     const i = from.cluster.peekIndex();
     kinds.push(from.cluster.kinds[i]!);
     const bytes = from.cluster.messageAt(i).slice();
+    const to = others.filter((o) => subscribed(from, i, o));
     from.cluster.shift();
-    for (const to of others) {
-      to.cluster.receive(to.h.nowMs, bytes, to.h.router);
-      to.h.flush();
+    for (const o of to) {
+      o.cluster.receive(o.h.nowMs, bytes, o.h.router);
+      o.h.flush();
     }
   }
   return kinds;
 }
 
 /** A call from `port` on node `from`, piped frame by frame to the others; every clock moves together. Returns the kinds queued by `from`. */
-function call(from: Node, port: RouterPort, others: Node[], spec: { sourceId: number; destinationId: number; slot: 1 | 2; streamId: number }): number[] {
-  const base = { ...spec, unit: false, repeaterId: port.repeaterId };
+/** The four TA LCs' DMRA parts (type, 7 data bytes) of an alias. */
+function aliasLcs(text: string): { block: number; data: Uint8Array }[] {
+  const lcs = new Uint8Array(36);
+  const count = encodeTalkerAlias(text, TalkerAliasFormat.Utf8, lcs);
+  const out = [];
+  for (let n = 0; n < count; n++) out.push({ block: lcs[9 * n]! - 4, data: lcs.slice(9 * n + 2, 9 * n + 9) });
+  return out;
+}
+
+function call(from: Node, port: RouterPort, others: Node[], spec: { sourceId: number; destinationId: number; slot: 1 | 2; streamId: number; alias?: string }): number[] {
+  const base = { sourceId: spec.sourceId, destinationId: spec.destinationId, slot: spec.slot, streamId: spec.streamId, unit: false, repeaterId: port.repeaterId };
   const kinds: number[] = [];
   const step = (): void => {
     kinds.push(...pipe(from, others));
@@ -84,6 +113,9 @@ function call(from: Node, port: RouterPort, others: Node[], spec: { sourceId: nu
   step();
   for (let i = 0; i < 6; i++) {
     from.h.send(port, { ...base, kind: "voice", voiceIndex: i, sequence: i + 1 });
+    if (i === 2 && spec.alias !== undefined) {
+      for (const lc of aliasLcs(spec.alias)) from.h.router.onTalkerAlias?.(from.h.nowMs, port, spec.sourceId, lc.block, lc.data);
+    }
     step();
   }
   from.h.send(port, { ...base, kind: "terminator", sequence: 7 });
@@ -112,8 +144,13 @@ describe("bridges across nodes (core, deterministic)", () => {
     expect(a.h.router.bridgeState("NET")!.find((m) => m.system === "HS0")!.active).toBe(true);
     expect(a.h.ofType("bridge.change").map((e) => `${e.bridge}:${e.active}:${e.reason}`)).toEqual(["NET:true:on"]);
     // now A's calls on TS2 TG 91 join the bridge: every frame goes out once more on the bridge's subject
-    kinds = call(a, h1, [b], { sourceId: 2_345_001, destinationId: 91, slot: 2, streamId: 103 });
+    kinds = call(a, h1, [b], { sourceId: 2_345_001, destinationId: 91, slot: 2, streamId: 103, alias: "Eva OH2XYZ" });
     expect(kinds.filter((k) => k === ClusterKind.Bridge).length).toBe(8);
+    // its DMRA alias goes the same way (B hears the call only through the bridge: it has no interest in TG 91)
+    const wanted = new Set<number>();
+    expect(b.h.router.collectInterest(wanted) || wanted.has(91)).toBe(false);
+    expect(b.cluster.counters.aliasesReceived).toBe(aliasLcs("Eva OH2XYZ").length);
+    expect(b.h.ofType("stream.end").find((e) => e.streamId === 103)?.talkerAlias).toBe("Eva OH2XYZ");
     expect(a.cluster.counters.bridgeFramesPublished).toBe(8);
     expect(b.cluster.counters.bridgeFramesReceived).toBe(8);
     // B's active member hears it on its own slot and talkgroup (LC rewritten); B's inactive member does not
@@ -149,20 +186,28 @@ describe("bridges across nodes (core, deterministic)", () => {
     // look at one queued bridge message before piping
     a.h.send(h1, { sourceId: 2_345_001, destinationId: 91, slot: 2, streamId: 202, unit: false, repeaterId: H1, kind: "header", sequence: 0 });
     let bridgeMessage: Uint8Array | null = null;
+    let at = -1;
     for (let k = 0, i = a.cluster.peekIndex(); k < a.cluster.count; k++, i = (i + 1) % a.cluster.capacity) {
-      if (a.cluster.kinds[i] === ClusterKind.Bridge) bridgeMessage = a.cluster.messageAt(i).slice();
+      if (a.cluster.kinds[i] === ClusterKind.Bridge) {
+        bridgeMessage = a.cluster.messageAt(i).slice();
+        at = i;
+      }
     }
+    expect(a.cluster.subjectOf(at)).toBe(ClusterSubject.Bridge);
     expect(bridgeMessage).not.toBeNull();
     expect(bridgeMessage!.length).toBe(CLUSTER_BRIDGE_LENGTH);
     expect(readU32(bridgeMessage!, 67)).toBe(bridgeKey("NET"));
     expect(a.cluster.targets.includes(bridgeKey("NET"))).toBe(true);
     expect(bridgeMessage![12 + 15]! & 0x80).toBe(0x80); // TS2 lane
+    // NATS would not even hand it over (the other node subscribes its own bridges only) …
+    expect(subscribed(a, at, other)).toBe(false);
     pipe(a, [other]);
-    expect(other.cluster.counters.droppedUnknownBridge).toBeGreaterThan(0);
     expect(other.cluster.counters.bridgeFramesReceived).toBe(0);
-    expect(heard(there, 202).length).toBe(0);
-    // and the receive status says why
+    // … and if it arrives anyway, it is dropped and counted
     expect(other.cluster.receive(other.h.nowMs, bridgeMessage!, other.h.router)).toBe(ClusterReceive.UnknownBridge);
+    expect(other.cluster.counters.droppedUnknownBridge).toBe(1);
+    other.h.flush();
+    expect(heard(there, 202).length).toBe(0);
     // a bridge frame whose length does not match its kind is a bad length
     expect(other.cluster.receive(other.h.nowMs, bridgeMessage!.subarray(0, 67), other.h.router)).toBe(ClusterReceive.BadLength);
   });

@@ -76,6 +76,13 @@ export interface ClusterPortOptions {
   bridgeNames?: readonly string[];
 }
 
+/** The subject a queued message goes to (with `targets[i]`): `grp.<talkgroup>`, `unit.<node id>`, `brg.<bridge key>`. */
+export const enum ClusterSubject {
+  Group = 0,
+  Unit = 1,
+  Bridge = 2,
+}
+
 export class ClusterPortCounters {
   published = 0;
   droppedQueueFull = 0;
@@ -124,8 +131,8 @@ export class ClusterPort implements RouterPort {
   readonly kinds: Uint8Array;
   /** talkgroup (group) or destination node id (unit) of each message */
   readonly targets: Float64Array;
-  /** per message: 1 = an alias of a unit call (published to the node's unit subject) */
-  readonly #aliasUnit: Uint8Array;
+  /** per message: the ClusterSubject it is published on */
+  readonly #subjects: Uint8Array;
   head = 0;
   count = 0;
   /** called when the ring goes from empty to non-empty (the shell schedules one drain) */
@@ -160,7 +167,7 @@ export class ClusterPort implements RouterPort {
       if (!this.#bridgeIndexes.has(key)) this.#bridgeIndexes.set(key, index);
     });
     this.kinds = new Uint8Array(this.capacity);
-    this.#aliasUnit = new Uint8Array(this.capacity);
+    this.#subjects = new Uint8Array(this.capacity);
     this.targets = new Float64Array(this.capacity);
   }
 
@@ -186,8 +193,22 @@ export class ClusterPort implements RouterPort {
   emitTalkerAlias(nowMs: number, streamId: number, sourceId: number, destinationId: number, unit: boolean, block: number, data: Uint8Array): void {
     const target = this.#subjectTarget(destinationId, unit);
     if (target < 0) return;
+    this.#queueAlias(nowMs, unit ? ClusterSubject.Unit : ClusterSubject.Group, target, streamId, sourceId, block, data);
+  }
+
+  /** A DMRA talker-alias LC of a stream that joined configured bridge `bridgeIndex` here: queued for the bridge's subject. */
+  emitBridgeTalkerAlias(nowMs: number, bridgeIndex: number, streamId: number, sourceId: number, block: number, data: Uint8Array): void {
+    if (bridgeIndex < 0 || bridgeIndex >= this.bridgeKeys.length) {
+      this.counters.droppedUnknownBridge++;
+      return;
+    }
+    this.#queueAlias(nowMs, ClusterSubject.Bridge, this.bridgeKeys[bridgeIndex]!, streamId, sourceId, block, data);
+  }
+
+  #queueAlias(nowMs: number, subject: ClusterSubject, target: number, streamId: number, sourceId: number, block: number, data: Uint8Array): void {
     const at = this.#reserve(ClusterKind.Alias, target);
     if (at < 0) return;
+    this.#subjects[at] = subject;
     const message = this.messages[at]!;
     writeClusterHeader(message, ClusterKind.Alias, this.nodeId, nowMs);
     writeU32(message, CLUSTER_ALIAS_OFFSET_STREAM, streamId >>> 0);
@@ -197,7 +218,6 @@ export class ClusterPort implements RouterPort {
     message[CLUSTER_ALIAS_OFFSET_BLOCK] = block & 0xff;
     for (let i = 0; i < CLUSTER_ALIAS_DATA_BYTES; i++) message[CLUSTER_ALIAS_OFFSET_DATA + i] = data[i] ?? 0;
     message[CLUSTER_ALIAS_LENGTH - 1] = 0;
-    this.#aliasUnit[at] = unit ? 1 : 0;
     this.counters.aliasesPublished++;
     this.#commit();
   }
@@ -240,6 +260,7 @@ export class ClusterPort implements RouterPort {
     const at = (this.head + this.count) % this.capacity;
     this.kinds[at] = kind;
     this.targets[at] = target;
+    this.#subjects[at] = kind === ClusterKind.Unit ? ClusterSubject.Unit : kind === ClusterKind.Bridge ? ClusterSubject.Bridge : ClusterSubject.Group;
     return at;
   }
 
@@ -255,10 +276,14 @@ export class ClusterPort implements RouterPort {
     return kind === ClusterKind.Alias ? this.#aliasViews[i]! : kind === ClusterKind.Bridge ? this.#bridgeViews[i]! : this.messages[i]!;
   }
 
+  /** Which subject queued message `i` goes to; `targets[i]` is its talkgroup, node id or bridge key. */
+  subjectOf(i: number): ClusterSubject {
+    return this.#subjects[i]! as ClusterSubject;
+  }
+
   /** True when queued message `i` goes to a node's unit subject (unit frames, aliases of unit calls). */
   toNode(i: number): boolean {
-    const kind = this.kinds[i];
-    return kind === ClusterKind.Unit || (kind === ClusterKind.Alias && this.#aliasUnit[i] === 1);
+    return this.#subjects[i] === ClusterSubject.Unit;
   }
 
   /** Index of the oldest queued message (valid while count > 0). */

@@ -18,8 +18,7 @@
  */
 import type { NatsConnection, Subscription, Msg } from "@nats-io/transport-node";
 import type { ClusterConfig } from "../../config/sections/cluster.ts";
-import { ClusterPort } from "../../core/cluster/cluster_port.ts";
-import { ClusterKind } from "../../core/cluster/cluster_wire.ts";
+import { ClusterPort, ClusterSubject } from "../../core/cluster/cluster_port.ts";
 import type { PortIndexAllocator } from "../../core/hbp_master/port_index_pool.ts";
 import type { FrameRouter } from "../../core/router_contract.ts";
 import { monotonicMs } from "../clock.ts";
@@ -277,8 +276,8 @@ export class ClusterNode {
       const i = port.head;
       if (mode === 0) {
         try {
-          const subject =
-            port.kinds[i] === ClusterKind.Bridge ? this.#bridgeSubjects.get(port.targets[i]!)! : port.toNode(i) ? this.#unitSubject(port.targets[i]!) : this.#groupSubject(port.targets[i]!);
+          const to = port.subjectOf(i);
+          const subject = to === ClusterSubject.Bridge ? this.#bridgeSubjects.get(port.targets[i]!)! : to === ClusterSubject.Unit ? this.#unitSubject(port.targets[i]!) : this.#groupSubject(port.targets[i]!);
           nc!.publish(subject, port.messageAt(i));
           this.#counts.published++;
         } catch {

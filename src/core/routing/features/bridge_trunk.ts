@@ -52,6 +52,16 @@ export function relayBridgeFrame(nowMs: number, stream: Stream, frame: DmrdFrame
   }
 }
 
+/** A DMRA talker-alias LC of a relayed stream: once per bridge it joined (side_channel_alias.ts). */
+export function relayBridgeAlias(nowMs: number, stream: Stream, block: number, data: Uint8Array): void {
+  const trunk: RouterPort = stream.bridgeTrunk!;
+  if (trunk.emitBridgeTalkerAlias === undefined) return;
+  for (let c = 0; c < stream.conferenceCount; c++) {
+    const conference = stream.conferences[c]!;
+    if (conference >= BRIDGE_CONFERENCE_BASE) trunk.emitBridgeTalkerAlias(nowMs, conference - BRIDGE_CONFERENCE_BASE, stream.currentStreamId, stream.sourceId, block, data);
+  }
+}
+
 /** The bridge conference a frame from the trunk is for (set around `onBridgeFrame`), or -1. */
 export function inboundBridgeConference(ctx: RouterContext, ps: PortState): number {
   if (ctx.inboundBridge < 0 || ctx.bridgeTrunk !== ps) return -1;

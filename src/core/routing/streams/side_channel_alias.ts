@@ -3,7 +3,8 @@
  * decodes from RF to the master as well as (or instead of) leaving it in the embedded LC. The LC
  * joins the stream that radio is sending on that port, so stream.end (events, last heard) carries
  * the alias when the embedded LCs did not. A target port that carries side-channel aliases (the
- * cluster port: the other nodes) gets the LC too, so their stream of the same call carries it; an
+ * cluster port: the other nodes) gets the LC too — and so does each bridge the stream joined, for
+ * nodes that hear it only through the bridge —, so their stream of the same call carries it; an
  * LC arriving from such a trunk port names its stream and is never passed on (one hop, like the
  * frames). Allocation-free.
  * @module
@@ -13,6 +14,7 @@ import type { RouterPort } from "../../router_port.ts";
 import { livePort } from "../hotspots/port_lookup.ts";
 import type { RouterContext } from "../router_context.ts";
 import { publishStreamAlias } from "../router_events.ts";
+import { relayBridgeAlias } from "../features/bridge_trunk.ts";
 import type { Stream } from "../state.ts";
 
 /**
@@ -27,15 +29,12 @@ export function routeSideChannelAlias(ctx: RouterContext, nowMs: number, port: R
       if (stream === null || stream.sourceId !== sourceId || stream.refused) continue;
       joinAlias(ctx, nowMs, stream, block, data);
       forwardAlias(nowMs, stream, block, data);
+      if (stream.bridgeTrunk !== null) relayBridgeAlias(nowMs, stream, block, data);
       return;
     }
-  } else if (ps !== null && streamId >= 0) {
-    const stream = trunkStream(ctx, ps.port!, sourceId, streamId >>> 0);
-    if (stream !== null) {
-      joinAlias(ctx, nowMs, stream, block, data);
-      ctx.stats.trunkSideChannelAliases++;
-      return;
-    }
+  } else if (ps !== null && streamId >= 0 && joinTrunkStreams(ctx, nowMs, ps.port!, sourceId, streamId >>> 0, block, data)) {
+    ctx.stats.trunkSideChannelAliases++;
+    return;
   }
   ctx.stats.sideChannelAliasOrphan++;
 }
@@ -58,14 +57,26 @@ function forwardAlias(nowMs: number, stream: Stream, block: number, data: Uint8A
   }
 }
 
-/** The active stream from trunk `port` with this source and (first or current) stream id. */
-function trunkStream(ctx: RouterContext, port: RouterPort, sourceId: number, streamId: number): Stream | null {
+/**
+ * Join the LC to the active streams from trunk `port` with this source and (first or current)
+ * stream id: one call can arrive as two streams there (its talkgroup's copy on TS1 and a bridge's
+ * copy on the bridge lane, features/bridge_trunk.ts). False = none.
+ */
+function joinTrunkStreams(ctx: RouterContext, nowMs: number, port: RouterPort, sourceId: number, streamId: number, block: number, data: Uint8Array): boolean {
+  let found = false;
   for (let s: Stream | null = ctx.byStreamId.get(streamId) ?? null; s !== null; s = s.nextSameId) {
-    if (s.active && s.port === port && s.sourceId === sourceId && !s.refused) return s;
+    if (s.active && s.port === port && s.sourceId === sourceId && !s.refused) {
+      joinAlias(ctx, nowMs, s, block, data);
+      found = true;
+    }
   }
+  if (found) return true;
   // DMR+ style: a new id per header; the stream is registered under its first one
   for (const s of ctx.active) {
-    if (s.port === port && s.sourceId === sourceId && s.currentStreamId === streamId && !s.refused) return s;
+    if (s.port === port && s.sourceId === sourceId && s.currentStreamId === streamId && !s.refused) {
+      joinAlias(ctx, nowMs, s, block, data);
+      found = true;
+    }
   }
-  return null;
+  return found;
 }
