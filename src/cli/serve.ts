@@ -9,6 +9,7 @@ import { isIP } from "node:net";
 import { scheduleStartupPageRelease } from "../shell/startup_pages.ts";
 import { formatConfigError } from "../config/errors.ts";
 import { hostErrors, systemLookup, type HostLookup } from "../config/host_check.ts";
+import { clusterFileErrors } from "../config/cluster_files.ts";
 import { readConfigDocument, validateConfig } from "../config/load.ts";
 import { resolvePassphraseFile } from "../config/passphrase_file.ts";
 import { describeMemory, estimateMemory } from "../config/memory_estimate.ts";
@@ -69,7 +70,7 @@ export async function loadConfig(
   }
   applyOverrides(document, overrides);
   const result = validateConfig(document);
-  const errors = result.ok ? await hostErrors(result.config) : result.errors;
+  const errors = result.ok ? [...(await hostErrors(result.config)), ...clusterFileErrors(result.config)] : result.errors;
   if (errors.length > 0 || !result.ok) return { ok: false, errors: errors.map(formatConfigError) };
   const resolved = resolvePassphraseFile(result.config, configPath);
   if (!resolved.ok) return { ok: false, errors: [formatConfigError(resolved.error)] };

@@ -22,8 +22,14 @@ export interface FrameRouter {
   /**
    * One talker-alias LC from the DMRA side channel (hbp-and-dmr.md §3.1): `block` 0 = header, 1–3
    * = blocks, 7 data bytes in `data`, sent by the port while radio `sourceId` transmits. Optional.
+   * A trunk port (the cluster) carries many streams at once and names the stream: `streamId`.
    */
-  onTalkerAlias?(nowMs: number, port: RouterPort, sourceId: number, block: number, data: Uint8Array): void;
+  onTalkerAlias?(nowMs: number, port: RouterPort, sourceId: number, block: number, data: Uint8Array, streamId?: number): void;
+  /**
+   * Optional: a frame the bridge trunk (the cluster port) received for configured bridge
+   * `bridgeIndex` on another node: routed like `onFrame`, into that bridge only.
+   */
+  onBridgeFrame?(nowMs: number, port: RouterPort, frame: DmrdFrame, bridgeIndex: number): void;
 }
 
 /** Routes nothing; the HBP master works on its own with it. */

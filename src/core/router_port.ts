@@ -59,4 +59,18 @@ export interface RouterPort {
    * server is offered to this port (freedmr-reference.md §1.14 step 2). Default false.
    */
   readonly acceptsUnitDataFlood?: boolean;
+  /**
+   * Optional (the cluster port): a DMRA talker-alias LC (hbp-and-dmr.md §3.1) of a stream this port
+   * is a target of, as the router delivers it there (`destinationId`, unit or group call). Ports
+   * without it never see side-channel aliases (HBP peers and FBP links have no such message).
+   */
+  emitTalkerAlias?(nowMs: number, streamId: number, sourceId: number, destinationId: number, unit: boolean, block: number, data: Uint8Array): void;
+  /**
+   * Optional (the cluster port): a frame of a stream that joined configured bridge `bridgeIndex`
+   * here, as the source sent it (55-byte DMRD), for the same bridge on the other nodes
+   * (src/core/routing/features/bridge_trunk.ts). One port at a time carries bridges.
+   */
+  emitBridgeFrame?(nowMs: number, bridgeIndex: number, frame: Uint8Array): void;
+  /** Optional (the cluster port): a DMRA talker-alias LC of a stream that joined bridge `bridgeIndex` here. */
+  emitBridgeTalkerAlias?(nowMs: number, bridgeIndex: number, streamId: number, sourceId: number, block: number, data: Uint8Array): void;
 }

@@ -138,6 +138,13 @@ export function renderMetrics(state: ApiState, context: MetricsContext): string 
         [{ ...node, reason: "queue-full" }, c["droppedQueueFull"] ?? 0],
         [{ ...node, reason: "unit-unknown-node" }, c["droppedUnitUnknownNode"] ?? 0],
         [{ ...node, reason: "bad-message" }, c["receivedDropped"] ?? 0],
+        [{ ...node, reason: "unknown-bridge" }, c["droppedUnknownBridge"] ?? 0],
+      ]);
+      m.family("freedmr_cluster_side_messages_total", "counter", "Talker aliases (DMRA) and configured-bridge frames sent to and taken from the other nodes.", [
+        [{ ...node, kind: "alias", direction: "out" }, c["aliasesPublished"] ?? 0],
+        [{ ...node, kind: "alias", direction: "in" }, c["aliasesReceived"] ?? 0],
+        [{ ...node, kind: "bridge", direction: "out" }, c["bridgeFramesPublished"] ?? 0],
+        [{ ...node, kind: "bridge", direction: "in" }, c["bridgeFramesReceived"] ?? 0],
       ]);
       m.family("freedmr_cluster_reconnects_total", "counter", "Times the NATS connection came back.", [[node, c["reconnects"] ?? 0]]);
       m.family("freedmr_cluster_subscriptions", "gauge", "Talkgroup subscriptions on NATS (1 = every talkgroup while a link is up).", [[node, c["subscriptions"] ?? 0]]);

@@ -167,7 +167,7 @@ describe("cluster metrics", () => {
       node: "fra-1",
       nodeId: 7,
       connected: true,
-      counters: { published: 120, received: 80, droppedDisconnected: 5, droppedBackpressure: 0, droppedQueueFull: 1, droppedUnitUnknownNode: 2, receivedDropped: 3, reconnects: 1, subscriptions: 4, sessionsMirrored: 40, sessionsAdopted: 7, sessionsRefusedOwnerAlive: 2 },
+      counters: { published: 120, received: 80, droppedDisconnected: 5, droppedBackpressure: 0, droppedQueueFull: 1, droppedUnitUnknownNode: 2, receivedDropped: 3, reconnects: 1, subscriptions: 4, sessionsMirrored: 40, sessionsAdopted: 7, sessionsRefusedOwnerAlive: 2, aliasesPublished: 6, bridgeFramesReceived: 9, droppedUnknownBridge: 2 },
     };
     a.onEvent({ type: "stats", atMs: 4, snapshot: snapshot({ cluster }) });
     const families = parsePrometheus(a.metricsText());
@@ -182,6 +182,9 @@ describe("cluster metrics", () => {
     expect(v("freedmr_cluster_sessions_mirrored", { node: "fra-1" })).toBe(40);
     expect(v("freedmr_cluster_sessions_adopted_total", { node: "fra-1" })).toBe(7);
     expect(v("freedmr_cluster_sessions_refused_total", { node: "fra-1", reason: "owner-alive" })).toBe(2);
+    expect(v("freedmr_cluster_side_messages_total", { node: "fra-1", kind: "alias", direction: "out" })).toBe(6);
+    expect(v("freedmr_cluster_side_messages_total", { node: "fra-1", kind: "bridge", direction: "in" })).toBe(9);
+    expect(v("freedmr_cluster_dropped_total", { node: "fra-1", reason: "unknown-bridge" })).toBe(2);
     // without a cluster node: no cluster families
     const { api: b } = api();
     b.onEvent({ type: "stats", atMs: 4, snapshot: snapshot() });

@@ -31,3 +31,17 @@ export function collectInterest(ctx: RouterContext, out: Set<number>): boolean {
   }
   return wildcard;
 }
+
+/** Fill `out` with the indexes of the configured bridges that have a member on a port other than the cluster port. */
+export function collectBridgeInterest(ctx: RouterContext, out: Set<number>): void {
+  out.clear();
+  for (let index = 0; index < ctx.bridgeNames.length; index++) {
+    for (const sub of ctx.conferences.get(BRIDGE_CONFERENCE_BASE + index) ?? []) {
+      const port = sub.ps?.port ?? null;
+      if (port !== null && port.kind !== PortKind.Cluster) {
+        out.add(index);
+        break;
+      }
+    }
+  }
+}

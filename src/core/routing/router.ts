@@ -70,7 +70,7 @@ import { bridgeState, dialedReflector, listActiveStreams, listSubscriptions, loc
 import { RouterContext, type RouterExtras } from "./router_context.ts";
 import { routeSideChannelAlias } from "./streams/side_channel_alias.ts";
 import { runTick } from "./tick.ts";
-import { collectInterest } from "../cluster/interest.ts";
+import { collectBridgeInterest, collectInterest } from "../cluster/interest.ts";
 import { livePort } from "./hotspots/port_lookup.ts";
 import {
   drainStateChanges,
@@ -127,8 +127,26 @@ class RoutingCore implements Router {
     routeFrame(this.#ctx, nowMs, port, frame);
   }
 
-  onTalkerAlias(nowMs: number, port: RouterPort, sourceId: number, block: number, data: Uint8Array): void {
-    routeSideChannelAlias(this.#ctx, nowMs, port, sourceId, block, data);
+  onBridgeFrame(nowMs: number, port: RouterPort, frame: DmrdFrame, bridgeIndex: number): void {
+    const ctx = this.#ctx;
+    if (bridgeIndex < 0 || bridgeIndex >= ctx.bridgeNames.length) {
+      ctx.stats.droppedUnknownBridge++;
+      return;
+    }
+    ctx.inboundBridge = bridgeIndex;
+    try {
+      routeFrame(ctx, nowMs, port, frame);
+    } finally {
+      ctx.inboundBridge = -1;
+    }
+  }
+
+  collectBridgeInterest(out: Set<number>): void {
+    collectBridgeInterest(this.#ctx, out);
+  }
+
+  onTalkerAlias(nowMs: number, port: RouterPort, sourceId: number, block: number, data: Uint8Array, streamId?: number): void {
+    routeSideChannelAlias(this.#ctx, nowMs, port, sourceId, block, data, streamId ?? -1);
   }
 
   onTick(nowMs: number): void {

@@ -55,6 +55,10 @@ export class RouterContext {
   readonly conferences = new Map<number, Subscription[]>();
   /** bumped when a conference gains its first or loses its last subscription, or a link comes or goes (cluster interest) */
   interestVersion = 0;
+  /** the port that carries bridges to other nodes (the cluster port), features/bridge_trunk.ts */
+  bridgeTrunk: PortState | null = null;
+  /** while `onBridgeFrame` routes a frame: the bridge it is for (-1 otherwise) */
+  inboundBridge = -1;
   /** subscriptions with a timer (dynamic, dial, bridge members with timeouts) */
   readonly timed: Subscription[] = [];
   readonly freeSubs: Subscription[] = [];

@@ -160,6 +160,8 @@ export class Stream {
   /** conferences a group stream joined (for subscriptions made while it is in progress) */
   readonly conferences = new Int32Array(8);
   conferenceCount = 0;
+  /** the bridge trunk (cluster port) this stream's bridge frames are relayed to, or null (features/bridge_trunk.ts) */
+  bridgeTrunk: RouterPort | null = null;
   /** talker alias from the DMRA side channel (used when the embedded LCs carry none) */
   readonly sideAlias = new TalkerAliasAssembler();
   /** chain of active streams with the same streamId */

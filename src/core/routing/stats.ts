@@ -40,6 +40,10 @@ export class RoutingStats {
   sideChannelAliases = 0;
   /** DMRA talker-alias LCs for a radio not transmitting on that port (dropped). */
   sideChannelAliasOrphan = 0;
+  /** … of them from a trunk (the cluster: another node's DMRA for a stream it sends here). */
+  trunkSideChannelAliases = 0;
+  /** Bridge frames from the cluster for a bridge index this node does not have (dropped). */
+  droppedUnknownBridge = 0;
   /** Deliveries not made because the target slot was busy (counted per frame per target). */
   deliveriesBusy = 0;
   /** Deliveries skipped because the target was quenched. */

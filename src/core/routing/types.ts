@@ -140,6 +140,8 @@ export interface Router extends FrameRouter {
   interestVersion(): number;
   /** Fill `out` with the talkgroups this node needs from the cluster; true = all (src/core/cluster/interest.ts). */
   collectInterest(out: Set<number>): boolean;
+  /** Fill `out` with the configured bridges (indexes) that have members here (src/core/cluster/interest.ts). */
+  collectBridgeInterest(out: Set<number>): void;
   activeStreams(): StreamInfo[];
   /** Names of a bridge's members and whether each is active. */
   bridgeState(name: string): { system: string; slot: Slot; talkgroupId: number; active: boolean }[] | null;

@@ -9,15 +9,16 @@
  *    the client reconnects by itself and re-subscribes (no restart).
  *  - Publishing is one microtask per batch of frames, never per datagram; a batch is dropped and
  *    counted when the connection is down or its unsent buffer is over `max_pending_bytes`.
- *  - Subjects: `<prefix>.grp.<talkgroup>` (group frames), `<prefix>.unit.<node id>` (unit frames to
- *    the node where the radio was last heard). A node with an OpenBridge/FBP link or an upstream
- *    master subscribes `<prefix>.grp.*` (its links carry every talkgroup).
+ *  - Subjects: `<prefix>.grp.<talkgroup>` (group frames, and DMRA aliases of their streams),
+ *    `<prefix>.unit.<node id>` (unit frames to the node where the radio was last heard),
+ *    `<prefix>.brg.<bridge key>` (frames of configured bridges; subscribed while a bridge has
+ *    members here). A node with an OpenBridge/FBP link or an upstream master subscribes
+ *    `<prefix>.grp.*` (its links carry every talkgroup).
  * @module
  */
 import type { NatsConnection, Subscription, Msg } from "@nats-io/transport-node";
 import type { ClusterConfig } from "../../config/sections/cluster.ts";
-import { ClusterPort } from "../../core/cluster/cluster_port.ts";
-import { ClusterKind } from "../../core/cluster/cluster_wire.ts";
+import { ClusterPort, ClusterSubject } from "../../core/cluster/cluster_port.ts";
 import type { PortIndexAllocator } from "../../core/hbp_master/port_index_pool.ts";
 import type { FrameRouter } from "../../core/router_contract.ts";
 import { monotonicMs } from "../clock.ts";
@@ -32,6 +33,8 @@ import { SharedSessions, type SharedSessionHost } from "./shared_sessions.ts";
 export type ClusterRouter = FrameRouter & {
   interestVersion?(): number;
   collectInterest?(out: Set<number>): boolean;
+  /** the configured bridges (indexes) with members here */
+  collectBridgeInterest?(out: Set<number>): void;
 };
 
 export interface ClusterNodeDeps {
@@ -74,6 +77,14 @@ export interface ClusterNodeStats {
   received: number;
   receivedDropped: number;
   receiveErrors: number;
+  /** DMRA talker-alias LCs sent to / taken from the other nodes */
+  aliasesPublished: number;
+  aliasesReceived: number;
+  /** frames of configured bridges sent to / taken from the other nodes; for a bridge not configured here */
+  bridgeFramesPublished: number;
+  bridgeFramesReceived: number;
+  droppedUnknownBridge: number;
+  bridgeSubscriptions: number;
   subscriptions: number;
   wildcard: boolean;
 }
@@ -108,6 +119,11 @@ export class ClusterNode {
   readonly #groups = new Map<number, GroupSubscription>();
   readonly #subjects = new Map<number, string>();
   readonly #unitSubjects = new Map<number, string>();
+  /** bridge key → its subject (a handful, made at start) */
+  readonly #bridgeSubjects = new Map<number, string>();
+  /** bridge key → subscription, for the bridges with members here */
+  readonly #bridgeSubs = new Map<number, Subscription>();
+  readonly #wantBridges = new Set<number>();
   #wildcardSub: Subscription | null = null;
   /** shared state in JetStream KV (null when off or the router cannot take part) */
   readonly state: ClusterState | null = null;
@@ -128,12 +144,15 @@ export class ClusterNode {
     this.#deps = deps;
     this.settings = clusterSettings(deps.config);
     this.#log = deps.log.child({ service: "cluster", node: this.settings.nodeName });
+    const bridges = (deps.router as { options?: { bridges?: readonly { name: string }[] } }).options?.bridges ?? [];
     this.port = new ClusterPort({
       nodeId: this.settings.nodeId,
       portIndex: deps.portIndexes.acquire(),
       name: `cluster:${this.settings.prefix}`,
       queueCapacity: this.settings.publishQueue,
+      bridgeNames: bridges.map((b) => b.name),
     });
+    for (const key of this.port.bridgeKeys) this.#bridgeSubjects.set(key, `${this.settings.prefix}.brg.${key}`);
     this.port.onPending = this.#schedulePublish;
     const router = deps.router as ClusterRouter & Partial<ClusterStateRouter> & { options?: { subscriberTtlMs?: number } };
     if (this.settings.sharedState && deps.bus !== undefined && typeof router.learnSubscriber === "function" && typeof router.exportHotspotState === "function") {
@@ -232,6 +251,7 @@ export class ClusterNode {
       this.#groups.clear();
       this.#wildcardSub = null;
       this.#unitSub = null;
+      this.#bridgeSubs.clear();
       setTimeout(() => void this.#connect(), CONNECT_RETRY_MS);
     });
   }
@@ -281,8 +301,9 @@ export class ClusterNode {
       const i = port.head;
       if (mode === 0) {
         try {
-          const subject = port.kinds[i] === ClusterKind.Unit ? this.#unitSubject(port.targets[i]!) : this.#groupSubject(port.targets[i]!);
-          nc!.publish(subject, port.messages[i]!);
+          const to = port.subjectOf(i);
+          const subject = to === ClusterSubject.Bridge ? this.#bridgeSubjects.get(port.targets[i]!)! : to === ClusterSubject.Unit ? this.#unitSubject(port.targets[i]!) : this.#groupSubject(port.targets[i]!);
+          nc!.publish(subject, port.messageAt(i));
           this.#counts.published++;
         } catch {
           this.#counts.publishErrors++;
@@ -349,6 +370,7 @@ export class ClusterNode {
     const version = router.interestVersion();
     if (version !== this.#interestVersion) {
       this.#interestVersion = version;
+      this.#reconcileBridges(nc);
       const wildcard = router.collectInterest(this.#want);
       if (wildcard) {
         if (this.#wildcardSub === null) this.#wildcardSub = nc.subscribe(`${this.settings.prefix}.grp.*`, { callback: this.#onMessage });
@@ -379,6 +401,31 @@ export class ClusterNode {
         }
       }
     }
+  }
+
+  /** Subscribe the subjects of the bridges with members here; drop the others (no linger: bridge members come and go with logins only). */
+  #reconcileBridges(nc: NatsConnection): void {
+    const router = this.#deps.router;
+    if (router.collectBridgeInterest === undefined || this.port.bridgeKeys.length === 0) return;
+    router.collectBridgeInterest(this.#wantBridges);
+    const keys = this.port.bridgeKeys;
+    for (const index of this.#wantBridges) {
+      const key = keys[index]!;
+      if (!this.#bridgeSubs.has(key)) this.#bridgeSubs.set(key, nc.subscribe(this.#bridgeSubjects.get(key)!, { callback: this.#onMessage }));
+    }
+    for (const [key, sub] of this.#bridgeSubs) {
+      let wanted = false;
+      for (const index of this.#wantBridges) if (keys[index] === key) wanted = true;
+      if (!wanted) {
+        sub.unsubscribe();
+        this.#bridgeSubs.delete(key);
+      }
+    }
+  }
+
+  /** Which bridges (by subject) this node is subscribed to (tests, status). */
+  subscribedBridges(): string[] {
+    return [...this.#bridgeSubs.keys()].map((k) => this.#bridgeSubjects.get(k)!).sort();
   }
 
   #droppedTotal(): number {
@@ -419,7 +466,13 @@ export class ClusterNode {
       droppedQueueFull: p.droppedQueueFull,
       droppedUnitUnknownNode: p.droppedUnitUnknownNode,
       received: p.received,
-      receivedDropped: p.droppedBadLength + p.droppedBadVersion + p.droppedBadHop + p.droppedOwnOrigin + p.droppedBadFrame,
+      receivedDropped: p.droppedBadLength + p.droppedBadVersion + p.droppedBadHop + p.droppedOwnOrigin + p.droppedBadFrame + p.droppedBadAlias,
+      aliasesPublished: p.aliasesPublished,
+      aliasesReceived: p.aliasesReceived,
+      bridgeFramesPublished: p.bridgeFramesPublished,
+      bridgeFramesReceived: p.bridgeFramesReceived,
+      droppedUnknownBridge: p.droppedUnknownBridge,
+      bridgeSubscriptions: this.#bridgeSubs.size,
       receiveErrors: c.receiveErrors,
       subscriptions: this.#groups.size + (this.#wildcardSub !== null ? 1 : 0),
       wildcard: this.#wildcardSub !== null,

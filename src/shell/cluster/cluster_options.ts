@@ -8,6 +8,7 @@ import { readFileSync } from "node:fs";
 import { hostname } from "node:os";
 import type { ClusterConfig } from "../../config/sections/cluster.ts";
 import { nodeGroup } from "./worker_role.ts";
+import { bridgeKey } from "../../core/cluster/cluster_wire.ts";
 
 export interface ClusterSettings {
   nodeName: string;
@@ -26,14 +27,9 @@ export interface ClusterSettings {
   servers: string[];
 }
 
-/** FNV-1a 32-bit hash (never 0: 0 means "derive" in the config). */
+/** FNV-1a 32-bit hash of the name (never 0: 0 means "derive" in the config); the same hash keys bridges. */
 export function nodeIdFromName(name: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < name.length; i++) {
-    h ^= name.charCodeAt(i);
-    h = Math.imul(h, 0x01000193) >>> 0;
-  }
-  return h === 0 ? 1 : h;
+  return bridgeKey(name);
 }
 
 export function clusterSettings(config: ClusterConfig): ClusterSettings {

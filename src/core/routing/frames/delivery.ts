@@ -9,6 +9,7 @@ import { writeEmbeddedFragment } from "../../../dmr/embedded_lc.ts";
 import { TargetOutcome, type Stream } from "../state.ts";
 import { canTake, tailMayTake } from "./contention.ts";
 import type { RouterContext } from "../router_context.ts";
+import { relayBridgeFrame } from "../features/bridge_trunk.ts";
 
 /** Emit one frame to every target of the stream that may take it now (late entry: busy targets retry on the next frame). */
 export function deliver(ctx: RouterContext, nowMs: number, stream: Stream, frame: DmrdFrame): void {
@@ -20,6 +21,8 @@ export function deliver(ctx: RouterContext, nowMs: number, stream: Stream, frame
   // inserted talker alias (talker_alias_insertion.ts): the same fragment for every copy of this frame
   const ta = stream.talkerAlias;
   const taFragment = ta !== null && ta.write ? ta.fragment : -1;
+  // the bridges it joined, for their members on the other nodes (features/bridge_trunk.ts)
+  if (stream.bridgeTrunk !== null) relayBridgeFrame(nowMs, stream, frame);
   for (let i = 0; i < n; i++) {
     const tps = stream.targetPorts[i];
     if (tps === null || tps === undefined) continue;

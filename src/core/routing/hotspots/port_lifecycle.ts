@@ -8,6 +8,7 @@ import { DEFAULT_ACCESS_RULE_ROUTING, DEFAULT_LINK_TALKGROUP_MAP, type LinkTalkg
 import { RecordingState } from "../features/parrot.ts";
 import { PortState, SubOrigin } from "../state.ts";
 import { attachBridgeMembers } from "../features/bridges.ts";
+import { bridgeTrunkDown, bridgeTrunkUp } from "../features/bridge_trunk.ts";
 import { resetSlot } from "../frames/contention.ts";
 import { defaultReflector, linkDial, unscheduleRelink } from "../features/dial.ts";
 import { reapplyOptions } from "./hotspot_options.ts";
@@ -60,6 +61,7 @@ export function portUp(ctx: RouterContext, nowMs: number, port: RouterPort): voi
   for (const tg of rule.ts1Static) addStatic(ctx, nowMs, ps, rfSlotOf(ps, 1), tg, SubOrigin.Config, "config");
   for (const tg of rule.ts2Static) addStatic(ctx, nowMs, ps, rfSlotOf(ps, 2), tg, SubOrigin.Config, "config");
   attachBridgeMembers(ctx, nowMs, ps);
+  bridgeTrunkUp(ctx, ps);
   const dflt = defaultReflector(ps);
   if (dflt !== 0 && ctx.options.dial.enabled && ps.local) linkDial(ctx, nowMs, ps, dflt, "default");
   // self-care settings hold from the first moment, whether or not options follow
@@ -88,6 +90,7 @@ export function portDown(ctx: RouterContext, nowMs: number, port: RouterPort): v
     if (rec.state !== RecordingState.Free && rec.ps === ps) freeRecording(ctx, nowMs, rec, true);
   }
   if (ps.local) noteStateChange(ctx, port.repeaterId);
+  bridgeTrunkDown(ctx, ps);
   ps.up = false; // nothing may join it again while its subscriptions go
   while (ps.subs.length > 0) removeSub(ctx, nowMs, ps.subs[ps.subs.length - 1]!, null);
   ps.dialSub = null;

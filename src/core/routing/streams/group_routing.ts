@@ -9,6 +9,7 @@ import { CallType, type DmrdFrame } from "../../../wire/dmrd.ts";
 import { DEFAULT_LINK_TALKGROUP_MAP, inRanges } from "../options.ts";
 import { BRIDGE_CONFERENCE_BASE, SubKind, type PortState, type Stream } from "../state.ts";
 import { bridgeTrigger } from "../features/bridges.ts";
+import { inboundBridgeConference, markBridgeRelay } from "../features/bridge_trunk.ts";
 import { isLocalOnly, linkToLocal, localToLink, mappedSlot, mappedTalkgroup } from "./link_map.ts";
 import { TG_MAX } from "./numbering.ts";
 import { rfSlotOf } from "../hotspots/port_lookup.ts";
@@ -25,6 +26,14 @@ export function routeGroup(ctx: RouterContext, nowMs: number, stream: Stream, ps
   let n = 0;
   const dial = ctx.options.dial;
   let routable = true;
+  const inboundBridge = ps.link ? inboundBridgeConference(ctx, ps) : -1;
+  if (inboundBridge >= 0) {
+    // a bridge's frame from another node (features/bridge_trunk.ts): that bridge only
+    stream.conferences[0] = inboundBridge;
+    stream.conferenceCount = 1;
+    addSubscribedTargets(ctx, nowMs, stream, ps, inboundBridge);
+    return true;
+  }
   if (ps.link) {
     const map = ps.linkMap ?? DEFAULT_LINK_TALKGROUP_MAP;
     const local = linkToLocal(map, slot, tg);
@@ -73,6 +82,7 @@ export function routeGroup(ctx: RouterContext, nowMs: number, stream: Stream, ps
   // than its talkgroup map's (a (port, slot) is served once, by the first that claims it)
   for (let c = 0; c < n; c++) addSubscribedTargets(ctx, nowMs, stream, ps, confs[c]!);
   for (let c = 0; c < n; c++) if (confs[c]! < BRIDGE_CONFERENCE_BASE) addLinkTargets(ctx, stream, ps, confs[c]!);
+  markBridgeRelay(ctx, stream, ps);
   return true;
 }
 

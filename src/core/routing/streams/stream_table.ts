@@ -50,6 +50,7 @@ export function initStream(ctx: RouterContext, nowMs: number, stream: Stream, ps
   stream.targetCount = 0;
   stream.rewriteCount = 0;
   stream.conferenceCount = 0;
+  stream.bridgeTrunk = null;
   stream.sourceLc.reset(frame);
   stream.sideAlias.reset();
   // register: active list and the stream-id chain
