@@ -51,6 +51,7 @@ import { LoginGuard } from "./login_guard.ts";
 import { SALT_SECRET_BYTES, SaltCookie } from "./salt_cookie.ts";
 import type { HbpMasterOptions } from "./options.ts";
 import { PortIndexPool, type PortIndexAllocator } from "./port_index_pool.ts";
+import { EndpointIndex } from "./endpoint_index.ts";
 import { HbpSession, SessionState } from "./session.ts";
 import { ReplyPool } from "./reply_pool.ts";
 import { TextIntern } from "./text_intern.ts";
@@ -104,7 +105,6 @@ export const HANDSHAKES_PER_PREFIX_MAX = 1024;
 export const TIMEOUTS_PER_SWEEP_MAX = 256;
 /** At most one conflict report per id per this long. */
 const CONFLICT_REPORT_INTERVAL_MS = 60_000;
-const NO_DIGEST = new Uint8Array(0);
 
 export interface HbpMasterStats {
   sessions: number;
@@ -162,8 +162,8 @@ export class HbpMaster implements HostedHandler {
   readonly #frame = new DmrdFrame();
   readonly #dmra = new DmraMessage();
   readonly #dmrg = new DmrgMessage();
-  /** Live sessions by `${socket}|${address}|${port}`, for side-channel messages that carry no id. */
-  readonly #byEndpoint = new Map<string, HbpSession>();
+  /** Live sessions by endpoint, for side-channel messages that carry no id (numeric keys for IPv4, endpoint_index.ts). */
+  readonly #byEndpoint = new EndpointIndex<HbpSession>();
   #connected = 0;
   #lastSweepMs = Number.NEGATIVE_INFINITY;
   /** More timed-out sessions are waiting than the last pass removed: sweep again on the next tick. */
@@ -451,7 +451,7 @@ export class HbpMaster implements HostedHandler {
   #onSideChannel(nowMs: number, kind: HbpKind, socketIndex: number, address: string, port: number, repeaterId: number, bytes: Uint8Array): void {
     let session = this.#sessions.get(repeaterId);
     if (session === undefined || !session.endpoint.matches(socketIndex, address, port)) {
-      session = this.#byEndpoint.get(endpointKey(socketIndex, address, port));
+      session = this.#byEndpoint.get(socketIndex, address, port);
     }
     if (session === undefined || session.state !== SessionState.Connected) {
       this.counters.sideChannelUnattributed++;
@@ -619,7 +619,7 @@ export class HbpMaster implements HostedHandler {
     const session = new HbpSession(repeaterId, new Endpoint(socketIndex, address, port), salt, new Uint8Array(digest), proven, nowMs, this.counters);
     if (live !== undefined) this.#replace(nowMs, live, session);
     this.#sessions.set(repeaterId, session);
-    this.#byEndpoint.set(endpointKey(socketIndex, address, port), session);
+    this.#byEndpoint.set(socketIndex, address, port, session);
     this.counters.loginsAuthenticated++;
     this.#reply(this.#replies.ack, session.endpoint, session.repeaterId);
   }
@@ -741,7 +741,7 @@ export class HbpMaster implements HostedHandler {
     session.accessRule = rule?.name ?? null;
     this.#handshakeDone(session);
     session.state = SessionState.Connected;
-    session.digest = NO_DIGEST; // only needed until RPTC
+    session.forgetLogin(); // the salt, digest and passphrase were only needed until RPTC
     session.connectedAtMs = nowMs;
     session.portIndex = this.#portIndexes.acquire();
     this.#connected++;
@@ -773,8 +773,7 @@ export class HbpMaster implements HostedHandler {
 
   #removeSession(nowMs: number, session: HbpSession, reason: SessionDownReason): void {
     if (this.#sessions.get(session.repeaterId) === session) this.#sessions.delete(session.repeaterId);
-    const key = endpointKey(session.endpoint.socketIndex, session.endpoint.address, session.endpoint.port);
-    if (this.#byEndpoint.get(key) === session) this.#byEndpoint.delete(key);
+    this.#byEndpoint.deleteIf(session.socketIndex, session.address, session.port, session);
     if (session.state !== SessionState.Connected) {
       if (session.state === SessionState.Authenticated) this.#handshakeDone(session);
       session.state = SessionState.Removed;
@@ -877,10 +876,6 @@ function secretFrom(prng: Prng): Uint8Array {
     secret[i + 3] = word & 0xff;
   }
   return secret;
-}
-
-function endpointKey(socketIndex: number, address: string, port: number): string {
-  return `${socketIndex}|${address}|${port}`;
 }
 
 function endpointText(address: string, port: number): string {
