@@ -142,6 +142,20 @@ if (mode === "core") {
   const after = snapshot();
   if (classesBefore !== null) reportClasses(classesBefore, classSizes(), n, top);
   if (hbp!.connectedCount !== n + 1) throw new Error(`only ${hbp!.connectedCount} connected`);
+  if (argv.includes("--owners")) {
+    // who holds the strings: (holder class).(edge name) for every string, most common first
+    const snap = Bun.generateHeapSnapshot() as unknown as { nodes: number[]; nodeClassNames: string[]; edges: number[]; edgeNames: string[] };
+    const classOf = new Map<number, string>();
+    for (let i = 0; i < snap.nodes.length; i += 4) classOf.set(snap.nodes[i]!, snap.nodeClassNames[snap.nodes[i + 2]!]!);
+    const counts = new Map<string, number>();
+    for (let i = 0; i < snap.edges.length; i += 4) {
+      const to = classOf.get(snap.edges[i + 1]!);
+      if (to !== "string" && to !== "Array" && to !== "Cell Butterfly") continue;
+      const key = `${to} ← ${classOf.get(snap.edges[i]!)}.${snap.edgeNames[snap.edges[i + 3]!] ?? "?"}`;
+      counts.set(key, (counts.get(key) ?? 0) + 1);
+    }
+    for (const [key, count] of [...counts.entries()].sort((x, y) => y[1] - x[1]).slice(0, top)) console.log(`  ${String(count).padStart(7)}  ${key}`);
+  }
   report("core", before, after, n, top);
   void router;
 } else if (mode === "full") {

@@ -25,6 +25,7 @@
  * @module
  */
 import { aclPermits } from "../acl.ts";
+import { carriesOptionKey } from "../../lib/option_key.ts";
 import { Endpoint, plainAddress } from "../endpoint.ts";
 import type { CoreEvent, EventSink, RefusalReason, SessionDownReason } from "../events.ts";
 import type { HostedHandler, SocketSpec } from "../datagram_handler.ts";
@@ -54,7 +55,8 @@ import { PortIndexPool, type PortIndexAllocator } from "./port_index_pool.ts";
 import { EndpointIndex } from "./endpoint_index.ts";
 import { HbpSession, SessionState } from "./session.ts";
 import { ReplyPool } from "./reply_pool.ts";
-import { TextIntern } from "./text_intern.ts";
+import { TextIntern, flatText } from "./text_intern.ts";
+import { CompactRptc } from "./compact_rptc.ts";
 
 export interface HbpMasterDeps {
   router: FrameRouter;
@@ -735,7 +737,8 @@ export class HbpMaster implements HostedHandler {
   }
 
   #connect(nowMs: number, session: HbpSession, config: NonNullable<HbpSession["config"]>, rule: CompiledRule | null): void {
-    session.config = config;
+    config.callsign = flatText(config.callsign); // unique per hotspot: not the padded field text it was cut from
+    session.config = new CompactRptc(config); // one per hotspot: 112 bytes instead of 160 (compact_rptc.ts)
     session.callsign = config.callsign;
     session.simplex = config.simplex;
     session.accessRule = rule?.name ?? null;
@@ -762,7 +765,10 @@ export class HbpMaster implements HostedHandler {
 
   #onRpto(nowMs: number, session: HbpSession, bytes: Uint8Array): void {
     this.counters.options++;
-    const text = fieldText(bytes, RPTO_HEADER_LENGTH, bytes.length - RPTO_HEADER_LENGTH);
+    const raw = fieldText(bytes, RPTO_HEADER_LENGTH, bytes.length - RPTO_HEADER_LENGTH);
+    // many hotspots send the same options (a club's talkgroups, an image's defaults): one shared
+    // copy each, like the RPTC texts; never one carrying a KEY= secret (kept only by its session)
+    const text = carriesOptionKey(raw) ? raw : this.#texts.text(raw);
     session.options = text;
     this.#reply(this.#replies.ack, session.endpoint, session.repeaterId);
     if (session.state === SessionState.Connected) this.#router.onOptions(nowMs, session, text);
