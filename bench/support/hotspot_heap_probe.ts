@@ -68,6 +68,47 @@ function reportClasses(before: Map<string, { count: number; bytes: number }>, af
   for (const r of rows) console.log(`  ${r.name.padEnd(36)} ${r.count.toFixed(2).padStart(8)} × ${(r.bytes / (r.count || 1)).toFixed(0).padStart(5)} B = ${r.bytes.toFixed(0).padStart(6)} B`);
 }
 
+/** Who holds the strings, arrays and butterflies: (holder class).(edge name), most common first. */
+function printOwners(top: number): void {
+  const snap = Bun.generateHeapSnapshot() as unknown as { nodes: number[]; nodeClassNames: string[]; edges: number[]; edgeNames: string[] };
+  const classOf = new Map<number, string>();
+  const sizeOf = new Map<number, number>();
+  for (let i = 0; i < snap.nodes.length; i += 4) {
+    classOf.set(snap.nodes[i]!, snap.nodeClassNames[snap.nodes[i + 2]!]!);
+    sizeOf.set(snap.nodes[i]!, snap.nodes[i + 1]!);
+  }
+  const rows = new Map<string, { count: number; bytes: number }>();
+  for (let i = 0; i < snap.edges.length; i += 4) {
+    const to = classOf.get(snap.edges[i + 1]!);
+    if (to !== "string" && to !== "Array" && to !== "Cell Butterfly") continue;
+    const key = `${to} ← ${classOf.get(snap.edges[i]!)}.${snap.edgeNames[snap.edges[i + 3]!] ?? "?"}`;
+    const row = rows.get(key) ?? { count: 0, bytes: 0 };
+    row.count++;
+    row.bytes += sizeOf.get(snap.edges[i + 1]!) ?? 0;
+    rows.set(key, row);
+  }
+  for (const [key, row] of [...rows.entries()].sort((x, y) => y[1].bytes - x[1].bytes).slice(0, top)) console.log(`  ${String(row.count).padStart(7)} ${String(row.bytes).padStart(10)} B  ${key}`);
+  // the big Maps and Sets: storage size and who holds them
+  const holders = new Map<number, string[]>();
+  for (let i = 0; i < snap.edges.length; i += 4) {
+    const to = snap.edges[i + 1]!;
+    const cls = classOf.get(to);
+    if (cls !== "Map" && cls !== "Set") continue;
+    const list = holders.get(to) ?? [];
+    list.push(`${classOf.get(snap.edges[i]!)}.${snap.edgeNames[snap.edges[i + 3]!] ?? "?"}`);
+    holders.set(to, list);
+  }
+  const big: string[] = [];
+  for (let i = 0; i < snap.edges.length; i += 4) {
+    const from = snap.edges[i]!;
+    const cls = classOf.get(from);
+    if ((cls !== "Map" && cls !== "Set") || classOf.get(snap.edges[i + 1]!) !== "Cell Butterfly") continue;
+    const bytes = sizeOf.get(snap.edges[i + 1]!) ?? 0;
+    if (bytes >= 64 * 1024) big.push(`  ${cls} storage ${bytes} B held by ${(holders.get(from) ?? []).slice(0, 3).join(", ")}`);
+  }
+  console.log(big.join("\n"));
+}
+
 function report(label: string, before: Snapshot, after: Snapshot, n: number, top: number): void {
   console.log(`${label}: ${n} hotspots: heap ${((after.heap - before.heap) / n).toFixed(0)} B/hotspot, RSS ${((after.rss - before.rss) / n).toFixed(0)} B/hotspot, objects ${((after.objects - before.objects) / n).toFixed(2)}/hotspot`);
   const rows = Object.keys({ ...before.types, ...after.types })
@@ -142,21 +183,14 @@ if (mode === "core") {
   const after = snapshot();
   if (classesBefore !== null) reportClasses(classesBefore, classSizes(), n, top);
   if (hbp!.connectedCount !== n + 1) throw new Error(`only ${hbp!.connectedCount} connected`);
-  if (argv.includes("--owners")) {
-    // who holds the strings: (holder class).(edge name) for every string, most common first
-    const snap = Bun.generateHeapSnapshot() as unknown as { nodes: number[]; nodeClassNames: string[]; edges: number[]; edgeNames: string[] };
-    const classOf = new Map<number, string>();
-    for (let i = 0; i < snap.nodes.length; i += 4) classOf.set(snap.nodes[i]!, snap.nodeClassNames[snap.nodes[i + 2]!]!);
-    const counts = new Map<string, number>();
-    for (let i = 0; i < snap.edges.length; i += 4) {
-      const to = classOf.get(snap.edges[i + 1]!);
-      if (to !== "string" && to !== "Array" && to !== "Cell Butterfly") continue;
-      const key = `${to} ← ${classOf.get(snap.edges[i]!)}.${snap.edgeNames[snap.edges[i + 3]!] ?? "?"}`;
-      counts.set(key, (counts.get(key) ?? 0) + 1);
-    }
-    for (const [key, count] of [...counts.entries()].sort((x, y) => y[1] - x[1]).slice(0, top)) console.log(`  ${String(count).padStart(7)}  ${key}`);
-  }
+  if (argv.includes("--owners")) printOwners(top);
   report("core", before, after, n, top);
+  if (argv.includes("--shrink")) {
+    Bun.shrink();
+    await Bun.sleep(3_000);
+    Bun.gc(true);
+    console.log(`after Bun.shrink(): RSS ${((process.memoryUsage().rss - before.rss) / n).toFixed(0)} B/hotspot`);
+  }
   void router;
 } else if (mode === "full") {
   const server = await startFreedmr(config, createLogger({ level: "silent", format: "json" }), {});
@@ -179,6 +213,7 @@ if (mode === "core") {
   const after = snapshot();
   if (classesBefore !== null) reportClasses(classesBefore, classSizes(), server.hbp!.connectedCount, top);
   report("full", before, after, server.hbp!.connectedCount, top);
+  if (argv.includes("--owners")) printOwners(top);
   const rssBefore = process.memoryUsage().rss;
   Bun.shrink();
   await Bun.sleep(3_000);

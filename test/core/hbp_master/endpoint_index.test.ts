@@ -30,29 +30,30 @@ describe("ipv4EndpointKey", () => {
 
 describe("EndpointIndex", () => {
   test("finds IPv4 and IPv6 entries, and deletes only the entry it is told", () => {
-    const index = new EndpointIndex<string>();
-    index.set(0, "127.0.0.1", 5000, "a");
-    index.set(0, "::1", 5000, "b");
-    index.set(1, "127.0.0.1", 5000, "c");
-    index.set(40, "127.0.0.1", 5000, "d"); // socket index past the numeric key: string key
+    const index = new EndpointIndex<{ name: string }>();
+    const v = Object.fromEntries(["a", "a2", "b", "c", "d", "x"].map((name) => [name, { name }]));
+    index.set(0, "127.0.0.1", 5000, v.a!);
+    index.set(0, "::1", 5000, v.b!);
+    index.set(1, "127.0.0.1", 5000, v.c!);
+    index.set(40, "127.0.0.1", 5000, v.d!); // socket index past the numeric key: string key
     expect(index.size).toBe(4);
-    expect(index.get(0, "127.0.0.1", 5000)).toBe("a");
-    expect(index.get(0, "::ffff:127.0.0.1", 5000)).toBe("a");
-    expect(index.get(0, "::1", 5000)).toBe("b");
-    expect(index.get(1, "127.0.0.1", 5000)).toBe("c");
-    expect(index.get(40, "127.0.0.1", 5000)).toBe("d");
+    expect(index.get(0, "127.0.0.1", 5000)).toBe(v.a!);
+    expect(index.get(0, "::ffff:127.0.0.1", 5000)).toBe(v.a!);
+    expect(index.get(0, "::1", 5000)).toBe(v.b!);
+    expect(index.get(1, "127.0.0.1", 5000)).toBe(v.c!);
+    expect(index.get(40, "127.0.0.1", 5000)).toBe(v.d!);
     expect(index.get(0, "127.0.0.1", 5001)).toBeUndefined();
     expect(index.get(0, "::2", 5000)).toBeUndefined();
     // a newer session holds the endpoint: deleting the old one leaves it
-    index.set(0, "127.0.0.1", 5000, "a2");
-    index.deleteIf(0, "127.0.0.1", 5000, "a");
-    expect(index.get(0, "127.0.0.1", 5000)).toBe("a2");
-    index.deleteIf(0, "127.0.0.1", 5000, "a2");
-    index.deleteIf(0, "::1", 5000, "x");
-    expect(index.get(0, "::1", 5000)).toBe("b");
-    index.deleteIf(0, "::1", 5000, "b");
-    index.deleteIf(40, "127.0.0.1", 5000, "d");
+    index.set(0, "127.0.0.1", 5000, v.a2!);
+    index.deleteIf(0, "127.0.0.1", 5000, v.a!);
+    expect(index.get(0, "127.0.0.1", 5000)).toBe(v.a2!);
+    index.deleteIf(0, "127.0.0.1", 5000, v.a2!);
+    index.deleteIf(0, "::1", 5000, v.x!);
+    expect(index.get(0, "::1", 5000)).toBe(v.b!);
+    index.deleteIf(0, "::1", 5000, v.b!);
+    index.deleteIf(40, "127.0.0.1", 5000, v.d!);
     expect(index.size).toBe(1);
-    expect(index.get(1, "127.0.0.1", 5000)).toBe("c");
+    expect(index.get(1, "127.0.0.1", 5000)).toBe(v.c!);
   });
 });
