@@ -16,7 +16,7 @@ const MIN_CAPACITY = 16;
 
 function hash(key: number): number {
   // 53-bit integer key: low and high words mixed (murmur3 finaliser constants)
-  let h = Math.imul((key >>> 0) ^ Math.imul((key / 4294967296) >>> 0, 0x9e3779b9), 0x85ebca6b);
+  let h = Math.imul(key <= 0xffffffff ? key | 0 : (key >>> 0) ^ Math.imul((key / 4294967296) >>> 0, 0x9e3779b9), 0x85ebca6b);
   h ^= h >>> 13;
   h = Math.imul(h, 0xc2b2ae35);
   return h ^ (h >>> 16);
@@ -51,11 +51,12 @@ export class NumberMap<V extends object> {
   /** Entry index of `key`, or −1. */
   #find(key: number): number {
     const index = this.#index;
+    const keys = this.#keys;
     const mask = this.#mask;
     for (let i = hash(key) & mask; ; i = (i + 1) & mask) {
       const entry = index[i]! - 1;
       if (entry < 0) return -1;
-      if (this.#keys[entry] === key && this.#values[entry] !== undefined) return entry;
+      if (keys[entry] === key && this.#values[entry] !== undefined) return entry;
     }
   }
 
