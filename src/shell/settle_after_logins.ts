@@ -57,9 +57,14 @@ export class LoginBurstWatch {
  * QUIET_MS and settle after each burst. Returns a function that stops the watch; the timer never
  * keeps the process alive.
  */
-export function scheduleSettleAfterLogins(logins: () => number, onSettled: (released: ReleasedPages | null) => void = () => {}): () => void {
+export function scheduleSettleAfterLogins(
+  logins: () => number,
+  onSettled: (released: ReleasedPages | null) => void = () => {},
+  /** Tests: a shorter check period and threshold. */
+  tuning: { quietMs?: number; minLogins?: number } = {},
+): () => void {
   if (process.env.FREEDMR_KEEP_STARTUP_PAGES === "1") return () => {};
-  const watch = new LoginBurstWatch(logins());
+  const watch = new LoginBurstWatch(logins(), tuning.minLogins ?? MIN_LOGINS);
   const pageOut = process.platform === "linux" && Bun.isStandaloneExecutable;
   let pageOutAgainIn = 0;
   const timer = setInterval(() => {
@@ -71,7 +76,7 @@ export function scheduleSettleAfterLogins(logins: () => number, onSettled: (rele
     Bun.gc(true);
     onSettled(pageOut ? releaseStartupPages() : null);
     pageOutAgainIn = PAGE_OUT_AGAIN_CHECKS;
-  }, QUIET_MS);
+  }, tuning.quietMs ?? QUIET_MS);
   timer.unref();
   return () => clearInterval(timer);
 }
