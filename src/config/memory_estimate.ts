@@ -25,9 +25,10 @@ export const FINISHED_STREAM_BYTES = 25;
 /** Per router port at start: targetStamp + playbackStamp (2 slots × Float64 each, router_context.ts) + an Outbox entry (~20 B). */
 export const PORT_SLOT_BYTES = 56;
 /**
- * A logged-in hotspot (HBP session, router port state, slot states, buffers): measured 1.05 KB live
- * heap, 1.4–1.9 KB RSS since the session, its port state and its RPTC record fit smaller size
- * classes (session.ts, state.ts, compact_rptc.ts; before: 1.4 KB heap, 2.9 KB RSS; before the
+ * A logged-in hotspot (HBP session, router port state, slot states, buffers): measured 0.8 KB live
+ * heap, 1.3–1.9 KB RSS since the session, its port state and its RPTC record fit smaller size
+ * classes and the master's tables are NumberMaps (session.ts, state.ts, compact_rptc.ts,
+ * number_map.ts; before: 1.4 KB heap, 2.9 KB RSS; before the
  * shared replies and texts, reply_pool.ts and text_intern.ts: 2.2 KB heap, 3.9 KB RSS).
  */
 export const HOTSPOT_BYTES = 1792;
