@@ -2,7 +2,7 @@
  * Memory benchmark (issue 14): what freedmr costs a Pi in RSS, next to a bare Bun relay in the
  * same run (RSS does not depend on CPU load, so the figures hold on a busy machine).
  *
- *   npx bun bench/memory.bench.ts [--hotspots 10000] [--relay-hotspots 2000] [--settle-seconds 20] [--binary dist/freedmr-linux-x64]
+ *   npx bun bench/memory.bench.ts [--hotspots 10000] [--relay-hotspots 2000] [--settle-seconds 20] [--late-seconds 60] [--binary dist/freedmr-linux-x64]
  *
  * 1. Idle RSS of the compiled binary with the default config (services Worker off: `[http]
  *    enabled = false`; and on, its default), `--settle-seconds` after it answers, with the
@@ -10,7 +10,10 @@
  * 2. RSS per connected hotspot: `--hotspots` hotspots (each its own UDP socket, one static
  *    talkgroup by RPTO, a ping every 5 s; bench/support/idle_hotspots.ts, one generator process per
  *    server) log in to freedmr (Worker off), freedmr (Worker on) and the bare relay side by side;
- *    (RSS once settled − RSS idle) / hotspots. Goal ≤ 1 KiB per hotspot for freedmr.
+ *    (RSS once settled − RSS idle) / hotspots, `--settle-seconds` after the last login and again
+ *    `--late-seconds` after it: freedmr hands code pages back after a burst of logins
+ *    (src/shell/settle_after_logins.ts) and some fault back in over the next minute, so the goal
+ *    (≤ 1 KiB per hotspot for freedmr) is judged on the later figure.
  * The compiled binary is built first if dist/ has none. Servers bind 127.0.0.1 on free ports.
  * @module
  */
@@ -27,6 +30,7 @@ const HOTSPOTS = Number(arg("hotspots", "10000"));
 /** The bare relay rebuilds its fan-out lists on every login (quadratic): fewer hotspots there keep the run short. */
 const RELAY_HOTSPOTS = Number(arg("relay-hotspots", "2000"));
 const SETTLE_MS = Number(arg("settle-seconds", "20")) * 1000;
+const LATE_MS = Math.max(SETTLE_MS, Number(arg("late-seconds", "60")) * 1000);
 const BINARY = arg("binary", join(ROOT, "dist", "freedmr-linux-" + (process.arch === "arm64" ? "arm64" : "x64")));
 const MIB = 1024 * 1024;
 
@@ -124,7 +128,7 @@ try {
   if (HOTSPOTS > 0) {
     // One server at a time: 10,000 client sockets per generator, and the machine's ephemeral ports
     // are shared with everything else running on it.
-    console.log(`\n2. ${HOTSPOTS} hotspots (${RELAY_HOTSPOTS} for the relay; one static talkgroup each, a ping every 5 s), one server at a time; RSS ${SETTLE_MS / 1000} s after the last login`);
+    console.log(`\n2. ${HOTSPOTS} hotspots (${RELAY_HOTSPOTS} for the relay; one static talkgroup each, a ping every 5 s), one server at a time; RSS ${SETTLE_MS / 1000} s and ${LATE_MS / 1000} s after the last login`);
     for (const [i, s] of servers.entries()) {
       const count = i === 2 ? RELAY_HOTSPOTS : HOTSPOTS;
       if (count <= 0) continue;
@@ -145,12 +149,19 @@ try {
       const connected = count - failed;
       const loginSeconds = (performance.now() - started) / 1000;
       await Bun.sleep(SETTLE_MS);
-      const loaded = rss(s.pid);
-      const per = (loaded.total - idle[i]!.total) / connected;
-      const perAnon = (loaded.anon - idle[i]!.anon) / connected;
-      console.log(
-        `   ${s.name.padEnd(22)} ${connected} in (${loginSeconds.toFixed(0)} s${failed > 0 ? `, ${failed} failed after 5 tries` : ""}): ${mib(loaded.total).padStart(6)} MiB → ${(per / 1024).toFixed(2)} KiB per hotspot (anon ${(perAnon / 1024).toFixed(2)} KiB)${i < 2 ? `  goal ≤ 1 KiB: ${per <= 1024 ? "met" : "NOT met"}` : ""}`,
-      );
+      const sample = (late: boolean): string => {
+        const loaded = rss(s.pid);
+        const per = (loaded.total - idle[i]!.total) / connected;
+        const perAnon = (loaded.anon - idle[i]!.anon) / connected;
+        const perFile = (loaded.file - idle[i]!.file) / connected;
+        return `${mib(loaded.total).padStart(6)} MiB → ${(per / 1024).toFixed(2)} KiB per hotspot (anon ${(perAnon / 1024).toFixed(2)}, file ${(perFile / 1024).toFixed(2)} KiB)${late && i < 2 ? `  goal ≤ 1 KiB: ${per <= 1024 ? "met" : "NOT met"}` : ""}`;
+      };
+      console.log(`   ${s.name.padEnd(22)} ${connected} in (${loginSeconds.toFixed(0)} s${failed > 0 ? `, ${failed} failed after 5 tries` : ""})`);
+      console.log(`     at ${String(SETTLE_MS / 1000).padStart(3)} s: ${sample(LATE_MS === SETTLE_MS)}`);
+      if (LATE_MS > SETTLE_MS) {
+        await Bun.sleep(LATE_MS - SETTLE_MS);
+        console.log(`     at ${String(LATE_MS / 1000).padStart(3)} s: ${sample(true)}`);
+      }
       generator.stdin.write("EXIT\n");
       generator.stdin.end();
       await Promise.race([generator.exited, Bun.sleep(5000)]);

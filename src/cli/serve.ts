@@ -7,6 +7,7 @@
  */
 import { isIP } from "node:net";
 import { scheduleStartupPageRelease } from "../shell/startup_pages.ts";
+import { scheduleSettleAfterLogins } from "../shell/settle_after_logins.ts";
 import { formatConfigError } from "../config/errors.ts";
 import { hostErrors, systemLookup, type HostLookup } from "../config/host_check.ts";
 import { clusterFileErrors } from "../config/cluster_files.ts";
@@ -33,6 +34,8 @@ export interface Stoppable {
   readonly reloader?: Pick<Reloader, "reload" | "refused">;
   /** Where the admin API's reload command is answered. */
   readonly control?: Pick<ControlQueue, "setReloader">;
+  /** The HBP master, when there is one: its login count drives settleAfterLogins. */
+  readonly hbp?: { readonly counters: { readonly loginsConnected: number } } | null;
 }
 
 export type StartServer = (config: Config, log: Logger) => Promise<Stoppable> | Stoppable;
@@ -185,6 +188,9 @@ export async function serve(configPath: string | undefined, overrides: Overrides
   }
   // Start-up-only code pages of the compiled binary go back to the kernel once settled (startup_pages.ts).
   scheduleStartupPageRelease((released) => log.debug({ released }, "start-up pages released"));
+  // ... and after each burst of logins, what the burst left behind (settle_after_logins.ts).
+  const hbp = server.hbp ?? null;
+  if (hbp !== null) scheduleSettleAfterLogins(() => hbp.counters.loginsConnected, (released) => log.debug({ released }, "memory settled after a burst of logins"));
 
   function stopSignalled(signal: NodeJS.Signals, running: Stoppable): void {
     if (stopping && overrides.worker !== undefined) {

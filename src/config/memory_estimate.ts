@@ -25,12 +25,14 @@ export const FINISHED_STREAM_BYTES = 25;
 /** Per router port at start: targetStamp + playbackStamp (2 slots × Float64 each, router_context.ts) + an Outbox entry (~20 B). */
 export const PORT_SLOT_BYTES = 56;
 /**
- * A logged-in hotspot (HBP session, router port state, slot states, buffers): measured 1.2 KB live
- * heap, ~2.4 KB RSS since the fixed replies are stamped at send time and repeated RPTC texts are
- * shared (reply_pool.ts, text_intern.ts; before: 2.2 KB heap, 3.9 KB RSS).
+ * A logged-in hotspot (HBP session, router port state, slot states, buffers): measured 0.8 KB live
+ * heap, 1.3–1.9 KB RSS since the session, its port state and its RPTC record fit smaller size
+ * classes and the master's tables are NumberMaps (session.ts, state.ts, compact_rptc.ts,
+ * number_map.ts; before: 1.4 KB heap, 2.9 KB RSS; before the
+ * shared replies and texts, reply_pool.ts and text_intern.ts: 2.2 KB heap, 3.9 KB RSS).
  */
-export const HOTSPOT_BYTES = 2560;
-/** A subscription (record + conference list + indexes): measured 282 B heap per entry over 100 000, 414 B over the first 20 000 (Map growth). */
+export const HOTSPOT_BYTES = 1792;
+/** A subscription (record + conference list + indexes): measured 232 B heap, 284 B RSS per entry over 100 000 (282 B heap before the record fit JSC's 112-byte size class, state.ts), 414 B over the first 20 000 (Map growth). */
 export const SUBSCRIPTION_BYTES = 384;
 /** A last-heard radio id (SubscriberEntry + its Map slot): measured 129–132 B heap per entry at 200 000–400 000, up to 238 B while the Map doubles. */
 export const SUBSCRIBER_BYTES = 176;

@@ -34,6 +34,11 @@ export interface RptcConfig {
   simplex: boolean;
 }
 
+/** Simplex hotspot: slots '4', or RX = TX (§1.3 convention). */
+export function rptcSimplex(slots: string, rxFrequencyHz: number, txFrequencyHz: number): boolean {
+  return slots === "4" || (rxFrequencyHz !== 0 && rxFrequencyHz === txFrequencyHz);
+}
+
 export type RptcParse = { ok: true; config: RptcConfig } | { ok: false; error: string };
 
 /** Printable Latin-1 text of bytes[start, start+length), NUL/control bytes treated as padding, trimmed. */
@@ -59,7 +64,7 @@ function lenientNumber(text: string): number {
 }
 
 function lenientInt(text: string): number {
-  return Math.trunc(lenientNumber(text));
+  return Math.trunc(lenientNumber(text)) || 0; // "-0" and "-.5" are 0, not −0
 }
 
 export function parseRptc(bytes: Uint8Array): RptcParse {
@@ -86,7 +91,7 @@ export function parseRptc(bytes: Uint8Array): RptcParse {
     url: fieldText(bytes, 98, 124),
     softwareId: fieldText(bytes, 222, 40),
     packageId: fieldText(bytes, 262, 40),
-    simplex: slots === "4" || (rxFrequencyHz !== 0 && rxFrequencyHz === txFrequencyHz),
+    simplex: rptcSimplex(slots, rxFrequencyHz, txFrequencyHz),
   };
   return { ok: true, config };
 }

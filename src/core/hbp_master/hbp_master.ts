@@ -25,6 +25,8 @@
  * @module
  */
 import { aclPermits } from "../acl.ts";
+import { carriesOptionKey } from "../../lib/option_key.ts";
+import { NumberMap } from "../../lib/number_map.ts";
 import { Endpoint, plainAddress } from "../endpoint.ts";
 import type { CoreEvent, EventSink, RefusalReason, SessionDownReason } from "../events.ts";
 import type { HostedHandler, SocketSpec } from "../datagram_handler.ts";
@@ -51,10 +53,12 @@ import { LoginGuard } from "./login_guard.ts";
 import { SALT_SECRET_BYTES, SaltCookie } from "./salt_cookie.ts";
 import type { HbpMasterOptions } from "./options.ts";
 import { PortIndexPool, type PortIndexAllocator } from "./port_index_pool.ts";
+import { EndpointIndex } from "./endpoint_index.ts";
 import { HbpSession, SessionState } from "./session.ts";
 import { ReplyPool } from "./reply_pool.ts";
 import { AdoptionRefusal, type AdoptableSession, type SessionAdopter } from "./session_adoption.ts";
-import { TextIntern } from "./text_intern.ts";
+import { TextIntern, flatText } from "./text_intern.ts";
+import { CompactRptc } from "./compact_rptc.ts";
 
 export interface HbpMasterDeps {
   router: FrameRouter;
@@ -110,7 +114,6 @@ export const HANDSHAKES_PER_PREFIX_MAX = 1024;
 export const TIMEOUTS_PER_SWEEP_MAX = 256;
 /** At most one conflict report per id per this long. */
 const CONFLICT_REPORT_INTERVAL_MS = 60_000;
-const NO_DIGEST = new Uint8Array(0);
 
 export interface HbpMasterStats {
   sessions: number;
@@ -140,6 +143,9 @@ export interface HbpSessionInfo {
   packageId: string;
 }
 
+/** An adopted session proved nothing here: no RPTK digest to keep (forgotten at connect anyway). */
+const NO_LOGIN_DIGEST = new Uint8Array(0);
+
 export class HbpMaster implements HostedHandler {
   readonly name: string;
   readonly counters = new HbpCounters();
@@ -156,8 +162,8 @@ export class HbpMaster implements HostedHandler {
   #adopter: SessionAdopter | null;
   readonly #guard: LoginGuard;
   readonly #cookie: SaltCookie;
-  /** Live sessions (authenticated or connected), one per repeater id. */
-  readonly #sessions = new Map<number, HbpSession>();
+  /** Live sessions (authenticated or connected), one per repeater id (a NumberMap: ~26 bytes per hotspot where a Map takes ~130). */
+  readonly #sessions = new NumberMap<HbpSession>();
   /** Sessions between RPTK and RPTC, per source prefix (entries removed at 0). */
   readonly #handshakes = new Map<string, number>();
   /** Every fixed reply (RPTACK+salt/id, MSTNAK, MSTPONG, MSTCL), stamped at send time (reply_pool.ts). */
@@ -169,8 +175,8 @@ export class HbpMaster implements HostedHandler {
   readonly #frame = new DmrdFrame();
   readonly #dmra = new DmraMessage();
   readonly #dmrg = new DmrgMessage();
-  /** Live sessions by `${socket}|${address}|${port}`, for side-channel messages that carry no id. */
-  readonly #byEndpoint = new Map<string, HbpSession>();
+  /** Live sessions by endpoint, for side-channel messages that carry no id (numeric keys for IPv4, endpoint_index.ts). */
+  readonly #byEndpoint = new EndpointIndex<HbpSession>();
   #connected = 0;
   #lastSweepMs = Number.NEGATIVE_INFINITY;
   /** More timed-out sessions are waiting than the last pass removed: sweep again on the next tick. */
@@ -470,7 +476,7 @@ export class HbpMaster implements HostedHandler {
   #onSideChannel(nowMs: number, kind: HbpKind, socketIndex: number, address: string, port: number, repeaterId: number, bytes: Uint8Array): void {
     let session = this.#sessions.get(repeaterId);
     if (session === undefined || !session.endpoint.matches(socketIndex, address, port)) {
-      session = this.#byEndpoint.get(endpointKey(socketIndex, address, port));
+      session = this.#byEndpoint.get(socketIndex, address, port);
     }
     if (session === undefined || session.state !== SessionState.Connected) {
       this.counters.sideChannelUnattributed++;
@@ -638,7 +644,7 @@ export class HbpMaster implements HostedHandler {
     const session = new HbpSession(repeaterId, new Endpoint(socketIndex, address, port), salt, new Uint8Array(digest), proven, nowMs, this.counters);
     if (live !== undefined) this.#replace(nowMs, live, session);
     this.#sessions.set(repeaterId, session);
-    this.#byEndpoint.set(endpointKey(socketIndex, address, port), session);
+    this.#byEndpoint.set(socketIndex, address, port, session);
     this.counters.loginsAuthenticated++;
     this.#reply(this.#replies.ack, session.endpoint, session.repeaterId);
   }
@@ -776,12 +782,14 @@ export class HbpMaster implements HostedHandler {
     }
     const rule = this.#rules.atConfig(repeaterId, offer.config.callsign);
     const passphrase = rule?.passphrase ?? this.#globalPassphrase;
-    const session = new HbpSession(repeaterId, new Endpoint(socketIndex, address, port), 0, NO_DIGEST, passphrase, nowMs, this.counters);
+    const session = new HbpSession(repeaterId, new Endpoint(socketIndex, address, port), 0, NO_LOGIN_DIGEST, passphrase, nowMs, this.counters);
     session.options = offer.options;
     this.#sessions.set(repeaterId, session);
-    this.#byEndpoint.set(endpointKey(socketIndex, address, port), session);
+    this.#byEndpoint.set(socketIndex, address, port, session);
     this.counters.adoptions++;
-    this.#connect(nowMs, session, this.#texts.config({ ...offer.config }), rule, true);
+    // a copy with every field (a CompactRptc's packed fields are getters a spread would miss)
+    const offered = offer.config instanceof CompactRptc ? offer.config.toJSON() : { ...offer.config };
+    this.#connect(nowMs, session, this.#texts.config(offered), rule, true);
     return session;
   }
 
@@ -801,13 +809,14 @@ export class HbpMaster implements HostedHandler {
   }
 
   #connect(nowMs: number, session: HbpSession, config: NonNullable<HbpSession["config"]>, rule: CompiledRule | null, adopted = false): void {
-    session.config = config;
+    config.callsign = flatText(config.callsign); // unique per hotspot: not the padded field text it was cut from
+    session.config = new CompactRptc(config); // one per hotspot: 112 bytes instead of 160 (compact_rptc.ts)
     session.callsign = config.callsign;
     session.simplex = config.simplex;
     session.accessRule = rule?.name ?? null;
     if (!adopted) this.#handshakeDone(session);
     session.state = SessionState.Connected;
-    session.digest = NO_DIGEST; // only needed until RPTC
+    session.forgetLogin(); // the salt, digest and passphrase were only needed until RPTC
     session.connectedAtMs = nowMs;
     session.portIndex = this.#portIndexes.acquire();
     this.#connected++;
@@ -832,7 +841,10 @@ export class HbpMaster implements HostedHandler {
 
   #onRpto(nowMs: number, session: HbpSession, bytes: Uint8Array): void {
     this.counters.options++;
-    const text = fieldText(bytes, RPTO_HEADER_LENGTH, bytes.length - RPTO_HEADER_LENGTH);
+    const raw = fieldText(bytes, RPTO_HEADER_LENGTH, bytes.length - RPTO_HEADER_LENGTH);
+    // many hotspots send the same options (a club's talkgroups, an image's defaults): one shared
+    // copy each, like the RPTC texts; never one carrying a KEY= secret (kept only by its session)
+    const text = carriesOptionKey(raw) ? raw : this.#texts.text(raw);
     session.options = text;
     this.#reply(this.#replies.ack, session.endpoint, session.repeaterId);
     if (session.state === SessionState.Connected) this.#router.onOptions(nowMs, session, text);
@@ -843,8 +855,7 @@ export class HbpMaster implements HostedHandler {
 
   #removeSession(nowMs: number, session: HbpSession, reason: SessionDownReason): void {
     if (this.#sessions.get(session.repeaterId) === session) this.#sessions.delete(session.repeaterId);
-    const key = endpointKey(session.endpoint.socketIndex, session.endpoint.address, session.endpoint.port);
-    if (this.#byEndpoint.get(key) === session) this.#byEndpoint.delete(key);
+    this.#byEndpoint.deleteIf(session.socketIndex, session.address, session.port, session);
     if (session.state !== SessionState.Connected) {
       if (session.state === SessionState.Authenticated) this.#handshakeDone(session);
       session.state = SessionState.Removed;
@@ -947,10 +958,6 @@ function secretFrom(prng: Prng): Uint8Array {
     secret[i + 3] = word & 0xff;
   }
   return secret;
-}
-
-function endpointKey(socketIndex: number, address: string, port: number): string {
-  return `${socketIndex}|${address}|${port}`;
 }
 
 function endpointText(address: string, port: number): string {

@@ -12,7 +12,7 @@
  */
 import { DMRD_LENGTH, DMRD_OFFSET_FLAGS, DMRD_OFFSET_REPEATER, FLAG_SLOT_TS2, writeUint32 } from "../../wire/dmrd.ts";
 import type { RptcConfig } from "../../wire/rptc.ts";
-import type { Endpoint } from "../endpoint.ts";
+import { Endpoint } from "../endpoint.ts";
 import type { Outbox } from "../outbox.ts";
 import { PortKind, type RouterPort, type Slot } from "../router_port.ts";
 import type { HbpCounters } from "./counters.ts";
@@ -26,9 +26,42 @@ export const enum SessionState {
   Removed = 3,
 }
 
-export class HbpSession implements RouterPort {
+const NO_DIGEST = new Uint8Array(0);
+
+/**
+ * A session's cold fields: what only the handshake needs (RPTK → RPTC, dropped once connected)
+ * and what few sessions ever have (a replaced address, a conflict, side-channel metadata). One
+ * object, there during the handshake and made again on the first rare write after it.
+ */
+class SessionCold {
+  salt = 0;
+  digest: Uint8Array = NO_DIGEST;
+  provenPassphrase: Uint8Array = NO_DIGEST;
+  authenticatedAtMs = 0;
+  /** something below was written: keep the object when the handshake is forgotten */
+  rare = false;
+  replacedEndpoint: Endpoint | null = null;
+  replacedAtMs = 0;
+  conflictReportedAtMs = Number.NEGATIVE_INFINITY;
+  lastTalkerAliasSourceId = 0;
+  lastGpsSourceId = 0;
+}
+
+/** Egress buffers of one session, per slot (allocated together on first use). */
+class TxPair {
+  readonly ts1 = new Uint8Array(DMRD_LENGTH);
+  readonly ts2 = new Uint8Array(DMRD_LENGTH);
+}
+
+/**
+ * A session is its own Endpoint (socket, address, port: where the peer talks from), so 10,000
+ * sessions hold no second object each; `endpoint` returns the session itself. Fields only the
+ * handshake needs and fields few sessions ever set live in a SessionCold (behind the same public
+ * getters/setters as before), both egress buffers in one TxPair: 18 own fields keep the object in
+ * JSC's 160-byte size class (it was 224 bytes plus a 48-byte Endpoint).
+ */
+export class HbpSession extends Endpoint implements RouterPort {
   portIndex = -1;
-  readonly kind = PortKind.Hotspot;
   state: SessionState = SessionState.Authenticated;
   callsign = "";
   simplex = false;
@@ -36,36 +69,114 @@ export class HbpSession implements RouterPort {
   config: RptcConfig | null = null;
   /** Last RPTO text, if any. */
   options: string | null = null;
-  readonly authenticatedAtMs: number;
   connectedAtMs = 0;
   lastHeardMs: number;
-  /** The endpoint this session replaced (same id, other address) and when: two-station detection. */
-  replacedEndpoint: Endpoint | null = null;
-  replacedAtMs = 0;
-  /** Last time a conflict on this id was reported (carried over across replacements). */
-  conflictReportedAtMs = Number.NEGATIVE_INFINITY;
   framesIn = 0;
   framesOut = 0;
-  /** Source radio of the last DMRA / DMRG side-channel message (metadata only). */
-  lastTalkerAliasSourceId = 0;
-  lastGpsSourceId = 0;
   /** Egress buffers, allocated on first use (most hotspots are idle most of the time: ~0.2 KB each saved). */
-  #tx1: Uint8Array | null = null;
-  #tx2: Uint8Array | null = null;
+  #tx: TxPair | null = null;
+  #cold: SessionCold | null;
 
   constructor(
     readonly repeaterId: number,
-    readonly endpoint: Endpoint,
+    endpoint: Endpoint,
     /** Salt and digest of the RPTK that authenticated this session, re-checked at RPTC against the deciding rule. */
-    readonly salt: number,
-    public digest: Uint8Array,
+    salt: number,
+    digest: Uint8Array,
     /** The passphrase bytes the RPTK digest was proven against (identity-compared at RPTC). */
-    readonly provenPassphrase: Uint8Array,
+    provenPassphrase: Uint8Array,
     nowMs: number,
     readonly counters: HbpCounters,
   ) {
-    this.authenticatedAtMs = nowMs;
+    super(endpoint.socketIndex, endpoint.address, endpoint.port);
+    const cold = new SessionCold();
+    cold.salt = salt;
+    cold.digest = digest;
+    cold.provenPassphrase = provenPassphrase;
+    cold.authenticatedAtMs = nowMs;
+    this.#cold = cold;
     this.lastHeardMs = nowMs;
+  }
+
+  get kind(): PortKind.Hotspot {
+    return PortKind.Hotspot;
+  }
+
+  /** Where the peer talks from: the session itself. */
+  get endpoint(): Endpoint {
+    return this;
+  }
+
+  // ---- handshake (known until RPTC; forgetLogin drops it) ----
+  get salt(): number {
+    return this.#cold?.salt ?? 0;
+  }
+  get digest(): Uint8Array {
+    return this.#cold?.digest ?? NO_DIGEST;
+  }
+  set digest(value: Uint8Array) {
+    if (this.#cold !== null) this.#cold.digest = value;
+  }
+  get provenPassphrase(): Uint8Array {
+    return this.#cold?.provenPassphrase ?? NO_DIGEST;
+  }
+  /** When RPTK passed (0 once the handshake is forgotten). */
+  get authenticatedAtMs(): number {
+    return this.#cold?.authenticatedAtMs ?? 0;
+  }
+  /** Connected: the salt, digest and passphrase are no longer needed. */
+  forgetLogin(): void {
+    const cold = this.#cold;
+    if (cold === null) return;
+    if (!cold.rare) {
+      this.#cold = null;
+      return;
+    }
+    cold.salt = 0;
+    cold.digest = NO_DIGEST;
+    cold.provenPassphrase = NO_DIGEST;
+    cold.authenticatedAtMs = 0;
+  }
+
+  // ---- rare ----
+  #rare(): SessionCold {
+    const cold = (this.#cold ??= new SessionCold());
+    cold.rare = true;
+    return cold;
+  }
+  /** The endpoint this session replaced (same id, other address) and when: two-station detection. */
+  get replacedEndpoint(): Endpoint | null {
+    return this.#cold?.replacedEndpoint ?? null;
+  }
+  set replacedEndpoint(value: Endpoint | null) {
+    // a plain copy: holding the replaced session itself would chain every earlier one behind it
+    if (value !== null || this.#cold !== null) this.#rare().replacedEndpoint = value === null ? null : new Endpoint(value.socketIndex, value.address, value.port);
+  }
+  get replacedAtMs(): number {
+    return this.#cold?.replacedAtMs ?? 0;
+  }
+  set replacedAtMs(value: number) {
+    if (value !== 0 || this.#cold !== null) this.#rare().replacedAtMs = value;
+  }
+  /** Last time a conflict on this id was reported (carried over across replacements). */
+  get conflictReportedAtMs(): number {
+    return this.#cold?.conflictReportedAtMs ?? Number.NEGATIVE_INFINITY;
+  }
+  set conflictReportedAtMs(value: number) {
+    if (value !== Number.NEGATIVE_INFINITY || this.#cold !== null) this.#rare().conflictReportedAtMs = value;
+  }
+  /** Source radio of the last DMRA / DMRG side-channel message (metadata only). */
+  get lastTalkerAliasSourceId(): number {
+    return this.#cold?.lastTalkerAliasSourceId ?? 0;
+  }
+  set lastTalkerAliasSourceId(value: number) {
+    if (value !== 0 || this.#cold !== null) this.#rare().lastTalkerAliasSourceId = value;
+  }
+  get lastGpsSourceId(): number {
+    return this.#cold?.lastGpsSourceId ?? 0;
+  }
+  set lastGpsSourceId(value: number) {
+    if (value !== 0 || this.#cold !== null) this.#rare().lastGpsSourceId = value;
   }
 
   /**
@@ -81,8 +192,8 @@ export class HbpSession implements RouterPort {
   }
 
   txBuffer(slot: Slot): Uint8Array {
-    if (slot === 2) return (this.#tx2 ??= new Uint8Array(DMRD_LENGTH));
-    return (this.#tx1 ??= new Uint8Array(DMRD_LENGTH));
+    const tx = (this.#tx ??= new TxPair());
+    return slot === 2 ? tx.ts2 : tx.ts1;
   }
 
   emit(_nowMs: number, frame: Uint8Array, outbox: Outbox): void {
@@ -91,7 +202,8 @@ export class HbpSession implements RouterPort {
       return;
     }
     let out = frame;
-    if (frame !== this.#tx1 && frame !== this.#tx2) {
+    const tx = this.#tx;
+    if (tx === null || (frame !== tx.ts1 && frame !== tx.ts2)) {
       // A buffer we do not own may be reused for the next port before the outbox drains: copy.
       out = this.txBuffer((frame[DMRD_OFFSET_FLAGS]! & FLAG_SLOT_TS2) !== 0 ? 2 : 1);
       out.set(frame.length === DMRD_LENGTH ? frame : frame.subarray(0, DMRD_LENGTH), 0);

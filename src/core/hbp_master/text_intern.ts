@@ -9,6 +9,11 @@ import type { RptcConfig } from "../../wire/rptc.ts";
 /** Distinct texts kept (a few hundred software/package ids exist in the wild). */
 const MAX_INTERNED = 4096;
 
+/** A flat copy: a trimmed field text is a slice that keeps the padded text it was cut from alive. */
+export function flatText(value: string): string {
+  return value === "" ? "" : (" " + value).slice(1);
+}
+
 export class TextIntern {
   readonly #texts = new Map<string, string>();
 
@@ -17,8 +22,7 @@ export class TextIntern {
     const known = this.#texts.get(value);
     if (known !== undefined) return known;
     if (this.#texts.size >= MAX_INTERNED) return value;
-    // A flat copy: `value` may be a slice of the padded 302-byte field text it was cut from.
-    const flat = (" " + value).slice(1);
+    const flat = flatText(value);
     this.#texts.set(flat, flat);
     return flat;
   }

@@ -29,6 +29,10 @@ export const enum SubOrigin {
 /** Conference ids: a talkgroup is its own conference (0 … 2^24−1); bridges live above. */
 export const BRIDGE_CONFERENCE_BASE = 0x2000000;
 
+/**
+ * 12 own fields (JSC's 112-byte size class; 13 would take 160): the cold `origin` and
+ * `bridgeIndex` share one number behind accessors.
+ */
 export class Subscription {
   ps: PortState | null = null;
   /** slot at the port (RF slot for hotspots; link slot for links) */
@@ -37,17 +41,32 @@ export class Subscription {
   talkgroupId = 0;
   conferenceId = 0;
   kind: SubKind = SubKind.Static;
-  origin: SubOrigin = SubOrigin.Config;
   active = true;
   /** 0 = never */
   expiresAtMs = 0;
   /** bridge members */
   member: BridgeMemberOptions | null = null;
-  bridgeIndex = -1;
+  /** (bridgeIndex + 1) · 4 + origin */
+  #bridgeOrigin = SubOrigin.Config;
   /** positions in the conference list, the port list and the timed list (-1 = not there) */
   conferencePosition = -1;
   portPosition = -1;
   timedPosition = -1;
+
+  /** Where a static/dynamic subscription came from (options replace only their own). */
+  get origin(): SubOrigin {
+    return (this.#bridgeOrigin & 3) as SubOrigin;
+  }
+  set origin(value: SubOrigin) {
+    this.#bridgeOrigin = (this.#bridgeOrigin & ~3) | value;
+  }
+  /** bridge members: index of the bridge (-1 = none) */
+  get bridgeIndex(): number {
+    return (this.#bridgeOrigin >> 2) - 1;
+  }
+  set bridgeIndex(value: number) {
+    this.#bridgeOrigin = (value + 1) * 4 + (this.#bridgeOrigin & 3);
+  }
 }
 
 export class SlotState {
@@ -64,37 +83,148 @@ export class SlotState {
   lastTxAtMs = Number.NEGATIVE_INFINITY;
 }
 
+/** PortState flags (one field: `up`, `trunk`, `link`, `local`). */
+const enum PortFlag {
+  Up = 1,
+  Trunk = 2,
+  Link = 4,
+  Local = 8,
+}
+
+/** Option values a hotspot set by RPTO/self-care (null = not set there); made on the first one set. */
+class PortOptionValues {
+  timerMinutes: number | null = null;
+  single: boolean | null = null;
+  dial: number | null = null;
+  ident: boolean | null = null;
+  language: string | null = null;
+  identTalkgroup: number | null = null;
+}
+
+/** Positions and times only links and dial users have. */
+class PortRare {
+  relinkAtMs = 0;
+  relinkPosition = -1;
+  linkPosition = -1;
+}
+
+/**
+ * A port's routing state. 12 own fields (JSC's 112-byte size class instead of 224: one per
+ * logged-in hotspot): the four flags share one number, the option values and the link/relink
+ * positions live in objects made when first set; all behind the same accessors as plain fields.
+ */
 export class PortState {
   port: RouterPort | null = null;
-  up = false;
-  /** OpenBridge: many concurrent streams, no slot contention (a trunk) */
-  trunk = false;
-  /** OpenBridge or upstream: routed through a talkgroup map */
-  link = false;
-  /** a hotspot/repeater logged in to us */
-  local = false;
+  #flags = 0;
   ruleName: string | null = null;
   rule: AccessRuleRouting | null = null;
   readonly slots: [SlotState, SlotState] = [new SlotState(), new SlotState()];
   readonly subs: Subscription[] = [];
   linkMap: LinkTalkgroupMap | null = null;
-  /** from the hotspot's options (null = not set there) */
-  optionsTimerMinutes: number | null = null;
-  optionsSingle: boolean | null = null;
-  optionsDial: number | null = null;
   optionsText = "";
-  /** voice options (VOICE=/IDENT=, LANG=, IDENTTG=); null = not set there */
-  optionsIdent: boolean | null = null;
-  optionsLanguage: string | null = null;
-  optionsIdentTalkgroup: number | null = null;
+  #options: PortOptionValues | null = null;
   dialSub: Subscription | null = null;
-  /** relink the default reflector at this time (0 = not scheduled) */
-  relinkAtMs = 0;
-  relinkPosition = -1;
-  /** position in the router's link list (-1 = not a link) */
-  linkPosition = -1;
+  #rare: PortRare | null = null;
 
   constructor(readonly index: number) {}
+
+  #flag(flag: PortFlag, on: boolean): void {
+    this.#flags = on ? this.#flags | flag : this.#flags & ~flag;
+  }
+  get up(): boolean {
+    return (this.#flags & PortFlag.Up) !== 0;
+  }
+  set up(value: boolean) {
+    this.#flag(PortFlag.Up, value);
+  }
+  /** OpenBridge: many concurrent streams, no slot contention (a trunk) */
+  get trunk(): boolean {
+    return (this.#flags & PortFlag.Trunk) !== 0;
+  }
+  set trunk(value: boolean) {
+    this.#flag(PortFlag.Trunk, value);
+  }
+  /** OpenBridge or upstream: routed through a talkgroup map */
+  get link(): boolean {
+    return (this.#flags & PortFlag.Link) !== 0;
+  }
+  set link(value: boolean) {
+    this.#flag(PortFlag.Link, value);
+  }
+  /** a hotspot/repeater logged in to us */
+  get local(): boolean {
+    return (this.#flags & PortFlag.Local) !== 0;
+  }
+  set local(value: boolean) {
+    this.#flag(PortFlag.Local, value);
+  }
+
+  // ---- from the hotspot's options (null = not set there) ----
+  #optionsForWrite(): PortOptionValues {
+    return (this.#options ??= new PortOptionValues());
+  }
+  get optionsTimerMinutes(): number | null {
+    return this.#options?.timerMinutes ?? null;
+  }
+  set optionsTimerMinutes(value: number | null) {
+    if (value !== null || this.#options !== null) this.#optionsForWrite().timerMinutes = value;
+  }
+  get optionsSingle(): boolean | null {
+    return this.#options?.single ?? null;
+  }
+  set optionsSingle(value: boolean | null) {
+    if (value !== null || this.#options !== null) this.#optionsForWrite().single = value;
+  }
+  get optionsDial(): number | null {
+    return this.#options?.dial ?? null;
+  }
+  set optionsDial(value: number | null) {
+    if (value !== null || this.#options !== null) this.#optionsForWrite().dial = value;
+  }
+  /** voice options (VOICE=/IDENT=, LANG=, IDENTTG=); null = not set there */
+  get optionsIdent(): boolean | null {
+    return this.#options?.ident ?? null;
+  }
+  set optionsIdent(value: boolean | null) {
+    if (value !== null || this.#options !== null) this.#optionsForWrite().ident = value;
+  }
+  get optionsLanguage(): string | null {
+    return this.#options?.language ?? null;
+  }
+  set optionsLanguage(value: string | null) {
+    if (value !== null || this.#options !== null) this.#optionsForWrite().language = value;
+  }
+  get optionsIdentTalkgroup(): number | null {
+    return this.#options?.identTalkgroup ?? null;
+  }
+  set optionsIdentTalkgroup(value: number | null) {
+    if (value !== null || this.#options !== null) this.#optionsForWrite().identTalkgroup = value;
+  }
+
+  // ---- links and dial users ----
+  #rareForWrite(): PortRare {
+    return (this.#rare ??= new PortRare());
+  }
+  /** relink the default reflector at this time (0 = not scheduled) */
+  get relinkAtMs(): number {
+    return this.#rare?.relinkAtMs ?? 0;
+  }
+  set relinkAtMs(value: number) {
+    if (value !== 0 || this.#rare !== null) this.#rareForWrite().relinkAtMs = value;
+  }
+  get relinkPosition(): number {
+    return this.#rare?.relinkPosition ?? -1;
+  }
+  set relinkPosition(value: number) {
+    if (value !== -1 || this.#rare !== null) this.#rareForWrite().relinkPosition = value;
+  }
+  /** position in the router's link list (-1 = not a link) */
+  get linkPosition(): number {
+    return this.#rare?.linkPosition ?? -1;
+  }
+  set linkPosition(value: number) {
+    if (value !== -1 || this.#rare !== null) this.#rareForWrite().linkPosition = value;
+  }
 }
 
 /** What happened to a target of a stream so far (Stream.targetOutcome). */

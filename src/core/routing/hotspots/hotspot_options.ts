@@ -62,7 +62,8 @@ export function applyOptions(ctx: RouterContext, nowMs: number, port: RouterPort
     }
     ctx.optionKeys.set(port.repeaterId, parsed.key);
   }
-  ps.optionsText = parsed.text;
+  // the text as received when sanitising changed nothing: the HBP master's copy is shared between hotspots sending the same options
+  ps.optionsText = parsed.text === text ? text : parsed.text;
   applyVoiceOptions(ctx, ps, parsed.voice, parsed.lang, parsed.identTalkgroup, rejected);
   overlaySettings(parsed, ctx.hotspotSettings.get(port.repeaterId));
   applyParsed(ctx, nowMs, ps, port, parsed);

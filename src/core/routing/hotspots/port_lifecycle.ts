@@ -21,6 +21,9 @@ import { addStatic, removeSub } from "../subscriptions/subscriptions.ts";
 import { noteStateChange } from "../router_events.ts";
 import { applyPendingRestore } from "../state_records.ts";
 
+/** Port states made at once when a new index is first used. */
+const PORT_STATES_STEP = 256;
+
 /** onPortUp: set up the port's state (replacing a previous login on the index), static TGs, bridges, default reflector. */
 export function portUp(ctx: RouterContext, nowMs: number, port: RouterPort): void {
   const index = port.portIndex;
@@ -28,8 +31,13 @@ export function portUp(ctx: RouterContext, nowMs: number, port: RouterPort): voi
     ctx.stats.droppedUnknownPort++;
     return;
   }
-  // port states are created as indexes are first used (the pool hands out dense indexes)
-  while (ctx.ports.length <= index) ctx.ports.push(new PortState(ctx.ports.length));
+  // port states are created as indexes are first used (the pool hands out dense indexes), a step
+  // at a time: side by side in the heap rather than one among each login's short-lived objects
+  // (measured ~90 bytes less RSS per hotspot once the heap has shrunk)
+  if (ctx.ports.length <= index) {
+    const end = Math.min(ctx.options.capacities.maxPorts, (Math.floor(index / PORT_STATES_STEP) + 1) * PORT_STATES_STEP);
+    while (ctx.ports.length < end) ctx.ports.push(new PortState(ctx.ports.length));
+  }
   const ps = ctx.ports[index]!;
   if (ps.up) portDown(ctx, nowMs, ps.port!);
   ps.port = port;

@@ -1,0 +1,94 @@
+/**
+ * A connected hotspot's RPTC configuration (src/wire/rptc.ts), kept compact: the small numbers
+ * (power, colour code, height, the slots character) share one number and `simplex` is worked out
+ * when asked, so the record has 12 fields (JSC's 112-byte size class; the parsed RptcConfig with
+ * its 16 fields takes 160) — one per logged-in hotspot. Texts are shared copies (text_intern.ts).
+ * Read through the RptcConfig interface; made once per login.
+ * @module
+ */
+import { rptcSimplex, type RptcConfig } from "../../wire/rptc.ts";
+
+// Ranges of the fixed-width RPTC fields once parsed (hbp-and-dmr.md §1.3): power[2] and colour
+// code[2] are −9…99, height[3] is −99…999, slots is one Latin-1 character or none.
+const SMALL_OFFSET = 100;
+const SMALL_RANGE = 256;
+const HEIGHT_OFFSET = 1_000;
+const HEIGHT_RANGE = 2_048;
+const SLOT_RANGE = 256;
+
+function clamp(value: number, min: number, max: number): number {
+  return value < min ? min : value > max ? max : Math.trunc(value);
+}
+
+export class CompactRptc implements RptcConfig {
+  readonly repeaterId: number;
+  readonly callsign: string;
+  readonly rxFrequencyHz: number;
+  readonly txFrequencyHz: number;
+  /** ((power + 100) · 256 + colourCode + 100) · 256 + slots char code (0 = none), · 2048 + heightM + 1000 */
+  readonly #packed: number;
+  readonly latitude: number;
+  readonly longitude: number;
+  readonly location: string;
+  readonly description: string;
+  readonly url: string;
+  readonly softwareId: string;
+  readonly packageId: string;
+
+  constructor(config: RptcConfig) {
+    this.repeaterId = config.repeaterId;
+    this.callsign = config.callsign;
+    this.rxFrequencyHz = config.rxFrequencyHz;
+    this.txFrequencyHz = config.txFrequencyHz;
+    const slot = config.slots === "" ? 0 : config.slots.charCodeAt(0) & 0xff;
+    const small = (clamp(config.power, -SMALL_OFFSET, SMALL_RANGE - SMALL_OFFSET - 1) + SMALL_OFFSET) * SMALL_RANGE + clamp(config.colourCode, -SMALL_OFFSET, SMALL_RANGE - SMALL_OFFSET - 1) + SMALL_OFFSET;
+    this.#packed = (small * SLOT_RANGE + slot) * HEIGHT_RANGE + clamp(config.heightM, -HEIGHT_OFFSET, HEIGHT_RANGE - HEIGHT_OFFSET - 1) + HEIGHT_OFFSET;
+    this.latitude = config.latitude;
+    this.longitude = config.longitude;
+    this.location = config.location;
+    this.description = config.description;
+    this.url = config.url;
+    this.softwareId = config.softwareId;
+    this.packageId = config.packageId;
+  }
+
+  get heightM(): number {
+    return (this.#packed % HEIGHT_RANGE) - HEIGHT_OFFSET;
+  }
+  get slots(): string {
+    const code = Math.floor(this.#packed / HEIGHT_RANGE) % SLOT_RANGE;
+    return code === 0 ? "" : String.fromCharCode(code);
+  }
+  get colourCode(): number {
+    return (Math.floor(this.#packed / (HEIGHT_RANGE * SLOT_RANGE)) % SMALL_RANGE) - SMALL_OFFSET;
+  }
+  get power(): number {
+    return Math.floor(this.#packed / (HEIGHT_RANGE * SLOT_RANGE * SMALL_RANGE)) - SMALL_OFFSET;
+  }
+  /** Simplex hotspot: slots '4', or RX = TX (§1.3 convention, as parseRptc decides it). */
+  get simplex(): boolean {
+    return rptcSimplex(this.slots, this.rxFrequencyHz, this.txFrequencyHz);
+  }
+
+  /** A plain copy (tests, serialisation). */
+  toJSON(): RptcConfig {
+    return {
+      repeaterId: this.repeaterId,
+      callsign: this.callsign,
+      rxFrequencyHz: this.rxFrequencyHz,
+      txFrequencyHz: this.txFrequencyHz,
+      power: this.power,
+      colourCode: this.colourCode,
+      latitude: this.latitude,
+      longitude: this.longitude,
+      heightM: this.heightM,
+      location: this.location,
+      description: this.description,
+      slots: this.slots,
+      url: this.url,
+      softwareId: this.softwareId,
+      packageId: this.packageId,
+      simplex: this.simplex,
+    };
+  }
+}

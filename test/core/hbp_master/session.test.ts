@@ -1,0 +1,84 @@
+import { describe, expect, test } from "bun:test";
+import { Endpoint } from "../../../src/core/endpoint.ts";
+import { HbpCounters } from "../../../src/core/hbp_master/counters.ts";
+import { HbpSession, SessionState } from "../../../src/core/hbp_master/session.ts";
+import { Outbox } from "../../../src/core/outbox.ts";
+import { PortKind } from "../../../src/core/router_port.ts";
+
+const digest = new Uint8Array([1, 2, 3]);
+const passphrase = new Uint8Array([9]);
+
+function session(address = "10.0.0.1", port = 40_000): HbpSession {
+  return new HbpSession(2345601, new Endpoint(1, address, port), 0xdeadbeef, digest, passphrase, 1_000, new HbpCounters());
+}
+
+describe("HbpSession layout", () => {
+  test("the session is its own endpoint", () => {
+    const s = session();
+    expect(s.endpoint).toBe(s);
+    expect(s.endpoint.socketIndex).toBe(1);
+    expect(s.endpoint.address).toBe("10.0.0.1");
+    expect(s.endpoint.port).toBe(40_000);
+    expect(s.endpoint.matches(1, "10.0.0.1", 40_000)).toBe(true);
+    expect(s.endpoint.matches(0, "10.0.0.1", 40_000)).toBe(false);
+    expect(s.kind).toBe(PortKind.Hotspot);
+  });
+
+  test("handshake fields until forgetLogin, then gone", () => {
+    const s = session();
+    expect(s.salt).toBe(0xdeadbeef);
+    expect(s.digest).toBe(digest);
+    expect(s.provenPassphrase).toBe(passphrase);
+    expect(s.authenticatedAtMs).toBe(1_000);
+    s.forgetLogin();
+    expect(s.salt).toBe(0);
+    expect(s.digest.length).toBe(0);
+    expect(s.provenPassphrase.length).toBe(0);
+    expect(s.conflictReportedAtMs).toBe(Number.NEGATIVE_INFINITY);
+    expect(s.replacedEndpoint).toBeNull();
+    expect(s.lastTalkerAliasSourceId).toBe(0);
+  });
+
+  test("rare fields survive forgetLogin and are written after it", () => {
+    const s = session();
+    const old = session("10.0.0.2", 40_001);
+    s.replacedEndpoint = old.endpoint;
+    s.replacedAtMs = 500;
+    s.conflictReportedAtMs = 700;
+    s.forgetLogin();
+    expect(s.salt).toBe(0);
+    expect(s.replacedAtMs).toBe(500);
+    expect(s.conflictReportedAtMs).toBe(700);
+    // a plain copy of the replaced endpoint, not the replaced session
+    expect(s.replacedEndpoint).not.toBe(old);
+    expect(s.replacedEndpoint!.matches(1, "10.0.0.2", 40_001)).toBe(true);
+
+    const t = session();
+    t.forgetLogin();
+    t.lastTalkerAliasSourceId = 0x23cace;
+    t.lastGpsSourceId = 42;
+    expect(t.lastTalkerAliasSourceId).toBe(0x23cace);
+    expect(t.lastGpsSourceId).toBe(42);
+    expect(t.salt).toBe(0);
+  });
+
+  test("emit stamps the peer's id into its own per-slot buffers and queues them to its endpoint", () => {
+    const s = session();
+    s.state = SessionState.Connected;
+    const outbox = new Outbox(8);
+    const frame = new Uint8Array(55);
+    frame[15] = 0x80; // TS2
+    s.emit(0, frame, outbox);
+    const ts2 = s.txBuffer(2);
+    expect(outbox.count).toBe(1);
+    expect(outbox.endpoints[0]).toBe(s.endpoint);
+    expect(outbox.buffers[0]).toBe(ts2);
+    expect([ts2[11], ts2[12], ts2[13], ts2[14]]).toEqual([0x00, 0x23, 0xca, 0x81]);
+    expect(s.txBuffer(1)).not.toBe(ts2);
+    // the router writes into the port's own buffer: sent as is, no copy
+    const ts1 = s.txBuffer(1);
+    s.emit(0, ts1, outbox);
+    expect(outbox.buffers[1]).toBe(ts1);
+    expect(s.framesOut).toBe(2);
+  });
+});

@@ -1,0 +1,100 @@
+import { describe, expect, test } from "bun:test";
+import { NumberMap } from "../../src/lib/number_map.ts";
+import { Prng } from "../../src/lib/prng.ts";
+import { testSeed } from "../support/seed.ts";
+
+interface Box {
+  n: number;
+}
+
+describe("NumberMap", () => {
+  test("set, get, replace, delete, size", () => {
+    const map = new NumberMap<Box>();
+    const a = { n: 1 };
+    const b = { n: 2 };
+    expect(map.get(7)).toBeUndefined();
+    map.set(7, a).set(2 ** 53 - 1, b).set(0, a);
+    expect(map.size).toBe(3);
+    expect(map.get(7)).toBe(a);
+    expect(map.get(2 ** 53 - 1)).toBe(b);
+    expect(map.get(0)).toBe(a);
+    expect(map.has(8)).toBe(false);
+    map.set(7, b);
+    expect(map.size).toBe(3);
+    expect(map.get(7)).toBe(b);
+    expect(map.delete(7)).toBe(true);
+    expect(map.delete(7)).toBe(false);
+    expect(map.get(7)).toBeUndefined();
+    expect(map.size).toBe(2);
+    expect([...map.values()].map((v) => v.n).sort()).toEqual([1, 2]);
+  });
+
+  test("keys that differ only in their high word, or only by 2^32, stay apart", () => {
+    const map = new NumberMap<Box>();
+    const keys = [5, 5 + 2 ** 32, 5 + 2 ** 40, 5 + 2 ** 48, 2 ** 52 + 5];
+    keys.forEach((key, i) => map.set(key, { n: i }));
+    keys.forEach((key, i) => expect(map.get(key)?.n).toBe(i));
+  });
+
+  test("seeded: the same answers as a Map through growth, deletes and rehashes", () => {
+    const seed = testSeed("number map");
+    const prng = new Prng(seed);
+    const map = new NumberMap<Box>();
+    const oracle = new Map<number, Box>();
+    for (let step = 0; step < 60_000; step++) {
+      // a key space small enough to hit existing keys often, some keys above 2^32
+      const key = (prng.nextUint32() % 5_000) * (prng.nextUint32() % 4 === 0 ? 2 ** 33 + 1 : 1);
+      const op = prng.nextUint32() % 10;
+      if (op < 5) {
+        const box = { n: step };
+        map.set(key, box);
+        oracle.set(key, box);
+      } else if (op < 8) {
+        expect(map.delete(key)).toBe(oracle.delete(key));
+      } else {
+        expect(map.get(key)).toBe(oracle.get(key));
+      }
+      expect(map.size).toBe(oracle.size);
+    }
+    for (const [key, box] of oracle) expect(map.get(key)).toBe(box);
+    expect(new Set(map.values())).toEqual(new Set(oracle.values()));
+    // stays at most half full after its last growth (plus the inserts since)
+    expect(map.capacity).toBeLessThanOrEqual(4 * Math.max(16, oracle.size * 2));
+  });
+
+  test("deleting while iterating visits every entry once", () => {
+    const map = new NumberMap<Box>();
+    for (let i = 0; i < 1000; i++) map.set(1_000_000 + i * 7919, { n: i });
+    const seen: number[] = [];
+    for (const box of map.values()) {
+      seen.push(box.n);
+      if (box.n % 2 === 0) map.delete(1_000_000 + box.n * 7919);
+    }
+    expect(seen.sort((x, y) => x - y)).toEqual(Array.from({ length: 1000 }, (_, i) => i));
+    expect(map.size).toBe(500);
+  });
+
+  test("iterates in insertion order, across growth and after deletes (like a Map)", () => {
+    const map = new NumberMap<Box>();
+    const oracle = new Map<number, Box>();
+    for (let i = 0; i < 3000; i++) {
+      const key = (i * 2_654_435_761) % 2 ** 40;
+      const box = { n: i };
+      map.set(key, box);
+      oracle.set(key, box);
+      if (i % 3 === 0) {
+        const old = ((i / 2) | 0) * 2_654_435_761 % 2 ** 40;
+        map.delete(old);
+        oracle.delete(old);
+      }
+    }
+    expect([...map.values()]).toEqual([...oracle.values()]);
+  });
+
+  test("10,000 entries take a table of 16,384 slots", () => {
+    const map = new NumberMap<Box>();
+    for (let i = 0; i < 10_000; i++) map.set(3_100_000 + i, { n: i });
+    expect(map.capacity).toBe(16_384);
+    for (let i = 0; i < 10_000; i++) expect(map.get(3_100_000 + i)?.n).toBe(i);
+  });
+});
