@@ -89,6 +89,12 @@ async function instructions(name: string, rate: number): Promise<{ total: number
     { timeoutMs: 180_000, stderrPath: `${out}.log` },
   );
   const setup = await slowSetup(server, 2350, 313_000_000);
+  // keepalives as real hotspots send them (hbp-and-dmr.md §1.3): without them freedmr drops the
+  // silent listeners after its peer timeout (30 s) — a slow start under valgrind gets there
+  const everyone = [setup.talker, ...setup.listeners];
+  const pinger = setInterval(() => {
+    for (const h of everyone) h.ping();
+  }, 5000);
   const source = new CallFrameSource(setup.talker.repeaterId, 2_345_001, setup.talkgroupId, 2, 20, 0x200000, 0, null, 1024);
   const pace = async (frames: number, pps: number): Promise<void> => {
     const t0 = performance.now();
@@ -104,6 +110,7 @@ async function instructions(name: string, rate: number): Promise<{ total: number
   await sleep(1500);
   const frames = source.produced;
   const received = setup.listeners.reduce((n, h) => n + h.received, 0);
+  clearInterval(pinger);
   teardownFanout(setup);
   // callgrind writes its file at exit, which is slow under valgrind: no SIGKILL after 3 s here
   process.kill(server.pid, "SIGTERM");
