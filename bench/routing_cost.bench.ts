@@ -13,8 +13,10 @@
  * the packet thread would otherwise end calls early and drop their rest (a loss, not a cost).
  *
  *   bun bench/routing_cost.bench.ts [--listeners 50] [--warm-frames 500] [--warm-rate 25] [--seconds 12] [--rate 30]
- *                                   [--servers freedmr,bare] [--keep 1]
- * --keep 1 keeps the callgrind files (dumped at exit, for callgrind_annotate).
+ *                                   [--calls 1] [--superframes 20] [--servers freedmr,bare] [--keep 1]
+ * The streams shape (many short calls, few listeners each, like bench/latency.bench.ts --listeners 2):
+ *   --calls 20 --listeners 2 --superframes 4 --rate 333 --warm-rate 333 --warm-frames 6000
+ * --keep 1 also dumps the profile at the window boundaries and keeps the files (for callgrind_annotate).
  * Goal (issue 14): freedmr's per-frame cost close to the relay's (server CPU ≤ 1.1× the relay in the
  * streams test, fan-out efficiency ≥ 0.95×); this bench shows where the difference lies.
  * Skips (exit 0 with a message) when valgrind is not installed.
@@ -39,6 +41,10 @@ const warmFrames = Number(arg("warm-frames", "500"));
 const warmRate = Number(arg("warm-rate", "25"));
 const seconds = Number(arg("seconds", "12"));
 const rate = Number(arg("rate", "30"));
+/** --calls C: C talkers at once, each on its own talkgroup with --listeners listeners (the streams shape: --calls 20 --listeners 2) */
+const calls = Number(arg("calls", "1"));
+/** superframes per call (6 bursts each, plus header and terminator): 20 ≈ 7 s; the latency bench's calls are 4 (1.6 s) */
+const superframes = Number(arg("superframes", "20"));
 const servers = arg("servers", "freedmr,bare").split(",");
 /** --keep 1: keep the callgrind files (for callgrind_annotate) */
 const keep = arg("keep", "");
@@ -94,6 +100,13 @@ async function instructionsSoFar(pid: number): Promise<number> {
   return total;
 }
 
+/** --keep: also dump the profile so far (callgrind_control --dump): one file per window, for callgrind_annotate. */
+async function dumpWindow(pid: number, label: string): Promise<void> {
+  if (keep === "") return;
+  const child = Bun.spawn([CALLGRIND_CONTROL!, `--dump=${label}`, String(pid)], { stdout: "ignore", stderr: "ignore" });
+  await child.exited;
+}
+
 /** Per input frame: (busy window − idle window) / frames routed in the busy window. */
 async function instructions(name: string): Promise<{ perFrame: number; idle: number; busy: number; routed: number; frames: number }> {
   const out = join(tmpdir(), `freedmr-callgrind-${name}-${process.pid}.out`);
@@ -105,45 +118,55 @@ async function instructions(name: string): Promise<{ perFrame: number; idle: num
     // stream timeout, and the rest of that call would be dropped as orphans (not a cost, a loss)
     { timeoutMs: 180_000, stderrPath: `${out}.log`, env: { FREEDMR_BENCH_STREAM_TIMEOUT_MS: "10000" } },
   );
-  const setup = await slowSetup(server, 2350, 313_000_000);
+  const setups: FanoutSetup[] = [];
+  for (let c = 0; c < calls; c++) setups.push(await slowSetup(server, 2350 + c, 313_000_000 + c * 1000));
   // keepalives as real hotspots send them (hbp-and-dmr.md §1.3): without them freedmr drops the
   // silent listeners after its peer timeout (30 s) — a slow start under valgrind gets there
-  const everyone = [setup.talker, ...setup.listeners];
+  const everyone = setups.flatMap((setup) => [setup.talker, ...setup.listeners]);
   const pinger = setInterval(() => {
     for (const h of everyone) h.ping();
   }, 5000);
-  const source = new CallFrameSource(setup.talker.repeaterId, 2_345_001, setup.talkgroupId, 2, 20, 0x200000, 0, null, 1024);
+  const sources = setups.map((setup, c) => new CallFrameSource(setup.talker.repeaterId, 2_345_001 + c, setup.talkgroupId, 2, superframes, 0x200000 + c * 0x10000, 0, null, 1024));
+  let produced = 0;
+  /** `frames` frames at `pps` in all, round robin over the talkers (each talker's own pace is pps / calls) */
   const pace = async (frames: number, pps: number): Promise<void> => {
     const t0 = performance.now();
-    const start = source.produced;
-    while (source.produced - start < frames) {
+    const start = produced;
+    while (produced - start < frames) {
       const due = Math.min(frames, Math.floor(((performance.now() - t0) / 1000) * pps));
-      while (source.produced - start < due) setup.talker.sendRaw(source.next());
+      while (produced - start < due) {
+        const c = produced % calls;
+        setups[c]!.talker.sendRaw(sources[c]!.next());
+        produced++;
+      }
       await sleep(2);
     }
   };
-  const received = (): number => setup.listeners.reduce((n, h) => n + h.received, 0);
+  const received = (): number => setups.reduce((n, setup) => n + setup.listeners.reduce((m, h) => m + h.received, 0), 0);
   await pace(warmFrames, warmRate);
   await sleep(1500);
   const windowMs = seconds * 1000 + 1500;
+  await dumpWindow(server.pid, "start-up and warm-up");
   const i0 = await instructionsSoFar(server.pid);
   await sleep(windowMs);
   const i1 = await instructionsSoFar(server.pid);
+  await dumpWindow(server.pid, "idle window");
   const r0 = received();
-  const f0 = source.produced;
+  const f0 = produced;
   const t0 = performance.now();
   await pace(Math.round(seconds * rate), rate);
   await sleep(Math.max(0, windowMs - (performance.now() - t0)));
   const i2 = await instructionsSoFar(server.pid);
-  const frames = source.produced - f0;
+  await dumpWindow(server.pid, "busy window");
+  const frames = produced - f0;
   const routed = (received() - r0) / listeners;
   clearInterval(pinger);
-  teardownFanout(setup);
+  for (const setup of setups) teardownFanout(setup);
   // callgrind writes its file at exit, which is slow under valgrind: no SIGKILL after 3 s here
   process.kill(server.pid, "SIGTERM");
   for (let i = 0; i < 1800 && existsSync(`/proc/${server.pid}`); i++) await sleep(100);
   if (keep === "") rmSync(out, { force: true });
-  else console.log(`   kept ${out} (callgrind_annotate it)`);
+  else console.log(`   kept ${out}.1 (start-up and warm-up), .2 (idle window), .3 (busy window) and ${out} (the rest): callgrind_annotate them`);
   rmSync(`${out}.log`, { force: true });
   const idle = i1 - i0;
   const busy = i2 - i1;
@@ -155,7 +178,7 @@ async function instructions(name: string): Promise<{ perFrame: number; idle: num
 }
 
 console.log(
-  `routing cost under callgrind: fan-out 1 → ${listeners}; warm-up ${warmFrames} frames at ${warmRate} pkt/s; windows of ${seconds + 1.5} s idle, then ${seconds} s at ${rate} pkt/s (+1.5 s)`,
+  `routing cost under callgrind: ${calls} call(s) of ${superframes} superframes, fan-out 1 → ${listeners}; warm-up ${warmFrames} frames at ${warmRate} pkt/s; windows of ${seconds + 1.5} s idle, then ${seconds} s at ${rate} pkt/s (+1.5 s)`,
 );
 const perFrame: Record<string, number> = {};
 for (const name of servers) {
