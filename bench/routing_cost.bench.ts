@@ -14,8 +14,9 @@
  *
  *   bun bench/routing_cost.bench.ts [--listeners 50] [--warm-frames 500] [--warm-rate 25] [--seconds 12] [--rate 30]
  *                                   [--calls 1] [--superframes 20] [--servers freedmr,bare] [--keep 1]
- * The streams shape (many short calls, few listeners each, like bench/latency.bench.ts --listeners 2):
- *   --calls 20 --listeners 2 --superframes 4 --rate 333 --warm-rate 333 --warm-frames 6000
+ * The streams shape (many short calls, few listeners each, like bench/latency.bench.ts --listeners 2),
+ * slowed to what a server under valgrind keeps up with (a backlog would spill into the idle window):
+ *   --calls 10 --listeners 2 --superframes 4 --rate 100 --warm-rate 100 --warm-frames 3000
  * --keep 1 also dumps the profile at the window boundaries and keeps the files (for callgrind_annotate).
  * Goal (issue 14): freedmr's per-frame cost close to the relay's (server CPU ≤ 1.1× the relay in the
  * streams test, fan-out efficiency ≥ 0.95×); this bench shows where the difference lies.
@@ -66,6 +67,13 @@ const commands: Record<string, string[]> = {
   bare: [process.execPath, join(ROOT, "bench", "bare_relay.ts"), "--port", "0"],
 };
 
+/**
+ * Under valgrind a cold server answers a login step in seconds: wait long rather than retry (a retry
+ * meets the stale replies of the attempt before, and failed logins get 127.0.0.1 banned by freedmr's
+ * login guard, after which every login is NAKed).
+ */
+const STEP_TIMEOUT_MS = 60_000;
+
 /** Log in one at a time, retrying: under valgrind the server answers slowly. */
 async function slowLogin(h: BenchHotspot): Promise<void> {
   for (let attempt = 1; ; attempt++) {
@@ -78,26 +86,36 @@ async function slowLogin(h: BenchHotspot): Promise<void> {
 }
 
 async function slowSetup(server: ServerProcess, talkgroupId: number, idBase: number): Promise<FanoutSetup> {
-  const talker = new BenchHotspot({ serverPort: server.port, repeaterId: idBase, passphrase: BENCH_PASSPHRASE, options: "" });
+  const talker = new BenchHotspot({ serverPort: server.port, repeaterId: idBase, passphrase: BENCH_PASSPHRASE, options: "", stepTimeoutMs: STEP_TIMEOUT_MS });
   await slowLogin(talker);
   const all: BenchHotspot[] = [];
   for (let i = 0; i < listeners; i++) {
-    const h = new BenchHotspot({ serverPort: server.port, repeaterId: idBase + 1 + i, passphrase: BENCH_PASSPHRASE, options: `TS2=${talkgroupId};` });
+    const h = new BenchHotspot({ serverPort: server.port, repeaterId: idBase + 1 + i, passphrase: BENCH_PASSPHRASE, options: `TS2=${talkgroupId};`, stepTimeoutMs: STEP_TIMEOUT_MS });
     await slowLogin(h);
     all.push(h);
   }
   return { talker, listeners: all, talkgroupId };
 }
 
-/** Instructions executed so far by the running callgrind process (all threads), via vgdb. */
-async function instructionsSoFar(pid: number): Promise<number> {
+/**
+ * Instructions executed so far by the running callgrind process, via vgdb: by its main thread (the
+ * event loop: the packet path and the ticks) and by all threads. The per-frame figure uses the main
+ * thread: the JIT's compiler threads finishing a tier-up inside one window would otherwise add tens of
+ * millions of instructions to it (seen: 2× the figure from one run to the next).
+ */
+async function instructionsSoFar(pid: number): Promise<{ main: number; all: number }> {
   const child = Bun.spawn([CALLGRIND_CONTROL!, "-e", String(pid)], { stdout: "pipe", stderr: "ignore" });
   const text = await new Response(child.stdout).text();
   await child.exited;
-  let total = 0;
-  for (const m of text.matchAll(/^\s*Th\s+\d+\s+([\d,]+)/gm)) total += Number(m[1]!.replaceAll(",", ""));
-  if (total === 0) throw new Error(`callgrind_control -e ${pid}: no counters in ${JSON.stringify(text.slice(0, 200))}`);
-  return total;
+  let all = 0;
+  let main = 0;
+  for (const m of text.matchAll(/^\s*Th\s+(\d+)\s+([\d,]+)/gm)) {
+    const n = Number(m[2]!.replaceAll(",", ""));
+    all += n;
+    if (m[1] === "1") main = n;
+  }
+  if (all === 0 || main === 0) throw new Error(`callgrind_control -e ${pid}: no counters in ${JSON.stringify(text.slice(0, 200))}`);
+  return { main, all };
 }
 
 /** --keep: also dump the profile so far (callgrind_control --dump): one file per window, for callgrind_annotate. */
@@ -115,8 +133,9 @@ async function instructions(name: string): Promise<{ perFrame: number; idle: num
     [VALGRIND!, "--tool=callgrind", "--smc-check=all-non-file", `--callgrind-out-file=${out}`, ...commands[name]!],
     null,
     // valgrind runs one thread at a time: a JIT compile stalls the packet thread past the 360 ms
-    // stream timeout, and the rest of that call would be dropped as orphans (not a cost, a loss)
-    { timeoutMs: 180_000, stderrPath: `${out}.log`, env: { FREEDMR_BENCH_STREAM_TIMEOUT_MS: "10000" } },
+    // stream timeout, and the rest of that call would be dropped as orphans (not a cost, a loss);
+    // and a server behind would shed voice (overload_shedder.ts): its cost per frame is wanted here
+    { timeoutMs: 180_000, stderrPath: `${out}.log`, env: { FREEDMR_BENCH_STREAM_TIMEOUT_MS: "10000", FREEDMR_BENCH_NO_SHED: "1" } },
   );
   const setups: FanoutSetup[] = [];
   for (let c = 0; c < calls; c++) setups.push(await slowSetup(server, 2350 + c, 313_000_000 + c * 1000));
@@ -168,10 +187,14 @@ async function instructions(name: string): Promise<{ perFrame: number; idle: num
   if (keep === "") rmSync(out, { force: true });
   else console.log(`   kept ${out}.1 (start-up and warm-up), .2 (idle window), .3 (busy window) and ${out} (the rest): callgrind_annotate them`);
   rmSync(`${out}.log`, { force: true });
-  const idle = i1 - i0;
-  const busy = i2 - i1;
+  const idle = i1.main - i0.main;
+  const busy = i2.main - i1.main;
+  if (idle > busy / 2) console.log(`   ${name}: the idle window cost over half the busy one — was the server still behind from the warm-up? (lower --rate)`);
+  const idleAll = i1.all - i0.all;
+  const busyAll = i2.all - i1.all;
   console.log(
-    `   ${name.padEnd(8)} idle window ${(idle / 1e6).toFixed(1)} M, busy window ${(busy / 1e6).toFixed(1)} M instructions; ` +
+    `   ${name.padEnd(8)} main thread: idle window ${(idle / 1e6).toFixed(1)} M, busy window ${(busy / 1e6).toFixed(1)} M instructions ` +
+      `(all threads ${(idleAll / 1e6).toFixed(1)} M, ${(busyAll / 1e6).toFixed(1)} M; ${Math.round((busyAll - idleAll) / routed).toLocaleString("en")} per frame); ` +
       `${frames} frames sent, ${Math.round(routed * listeners)}/${frames * listeners} delivered`,
   );
   return { perFrame: (busy - idle) / routed, idle, busy, routed, frames };
@@ -187,5 +210,5 @@ for (const name of servers) {
   console.log(`${name}: ${Math.round(r.perFrame).toLocaleString("en")} instructions per input frame (${Math.round(r.perFrame / listeners).toLocaleString("en")} per forwarded packet)`);
 }
 if (perFrame.freedmr !== undefined && perFrame.bare !== undefined) {
-  console.log(`freedmr / bare relay, user-space instructions per frame: ${(perFrame.freedmr / perFrame.bare).toFixed(2)}×`);
+  console.log(`freedmr / bare relay, user-space instructions per frame (main thread): ${(perFrame.freedmr / perFrame.bare).toFixed(2)}×`);
 }
