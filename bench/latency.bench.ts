@@ -254,7 +254,10 @@ for (let round = 0; round < rounds; round++) {
     if (!results.has(bench.name)) results.set(bench.name, []);
     results.get(bench.name)!.push(r);
     const s = summarize(r.latencies);
-    console.log(`  round ${round + 1} ${bench.name.padEnd(8)} p50 ${s.p50.toFixed(3)}  p99 ${s.p99.toFixed(3)}  max ${s.max.toFixed(3)} ms`);
+    console.log(
+      `  round ${round + 1} ${bench.name.padEnd(8)} p50 ${s.p50.toFixed(3)}  p99 ${s.p99.toFixed(3)}  max ${s.max.toFixed(3)} ms  ` +
+        `server CPU ${((100 * r.serverCpuNs) / 1e9 / (r.window + 0.2)).toFixed(1)} %`,
+    );
   }
 }
 const probes = new Map<string, ProbeReport | null>();
