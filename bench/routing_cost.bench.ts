@@ -138,7 +138,13 @@ async function instructions(name: string): Promise<{ perFrame: number; idle: num
     { timeoutMs: 180_000, stderrPath: `${out}.log`, env: { FREEDMR_BENCH_STREAM_TIMEOUT_MS: "10000", FREEDMR_BENCH_NO_SHED: "1" } },
   );
   const setups: FanoutSetup[] = [];
-  for (let c = 0; c < calls; c++) setups.push(await slowSetup(server, 2350 + c, 313_000_000 + c * 1000));
+  try {
+    for (let c = 0; c < calls; c++) setups.push(await slowSetup(server, 2350 + c, 313_000_000 + c * 1000));
+  } catch (error) {
+    // never leave a server running under valgrind behind (it would load the machine for hours)
+    process.kill(server.pid, "SIGKILL");
+    throw error;
+  }
   // keepalives as real hotspots send them (hbp-and-dmr.md §1.3): without them freedmr drops the
   // silent listeners after its peer timeout (30 s) — a slow start under valgrind gets there
   const everyone = setups.flatMap((setup) => [setup.talker, ...setup.listeners]);
