@@ -254,7 +254,10 @@ for (let round = 0; round < rounds; round++) {
     if (!results.has(bench.name)) results.set(bench.name, []);
     results.get(bench.name)!.push(r);
     const s = summarize(r.latencies);
-    console.log(`  round ${round + 1} ${bench.name.padEnd(8)} p50 ${s.p50.toFixed(3)}  p99 ${s.p99.toFixed(3)}  max ${s.max.toFixed(3)} ms`);
+    console.log(
+      `  round ${round + 1} ${bench.name.padEnd(8)} p50 ${s.p50.toFixed(3)}  p99 ${s.p99.toFixed(3)}  max ${s.max.toFixed(3)} ms  ` +
+        `server CPU ${((100 * r.serverCpuNs) / 1e9 / (r.window + 0.2)).toFixed(1)} %`,
+    );
   }
 }
 const probes = new Map<string, ProbeReport | null>();
@@ -309,6 +312,18 @@ for (const [name, rs] of results) {
   const gc = gcs.get(name) ?? null;
   if (gc !== null) {
     console.log(`${"".padEnd(10)} GC after warm-up: ${gc.count} collections, ${gc.over1ms} pausing over 1 ms, longest pause ${gc.maxMs.toFixed(2)} ms`);
+  }
+}
+{
+  // server CPU side by side (issue 14: freedmr ≤ 1.1× the relay with 200 calls × 2 listeners), per
+  // round (the rounds alternate, so each pair ran under the same machine load) and over all rounds
+  const f = results.get("freedmr");
+  const b = results.get("bare");
+  if (f !== undefined && b !== undefined) {
+    const perSecond = (r: RoundResult): number => r.serverCpuNs / (r.window + 0.2);
+    const pairs = f.map((r, i) => (b[i] === undefined ? "" : (perSecond(r) / perSecond(b[i]!)).toFixed(2))).filter((x) => x !== "");
+    const total = (rs: RoundResult[]): number => rs.reduce((n, r) => n + r.serverCpuNs, 0) / rs.reduce((n, r) => n + r.window + 0.2, 0);
+    console.log(`server CPU freedmr / bare relay: ${(total(f) / total(b)).toFixed(2)}× (per round ${pairs.join(", ")}; ${calls} calls × ${listenersPerTg} listeners)`);
   }
 }
 console.log("(goal: freedmr end-to-end p99 ≤ 1 ms)");

@@ -17,6 +17,8 @@ export interface BenchHotspotOptions {
   readonly callsign?: string;
   /** RPTC slots character: '3' duplex, '4' simplex. */
   readonly slots?: string;
+  /** How long each login step waits for its reply (default 3000 ms; longer under valgrind, where a retry's stale replies and failed digests get 127.0.0.1 banned). */
+  readonly stepTimeoutMs?: number;
 }
 
 /** 302-byte RPTC (hbp-and-dmr.md §1.3). */
@@ -89,7 +91,7 @@ export class BenchHotspot {
     });
   }
 
-  private request(message: Uint8Array, expect: string, timeoutMs = 3000): Promise<Uint8Array> {
+  private request(message: Uint8Array, expect: string, timeoutMs = this.options.stepTimeoutMs ?? 3000): Promise<Uint8Array> {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.waiter = null;

@@ -8,7 +8,8 @@
  * FREEDMR_BENCH_HTTP_PORT=<port> runs the services Worker (dashboard/API) on 127.0.0.1:<port>;
  * without it [http] is off, so the other benchmarks measure the packet path alone.
  * FREEDMR_BENCH_STATS=1 prints the UDP host's counters as `STATS {json}` on SIGTERM;
- * FREEDMR_BENCH_NO_SHED=1 turns overload shedding off.
+ * FREEDMR_BENCH_NO_SHED=1 turns overload shedding off; FREEDMR_BENCH_STREAM_TIMEOUT_MS=<ms> sets the
+ * router's stream timeout (routing_cost under valgrind).
  * FREEDMR_BENCH_REPORT_PORT=<port> and FREEDMR_BENCH_MQTT_URL=<url> turn on the report socket and
  * MQTT (bench/feeds.bench.ts).
  * @module
@@ -35,10 +36,13 @@ const reportPort = process.env.FREEDMR_BENCH_REPORT_PORT;
 if (reportPort !== undefined && reportPort !== "") Object.assign(config.report, { enabled: true, bind_address: "127.0.0.1", port: Number(reportPort) });
 const mqttUrl = process.env.FREEDMR_BENCH_MQTT_URL;
 if (mqttUrl !== undefined && mqttUrl !== "") Object.assign(config.mqtt, { enabled: true, url: mqttUrl, prefix: "bench", stats_interval_seconds: 5 });
+const streamTimeoutMs = Number(process.env.FREEDMR_BENCH_STREAM_TIMEOUT_MS ?? "0");
 const probe = process.env.FREEDMR_BENCH_PROBE === "1" ? new ServerProbe(25) : null;
 const server = await startServer(config, pino({ level: "silent" }), {
   warnDefaultPassphrase: false,
-  createRouter: (deps) => createRouter(routingOptions({}), deps),
+  // FREEDMR_BENCH_STREAM_TIMEOUT_MS: a longer silence before a stream ends (bench/routing_cost.bench.ts:
+  // under valgrind the JIT's compiler threads stall the packet thread for longer than the 360 ms default)
+  createRouter: (deps) => createRouter(routingOptions(streamTimeoutMs > 0 ? { streamTimeoutMs } : {}), deps),
   probe,
   // FREEDMR_BENCH_NO_SHED=1: overload shedding off (to compare against it)
   ...(process.env.FREEDMR_BENCH_NO_SHED === "1" ? { shedding: { highBytes: 0, lowBytes: 0, sustainMs: 0 } } : {}),

@@ -138,7 +138,13 @@ export function dmrdFlags(slot: 1 | 2, callType: CallType, frameType: FrameType,
  * 53-byte sources. Returns DMRD_LENGTH.
  */
 export function copyDmrdTo55(source: Uint8Array, target: Uint8Array): number {
-  // A byte loop: `target.set(source.subarray(…))` would allocate a view per packet.
+  // The usual 55-byte datagram: one `set` (a memmove, about half the cost of the byte loop, run
+  // once per delivered copy). Otherwise a byte loop: `target.set(source.subarray(…))` would
+  // allocate a view per packet.
+  if (source.length === DMRD_LENGTH && target.length >= DMRD_LENGTH) {
+    target.set(source);
+    return DMRD_LENGTH;
+  }
   const n = source.length >= DMRD_LENGTH ? DMRD_LENGTH : source.length;
   for (let i = 0; i < n; i++) target[i] = source[i]!;
   for (let i = n; i < DMRD_LENGTH; i++) target[i] = 0;

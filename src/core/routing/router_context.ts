@@ -105,6 +105,10 @@ export class RouterContext {
   /** restored session state waiting for its hotspot to log in again (state_records.ts), by repeater id */
   readonly pendingRestores = new Map<number, PendingRestore>();
   nextHousekeepingMs = -Infinity;
+  /** tick.ts: no active stream can time out or reach its maximum duration before this (scan skipped until then) */
+  nextStreamCheckMs = -Infinity;
+  /** the options nextStreamCheckMs was computed with (an update rescans at once) */
+  streamCheckOptions: unknown = null;
   /** onTick calls so far; per (portIndex·2 + slot−1) the tick a playback last used its egress buffer */
   tickCount = 0;
   readonly playbackStamp: Float64Array;

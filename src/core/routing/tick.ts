@@ -17,13 +17,7 @@ const HOUSEKEEPING_INTERVAL_MS = 500;
 export function runTick(ctx: RouterContext, nowMs: number): void {
   const o = ctx.options;
   ctx.tickCount++;
-  for (let i = ctx.active.length - 1; i >= 0; i--) {
-    const stream = ctx.active[i];
-    if (stream === undefined) continue;
-    const silence = stream.data ? o.dataTimeoutMs : o.streamTimeoutMs;
-    if (nowMs - stream.lastFrameAtMs > silence) endStream(ctx, nowMs, stream, "timeout");
-    else if (!stream.refused && nowMs - stream.startedAtMs > o.maxStreamMs) cutStream(ctx, nowMs, stream);
-  }
+  if (nowMs >= ctx.nextStreamCheckMs || ctx.streamCheckOptions !== o) checkStreams(ctx, nowMs);
   if (nowMs >= ctx.nextHousekeepingMs) {
     ctx.nextHousekeepingMs = nowMs + HOUSEKEEPING_INTERVAL_MS;
     expireTimers(ctx, nowMs);
@@ -32,4 +26,31 @@ export function runTick(ctx: RouterContext, nowMs: number): void {
   }
   if (ctx.recordings.length > 0) parrotTick(ctx, nowMs);
   if (ctx.announcements.length > 0) announcementTick(ctx, nowMs);
+}
+
+/**
+ * Streams silent too long end, over-long ones are cut; then the earliest moment any of them could
+ * (nextStreamCheckMs), so the ticks in between skip the scan — with 200 calls it visited 8,000
+ * stream records a second, each out of the CPU cache. The bound holds for streams that start or
+ * get frames meanwhile too: a frame at time t puts that stream's deadlines at or after t + the
+ * shortest of the timeouts, never before the bound computed here.
+ */
+function checkStreams(ctx: RouterContext, nowMs: number): void {
+  const o = ctx.options;
+  let next = nowMs + Math.min(o.streamTimeoutMs, o.dataTimeoutMs, o.maxStreamMs);
+  for (let i = ctx.active.length - 1; i >= 0; i--) {
+    const stream = ctx.active[i];
+    if (stream === undefined) continue;
+    const silence = stream.data ? o.dataTimeoutMs : o.streamTimeoutMs;
+    if (nowMs - stream.lastFrameAtMs > silence) {
+      endStream(ctx, nowMs, stream, "timeout");
+      continue;
+    }
+    if (!stream.refused && nowMs - stream.startedAtMs > o.maxStreamMs) cutStream(ctx, nowMs, stream);
+    const silentAt = stream.lastFrameAtMs + silence;
+    if (silentAt < next) next = silentAt;
+    if (!stream.refused && stream.startedAtMs + o.maxStreamMs < next) next = stream.startedAtMs + o.maxStreamMs;
+  }
+  ctx.nextStreamCheckMs = next;
+  ctx.streamCheckOptions = o;
 }

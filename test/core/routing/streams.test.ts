@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { Harness } from "./harness.ts";
+import { routingOptions } from "../../../src/core/routing/options.ts";
 
 function pair(h: Harness, tg = 3100, options = `TS1=${tg}`) {
   return { a: h.hotspot({ options }), b: h.hotspot({ options }) };
@@ -24,6 +25,38 @@ describe("stream lifecycle", () => {
     h.advance(240); // 300 ms after the last frame
     expect(h.router.activeStreams().length).toBe(1);
     h.advance(100);
+    expect(h.router.activeStreams().length).toBe(0);
+    expect(h.ofType("stream.end")[0]!.endedBy).toBe("timeout");
+  });
+
+  test("ticks that skip the stream scan (nothing can time out yet) still end each stream at its own timeout", () => {
+    // stream 7 goes silent first, stream 8 (another talker) 260 ms later; each must end at
+    // the first tick more than 360 ms after its last frame, whatever the earlier scans concluded
+    const h = new Harness();
+    const { a } = pair(h);
+    const c = h.hotspot({ options: "TS2=3200" });
+    h.hotspot({ options: "TS2=3200" });
+    const lastFrame7 = h.nowMs; // a header only
+    h.call(a, { sourceId: 1, destinationId: 3100, streamId: 7, bursts: 0, terminator: false });
+    h.advance(200);
+    const lastFrame8 = h.nowMs;
+    h.call(c, { sourceId: 2, destinationId: 3200, slot: 2, streamId: 8, bursts: 0, terminator: false });
+    const endedAt = (streamId: number): number | undefined => h.ofType("stream.end").find((e) => e.streamId === streamId)?.atMs;
+    h.advance(1000, 5);
+    expect(endedAt(7)).toBeGreaterThan(lastFrame7 + 360);
+    expect(endedAt(7)).toBeLessThanOrEqual(lastFrame7 + 365);
+    expect(endedAt(8)).toBeGreaterThan(lastFrame8 + 360);
+    expect(endedAt(8)).toBeLessThanOrEqual(lastFrame8 + 365);
+  });
+
+  test("a shorter silence timeout set while streams run applies at the next tick", () => {
+    const h = new Harness({ streamTimeoutMs: 5000 });
+    const { a } = pair(h);
+    h.call(a, { sourceId: 1, destinationId: 3100, streamId: 7, terminator: false });
+    h.advance(1000);
+    expect(h.router.activeStreams().length).toBe(1);
+    h.router.updateOptions(routingOptions({ streamTimeoutMs: 360 }));
+    h.advance(20);
     expect(h.router.activeStreams().length).toBe(0);
     expect(h.ofType("stream.end")[0]!.endedBy).toBe("timeout");
   });
