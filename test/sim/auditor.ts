@@ -602,7 +602,11 @@ export class RoutingAuditor {
       for (const d of others) if (d.sureUntil > t) d.sureUntil = t;
     }
     if (staticMay) return; // the router keeps the static and adds nothing
-    let d = s.dynamic.find((x) => x.talkgroupId === tg && x.slot === slot && x.forcedEnd > t && t < this.dynamicEnd(s, x));
+    // only an entry nothing has scheduled to go: one a SINGLE-mode key of another TG already bounded
+    // (forcedEnd) was dropped by the router then, and this key adds the TG afresh — extending the
+    // old entry's SURE window would outlive its forced end, which the next SINGLE key (seeing the
+    // old entry as already gone) would then never cut (seed 403437693)
+    let d = s.dynamic.find((x) => x.talkgroupId === tg && x.slot === slot && x.forcedEnd === INF && t < this.dynamicEnd(s, x));
     if (d === undefined) {
       d = { slot, talkgroupId: tg, from: t, lastUse: t, forcedEnd: INF, sureFrom: t, sureUntil: t };
       s.dynamic.push(d);
@@ -1045,7 +1049,7 @@ export class RoutingAuditor {
   private sureSubscribed(T: SessionState, slot: 1 | 2, tg: number, from: number, to: number): boolean {
     const slotOk = (x: 1 | 2) => x === slot || T.spec.simplex;
     for (const st of T.statics) if (st.talkgroupId === tg && slotOk(st.slot) && st.from <= from && to < st.sureTo) return true;
-    for (const d of T.dynamic) if (d.talkgroupId === tg && slotOk(d.slot) && d.sureFrom <= from && to < d.sureUntil) return true;
+    for (const d of T.dynamic) if (d.talkgroupId === tg && slotOk(d.slot) && d.sureFrom <= from && to < Math.min(d.sureUntil, d.forcedEnd)) return true;
     return false;
   }
 
