@@ -708,12 +708,8 @@ export class RoutingAuditor {
     }
     if (tagged) {
       const k = `${targetKey}|${readTag(f.bytes)}`;
-      // Stream id 0 names no stream (finished_streams.ts never remembers it): a duplicated burst
-      // arriving after the call's terminator is a late entry to the parrot, which records and
-      // plays it once more (seed 1233). Any other second delivery of a frame is a violation.
-      if (this.dupTags.has(k)) {
-        if (!(parrot && p.faults.streamIdZero)) this.fail("duplicate", t, `${this.where(T, slot)}: frame ${readTag(f.bytes)} of ${desc} delivered twice`);
-      } else this.dupTags.add(k);
+      if (this.dupTags.has(k)) this.fail("duplicate", t, `${this.where(T, slot)}: frame ${readTag(f.bytes)} of ${desc} delivered twice`);
+      else this.dupTags.add(k);
     } else {
       const k = `${targetKey}|${key}|${kind}`;
       const n = (this.lcCounts.get(k) ?? 0) + 1;

@@ -8,6 +8,7 @@
 import type { HotspotSettings } from "./hotspots/hotspot_settings.ts";
 import type { RouterPort } from "../router_port.ts";
 import { FinishedStreams } from "./streams/finished_streams.ts";
+import { ZeroIdStragglers } from "./streams/zero_id_stragglers.ts";
 import type { BridgeMemberOptions, LinkTalkgroupMap, RoutingOptions } from "./options.ts";
 import { ParrotPort, Recording } from "./features/parrot.ts";
 import { DEFAULT_REWRITER } from "./frames/default_rewriter.ts";
@@ -80,6 +81,8 @@ export class RouterContext {
   readonly targetStamp: Float64Array;
 
   readonly finished: FinishedStreams;
+  /** the last call with stream id 0 per (port, slot), for its late copies (zero_id_stragglers.ts) */
+  readonly zeroIdEnds = new ZeroIdStragglers();
   readonly subscribers: SubscriberMap;
 
   readonly bridgeNames: string[] = [];

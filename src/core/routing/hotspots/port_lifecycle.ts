@@ -97,6 +97,7 @@ export function portDown(ctx: RouterContext, nowMs: number, port: RouterPort): v
   for (const rec of ctx.recordings) {
     if (rec.state !== RecordingState.Free && rec.ps === ps) freeRecording(ctx, nowMs, rec, true);
   }
+  ctx.zeroIdEnds.forgetPort(ps.index);
   if (ps.local) noteStateChange(ctx, port.repeaterId);
   bridgeTrunkDown(ctx, ps);
   ps.up = false; // nothing may join it again while its subscriptions go

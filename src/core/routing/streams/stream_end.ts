@@ -45,6 +45,8 @@ export function endStream(ctx: RouterContext, nowMs: number, stream: Stream, end
   // at the maximum duration is remembered again now the sender has stopped (its late frames and
   // copies stay dropped for the full memory time)
   if (!stream.refused) rememberFinished(ctx, nowMs, stream, finishReasonOf(endedBy));
+  // stream id 0 names no stream: its late copies are recognised by (port, slot, parties, sequence)
+  if (!ps.trunk && stream.currentStreamId === 0 && endedBy === "terminator") ctx.zeroIdEnds.remember(ps.index * 2 + stream.slot - 1, stream.sourceId, stream.destinationId, stream.lastSequence, nowMs);
   else if (stream.cut) rememberFinished(ctx, nowMs, stream, FinishReason.MaxDuration);
   endRecording(ctx, nowMs, stream, endedBy);
   stream.active = false;

@@ -6,7 +6,7 @@
  */
 import { aclPermits } from "../../acl.ts";
 import type { Slot } from "../../router_port.ts";
-import { CallType, type DmrdFrame } from "../../../wire/dmrd.ts";
+import { CallType, FrameType, type DmrdFrame } from "../../../wire/dmrd.ts";
 import { FinishReason } from "./finished_streams.ts";
 import { DEFAULT_ACCESS_RULE_ROUTING } from "../options.ts";
 import type { PortState, Stream } from "../state.ts";
@@ -66,6 +66,9 @@ export function startStream(ctx: RouterContext, nowMs: number, ps: PortState, sl
         loopReason = "finished-stream";
       }
     }
+  } else if (!ps.trunk && frame.frameType !== FrameType.DataSync && ctx.zeroIdEnds.isStraggler(ps.index * 2 + slot - 1, frame, nowMs)) {
+    stats.droppedDuplicate++; // a late copy of the call with stream id 0 that just ended here
+    return null;
   }
   const stream = allocStream(ctx);
   if (stream === null) {
