@@ -1448,7 +1448,9 @@ export class RoutingAuditor {
       if (T === S) return;
       const calls = this.callsByRadio.get(p.destinationId) ?? [];
       // heard well before, from its home, and the target stayed up since
-      const before = calls.filter((x) => x.firstT >= 0 && x.firstT < c.firstT);
+      // (a call the router heard: one that opened a stream there — a lone terminator opens none and
+      // teaches the router nothing, seed 403437272)
+      const before = calls.filter((x) => x.startT >= 0 && x.firstT < c.firstT);
       const latest = before[before.length - 1];
       // heard well before, from its home, the target stayed up since, and not heard during the call
       if (latest === undefined || latest.lastT >= c.firstT - 500 || latest.incarnation !== T.incarnation) return;
