@@ -235,19 +235,7 @@ export class UdpHost implements SocketControl {
     const at = this.#handlers.indexOf(handler);
     if (at < 0) return;
     const nowMs = monotonicMs();
-    if (handler.shutdown !== undefined) {
-      for (let round = 0; round < 100_000; round++) {
-        let done: boolean | void = true;
-        try {
-          done = handler.shutdown(nowMs);
-        } catch (error) {
-          this.stats.handlerErrors++;
-          this.#onHandlerError(`${handler.name}.shutdown`, error);
-        }
-        this.drain();
-        if (done !== false) break;
-      }
-    }
+    this.#shutDown(handler, nowMs);
     this.drain();
     this.#handlers.splice(at, 1);
     for (const slot of this.#slots) if (slot.handler === handler) this.#closeSlot(slot);
@@ -307,22 +295,25 @@ export class UdpHost implements SocketControl {
     if (this.#timer !== null) clearInterval(this.#timer);
     this.#timer = null;
     const nowMs = monotonicMs();
-    for (const handler of this.#handlers) {
-      if (handler.shutdown === undefined) continue;
-      for (let round = 0; round < 100_000; round++) {
-        let done: boolean | void = true;
-        try {
-          done = handler.shutdown(nowMs);
-        } catch (error) {
-          this.stats.handlerErrors++;
-          this.#onHandlerError(`${handler.name}.shutdown`, error);
-        }
-        this.drain();
-        if (done !== false) break;
-      }
-    }
+    for (const handler of this.#handlers) this.#shutDown(handler, nowMs);
     this.drain();
     this.#closeAll();
+  }
+
+  /** Let a handler queue its goodbyes in rounds (it returns false while it has more), sending each round. */
+  #shutDown(handler: HostedHandler, nowMs: number): void {
+    if (handler.shutdown === undefined) return;
+    for (let round = 0; round < 100_000; round++) {
+      let done: boolean | void = true;
+      try {
+        done = handler.shutdown(nowMs);
+      } catch (error) {
+        this.stats.handlerErrors++;
+        this.#onHandlerError(`${handler.name}.shutdown`, error);
+      }
+      this.drain();
+      if (done !== false) break;
+    }
   }
 
   // Packet path ------------------------------------------------------------------------------------
