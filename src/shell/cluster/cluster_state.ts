@@ -38,6 +38,7 @@ import type { Logger } from "../log.ts";
 import { LoginRestore } from "../login_restore.ts";
 import type { StateSink } from "../state_journal.ts";
 import { KvStateStore, kvJournalSink, openStateBuckets, subscriberFromEntry } from "./kv_state_store.ts";
+import { watchKv } from "./kv_watch.ts";
 
 export { validHotspotRecord, type ClusterHotspotRecord } from "./kv_state_store.ts";
 
@@ -179,21 +180,17 @@ export class ClusterState implements ClusterStateStore {
     }
   }
 
-  async #watch(kv: KV, key: string, onEntry: (entry: KvEntry) => void, updatesOnly = false): Promise<void> {
-    try {
-      const watch = await kv.watch(updatesOnly ? { key, include: "updates" } : { key });
-      for await (const entry of watch) {
-        if (this.#stopped) break;
-        try {
-          onEntry(entry);
-        } catch (error) {
-          this.#stats.watchErrors++;
-          if (this.#stats.watchErrors <= 10) this.#log.warn({ err: error, key: entry.key }, "cluster: bad shared-state entry (ignored)");
-        }
-      }
-    } catch (error) {
-      if (!this.#stopped) this.#log.error({ err: error, key }, "cluster: shared-state watch ended");
-    }
+  #watch(kv: KV, key: string, onEntry: (entry: KvEntry) => void, updatesOnly = false): Promise<void> {
+    return watchKv(kv, key, {
+      updatesOnly,
+      stopped: () => this.#stopped,
+      onEntry,
+      onBadEntry: (error, entry) => {
+        this.#stats.watchErrors++;
+        if (this.#stats.watchErrors <= 10) this.#log.warn({ err: error, key: entry.key }, "cluster: bad shared-state entry (ignored)");
+      },
+      onEnd: (error) => this.#log.error({ err: error, key }, "cluster: shared-state watch ended"),
+    });
   }
 
   #beat(): void {

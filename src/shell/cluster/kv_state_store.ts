@@ -60,14 +60,25 @@ export interface StateBuckets {
 /** The shared state's buckets: hotspot records live a week (refreshed on every write), subscribers the routing TTL. */
 export const STATE_TTL_MS = 7 * 24 * 3600 * 1000;
 
-/** Open (or create) `<prefix>_state` and `<prefix>_subscribers` (prefix dots become `_`). */
+const bucketBase = (prefix: string): string => prefix.replace(/\./g, "_");
+
+/**
+ * Open (or create) `<prefix>_state` (prefix dots become `_`): the hotspot records, ownership,
+ * heartbeats and shared sessions. Every module opens it with these options (creating an existing
+ * bucket with equal options opens it).
+ */
+export async function openStateBucket(nc: NatsConnection, prefix: string, replicas: number): Promise<KV> {
+  const { Kvm } = await import("@nats-io/kv");
+  return new Kvm(nc).create(`${bucketBase(prefix)}_state`, { history: 1, replicas, ttl: STATE_TTL_MS });
+}
+
+/** Open (or create) `<prefix>_state` and `<prefix>_subscribers`. */
 export async function openStateBuckets(nc: NatsConnection, prefix: string, replicas: number, subscriberTtlMs: number): Promise<StateBuckets & { names: string[] }> {
   const { Kvm } = await import("@nats-io/kv");
-  const kvm = new Kvm(nc);
-  const base = prefix.replace(/\./g, "_");
+  const base = bucketBase(prefix);
   const names = [`${base}_state`, `${base}_subscribers`];
-  const state = await kvm.create(names[0]!, { history: 1, replicas, ttl: STATE_TTL_MS });
-  const subscribers = await kvm.create(names[1]!, { history: 1, replicas, ttl: subscriberTtlMs });
+  const state = await openStateBucket(nc, prefix, replicas);
+  const subscribers = await new Kvm(nc).create(names[1]!, { history: 1, replicas, ttl: subscriberTtlMs });
   return { state, subscribers, names };
 }
 

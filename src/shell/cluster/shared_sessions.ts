@@ -29,8 +29,8 @@ import type { SessionAdopter } from "../../core/hbp_master/session_adoption.ts";
 import type { RptcConfig } from "../../wire/rptc.ts";
 import { plainAddress } from "../../core/endpoint.ts";
 import type { Logger } from "../log.ts";
-// the same bucket options as kv_state_store.ts (creating an existing bucket with equal options opens it)
-import { STATE_TTL_MS } from "./kv_state_store.ts";
+import { openStateBucket } from "./kv_state_store.ts";
+import { watchKv } from "./kv_watch.ts";
 import { SharedSessionMirror, type SharedSessionMirrorStats, type SharedSessionRecord } from "./shared_session_mirror.ts";
 
 /** What shared sessions need of the HBP master (HbpMaster implements it). */
@@ -110,9 +110,7 @@ export class SharedSessions {
   /** Open the bucket, start the watches, lend the HBP master the adopter. Errors are logged. */
   async attach(nc: NatsConnection): Promise<void> {
     try {
-      const { Kvm } = await import("@nats-io/kv");
-      const base = this.#deps.prefix.replace(/\./g, "_");
-      this.#kv = await new Kvm(nc).create(`${base}_state`, { history: 1, replicas: this.#deps.replicas, ttl: STATE_TTL_MS });
+      this.#kv = await openStateBucket(nc, this.#deps.prefix, this.#deps.replicas);
       void this.#watch(this.#kv, "node.>", (e) => this.mirror.onNode(e.key, e.operation, e.value, e.created.getTime()));
       void this.#watch(this.#kv, "sess.>", (e) => this.#onSessionEntry(e));
       this.#deps.hbp.setSessionAdopter(this.adopter);
@@ -124,20 +122,15 @@ export class SharedSessions {
     }
   }
 
-  async #watch(kv: KV, key: string, onEntry: (entry: KvEntry) => void): Promise<void> {
-    try {
-      const watch = await kv.watch({ key });
-      for await (const entry of watch) {
-        if (this.#stopped) break;
-        try {
-          onEntry(entry);
-        } catch {
-          this.mirror.stats.malformed++;
-        }
-      }
-    } catch (error) {
-      if (!this.#stopped) this.#log.error({ err: error, key }, "cluster: shared-session watch ended");
-    }
+  #watch(kv: KV, key: string, onEntry: (entry: KvEntry) => void): Promise<void> {
+    return watchKv(kv, key, {
+      stopped: () => this.#stopped,
+      onEntry,
+      onBadEntry: () => {
+        this.mirror.stats.malformed++;
+      },
+      onEnd: (error) => this.#log.error({ err: error, key }, "cluster: shared-session watch ended"),
+    });
   }
 
   #onSessionEntry(entry: KvEntry): void {
