@@ -39,6 +39,7 @@ import { LoginRestore } from "../login_restore.ts";
 import type { StateSink } from "../state_journal.ts";
 import { KvStateStore, kvJournalSink, openStateBuckets, subscriberFromEntry } from "./kv_state_store.ts";
 import { watchKv } from "./kv_watch.ts";
+import { HEARTBEAT_ALIVE_MS } from "./shared_session_mirror.ts";
 
 export { validHotspotRecord, type ClusterHotspotRecord } from "./kv_state_store.ts";
 
@@ -85,7 +86,8 @@ export interface ClusterStateStats {
 
 /** node.<id> heartbeat (as DMRHub's instance registry: a node is alive while its entry is fresh) */
 const HEARTBEAT_MS = 10_000;
-const ALIVE_MS = 30_000;
+/** alive while fresher than this: the same rule the shared-session mirror applies */
+const ALIVE_MS = HEARTBEAT_ALIVE_MS;
 const MAX_TRACKED = 100_000;
 
 const encoder = new TextEncoder();

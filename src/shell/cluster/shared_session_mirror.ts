@@ -24,7 +24,7 @@ import type { RptcConfig } from "../../wire/rptc.ts";
 import type { AdoptableSession } from "../../core/hbp_master/session_adoption.ts";
 import { plainAddress } from "../../core/endpoint.ts";
 
-/** A node is alive while its heartbeat is fresher than this (cluster_state.ts ALIVE_MS: beats every 10 s). */
+/** A node is alive while its heartbeat is fresher than this (cluster_state.ts beats every 10 s and uses this too). */
 export const HEARTBEAT_ALIVE_MS = 30_000;
 /** Records mirrored at most (each ~1 KB in memory); past it new ones are not mirrored (counted): those hotspots log in again. */
 export const MIRROR_MAX = 100_000;
