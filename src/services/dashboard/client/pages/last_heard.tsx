@@ -1,11 +1,10 @@
 /** "Last heard": finished calls, newest first, searchable (callsign, name, alias, id, talkgroup). */
 import { useState } from "preact/hooks";
-import { Badge, RelTime, Section, Source, Table, Talkgroup } from "../components.tsx";
-import { duration } from "../format.ts";
+import { Badge, Section, Table } from "../components.tsx";
 import { matchesSearch, type HeardCall } from "../model.ts";
 import { t } from "../strings.ts";
 import { useDashboard, useNow } from "../store.ts";
-import { EnteredAt } from "./now.tsx";
+import { heardCallColumns } from "./now.tsx";
 
 export function LastHeardPage() {
   const store = useDashboard();
@@ -32,13 +31,7 @@ export function LastHeardPage() {
         rowKey={(c) => c.key}
         empty={t("noData")}
         columns={[
-          { label: t("colWhen"), cell: (c) => <RelTime ms={c.timeMs} now={now} /> },
-          { label: t("colSource"), cell: (c) => <Source id={c.sourceId} callsign={c.sourceCallsign} name={c.sourceName} /> },
-          { label: t("colAlias"), cell: (c) => (c.talkerAlias !== null ? <span data-testid="talker-alias">{c.talkerAlias}</span> : <span class="muted">{t("unknown")}</span>) },
-          { label: t("colTalkgroup"), cell: (c) => <Talkgroup id={c.destinationId} callType={c.callType} /> },
-          { label: t("colSlot"), cell: (c) => t("slot", { slot: c.slot }) },
-          { label: t("colEntered"), cell: (c) => <EnteredAt port={c.port} /> },
-          { label: t("colDuration"), cell: (c) => <span class="mono">{duration(c.durationMs)}</span>, className: "num" },
+          ...heardCallColumns(now),
           {
             label: t("colLoss"),
             cell: (c) => <Badge kind={c.lossPercent >= 5 ? "bad" : c.lossPercent > 0 ? "warn" : "ok"}>{`${c.lossPercent}%`}</Badge>,

@@ -1,9 +1,27 @@
 /** "Now": calls in progress with a ticking duration, the calls just heard, and the server's figures. */
-import { Badge, RelTime, Running, Section, Source, Table, Talkgroup } from "../components.tsx";
+import { Badge, RelTime, Running, Section, Source, Table, Talkgroup, type Column } from "../components.tsx";
 import { bytes, count, duration, parsePortName, uptime } from "../format.ts";
 import type { ActiveCall, HeardCall } from "../model.ts";
 import { reasonText, t } from "../strings.ts";
 import { useDashboard, useNow } from "../store.ts";
+
+/** A caller's talker alias, or "unknown". */
+function Alias(props: { alias: string | null }) {
+  return props.alias !== null ? <span data-testid="talker-alias">{props.alias}</span> : <span class="muted">{t("unknown")}</span>;
+}
+
+/** The columns of a finished call (the "just heard" table here, the last-heard page adds its own). */
+export function heardCallColumns(now: number): Column<HeardCall>[] {
+  return [
+    { label: t("colWhen"), cell: (c) => <RelTime ms={c.timeMs} now={now} /> },
+    { label: t("colSource"), cell: (c) => <Source id={c.sourceId} callsign={c.sourceCallsign} name={c.sourceName} /> },
+    { label: t("colAlias"), cell: (c) => <Alias alias={c.talkerAlias} /> },
+    { label: t("colTalkgroup"), cell: (c) => <Talkgroup id={c.destinationId} callType={c.callType} /> },
+    { label: t("colSlot"), cell: (c) => t("slot", { slot: c.slot }) },
+    { label: t("colEntered"), cell: (c) => <EnteredAt port={c.port} /> },
+    { label: t("colDuration"), cell: (c) => <span class="mono">{duration(c.durationMs)}</span>, className: "num" },
+  ];
+}
 
 export function NowPage() {
   const store = useDashboard();
@@ -21,7 +39,7 @@ export function NowPage() {
           rowClass={() => "on-air"}
           columns={[
             { label: t("colSource"), cell: (c) => <Source id={c.sourceId} callsign={c.sourceCallsign} name={c.sourceName} /> },
-            { label: t("colAlias"), cell: (c) => (c.talkerAlias !== null ? <span data-testid="talker-alias">{c.talkerAlias}</span> : <span class="muted">{t("unknown")}</span>) },
+            { label: t("colAlias"), cell: (c) => <Alias alias={c.talkerAlias} /> },
             { label: t("colTalkgroup"), cell: (c) => <Talkgroup id={c.destinationId} callType={c.callType} /> },
             { label: t("colSlot"), cell: (c) => t("slot", { slot: c.slot }) },
             { label: t("colEntered"), cell: (c) => <EnteredAt port={c.port} /> },
@@ -35,15 +53,7 @@ export function NowPage() {
           rows={store.state.lastHeard.slice(0, 5)}
           rowKey={(c) => c.key}
           empty={t("noData")}
-          columns={[
-            { label: t("colWhen"), cell: (c) => <RelTime ms={c.timeMs} now={now} /> },
-            { label: t("colSource"), cell: (c) => <Source id={c.sourceId} callsign={c.sourceCallsign} name={c.sourceName} /> },
-            { label: t("colAlias"), cell: (c) => (c.talkerAlias !== null ? <span data-testid="talker-alias">{c.talkerAlias}</span> : <span class="muted">{t("unknown")}</span>) },
-            { label: t("colTalkgroup"), cell: (c) => <Talkgroup id={c.destinationId} callType={c.callType} /> },
-            { label: t("colSlot"), cell: (c) => t("slot", { slot: c.slot }) },
-            { label: t("colEntered"), cell: (c) => <EnteredAt port={c.port} /> },
-            { label: t("colDuration"), cell: (c) => <span class="mono">{duration(c.durationMs)}</span>, className: "num" },
-          ]}
+          columns={heardCallColumns(now)}
         />
       </Section>
       <Section title={t("nowServer")} testId="server-figures">
