@@ -8,35 +8,30 @@
  * @module
  */
 
-export interface ActiveCall {
+/** Who called whom, and how: what a call in progress and a finished call both show. */
+export interface CallParties {
   key: string;
+  sourceId: number;
+  sourceCallsign: string | null;
+  sourceName: string | null;
+  talkerAlias: string | null;
+  destinationId: number;
+  slot: 1 | 2;
+  callType: "group" | "unit";
+  kind: "voice" | "data";
+}
+
+export interface ActiveCall extends CallParties {
   streamId: number;
   portIndex: number;
   /** Where the call entered: hotspot "CALL/id" or link name. */
   port: string;
-  sourceId: number;
-  sourceCallsign: string | null;
-  sourceName: string | null;
-  talkerAlias: string | null;
-  destinationId: number;
-  slot: 1 | 2;
-  callType: "group" | "unit";
-  kind: "voice" | "data";
   /** Start time on this browser's clock (ms), so the duration ticks without clock skew. */
   startedLocalMs: number;
 }
 
-export interface HeardCall {
-  key: string;
+export interface HeardCall extends CallParties {
   timeMs: number;
-  sourceId: number;
-  sourceCallsign: string | null;
-  sourceName: string | null;
-  talkerAlias: string | null;
-  destinationId: number;
-  slot: 1 | 2;
-  callType: "group" | "unit";
-  kind: "voice" | "data";
   durationMs: number;
   lossPercent: number;
   port: string;
