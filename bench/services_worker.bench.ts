@@ -21,11 +21,10 @@
  * @module
  */
 import { join } from "node:path";
-import { concatSamples, decodeSamples, formatSummary, summarize } from "./support/latency_samples.ts";
 import { LineChild } from "./support/line_child.ts";
-import { processCpuNs, threadTimes } from "./support/process_cpu.ts";
 import { pinSelf, type ServerProcess } from "./support/server_process.ts";
 import { GENERATOR_CORE, startFreedmr } from "./support/servers.ts";
+import { measureRounds, stopSides, summaryLine, warmTogether, type Side as BenchSide } from "./support/side_by_side.ts";
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -56,12 +55,8 @@ function freePort(): number {
   return port;
 }
 
-interface Side {
+interface Side extends BenchSide {
   name: "off" | "on";
-  server: ServerProcess;
-  receiver: LineChild;
-  sender: LineChild;
-  idle: LineChild;
   httpPort: number | null;
 }
 
@@ -178,74 +173,20 @@ await dash.open(dashboards);
 dash.startScraper();
 console.log(`  both servers up with their hotspots; ${dash.sockets.length} WebSockets open on "on"`);
 
-async function run(s: Side, pre: number, warm: number, secs: number, onMeasure: () => void): Promise<void> {
-  s.sender.send(`RUN ${pre} ${warm} ${secs}`);
-  await s.sender.waitFor(/^MEASURE_START/, 180_000);
-  onMeasure();
-  await s.sender.waitFor(/^RESULT (.*)$/, 180_000);
-}
-await Promise.all([run(off, prewarm, steady, 0, () => {}), run(on, prewarm, steady, 0, () => {})]);
+await warmTogether([off, on], prewarm, steady);
 console.log("  warmed up together");
 
-interface Round {
-  latencies: Float64Array;
-  mainCpuNs: number;
-  processCpuNs: number;
-  windowS: number;
-}
-const results = { off: [] as Round[], on: [] as Round[] };
-
-function mainThreadCpu(pid: number): number {
-  return threadTimes(pid).get(pid)?.cpuNs ?? 0;
-}
-
-for (let round = 0; round < rounds; round++) {
-  for (const s of round % 2 === 0 ? [off, on] : [on, off]) {
-    let cpu0 = 0;
-    let main0 = 0;
-    let t0 = 0;
-    dash.active = s.name === "on";
-    await Bun.sleep(1100); // let a scrape in flight finish before an "off" round
-    await run(s, 0, warmup, seconds, () => {
-      s.receiver.send("START");
-      cpu0 = processCpuNs(s.server.pid);
-      main0 = mainThreadCpu(s.server.pid);
-      t0 = performance.now();
-    });
-    await Bun.sleep(200);
-    const cpu = processCpuNs(s.server.pid) - cpu0;
-    const main = mainThreadCpu(s.server.pid) - main0;
-    const windowS = (performance.now() - t0) / 1000;
-    s.receiver.send("STOP");
-    const got = JSON.parse((await s.receiver.waitFor(/^RESULT (.*)$/))[1]!) as { samples: string };
-    const r: Round = { latencies: decodeSamples(got.samples), mainCpuNs: main, processCpuNs: cpu, windowS };
-    results[s.name].push(r);
-    const sum = summarize(r.latencies);
-    console.log(`  round ${round + 1} ${s.name.padEnd(3)} p50 ${sum.p50.toFixed(3)}  p99 ${sum.p99.toFixed(3)}  max ${sum.max.toFixed(3)} ms; packet thread ${((100 * main) / 1e9 / windowS).toFixed(1)} %, process ${((100 * cpu) / 1e9 / windowS).toFixed(1)} % of a core`);
-  }
-}
+const results = await measureRounds([off, on], rounds, warmup, seconds, async (s) => {
+  dash.active = s.name === "on";
+  await Bun.sleep(1100); // let a scrape in flight finish before an "off" round
+});
 
 dash.close();
-for (const s of [off, on]) {
-  s.sender.send("EXIT");
-  s.receiver.send("EXIT");
-  s.idle.send("EXIT");
-  await Promise.all([s.sender.end(), s.receiver.end(), s.idle.end()]);
-  await s.server.stop();
-}
+await stopSides([off, on]);
 
 console.log("");
-const line = (name: "off" | "on") => {
-  const rs = results[name];
-  const window = rs.reduce((n, r) => n + r.windowS, 0);
-  const s = summarize(concatSamples(rs.map((r) => r.latencies)));
-  const main = (100 * rs.reduce((n, r) => n + r.mainCpuNs, 0)) / 1e9 / window;
-  const proc = (100 * rs.reduce((n, r) => n + r.processCpuNs, 0)) / 1e9 / window;
-  console.log(`${name === "off" ? "no services " : "services on "} end-to-end ${formatSummary(s)}; packet thread CPU ${main.toFixed(1)} %, whole process ${proc.toFixed(1)} % of a core`);
-  return { p99: s.p99, main };
-};
-const a = line("off");
-const b = line("on");
+const a = summaryLine("no services ", results.get("off")!);
+const b = summaryLine("services on ", results.get("on")!);
 const scrapes = dash.scrapeMs.sort((x, y) => x - y);
 console.log(
   `browsers: ${dash.messages} live messages (${(dash.bytes / 1024).toFixed(0)} KiB); scraper: ${dash.requests} requests, ${dash.errors} errors, one pass of every route p50 ${(scrapes[Math.floor(scrapes.length / 2)] ?? 0).toFixed(0)} ms`,

@@ -77,13 +77,21 @@ function mainThreadCpu(pid: number): number {
 }
 
 /** `rounds` rounds, alternating which side goes first; prints each round; returns the rounds per side name. */
-export async function measureRounds(sides: readonly [Side, Side], rounds: number, warmup: number, seconds: number): Promise<Map<string, Round[]>> {
+export async function measureRounds<S extends Side>(
+  sides: readonly [S, S],
+  rounds: number,
+  warmup: number,
+  seconds: number,
+  /** before each side's round (e.g. switch that side's extra load on) */
+  beforeRound?: (side: S) => Promise<void>,
+): Promise<Map<string, Round[]>> {
   const results = new Map<string, Round[]>(sides.map((s) => [s.name, []]));
   for (let round = 0; round < rounds; round++) {
     for (const s of round % 2 === 0 ? sides : [sides[1], sides[0]]) {
       let cpu0 = 0;
       let main0 = 0;
       let t0 = 0;
+      await beforeRound?.(s);
       await run(s, 0, warmup, seconds, () => {
         s.receiver.send("START");
         cpu0 = processCpuNs(s.server.pid);
