@@ -787,9 +787,7 @@ export class HbpMaster implements HostedHandler {
     this.#sessions.set(repeaterId, session);
     this.#byEndpoint.set(socketIndex, address, port, session);
     this.counters.adoptions++;
-    // a copy with every field (a CompactRptc's packed fields are getters a spread would miss)
-    const offered = offer.config instanceof CompactRptc ? offer.config.toJSON() : { ...offer.config };
-    this.#connect(nowMs, session, this.#texts.config(offered), rule, true);
+    this.#connect(nowMs, session, this.#texts.config({ ...offer.config }), rule, true);
     return session;
   }
 

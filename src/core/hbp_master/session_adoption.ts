@@ -24,7 +24,10 @@ import type { RptcConfig } from "../../wire/rptc.ts";
 /** A session the cluster holds for (repeater id, address, port), as the HBP master adopts it. */
 export interface AdoptableSession {
   readonly repeaterId: number;
-  /** The RPTC configuration the hotspot sent at its login (callsign, frequencies, slots, …). */
+  /**
+   * The RPTC configuration the hotspot sent at its login (callsign, frequencies, slots, …), as a
+   * plain record (read from the cluster: every field its own property, copied by the master).
+   */
   readonly config: RptcConfig;
   /**
    * Name of the access rule whose passphrase the login proved (null: the global passphrase). The
