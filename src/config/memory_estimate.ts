@@ -22,10 +22,13 @@ import { STREAM_POOL_STEP } from "../core/routing/streams/stream_table.ts";
 export const STREAM_BYTES = 2048;
 /** A finished-stream slot (src/core/routing/finished_streams.ts: Float64 + Int32 + Int32 + Float64 + Uint8). */
 export const FINISHED_STREAM_BYTES = 25;
-/** Per router port at start: targetStamp + playbackStamp (2 slots × Float64 each, router_context.ts) + an Outbox entry (~20 B). */
-export const PORT_SLOT_BYTES = 56;
 /**
- * A logged-in hotspot (HBP session, router port state, slot states, buffers): measured 0.8 KB live
+ * Per router port at start: an Outbox entry (~20 B) and the voice ident tables' entries. The
+ * per-slot records (slot_table.ts, 2 × 56 B) grow with the port indexes used: in HOTSPOT_BYTES.
+ */
+export const PORT_SLOT_BYTES = 32;
+/**
+ * A logged-in hotspot (HBP session, router port state, slot records, buffers): measured 0.8 KB live
  * heap, 1.3–1.9 KB RSS since the session, its port state and its RPTC record fit smaller size
  * classes and the master's tables are NumberMaps (session.ts, state.ts, compact_rptc.ts,
  * number_map.ts; before: 1.4 KB heap, 2.9 KB RSS; before the

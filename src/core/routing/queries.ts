@@ -9,6 +9,7 @@ import { BRIDGE_CONFERENCE_BASE, SubKind } from "./state.ts";
 import type { StreamInfo, SubscriberLocation, SubscriptionInfo } from "./types.ts";
 import { livePort, subscriberPort } from "./hotspots/port_lookup.ts";
 import type { RouterContext } from "./router_context.ts";
+import { slotKey } from "./slot_table.ts";
 
 /** A port's subscriptions, sorted by slot, talkgroup, kind. */
 export function listSubscriptions(ctx: RouterContext, port: RouterPort): SubscriptionInfo[] {
@@ -52,7 +53,7 @@ export function listActiveStreams(ctx: RouterContext): StreamInfo[] {
       if (tps === null || tps === undefined || s.targetQuenched[t] !== 0) continue;
       const slot = s.targetSlots[t]!;
       const label = `${tps.index}:${slot}`;
-      if (tps.trunk || tps.slots[slot - 1]!.txStream === s) targets.push(label);
+      if (tps.trunk || ctx.slots.tx(slotKey(tps.index, slot as Slot)) === s) targets.push(label);
       else pending.push(label);
     }
     out.push({

@@ -14,6 +14,7 @@ import { ParrotPort, Recording } from "./features/parrot.ts";
 import { DEFAULT_REWRITER } from "./frames/default_rewriter.ts";
 import type { RewriterFactory } from "./frames/rewrite.ts";
 import { PortState, Stream, Subscription } from "./state.ts";
+import { SlotTable, StreamRegistry } from "./slot_table.ts";
 import { RoutingStats } from "./stats.ts";
 import { STREAM_POOL_STEP } from "./streams/stream_table.ts";
 export { STREAM_POOL_STEP };
@@ -47,6 +48,10 @@ export class RouterContext {
   readonly rewriter: RewriterFactory;
 
   readonly ports: PortState[] = [];
+  /** every port index's two slots (contention, hang) */
+  readonly slots: SlotTable;
+  /** every stream record (pool, announcements, parrot playbacks), numbered for `slots` */
+  readonly streamRegistry = new StreamRegistry();
   /** link ports (OpenBridge, upstream), in the order they came up */
   readonly links: PortState[] = [];
   /** ports with a scheduled default-reflector relink */
@@ -77,8 +82,6 @@ export class RouterContext {
   readonly active: Stream[] = [];
   readonly byStreamId = new Map<number, Stream>();
   streamSerial = 0;
-  /** per (portIndex·2 + slot−1): serial of the stream that last added it as a target */
-  readonly targetStamp: Float64Array;
 
   readonly finished: FinishedStreams;
   /** the last call with stream id 0 per (port, slot), for its late copies (zero_id_stragglers.ts) */
@@ -112,9 +115,8 @@ export class RouterContext {
   nextStreamCheckMs = -Infinity;
   /** the options nextStreamCheckMs was computed with (an update rescans at once) */
   streamCheckOptions: unknown = null;
-  /** onTick calls so far; per (portIndex·2 + slot−1) the tick a playback last used its egress buffer */
+  /** onTick calls so far (a playback stamps its slot with it: SlotTable.playbackStamp) */
   tickCount = 0;
-  readonly playbackStamp: Float64Array;
   /** scratch for conference resolution */
   readonly conferenceScratch = new Int32Array(MAX_CONFERENCES_PER_STREAM);
 
@@ -125,6 +127,7 @@ export class RouterContext {
     const add = Math.min(max - this.streamRecords, Math.max(STREAM_POOL_STEP, this.streamRecords));
     for (let i = 0; i < add; i++) {
       const stream = new Stream(this.rewriter.sourceLc());
+      this.streamRegistry.add(stream);
       if (this.aliases !== null) stream.talkerAlias = new TalkerAliasInserter();
       this.streamPool.push(stream);
     }
@@ -137,8 +140,7 @@ export class RouterContext {
     this.deps = deps;
     this.rewriter = deps.rewriter ?? DEFAULT_REWRITER;
     const caps = options.capacities;
-    this.targetStamp = new Float64Array(caps.maxPorts * 2).fill(-1);
-    this.playbackStamp = new Float64Array(caps.maxPorts * 2).fill(-1);
+    this.slots = new SlotTable(caps.maxPorts, this.streamRegistry);
     this.aliases = options.talkerAlias.enabled ? (deps.aliases ?? null) : null;
     this.growStreamPool();
     this.finished = new FinishedStreams(caps.maxFinishedStreams, options.finishedStreamMemoryMs);
@@ -162,6 +164,7 @@ export class RouterContext {
       for (let i = 0; i < caps.maxPorts; i++) this.identPort.push(null);
       for (let i = 0; i < voice.maxConcurrent; i++) {
         const stream = new Stream(this.rewriter.sourceLc());
+        this.streamRegistry.add(stream);
         stream.port = this.parrotPort;
         this.announcements.push(new Announcement(voice.maxBursts, stream));
       }
@@ -169,6 +172,7 @@ export class RouterContext {
     if (options.parrot.enabled) {
       for (let i = 0; i < options.parrot.maxConcurrent; i++) {
         const playback = new Stream(this.rewriter.sourceLc());
+        this.streamRegistry.add(playback);
         playback.port = this.parrotPort;
         this.recordings.push(new Recording(i, options.parrot.maxFrames, playback));
       }

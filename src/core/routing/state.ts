@@ -69,20 +69,6 @@ export class Subscription {
   }
 }
 
-export class SlotState {
-  /** stream this port is sending on this slot (its own transmission) */
-  rxStream: Stream | null = null;
-  /** stream we are delivering to this slot */
-  txStream: Stream | null = null;
-  /** group hang time: until then only hangDestination (same call type) or hangSourceId may take the slot */
-  hangUntilMs = 0;
-  hangDestinationId = 0;
-  hangCallType: CallType = CallType.Group;
-  hangSourceId = 0;
-  /** when a stream was last delivered to this slot (the contention rule for refused tails) */
-  lastTxAtMs = Number.NEGATIVE_INFINITY;
-}
-
 /** PortState flags (one field: `up`, `trunk`, `link`, `local`). */
 const enum PortFlag {
   Up = 1,
@@ -109,16 +95,17 @@ class PortRare {
 }
 
 /**
- * A port's routing state. 12 own fields (JSC's 112-byte size class instead of 224: one per
+ * A port's routing state. 11 own fields (JSC's 112-byte size class instead of 224: one per
  * logged-in hotspot): the four flags share one number, the option values and the link/relink
  * positions live in objects made when first set; all behind the same accessors as plain fields.
+ * Its two slots' contention state lives in the router's SlotTable (slot_table.ts), at
+ * slotKey(index, slot).
  */
 export class PortState {
   port: RouterPort | null = null;
   #flags = 0;
   ruleName: string | null = null;
   rule: AccessRuleRouting | null = null;
-  readonly slots: [SlotState, SlotState] = [new SlotState(), new SlotState()];
   readonly subs: Subscription[] = [];
   linkMap: LinkTalkgroupMap | null = null;
   optionsText = "";
@@ -245,6 +232,8 @@ export const MAX_REWRITES_PER_STREAM = 8;
 export class Stream {
   /** increments every time the record is reused; targets are de-duplicated against it */
   serial = 0;
+  /** this record's number in the router's StreamRegistry (slot_table.ts names streams by it) */
+  recordNumber = -1;
   active = false;
   ps: PortState | null = null;
   port: RouterPort | null = null;

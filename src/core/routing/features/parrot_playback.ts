@@ -10,6 +10,7 @@ import type { PortState, Stream } from "../state.ts";
 import { canTake } from "../frames/contention.ts";
 import type { RouterContext } from "../router_context.ts";
 import { publish, type StreamEndReason } from "../router_events.ts";
+import { slotKey } from "../slot_table.ts";
 
 /** A parrot playback waits at most this long for the caller's slot to become free. */
 const PARROT_MAX_WAIT_MS = 60_000;
@@ -64,8 +65,8 @@ export function parrotTick(ctx: RouterContext, nowMs: number): void {
       }
       // one playback per slot at a time: start only when the slot is free and its egress buffer
       // has not been used in this tick (a playback that just ended used it for its terminator)
-      const key = wps.index * 2 + rec.slot - 1;
-      if (ctx.playbackStamp[key] === tick || !canTake(nowMs, wps.slots[rec.slot - 1]!, rec.sourceId, parrot.talkgroupId, CallType.Group)) {
+      const key = slotKey(wps.index, rec.slot);
+      if (ctx.slots.playbackStamp(key) === tick || !canTake(nowMs, ctx.slots, key, rec.sourceId, parrot.talkgroupId, CallType.Group)) {
         if (nowMs - rec.playAtMs > PARROT_MAX_WAIT_MS) {
           ctx.stats.parrotAbandoned++;
           freeRecording(ctx, nowMs, rec, false);
@@ -81,21 +82,18 @@ export function parrotTick(ctx: RouterContext, nowMs: number): void {
       freeRecording(ctx, nowMs, rec, true);
       continue;
     }
-    const key = ps.index * 2 + rec.slot - 1;
-    if (ctx.playbackStamp[key] === tick) continue; // buffer in use until the outbox drains
-    const ss = ps.slots[rec.slot - 1]!;
+    const key = slotKey(ps.index, rec.slot);
+    if (ctx.slots.playbackStamp(key) === tick) continue; // buffer in use until the outbox drains
+    const slots = ctx.slots;
     const pb = rec.playback;
-    if (ss.txStream !== pb && !canTake(nowMs, ss, pb.sourceId, parrot.talkgroupId, CallType.Group)) {
+    if (slots.tx(key) !== pb && !canTake(nowMs, slots, key, pb.sourceId, parrot.talkgroupId, CallType.Group)) {
       // the caller keyed up over its playback (own transmission wins): those frames are lost
       rec.skipped++;
       ctx.stats.parrotFramesSkipped++;
     } else {
-      ss.txStream = pb;
-      ss.hangUntilMs = nowMs + ctx.options.hangTimeMs;
-      ss.hangDestinationId = parrot.talkgroupId;
-      ss.hangCallType = CallType.Group;
-      ss.hangSourceId = pb.sourceId;
-      ss.lastTxAtMs = nowMs;
+      slots.setTx(key, pb);
+      slots.setHang(key, nowMs + ctx.options.hangTimeMs, parrot.talkgroupId, CallType.Group, pb.sourceId);
+      slots.setLastTxAtMs(key, nowMs);
       const port = ps.port!;
       const buffer = port.txBuffer(rec.slot);
       const base = rec.played * 55;
@@ -107,7 +105,7 @@ export function parrotTick(ctx: RouterContext, nowMs: number): void {
       const flags = buffer[DMRD_OFFSET_FLAGS]!;
       buffer[DMRD_OFFSET_FLAGS] = rec.slot === 2 ? flags | FLAG_SLOT_TS2 : flags & ~FLAG_SLOT_TS2;
       port.emit(nowMs, buffer, ctx.deps.outbox);
-      ctx.playbackStamp[key] = tick;
+      ctx.slots.setPlaybackStamp(key, tick);
       ctx.stats.framesOut++;
       pb.frames++;
     }
@@ -170,8 +168,8 @@ export function freeRecording(ctx: RouterContext, nowMs: number, rec: Recording,
     });
   }
   if (rec.ps !== null) {
-    const ss = rec.ps.slots[rec.slot - 1]!;
-    if (ss.txStream === rec.playback) ss.txStream = null;
+    const k = slotKey(rec.ps.index, rec.slot);
+    if (ctx.slots.tx(k) === rec.playback) ctx.slots.setTx(k, null);
   }
   rec.state = RecordingState.Free;
   rec.ps = null;

@@ -10,6 +10,7 @@ import { TargetOutcome, type Stream } from "../state.ts";
 import { canTake, tailMayTake } from "./contention.ts";
 import type { RouterContext } from "../router_context.ts";
 import { relayBridgeFrame } from "../features/bridge_trunk.ts";
+import { slotKey } from "../slot_table.ts";
 
 /** Emit one frame to every target of the stream that may take it now (late entry: busy targets retry on the next frame). */
 export function deliver(ctx: RouterContext, nowMs: number, stream: Stream, frame: DmrdFrame): void {
@@ -17,6 +18,7 @@ export function deliver(ctx: RouterContext, nowMs: number, stream: Stream, frame
   const outbox = ctx.deps.outbox;
   const hangTimeMs = ctx.options.hangTimeMs;
   const streamTimeoutMs = ctx.options.streamTimeoutMs;
+  const slots = ctx.slots;
   const n = stream.targetCount;
   // inserted talker alias (talker_alias_insertion.ts): the same fragment for every copy of this frame
   const ta = stream.talkerAlias;
@@ -34,24 +36,21 @@ export function deliver(ctx: RouterContext, nowMs: number, stream: Stream, frame
     const slot = stream.targetSlots[i]! as Slot;
     const destinationId = stream.targetDestinations[i]!;
     if (!tps.trunk) {
-      const ss = tps.slots[slot - 1]!;
+      const k = slotKey(tps.index, slot);
       const callType = stream.targetCallTypes[i]! as CallType;
-      if (ss.txStream !== stream) {
-        if (!canTake(nowMs, ss, stream.sourceId, destinationId, callType) || (stream.targetRefused[i] !== 0 && !tailMayTake(nowMs, ss, streamTimeoutMs))) {
+      if (slots.tx(k) !== stream) {
+        if (!canTake(nowMs, slots, k, stream.sourceId, destinationId, callType) || (stream.targetRefused[i] !== 0 && !tailMayTake(nowMs, slots, k, streamTimeoutMs))) {
           stream.targetRefused[i] = 1;
           stats.deliveriesBusy++;
           if (stream.targetOutcome[i] !== TargetOutcome.Delivered) {
-            stream.targetOutcome[i] = ss.rxStream !== null ? TargetOutcome.BusyOwn : ss.txStream !== null ? TargetOutcome.BusyOther : TargetOutcome.HangTime;
+            stream.targetOutcome[i] = slots.rx(k) !== null ? TargetOutcome.BusyOwn : slots.tx(k) !== null ? TargetOutcome.BusyOther : TargetOutcome.HangTime;
           }
           continue;
         }
-        ss.txStream = stream;
+        slots.setTx(k, stream);
       }
-      ss.lastTxAtMs = nowMs;
-      ss.hangUntilMs = nowMs + hangTimeMs;
-      ss.hangDestinationId = destinationId;
-      ss.hangCallType = callType;
-      ss.hangSourceId = stream.sourceId;
+      slots.setLastTxAtMs(k, nowMs);
+      slots.setHang(k, nowMs + hangTimeMs, destinationId, callType, stream.sourceId);
     }
     const buffer = port.txBuffer(slot);
     // bytes 11–14 keep the source's repeater id: each port stamps its own id on its wire (HBP

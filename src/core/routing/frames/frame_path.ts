@@ -16,6 +16,7 @@ import { publishStreamAlias } from "../router_events.ts";
 import { cutStream, endStream } from "../streams/stream_end.ts";
 import { findSlotStream, findTrunkStream, startsStream } from "./stream_lookup.ts";
 import { startStream } from "../streams/stream_start.ts";
+import { slotKey } from "../slot_table.ts";
 
 /** onFrame: one DMRD frame from a port. */
 export function routeFrame(ctx: RouterContext, nowMs: number, port: RouterPort, frame: DmrdFrame): void {
@@ -27,7 +28,7 @@ export function routeFrame(ctx: RouterContext, nowMs: number, port: RouterPort, 
     return;
   }
   const slot: Slot = port.simplex ? 2 : frame.slot;
-  let stream = ps.trunk ? findTrunkStream(ctx, ps, slot, frame) : findSlotStream(ps, slot, frame);
+  let stream = ps.trunk ? findTrunkStream(ctx, ps, slot, frame) : findSlotStream(ctx, ps, slot, frame);
   if (stream === null) {
     if (!startsStream(frame)) {
       stats.droppedOrphan++;
@@ -63,11 +64,7 @@ export function processFrame(ctx: RouterContext, nowMs: number, ps: PortState, s
   if (frameType !== FrameType.DataSync) stream.sawVoice = true;
   else if (dataType === DataType.VoiceLcHeader || dataType === DataType.PiHeader) stream.sawHeader = true;
   if (!ps.trunk) {
-    const ss = ps.slots[stream.slot - 1]!;
-    ss.hangUntilMs = nowMs + ctx.options.hangTimeMs;
-    ss.hangDestinationId = stream.hangDestinationId;
-    ss.hangCallType = stream.hangCallType;
-    ss.hangSourceId = stream.sourceId;
+    ctx.slots.setHang(slotKey(ps.index, stream.slot), nowMs + ctx.options.hangTimeMs, stream.hangDestinationId, stream.hangCallType, stream.sourceId);
   }
   if (stream.sourceLc.observe(frame)) {
     for (let r = 0; r < stream.rewriteCount; r++) {

@@ -9,11 +9,11 @@ import { DataType, FrameType, type DmrdFrame } from "../../../wire/dmrd.ts";
 import type { PortState, Stream } from "../state.ts";
 import type { RouterContext } from "../router_context.ts";
 import { isDataStart } from "../streams/stream_table.ts";
+import { slotKey } from "../slot_table.ts";
 
 /** Hotspot / upstream: one stream per slot. */
-export function findSlotStream(ps: PortState, slot: Slot, frame: DmrdFrame): Stream | null {
-  const ss = ps.slots[slot - 1]!;
-  const cur = ss.rxStream;
+export function findSlotStream(ctx: RouterContext, ps: PortState, slot: Slot, frame: DmrdFrame): Stream | null {
+  const cur = ctx.slots.rx(slotKey(ps.index, slot));
   if (cur === null) return null;
   const sameParties = frame.sourceId === cur.sourceId && frame.destinationId === cur.destinationId;
   if (frame.streamId === cur.currentStreamId && sameParties) {

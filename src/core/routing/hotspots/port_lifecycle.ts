@@ -9,12 +9,12 @@ import { RecordingState } from "../features/parrot.ts";
 import { PortState, SubOrigin } from "../state.ts";
 import { attachBridgeMembers } from "../features/bridges.ts";
 import { bridgeTrunkDown, bridgeTrunkUp } from "../features/bridge_trunk.ts";
-import { resetSlot } from "../frames/contention.ts";
 import { defaultReflector, linkDial, unscheduleRelink } from "../features/dial.ts";
 import { reapplyOptions } from "./hotspot_options.ts";
 import { freeRecording } from "../features/parrot_playback.ts";
 import { portStateAt, rfSlotOf } from "./port_lookup.ts";
 import type { RouterContext } from "../router_context.ts";
+import { slotKey } from "../slot_table.ts";
 import { endStream } from "../streams/stream_end.ts";
 import { dropTarget } from "../streams/stream_targets.ts";
 import { addStatic, removeSub } from "../subscriptions/subscriptions.ts";
@@ -37,6 +37,7 @@ export function portUp(ctx: RouterContext, nowMs: number, port: RouterPort): voi
   if (ctx.ports.length <= index) {
     const end = Math.min(ctx.options.capacities.maxPorts, (Math.floor(index / PORT_STATES_STEP) + 1) * PORT_STATES_STEP);
     while (ctx.ports.length < end) ctx.ports.push(new PortState(ctx.ports.length));
+    ctx.slots.ensurePorts(end);
   }
   const ps = ctx.ports[index]!;
   if (ps.up) portDown(ctx, nowMs, ps.port!);
@@ -56,7 +57,8 @@ export function portUp(ctx: RouterContext, nowMs: number, port: RouterPort): voi
   ps.optionsIdentTalkgroup = null;
   ps.dialSub = null;
   ps.relinkAtMs = 0;
-  for (const slot of ps.slots) resetSlot(slot);
+  ctx.slots.reset(slotKey(ps.index, 1));
+  ctx.slots.reset(slotKey(ps.index, 2));
   if (ps.link) {
     ps.linkMap = ctx.pendingMaps.get(port) ?? DEFAULT_LINK_TALKGROUP_MAP;
     ps.linkPosition = ctx.links.length;
@@ -113,7 +115,8 @@ export function portDown(ctx: RouterContext, nowMs: number, port: RouterPort): v
     ps.linkPosition = -1;
     ctx.interestVersion++;
   }
-  for (const slot of ps.slots) resetSlot(slot);
+  ctx.slots.reset(slotKey(ps.index, 1));
+  ctx.slots.reset(slotKey(ps.index, 2));
   ps.up = false;
   ps.port = null;
   ps.linkMap = null;

@@ -3,10 +3,11 @@
  * stream from elsewhere).
  * @module
  */
-import type { RouterPort } from "../../router_port.ts";
-import type { PortState, SlotState, Stream } from "../state.ts";
+import type { RouterPort, Slot } from "../../router_port.ts";
+import type { PortState, Stream } from "../state.ts";
 import { livePort } from "../hotspots/port_lookup.ts";
 import type { RouterContext } from "../router_context.ts";
+import { slotKey } from "../slot_table.ts";
 
 /** Router.quench: a link asked us to stop sending it a stream (BCSQ). */
 export function quenchStream(ctx: RouterContext, nowMs: number, port: RouterPort, talkgroupId: number, streamId: number): boolean {
@@ -15,13 +16,13 @@ export function quenchStream(ctx: RouterContext, nowMs: number, port: RouterPort
   if (ps === null) return false;
   let found = false;
   for (let s: Stream | null = ctx.byStreamId.get(streamId) ?? null; s !== null; s = s.nextSameId) {
-    if (quenchTarget(s, ps, talkgroupId)) found = true;
+    if (quenchTarget(ctx, s, ps, talkgroupId)) found = true;
   }
   return found;
 }
 
 /** Stop delivering `stream` to port `ps` (talkgroupId 0 = any of its slots). */
-export function quenchTarget(stream: Stream, ps: PortState, talkgroupId: number): boolean {
+export function quenchTarget(ctx: RouterContext, stream: Stream, ps: PortState, talkgroupId: number): boolean {
   let found = false;
   for (let t = 0; t < stream.targetCount; t++) {
     if (stream.targetPorts[t] !== ps) continue;
@@ -30,8 +31,8 @@ export function quenchTarget(stream: Stream, ps: PortState, talkgroupId: number)
     stream.targetQuenched[t] = 1;
     found = true;
     if (!ps.trunk) {
-      const ss: SlotState = ps.slots[stream.targetSlots[t]! - 1]!;
-      if (ss.txStream === stream) ss.txStream = null;
+      const k = slotKey(ps.index, stream.targetSlots[t]! as Slot);
+      if (ctx.slots.tx(k) === stream) ctx.slots.setTx(k, null);
     }
   }
   return found;

@@ -25,7 +25,7 @@ export function routeSideChannelAlias(ctx: RouterContext, nowMs: number, port: R
   const ps = livePort(ctx, port);
   if (ps !== null && !ps.trunk) {
     for (let i = 0; i < 2; i++) {
-      const stream = ps.slots[i]!.rxStream;
+      const stream = ctx.slots.rx(ps.index * 2 + i); // slotKey(ps.index, i + 1)
       if (stream === null || stream.sourceId !== sourceId || stream.refused) continue;
       joinAlias(ctx, nowMs, stream, block, data);
       forwardAlias(nowMs, stream, block, data);

@@ -9,16 +9,17 @@ import { endRecording } from "../features/parrot_playback.ts";
 import type { RouterContext } from "../router_context.ts";
 import { publishStreamEnd, type StreamEndReason } from "../router_events.ts";
 import { releaseTargets } from "./stream_targets.ts";
+import { slotKey } from "../slot_table.ts";
 
 /** End a stream: publish, release its slots, unregister, remember it as finished, hand a parrot recording over to playback. */
 export function endStream(ctx: RouterContext, nowMs: number, stream: Stream, endedBy: StreamEndReason): void {
   if (!stream.active) return;
   if (!stream.silent) publishStreamEnd(ctx, nowMs, stream, endedBy);
-  releaseTargets(stream);
+  releaseTargets(ctx, stream);
   const ps = stream.ps!;
   if (!ps.trunk) {
-    const ss = ps.slots[stream.slot - 1]!;
-    if (ss.rxStream === stream) ss.rxStream = null;
+    const k = slotKey(ps.index, stream.slot);
+    if (ctx.slots.rx(k) === stream) ctx.slots.setRx(k, null);
   }
   if (!stream.refused && ps.up) ctx.subscribers.learn(nowMs, stream.sourceId, ps.port!, stream.slot);
   // unregister
@@ -67,7 +68,7 @@ export function endStream(ctx: RouterContext, nowMs: number, stream: Stream, end
 export function cutStream(ctx: RouterContext, nowMs: number, stream: Stream, endedBy: StreamEndReason = "max-duration"): void {
   if (!stream.active || stream.refused) return;
   if (!stream.silent) publishStreamEnd(ctx, nowMs, stream, endedBy);
-  releaseTargets(stream);
+  releaseTargets(ctx, stream);
   for (let t = 0; t < stream.targetCount; t++) stream.targetPorts[t] = null;
   stream.targetCount = 0;
   rememberFinished(ctx, nowMs, stream, FinishReason.MaxDuration);

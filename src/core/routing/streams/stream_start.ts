@@ -23,6 +23,7 @@ import { prepareRewrites, releaseTargets } from "./stream_targets.ts";
 import { talkgroupAllowed } from "./talkgroup_acl.ts";
 import { routeUnit } from "./unit_routing.ts";
 import { startTalkerAlias } from "../voice/talker_alias_insertion.ts";
+import { slotKey } from "../slot_table.ts";
 
 /** The first frame of a stream: loop control, ACLs, classification and targets. null = dropped without a stream record. */
 export function startStream(ctx: RouterContext, nowMs: number, ps: PortState, slot: Slot, frame: DmrdFrame): Stream | null {
@@ -47,7 +48,7 @@ export function startStream(ctx: RouterContext, nowMs: number, ps: PortState, sl
       } else {
         loopReason = "duplicate-stream";
         // the port already has this stream from elsewhere: stop sending it there (implicit quench)
-        quenchTarget(s, ps, 0);
+        quenchTarget(ctx, s, ps, 0);
       }
       break;
     }
@@ -79,10 +80,12 @@ export function startStream(ctx: RouterContext, nowMs: number, ps: PortState, sl
   stream.talkerAlias?.stop();
   // ---- own transmission wins over what we deliver to this slot ----
   if (!ps.trunk) {
-    const ss = ps.slots[slot - 1]!;
-    if (ss.rxStream !== null && ss.rxStream !== stream) endStream(ctx, nowMs, ss.rxStream, "superseded");
-    ss.rxStream = stream;
-    ss.txStream = null;
+    const k = slotKey(ps.index, slot);
+    const slots = ctx.slots;
+    const own = slots.rx(k);
+    if (own !== null && own !== stream) endStream(ctx, nowMs, own, "superseded");
+    slots.setRx(k, stream);
+    slots.setTx(k, null);
   }
   if (loopReason !== null) {
     stats.droppedLoop++;
@@ -147,7 +150,7 @@ export function refuseNew(ctx: RouterContext, nowMs: number, stream: Stream, fra
 
 /** An active stream (from a link) yields to the same stream arriving from a local hotspot. */
 export function refuseActive(ctx: RouterContext, nowMs: number, stream: Stream, reason: string): void {
-  releaseTargets(stream);
+  releaseTargets(ctx, stream);
   stream.targetCount = 0;
   if (!stream.silent) publishStreamEnd(ctx, nowMs, stream, "superseded");
   if (!stream.refused) ctx.stats.streamsEnded++;

@@ -8,16 +8,17 @@ import type { Slot } from "../../router_port.ts";
 import type { CallType, DmrdFrame } from "../../../wire/dmrd.ts";
 import { MAX_REWRITES_PER_STREAM, type PortState, type Stream } from "../state.ts";
 import type { RouterContext } from "../router_context.ts";
+import { slotKey } from "../slot_table.ts";
 
 /** Add (tps, slot) as a target once per stream, with the LC rewrite its destination needs (capacity-bounded). */
 export function addTarget(ctx: RouterContext, stream: Stream, tps: PortState, slot: Slot, destinationId: number, callType: CallType): void {
   const key = tps.index * 2 + slot - 1;
-  if (ctx.targetStamp[key] === stream.serial) return; // never twice to the same (port, slot)
+  if (ctx.slots.targetStamp(key) === stream.serial) return; // never twice to the same (port, slot)
   if (stream.targetCount >= ctx.options.capacities.maxTargetsPerStream) {
     ctx.stats.targetsOverCapacity++;
     return;
   }
-  ctx.targetStamp[key] = stream.serial;
+  ctx.slots.setTargetStamp(key, stream.serial);
   const i = stream.targetCount++;
   stream.ensureTargetCapacity(i + 1);
   stream.targetPorts[i] = tps;
@@ -61,13 +62,10 @@ export function dropTarget(ctx: RouterContext, stream: Stream, t: number): void 
   const tps = stream.targetPorts[t];
   const slot = stream.targetSlots[t]! as Slot;
   if (tps !== null && tps !== undefined) {
-    if (!tps.trunk) {
-      const ss = tps.slots[slot - 1]!;
-      if (ss.txStream === stream) ss.txStream = null;
-    }
     // it may join again later (a new subscription, a new login on this port index)
-    const key = tps.index * 2 + slot - 1;
-    if (ctx.targetStamp[key] === stream.serial) ctx.targetStamp[key] = -1;
+    const key = slotKey(tps.index, slot);
+    if (!tps.trunk && ctx.slots.tx(key) === stream) ctx.slots.setTx(key, null);
+    if (ctx.slots.targetStamp(key) === stream.serial) ctx.slots.setTargetStamp(key, 0);
   }
   const last = --stream.targetCount;
   if (t !== last) {
@@ -84,12 +82,13 @@ export function dropTarget(ctx: RouterContext, stream: Stream, t: number): void 
 }
 
 /** Free the target slots this stream holds. */
-export function releaseTargets(stream: Stream): void {
+export function releaseTargets(ctx: RouterContext, stream: Stream): void {
+  const slots = ctx.slots;
   for (let t = 0; t < stream.targetCount; t++) {
     const tps = stream.targetPorts[t];
     if (tps === null || tps === undefined || tps.trunk) continue;
-    const ss = tps.slots[stream.targetSlots[t]! - 1]!;
-    if (ss.txStream === stream) ss.txStream = null;
+    const k = slotKey(tps.index, stream.targetSlots[t]! as Slot);
+    if (slots.tx(k) === stream) slots.setTx(k, null);
   }
 }
 

@@ -11,6 +11,7 @@ import { hasConference } from "../streams/stream_targets.ts";
 import { removeSub, setExpiry } from "./subscriptions.ts";
 import { expiryFrom } from "./user_activation.ts";
 import { announceToHotspot, statusWords } from "../features/dial_replies.ts";
+import { slotKey } from "../slot_table.ts";
 
 /** Housekeeping: subscriptions whose timer ran out, and default-reflector relinks that are due. */
 export function expireTimers(ctx: RouterContext, nowMs: number): void {
@@ -19,7 +20,7 @@ export function expireTimers(ctx: RouterContext, nowMs: number): void {
     if (sub === undefined || sub.expiresAtMs === 0 || sub.expiresAtMs > nowMs) continue;
     const ps = sub.ps!;
     // the timer restarts with every use: not while the port is talking through the subscription
-    if ((sub.kind === SubKind.Dynamic || sub.kind === SubKind.Dial) && usedBySource(sub)) {
+    if ((sub.kind === SubKind.Dynamic || sub.kind === SubKind.Dial) && usedBySource(ctx, sub)) {
       setExpiry(ctx, sub, expiryFrom(ctx, nowMs, ps));
       continue;
     }
@@ -55,7 +56,7 @@ export function expireTimers(ctx: RouterContext, nowMs: number): void {
 }
 
 /** The port is sending a stream on the subscription's slot and talkgroup into its conference. */
-export function usedBySource(sub: Subscription): boolean {
-  const rx = sub.ps!.slots[sub.slot - 1]!.rxStream;
+export function usedBySource(ctx: RouterContext, sub: Subscription): boolean {
+  const rx = ctx.slots.rx(slotKey(sub.ps!.index, sub.slot));
   return rx !== null && !rx.refused && rx.destinationId === sub.talkgroupId && hasConference(rx.conferences, rx.conferenceCount, sub.conferenceId);
 }

@@ -13,7 +13,7 @@
  * hotspot keys up over it, its own transmission wins and the announcement is cut (counted).
  *
  * Pacing: one frame per `frameIntervalMs` (60 ms, one burst) from onTick, written into the
- * (port, slot) egress buffer; a buffer is used by at most one playback per tick (ctx.playbackStamp,
+ * (port, slot) egress buffer; a buffer is used by at most one playback per tick (the slot's playback stamp in ctx.slots,
  * shared with the parrot). Playing allocates nothing; queueing (control plane) composes the AMBE
  * into the record's preallocated buffer.
  * @module
@@ -27,6 +27,7 @@ import type { PortState } from "../state.ts";
 import type { RouterContext } from "../router_context.ts";
 import { publish } from "../router_events.ts";
 import { FREEDMR_ANNOUNCEMENT_ID } from "./voice_options.ts";
+import { slotKey } from "../slot_table.ts";
 
 export type AnnouncementOutcome = "queued" | "played" | "dropped" | "aborted" | "superseded";
 
@@ -144,17 +145,17 @@ export function announcementTick(ctx: RouterContext, nowMs: number): void {
       finish(ctx, nowMs, ann, ann.state === AnnouncementState.Playing ? "aborted" : "dropped");
       continue;
     }
-    const key = ps.index * 2 + ann.slot - 1;
-    const ss = ps.slots[ann.slot - 1]!;
+    const key = slotKey(ps.index, ann.slot);
+    const slots = ctx.slots;
     if (ann.state === AnnouncementState.Waiting) {
-      if (ctx.playbackStamp[key] === tick || !canTake(nowMs, ss, ann.sourceId, ann.destinationId, ann.callType)) {
+      if (ctx.slots.playbackStamp(key) === tick || !canTake(nowMs, slots, key, ann.sourceId, ann.destinationId, ann.callType)) {
         if (nowMs - ann.queuedAtMs > voice.maxWaitMs) finish(ctx, nowMs, ann, "dropped");
         continue;
       }
       startPlaying(ctx, nowMs, ann);
     }
-    if (nowMs < ann.nextFrameAtMs || ctx.playbackStamp[key] === tick) continue;
-    if (ss.txStream !== ann.stream || ss.rxStream !== null) {
+    if (nowMs < ann.nextFrameAtMs || ctx.slots.playbackStamp(key) === tick) continue;
+    if (slots.tx(key) !== ann.stream || slots.rx(key) !== null) {
       // the hotspot keyed up (its own transmission wins): the rest of the announcement is lost
       finish(ctx, nowMs, ann, "aborted");
       continue;
@@ -166,7 +167,7 @@ export function announcementTick(ctx: RouterContext, nowMs: number): void {
     else if (step < ANNOUNCEMENT_HEADERS + ann.bursts) ann.builder.writeVoice(buffer, 0, ann.ambe, (step - ANNOUNCEMENT_HEADERS) * 27);
     else ann.builder.writeTerminator(buffer, 0);
     port.emit(nowMs, buffer, ctx.deps.outbox);
-    ctx.playbackStamp[key] = tick;
+    ctx.slots.setPlaybackStamp(key, tick);
     ctx.stats.framesOut++;
     ann.stream.frames++;
     ann.played++;
@@ -191,7 +192,7 @@ function startPlaying(ctx: RouterContext, nowMs: number, ann: Announcement): voi
   s.slot = s.wireSlot = ann.slot;
   s.startedAtMs = nowMs;
   s.frames = 0;
-  ps.slots[ann.slot - 1]!.txStream = s;
+  ctx.slots.setTx(slotKey(ps.index, ann.slot), s);
   ann.builder.start({
     sourceId: ann.sourceId,
     destinationId: ann.destinationId,
@@ -212,8 +213,8 @@ function finish(ctx: RouterContext, nowMs: number, ann: Announcement, outcome: A
   else stats.announcementsSuperseded++;
   const ps = ann.ps;
   if (ps !== null) {
-    const ss = ps.slots[ann.slot - 1]!;
-    if (ss.txStream === ann.stream) ss.txStream = null;
+    const k = slotKey(ps.index, ann.slot);
+    if (ctx.slots.tx(k) === ann.stream) ctx.slots.setTx(k, null);
   }
   const port = ann.port;
   if (port !== null) {

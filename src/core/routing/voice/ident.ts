@@ -11,6 +11,7 @@ import { spell } from "../../../dmr/voice_pack.ts";
 import { announce, announcing, voiceEnabled } from "./announcements.ts";
 import { rfSlotOf } from "../hotspots/port_lookup.ts";
 import type { RouterContext } from "../router_context.ts";
+import { slotKey } from "../slot_table.ts";
 
 /** The words of the ident: "this is", the callsign spelled, "freedmr" (words a pack lacks are skipped). */
 export function identWords(callsign: string): string[] {
@@ -37,9 +38,10 @@ export function identTick(ctx: RouterContext, nowMs: number): void {
       continue;
     }
     const slot = rfSlotOf(ps, ident.slot);
-    const ss = ps.slots[slot - 1]!;
-    const lastActivityMs = ss.hangUntilMs - ctx.options.hangTimeMs;
-    if (ss.rxStream !== null || ss.txStream !== null || nowMs - lastActivityMs < ident.idleMs || announcing(ctx, ps)) continue;
+    const k = slotKey(ps.index, slot);
+    const slots = ctx.slots;
+    const lastActivityMs = slots.hangUntilMs(k) - ctx.options.hangTimeMs;
+    if (slots.rx(k) !== null || slots.tx(k) !== null || nowMs - lastActivityMs < ident.idleMs || announcing(ctx, ps)) continue;
     ctx.identAtMs[i] = nowMs + ident.intervalMs;
     if (announce(ctx, nowMs, ps, slot, ps.optionsIdentTalkgroup ?? ident.talkgroupId, CallType.Group, "ident", identWords(ident.callsign))) {
       ctx.stats.identsQueued++;

@@ -1,0 +1,159 @@
+/**
+ * Per (port, slot) contention state as columns indexed by slot key = port index · 2 + slot − 1:
+ * the stream the port is sending on the slot (rx), the stream delivered to it (tx), the group hang
+ * (until, destination, call type, source), when a stream was last delivered to it, and the stamps
+ * that keep a stream from adding a slot twice and two playbacks from one egress buffer in a tick.
+ *
+ * One 56-byte record per slot in one buffer, instead of two 80-byte SlotState objects and a tuple
+ * per port in the garbage-collected heap (issue 14: memory per connected hotspot). All-zero bytes
+ * are a reset slot (no streams, no hang, nothing delivered yet). The buffer covers the port
+ * indexes used so far and grows by at least 256 ports (an eighth of itself beyond 2,048) when a
+ * port comes up on a new index — never on the packet path: a buffer for every possible port
+ * would be written (zeroed) at start-up for `max_peers` hotspots a server may never see. Streams
+ * are named by their record number (StreamRegistry); a slot's fields share one record, so a
+ * delivery touches one cache line or two for them.
+ * @module
+ */
+import { assert } from "../../lib/assert.ts";
+import type { CallType } from "../../wire/dmrd.ts";
+import type { Slot } from "../router_port.ts";
+import type { Stream } from "./state.ts";
+
+/** Record layout, 56 bytes: float64 words 0–3, int32 words 8–13 (7 float64 / 14 int32 per record). */
+const RECORD_F64 = 7;
+const RECORD_I32 = RECORD_F64 * 2;
+/** float64: group hang until (ms; 0 = none) */
+const F_HANG_UNTIL = 0;
+/** float64: last delivery to the slot (ms; valid when FLAG_DELIVERED is set, else −∞) */
+const F_LAST_TX = 1;
+/** float64: serial of the stream that last added the slot as a target (0 = none; serials start at 1) */
+const F_TARGET_STAMP = 2;
+/** float64: the tick a playback (announcement, parrot) last used the slot's egress buffer (0 = none; ticks count from 1) */
+const F_PLAYBACK_STAMP = 3;
+/** int32: hang destination id, hang source id, hang call type (CallType.Group = 0) */
+const I_HANG_DESTINATION = 8;
+const I_HANG_SOURCE = 9;
+const I_HANG_CALL_TYPE = 10;
+/** int32: stream record number + 1 of the slot's own transmission / of what is delivered to it (0 = none) */
+const I_RX = 11;
+const I_TX = 12;
+/** int32: flags */
+const I_FLAGS = 13;
+const FLAG_DELIVERED = 1;
+/** Ports added at least per growth (the router makes its PortStates in the same steps). */
+const GROW_PORTS = 256;
+
+/** The key of a port's slot in a SlotTable. */
+export function slotKey(portIndex: number, slot: Slot): number {
+  return portIndex * 2 + slot - 1;
+}
+
+/** Every Stream record the router owns, numbered once (pool, announcements, parrot playbacks). */
+export class StreamRegistry {
+  readonly records: Stream[] = [];
+
+  add(stream: Stream): void {
+    assert(stream.recordNumber < 0, "a stream record is registered once");
+    stream.recordNumber = this.records.length;
+    this.records.push(stream);
+  }
+}
+
+export class SlotTable {
+  #f64 = new Float64Array(0);
+  #i32 = new Int32Array(0);
+  readonly #streams: Stream[];
+  readonly #maxPorts: number;
+  /** slots with a record (2 per port index covered) */
+  capacity = 0;
+
+  constructor(maxPorts: number, streams: StreamRegistry) {
+    this.#maxPorts = maxPorts;
+    this.#streams = streams.records;
+  }
+
+  /** Cover port indexes below `portCount` (at most maxPorts): a port coming up on a new index. */
+  ensurePorts(portCount: number): void {
+    const ports = this.capacity / 2;
+    if (portCount <= ports) return;
+    const grown = Math.min(this.#maxPorts, Math.max(portCount, ports + Math.max(GROW_PORTS, Math.floor(ports / 8))));
+    const f64 = new Float64Array(grown * 2 * RECORD_F64);
+    f64.set(this.#f64);
+    this.#f64 = f64;
+    this.#i32 = new Int32Array(f64.buffer);
+    this.capacity = grown * 2;
+  }
+
+  /** stream this port is sending on the slot (its own transmission) */
+  rx(k: number): Stream | null {
+    const n = this.#i32[k * RECORD_I32 + I_RX]!;
+    return n === 0 ? null : this.#streams[n - 1]!;
+  }
+  setRx(k: number, stream: Stream | null): void {
+    this.#i32[k * RECORD_I32 + I_RX] = stream === null ? 0 : stream.recordNumber + 1;
+  }
+  /** stream being delivered to the slot */
+  tx(k: number): Stream | null {
+    const n = this.#i32[k * RECORD_I32 + I_TX]!;
+    return n === 0 ? null : this.#streams[n - 1]!;
+  }
+  setTx(k: number, stream: Stream | null): void {
+    this.#i32[k * RECORD_I32 + I_TX] = stream === null ? 0 : stream.recordNumber + 1;
+  }
+
+  /** Forget a slot's streams and hang (port up/down); its stamps stay (they name streams and ticks). */
+  reset(k: number): void {
+    const f = k * RECORD_F64;
+    this.#f64[f + F_HANG_UNTIL] = 0;
+    this.#f64[f + F_LAST_TX] = 0;
+    const i = k * RECORD_I32;
+    this.#i32.fill(0, i + I_HANG_DESTINATION, i + I_FLAGS + 1);
+  }
+
+  /** serial of the stream that last added this slot as a target (0 = none) */
+  targetStamp(k: number): number {
+    return this.#f64[k * RECORD_F64 + F_TARGET_STAMP]!;
+  }
+  setTargetStamp(k: number, serial: number): void {
+    this.#f64[k * RECORD_F64 + F_TARGET_STAMP] = serial;
+  }
+  /** the tick a playback last used this slot's egress buffer (0 = none) */
+  playbackStamp(k: number): number {
+    return this.#f64[k * RECORD_F64 + F_PLAYBACK_STAMP]!;
+  }
+  setPlaybackStamp(k: number, tick: number): void {
+    this.#f64[k * RECORD_F64 + F_PLAYBACK_STAMP] = tick;
+  }
+
+  /** group hang time: until then only the hang destination (same call type) or the hang source may take the slot */
+  hangUntilMs(k: number): number {
+    return this.#f64[k * RECORD_F64 + F_HANG_UNTIL]!;
+  }
+  hangDestinationId(k: number): number {
+    return this.#i32[k * RECORD_I32 + I_HANG_DESTINATION]!;
+  }
+  hangSourceId(k: number): number {
+    return this.#i32[k * RECORD_I32 + I_HANG_SOURCE]!;
+  }
+  hangCallType(k: number): CallType {
+    return this.#i32[k * RECORD_I32 + I_HANG_CALL_TYPE]! as CallType;
+  }
+  /** when a stream was last delivered to this slot (−∞ = never since the port came up; the contention rule for refused tails) */
+  lastTxAtMs(k: number): number {
+    return (this.#i32[k * RECORD_I32 + I_FLAGS]! & FLAG_DELIVERED) !== 0 ? this.#f64[k * RECORD_F64 + F_LAST_TX]! : Number.NEGATIVE_INFINITY;
+  }
+
+  /** A call holds the slot until `untilMs`: its destination and call type, its source radio. */
+  setHang(k: number, untilMs: number, destinationId: number, callType: CallType, sourceId: number): void {
+    this.#f64[k * RECORD_F64 + F_HANG_UNTIL] = untilMs;
+    const i = k * RECORD_I32;
+    this.#i32[i + I_HANG_DESTINATION] = destinationId;
+    this.#i32[i + I_HANG_SOURCE] = sourceId;
+    this.#i32[i + I_HANG_CALL_TYPE] = callType;
+  }
+  setLastTxAtMs(k: number, atMs: number): void {
+    this.#f64[k * RECORD_F64 + F_LAST_TX] = atMs;
+    const flags = k * RECORD_I32 + I_FLAGS;
+    this.#i32[flags] = this.#i32[flags]! | FLAG_DELIVERED;
+  }
+}
