@@ -13,6 +13,17 @@ export class Endpoint {
     readonly port: number,
   ) {}
 
+  /**
+   * Point a blank endpoint made ahead of use at its peer (sessions are made in batches,
+   * session.ts), once, before anything indexes or compares it.
+   */
+  protected bind(socketIndex: number, address: string, port: number): void {
+    const self = this as { socketIndex: number; address: string; port: number };
+    self.socketIndex = socketIndex;
+    self.address = address;
+    self.port = port;
+  }
+
   matches(socketIndex: number, address: string, port: number): boolean {
     return this.port === port && this.socketIndex === socketIndex && this.address === address;
   }

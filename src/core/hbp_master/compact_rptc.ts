@@ -3,7 +3,9 @@
  * (power, colour code, height, the slots character) share one number and `simplex` is worked out
  * when asked, so the record has 12 fields (JSC's 112-byte size class; the parsed RptcConfig with
  * its 16 fields takes 160) — one per logged-in hotspot. Texts are shared copies (text_intern.ts).
- * Read through the RptcConfig interface; made once per login.
+ * Read through the RptcConfig interface; written once per login (CompactRptcBatch hands out
+ * blank records made 256 at a time, so they sit side by side in the heap rather than one among
+ * each login's short-lived objects: fewer mostly-empty heap blocks kept alive after a login burst).
  * @module
  */
 import { rptcSimplex, type RptcConfig } from "../../wire/rptc.ts";
@@ -20,22 +22,43 @@ function clamp(value: number, min: number, max: number): number {
   return value < min ? min : value > max ? max : Math.trunc(value);
 }
 
-export class CompactRptc implements RptcConfig {
-  readonly repeaterId: number;
-  readonly callsign: string;
-  readonly rxFrequencyHz: number;
-  readonly txFrequencyHz: number;
-  /** ((power + 100) · 256 + colourCode + 100) · 256 + slots char code (0 = none), · 2048 + heightM + 1000 */
-  readonly #packed: number;
-  readonly latitude: number;
-  readonly longitude: number;
-  readonly location: string;
-  readonly description: string;
-  readonly url: string;
-  readonly softwareId: string;
-  readonly packageId: string;
+/** Blank records made at once. */
+const BATCH = 256;
 
-  constructor(config: RptcConfig) {
+/** Hands out CompactRptc records, each written once, made BATCH at a time. */
+export class CompactRptcBatch {
+  readonly #blanks: CompactRptc[] = [];
+
+  take(config: RptcConfig): CompactRptc {
+    if (this.#blanks.length === 0) for (let i = 0; i < BATCH; i++) this.#blanks.push(new CompactRptc());
+    const record = this.#blanks.pop()!;
+    record.assign(config);
+    return record;
+  }
+}
+
+export class CompactRptc implements RptcConfig {
+  repeaterId = 0;
+  callsign = "";
+  rxFrequencyHz = 0;
+  txFrequencyHz = 0;
+  /** ((power + 100) · 256 + colourCode + 100) · 256 + slots char code (0 = none), · 2048 + heightM + 1000 */
+  #packed = 0;
+  latitude = 0;
+  longitude = 0;
+  location = "";
+  description = "";
+  url = "";
+  softwareId = "";
+  packageId = "";
+
+  /** A record of `config`, or a blank one for CompactRptcBatch to write once. */
+  constructor(config?: RptcConfig) {
+    if (config !== undefined) this.assign(config);
+  }
+
+  /** Write the record (once, at login). */
+  assign(config: RptcConfig): void {
     this.repeaterId = config.repeaterId;
     this.callsign = config.callsign;
     this.rxFrequencyHz = config.rxFrequencyHz;

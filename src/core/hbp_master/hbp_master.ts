@@ -54,11 +54,11 @@ import { SALT_SECRET_BYTES, SaltCookie } from "./salt_cookie.ts";
 import type { HbpMasterOptions } from "./options.ts";
 import { PortIndexPool, type PortIndexAllocator } from "./port_index_pool.ts";
 import { EndpointIndex } from "./endpoint_index.ts";
-import { HbpSession, SessionState } from "./session.ts";
+import { HbpSession, SessionBatch, SessionState } from "./session.ts";
 import { ReplyPool } from "./reply_pool.ts";
 import { AdoptionRefusal, type AdoptableSession, type SessionAdopter } from "./session_adoption.ts";
 import { TextIntern, flatText } from "./text_intern.ts";
-import { CompactRptc } from "./compact_rptc.ts";
+import { CompactRptcBatch } from "./compact_rptc.ts";
 
 export interface HbpMasterDeps {
   router: FrameRouter;
@@ -170,6 +170,8 @@ export class HbpMaster implements HostedHandler {
   readonly #replies = new ReplyPool();
   /** Shared copies of repeated RPTC texts (text_intern.ts). */
   readonly #texts = new TextIntern();
+  readonly #rptcRecords = new CompactRptcBatch();
+  readonly #sessionRecords = new SessionBatch(this.counters);
   #sweepIntervalMs: number;
   readonly #classification = new HbpClassification();
   readonly #frame = new DmrdFrame();
@@ -641,7 +643,7 @@ export class HbpMaster implements HostedHandler {
       return;
     }
     this.#handshakes.set(prefix, open + 1);
-    const session = new HbpSession(repeaterId, new Endpoint(socketIndex, address, port), salt, new Uint8Array(digest), proven, nowMs, this.counters);
+    const session = this.#sessionRecords.take(repeaterId, socketIndex, address, port, salt, new Uint8Array(digest), proven, nowMs);
     if (live !== undefined) this.#replace(nowMs, live, session);
     this.#sessions.set(repeaterId, session);
     this.#byEndpoint.set(socketIndex, address, port, session);
@@ -782,7 +784,7 @@ export class HbpMaster implements HostedHandler {
     }
     const rule = this.#rules.atConfig(repeaterId, offer.config.callsign);
     const passphrase = rule?.passphrase ?? this.#globalPassphrase;
-    const session = new HbpSession(repeaterId, new Endpoint(socketIndex, address, port), 0, NO_LOGIN_DIGEST, passphrase, nowMs, this.counters);
+    const session = this.#sessionRecords.take(repeaterId, socketIndex, address, port, 0, NO_LOGIN_DIGEST, passphrase, nowMs);
     session.options = offer.options;
     this.#sessions.set(repeaterId, session);
     this.#byEndpoint.set(socketIndex, address, port, session);
@@ -808,7 +810,7 @@ export class HbpMaster implements HostedHandler {
 
   #connect(nowMs: number, session: HbpSession, config: NonNullable<HbpSession["config"]>, rule: CompiledRule | null, adopted = false): void {
     config.callsign = flatText(config.callsign); // unique per hotspot: not the padded field text it was cut from
-    session.config = new CompactRptc(config); // one per hotspot: 112 bytes instead of 160 (compact_rptc.ts)
+    session.config = this.#rptcRecords.take(config); // one per hotspot: 112 bytes instead of 160 (compact_rptc.ts)
     session.callsign = config.callsign;
     session.simplex = config.simplex;
     session.accessRule = rule?.name ?? null;

@@ -12,6 +12,7 @@
  */
 import { DMRD_LENGTH, DMRD_OFFSET_FLAGS, DMRD_OFFSET_REPEATER, FLAG_SLOT_TS2, writeUint32 } from "../../wire/dmrd.ts";
 import type { RptcConfig } from "../../wire/rptc.ts";
+import { assert } from "../../lib/assert.ts";
 import { Endpoint } from "../endpoint.ts";
 import type { Outbox } from "../outbox.ts";
 import { PortKind, type RouterPort, type Slot } from "../router_port.ts";
@@ -58,7 +59,9 @@ class TxPair {
  * sessions hold no second object each; `endpoint` returns the session itself. Fields only the
  * handshake needs and fields few sessions ever set live in a SessionCold (behind the same public
  * getters/setters as before), both egress buffers in one TxPair: 18 own fields keep the object in
- * JSC's 160-byte size class (it was 224 bytes plus a 48-byte Endpoint).
+ * JSC's 160-byte size class (it was 224 bytes plus a 48-byte Endpoint). The master takes sessions
+ * from a SessionBatch: blank ones made 256 at a time sit side by side in the heap rather than one
+ * among each login's short-lived objects (fewer mostly-empty heap blocks after a login burst).
  */
 export class HbpSession extends Endpoint implements RouterPort {
   portIndex = -1;
@@ -75,11 +78,13 @@ export class HbpSession extends Endpoint implements RouterPort {
   framesOut = 0;
   /** Egress buffers, allocated on first use (most hotspots are idle most of the time: ~0.2 KB each saved). */
   #tx: TxPair | null = null;
-  #cold: SessionCold | null;
+  #cold: SessionCold | null = null;
+  #repeaterId = 0;
 
+  /** A session of `repeaterId` from `endpoint`, authenticated now; or (no arguments but the counters) a blank one for a SessionBatch. */
   constructor(
-    readonly repeaterId: number,
-    endpoint: Endpoint,
+    repeaterId: number,
+    endpoint: Endpoint | null,
     /** Salt and digest of the RPTK that authenticated this session, re-checked at RPTC against the deciding rule. */
     salt: number,
     digest: Uint8Array,
@@ -88,14 +93,31 @@ export class HbpSession extends Endpoint implements RouterPort {
     nowMs: number,
     readonly counters: HbpCounters,
   ) {
-    super(endpoint.socketIndex, endpoint.address, endpoint.port);
+    super(endpoint?.socketIndex ?? -1, endpoint?.address ?? "", endpoint?.port ?? 0);
+    this.lastHeardMs = nowMs;
+    if (endpoint !== null) this.#authenticated(repeaterId, salt, digest, provenPassphrase, nowMs);
+  }
+
+  /** A blank session (from a SessionBatch) becomes the session of `repeaterId` at this endpoint, authenticated now. */
+  start(repeaterId: number, socketIndex: number, address: string, port: number, salt: number, digest: Uint8Array, provenPassphrase: Uint8Array, nowMs: number): void {
+    assert(this.#repeaterId === 0 && this.port === 0 && this.socketIndex === -1, "a session is started once, from blank");
+    this.bind(socketIndex, address, port);
+    this.lastHeardMs = nowMs;
+    this.#authenticated(repeaterId, salt, digest, provenPassphrase, nowMs);
+  }
+
+  #authenticated(repeaterId: number, salt: number, digest: Uint8Array, provenPassphrase: Uint8Array, nowMs: number): void {
+    this.#repeaterId = repeaterId;
     const cold = new SessionCold();
     cold.salt = salt;
     cold.digest = digest;
     cold.provenPassphrase = provenPassphrase;
     cold.authenticatedAtMs = nowMs;
     this.#cold = cold;
-    this.lastHeardMs = nowMs;
+  }
+
+  get repeaterId(): number {
+    return this.#repeaterId;
   }
 
   get kind(): PortKind.Hotspot {
@@ -215,5 +237,24 @@ export class HbpSession extends Endpoint implements RouterPort {
     } else {
       this.counters.dmrdOutDropped++;
     }
+  }
+}
+
+/** Blank sessions made at once. */
+const SESSION_BATCH = 256;
+
+/** Hands out sessions, each started once, made SESSION_BATCH at a time (see HbpSession). */
+export class SessionBatch {
+  readonly #blanks: HbpSession[] = [];
+
+  constructor(readonly counters: HbpCounters) {}
+
+  take(repeaterId: number, socketIndex: number, address: string, port: number, salt: number, digest: Uint8Array, provenPassphrase: Uint8Array, nowMs: number): HbpSession {
+    if (this.#blanks.length === 0) {
+      for (let i = 0; i < SESSION_BATCH; i++) this.#blanks.push(new HbpSession(0, null, 0, NO_DIGEST, NO_DIGEST, 0, this.counters));
+    }
+    const session = this.#blanks.pop()!;
+    session.start(repeaterId, socketIndex, address, port, salt, digest, provenPassphrase, nowMs);
+    return session;
   }
 }
