@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { CompactRptc } from "../../../src/core/hbp_master/compact_rptc.ts";
+import { CompactRptc, CompactRptcBatch } from "../../../src/core/hbp_master/compact_rptc.ts";
 import { Prng } from "../../../src/lib/prng.ts";
 import { encodeRptc, parseRptc, type RptcConfig } from "../../../src/wire/rptc.ts";
 import { testSeed } from "../../support/seed.ts";
@@ -56,5 +56,15 @@ describe("CompactRptc", () => {
       const config = parsed(rawRptc({ 16: digits(9), 25: digits(9), 34: digits(2), 36: digits(2), 38: digits(8), 46: digits(9), 55: digits(3), 97: slot }));
       expect(new CompactRptc(config).toJSON()).toEqual(config);
     }
+  });
+});
+
+describe("CompactRptcBatch", () => {
+  test("each record taken holds its own config, across batches", () => {
+    const batch = new CompactRptcBatch();
+    const configs = Array.from({ length: 300 }, (_, i) => parsed(encodeRptc({ repeaterId: 3100000 + i, callsign: `M${i}ABC`, colourCode: i % 16, heightM: i, slots: i % 2 === 0 ? "4" : "3" })));
+    const records = configs.map((c) => batch.take(c));
+    expect(new Set(records).size).toBe(300);
+    records.forEach((r, i) => expect(r.toJSON()).toEqual(configs[i]!));
   });
 });

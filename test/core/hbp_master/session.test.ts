@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { Endpoint } from "../../../src/core/endpoint.ts";
 import { HbpCounters } from "../../../src/core/hbp_master/counters.ts";
-import { HbpSession, SessionState } from "../../../src/core/hbp_master/session.ts";
+import { HbpSession, SessionBatch, SessionState } from "../../../src/core/hbp_master/session.ts";
 import { Outbox } from "../../../src/core/outbox.ts";
 import { PortKind } from "../../../src/core/router_port.ts";
 
@@ -80,5 +80,23 @@ describe("HbpSession layout", () => {
     s.emit(0, ts1, outbox);
     expect(outbox.buffers[1]).toBe(ts1);
     expect(s.framesOut).toBe(2);
+  });
+});
+
+describe("SessionBatch", () => {
+  test("hands out distinct sessions, each started once with its own id, endpoint and handshake", () => {
+    const counters = new HbpCounters();
+    const batch = new SessionBatch(counters);
+    const sessions = Array.from({ length: 300 }, (_, i) => batch.take(3100000 + i, i % 2, `10.0.${i >> 8}.${i & 255}`, 40_000 + i, 7 + i, digest, passphrase, 5_000 + i));
+    expect(new Set(sessions).size).toBe(300); // across two batches
+    sessions.forEach((s, i) => {
+      expect([s.repeaterId, s.socketIndex, s.address, s.port, s.salt, s.lastHeardMs, s.authenticatedAtMs]).toEqual([3100000 + i, i % 2, `10.0.${i >> 8}.${i & 255}`, 40_000 + i, 7 + i, 5_000 + i, 5_000 + i]);
+      expect(s.endpoint.matches(i % 2, `10.0.${i >> 8}.${i & 255}`, 40_000 + i)).toBe(true);
+      expect(s.state).toBe(SessionState.Authenticated);
+      expect(s.counters).toBe(counters);
+      expect(s.digest).toBe(digest);
+      expect(s.provenPassphrase).toBe(passphrase);
+    });
+    expect(() => sessions[0]!.start(1, 0, "10.9.9.9", 1, 0, digest, passphrase, 0)).toThrow(); // started once
   });
 });
