@@ -151,6 +151,27 @@ export class SlotTable {
     this.#i32[i + I_HANG_SOURCE] = sourceId;
     this.#i32[i + I_HANG_CALL_TYPE] = callType;
   }
+  /**
+   * The delivery of one frame of `stream` to the slot (delivery.ts), one call per target: when the
+   * slot carries `stream` already, note the delivery (last delivered now, hang until `untilMs` for
+   * its destination, call type and source) and return true; otherwise change nothing and return
+   * false (the caller decides contention, setTx, and calls again).
+   */
+  deliveredIfHeld(k: number, stream: Stream, nowMs: number, untilMs: number, destinationId: number, callType: CallType, sourceId: number): boolean {
+    const i = k * RECORD_I32;
+    const i32 = this.#i32;
+    if (i32[i + I_TX] !== stream.recordNumber + 1) return false;
+    const f = k * RECORD_F64;
+    const f64 = this.#f64;
+    f64[f + F_LAST_TX] = nowMs;
+    f64[f + F_HANG_UNTIL] = untilMs;
+    i32[i + I_FLAGS] = i32[i + I_FLAGS]! | FLAG_DELIVERED;
+    i32[i + I_HANG_DESTINATION] = destinationId;
+    i32[i + I_HANG_SOURCE] = sourceId;
+    i32[i + I_HANG_CALL_TYPE] = callType;
+    return true;
+  }
+
   setLastTxAtMs(k: number, atMs: number): void {
     this.#f64[k * RECORD_F64 + F_LAST_TX] = atMs;
     const flags = k * RECORD_I32 + I_FLAGS;

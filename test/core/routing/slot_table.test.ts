@@ -89,6 +89,20 @@ describe("SlotTable", () => {
     expect([slots.rx(2), slots.tx(2), slots.lastTxAtMs(4)]).toEqual([list[1]!, list[0]!, 0]);
   });
 
+  test("deliveredIfHeld notes a delivery only while the slot carries that stream", () => {
+    const { registry, list } = streams(2);
+    const slots = new SlotTable(4, registry);
+    slots.ensurePorts(4);
+    expect(slots.deliveredIfHeld(5, list[0]!, 100, 2100, 91, CallType.Group, 3120001)).toBe(false);
+    expect([slots.hangUntilMs(5), slots.lastTxAtMs(5)]).toEqual([0, Number.NEGATIVE_INFINITY]);
+    slots.setTx(5, list[1]!);
+    expect(slots.deliveredIfHeld(5, list[0]!, 100, 2100, 91, CallType.Group, 3120001)).toBe(false);
+    expect(slots.hangUntilMs(5)).toBe(0);
+    expect(slots.deliveredIfHeld(5, list[1]!, 100, 2100, 91, CallType.Unit, 3120001)).toBe(true);
+    expect([slots.lastTxAtMs(5), slots.hangUntilMs(5), slots.hangDestinationId(5), slots.hangCallType(5), slots.hangSourceId(5)]).toEqual([100, 2100, 91, CallType.Unit, 3120001]);
+    expect([slots.hangUntilMs(4), slots.hangUntilMs(6), slots.lastTxAtMs(4)]).toEqual([0, 0, Number.NEGATIVE_INFINITY]);
+  });
+
   test("a stream record is numbered once", () => {
     const { registry, list } = streams(2);
     expect(list.map((s) => s.recordNumber)).toEqual([0, 1]);

@@ -19,6 +19,7 @@ export function deliver(ctx: RouterContext, nowMs: number, stream: Stream, frame
   const hangTimeMs = ctx.options.hangTimeMs;
   const streamTimeoutMs = ctx.options.streamTimeoutMs;
   const slots = ctx.slots;
+  const sourceId = stream.sourceId;
   const n = stream.targetCount;
   // inserted talker alias (talker_alias_insertion.ts): the same fragment for every copy of this frame
   const ta = stream.talkerAlias;
@@ -38,8 +39,9 @@ export function deliver(ctx: RouterContext, nowMs: number, stream: Stream, frame
     if (!tps.trunk) {
       const k = slotKey(tps.index, slot);
       const callType = stream.targetCallTypes[i]! as CallType;
-      if (slots.tx(k) !== stream) {
-        if (!canTake(nowMs, slots, k, stream.sourceId, destinationId, callType) || (stream.targetRefused[i] !== 0 && !tailMayTake(nowMs, slots, k, streamTimeoutMs))) {
+      // the slot carries this stream already (every frame after the first): one call
+      if (!slots.deliveredIfHeld(k, stream, nowMs, nowMs + hangTimeMs, destinationId, callType, sourceId)) {
+        if (!canTake(nowMs, slots, k, sourceId, destinationId, callType) || (stream.targetRefused[i] !== 0 && !tailMayTake(nowMs, slots, k, streamTimeoutMs))) {
           stream.targetRefused[i] = 1;
           stats.deliveriesBusy++;
           if (stream.targetOutcome[i] !== TargetOutcome.Delivered) {
@@ -48,9 +50,8 @@ export function deliver(ctx: RouterContext, nowMs: number, stream: Stream, frame
           continue;
         }
         slots.setTx(k, stream);
+        slots.deliveredIfHeld(k, stream, nowMs, nowMs + hangTimeMs, destinationId, callType, sourceId);
       }
-      slots.setLastTxAtMs(k, nowMs);
-      slots.setHang(k, nowMs + hangTimeMs, destinationId, callType, stream.sourceId);
     }
     const buffer = port.txBuffer(slot);
     // bytes 11–14 keep the source's repeater id: each port stamps its own id on its wire (HBP
