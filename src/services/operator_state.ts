@@ -28,14 +28,21 @@ export interface DiagnosticEntry {
   data?: Record<string, unknown>;
 }
 
-interface Diagnostics {
-  refusals: BoundedRing<DiagnosticEntry>;
-  options: BoundedRing<DiagnosticEntry>;
-  callsRefused: BoundedRing<DiagnosticEntry>;
-  callsSent: BoundedRing<DiagnosticEntry>;
-  notDelivered: BoundedRing<DiagnosticEntry>;
-  sessions: BoundedRing<DiagnosticEntry>;
+/** A diagnostic as kept: the wall-clock time as a number (its ISO text is made when read). */
+class StoredDiagnostic {
+  constructor(
+    readonly wallMs: number,
+    readonly kind: DiagnosticEntry["kind"],
+    readonly message: string,
+    readonly data: Record<string, unknown> | undefined,
+  ) {}
 }
+
+const DIAGNOSTIC_LISTS = ["refusals", "options", "callsRefused", "callsSent", "notDelivered", "sessions"] as const;
+type DiagnosticList = (typeof DIAGNOSTIC_LISTS)[number];
+
+/** A hotspot's lists, each made at its first entry (most hotspots only ever get "options"). */
+type Diagnostics = { [list in DiagnosticList]?: BoundedRing<StoredDiagnostic> };
 
 export interface TalkgroupActivity {
   talkgroupId: number;
@@ -191,26 +198,19 @@ export class OperatorState {
     entry.secondsTotal += Math.max(0, event.durationMs) / 1000;
   }
 
-  #add(repeaterId: number, list: keyof Diagnostics, entry: Omit<DiagnosticEntry, "time">, atMs: number): void {
+  #add(repeaterId: number, list: DiagnosticList, entry: Omit<DiagnosticEntry, "time">, atMs: number): void {
     let d = this.#diagnostics.get(repeaterId);
     if (d === undefined) {
       if (this.#diagnostics.size >= DIAGNOSTICS_HOTSPOTS_MAX) {
         const oldest = this.#diagnostics.keys().next().value;
         if (oldest !== undefined) this.#diagnostics.delete(oldest);
       }
-      d = {
-        refusals: new BoundedRing(DIAGNOSTICS_PER_HOTSPOT),
-        options: new BoundedRing(DIAGNOSTICS_PER_HOTSPOT),
-        callsRefused: new BoundedRing(DIAGNOSTICS_PER_HOTSPOT),
-        callsSent: new BoundedRing(DIAGNOSTICS_PER_HOTSPOT),
-        notDelivered: new BoundedRing(DIAGNOSTICS_PER_HOTSPOT),
-        sessions: new BoundedRing(DIAGNOSTICS_PER_HOTSPOT),
-      };
+      d = {};
     } else {
       this.#diagnostics.delete(repeaterId); // most recently seen last
     }
     this.#diagnostics.set(repeaterId, d);
-    d[list].push({ time: new Date(this.#api.toWallMs(atMs)).toISOString(), ...entry });
+    (d[list] ??= new BoundedRing(DIAGNOSTICS_PER_HOTSPOT)).push(new StoredDiagnostic(this.#api.toWallMs(atMs), entry.kind, entry.message, entry.data));
   }
 
   /** A port's static and dynamic talkgroups, by slot then talkgroup, with seconds left (null = never expires). */
@@ -239,17 +239,12 @@ export class OperatorState {
     this.#settings.set(repeaterId, settings);
   }
 
-  diagnostics(repeaterId: number): Record<keyof Diagnostics, DiagnosticEntry[]> | null {
+  diagnostics(repeaterId: number): Record<DiagnosticList, DiagnosticEntry[]> | null {
     const d = this.#diagnostics.get(repeaterId);
     if (d === undefined) return null;
-    return {
-      refusals: d.refusals.newestFirst(),
-      options: d.options.newestFirst(),
-      callsRefused: d.callsRefused.newestFirst(),
-      callsSent: d.callsSent.newestFirst(),
-      notDelivered: d.notDelivered.newestFirst(),
-      sessions: d.sessions.newestFirst(),
-    };
+    const out = {} as Record<DiagnosticList, DiagnosticEntry[]>;
+    for (const list of DIAGNOSTIC_LISTS) out[list] = (d[list]?.newestFirst() ?? []).map(diagnosticEntry);
+    return out;
   }
 
   talkgroupActivity(talkgroupId: number): TalkgroupActivity | null {
@@ -259,4 +254,10 @@ export class OperatorState {
   talkgroupIds(): number[] {
     return [...this.#talkgroups.keys()];
   }
+}
+
+function diagnosticEntry(d: StoredDiagnostic): DiagnosticEntry {
+  const entry: DiagnosticEntry = { time: new Date(d.wallMs).toISOString(), kind: d.kind, message: d.message };
+  if (d.data !== undefined) entry.data = d.data;
+  return entry;
 }
