@@ -21,7 +21,9 @@ import type { CoreEvent, LinkSnapshot, StatsSnapshot } from "../core/events.ts";
 import { BoundedRing, LastHeard } from "./last_heard.ts";
 import { RefusalBook } from "./refusal_book.ts";
 import { explainEvent, publicFields } from "./refusal_text.ts";
+import { NumberMap } from "../lib/number_map.ts";
 import { redactOptionKey } from "../lib/option_key.ts";
+import type { HotspotDetails } from "./worker/protocol.ts";
 
 type EventOf<T extends CoreEvent["type"]> = Extract<CoreEvent, { type: T }>;
 
@@ -98,19 +100,77 @@ export interface ActiveStreamEntry {
   seconds: number;
 }
 
-interface HotspotRecord {
-  repeaterId: number;
-  callsign: string;
-  address: string;
-  port: number;
-  portIndex: number;
-  connectedAtWallMs: number;
+/**
+ * One connected hotspot: a class, so its fields sit in the object itself (one cell, no separate
+ * property storage), with the dashboard's RPTC details (../operator_state.ts) kept here too rather
+ * than in a second table keyed by port.
+ */
+class HotspotRecord {
+  details: HotspotDetails | null = null;
+  constructor(
+    readonly repeaterId: number,
+    readonly callsign: string,
+    readonly address: string,
+    readonly port: number,
+    readonly portIndex: number,
+    readonly connectedAtWallMs: number,
+  ) {}
 }
 
-interface PortTalkgroups {
-  ts1: Set<number>;
-  ts2: Set<number>;
-  reflector: number;
+/** A subscription's kind as kept: as the event said, or not said. */
+export const enum SubscriptionKind {
+  Unknown = 0,
+  Static = 1,
+  Dynamic = 2,
+}
+
+/** What a port's talkgroup entries say, as read (the shell's monotonic ms; null = never expires). */
+export interface PortSubscription {
+  slot: 1 | 2;
+  talkgroupId: number;
+  kind: SubscriptionKind;
+  expiresAtMs: number | null;
+}
+
+/** Numbers per subscription in PortTalkgroups.entries: key (slot × 2²⁴ + talkgroup), kind, expiry (NaN = never). */
+const SUB_FIELDS = 3;
+const SLOT_FACTOR = 0x1000000;
+/** Shared by every port without talkgroups: never written (the first add makes the port its own array). */
+const EMPTY_ENTRIES: number[] = [];
+
+/**
+ * A port's talkgroups (static, dynamic, as subscription.change said) and its dial-a-TG reflector:
+ * the entries packed in one array of numbers (a few per hotspot; one small array instead of a Set
+ * per slot and a Map of records).
+ */
+class PortTalkgroups {
+  reflector = 0;
+  entries: number[] = EMPTY_ENTRIES;
+
+  find(key: number): number {
+    const e = this.entries;
+    for (let i = 0; i < e.length; i += SUB_FIELDS) if (e[i] === key) return i;
+    return -1;
+  }
+
+  count(slot: 1 | 2): number {
+    let n = 0;
+    const e = this.entries;
+    for (let i = 0; i < e.length; i += SUB_FIELDS) if (Math.floor(e[i]! / SLOT_FACTOR) === slot) n++;
+    return n;
+  }
+
+  remove(key: number): void {
+    const at = this.find(key);
+    if (at >= 0) this.entries.splice(at, SUB_FIELDS); // found: the port has its own array
+  }
+
+  talkgroups(slot: 1 | 2): number[] {
+    const out: number[] = [];
+    const e = this.entries;
+    for (let i = 0; i < e.length; i += SUB_FIELDS) if (Math.floor(e[i]! / SLOT_FACTOR) === slot) out.push(e[i]! % SLOT_FACTOR);
+    return out.sort((a, b) => a - b);
+  }
 }
 
 interface LinkRecord {
@@ -140,9 +200,11 @@ export class ApiState {
   readonly #maxLinks: number;
   readonly #maxStreams: number;
   readonly #maxTalkgroups: number;
-  readonly #hotspots = new Map<number, HotspotRecord>();
-  readonly #portByRepeater = new Map<number, number>();
-  readonly #talkgroups = new Map<number, PortTalkgroups>();
+  // per-hotspot tables as NumberMaps (src/lib/number_map.ts): a third of a Map's bytes per entry
+  #hotspots = new NumberMap<HotspotRecord>();
+  /** The same records by repeater id. */
+  #byRepeater = new NumberMap<HotspotRecord>();
+  #talkgroups = new NumberMap<PortTalkgroups>();
   readonly #links = new Map<string, LinkRecord>();
   readonly #streams = new Map<string, StreamRecord>();
   #snapshot: { snapshot: StatsSnapshot; atMs: number; wallMs: number } | null = null;
@@ -166,7 +228,7 @@ export class ApiState {
       perDevice,
       maxDevices: this.#maxHotspots + 1024,
       // a flood of made-up ids must not push out what connected hotspots need to see
-      protect: (id) => this.#portByRepeater.has(id as number),
+      protect: (id) => this.#byRepeater.has(id as number),
     });
     this.linkRefusals = new RefusalBook<string>({ perDevice, maxDevices: this.#maxLinks });
   }
@@ -268,7 +330,7 @@ export class ApiState {
 
   #sessionUp(event: EventOf<"session.up">): void {
     // One live session per id: an entry left by a lost down event goes.
-    const previous = this.#portByRepeater.get(event.repeaterId);
+    const previous = this.#byRepeater.get(event.repeaterId)?.portIndex;
     if (previous !== undefined && previous !== event.portIndex) {
       this.#removeHotspot(previous);
       this.#talkgroups.delete(previous);
@@ -278,16 +340,10 @@ export class ApiState {
       return;
     }
     const stale = this.#hotspots.get(event.portIndex);
-    if (stale !== undefined && stale.repeaterId !== event.repeaterId) this.#portByRepeater.delete(stale.repeaterId);
-    this.#hotspots.set(event.portIndex, {
-      repeaterId: event.repeaterId,
-      callsign: event.callsign,
-      address: event.address,
-      port: event.port,
-      portIndex: event.portIndex,
-      connectedAtWallMs: this.toWallMs(event.atMs),
-    });
-    this.#portByRepeater.set(event.repeaterId, event.portIndex);
+    if (stale !== undefined && stale.repeaterId !== event.repeaterId) this.#byRepeater.delete(stale.repeaterId);
+    const record = new HotspotRecord(event.repeaterId, event.callsign, event.address, event.port, event.portIndex, this.toWallMs(event.atMs));
+    this.#hotspots.set(event.portIndex, record);
+    this.#byRepeater.set(event.repeaterId, record);
   }
 
   #sessionDown(event: EventOf<"session.down">): void {
@@ -301,7 +357,7 @@ export class ApiState {
     const record = this.#hotspots.get(portIndex);
     if (record === undefined) return;
     this.#hotspots.delete(portIndex);
-    if (this.#portByRepeater.get(record.repeaterId) === portIndex) this.#portByRepeater.delete(record.repeaterId);
+    if (this.#byRepeater.get(record.repeaterId)?.portIndex === portIndex) this.#byRepeater.delete(record.repeaterId);
   }
 
   #portTalkgroups(portIndex: number): PortTalkgroups | null {
@@ -311,25 +367,33 @@ export class ApiState {
       this.overflow.talkgroups++;
       return null;
     }
-    entry = { ts1: new Set(), ts2: new Set(), reflector: 0 };
+    entry = new PortTalkgroups();
     this.#talkgroups.set(portIndex, entry);
     return entry;
   }
 
   #subscription(event: EventOf<"subscription.change">): void {
+    const key = event.slot * SLOT_FACTOR + event.talkgroupId;
     if (event.action === "remove") {
-      const entry = this.#talkgroups.get(event.portIndex);
-      (event.slot === 1 ? entry?.ts1 : entry?.ts2)?.delete(event.talkgroupId);
+      this.#talkgroups.get(event.portIndex)?.remove(key);
       return;
     }
     const entry = this.#portTalkgroups(event.portIndex);
     if (entry === null) return;
-    const set = event.slot === 1 ? entry.ts1 : entry.ts2;
-    if (!set.has(event.talkgroupId) && set.size >= this.#maxTalkgroups) {
-      this.overflow.talkgroups++;
-      return;
+    let at = entry.find(key);
+    if (at < 0) {
+      if (entry.count(event.slot) >= this.#maxTalkgroups) {
+        this.overflow.talkgroups++;
+        return;
+      }
+      at = entry.entries.length;
+      if (at === 0) entry.entries = [key, SubscriptionKind.Unknown, Number.NaN];
+      else entry.entries.push(key, SubscriptionKind.Unknown, Number.NaN);
     }
-    set.add(event.talkgroupId);
+    // an add without a kind keeps what an earlier one said (a renewal says it again)
+    if (event.kind === undefined) return;
+    entry.entries[at + 1] = event.kind === "static" ? SubscriptionKind.Static : SubscriptionKind.Dynamic;
+    entry.entries[at + 2] = event.expiresAtMs ?? Number.NaN;
   }
 
   #streamStart(event: EventOf<"stream.start">): void {
@@ -355,13 +419,46 @@ export class ApiState {
 
   /** Forget hotspots, talkgroups and calls in progress (a roster of the core's state follows: services Worker resync). */
   resetLive(): void {
-    this.#hotspots.clear();
-    this.#portByRepeater.clear();
-    this.#talkgroups.clear();
+    this.#hotspots = new NumberMap();
+    this.#byRepeater = new NumberMap();
+    this.#talkgroups = new NumberMap();
     this.#streams.clear();
   }
 
   // ---- views (allocate; request time only) ----------------------------------------------------
+
+  /** The repeater id connected on a port (null: none). */
+  repeaterAt(portIndex: number): number | null {
+    return this.#hotspots.get(portIndex)?.repeaterId ?? null;
+  }
+
+  /** The RPTC details of the hotspot on a port (null: none, or not connected). */
+  detailsAt(portIndex: number): HotspotDetails | null {
+    return this.#hotspots.get(portIndex)?.details ?? null;
+  }
+
+  /** Keep a hotspot's details with its record (ignored when that repeater is not connected on that port). */
+  setDetails(portIndex: number, repeaterId: number, details: HotspotDetails): void {
+    const record = this.#hotspots.get(portIndex);
+    if (record !== undefined && record.repeaterId === repeaterId) record.details = details;
+  }
+
+  /** The callsign and repeater id on a port (the feeds' calls; null: none). */
+  identityAt(portIndex: number): { repeaterId: number; callsign: string } | null {
+    return this.#hotspots.get(portIndex) ?? null;
+  }
+
+  /** A port's talkgroup entries as subscription.change said them, in no particular order. */
+  portSubscriptions(portIndex: number): PortSubscription[] {
+    const e = this.#talkgroups.get(portIndex)?.entries;
+    const out: PortSubscription[] = [];
+    if (e === undefined) return out;
+    for (let i = 0; i < e.length; i += SUB_FIELDS) {
+      const slot = Math.floor(e[i]! / SLOT_FACTOR) as 1 | 2;
+      out.push({ slot, talkgroupId: e[i]! % SLOT_FACTOR, kind: e[i + 1] as SubscriptionKind, expiresAtMs: Number.isNaN(e[i + 2]!) ? null : e[i + 2]! });
+    }
+    return out;
+  }
 
   get hotspotCount(): number {
     return this.#hotspots.size;
@@ -389,7 +486,7 @@ export class ApiState {
         portIndex: r.portIndex,
         connectedSince: new Date(r.connectedAtWallMs).toISOString(),
         connectedSeconds: Math.max(0, Math.round((wallNow - r.connectedAtWallMs) / 1000)),
-        talkgroups: { ts1: sorted(tg?.ts1), ts2: sorted(tg?.ts2) },
+        talkgroups: { ts1: tg?.talkgroups(1) ?? [], ts2: tg?.talkgroups(2) ?? [] },
         dialedReflector: tg?.reflector ?? 0,
       };
     });
@@ -449,6 +546,3 @@ function streamKey(portIndex: number, streamId: number): string {
   return `${portIndex}:${streamId}`;
 }
 
-function sorted(set: Set<number> | undefined): number[] {
-  return set === undefined ? [] : [...set].sort((a, b) => a - b);
-}
