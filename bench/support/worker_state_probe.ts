@@ -104,4 +104,15 @@ keep.push(measure("OperatorApi (ApiState + OperatorState)", () => {
   const api = new OperatorApi({ bindAddress: "127.0.0.1", port: 0, lastHeardSize: 50, cors: false, version: "x", maxHotspots: 20_000, startedMs: 0, clock, adminToken: null, selfCare: false, send: async () => ({ ok: true }) as never });
   return (e) => api.onEvent(e);
 }));
+keep.push(measure("the Worker's tables (OperatorApi + Feeds, as main.ts)", () => {
+  const api = new OperatorApi({ bindAddress: "127.0.0.1", port: 0, lastHeardSize: 50, cors: false, version: "x", maxHotspots: 20_000, startedMs: 0, clock, adminToken: null, selfCare: false, send: async () => ({ ok: true }) as never });
+  const f = new Feeds(
+    { serverName: "x", report: null, mqtt: null },
+    { version: "x", serverId: 0, maxFeedClients: 10, toWallMs: (t) => t, monotonicMs: clock.monotonicMs, hotspotCount: () => 0, callsInProgress: () => 0, names: null, hotspotAt: (p) => api.http.state.identityAt(p), log: () => {} },
+  );
+  return (e) => {
+    api.onEvent(e);
+    f.onEvent(e);
+  };
+}));
 void keep;
