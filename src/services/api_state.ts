@@ -100,23 +100,6 @@ export interface ActiveStreamEntry {
   seconds: number;
 }
 
-/**
- * One connected hotspot: a class, so its fields sit in the object itself (one cell, no separate
- * property storage), with the dashboard's RPTC details (../operator_state.ts) kept here too rather
- * than in a second table keyed by port.
- */
-class HotspotRecord {
-  details: HotspotDetails | null = null;
-  constructor(
-    readonly repeaterId: number,
-    readonly callsign: string,
-    readonly address: string,
-    readonly port: number,
-    readonly portIndex: number,
-    readonly connectedAtWallMs: number,
-  ) {}
-}
-
 /** A subscription's kind as kept: as the event said, or not said. */
 export const enum SubscriptionKind {
   Unknown = 0,
@@ -173,6 +156,64 @@ class PortTalkgroups {
   }
 }
 
+/**
+ * One connected hotspot, everything the services Worker keeps about it in one object (a class: its
+ * fields sit in the object itself): the session, its talkgroups (PortTalkgroups) and the
+ * dashboard's RPTC details (../operator_state.ts; `hasDetails` false until x.hotspot).
+ */
+class HotspotRecord extends PortTalkgroups implements HotspotDetails {
+  hasDetails = false;
+  location = "";
+  description = "";
+  url = "";
+  softwareId = "";
+  packageId = "";
+  rxFrequencyHz = 0;
+  txFrequencyHz = 0;
+  colourCode = 0;
+  latitude = 0;
+  longitude = 0;
+  heightM = 0;
+  slots = "";
+  simplex = false;
+  accessRule: string | null = null;
+  family: "ipv4" | "ipv6" = "ipv4";
+  options: string | null = null;
+  /** A diagnostic kept with the record until the hotspot has diagnostics of its own (ApiState.pending*, ../operator_state.ts). */
+  pending: object | null = null;
+
+  constructor(
+    readonly repeaterId: number,
+    readonly callsign: string,
+    readonly address: string,
+    readonly port: number,
+    readonly portIndex: number,
+    readonly connectedAtWallMs: number,
+  ) {
+    super();
+  }
+
+  setDetails(d: HotspotDetails): void {
+    this.hasDetails = true;
+    this.location = d.location;
+    this.description = d.description;
+    this.url = d.url;
+    this.softwareId = d.softwareId;
+    this.packageId = d.packageId;
+    this.rxFrequencyHz = d.rxFrequencyHz;
+    this.txFrequencyHz = d.txFrequencyHz;
+    this.colourCode = d.colourCode;
+    this.latitude = d.latitude;
+    this.longitude = d.longitude;
+    this.heightM = d.heightM;
+    this.slots = d.slots;
+    this.simplex = d.simplex;
+    this.accessRule = d.accessRule;
+    this.family = d.family;
+    this.options = d.options;
+  }
+}
+
 interface LinkRecord {
   name: string;
   up: boolean;
@@ -204,6 +245,7 @@ export class ApiState {
   #hotspots = new NumberMap<HotspotRecord>();
   /** The same records by repeater id. */
   #byRepeater = new NumberMap<HotspotRecord>();
+  /** Talkgroups of ports without a hotspot record (links; a hotspot's static ones announced before its session.up). */
   #talkgroups = new NumberMap<PortTalkgroups>();
   readonly #links = new Map<string, LinkRecord>();
   readonly #streams = new Map<string, StreamRecord>();
@@ -211,6 +253,12 @@ export class ApiState {
 
   /** Events handled, by type. */
   readonly eventsByType = new Map<string, number>();
+  /**
+   * Called with a hotspot's pending diagnostic (setPending) when its record goes (session.down, a
+   * newer session, a resync) so the owner can keep it elsewhere.
+   */
+  onPendingForgotten: ((repeaterId: number, pending: object) => void) | null = null;
+
   /** Entries not kept because a table was full. */
   readonly overflow = { hotspots: 0, talkgroups: 0, links: 0, streams: 0 };
 
@@ -341,7 +389,15 @@ export class ApiState {
     }
     const stale = this.#hotspots.get(event.portIndex);
     if (stale !== undefined && stale.repeaterId !== event.repeaterId) this.#byRepeater.delete(stale.repeaterId);
+    if (stale !== undefined) this.#forgetPending(stale);
     const record = new HotspotRecord(event.repeaterId, event.callsign, event.address, event.port, event.portIndex, this.toWallMs(event.atMs));
+    // the port's talkgroups move into the record: from the record it replaces, or announced before this session.up
+    const talkgroups = stale ?? this.#talkgroups.get(event.portIndex);
+    if (talkgroups !== undefined) {
+      record.entries = talkgroups.entries;
+      record.reflector = talkgroups.reflector;
+      this.#talkgroups.delete(event.portIndex);
+    }
     this.#hotspots.set(event.portIndex, record);
     this.#byRepeater.set(event.repeaterId, record);
   }
@@ -356,14 +412,28 @@ export class ApiState {
   #removeHotspot(portIndex: number): void {
     const record = this.#hotspots.get(portIndex);
     if (record === undefined) return;
+    this.#forgetPending(record);
     this.#hotspots.delete(portIndex);
     if (this.#byRepeater.get(record.repeaterId)?.portIndex === portIndex) this.#byRepeater.delete(record.repeaterId);
   }
 
+  #forgetPending(record: HotspotRecord): void {
+    const pending = record.pending;
+    if (pending === null) return;
+    record.pending = null;
+    this.onPendingForgotten?.(record.repeaterId, pending);
+  }
+
+  /** The talkgroups kept for a port: its hotspot's record, or an entry of their own. */
+  #talkgroupsAt(portIndex: number): PortTalkgroups | undefined {
+    return this.#hotspots.get(portIndex) ?? this.#talkgroups.get(portIndex);
+  }
+
   #portTalkgroups(portIndex: number): PortTalkgroups | null {
-    let entry = this.#talkgroups.get(portIndex);
+    let entry = this.#talkgroupsAt(portIndex);
     if (entry !== undefined) return entry;
-    if (this.#talkgroups.size >= this.#maxHotspots + this.#maxLinks) {
+    // every hotspot record holds its port's talkgroups: they count as ports with talkgroups
+    if (this.#talkgroups.size + this.#hotspots.size >= this.#maxHotspots + this.#maxLinks) {
       this.overflow.talkgroups++;
       return null;
     }
@@ -375,7 +445,7 @@ export class ApiState {
   #subscription(event: EventOf<"subscription.change">): void {
     const key = event.slot * SLOT_FACTOR + event.talkgroupId;
     if (event.action === "remove") {
-      this.#talkgroups.get(event.portIndex)?.remove(key);
+      this.#talkgroupsAt(event.portIndex)?.remove(key);
       return;
     }
     const entry = this.#portTalkgroups(event.portIndex);
@@ -419,6 +489,7 @@ export class ApiState {
 
   /** Forget hotspots, talkgroups and calls in progress (a roster of the core's state follows: services Worker resync). */
   resetLive(): void {
+    for (const record of this.#hotspots.values()) this.#forgetPending(record);
     this.#hotspots = new NumberMap();
     this.#byRepeater = new NumberMap();
     this.#talkgroups = new NumberMap();
@@ -434,13 +505,39 @@ export class ApiState {
 
   /** The RPTC details of the hotspot on a port (null: none, or not connected). */
   detailsAt(portIndex: number): HotspotDetails | null {
-    return this.#hotspots.get(portIndex)?.details ?? null;
+    const record = this.#hotspots.get(portIndex);
+    return record?.hasDetails === true ? record : null;
   }
 
   /** Keep a hotspot's details with its record (ignored when that repeater is not connected on that port). */
   setDetails(portIndex: number, repeaterId: number, details: HotspotDetails): void {
     const record = this.#hotspots.get(portIndex);
-    if (record !== undefined && record.repeaterId === repeaterId) record.details = details;
+    if (record !== undefined && record.repeaterId === repeaterId) record.setDetails(details);
+  }
+
+  /**
+   * Keep a diagnostic with the record of the hotspot on a port (one per record: the dashboard's
+   * first one, so most hotspots need no diagnostics table entry); false when there is no record or
+   * it holds one already.
+   */
+  setPending(portIndex: number, pending: object): boolean {
+    const record = this.#hotspots.get(portIndex);
+    if (record === undefined || record.pending !== null) return false;
+    record.pending = pending;
+    return true;
+  }
+
+  /** The pending diagnostic of a connected repeater (null: none). */
+  pendingOf(repeaterId: number): object | null {
+    return this.#byRepeater.get(repeaterId)?.pending ?? null;
+  }
+
+  /** Take the pending diagnostic of a connected repeater away from its record (null: none). */
+  takePending(repeaterId: number): object | null {
+    const record = this.#byRepeater.get(repeaterId);
+    const pending = record?.pending ?? null;
+    if (record !== undefined) record.pending = null;
+    return pending;
   }
 
   /** The callsign and repeater id on a port (the feeds' calls; null: none). */
@@ -450,7 +547,7 @@ export class ApiState {
 
   /** A port's talkgroup entries as subscription.change said them, in no particular order. */
   portSubscriptions(portIndex: number): PortSubscription[] {
-    const e = this.#talkgroups.get(portIndex)?.entries;
+    const e = this.#talkgroupsAt(portIndex)?.entries;
     const out: PortSubscription[] = [];
     if (e === undefined) return out;
     for (let i = 0; i < e.length; i += SUB_FIELDS) {
@@ -477,7 +574,6 @@ export class ApiState {
     const wallNow = this.#clock.wallClockMs();
     const records = [...this.#hotspots.values()].sort((a, b) => a.repeaterId - b.repeaterId);
     return records.slice(offset, offset + limit).map((r) => {
-      const tg = this.#talkgroups.get(r.portIndex);
       return {
         repeaterId: r.repeaterId,
         callsign: r.callsign,
@@ -486,8 +582,8 @@ export class ApiState {
         portIndex: r.portIndex,
         connectedSince: new Date(r.connectedAtWallMs).toISOString(),
         connectedSeconds: Math.max(0, Math.round((wallNow - r.connectedAtWallMs) / 1000)),
-        talkgroups: { ts1: tg?.talkgroups(1) ?? [], ts2: tg?.talkgroups(2) ?? [] },
-        dialedReflector: tg?.reflector ?? 0,
+        talkgroups: { ts1: r.talkgroups(1), ts2: r.talkgroups(2) },
+        dialedReflector: r.reflector,
       };
     });
   }

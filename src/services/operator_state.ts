@@ -130,6 +130,8 @@ export class OperatorState {
 
   constructor(api: ApiState) {
     this.#api = api;
+    // a record's pending diagnostic joins the table when the record goes
+    api.onPendingForgotten = (repeaterId, pending) => this.#push(repeaterId, "options", pending as StoredDiagnostic);
   }
 
   /** The hotspots' details and talkgroups are kept with the status API's records (./api_state.ts): reset there. */
@@ -140,7 +142,7 @@ export class OperatorState {
   handle(event: WorkerEvent): void {
     switch (event.type) {
       case "x.hotspot":
-        this.#api.setDetails(event.portIndex, event.repeaterId, compactDetails(event.details));
+        this.#api.setDetails(event.portIndex, event.repeaterId, event.details);
         return;
       case "session.down":
         // the record (details, talkgroups) went with the status API's session.down
@@ -153,7 +155,9 @@ export class OperatorState {
         const repeaterId = this.#api.repeaterAt(event.portIndex);
         if (repeaterId === null) return;
         const rejected = event.rejected.map(redactOptionKey);
-        this.#push(repeaterId, "options", new OptionsDiagnostic(this.#api.toWallMs(event.atMs), redactOptionKey(event.options), rejected.length === 0 ? null : rejected));
+        const entry = new OptionsDiagnostic(this.#api.toWallMs(event.atMs), redactOptionKey(event.options), rejected.length === 0 ? null : rejected);
+        // a hotspot's first diagnostic (its login's options) waits on its status record: no table entry
+        if (this.#diagnostics.has(repeaterId) || !this.#api.setPending(event.portIndex, entry)) this.#push(repeaterId, "options", entry);
         const details = this.#api.detailsAt(event.portIndex);
         if (details !== null) details.options = redactOptionKey(event.options);
         return;
@@ -233,6 +237,9 @@ export class OperatorState {
   }
 
   #push(repeaterId: number, list: DiagnosticList, entry: StoredDiagnostic): void {
+    // an entry waiting on the hotspot's record comes first (it is older)
+    const pending = this.#api.takePending(repeaterId);
+    if (pending !== null) this.#push(repeaterId, "options", pending as StoredDiagnostic);
     let d = this.#diagnostics.get(repeaterId);
     if (d === undefined) {
       if (this.#diagnostics.size >= DIAGNOSTICS_HOTSPOTS_MAX) {
@@ -275,8 +282,13 @@ export class OperatorState {
 
   diagnostics(repeaterId: number): Record<DiagnosticList, DiagnosticEntry[]> | null {
     const d = this.#diagnostics.get(repeaterId);
-    if (d === undefined) return null;
     const out = {} as Record<DiagnosticList, DiagnosticEntry[]>;
+    if (d === undefined) {
+      const pending = this.#api.pendingOf(repeaterId) as StoredDiagnostic | null;
+      if (pending === null) return null;
+      for (const list of DIAGNOSTIC_LISTS) out[list] = list === "options" ? [pending.entry()] : [];
+      return out;
+    }
     for (const list of DIAGNOSTIC_LISTS) out[list] = d.newestFirst(list);
     return out;
   }
@@ -288,31 +300,4 @@ export class OperatorState {
   talkgroupIds(): number[] {
     return [...this.#talkgroups.keys()];
   }
-}
-
-/** RPTC details as one class instance (fields in the object itself, strings shared with the event). */
-class StoredDetails implements HotspotDetails {
-  constructor(
-    readonly callsign: string,
-    readonly location: string,
-    readonly description: string,
-    readonly url: string,
-    readonly softwareId: string,
-    readonly packageId: string,
-    readonly rxFrequencyHz: number,
-    readonly txFrequencyHz: number,
-    readonly colourCode: number,
-    readonly latitude: number,
-    readonly longitude: number,
-    readonly heightM: number,
-    readonly slots: string,
-    readonly simplex: boolean,
-    readonly accessRule: string | null,
-    readonly family: "ipv4" | "ipv6",
-    public options: string | null,
-  ) {}
-}
-
-function compactDetails(d: HotspotDetails): HotspotDetails {
-  return new StoredDetails(d.callsign, d.location, d.description, d.url, d.softwareId, d.packageId, d.rxFrequencyHz, d.txFrequencyHz, d.colourCode, d.latitude, d.longitude, d.heightM, d.slots, d.simplex, d.accessRule, d.family, d.options);
 }
