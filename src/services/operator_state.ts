@@ -293,6 +293,11 @@ export class OperatorState {
     return out;
   }
 
+  /** Hotspots with an entry in the diagnostics table (a hotspot whose only diagnostic is its login's options has none: tests, memory). */
+  get diagnosticsTableSize(): number {
+    return this.#diagnostics.size;
+  }
+
   talkgroupActivity(talkgroupId: number): TalkgroupActivity | null {
     return this.#talkgroups.get(talkgroupId) ?? null;
   }
