@@ -179,8 +179,12 @@ class HotspotRecord extends PortTalkgroups implements HotspotDetails {
   accessRule: string | null = null;
   family: "ipv4" | "ipv6" = "ipv4";
   options: string | null = null;
-  /** A diagnostic kept with the record until the hotspot has diagnostics of its own (ApiState.pending*, ../operator_state.ts). */
-  pending: object | null = null;
+  /**
+   * When the options in `options` were applied at login (wall ms; NaN: none waiting): the
+   * dashboard's first diagnostic, kept here until the hotspot has diagnostics of its own
+   * (ApiState.setLoginOptions, ../operator_state.ts).
+   */
+  loginOptionsWallMs = Number.NaN;
 
   constructor(
     readonly repeaterId: number,
@@ -254,10 +258,10 @@ export class ApiState {
   /** Events handled, by type. */
   readonly eventsByType = new Map<string, number>();
   /**
-   * Called with a hotspot's pending diagnostic (setPending) when its record goes (session.down, a
-   * newer session, a resync) so the owner can keep it elsewhere.
+   * Called with a hotspot's login options (setLoginOptions) when its record goes (session.down, a
+   * newer session, a resync) so the dashboard's diagnostics can keep them.
    */
-  onPendingForgotten: ((repeaterId: number, pending: object) => void) | null = null;
+  onLoginOptionsForgotten: ((repeaterId: number, options: LoginOptions) => void) | null = null;
 
   /** Entries not kept because a table was full. */
   readonly overflow = { hotspots: 0, talkgroups: 0, links: 0, streams: 0 };
@@ -389,7 +393,7 @@ export class ApiState {
     }
     const stale = this.#hotspots.get(event.portIndex);
     if (stale !== undefined && stale.repeaterId !== event.repeaterId) this.#byRepeater.delete(stale.repeaterId);
-    if (stale !== undefined) this.#forgetPending(stale);
+    if (stale !== undefined) this.#forgetLoginOptions(stale);
     const record = new HotspotRecord(event.repeaterId, event.callsign, event.address, event.port, event.portIndex, this.toWallMs(event.atMs));
     // the port's talkgroups move into the record: from the record it replaces, or announced before this session.up
     const talkgroups = stale ?? this.#talkgroups.get(event.portIndex);
@@ -412,16 +416,14 @@ export class ApiState {
   #removeHotspot(portIndex: number): void {
     const record = this.#hotspots.get(portIndex);
     if (record === undefined) return;
-    this.#forgetPending(record);
+    this.#forgetLoginOptions(record);
     this.#hotspots.delete(portIndex);
     if (this.#byRepeater.get(record.repeaterId)?.portIndex === portIndex) this.#byRepeater.delete(record.repeaterId);
   }
 
-  #forgetPending(record: HotspotRecord): void {
-    const pending = record.pending;
-    if (pending === null) return;
-    record.pending = null;
-    this.onPendingForgotten?.(record.repeaterId, pending);
+  #forgetLoginOptions(record: HotspotRecord): void {
+    const options = takeLoginOptions(record);
+    if (options !== null) this.onLoginOptionsForgotten?.(record.repeaterId, options);
   }
 
   /** The talkgroups kept for a port: its hotspot's record, or an entry of their own. */
@@ -489,7 +491,7 @@ export class ApiState {
 
   /** Forget hotspots, talkgroups and calls in progress (a roster of the core's state follows: services Worker resync). */
   resetLive(): void {
-    for (const record of this.#hotspots.values()) this.#forgetPending(record);
+    for (const record of this.#hotspots.values()) this.#forgetLoginOptions(record);
     this.#hotspots = new NumberMap();
     this.#byRepeater = new NumberMap();
     this.#talkgroups = new NumberMap();
@@ -516,28 +518,28 @@ export class ApiState {
   }
 
   /**
-   * Keep a diagnostic with the record of the hotspot on a port (one per record: the dashboard's
-   * first one, so most hotspots need no diagnostics table entry); false when there is no record or
-   * it holds one already.
+   * Keep the options applied at a hotspot's login (KEY hidden) with its record: the dashboard's
+   * first diagnostic, so most hotspots need no diagnostics table entry. False when there is no
+   * record on the port or it holds login options already.
    */
-  setPending(portIndex: number, pending: object): boolean {
+  setLoginOptions(portIndex: number, wallMs: number, options: string): boolean {
     const record = this.#hotspots.get(portIndex);
-    if (record === undefined || record.pending !== null) return false;
-    record.pending = pending;
+    if (record === undefined || !Number.isNaN(record.loginOptionsWallMs)) return false;
+    record.loginOptionsWallMs = wallMs;
+    record.options = options;
     return true;
   }
 
-  /** The pending diagnostic of a connected repeater (null: none). */
-  pendingOf(repeaterId: number): object | null {
-    return this.#byRepeater.get(repeaterId)?.pending ?? null;
+  /** The login options waiting on a connected repeater's record (null: none). */
+  loginOptionsOf(repeaterId: number): LoginOptions | null {
+    const record = this.#byRepeater.get(repeaterId);
+    return record === undefined || Number.isNaN(record.loginOptionsWallMs) ? null : { wallMs: record.loginOptionsWallMs, options: record.options ?? "" };
   }
 
-  /** Take the pending diagnostic of a connected repeater away from its record (null: none). */
-  takePending(repeaterId: number): object | null {
+  /** Take the login options away from a connected repeater's record (null: none). */
+  takeLoginOptions(repeaterId: number): LoginOptions | null {
     const record = this.#byRepeater.get(repeaterId);
-    const pending = record?.pending ?? null;
-    if (record !== undefined) record.pending = null;
-    return pending;
+    return record === undefined ? null : takeLoginOptions(record);
   }
 
   /** The callsign and repeater id on a port (the feeds' calls; null: none). */
@@ -636,6 +638,19 @@ export class ApiState {
     }
     return out;
   }
+}
+
+/** Options applied at a login: when (wall ms) and what (KEY hidden). */
+export interface LoginOptions {
+  wallMs: number;
+  options: string;
+}
+
+function takeLoginOptions(record: HotspotRecord): LoginOptions | null {
+  if (Number.isNaN(record.loginOptionsWallMs)) return null;
+  const taken = { wallMs: record.loginOptionsWallMs, options: record.options ?? "" };
+  record.loginOptionsWallMs = Number.NaN;
+  return taken;
 }
 
 function streamKey(portIndex: number, streamId: number): string {

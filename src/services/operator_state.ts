@@ -130,8 +130,8 @@ export class OperatorState {
 
   constructor(api: ApiState) {
     this.#api = api;
-    // a record's pending diagnostic joins the table when the record goes
-    api.onPendingForgotten = (repeaterId, pending) => this.#push(repeaterId, "options", pending as StoredDiagnostic);
+    // a record's login options join the table when the record goes
+    api.onLoginOptionsForgotten = (repeaterId, o) => this.#push(repeaterId, "options", new OptionsDiagnostic(o.wallMs, o.options, null));
   }
 
   /** The hotspots' details and talkgroups are kept with the status API's records (./api_state.ts): reset there. */
@@ -155,11 +155,13 @@ export class OperatorState {
         const repeaterId = this.#api.repeaterAt(event.portIndex);
         if (repeaterId === null) return;
         const rejected = event.rejected.map(redactOptionKey);
-        const entry = new OptionsDiagnostic(this.#api.toWallMs(event.atMs), redactOptionKey(event.options), rejected.length === 0 ? null : rejected);
-        // a hotspot's first diagnostic (its login's options) waits on its status record: no table entry
-        if (this.#diagnostics.has(repeaterId) || !this.#api.setPending(event.portIndex, entry)) this.#push(repeaterId, "options", entry);
+        const wallMs = this.#api.toWallMs(event.atMs);
+        const options = redactOptionKey(event.options);
+        // a hotspot's first diagnostic (its login's options, none rejected) waits on its status record: no table entry
+        const waits = rejected.length === 0 && !this.#diagnostics.has(repeaterId) && this.#api.setLoginOptions(event.portIndex, wallMs, options);
+        if (!waits) this.#push(repeaterId, "options", new OptionsDiagnostic(wallMs, options, rejected.length === 0 ? null : rejected));
         const details = this.#api.detailsAt(event.portIndex);
-        if (details !== null) details.options = redactOptionKey(event.options);
+        if (details !== null) details.options = options;
         return;
       }
       case "stream.refused": {
@@ -238,8 +240,8 @@ export class OperatorState {
 
   #push(repeaterId: number, list: DiagnosticList, entry: StoredDiagnostic): void {
     // an entry waiting on the hotspot's record comes first (it is older)
-    const pending = this.#api.takePending(repeaterId);
-    if (pending !== null) this.#push(repeaterId, "options", pending as StoredDiagnostic);
+    const login = this.#api.takeLoginOptions(repeaterId);
+    if (login !== null) this.#push(repeaterId, "options", new OptionsDiagnostic(login.wallMs, login.options, null));
     let d = this.#diagnostics.get(repeaterId);
     if (d === undefined) {
       if (this.#diagnostics.size >= DIAGNOSTICS_HOTSPOTS_MAX) {
@@ -284,9 +286,9 @@ export class OperatorState {
     const d = this.#diagnostics.get(repeaterId);
     const out = {} as Record<DiagnosticList, DiagnosticEntry[]>;
     if (d === undefined) {
-      const pending = this.#api.pendingOf(repeaterId) as StoredDiagnostic | null;
-      if (pending === null) return null;
-      for (const list of DIAGNOSTIC_LISTS) out[list] = list === "options" ? [pending.entry()] : [];
+      const login = this.#api.loginOptionsOf(repeaterId);
+      if (login === null) return null;
+      for (const list of DIAGNOSTIC_LISTS) out[list] = list === "options" ? [new OptionsDiagnostic(login.wallMs, login.options, null).entry()] : [];
       return out;
     }
     for (const list of DIAGNOSTIC_LISTS) out[list] = d.newestFirst(list);
