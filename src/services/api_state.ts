@@ -22,6 +22,7 @@ import { BoundedRing, LastHeard } from "./last_heard.ts";
 import { RefusalBook } from "./refusal_book.ts";
 import { explainEvent, publicFields } from "./refusal_text.ts";
 import { NumberMap } from "../lib/number_map.ts";
+import { PortMap } from "./port_map.ts";
 import { redactOptionKey } from "../lib/option_key.ts";
 import type { HotspotDetails } from "./worker/protocol.ts";
 
@@ -246,7 +247,8 @@ export class ApiState {
   readonly #maxStreams: number;
   readonly #maxTalkgroups: number;
   // per-hotspot tables as NumberMaps (src/lib/number_map.ts): a third of a Map's bytes per entry
-  #hotspots = new NumberMap<HotspotRecord>();
+  /** By port index: an array slot each (./port_map.ts). */
+  #hotspots = new PortMap<HotspotRecord>();
   /** The same records by repeater id. */
   #byRepeater = new NumberMap<HotspotRecord>();
   /** Talkgroups of ports without a hotspot record (links; a hotspot's static ones announced before its session.up). */
@@ -492,7 +494,7 @@ export class ApiState {
   /** Forget hotspots, talkgroups and calls in progress (a roster of the core's state follows: services Worker resync). */
   resetLive(): void {
     for (const record of this.#hotspots.values()) this.#forgetLoginOptions(record);
-    this.#hotspots = new NumberMap();
+    this.#hotspots = new PortMap();
     this.#byRepeater = new NumberMap();
     this.#talkgroups = new NumberMap();
     this.#streams.clear();
