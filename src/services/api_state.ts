@@ -116,54 +116,137 @@ export interface PortSubscription {
   expiresAtMs: number | null;
 }
 
-/** Numbers per subscription in PortTalkgroups.entries: key (slot × 2²⁴ + talkgroup), kind, expiry (NaN = never). */
+/** Numbers per subscription in PortTalkgroups.more: key (slot × 2²⁴ + talkgroup), kind, expiry (NaN = never). */
 const SUB_FIELDS = 3;
 const SLOT_FACTOR = 0x1000000;
-/** Shared by every port without talkgroups: never written (the first add makes the port its own array). */
+/** Shared by every port with at most one subscription: never written (a second one gives the port its own array). */
 const EMPTY_ENTRIES: number[] = [];
+/** PortTalkgroups.#find: the subscription is the inline one. */
+const INLINE = -2;
+/** PortTalkgroups.bits: the first subscription's kind; HotspotRecord's flags. */
+const KIND_MASK = 0b11;
+const HAS_DETAILS = 0b100;
+const SIMPLEX = 0b1000;
+const IPV6 = 0b10000;
 
 /**
- * A port's talkgroups (static, dynamic, as subscription.change said) and its dial-a-TG reflector:
- * the entries packed in one array of numbers (a few per hotspot; one small array instead of a Set
- * per slot and a Map of records).
+ * A port's talkgroups (static, dynamic, as subscription.change said) and its dial-a-TG reflector.
+ * Most hotspots have one subscription: it sits in three fields of this object; more are packed in
+ * one array of numbers (instead of a Set per slot and a Map of records per port).
  */
 class PortTalkgroups {
   reflector = 0;
-  entries: number[] = EMPTY_ENTRIES;
+  /** The first subscription: key (slot × 2²⁴ + talkgroup; 0 = none), kind, expiry (NaN = never). */
+  key0 = 0;
+  /** Small values in one number (fields cost 8 bytes each): the first subscription's kind (KIND_MASK), HotspotRecord's flags above it. */
+  protected bits = 0;
+  exp0 = Number.NaN;
+  /** The others, SUB_FIELDS numbers each. */
+  more: number[] = EMPTY_ENTRIES;
 
-  find(key: number): number {
-    const e = this.entries;
+  get kind0(): SubscriptionKind {
+    return (this.bits & KIND_MASK) as SubscriptionKind;
+  }
+
+  set kind0(kind: SubscriptionKind) {
+    this.bits = (this.bits & ~KIND_MASK) | kind;
+  }
+
+  /** INLINE, the index of `key`'s triple in `more`, or -1. */
+  #find(key: number): number {
+    if (this.key0 === key) return INLINE;
+    const e = this.more;
     for (let i = 0; i < e.length; i += SUB_FIELDS) if (e[i] === key) return i;
     return -1;
   }
 
-  count(slot: 1 | 2): number {
-    let n = 0;
-    const e = this.entries;
-    for (let i = 0; i < e.length; i += SUB_FIELDS) if (Math.floor(e[i]! / SLOT_FACTOR) === slot) n++;
-    return n;
+  has(key: number): boolean {
+    return this.#find(key) !== -1;
+  }
+
+  /** Add `key` (not there yet) with no kind and no expiry. */
+  add(key: number): void {
+    if (this.key0 === 0) {
+      this.key0 = key;
+      this.kind0 = SubscriptionKind.Unknown;
+      this.exp0 = Number.NaN;
+    } else if (this.more === EMPTY_ENTRIES) {
+      this.more = [key, SubscriptionKind.Unknown, Number.NaN];
+    } else {
+      this.more.push(key, SubscriptionKind.Unknown, Number.NaN);
+    }
+  }
+
+  setKind(key: number, kind: SubscriptionKind, expiresAtMs: number): void {
+    const at = this.#find(key);
+    if (at === INLINE) {
+      this.kind0 = kind;
+      this.exp0 = expiresAtMs;
+    } else if (at >= 0) {
+      this.more[at + 1] = kind;
+      this.more[at + 2] = expiresAtMs;
+    }
   }
 
   remove(key: number): void {
-    const at = this.find(key);
-    if (at >= 0) this.entries.splice(at, SUB_FIELDS); // found: the port has its own array
+    const at = this.#find(key);
+    if (at >= 0) {
+      this.more.splice(at, SUB_FIELDS); // found: the port has its own array
+    } else if (at === INLINE) {
+      const e = this.more;
+      if (e.length === 0) {
+        this.key0 = 0;
+        return;
+      }
+      // the last of the others takes the inline place
+      const last = e.length - SUB_FIELDS;
+      this.key0 = e[last]!;
+      this.kind0 = e[last + 1]!;
+      this.exp0 = e[last + 2]!;
+      e.length = last;
+    }
+  }
+
+  /** Every subscription, in no particular order. */
+  forEach(visit: (key: number, kind: SubscriptionKind, expiresAtMs: number) => void): void {
+    if (this.key0 !== 0) visit(this.key0, this.kind0, this.exp0);
+    const e = this.more;
+    for (let i = 0; i < e.length; i += SUB_FIELDS) visit(e[i]!, e[i + 1]!, e[i + 2]!);
+  }
+
+  count(slot: 1 | 2): number {
+    let n = 0;
+    this.forEach((key) => {
+      if (Math.floor(key / SLOT_FACTOR) === slot) n++;
+    });
+    return n;
   }
 
   talkgroups(slot: 1 | 2): number[] {
     const out: number[] = [];
-    const e = this.entries;
-    for (let i = 0; i < e.length; i += SUB_FIELDS) if (Math.floor(e[i]! / SLOT_FACTOR) === slot) out.push(e[i]! % SLOT_FACTOR);
+    this.forEach((key) => {
+      if (Math.floor(key / SLOT_FACTOR) === slot) out.push(key % SLOT_FACTOR);
+    });
     return out.sort((a, b) => a - b);
+  }
+
+  /** Take over another's talkgroups (a port's, at its hotspot's session.up). */
+  takeFrom(other: PortTalkgroups): void {
+    this.reflector = other.reflector;
+    this.key0 = other.key0;
+    this.kind0 = other.kind0;
+    this.exp0 = other.exp0;
+    this.more = other.more;
   }
 }
 
 /**
  * One connected hotspot, everything the services Worker keeps about it in one object (a class: its
  * fields sit in the object itself): the session, its talkgroups (PortTalkgroups) and the
- * dashboard's RPTC details (../operator_state.ts; `hasDetails` false until x.hotspot).
+ * dashboard's RPTC details (../operator_state.ts; `hasDetails` false until x.hotspot). Fields
+ * are few on purpose: JSC sizes an object by them (19–26 fields: 224 bytes; 27 and more: 256).
  */
 class HotspotRecord extends PortTalkgroups implements HotspotDetails {
-  hasDetails = false;
   location = "";
   description = "";
   url = "";
@@ -176,9 +259,7 @@ class HotspotRecord extends PortTalkgroups implements HotspotDetails {
   longitude = 0;
   heightM = 0;
   slots = "";
-  simplex = false;
   accessRule: string | null = null;
-  family: "ipv4" | "ipv6" = "ipv4";
   options: string | null = null;
   /**
    * When the options in `options` were applied at login (wall ms; NaN: none waiting): the
@@ -198,8 +279,20 @@ class HotspotRecord extends PortTalkgroups implements HotspotDetails {
     super();
   }
 
+  get hasDetails(): boolean {
+    return (this.bits & HAS_DETAILS) !== 0;
+  }
+
+  get simplex(): boolean {
+    return (this.bits & SIMPLEX) !== 0;
+  }
+
+  get family(): "ipv4" | "ipv6" {
+    return (this.bits & IPV6) !== 0 ? "ipv6" : "ipv4";
+  }
+
   setDetails(d: HotspotDetails): void {
-    this.hasDetails = true;
+    this.bits = (this.bits & KIND_MASK) | HAS_DETAILS | (d.simplex ? SIMPLEX : 0) | (d.family === "ipv6" ? IPV6 : 0);
     this.location = d.location;
     this.description = d.description;
     this.url = d.url;
@@ -212,9 +305,7 @@ class HotspotRecord extends PortTalkgroups implements HotspotDetails {
     this.longitude = d.longitude;
     this.heightM = d.heightM;
     this.slots = d.slots;
-    this.simplex = d.simplex;
     this.accessRule = d.accessRule;
-    this.family = d.family;
     this.options = d.options;
   }
 }
@@ -400,8 +491,7 @@ export class ApiState {
     // the port's talkgroups move into the record: from the record it replaces, or announced before this session.up
     const talkgroups = stale ?? this.#talkgroups.get(event.portIndex);
     if (talkgroups !== undefined) {
-      record.entries = talkgroups.entries;
-      record.reflector = talkgroups.reflector;
+      record.takeFrom(talkgroups);
       this.#talkgroups.delete(event.portIndex);
     }
     this.#hotspots.set(event.portIndex, record);
@@ -454,20 +544,16 @@ export class ApiState {
     }
     const entry = this.#portTalkgroups(event.portIndex);
     if (entry === null) return;
-    let at = entry.find(key);
-    if (at < 0) {
+    if (!entry.has(key)) {
       if (entry.count(event.slot) >= this.#maxTalkgroups) {
         this.overflow.talkgroups++;
         return;
       }
-      at = entry.entries.length;
-      if (at === 0) entry.entries = [key, SubscriptionKind.Unknown, Number.NaN];
-      else entry.entries.push(key, SubscriptionKind.Unknown, Number.NaN);
+      entry.add(key);
     }
     // an add without a kind keeps what an earlier one said (a renewal says it again)
     if (event.kind === undefined) return;
-    entry.entries[at + 1] = event.kind === "static" ? SubscriptionKind.Static : SubscriptionKind.Dynamic;
-    entry.entries[at + 2] = event.expiresAtMs ?? Number.NaN;
+    entry.setKind(key, event.kind === "static" ? SubscriptionKind.Static : SubscriptionKind.Dynamic, event.expiresAtMs ?? Number.NaN);
   }
 
   #streamStart(event: EventOf<"stream.start">): void {
@@ -551,15 +637,13 @@ export class ApiState {
 
   /** A port's talkgroup entries as subscription.change said them, in no particular order. */
   portSubscriptions(portIndex: number): PortSubscription[] {
-    const e = this.#talkgroupsAt(portIndex)?.entries;
     const out: PortSubscription[] = [];
-    if (e === undefined) return out;
-    for (let i = 0; i < e.length; i += SUB_FIELDS) {
-      const slot = Math.floor(e[i]! / SLOT_FACTOR) as 1 | 2;
-      out.push({ slot, talkgroupId: e[i]! % SLOT_FACTOR, kind: e[i + 1] as SubscriptionKind, expiresAtMs: Number.isNaN(e[i + 2]!) ? null : e[i + 2]! });
-    }
+    this.#talkgroupsAt(portIndex)?.forEach((key, kind, expiresAtMs) => {
+      out.push({ slot: Math.floor(key / SLOT_FACTOR) as 1 | 2, talkgroupId: key % SLOT_FACTOR, kind, expiresAtMs: Number.isNaN(expiresAtMs) ? null : expiresAtMs });
+    });
     return out;
   }
+
 
   get hotspotCount(): number {
     return this.#hotspots.size;
