@@ -17,7 +17,6 @@ import { LIVE_BACKPRESSURE_BYTES, LiveHub, type LiveClient } from "../live_hub.t
 import { OperatorApi } from "../operator_api.ts";
 import type { FromWorker, ToWorker, WorkerInit } from "./protocol.ts";
 import { WorkerStore } from "../store/worker_store.ts";
-import { scheduleSettleAfterBurst } from "./settle_after_burst.ts";
 import { ALIAS_KINDS, AliasService, type AliasServiceOptions } from "../aliases/alias_service.ts";
 import { AliasTable } from "../aliases/alias_table.ts";
 import type { AliasKind } from "../aliases/parse.ts";
@@ -40,8 +39,6 @@ let feeds: Feeds | null = null;
 
 type SocketData = LiveClient & Partial<FeedSocketData>;
 let nextCommandId = 1;
-/** Events handled so far (the heap is collected once a burst of them has gone quiet: ./settle_after_burst.ts). */
-let eventsHandled = 0;
 let handlerErrors = 0;
 const pending = new Map<number, { resolve: (r: ControlResult) => void; timer: ReturnType<typeof setTimeout> }>();
 
@@ -86,7 +83,6 @@ function lowerPriority(): string | null {
 }
 
 function start(init: WorkerInit): void {
-  scheduleSettleAfterBurst(() => eventsHandled);
   const niceError = lowerPriority();
   if (niceError !== null) post({ type: "log", level: "warn", msg: "services Worker: could not lower its priority; the dashboard competes with voice for the CPU", data: { reason: niceError } });
   const offset = performance.timeOrigin - init.hostTimeOrigin;
@@ -282,7 +278,6 @@ self.onmessage = (e: MessageEvent) => {
             }
           }
         }
-        eventsHandled += message.events.length;
         live?.publish(message.events);
         store?.onEvents(message.events);
       }
