@@ -5,7 +5,7 @@
  * there), fed to each of the Worker's tables on its own. Prints live heap bytes per hotspot (JSC
  * heapSize after a full GC) per table.
  *
- *   bun bench/support/worker_state_probe.ts [N]
+ *   bun bench/support/worker_state_probe.ts [N] [--one-login-per-batch]
  * @module
  */
 import { heapStats } from "bun:jsc";
@@ -15,7 +15,7 @@ import { Feeds } from "../../src/services/feed/feeds.ts";
 import { OperatorApi } from "../../src/services/operator_api.ts";
 import type { WorkerEvent } from "../../src/services/worker/protocol.ts";
 
-const n = Number(process.argv[2] ?? "10000");
+const n = Number(process.argv[2]?.startsWith("--") === false ? process.argv[2] : "10000");
 const clock = { monotonicMs: () => performance.now(), wallClockMs: () => Date.now() };
 
 function heap(): number {
@@ -62,11 +62,18 @@ function loginEvents(i: number): WorkerEvent[] {
   ];
 }
 
+/**
+ * --one-login-per-batch: each login's events cloned on their own, as when hotspots log in over
+ * time (one login per 100 ms batch): no string is shared between hotspots then. By default logins
+ * come 128 to a batch, as in bench/memory.bench.ts's burst, and equal strings are shared within one.
+ */
+const perBatch = process.argv.includes("--one-login-per-batch") ? 4 : 512;
+
 function* batches(): Generator<WorkerEvent[]> {
   let batch: WorkerEvent[] = [];
   for (let i = 0; i < n; i++) {
     batch.push(...loginEvents(i));
-    if (batch.length >= 512) {
+    if (batch.length >= perBatch) {
       yield structuredClone(batch);
       batch = [];
     }
@@ -84,7 +91,7 @@ function measure(name: string, make: () => (event: WorkerEvent) => void): unknow
   return holder;
 }
 
-console.log(`worker tables, ${n} hotspots (live heap after a full GC)`);
+console.log(`worker tables, ${n} hotspots, ${perBatch / 4} login(s) per batch (live heap after a full GC)`);
 const keep: unknown[] = [];
 keep.push(measure("ApiState (status API tables)", () => {
   const s = new ApiState({ lastHeardSize: 50, maxHotspots: 20_000, clock });

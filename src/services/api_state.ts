@@ -23,6 +23,7 @@ import { RefusalBook } from "./refusal_book.ts";
 import { explainEvent, publicFields } from "./refusal_text.ts";
 import { NumberMap } from "../lib/number_map.ts";
 import { PortMap } from "./port_map.ts";
+import { TextPool } from "./text_pool.ts";
 import { redactOptionKey } from "../lib/option_key.ts";
 import type { HotspotDetails } from "./worker/protocol.ts";
 
@@ -291,21 +292,22 @@ class HotspotRecord extends PortTalkgroups implements HotspotDetails {
     return (this.bits & IPV6) !== 0 ? "ipv6" : "ipv4";
   }
 
-  setDetails(d: HotspotDetails): void {
+  /** `pool` keeps one copy of the texts many hotspots repeat (software and package ids, slots, access rule). */
+  setDetails(d: HotspotDetails, pool: TextPool): void {
     this.bits = (this.bits & KIND_MASK) | HAS_DETAILS | (d.simplex ? SIMPLEX : 0) | (d.family === "ipv6" ? IPV6 : 0);
     this.location = d.location;
     this.description = d.description;
     this.url = d.url;
-    this.softwareId = d.softwareId;
-    this.packageId = d.packageId;
+    this.softwareId = pool.intern(d.softwareId);
+    this.packageId = pool.intern(d.packageId);
     this.rxFrequencyHz = d.rxFrequencyHz;
     this.txFrequencyHz = d.txFrequencyHz;
     this.colourCode = d.colourCode;
     this.latitude = d.latitude;
     this.longitude = d.longitude;
     this.heightM = d.heightM;
-    this.slots = d.slots;
-    this.accessRule = d.accessRule;
+    this.slots = pool.intern(d.slots);
+    this.accessRule = d.accessRule === null ? null : pool.intern(d.accessRule);
     this.options = d.options;
   }
 }
@@ -342,6 +344,8 @@ export class ApiState {
   #hotspots = new PortMap<HotspotRecord>();
   /** The same records by repeater id. */
   #byRepeater = new NumberMap<HotspotRecord>();
+  /** One copy of the RPTC texts many hotspots repeat. */
+  readonly #texts = new TextPool();
   /** Talkgroups of ports without a hotspot record (links; a hotspot's static ones announced before its session.up). */
   #talkgroups = new NumberMap<PortTalkgroups>();
   readonly #links = new Map<string, LinkRecord>();
@@ -602,7 +606,7 @@ export class ApiState {
   /** Keep a hotspot's details with its record (ignored when that repeater is not connected on that port). */
   setDetails(portIndex: number, repeaterId: number, details: HotspotDetails): void {
     const record = this.#hotspots.get(portIndex);
-    if (record !== undefined && record.repeaterId === repeaterId) record.setDetails(details);
+    if (record !== undefined && record.repeaterId === repeaterId) record.setDetails(details, this.#texts);
   }
 
   /**
