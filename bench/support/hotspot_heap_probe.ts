@@ -274,6 +274,8 @@ if (mode === "core") {
     await Bun.sleep(10_000);
     const w = await askWorker(classes && t + 10 > seconds);
     const after = snapshot();
+    const wn = w as unknown as { sizeNow: number; capacityNow: number };
+    console.log(`at ${t} s: worker heap as it was (no GC forced): size ${((wn.sizeNow - wBefore.live) / connected).toFixed(0)}, capacity ${((wn.capacityNow - wBefore.capacity) / connected).toFixed(0)} B/hotspot`);
     console.log(`at ${t} s: worker live heap ${((w.live - wBefore.live) / connected).toFixed(0)} B/hotspot, worker peak heap (before GC, since last) ${((w.peak - wBefore.live) / connected).toFixed(0)} B/hotspot, worker capacity ${((w.capacity - wBefore.capacity) / connected).toFixed(0)}; packet-thread live heap ${((after.heap - before.heap) / connected).toFixed(0)} B/hotspot; process RSS ${((after.rss - before.rss) / connected).toFixed(0)} B/hotspot`);
     if (t + 10 > seconds) {
       const rows = Object.keys({ ...wBefore.types, ...w.types })

@@ -42,11 +42,12 @@ if (file !== "") {
     peak = Math.max(peak, before.heapCapacity, before.heapSize);
     if (existsSync(file + ".ask")) {
       rmSync(file + ".ask");
+      const now = heapStats();
       Bun.gc(true);
       Bun.gc(true);
       const live = heapStats();
       const classes = existsSync(file + ".classes-ask") ? classSizes() : null;
-      writeFileSync(file, JSON.stringify({ live: live.heapSize, capacity: live.heapCapacity, objects: live.objectCount, peak, received, receivedBytes, types: live.objectTypeCounts, classes }));
+      writeFileSync(file, JSON.stringify({ live: live.heapSize, capacity: live.heapCapacity, objects: live.objectCount, peak, sizeNow: now.heapSize, capacityNow: now.heapCapacity, received, receivedBytes, types: live.objectTypeCounts, classes }));
       peak = 0;
     }
   }, 200);
