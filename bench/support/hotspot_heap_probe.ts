@@ -132,6 +132,24 @@ function probeConfig(n: number): ReturnType<typeof validateConfig> {
   );
 }
 
+/** N idle hotspots logged in over real UDP (bench/support/idle_hotspots.ts), once all are in. */
+async function idleHotspots(port: number, count: number): Promise<ReturnType<typeof Bun.spawn<"pipe", "pipe", "inherit">>> {
+  const generator = Bun.spawn([process.execPath, join(import.meta.dir, "idle_hotspots.ts"), "--port", String(port), "--count", String(count), "--first-id", "3100000"], {
+    stdin: "pipe",
+    stdout: "pipe",
+    stderr: "inherit",
+  });
+  const reader = generator.stdout.getReader();
+  let text = "";
+  while (!text.includes("READY")) {
+    const { value, done } = await reader.read();
+    if (done) throw new Error(`generator exited: ${text}`);
+    text += new TextDecoder().decode(value);
+  }
+  reader.releaseLock();
+  return generator;
+}
+
 const argv = process.argv.slice(2);
 const [mode, countText] = argv;
 const n = Number(countText ?? "10000");
@@ -199,18 +217,7 @@ if (mode === "core") {
   await Bun.sleep(2_000);
   const before = snapshot();
   const classesBefore = argv.includes("--classes") ? classSizes() : null;
-  const generator = Bun.spawn([process.execPath, join(import.meta.dir, "idle_hotspots.ts"), "--port", String(server.boundSockets()[0]!.port), "--count", String(n), "--first-id", "3100000"], {
-    stdin: "pipe",
-    stdout: "pipe",
-    stderr: "inherit",
-  });
-  const reader = generator.stdout.getReader();
-  let text = "";
-  while (!text.includes("READY")) {
-    const { value, done } = await reader.read();
-    if (done) throw new Error(`generator exited: ${text}`);
-    text += new TextDecoder().decode(value);
-  }
+  const generator = await idleHotspots(server.boundSockets()[0]!.port, n);
   await Bun.sleep(10_000);
   const after = snapshot();
   if (classesBefore !== null) reportClasses(classesBefore, classSizes(), server.hbp!.connectedCount, top);
@@ -256,18 +263,7 @@ if (mode === "core") {
   const classes = argv.includes("--classes");
   const before = snapshot();
   const wBefore = await askWorker(classes);
-  const generator = Bun.spawn([process.execPath, join(import.meta.dir, "idle_hotspots.ts"), "--port", String(server.boundSockets()[0]!.port), "--count", String(n), "--first-id", "3100000"], {
-    stdin: "pipe",
-    stdout: "pipe",
-    stderr: "inherit",
-  });
-  const reader = generator.stdout.getReader();
-  let text = "";
-  while (!text.includes("READY")) {
-    const { value, done } = await reader.read();
-    if (done) throw new Error(`generator exited: ${text}`);
-    text += new TextDecoder().decode(value);
-  }
+  const generator = await idleHotspots(server.boundSockets()[0]!.port, n);
   const connected = server.hbp!.connectedCount;
   const seconds = Number(argv[argv.indexOf("--seconds") + 1] ?? "30") || 30;
   for (let t = 10; t <= seconds; t += 10) {
