@@ -129,6 +129,33 @@ const KIND_MASK = 0b11;
 const HAS_DETAILS = 0b100;
 const SIMPLEX = 0b1000;
 const IPV6 = 0b10000;
+const NO_ACCESS_RULE = 0b100000;
+const NO_OPTIONS = 0b1000000;
+/** HotspotRecord.bits: the colour code (+COLOUR_OFFSET, 8 bits) and height (+HEIGHT_OFFSET, 11 bits), clamped as the core's CompactRptc does. */
+const COLOUR_SHIFT = 7;
+const COLOUR_OFFSET = 100;
+const COLOUR_MASK = 0xff;
+const HEIGHT_SHIFT = 15;
+const HEIGHT_OFFSET = 1000;
+const HEIGHT_MASK = 0x7ff;
+/**
+ * HotspotRecord's texts, packed in one string in this order (one string instead of eight: fewer
+ * string headers, and equal ones are one copy, ./text_pool.ts); the options are the rest of it.
+ * Their lengths sit 7 bits each in `#lengths` (RPTC fields are at most 124 bytes, hbp-and-dmr.md
+ * §1.3); a longer one keeps the eight as an array instead.
+ */
+const LOCATION = 0;
+const DESCRIPTION = 1;
+const URL = 2;
+const SOFTWARE_ID = 3;
+const PACKAGE_ID = 4;
+const SLOTS = 5;
+const ACCESS_RULE = 6;
+const OPTIONS = 7;
+const PACKED_LENGTHS = 7;
+const LENGTH_RANGE = 128;
+/** One copy of equal packed texts (many hotspots of one kind and place share all but their options). */
+const RECORD_TEXTS = new TextPool(4096);
 
 /**
  * A port's talkgroups (static, dynamic, as subscription.change said) and its dial-a-TG reflector.
@@ -245,23 +272,17 @@ class PortTalkgroups {
  * One connected hotspot, everything the services Worker keeps about it in one object (a class: its
  * fields sit in the object itself): the session, its talkgroups (PortTalkgroups) and the
  * dashboard's RPTC details (../operator_state.ts; `hasDetails` false until x.hotspot). Fields
- * are few on purpose: JSC sizes an object by them (19–26 fields: 224 bytes; 27 and more: 256).
+ * are few on purpose: JSC sizes an object by them (16–18 fields: 160 bytes; 19–26: 224), so
+ * small values share `bits` and the texts one string.
  */
 class HotspotRecord extends PortTalkgroups implements HotspotDetails {
-  location = "";
-  description = "";
-  url = "";
-  softwareId = "";
-  packageId = "";
+  /** The texts (see OPTIONS): packed, or as an array when one is too long to pack. */
+  #text: string | (string | null)[] = "";
+  #lengths = 0;
   rxFrequencyHz = 0;
   txFrequencyHz = 0;
-  colourCode = 0;
   latitude = 0;
   longitude = 0;
-  heightM = 0;
-  slots = "";
-  accessRule: string | null = null;
-  options: string | null = null;
   /**
    * When the options in `options` were applied at login (wall ms; NaN: none waiting): the
    * dashboard's first diagnostic, kept here until the hotspot has diagnostics of its own
@@ -278,6 +299,7 @@ class HotspotRecord extends PortTalkgroups implements HotspotDetails {
     readonly connectedAtWallMs: number,
   ) {
     super();
+    this.bits = NO_ACCESS_RULE | NO_OPTIONS | (COLOUR_OFFSET << COLOUR_SHIFT) | (HEIGHT_OFFSET << HEIGHT_SHIFT);
   }
 
   get hasDetails(): boolean {
@@ -292,24 +314,93 @@ class HotspotRecord extends PortTalkgroups implements HotspotDetails {
     return (this.bits & IPV6) !== 0 ? "ipv6" : "ipv4";
   }
 
-  /** `pool` keeps one copy of the texts many hotspots repeat (software and package ids, slots, access rule). */
-  setDetails(d: HotspotDetails, pool: TextPool): void {
-    this.bits = (this.bits & KIND_MASK) | HAS_DETAILS | (d.simplex ? SIMPLEX : 0) | (d.family === "ipv6" ? IPV6 : 0);
-    this.location = d.location;
-    this.description = d.description;
-    this.url = d.url;
-    this.softwareId = pool.intern(d.softwareId);
-    this.packageId = pool.intern(d.packageId);
+  get colourCode(): number {
+    return ((this.bits >>> COLOUR_SHIFT) & COLOUR_MASK) - COLOUR_OFFSET;
+  }
+
+  get heightM(): number {
+    return ((this.bits >>> HEIGHT_SHIFT) & HEIGHT_MASK) - HEIGHT_OFFSET;
+  }
+
+  get location(): string {
+    return this.#field(LOCATION) ?? "";
+  }
+
+  get description(): string {
+    return this.#field(DESCRIPTION) ?? "";
+  }
+
+  get url(): string {
+    return this.#field(URL) ?? "";
+  }
+
+  get softwareId(): string {
+    return this.#field(SOFTWARE_ID) ?? "";
+  }
+
+  get packageId(): string {
+    return this.#field(PACKAGE_ID) ?? "";
+  }
+
+  get slots(): string {
+    return this.#field(SLOTS) ?? "";
+  }
+
+  get accessRule(): string | null {
+    return (this.bits & NO_ACCESS_RULE) !== 0 ? null : (this.#field(ACCESS_RULE) ?? "");
+  }
+
+  get options(): string | null {
+    return (this.bits & NO_OPTIONS) !== 0 ? null : (this.#field(OPTIONS) ?? "");
+  }
+
+  set options(options: string | null) {
+    this.#setTexts(this.location, this.description, this.url, this.softwareId, this.packageId, this.slots, this.accessRule, options);
+  }
+
+  setDetails(d: HotspotDetails): void {
+    const colour = clampInt(d.colourCode, -COLOUR_OFFSET, COLOUR_MASK - COLOUR_OFFSET) + COLOUR_OFFSET;
+    const height = clampInt(d.heightM, -HEIGHT_OFFSET, HEIGHT_MASK - HEIGHT_OFFSET) + HEIGHT_OFFSET;
+    this.bits = (this.bits & KIND_MASK) | HAS_DETAILS | (d.simplex ? SIMPLEX : 0) | (d.family === "ipv6" ? IPV6 : 0) | (colour << COLOUR_SHIFT) | (height << HEIGHT_SHIFT);
     this.rxFrequencyHz = d.rxFrequencyHz;
     this.txFrequencyHz = d.txFrequencyHz;
-    this.colourCode = d.colourCode;
     this.latitude = d.latitude;
     this.longitude = d.longitude;
-    this.heightM = d.heightM;
-    this.slots = pool.intern(d.slots);
-    this.accessRule = d.accessRule === null ? null : pool.intern(d.accessRule);
-    this.options = d.options;
+    this.#setTexts(d.location, d.description, d.url, d.softwareId, d.packageId, d.slots, d.accessRule, d.options);
   }
+
+  #setTexts(...texts: [string, string, string, string, string, string, string | null, string | null]): void {
+    this.bits = (this.bits & ~(NO_ACCESS_RULE | NO_OPTIONS)) | (texts[ACCESS_RULE] === null ? NO_ACCESS_RULE : 0) | (texts[OPTIONS] === null ? NO_OPTIONS : 0);
+    let lengths = 0;
+    for (let i = PACKED_LENGTHS - 1; i >= 0; i--) {
+      const length = texts[i]?.length ?? 0;
+      if (length >= LENGTH_RANGE) {
+        this.#text = texts;
+        this.#lengths = 0;
+        return;
+      }
+      lengths = lengths * LENGTH_RANGE + length;
+    }
+    this.#text = RECORD_TEXTS.intern(texts.map((t) => t ?? "").join(""));
+    this.#lengths = lengths;
+  }
+
+  #field(index: number): string | null {
+    const text = this.#text;
+    if (typeof text !== "string") return text[index] ?? null;
+    let start = 0;
+    let lengths = this.#lengths;
+    for (let i = 0; i < index; i++) {
+      start += lengths % LENGTH_RANGE;
+      lengths = Math.floor(lengths / LENGTH_RANGE);
+    }
+    return index === OPTIONS ? text.slice(start) : text.slice(start, start + (lengths % LENGTH_RANGE));
+  }
+}
+
+/** An integer in [min, max] (NaN: 0). */
+function clampInt(value: number, min: number, max: number): number {
+  return Number.isFinite(value) ? Math.max(min, Math.min(max, Math.trunc(value))) : 0;
 }
 
 interface LinkRecord {
@@ -344,8 +435,6 @@ export class ApiState {
   #hotspots = new PortMap<HotspotRecord>();
   /** The same records by repeater id. */
   #byRepeater = new NumberMap<HotspotRecord>();
-  /** One copy of the RPTC texts many hotspots repeat. */
-  readonly #texts = new TextPool();
   /** Talkgroups of ports without a hotspot record (links; a hotspot's static ones announced before its session.up). */
   #talkgroups = new NumberMap<PortTalkgroups>();
   readonly #links = new Map<string, LinkRecord>();
@@ -606,7 +695,7 @@ export class ApiState {
   /** Keep a hotspot's details with its record (ignored when that repeater is not connected on that port). */
   setDetails(portIndex: number, repeaterId: number, details: HotspotDetails): void {
     const record = this.#hotspots.get(portIndex);
-    if (record !== undefined && record.repeaterId === repeaterId) record.setDetails(details, this.#texts);
+    if (record !== undefined && record.repeaterId === repeaterId) record.setDetails(details);
   }
 
   /**

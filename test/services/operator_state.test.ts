@@ -55,6 +55,28 @@ describe("OperatorState: per-hotspot records", () => {
     expect(op.details(3)).toBeNull();
   });
 
+  test("details read back exactly as given: texts (a long one, empty ones, no access rule / options), colour code, height, flags", () => {
+    const { op, feed } = tables();
+    const cases: HotspotDetails[] = [
+      DETAILS,
+      { ...DETAILS, location: "", description: "", url: "", accessRule: "club", options: null, simplex: true, family: "ipv6", colourCode: 15, heightM: 999 },
+      { ...DETAILS, url: "https://example.org/" + "x".repeat(200), options: "TS1=91;" + "TS2=3100;".repeat(40), colourCode: 0, heightM: -5 },
+      { ...DETAILS, location: "Zürich — Üetliberg", description: "ünïcødé ✓", accessRule: "", options: "" },
+    ];
+    cases.forEach((details, i) => {
+      feed(up(1, 2_345_700 + i, 20 + i));
+      feed({ type: "x.hotspot", atMs: 1, repeaterId: 2_345_700 + i, portIndex: 20 + i, details });
+      const got = op.details(20 + i)!;
+      for (const key of Object.keys(details) as (keyof HotspotDetails)[]) expect([i, key, got[key]]).toEqual([i, key, details[key]]);
+    });
+    // options change later (options.applied): the other texts stay
+    feed(options(2, 21, "TS2=9;"));
+    expect(op.details(21)).toMatchObject({ location: "", accessRule: "club", options: "TS2=9;", url: "" });
+    feed(options(2, 22, "TS1=1;"));
+    expect(op.details(22)!.url).toBe(cases[2]!.url);
+    expect(op.details(22)!.options).toBe("TS1=1;");
+  });
+
   test("subscriptions keep kind and expiry from subscription.change; an add without a kind keeps the earlier one", () => {
     const { op, api, feed } = tables();
     feed({ ...sub(1, 4, 1, 91), kind: "dynamic", expiresAtMs: 70_000 });
