@@ -154,8 +154,11 @@ const ACCESS_RULE = 6;
 const OPTIONS = 7;
 const PACKED_LENGTHS = 7;
 const LENGTH_RANGE = 128;
-/** One copy of equal packed texts (many hotspots of one kind and place share all but their options). */
-const RECORD_TEXTS = new TextPool(4096);
+/**
+ * One copy of equal packed texts (hotspots of one model, club or default setup share them). Never
+ * emptied: at most 1,024 texts (~0.3 MiB), after which texts are kept unpooled.
+ */
+const RECORD_TEXTS = new TextPool(1024);
 
 /**
  * A port's talkgroups (static, dynamic, as subscription.change said) and its dial-a-TG reflector.
