@@ -15,6 +15,8 @@
  */
 import { heapStats } from "bun:jsc";
 import { createHash } from "node:crypto";
+import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startFreedmr } from "../../src/cli/start_freedmr.ts";
 import { validateConfig } from "../../src/config/load.ts";
@@ -130,6 +132,24 @@ function probeConfig(n: number): ReturnType<typeof validateConfig> {
   );
 }
 
+/** N idle hotspots logged in over real UDP (bench/support/idle_hotspots.ts), once all are in. */
+async function idleHotspots(port: number, count: number): Promise<ReturnType<typeof Bun.spawn<"pipe", "pipe", "inherit">>> {
+  const generator = Bun.spawn([process.execPath, join(import.meta.dir, "idle_hotspots.ts"), "--port", String(port), "--count", String(count), "--first-id", "3100000"], {
+    stdin: "pipe",
+    stdout: "pipe",
+    stderr: "inherit",
+  });
+  const reader = generator.stdout.getReader();
+  let text = "";
+  while (!text.includes("READY")) {
+    const { value, done } = await reader.read();
+    if (done) throw new Error(`generator exited: ${text}`);
+    text += new TextDecoder().decode(value);
+  }
+  reader.releaseLock();
+  return generator;
+}
+
 const argv = process.argv.slice(2);
 const [mode, countText] = argv;
 const n = Number(countText ?? "10000");
@@ -197,18 +217,7 @@ if (mode === "core") {
   await Bun.sleep(2_000);
   const before = snapshot();
   const classesBefore = argv.includes("--classes") ? classSizes() : null;
-  const generator = Bun.spawn([process.execPath, join(import.meta.dir, "idle_hotspots.ts"), "--port", String(server.boundSockets()[0]!.port), "--count", String(n), "--first-id", "3100000"], {
-    stdin: "pipe",
-    stdout: "pipe",
-    stderr: "inherit",
-  });
-  const reader = generator.stdout.getReader();
-  let text = "";
-  while (!text.includes("READY")) {
-    const { value, done } = await reader.read();
-    if (done) throw new Error(`generator exited: ${text}`);
-    text += new TextDecoder().decode(value);
-  }
+  const generator = await idleHotspots(server.boundSockets()[0]!.port, n);
   await Bun.sleep(10_000);
   const after = snapshot();
   if (classesBefore !== null) reportClasses(classesBefore, classSizes(), server.hbp!.connectedCount, top);
@@ -222,7 +231,73 @@ if (mode === "core") {
   generator.stdin.end();
   await generator.exited;
   await server.stop("probe");
+} else if (mode === "worker") {
+  // the whole server with the services Worker on (dashboard/API on 127.0.0.1:0): the Worker's heap
+  // (bench/support/worker_heap_entry.ts), the packet thread's and the process's RSS
+  // a Worker sees the environment the process started with: run again with the file named there
+  if (process.env.FREEDMR_WORKER_HEAP_FILE === undefined) {
+    const child = Bun.spawn([process.execPath, ...process.argv.slice(1)], { env: { ...process.env, FREEDMR_WORKER_HEAP_FILE: join(tmpdir(), `freedmr-worker-heap-${process.pid}.json`) }, stdio: ["inherit", "inherit", "inherit"] });
+    process.exit(await child.exited);
+  }
+  const heapFile = process.env.FREEDMR_WORKER_HEAP_FILE;
+  const askWorker = async (classes: boolean): Promise<{ live: number; peak: number; capacity: number; objects: number; types: Record<string, number>; classes: Record<string, { count: number; bytes: number }> | null }> => {
+    if (classes) writeFileSync(heapFile + ".classes-ask", "");
+    else rmSync(heapFile + ".classes-ask", { force: true });
+    rmSync(heapFile, { force: true });
+    writeFileSync(heapFile + ".ask", "");
+    while (!existsSync(heapFile)) await Bun.sleep(100);
+    await Bun.sleep(100);
+    return JSON.parse(readFileSync(heapFile, "utf8"));
+  };
+  const workerConfig = validateConfig(
+    {
+      hbp: { bind_addresses: ["127.0.0.1"], port: 0, max_peers: Math.max(20_000, n + 16), login_rate_limit_per_minute: 0, passphrase: "passw0rd" },
+      http: { bind_address: "127.0.0.1", port: 0 },
+      log: { level: "silent" },
+    },
+    { totalMemoryBytes: Number.MAX_SAFE_INTEGER },
+  );
+  if (!workerConfig.ok) throw new Error(JSON.stringify(workerConfig.errors));
+  const server = await startFreedmr(workerConfig.config, createLogger({ level: "silent", format: "json" }), { servicesWorkerEntry: join(import.meta.dir, "worker_heap_entry.ts") });
+  await Bun.sleep(3_000);
+  const classes = argv.includes("--classes");
+  const before = snapshot();
+  const wBefore = await askWorker(classes);
+  const generator = await idleHotspots(server.boundSockets()[0]!.port, n);
+  const connected = server.hbp!.connectedCount;
+  const seconds = Number(argv[argv.indexOf("--seconds") + 1] ?? "30") || 30;
+  for (let t = 10; t <= seconds; t += 10) {
+    await Bun.sleep(10_000);
+    const w = await askWorker(classes && t + 10 > seconds);
+    const after = snapshot();
+    const wn = w as unknown as { sizeNow: number; capacityNow: number };
+    console.log(`at ${t} s: worker heap as it was (no GC forced): size ${((wn.sizeNow - wBefore.live) / connected).toFixed(0)}, capacity ${((wn.capacityNow - wBefore.capacity) / connected).toFixed(0)} B/hotspot`);
+    console.log(`at ${t} s: worker live heap ${((w.live - wBefore.live) / connected).toFixed(0)} B/hotspot, worker peak heap (before GC, since last) ${((w.peak - wBefore.live) / connected).toFixed(0)} B/hotspot, worker capacity ${((w.capacity - wBefore.capacity) / connected).toFixed(0)}; packet-thread live heap ${((after.heap - before.heap) / connected).toFixed(0)} B/hotspot; process RSS ${((after.rss - before.rss) / connected).toFixed(0)} B/hotspot`);
+    if (t + 10 > seconds) {
+      const rows = Object.keys({ ...wBefore.types, ...w.types })
+        .map((type) => ({ type, per: ((w.types[type] ?? 0) - (wBefore.types[type] ?? 0)) / connected }))
+        .filter((r) => Math.abs(r.per) >= 0.05)
+        .sort((a, b) => b.per - a.per)
+        .slice(0, top);
+      for (const r of rows) console.log(`  worker ${r.type.padEnd(36)} ${r.per.toFixed(2).padStart(8)}`);
+      if (w.classes !== null && wBefore.classes !== null) {
+        const cls = Object.keys(w.classes)
+          .map((name) => ({ name, count: (w.classes![name]!.count - (wBefore.classes![name]?.count ?? 0)) / connected, bytes: (w.classes![name]!.bytes - (wBefore.classes![name]?.bytes ?? 0)) / connected }))
+          .filter((r) => Math.abs(r.bytes) >= 1)
+          .sort((a, b) => b.bytes - a.bytes)
+          .slice(0, top);
+        for (const r of cls) console.log(`  worker class ${r.name.padEnd(30)} ${r.count.toFixed(2).padStart(8)} × ${(r.bytes / (r.count || 1)).toFixed(0).padStart(5)} B = ${r.bytes.toFixed(0).padStart(6)} B`);
+      }
+      report("packet thread", before, after, connected, top);
+      console.log("  worker received (per hotspot): " + Object.entries((w as unknown as { received: Record<string, number> }).received).map(([k, v]) => `${k} ${(v / connected).toFixed(2)}`).join(", "));
+      console.log("  worker received JSON bytes (per hotspot): " + Object.entries((w as unknown as { receivedBytes: Record<string, number> }).receivedBytes).map(([k, v]) => `${k} ${(v / connected).toFixed(0)}`).join(", "));
+    }
+  }
+  generator.stdin.write("EXIT\n");
+  generator.stdin.end();
+  await generator.exited;
+  await server.stop("probe");
 } else {
-  throw new Error("usage: hotspot_heap_probe.ts core|full N");
+  throw new Error("usage: hotspot_heap_probe.ts core|full|worker N");
 }
 process.exit(0);

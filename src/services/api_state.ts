@@ -21,7 +21,11 @@ import type { CoreEvent, LinkSnapshot, StatsSnapshot } from "../core/events.ts";
 import { BoundedRing, LastHeard } from "./last_heard.ts";
 import { RefusalBook } from "./refusal_book.ts";
 import { explainEvent, publicFields } from "./refusal_text.ts";
+import { NumberMap } from "../lib/number_map.ts";
+import { PortMap } from "./port_map.ts";
+import { TextPool } from "./text_pool.ts";
 import { redactOptionKey } from "../lib/option_key.ts";
+import type { HotspotDetails } from "./worker/protocol.ts";
 
 type EventOf<T extends CoreEvent["type"]> = Extract<CoreEvent, { type: T }>;
 
@@ -98,19 +102,308 @@ export interface ActiveStreamEntry {
   seconds: number;
 }
 
-interface HotspotRecord {
-  repeaterId: number;
-  callsign: string;
-  address: string;
-  port: number;
-  portIndex: number;
-  connectedAtWallMs: number;
+/** A subscription's kind as kept: as the event said, or not said. */
+export const enum SubscriptionKind {
+  Unknown = 0,
+  Static = 1,
+  Dynamic = 2,
 }
 
-interface PortTalkgroups {
-  ts1: Set<number>;
-  ts2: Set<number>;
-  reflector: number;
+/** What a port's talkgroup entries say, as read (the shell's monotonic ms; null = never expires). */
+export interface PortSubscription {
+  slot: 1 | 2;
+  talkgroupId: number;
+  kind: SubscriptionKind;
+  expiresAtMs: number | null;
+}
+
+/** Numbers per subscription in PortTalkgroups.more: key (slot × 2²⁴ + talkgroup), kind, expiry (NaN = never). */
+const SUB_FIELDS = 3;
+const SLOT_FACTOR = 0x1000000;
+/** Shared by every port with at most one subscription: never written (a second one gives the port its own array). */
+const EMPTY_ENTRIES: number[] = [];
+/** PortTalkgroups.#find: the subscription is the inline one. */
+const INLINE = -2;
+/** PortTalkgroups.bits: the first subscription's kind; HotspotRecord's flags. */
+const KIND_MASK = 0b11;
+const HAS_DETAILS = 0b100;
+const SIMPLEX = 0b1000;
+const IPV6 = 0b10000;
+const NO_ACCESS_RULE = 0b100000;
+const NO_OPTIONS = 0b1000000;
+/** HotspotRecord.bits: the colour code (+COLOUR_OFFSET, 8 bits) and height (+HEIGHT_OFFSET, 11 bits), clamped as the core's CompactRptc does. */
+const COLOUR_SHIFT = 7;
+const COLOUR_OFFSET = 100;
+const COLOUR_MASK = 0xff;
+const HEIGHT_SHIFT = 15;
+const HEIGHT_OFFSET = 1000;
+const HEIGHT_MASK = 0x7ff;
+/**
+ * HotspotRecord's texts, packed in one string in this order (one string instead of eight: fewer
+ * string headers, and equal ones are one copy, ./text_pool.ts); the options are the rest of it.
+ * Their lengths sit 7 bits each in `#lengths` (RPTC fields are at most 124 bytes, hbp-and-dmr.md
+ * §1.3); a longer one keeps the eight as an array instead.
+ */
+const LOCATION = 0;
+const DESCRIPTION = 1;
+const URL = 2;
+const SOFTWARE_ID = 3;
+const PACKAGE_ID = 4;
+const SLOTS = 5;
+const ACCESS_RULE = 6;
+const OPTIONS = 7;
+const PACKED_LENGTHS = 7;
+const LENGTH_RANGE = 128;
+/**
+ * One copy of equal packed texts (hotspots of one model, club or default setup share them). Never
+ * emptied: at most 1,024 texts (~0.3 MiB), after which texts are kept unpooled.
+ */
+const RECORD_TEXTS = new TextPool(1024);
+
+/**
+ * A port's talkgroups (static, dynamic, as subscription.change said) and its dial-a-TG reflector.
+ * Most hotspots have one subscription: it sits in three fields of this object; more are packed in
+ * one array of numbers (instead of a Set per slot and a Map of records per port).
+ */
+class PortTalkgroups {
+  reflector = 0;
+  /** The first subscription: key (slot × 2²⁴ + talkgroup; 0 = none), kind, expiry (NaN = never). */
+  key0 = 0;
+  /** Small values in one number (fields cost 8 bytes each): the first subscription's kind (KIND_MASK), HotspotRecord's flags above it. */
+  protected bits = 0;
+  exp0 = Number.NaN;
+  /** The others, SUB_FIELDS numbers each. */
+  more: number[] = EMPTY_ENTRIES;
+
+  get kind0(): SubscriptionKind {
+    return (this.bits & KIND_MASK) as SubscriptionKind;
+  }
+
+  set kind0(kind: SubscriptionKind) {
+    this.bits = (this.bits & ~KIND_MASK) | kind;
+  }
+
+  /** INLINE, the index of `key`'s triple in `more`, or -1. */
+  #find(key: number): number {
+    if (this.key0 === key) return INLINE;
+    const e = this.more;
+    for (let i = 0; i < e.length; i += SUB_FIELDS) if (e[i] === key) return i;
+    return -1;
+  }
+
+  has(key: number): boolean {
+    return this.#find(key) !== -1;
+  }
+
+  /** Add `key` (not there yet) with no kind and no expiry. */
+  add(key: number): void {
+    if (this.key0 === 0) {
+      this.key0 = key;
+      this.kind0 = SubscriptionKind.Unknown;
+      this.exp0 = Number.NaN;
+    } else if (this.more === EMPTY_ENTRIES) {
+      this.more = [key, SubscriptionKind.Unknown, Number.NaN];
+    } else {
+      this.more.push(key, SubscriptionKind.Unknown, Number.NaN);
+    }
+  }
+
+  setKind(key: number, kind: SubscriptionKind, expiresAtMs: number): void {
+    const at = this.#find(key);
+    if (at === INLINE) {
+      this.kind0 = kind;
+      this.exp0 = expiresAtMs;
+    } else if (at >= 0) {
+      this.more[at + 1] = kind;
+      this.more[at + 2] = expiresAtMs;
+    }
+  }
+
+  remove(key: number): void {
+    const at = this.#find(key);
+    if (at >= 0) {
+      this.more.splice(at, SUB_FIELDS); // found: the port has its own array
+    } else if (at === INLINE) {
+      const e = this.more;
+      if (e.length === 0) {
+        this.key0 = 0;
+        return;
+      }
+      // the last of the others takes the inline place
+      const last = e.length - SUB_FIELDS;
+      this.key0 = e[last]!;
+      this.kind0 = e[last + 1]!;
+      this.exp0 = e[last + 2]!;
+      e.length = last;
+    }
+  }
+
+  /** Every subscription, in no particular order. */
+  forEach(visit: (key: number, kind: SubscriptionKind, expiresAtMs: number) => void): void {
+    if (this.key0 !== 0) visit(this.key0, this.kind0, this.exp0);
+    const e = this.more;
+    for (let i = 0; i < e.length; i += SUB_FIELDS) visit(e[i]!, e[i + 1]!, e[i + 2]!);
+  }
+
+  count(slot: 1 | 2): number {
+    let n = 0;
+    this.forEach((key) => {
+      if (Math.floor(key / SLOT_FACTOR) === slot) n++;
+    });
+    return n;
+  }
+
+  talkgroups(slot: 1 | 2): number[] {
+    const out: number[] = [];
+    this.forEach((key) => {
+      if (Math.floor(key / SLOT_FACTOR) === slot) out.push(key % SLOT_FACTOR);
+    });
+    return out.sort((a, b) => a - b);
+  }
+
+  /** Take over another's talkgroups (a port's, at its hotspot's session.up). */
+  takeFrom(other: PortTalkgroups): void {
+    this.reflector = other.reflector;
+    this.key0 = other.key0;
+    this.kind0 = other.kind0;
+    this.exp0 = other.exp0;
+    this.more = other.more;
+  }
+}
+
+/**
+ * One connected hotspot, everything the services Worker keeps about it in one object (a class: its
+ * fields sit in the object itself): the session, its talkgroups (PortTalkgroups) and the
+ * dashboard's RPTC details (../operator_state.ts; `hasDetails` false until x.hotspot). Fields
+ * are few on purpose: JSC sizes an object by them (16–18 fields: 160 bytes; 19–26: 224), so
+ * small values share `bits` and the texts one string.
+ */
+class HotspotRecord extends PortTalkgroups implements HotspotDetails {
+  /** The texts (see OPTIONS): packed, or as an array when one is too long to pack. */
+  #text: string | (string | null)[] = "";
+  #lengths = 0;
+  rxFrequencyHz = 0;
+  txFrequencyHz = 0;
+  latitude = 0;
+  longitude = 0;
+  /**
+   * When the options in `options` were applied at login (wall ms; NaN: none waiting): the
+   * dashboard's first diagnostic, kept here until the hotspot has diagnostics of its own
+   * (ApiState.setLoginOptions, ../operator_state.ts).
+   */
+  loginOptionsWallMs = Number.NaN;
+
+  constructor(
+    readonly repeaterId: number,
+    readonly callsign: string,
+    readonly address: string,
+    readonly port: number,
+    readonly portIndex: number,
+    readonly connectedAtWallMs: number,
+  ) {
+    super();
+    this.bits = NO_ACCESS_RULE | NO_OPTIONS | (COLOUR_OFFSET << COLOUR_SHIFT) | (HEIGHT_OFFSET << HEIGHT_SHIFT);
+  }
+
+  get hasDetails(): boolean {
+    return (this.bits & HAS_DETAILS) !== 0;
+  }
+
+  get simplex(): boolean {
+    return (this.bits & SIMPLEX) !== 0;
+  }
+
+  get family(): "ipv4" | "ipv6" {
+    return (this.bits & IPV6) !== 0 ? "ipv6" : "ipv4";
+  }
+
+  get colourCode(): number {
+    return ((this.bits >>> COLOUR_SHIFT) & COLOUR_MASK) - COLOUR_OFFSET;
+  }
+
+  get heightM(): number {
+    return ((this.bits >>> HEIGHT_SHIFT) & HEIGHT_MASK) - HEIGHT_OFFSET;
+  }
+
+  get location(): string {
+    return this.#field(LOCATION) ?? "";
+  }
+
+  get description(): string {
+    return this.#field(DESCRIPTION) ?? "";
+  }
+
+  get url(): string {
+    return this.#field(URL) ?? "";
+  }
+
+  get softwareId(): string {
+    return this.#field(SOFTWARE_ID) ?? "";
+  }
+
+  get packageId(): string {
+    return this.#field(PACKAGE_ID) ?? "";
+  }
+
+  get slots(): string {
+    return this.#field(SLOTS) ?? "";
+  }
+
+  get accessRule(): string | null {
+    return (this.bits & NO_ACCESS_RULE) !== 0 ? null : (this.#field(ACCESS_RULE) ?? "");
+  }
+
+  get options(): string | null {
+    return (this.bits & NO_OPTIONS) !== 0 ? null : (this.#field(OPTIONS) ?? "");
+  }
+
+  set options(options: string | null) {
+    this.#setTexts(this.location, this.description, this.url, this.softwareId, this.packageId, this.slots, this.accessRule, options);
+  }
+
+  setDetails(d: HotspotDetails): void {
+    const colour = clampInt(d.colourCode, -COLOUR_OFFSET, COLOUR_MASK - COLOUR_OFFSET) + COLOUR_OFFSET;
+    const height = clampInt(d.heightM, -HEIGHT_OFFSET, HEIGHT_MASK - HEIGHT_OFFSET) + HEIGHT_OFFSET;
+    this.bits = (this.bits & KIND_MASK) | HAS_DETAILS | (d.simplex ? SIMPLEX : 0) | (d.family === "ipv6" ? IPV6 : 0) | (colour << COLOUR_SHIFT) | (height << HEIGHT_SHIFT);
+    this.rxFrequencyHz = d.rxFrequencyHz;
+    this.txFrequencyHz = d.txFrequencyHz;
+    this.latitude = d.latitude;
+    this.longitude = d.longitude;
+    this.#setTexts(d.location, d.description, d.url, d.softwareId, d.packageId, d.slots, d.accessRule, d.options);
+  }
+
+  #setTexts(...texts: [string, string, string, string, string, string, string | null, string | null]): void {
+    this.bits = (this.bits & ~(NO_ACCESS_RULE | NO_OPTIONS)) | (texts[ACCESS_RULE] === null ? NO_ACCESS_RULE : 0) | (texts[OPTIONS] === null ? NO_OPTIONS : 0);
+    let lengths = 0;
+    for (let i = PACKED_LENGTHS - 1; i >= 0; i--) {
+      const length = texts[i]?.length ?? 0;
+      if (length >= LENGTH_RANGE) {
+        this.#text = texts;
+        this.#lengths = 0;
+        return;
+      }
+      lengths = lengths * LENGTH_RANGE + length;
+    }
+    this.#text = RECORD_TEXTS.intern(texts.map((t) => t ?? "").join(""));
+    this.#lengths = lengths;
+  }
+
+  #field(index: number): string | null {
+    const text = this.#text;
+    if (typeof text !== "string") return text[index] ?? null;
+    let start = 0;
+    let lengths = this.#lengths;
+    for (let i = 0; i < index; i++) {
+      start += lengths % LENGTH_RANGE;
+      lengths = Math.floor(lengths / LENGTH_RANGE);
+    }
+    return index === OPTIONS ? text.slice(start) : text.slice(start, start + (lengths % LENGTH_RANGE));
+  }
+}
+
+/** An integer in [min, max] (NaN: 0). */
+function clampInt(value: number, min: number, max: number): number {
+  return Number.isFinite(value) ? Math.max(min, Math.min(max, Math.trunc(value))) : 0;
 }
 
 interface LinkRecord {
@@ -140,15 +433,25 @@ export class ApiState {
   readonly #maxLinks: number;
   readonly #maxStreams: number;
   readonly #maxTalkgroups: number;
-  readonly #hotspots = new Map<number, HotspotRecord>();
-  readonly #portByRepeater = new Map<number, number>();
-  readonly #talkgroups = new Map<number, PortTalkgroups>();
+  // per-hotspot tables as NumberMaps (src/lib/number_map.ts): a third of a Map's bytes per entry
+  /** By port index: an array slot each (./port_map.ts). */
+  #hotspots = new PortMap<HotspotRecord>();
+  /** The same records by repeater id. */
+  #byRepeater = new NumberMap<HotspotRecord>();
+  /** Talkgroups of ports without a hotspot record (links; a hotspot's static ones announced before its session.up). */
+  #talkgroups = new NumberMap<PortTalkgroups>();
   readonly #links = new Map<string, LinkRecord>();
   readonly #streams = new Map<string, StreamRecord>();
   #snapshot: { snapshot: StatsSnapshot; atMs: number; wallMs: number } | null = null;
 
   /** Events handled, by type. */
   readonly eventsByType = new Map<string, number>();
+  /**
+   * Called with a hotspot's login options (setLoginOptions) when its record goes (session.down, a
+   * newer session, a resync) so the dashboard's diagnostics can keep them.
+   */
+  onLoginOptionsForgotten: ((repeaterId: number, options: LoginOptions) => void) | null = null;
+
   /** Entries not kept because a table was full. */
   readonly overflow = { hotspots: 0, talkgroups: 0, links: 0, streams: 0 };
 
@@ -166,7 +469,7 @@ export class ApiState {
       perDevice,
       maxDevices: this.#maxHotspots + 1024,
       // a flood of made-up ids must not push out what connected hotspots need to see
-      protect: (id) => this.#portByRepeater.has(id as number),
+      protect: (id) => this.#byRepeater.has(id as number),
     });
     this.linkRefusals = new RefusalBook<string>({ perDevice, maxDevices: this.#maxLinks });
   }
@@ -268,7 +571,7 @@ export class ApiState {
 
   #sessionUp(event: EventOf<"session.up">): void {
     // One live session per id: an entry left by a lost down event goes.
-    const previous = this.#portByRepeater.get(event.repeaterId);
+    const previous = this.#byRepeater.get(event.repeaterId)?.portIndex;
     if (previous !== undefined && previous !== event.portIndex) {
       this.#removeHotspot(previous);
       this.#talkgroups.delete(previous);
@@ -278,16 +581,17 @@ export class ApiState {
       return;
     }
     const stale = this.#hotspots.get(event.portIndex);
-    if (stale !== undefined && stale.repeaterId !== event.repeaterId) this.#portByRepeater.delete(stale.repeaterId);
-    this.#hotspots.set(event.portIndex, {
-      repeaterId: event.repeaterId,
-      callsign: event.callsign,
-      address: event.address,
-      port: event.port,
-      portIndex: event.portIndex,
-      connectedAtWallMs: this.toWallMs(event.atMs),
-    });
-    this.#portByRepeater.set(event.repeaterId, event.portIndex);
+    if (stale !== undefined && stale.repeaterId !== event.repeaterId) this.#byRepeater.delete(stale.repeaterId);
+    if (stale !== undefined) this.#forgetLoginOptions(stale);
+    const record = new HotspotRecord(event.repeaterId, event.callsign, event.address, event.port, event.portIndex, this.toWallMs(event.atMs));
+    // the port's talkgroups move into the record: from the record it replaces, or announced before this session.up
+    const talkgroups = stale ?? this.#talkgroups.get(event.portIndex);
+    if (talkgroups !== undefined) {
+      record.takeFrom(talkgroups);
+      this.#talkgroups.delete(event.portIndex);
+    }
+    this.#hotspots.set(event.portIndex, record);
+    this.#byRepeater.set(event.repeaterId, record);
   }
 
   #sessionDown(event: EventOf<"session.down">): void {
@@ -300,36 +604,52 @@ export class ApiState {
   #removeHotspot(portIndex: number): void {
     const record = this.#hotspots.get(portIndex);
     if (record === undefined) return;
+    this.#forgetLoginOptions(record);
     this.#hotspots.delete(portIndex);
-    if (this.#portByRepeater.get(record.repeaterId) === portIndex) this.#portByRepeater.delete(record.repeaterId);
+    if (this.#byRepeater.get(record.repeaterId)?.portIndex === portIndex) this.#byRepeater.delete(record.repeaterId);
+  }
+
+  #forgetLoginOptions(record: HotspotRecord): void {
+    const options = takeLoginOptions(record);
+    if (options !== null) this.onLoginOptionsForgotten?.(record.repeaterId, options);
+  }
+
+  /** The talkgroups kept for a port: its hotspot's record, or an entry of their own. */
+  #talkgroupsAt(portIndex: number): PortTalkgroups | undefined {
+    return this.#hotspots.get(portIndex) ?? this.#talkgroups.get(portIndex);
   }
 
   #portTalkgroups(portIndex: number): PortTalkgroups | null {
-    let entry = this.#talkgroups.get(portIndex);
+    let entry = this.#talkgroupsAt(portIndex);
     if (entry !== undefined) return entry;
-    if (this.#talkgroups.size >= this.#maxHotspots + this.#maxLinks) {
+    // every hotspot record holds its port's talkgroups: they count as ports with talkgroups
+    if (this.#talkgroups.size + this.#hotspots.size >= this.#maxHotspots + this.#maxLinks) {
       this.overflow.talkgroups++;
       return null;
     }
-    entry = { ts1: new Set(), ts2: new Set(), reflector: 0 };
+    entry = new PortTalkgroups();
     this.#talkgroups.set(portIndex, entry);
     return entry;
   }
 
   #subscription(event: EventOf<"subscription.change">): void {
+    const key = event.slot * SLOT_FACTOR + event.talkgroupId;
     if (event.action === "remove") {
-      const entry = this.#talkgroups.get(event.portIndex);
-      (event.slot === 1 ? entry?.ts1 : entry?.ts2)?.delete(event.talkgroupId);
+      this.#talkgroupsAt(event.portIndex)?.remove(key);
       return;
     }
     const entry = this.#portTalkgroups(event.portIndex);
     if (entry === null) return;
-    const set = event.slot === 1 ? entry.ts1 : entry.ts2;
-    if (!set.has(event.talkgroupId) && set.size >= this.#maxTalkgroups) {
-      this.overflow.talkgroups++;
-      return;
+    if (!entry.has(key)) {
+      if (entry.count(event.slot) >= this.#maxTalkgroups) {
+        this.overflow.talkgroups++;
+        return;
+      }
+      entry.add(key);
     }
-    set.add(event.talkgroupId);
+    // an add without a kind keeps what an earlier one said (a renewal says it again)
+    if (event.kind === undefined) return;
+    entry.setKind(key, event.kind === "static" ? SubscriptionKind.Static : SubscriptionKind.Dynamic, event.expiresAtMs ?? Number.NaN);
   }
 
   #streamStart(event: EventOf<"stream.start">): void {
@@ -355,13 +675,71 @@ export class ApiState {
 
   /** Forget hotspots, talkgroups and calls in progress (a roster of the core's state follows: services Worker resync). */
   resetLive(): void {
-    this.#hotspots.clear();
-    this.#portByRepeater.clear();
-    this.#talkgroups.clear();
+    for (const record of this.#hotspots.values()) this.#forgetLoginOptions(record);
+    this.#hotspots = new PortMap();
+    this.#byRepeater = new NumberMap();
+    this.#talkgroups = new NumberMap();
     this.#streams.clear();
   }
 
   // ---- views (allocate; request time only) ----------------------------------------------------
+
+  /** The repeater id connected on a port (null: none). */
+  repeaterAt(portIndex: number): number | null {
+    return this.#hotspots.get(portIndex)?.repeaterId ?? null;
+  }
+
+  /** The RPTC details of the hotspot on a port (null: none, or not connected). */
+  detailsAt(portIndex: number): HotspotDetails | null {
+    const record = this.#hotspots.get(portIndex);
+    return record?.hasDetails === true ? record : null;
+  }
+
+  /** Keep a hotspot's details with its record (ignored when that repeater is not connected on that port). */
+  setDetails(portIndex: number, repeaterId: number, details: HotspotDetails): void {
+    const record = this.#hotspots.get(portIndex);
+    if (record !== undefined && record.repeaterId === repeaterId) record.setDetails(details);
+  }
+
+  /**
+   * Keep the options applied at a hotspot's login (KEY hidden) with its record: the dashboard's
+   * first diagnostic, so most hotspots need no diagnostics table entry. False when there is no
+   * record on the port or it holds login options already.
+   */
+  setLoginOptions(portIndex: number, wallMs: number, options: string): boolean {
+    const record = this.#hotspots.get(portIndex);
+    if (record === undefined || !Number.isNaN(record.loginOptionsWallMs)) return false;
+    record.loginOptionsWallMs = wallMs;
+    record.options = options;
+    return true;
+  }
+
+  /** The login options waiting on a connected repeater's record (null: none). */
+  loginOptionsOf(repeaterId: number): LoginOptions | null {
+    const record = this.#byRepeater.get(repeaterId);
+    return record === undefined || Number.isNaN(record.loginOptionsWallMs) ? null : { wallMs: record.loginOptionsWallMs, options: record.options ?? "" };
+  }
+
+  /** Take the login options away from a connected repeater's record (null: none). */
+  takeLoginOptions(repeaterId: number): LoginOptions | null {
+    const record = this.#byRepeater.get(repeaterId);
+    return record === undefined ? null : takeLoginOptions(record);
+  }
+
+  /** The callsign and repeater id on a port (the feeds' calls; null: none). */
+  identityAt(portIndex: number): { repeaterId: number; callsign: string } | null {
+    return this.#hotspots.get(portIndex) ?? null;
+  }
+
+  /** A port's talkgroup entries as subscription.change said them, in no particular order. */
+  portSubscriptions(portIndex: number): PortSubscription[] {
+    const out: PortSubscription[] = [];
+    this.#talkgroupsAt(portIndex)?.forEach((key, kind, expiresAtMs) => {
+      out.push({ slot: Math.floor(key / SLOT_FACTOR) as 1 | 2, talkgroupId: key % SLOT_FACTOR, kind, expiresAtMs: Number.isNaN(expiresAtMs) ? null : expiresAtMs });
+    });
+    return out;
+  }
+
 
   get hotspotCount(): number {
     return this.#hotspots.size;
@@ -380,7 +758,6 @@ export class ApiState {
     const wallNow = this.#clock.wallClockMs();
     const records = [...this.#hotspots.values()].sort((a, b) => a.repeaterId - b.repeaterId);
     return records.slice(offset, offset + limit).map((r) => {
-      const tg = this.#talkgroups.get(r.portIndex);
       return {
         repeaterId: r.repeaterId,
         callsign: r.callsign,
@@ -389,8 +766,8 @@ export class ApiState {
         portIndex: r.portIndex,
         connectedSince: new Date(r.connectedAtWallMs).toISOString(),
         connectedSeconds: Math.max(0, Math.round((wallNow - r.connectedAtWallMs) / 1000)),
-        talkgroups: { ts1: sorted(tg?.ts1), ts2: sorted(tg?.ts2) },
-        dialedReflector: tg?.reflector ?? 0,
+        talkgroups: { ts1: r.talkgroups(1), ts2: r.talkgroups(2) },
+        dialedReflector: r.reflector,
       };
     });
   }
@@ -445,10 +822,20 @@ export class ApiState {
   }
 }
 
+/** Options applied at a login: when (wall ms) and what (KEY hidden). */
+export interface LoginOptions {
+  wallMs: number;
+  options: string;
+}
+
+function takeLoginOptions(record: HotspotRecord): LoginOptions | null {
+  if (Number.isNaN(record.loginOptionsWallMs)) return null;
+  const taken = { wallMs: record.loginOptionsWallMs, options: record.options ?? "" };
+  record.loginOptionsWallMs = Number.NaN;
+  return taken;
+}
+
 function streamKey(portIndex: number, streamId: number): string {
   return `${portIndex}:${streamId}`;
 }
 
-function sorted(set: Set<number> | undefined): number[] {
-  return set === undefined ? [] : [...set].sort((a, b) => a - b);
-}

@@ -8,7 +8,8 @@
 import type { CoreEvent } from "../core/events.ts";
 
 export class BoundedRing<T> {
-  readonly #items: (T | undefined)[];
+  /** Grows with the first `capacity` pushes (an empty ring costs no slots), then wraps. */
+  readonly #items: (T | undefined)[] = [];
   /** Index the next push writes to. */
   #next = 0;
   #size = 0;
@@ -17,7 +18,6 @@ export class BoundedRing<T> {
 
   constructor(readonly capacity: number) {
     if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError(`BoundedRing: capacity must be a positive integer, got ${capacity}`);
-    this.#items = new Array<T | undefined>(capacity).fill(undefined);
   }
 
   get size(): number {
@@ -30,7 +30,9 @@ export class BoundedRing<T> {
   }
 
   push(item: T): void {
-    this.#items[this.#next] = item;
+    // until full, #next === #items.length: the array grows by one
+    if (this.#items.length < this.capacity) this.#items.push(item);
+    else this.#items[this.#next] = item;
     this.#next = (this.#next + 1) % this.capacity;
     if (this.#size < this.capacity) this.#size++;
     this.pushed++;
@@ -45,7 +47,7 @@ export class BoundedRing<T> {
   }
 
   clear(): void {
-    this.#items.fill(undefined);
+    this.#items.length = 0;
     this.#next = 0;
     this.#size = 0;
   }

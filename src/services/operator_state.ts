@@ -6,10 +6,11 @@
  * Every table is bounded; nothing here holds an address, a passphrase or an option key.
  * @module
  */
+import { NumberMap } from "../lib/number_map.ts";
 import { redactOptionKey } from "../lib/option_key.ts";
 import type { CoreEvent } from "../core/events.ts";
 import type { HotspotSettings } from "../core/routing/hotspots/hotspot_settings.ts";
-import type { ApiState } from "./api_state.ts";
+import { SubscriptionKind, type ApiState } from "./api_state.ts";
 import { BoundedRing } from "./last_heard.ts";
 import type { HotspotDetails, ServicesWorkerStats, WorkerEvent } from "./worker/protocol.ts";
 
@@ -28,13 +29,83 @@ export interface DiagnosticEntry {
   data?: Record<string, unknown>;
 }
 
-interface Diagnostics {
-  refusals: BoundedRing<DiagnosticEntry>;
-  options: BoundedRing<DiagnosticEntry>;
-  callsRefused: BoundedRing<DiagnosticEntry>;
-  callsSent: BoundedRing<DiagnosticEntry>;
-  notDelivered: BoundedRing<DiagnosticEntry>;
-  sessions: BoundedRing<DiagnosticEntry>;
+/** A diagnostic as kept: the wall-clock time as a number; the entry (its ISO time text) is made when read. */
+interface StoredDiagnostic {
+  entry(): DiagnosticEntry;
+}
+
+class PlainDiagnostic implements StoredDiagnostic {
+  constructor(
+    readonly wallMs: number,
+    readonly kind: DiagnosticEntry["kind"],
+    readonly message: string,
+    readonly data: Record<string, unknown> | undefined,
+  ) {}
+
+  entry(): DiagnosticEntry {
+    const entry: DiagnosticEntry = { time: new Date(this.wallMs).toISOString(), kind: this.kind, message: this.message };
+    if (this.data !== undefined) entry.data = this.data;
+    return entry;
+  }
+}
+
+/** options.applied, every hotspot's first diagnostic (at login): three fields, its message and data made when read. */
+class OptionsDiagnostic implements StoredDiagnostic {
+  constructor(
+    readonly wallMs: number,
+    /** KEY hidden */
+    readonly options: string,
+    /** KEY hidden; null = none */
+    readonly rejected: string[] | null,
+  ) {}
+
+  entry(): DiagnosticEntry {
+    const rejected = this.rejected ?? [];
+    return {
+      time: new Date(this.wallMs).toISOString(),
+      kind: "options",
+      message: rejected.length === 0 ? "options applied" : `options applied, ${rejected.length} token(s) rejected`,
+      data: { options: this.options, rejected },
+    };
+  }
+}
+
+const DIAGNOSTIC_LISTS = ["refusals", "options", "callsRefused", "callsSent", "notDelivered", "sessions"] as const;
+type DiagnosticList = (typeof DIAGNOSTIC_LISTS)[number];
+
+/** One list: nothing yet, its only entry, or a ring once it has two (most hotspots only ever get one "options" entry). */
+type DiagnosticSlot = StoredDiagnostic | BoundedRing<StoredDiagnostic> | undefined;
+
+/** A hotspot's lists (a class: its fields in the object itself). */
+class Diagnostics {
+  refusals: DiagnosticSlot = undefined;
+  options: DiagnosticSlot = undefined;
+  callsRefused: DiagnosticSlot = undefined;
+  callsSent: DiagnosticSlot = undefined;
+  notDelivered: DiagnosticSlot = undefined;
+  sessions: DiagnosticSlot = undefined;
+  constructor(readonly repeaterId: number) {}
+
+  push(list: DiagnosticList, entry: StoredDiagnostic): void {
+    const slot = this[list];
+    if (slot === undefined) {
+      this[list] = entry;
+    } else if (slot instanceof BoundedRing) {
+      slot.push(entry);
+    } else {
+      const ring = new BoundedRing<StoredDiagnostic>(DIAGNOSTICS_PER_HOTSPOT);
+      ring.push(slot);
+      ring.push(entry);
+      this[list] = ring;
+    }
+  }
+
+  newestFirst(list: DiagnosticList): DiagnosticEntry[] {
+    const slot = this[list];
+    if (slot === undefined) return [];
+    if (slot instanceof BoundedRing) return slot.newestFirst().map((d) => d.entry());
+    return [slot.entry()];
+  }
 }
 
 export interface TalkgroupActivity {
@@ -47,83 +118,55 @@ export interface TalkgroupActivity {
 
 export class OperatorState {
   readonly #api: ApiState;
-  readonly #details = new Map<number, HotspotDetails>();
-  readonly #portToRepeater = new Map<number, number>();
-  readonly #diagnostics = new Map<number, Diagnostics>();
+  /** By repeater id, least recently added to first (a NumberMap: src/lib/number_map.ts). */
+  readonly #diagnostics = new NumberMap<Diagnostics>();
   readonly #talkgroups = new Map<number, TalkgroupActivity>();
   readonly #settings = new Map<number, HotspotSettings>();
   /** Talker aliases of calls in progress, by "portIndex:streamId" (bounded; gone at stream.end). */
   readonly #aliases = new Map<string, string>();
-  /** Static and dynamic talkgroups per port with kind and expiry (from subscription.change). */
-  readonly #subs = new Map<number, Map<number, { slot: 1 | 2; talkgroupId: number; kind: "static" | "dynamic"; expiresAtMs: number | null }>>();
   workerStats: ServicesWorkerStats | null = null;
   /** Events the host lost for this Worker (reported in each batch). */
   eventsLost = 0;
 
   constructor(api: ApiState) {
     this.#api = api;
+    // a record's login options join the table when the record goes
+    api.onLoginOptionsForgotten = (repeaterId, o) => this.#push(repeaterId, "options", new OptionsDiagnostic(o.wallMs, o.options, null));
   }
 
+  /** The hotspots' details and talkgroups are kept with the status API's records (./api_state.ts): reset there. */
   reset(): void {
-    this.#details.clear();
-    this.#portToRepeater.clear();
-    this.#subs.clear();
     this.#aliases.clear();
   }
 
   handle(event: WorkerEvent): void {
     switch (event.type) {
       case "x.hotspot":
-        this.#details.set(event.portIndex, event.details);
-        this.#portToRepeater.set(event.portIndex, event.repeaterId);
-        return;
-      case "session.up":
-        this.#portToRepeater.set(event.portIndex, event.repeaterId);
+        this.#api.setDetails(event.portIndex, event.repeaterId, event.details);
         return;
       case "session.down":
-        if (this.#portToRepeater.get(event.portIndex) === event.repeaterId) {
-          this.#portToRepeater.delete(event.portIndex);
-          this.#details.delete(event.portIndex);
-          this.#subs.delete(event.portIndex);
-        }
+        // the record (details, talkgroups) went with the status API's session.down
         this.#add(event.repeaterId, "sessions", { kind: "session-down", message: `session ended: ${event.reason}`, data: { reason: event.reason } }, event.atMs);
         return;
-      case "subscription.change": {
-        const key = event.slot * 0x1000000 + event.talkgroupId;
-        let port = this.#subs.get(event.portIndex);
-        if (event.action === "remove") {
-          port?.delete(key);
-          return;
-        }
-        if (event.kind === undefined) return;
-        if (port === undefined) {
-          if (this.#subs.size >= DIAGNOSTICS_HOTSPOTS_MAX) return;
-          this.#subs.set(event.portIndex, (port = new Map()));
-        }
-        if (!port.has(key) && port.size >= 256) return;
-        port.set(key, { slot: event.slot, talkgroupId: event.talkgroupId, kind: event.kind, expiresAtMs: event.expiresAtMs ?? null });
-        return;
-      }
       case "session.refused":
         this.#add(event.repeaterId, "refusals", { kind: "login-refused", message: `login refused: ${event.reason}`, data: { reason: event.reason, callsign: event.callsign ?? null } }, event.atMs);
         return;
       case "options.applied": {
-        const repeaterId = this.#portToRepeater.get(event.portIndex);
-        if (repeaterId === undefined) return;
+        const repeaterId = this.#api.repeaterAt(event.portIndex);
+        if (repeaterId === null) return;
         const rejected = event.rejected.map(redactOptionKey);
-        this.#add(
-          repeaterId,
-          "options",
-          { kind: "options", message: rejected.length === 0 ? "options applied" : `options applied, ${rejected.length} token(s) rejected`, data: { options: redactOptionKey(event.options), rejected } },
-          event.atMs,
-        );
-        const details = this.#details.get(event.portIndex);
-        if (details !== undefined) details.options = redactOptionKey(event.options);
+        const wallMs = this.#api.toWallMs(event.atMs);
+        const options = redactOptionKey(event.options);
+        // a hotspot's first diagnostic (its login's options, none rejected) waits on its status record: no table entry
+        const waits = rejected.length === 0 && !this.#diagnostics.has(repeaterId) && this.#api.setLoginOptions(event.portIndex, wallMs, options);
+        if (!waits) this.#push(repeaterId, "options", new OptionsDiagnostic(wallMs, options, rejected.length === 0 ? null : rejected));
+        const details = this.#api.detailsAt(event.portIndex);
+        if (details !== null) details.options = options;
         return;
       }
       case "stream.refused": {
-        const repeaterId = this.#portToRepeater.get(event.portIndex);
-        if (repeaterId === undefined) return;
+        const repeaterId = this.#api.repeaterAt(event.portIndex);
+        if (repeaterId === null) return;
         this.#add(
           repeaterId,
           "callsRefused",
@@ -139,8 +182,8 @@ export class OperatorState {
         this.#aliases.delete(`${event.portIndex}:${event.streamId}`);
         if (event.callType === "group") this.#talkgroupCall(event);
         for (const target of event.undelivered ?? []) {
-          const to = this.#portToRepeater.get(target.portIndex);
-          if (to === undefined) continue;
+          const to = this.#api.repeaterAt(target.portIndex);
+          if (to === null) continue;
           const why = target.reason === "hang-time" ? "the slot was in another call's hang time" : target.reason === "slot-busy-own-transmission" ? "the hotspot was transmitting on that slot" : "the slot carried another call";
           this.#add(
             to,
@@ -153,8 +196,8 @@ export class OperatorState {
             event.atMs,
           );
         }
-        const repeaterId = this.#portToRepeater.get(event.portIndex);
-        if (repeaterId !== undefined) {
+        const repeaterId = this.#api.repeaterAt(event.portIndex);
+        if (repeaterId !== null) {
           this.#add(
             repeaterId,
             "callsSent",
@@ -191,35 +234,35 @@ export class OperatorState {
     entry.secondsTotal += Math.max(0, event.durationMs) / 1000;
   }
 
-  #add(repeaterId: number, list: keyof Diagnostics, entry: Omit<DiagnosticEntry, "time">, atMs: number): void {
+  #add(repeaterId: number, list: DiagnosticList, entry: Omit<DiagnosticEntry, "time">, atMs: number): void {
+    this.#push(repeaterId, list, new PlainDiagnostic(this.#api.toWallMs(atMs), entry.kind, entry.message, entry.data));
+  }
+
+  #push(repeaterId: number, list: DiagnosticList, entry: StoredDiagnostic): void {
+    // an entry waiting on the hotspot's record comes first (it is older)
+    const login = this.#api.takeLoginOptions(repeaterId);
+    if (login !== null) this.#push(repeaterId, "options", new OptionsDiagnostic(login.wallMs, login.options, null));
     let d = this.#diagnostics.get(repeaterId);
     if (d === undefined) {
       if (this.#diagnostics.size >= DIAGNOSTICS_HOTSPOTS_MAX) {
-        const oldest = this.#diagnostics.keys().next().value;
-        if (oldest !== undefined) this.#diagnostics.delete(oldest);
+        const oldest = this.#diagnostics.values().next().value;
+        if (oldest !== undefined) this.#diagnostics.delete(oldest.repeaterId);
       }
-      d = {
-        refusals: new BoundedRing(DIAGNOSTICS_PER_HOTSPOT),
-        options: new BoundedRing(DIAGNOSTICS_PER_HOTSPOT),
-        callsRefused: new BoundedRing(DIAGNOSTICS_PER_HOTSPOT),
-        callsSent: new BoundedRing(DIAGNOSTICS_PER_HOTSPOT),
-        notDelivered: new BoundedRing(DIAGNOSTICS_PER_HOTSPOT),
-        sessions: new BoundedRing(DIAGNOSTICS_PER_HOTSPOT),
-      };
+      d = new Diagnostics(repeaterId);
     } else {
       this.#diagnostics.delete(repeaterId); // most recently seen last
     }
     this.#diagnostics.set(repeaterId, d);
-    d[list].push({ time: new Date(this.#api.toWallMs(atMs)).toISOString(), ...entry });
+    d.push(list, entry);
   }
 
   /** A port's static and dynamic talkgroups, by slot then talkgroup, with seconds left (null = never expires). */
   subscriptions(portIndex: number, nowMs: number): { slot: 1 | 2; talkgroupId: number; kind: "static" | "dynamic"; expiresInSeconds: number | null }[] {
-    const port = this.#subs.get(portIndex);
-    if (port === undefined) return [];
-    return [...port.values()]
+    return this.#api
+      .portSubscriptions(portIndex)
+      .filter((s) => s.kind !== SubscriptionKind.Unknown)
       .sort((a, b) => a.slot - b.slot || a.talkgroupId - b.talkgroupId)
-      .map((s) => ({ slot: s.slot, talkgroupId: s.talkgroupId, kind: s.kind, expiresInSeconds: s.expiresAtMs === null ? null : Math.max(0, Math.round((s.expiresAtMs - nowMs) / 1000)) }));
+      .map((s) => ({ slot: s.slot, talkgroupId: s.talkgroupId, kind: s.kind === SubscriptionKind.Static ? "static" : "dynamic", expiresInSeconds: s.expiresAtMs === null ? null : Math.max(0, Math.round((s.expiresAtMs - nowMs) / 1000)) }));
   }
 
   /** The talker alias of a call in progress, when it has completed. */
@@ -228,7 +271,7 @@ export class OperatorState {
   }
 
   details(portIndex: number): HotspotDetails | null {
-    return this.#details.get(portIndex) ?? null;
+    return this.#api.detailsAt(portIndex);
   }
 
   settings(repeaterId: number): HotspotSettings | null {
@@ -239,17 +282,22 @@ export class OperatorState {
     this.#settings.set(repeaterId, settings);
   }
 
-  diagnostics(repeaterId: number): Record<keyof Diagnostics, DiagnosticEntry[]> | null {
+  diagnostics(repeaterId: number): Record<DiagnosticList, DiagnosticEntry[]> | null {
     const d = this.#diagnostics.get(repeaterId);
-    if (d === undefined) return null;
-    return {
-      refusals: d.refusals.newestFirst(),
-      options: d.options.newestFirst(),
-      callsRefused: d.callsRefused.newestFirst(),
-      callsSent: d.callsSent.newestFirst(),
-      notDelivered: d.notDelivered.newestFirst(),
-      sessions: d.sessions.newestFirst(),
-    };
+    const out = {} as Record<DiagnosticList, DiagnosticEntry[]>;
+    if (d === undefined) {
+      const login = this.#api.loginOptionsOf(repeaterId);
+      if (login === null) return null;
+      for (const list of DIAGNOSTIC_LISTS) out[list] = list === "options" ? [new OptionsDiagnostic(login.wallMs, login.options, null).entry()] : [];
+      return out;
+    }
+    for (const list of DIAGNOSTIC_LISTS) out[list] = d.newestFirst(list);
+    return out;
+  }
+
+  /** Hotspots with an entry in the diagnostics table (a hotspot whose only diagnostic is its login's options has none: tests, memory). */
+  get diagnosticsTableSize(): number {
+    return this.#diagnostics.size;
   }
 
   talkgroupActivity(talkgroupId: number): TalkgroupActivity | null {

@@ -72,4 +72,18 @@ describe("LiveHub", () => {
     h.open(new FakeSocket() as unknown as ServerWebSocket<LiveClient>);
     expect(h.canAccept()).toBe(false);
   });
+
+  test("with no client connected, no snapshot (the per-hotspot view) is built and nothing is serialised: counted", () => {
+    let snapshots = 0;
+    const h = new LiveHub(2, () => (snapshots++, { now: { calls: [] } }), () => ({ version: "t" }), (atMs) => 1_700_000_000_000 + atMs);
+    for (let i = 0; i < 100; i++) h.publish([up, start]);
+    h.resyncAll("server-resync");
+    expect(snapshots).toBe(0);
+    expect(h.counters.messages).toBe(0);
+    const ws = new FakeSocket();
+    h.open(ws as unknown as ServerWebSocket<LiveClient>);
+    expect(snapshots).toBe(1); // built for the client that asked, once
+    h.publish([up]);
+    expect(snapshots).toBe(1);
+  });
 });

@@ -37,6 +37,11 @@ export interface FeedsContext {
   hotspotCount(): number;
   callsInProgress(): number;
   names: NameLookup | null;
+  /**
+   * The hotspot on a port, from a table kept elsewhere (the services Worker's status API records):
+   * given, the feeds keep no table of their own. Absent: they track session.up/down themselves.
+   */
+  hotspotAt?(portIndex: number): HotspotIdentity | null;
   log(level: "info" | "warn" | "error", msg: string, data?: Record<string, unknown>): void;
 }
 
@@ -83,7 +88,7 @@ export class Feeds {
         server: options.serverName,
         toIso: (atMs) => new Date(context.toWallMs(atMs)).toISOString(),
         names: context.names,
-        repeaterOf: (portIndex) => this.#hotspots.get(portIndex)?.repeaterId ?? null,
+        repeaterOf: (portIndex) => this.#hotspotAt(portIndex)?.repeaterId ?? null,
       };
       try {
         this.mqtt = new MqttPublisher(
@@ -121,7 +126,7 @@ export class Feeds {
   addRosterHotspots(hotspots: Roster["hotspots"]): void {
     const atMs = this.#rosterAtMs;
     for (const h of hotspots) {
-      this.#hotspots.set(h.up.portIndex, { repeaterId: h.up.repeaterId, callsign: h.up.callsign });
+      if (this.#c.hotspotAt === undefined) this.#hotspots.set(h.up.portIndex, { repeaterId: h.up.repeaterId, callsign: h.up.callsign });
       this.report?.onEvent(h.up);
       if (h.details !== null) this.report?.state.setDetails(h.up.portIndex, reportDetails(h.details));
       for (const s of h.subscriptions) {
@@ -142,7 +147,7 @@ export class Feeds {
   #track(event: CoreEvent): void {
     switch (event.type) {
       case "session.up":
-        this.#hotspots.set(event.portIndex, { repeaterId: event.repeaterId, callsign: event.callsign });
+        if (this.#c.hotspotAt === undefined) this.#hotspots.set(event.portIndex, { repeaterId: event.repeaterId, callsign: event.callsign });
         return;
       case "session.down":
         this.#hotspots.delete(event.portIndex);
@@ -180,8 +185,12 @@ export class Feeds {
       startWall = this.#openCalls.get(key) ?? wall - event.durationMs;
       this.#openCalls.delete(key);
     }
-    const hotspot = this.#hotspots.get(event.portIndex) ?? null;
+    const hotspot = this.#hotspotAt(event.portIndex);
     this.lastHeard.publish(lastHeardRecord(event, startWall, wall, hotspot, this.#c.serverId, this.#c.names));
+  }
+
+  #hotspotAt(portIndex: number): HotspotIdentity | null {
+    return this.#c.hotspotAt !== undefined ? this.#c.hotspotAt(portIndex) : (this.#hotspots.get(portIndex) ?? null);
   }
 
   #publishStats(): void {

@@ -127,6 +127,8 @@ function start(init: WorkerInit): void {
     monotonicMs: clock.monotonicMs,
     hotspotCount: () => operator.http.state.hotspotCount,
     callsInProgress: () => operator.http.state.activeStreamCount,
+    // the status API's records: no second table of hotspots here
+    hotspotAt: (portIndex) => operator.http.state.identityAt(portIndex),
     names: {
       radio: (id) => {
         const user = operator.aliases?.users.get(id) ?? null;
