@@ -40,6 +40,12 @@ export interface RouterPort {
    */
   txBuffer(slot: Slot): Uint8Array;
   /**
+   * Optional: the same egress buffers as 4-byte-aligned 32-bit words, `txBuffer(1)` from word 0 and
+   * `txBuffer(2)` from word DMRD_WORDS_TS2 (wire/dmrd.ts), so the router copies a frame into them
+   * in 14 word stores (routing/frames/delivery.ts). Ports without it get a byte copy.
+   */
+  txWords?(): Int32Array;
+  /**
    * Encode the prepared 55-byte DMRD in `frame` for this port's wire and push it to `outbox`.
    * Bytes 11–14 of `frame` carry the SOURCE's repeater id (the hotspot the call came from, or the
    * server id for frames freedmr generates); each port stamps what its own wire needs: an HBP

@@ -4,12 +4,15 @@
  * @module
  */
 import type { Slot } from "../../router_port.ts";
-import { copyDmrdTo55, DMRD_OFFSET_FLAGS, DMRD_PAYLOAD_OFFSET, FLAG_SLOT_TS2, type CallType, type DmrdFrame } from "../../../wire/dmrd.ts";
+import { copyDmrdTo55, copyDmrdWords, DmrdStage, DMRD_OFFSET_FLAGS, DMRD_PAYLOAD_OFFSET, DMRD_WORDS_TS2, FLAG_SLOT_TS2, type CallType, type DmrdFrame } from "../../../wire/dmrd.ts";
 import { writeEmbeddedFragment } from "../../../dmr/embedded_lc.ts";
 import { TargetOutcome, type Stream } from "../state.ts";
 import { canTake, tailMayTake } from "./contention.ts";
 import type { RouterContext } from "../router_context.ts";
 import { relayBridgeFrame } from "../features/bridge_trunk.ts";
+
+/** The frame being delivered, copied once into aligned words (then 14 word stores per target with txWords). */
+const stage = new DmrdStage();
 
 /** Emit one frame to every target of the stream that may take it now (late entry: busy targets retry on the next frame). */
 export function deliver(ctx: RouterContext, nowMs: number, stream: Stream, frame: DmrdFrame): void {
@@ -23,6 +26,11 @@ export function deliver(ctx: RouterContext, nowMs: number, stream: Stream, frame
   const taFragment = ta !== null && ta.write ? ta.fragment : -1;
   // the bridges it joined, for their members on the other nodes (features/bridge_trunk.ts)
   if (stream.bridgeTrunk !== null) relayBridgeFrame(nowMs, stream, frame);
+  const staged = stage.words;
+  copyDmrdTo55(frame.bytes, stage.bytes);
+  // the flags byte of every copy: the frame's with the target slot's bit (hbp-and-dmr.md §1.4)
+  const flagsTs1 = stage.bytes[DMRD_OFFSET_FLAGS]! & ~FLAG_SLOT_TS2;
+  const flagsTs2 = flagsTs1 | FLAG_SLOT_TS2;
   for (let i = 0; i < n; i++) {
     const tps = stream.targetPorts[i];
     if (tps === null || tps === undefined) continue;
@@ -56,9 +64,9 @@ export function deliver(ctx: RouterContext, nowMs: number, stream: Stream, frame
     const buffer = port.txBuffer(slot);
     // bytes 11–14 keep the source's repeater id: each port stamps its own id on its wire (HBP
     // session, upstream link) or carries the source on (FBP v5 source repeater, §2.3)
-    copyDmrdTo55(frame.bytes, buffer);
-    const flags = buffer[DMRD_OFFSET_FLAGS]!;
-    buffer[DMRD_OFFSET_FLAGS] = slot === 2 ? flags | FLAG_SLOT_TS2 : flags & ~FLAG_SLOT_TS2;
+    if (port.txWords !== undefined) copyDmrdWords(staged, port.txWords(), slot === 2 ? DMRD_WORDS_TS2 : 0);
+    else copyDmrdTo55(stage.bytes, buffer);
+    buffer[DMRD_OFFSET_FLAGS] = slot === 2 ? flagsTs2 : flagsTs1;
     if (taFragment !== -1) writeEmbeddedFragment(buffer, DMRD_PAYLOAD_OFFSET, taFragment);
     const rw = stream.targetRewrites[i]!;
     if (rw >= 0) stream.rewrites[rw]!.apply(frame, buffer);
