@@ -46,6 +46,13 @@ export interface RouterPort {
    */
   txWords?(): Int32Array;
   /**
+   * Optional fast path (HBP sessions), for a copy that needs no per-target change besides the slot
+   * bit (no LC rewrite, no inserted talker-alias fragment): the 55-byte frame staged in `stage`
+   * (wire/dmrd.ts DmrdStage) with flags byte `flags`, into `txBuffer(slot)` and `emit`ted — the same
+   * bytes and counters as that sequence, in one call (routing/frames/delivery.ts).
+   */
+  emitStaged?(nowMs: number, slot: Slot, stage: Int32Array, flags: number, outbox: Outbox): void;
+  /**
    * Encode the prepared 55-byte DMRD in `frame` for this port's wire and push it to `outbox`.
    * Bytes 11–14 of `frame` carry the SOURCE's repeater id (the hotspot the call came from, or the
    * server id for frames freedmr generates); each port stamps what its own wire needs: an HBP

@@ -10,7 +10,7 @@
  * allocated per frame.
  * @module
  */
-import { DMRD_LENGTH, DMRD_OFFSET_FLAGS, DMRD_OFFSET_REPEATER, DMRD_WORDS, DMRD_WORDS_TS2, FLAG_SLOT_TS2, writeUint32 } from "../../wire/dmrd.ts";
+import { copyDmrdWordsStamped, DMRD_LENGTH, DMRD_OFFSET_FLAGS, DMRD_OFFSET_REPEATER, DMRD_WORDS, DMRD_WORDS_TS2, FLAG_SLOT_TS2, writeUint32 } from "../../wire/dmrd.ts";
 import type { RptcConfig } from "../../wire/rptc.ts";
 import { Endpoint } from "../endpoint.ts";
 import type { Outbox } from "../outbox.ts";
@@ -220,6 +220,26 @@ export class HbpSession extends Endpoint implements RouterPort {
     }
     writeUint32(out, DMRD_OFFSET_REPEATER, this.repeaterId);
     if (outbox.push(this.endpoint, out, DMRD_LENGTH)) {
+      this.framesOut++;
+      this.counters.dmrdOut++;
+    } else {
+      this.counters.dmrdOutDropped++;
+    }
+  }
+
+  /**
+   * RouterPort.emitStaged: the frame staged in `stage` (wire/dmrd.ts DmrdStage), flags byte
+   * `flags`, onto `slot` — copied into this slot's egress buffer with this peer's id stamped in the
+   * same word stores, and queued: what txBuffer + copy + flags + emit do, in one call.
+   */
+  emitStaged(_nowMs: number, slot: Slot, stage: Int32Array, flags: number, outbox: Outbox): void {
+    if (this.state !== SessionState.Connected) {
+      this.counters.dmrdOutDropped++;
+      return;
+    }
+    const tx = (this.#tx ??= new TxPair());
+    copyDmrdWordsStamped(stage, tx.words, slot === 2 ? DMRD_WORDS_TS2 : 0, this.repeaterId, flags);
+    if (outbox.push(this, slot === 2 ? tx.ts2 : tx.ts1, DMRD_LENGTH)) {
       this.framesOut++;
       this.counters.dmrdOut++;
     } else {

@@ -9,6 +9,8 @@ import { Endpoint } from "../../../src/core/endpoint.ts";
 import { HbpCounters } from "../../../src/core/hbp_master/counters.ts";
 import { HbpSession, SessionState } from "../../../src/core/hbp_master/session.ts";
 import { copyDmrdWords, decodeDmrd, DMRD_WORDS_TS2, DmrdStage, DmrdStatus, FLAG_SLOT_TS2, readUint32 } from "../../../src/wire/dmrd.ts";
+import type { Outbox } from "../../../src/core/outbox.ts";
+import type { BridgeMemberOptions } from "../../../src/core/routing/options.ts";
 import { buildDmrd, Harness, type FrameSpec } from "./harness.ts";
 
 function session(h: Harness, portIndex: number, repeaterId: number, options: string): HbpSession {
@@ -51,6 +53,21 @@ function expected(source: Uint8Array, repeaterId: number, slot: 1 | 2): Uint8Arr
   out[14] = repeaterId & 0xff;
   out[15] = slot === 2 ? out[15]! | FLAG_SLOT_TS2 : out[15]! & ~FLAG_SLOT_TS2;
   return out;
+}
+
+/** A session that keeps a copy of every frame it queues (the harness drains the outbox after each frame). */
+class RecordingSession extends HbpSession {
+  readonly sent: Uint8Array[] = [];
+  override emitStaged(nowMs: number, slot: 1 | 2, stage: Int32Array, flags: number, outbox: Outbox): void {
+    const before = outbox.count;
+    super.emitStaged(nowMs, slot, stage, flags, outbox);
+    if (outbox.count > before) this.sent.push(outbox.buffers[before]!.slice(0, outbox.lengths[before]!));
+  }
+  override emit(nowMs: number, frame: Uint8Array, outbox: Outbox): void {
+    const before = outbox.count;
+    super.emit(nowMs, frame, outbox);
+    if (outbox.count > before) this.sent.push(outbox.buffers[before]!.slice(0, outbox.lengths[before]!));
+  }
 }
 
 describe("delivery into aligned egress words", () => {
@@ -108,5 +125,31 @@ describe("delivery into aligned egress words", () => {
     expect(readUint32(fake, 11)).toBe(talker.repeaterId);
     fake.set(session3.subarray(11, 15), 11);
     expect(fake).toEqual(session3);
+  });
+
+  test("a rewritten copy (bridge to another talkgroup and slot) takes the byte path: same bytes as a port without txWords, own id", () => {
+    const member = (system: string, slot: 1 | 2, talkgroupId: number): BridgeMemberOptions => ({ system, slot, talkgroupId, active: true, timeoutMinutes: 0, timeoutType: "none", on: [], off: [], reset: [] });
+    const h = new Harness({ bridges: [{ name: "uk", members: [member("club", 1, 3100), member("far", 2, 31000)] }] });
+    const talker = h.hotspot({ rule: "club" }); // index 0
+    const fake = h.hotspot({ rule: "far" }); // index 1
+    const s = new RecordingSession(3_300_002, new Endpoint(0, "127.0.0.1", 50_002), 0, new Uint8Array(0), new Uint8Array(0), h.nowMs, new HbpCounters());
+    s.state = SessionState.Connected;
+    s.portIndex = 2;
+    s.accessRule = "far";
+    s.forgetLogin();
+    h.router.onPortUp(h.nowMs, s);
+    h.flush();
+    h.realCall(talker, { sourceId: 2_345_003, destinationId: 3100, slot: 1, streamId: 7, superframes: 1 });
+    expect(fake.sent.length).toBe(8);
+    expect(s.sent.length).toBe(8);
+    for (let k = 0; k < 8; k++) {
+      const mine = s.sent[k]!;
+      expect(readUint32(mine, 11)).toBe(s.repeaterId);
+      expect(mine[15]! & FLAG_SLOT_TS2).toBe(FLAG_SLOT_TS2);
+      const theirs = fake.sent[k]!.bytes.slice();
+      expect(fake.sent[k]!.destinationId).toBe(31000);
+      theirs.set(mine.subarray(11, 15), 11);
+      expect(mine).toEqual(theirs);
+    }
   });
 });

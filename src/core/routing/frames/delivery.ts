@@ -31,47 +31,67 @@ export function deliver(ctx: RouterContext, nowMs: number, stream: Stream, frame
   // the flags byte of every copy: the frame's with the target slot's bit (hbp-and-dmr.md §1.4)
   const flagsTs1 = stage.bytes[DMRD_OFFSET_FLAGS]! & ~FLAG_SLOT_TS2;
   const flagsTs2 = flagsTs1 | FLAG_SLOT_TS2;
+  // the stream's per-target columns, read once (nothing in the loop replaces them)
+  const targetPorts = stream.targetPorts;
+  const targetQuenched = stream.targetQuenched;
+  const targetSlots = stream.targetSlots;
+  const targetDestinations = stream.targetDestinations;
+  const targetCallTypes = stream.targetCallTypes;
+  const targetRefused = stream.targetRefused;
+  const targetOutcome = stream.targetOutcome;
+  const targetRewrites = stream.targetRewrites;
+  const sourceId = stream.sourceId;
+  const hangUntilMs = nowMs + hangTimeMs;
+  let delivered = 0;
+  let quenched = 0;
   for (let i = 0; i < n; i++) {
-    const tps = stream.targetPorts[i];
+    const tps = targetPorts[i];
     if (tps === null || tps === undefined) continue;
-    if (stream.targetQuenched[i] !== 0) {
-      stats.deliveriesQuenched++;
+    if (targetQuenched[i] !== 0) {
+      quenched++;
       continue;
     }
     const port = tps.port!;
-    const slot = stream.targetSlots[i]! as Slot;
-    const destinationId = stream.targetDestinations[i]!;
+    const slot = targetSlots[i]! as Slot;
+    const destinationId = targetDestinations[i]!;
     if (!tps.trunk) {
       const ss = tps.slots[slot - 1]!;
-      const callType = stream.targetCallTypes[i]! as CallType;
+      const callType = targetCallTypes[i]! as CallType;
       if (ss.txStream !== stream) {
-        if (!canTake(nowMs, ss, stream.sourceId, destinationId, callType) || (stream.targetRefused[i] !== 0 && !tailMayTake(nowMs, ss, streamTimeoutMs))) {
-          stream.targetRefused[i] = 1;
+        if (!canTake(nowMs, ss, sourceId, destinationId, callType) || (targetRefused[i] !== 0 && !tailMayTake(nowMs, ss, streamTimeoutMs))) {
+          targetRefused[i] = 1;
           stats.deliveriesBusy++;
-          if (stream.targetOutcome[i] !== TargetOutcome.Delivered) {
-            stream.targetOutcome[i] = ss.rxStream !== null ? TargetOutcome.BusyOwn : ss.txStream !== null ? TargetOutcome.BusyOther : TargetOutcome.HangTime;
+          if (targetOutcome[i] !== TargetOutcome.Delivered) {
+            targetOutcome[i] = ss.rxStream !== null ? TargetOutcome.BusyOwn : ss.txStream !== null ? TargetOutcome.BusyOther : TargetOutcome.HangTime;
           }
           continue;
         }
         ss.txStream = stream;
       }
       ss.lastTxAtMs = nowMs;
-      ss.hangUntilMs = nowMs + hangTimeMs;
+      ss.hangUntilMs = hangUntilMs;
       ss.hangDestinationId = destinationId;
       ss.hangCallType = callType;
-      ss.hangSourceId = stream.sourceId;
+      ss.hangSourceId = sourceId;
     }
-    const buffer = port.txBuffer(slot);
+    targetOutcome[i] = TargetOutcome.Delivered;
+    delivered++;
+    const rw = targetRewrites[i]!;
     // bytes 11–14 keep the source's repeater id: each port stamps its own id on its wire (HBP
     // session, upstream link) or carries the source on (FBP v5 source repeater, §2.3)
+    if (rw < 0 && taFragment === -1 && port.emitStaged !== undefined) {
+      // the usual copy (HBP session, nothing to change but the slot bit): copy, stamp, queue in one call
+      port.emitStaged(nowMs, slot, staged, slot === 2 ? flagsTs2 : flagsTs1, outbox);
+      continue;
+    }
+    const buffer = port.txBuffer(slot);
     if (port.txWords !== undefined) copyDmrdWords(staged, port.txWords(), slot === 2 ? DMRD_WORDS_TS2 : 0);
     else copyDmrdTo55(stage.bytes, buffer);
     buffer[DMRD_OFFSET_FLAGS] = slot === 2 ? flagsTs2 : flagsTs1;
     if (taFragment !== -1) writeEmbeddedFragment(buffer, DMRD_PAYLOAD_OFFSET, taFragment);
-    const rw = stream.targetRewrites[i]!;
     if (rw >= 0) stream.rewrites[rw]!.apply(frame, buffer);
     port.emit(nowMs, buffer, outbox);
-    stream.targetOutcome[i] = TargetOutcome.Delivered;
-    stats.framesOut++;
   }
+  stats.framesOut += delivered;
+  if (quenched !== 0) stats.deliveriesQuenched += quenched;
 }
