@@ -1,6 +1,9 @@
 /**
  * Delivery of one frame to a stream's targets: contention at each target slot (late entry), copy
- * into the target's egress buffer, slot bit, prepared LC rewrite, emit. Allocation-free.
+ * into the target's egress buffer, slot bit, prepared LC rewrite, emit. The frame is staged once
+ * in aligned words; an HBP session taking a plain copy (no rewrite, no inserted alias fragment)
+ * gets it in one call, RouterPort.emitStaged (copy + its id + flags in word stores, queue), the
+ * others through txBuffer/emit. Allocation-free.
  * @module
  */
 import type { Slot } from "../../router_port.ts";
