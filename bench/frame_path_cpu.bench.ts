@@ -6,8 +6,11 @@
  * same machine; bench/routing_cost.bench.ts measures the whole thing under callgrind.
  *
  *   bun bench/frame_path_cpu.bench.ts [--listeners 50] [--calls 1] [--frames 400000] [--rounds 5]
+ * It also counts heap objects allocated over 20,000 frames after the warm-up (goal 0; calls that
+ * start and end in that window publish their events, which allocate).
  * @module
  */
+import { gcAndSweep, heapStats } from "bun:jsc";
 import { Outbox } from "../src/core/outbox.ts";
 import type { CoreEvent, EventSink } from "../src/core/events.ts";
 import { createRouter, routingOptions } from "../src/core/routing/index.ts";
@@ -97,6 +100,20 @@ function run(frames: number): void {
 }
 
 run(Math.min(100_000, totalFrames / 4));
+function liveObjects(): number {
+  const counts = heapStats().objectTypeCounts as Record<string, number>;
+  let n = 0;
+  for (const k in counts) n += counts[k]!;
+  return n;
+}
+gcAndSweep();
+const calibrate0 = liveObjects();
+const calibrate1 = liveObjects();
+gcAndSweep();
+const before = liveObjects();
+run(20_000);
+const allocated = liveObjects() - before - (calibrate1 - calibrate0);
+console.log(`heap objects allocated over 20000 frames after warm-up: ${allocated} (${(allocated / 20_000).toFixed(4)} per frame)`);
 const results: number[] = [];
 for (let r = 0; r < rounds; r++) {
   const s0 = sent;
