@@ -31,6 +31,7 @@ import { BENCH_PASSPHRASE } from "./support/servers.ts";
 import { teardownFanout, type FanoutSetup } from "./support/fanout_run.ts";
 import { BenchHotspot } from "./support/bench_hotspot.ts";
 import { CallFrameSource } from "./support/talker.ts";
+import { benchLcEncoder } from "./support/lc.ts";
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -151,7 +152,7 @@ async function instructions(name: string): Promise<{ perFrame: number; idle: num
   const pinger = setInterval(() => {
     for (const h of everyone) h.ping();
   }, 5000);
-  const sources = setups.map((setup, c) => new CallFrameSource(setup.talker.repeaterId, 2_345_001 + c, setup.talkgroupId, 2, superframes, 0x200000 + c * 0x10000, 0, null, 1024));
+  const sources = setups.map((setup, c) => new CallFrameSource(setup.talker.repeaterId, 2_345_001 + c, setup.talkgroupId, 2, superframes, 0x200000 + c * 0x10000, 0, benchLcEncoder(), 1024));
   let produced = 0;
   /** `frames` frames at `pps` in all, round robin over the talkers (each talker's own pace is pps / calls) */
   const pace = async (frames: number, pps: number): Promise<void> => {

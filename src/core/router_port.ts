@@ -40,6 +40,19 @@ export interface RouterPort {
    */
   txBuffer(slot: Slot): Uint8Array;
   /**
+   * Optional: the same egress buffers as 4-byte-aligned 32-bit words, `txBuffer(1)` from word 0 and
+   * `txBuffer(2)` from word DMRD_WORDS_TS2 (wire/dmrd.ts), so the router copies a frame into them
+   * in 14 word stores (routing/frames/delivery.ts). Ports without it get a byte copy.
+   */
+  txWords?(): Int32Array;
+  /**
+   * Optional fast path (HBP sessions), for a copy that needs no per-target change besides the slot
+   * bit (no LC rewrite, no inserted talker-alias fragment): the 55-byte frame staged in `stage`
+   * (wire/dmrd.ts DmrdStage) with flags byte `flags`, into `txBuffer(slot)` and `emit`ted — the same
+   * bytes and counters as that sequence, in one call (routing/frames/delivery.ts).
+   */
+  emitStaged?(nowMs: number, slot: Slot, stage: Int32Array, flags: number, outbox: Outbox): void;
+  /**
    * Encode the prepared 55-byte DMRD in `frame` for this port's wire and push it to `outbox`.
    * Bytes 11–14 of `frame` carry the SOURCE's repeater id (the hotspot the call came from, or the
    * server id for frames freedmr generates); each port stamps what its own wire needs: an HBP

@@ -447,15 +447,28 @@ export class UdpHost implements SocketControl {
     if (count === 0) return;
     const slots = this.#slots;
     const dirty = this.#dirtySlots;
+    const endpoints = outbox.endpoints;
+    const buffers = outbox.buffers;
+    const lengths = outbox.lengths;
+    // runs of entries for one socket (the usual case: one HBP socket) look their socket up once
+    let socketIndex = -1;
+    let slot: SocketSlot | undefined;
     for (let i = 0; i < count; i++) {
-      const endpoint = outbox.endpoints[i]!;
-      const slot = slots[endpoint.socketIndex];
+      const endpoint = endpoints[i]!;
+      if (endpoint.socketIndex !== socketIndex) {
+        socketIndex = endpoint.socketIndex;
+        slot = slots[socketIndex];
+        if (slot !== undefined && slot.socket !== null && !slot.dirty) {
+          slot.dirty = true;
+          dirty.push(slot);
+        }
+      }
       if (slot === undefined || slot.socket === null) {
         this.stats.sendDropped++;
         continue;
       }
-      const buffer = outbox.buffers[i]!;
-      const length = outbox.lengths[i]!;
+      const buffer = buffers[i]!;
+      const length = lengths[i]!;
       const data = length === buffer.length ? buffer : buffer.subarray(0, length);
       const at = slot.batchCount * 3;
       const batch = slot.batch;
@@ -467,10 +480,6 @@ export class UdpHost implements SocketControl {
         batch.push(data, endpoint.port, endpoint.address);
       }
       slot.batchCount++;
-      if (!slot.dirty) {
-        slot.dirty = true;
-        dirty.push(slot);
-      }
     }
     outbox.clear();
     for (let d = 0; d < dirty.length; d++) {

@@ -171,3 +171,70 @@ export function writeUint32(bytes: Uint8Array, offset: number, value: number): v
   bytes[offset + 2] = (value >>> 8) & 0xff;
   bytes[offset + 3] = value & 0xff;
 }
+
+/**
+ * 32-bit words of an egress pair: slot 1's 55-byte DMRD at word 0, slot 2's at word
+ * DMRD_WORDS_TS2 (byte 56); each 4-byte aligned so a frame is copied in 14 word stores.
+ */
+export const DMRD_WORDS = 14;
+export const DMRD_WORDS_TS2 = 14;
+
+/**
+ * A 4-byte-aligned staging copy of the DMRD being delivered: `bytes` (55) over `words` (14; the
+ * 56th byte is padding, always 0). The router copies each inbound frame here once and from here
+ * into every target's egress words (copyDmrdWords): 14 aligned loads and stores per target,
+ * about half the cost of a `Uint8Array.prototype.set` of 55 bytes (bench/frame_path_cpu.bench.ts).
+ */
+export class DmrdStage {
+  readonly words = new Int32Array(DMRD_WORDS);
+  readonly bytes = new Uint8Array(this.words.buffer, 0, DMRD_LENGTH);
+}
+
+/** Copy the staged frame into `target` from word `at` (0: slot 1's buffer, DMRD_WORDS_TS2: slot 2's). */
+export function copyDmrdWords(stage: Int32Array, target: Int32Array, at: number): void {
+  target[at] = stage[0]!;
+  target[at + 1] = stage[1]!;
+  target[at + 2] = stage[2]!;
+  target[at + 3] = stage[3]!;
+  target[at + 4] = stage[4]!;
+  target[at + 5] = stage[5]!;
+  target[at + 6] = stage[6]!;
+  target[at + 7] = stage[7]!;
+  target[at + 8] = stage[8]!;
+  target[at + 9] = stage[9]!;
+  target[at + 10] = stage[10]!;
+  target[at + 11] = stage[11]!;
+  target[at + 12] = stage[12]!;
+  target[at + 13] = stage[13]!;
+}
+
+/** Typed-array words are little-endian here (x64, arm64): copyDmrdWordsStamped packs bytes 11–15 into words 2–3. */
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+/**
+ * copyDmrdWords with the receiving peer's repeater id in bytes 11–14 and `flags` in byte 15
+ * (hbp-and-dmr.md §1.4): what copy + flags byte + writeUint32(…, DMRD_OFFSET_REPEATER, id) give,
+ * with words 2 (bytes 8–11) and 3 (bytes 12–15) computed instead of copied.
+ */
+export function copyDmrdWordsStamped(stage: Int32Array, target: Int32Array, at: number, repeaterId: number, flags: number): void {
+  target[at] = stage[0]!;
+  target[at + 1] = stage[1]!;
+  // byte 11: the id's top byte; bytes 12–14 the rest of it (big-endian on the wire); byte 15 the flags
+  if (LITTLE_ENDIAN) {
+    target[at + 2] = (stage[2]! & 0x00ffffff) | (repeaterId & 0xff000000);
+    target[at + 3] = ((repeaterId >>> 16) & 0xff) | (repeaterId & 0xff00) | ((repeaterId & 0xff) << 16) | (flags << 24);
+  } else {
+    target[at + 2] = (stage[2]! & ~0xff) | (repeaterId >>> 24);
+    target[at + 3] = (repeaterId << 8) | flags;
+  }
+  target[at + 4] = stage[4]!;
+  target[at + 5] = stage[5]!;
+  target[at + 6] = stage[6]!;
+  target[at + 7] = stage[7]!;
+  target[at + 8] = stage[8]!;
+  target[at + 9] = stage[9]!;
+  target[at + 10] = stage[10]!;
+  target[at + 11] = stage[11]!;
+  target[at + 12] = stage[12]!;
+  target[at + 13] = stage[13]!;
+}

@@ -10,7 +10,7 @@
  * allocated per frame.
  * @module
  */
-import { DMRD_LENGTH, DMRD_OFFSET_FLAGS, DMRD_OFFSET_REPEATER, FLAG_SLOT_TS2, writeUint32 } from "../../wire/dmrd.ts";
+import { copyDmrdWordsStamped, DMRD_LENGTH, DMRD_OFFSET_FLAGS, DMRD_OFFSET_REPEATER, DMRD_WORDS, DMRD_WORDS_TS2, FLAG_SLOT_TS2, writeUint32 } from "../../wire/dmrd.ts";
 import type { RptcConfig } from "../../wire/rptc.ts";
 import { assert } from "../../lib/assert.ts";
 import { Endpoint } from "../endpoint.ts";
@@ -48,10 +48,15 @@ class SessionCold {
   lastGpsSourceId = 0;
 }
 
-/** Egress buffers of one session, per slot (allocated together on first use). */
+/**
+ * Egress buffers of one session, per slot (allocated together on first use): both over one block
+ * of 32-bit words, slot 1 at byte 0 and slot 2 at byte 56 (4-byte aligned), so the router copies
+ * a frame into them in 14 word stores (wire/dmrd.ts copyDmrdWords).
+ */
 class TxPair {
-  readonly ts1 = new Uint8Array(DMRD_LENGTH);
-  readonly ts2 = new Uint8Array(DMRD_LENGTH);
+  readonly words = new Int32Array(2 * DMRD_WORDS);
+  readonly ts1 = new Uint8Array(this.words.buffer, 0, DMRD_LENGTH);
+  readonly ts2 = new Uint8Array(this.words.buffer, 4 * DMRD_WORDS_TS2, DMRD_LENGTH);
 }
 
 /**
@@ -218,6 +223,11 @@ export class HbpSession extends Endpoint implements RouterPort {
     return slot === 2 ? tx.ts2 : tx.ts1;
   }
 
+  /** Both egress buffers as 32-bit words (RouterPort.txWords): txBuffer(1) from word 0, txBuffer(2) from DMRD_WORDS_TS2. */
+  txWords(): Int32Array {
+    return (this.#tx ??= new TxPair()).words;
+  }
+
   emit(_nowMs: number, frame: Uint8Array, outbox: Outbox): void {
     if (this.state !== SessionState.Connected || frame.length < DMRD_LENGTH) {
       this.counters.dmrdOutDropped++;
@@ -232,6 +242,26 @@ export class HbpSession extends Endpoint implements RouterPort {
     }
     writeUint32(out, DMRD_OFFSET_REPEATER, this.repeaterId);
     if (outbox.push(this.endpoint, out, DMRD_LENGTH)) {
+      this.framesOut++;
+      this.counters.dmrdOut++;
+    } else {
+      this.counters.dmrdOutDropped++;
+    }
+  }
+
+  /**
+   * RouterPort.emitStaged: the frame staged in `stage` (wire/dmrd.ts DmrdStage), flags byte
+   * `flags`, onto `slot` — copied into this slot's egress buffer with this peer's id stamped in the
+   * same word stores, and queued: what txBuffer + copy + flags + emit do, in one call.
+   */
+  emitStaged(_nowMs: number, slot: Slot, stage: Int32Array, flags: number, outbox: Outbox): void {
+    if (this.state !== SessionState.Connected) {
+      this.counters.dmrdOutDropped++;
+      return;
+    }
+    const tx = (this.#tx ??= new TxPair());
+    copyDmrdWordsStamped(stage, tx.words, slot === 2 ? DMRD_WORDS_TS2 : 0, this.repeaterId, flags);
+    if (outbox.push(this, slot === 2 ? tx.ts2 : tx.ts1, DMRD_LENGTH)) {
       this.framesOut++;
       this.counters.dmrdOut++;
     } else {

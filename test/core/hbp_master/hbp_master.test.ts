@@ -141,7 +141,7 @@ describe("HbpMaster", () => {
     tx.set(dmrd(9999));
     a.emit(h.nowMs, tx, h.outbox);
     expect(h.outbox.buffers[0]).toBe(tx);
-    expect(new DataView(tx.buffer).getUint32(11)).toBe(1001);
+    expect(new DataView(tx.buffer, tx.byteOffset, tx.byteLength).getUint32(11)).toBe(1001);
     h.drain();
     // a session that went away drops (counted)
     h.recv(msg("RPTCL", 1001), 1);

@@ -1,16 +1,22 @@
 /**
  * Delivery of one frame to a stream's targets: contention at each target slot (late entry), copy
- * into the target's egress buffer, slot bit, prepared LC rewrite, emit. Allocation-free.
+ * into the target's egress buffer, slot bit, prepared LC rewrite, emit. The frame is staged once
+ * in aligned words; an HBP session taking a plain copy (no rewrite, no inserted alias fragment)
+ * gets it in one call, RouterPort.emitStaged (copy + its id + flags in word stores, queue), the
+ * others through txBuffer/emit. Allocation-free.
  * @module
  */
 import type { Slot } from "../../router_port.ts";
-import { copyDmrdTo55, DMRD_OFFSET_FLAGS, DMRD_PAYLOAD_OFFSET, FLAG_SLOT_TS2, type CallType, type DmrdFrame } from "../../../wire/dmrd.ts";
+import { copyDmrdTo55, copyDmrdWords, DmrdStage, DMRD_OFFSET_FLAGS, DMRD_PAYLOAD_OFFSET, DMRD_WORDS_TS2, FLAG_SLOT_TS2, type CallType, type DmrdFrame } from "../../../wire/dmrd.ts";
 import { writeEmbeddedFragment } from "../../../dmr/embedded_lc.ts";
 import { TargetOutcome, type Stream } from "../state.ts";
 import { canTake, tailMayTake } from "./contention.ts";
 import type { RouterContext } from "../router_context.ts";
 import { relayBridgeFrame } from "../features/bridge_trunk.ts";
 import { slotKey } from "../slot_table.ts";
+
+/** The frame being delivered, copied once into aligned words (then 14 word stores per target with txWords). */
+const stage = new DmrdStage();
 
 /** Emit one frame to every target of the stream that may take it now (late entry: busy targets retry on the next frame). */
 export function deliver(ctx: RouterContext, nowMs: number, stream: Stream, frame: DmrdFrame): void {
@@ -19,51 +25,75 @@ export function deliver(ctx: RouterContext, nowMs: number, stream: Stream, frame
   const hangTimeMs = ctx.options.hangTimeMs;
   const streamTimeoutMs = ctx.options.streamTimeoutMs;
   const slots = ctx.slots;
-  const sourceId = stream.sourceId;
   const n = stream.targetCount;
   // inserted talker alias (talker_alias_insertion.ts): the same fragment for every copy of this frame
   const ta = stream.talkerAlias;
   const taFragment = ta !== null && ta.write ? ta.fragment : -1;
   // the bridges it joined, for their members on the other nodes (features/bridge_trunk.ts)
   if (stream.bridgeTrunk !== null) relayBridgeFrame(nowMs, stream, frame);
+  const staged = stage.words;
+  copyDmrdTo55(frame.bytes, stage.bytes);
+  // the flags byte of every copy: the frame's with the target slot's bit (hbp-and-dmr.md §1.4)
+  const flagsTs1 = stage.bytes[DMRD_OFFSET_FLAGS]! & ~FLAG_SLOT_TS2;
+  const flagsTs2 = flagsTs1 | FLAG_SLOT_TS2;
+  // the stream's per-target columns, read once (nothing in the loop replaces them)
+  const targetPorts = stream.targetPorts;
+  const targetQuenched = stream.targetQuenched;
+  const targetSlots = stream.targetSlots;
+  const targetDestinations = stream.targetDestinations;
+  const targetCallTypes = stream.targetCallTypes;
+  const targetRefused = stream.targetRefused;
+  const targetOutcome = stream.targetOutcome;
+  const targetRewrites = stream.targetRewrites;
+  const sourceId = stream.sourceId;
+  const hangUntilMs = nowMs + hangTimeMs;
+  let delivered = 0;
+  let quenched = 0;
   for (let i = 0; i < n; i++) {
-    const tps = stream.targetPorts[i];
+    const tps = targetPorts[i];
     if (tps === null || tps === undefined) continue;
-    if (stream.targetQuenched[i] !== 0) {
-      stats.deliveriesQuenched++;
+    if (targetQuenched[i] !== 0) {
+      quenched++;
       continue;
     }
     const port = tps.port!;
-    const slot = stream.targetSlots[i]! as Slot;
-    const destinationId = stream.targetDestinations[i]!;
+    const slot = targetSlots[i]! as Slot;
+    const destinationId = targetDestinations[i]!;
     if (!tps.trunk) {
       const k = slotKey(tps.index, slot);
-      const callType = stream.targetCallTypes[i]! as CallType;
+      const callType = targetCallTypes[i]! as CallType;
       // the slot carries this stream already (every frame after the first): one call
-      if (!slots.deliveredIfHeld(k, stream, nowMs, nowMs + hangTimeMs, destinationId, callType, sourceId)) {
-        if (!canTake(nowMs, slots, k, sourceId, destinationId, callType) || (stream.targetRefused[i] !== 0 && !tailMayTake(nowMs, slots, k, streamTimeoutMs))) {
-          stream.targetRefused[i] = 1;
+      if (!slots.deliveredIfHeld(k, stream, nowMs, hangUntilMs, destinationId, callType, sourceId)) {
+        if (!canTake(nowMs, slots, k, sourceId, destinationId, callType) || (targetRefused[i] !== 0 && !tailMayTake(nowMs, slots, k, streamTimeoutMs))) {
+          targetRefused[i] = 1;
           stats.deliveriesBusy++;
-          if (stream.targetOutcome[i] !== TargetOutcome.Delivered) {
-            stream.targetOutcome[i] = slots.rx(k) !== null ? TargetOutcome.BusyOwn : slots.tx(k) !== null ? TargetOutcome.BusyOther : TargetOutcome.HangTime;
+          if (targetOutcome[i] !== TargetOutcome.Delivered) {
+            targetOutcome[i] = slots.rx(k) !== null ? TargetOutcome.BusyOwn : slots.tx(k) !== null ? TargetOutcome.BusyOther : TargetOutcome.HangTime;
           }
           continue;
         }
         slots.setTx(k, stream);
-        slots.deliveredIfHeld(k, stream, nowMs, nowMs + hangTimeMs, destinationId, callType, sourceId);
+        slots.deliveredIfHeld(k, stream, nowMs, hangUntilMs, destinationId, callType, sourceId);
       }
     }
-    const buffer = port.txBuffer(slot);
+    targetOutcome[i] = TargetOutcome.Delivered;
+    delivered++;
+    const rw = targetRewrites[i]!;
     // bytes 11–14 keep the source's repeater id: each port stamps its own id on its wire (HBP
     // session, upstream link) or carries the source on (FBP v5 source repeater, §2.3)
-    copyDmrdTo55(frame.bytes, buffer);
-    const flags = buffer[DMRD_OFFSET_FLAGS]!;
-    buffer[DMRD_OFFSET_FLAGS] = slot === 2 ? flags | FLAG_SLOT_TS2 : flags & ~FLAG_SLOT_TS2;
+    if (rw < 0 && taFragment === -1 && port.emitStaged !== undefined) {
+      // the usual copy (HBP session, nothing to change but the slot bit): copy, stamp, queue in one call
+      port.emitStaged(nowMs, slot, staged, slot === 2 ? flagsTs2 : flagsTs1, outbox);
+      continue;
+    }
+    const buffer = port.txBuffer(slot);
+    if (port.txWords !== undefined) copyDmrdWords(staged, port.txWords(), slot === 2 ? DMRD_WORDS_TS2 : 0);
+    else copyDmrdTo55(stage.bytes, buffer);
+    buffer[DMRD_OFFSET_FLAGS] = slot === 2 ? flagsTs2 : flagsTs1;
     if (taFragment !== -1) writeEmbeddedFragment(buffer, DMRD_PAYLOAD_OFFSET, taFragment);
-    const rw = stream.targetRewrites[i]!;
     if (rw >= 0) stream.rewrites[rw]!.apply(frame, buffer);
     port.emit(nowMs, buffer, outbox);
-    stream.targetOutcome[i] = TargetOutcome.Delivered;
-    stats.framesOut++;
   }
+  stats.framesOut += delivered;
+  if (quenched !== 0) stats.deliveriesQuenched += quenched;
 }
