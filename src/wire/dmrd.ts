@@ -214,11 +214,10 @@ const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 /**
  * copyDmrdWords with the receiving peer's repeater id in bytes 11–14 and `flags` in byte 15
  * (hbp-and-dmr.md §1.4): what copy + flags byte + writeUint32(…, DMRD_OFFSET_REPEATER, id) give,
- * with words 2 (bytes 8–11) and 3 (bytes 12–15) computed instead of copied.
+ * with words 2 (bytes 8–11) and 3 (bytes 12–15) computed over the copied ones.
  */
 export function copyDmrdWordsStamped(stage: Int32Array, target: Int32Array, at: number, repeaterId: number, flags: number): void {
-  target[at] = stage[0]!;
-  target[at + 1] = stage[1]!;
+  copyDmrdWords(stage, target, at);
   // byte 11: the id's top byte; bytes 12–14 the rest of it (big-endian on the wire); byte 15 the flags
   if (LITTLE_ENDIAN) {
     target[at + 2] = (stage[2]! & 0x00ffffff) | (repeaterId & 0xff000000);
@@ -227,14 +226,4 @@ export function copyDmrdWordsStamped(stage: Int32Array, target: Int32Array, at: 
     target[at + 2] = (stage[2]! & ~0xff) | (repeaterId >>> 24);
     target[at + 3] = (repeaterId << 8) | flags;
   }
-  target[at + 4] = stage[4]!;
-  target[at + 5] = stage[5]!;
-  target[at + 6] = stage[6]!;
-  target[at + 7] = stage[7]!;
-  target[at + 8] = stage[8]!;
-  target[at + 9] = stage[9]!;
-  target[at + 10] = stage[10]!;
-  target[at + 11] = stage[11]!;
-  target[at + 12] = stage[12]!;
-  target[at + 13] = stage[13]!;
 }
