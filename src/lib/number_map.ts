@@ -30,6 +30,8 @@ export class NumberMap<V extends object> {
   #keys: Float64Array;
   #values: (V | undefined)[] = [];
   #size = 0;
+  /** no live entry before this index (oldest() skips each deleted entry once) */
+  #head = 0;
 
   constructor(initialCapacity = MIN_CAPACITY) {
     let capacity = MIN_CAPACITY;
@@ -93,6 +95,18 @@ export class NumberMap<V extends object> {
     return true;
   }
 
+  /**
+   * The entry inserted longest ago that is still there (undefined when empty): amortized O(1) for
+   * evicting the oldest, where `values().next()` would walk every deleted entry before it again.
+   */
+  oldest(): V | undefined {
+    const values = this.#values;
+    let i = this.#head;
+    while (i < values.length && values[i] === undefined) i++;
+    this.#head = i;
+    return values[i];
+  }
+
   *values(): IterableIterator<V> {
     for (let i = 0; i < this.#values.length; i++) {
       const value = this.#values[i];
@@ -116,6 +130,7 @@ export class NumberMap<V extends object> {
     while (capacity < (this.#size + 1) * 1.5) capacity *= 2;
     this.#keys = new Float64Array(capacity);
     this.#values = [];
+    this.#head = 0;
     this.#index = new Int32Array(capacity * 2);
     this.#mask = capacity * 2 - 1;
     for (let i = 0; i < oldValues.length; i++) {

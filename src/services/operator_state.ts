@@ -245,7 +245,7 @@ export class OperatorState {
     let d = this.#diagnostics.get(repeaterId);
     if (d === undefined) {
       if (this.#diagnostics.size >= DIAGNOSTICS_HOTSPOTS_MAX) {
-        const oldest = this.#diagnostics.values().next().value;
+        const oldest = this.#diagnostics.oldest();
         if (oldest !== undefined) this.#diagnostics.delete(oldest.repeaterId);
       }
       d = new Diagnostics(repeaterId);

@@ -97,4 +97,40 @@ describe("NumberMap", () => {
     expect(map.capacity).toBe(16_384);
     for (let i = 0; i < 10_000; i++) expect(map.get(3_100_000 + i)?.n).toBe(i);
   });
+
+  test("oldest() is the first entry still there, as a Map's first value, through deletes, moves to the end and rebuilds", () => {
+    const map = new NumberMap<Box>();
+    const oracle = new Map<number, Box>();
+    expect(map.oldest()).toBeUndefined();
+    for (let i = 0; i < 5_000; i++) {
+      const box = { n: i };
+      map.set(i, box);
+      oracle.set(i, box);
+      if (i % 7 === 3) {
+        // evict the oldest (FIFO), as a bounded table does
+        const first = oracle.keys().next().value!;
+        expect(map.oldest()).toBe(oracle.get(first)!);
+        map.delete(first);
+        oracle.delete(first);
+      }
+      if (i % 5 === 1) {
+        // most recently seen last: delete and insert again
+        const k = i - 1;
+        const v = oracle.get(k);
+        if (v !== undefined) {
+          map.delete(k);
+          oracle.delete(k);
+          map.set(k, v);
+          oracle.set(k, v);
+        }
+      }
+      expect(map.oldest()).toBe(oracle.values().next().value);
+    }
+    for (const k of [...oracle.keys()]) {
+      map.delete(k);
+      oracle.delete(k);
+      expect(map.oldest()).toBe(oracle.values().next().value);
+    }
+    expect(map.oldest()).toBeUndefined();
+  });
 });
