@@ -23,7 +23,7 @@ import { RefusalBook } from "./refusal_book.ts";
 import { explainEvent, publicFields } from "./refusal_text.ts";
 import { NumberMap } from "../lib/number_map.ts";
 import { PortMap } from "./port_map.ts";
-import { TextPool } from "./text_pool.ts";
+import { TextPool } from "../lib/text_pool.ts";
 import { redactOptionKey } from "../lib/option_key.ts";
 import type { HotspotDetails } from "./worker/protocol.ts";
 
@@ -140,7 +140,7 @@ const HEIGHT_OFFSET = 1000;
 const HEIGHT_MASK = 0x7ff;
 /**
  * HotspotRecord's texts, packed in one string in this order (one string instead of eight: fewer
- * string headers, and equal ones are one copy, ./text_pool.ts); the options are the rest of it.
+ * string headers, and equal ones are one copy, lib/text_pool.ts); the options are the rest of it.
  * Their lengths sit 7 bits each in `#lengths` (RPTC fields are at most 124 bytes, hbp-and-dmr.md
  * §1.3); a longer one keeps the eight as an array instead.
  */

@@ -4,6 +4,7 @@
  * session. Bounded: past MAX_INTERNED distinct values a text is kept as given. Login path only.
  * @module
  */
+import { TextPool } from "../../lib/text_pool.ts";
 import type { RptcConfig } from "../../wire/rptc.ts";
 
 /** Distinct texts kept (a few hundred software/package ids exist in the wild). */
@@ -15,16 +16,10 @@ export function flatText(value: string): string {
 }
 
 export class TextIntern {
-  readonly #texts = new Map<string, string>();
+  readonly #texts = new TextPool(MAX_INTERNED);
 
   text(value: string): string {
-    if (value === "") return "";
-    const known = this.#texts.get(value);
-    if (known !== undefined) return known;
-    if (this.#texts.size >= MAX_INTERNED) return value;
-    const flat = flatText(value);
-    this.#texts.set(flat, flat);
-    return flat;
+    return value === "" ? "" : this.#texts.intern(value, flatText);
   }
 
   /** The config with its commonly repeated texts replaced by shared copies (in place). */
