@@ -177,7 +177,7 @@ export function writeUint32(bytes: Uint8Array, offset: number, value: number): v
  * DMRD_WORDS_TS2 (byte 56); each 4-byte aligned so a frame is copied in 14 word stores.
  */
 export const DMRD_WORDS = 14;
-export const DMRD_WORDS_TS2 = 14;
+export const DMRD_WORDS_TS2 = DMRD_WORDS;
 
 /**
  * A 4-byte-aligned staging copy of the DMRD being delivered: `bytes` (55) over `words` (14; the
