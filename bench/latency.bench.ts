@@ -29,7 +29,7 @@ import { join } from "node:path";
 import { LatencyReceiver, LatencySender, type SenderResult } from "./support/latency_gen.ts";
 import { concatSamples, decodeSamples, encodeSamples, formatSummary, summarize } from "./support/latency_samples.ts";
 import { LineChild } from "./support/line_child.ts";
-import { processCpuNs, selfCpuNs, threadDelta, threadTimes, type ThreadTimes } from "./support/process_cpu.ts";
+import { ProcessCpuMeter, selfCpuNs, threadDelta, threadTimes, type ThreadTimes } from "./support/process_cpu.ts";
 import { pinSelf, type ServerProcess } from "./support/server_process.ts";
 import { GENERATOR_CORE, startBareRelay, startFreedmr, type BenchServerOptions } from "./support/servers.ts";
 import { MEASURING_MARK, type ProbeReport } from "./support/server_probe.ts";
@@ -195,15 +195,20 @@ interface Bench {
 
 async function measureRound(bench: Bench): Promise<RoundResult> {
   const { server, generator } = bench;
-  let cpu0 = 0;
+  let cpu: ProcessCpuMeter | null = null;
+  let sampler: ReturnType<typeof setInterval> | undefined;
   let threads0 = new Map<number, ThreadTimes>();
   const sent = await generator.run(0, warmupSeconds, seconds, () => {
     generator.startMeasure();
-    cpu0 = processCpuNs(server.pid);
+    const meter = new ProcessCpuMeter(server.pid);
+    cpu = meter;
+    // a server thread that ends inside the window (JSC's compiler threads do) keeps what it ran
+    sampler = setInterval(() => meter.sample(), 100);
     threads0 = threadTimes(server.pid);
   });
   await Bun.sleep(200); // the last bursts in flight
-  const serverCpuNs = processCpuNs(server.pid) - cpu0;
+  clearInterval(sampler);
+  const serverCpuNs = (cpu as ProcessCpuMeter | null)?.elapsedNs() ?? 0;
   const threads = threadDelta(threads0, threadTimes(server.pid));
   // per thread, so a thread that ended in the window does not make the sum go backwards
   const serverWaitNs = threads.reduce((n, t) => n + t.waitNs, 0);

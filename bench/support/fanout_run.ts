@@ -5,7 +5,7 @@
  * @module
  */
 import { BenchHotspot } from "./bench_hotspot.ts";
-import { processCpuNs } from "./process_cpu.ts";
+import { ProcessCpuMeter } from "./process_cpu.ts";
 import type { ServerProcess } from "./server_process.ts";
 import { CallFrameSource } from "./talker.ts";
 import type { LcPayloadEncoder } from "../../test/sim/frames.ts";
@@ -62,7 +62,8 @@ export async function runFanout(
   const source = new CallFrameSource(setup.talker.repeaterId, 2_345_001, setup.talkgroupId, 2, 20, streamIdBase, 0, lc, 2048);
   const before = setup.listeners.map((h) => h.received);
   const batch: (Uint8Array | number | string)[] = [];
-  const cpu0 = processCpuNs(server.pid);
+  const cpu = new ProcessCpuMeter(server.pid);
+  let lastSampleMs = performance.now();
   const t0 = performance.now();
   const total = Math.round(rateIn * seconds);
   let sent = 0;
@@ -77,16 +78,20 @@ export async function runFanout(
       // a short count is a lost packet; keep pacing on the intended count
       sent = Math.max(sent, source.produced);
     }
+    if (performance.now() - lastSampleMs >= 100) {
+      cpu.sample();
+      lastSampleMs = performance.now();
+    }
     await sleep(1);
   }
   const tSend = performance.now();
   await sleep(400); // drain
-  const cpu1 = processCpuNs(server.pid);
+  const cpuNs = cpu.elapsedNs();
   const elapsed = (tSend - t0) / 1000;
   let received = 0;
   for (let i = 0; i < setup.listeners.length; i++) received += setup.listeners[i]!.received - before[i]!;
   const expected = source.produced * setup.listeners.length;
-  const cpuSeconds = (cpu1 - cpu0) / 1e9;
+  const cpuSeconds = cpuNs / 1e9;
   return {
     server: server.name,
     listeners: setup.listeners.length,

@@ -40,6 +40,7 @@ const streamTimeoutMs = Number(process.env.FREEDMR_BENCH_STREAM_TIMEOUT_MS ?? "0
 const probe = process.env.FREEDMR_BENCH_PROBE === "1" ? new ServerProbe(25) : null;
 const server = await startServer(config, pino({ level: "silent" }), {
   warnDefaultPassphrase: false,
+  ...(process.env.FREEDMR_BENCH_TICK_MS ? { tickIntervalMs: Number(process.env.FREEDMR_BENCH_TICK_MS) } : {}),
   // FREEDMR_BENCH_STREAM_TIMEOUT_MS: a longer silence before a stream ends (bench/routing_cost.bench.ts:
   // under valgrind the JIT's compiler threads stall the packet thread for longer than the 360 ms default)
   createRouter: (deps) => createRouter(routingOptions(streamTimeoutMs > 0 ? { streamTimeoutMs } : {}), deps),

@@ -2,6 +2,7 @@
  * CPU time of another process, for "packets per server CPU-second": the sum of every thread's
  * run time from /proc/<pid>/task/<tid>/schedstat (nanoseconds, first field). Falls back to
  * utime+stime from /proc/<pid>/stat (clock ticks, assumed 100 Hz) where schedstat is missing.
+ * Over a window in which threads may end, use ProcessCpuMeter instead.
  * @module
  */
 import { readdirSync, readFileSync } from "node:fs";
@@ -22,6 +23,52 @@ export function processCpuNs(pid: number): number {
     const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
     const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
     return (Number(fields[11]) + Number(fields[12])) * 10_000_000;
+  }
+}
+
+/**
+ * CPU time of another process over a window, thread by thread. `processCpuNs` read twice is wrong
+ * when a thread ends inside the window: JSC's compiler and GC helper threads exit after a few
+ * seconds idle, and their whole run time leaves the sum, so the window can even come out
+ * negative. The meter keeps each thread's first and last seen run time; `sample()` during the
+ * window (every ~100 ms) bounds what a thread that ends can take with it.
+ */
+export class ProcessCpuMeter {
+  readonly #pid: number;
+  readonly #first = new Map<number, number>();
+  readonly #last = new Map<number, number>();
+
+  constructor(pid: number) {
+    this.#pid = pid;
+    this.#read(this.#first);
+    for (const [tid, ns] of this.#first) this.#last.set(tid, ns);
+  }
+
+  /** Read every live thread's run time (cheap: one small file per thread). */
+  sample(): void {
+    this.#read(this.#last);
+  }
+
+  /** Run time of all threads since the meter was made (a new thread counts from zero), after a last sample. */
+  elapsedNs(): number {
+    this.sample();
+    let total = 0;
+    for (const [tid, ns] of this.#last) total += ns - (this.#first.get(tid) ?? 0);
+    return total;
+  }
+
+  #read(into: Map<number, number>): void {
+    try {
+      for (const tid of readdirSync(`/proc/${this.#pid}/task`)) {
+        try {
+          into.set(Number(tid), Number(readFileSync(`/proc/${this.#pid}/task/${tid}/schedstat`, "utf8").split(" ")[0]));
+        } catch {
+          // thread exited between readdir and read: its last sample stands
+        }
+      }
+    } catch {
+      // the process is gone: the last samples stand
+    }
   }
 }
 
