@@ -27,6 +27,12 @@ export interface SocketSpec {
 export interface DatagramHandler {
   onDatagram(nowMs: number, socketIndex: number, address: string, port: number, bytes: Uint8Array): void;
   onTick(nowMs: number): void;
+  /**
+   * Optional: true while the handler has work that needs the fast tick (a sweep it could not
+   * finish, timeouts shorter than a second). While no handler and no router asks for it, the shell
+   * ticks at its slower idle rate (every ~100 ms) and an idle server wakes 4× less often.
+   */
+  wantsFastTick?(): boolean;
 }
 
 export interface SocketControl {

@@ -19,6 +19,8 @@ export interface FrameRouter {
   onFrame(nowMs: number, port: RouterPort, frame: DmrdFrame): void;
   /** Periodic housekeeping: stream timeouts, hang timers, subscription expiry, paced playback. */
   onTick(nowMs: number): void;
+  /** Optional: true while a stream is active or a playback is paced (the shell ticks fast, datagram_handler.ts). */
+  wantsFastTick?(): boolean;
   /**
    * One talker-alias LC from the DMRA side channel (hbp-and-dmr.md §3.1): `block` 0 = header, 1–3
    * = blocks, 7 data bytes in `data`, sent by the port while radio `sourceId` transmits. Optional.

@@ -50,6 +50,8 @@ export class ControlQueue implements Tickable {
   readonly counters = { received: 0, applied: 0, refusedBusy: 0, failed: 0 };
   targets: ControlTargets;
   #reloader: Reloader | null = null;
+  /** Called when a command is queued (the host switches to its fast tick: applied within ~25 ms). */
+  onSubmit: (() => void) | null = null;
 
   constructor(targets: ControlTargets) {
     this.targets = targets;
@@ -74,6 +76,12 @@ export class ControlQueue implements Tickable {
       return;
     }
     this.#queue.push({ command, reply });
+    this.onSubmit?.();
+  }
+
+  /** Commands waiting: the host keeps its fast tick until they are applied. */
+  wantsFastTick(): boolean {
+    return this.#queue.length > 0;
   }
 
   get pending(): number {

@@ -73,6 +73,8 @@ export interface ServerOptions {
   outboxCapacity?: number;
   /** Tick interval of the shell (default 25 ms). */
   tickIntervalMs?: number;
+  /** Tick interval while nothing needs the fast tick (default 100 ms, udp_host.ts). */
+  idleTickIntervalMs?: number;
   /** Benchmark timing hooks on the UDP host (default none: no extra timestamps on the packet path). */
   probe?: HostProbe | null;
   /** Bus queue size of the event-log service (default 4096). */
@@ -214,6 +216,7 @@ export async function startServer(config: Config, log: Logger, options: ServerOp
   if (hbp !== null && config.aliases.check_callsign) hbp.setLoginCheck(aliases.loginCheck);
   const host = new UdpHost(assembled.deps.outbox, {
     tickIntervalMs: options.tickIntervalMs ?? 25,
+    ...(options.idleTickIntervalMs !== undefined ? { idleTickIntervalMs: options.idleTickIntervalMs } : {}),
     probe: options.probe ?? null,
     ...(options.shedding !== undefined ? { shedding: options.shedding } : {}),
     reusePort: options.reusePort ?? false,
@@ -245,6 +248,7 @@ export async function startServer(config: Config, log: Logger, options: ServerOp
     },
   });
   host.addTickable(control);
+  control.onSubmit = () => host.wake();
 
   // State kept across restarts ([store]): loaded before any socket opens; the Worker writes it.
   const storeOptions = isStatefulRouter(router) ? storeOptionsFromConfig(config) : null;

@@ -2,7 +2,8 @@
  * UdpHost: fan-out through sendMany survives dead peers (ICMP → ECONNREFUSED thrown synchronously
  * by Bun because of IP_RECVERR, bun-notes §1), every send error is counted and never thrown,
  * handlers that throw are contained, ticks run (also through a flood that starves timers), reopen
- * moves to a new port, the benchmark probe sees every datagram and tick.
+ * moves to a new port, the benchmark probe sees every datagram and tick; two tick rates (fast while
+ * something wants it, idle otherwise; a datagram that starts work and wake() switch to fast at once).
  */
 import { afterEach, describe, expect, test } from "bun:test";
 import type { HostedHandler, SocketControl, SocketSpec } from "../../src/core/datagram_handler.ts";
@@ -189,5 +190,83 @@ describe("UdpHost", () => {
     expect(await until(() => listener.count() === 5 && ticks >= 2)).toBe(true);
     expect(seen.map((s) => s.length).sort()).toEqual([1, 2, 3, 4, 5]);
     expect(seen.every((s) => s.done >= s.start)).toBe(true);
+  });
+
+  describe("two tick rates", () => {
+    /** A handler that wants the fast tick while `busy`, or from the datagram that sets `busyOnData`. */
+    class Busy implements HostedHandler {
+      readonly name = "busy";
+      busy = false;
+      busyOnData = false;
+      ticks = 0;
+      socketSpecs(): readonly SocketSpec[] {
+        return [{ name: "busy", bindAddress: "127.0.0.1", port: 0, receiveBufferBytes: 0 }];
+      }
+      onDatagram(): void {
+        if (this.busyOnData) this.busy = true;
+      }
+      onTick(): void {
+        this.ticks++;
+      }
+      wantsFastTick(): boolean {
+        return this.busy;
+      }
+    }
+
+    async function started(): Promise<{ host: UdpHost; handler: Busy }> {
+      const host = new UdpHost(new Outbox(16), { tickIntervalMs: 10, idleTickIntervalMs: 80 });
+      hosts.push(host);
+      const handler = new Busy();
+      host.addHandler(handler);
+      await host.start();
+      return { host, handler };
+    }
+
+    test("idle until a handler wants the fast tick, fast while it does, idle again after", async () => {
+      const { host, handler } = await started();
+      expect(host.tickIntervalMs).toBe(10); // starts fast
+      expect(await until(() => handler.ticks >= 1)).toBe(true);
+      expect(host.tickIntervalMs).toBe(80); // nothing wanted it
+      handler.busy = true;
+      const before = handler.ticks;
+      expect(await until(() => handler.ticks > before, 1000)).toBe(true);
+      expect(host.tickIntervalMs).toBe(10);
+      handler.busy = false;
+      const busyTicks = handler.ticks;
+      expect(await until(() => handler.ticks > busyTicks, 1000)).toBe(true);
+      expect(host.tickIntervalMs).toBe(80);
+    });
+
+    test("a datagram that gives a handler work switches to the fast tick at once; so does wake()", async () => {
+      const { host, handler } = await started();
+      expect(await until(() => host.tickIntervalMs === 80)).toBe(true);
+      handler.busyOnData = true;
+      const trigger = await Bun.udpSocket({ hostname: "127.0.0.1", port: 0 });
+      sockets.push(trigger);
+      const ticks = handler.ticks;
+      trigger.send(new Uint8Array([1]), host.localPort(0), "127.0.0.1");
+      expect(await until(() => host.stats.datagramsIn === 1)).toBe(true);
+      expect(host.tickIntervalMs).toBe(10);
+      console.log(`switched with ${handler.ticks - ticks} tick(s) between (0: by the datagram itself)`);
+      handler.busy = false;
+      handler.busyOnData = false;
+      expect(await until(() => host.tickIntervalMs === 80)).toBe(true);
+      host.wake();
+      expect(host.tickIntervalMs).toBe(10);
+    });
+
+    test("while datagrams arrive the tick runs from the data path", async () => {
+      const { host, handler } = await started();
+      handler.busy = true;
+      const trigger = await Bun.udpSocket({ hostname: "127.0.0.1", port: 0 });
+      sockets.push(trigger);
+      for (let i = 0; i < 60; i++) {
+        trigger.send(new Uint8Array([i]), host.localPort(0), "127.0.0.1");
+        await wait(3);
+      }
+      expect(await until(() => host.stats.datagramsIn === 60)).toBe(true);
+      console.log(`60 datagrams over ~${60 * 3} ms: ${handler.ticks} ticks, ${host.stats.inlineTicks} from the data path`);
+      expect(host.stats.inlineTicks).toBeGreaterThan(0);
+    });
   });
 });

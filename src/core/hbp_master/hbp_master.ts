@@ -246,6 +246,11 @@ export class HbpMaster implements HostedHandler {
     }
   }
 
+  /** A sweep backlog (many sessions), or peer timeouts so short the sweep runs more often than the idle tick. */
+  wantsFastTick(): boolean {
+    return this.#sweepBacklog || this.#sweepIntervalMs < SWEEP_INTERVAL_MS;
+  }
+
   /**
    * Say goodbye: MSTCL+id to every live peer, ports down. Returns false while more remain than
    * the outbox could take (the shell drains and calls again).

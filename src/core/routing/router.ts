@@ -69,7 +69,7 @@ import { portDown, portUp, setPortTalkgroupMap } from "./hotspots/port_lifecycle
 import { bridgeState, dialedReflector, listActiveStreams, listSubscriptions, locateSubscriber } from "./queries.ts";
 import { RouterContext, type RouterExtras } from "./router_context.ts";
 import { routeSideChannelAlias } from "./streams/side_channel_alias.ts";
-import { runTick } from "./tick.ts";
+import { runTick, wantsFastTick } from "./tick.ts";
 import { collectBridgeInterest, collectInterest } from "../cluster/interest.ts";
 import { livePort } from "./hotspots/port_lookup.ts";
 import {
@@ -151,6 +151,11 @@ class RoutingCore implements Router {
 
   onTick(nowMs: number): void {
     runTick(this.#ctx, nowMs);
+  }
+
+  /** Streams to time out, playbacks and announcements to pace: the shell's fast tick (tick.ts). */
+  wantsFastTick(): boolean {
+    return wantsFastTick(this.#ctx);
   }
 
   quench(nowMs: number, port: RouterPort, talkgroupId: number, streamId: number): boolean {

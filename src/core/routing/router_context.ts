@@ -93,6 +93,8 @@ export class RouterContext {
 
   readonly parrotPort: ParrotPort;
   readonly recordings: Recording[] = [];
+  /** Recordings and announcements not free (taken, waiting or playing): the shell ticks fast while any is (tick.ts). */
+  pacedInUse = 0;
 
   /** announcement pool (empty without voice packs) and per-port next ident time (by port index) */
   readonly announcements: Announcement[] = [];

@@ -29,6 +29,15 @@ export function runTick(ctx: RouterContext, nowMs: number): void {
 }
 
 /**
+ * Whether the shell should tick fast (every ~25 ms): a stream is active (its silence ends it
+ * within 360 ms), or a parrot playback or an announcement is being paced (one burst per 60 ms).
+ * Housekeeping (every HOUSEKEEPING_INTERVAL_MS) is fine at the idle rate.
+ */
+export function wantsFastTick(ctx: RouterContext): boolean {
+  return ctx.active.length > 0 || ctx.pacedInUse > 0;
+}
+
+/**
  * Streams silent too long end, over-long ones are cut; then the earliest moment any of them could
  * (nextStreamCheckMs), so the ticks in between skip the scan — with 200 calls it visited 8,000
  * stream records a second, each out of the CPU cache. The bound holds for streams that start or

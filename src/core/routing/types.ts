@@ -66,6 +66,8 @@ export type DialResult =
 /** Everything the routing core offers: the FrameRouter seam plus links, control plane and stats. */
 export interface Router extends FrameRouter {
   readonly options: RoutingOptions;
+  /** True while a stream is active or a playback or announcement is paced (tick.ts): the shell ticks fast. */
+  wantsFastTick(): boolean;
   /**
    * Reload: new ACLs, timers, access-rule routing, dial and reserved ranges for calls that start
    * from now on (streams in progress finish as they began). What was sized or built at start-up

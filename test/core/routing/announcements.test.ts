@@ -299,3 +299,21 @@ describe("announcements: relink and ident", () => {
     expect(call[0]!.atMs - talkedAt).toBeGreaterThanOrEqual(30_000);
   });
 });
+
+describe("the shell's fast tick (wantsFastTick)", () => {
+  test("wanted while a call is active and while an announcement waits or plays; not when all is idle", () => {
+    const h = voiceHarness();
+    const a = h.hotspot();
+    expect(h.router.wantsFastTick()).toBe(false);
+    const call = h.openCall(a, { sourceId: CALLER, destinationId: 91, slot: 2, unit: true, streamId: 7 });
+    call.burst();
+    expect(h.router.wantsFastTick()).toBe(true); // the call's silence must be noticed within 360 ms
+    call.end();
+    // the call ended; the reply waits for its slot, then plays 60 ms per frame
+    expect(h.router.wantsFastTick()).toBe(true);
+    h.advance(3000);
+    expect(announcementCalls(a).length).toBe(1);
+    expect(h.router.wantsFastTick()).toBe(false);
+  });
+});
+

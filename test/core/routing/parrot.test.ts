@@ -186,3 +186,19 @@ describe("parrot (TG 9990)", () => {
     expect(b.sent.length).toBe(8);
   });
 });
+
+describe("parrot and the shell's fast tick (wantsFastTick)", () => {
+  test("wanted from the recording until the playback has ended, then not", () => {
+    const h = new Harness();
+    const a = h.hotspot();
+    expect(h.router.wantsFastTick()).toBe(false);
+    h.call(a, { sourceId: 2345678, destinationId: 9990, slot: 2, streamId: 0x77, bursts: 4 });
+    expect(h.router.wantsFastTick()).toBe(true); // waiting 2 s for its playback
+    h.advance(1900, 10);
+    expect(h.router.wantsFastTick()).toBe(true);
+    h.advance(2000, 10);
+    expect(a.sent.length).toBe(6);
+    expect(h.router.wantsFastTick()).toBe(false);
+  });
+});
+

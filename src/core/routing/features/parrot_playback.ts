@@ -29,6 +29,7 @@ export function startRecording(ctx: RouterContext, nowMs: number, stream: Stream
     return;
   }
   void nowMs;
+  if (rec.state === RecordingState.Free) ctx.pacedInUse++;
   rec.state = RecordingState.Recording;
   rec.ps = ps;
   rec.port = ps.port;
@@ -171,6 +172,7 @@ export function freeRecording(ctx: RouterContext, nowMs: number, rec: Recording,
     const k = slotKey(rec.ps.index, rec.slot);
     if (ctx.slots.tx(k) === rec.playback) ctx.slots.setTx(k, null);
   }
+  if (rec.state !== RecordingState.Free) ctx.pacedInUse--;
   rec.state = RecordingState.Free;
   rec.ps = null;
   rec.port = null;

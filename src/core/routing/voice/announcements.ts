@@ -109,6 +109,7 @@ export function announce(
     publish(ctx, event(nowMs, port.portIndex, port.name, slot, sourceId, destinationId, callType, kind, spoken.join(" "), pack.language, "dropped", 0));
     return false;
   }
+  if (ann.state === AnnouncementState.Free) ctx.pacedInUse++;
   ann.state = AnnouncementState.Waiting;
   ann.ps = ps;
   ann.port = port;
@@ -220,6 +221,7 @@ function finish(ctx: RouterContext, nowMs: number, ann: Announcement, outcome: A
   if (port !== null) {
     publish(ctx, event(nowMs, port.portIndex, port.name, ann.slot, ann.sourceId, ann.destinationId, ann.callType, ann.kind, ann.words, ann.language, outcome, ann.streamId));
   }
+  if (ann.state !== AnnouncementState.Free) ctx.pacedInUse--;
   ann.state = AnnouncementState.Free;
   ann.ps = null;
   ann.port = null;
