@@ -9,7 +9,8 @@
  * without it [http] is off, so the other benchmarks measure the packet path alone.
  * FREEDMR_BENCH_STATS=1 prints the UDP host's counters as `STATS {json}` on SIGTERM;
  * FREEDMR_BENCH_NO_SHED=1 turns overload shedding off; FREEDMR_BENCH_STREAM_TIMEOUT_MS=<ms> sets the
- * router's stream timeout (routing_cost under valgrind).
+ * router's stream timeout (routing_cost under valgrind); FREEDMR_BENCH_TICK_MS=<ms> sets the shell's
+ * fast tick (default 25; the idle tick is 4× it).
  * FREEDMR_BENCH_REPORT_PORT=<port> and FREEDMR_BENCH_MQTT_URL=<url> turn on the report socket and
  * MQTT (bench/feeds.bench.ts).
  * @module
