@@ -4,7 +4,7 @@
  *
  * At start-up each handler declares the sockets it needs (SocketSpec). The shell opens them, gives
  * each a socketIndex, and from then on calls `onDatagram` for every datagram received on a socket
- * the handler owns, and `onTick` periodically (every 20–50 ms). After every call the shell drains
+ * the handler owns, and `onTick` periodically (25 ms, or 100 ms while idle). After every call the shell drains
  * the shared Outbox and sends each entry from `endpoint.socketIndex`. Handlers never touch sockets,
  * timers or the clock themselves; a handler that needs a fresh source port (an HBP client after
  * MSTNAK/MSTCL/timeout, hbp-and-dmr.md §1.6) asks through SocketControl.
