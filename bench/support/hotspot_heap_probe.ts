@@ -109,6 +109,18 @@ function printOwners(top: number): void {
     if (bytes >= 64 * 1024) big.push(`  ${cls} storage ${bytes} B held by ${(holders.get(from) ?? []).slice(0, 3).join(", ")}`);
   }
   console.log(big.join("\n"));
+  // the big typed-array stores: size and who holds them (holder class.edge ← holder's holder)
+  const parents = new Map<number, string[]>();
+  for (let i = 0; i < snap.edges.length; i += 4) {
+    const list = parents.get(snap.edges[i + 1]!) ?? [];
+    list.push(`${classOf.get(snap.edges[i]!)}.${snap.edgeNames[snap.edges[i + 3]!] ?? "?"}`);
+    parents.set(snap.edges[i + 1]!, list);
+  }
+  for (const [id, cls] of classOf) {
+    if (!cls.endsWith("Array") && cls !== "ArrayBuffer") continue;
+    const bytes = sizeOf.get(id) ?? 0;
+    if (bytes >= 64 * 1024) console.log(`  ${cls} ${bytes} B held by ${(parents.get(id) ?? []).slice(0, 3).join(", ")}`);
+  }
 }
 
 function report(label: string, before: Snapshot, after: Snapshot, n: number, top: number): void {

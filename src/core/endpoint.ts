@@ -6,26 +6,42 @@
  * @module
  */
 
+/** UDP ports 0 … 65535 (RFC 768). */
+const PORT_RANGE = 65_536;
+
 export class Endpoint {
+  /** (socketIndex + 1) · 65536 + port: one field for two (a session is an Endpoint, and one per hotspot counts) */
+  #socketPort: number;
+
   constructor(
-    readonly socketIndex: number,
+    socketIndex: number,
     readonly address: string,
-    readonly port: number,
-  ) {}
+    port: number,
+  ) {
+    this.#socketPort = (socketIndex + 1) * PORT_RANGE + port;
+  }
+
+  /** Which of our sockets the peer talks to (-1 = none yet: a blank session). */
+  get socketIndex(): number {
+    return Math.floor(this.#socketPort / PORT_RANGE) - 1;
+  }
+
+  /** The peer's UDP port (0 … 65535). */
+  get port(): number {
+    return this.#socketPort % PORT_RANGE;
+  }
 
   /**
    * Point a blank endpoint made ahead of use at its peer (sessions are made in batches,
    * session.ts), once, before anything indexes or compares it.
    */
   protected bind(socketIndex: number, address: string, port: number): void {
-    const self = this as { socketIndex: number; address: string; port: number };
-    self.socketIndex = socketIndex;
-    self.address = address;
-    self.port = port;
+    (this as { address: string }).address = address;
+    this.#socketPort = (socketIndex + 1) * PORT_RANGE + port;
   }
 
   matches(socketIndex: number, address: string, port: number): boolean {
-    return this.port === port && this.socketIndex === socketIndex && this.address === address;
+    return this.#socketPort === (socketIndex + 1) * PORT_RANGE + port && port >= 0 && port < PORT_RANGE && this.address === address;
   }
 
   /** For logs: `[::ffff:1.2.3.4]:62031` style. */
