@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
-import { PortState, SubOrigin, Subscription } from "../../../src/core/routing/state.ts";
+import { PortState, SubKind, SubOrigin, Subscription } from "../../../src/core/routing/state.ts";
+import { DEFAULT_LINK_TALKGROUP_MAP } from "../../../src/core/routing/options.ts";
 
 describe("PortState packed fields", () => {
   test("the four flags are independent", () => {
@@ -40,6 +41,26 @@ describe("PortState packed fields", () => {
     ps.linkPosition = -1;
     expect(ps.linkPosition).toBe(-1);
   });
+
+  test("the index shares a number with the flags; a link's map lives with the link positions", () => {
+    for (const index of [0, 1, 255, 256, 65_535, 1_000_000, 2 ** 27 - 1]) {
+      const ps = new PortState(index);
+      ps.up = true;
+      ps.local = true;
+      expect([ps.index, ps.up, ps.trunk, ps.link, ps.local]).toEqual([index, true, false, false, true]);
+      ps.up = false;
+      ps.link = true;
+      expect([ps.index, ps.up, ps.link, ps.local]).toEqual([index, false, true, true]);
+    }
+    expect(() => new PortState(2 ** 27)).toThrow();
+    const ps = new PortState(9);
+    expect(ps.linkMap).toBeNull();
+    ps.linkMap = DEFAULT_LINK_TALKGROUP_MAP;
+    ps.relinkAtMs = 5;
+    expect([ps.linkMap, ps.relinkAtMs, ps.linkPosition]).toEqual([DEFAULT_LINK_TALKGROUP_MAP, 5, -1]);
+    ps.linkMap = null;
+    expect([ps.linkMap, ps.relinkAtMs]).toEqual([null, 5]);
+  });
 });
 
 describe("Subscription packed fields", () => {
@@ -56,5 +77,51 @@ describe("Subscription packed fields", () => {
         expect(sub.origin).toBe(origin);
       }
     }
+  });
+
+  test("slot, kind, active, origin and bridge index share one number; each reads back what was written last", () => {
+    const sub = new Subscription();
+    expect([sub.slot, sub.kind, sub.active, sub.origin, sub.bridgeIndex]).toEqual([1, SubKind.Static, true, SubOrigin.Config, -1]);
+    let seed = 12_345;
+    const next = (n: number): number => {
+      seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
+      return seed % n;
+    };
+    const want = { slot: 1 as 1 | 2, kind: SubKind.Static, active: true, origin: SubOrigin.Config, bridgeIndex: -1 };
+    for (let i = 0; i < 2_000; i++) {
+      switch (next(5)) {
+        case 0:
+          sub.slot = want.slot = next(2) === 0 ? 1 : 2;
+          break;
+        case 1:
+          sub.kind = want.kind = [SubKind.Static, SubKind.Dynamic, SubKind.Dial, SubKind.Bridge][next(4)]!;
+          break;
+        case 2:
+          sub.active = want.active = next(2) === 0;
+          break;
+        case 3:
+          sub.origin = want.origin = [SubOrigin.Config, SubOrigin.Options, SubOrigin.Api, SubOrigin.Traffic][next(4)]!;
+          break;
+        default:
+          sub.bridgeIndex = want.bridgeIndex = [-1, 0, 1, 63, 64, 2 ** 20][next(6)]!;
+      }
+      expect([sub.slot, sub.kind, sub.active, sub.origin, sub.bridgeIndex]).toEqual([want.slot, want.kind, want.active, want.origin, want.bridgeIndex]);
+    }
+  });
+
+  test("port and timed positions share one number up to routing.max_subscriptions", () => {
+    const sub = new Subscription();
+    expect([sub.portPosition, sub.timedPosition, sub.conferencePosition]).toEqual([-1, -1, -1]);
+    for (const port of [-1, 0, 1, 9_999_999]) {
+      for (const timed of [-1, 0, 7, 9_999_999]) {
+        sub.portPosition = port;
+        sub.timedPosition = timed;
+        expect([sub.portPosition, sub.timedPosition]).toEqual([port, timed]);
+        sub.portPosition = port;
+        expect(sub.timedPosition).toBe(timed);
+      }
+    }
+    sub.conferencePosition = sub.portPosition = -1;
+    expect([sub.conferencePosition, sub.portPosition]).toEqual([-1, -1]);
   });
 });
