@@ -141,6 +141,14 @@ class PortRare {
   linkMap: LinkTalkgroupMap | null = null;
 }
 
+/**
+ * The subscriptions of a port that has none: one shared empty array, never written (insertSub
+ * makes a port's own array, sized for its first subscription, and removeSub puts this back when
+ * the last one goes), so a port index whose hotspot left holds no array of its own.
+ */
+export const NO_SUBS: Subscription[] = [];
+Object.freeze(NO_SUBS);
+
 /** PortState's low bits hold the flags; the port index sits above them. */
 const FLAG_BITS = 4;
 
@@ -156,7 +164,8 @@ export class PortState {
   /** index · 16 + flags */
   #indexFlags: number;
   rule: AccessRuleRouting | null = null;
-  readonly subs: Subscription[] = [];
+  /** this port's subscriptions; the shared empty NO_SUBS until the first (subscriptions.ts), again when the last goes */
+  subs: Subscription[] = NO_SUBS;
   optionsText = "";
   #options: PortOptionValues | null = null;
   dialSub: Subscription | null = null;
