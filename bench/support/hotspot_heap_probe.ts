@@ -29,6 +29,7 @@ import { encodeRptc } from "../../src/wire/rptc.ts";
 
 interface Snapshot {
   heap: number;
+  capacity: number;
   rss: number;
   objects: number;
   types: Record<string, number>;
@@ -38,7 +39,7 @@ function snapshot(): Snapshot {
   Bun.gc(true);
   Bun.gc(true);
   const stats = heapStats();
-  return { heap: stats.heapSize, rss: process.memoryUsage().rss, objects: stats.objectCount, types: { ...stats.objectTypeCounts } };
+  return { heap: stats.heapSize, capacity: stats.heapCapacity, rss: process.memoryUsage().rss, objects: stats.objectCount, types: { ...stats.objectTypeCounts } };
 }
 
 /** Heap snapshot (JSC format) aggregated by class name: count and bytes. */
@@ -124,7 +125,7 @@ function printOwners(top: number): void {
 }
 
 function report(label: string, before: Snapshot, after: Snapshot, n: number, top: number): void {
-  console.log(`${label}: ${n} hotspots: heap ${((after.heap - before.heap) / n).toFixed(0)} B/hotspot, RSS ${((after.rss - before.rss) / n).toFixed(0)} B/hotspot, objects ${((after.objects - before.objects) / n).toFixed(2)}/hotspot`);
+  console.log(`${label}: ${n} hotspots: heap ${((after.heap - before.heap) / n).toFixed(0)} B/hotspot (heap capacity ${((after.capacity - before.capacity) / n).toFixed(0)}), RSS ${((after.rss - before.rss) / n).toFixed(0)} B/hotspot, objects ${((after.objects - before.objects) / n).toFixed(2)}/hotspot`);
   const rows = Object.keys({ ...before.types, ...after.types })
     .map((type) => ({ type, per: ((after.types[type] ?? 0) - (before.types[type] ?? 0)) / n }))
     .filter((r) => Math.abs(r.per) >= 0.05)
