@@ -30,7 +30,18 @@ export const enum SubOrigin {
 /** Conference ids: a talkgroup is its own conference (0 … 2^24−1); bridges live above. */
 export const BRIDGE_CONFERENCE_BASE = 0x2000000;
 
-/** Subscription's small values in one number: slot − 1 (bit 0), kind (bits 1–2), active (bit 3), origin (bits 4–5), bridge index + 1 (bits 6 up). */
+/**
+ * A subscription's values packed three to a number (each exact in a double, below 2^53):
+ *   ids:       conference id · 2^25 + talkgroup id (talkgroups are 24-bit DMR ids; conferences below 2^28)
+ *   bits:      (timed position + 1) · 2^26 + small, small = slot − 1 (bit 0), kind (bits 1–2),
+ *              active (bit 3), origin (bits 4–5), bridge index + 1 (bits 6–25)
+ *   positions: (port position + 1) · 2^26 + conference position + 1
+ * List positions stay below routing.max_subscriptions (≤ 10,000,000 < 2^26).
+ */
+const TALKGROUP_RANGE = 2 ** 25;
+const CONFERENCE_RANGE = 2 ** 28;
+const SMALL_RANGE = 2 ** 26;
+const POSITION_RANGE = 2 ** 26;
 const SUB_SLOT_BIT = 1;
 const SUB_KIND_SHIFT = 1;
 const SUB_KIND_MASK = 3 << SUB_KIND_SHIFT;
@@ -39,78 +50,106 @@ const SUB_ORIGIN_SHIFT = 4;
 const SUB_ORIGIN_MASK = 3 << SUB_ORIGIN_SHIFT;
 const SUB_BRIDGE_SHIFT = 6;
 const SUB_LOW_MASK = (1 << SUB_BRIDGE_SHIFT) - 1;
-/** Two list positions share one number: (port position + 1) · 2^26 + timed position + 1 (routing.max_subscriptions ≤ 10,000,000 < 2^26). */
-const POSITION_RANGE = 2 ** 26;
 
 /**
- * 8 own fields (JSC's 80-byte size class; 9–12 take 112): slot, kind, active, origin and bridge
- * index share one number, the port-list and timed-list positions another; all behind accessors
- * that read as plain fields. One per static/dynamic talkgroup of every hotspot.
+ * 6 own fields (JSC's 64-byte size class; 7–8 take 80, 9–12 take 112): talkgroup and conference
+ * share one number; slot, kind, active, origin, bridge index and the timed-list position another;
+ * the port-list and conference-list positions a third; all behind accessors that read as plain
+ * fields. One per static/dynamic talkgroup of every hotspot.
  */
 export class Subscription {
   ps: PortState | null = null;
-  /** talkgroup at the port (RF TG for hotspots: 9 for a dial link) */
-  talkgroupId = 0;
-  conferenceId = 0;
-  /** slot, kind, active, origin, bridge index (SUB_* above) */
+  /** talkgroup and conference (see above) */
+  #ids = 0;
+  /** timed position and the small values (see above) */
   #bits = SUB_ACTIVE_BIT;
   /** 0 = never */
   expiresAtMs = 0;
   /** bridge members */
   member: BridgeMemberOptions | null = null;
-  /** position in the conference list (-1 = not there) */
-  conferencePosition = -1;
-  /** port and timed list positions (POSITION_RANGE) */
+  /** port and conference list positions (see above) */
   #positions = 0;
 
+  /** talkgroup at the port (RF TG for hotspots: 9 for a dial link) */
+  get talkgroupId(): number {
+    return this.#ids % TALKGROUP_RANGE;
+  }
+  set talkgroupId(value: number) {
+    assert(value >= 0 && value < TALKGROUP_RANGE, "a talkgroup id is a 24-bit DMR id");
+    this.#ids = this.#ids - (this.#ids % TALKGROUP_RANGE) + value;
+  }
+  get conferenceId(): number {
+    return Math.floor(this.#ids / TALKGROUP_RANGE);
+  }
+  set conferenceId(value: number) {
+    assert(value >= 0 && value < CONFERENCE_RANGE, "a conference id fits its part");
+    this.#ids = value * TALKGROUP_RANGE + (this.#ids % TALKGROUP_RANGE);
+  }
+
+  #small(): number {
+    return this.#bits % SMALL_RANGE;
+  }
+  #setSmall(small: number): void {
+    this.#bits = this.#bits - (this.#bits % SMALL_RANGE) + small;
+  }
   /** slot at the port (RF slot for hotspots; link slot for links) */
   get slot(): Slot {
-    return ((this.#bits & SUB_SLOT_BIT) + 1) as Slot;
+    return ((this.#small() & SUB_SLOT_BIT) + 1) as Slot;
   }
   set slot(value: Slot) {
-    this.#bits = value === 2 ? this.#bits | SUB_SLOT_BIT : this.#bits & ~SUB_SLOT_BIT;
+    const small = this.#small();
+    this.#setSmall(value === 2 ? small | SUB_SLOT_BIT : small & ~SUB_SLOT_BIT);
   }
   get kind(): SubKind {
-    return ((this.#bits & SUB_KIND_MASK) >> SUB_KIND_SHIFT) as SubKind;
+    return ((this.#small() & SUB_KIND_MASK) >> SUB_KIND_SHIFT) as SubKind;
   }
   set kind(value: SubKind) {
-    this.#bits = (this.#bits & ~SUB_KIND_MASK) | (value << SUB_KIND_SHIFT);
+    this.#setSmall((this.#small() & ~SUB_KIND_MASK) | (value << SUB_KIND_SHIFT));
   }
   get active(): boolean {
-    return (this.#bits & SUB_ACTIVE_BIT) !== 0;
+    return (this.#small() & SUB_ACTIVE_BIT) !== 0;
   }
   set active(value: boolean) {
-    this.#bits = value ? this.#bits | SUB_ACTIVE_BIT : this.#bits & ~SUB_ACTIVE_BIT;
+    const small = this.#small();
+    this.#setSmall(value ? small | SUB_ACTIVE_BIT : small & ~SUB_ACTIVE_BIT);
   }
   /** Where a static/dynamic subscription came from (options replace only their own). */
   get origin(): SubOrigin {
-    return ((this.#bits & SUB_ORIGIN_MASK) >> SUB_ORIGIN_SHIFT) as SubOrigin;
+    return ((this.#small() & SUB_ORIGIN_MASK) >> SUB_ORIGIN_SHIFT) as SubOrigin;
   }
   set origin(value: SubOrigin) {
-    this.#bits = (this.#bits & ~SUB_ORIGIN_MASK) | (value << SUB_ORIGIN_SHIFT);
+    this.#setSmall((this.#small() & ~SUB_ORIGIN_MASK) | (value << SUB_ORIGIN_SHIFT));
   }
   /** bridge members: index of the bridge (-1 = none) */
   get bridgeIndex(): number {
-    return (this.#bits >> SUB_BRIDGE_SHIFT) - 1;
+    return (this.#small() >> SUB_BRIDGE_SHIFT) - 1;
   }
   set bridgeIndex(value: number) {
-    assert(value >= -1 && value < 2 ** (31 - SUB_BRIDGE_SHIFT) - 1, "a bridge index fits beside the small values");
-    this.#bits = ((value + 1) << SUB_BRIDGE_SHIFT) | (this.#bits & SUB_LOW_MASK);
+    assert(value >= -1 && value < SMALL_RANGE / (1 << SUB_BRIDGE_SHIFT) - 1, "a bridge index fits beside the small values");
+    this.#setSmall(((value + 1) << SUB_BRIDGE_SHIFT) | (this.#small() & SUB_LOW_MASK));
+  }
+  /** position in the router's timed list (-1 = no timer) */
+  get timedPosition(): number {
+    return Math.floor(this.#bits / SMALL_RANGE) - 1;
+  }
+  set timedPosition(value: number) {
+    assert(value >= -1 && value < POSITION_RANGE - 1, "a timed position fits its part");
+    this.#bits = (value + 1) * SMALL_RANGE + (this.#bits % SMALL_RANGE);
   }
   /** position in the port's list (-1 = not there) */
   get portPosition(): number {
     return Math.floor(this.#positions / POSITION_RANGE) - 1;
   }
   set portPosition(value: number) {
-    assert(value >= -1 && value < POSITION_RANGE - 1, "a port position fits its half");
+    assert(value >= -1 && value < POSITION_RANGE - 1, "a port position fits its part");
     this.#positions = (value + 1) * POSITION_RANGE + (this.#positions % POSITION_RANGE);
   }
-  /** position in the router's timed list (-1 = no timer) */
-  get timedPosition(): number {
+  /** position in the conference list (-1 = not there) */
+  get conferencePosition(): number {
     return (this.#positions % POSITION_RANGE) - 1;
   }
-  set timedPosition(value: number) {
-    assert(value >= -1 && value < POSITION_RANGE - 1, "a timed position fits its half");
+  set conferencePosition(value: number) {
+    assert(value >= -1 && value < POSITION_RANGE - 1, "a conference position fits its part");
     this.#positions = this.#positions - (this.#positions % POSITION_RANGE) + value + 1;
   }
 }

@@ -68,7 +68,7 @@ describe("Subscription packed fields", () => {
     const sub = new Subscription();
     expect(sub.origin).toBe(SubOrigin.Config);
     expect(sub.bridgeIndex).toBe(-1);
-    for (const bridgeIndex of [-1, 0, 1, 5, 1000, 2 ** 20]) {
+    for (const bridgeIndex of [-1, 0, 1, 5, 1000, 2 ** 19]) {
       for (const origin of [SubOrigin.Config, SubOrigin.Options, SubOrigin.Api, SubOrigin.Traffic]) {
         sub.bridgeIndex = bridgeIndex;
         sub.origin = origin;
@@ -79,17 +79,31 @@ describe("Subscription packed fields", () => {
     }
   });
 
-  test("slot, kind, active, origin and bridge index share one number; each reads back what was written last", () => {
+  test("every packed value reads back what was written last, whatever else is written in between", () => {
     const sub = new Subscription();
     expect([sub.slot, sub.kind, sub.active, sub.origin, sub.bridgeIndex]).toEqual([1, SubKind.Static, true, SubOrigin.Config, -1]);
+    expect([sub.talkgroupId, sub.conferenceId, sub.portPosition, sub.timedPosition, sub.conferencePosition]).toEqual([0, 0, -1, -1, -1]);
     let seed = 12_345;
     const next = (n: number): number => {
       seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
       return seed % n;
     };
-    const want = { slot: 1 as 1 | 2, kind: SubKind.Static, active: true, origin: SubOrigin.Config, bridgeIndex: -1 };
-    for (let i = 0; i < 2_000; i++) {
-      switch (next(5)) {
+    const positions = [-1, 0, 1, 7, 65_535, 9_999_999];
+    const want = {
+      slot: 1 as 1 | 2,
+      kind: SubKind.Static,
+      active: true,
+      origin: SubOrigin.Config,
+      bridgeIndex: -1,
+      talkgroupId: 0,
+      conferenceId: 0,
+      portPosition: -1,
+      timedPosition: -1,
+      conferencePosition: -1,
+    };
+    const read = (): unknown[] => [sub.slot, sub.kind, sub.active, sub.origin, sub.bridgeIndex, sub.talkgroupId, sub.conferenceId, sub.portPosition, sub.timedPosition, sub.conferencePosition];
+    for (let i = 0; i < 5_000; i++) {
+      switch (next(10)) {
         case 0:
           sub.slot = want.slot = next(2) === 0 ? 1 : 2;
           break;
@@ -102,26 +116,29 @@ describe("Subscription packed fields", () => {
         case 3:
           sub.origin = want.origin = [SubOrigin.Config, SubOrigin.Options, SubOrigin.Api, SubOrigin.Traffic][next(4)]!;
           break;
+        case 4:
+          sub.bridgeIndex = want.bridgeIndex = [-1, 0, 1, 63, 64, 9_999, 2 ** 19][next(7)]!;
+          break;
+        case 5:
+          sub.talkgroupId = want.talkgroupId = [0, 9, 91, 3100, 2_345_678, 16_777_215][next(6)]!;
+          break;
+        case 6:
+          sub.conferenceId = want.conferenceId = [0, 9, 91, 3100, 16_777_215, 0x2000000, 0x2000000 + 9_999][next(7)]!;
+          break;
+        case 7:
+          sub.portPosition = want.portPosition = positions[next(positions.length)]!;
+          break;
+        case 8:
+          sub.timedPosition = want.timedPosition = positions[next(positions.length)]!;
+          break;
         default:
-          sub.bridgeIndex = want.bridgeIndex = [-1, 0, 1, 63, 64, 2 ** 20][next(6)]!;
+          sub.conferencePosition = want.conferencePosition = positions[next(positions.length)]!;
       }
-      expect([sub.slot, sub.kind, sub.active, sub.origin, sub.bridgeIndex]).toEqual([want.slot, want.kind, want.active, want.origin, want.bridgeIndex]);
-    }
-  });
-
-  test("port and timed positions share one number up to routing.max_subscriptions", () => {
-    const sub = new Subscription();
-    expect([sub.portPosition, sub.timedPosition, sub.conferencePosition]).toEqual([-1, -1, -1]);
-    for (const port of [-1, 0, 1, 9_999_999]) {
-      for (const timed of [-1, 0, 7, 9_999_999]) {
-        sub.portPosition = port;
-        sub.timedPosition = timed;
-        expect([sub.portPosition, sub.timedPosition]).toEqual([port, timed]);
-        sub.portPosition = port;
-        expect(sub.timedPosition).toBe(timed);
-      }
+      expect(read()).toEqual([want.slot, want.kind, want.active, want.origin, want.bridgeIndex, want.talkgroupId, want.conferenceId, want.portPosition, want.timedPosition, want.conferencePosition]);
     }
     sub.conferencePosition = sub.portPosition = -1;
     expect([sub.conferencePosition, sub.portPosition]).toEqual([-1, -1]);
+    expect(() => (sub.talkgroupId = 2 ** 25)).toThrow();
+    expect(() => (sub.portPosition = 2 ** 26)).toThrow();
   });
 });
