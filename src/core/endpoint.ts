@@ -5,12 +5,20 @@
  * datagram's address with a stored endpoint is a string compare, which allocates nothing.
  * @module
  */
+import { assert } from "../lib/assert.ts";
 
-/** UDP ports 0 … 65535 (RFC 768). */
-const PORT_RANGE = 65_536;
+/** UDP ports 0 … 65535 (RFC 768): the low 16 bits; the socket index + 1 above them (at most SOCKETS_MAX sockets). */
+const PORT_BITS = 16;
+const PORT_MASK = 0xffff;
+const SOCKETS_MAX = 0x7ffe;
+
+function socketPort(socketIndex: number, port: number): number {
+  assert(socketIndex >= -1 && socketIndex < SOCKETS_MAX && port >= 0 && port <= PORT_MASK, "an endpoint is a socket index and a UDP port");
+  return ((socketIndex + 1) << PORT_BITS) | port;
+}
 
 export class Endpoint {
-  /** (socketIndex + 1) · 65536 + port: one field for two (a session is an Endpoint, and one per hotspot counts) */
+  /** (socketIndex + 1) · 65536 + port, an int32: one field for two (a session is an Endpoint, and one per hotspot counts) */
   #socketPort: number;
 
   constructor(
@@ -18,17 +26,17 @@ export class Endpoint {
     readonly address: string,
     port: number,
   ) {
-    this.#socketPort = (socketIndex + 1) * PORT_RANGE + port;
+    this.#socketPort = socketPort(socketIndex, port);
   }
 
   /** Which of our sockets the peer talks to (-1 = none yet: a blank session). */
   get socketIndex(): number {
-    return Math.floor(this.#socketPort / PORT_RANGE) - 1;
+    return (this.#socketPort >> PORT_BITS) - 1;
   }
 
   /** The peer's UDP port (0 … 65535). */
   get port(): number {
-    return this.#socketPort % PORT_RANGE;
+    return this.#socketPort & PORT_MASK;
   }
 
   /**
@@ -37,11 +45,11 @@ export class Endpoint {
    */
   protected bind(socketIndex: number, address: string, port: number): void {
     (this as { address: string }).address = address;
-    this.#socketPort = (socketIndex + 1) * PORT_RANGE + port;
+    this.#socketPort = socketPort(socketIndex, port);
   }
 
   matches(socketIndex: number, address: string, port: number): boolean {
-    return this.#socketPort === (socketIndex + 1) * PORT_RANGE + port && port >= 0 && port < PORT_RANGE && this.address === address;
+    return this.port === port && this.socketIndex === socketIndex && this.address === address;
   }
 
   /** For logs: `[::ffff:1.2.3.4]:62031` style. */

@@ -58,6 +58,8 @@ class TxPair {
   readonly words = new Int32Array(2 * DMRD_WORDS);
   readonly ts1 = new Uint8Array(this.words.buffer, 0, DMRD_LENGTH);
   readonly ts2 = new Uint8Array(this.words.buffer, 4 * DMRD_WORDS_TS2, DMRD_LENGTH);
+  /** DMRD frames queued to the peer (counted here, beside the buffers every send touches anyway) */
+  framesOut = 0;
 }
 
 /** HbpSession's state (low 2 bits) and simplex flag share one number. */
@@ -69,8 +71,9 @@ const SIMPLEX_BIT = 4;
  * sessions hold no second object each; `endpoint` returns the session itself. Fields only the
  * handshake needs and fields few sessions ever set live in a SessionCold (behind the same public
  * getters/setters as before), both egress buffers in one TxPair; the callsign is the RPTC record's,
- * state and simplex share one number, the socket and port another (endpoint.ts), and when it
- * connected and its frame counts are columns of the master's SessionColumns (session_columns.ts):
+ * state and simplex share one number, the socket and port another (endpoint.ts), when it
+ * connected and the frames it sent us are columns of the master's SessionColumns (session_columns.ts)
+ * and the frames it was sent are counted in its TxPair:
  * 12 own fields keep the object in JSC's 112-byte size class (18 took 160; it was 224 bytes plus a
  * 48-byte Endpoint before that). The master takes sessions from a SessionBatch: blank ones made 256
  * at a time sit side by side in the heap rather than one among each login's short-lived objects
@@ -169,7 +172,7 @@ export class HbpSession extends Endpoint implements RouterPort {
     this.#columns.setConnectedAtMs(this.#portIndex, value);
   }
 
-  /** DMRD frames received from / queued to this peer while connected. */
+  /** DMRD frames received from this peer while connected / queued to it. */
   get framesIn(): number {
     return this.#columns.framesIn(this.#portIndex);
   }
@@ -177,7 +180,7 @@ export class HbpSession extends Endpoint implements RouterPort {
     this.#columns.countIn(this.#portIndex);
   }
   get framesOut(): number {
-    return this.#columns.framesOut(this.#portIndex);
+    return this.#tx?.framesOut ?? 0;
   }
 
   get repeaterId(): number {
@@ -301,7 +304,7 @@ export class HbpSession extends Endpoint implements RouterPort {
     }
     writeUint32(out, DMRD_OFFSET_REPEATER, this.repeaterId);
     if (outbox.push(this.endpoint, out, DMRD_LENGTH)) {
-      this.#columns.countOut(this.#portIndex);
+      this.#tx!.framesOut++;
       this.counters.dmrdOut++;
     } else {
       this.counters.dmrdOutDropped++;
@@ -321,7 +324,7 @@ export class HbpSession extends Endpoint implements RouterPort {
     const tx = (this.#tx ??= new TxPair());
     copyDmrdWordsStamped(stage, tx.words, slot === 2 ? DMRD_WORDS_TS2 : 0, this.repeaterId, flags);
     if (outbox.push(this, slot === 2 ? tx.ts2 : tx.ts1, DMRD_LENGTH)) {
-      this.#columns.countOut(this.#portIndex);
+      tx.framesOut++;
       this.counters.dmrdOut++;
     } else {
       this.counters.dmrdOutDropped++;
