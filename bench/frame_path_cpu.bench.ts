@@ -16,6 +16,7 @@ import type { CoreEvent, EventSink } from "../src/core/events.ts";
 import { createRouter, routingOptions } from "../src/core/routing/index.ts";
 import { Prng } from "../src/lib/prng.ts";
 import { HbpCounters } from "../src/core/hbp_master/counters.ts";
+import { SessionColumns } from "../src/core/hbp_master/session_columns.ts";
 import { HbpSession, SessionState } from "../src/core/hbp_master/session.ts";
 import { Endpoint } from "../src/core/endpoint.ts";
 import { DmrdFrame, decodeDmrd } from "../src/wire/dmrd.ts";
@@ -41,7 +42,7 @@ class DroppingSink implements EventSink {
 
 const outbox = new Outbox(4096);
 const router = createRouter(routingOptions({}), { outbox, events: new DroppingSink(), prng: new Prng(1) });
-const counters = new HbpCounters();
+const counters = new SessionColumns(new HbpCounters());
 let portIndex = 0;
 function session(repeaterId: number, options: string | null): HbpSession {
   const s = new HbpSession(repeaterId, new Endpoint(0, "127.0.0.1", 40000 + portIndex), 0, new Uint8Array(0), new Uint8Array(0), 0, counters);

@@ -29,6 +29,7 @@ import { encodeRptc } from "../../src/wire/rptc.ts";
 
 interface Snapshot {
   heap: number;
+  capacity: number;
   rss: number;
   objects: number;
   types: Record<string, number>;
@@ -38,7 +39,7 @@ function snapshot(): Snapshot {
   Bun.gc(true);
   Bun.gc(true);
   const stats = heapStats();
-  return { heap: stats.heapSize, rss: process.memoryUsage().rss, objects: stats.objectCount, types: { ...stats.objectTypeCounts } };
+  return { heap: stats.heapSize, capacity: stats.heapCapacity, rss: process.memoryUsage().rss, objects: stats.objectCount, types: { ...stats.objectTypeCounts } };
 }
 
 /** Heap snapshot (JSC format) aggregated by class name: count and bytes. */
@@ -109,10 +110,22 @@ function printOwners(top: number): void {
     if (bytes >= 64 * 1024) big.push(`  ${cls} storage ${bytes} B held by ${(holders.get(from) ?? []).slice(0, 3).join(", ")}`);
   }
   console.log(big.join("\n"));
+  // the big typed-array stores: size and who holds them (holder class.edge ← holder's holder)
+  const parents = new Map<number, string[]>();
+  for (let i = 0; i < snap.edges.length; i += 4) {
+    const list = parents.get(snap.edges[i + 1]!) ?? [];
+    list.push(`${classOf.get(snap.edges[i]!)}.${snap.edgeNames[snap.edges[i + 3]!] ?? "?"}`);
+    parents.set(snap.edges[i + 1]!, list);
+  }
+  for (const [id, cls] of classOf) {
+    if (!cls.endsWith("Array") && cls !== "ArrayBuffer") continue;
+    const bytes = sizeOf.get(id) ?? 0;
+    if (bytes >= 64 * 1024) console.log(`  ${cls} ${bytes} B held by ${(parents.get(id) ?? []).slice(0, 3).join(", ")}`);
+  }
 }
 
 function report(label: string, before: Snapshot, after: Snapshot, n: number, top: number): void {
-  console.log(`${label}: ${n} hotspots: heap ${((after.heap - before.heap) / n).toFixed(0)} B/hotspot, RSS ${((after.rss - before.rss) / n).toFixed(0)} B/hotspot, objects ${((after.objects - before.objects) / n).toFixed(2)}/hotspot`);
+  console.log(`${label}: ${n} hotspots: heap ${((after.heap - before.heap) / n).toFixed(0)} B/hotspot (heap capacity ${((after.capacity - before.capacity) / n).toFixed(0)}), RSS ${((after.rss - before.rss) / n).toFixed(0)} B/hotspot, objects ${((after.objects - before.objects) / n).toFixed(2)}/hotspot`);
   const rows = Object.keys({ ...before.types, ...after.types })
     .map((type) => ({ type, per: ((after.types[type] ?? 0) - (before.types[type] ?? 0)) / n }))
     .filter((r) => Math.abs(r.per) >= 0.05)

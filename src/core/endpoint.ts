@@ -5,23 +5,47 @@
  * datagram's address with a stored endpoint is a string compare, which allocates nothing.
  * @module
  */
+import { assert } from "../lib/assert.ts";
+
+/** UDP ports 0 … 65535 (RFC 768): the low 16 bits; the socket index + 1 above them (at most SOCKETS_MAX sockets). */
+const PORT_BITS = 16;
+const PORT_MASK = 0xffff;
+const SOCKETS_MAX = 0x7ffe;
+
+function socketPort(socketIndex: number, port: number): number {
+  assert(socketIndex >= -1 && socketIndex < SOCKETS_MAX && port >= 0 && port <= PORT_MASK, "an endpoint is a socket index and a UDP port");
+  return ((socketIndex + 1) << PORT_BITS) | port;
+}
 
 export class Endpoint {
+  /** (socketIndex + 1) · 65536 + port, an int32: one field for two (a session is an Endpoint, and one per hotspot counts) */
+  #socketPort: number;
+
   constructor(
-    readonly socketIndex: number,
+    socketIndex: number,
     readonly address: string,
-    readonly port: number,
-  ) {}
+    port: number,
+  ) {
+    this.#socketPort = socketPort(socketIndex, port);
+  }
+
+  /** Which of our sockets the peer talks to (-1 = none yet: a blank session). */
+  get socketIndex(): number {
+    return (this.#socketPort >> PORT_BITS) - 1;
+  }
+
+  /** The peer's UDP port (0 … 65535). */
+  get port(): number {
+    return this.#socketPort & PORT_MASK;
+  }
 
   /**
    * Point a blank endpoint made ahead of use at its peer (sessions are made in batches,
    * session.ts), once, before anything indexes or compares it.
    */
   protected bind(socketIndex: number, address: string, port: number): void {
-    const self = this as { socketIndex: number; address: string; port: number };
-    self.socketIndex = socketIndex;
-    self.address = address;
-    self.port = port;
+    (this as { address: string }).address = address;
+    this.#socketPort = socketPort(socketIndex, port);
   }
 
   matches(socketIndex: number, address: string, port: number): boolean {

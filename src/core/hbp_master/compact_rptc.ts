@@ -1,7 +1,8 @@
 /**
  * A connected hotspot's RPTC configuration (src/wire/rptc.ts), kept compact: the small numbers
- * (power, colour code, height, the slots character) share one number and `simplex` is worked out
- * when asked, so the record has 12 fields (JSC's 112-byte size class; the parsed RptcConfig with
+ * (power, colour code, height, the slots character) share one number, the callsign is a number when
+ * it can be (callsign_code.ts: a callsign is the one text no two hotspots share) and `simplex` is
+ * worked out when asked, so the record has 12 fields (JSC's 112-byte size class; the parsed RptcConfig with
  * its 16 fields takes 160) — one per logged-in hotspot. Texts are shared copies (text_intern.ts).
  * Read through the RptcConfig interface; written once per login (CompactRptcBatch hands out
  * blank records made 256 at a time, so they sit side by side in the heap rather than one among
@@ -9,6 +10,7 @@
  * @module
  */
 import { rptcSimplex, type RptcConfig } from "../../wire/rptc.ts";
+import { callsignText, encodeCallsign, type CallsignCode } from "./callsign_code.ts";
 
 // Ranges of the fixed-width RPTC fields once parsed (hbp-and-dmr.md §1.3): power[2] and colour
 // code[2] are −9…99, height[3] is −99…999, slots is one Latin-1 character or none.
@@ -39,7 +41,8 @@ export class CompactRptcBatch {
 
 export class CompactRptc implements RptcConfig {
   repeaterId = 0;
-  callsign = "";
+  /** the callsign, coded as a number when it can be (callsign_code.ts) */
+  #callsign: CallsignCode = 0;
   rxFrequencyHz = 0;
   txFrequencyHz = 0;
   /** ((power + 100) · 256 + colourCode + 100) · 256 + slots char code (0 = none), · 2048 + heightM + 1000 */
@@ -60,7 +63,7 @@ export class CompactRptc implements RptcConfig {
   /** Write the record (once, at login). */
   assign(config: RptcConfig): void {
     this.repeaterId = config.repeaterId;
-    this.callsign = config.callsign;
+    this.#callsign = encodeCallsign(config.callsign);
     this.rxFrequencyHz = config.rxFrequencyHz;
     this.txFrequencyHz = config.txFrequencyHz;
     const slot = config.slots === "" ? 0 : config.slots.charCodeAt(0) & 0xff;
@@ -75,6 +78,9 @@ export class CompactRptc implements RptcConfig {
     this.packageId = config.packageId;
   }
 
+  get callsign(): string {
+    return callsignText(this.#callsign);
+  }
   get heightM(): number {
     return (this.#packed % HEIGHT_RANGE) - HEIGHT_OFFSET;
   }

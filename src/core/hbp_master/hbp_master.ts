@@ -55,6 +55,7 @@ import type { HbpMasterOptions } from "./options.ts";
 import { PortIndexPool, type PortIndexAllocator } from "./port_index_pool.ts";
 import { EndpointIndex } from "./endpoint_index.ts";
 import { HbpSession, SessionBatch, SessionState } from "./session.ts";
+import { SessionColumns } from "./session_columns.ts";
 import { ReplyPool } from "./reply_pool.ts";
 import { AdoptionRefusal, type AdoptableSession, type SessionAdopter } from "./session_adoption.ts";
 import { TextIntern, flatText } from "./text_intern.ts";
@@ -171,7 +172,7 @@ export class HbpMaster implements HostedHandler {
   /** Shared copies of repeated RPTC texts (text_intern.ts). */
   readonly #texts = new TextIntern();
   readonly #rptcRecords = new CompactRptcBatch();
-  readonly #sessionRecords = new SessionBatch(this.counters);
+  readonly #sessionRecords = new SessionBatch(new SessionColumns(this.counters));
   #sweepIntervalMs: number;
   readonly #classification = new HbpClassification();
   readonly #frame = new DmrdFrame();
@@ -547,7 +548,7 @@ export class HbpMaster implements HostedHandler {
     }
     if (frame.length === 55) this.counters.dmrdIn++;
     else this.counters.dmrdShortIn++;
-    session.framesIn++;
+    session.countFrameIn();
     this.#router.onFrame(nowMs, session, frame);
   }
 
@@ -816,14 +817,13 @@ export class HbpMaster implements HostedHandler {
   #connect(nowMs: number, session: HbpSession, config: NonNullable<HbpSession["config"]>, rule: CompiledRule | null, adopted = false): void {
     config.callsign = flatText(config.callsign); // unique per hotspot: not the padded field text it was cut from
     session.config = this.#rptcRecords.take(config); // one per hotspot: 112 bytes instead of 160 (compact_rptc.ts)
-    session.callsign = config.callsign;
     session.simplex = config.simplex;
     session.accessRule = rule?.name ?? null;
     if (!adopted) this.#handshakeDone(session);
     session.state = SessionState.Connected;
     session.forgetLogin(); // the salt, digest and passphrase were only needed until RPTC
-    session.connectedAtMs = nowMs;
     session.portIndex = this.#portIndexes.acquire();
+    session.connectedAtMs = nowMs;
     this.#connected++;
     if (!adopted) {
       this.counters.loginsConnected++;

@@ -17,6 +17,7 @@ import { Endpoint } from "../endpoint.ts";
 import type { Outbox } from "../outbox.ts";
 import { PortKind, type RouterPort, type Slot } from "../router_port.ts";
 import type { HbpCounters } from "./counters.ts";
+import type { SessionColumns } from "./session_columns.ts";
 
 export const enum SessionState {
   /** RPTK passed; waiting for RPTC. */
@@ -57,36 +58,43 @@ class TxPair {
   readonly words = new Int32Array(2 * DMRD_WORDS);
   readonly ts1 = new Uint8Array(this.words.buffer, 0, DMRD_LENGTH);
   readonly ts2 = new Uint8Array(this.words.buffer, 4 * DMRD_WORDS_TS2, DMRD_LENGTH);
+  /** DMRD frames queued to the peer (counted here, beside the buffers every send touches anyway) */
+  framesOut = 0;
 }
+
+/** HbpSession's state (low 2 bits) and simplex flag share one number. */
+const STATE_MASK = 3;
+const SIMPLEX_BIT = 4;
 
 /**
  * A session is its own Endpoint (socket, address, port: where the peer talks from), so 10,000
  * sessions hold no second object each; `endpoint` returns the session itself. Fields only the
  * handshake needs and fields few sessions ever set live in a SessionCold (behind the same public
- * getters/setters as before), both egress buffers in one TxPair: 18 own fields keep the object in
- * JSC's 160-byte size class (it was 224 bytes plus a 48-byte Endpoint). The master takes sessions
- * from a SessionBatch: blank ones made 256 at a time sit side by side in the heap rather than one
- * among each login's short-lived objects (fewer mostly-empty heap blocks after a login burst).
+ * getters/setters as before), both egress buffers in one TxPair; the callsign is the RPTC record's,
+ * state and simplex share one number, the socket and port another (endpoint.ts), when it
+ * connected and the frames it sent us are columns of the master's SessionColumns (session_columns.ts)
+ * and the frames it was sent are counted in its TxPair:
+ * 12 own fields keep the object in JSC's 112-byte size class (18 took 160; it was 224 bytes plus a
+ * 48-byte Endpoint before that). The master takes sessions from a SessionBatch: blank ones made 256
+ * at a time sit side by side in the heap rather than one among each login's short-lived objects
+ * (fewer mostly-empty heap blocks after a login burst).
  */
 export class HbpSession extends Endpoint implements RouterPort {
-  portIndex = -1;
-  state: SessionState = SessionState.Authenticated;
-  callsign = "";
-  simplex = false;
+  #portIndex = -1;
+  /** state | (simplex ? SIMPLEX_BIT : 0) */
+  #bits: number = SessionState.Authenticated;
   accessRule: string | null = null;
   config: RptcConfig | null = null;
   /** Last RPTO text, if any. */
   options: string | null = null;
-  connectedAtMs = 0;
   lastHeardMs: number;
-  framesIn = 0;
-  framesOut = 0;
   /** Egress buffers, allocated on first use (most hotspots are idle most of the time: ~0.2 KB each saved). */
   #tx: TxPair | null = null;
   #cold: SessionCold | null = null;
   #repeaterId = 0;
+  readonly #columns: SessionColumns;
 
-  /** A session of `repeaterId` from `endpoint`, authenticated now; or (no arguments but the counters) a blank one for a SessionBatch. */
+  /** A session of `repeaterId` from `endpoint`, authenticated now; or (no arguments but the columns) a blank one for a SessionBatch. */
   constructor(
     repeaterId: number,
     endpoint: Endpoint | null,
@@ -96,9 +104,10 @@ export class HbpSession extends Endpoint implements RouterPort {
     /** The passphrase bytes the RPTK digest was proven against (identity-compared at RPTC). */
     provenPassphrase: Uint8Array,
     nowMs: number,
-    readonly counters: HbpCounters,
+    columns: SessionColumns,
   ) {
     super(endpoint?.socketIndex ?? -1, endpoint?.address ?? "", endpoint?.port ?? 0);
+    this.#columns = columns;
     this.lastHeardMs = nowMs;
     if (endpoint !== null) this.#authenticated(repeaterId, salt, digest, provenPassphrase, nowMs);
   }
@@ -119,6 +128,59 @@ export class HbpSession extends Endpoint implements RouterPort {
     cold.provenPassphrase = provenPassphrase;
     cold.authenticatedAtMs = nowMs;
     this.#cold = cold;
+  }
+
+  /** The master's counters (shared by every session). */
+  get counters(): HbpCounters {
+    return this.#columns.counters;
+  }
+
+  /** The router's port index once connected (−1 before and after); taking one starts its row of counts at zero. */
+  get portIndex(): number {
+    return this.#portIndex;
+  }
+  set portIndex(value: number) {
+    this.#portIndex = value;
+    if (value >= 0) this.#columns.open(value);
+  }
+
+  get state(): SessionState {
+    return (this.#bits & STATE_MASK) as SessionState;
+  }
+  set state(value: SessionState) {
+    this.#bits = (this.#bits & ~STATE_MASK) | value;
+  }
+
+  /** Simplex hotspot (RPTC, hbp-and-dmr.md §1.3): the router sends it everything on TS2. */
+  get simplex(): boolean {
+    return (this.#bits & SIMPLEX_BIT) !== 0;
+  }
+  set simplex(value: boolean) {
+    this.#bits = value ? this.#bits | SIMPLEX_BIT : this.#bits & ~SIMPLEX_BIT;
+  }
+
+  /** The RPTC callsign ("" until RPTC). */
+  get callsign(): string {
+    return this.config?.callsign ?? "";
+  }
+
+  /** When RPTC connected it (0 when not connected). */
+  get connectedAtMs(): number {
+    return this.#columns.connectedAtMs(this.#portIndex);
+  }
+  set connectedAtMs(value: number) {
+    this.#columns.setConnectedAtMs(this.#portIndex, value);
+  }
+
+  /** DMRD frames received from this peer while connected / queued to it. */
+  get framesIn(): number {
+    return this.#columns.framesIn(this.#portIndex);
+  }
+  countFrameIn(): void {
+    this.#columns.countIn(this.#portIndex);
+  }
+  get framesOut(): number {
+    return this.#tx?.framesOut ?? 0;
   }
 
   get repeaterId(): number {
@@ -242,7 +304,7 @@ export class HbpSession extends Endpoint implements RouterPort {
     }
     writeUint32(out, DMRD_OFFSET_REPEATER, this.repeaterId);
     if (outbox.push(this.endpoint, out, DMRD_LENGTH)) {
-      this.framesOut++;
+      this.#tx!.framesOut++;
       this.counters.dmrdOut++;
     } else {
       this.counters.dmrdOutDropped++;
@@ -262,7 +324,7 @@ export class HbpSession extends Endpoint implements RouterPort {
     const tx = (this.#tx ??= new TxPair());
     copyDmrdWordsStamped(stage, tx.words, slot === 2 ? DMRD_WORDS_TS2 : 0, this.repeaterId, flags);
     if (outbox.push(this, slot === 2 ? tx.ts2 : tx.ts1, DMRD_LENGTH)) {
-      this.framesOut++;
+      tx.framesOut++;
       this.counters.dmrdOut++;
     } else {
       this.counters.dmrdOutDropped++;
@@ -277,11 +339,11 @@ const SESSION_BATCH = 256;
 export class SessionBatch {
   readonly #blanks: HbpSession[] = [];
 
-  constructor(readonly counters: HbpCounters) {}
+  constructor(readonly columns: SessionColumns) {}
 
   take(repeaterId: number, socketIndex: number, address: string, port: number, salt: number, digest: Uint8Array, provenPassphrase: Uint8Array, nowMs: number): HbpSession {
     if (this.#blanks.length === 0) {
-      for (let i = 0; i < SESSION_BATCH; i++) this.#blanks.push(new HbpSession(0, null, 0, NO_DIGEST, NO_DIGEST, 0, this.counters));
+      for (let i = 0; i < SESSION_BATCH; i++) this.#blanks.push(new HbpSession(0, null, 0, NO_DIGEST, NO_DIGEST, 0, this.columns));
     }
     const session = this.#blanks.pop()!;
     session.start(repeaterId, socketIndex, address, port, salt, digest, provenPassphrase, nowMs);

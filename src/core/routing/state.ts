@@ -10,6 +10,7 @@ import type { AccessRuleRouting, BridgeMemberOptions, LinkTalkgroupMap } from ".
 import type { StreamLcRewrite, StreamSourceLc } from "./frames/rewrite.ts";
 import type { TalkerAliasInserter } from "../../dmr/talker_alias_inserter.ts";
 import { TalkerAliasAssembler } from "../../dmr/talker_alias.ts";
+import { assert } from "../../lib/assert.ts";
 
 export const enum SubKind {
   Static = 0,
@@ -30,42 +31,126 @@ export const enum SubOrigin {
 export const BRIDGE_CONFERENCE_BASE = 0x2000000;
 
 /**
- * 12 own fields (JSC's 112-byte size class; 13 would take 160): the cold `origin` and
- * `bridgeIndex` share one number behind accessors.
+ * A subscription's values packed three to a number (each exact in a double, below 2^53):
+ *   ids:       conference id · 2^25 + talkgroup id (talkgroups are 24-bit DMR ids; conferences below 2^28)
+ *   bits:      (timed position + 1) · 2^26 + small, small = slot − 1 (bit 0), kind (bits 1–2),
+ *              active (bit 3), origin (bits 4–5), bridge index + 1 (bits 6–25)
+ *   positions: (port position + 1) · 2^26 + conference position + 1
+ * List positions stay below routing.max_subscriptions (≤ 10,000,000 < 2^26).
+ */
+const TALKGROUP_RANGE = 2 ** 25;
+const CONFERENCE_RANGE = 2 ** 28;
+const SMALL_RANGE = 2 ** 26;
+const POSITION_RANGE = 2 ** 26;
+const SUB_SLOT_BIT = 1;
+const SUB_KIND_SHIFT = 1;
+const SUB_KIND_MASK = 3 << SUB_KIND_SHIFT;
+const SUB_ACTIVE_BIT = 8;
+const SUB_ORIGIN_SHIFT = 4;
+const SUB_ORIGIN_MASK = 3 << SUB_ORIGIN_SHIFT;
+const SUB_BRIDGE_SHIFT = 6;
+const SUB_LOW_MASK = (1 << SUB_BRIDGE_SHIFT) - 1;
+
+/**
+ * 6 own fields (JSC's 64-byte size class; 7–8 take 80, 9–12 take 112): talkgroup and conference
+ * share one number; slot, kind, active, origin, bridge index and the timed-list position another;
+ * the port-list and conference-list positions a third; all behind accessors that read as plain
+ * fields. One per static/dynamic talkgroup of every hotspot.
  */
 export class Subscription {
   ps: PortState | null = null;
-  /** slot at the port (RF slot for hotspots; link slot for links) */
-  slot: Slot = 1;
-  /** talkgroup at the port (RF TG for hotspots: 9 for a dial link) */
-  talkgroupId = 0;
-  conferenceId = 0;
-  kind: SubKind = SubKind.Static;
-  active = true;
+  /** talkgroup and conference (see above) */
+  #ids = 0;
+  /** timed position and the small values (see above) */
+  #bits = SUB_ACTIVE_BIT;
   /** 0 = never */
   expiresAtMs = 0;
   /** bridge members */
   member: BridgeMemberOptions | null = null;
-  /** (bridgeIndex + 1) · 4 + origin */
-  #bridgeOrigin = SubOrigin.Config;
-  /** positions in the conference list, the port list and the timed list (-1 = not there) */
-  conferencePosition = -1;
-  portPosition = -1;
-  timedPosition = -1;
+  /** port and conference list positions (see above) */
+  #positions = 0;
 
+  /** talkgroup at the port (RF TG for hotspots: 9 for a dial link) */
+  get talkgroupId(): number {
+    return this.#ids % TALKGROUP_RANGE;
+  }
+  set talkgroupId(value: number) {
+    assert(value >= 0 && value < TALKGROUP_RANGE, "a talkgroup id is a 24-bit DMR id");
+    this.#ids = this.#ids - (this.#ids % TALKGROUP_RANGE) + value;
+  }
+  get conferenceId(): number {
+    return Math.floor(this.#ids / TALKGROUP_RANGE);
+  }
+  set conferenceId(value: number) {
+    assert(value >= 0 && value < CONFERENCE_RANGE, "a conference id fits its part");
+    this.#ids = value * TALKGROUP_RANGE + (this.#ids % TALKGROUP_RANGE);
+  }
+
+  #small(): number {
+    return this.#bits % SMALL_RANGE;
+  }
+  #setSmall(small: number): void {
+    this.#bits = this.#bits - (this.#bits % SMALL_RANGE) + small;
+  }
+  /** slot at the port (RF slot for hotspots; link slot for links) */
+  get slot(): Slot {
+    return ((this.#small() & SUB_SLOT_BIT) + 1) as Slot;
+  }
+  set slot(value: Slot) {
+    const small = this.#small();
+    this.#setSmall(value === 2 ? small | SUB_SLOT_BIT : small & ~SUB_SLOT_BIT);
+  }
+  get kind(): SubKind {
+    return ((this.#small() & SUB_KIND_MASK) >> SUB_KIND_SHIFT) as SubKind;
+  }
+  set kind(value: SubKind) {
+    this.#setSmall((this.#small() & ~SUB_KIND_MASK) | (value << SUB_KIND_SHIFT));
+  }
+  get active(): boolean {
+    return (this.#small() & SUB_ACTIVE_BIT) !== 0;
+  }
+  set active(value: boolean) {
+    const small = this.#small();
+    this.#setSmall(value ? small | SUB_ACTIVE_BIT : small & ~SUB_ACTIVE_BIT);
+  }
   /** Where a static/dynamic subscription came from (options replace only their own). */
   get origin(): SubOrigin {
-    return (this.#bridgeOrigin & 3) as SubOrigin;
+    return ((this.#small() & SUB_ORIGIN_MASK) >> SUB_ORIGIN_SHIFT) as SubOrigin;
   }
   set origin(value: SubOrigin) {
-    this.#bridgeOrigin = (this.#bridgeOrigin & ~3) | value;
+    this.#setSmall((this.#small() & ~SUB_ORIGIN_MASK) | (value << SUB_ORIGIN_SHIFT));
   }
   /** bridge members: index of the bridge (-1 = none) */
   get bridgeIndex(): number {
-    return (this.#bridgeOrigin >> 2) - 1;
+    return (this.#small() >> SUB_BRIDGE_SHIFT) - 1;
   }
   set bridgeIndex(value: number) {
-    this.#bridgeOrigin = (value + 1) * 4 + (this.#bridgeOrigin & 3);
+    assert(value >= -1 && value < SMALL_RANGE / (1 << SUB_BRIDGE_SHIFT) - 1, "a bridge index fits beside the small values");
+    this.#setSmall(((value + 1) << SUB_BRIDGE_SHIFT) | (this.#small() & SUB_LOW_MASK));
+  }
+  /** position in the router's timed list (-1 = no timer) */
+  get timedPosition(): number {
+    return Math.floor(this.#bits / SMALL_RANGE) - 1;
+  }
+  set timedPosition(value: number) {
+    assert(value >= -1 && value < POSITION_RANGE - 1, "a timed position fits its part");
+    this.#bits = (value + 1) * SMALL_RANGE + (this.#bits % SMALL_RANGE);
+  }
+  /** position in the port's list (-1 = not there) */
+  get portPosition(): number {
+    return Math.floor(this.#positions / POSITION_RANGE) - 1;
+  }
+  set portPosition(value: number) {
+    assert(value >= -1 && value < POSITION_RANGE - 1, "a port position fits its part");
+    this.#positions = (value + 1) * POSITION_RANGE + (this.#positions % POSITION_RANGE);
+  }
+  /** position in the conference list (-1 = not there) */
+  get conferencePosition(): number {
+    return (this.#positions % POSITION_RANGE) - 1;
+  }
+  set conferencePosition(value: number) {
+    assert(value >= -1 && value < POSITION_RANGE - 1, "a conference position fits its part");
+    this.#positions = this.#positions - (this.#positions % POSITION_RANGE) + value + 1;
   }
 }
 
@@ -87,60 +172,88 @@ class PortOptionValues {
   identTalkgroup: number | null = null;
 }
 
-/** Positions and times only links and dial users have. */
+/** What only links and dial users have: positions, the relink time, a link's talkgroup map. */
 class PortRare {
   relinkAtMs = 0;
   relinkPosition = -1;
   linkPosition = -1;
+  linkMap: LinkTalkgroupMap | null = null;
 }
 
 /**
- * A port's routing state. 11 own fields (JSC's 112-byte size class instead of 224: one per
- * logged-in hotspot): the four flags share one number, the option values and the link/relink
- * positions live in objects made when first set; all behind the same accessors as plain fields.
- * Its two slots' contention state lives in the router's SlotTable (slot_table.ts), at
- * slotKey(index, slot).
+ * The subscriptions of a port that has none: one shared empty array, never written (insertSub
+ * makes a port's own array, sized for its first subscription, and removeSub puts this back when
+ * the last one goes), so a port index whose hotspot left holds no array of its own.
+ */
+export const NO_SUBS: Subscription[] = [];
+Object.freeze(NO_SUBS);
+
+/** PortState's low bits hold the flags; the port index sits above them. */
+const FLAG_BITS = 4;
+
+/**
+ * A port's routing state. 8 own fields (JSC's 80-byte size class; 9–12 take 112: one per port
+ * index a hotspot ever had): the index and the four flags share one number, the option values
+ * and what only links and dial users have (link/relink positions, the link's talkgroup map) live
+ * in objects made when first set; all behind the same accessors as plain fields. Its two slots'
+ * contention state lives in the router's SlotTable (slot_table.ts), at slotKey(index, slot).
  */
 export class PortState {
   port: RouterPort | null = null;
-  #flags = 0;
-  ruleName: string | null = null;
+  /** index · 16 + flags */
+  #indexFlags: number;
   rule: AccessRuleRouting | null = null;
-  readonly subs: Subscription[] = [];
-  linkMap: LinkTalkgroupMap | null = null;
+  /** this port's subscriptions; the shared empty NO_SUBS until the first (subscriptions.ts), again when the last goes */
+  subs: Subscription[] = NO_SUBS;
   optionsText = "";
   #options: PortOptionValues | null = null;
   dialSub: Subscription | null = null;
   #rare: PortRare | null = null;
 
-  constructor(readonly index: number) {}
+  constructor(index: number) {
+    assert(index >= 0 && index < 2 ** (31 - FLAG_BITS), "a port index fits beside the flags");
+    this.#indexFlags = index << FLAG_BITS;
+  }
+
+  /** The port index (router_port.ts) this record is kept for. */
+  get index(): number {
+    return this.#indexFlags >> FLAG_BITS;
+  }
+
+  /** OpenBridge or upstream: the talkgroup map it is routed through (null for hotspots) */
+  get linkMap(): LinkTalkgroupMap | null {
+    return this.#rare?.linkMap ?? null;
+  }
+  set linkMap(value: LinkTalkgroupMap | null) {
+    if (value !== null || this.#rare !== null) this.#rareForWrite().linkMap = value;
+  }
 
   #flag(flag: PortFlag, on: boolean): void {
-    this.#flags = on ? this.#flags | flag : this.#flags & ~flag;
+    this.#indexFlags = on ? this.#indexFlags | flag : this.#indexFlags & ~flag;
   }
   get up(): boolean {
-    return (this.#flags & PortFlag.Up) !== 0;
+    return (this.#indexFlags & PortFlag.Up) !== 0;
   }
   set up(value: boolean) {
     this.#flag(PortFlag.Up, value);
   }
   /** OpenBridge: many concurrent streams, no slot contention (a trunk) */
   get trunk(): boolean {
-    return (this.#flags & PortFlag.Trunk) !== 0;
+    return (this.#indexFlags & PortFlag.Trunk) !== 0;
   }
   set trunk(value: boolean) {
     this.#flag(PortFlag.Trunk, value);
   }
   /** OpenBridge or upstream: routed through a talkgroup map */
   get link(): boolean {
-    return (this.#flags & PortFlag.Link) !== 0;
+    return (this.#indexFlags & PortFlag.Link) !== 0;
   }
   set link(value: boolean) {
     this.#flag(PortFlag.Link, value);
   }
   /** a hotspot/repeater logged in to us */
   get local(): boolean {
-    return (this.#flags & PortFlag.Local) !== 0;
+    return (this.#indexFlags & PortFlag.Local) !== 0;
   }
   set local(value: boolean) {
     this.#flag(PortFlag.Local, value);

@@ -2,6 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { Endpoint } from "../../../src/core/endpoint.ts";
 import { HbpCounters } from "../../../src/core/hbp_master/counters.ts";
 import { HbpSession, SessionBatch, SessionState } from "../../../src/core/hbp_master/session.ts";
+import { SessionColumns } from "../../../src/core/hbp_master/session_columns.ts";
 import { Outbox } from "../../../src/core/outbox.ts";
 import { PortKind } from "../../../src/core/router_port.ts";
 
@@ -9,7 +10,7 @@ const digest = new Uint8Array([1, 2, 3]);
 const passphrase = new Uint8Array([9]);
 
 function session(address = "10.0.0.1", port = 40_000): HbpSession {
-  return new HbpSession(2345601, new Endpoint(1, address, port), 0xdeadbeef, digest, passphrase, 1_000, new HbpCounters());
+  return new HbpSession(2345601, new Endpoint(1, address, port), 0xdeadbeef, digest, passphrase, 1_000, new SessionColumns(new HbpCounters()));
 }
 
 describe("HbpSession layout", () => {
@@ -65,6 +66,7 @@ describe("HbpSession layout", () => {
   test("emit stamps the peer's id into its own per-slot buffers and queues them to its endpoint", () => {
     const s = session();
     s.state = SessionState.Connected;
+    s.portIndex = 0; // frames are counted in the row of the port index (session_columns.ts)
     const outbox = new Outbox(8);
     const frame = new Uint8Array(55);
     frame[15] = 0x80; // TS2
@@ -86,7 +88,7 @@ describe("HbpSession layout", () => {
 describe("SessionBatch", () => {
   test("hands out distinct sessions, each started once with its own id, endpoint and handshake", () => {
     const counters = new HbpCounters();
-    const batch = new SessionBatch(counters);
+    const batch = new SessionBatch(new SessionColumns(counters));
     const sessions = Array.from({ length: 300 }, (_, i) => batch.take(3100000 + i, i % 2, `10.0.${i >> 8}.${i & 255}`, 40_000 + i, 7 + i, digest, passphrase, 5_000 + i));
     expect(new Set(sessions).size).toBe(300); // across two batches
     sessions.forEach((s, i) => {
@@ -98,5 +100,60 @@ describe("SessionBatch", () => {
       expect(s.provenPassphrase).toBe(passphrase);
     });
     expect(() => sessions[0]!.start(1, 0, "10.9.9.9", 1, 0, digest, passphrase, 0)).toThrow(); // started once
+  });
+});
+
+describe("SessionColumns (connect time and frame counts by port index)", () => {
+  test("state and simplex share a number without disturbing each other; socket and port survive packing", () => {
+    const s = session("2001:db8::1", 65_535);
+    expect([s.socketIndex, s.port, s.address]).toEqual([1, 65_535, "2001:db8::1"]);
+    expect(s.matches(1, "2001:db8::1", 65_535)).toBe(true);
+    expect(s.matches(2, "2001:db8::1", 65_535 - 65_536)).toBe(false);
+    expect(s.matches(0, "2001:db8::1", 65_535 + 65_536)).toBe(false);
+    expect(s.simplex).toBe(false);
+    s.simplex = true;
+    expect(s.state).toBe(SessionState.Authenticated);
+    s.state = SessionState.Connected;
+    expect([s.state, s.simplex, s.connected]).toEqual([SessionState.Connected, true, true]);
+    s.simplex = false;
+    expect([s.state, s.simplex]).toEqual([SessionState.Connected, false]);
+    s.state = SessionState.Removed;
+    expect([s.state, s.simplex, s.connected]).toEqual([SessionState.Removed, false, false]);
+  });
+
+  test("each session counts in its own row; a reused port index starts from zero; no row reads zero", () => {
+    const columns = new SessionColumns(new HbpCounters());
+    const batch = new SessionBatch(columns);
+    const outbox = new Outbox(100_000);
+    const frame = new Uint8Array(55);
+    const live: HbpSession[] = [];
+    // 200 sessions (past the first column size), each with its own counts
+    for (let i = 0; i < 200; i++) {
+      const s = batch.take(3_100_000 + i, 0, "10.0.0.1", 30_000 + i, 0, digest, passphrase, 0);
+      expect([s.portIndex, s.framesIn, s.framesOut, s.connectedAtMs]).toEqual([-1, 0, 0, 0]);
+      s.state = SessionState.Connected;
+      s.portIndex = i;
+      s.connectedAtMs = 10_000 + i;
+      for (let k = 0; k < i % 7; k++) s.countFrameIn();
+      for (let k = 0; k < i % 5; k++) s.emit(0, frame, outbox);
+      live.push(s);
+    }
+    live.forEach((s, i) => expect([s.connectedAtMs, s.framesIn, s.framesOut]).toEqual([10_000 + i, i % 7, i % 5]));
+    // port 3 leaves; a new session takes index 3 again
+    const gone = live[3]!;
+    gone.state = SessionState.Removed;
+    gone.portIndex = -1;
+    expect([gone.framesIn, gone.connectedAtMs]).toEqual([0, 0]); // its row is no longer its own
+    expect(gone.framesOut).toBe(3); // counted beside its own egress buffers
+    const next = batch.take(3_200_000, 0, "10.0.0.2", 1, 0, digest, passphrase, 0);
+    next.state = SessionState.Connected;
+    next.portIndex = 3;
+    expect([next.framesIn, next.framesOut, next.connectedAtMs]).toEqual([0, 0, 0]);
+    next.connectedAtMs = 99;
+    next.countFrameIn();
+    expect([next.framesIn, next.connectedAtMs]).toEqual([1, 99]);
+    // the neighbours kept theirs
+    expect([live[2]!.framesIn, live[4]!.framesIn, live[4]!.framesOut]).toEqual([2, 4, 4]);
+    expect(columns.counters.dmrdOut).toBe(live.reduce((sum, _s, i) => sum + (i % 5), 0));
   });
 });

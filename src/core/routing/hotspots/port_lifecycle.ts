@@ -46,7 +46,6 @@ export function portUp(ctx: RouterContext, nowMs: number, port: RouterPort): voi
   ps.trunk = port.kind === PortKind.OpenBridge || port.kind === PortKind.Cluster;
   ps.link = port.kind === PortKind.OpenBridge || port.kind === PortKind.Upstream || port.kind === PortKind.Cluster;
   ps.local = port.kind === PortKind.Hotspot;
-  ps.ruleName = port.accessRule;
   ps.rule = (port.accessRule !== null ? ctx.options.accessRules[port.accessRule] : undefined) ?? DEFAULT_ACCESS_RULE_ROUTING;
   ps.optionsTimerMinutes = null;
   ps.optionsSingle = null;

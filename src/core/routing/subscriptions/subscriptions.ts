@@ -4,7 +4,7 @@
  * @module
  */
 import type { Slot } from "../../router_port.ts";
-import { SubKind, Subscription, type PortState, type SubOrigin } from "../state.ts";
+import { NO_SUBS, SubKind, Subscription, type PortState, type SubOrigin } from "../state.ts";
 import { TG_MAX } from "../streams/numbering.ts";
 import type { RouterContext } from "../router_context.ts";
 import { publishSubscription } from "../router_events.ts";
@@ -65,7 +65,8 @@ export function insertSub(
   sub.conferencePosition = list.length;
   list.push(sub);
   sub.portPosition = ps.subs.length;
-  ps.subs.push(sub);
+  if (ps.subs === NO_SUBS) ps.subs = [sub]; // a literal holds one element in a smaller block than a push onto []
+  else ps.subs.push(sub);
   setExpiry(ctx, sub, expiresAtMs);
   if (kind !== SubKind.Bridge) joinActiveStreams(ctx, sub);
   return sub;
@@ -93,6 +94,7 @@ export function removeSub(ctx: RouterContext, nowMs: number, sub: Subscription, 
     ps.subs[sub.portPosition] = lastP;
     lastP.portPosition = sub.portPosition;
   }
+  if (ps.subs.length === 0) ps.subs = NO_SUBS;
   if (ps.dialSub === sub) ps.dialSub = null;
   const slot = sub.slot;
   const conferenceId = sub.conferenceId;
