@@ -13,7 +13,7 @@ class Capture implements LogSink {
   }
 }
 
-function eventLog(level: "info" | "debug" = "info"): { log: EventLog; out: Capture } {
+function eventLog(level: "info" | "debug" | "warn" = "info"): { log: EventLog; out: Capture } {
   const out = new Capture();
   return { log: new EventLog(createLogger({ level, format: "json" }, { destination: out })), out };
 }
@@ -152,6 +152,17 @@ describe("EventLog: no log floods", () => {
     for (let i = 0; i < 100; i++) write(log, out, { type: "subscription.change", atMs: 0, portIndex: 1, portName: "p", slot: 2, talkgroupId: 91, action: "add", reason: "static" });
     expect(out.lines.length).toBe(0);
     expect(log.limiter.keyCount).toBe(0);
+  });
+
+  test("with info off (level warn), call starts and ends write nothing and spend no tokens; warnings still do", () => {
+    const { log, out } = eventLog("warn");
+    for (let i = 0; i < 100; i++) {
+      write(log, out, { type: "stream.start", atMs: i, streamId: i, portIndex: 3, portName: "G4ABC/2345601", sourceId: 2_345_001, destinationId: 91, slot: 2, callType: "group", kind: "voice" });
+    }
+    expect(out.lines.length).toBe(0);
+    expect(log.limiter.keyCount).toBe(0);
+    write(log, out, refused(200, "max-peers"));
+    expect(out.lines.filter((l) => String(l.record["msg"]).includes("server is full")).length).toBe(1);
   });
 
   test("the options KEY= value never reaches the log, even from a producer that forgot to redact", () => {
