@@ -15,43 +15,11 @@
  * FREEDMR_KEEP_STARTUP_PAGES=1 turns it off with the start-up release.
  * @module
  */
+import { LoginBurstWatch, MIN_LOGINS, QUIET_MS } from "../lib/login_burst_watch.ts";
 import { releaseStartupPages, type ReleasedPages } from "./startup_pages.ts";
 
-/** How long the login count must stay still before the burst counts as over. */
-export const QUIET_MS = 5_000;
 /** Checks (QUIET_MS each) after a settle when the binary's pages are handed back a second time. */
 export const PAGE_OUT_AGAIN_CHECKS = 2;
-/** New connections since the last settle that make it worth one (a full collection costs tens of ms at 10,000 hotspots). */
-export const MIN_LOGINS = 500;
-
-/**
- * The decision, fed the total connections so far at each check (every QUIET_MS): true when a
- * burst of at least `minLogins` new ones has been followed by a check with none.
- */
-export class LoginBurstWatch {
-  #seen: number;
-  #settledAt: number;
-
-  constructor(
-    initialLogins: number,
-    readonly minLogins: number = MIN_LOGINS,
-  ) {
-    this.#seen = initialLogins;
-    this.#settledAt = initialLogins;
-  }
-
-  check(logins: number): boolean {
-    if (logins !== this.#seen) {
-      // still logging in (or a counter reset): wait for a quiet check
-      this.#seen = logins;
-      if (logins < this.#settledAt) this.#settledAt = logins;
-      return false;
-    }
-    if (logins - this.#settledAt < this.minLogins) return false;
-    this.#settledAt = logins;
-    return true;
-  }
-}
 
 /**
  * Watch `logins()` (total connections so far, e.g. the HBP master's loginsConnected counter) every

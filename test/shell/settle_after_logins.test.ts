@@ -1,43 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { LoginBurstWatch, MIN_LOGINS, scheduleSettleAfterLogins } from "../../src/shell/settle_after_logins.ts";
-
-describe("LoginBurstWatch", () => {
-  test("settles once after a burst, at the first check with no new login", () => {
-    const watch = new LoginBurstWatch(10, 100);
-    expect(watch.check(10)).toBe(false); // nothing happened
-    expect(watch.check(60)).toBe(false); // logging in
-    expect(watch.check(150)).toBe(false); // still logging in
-    expect(watch.check(150)).toBe(true); // quiet after 140 new ones
-    expect(watch.check(150)).toBe(false); // once per burst
-  });
-
-  test("a trickle of logins below the threshold never settles; it adds up until it does", () => {
-    const watch = new LoginBurstWatch(0, 100);
-    expect(watch.check(40)).toBe(false);
-    expect(watch.check(40)).toBe(false); // quiet, but only 40 since the last settle
-    expect(watch.check(90)).toBe(false);
-    expect(watch.check(90)).toBe(false);
-    expect(watch.check(120)).toBe(false);
-    expect(watch.check(120)).toBe(true);
-  });
-
-  test("a counter that went back (a new master) starts over from there", () => {
-    const watch = new LoginBurstWatch(1000, 100);
-    expect(watch.check(5)).toBe(false);
-    expect(watch.check(5)).toBe(false);
-    expect(watch.check(200)).toBe(false);
-    expect(watch.check(200)).toBe(true);
-  });
-
-  test("the default threshold", () => {
-    const watch = new LoginBurstWatch(0);
-    expect(watch.minLogins).toBe(MIN_LOGINS);
-    expect(watch.check(MIN_LOGINS - 1)).toBe(false);
-    expect(watch.check(MIN_LOGINS - 1)).toBe(false);
-    expect(watch.check(MIN_LOGINS)).toBe(false);
-    expect(watch.check(MIN_LOGINS)).toBe(true);
-  });
-});
+import { scheduleSettleAfterLogins } from "../../src/shell/settle_after_logins.ts";
 
 describe("scheduleSettleAfterLogins", () => {
   test("settles once after a burst has gone quiet, never while logins go on or below the threshold", async () => {
