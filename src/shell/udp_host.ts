@@ -1,7 +1,7 @@
 /**
  * The UDP host: the one place sockets live. It opens every socket the hosted handlers declare,
  * hands each datagram to its owner with the monotonic time, drains the shared Outbox after every
- * core call, ticks the handlers (and the router) every ~25 ms, reopens sockets on request
+ * core call, ticks the handlers (and the router) every 25 or 100 ms, reopens sockets on request
  * (SocketControl), and on shutdown lets each handler queue its goodbyes, flushes, closes.
  *
  * Two tick rates. Fast (every `tickIntervalMs`, 25 ms) while a handler or tickable wants it (an
@@ -14,8 +14,9 @@
  * While datagrams arrive, the tick runs from the data path once three quarters of the interval
  * have passed (one comparison per datagram) and the timer is pushed back (`refresh`): with
  * datagrams closer than a quarter interval apart (a few calls) the timer never fires, and traffic
- * pays no wake-ups for it (each ~70 µs on this machine, against ~10 µs for the tick's work). This also keeps ticks running through a flood: Bun's UDP readable dispatch reads
- * until the socket is empty (recvmmsg until EAGAIN, oven-sh/bun PR #37103), so while datagrams
+ * pays no wake-ups for it (each ~70 µs on this machine, against ~10 µs for the tick's work). This
+ * also keeps ticks running through a flood: Bun's UDP readable dispatch reads until the socket is
+ * empty (recvmmsg until EAGAIN, oven-sh/bun PR #37103), so while datagrams
  * arrive as fast as we handle them no timer runs (measured: a 1.96 s tick gap when it relied on
  * the timer alone).
  *
@@ -152,7 +153,7 @@ export class UdpHost implements SocketControl {
   #closedEpisodes = 0;
   readonly #reusePort: boolean;
   #timer: ReturnType<typeof setInterval> | null = null;
-  /** monotonicMs of the last tick; the data path ticks once it is #currentIntervalMs old */
+  /** monotonicMs of the last tick; the data path ticks once it is #inlineAfterMs old */
   #lastTickMs = 0;
   #started = false;
   #stopped = false;

@@ -3,19 +3,19 @@
  * settle_after_logins.ts): once per burst, after it has gone quiet, never below the threshold.
  */
 import { describe, expect, test } from "bun:test";
-import { LoginCount, scheduleWorkerSettle } from "../../src/services/worker/settle_after_logins.ts";
+import { scheduleWorkerSettle } from "../../src/services/worker/settle_after_logins.ts";
 
 describe("scheduleWorkerSettle", () => {
   test("settles once after a burst has gone quiet; a trickle below the threshold never does", async () => {
-    const count = new LoginCount();
+    let logins = 0;
     const settled: number[] = [];
-    const stop = scheduleWorkerSettle(count, () => settled.push(count.total), { quietMs: 20, minLogins: 10 });
+    const stop = scheduleWorkerSettle(() => logins, () => settled.push(logins), { quietMs: 20, minLogins: 10 });
     try {
-      count.total = 5;
+      logins = 5;
       await Bun.sleep(120);
       expect(settled).toEqual([]);
       for (let i = 0; i < 10; i++) {
-        count.total += 3;
+        logins += 3;
         await Bun.sleep(10);
       }
       const deadline = Date.now() + 5_000;

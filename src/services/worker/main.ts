@@ -16,7 +16,7 @@ import { parseFeedFilter, type FeedSocketData } from "../feed/last_heard_feed.ts
 import { LIVE_BACKPRESSURE_BYTES, LiveHub, type LiveClient } from "../live_hub.ts";
 import { OperatorApi } from "../operator_api.ts";
 import type { FromWorker, ToWorker, WorkerInit } from "./protocol.ts";
-import { LoginCount, scheduleWorkerSettle } from "./settle_after_logins.ts";
+import { scheduleWorkerSettle } from "./settle_after_logins.ts";
 import { WorkerStore } from "../store/worker_store.ts";
 import { ALIAS_KINDS, AliasService, type AliasServiceOptions } from "../aliases/alias_service.ts";
 import { AliasTable } from "../aliases/alias_table.ts";
@@ -258,9 +258,10 @@ function startAliases(operator: OperatorApi, options: AliasServiceOptions | unde
   void service.start();
 }
 
-// after a burst of logins, give back what it left in the heap and the allocator
-const logins = new LoginCount();
-scheduleWorkerSettle(logins);
+// after a burst of logins (session.up events, a roster after a restart), give back what it left in
+// the heap and the allocator
+let loginsSeen = 0;
+scheduleWorkerSettle(() => loginsSeen);
 
 self.onmessage = (e: MessageEvent) => {
   const message = e.data as ToWorker;
@@ -272,7 +273,7 @@ self.onmessage = (e: MessageEvent) => {
       if (api !== null) {
         if (message.lostSinceLast > 0) api.extra.eventsLost += message.lostSinceLast;
         for (const event of message.events) {
-          if (event.type === "session.up") logins.total++;
+          if (event.type === "session.up") loginsSeen++;
           try {
             api.onEvent(event);
             feeds?.onEvent(event);
@@ -294,7 +295,7 @@ self.onmessage = (e: MessageEvent) => {
       feeds?.resync(message.roster);
       return;
     case "roster-chunk":
-      logins.total += message.hotspots.length;
+      loginsSeen += message.hotspots.length;
       api?.addRosterHotspots(message.hotspots, performance.now());
       feeds?.addRosterHotspots(message.hotspots);
       if (message.last) live?.resyncAll("server-resync");

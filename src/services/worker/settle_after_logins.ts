@@ -12,25 +12,20 @@
  */
 import { LoginBurstWatch, MIN_LOGINS, QUIET_MS } from "../../lib/login_burst_watch.ts";
 
-/** Logins the Worker has seen (session.up events, hotspots of a roster after a restart). */
-export class LoginCount {
-  total = 0;
-}
-
 /**
- * Check `count` every QUIET_MS; after each burst, `settle` (Bun.shrink by default). Returns a
- * function that stops it; the timer never keeps the Worker alive.
+ * Check `logins()` (logins the Worker has seen so far) every QUIET_MS; after each burst, `settle`
+ * (Bun.shrink by default). Returns a function that stops it; the timer never keeps the Worker alive.
  */
 export function scheduleWorkerSettle(
-  count: LoginCount,
+  logins: () => number,
   settle: () => void = () => Bun.shrink(),
   /** Tests: a shorter check period and threshold. */
   tuning: { quietMs?: number; minLogins?: number } = {},
 ): () => void {
   if (process.env.FREEDMR_KEEP_STARTUP_PAGES === "1") return () => {};
-  const watch = new LoginBurstWatch(count.total, tuning.minLogins ?? MIN_LOGINS);
+  const watch = new LoginBurstWatch(logins(), tuning.minLogins ?? MIN_LOGINS);
   const timer = setInterval(() => {
-    if (watch.check(count.total)) settle();
+    if (watch.check(logins())) settle();
   }, tuning.quietMs ?? QUIET_MS);
   timer.unref();
   return () => clearInterval(timer);
