@@ -33,6 +33,15 @@ import { openStateBucket } from "./kv_state_store.ts";
 import { watchKv } from "./kv_watch.ts";
 import { SharedSessionMirror, type SharedSessionMirrorStats, type SharedSessionRecord } from "./shared_session_mirror.ts";
 
+/** How long `attach` waits for the mirror's first load before it says the sessions are shared. */
+const MIRROR_LOAD_WAIT_MS = 5_000;
+
+/** Any key under `filter` in the bucket? */
+async function hasKeys(kv: KV, filter: string): Promise<boolean> {
+  for await (const _key of await kv.keys(filter)) return true;
+  return false;
+}
+
 /** What shared sessions need of the HBP master (HbpMaster implements it). */
 export interface SharedSessionHost {
   session(repeaterId: number):
@@ -111,21 +120,29 @@ export class SharedSessions {
   async attach(nc: NatsConnection): Promise<void> {
     try {
       this.#kv = await openStateBucket(nc, this.#deps.prefix, this.#deps.replicas);
-      void this.#watch(this.#kv, "node.>", (e) => this.mirror.onNode(e.key, e.operation, e.value, e.created.getTime()));
-      void this.#watch(this.#kv, "sess.>", (e) => this.#onSessionEntry(e));
+      const kv = this.#kv;
+      void this.#watch(kv, "node.>", (e) => this.mirror.onNode(e.key, e.operation, e.value, e.created.getTime()));
+      let loaded: () => void = () => {};
+      const sessionsLoaded = new Promise<void>((resolve) => (loaded = resolve));
+      void this.#watch(kv, "sess.>", (e) => this.#onSessionEntry(e), loaded);
       this.#deps.hbp.setSessionAdopter(this.adopter);
       // sessions that came up before the bucket was ready
       for (const repeaterId of this.#ports.values()) this.#write(repeaterId, 0);
+      // say so once the mirror holds the sessions already shared (a worker restarted under
+      // SO_REUSEPORT answers the hotspots the kernel now gives it from them); an empty bucket has
+      // nothing to wait for, and a slow replay is waited for only so long
+      if (await hasKeys(kv, "sess.>")) await Promise.race([sessionsLoaded, Bun.sleep(MIRROR_LOAD_WAIT_MS)]);
       this.#log.info({ window: this.#deps.windowMs }, "cluster: HBP sessions shared (hotspots move between nodes without a new login)");
     } catch (error) {
       this.#log.error({ err: error }, "cluster: HBP sessions not shared (JetStream KV unavailable); hotspots moving between nodes log in again");
     }
   }
 
-  #watch(kv: KV, key: string, onEntry: (entry: KvEntry) => void): Promise<void> {
+  #watch(kv: KV, key: string, onEntry: (entry: KvEntry) => void, onCaughtUp?: () => void): Promise<void> {
     return watchKv(kv, key, {
       stopped: () => this.#stopped,
       onEntry,
+      ...(onCaughtUp !== undefined ? { onCaughtUp } : {}),
       onBadEntry: () => {
         this.mirror.stats.malformed++;
       },
