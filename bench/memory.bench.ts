@@ -2,7 +2,7 @@
  * Memory benchmark (issue 14): what freedmr costs a Pi in RSS, next to a bare Bun relay in the
  * same run (RSS does not depend on CPU load, so the figures hold on a busy machine).
  *
- *   npx bun bench/memory.bench.ts [--hotspots 10000] [--relay-hotspots 2000] [--settle-seconds 20] [--late-seconds 60] [--binary dist/freedmr-linux-x64]
+ *   npx bun bench/memory.bench.ts [--hotspots 10000] [--relay-hotspots 2000] [--more 10000] [--settle-seconds 20] [--late-seconds 60] [--binary dist/freedmr-linux-x64]
  *
  * 1. Idle RSS of the compiled binary with the default config (services Worker off: `[http]
  *    enabled = false`; and on, its default), `--settle-seconds` after it answers, with the
@@ -14,6 +14,12 @@
  *    `--late-seconds` after it: freedmr hands code pages back after a burst of logins
  *    (src/shell/settle_after_logins.ts) and some fault back in over the next minute, so the goal
  *    (≤ 1 KiB per hotspot for freedmr) is judged on the later figure.
+ * 3. What a further hotspot costs once the server has served some (freedmr only): `--more`
+ *    hotspots log in as a second burst after the late sample; (RSS once settled − RSS at the late
+ *    sample) / more. The figure in 2. also carries what the first logins cost once, whatever their
+ *    number (the compiled login and ping paths, the runtime's first pools, the binary's code pages
+ *    the traffic faults in, the heap blocks a burst leaves half-empty); this one does not. The goal
+ *    is judged on 2.
  * The compiled binary is built first if dist/ has none. Servers bind 127.0.0.1 on free ports.
  * @module
  */
@@ -30,6 +36,8 @@ const HOTSPOTS = Number(arg("hotspots", "10000"));
 /** The bare relay rebuilds its fan-out lists on every login (quadratic): fewer hotspots there keep the run short. */
 const RELAY_HOTSPOTS = Number(arg("relay-hotspots", "2000"));
 const SETTLE_MS = Number(arg("settle-seconds", "20")) * 1000;
+/** A second burst of this many hotspots after the late sample (freedmr only; 0 = none), within the default `hbp.max_peers` (20,000). */
+const MORE = Math.max(0, Math.min(Number(arg("more", "10000")), 20_000 - HOTSPOTS));
 const LATE_MS = Math.max(SETTLE_MS, Number(arg("late-seconds", "60")) * 1000);
 const BINARY = arg("binary", join(ROOT, "dist", "freedmr-linux-" + (process.arch === "arm64" ? "arm64" : "x64")));
 const MIB = 1024 * 1024;
@@ -115,6 +123,24 @@ async function startAll(): Promise<Server[]> {
   ]);
 }
 
+/** Log `count` idle hotspots in from one generator process (bench/support/idle_hotspots.ts); resolves once all are in. */
+async function loginHotspots(port: number, count: number, firstId: number): Promise<{ generator: Bun.Subprocess<"pipe", "pipe", "inherit">; failed: number }> {
+  const generator = Bun.spawn([process.execPath, join(ROOT, "bench", "support", "idle_hotspots.ts"), "--port", String(port), "--count", String(count), "--first-id", String(firstId)], {
+    stdin: "pipe",
+    stdout: "pipe",
+    stderr: "inherit",
+  });
+  const reader = generator.stdout.getReader();
+  let text = "";
+  while (!text.includes("READY")) {
+    const { value, done } = await reader.read();
+    if (done) throw new Error(`hotspot generator exited before READY: ${text}`);
+    text += new TextDecoder().decode(value);
+  }
+  reader.releaseLock();
+  return { generator, failed: Number(/(\d+) logins failed/.exec(text)?.[1] ?? "0") };
+}
+
 console.log(`memory: Bun ${Bun.version} ${process.arch}, binary ${BINARY}, ${HOTSPOTS} hotspots per server, settle ${SETTLE_MS / 1000} s (machine shared; RSS is not CPU-sensitive)`);
 const servers = await startAll();
 try {
@@ -128,26 +154,15 @@ try {
   if (HOTSPOTS > 0) {
     // One server at a time: 10,000 client sockets per generator, and the machine's ephemeral ports
     // are shared with everything else running on it.
-    console.log(`\n2. ${HOTSPOTS} hotspots (${RELAY_HOTSPOTS} for the relay; one static talkgroup each, a ping every 5 s), one server at a time; RSS ${SETTLE_MS / 1000} s and ${LATE_MS / 1000} s after the last login`);
+    console.log(`\n2. ${HOTSPOTS} hotspots (${RELAY_HOTSPOTS} for the relay; one static talkgroup each, a ping every 5 s), one server at a time; RSS ${SETTLE_MS / 1000} s and ${LATE_MS / 1000} s after the last login${MORE > 0 ? `; then ${MORE} more for freedmr in a second burst (3.)` : ""}`);
     for (const [i, s] of servers.entries()) {
       const count = i === 2 ? RELAY_HOTSPOTS : HOTSPOTS;
       if (count <= 0) continue;
-      const generator = Bun.spawn(
-        [process.execPath, join(ROOT, "bench", "support", "idle_hotspots.ts"), "--port", String(s.port), "--count", String(count), "--first-id", String(3_100_000 + i * 200_000)],
-        { stdin: "pipe", stdout: "pipe", stderr: "inherit" },
-      );
       const started = performance.now();
-      const reader = generator.stdout.getReader();
-      let text = "";
-      while (!text.includes("READY")) {
-        const { value, done } = await reader.read();
-        if (done) throw new Error(`hotspot generator exited before READY: ${text}`);
-        text += new TextDecoder().decode(value);
-      }
-      reader.releaseLock();
-      const failed = Number(/(\d+) logins failed/.exec(text)?.[1] ?? "0");
-      const connected = count - failed;
+      const first = await loginHotspots(s.port, count, 3_100_000 + i * 200_000);
+      const connected = count - first.failed;
       const loginSeconds = (performance.now() - started) / 1000;
+      const failed = first.failed;
       await Bun.sleep(SETTLE_MS);
       const sample = (late: boolean): string => {
         const loaded = rss(s.pid);
@@ -162,9 +177,22 @@ try {
         await Bun.sleep(LATE_MS - SETTLE_MS);
         console.log(`     at ${String(LATE_MS / 1000).padStart(3)} s: ${sample(true)}`);
       }
-      generator.stdin.write("EXIT\n");
-      generator.stdin.end();
-      await Promise.race([generator.exited, Bun.sleep(5000)]);
+      const generators = [first.generator];
+      if (MORE > 0 && i < 2) {
+        const before = rss(s.pid);
+        const more = await loginHotspots(s.port, MORE, 3_100_000 + i * 200_000 + 100_000);
+        generators.push(more.generator);
+        await Bun.sleep(SETTLE_MS);
+        const after = rss(s.pid);
+        const added = MORE - more.failed;
+        const per = (key: keyof Rss): string => ((after[key] - before[key]) / added / 1024).toFixed(2);
+        console.log(`     3. ${added} more, ${SETTLE_MS / 1000} s after their logins: ${per("total")} KiB per further hotspot (anon ${per("anon")}, file ${per("file")} KiB)`);
+      }
+      for (const generator of generators) {
+        generator.stdin.write("EXIT\n");
+        generator.stdin.end();
+      }
+      await Promise.all(generators.map((generator) => Promise.race([generator.exited, Bun.sleep(5000)])));
     }
   }
 } finally {
