@@ -100,7 +100,7 @@ export function renderMetrics(state: ApiState, context: MetricsContext): string 
       m.family("freedmr_hbp_dmrd_total", "counter", "DMRD frames from and to hotspots.", picked(c, [["dmrdIn", "in"], ["dmrdOut", "out"]], "direction"));
       m.family("freedmr_hbp_dropped_total", "counter", "HBP datagrams dropped, by reason.", [
         ...picked(c, MALFORMED_COUNTERS, "reason"),
-        ...picked(c, [["spoofed", "spoofed"], ["sideChannelUnattributed", "side-channel-unattributed"], ["dmrdOutDropped", "out-not-connected"], ["handlerErrors", "handler-error"]], "reason"),
+        ...picked(c, [["spoofed", "spoofed"], ["unknownPeerHeld", "unknown-peer-held"], ["sideChannelUnattributed", "side-channel-unattributed"], ["dmrdOutDropped", "out-not-connected"], ["handlerErrors", "handler-error"]], "reason"),
       ]);
     }
     if (s.routing !== null) {

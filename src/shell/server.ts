@@ -52,6 +52,16 @@ import type { ClusterNode } from "./cluster/cluster_node.ts";
 
 export const DEFAULT_PASSPHRASE = "passw0rd";
 
+/**
+ * `[cluster] shared_sessions`: the longest a starting node (or a restarted worker) drops, rather
+ * than NAKs, pings and frames from hotspots it has no session for, while it connects to NATS and
+ * loads its copy of the cluster's sessions (HbpMaster.holdUnknownPeers). The shared sessions end
+ * the hold as soon as that copy has loaded (at most 5 s after the bucket opened) or cannot load;
+ * this bound covers NATS not answering at all. A hotspot pings every 5–10 s and is dropped only
+ * after several unanswered pings, so it waits rather than logging in again.
+ */
+export const SESSION_LOAD_HOLD_MS = 10_000;
+
 /** What every core component is built from. */
 export interface CoreDeps {
   readonly outbox: Outbox;
@@ -323,6 +333,9 @@ export async function startServer(config: Config, log: Logger, options: ServerOp
     }
   }
 
+  if (hbp !== null && config.cluster.enabled && config.cluster.shared_state && config.cluster.shared_sessions) {
+    hbp.holdUnknownPeers(monotonicMs() + SESSION_LOAD_HOLD_MS);
+  }
   try {
     await host.start();
   } catch (error) {

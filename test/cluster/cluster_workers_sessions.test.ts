@@ -95,4 +95,47 @@ maybe("shared HBP sessions across workers", () => {
     expect((await Promise.all(hotspots.map(recordOf))).filter((r) => r !== null)).toEqual([]);
     await nc.close();
   }, 120_000);
+
+  test("hotspots pinging right through a worker's restart are never NAKed: the restarted worker holds them until its copy of the sessions has loaded, then takes them over", async () => {
+    const nats = await startNatsServer();
+    const [hbpPort] = await freePorts(1);
+    const toml = `${serverToml(2341, hbpPort!, [])}\n[http]\nenabled = false\n[cluster]\nenabled = true\nnode_name = "wsr"\nworkers = 2\nservers = ["${nats.url}"]\ninterest_linger_seconds = 1\n`;
+    const supervisor = await spawnServer("workers-restart-hold", toml, 2);
+    const shared = (): number => supervisor.lines.filter((l) => l["msg"] === "cluster: HBP sessions shared (hotspots move between nodes without a new login)").length;
+    for (const deadline = performance.now() + 10_000; shared() < 2 && performance.now() < deadline; ) await Bun.sleep(50);
+    expect(shared()).toBe(2);
+    const hotspots: HbpClient[] = [];
+    for (let i = 0; i < HOTSPOTS; i++) hotspots.push(await hotspotOn(hbpPort!, "TS2=3711;"));
+    await HbpClient.settle(300); // each worker's mirror has every record
+
+    // every hotspot pings every 25 ms from before the kill until well after the restart: some of
+    // those pings reach the restarted worker in the moment between its socket opening and its
+    // mirror loading (without the hold, each of those was answered MSTNAK: a new login)
+    const from = hotspots.map((h) => h.received.length);
+    let pinging = true;
+    const pinger = (async () => {
+      while (pinging) {
+        for (const h of hotspots) h.sendPing();
+        await Bun.sleep(25);
+      }
+    })();
+    const started = supervisor.lines.filter((l) => /^worker 1 started \(pid \d+\)$/.test(String(l["msg"])));
+    process.kill(Number(started[started.length - 1]!["pid"]), "SIGKILL");
+    expect(await supervisor.waitForLog((l) => String(l["msg"]).startsWith("worker 1 exited unasked") && l["worker"] === 1, 5000)).not.toBeNull();
+    for (const deadline = performance.now() + 15_000; shared() < 3 && performance.now() < deadline; ) await Bun.sleep(20);
+    expect(shared()).toBe(3);
+    const sharedAt = hotspots.map((h) => h.received.length);
+    await Bun.sleep(1500);
+    pinging = false;
+    await pinger;
+    await HbpClient.settle(200);
+    const naked = hotspots.filter((h, i) => h.received.some((r, j) => j >= from[i]! && r.tag === "MSTNAK")).length;
+    const pongedAfter = hotspots.filter((h, i) => h.received.some((r, j) => j >= sharedAt[i]! && r.tag === "MSTPONG")).length;
+    console.log(`restart under pings: ${naked} of ${HOTSPOTS} hotspots NAKed, ${pongedAfter} answered after the restarted worker's sessions loaded`);
+    expect(naked).toBe(0);
+    expect(pongedAfter).toBe(HOTSPOTS);
+    // and calls still reach all of them, from either worker
+    expect(await callCrosses(hotspots[0]!, hotspots.slice(1), 3711, 2, 20_000)).toBe(true);
+    await supervisor.kill("SIGTERM");
+  }, 120_000);
 });

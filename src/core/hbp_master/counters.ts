@@ -23,6 +23,8 @@ export class HbpCounters {
   spoofed = 0;
   /** Datagrams from an id with no session (answered with MSTNAK). */
   unknownPeer = 0;
+  /** Cluster: the same, while the node's copy of the shared sessions was still loading (dropped, not NAKed; HbpMaster.holdUnknownPeers). */
+  unknownPeerHeld = 0;
   /** Datagrams from the right address in the wrong state (answered with MSTNAK). */
   wrongState = 0;
   badPassphrase = 0;

@@ -161,6 +161,8 @@ export class HbpMaster implements HostedHandler {
   #globalPassphrase: Uint8Array;
   #loginCheck: LoginCheck | null;
   #adopter: SessionAdopter | null;
+  /** Cluster: until then, unknown peers' pings, frames and options are dropped rather than NAKed (holdUnknownPeers). */
+  #holdUnknownUntilMs = Number.NEGATIVE_INFINITY;
   readonly #guard: LoginGuard;
   readonly #cookie: SaltCookie;
   /** Live sessions (authenticated or connected), one per repeater id (a NumberMap: ~26 bytes per hotspot where a Map takes ~130). */
@@ -342,6 +344,19 @@ export class HbpMaster implements HostedHandler {
     this.#adopter = adopter;
   }
 
+  /**
+   * Cluster: until `untilMs` (the clock of onDatagram), a ping, frame or options text from a
+   * repeater id with no session here and none to adopt is dropped and counted (unknownPeerHeld)
+   * instead of answered MSTNAK. A node (or restarted worker) that shares sessions opens its socket
+   * before its copy of the cluster's sessions has loaded; a NAK in that moment would send a hotspot
+   * that another node logged in, and that this one is about to take over, back to a new login.
+   * Held, the hotspot's next keepalive finds its session. Logins are never held. `untilMs` ≤ now
+   * (e.g. 0) ends the hold at once.
+   */
+  holdUnknownPeers(untilMs: number): void {
+    this.#holdUnknownUntilMs = untilMs;
+  }
+
   /** Replace (or remove, null) the extra login check applied at RPTC (reload, alias data). */
   setLoginCheck(check: LoginCheck | null): void {
     this.#loginCheck = check;
@@ -439,10 +454,18 @@ export class HbpMaster implements HostedHandler {
       // A client that is leaving ignores replies (and a login in progress leaves no state to forget).
       if (kind === HbpKind.Rptcl) return;
       // Cluster: a session made elsewhere for exactly this endpoint may be taken over (no re-login).
+      let refused = false;
       if (this.#adopter !== null && (kind === HbpKind.Rptping || kind === HbpKind.Dmrd || kind === HbpKind.Rpto)) {
+        const refusedBefore = this.counters.adoptionsRefused;
         session = this.#adopt(nowMs, socketIndex, address, port, repeaterId);
+        refused = this.counters.adoptionsRefused !== refusedBefore;
       }
       if (session === undefined) {
+        // an RPTC belongs to a login begun elsewhere, and a refused record is an answer: both NAKed
+        if (nowMs < this.#holdUnknownUntilMs && kind !== HbpKind.Rptc && !refused) {
+          this.counters.unknownPeerHeld++;
+          return;
+        }
         this.counters.unknownPeer++;
         this.#nak(socketIndex, address, port, repeaterId);
         return;

@@ -48,6 +48,8 @@ export interface SharedSessionHost {
     | { readonly connected: boolean; readonly portIndex: number; readonly endpoint: { readonly address: string; readonly port: number }; readonly config: RptcConfig | null; readonly accessRule: string | null; readonly options: string | null }
     | undefined;
   setSessionAdopter(adopter: SessionAdopter | null): void;
+  /** Drop rather than NAK unknown peers until then (the server starts it; attach ends it with 0). */
+  holdUnknownPeers(untilMs: number): void;
 }
 
 export interface SharedSessionsDeps {
@@ -132,8 +134,12 @@ export class SharedSessions {
       // SO_REUSEPORT answers the hotspots the kernel now gives it from them); an empty bucket has
       // nothing to wait for, and a slow replay is waited for only so long
       if (await hasKeys(kv, "sess.>")) await Promise.race([sessionsLoaded, Bun.sleep(MIRROR_LOAD_WAIT_MS)]);
+      // hotspots this node was holding unanswered (server.ts SESSION_LOAD_HOLD_MS) are taken over
+      // at their next keepalive from now on, and any other is NAKed again
+      this.#deps.hbp.holdUnknownPeers(0);
       this.#log.info({ window: this.#deps.windowMs }, "cluster: HBP sessions shared (hotspots move between nodes without a new login)");
     } catch (error) {
+      this.#deps.hbp.holdUnknownPeers(0);
       this.#log.error({ err: error }, "cluster: HBP sessions not shared (JetStream KV unavailable); hotspots moving between nodes log in again");
     }
   }

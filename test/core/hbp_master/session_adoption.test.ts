@@ -154,4 +154,46 @@ describe("HbpMaster session adoption", () => {
     expect(h.recv(msg("RPTPING", 3100012), PORT, ADDRESS).map((s) => s.tag)).toEqual(["MSTNAK"]);
     expect(h.master.counters.handlerErrors).toBe(1);
   });
+
+  describe("holding unknown peers while the cluster's sessions load", () => {
+    test("until the hold ends, an unknown peer's ping, frame and options are dropped and counted, not NAKed; then NAKed again", () => {
+      const h = new Harness();
+      h.master.holdUnknownPeers(h.nowMs + 5_000);
+      expect(h.recv(msg("RPTPING", 3100001), PORT, ADDRESS)).toEqual([]);
+      expect(h.recv(dmrd(3100001), PORT, ADDRESS)).toEqual([]);
+      expect(h.recv(rpto(3100001, "TS2=3100;"), PORT, ADDRESS)).toEqual([]);
+      expect(h.master.counters.unknownPeerHeld).toBe(3);
+      expect(h.master.counters.unknownPeer).toBe(0);
+      h.nowMs += 5_000;
+      expect(h.recv(msg("RPTPING", 3100001), PORT, ADDRESS).map((s) => s.tag)).toEqual(["MSTNAK"]);
+      expect(h.master.counters.unknownPeer).toBe(1);
+      expect(h.master.counters.unknownPeerHeld).toBe(3);
+    });
+
+    test("a held hotspot is taken over once its record is there; ending the hold early (0) NAKs at once", () => {
+      const h = new Harness();
+      const records = new Map<number, { address: string; port: number; offer: AdoptableSession }>();
+      h.master.setSessionAdopter(fakeAdopter(records));
+      h.master.holdUnknownPeers(h.nowMs + 10_000);
+      expect(h.recv(msg("RPTPING", 3100001), PORT, ADDRESS)).toEqual([]);
+      // the mirror loads: the next keepalive finds the session
+      records.set(3100001, { address: ADDRESS, port: PORT, offer: offer(3100001) });
+      expect(h.recv(msg("RPTPING", 3100001), PORT, ADDRESS).map((s) => s.tag)).toEqual(["MSTPONG"]);
+      expect(h.master.counters.adoptions).toBe(1);
+      h.master.holdUnknownPeers(0);
+      expect(h.recv(msg("RPTPING", 3100002), PORT, ADDRESS).map((s) => s.tag)).toEqual(["MSTNAK"]);
+      expect(h.master.counters.unknownPeerHeld).toBe(1);
+    });
+
+    test("logins are never held, an RPTC with no session is NAKed (a login begun elsewhere), and so is a record our rules refuse", () => {
+      const h = new Harness({ registrationAcl: aclOrThrow("DENY:3100009") });
+      h.master.setSessionAdopter(fakeAdopter(new Map([[3100009, { address: ADDRESS, port: PORT, offer: offer(3100009) }]])));
+      h.master.holdUnknownPeers(h.nowMs + 10_000);
+      expect(h.recv(msg("RPTL", 3100001), PORT, ADDRESS).map((s) => s.tag)).toEqual(["RPTACK"]);
+      expect(h.recv(encodeRptc({ repeaterId: 3100002, callsign: "N0CALL" }), PORT, ADDRESS).map((s) => s.tag)).toEqual(["MSTNAK"]);
+      expect(h.recv(msg("RPTPING", 3100009), PORT, ADDRESS).map((s) => s.tag)).toEqual(["MSTNAK"]);
+      expect(h.master.counters.adoptionsRefused).toBe(1);
+      expect(h.master.counters.unknownPeerHeld).toBe(0);
+    });
+  });
 });
