@@ -130,10 +130,15 @@ export class EventBus<E = unknown> {
     return this.#byName.has(name);
   }
 
-  /** Enqueue for every subscriber; never calls a handler synchronously, never throws. */
+  /**
+   * Enqueue for every subscriber; never calls a handler synchronously, never throws. An event no
+   * subscriber wants schedules nothing (no extra turn of the event loop: with the services Worker
+   * off and the log above info, a call's start and end are such events).
+   */
   publish(event: E): void {
     this.#published++;
     const subscribers = this.#subscribers;
+    let queued = false;
     for (let i = 0; i < subscribers.length; i++) {
       const s = subscribers[i]!;
       if (s.filter !== null) {
@@ -146,8 +151,9 @@ export class EventBus<E = unknown> {
         if (!wanted) continue;
       }
       s.offer(event);
+      queued = true;
     }
-    this.#schedule();
+    if (queued) this.#schedule();
   }
 
   stats(): BusStats {

@@ -17,6 +17,30 @@ describe("EventBus", () => {
     expect(() => bus.register("dashboard", () => {})).not.toThrow();
   });
 
+  test("an event no subscriber wants schedules no delivery turn; a wanted one schedules one per burst", async () => {
+    const bus = new EventBus<number>();
+    const seen: number[] = [];
+    bus.register("evens", (e) => void seen.push(e), { filter: (e) => (e as number) % 2 === 0 });
+    const realSetImmediate = globalThis.setImmediate;
+    let scheduled = 0;
+    globalThis.setImmediate = ((fn: (...args: unknown[]) => void, ...args: unknown[]) => {
+      scheduled++;
+      return realSetImmediate(fn, ...args);
+    }) as typeof setImmediate;
+    try {
+      for (let i = 1; i < 20; i += 2) bus.publish(i);
+      expect(scheduled).toBe(0);
+      bus.publish(2);
+      bus.publish(4);
+      expect(scheduled).toBe(1);
+    } finally {
+      globalThis.setImmediate = realSetImmediate;
+    }
+    await bus.idle();
+    expect(seen).toEqual([2, 4]);
+    expect(bus.stats().published).toBe(12);
+  });
+
   test("publish never calls a handler synchronously; delivery happens later, in order", async () => {
     const bus = new EventBus<number>();
     const seen: number[] = [];

@@ -1,7 +1,8 @@
 import { describe, expect, test } from "bun:test";
 import type { CoreEvent, LinkRefusalReason, RefusalReason } from "../../src/core/events.ts";
 import { createLogger, type LogSink } from "../../src/shell/log.ts";
-import { EventLog } from "../../src/services/event_log.ts";
+import { EventBus } from "../../src/bus/event_bus.ts";
+import { EventLog, registerEventLog } from "../../src/services/event_log.ts";
 import { explainEvent } from "../../src/services/refusal_text.ts";
 
 /** Collects JSON lines with the (fake) event time at which each was written. */
@@ -163,6 +164,22 @@ describe("EventLog: no log floods", () => {
     expect(log.limiter.keyCount).toBe(0);
     write(log, out, refused(200, "max-peers"));
     expect(out.lines.filter((l) => String(l.record["msg"]).includes("server is full")).length).toBe(1);
+  });
+
+  test("registered on the bus, call starts and ends are queued for it only with info on, talkgroup changes only with debug on, other events always", async () => {
+    for (const level of ["warn", "info", "debug"] as const) {
+      const bus = new EventBus<CoreEvent>();
+      const out = new Capture();
+      const stop = registerEventLog(bus, createLogger({ level, format: "json" }, { destination: out }));
+      for (let i = 0; i < 10; i++) bus.publish({ type: "stream.start", atMs: i, streamId: i, portIndex: 3, portName: "G4ABC/2345601", sourceId: 2_345_001, destinationId: 91, slot: 2, callType: "group", kind: "voice" });
+      for (let i = 0; i < 5; i++) bus.publish({ type: "subscription.change", atMs: 10 + i, portIndex: 1, portName: "p", slot: 2, talkgroupId: 91 + i, action: "add", reason: "user-activated" });
+      bus.publish(refused(20, "max-peers"));
+      await bus.idle();
+      const delivered = bus.stats().subscribers.find((s) => s.name === "event-log")!.delivered;
+      expect(delivered).toBe({ warn: 1, info: 11, debug: 16 }[level]);
+      expect(out.lines.filter((l) => String(l.record["msg"]).includes("server is full")).length).toBe(1);
+      stop();
+    }
   });
 
   test("the options KEY= value never reaches the log, even from a producer that forgot to redact", () => {
