@@ -26,6 +26,7 @@
 import { chmodSync, copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { LineChild } from "./support/line_child.ts";
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -124,21 +125,10 @@ async function startAll(): Promise<Server[]> {
 }
 
 /** Log `count` idle hotspots in from one generator process (bench/support/idle_hotspots.ts); resolves once all are in. */
-async function loginHotspots(port: number, count: number, firstId: number): Promise<{ generator: Bun.Subprocess<"pipe", "pipe", "inherit">; failed: number }> {
-  const generator = Bun.spawn([process.execPath, join(ROOT, "bench", "support", "idle_hotspots.ts"), "--port", String(port), "--count", String(count), "--first-id", String(firstId)], {
-    stdin: "pipe",
-    stdout: "pipe",
-    stderr: "inherit",
-  });
-  const reader = generator.stdout.getReader();
-  let text = "";
-  while (!text.includes("READY")) {
-    const { value, done } = await reader.read();
-    if (done) throw new Error(`hotspot generator exited before READY: ${text}`);
-    text += new TextDecoder().decode(value);
-  }
-  reader.releaseLock();
-  return { generator, failed: Number(/(\d+) logins failed/.exec(text)?.[1] ?? "0") };
+async function loginHotspots(port: number, count: number, firstId: number): Promise<{ generator: LineChild; failed: number }> {
+  const generator = new LineChild([process.execPath, join(ROOT, "bench", "support", "idle_hotspots.ts"), "--port", String(port), "--count", String(count), "--first-id", String(firstId)], null);
+  const ready = await generator.waitFor(/^READY(?: \((\d+) logins failed\))?/, 600_000);
+  return { generator, failed: Number(ready[1] ?? "0") };
 }
 
 console.log(`memory: Bun ${Bun.version} ${process.arch}, binary ${BINARY}, ${HOTSPOTS} hotspots per server, settle ${SETTLE_MS / 1000} s (machine shared; RSS is not CPU-sensitive)`);
@@ -188,11 +178,8 @@ try {
         const per = (key: keyof Rss): string => ((after[key] - before[key]) / added / 1024).toFixed(2);
         console.log(`     3. ${added} more, ${SETTLE_MS / 1000} s after their logins: ${per("total")} KiB per further hotspot (anon ${per("anon")}, file ${per("file")} KiB)`);
       }
-      for (const generator of generators) {
-        generator.stdin.write("EXIT\n");
-        generator.stdin.end();
-      }
-      await Promise.all(generators.map((generator) => Promise.race([generator.exited, Bun.sleep(5000)])));
+      for (const generator of generators) generator.send("EXIT");
+      await Promise.all(generators.map((generator) => generator.end()));
     }
   }
 } finally {

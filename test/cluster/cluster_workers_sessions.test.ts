@@ -21,18 +21,25 @@ const HOTSPOTS = 40;
 
 afterAll(cleanUpCluster);
 
+/** nats-server and a freedmr host of two workers sharing HBP sessions, once both say their sessions are shared. */
+async function startTwoWorkers(name: string, nodeName: string, serverId: number) {
+  const nats = await startNatsServer();
+  const [hbpPort] = await freePorts(1);
+  const toml = `${serverToml(serverId, hbpPort!, [])}\n[http]\nenabled = false\n[cluster]\nenabled = true\nnode_name = "${nodeName}"\nworkers = 2\nservers = ["${nats.url}"]\ninterest_linger_seconds = 1\n`;
+  const supervisor = await spawnServer(name, toml, 2);
+  /** "sessions shared" lines so far: one per worker start */
+  const shared = (): number => supervisor.lines.filter((l) => l["msg"] === "cluster: HBP sessions shared (hotspots move between nodes without a new login)").length;
+  for (const deadline = performance.now() + 10_000; shared() < 2 && performance.now() < deadline; ) await Bun.sleep(50);
+  expect(shared()).toBe(2);
+  return { nats, hbpPort: hbpPort!, supervisor, shared };
+}
+
 maybe("shared HBP sessions across workers", () => {
   test("a worker killed and restarted costs no hotspot a login: the survivor's and its own are taken over where the kernel now sends them", async () => {
-    const nats = await startNatsServer();
-    const [hbpPort] = await freePorts(1);
-    const toml = `${serverToml(2340, hbpPort!, [])}\n[http]\nenabled = false\n[cluster]\nenabled = true\nnode_name = "wsh"\nworkers = 2\nservers = ["${nats.url}"]\ninterest_linger_seconds = 1\n`;
-    const supervisor = await spawnServer("workers-sessions", toml, 2);
-    const shared = (): number => supervisor.lines.filter((l) => l["msg"] === "cluster: HBP sessions shared (hotspots move between nodes without a new login)").length;
-    for (const deadline = performance.now() + 10_000; shared() < 2 && performance.now() < deadline; ) await Bun.sleep(50);
-    expect(shared()).toBe(2);
+    const { nats, hbpPort, supervisor, shared } = await startTwoWorkers("workers-sessions", "wsh", 2340);
 
     const hotspots: HbpClient[] = [];
-    for (let i = 0; i < HOTSPOTS; i++) hotspots.push(await hotspotOn(hbpPort!, "TS2=3710;"));
+    for (let i = 0; i < HOTSPOTS; i++) hotspots.push(await hotspotOn(hbpPort, "TS2=3710;"));
     const nc = await connect({ servers: nats.url });
     const kv = await new Kvm(nc).open("freedmr_state");
     const recordOf = async (h: HbpClient): Promise<{ name: string; i: number } | null> => {
@@ -97,15 +104,9 @@ maybe("shared HBP sessions across workers", () => {
   }, 120_000);
 
   test("hotspots pinging right through a worker's restart are never NAKed: the restarted worker holds them until its copy of the sessions has loaded, then takes them over", async () => {
-    const nats = await startNatsServer();
-    const [hbpPort] = await freePorts(1);
-    const toml = `${serverToml(2341, hbpPort!, [])}\n[http]\nenabled = false\n[cluster]\nenabled = true\nnode_name = "wsr"\nworkers = 2\nservers = ["${nats.url}"]\ninterest_linger_seconds = 1\n`;
-    const supervisor = await spawnServer("workers-restart-hold", toml, 2);
-    const shared = (): number => supervisor.lines.filter((l) => l["msg"] === "cluster: HBP sessions shared (hotspots move between nodes without a new login)").length;
-    for (const deadline = performance.now() + 10_000; shared() < 2 && performance.now() < deadline; ) await Bun.sleep(50);
-    expect(shared()).toBe(2);
+    const { hbpPort, supervisor, shared } = await startTwoWorkers("workers-restart-hold", "wsr", 2341);
     const hotspots: HbpClient[] = [];
-    for (let i = 0; i < HOTSPOTS; i++) hotspots.push(await hotspotOn(hbpPort!, "TS2=3711;"));
+    for (let i = 0; i < HOTSPOTS; i++) hotspots.push(await hotspotOn(hbpPort, "TS2=3711;"));
     await HbpClient.settle(300); // each worker's mirror has every record
 
     // every hotspot pings every 25 ms from before the kill until well after the restart: some of
