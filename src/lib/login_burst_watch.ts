@@ -41,3 +41,39 @@ export class LoginBurstWatch {
   }
 }
 
+
+/**
+ * Logins between two collections while a burst is still coming in. A login leaves ~1–3 KB of
+ * short-lived garbage (the handshake, the parsed RPTC, its log line and events); left to the
+ * collector's own pace, 10,000 of them put the survivors (sessions, port states, texts) into heap
+ * blocks shared with that garbage, and the blocks stay when the garbage goes. A collection every
+ * 250 logins keeps the survivors packed. Measured in the compiled binary at 10,000 hotspots (Worker
+ * off), anonymous RSS a minute after the logins: 1.17–1.30 → 1.04–1.10 KiB per hotspot (every
+ * 1,000: 1.17; every 100: 1.02, within the noise of 250). The collection is asked for, not
+ * waited for (Bun.gc(false) returns in under 1 ms); its pauses delayed a 1 ms timer by at most
+ * 9.5 ms on a heap of 200,000 objects, only while a burst comes in.
+ */
+export const COLLECT_EVERY_LOGINS = 250;
+
+/**
+ * While logins come in: fed the total connections so far (each host tick), true once another
+ * `every` have connected since the last true — time for a collection. Pure.
+ */
+export class InBurstCollect {
+  #collectedAt: number;
+
+  constructor(
+    initialLogins: number,
+    readonly every: number = COLLECT_EVERY_LOGINS,
+  ) {
+    this.#collectedAt = initialLogins;
+  }
+
+  due(logins: number): boolean {
+    // a counter reset (a new master): start counting again from there
+    if (logins < this.#collectedAt) this.#collectedAt = logins;
+    if (logins - this.#collectedAt < this.every) return false;
+    this.#collectedAt = logins;
+    return true;
+  }
+}

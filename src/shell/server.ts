@@ -42,6 +42,7 @@ import type { ServicesWorkerStats } from "../services/worker/protocol.ts";
 import { drawLoginSecret } from "./login_secret.ts";
 import { monotonicMs } from "./clock.ts";
 import { MemoryHygiene } from "./memory_hygiene.ts";
+import { collectDuringBursts } from "./settle_after_logins.ts";
 import { storeOptionsFromConfig } from "../config/store_options.ts";
 import { isStatefulRouter, restoreState, StateJournal } from "./state_journal.ts";
 import type { StateChange } from "../core/routing/state_records.ts";
@@ -95,6 +96,8 @@ export interface ServerOptions {
   reusePort?: boolean;
   /** Install SIGTERM/SIGINT handlers that stop the server (default false: the CLI does it). */
   handleSignals?: boolean;
+  /** Collections while a burst of logins comes in (settle_after_logins.ts collectDuringBursts): every `every` logins (default 250), by `collect` (default Bun.gc(false)). */
+  burstCollect?: { every?: number; collect?: () => void };
   /** Do not register the event-log service (tests that want a quiet bus). */
   withoutEventLog?: boolean;
   /** How often the `stats` snapshot event is published on the bus (default 5000 ms; also once at start). */
@@ -404,6 +407,9 @@ export async function startServer(config: Config, log: Logger, options: ServerOp
     if (cluster.state !== null) journal?.addSink(cluster.state.journalSink);
   }
 
+  // a collection every few hundred logins while a burst comes in (settle_after_logins.ts)
+  const loginMaster = hbp;
+  if (loginMaster !== null) host.addTickable(collectDuringBursts(() => loginMaster.counters.loginsConnected, options.burstCollect?.collect, options.burstCollect?.every));
   const hygiene = new MemoryHygiene(() => {
     const c = hbp?.counters;
     return c === undefined ? 0 : c.loginsRequested + c.loginsAuthenticated + c.loginsConnected + c.timeouts + c.closedByPeer;

@@ -13,9 +13,13 @@
  * and voice need faults straight back in, the rest stays out. Once per burst, from a timer, off
  * the packet path (a full collection at 10,000 hotspots takes a few tens of ms).
  * FREEDMR_KEEP_STARTUP_PAGES=1 turns it off with the start-up release.
+ *
+ * While a burst is still coming in, `collectDuringBursts` asks for a collection every
+ * COLLECT_EVERY_LOGINS logins (login_burst_watch.ts says why), from the host's tick.
  * @module
  */
-import { LoginBurstWatch, MIN_LOGINS, QUIET_MS } from "../lib/login_burst_watch.ts";
+import { COLLECT_EVERY_LOGINS, InBurstCollect, LoginBurstWatch, MIN_LOGINS, QUIET_MS } from "../lib/login_burst_watch.ts";
+import { assert } from "../lib/assert.ts";
 import { releaseStartupPages, type ReleasedPages } from "./startup_pages.ts";
 
 /** Checks (QUIET_MS each) after a settle when the binary's pages are handed back a second time. */
@@ -53,4 +57,44 @@ export function scheduleSettleAfterLogins(
   }, tuning.quietMs ?? QUIET_MS);
   timer.unref();
   return () => clearInterval(timer);
+}
+
+/** A host tickable (udp_host.ts) that collects every `every` logins while they come in. */
+export interface BurstCollector {
+  onTick(nowMs: number): void;
+  /** True while logins came in since the tick before (the host then ticks at its fast rate). */
+  wantsFastTick(): boolean;
+  /** Collections asked for so far. */
+  readonly collections: number;
+}
+
+/**
+ * Watch `logins()` (the HBP master's loginsConnected) on every host tick — one counter read —
+ * and ask for a collection (`Bun.gc(false)`: the collector runs concurrently, the packet thread
+ * does not wait for it) each time another `every` hotspots have connected.
+ */
+export function collectDuringBursts(logins: () => number, collect: () => void = () => Bun.gc(false), every: number = COLLECT_EVERY_LOGINS): BurstCollector {
+  assert(every > 0, "collect every so many logins (> 0)");
+  const pacer = new InBurstCollect(logins(), every);
+  let collections = 0;
+  let seen = logins();
+  let busy = false;
+  return {
+    onTick(): void {
+      const now = logins();
+      busy = now !== seen;
+      seen = now;
+      if (!pacer.due(now)) return;
+      collections++;
+      collect();
+    },
+    // the fast tick while logins come in: at the idle tick (100 ms) a fast burst would see a
+    // collection only every 1,000 or so
+    wantsFastTick(): boolean {
+      return busy;
+    },
+    get collections(): number {
+      return collections;
+    },
+  };
 }

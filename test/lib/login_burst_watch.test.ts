@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { LoginBurstWatch, MIN_LOGINS } from "../../src/lib/login_burst_watch.ts";
+import { COLLECT_EVERY_LOGINS, InBurstCollect, LoginBurstWatch, MIN_LOGINS } from "../../src/lib/login_burst_watch.ts";
 
 describe("LoginBurstWatch", () => {
   test("settles once after a burst, at the first check with no new login", () => {
@@ -36,5 +36,32 @@ describe("LoginBurstWatch", () => {
     expect(watch.check(MIN_LOGINS - 1)).toBe(false);
     expect(watch.check(MIN_LOGINS)).toBe(false);
     expect(watch.check(MIN_LOGINS)).toBe(true);
+  });
+});
+
+describe("InBurstCollect", () => {
+  test("due once per `every` logins while they come in, counting from the last collection", () => {
+    const pacer = new InBurstCollect(10, 100);
+    expect(pacer.due(10)).toBe(false);
+    expect(pacer.due(109)).toBe(false);
+    expect(pacer.due(110)).toBe(true);
+    expect(pacer.due(110)).toBe(false); // nothing new
+    expect(pacer.due(250)).toBe(true); // 140 more (one collection, not one per hundred)
+    expect(pacer.due(349)).toBe(false);
+    expect(pacer.due(350)).toBe(true);
+  });
+
+  test("a counter that went back (a new master) counts again from there", () => {
+    const pacer = new InBurstCollect(5_000, 100);
+    expect(pacer.due(3)).toBe(false);
+    expect(pacer.due(102)).toBe(false);
+    expect(pacer.due(103)).toBe(true);
+  });
+
+  test("the default pace is COLLECT_EVERY_LOGINS", () => {
+    const pacer = new InBurstCollect(0);
+    expect(pacer.every).toBe(COLLECT_EVERY_LOGINS);
+    expect(pacer.due(COLLECT_EVERY_LOGINS - 1)).toBe(false);
+    expect(pacer.due(COLLECT_EVERY_LOGINS)).toBe(true);
   });
 });

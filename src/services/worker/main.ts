@@ -16,7 +16,7 @@ import { parseFeedFilter, type FeedSocketData } from "../feed/last_heard_feed.ts
 import { LIVE_BACKPRESSURE_BYTES, LiveHub, type LiveClient } from "../live_hub.ts";
 import { OperatorApi } from "../operator_api.ts";
 import type { FromWorker, ToWorker, WorkerInit } from "./protocol.ts";
-import { scheduleWorkerSettle } from "./settle_after_logins.ts";
+import { scheduleWorkerSettle, workerBurstCollector } from "./settle_after_logins.ts";
 import { WorkerStore } from "../store/worker_store.ts";
 import { ALIAS_KINDS, AliasService, type AliasServiceOptions } from "../aliases/alias_service.ts";
 import { AliasTable } from "../aliases/alias_table.ts";
@@ -262,6 +262,8 @@ function startAliases(operator: OperatorApi, options: AliasServiceOptions | unde
 // the heap and the allocator
 let loginsSeen = 0;
 scheduleWorkerSettle(() => loginsSeen);
+// ... and while it comes in, a collection every few hundred (settle_after_logins.ts)
+const collectDuringBurst = workerBurstCollector();
 
 self.onmessage = (e: MessageEvent) => {
   const message = e.data as ToWorker;
@@ -287,6 +289,7 @@ self.onmessage = (e: MessageEvent) => {
         }
         live?.publish(message.events);
         store?.onEvents(message.events);
+        collectDuringBurst(loginsSeen);
       }
       post({ type: "ack", seq: message.seq });
       return;
@@ -299,6 +302,7 @@ self.onmessage = (e: MessageEvent) => {
       api?.addRosterHotspots(message.hotspots, performance.now());
       feeds?.addRosterHotspots(message.hotspots);
       if (message.last) live?.resyncAll("server-resync");
+      collectDuringBurst(loginsSeen);
       return;
     case "aliases-config":
       if (api !== null) startAliases(api, message.aliases ?? undefined);

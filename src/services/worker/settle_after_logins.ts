@@ -8,9 +8,11 @@
  * Measured with 10,000 hotspots and the Worker on, anonymous RSS a minute after the logins:
  * 1.74–1.80 → 1.49–1.53 KiB per hotspot (two runs each).
  * FREEDMR_KEEP_STARTUP_PAGES=1 turns it off, as it does the packet thread's.
+ * While the burst comes in, `workerBurstCollector` asks for a collection every COLLECT_EVERY_LOGINS
+ * logins, as the packet thread does (login_burst_watch.ts says why).
  * @module
  */
-import { LoginBurstWatch, MIN_LOGINS, QUIET_MS } from "../../lib/login_burst_watch.ts";
+import { InBurstCollect, LoginBurstWatch, MIN_LOGINS, QUIET_MS } from "../../lib/login_burst_watch.ts";
 
 /**
  * Check `logins()` (logins the Worker has seen so far) every QUIET_MS; after each burst, `settle`
@@ -29,4 +31,15 @@ export function scheduleWorkerSettle(
   }, tuning.quietMs ?? QUIET_MS);
   timer.unref();
   return () => clearInterval(timer);
+}
+
+/**
+ * Fed the logins seen so far after each message from the packet thread: `collect` (Bun.gc(false),
+ * concurrent) each time another `every` (default COLLECT_EVERY_LOGINS) have come in since the last.
+ */
+export function workerBurstCollector(collect: () => void = () => Bun.gc(false), every?: number): (loginsSeen: number) => void {
+  const pacer = new InBurstCollect(0, every);
+  return (loginsSeen) => {
+    if (pacer.due(loginsSeen)) collect();
+  };
 }
