@@ -41,7 +41,6 @@ export class LoginBurstWatch {
   }
 }
 
-
 /**
  * Logins between two collections while a burst is still coming in. A login leaves ~1–3 KB of
  * short-lived garbage (the handshake, the parsed RPTC, its log line and events); left to the

@@ -75,9 +75,9 @@ export interface BurstCollector {
  */
 export function collectDuringBursts(logins: () => number, collect: () => void = () => Bun.gc(false), every: number = COLLECT_EVERY_LOGINS): BurstCollector {
   assert(every > 0, "collect every so many logins (> 0)");
-  const pacer = new InBurstCollect(logins(), every);
-  let collections = 0;
   let seen = logins();
+  const pacer = new InBurstCollect(seen, every);
+  let collections = 0;
   let busy = false;
   return {
     onTick(): void {

@@ -146,6 +146,8 @@ export interface HbpSessionInfo {
 
 /** An adopted session proved nothing here: no RPTK digest to keep (forgotten at connect anyway). */
 const NO_LOGIN_DIGEST = new Uint8Array(0);
+/** #adopt: a record was offered and this node's rules refused it (an answer: NAKed, never held). */
+const ADOPTION_REFUSED = "refused";
 
 export class HbpMaster implements HostedHandler {
   readonly name: string;
@@ -456,9 +458,9 @@ export class HbpMaster implements HostedHandler {
       // Cluster: a session made elsewhere for exactly this endpoint may be taken over (no re-login).
       let refused = false;
       if (this.#adopter !== null && (kind === HbpKind.Rptping || kind === HbpKind.Dmrd || kind === HbpKind.Rpto)) {
-        const refusedBefore = this.counters.adoptionsRefused;
-        session = this.#adopt(nowMs, socketIndex, address, port, repeaterId);
-        refused = this.counters.adoptionsRefused !== refusedBefore;
+        const adopted = this.#adopt(nowMs, socketIndex, address, port, repeaterId);
+        if (adopted === ADOPTION_REFUSED) refused = true;
+        else session = adopted;
       }
       if (session === undefined) {
         // an RPTC belongs to a login begun elsewhere, and a refused record is an answer: both NAKed
@@ -795,9 +797,10 @@ export class HbpMaster implements HostedHandler {
    * the adopter offers a record, our own rules must admit it as they would a login, and the session
    * comes up Connected (router port up, options re-applied, session.up with `adopted`). The
    * datagram that asked is then handled as from a connected peer (MSTPONG, frame routed, RPTO
-   * acknowledged). Undefined when nothing may be adopted (the caller NAKs).
+   * acknowledged). Undefined when nothing may be adopted, ADOPTION_REFUSED when a record was
+   * offered and our rules refused it (the caller NAKs both; only the first may be held).
    */
-  #adopt(nowMs: number, socketIndex: number, address: string, port: number, repeaterId: number): HbpSession | undefined {
+  #adopt(nowMs: number, socketIndex: number, address: string, port: number, repeaterId: number): HbpSession | typeof ADOPTION_REFUSED | undefined {
     let offer: AdoptableSession | null;
     try {
       offer = this.#adopter!(nowMs, repeaterId, socketIndex, address, port);
@@ -809,7 +812,7 @@ export class HbpMaster implements HostedHandler {
     const refusal = this.#adoptionRefusal(nowMs, offer, repeaterId, address);
     if (refusal !== 0) {
       this.counters.adoptionsRefused++;
-      return undefined;
+      return ADOPTION_REFUSED;
     }
     const rule = this.#rules.atConfig(repeaterId, offer.config.callsign);
     const passphrase = rule?.passphrase ?? this.#globalPassphrase;
