@@ -2,7 +2,7 @@
  * Memory benchmark (issue 14): what freedmr costs a Pi in RSS, next to a bare Bun relay in the
  * same run (RSS does not depend on CPU load, so the figures hold on a busy machine).
  *
- *   npx bun bench/memory.bench.ts [--hotspots 10000] [--relay-hotspots 2000] [--more 10000] [--settle-seconds 20] [--late-seconds 60] [--binary dist/freedmr-linux-x64]
+ *   npx bun bench/memory.bench.ts [--hotspots 10000] [--relay-hotspots 2000] [--more 10000] [--settle-seconds 20] [--late-seconds 60] [--binary dist/freedmr-linux-x64] [--page-cache cold|fresh]
  *
  * 1. Idle RSS of the compiled binary with the default config (services Worker off: `[http]
  *    enabled = false`; and on, its default), `--settle-seconds` after it answers, with the
@@ -28,10 +28,11 @@
  * The compiled binary is built first if dist/ has none. Servers bind 127.0.0.1 on free ports.
  * @module
  */
-import { chmodSync, copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { LineChild } from "./support/line_child.ts";
+import { copyBinary, type PageCache } from "./support/binary_copy.ts";
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -113,14 +114,14 @@ if (!existsSync(BINARY)) {
 const dir = mkdtempSync(join(tmpdir(), "freedmr-memory-bench-"));
 const workerOff = join(dir, "worker-off.toml");
 writeFileSync(workerOff, "[http]\nenabled = false\n");
-// Each freedmr runs its own copy of the binary, as on a Pi: the kernel does not page out code pages
-// mapped by two processes, so two servers on one file would keep each other's start-up pages.
+// Each freedmr runs its own copy of the binary, as on a Pi, started from a cold page cache unless
+// --page-cache fresh (bench/support/binary_copy.ts says why both matter).
+const PAGE_CACHE: PageCache = arg("page-cache", "cold") === "fresh" ? "fresh" : "cold";
+const workerOffCopy = join(dir, "freedmr-worker-off");
 const binaryCopy = join(dir, "freedmr-copy");
-copyFileSync(BINARY, binaryCopy);
-chmodSync(binaryCopy, 0o755);
 const controlCopy = join(dir, "freedmr-control");
-copyFileSync(BINARY, controlCopy);
-chmodSync(controlCopy, 0o755);
+let copied = "";
+for (const copy of [workerOffCopy, binaryCopy, controlCopy]) copied = copyBinary(BINARY, copy, PAGE_CACHE);
 /** Index of the control server in `servers`: freedmr, Worker off, that no hotspot ever logs in to. */
 const CONTROL = 3;
 
@@ -128,7 +129,7 @@ async function startAll(): Promise<Server[]> {
   const [p1, p2, p3, p4] = [await freePort(), await freePort(), await freePort(), await freePort()];
   const common = ["--bind", "127.0.0.1", "--log-level", "warn"];
   return Promise.all([
-    startServer("freedmr (Worker off)", [BINARY, "-c", workerOff, "--port", String(p1), ...common], p1),
+    startServer("freedmr (Worker off)", [workerOffCopy, "-c", workerOff, "--port", String(p1), ...common], p1),
     startServer("freedmr (Worker on)", [binaryCopy, "--port", String(p2), "--http-port", "0", ...common], p2),
     startServer("bare Bun relay", [process.execPath, join(ROOT, "bench", "bare_relay.ts"), "--port", String(p3)], p3),
     startServer("freedmr control (idle)", [controlCopy, "-c", workerOff, "--port", String(p4), ...common], p4),
@@ -142,7 +143,7 @@ async function loginHotspots(port: number, count: number, firstId: number): Prom
   return { generator, failed: Number(ready[1] ?? "0") };
 }
 
-console.log(`memory: Bun ${Bun.version} ${process.arch}, binary ${BINARY}, ${HOTSPOTS} hotspots per server, settle ${SETTLE_MS / 1000} s (machine shared; RSS is not CPU-sensitive)`);
+console.log(`memory: Bun ${Bun.version} ${process.arch}, binary ${BINARY}, ${HOTSPOTS} hotspots per server, settle ${SETTLE_MS / 1000} s (machine shared; RSS is not CPU-sensitive); each freedmr on its own copy, ${copied}`);
 const servers = await startAll();
 const startedAt = performance.now();
 try {

@@ -1,7 +1,7 @@
 /**
  * The libc calls the shell makes through bun:ffi: integer socket options (SO_RCVBUF, receive_buffer.ts),
  * the depth of a UDP socket's receive queue (overload shedding, udp_host.ts) and `madvise` (giving
- * start-up-only code pages back, startup_pages.ts).
+ * start-up-only code pages back, with the page size it works in, startup_pages.ts).
  *
  * Queue depth: FIONREAD on a UDP socket reports only the size of the *next* datagram (udp(7)), not
  * the backlog, so we read SO_MEMINFO (sock_diag.h): SK_MEMINFO_RMEM_ALLOC is the memory held by
@@ -21,6 +21,7 @@ interface LibcSymbols {
   setsockopt(fd: number, level: number, name: number, value: unknown, length: number): number;
   getsockopt(fd: number, level: number, name: number, value: unknown, length: unknown): number;
   madvise(address: number, length: number, advice: number): number;
+  getpagesize(): number;
 }
 
 let symbols: LibcSymbols | null | undefined;
@@ -46,6 +47,7 @@ function load(): LibcSymbols | null {
           setsockopt: { args: [FFIType.i32, FFIType.i32, FFIType.i32, FFIType.ptr, FFIType.u32], returns: FFIType.i32 },
           getsockopt: { args: [FFIType.i32, FFIType.i32, FFIType.i32, FFIType.ptr, FFIType.ptr], returns: FFIType.i32 },
           madvise: { args: [FFIType.u64, FFIType.u64, FFIType.i32], returns: FFIType.i32 },
+          getpagesize: { args: [], returns: FFIType.i32 },
         });
         symbols = lib.symbols as unknown as LibcSymbols;
         addressOf = (view) => ptr(view) as unknown as number;
@@ -92,6 +94,12 @@ export function receiveQueueBytes(fd: number): number {
   meminfoLength[0] = SK_MEMINFO_VARS * 4;
   meminfo[0] = 0;
   return lib.getsockopt(fd, SOL_SOCKET, SO_MEMINFO, addressOf!(meminfo), addressOf!(meminfoLength)) === 0 ? meminfo[0]! : -1;
+}
+
+/** The kernel's page size in bytes (4 KiB on x86-64; 4 or 16 KiB on arm64), or -1 when unavailable. */
+export function pageSize(): number {
+  const lib = load();
+  return lib === null ? -1 : lib.getpagesize();
 }
 
 /** madvise(2); returns 0 on success, -1 on failure or when unavailable. */

@@ -3,20 +3,37 @@
  * parsing, schema compilation, module loading, table building, the JIT compiling all of it) touches
  * ~30 MB of the runtime's code pages that an idle or voice-routing server never runs again, and
  * they stay in our RSS. Once the server has settled, we collect the heap and ask the kernel to
- * reclaim the binary's read-only file pages (madvise MADV_PAGEOUT, Linux ≥ 5.4). Those pages are
- * clean copies of the file: whatever is still needed faults back in (from the page cache, or from
- * the SD card once), and what is not stays out — measured: 45 MB of file-backed RSS → 8 MB at once,
- * ~20 MB once the idle loop has faulted its working set back in. Writable and anonymous memory is
- * never touched. Done twice in the first seconds after start, off the packet path (timers).
+ * reclaim the binary's file pages (madvise MADV_PAGEOUT, Linux ≥ 5.4). Those pages are clean
+ * copies of the file: whatever is still needed faults back in (from the page cache, or from the SD
+ * card once), and what is not stays out — measured: 45 MB of file-backed RSS → 8 MB at once, ~20 MB
+ * once the idle loop has faulted its working set back in. Done twice in the first seconds after
+ * start, off the packet path (timers).
+ *
+ * The binary's writable data segment (one 12 MB mapping on x86-64) holds both: pages start-up only
+ * read, still clean copies of the file (5 MB of them, all in RSS, of which ~1 MB is read again
+ * later), and pages the runtime wrote, which are now private anonymous memory. Only the first kind
+ * is handed back: /proc/self/pagemap says which pages are present and still file pages, and only
+ * runs of those are advised — never a written page, which with swap on (a Pi's zram or SD swap)
+ * would otherwise be swapped out and fault back in from the swap device under a voice call.
+ * Anonymous memory elsewhere is never touched.
  * @module
  */
-import { readFileSync } from "node:fs";
-import { madvise } from "./libc_calls.ts";
+import { closeSync, openSync, readFileSync, readSync } from "node:fs";
+import { madvise, pageSize } from "./libc_calls.ts";
 
 /** madvise advice (uapi/asm-generic/mman-common.h): reclaim these pages now. */
 const MADV_PAGEOUT = 21;
 /** After start: once start-up is over (3 s), and once the idle loop's JIT tier-up is (~10 s). */
 export const RELEASE_DELAYS_MS = [3_000, 12_000] as const;
+
+/**
+ * /proc/PID/pagemap: one little-endian 64-bit entry per page (Documentation/admin-guide/mm/
+ * pagemap.rst). Bit 63: present in RAM; bit 61: a file page or shared anonymous. Both are in the
+ * entry's high 32-bit word (bits 31 and 29 there), which an unprivileged process can read.
+ */
+const PAGEMAP_ENTRY_BYTES = 8;
+const PAGEMAP_HIGH_PRESENT = 1 << 31;
+const PAGEMAP_HIGH_FILE = 1 << 29;
 
 export interface ReleasedPages {
   /** Mappings advised. */
@@ -26,8 +43,30 @@ export interface ReleasedPages {
 }
 
 /**
- * Page out the read-only file mappings of `path` (default: this executable). Returns what was
- * advised, or null when madvise is unavailable.
+ * Runs of pages that are present and still file pages, from `count` pagemap entries in `entries`:
+ * [first page, pages] pairs, flat. A private writable mapping's written pages (anonymous, bit 61
+ * clear) split the runs and are never in them.
+ */
+export function residentFilePageRuns(entries: Uint8Array, count: number): number[] {
+  const view = new DataView(entries.buffer, entries.byteOffset, entries.byteLength);
+  const runs: number[] = [];
+  let first = -1;
+  for (let page = 0; page <= count; page++) {
+    const high = page < count ? view.getUint32(page * PAGEMAP_ENTRY_BYTES + 4, true) : 0;
+    const clean = (high & PAGEMAP_HIGH_PRESENT) !== 0 && (high & PAGEMAP_HIGH_FILE) !== 0;
+    if (clean && first < 0) first = page;
+    else if (!clean && first >= 0) {
+      runs.push(first, page - first);
+      first = -1;
+    }
+  }
+  return runs;
+}
+
+/**
+ * Page out the file mappings of `path` (default: this executable): read-only ones whole, writable
+ * ones only where their pages are still clean file pages (residentFilePageRuns). Returns what was
+ * advised, or null when madvise (or, for a writable mapping, the pagemap) is unavailable.
  */
 export function releaseStartupPages(path: string = process.execPath): ReleasedPages | null {
   let maps: string;
@@ -37,15 +76,38 @@ export function releaseStartupPages(path: string = process.execPath): ReleasedPa
     return null;
   }
   const released: ReleasedPages = { mappings: 0, bytes: 0 };
-  for (const line of maps.split("\n")) {
-    // start-end perms offset dev inode path
-    const match = /^([0-9a-f]+)-([0-9a-f]+) (\S{4}) \S+ \S+ \S+\s+(.*)$/.exec(line);
-    if (match === null || match[4] !== path || match[3]!.includes("w")) continue;
-    const start = Number.parseInt(match[1]!, 16);
-    const length = Number.parseInt(match[2]!, 16) - start;
-    if (madvise(start, length, MADV_PAGEOUT) !== 0) return released.mappings === 0 ? null : released;
-    released.mappings++;
-    released.bytes += length;
+  let pagemap = -1;
+  try {
+    for (const line of maps.split("\n")) {
+      // start-end perms offset dev inode path
+      const match = /^([0-9a-f]+)-([0-9a-f]+) (\S{4}) \S+ \S+ \S+\s+(.*)$/.exec(line);
+      if (match === null || match[4] !== path) continue;
+      const start = Number.parseInt(match[1]!, 16);
+      const length = Number.parseInt(match[2]!, 16) - start;
+      if (!match[3]!.includes("w")) {
+        if (madvise(start, length, MADV_PAGEOUT) !== 0) return released.mappings === 0 ? null : released;
+        released.mappings++;
+        released.bytes += length;
+        continue;
+      }
+      const page = pageSize();
+      if (page <= 0 || start % page !== 0) return released.mappings === 0 ? null : released;
+      if (pagemap < 0) pagemap = openSync("/proc/self/pagemap", "r");
+      const pages = length / page;
+      const entries = new Uint8Array(pages * PAGEMAP_ENTRY_BYTES);
+      if (readSync(pagemap, entries, 0, entries.length, (start / page) * PAGEMAP_ENTRY_BYTES) !== entries.length) continue;
+      const runs = residentFilePageRuns(entries, pages);
+      for (let r = 0; r < runs.length; r += 2) {
+        if (madvise(start + runs[r]! * page, runs[r + 1]! * page, MADV_PAGEOUT) !== 0) return released.mappings === 0 ? null : released;
+        released.bytes += runs[r + 1]! * page;
+      }
+      released.mappings++;
+    }
+  } catch {
+    // no pagemap (a kernel without it, a restricted /proc): what was advised so far stands
+    return released.mappings === 0 ? null : released;
+  } finally {
+    if (pagemap >= 0) closeSync(pagemap);
   }
   return released;
 }

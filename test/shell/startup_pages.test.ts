@@ -1,0 +1,98 @@
+import { afterEach, describe, expect, test } from "bun:test";
+import { closeSync, fsyncSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { pageSize } from "../../src/shell/libc_calls.ts";
+import { releaseStartupPages, residentFilePageRuns } from "../../src/shell/startup_pages.ts";
+
+/** pagemap entries from per-page flags: "f" present file page, "a" present anonymous, "-" not present. */
+function entries(flags: string): Uint8Array {
+  const bytes = new Uint8Array(flags.length * 8);
+  const view = new DataView(bytes.buffer);
+  for (let i = 0; i < flags.length; i++) {
+    // bit 63 present, bit 61 file page; a PFN-like low word that must not matter
+    const high = flags[i] === "f" ? 0xa0000000 : flags[i] === "a" ? 0x80000000 : 0;
+    view.setUint32(i * 8, 0x12345, true);
+    view.setUint32(i * 8 + 4, high, true);
+  }
+  return bytes;
+}
+
+describe("residentFilePageRuns", () => {
+  test("runs of present file pages; anonymous and absent pages split them", () => {
+    expect(residentFilePageRuns(entries("ff-afffa"), 8)).toEqual([0, 2, 4, 3]);
+    expect(residentFilePageRuns(entries("ffff"), 4)).toEqual([0, 4]);
+    expect(residentFilePageRuns(entries("aa--"), 4)).toEqual([]);
+    expect(residentFilePageRuns(entries("a-f"), 3)).toEqual([2, 1]);
+    expect(residentFilePageRuns(entries(""), 0)).toEqual([]);
+  });
+});
+
+/** Rss and Anonymous (KiB) of the one mapping of `path` in /proc/self/smaps. */
+function mappingMemory(path: string): { rssKiB: number; anonymousKiB: number } {
+  const lines = readFileSync("/proc/self/smaps", "utf8").split("\n");
+  const at = lines.findIndex((line) => line.endsWith(` ${path}`));
+  if (at < 0) throw new Error(`${path} is not mapped`);
+  const field = (name: string): number => {
+    for (let i = at + 1; i < lines.length && !/^[0-9a-f]+-/.test(lines[i]!); i++) {
+      const match = new RegExp(`^${name}:\\s+(\\d+) kB`).exec(lines[i]!);
+      if (match !== null) return Number(match[1]);
+    }
+    throw new Error(`no ${name} for ${path}`);
+  };
+  return { rssKiB: field("Rss"), anonymousKiB: field("Anonymous") };
+}
+
+describe("releaseStartupPages", () => {
+  const dirs: string[] = [];
+  afterEach(() => {
+    for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+  });
+
+  // A private writable file mapping is what the binary's data segment is: pages only read are
+  // clean file pages, a written page is the process's own anonymous copy.
+  test.skipIf(process.platform !== "linux")("a writable file mapping: clean pages go back to the file, a written page stays with its data", () => {
+    const page = pageSize();
+    expect(page).toBeGreaterThan(0);
+    const dir = mkdtempSync(join(tmpdir(), "freedmr-pages-"));
+    dirs.push(dir);
+    const path = join(dir, "data-segment.bin");
+    const pages = 32;
+    const content = new Uint8Array(pages * page);
+    for (let i = 0; i < pages; i++) content.fill(i + 1, i * page, (i + 1) * page);
+    // written and synced, as an installed binary is: the kernel reclaims only clean page-cache pages
+    const fd = openSync(path, "w");
+    writeSync(fd, content);
+    fsyncSync(fd);
+    closeSync(fd);
+    const mapped = Bun.mmap(path, { shared: false });
+    let sum = 0;
+    for (let i = 0; i < pages; i++) sum += mapped[i * page]!; // read every page in
+    expect(sum).toBe((pages * (pages + 1)) / 2);
+    mapped[5 * page] = 200; // this page is now anonymous (copy on write)
+    const before = mappingMemory(path);
+    expect(before.rssKiB).toBe((pages * page) / 1024);
+    expect(before.anonymousKiB).toBe(page / 1024);
+
+    const released = releaseStartupPages(path);
+    if (released === null) {
+      console.warn("madvise(MADV_PAGEOUT) is unavailable on this kernel (Linux < 5.4?): nothing to check");
+      return;
+    }
+    expect(released.mappings).toBe(1);
+    // advised: every page but the written one
+    expect(released.bytes).toBe((pages - 1) * page);
+    const after = mappingMemory(path);
+    expect(after.anonymousKiB).toBe(page / 1024);
+    expect(after.rssKiB).toBeLessThan(before.rssKiB / 4);
+    // what was handed back faults in from the file again; the written page kept its data
+    expect(mapped[5 * page]).toBe(200);
+    expect(mapped[5 * page + 1]).toBe(6);
+    expect(mapped[0]).toBe(1);
+    expect(mapped[(pages - 1) * page]).toBe(pages);
+  });
+
+  test("a path nothing maps: nothing advised", () => {
+    expect(releaseStartupPages("/nonexistent/freedmr-binary")).toEqual({ mappings: 0, bytes: 0 });
+  });
+});
