@@ -23,7 +23,8 @@
  * 4. A control: one more freedmr (Worker off) that no hotspot logs in to, sampled beside the
  *    Worker-off figures in 2. An idle server's RSS is not flat: the JIT tiers up its idle loop over
  *    the first minutes and faults the compiler's code pages back in after the start-up release
- *    (measured: 30.7 MiB at 20 s, 34.3 at ~45 s, 35.0 at ~100 s, 36.0 at ~260 s; all of it file-backed). Its growth since its own idle
+ *    (measured from a cold page cache: 29.0–29.5 MiB at 20 s, 33.5 at ~100 s, 34.3 at ~250 s; the
+ *    growth file-backed but for ~1 MiB). Its growth since its own idle
  *    sample is printed, and the per-hotspot figure net of it; the goal's verdict stays on the plain one.
  * The compiled binary is built first if dist/ has none. Servers bind 127.0.0.1 on free ports.
  * @module
