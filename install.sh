@@ -392,6 +392,11 @@ install_freedmr() {
 	# Copy next to the target, then rename: a running binary is replaced atomically.
 	$SUDO cp "$tmp/$name" "$bin.new"
 	$SUDO chmod 0755 "$bin.new"
+	# Written just now, the binary sits in the page cache as the writes left it: on Linux 6.16 and
+	# later, ext4 keeps it in large folios that freedmr's start-up page release cannot hand back
+	# (src/shell/startup_pages.ts), so the service would idle 2-4 MiB higher until the pages are
+	# next read from disk. Sync it and drop its page cache now (GNU dd; elsewhere this does nothing).
+	$SUDO dd if=/dev/null of="$bin.new" oflag=nocache conv=notrunc,fdatasync count=0 >/dev/null 2>&1 || true
 	$SUDO mv -f "$bin.new" "$bin"
 	say "installed $BIN_PATH"
 
