@@ -82,6 +82,7 @@ export function releaseStartupPages(path: string = process.execPath): ReleasedPa
   }
   const released: ReleasedPages = { mappings: 0, bytes: 0 };
   let pagemap = -1;
+  let failed = false;
   try {
     for (const line of maps.split("\n")) {
       // start-end perms offset dev inode path
@@ -89,32 +90,46 @@ export function releaseStartupPages(path: string = process.execPath): ReleasedPa
       if (match === null || match[4] !== path) continue;
       const start = Number.parseInt(match[1]!, 16);
       const length = Number.parseInt(match[2]!, 16) - start;
-      if (!match[3]!.includes("w")) {
-        if (madvise(start, length, MADV_PAGEOUT) !== 0) return released.mappings === 0 ? null : released;
-        released.mappings++;
-        released.bytes += length;
-        continue;
+      let advised: number;
+      if (!match[3]!.includes("w")) advised = madvise(start, length, MADV_PAGEOUT) === 0 ? length : -1;
+      else {
+        if (pagemap < 0) pagemap = openSync("/proc/self/pagemap", "r");
+        advised = pageOutCleanPages(pagemap, start, length);
       }
-      const page = pageSize();
-      if (page <= 0 || start % page !== 0) return released.mappings === 0 ? null : released;
-      if (pagemap < 0) pagemap = openSync("/proc/self/pagemap", "r");
-      const pages = length / page;
-      const entries = new Uint8Array(pages * PAGEMAP_ENTRY_BYTES);
-      if (readSync(pagemap, entries, 0, entries.length, (start / page) * PAGEMAP_ENTRY_BYTES) !== entries.length) continue;
-      const runs = residentFilePageRuns(entries, pages);
-      for (let r = 0; r < runs.length; r += 2) {
-        if (madvise(start + runs[r]! * page, runs[r + 1]! * page, MADV_PAGEOUT) !== 0) return released.mappings === 0 ? null : released;
-        released.bytes += runs[r + 1]! * page;
+      if (advised < 0) {
+        failed = true;
+        break;
       }
       released.mappings++;
+      released.bytes += advised;
     }
   } catch {
     // no pagemap (a kernel without it, a restricted /proc): what was advised so far stands
-    return released.mappings === 0 ? null : released;
+    failed = true;
   } finally {
     if (pagemap >= 0) closeSync(pagemap);
   }
-  return released;
+  return failed && released.mappings === 0 ? null : released;
+}
+
+/**
+ * Advise the runs of present, still-file pages of the writable mapping [start, start + length)
+ * (residentFilePageRuns, from the open /proc/self/pagemap `pagemap`): the bytes advised, or -1
+ * when the page size is unknown or madvise failed.
+ */
+function pageOutCleanPages(pagemap: number, start: number, length: number): number {
+  const page = pageSize();
+  if (page <= 0 || start % page !== 0) return -1;
+  const pages = length / page;
+  const entries = new Uint8Array(pages * PAGEMAP_ENTRY_BYTES);
+  if (readSync(pagemap, entries, 0, entries.length, (start / page) * PAGEMAP_ENTRY_BYTES) !== entries.length) return 0;
+  const runs = residentFilePageRuns(entries, pages);
+  let advised = 0;
+  for (let r = 0; r < runs.length; r += 2) {
+    if (madvise(start + runs[r]! * page, runs[r + 1]! * page, MADV_PAGEOUT) !== 0) return -1;
+    advised += runs[r + 1]! * page;
+  }
+  return advised;
 }
 
 /**
