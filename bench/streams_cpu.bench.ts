@@ -4,7 +4,7 @@
  * with `--listeners 2 --rounds 4` (that benchmark's own default is 5 listeners, for its latency
  * goal), so `npm run bench` prints this ratio too; its last lines are the verdict:
  *
- *   server CPU freedmr / bare relay: 1.18× (per round …; 200 calls × 2 listeners)
+ *   server CPU freedmr / bare relay: 1.18× (per round …; 200 calls × 2 listeners; goal ≤ 1.1× with 2 listeners, issue 14)
  *
  *   npx bun bench/streams_cpu.bench.ts [any latency.bench.ts flag, e.g. --rounds 8]
  * Goal: ≤ 1.1× the relay. Single rounds spread ±15 % on a shared 2-core machine; the figure over
