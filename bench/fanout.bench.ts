@@ -9,7 +9,8 @@
  * pairs. Every hotspot pings every 5 s, as real ones do (freedmr drops a silent peer after 30 s).
  *
  *   bun bench/fanout.bench.ts [--listeners 50] [--rates 500,1000,2000] [--seconds 5] [--pairs 3] [--warmup 30]
- *                             [--only both|bare|freedmr]
+ *                             [--only both|bare|freedmr] [--freedmr-env K=V,…]
+ * --freedmr-env: extra environment for the freedmr server (e.g. FREEDMR_BENCH_HOLD=0, support/freedmr_entry.ts).
  * --warmup: seconds at 500 pkt/s per server before measuring (JIT tier-up: freedmr has far more code
  * to compile than the relay, and its compiler thread's CPU would count while it is still compiling).
  * At 500–1,000 pkt/s JSC compiles the packet path to its top tier (FTL) only 9–17 s in (measured
@@ -37,6 +38,12 @@ const seconds = Number(arg("seconds", "5"));
 const pairs = Number(arg("pairs", "3"));
 const warmupSeconds = Number(arg("warmup", "30"));
 const only = arg("only", "both");
+const freedmrEnv = Object.fromEntries(
+  arg("freedmr-env", "")
+    .split(",")
+    .filter((kv) => kv.includes("="))
+    .map((kv) => [kv.slice(0, kv.indexOf("=")), kv.slice(kv.indexOf("=") + 1)]),
+);
 
 const pinned = pinSelf(GENERATOR_CORE);
 console.log(
@@ -56,7 +63,7 @@ const benches: Bench[] = [];
 let talkgroupId = 2350;
 for (const name of ["bare", "freedmr"]) {
   if (only !== "both" && only !== name) continue;
-  const server = name === "bare" ? await startBareRelay() : await startFreedmr();
+  const server = name === "bare" ? await startBareRelay() : await startFreedmr(Object.keys(freedmrEnv).length > 0 ? { env: freedmrEnv } : {});
   if (server === null) {
     console.log("freedmr: server entry not available yet — skipped");
     continue;

@@ -117,8 +117,16 @@ function gcStats(path: string): { count: number; maxMs: number; over1ms: number 
   return { count, maxMs, over1ms };
 }
 
+/**
+ * `bare`, `freedmr`, or `freedmr:K=V+K2=V2`: freedmr with extra environment, to compare a variant
+ * with the default in the same run (e.g. `--servers freedmr,freedmr:FREEDMR_BENCH_HOLD=0,bare`).
+ */
 async function startServer(name: string, options: BenchServerOptions): Promise<ServerProcess | null> {
-  return name === "bare" ? startBareRelay(options) : startFreedmr(options);
+  if (name === "bare") return startBareRelay(options);
+  const variant = name.startsWith("freedmr:") ? name.slice("freedmr:".length).split("+").filter((kv) => kv.includes("=")) : [];
+  if (variant.length === 0) return startFreedmr(options);
+  const env = Object.fromEntries(variant.map((kv) => [kv.slice(0, kv.indexOf("=")), kv.slice(kv.indexOf("=") + 1)]));
+  return startFreedmr({ ...options, env: { ...options.env, ...env } });
 }
 
 /** The load generator of one server: talkers and listeners, in two child processes or in this one. */
@@ -232,7 +240,7 @@ async function measureRound(bench: Bench): Promise<RoundResult> {
 // Start every server and its generator, warm them all up together, then measure in alternating rounds.
 const benches: Bench[] = [];
 for (const name of servers) {
-  const stderrPath = join(scratch, `${name}.stderr.log`);
+  const stderrPath = join(scratch, `${name.replace(/[^\w.-]+/g, "_")}.stderr.log`);
   const server = await startServer(name, {
     probe: true,
     ...(realtime ? { prefix: ["chrt", "-f", "10"] } : niceValue !== "" ? { prefix: ["nice", "-n", niceValue] } : {}),
@@ -322,13 +330,13 @@ for (const [name, rs] of results) {
 {
   // server CPU side by side (issue 14: freedmr ≤ 1.1× the relay with 200 calls × 2 listeners), per
   // round (the rounds alternate, so each pair ran under the same machine load) and over all rounds
-  const f = results.get("freedmr");
   const b = results.get("bare");
-  if (f !== undefined && b !== undefined) {
+  for (const [name, f] of results) {
+    if (name === "bare" || b === undefined) continue;
     const perSecond = (r: RoundResult): number => r.serverCpuNs / (r.window + 0.2);
     const pairs = f.map((r, i) => (b[i] === undefined ? "" : (perSecond(r) / perSecond(b[i]!)).toFixed(2))).filter((x) => x !== "");
     const total = (rs: RoundResult[]): number => rs.reduce((n, r) => n + r.serverCpuNs, 0) / rs.reduce((n, r) => n + r.window + 0.2, 0);
-    console.log(`server CPU freedmr / bare relay: ${(total(f) / total(b)).toFixed(2)}× (per round ${pairs.join(", ")}; ${calls} calls × ${listenersPerTg} listeners${listenersPerTg === 2 ? "; goal ≤ 1.1× with 2 listeners, issue 14" : ""})`);
+    console.log(`server CPU ${name} / bare relay: ${(total(f) / total(b)).toFixed(2)}× (per round ${pairs.join(", ")}; ${calls} calls × ${listenersPerTg} listeners${listenersPerTg === 2 ? "; goal ≤ 1.1× with 2 listeners, issue 14" : ""})`);
   }
 }
 console.log("(goal: freedmr end-to-end p99 ≤ 1 ms)");

@@ -10,7 +10,8 @@
  * FREEDMR_BENCH_STATS=1 prints the UDP host's counters as `STATS {json}` on SIGTERM;
  * FREEDMR_BENCH_NO_SHED=1 turns overload shedding off; FREEDMR_BENCH_STREAM_TIMEOUT_MS=<ms> sets the
  * router's stream timeout (routing_cost under valgrind); FREEDMR_BENCH_TICK_MS=<ms> sets the shell's
- * fast tick (default 25; the idle tick is 4× it).
+ * fast tick (default 25; the idle tick is 4× it); FREEDMR_BENCH_HOLD=<n> sets how many received
+ * datagrams' forwarded copies the UDP host may hold for one sendmmsg (0 = send after every datagram).
  * FREEDMR_BENCH_REPORT_PORT=<port> and FREEDMR_BENCH_MQTT_URL=<url> turn on the report socket and
  * MQTT (bench/feeds.bench.ts).
  * @module
@@ -46,6 +47,7 @@ const server = await startServer(config, pino({ level: "silent" }), {
   // under valgrind the JIT's compiler threads stall the packet thread for longer than the 360 ms default)
   createRouter: (deps) => createRouter(routingOptions(streamTimeoutMs > 0 ? { streamTimeoutMs } : {}), deps),
   probe,
+  ...(process.env.FREEDMR_BENCH_HOLD ? { holdDatagrams: Number(process.env.FREEDMR_BENCH_HOLD) } : {}),
   // FREEDMR_BENCH_NO_SHED=1: overload shedding off (to compare against it)
   ...(process.env.FREEDMR_BENCH_NO_SHED === "1" ? { shedding: { highBytes: 0, lowBytes: 0, sustainMs: 0 } } : {}),
 });

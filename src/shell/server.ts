@@ -82,6 +82,8 @@ export interface ServerOptions {
   shedding?: SheddingOptions;
   /** Outbox capacity (default: sized from max_peers). */
   outboxCapacity?: number;
+  /** Datagrams whose forwarded copies the UDP host may hold for one sendmmsg (udp_host.ts; default DEFAULT_HOLD_DATAGRAMS, 0 = none). */
+  holdDatagrams?: number;
   /** Tick interval of the shell (default 25 ms). */
   tickIntervalMs?: number;
   /** Tick interval while nothing needs the fast tick (default 100 ms, udp_host.ts). */
@@ -233,6 +235,7 @@ export async function startServer(config: Config, log: Logger, options: ServerOp
     probe: options.probe ?? null,
     ...(options.shedding !== undefined ? { shedding: options.shedding } : {}),
     reusePort: options.reusePort ?? false,
+    ...(options.holdDatagrams !== undefined ? { holdDatagrams: options.holdDatagrams } : {}),
     onHandlerError: (where, error) => log.error({ err: error, where }, "exception in the packet plane (contained)"),
   });
   for (const handler of assembled.handlers) host.addHandler(handler);

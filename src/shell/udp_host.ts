@@ -1,7 +1,7 @@
 /**
  * The UDP host: the one place sockets live. It opens every socket the hosted handlers declare,
  * hands each datagram to its owner with the monotonic time, drains the shared Outbox after every
- * core call, ticks the handlers (and the router) every 25 or 100 ms, reopens sockets on request
+ * core call (or, for forwarded copies, after Bun's receive batch), ticks the handlers (and the router) every 25 or 100 ms, reopens sockets on request
  * (SocketControl), and on shutdown lets each handler queue its goodbyes, flushes, closes.
  *
  * Two tick rates. Fast (every `tickIntervalMs`, 25 ms) while a handler or tickable wants it (an
@@ -21,7 +21,11 @@
  * the timer alone).
  *
  * Sending: entries are grouped per socket; one entry goes out with `send`, several with one
- * `sendMany` (one sendmmsg). Bun sets IP_RECVERR, so a send can throw ECONNREFUSED (a stale ICMP
+ * `sendMany` (one sendmmsg). When all a datagram queued are the outbox's own copies of forwarded
+ * frames (outbox.ts `holdable`), they are held (for at most `holdDatagrams` datagrams) and sent
+ * from an immediate that runs once Bun's receive batch is done: the streams benchmark's ~3.7
+ * datagrams per wake-up go out in one sendmmsg rather than one each, half the syscalls of the bare
+ * relay. Anything else queued (a reply, a buffer its owner reuses) is sent before the next datagram. Bun sets IP_RECVERR, so a send can throw ECONNREFUSED (a stale ICMP
  * error from some other peer) or ENOBUFS synchronously, and sendMany can stop short (bun-notes.md
  * §1): every call is in try/catch, a short or failed batch is finished one datagram at a time,
  * and failures are counted, never thrown.
@@ -58,6 +62,8 @@ export interface BoundSocket {
 export interface UdpHostStats {
   datagramsIn: number;
   datagramsOut: number;
+  /** send and sendMany calls (each one syscall): datagramsOut / sendCalls is how well sends are batched */
+  sendCalls: number;
   sendErrors: number;
   sendShort: number;
   sendDropped: number;
@@ -88,7 +94,7 @@ export interface UdpHostStats {
  * Times are monotonicMs(); hooks must not throw and should not allocate.
  */
 export interface HostProbe {
-  /** One datagram: its bytes, when its data callback started and when the drain after it returned. */
+  /** One datagram: its bytes, when its data callback started and when the drain after it returned (its output held: when the core call returned). */
   datagram(data: Uint8Array, startMs: number, doneMs: number): void;
   /** One shell tick: when the timer callback started and when its drain returned. */
   tick(startMs: number, doneMs: number): void;
@@ -107,7 +113,22 @@ export interface UdpHostOptions {
   shedding?: SheddingOptions;
   /** Bind every socket with SO_REUSEPORT (cluster workers sharing the HBP port; default false). */
   reusePort?: boolean;
+  /**
+   * Send the output of up to this many received datagrams together, after Bun's receive batch
+   * (default DEFAULT_HOLD_DATAGRAMS; 0 or 1 = send after every datagram). Only output that is all
+   * the outbox's own copies is held (outbox.ts holdable).
+   */
+  holdDatagrams?: number;
 }
+
+/**
+ * Datagrams whose output may go out together: Bun reads up to 8 per recvmmsg (bun-notes.md §1),
+ * a wake-up under the streams benchmark brings ~3.7; at most 8 keeps the first one's added delay
+ * to the service time of the other 7 (a few µs each). Holding costs one setImmediate per receive
+ * batch (an object and a task, no syscall: epoll_pwait2 calls per datagram measured equal with and
+ * without it).
+ */
+export const DEFAULT_HOLD_DATAGRAMS = 8;
 
 class SocketSlot {
   socket: BunUdpSocket | null = null;
@@ -153,6 +174,10 @@ export class UdpHost implements SocketControl {
   #closedEpisodes = 0;
   readonly #reusePort: boolean;
   #timer: ReturnType<typeof setInterval> | null = null;
+  readonly #holdDatagrams: number;
+  /** Datagrams whose output is held in the outbox now (a drain is scheduled while this is > 0). */
+  #held = 0;
+  #drainScheduled = false;
   /** monotonicMs of the last tick; the data path ticks once it is #inlineAfterMs old */
   #lastTickMs = 0;
   #started = false;
@@ -160,6 +185,7 @@ export class UdpHost implements SocketControl {
   readonly stats: UdpHostStats = {
     datagramsIn: 0,
     datagramsOut: 0,
+    sendCalls: 0,
     sendErrors: 0,
     sendShort: 0,
     sendDropped: 0,
@@ -190,6 +216,7 @@ export class UdpHost implements SocketControl {
     this.#probe = options.probe ?? null;
     this.#shedding = options.shedding ?? DEFAULT_SHEDDING;
     this.#reusePort = options.reusePort ?? false;
+    this.#holdDatagrams = Math.max(0, Math.trunc(options.holdDatagrams ?? DEFAULT_HOLD_DATAGRAMS));
   }
 
   addHandler(handler: HostedHandler): void {
@@ -394,7 +421,18 @@ export class UdpHost implements SocketControl {
         this.stats.handlerErrors++;
         this.#onHandlerError(`${slot.handler.name}.onDatagram`, error);
       }
-      this.drain();
+      // Forwarded copies (the outbox's own rows) wait for the rest of Bun's receive batch: the
+      // immediate runs once the batch is done, and one sendmmsg per socket sends it all.
+      const outbox = this.#outbox;
+      if (outbox.holdable && outbox.count !== 0 && this.#held + 1 < this.#holdDatagrams) {
+        this.#held++;
+        if (!this.#drainScheduled) {
+          this.#drainScheduled = true;
+          setImmediate(this.#onImmediate);
+        }
+      } else {
+        this.drain();
+      }
       if (this.#probe !== null) this.#probe.datagram(data, nowMs, monotonicMs());
       if (nowMs - this.#lastTickMs >= this.#inlineAfterMs) this.#inlineTick();
       // idle rate and this datagram started a stream (or queued a prompt): tick fast from now on
@@ -500,8 +538,14 @@ export class UdpHost implements SocketControl {
     }
   }
 
+  readonly #onImmediate = (): void => {
+    this.#drainScheduled = false;
+    this.drain();
+  };
+
   /** Send everything in the outbox, grouped per socket, then clear it. */
   drain(): void {
+    this.#held = 0;
     const outbox = this.#outbox;
     const count = outbox.count;
     if (outbox.dropped !== 0) {
@@ -565,6 +609,7 @@ export class UdpHost implements SocketControl {
       // sendMany needs an array holding exactly this batch; trim the reusable one if it is longer.
       if (batch.length !== n * 3) batch.length = n * 3;
       let sent = 0;
+      this.stats.sendCalls++;
       try {
         sent = socket.sendMany(batch as unknown as Parameters<BunUdpSocket["sendMany"]>[0]);
       } catch (error) {
@@ -585,6 +630,7 @@ export class UdpHost implements SocketControl {
   }
 
   #sendOne(socket: BunUdpSocket, data: Uint8Array, port: number, address: string): void {
+    this.stats.sendCalls++;
     try {
       if (socket.send(data, port, address)) this.stats.datagramsOut++;
       else this.stats.sendDropped++;

@@ -3,13 +3,17 @@
  * by Bun because of IP_RECVERR, bun-notes §1), every send error is counted and never thrown,
  * handlers that throw are contained, ticks run (also through a flood that starves timers), reopen
  * moves to a new port, the benchmark probe sees every datagram and tick; two tick rates (fast while
- * something wants it, idle otherwise; a datagram that starts work and wake() switch to fast at once).
+ * something wants it, idle otherwise; a datagram that starts work and wake() switch to fast at once);
+ * forwarded copies (the outbox's staged rows) of a receive batch go out together, in order, and at
+ * most holdDatagrams datagrams' worth at a time, while a buffer its owner reuses goes out before
+ * the next datagram is handled.
  */
 import { afterEach, describe, expect, test } from "bun:test";
 import type { HostedHandler, SocketControl, SocketSpec } from "../../src/core/datagram_handler.ts";
 import { Endpoint } from "../../src/core/endpoint.ts";
 import { Outbox } from "../../src/core/outbox.ts";
 import { UdpHost, type HostProbe } from "../../src/shell/udp_host.ts";
+import { DmrdStage, readUint32 } from "../../src/wire/dmrd.ts";
 
 const hosts: UdpHost[] = [];
 const sockets: { close(): void }[] = [];
@@ -267,6 +271,103 @@ describe("UdpHost", () => {
       expect(await until(() => host.stats.datagramsIn === 60)).toBe(true);
       console.log(`60 datagrams over ~${60 * 3} ms: ${handler.ticks} ticks, ${host.stats.inlineTicks} from the data path`);
       expect(host.stats.inlineTicks).toBeGreaterThan(0);
+    });
+  });
+
+  describe("holding forwarded copies until the receive batch is done", () => {
+    /** Each datagram [seq, kind]: kind 0 queues a staged copy with id = seq, kind 1 the shared reply buffer stamped with seq. */
+    class Relay implements HostedHandler {
+      readonly name = "relay";
+      target: Endpoint | null = null;
+      indexes: readonly number[] = [];
+      readonly #stage = new DmrdStage();
+      readonly #reply = new Uint8Array(2);
+      constructor(readonly outbox: Outbox) {}
+      socketSpecs(): readonly SocketSpec[] {
+        return [{ name: "relay", bindAddress: "127.0.0.1", port: 0, receiveBufferBytes: 0 }];
+      }
+      onSocketsBound(indexes: readonly number[]): void {
+        this.indexes = indexes;
+      }
+      onTick(): void {}
+      onDatagram(_nowMs: number, _socketIndex: number, _address: string, _port: number, data: Uint8Array): void {
+        if (this.target === null) return;
+        if (data[1] === 1) {
+          // one buffer for every reply, rewritten by the next datagram (as reply pools and egress buffers are)
+          this.#reply[0] = 0xee;
+          this.#reply[1] = data[0]!;
+          this.outbox.push(this.target, this.#reply, 2);
+        } else {
+          this.#stage.bytes[0] = data[0]!;
+          expect(this.outbox.pushStaged(this.target, this.#stage.words, data[0]!, 0)).toBe(true);
+        }
+      }
+    }
+
+    async function relayWith(holdDatagrams?: number): Promise<{ host: UdpHost; send: (batch: number[][]) => void; got: number[] }> {
+      const outbox = new Outbox(256);
+      const handler = new Relay(outbox);
+      const host = new UdpHost(outbox, { tickIntervalMs: 10, ...(holdDatagrams !== undefined ? { holdDatagrams } : {}) });
+      hosts.push(host);
+      host.addHandler(handler);
+      await host.start();
+      const got: number[] = [];
+      const receiver = await Bun.udpSocket({
+        hostname: "127.0.0.1",
+        port: 0,
+        socket: { data: (_s, d) => void got.push(d.length === 55 ? readUint32(d, 11) : 1000 + d[1]!) },
+      });
+      sockets.push(receiver);
+      handler.target = new Endpoint(0, "127.0.0.1", receiver.port);
+      const client = await Bun.udpSocket({ hostname: "127.0.0.1", port: 0 });
+      sockets.push(client);
+      const port = host.localPort(handler.indexes[0]!);
+      const send = (batch: number[][]): void => {
+        const many: (Uint8Array | number | string)[] = [];
+        for (const d of batch) many.push(new Uint8Array(d), port, "127.0.0.1");
+        client.sendMany(many as never);
+      };
+      return { host, send, got };
+    }
+
+    test("bursts of staged copies all arrive, in order, in fewer sends than datagrams (and one send each with holdDatagrams 0)", async () => {
+      for (const hold of [undefined, 0]) {
+        const { host, send, got } = await relayWith(hold);
+        const bursts = 20;
+        for (let b = 0; b < bursts; b++) {
+          send(Array.from({ length: 8 }, (_, i) => [b * 8 + i, 0]));
+          await wait(2);
+        }
+        expect(await until(() => got.length === bursts * 8)).toBe(true);
+        expect(got).toEqual(Array.from({ length: bursts * 8 }, (_, i) => i));
+        console.log(`holdDatagrams ${hold ?? "default"}: ${host.stats.datagramsOut} datagrams out in ${host.stats.sendCalls} send calls`);
+        expect(host.stats.datagramsOut).toBe(bursts * 8);
+        if (hold === 0) expect(host.stats.sendCalls).toBe(bursts * 8);
+        else expect(host.stats.sendCalls).toBeLessThan(bursts * 8);
+        // at most 8 datagrams' copies in one send (DEFAULT_HOLD_DATAGRAMS)
+        expect(host.stats.sendCalls).toBeGreaterThanOrEqual(bursts);
+      }
+    });
+
+    test("a buffer its owner reuses goes out before the next datagram: every reply keeps its own contents", async () => {
+      const { send, got } = await relayWith();
+      // replies alone, then replies after staged copies in the same receive batch
+      send(Array.from({ length: 8 }, (_, i) => [i, 1]));
+      expect(await until(() => got.length === 8)).toBe(true);
+      send([[20, 0], [21, 0], [22, 1], [23, 0], [24, 1], [25, 1], [26, 0], [27, 0]]);
+      expect(await until(() => got.length === 16)).toBe(true);
+      expect(got).toEqual([1000, 1001, 1002, 1003, 1004, 1005, 1006, 1007, 20, 21, 1022, 23, 1024, 1025, 26, 27]);
+    });
+
+    test("at most holdDatagrams datagrams' copies wait: with 2, every send carries at most 2", async () => {
+      const { host, send, got } = await relayWith(2);
+      for (let b = 0; b < 10; b++) {
+        send(Array.from({ length: 8 }, (_, i) => [b * 8 + i, 0]));
+        await wait(2);
+      }
+      expect(await until(() => got.length === 80)).toBe(true);
+      expect(got).toEqual(Array.from({ length: 80 }, (_, i) => i));
+      expect(host.stats.sendCalls).toBeGreaterThanOrEqual(40);
     });
   });
 });

@@ -4,8 +4,9 @@
  *
  * A session is a RouterPort once connected (after RPTC): the router writes a 55-byte DMRD into
  * `txBuffer(slot)` and calls `emit`, which stamps this peer's repeater id into bytes 11–14
- * (the HBlink/FreeDMR/BrandMeister convention, hbp-and-dmr.md §1.4) and queues it. Egress buffers
- * are allocated on first use and kept; the fixed replies (RPTACK/MSTNAK/MSTPONG/MSTCL) are not
+ * (the HBlink/FreeDMR/BrandMeister convention, hbp-and-dmr.md §1.4) and queues it; a plain copy
+ * goes through `emitStaged` into the outbox's own rows instead (outbox.ts pushStaged). Egress
+ * buffers are allocated on first use and kept; the fixed replies (RPTACK/MSTNAK/MSTPONG/MSTCL) are not
  * held per session but stamped at send time into shared buffers (reply_pool.ts). Nothing is
  * allocated per frame.
  * @module
@@ -50,16 +51,15 @@ class SessionCold {
 }
 
 /**
- * Egress buffers of one session, per slot (allocated together on first use): both over one block
- * of 32-bit words, slot 1 at byte 0 and slot 2 at byte 56 (4-byte aligned), so the router copies
- * a frame into them in 14 word stores (wire/dmrd.ts copyDmrdWords).
+ * Egress buffers of one session, per slot (allocated together on first use: a frame that needs
+ * rewriting, or the outbox's staged rows are all taken): both over one block of 32-bit words,
+ * slot 1 at byte 0 and slot 2 at byte 56 (4-byte aligned), so the router copies a frame into them
+ * in 14 word stores (wire/dmrd.ts copyDmrdWords).
  */
 class TxPair {
   readonly words = new Int32Array(2 * DMRD_WORDS);
   readonly ts1 = new Uint8Array(this.words.buffer, 0, DMRD_LENGTH);
   readonly ts2 = new Uint8Array(this.words.buffer, 4 * DMRD_WORDS_TS2, DMRD_LENGTH);
-  /** DMRD frames queued to the peer (counted here, beside the buffers every send touches anyway) */
-  framesOut = 0;
 }
 
 /** HbpSession's state (low 2 bits) and simplex flag share one number. */
@@ -72,8 +72,8 @@ const SIMPLEX_BIT = 4;
  * handshake needs and fields few sessions ever set live in a SessionCold (behind the same public
  * getters/setters as before), both egress buffers in one TxPair; the callsign is the RPTC record's,
  * state and simplex share one number, the socket and port another (endpoint.ts), when it
- * connected and the frames it sent us are columns of the master's SessionColumns (session_columns.ts)
- * and the frames it was sent are counted in its TxPair:
+ * connected and the frames it sent us and was sent are columns of the master's SessionColumns
+ * (session_columns.ts):
  * 12 own fields keep the object in JSC's 112-byte size class (18 took 160; it was 224 bytes plus a
  * 48-byte Endpoint before that). The master takes sessions from a SessionBatch: blank ones made 256
  * at a time sit side by side in the heap rather than one among each login's short-lived objects
@@ -180,7 +180,7 @@ export class HbpSession extends Endpoint implements RouterPort {
     this.#columns.countIn(this.#portIndex);
   }
   get framesOut(): number {
-    return this.#tx?.framesOut ?? 0;
+    return this.#columns.framesOut(this.#portIndex);
   }
 
   get repeaterId(): number {
@@ -304,7 +304,7 @@ export class HbpSession extends Endpoint implements RouterPort {
     }
     writeUint32(out, DMRD_OFFSET_REPEATER, this.repeaterId);
     if (outbox.push(this.endpoint, out, DMRD_LENGTH)) {
-      this.#tx!.framesOut++;
+      this.#columns.countOut(this.#portIndex);
       this.counters.dmrdOut++;
     } else {
       this.counters.dmrdOutDropped++;
@@ -313,18 +313,24 @@ export class HbpSession extends Endpoint implements RouterPort {
 
   /**
    * RouterPort.emitStaged: the frame staged in `stage` (wire/dmrd.ts DmrdStage), flags byte
-   * `flags`, onto `slot` — copied into this slot's egress buffer with this peer's id stamped in the
-   * same word stores, and queued: what txBuffer + copy + flags + emit do, in one call.
+   * `flags`, onto `slot` — copied with this peer's id stamped in the same word stores and queued:
+   * what txBuffer + copy + flags + emit do, in one call. The copy goes into one of the outbox's
+   * staged rows, or this slot's egress buffer when none is free.
    */
   emitStaged(_nowMs: number, slot: Slot, stage: Int32Array, flags: number, outbox: Outbox): void {
     if (this.state !== SessionState.Connected) {
       this.counters.dmrdOutDropped++;
       return;
     }
+    if (outbox.pushStaged(this, stage, this.#repeaterId, flags)) {
+      this.#columns.countOut(this.#portIndex);
+      this.counters.dmrdOut++;
+      return;
+    }
     const tx = (this.#tx ??= new TxPair());
     copyDmrdWordsStamped(stage, tx.words, slot === 2 ? DMRD_WORDS_TS2 : 0, this.repeaterId, flags);
     if (outbox.push(this, slot === 2 ? tx.ts2 : tx.ts1, DMRD_LENGTH)) {
-      tx.framesOut++;
+      this.#columns.countOut(this.#portIndex);
       this.counters.dmrdOut++;
     } else {
       this.counters.dmrdOutDropped++;

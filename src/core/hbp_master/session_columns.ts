@@ -1,25 +1,26 @@
 /**
  * What the HBP master keeps about every connected session besides the session object itself: the
  * master's counters (every session counts into them) and, as columns indexed by the session's port
- * index, when it connected and the frames it received (the frames it sent are counted beside its
- * egress buffers, session.ts TxPair). Four fields per session become one reference shared by all
- * of them (session.ts: a session under 13 fields is 48 bytes smaller), and a row is 12 bytes of
- * typed storage. Rows live in pages of PAGE_ROWS made at login as port indexes
+ * index, when it connected and the frames it received and was sent (so a session that only listens
+ * never needs egress buffers of its own: its frames go out of the outbox's staged rows, outbox.ts).
+ * Five fields per session become one reference shared by all of them (session.ts: a session under
+ * 13 fields is 48 bytes smaller), and a row is 16 bytes of typed storage. Rows live in pages of PAGE_ROWS made at login as port indexes
  * reach them (no doubling: at most one page of spare rows). A row is reset when a session takes its
  * port index, so a reused index starts from zero. Nothing is allocated per frame.
  * @module
  */
 import type { HbpCounters } from "./counters.ts";
 
-/** Rows per page (3 KiB of storage). */
+/** Rows per page (4 KiB of storage). */
 const PAGE_ROWS = 256;
 const PAGE_SHIFT = 8;
 
-/** PAGE_ROWS rows over one buffer: connect time (ms), frames in (uint32: 8 years of one frame per 60 ms). */
+/** PAGE_ROWS rows over one buffer: connect time (ms), frames in and out (uint32: 8 years of one frame per 60 ms). */
 class SessionPage {
-  readonly #buffer = new ArrayBuffer(PAGE_ROWS * 12);
+  readonly #buffer = new ArrayBuffer(PAGE_ROWS * 16);
   readonly connectedAtMs = new Float64Array(this.#buffer, 0, PAGE_ROWS);
   readonly framesIn = new Uint32Array(this.#buffer, PAGE_ROWS * 8, PAGE_ROWS);
+  readonly framesOut = new Uint32Array(this.#buffer, PAGE_ROWS * 12, PAGE_ROWS);
 }
 
 export class SessionColumns {
@@ -35,6 +36,7 @@ export class SessionColumns {
     const row = portIndex & (PAGE_ROWS - 1);
     page.connectedAtMs[row] = 0;
     page.framesIn[row] = 0;
+    page.framesOut[row] = 0;
   }
 
   /** The page of `portIndex`, or undefined (−1, or never opened). */
@@ -59,5 +61,14 @@ export class SessionColumns {
   countIn(portIndex: number): void {
     const page = this.#page(portIndex);
     if (page !== undefined) page.framesIn[portIndex & (PAGE_ROWS - 1)]!++;
+  }
+
+  framesOut(portIndex: number): number {
+    return this.#page(portIndex)?.framesOut[portIndex & (PAGE_ROWS - 1)] ?? 0;
+  }
+
+  countOut(portIndex: number): void {
+    const page = this.#page(portIndex);
+    if (page !== undefined) page.framesOut[portIndex & (PAGE_ROWS - 1)]!++;
   }
 }

@@ -5,6 +5,7 @@ import { HbpSession, SessionBatch, SessionState } from "../../../src/core/hbp_ma
 import { SessionColumns } from "../../../src/core/hbp_master/session_columns.ts";
 import { Outbox } from "../../../src/core/outbox.ts";
 import { PortKind } from "../../../src/core/router_port.ts";
+import { DmrdStage, readUint32 } from "../../../src/wire/dmrd.ts";
 
 const digest = new Uint8Array([1, 2, 3]);
 const passphrase = new Uint8Array([9]);
@@ -143,8 +144,7 @@ describe("SessionColumns (connect time and frame counts by port index)", () => {
     const gone = live[3]!;
     gone.state = SessionState.Removed;
     gone.portIndex = -1;
-    expect([gone.framesIn, gone.connectedAtMs]).toEqual([0, 0]); // its row is no longer its own
-    expect(gone.framesOut).toBe(3); // counted beside its own egress buffers
+    expect([gone.framesIn, gone.framesOut, gone.connectedAtMs]).toEqual([0, 0, 0]); // its row is no longer its own
     const next = batch.take(3_200_000, 0, "10.0.0.2", 1, 0, digest, passphrase, 0);
     next.state = SessionState.Connected;
     next.portIndex = 3;
@@ -155,5 +155,36 @@ describe("SessionColumns (connect time and frame counts by port index)", () => {
     // the neighbours kept theirs
     expect([live[2]!.framesIn, live[4]!.framesIn, live[4]!.framesOut]).toEqual([2, 4, 4]);
     expect(columns.counters.dmrdOut).toBe(live.reduce((sum, _s, i) => sum + (i % 5), 0));
+  });
+
+  test("emitStaged: into the outbox's staged rows while one is free, else into the session's own slot buffer; same bytes, counted either way", () => {
+    const columns = new SessionColumns(new HbpCounters());
+    const batch = new SessionBatch(columns);
+    const outbox = new Outbox(16, 1); // one staged row
+    const stage = new DmrdStage();
+    for (let i = 0; i < 55; i++) stage.bytes[i] = 0x40 + i;
+    const sessions = [0, 1, 2].map((i) => {
+      const s = batch.take(3_100_100 + i, 0, "10.0.0.1", 30_100 + i, 0, digest, passphrase, 0);
+      s.state = SessionState.Connected;
+      s.portIndex = i;
+      return s;
+    });
+    sessions[0]!.emitStaged(0, 1, stage.words, 0x21, outbox); // the staged row
+    sessions[1]!.emitStaged(0, 2, stage.words, 0xa1, outbox); // its own TS2 buffer
+    sessions[2]!.emitStaged(0, 1, stage.words, 0x21, outbox); // its own TS1 buffer
+    expect(outbox.count).toBe(3);
+    expect(outbox.holdable).toBe(false); // own buffers are reused by the next frame: drain after this call
+    expect(outbox.buffers[0]).not.toBe(sessions[0]!.txBuffer(1));
+    expect(outbox.buffers[1]).toBe(sessions[1]!.txBuffer(2));
+    expect(outbox.buffers[2]).toBe(sessions[2]!.txBuffer(1));
+    for (let i = 0; i < 3; i++) {
+      const out = outbox.buffers[i]!;
+      expect(out.length).toBe(55);
+      expect(readUint32(out, 11)).toBe(3_100_100 + i);
+      expect(out[15]).toBe(i === 1 ? 0xa1 : 0x21);
+      for (let k = 0; k < 55; k++) if (k < 11 || k > 15) expect(out[k]).toBe(0x40 + k);
+      expect(sessions[i]!.framesOut).toBe(1);
+    }
+    expect(columns.counters.dmrdOut).toBe(3);
   });
 });
