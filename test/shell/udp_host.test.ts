@@ -12,7 +12,7 @@ import { afterEach, describe, expect, test } from "bun:test";
 import type { HostedHandler, SocketControl, SocketSpec } from "../../src/core/datagram_handler.ts";
 import { Endpoint } from "../../src/core/endpoint.ts";
 import { Outbox } from "../../src/core/outbox.ts";
-import { UdpHost, type HostProbe } from "../../src/shell/udp_host.ts";
+import { HOLD_BELOW_ENTRIES, UdpHost, type HostProbe } from "../../src/shell/udp_host.ts";
 import { DmrdStage, readUint32 } from "../../src/wire/dmrd.ts";
 
 const hosts: UdpHost[] = [];
@@ -299,7 +299,8 @@ describe("UdpHost", () => {
           this.outbox.push(this.target, this.#reply, 2);
         } else {
           this.#stage.bytes[0] = data[0]!;
-          expect(this.outbox.pushStaged(this.target, this.#stage.words, data[0]!, 0)).toBe(true);
+          // kind 2: a fan-out as large as HOLD_BELOW_ENTRIES (the copies after the first carry id 0)
+          for (let i = 0; i < (data[1] === 2 ? HOLD_BELOW_ENTRIES : 1); i++) expect(this.outbox.pushStaged(this.target, this.#stage.words, i === 0 ? data[0]! : 0, 0)).toBe(true);
         }
       }
     }
@@ -357,6 +358,19 @@ describe("UdpHost", () => {
       send([[20, 0], [21, 0], [22, 1], [23, 0], [24, 1], [25, 1], [26, 0], [27, 0]]);
       expect(await until(() => got.length === 16)).toBe(true);
       expect(got).toEqual([1000, 1001, 1002, 1003, 1004, 1005, 1006, 1007, 20, 21, 1022, 23, 1024, 1025, 26, 27]);
+    });
+
+    test("a datagram whose copies already fill HOLD_BELOW_ENTRIES is sent at once, not held", async () => {
+      const { host, send, got } = await relayWith();
+      for (let b = 0; b < 5; b++) {
+        send(Array.from({ length: 8 }, (_, i) => [b * 8 + i, 2]));
+        await wait(2);
+      }
+      const copies = 40 * HOLD_BELOW_ENTRIES;
+      expect(await until(() => got.length === copies)).toBe(true);
+      expect(got.filter((id) => id !== 0)).toEqual(Array.from({ length: 39 }, (_, i) => i + 1)); // seq 0's first copy has id 0 too
+      expect(host.stats.datagramsOut).toBe(copies);
+      expect(host.stats.sendCalls).toBe(40); // one sendmmsg per datagram
     });
 
     test("at most holdDatagrams datagrams' copies wait: with 2, every send carries at most 2", async () => {
