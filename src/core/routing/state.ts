@@ -328,6 +328,14 @@ export class PortState {
 }
 
 /** What happened to a target of a stream so far (Stream.targetOutcome). */
+/** Where each one-byte target column starts in Stream.targetBytes, in units of targetCapacity (Stream #allocateTargets). */
+export const TARGET_SLOT_AT = 4;
+export const TARGET_CALL_TYPE_AT = 5;
+export const TARGET_REWRITE_AT = 6;
+export const TARGET_QUENCHED_AT = 7;
+export const TARGET_OUTCOME_AT = 8;
+export const TARGET_REFUSED_AT = 9;
+
 export const enum TargetOutcome {
   None = 0,
   Delivered = 1,
@@ -417,6 +425,13 @@ export class Stream {
   targetOutcome!: Uint8Array;
   /** 1 = this target's slot was busy for the stream at least once (what reaches it later is a headerless tail) */
   targetRefused!: Uint8Array;
+  /**
+   * The whole block as bytes, and the targets it has room for: delivery reads the one-byte columns
+   * through this one view (at TARGET_*_AT × targetCapacity + index) rather than six, so a frame
+   * touches two view objects of the stream's columns, not seven.
+   */
+  targetBytes!: Uint8Array;
+  targetCapacity = 0;
 
   // ---- rewrites ----
   readonly rewrites: StreamLcRewrite[] = [];
@@ -453,11 +468,13 @@ export class Stream {
   #allocateTargets(size: number): void {
     const buffer = new ArrayBuffer(size * 10);
     this.targetDestinations = new Int32Array(buffer, 0, size);
-    this.targetSlots = new Uint8Array(buffer, size * 4, size);
-    this.targetCallTypes = new Uint8Array(buffer, size * 5, size);
-    this.targetRewrites = new Int8Array(buffer, size * 6, size);
-    this.targetQuenched = new Uint8Array(buffer, size * 7, size);
-    this.targetOutcome = new Uint8Array(buffer, size * 8, size);
-    this.targetRefused = new Uint8Array(buffer, size * 9, size);
+    this.targetSlots = new Uint8Array(buffer, size * TARGET_SLOT_AT, size);
+    this.targetCallTypes = new Uint8Array(buffer, size * TARGET_CALL_TYPE_AT, size);
+    this.targetRewrites = new Int8Array(buffer, size * TARGET_REWRITE_AT, size);
+    this.targetQuenched = new Uint8Array(buffer, size * TARGET_QUENCHED_AT, size);
+    this.targetOutcome = new Uint8Array(buffer, size * TARGET_OUTCOME_AT, size);
+    this.targetRefused = new Uint8Array(buffer, size * TARGET_REFUSED_AT, size);
+    this.targetBytes = new Uint8Array(buffer);
+    this.targetCapacity = size;
   }
 }

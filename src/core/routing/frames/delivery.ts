@@ -9,7 +9,7 @@
 import type { Slot } from "../../router_port.ts";
 import { copyDmrdTo55, copyDmrdWords, DmrdStage, DMRD_OFFSET_FLAGS, DMRD_PAYLOAD_OFFSET, DMRD_WORDS_TS2, FLAG_SLOT_TS2, type CallType, type DmrdFrame } from "../../../wire/dmrd.ts";
 import { writeEmbeddedFragment } from "../../../dmr/embedded_lc.ts";
-import { TargetOutcome, type Stream } from "../state.ts";
+import { TARGET_CALL_TYPE_AT, TARGET_OUTCOME_AT, TARGET_QUENCHED_AT, TARGET_REFUSED_AT, TARGET_REWRITE_AT, TARGET_SLOT_AT, TargetOutcome, type Stream } from "../state.ts";
 import { canTake, tailMayTake } from "./contention.ts";
 import type { RouterContext } from "../router_context.ts";
 import { relayBridgeFrame } from "../features/bridge_trunk.ts";
@@ -36,15 +36,18 @@ export function deliver(ctx: RouterContext, nowMs: number, stream: Stream, frame
   // the flags byte of every copy: the frame's with the target slot's bit (hbp-and-dmr.md §1.4)
   const flagsTs1 = stage.bytes[DMRD_OFFSET_FLAGS]! & ~FLAG_SLOT_TS2;
   const flagsTs2 = flagsTs1 | FLAG_SLOT_TS2;
-  // the stream's per-target columns, read once (nothing in the loop replaces them)
+  // the stream's per-target columns, read once (nothing in the loop replaces them): the one-byte
+  // columns through the block's single byte view (state.ts TARGET_*_AT)
   const targetPorts = stream.targetPorts;
-  const targetQuenched = stream.targetQuenched;
-  const targetSlots = stream.targetSlots;
   const targetDestinations = stream.targetDestinations;
-  const targetCallTypes = stream.targetCallTypes;
-  const targetRefused = stream.targetRefused;
-  const targetOutcome = stream.targetOutcome;
-  const targetRewrites = stream.targetRewrites;
+  const bytes = stream.targetBytes;
+  const capacity = stream.targetCapacity;
+  const slotAt = capacity * TARGET_SLOT_AT;
+  const callTypeAt = capacity * TARGET_CALL_TYPE_AT;
+  const rewriteAt = capacity * TARGET_REWRITE_AT;
+  const quenchedAt = capacity * TARGET_QUENCHED_AT;
+  const outcomeAt = capacity * TARGET_OUTCOME_AT;
+  const refusedAt = capacity * TARGET_REFUSED_AT;
   const sourceId = stream.sourceId;
   const hangUntilMs = nowMs + hangTimeMs;
   let delivered = 0;
@@ -52,23 +55,23 @@ export function deliver(ctx: RouterContext, nowMs: number, stream: Stream, frame
   for (let i = 0; i < n; i++) {
     const tps = targetPorts[i];
     if (tps === null || tps === undefined) continue;
-    if (targetQuenched[i] !== 0) {
+    if (bytes[quenchedAt + i] !== 0) {
       quenched++;
       continue;
     }
     const port = tps.port!;
-    const slot = targetSlots[i]! as Slot;
+    const slot = bytes[slotAt + i]! as Slot;
     const destinationId = targetDestinations[i]!;
     if (!tps.trunk) {
       const k = slotKey(tps.index, slot);
-      const callType = targetCallTypes[i]! as CallType;
+      const callType = bytes[callTypeAt + i]! as CallType;
       // the slot carries this stream already (every frame after the first): one call
       if (!slots.deliveredIfHeld(k, stream, nowMs, hangUntilMs, destinationId, callType, sourceId)) {
-        if (!canTake(nowMs, slots, k, sourceId, destinationId, callType) || (targetRefused[i] !== 0 && !tailMayTake(nowMs, slots, k, streamTimeoutMs))) {
-          targetRefused[i] = 1;
+        if (!canTake(nowMs, slots, k, sourceId, destinationId, callType) || (bytes[refusedAt + i] !== 0 && !tailMayTake(nowMs, slots, k, streamTimeoutMs))) {
+          bytes[refusedAt + i] = 1;
           stats.deliveriesBusy++;
-          if (targetOutcome[i] !== TargetOutcome.Delivered) {
-            targetOutcome[i] = slots.rx(k) !== null ? TargetOutcome.BusyOwn : slots.tx(k) !== null ? TargetOutcome.BusyOther : TargetOutcome.HangTime;
+          if (bytes[outcomeAt + i] !== TargetOutcome.Delivered) {
+            bytes[outcomeAt + i] = slots.rx(k) !== null ? TargetOutcome.BusyOwn : slots.tx(k) !== null ? TargetOutcome.BusyOther : TargetOutcome.HangTime;
           }
           continue;
         }
@@ -76,9 +79,10 @@ export function deliver(ctx: RouterContext, nowMs: number, stream: Stream, frame
         slots.deliveredIfHeld(k, stream, nowMs, hangUntilMs, destinationId, callType, sourceId);
       }
     }
-    targetOutcome[i] = TargetOutcome.Delivered;
+    bytes[outcomeAt + i] = TargetOutcome.Delivered;
     delivered++;
-    const rw = targetRewrites[i]!;
+    // the rewrite index as the signed byte targetRewrites holds (−1 = none)
+    const rw = (bytes[rewriteAt + i]! << 24) >> 24;
     // bytes 11–14 keep the source's repeater id: each port stamps its own id on its wire (HBP
     // session, upstream link) or carries the source on (FBP v5 source repeater, §2.3)
     if (rw < 0 && taFragment === -1 && port.emitStaged !== undefined) {
