@@ -14,7 +14,8 @@
  * event loop delays the other (`--generator single` runs both in this process, as before).
  * The in-server split (support/server_probe.ts, on only in the benchmark): ingress = data
  * callback − send time (kernel + wake-up + event-loop queueing), service = drain returned − data
- * callback (our code + sendMany), tick = one shell tick.
+ * callback (our code + sendMany; for freedmr's forwarded copies held for the receive batch, our
+ * code only: udp_host.ts holdDatagrams), tick = one shell tick.
  *
  *   bun bench/latency.bench.ts [--calls 200] [--listeners 5] [--seconds 7] [--rounds 2] [--prewarm 2] [--steady 12] [--warmup 1]
  *                              [--servers freedmr,bare] [--generator split|single] [--gc-log]

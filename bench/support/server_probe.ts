@@ -4,7 +4,8 @@
  * mono_clock.ts) it records
  *   ingress = data callback start − generator send time   (sender syscall, kernel, server wake-up
  *             and event-loop queueing: everything before our code runs)
- *   service = drain returned − data callback start          (our code + the sendMany syscalls)
+ *   service = drain returned − data callback start          (our code + the sendMany syscalls;
+ *             freedmr's output held for the receive batch is sent later: our code only)
  * and the duration of every shell tick. Printed on stdout as one `PROBE {json}` line at exit.
  * @module
  */

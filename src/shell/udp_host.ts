@@ -1,8 +1,9 @@
 /**
  * The UDP host: the one place sockets live. It opens every socket the hosted handlers declare,
  * hands each datagram to its owner with the monotonic time, drains the shared Outbox after every
- * core call (or, for forwarded copies, after Bun's receive batch), ticks the handlers (and the router) every 25 or 100 ms, reopens sockets on request
- * (SocketControl), and on shutdown lets each handler queue its goodbyes, flushes, closes.
+ * core call (or, for forwarded copies, after Bun's receive batch), ticks the handlers (and the
+ * router) every 25 or 100 ms, reopens sockets on request (SocketControl), and on shutdown lets
+ * each handler queue its goodbyes, flushes, closes.
  *
  * Two tick rates. Fast (every `tickIntervalMs`, 25 ms) while a handler or tickable wants it (an
  * active stream, a paced playback, a command waiting, a sweep backlog: `wantsFastTick`); idle
@@ -25,11 +26,11 @@
  * frames (outbox.ts `holdable`) and fewer than HOLD_BELOW_ENTRIES, they are held (for at most
  * `holdDatagrams` datagrams) and sent from an immediate that runs once Bun's receive batch is
  * done: the streams benchmark's ~3.7 datagrams per wake-up go out in one sendmmsg rather than one
- * each, half the syscalls of the bare relay. Anything else queued (a reply, a buffer its owner
- * reuses) is sent before the next datagram. Bun sets IP_RECVERR, so a send can throw ECONNREFUSED (a stale ICMP
- * error from some other peer) or ENOBUFS synchronously, and sendMany can stop short (bun-notes.md
- * §1): every call is in try/catch, a short or failed batch is finished one datagram at a time,
- * and failures are counted, never thrown.
+ * each, about half the syscalls of the bare relay. Anything else queued (a reply, a buffer its
+ * owner reuses) is sent before the next datagram. Bun sets IP_RECVERR, so a send can throw
+ * ECONNREFUSED (a stale ICMP error from some other peer) or ENOBUFS synchronously, and sendMany
+ * can stop short (bun-notes.md §1): every call is in try/catch, a short or failed batch is
+ * finished one datagram at a time, and failures are counted, never thrown.
  *
  * Overload: each socket's receive backlog is watched while datagrams arrive; while it is deep, voice
  * bursts are dropped before any handler sees them and counted (`voiceShed`), so delivered voice stays
@@ -95,7 +96,10 @@ export interface UdpHostStats {
  * Times are monotonicMs(); hooks must not throw and should not allocate.
  */
 export interface HostProbe {
-  /** One datagram: its bytes, when its data callback started and when the drain after it returned (its output held: when the core call returned). */
+  /**
+   * One datagram: its bytes, when its data callback started and when the drain after it returned
+   * (its output held for the receive batch: when the core call returned).
+   */
   datagram(data: Uint8Array, startMs: number, doneMs: number): void;
   /** One shell tick: when the timer callback started and when its drain returned. */
   tick(startMs: number, doneMs: number): void;

@@ -4,8 +4,8 @@
  * index, when it connected and the frames it received and was sent (so a session that only listens
  * never needs egress buffers of its own: its frames go out of the outbox's staged rows, outbox.ts).
  * Five fields per session become one reference shared by all of them (session.ts: a session under
- * 13 fields is 48 bytes smaller), and a row is 16 bytes of typed storage. Rows live in pages of PAGE_ROWS made at login as port indexes
- * reach them (no doubling: at most one page of spare rows). A row is reset when a session takes its
+ * 13 fields is 48 bytes smaller), and a row is 16 bytes of typed storage. Rows live in pages of
+ * PAGE_ROWS made at login as port indexes reach them (no doubling: at most one page of spare rows). A row is reset when a session takes its
  * port index, so a reused index starts from zero. Nothing is allocated per frame.
  * @module
  */

@@ -327,7 +327,6 @@ export class PortState {
   }
 }
 
-/** What happened to a target of a stream so far (Stream.targetOutcome). */
 /** Where each one-byte target column starts in Stream.targetBytes, in units of targetCapacity (Stream #allocateTargets). */
 export const TARGET_SLOT_AT = 4;
 export const TARGET_CALL_TYPE_AT = 5;
@@ -336,6 +335,7 @@ export const TARGET_QUENCHED_AT = 7;
 export const TARGET_OUTCOME_AT = 8;
 export const TARGET_REFUSED_AT = 9;
 
+/** What happened to a target of a stream so far (Stream.targetOutcome). */
 export const enum TargetOutcome {
   None = 0,
   Delivered = 1,
