@@ -26,6 +26,7 @@ import { pinSelf, type ServerProcess } from "./support/server_process.ts";
 import { BENCH_PASSPHRASE, GENERATOR_CORE, startBareRelay, startFreedmr } from "./support/servers.ts";
 import { runFanout, setupFanout, teardownFanout, type FanoutResult, type FanoutSetup } from "./support/fanout_run.ts";
 import { benchLcEncoder } from "./support/lc.ts";
+import { envPairs } from "./support/env_pairs.ts";
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -38,12 +39,7 @@ const seconds = Number(arg("seconds", "5"));
 const pairs = Number(arg("pairs", "3"));
 const warmupSeconds = Number(arg("warmup", "30"));
 const only = arg("only", "both");
-const freedmrEnv = Object.fromEntries(
-  arg("freedmr-env", "")
-    .split(",")
-    .filter((kv) => kv.includes("="))
-    .map((kv) => [kv.slice(0, kv.indexOf("=")), kv.slice(kv.indexOf("=") + 1)]),
-);
+const freedmrEnv = envPairs(arg("freedmr-env", ""));
 
 const pinned = pinSelf(GENERATOR_CORE);
 console.log(

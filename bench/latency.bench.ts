@@ -34,6 +34,7 @@ import { ProcessCpuMeter, selfCpuNs, threadDelta, threadTimes, type ThreadTimes 
 import { pinSelf, type ServerProcess } from "./support/server_process.ts";
 import { GENERATOR_CORE, startBareRelay, startFreedmr, type BenchServerOptions } from "./support/servers.ts";
 import { MEASURING_MARK, type ProbeReport } from "./support/server_probe.ts";
+import { envPairs } from "./support/env_pairs.ts";
 import { monoNowMs } from "./support/mono_clock.ts";
 
 function arg(name: string, fallback: string): string {
@@ -61,12 +62,7 @@ const niceValue = arg("nice", "");
 const generatorNice = arg("generator-nice", "");
 const generatorPrefix = generatorNice !== "" ? ["nice", "-n", generatorNice] : [];
 /** Extra environment for the servers, e.g. `--server-env BUN_JSC_reportCompileTimes=1`; their stderr then goes to a file. */
-const serverEnv = Object.fromEntries(
-  arg("server-env", "")
-    .split(",")
-    .filter((kv) => kv.includes("="))
-    .map((kv) => [kv.slice(0, kv.indexOf("=")), kv.slice(kv.indexOf("=") + 1)]),
-);
+const serverEnv = envPairs(arg("server-env", ""));
 const ROLE = join(import.meta.dir, "support", "latency_role.ts");
 const scratch = mkdtempSync(join(tmpdir(), "freedmr-latency-"));
 
@@ -124,9 +120,8 @@ function gcStats(path: string): { count: number; maxMs: number; over1ms: number 
  */
 async function startServer(name: string, options: BenchServerOptions): Promise<ServerProcess | null> {
   if (name === "bare") return startBareRelay(options);
-  const variant = name.startsWith("freedmr:") ? name.slice("freedmr:".length).split("+").filter((kv) => kv.includes("=")) : [];
-  if (variant.length === 0) return startFreedmr(options);
-  const env = Object.fromEntries(variant.map((kv) => [kv.slice(0, kv.indexOf("=")), kv.slice(kv.indexOf("=") + 1)]));
+  const env = name.startsWith("freedmr:") ? envPairs(name.slice("freedmr:".length), "+") : {};
+  if (Object.keys(env).length === 0) return startFreedmr(options);
   return startFreedmr({ ...options, env: { ...options.env, ...env } });
 }
 
