@@ -243,17 +243,21 @@ export const enum AssemblerResult {
 
 /**
  * Collects the fragments of bursts B–E (voice sequence 1–4 in the DMRD flags) and decodes the
- * embedded LC when burst E arrives. A set is only assembled from B, C, D, E arriving consecutively:
+ * embedded LC when burst E arrives (a set equal to the last one decoded keeps its result). A set is only assembled from B, C, D, E arriving consecutively:
  * B starts a set, and a missing, repeated or out-of-order burst (lost upstream; the DMRD sequence
  * numbers may still be contiguous) makes the set incomplete, so fragments of two superframes are
  * never spliced. Every burst E yields Valid, Invalid or Incomplete. Allocation-free.
  */
 export class EmbeddedLcAssembler {
-  readonly fragments = new Uint32Array(EMBEDDED_FRAGMENTS);
+  /** words 0–3: the set being assembled (B, C, D, E); 4–7: the last set decoded (see push) */
+  readonly #words = new Uint32Array(2 * EMBEDDED_FRAGMENTS);
+  readonly fragments = this.#words.subarray(0, EMBEDDED_FRAGMENTS);
   readonly lc = new Uint8Array(LC_BYTES);
   status: EmbeddedLcStatus = EmbeddedLcStatus.BadHamming;
   /** voice sequence expected next (2 = C after B … 4 = E), 0 = no set in progress */
   #expected = 0;
+  /** a set was decoded: words 4–7 hold it, and `status` and `lc` its result */
+  #decoded = false;
 
   reset(): void {
     this.#expected = 0;
@@ -264,14 +268,14 @@ export class EmbeddedLcAssembler {
    */
   push(burst: Uint8Array, offset: number, voiceSequence: number): AssemblerResult {
     if (voiceSequence === 1) {
-      this.fragments[0] = readEmbeddedFragment(burst, offset);
+      this.#words[0] = readEmbeddedFragment(burst, offset);
       this.#expected = 2;
       return AssemblerResult.Pending;
     }
     const inOrder = voiceSequence === this.#expected;
     if (voiceSequence === 2 || voiceSequence === 3) {
       if (inOrder) {
-        this.fragments[voiceSequence - 1] = readEmbeddedFragment(burst, offset);
+        this.#words[voiceSequence - 1] = readEmbeddedFragment(burst, offset);
         this.#expected++;
       } else {
         this.#expected = 0;
@@ -281,8 +285,19 @@ export class EmbeddedLcAssembler {
     this.#expected = 0;
     if (voiceSequence !== 4) return AssemblerResult.Pending;
     if (!inOrder) return AssemblerResult.Incomplete;
-    this.fragments[3] = readEmbeddedFragment(burst, offset);
-    this.status = decodeEmbeddedLc(this.fragments, 0, this.lc, 0);
+    const w = this.#words;
+    w[3] = readEmbeddedFragment(burst, offset);
+    // A call sends the same LC superframe after superframe: the same four fragments as the last
+    // set decoded have its result already (decodeEmbeddedLc depends on the fragments alone).
+    const n = EMBEDDED_FRAGMENTS;
+    if (!this.#decoded || w[0] !== w[n] || w[1] !== w[n + 1] || w[2] !== w[n + 2] || w[3] !== w[n + 3]) {
+      this.status = decodeEmbeddedLc(w, 0, this.lc, 0);
+      w[n] = w[0]!;
+      w[n + 1] = w[1]!;
+      w[n + 2] = w[2]!;
+      w[n + 3] = w[3]!;
+      this.#decoded = true;
+    }
     return isEmbeddedLcValid(this.status) ? AssemblerResult.Valid : AssemblerResult.Invalid;
   }
 }
