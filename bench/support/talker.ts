@@ -1,10 +1,14 @@
 /**
  * Paced voice-call generator for the benchmarks: back-to-back group calls (header, N superframes
  * of bursts A–F, terminator; hbp-and-dmr.md §2.2) with a fresh stream id per call and a 32-bit
- * frame index in the first AMBE bytes, written into a ring of reusable 55-byte buffers.
+ * frame index in the first AMBE bytes, written into a ring of reusable 55-byte buffers. With an
+ * LC encoder (support/lc.ts: radio-like LC), bursts B–E also carry the call's embedded LC, as a
+ * radio sends it every superframe (hbp-and-dmr.md §2.8); without one they carry filler there,
+ * which freedmr's LC tracking decodes down the error-correcting path.
  * @module
  */
-import { CallType } from "../../src/wire/dmrd.ts";
+import { encodeEmbeddedLc, writeEmbeddedFragment } from "../../src/dmr/embedded_lc.ts";
+import { CallType, DMRD_PAYLOAD_OFFSET } from "../../src/wire/dmrd.ts";
 import { SimFrameKind, writeFrame, type FrameFields, type LcPayloadEncoder } from "../../test/sim/frames.ts";
 
 export class CallFrameSource {
@@ -16,6 +20,8 @@ export class CallFrameSource {
   /** frames produced so far; also the next frame's index (tag) */
   produced = 0;
   private readonly fields: FrameFields;
+  /** the embedded LC's four fragments (bursts B–E), when the frames carry a radio-like LC */
+  private readonly embedded: Uint32Array | null;
 
   constructor(
     readonly repeaterId: number,
@@ -29,6 +35,10 @@ export class CallFrameSource {
     ringSize = 1024,
   ) {
     this.ring = Array.from({ length: ringSize }, () => new Uint8Array(55));
+    // group voice LC (FLCO 0, FID 0, service options 0), talkgroup, source: hbp-and-dmr.md §2.7
+    const identity = new Uint8Array([0, 0, 0, talkgroupId >>> 16, (talkgroupId >>> 8) & 0xff, talkgroupId & 0xff, sourceId >>> 16, (sourceId >>> 8) & 0xff, sourceId & 0xff]);
+    this.embedded = lc === null ? null : new Uint32Array(4);
+    if (this.embedded !== null) encodeEmbeddedLc(identity, 0, this.embedded, 0);
     this.streamId = streamIdBase >>> 0;
     this.fields = {
       sequence: 0,
@@ -67,6 +77,9 @@ export class CallFrameSource {
     const buffer = this.ring[this.ringIndex]!;
     this.ringIndex = (this.ringIndex + 1) % this.ring.length;
     writeFrame(buffer, f, this.lc);
+    if (this.embedded !== null && f.kind === SimFrameKind.Burst && f.voiceIndex >= 1 && f.voiceIndex <= 4) {
+      writeEmbeddedFragment(buffer, DMRD_PAYLOAD_OFFSET, this.embedded[f.voiceIndex - 1]!);
+    }
     this.produced++;
     this.sequence = (this.sequence + 1) & 0xff;
     this.positionInCall = pos === last ? 0 : pos + 1;
