@@ -13,12 +13,9 @@
  * @module
  */
 import { chmodSync, closeSync, copyFileSync, fsyncSync, openSync } from "node:fs";
-import { dlopen, FFIType } from "bun:ffi";
+import { dropPageCache } from "../../test/support/page_cache.ts";
 
 export type PageCache = "cold" | "fresh";
-
-/** posix_fadvise advice (bits/fcntl-linux.h): drop this file's clean page-cache pages. */
-const POSIX_FADV_DONTNEED = 4;
 
 /** Copy `source` to `target` (mode 755); with `cold`, drop the copy's page cache. Returns what was done, for the bench's header. */
 export function copyBinary(source: string, target: string, pageCache: PageCache): string {
@@ -28,9 +25,7 @@ export function copyBinary(source: string, target: string, pageCache: PageCache)
   const fd = openSync(target, "r");
   try {
     fsyncSync(fd);
-    const libc = dlopen("libc.so.6", { posix_fadvise: { args: [FFIType.i32, FFIType.i64, FFIType.i64, FFIType.i32], returns: FFIType.i32 } });
-    const result = libc.symbols.posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
-    libc.close();
+    const result = dropPageCache(fd);
     return result === 0 ? "page cache dropped (cold, as after a boot)" : `posix_fadvise failed (${result}): page cache as written`;
   } finally {
     closeSync(fd);

@@ -8,6 +8,7 @@
  * @module
  */
 import { encodeEmbeddedLc, writeEmbeddedFragment } from "../../src/dmr/embedded_lc.ts";
+import { Flco, LC_BYTES, writeLc } from "../../src/dmr/full_lc.ts";
 import { CallType, DMRD_PAYLOAD_OFFSET } from "../../src/wire/dmrd.ts";
 import { SimFrameKind, writeFrame, type FrameFields, type LcPayloadEncoder } from "../../test/sim/frames.ts";
 
@@ -35,10 +36,13 @@ export class CallFrameSource {
     ringSize = 1024,
   ) {
     this.ring = Array.from({ length: ringSize }, () => new Uint8Array(55));
-    // group voice LC (FLCO 0, FID 0, service options 0), talkgroup, source: hbp-and-dmr.md §2.7
-    const identity = new Uint8Array([0, 0, 0, talkgroupId >>> 16, (talkgroupId >>> 8) & 0xff, talkgroupId & 0xff, sourceId >>> 16, (sourceId >>> 8) & 0xff, sourceId & 0xff]);
     this.embedded = lc === null ? null : new Uint32Array(4);
-    if (this.embedded !== null) encodeEmbeddedLc(identity, 0, this.embedded, 0);
+    if (this.embedded !== null) {
+      // the call's group voice LC (FID 0, service options 0): hbp-and-dmr.md §2.7
+      const identity = new Uint8Array(LC_BYTES);
+      writeLc(identity, 0, 0, Flco.GroupVoice, 0, 0, talkgroupId, sourceId);
+      encodeEmbeddedLc(identity, 0, this.embedded, 0);
+    }
     this.streamId = streamIdBase >>> 0;
     this.fields = {
       sequence: 0,

@@ -6,12 +6,15 @@
  */
 import { describe, expect, test } from "bun:test";
 import { AssemblerResult, decodeEmbeddedLc, EmbeddedLcAssembler, EmbeddedLcStatus, encodeEmbeddedLc, writeEmbeddedFragment } from "../../src/dmr/embedded_lc.ts";
+import { Flco, LC_BYTES, writeLc } from "../../src/dmr/full_lc.ts";
 
 const BURST_BYTES = 33;
 
 /** A group voice LC (FLCO 0) from `sourceId` to talkgroup `talkgroupId`. */
 function lcOf(talkgroupId: number, sourceId: number): Uint8Array {
-  return new Uint8Array([0x00, 0x00, 0x00, talkgroupId >>> 16, (talkgroupId >>> 8) & 0xff, talkgroupId & 0xff, sourceId >>> 16, (sourceId >>> 8) & 0xff, sourceId & 0xff]);
+  const lc = new Uint8Array(LC_BYTES);
+  writeLc(lc, 0, 0, Flco.GroupVoice, 0, 0, talkgroupId, sourceId);
+  return lc;
 }
 
 function fragmentsOf(lc: Uint8Array): Uint32Array {
@@ -36,7 +39,7 @@ function superframe(assembler: EmbeddedLcAssembler, fragments: Uint32Array): Ass
 
 /** What decodeEmbeddedLc itself says of `fragments`. */
 function direct(fragments: Uint32Array): { status: EmbeddedLcStatus; lc: Uint8Array } {
-  const lc = new Uint8Array(9);
+  const lc = new Uint8Array(LC_BYTES);
   return { status: decodeEmbeddedLc(fragments, 0, lc, 0), lc };
 }
 

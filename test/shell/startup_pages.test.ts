@@ -1,17 +1,10 @@
 import { afterEach, describe, expect, test } from "bun:test";
-import { dlopen, FFIType } from "bun:ffi";
 import { closeSync, fsyncSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pageSize } from "../../src/shell/libc_calls.ts";
 import { releaseStartupPages, residentFilePageRuns } from "../../src/shell/startup_pages.ts";
-
-/** posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED): drop the file's clean page-cache pages. */
-function dropPageCache(fd: number): void {
-  const libc = dlopen("libc.so.6", { posix_fadvise: { args: [FFIType.i32, FFIType.i64, FFIType.i64, FFIType.i32], returns: FFIType.i32 } });
-  expect(libc.symbols.posix_fadvise(fd, 0, 0, 4)).toBe(0);
-  libc.close();
-}
+import { dropPageCache } from "../support/page_cache.ts";
 
 /** pagemap entries from per-page flags: "f" present file page, "a" present anonymous, "-" not present. */
 function entries(flags: string): Uint8Array {
@@ -74,7 +67,7 @@ describe("releaseStartupPages", () => {
     const fd = openSync(path, "w");
     writeSync(fd, content);
     fsyncSync(fd);
-    dropPageCache(fd);
+    expect(dropPageCache(fd)).toBe(0);
     closeSync(fd);
     const mapped = Bun.mmap(path, { shared: false });
     let sum = 0;

@@ -327,7 +327,9 @@ export class PortState {
   }
 }
 
-/** Where each one-byte target column starts in Stream.targetBytes, in units of targetCapacity (Stream #allocateTargets). */
+/** Bytes per target in a stream's target block: a 4-byte destination and six one-byte columns (Stream #allocateTargets). */
+export const TARGET_BYTES = 10;
+/** Where each one-byte target column starts in Stream.targetBytes, in units of the block's targets (its length / TARGET_BYTES). */
 export const TARGET_SLOT_AT = 4;
 export const TARGET_CALL_TYPE_AT = 5;
 export const TARGET_REWRITE_AT = 6;
@@ -426,12 +428,11 @@ export class Stream {
   /** 1 = this target's slot was busy for the stream at least once (what reaches it later is a headerless tail) */
   targetRefused!: Uint8Array;
   /**
-   * The whole block as bytes, and the targets it has room for: delivery reads the one-byte columns
-   * through this one view (at TARGET_*_AT × targetCapacity + index) rather than six, so a frame
-   * touches two view objects of the stream's columns, not seven.
+   * The whole block as bytes (TARGET_BYTES per target): delivery reads the one-byte columns through
+   * this one view (at TARGET_*_AT × targets + index) rather than six, so a frame touches two view
+   * objects of the stream's columns, not seven.
    */
   targetBytes!: Uint8Array;
-  targetCapacity = 0;
 
   // ---- rewrites ----
   readonly rewrites: StreamLcRewrite[] = [];
@@ -466,7 +467,7 @@ export class Stream {
 
   /** Every per-target column for `size` targets, in one buffer: destinations (4 bytes each), then one byte per column. */
   #allocateTargets(size: number): void {
-    const buffer = new ArrayBuffer(size * 10);
+    const buffer = new ArrayBuffer(size * TARGET_BYTES);
     this.targetDestinations = new Int32Array(buffer, 0, size);
     this.targetSlots = new Uint8Array(buffer, size * TARGET_SLOT_AT, size);
     this.targetCallTypes = new Uint8Array(buffer, size * TARGET_CALL_TYPE_AT, size);
@@ -475,6 +476,5 @@ export class Stream {
     this.targetOutcome = new Uint8Array(buffer, size * TARGET_OUTCOME_AT, size);
     this.targetRefused = new Uint8Array(buffer, size * TARGET_REFUSED_AT, size);
     this.targetBytes = new Uint8Array(buffer);
-    this.targetCapacity = size;
   }
 }

@@ -9,7 +9,7 @@
 import type { Slot } from "../../router_port.ts";
 import { copyDmrdTo55, copyDmrdWords, DmrdStage, DMRD_OFFSET_FLAGS, DMRD_PAYLOAD_OFFSET, DMRD_WORDS_TS2, FLAG_SLOT_TS2, type CallType, type DmrdFrame } from "../../../wire/dmrd.ts";
 import { writeEmbeddedFragment } from "../../../dmr/embedded_lc.ts";
-import { TARGET_CALL_TYPE_AT, TARGET_OUTCOME_AT, TARGET_QUENCHED_AT, TARGET_REFUSED_AT, TARGET_REWRITE_AT, TARGET_SLOT_AT, TargetOutcome, type Stream } from "../state.ts";
+import { TARGET_BYTES, TARGET_CALL_TYPE_AT, TARGET_OUTCOME_AT, TARGET_QUENCHED_AT, TARGET_REFUSED_AT, TARGET_REWRITE_AT, TARGET_SLOT_AT, TargetOutcome, type Stream } from "../state.ts";
 import { canTake, tailMayTake } from "./contention.ts";
 import type { RouterContext } from "../router_context.ts";
 import { relayBridgeFrame } from "../features/bridge_trunk.ts";
@@ -41,7 +41,7 @@ export function deliver(ctx: RouterContext, nowMs: number, stream: Stream, frame
   const targetPorts = stream.targetPorts;
   const targetDestinations = stream.targetDestinations;
   const bytes = stream.targetBytes;
-  const capacity = stream.targetCapacity;
+  const capacity = bytes.length / TARGET_BYTES;
   const slotAt = capacity * TARGET_SLOT_AT;
   const callTypeAt = capacity * TARGET_CALL_TYPE_AT;
   const rewriteAt = capacity * TARGET_REWRITE_AT;
