@@ -19,7 +19,11 @@
  *
  *   bun bench/latency.bench.ts [--calls 200] [--listeners 5] [--seconds 7] [--rounds 2] [--prewarm 2] [--steady 12] [--warmup 1]
  *                              [--servers freedmr,bare] [--generator split|single] [--gc-log]
- *                              [--nice N] [--generator-nice N] [--rt] [--server-env K=V,…]
+ *                              [--nice N] [--generator-nice N] [--rt] [--server-env K=V,…] [--concurrent]
+ * --concurrent measures every server in the same window of each round (each still on its own
+ * generator) instead of one after the other: load that comes and goes on a shared machine then hits
+ * the servers at the same moments, so their CPU ratio is not also a ratio of two moments. They share
+ * the server core, so each also sees the other's traffic in that core's caches.
  * --nice/--generator-nice/--rt (root) take other work on the machine out of the picture.
  * Goal: freedmr p99 ≤ 1 ms.
  * @module
@@ -63,13 +67,15 @@ const generatorNice = arg("generator-nice", "");
 const generatorPrefix = generatorNice !== "" ? ["nice", "-n", generatorNice] : [];
 /** Extra environment for the servers, e.g. `--server-env BUN_JSC_reportCompileTimes=1`; their stderr then goes to a file. */
 const serverEnv = envPairs(arg("server-env", ""));
+/** Measure all servers in the same windows rather than in turn (see above). */
+const concurrent = process.argv.includes("--concurrent");
 const ROLE = join(import.meta.dir, "support", "latency_role.ts");
 const scratch = mkdtempSync(join(tmpdir(), "freedmr-latency-"));
 
 const pinned = pinSelf(GENERATOR_CORE);
 if (gcLog || Object.keys(serverEnv).length > 0) console.log(`server stderr logs in ${scratch}`);
 console.log(
-  `latency: ${calls} calls × ${listenersPerTg} listeners; warm-up ${prewarmSeconds} s at 5× pace + ${steadySeconds} s; ${rounds} round(s) per server of ${warmupSeconds} s + ${seconds} s measured; ` +
+  `latency: ${calls} calls × ${listenersPerTg} listeners; warm-up ${prewarmSeconds} s at 5× pace + ${steadySeconds} s; ${rounds} round(s) per server of ${warmupSeconds} s + ${seconds} s measured${concurrent ? ", all servers at once" : ""}; ` +
     `generator ${split ? "split (sender + receiver processes)" : "single process"} pinned to core ${GENERATOR_CORE}: ${pinned}; load ${(await Bun.file("/proc/loadavg").text()).trim()}`,
 );
 
@@ -258,8 +264,10 @@ const results = new Map<string, RoundResult[]>();
 for (let round = 0; round < rounds; round++) {
   // alternate the order so a load change on the machine does not favour one server
   const order = round % 2 === 0 ? benches : [...benches].reverse();
-  for (const bench of order) {
-    const r = await measureRound(bench);
+  const measured = concurrent ? await Promise.all(order.map(measureRound)) : [];
+  for (let b = 0; b < order.length; b++) {
+    const bench = order[b]!;
+    const r = concurrent ? measured[b]! : await measureRound(bench);
     if (!results.has(bench.name)) results.set(bench.name, []);
     results.get(bench.name)!.push(r);
     const s = summarize(r.latencies);
