@@ -148,9 +148,10 @@ async function splitGenerator(port: number): Promise<Generator> {
   return {
     async run(prewarm, warmup, secs, onMeasureStart) {
       sender.send(`RUN ${prewarm} ${warmup} ${secs}`);
-      await sender.waitFor(/^MEASURE_START/, 120_000);
+      // the sender warms up for prewarm + warmup seconds first (--steady 150 outlasted a fixed 120 s)
+      await sender.waitFor(/^MEASURE_START/, (prewarm + warmup) * 1000 + 60_000);
       onMeasureStart();
-      return JSON.parse((await sender.waitFor(/^RESULT (.*)$/))[1]!) as SenderResult & { cpuNs: number };
+      return JSON.parse((await sender.waitFor(/^RESULT (.*)$/, secs * 1000 + 60_000))[1]!) as SenderResult & { cpuNs: number };
     },
     startMeasure: () => receiver.send("START"),
     async stopMeasure() {

@@ -16,6 +16,8 @@ export class LineChild {
     const base = [...prefix, ...argv];
     const cmd = core !== null && TASKSET !== null ? [TASKSET, "-c", String(core), ...base] : base;
     this.process = Bun.spawn(cmd, { stdin: "pipe", stdout: "pipe", stderr: "inherit" });
+    const child = this.process;
+    process.on("exit", () => child.kill("SIGKILL")); // never left behind when the benchmark dies
     void this.#pump();
   }
 

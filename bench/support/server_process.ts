@@ -44,6 +44,8 @@ export async function startServerProcess(name: string, argv: string[], core: num
     stdin: "ignore",
     env: { ...process.env, ...options.env },
   });
+  // never leave a server behind when the benchmark dies (an exception, a timeout's SIGTERM does not run this)
+  process.on("exit", () => child.kill("SIGKILL"));
   const reader = child.stdout.getReader();
   const decoder = new TextDecoder();
   let buffered = "";
