@@ -3,7 +3,7 @@
  * (`waitFor(/^RESULT (.*)$/)`). Optionally pinned to one core with taskset.
  * @module
  */
-import { TASKSET } from "./server_process.ts";
+import { killOnExit, TASKSET } from "./server_process.ts";
 
 export class LineChild {
   readonly process: Bun.Subprocess<"pipe", "pipe", "inherit">;
@@ -16,8 +16,7 @@ export class LineChild {
     const base = [...prefix, ...argv];
     const cmd = core !== null && TASKSET !== null ? [TASKSET, "-c", String(core), ...base] : base;
     this.process = Bun.spawn(cmd, { stdin: "pipe", stdout: "pipe", stderr: "inherit" });
-    const child = this.process;
-    process.on("exit", () => child.kill("SIGKILL")); // never left behind when the benchmark dies
+    killOnExit(this.process);
     void this.#pump();
   }
 

@@ -34,6 +34,21 @@ export function pinSelf(core: number): boolean {
   return r.exitCode === 0;
 }
 
+let exitOnSignal = false;
+
+/**
+ * Kill `child` when this process exits, however it ends: an exception, a normal exit, or (once
+ * this has been called) SIGINT/SIGTERM — a signal's default action would skip the exit handlers
+ * and leave the child running, holding ports, CPU and any pipe it inherited.
+ */
+export function killOnExit(child: { kill(signal?: number | NodeJS.Signals): void }): void {
+  process.on("exit", () => child.kill("SIGKILL"));
+  if (exitOnSignal) return;
+  exitOnSignal = true;
+  process.once("SIGINT", () => process.exit(130));
+  process.once("SIGTERM", () => process.exit(143));
+}
+
 export async function startServerProcess(name: string, argv: string[], core: number | null, options: ServerProcessOptions = {}): Promise<ServerProcess> {
   const timeoutMs = options.timeoutMs ?? 15_000;
   const base = [...(options.prefix ?? []), ...argv];
@@ -44,8 +59,7 @@ export async function startServerProcess(name: string, argv: string[], core: num
     stdin: "ignore",
     env: { ...process.env, ...options.env },
   });
-  // never leave a server behind when the benchmark dies (an exception, a timeout's SIGTERM does not run this)
-  process.on("exit", () => child.kill("SIGKILL"));
+  killOnExit(child);
   const reader = child.stdout.getReader();
   const decoder = new TextDecoder();
   let buffered = "";
