@@ -31,6 +31,7 @@ import { BENCH_PASSPHRASE, GENERATOR_CORE, startBareRelay, startFreedmr } from "
 import { runFanout, setupFanout, teardownFanout, type FanoutResult, type FanoutSetup } from "./support/fanout_run.ts";
 import { benchLcEncoder } from "./support/lc.ts";
 import { envPairs } from "./support/env_pairs.ts";
+import { threadDelta, threadTimes } from "./support/process_cpu.ts";
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -64,6 +65,15 @@ interface Bench {
   readonly setup: FanoutSetup;
   readonly pinger: ReturnType<typeof setInterval>;
   readonly results: Map<number, FanoutResult[]>;
+  /** per rate: CPU ns per server thread name over its windows (the compiler thread's share shows here) */
+  readonly threads: Map<number, Map<string, number>>;
+}
+
+/** Add the thread CPU of one window (from `before`) to the bench's row for `rate`. */
+function addThreads(b: Bench, rate: number, before: ReturnType<typeof threadTimes>): void {
+  const row = b.threads.get(rate) ?? new Map<string, number>();
+  for (const t of threadDelta(before, threadTimes(b.server.pid))) row.set(t.name, (row.get(t.name) ?? 0) + t.cpuNs);
+  b.threads.set(rate, row);
 }
 
 const benches: Bench[] = [];
@@ -80,7 +90,7 @@ for (const name of ["bare", "freedmr"]) {
   const pinger = setInterval(() => {
     for (const h of everyone) h.ping();
   }, 5000);
-  benches.push({ name, server, setup, pinger, results: new Map() });
+  benches.push({ name, server, setup, pinger, results: new Map(), threads: new Map() });
 }
 
 // warm-up: JIT both sides
@@ -93,17 +103,21 @@ for (const rate of rates) {
   for (let p = 0; p < pairs; p++) {
     if (concurrent && rate <= SHARED_MAX_RATE) {
       // one window for both servers: each talker paces its own, on this event loop
+      const before = benches.map((b) => threadTimes(b.server.pid));
       const rs = await Promise.all(benches.map((b, i) => runFanout(b.server, b.setup, rate, seconds, benchLcEncoder(), base + i * 0x00800000)));
       base += 0x01000000;
       benches.forEach((b, i) => {
         if (!b.results.has(rate)) b.results.set(rate, []);
         b.results.get(rate)!.push(rs[i]!);
+        addThreads(b, rate, before[i]!);
       });
       continue;
     }
     const order = p % 2 === 0 ? benches : [...benches].reverse();
     for (const b of order) {
+      const before = threadTimes(b.server.pid);
       const r = await runFanout(b.server, b.setup, rate, seconds, benchLcEncoder(), base);
+      addThreads(b, rate, before);
       base += 0x01000000;
       if (!b.results.has(rate)) b.results.set(rate, []);
       b.results.get(rate)!.push(r);
@@ -134,6 +148,8 @@ for (const b of benches) {
         `loss ${((100 * (t.expected - t.received)) / Math.max(1, t.expected)).toFixed(3).padStart(7)} %  server CPU ${((100 * t.cpuSeconds) / t.wallSeconds).toFixed(1).padStart(5)} %  ` +
         `forwarded/CPU-s ${Math.round(t.perCpuSecond).toString().padStart(8)}`,
     );
+    const threads = [...(b.threads.get(rate) ?? [])].filter(([, ns]) => ns >= 1e6).map(([name, ns]) => `${name} ${(ns / 1e6).toFixed(0)}`);
+    console.log(`${"".padEnd(11)} threads (CPU ms over the windows): ${threads.join(", ")}`);
   }
 }
 const bare = benches.find((b) => b.name === "bare");
