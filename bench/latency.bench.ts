@@ -263,7 +263,8 @@ console.log(`  warmed up ${benches.map((b) => b.name).join(" and ")} together in
 
 const results = new Map<string, RoundResult[]>();
 for (let round = 0; round < rounds; round++) {
-  // alternate the order so a load change on the machine does not favour one server
+  // in turn: alternate the order so a load change on the machine does not favour one server
+  // (--concurrent: all in the same window; the order is only the order of the report)
   const order = round % 2 === 0 ? benches : [...benches].reverse();
   const measured = concurrent ? await Promise.all(order.map(measureRound)) : [];
   for (let b = 0; b < order.length; b++) {

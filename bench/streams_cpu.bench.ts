@@ -16,8 +16,8 @@
  */
 import { join } from "node:path";
 
+const inTurn = process.argv.includes("--in-turn");
 const own = process.argv.slice(2).filter((a) => a !== "--in-turn");
-const inTurn = own.length !== process.argv.length - 2;
 // latency.bench.ts reads the first occurrence of a flag: the caller's own come first and win
 const args = [...own, "--listeners", "2", "--rounds", "4", ...(inTurn ? [] : ["--concurrent"])];
 const child = Bun.spawn([process.execPath, join(import.meta.dir, "latency.bench.ts"), ...args], { stdin: "ignore", stdout: "inherit", stderr: "inherit" });
