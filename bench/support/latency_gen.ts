@@ -6,8 +6,9 @@
  * Talker i sends to talkgroup 10_000 + i at real pacing (one frame per 60 ms, phases spread over
  * the 60 ms, hbp-and-dmr.md §2.2); `listeners` hotspots per talkgroup subscribe with RPTO
  * `TS2=<tg>;`. Every voice burst carries its *actual* send time (CLOCK_MONOTONIC, taken right
- * before the send syscall, mono_clock.ts); warm-up bursts carry 0 and are not measured. The
- * receiver measures arrival − send time for every measured burst at every listener.
+ * before the send syscall, mono_clock.ts); warm-up bursts carry it negated and are not measured
+ * (server_probe.ts records them apart, by the same code). The receiver measures arrival − send
+ * time for every measured burst at every listener.
  * @module
  */
 import { FrameType } from "../../src/wire/dmrd.ts";
@@ -174,7 +175,8 @@ export class LatencySender {
             const frame = this.sources[i]!.next();
             const burst = ((frame[15]! >>> 4) & 0x03) !== FrameType.DataSync;
             const sentAt = monoNowMs();
-            if (burst) writeSendTime(frame, measuring ? sentAt : 0);
+            // warm-up bursts: the send time negated (server_probe.ts runs the same path for both; receivers skip them)
+            if (burst) writeSendTime(frame, measuring ? sentAt : -sentAt);
             this.talkers[i]!.sendRaw(frame);
             if (measuring) {
               hold.add(monoNowMs() - sentAt);

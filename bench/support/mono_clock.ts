@@ -47,8 +47,8 @@ export function monoNowMs(): number {
 /**
  * Where the benchmarks put the send time in a DMRD voice burst: payload bytes 4–11 (datagram bytes
  * 24–31) as a float64, right after the 32-bit frame tag (payload bytes 0–3). These are AMBE bits of
- * the first half-burst, which routing never rewrites (test/sim/frames.ts). 0 means "not measured"
- * (warm-up frames).
+ * the first half-burst, which routing never rewrites (test/sim/frames.ts). 0 or less means "not
+ * measured" (latency_gen.ts stamps warm-up bursts with the send time negated).
  */
 export const SEND_TIME_OFFSET = 24;
 

@@ -41,6 +41,20 @@ export class ServerProbe {
 
   constructor(readonly tickIntervalMs = 25) {}
 
+  /**
+   * Warm-up bursts carry their send time negated (latency_gen.ts): their samples go here, by the
+   * same code as the measured ones, so the server's JIT has compiled the path it measures with
+   * before measuring starts. (When warm-up bursts were skipped, the first measured burst took a
+   * path never run before: JSC left its optimized code for the server's data callback and compiled
+   * it again inside the first measured round, 11–17 ms of compiler CPU there on 2026-12-05.)
+   */
+  readonly #warmIngress = new LatencySamples(1 << 12);
+  readonly #warmService = new LatencySamples(1 << 12);
+  /** [warm-up, measured], indexed by whether the stamp is a measured one (no branch to tell them apart) */
+  readonly #ingressBy = [this.#warmIngress, this.ingress];
+  readonly #serviceBy = [this.#warmService, this.service];
+  readonly #mark = process.env.BENCH_PROBE_MARK === "1";
+
   /** startMs/doneMs are performance.now() readings of this process. */
   datagram(data: Uint8Array, startMs: number, doneMs: number): void {
     const service = doneMs - startMs;
@@ -48,14 +62,16 @@ export class ServerProbe {
     // DMRD voice bursts only (headers/terminators carry an LC, not a send time)
     if (data.length < 55 || data[0] !== 0x44 || data[3] !== 0x44) return;
     if (((data[15]! >>> 4) & 0x03) === FrameType.DataSync) return;
-    const sent = readSendTime(data);
+    const stamp = readSendTime(data);
+    const measured = +(stamp > 0);
+    const sent = Math.abs(stamp);
     if (!(sent > 0)) return;
-    if (this.ingress.count === 0 && process.env.BENCH_PROBE_MARK === "1") process.stderr.write(`${MEASURING_MARK}\n`); // GC-log readers start counting here
+    if (this.#mark && measured === 1 && this.ingress.count === 0) process.stderr.write(`${MEASURING_MARK}\n`); // GC-log readers start counting here
     const ingress = startMs + MONO_OFFSET_MS - sent;
     // frames without a stamp carry filler there (e.g. the fan-out generator): not a plausible delay
     if (ingress < -5 || ingress > 60_000) return;
-    this.ingress.add(ingress);
-    this.service.add(service);
+    this.#ingressBy[measured]!.add(ingress);
+    this.#serviceBy[measured]!.add(service);
   }
 
   tick(startMs: number, doneMs: number): void {
