@@ -49,11 +49,11 @@ export function listActiveStreams(ctx: RouterContext): StreamInfo[] {
     const targets: string[] = [];
     const pending: string[] = [];
     for (let t = 0; t < s.targetCount; t++) {
-      const tps = s.targetPorts[t];
-      if (tps === null || tps === undefined || s.targetQuenched[t] !== 0) continue;
-      const slot = s.targetSlots[t]!;
+      const tps = s.targetPort(t);
+      if (tps === null || s.targetQuenched(t)) continue;
+      const slot = s.targetSlot(t);
       const label = `${tps.index}:${slot}`;
-      if (tps.trunk || ctx.slots.tx(slotKey(tps.index, slot as Slot)) === s) targets.push(label);
+      if (tps.trunk || ctx.slots.tx(slotKey(tps.index, slot)) === s) targets.push(label);
       else pending.push(label);
     }
     out.push({

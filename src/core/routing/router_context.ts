@@ -14,6 +14,7 @@ import { ParrotPort, Recording } from "./features/parrot.ts";
 import { DEFAULT_REWRITER } from "./frames/default_rewriter.ts";
 import type { RewriterFactory } from "./frames/rewrite.ts";
 import { PortState, Stream, Subscription } from "./state.ts";
+import { TargetArena } from "./streams/target_arena.ts";
 import { SlotTable, StreamRegistry } from "./slot_table.ts";
 import { RoutingStats } from "./stats.ts";
 import { STREAM_POOL_STEP } from "./streams/stream_table.ts";
@@ -48,6 +49,8 @@ export class RouterContext {
   readonly rewriter: RewriterFactory;
 
   readonly ports: PortState[] = [];
+  /** every stream's target rows (streams/target_arena.ts) */
+  readonly targets = new TargetArena();
   /** every port index's two slots (contention, hang) */
   readonly slots: SlotTable;
   /** every stream record (pool, announcements, parrot playbacks), numbered for `slots` */
@@ -128,7 +131,7 @@ export class RouterContext {
     if (this.streamRecords >= max) return false;
     const add = Math.min(max - this.streamRecords, Math.max(STREAM_POOL_STEP, this.streamRecords));
     for (let i = 0; i < add; i++) {
-      const stream = new Stream(this.rewriter.sourceLc());
+      const stream = new Stream(this.rewriter.sourceLc(), this.targets);
       this.streamRegistry.add(stream);
       if (this.aliases !== null) stream.talkerAlias = new TalkerAliasInserter();
       this.streamPool.push(stream);
@@ -165,7 +168,7 @@ export class RouterContext {
     if (voice.packs.length > 0) {
       for (let i = 0; i < caps.maxPorts; i++) this.identPort.push(null);
       for (let i = 0; i < voice.maxConcurrent; i++) {
-        const stream = new Stream(this.rewriter.sourceLc());
+        const stream = new Stream(this.rewriter.sourceLc(), this.targets);
         this.streamRegistry.add(stream);
         stream.port = this.parrotPort;
         this.announcements.push(new Announcement(voice.maxBursts, stream));
@@ -173,7 +176,7 @@ export class RouterContext {
     }
     if (options.parrot.enabled) {
       for (let i = 0; i < options.parrot.maxConcurrent; i++) {
-        const playback = new Stream(this.rewriter.sourceLc());
+        const playback = new Stream(this.rewriter.sourceLc(), this.targets);
         this.streamRegistry.add(playback);
         playback.port = this.parrotPort;
         this.recordings.push(new Recording(i, options.parrot.maxFrames, playback));

@@ -104,10 +104,10 @@ function startTargets(stream: Stream): Uint32Array {
   const out = new Uint32Array(n * 2);
   let k = 0;
   for (let i = 0; i < n; i++) {
-    const target = stream.targetPorts[i]?.port ?? null;
+    const target = stream.targetPort(i)?.port ?? null;
     if (target === null) continue;
     out[k++] = target.portIndex;
-    out[k++] = ((stream.targetSlots[i]! & 0x3) << 24) | (stream.targetDestinations[i]! & 0xffffff);
+    out[k++] = ((stream.targetSlot(i) & 0x3) << 24) | (stream.targetDestination(i) & 0xffffff);
   }
   return k === out.length ? out : out.subarray(0, k);
 }
@@ -149,15 +149,15 @@ const UNDELIVERED_MAX = 64;
 function undelivered(stream: Stream): { undelivered?: UndeliveredTarget[] } {
   let list: UndeliveredTarget[] | null = null;
   for (let t = 0; t < stream.targetCount; t++) {
-    const outcome = stream.targetOutcome[t]!;
+    const outcome = stream.targetOutcome(t);
     if (outcome === TargetOutcome.None || outcome === TargetOutcome.Delivered) continue;
-    const tps = stream.targetPorts[t];
-    if (tps === null || tps === undefined || tps.port === null) continue;
+    const tps = stream.targetPort(t);
+    if (tps === null || tps.port === null) continue;
     list ??= [];
     if (list.length >= UNDELIVERED_MAX) break;
     list.push({
       portIndex: tps.port.portIndex,
-      slot: stream.targetSlots[t]! as Slot,
+      slot: stream.targetSlot(t),
       reason: outcome === TargetOutcome.BusyOwn ? "slot-busy-own-transmission" : outcome === TargetOutcome.BusyOther ? "slot-busy-other-call" : "hang-time",
     });
   }

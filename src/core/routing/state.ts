@@ -11,6 +11,7 @@ import type { StreamLcRewrite, StreamSourceLc } from "./frames/rewrite.ts";
 import type { TalkerAliasInserter } from "../../dmr/talker_alias_inserter.ts";
 import { TalkerAliasAssembler } from "../../dmr/talker_alias.ts";
 import { assert } from "../../lib/assert.ts";
+import { MIN_RUN, ROW_CALL_TYPE, ROW_OUTCOME, ROW_QUENCHED, ROW_REWRITE, ROW_SLOT, TARGET_ROW_BYTES, TARGET_ROW_WORDS, type TargetArena } from "./streams/target_arena.ts";
 
 export const enum SubKind {
   Static = 0,
@@ -327,16 +328,6 @@ export class PortState {
   }
 }
 
-/** Bytes per target in a stream's target block: a 4-byte destination and six one-byte columns (Stream #allocateTargets). */
-export const TARGET_BYTES = 10;
-/** Where each one-byte target column starts in Stream.targetBytes, in units of the block's targets (its length / TARGET_BYTES). */
-export const TARGET_SLOT_AT = 4;
-export const TARGET_CALL_TYPE_AT = 5;
-export const TARGET_REWRITE_AT = 6;
-export const TARGET_QUENCHED_AT = 7;
-export const TARGET_OUTCOME_AT = 8;
-export const TARGET_REFUSED_AT = 9;
-
 /** What happened to a target of a stream so far (Stream.targetOutcome). */
 export const enum TargetOutcome {
   None = 0,
@@ -410,29 +401,13 @@ export class Stream {
   nextSameId: Stream | null = null;
   activePosition = -1;
 
-  // ---- targets (parallel arrays; grow at stream start only) ----
+  // ---- targets (rows of the router's TargetArena, streams/target_arena.ts; grow at stream start only) ----
   targetCount = 0;
-  targetPorts: (PortState | null)[] = [];
-  // The per-target columns below are views into one ArrayBuffer (#allocateTargets): delivery reads
-  // them all for every frame, and a stream is touched once per 60 ms burst, by then out of the CPU
-  // cache (perf: the per-frame routing time is mostly such misses); one block of 10 bytes per target
-  // instead of seven separate arrays.
-  targetSlots!: Uint8Array;
-  targetDestinations!: Int32Array;
-  targetCallTypes!: Uint8Array;
-  /** index into rewrites, -1 = no rewrite */
-  targetRewrites!: Int8Array;
-  targetQuenched!: Uint8Array;
-  /** per target: TargetOutcome (delivered at least once, or why not yet) — for stream.end's `undelivered` */
-  targetOutcome!: Uint8Array;
-  /** 1 = this target's slot was busy for the stream at least once (what reaches it later is a headerless tail) */
-  targetRefused!: Uint8Array;
-  /**
-   * The whole block as bytes (TARGET_BYTES per target): delivery reads the one-byte columns through
-   * this one view (at TARGET_*_AT × targets + index) rather than six, so a frame touches two view
-   * objects of the stream's columns, not seven.
-   */
-  targetBytes!: Uint8Array;
+  /** the first of this stream's rows in the arena */
+  targetRow: number;
+  /** rows this stream holds there (a power of two) */
+  targetCapacity: number;
+  readonly #arena: TargetArena;
 
   // ---- rewrites ----
   readonly rewrites: StreamLcRewrite[] = [];
@@ -440,41 +415,96 @@ export class Stream {
   readonly rewriteCallTypes = new Uint8Array(MAX_REWRITES_PER_STREAM);
   rewriteCount = 0;
 
-  constructor(readonly sourceLc: StreamSourceLc) {
-    this.#allocateTargets(8);
+  constructor(
+    readonly sourceLc: StreamSourceLc,
+    arena: TargetArena,
+  ) {
+    this.#arena = arena;
+    this.targetCapacity = MIN_RUN;
+    this.targetRow = arena.allocate(MIN_RUN);
   }
 
+  /** Room for `n` targets (at stream start: a larger run of rows, the targets so far copied over). */
   ensureTargetCapacity(n: number): void {
-    if (n <= this.targetSlots.length) return;
-    let size = this.targetSlots.length * 2;
-    while (size < n) size *= 2;
-    const slots = this.targetSlots;
-    const dst = this.targetDestinations;
-    const ct = this.targetCallTypes;
-    const rw = this.targetRewrites;
-    const q = this.targetQuenched;
-    const o = this.targetOutcome;
-    const r = this.targetRefused;
-    this.#allocateTargets(size);
-    this.targetSlots.set(slots);
-    this.targetDestinations.set(dst);
-    this.targetCallTypes.set(ct);
-    this.targetRewrites.set(rw);
-    this.targetQuenched.set(q);
-    this.targetOutcome.set(o);
-    this.targetRefused.set(r);
+    if (n <= this.targetCapacity) return;
+    let run = this.targetCapacity * 2;
+    while (run < n) run *= 2;
+    const arena = this.#arena;
+    const from = this.targetRow;
+    const to = arena.allocate(run);
+    // read the arrays after allocate: it may have replaced them
+    arena.i32.copyWithin(to * TARGET_ROW_WORDS, from * TARGET_ROW_WORDS, (from + this.targetCount) * TARGET_ROW_WORDS);
+    const ports = arena.ports;
+    for (let t = 0; t < this.targetCount; t++) ports[to + t] = ports[from + t]!;
+    arena.release(from, this.targetCapacity);
+    this.targetRow = to;
+    this.targetCapacity = run;
   }
 
-  /** Every per-target column for `size` targets, in one buffer: destinations (4 bytes each), then one byte per column. */
-  #allocateTargets(size: number): void {
-    const buffer = new ArrayBuffer(size * TARGET_BYTES);
-    this.targetDestinations = new Int32Array(buffer, 0, size);
-    this.targetSlots = new Uint8Array(buffer, size * TARGET_SLOT_AT, size);
-    this.targetCallTypes = new Uint8Array(buffer, size * TARGET_CALL_TYPE_AT, size);
-    this.targetRewrites = new Int8Array(buffer, size * TARGET_REWRITE_AT, size);
-    this.targetQuenched = new Uint8Array(buffer, size * TARGET_QUENCHED_AT, size);
-    this.targetOutcome = new Uint8Array(buffer, size * TARGET_OUTCOME_AT, size);
-    this.targetRefused = new Uint8Array(buffer, size * TARGET_REFUSED_AT, size);
-    this.targetBytes = new Uint8Array(buffer);
+  /** Target `t`'s port (null once dropped). */
+  targetPort(t: number): PortState | null {
+    return this.#arena.ports[this.targetRow + t]!;
+  }
+  targetSlot(t: number): Slot {
+    return this.#arena.u8[(this.targetRow + t) * TARGET_ROW_BYTES + ROW_SLOT]! as Slot;
+  }
+  targetDestination(t: number): number {
+    return this.#arena.i32[(this.targetRow + t) * TARGET_ROW_WORDS]!;
+  }
+  targetCallType(t: number): CallType {
+    return this.#arena.u8[(this.targetRow + t) * TARGET_ROW_BYTES + ROW_CALL_TYPE]! as CallType;
+  }
+  /** index into rewrites, −1 = no rewrite */
+  targetRewrite(t: number): number {
+    return (this.#arena.u8[(this.targetRow + t) * TARGET_ROW_BYTES + ROW_REWRITE]! << 24) >> 24;
+  }
+  setTargetRewrite(t: number, rewrite: number): void {
+    this.#arena.u8[(this.targetRow + t) * TARGET_ROW_BYTES + ROW_REWRITE] = rewrite & 0xff;
+  }
+  targetQuenched(t: number): boolean {
+    return this.#arena.u8[(this.targetRow + t) * TARGET_ROW_BYTES + ROW_QUENCHED] !== 0;
+  }
+  quenchTarget(t: number): void {
+    this.#arena.u8[(this.targetRow + t) * TARGET_ROW_BYTES + ROW_QUENCHED] = 1;
+  }
+  /** delivered at least once, or why not yet (for stream.end's `undelivered`) */
+  targetOutcome(t: number): TargetOutcome {
+    return this.#arena.u8[(this.targetRow + t) * TARGET_ROW_BYTES + ROW_OUTCOME]! as TargetOutcome;
+  }
+
+  /** Write target `t` (not delivered yet, not quenched, not refused, no rewrite). */
+  setTarget(t: number, ps: PortState, slot: Slot, destinationId: number, callType: CallType): void {
+    const arena = this.#arena;
+    const row = this.targetRow + t;
+    arena.ports[row] = ps;
+    const w = row * TARGET_ROW_WORDS;
+    arena.i32[w] = destinationId;
+    arena.i32[w + 1] = 0;
+    arena.i32[w + 2] = 0;
+    arena.i32[w + 3] = 0;
+    const b = row * TARGET_ROW_BYTES;
+    arena.u8[b + ROW_SLOT] = slot;
+    arena.u8[b + ROW_CALL_TYPE] = callType;
+    arena.u8[b + ROW_REWRITE] = 0xff;
+  }
+
+  /** Copy target `from` over target `to` (dropping `to`: the list stays dense). */
+  moveTarget(from: number, to: number): void {
+    const arena = this.#arena;
+    const a = this.targetRow + from;
+    const b = this.targetRow + to;
+    arena.ports[b] = arena.ports[a]!;
+    arena.i32.copyWithin(b * TARGET_ROW_WORDS, a * TARGET_ROW_WORDS, (a + 1) * TARGET_ROW_WORDS);
+  }
+
+  /** Forget target `t`'s port (its row is free to be written again). */
+  clearTargetPort(t: number): void {
+    this.#arena.ports[this.targetRow + t] = null;
+  }
+
+  /** No targets any more (their ports forgotten). */
+  clearTargets(): void {
+    this.#arena.ports.fill(null, this.targetRow, this.targetRow + this.targetCount);
+    this.targetCount = 0;
   }
 }

@@ -6,6 +6,7 @@
 import { describe, expect, test } from "bun:test";
 import { SlotTable, StreamRegistry, slotKey } from "../../../src/core/routing/slot_table.ts";
 import { Stream } from "../../../src/core/routing/state.ts";
+import { TargetArena } from "../../../src/core/routing/streams/target_arena.ts";
 import { CallType } from "../../../src/wire/dmrd.ts";
 import { DEFAULT_REWRITER } from "../../../src/core/routing/frames/default_rewriter.ts";
 import { canTake, tailMayTake } from "../../../src/core/routing/frames/contention.ts";
@@ -13,8 +14,9 @@ import { canTake, tailMayTake } from "../../../src/core/routing/frames/contentio
 function streams(n: number): { registry: StreamRegistry; list: Stream[] } {
   const registry = new StreamRegistry();
   const list: Stream[] = [];
+  const arena = new TargetArena();
   for (let i = 0; i < n; i++) {
-    const s = new Stream(DEFAULT_REWRITER.sourceLc());
+    const s = new Stream(DEFAULT_REWRITER.sourceLc(), arena);
     registry.add(s);
     list.push(s);
   }

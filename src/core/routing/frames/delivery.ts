@@ -9,7 +9,8 @@
 import type { Slot } from "../../router_port.ts";
 import { copyDmrdTo55, copyDmrdWords, DmrdStage, DMRD_OFFSET_FLAGS, DMRD_PAYLOAD_OFFSET, DMRD_WORDS_TS2, FLAG_SLOT_TS2, type CallType, type DmrdFrame } from "../../../wire/dmrd.ts";
 import { writeEmbeddedFragment } from "../../../dmr/embedded_lc.ts";
-import { TARGET_BYTES, TARGET_CALL_TYPE_AT, TARGET_OUTCOME_AT, TARGET_QUENCHED_AT, TARGET_REFUSED_AT, TARGET_REWRITE_AT, TARGET_SLOT_AT, TargetOutcome, type Stream } from "../state.ts";
+import { TargetOutcome, type Stream } from "../state.ts";
+import { ROW_CALL_TYPE, ROW_OUTCOME, ROW_QUENCHED, ROW_REFUSED, ROW_REWRITE, ROW_SLOT, TARGET_ROW_BYTES, TARGET_ROW_WORDS } from "../streams/target_arena.ts";
 import { canTake, tailMayTake } from "./contention.ts";
 import type { RouterContext } from "../router_context.ts";
 import { relayBridgeFrame } from "../features/bridge_trunk.ts";
@@ -36,42 +37,39 @@ export function deliver(ctx: RouterContext, nowMs: number, stream: Stream, frame
   // the flags byte of every copy: the frame's with the target slot's bit (hbp-and-dmr.md §1.4)
   const flagsTs1 = stage.bytes[DMRD_OFFSET_FLAGS]! & ~FLAG_SLOT_TS2;
   const flagsTs2 = flagsTs1 | FLAG_SLOT_TS2;
-  // the stream's per-target columns, read once (nothing in the loop replaces them): the one-byte
-  // columns through the block's single byte view (state.ts TARGET_*_AT)
-  const targetPorts = stream.targetPorts;
-  const targetDestinations = stream.targetDestinations;
-  const bytes = stream.targetBytes;
-  const capacity = bytes.length / TARGET_BYTES;
-  const slotAt = capacity * TARGET_SLOT_AT;
-  const callTypeAt = capacity * TARGET_CALL_TYPE_AT;
-  const rewriteAt = capacity * TARGET_REWRITE_AT;
-  const quenchedAt = capacity * TARGET_QUENCHED_AT;
-  const outcomeAt = capacity * TARGET_OUTCOME_AT;
-  const refusedAt = capacity * TARGET_REFUSED_AT;
+  // the stream's target rows (streams/target_arena.ts), through the arena's arrays, read once
+  // (nothing in the loop adds targets, so nothing replaces them)
+  const arena = ctx.targets;
+  const targetPorts = arena.ports;
+  const words = arena.i32;
+  const bytes = arena.u8;
+  const firstRow = stream.targetRow;
   const sourceId = stream.sourceId;
   const hangUntilMs = nowMs + hangTimeMs;
   let delivered = 0;
   let quenched = 0;
   for (let i = 0; i < n; i++) {
-    const tps = targetPorts[i];
-    if (tps === null || tps === undefined) continue;
-    if (bytes[quenchedAt + i] !== 0) {
+    const row = firstRow + i;
+    const tps = targetPorts[row]!;
+    if (tps === null) continue;
+    const at = row * TARGET_ROW_BYTES;
+    if (bytes[at + ROW_QUENCHED] !== 0) {
       quenched++;
       continue;
     }
     const port = tps.port!;
-    const slot = bytes[slotAt + i]! as Slot;
-    const destinationId = targetDestinations[i]!;
+    const slot = bytes[at + ROW_SLOT]! as Slot;
+    const destinationId = words[row * TARGET_ROW_WORDS]!;
     if (!tps.trunk) {
       const k = slotKey(tps.index, slot);
-      const callType = bytes[callTypeAt + i]! as CallType;
+      const callType = bytes[at + ROW_CALL_TYPE]! as CallType;
       // the slot carries this stream already (every frame after the first): one call
       if (!slots.deliveredIfHeld(k, stream, nowMs, hangUntilMs, destinationId, callType, sourceId)) {
-        if (!canTake(nowMs, slots, k, sourceId, destinationId, callType) || (bytes[refusedAt + i] !== 0 && !tailMayTake(nowMs, slots, k, streamTimeoutMs))) {
-          bytes[refusedAt + i] = 1;
+        if (!canTake(nowMs, slots, k, sourceId, destinationId, callType) || (bytes[at + ROW_REFUSED] !== 0 && !tailMayTake(nowMs, slots, k, streamTimeoutMs))) {
+          bytes[at + ROW_REFUSED] = 1;
           stats.deliveriesBusy++;
-          if (bytes[outcomeAt + i] !== TargetOutcome.Delivered) {
-            bytes[outcomeAt + i] = slots.rx(k) !== null ? TargetOutcome.BusyOwn : slots.tx(k) !== null ? TargetOutcome.BusyOther : TargetOutcome.HangTime;
+          if (bytes[at + ROW_OUTCOME] !== TargetOutcome.Delivered) {
+            bytes[at + ROW_OUTCOME] = slots.rx(k) !== null ? TargetOutcome.BusyOwn : slots.tx(k) !== null ? TargetOutcome.BusyOther : TargetOutcome.HangTime;
           }
           continue;
         }
@@ -79,10 +77,10 @@ export function deliver(ctx: RouterContext, nowMs: number, stream: Stream, frame
         slots.deliveredIfHeld(k, stream, nowMs, hangUntilMs, destinationId, callType, sourceId);
       }
     }
-    bytes[outcomeAt + i] = TargetOutcome.Delivered;
+    bytes[at + ROW_OUTCOME] = TargetOutcome.Delivered;
     delivered++;
-    // the rewrite index as the signed byte targetRewrites holds (−1 = none)
-    const rw = (bytes[rewriteAt + i]! << 24) >> 24;
+    // the rewrite index, a signed byte in the row (−1 = none)
+    const rw = (bytes[at + ROW_REWRITE]! << 24) >> 24;
     // bytes 11–14 keep the source's repeater id: each port stamps its own id on its wire (HBP
     // session, upstream link) or carries the source on (FBP v5 source repeater, §2.3)
     if (rw < 0 && taFragment === -1 && port.emitStaged !== undefined) {

@@ -93,7 +93,7 @@ export function portDown(ctx: RouterContext, nowMs: number, port: RouterPort): v
       endStream(ctx, nowMs, stream, "port-down");
       continue;
     }
-    for (let t = stream.targetCount - 1; t >= 0; t--) if (stream.targetPorts[t] === ps) dropTarget(ctx, stream, t);
+    for (let t = stream.targetCount - 1; t >= 0; t--) if (stream.targetPort(t) === ps) dropTarget(ctx, stream, t);
   }
   for (const rec of ctx.recordings) {
     if (rec.state !== RecordingState.Free && rec.ps === ps) freeRecording(ctx, nowMs, rec, true);

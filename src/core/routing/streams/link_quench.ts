@@ -25,13 +25,13 @@ export function quenchStream(ctx: RouterContext, nowMs: number, port: RouterPort
 export function quenchTarget(ctx: RouterContext, stream: Stream, ps: PortState, talkgroupId: number): boolean {
   let found = false;
   for (let t = 0; t < stream.targetCount; t++) {
-    if (stream.targetPorts[t] !== ps) continue;
-    if (talkgroupId !== 0 && stream.targetDestinations[t] !== talkgroupId) continue;
-    if (stream.targetQuenched[t] !== 0) continue;
-    stream.targetQuenched[t] = 1;
+    if (stream.targetPort(t) !== ps) continue;
+    if (talkgroupId !== 0 && stream.targetDestination(t) !== talkgroupId) continue;
+    if (stream.targetQuenched(t)) continue;
+    stream.quenchTarget(t);
     found = true;
     if (!ps.trunk) {
-      const k = slotKey(ps.index, stream.targetSlots[t]! as Slot);
+      const k = slotKey(ps.index, stream.targetSlot(t));
       if (ctx.slots.tx(k) === stream) ctx.slots.setTx(k, null);
     }
   }

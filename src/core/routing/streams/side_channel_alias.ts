@@ -51,9 +51,9 @@ function joinAlias(ctx: RouterContext, nowMs: number, stream: Stream, block: num
 /** The LC to every target port that carries side-channel aliases (the cluster), as delivered there. */
 function forwardAlias(nowMs: number, stream: Stream, block: number, data: Uint8Array): void {
   for (let t = 0; t < stream.targetCount; t++) {
-    const target = stream.targetPorts[t]?.port ?? null;
+    const target = stream.targetPort(t)?.port ?? null;
     if (target === null || target.emitTalkerAlias === undefined) continue;
-    target.emitTalkerAlias(nowMs, stream.currentStreamId, stream.sourceId, stream.targetDestinations[t]!, stream.targetCallTypes[t] === CallType.Unit, block, data);
+    target.emitTalkerAlias(nowMs, stream.currentStreamId, stream.sourceId, stream.targetDestination(t), stream.targetCallType(t) === CallType.Unit, block, data);
   }
 }
 

@@ -53,8 +53,7 @@ export function endStream(ctx: RouterContext, nowMs: number, stream: Stream, end
   stream.active = false;
   stream.ps = null;
   stream.port = null;
-  for (let t = 0; t < stream.targetCount; t++) stream.targetPorts[t] = null;
-  stream.targetCount = 0;
+  stream.clearTargets();
   if (!stream.refused) ctx.stats.streamsEnded++;
   ctx.streamPool.push(stream);
 }
@@ -69,8 +68,7 @@ export function cutStream(ctx: RouterContext, nowMs: number, stream: Stream, end
   if (!stream.active || stream.refused) return;
   if (!stream.silent) publishStreamEnd(ctx, nowMs, stream, endedBy);
   releaseTargets(ctx, stream);
-  for (let t = 0; t < stream.targetCount; t++) stream.targetPorts[t] = null;
-  stream.targetCount = 0;
+  stream.clearTargets();
   rememberFinished(ctx, nowMs, stream, FinishReason.MaxDuration);
   endRecording(ctx, nowMs, stream, "max-duration");
   stream.refused = true;

@@ -26,7 +26,7 @@ export function joinActiveStreams(ctx: RouterContext, sub: Subscription): void {
     if (stream.refused || stream.ps === ps || stream.callType !== CallType.Group || !hasConference(stream.conferences, stream.conferenceCount, sub.conferenceId)) continue;
     let present = false;
     for (let t = 0; t < stream.targetCount; t++) {
-      if (stream.targetPorts[t] === ps && stream.targetSlots[t] === sub.slot) present = true;
+      if (stream.targetPort(t) === ps && stream.targetSlot(t) === sub.slot) present = true;
     }
     if (present) continue;
     const rewritesBefore = stream.rewriteCount;
@@ -95,11 +95,11 @@ export function sourceJoins(ctx: RouterContext, stream: Stream, conferenceId: nu
  */
 export function revalidateTargets(ctx: RouterContext, nowMs: number, stream: Stream, onlyPs: PortState | null, slot: Slot): void {
   for (let t = stream.targetCount - 1; t >= 0; t--) {
-    const tps = stream.targetPorts[t];
-    if (tps === null || tps === undefined) continue;
-    if (onlyPs !== null && (tps !== onlyPs || stream.targetSlots[t] !== slot)) continue;
-    if (stream.targetCallTypes[t] !== CallType.Group) continue;
-    if (targetJustified(ctx, nowMs, stream, tps, stream.targetSlots[t]! as Slot, stream.targetDestinations[t]!)) continue;
+    const tps = stream.targetPort(t);
+    if (tps === null) continue;
+    if (onlyPs !== null && (tps !== onlyPs || stream.targetSlot(t) !== slot)) continue;
+    if (stream.targetCallType(t) !== CallType.Group) continue;
+    if (targetJustified(ctx, nowMs, stream, tps, stream.targetSlot(t), stream.targetDestination(t))) continue;
     dropTarget(ctx, stream, t);
     ctx.stats.targetsUnsubscribed++;
   }

@@ -151,7 +151,7 @@ export function refuseNew(ctx: RouterContext, nowMs: number, stream: Stream, fra
 /** An active stream (from a link) yields to the same stream arriving from a local hotspot. */
 export function refuseActive(ctx: RouterContext, nowMs: number, stream: Stream, reason: string): void {
   releaseTargets(ctx, stream);
-  stream.targetCount = 0;
+  stream.clearTargets();
   if (!stream.silent) publishStreamEnd(ctx, nowMs, stream, "superseded");
   if (!stream.refused) ctx.stats.streamsEnded++;
   stream.refused = true;

@@ -47,7 +47,7 @@ export function initStream(ctx: RouterContext, nowMs: number, stream: Stream, ps
   stream.aliasPublished = false;
   stream.blocksRemaining = -1;
   stream.parrotIndex = -1;
-  stream.targetCount = 0;
+  stream.clearTargets();
   stream.rewriteCount = 0;
   stream.conferenceCount = 0;
   stream.bridgeTrunk = null;

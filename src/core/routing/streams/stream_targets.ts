@@ -1,7 +1,7 @@
 /**
  * A stream's target list: add a (port, slot) once with its LC rewrite, take one out, release the
- * slots a stream holds, prepare rewrites; and the conferences a stream joined. Targets are parallel
- * arrays on the pooled Stream that grow only at stream start.
+ * slots a stream holds, prepare rewrites; and the conferences a stream joined. Targets are rows of
+ * the router's TargetArena (target_arena.ts), a run per pooled Stream that grows only at stream start.
  * @module
  */
 import type { Slot } from "../../router_port.ts";
@@ -21,14 +21,7 @@ export function addTarget(ctx: RouterContext, stream: Stream, tps: PortState, sl
   ctx.slots.setTargetStamp(key, stream.serial);
   const i = stream.targetCount++;
   stream.ensureTargetCapacity(i + 1);
-  stream.targetPorts[i] = tps;
-  stream.targetSlots[i] = slot;
-  stream.targetDestinations[i] = destinationId;
-  stream.targetCallTypes[i] = callType;
-  stream.targetQuenched[i] = 0;
-  stream.targetOutcome[i] = 0;
-  stream.targetRefused[i] = 0;
-  stream.targetRewrites[i] = -1;
+  stream.setTarget(i, tps, slot, destinationId, callType);
   if (destinationId !== stream.destinationId || callType !== stream.callType) {
     let r = 0;
     while (r < stream.rewriteCount && (stream.rewriteDestinations[r] !== destinationId || stream.rewriteCallTypes[r] !== callType)) r++;
@@ -43,7 +36,7 @@ export function addTarget(ctx: RouterContext, stream: Stream, tps: PortState, sl
       stream.rewriteCallTypes[r] = callType;
       stream.rewriteCount++;
     }
-    stream.targetRewrites[i] = r;
+    stream.setTargetRewrite(i, r);
   }
 }
 
@@ -59,35 +52,26 @@ export function prepareRewrites(stream: Stream, frame: DmrdFrame): void {
 
 /** Take target `t` out of the stream (swap with the last): its slot is released if it held it. */
 export function dropTarget(ctx: RouterContext, stream: Stream, t: number): void {
-  const tps = stream.targetPorts[t];
-  const slot = stream.targetSlots[t]! as Slot;
-  if (tps !== null && tps !== undefined) {
+  const tps = stream.targetPort(t);
+  const slot = stream.targetSlot(t);
+  if (tps !== null) {
     // it may join again later (a new subscription, a new login on this port index)
     const key = slotKey(tps.index, slot);
     if (!tps.trunk && ctx.slots.tx(key) === stream) ctx.slots.setTx(key, null);
     if (ctx.slots.targetStamp(key) === stream.serial) ctx.slots.setTargetStamp(key, 0);
   }
   const last = --stream.targetCount;
-  if (t !== last) {
-    stream.targetPorts[t] = stream.targetPorts[last]!;
-    stream.targetSlots[t] = stream.targetSlots[last]!;
-    stream.targetDestinations[t] = stream.targetDestinations[last]!;
-    stream.targetCallTypes[t] = stream.targetCallTypes[last]!;
-    stream.targetRewrites[t] = stream.targetRewrites[last]!;
-    stream.targetQuenched[t] = stream.targetQuenched[last]!;
-    stream.targetOutcome[t] = stream.targetOutcome[last]!;
-    stream.targetRefused[t] = stream.targetRefused[last]!;
-  }
-  stream.targetPorts[last] = null;
+  if (t !== last) stream.moveTarget(last, t);
+  stream.clearTargetPort(last);
 }
 
 /** Free the target slots this stream holds. */
 export function releaseTargets(ctx: RouterContext, stream: Stream): void {
   const slots = ctx.slots;
   for (let t = 0; t < stream.targetCount; t++) {
-    const tps = stream.targetPorts[t];
-    if (tps === null || tps === undefined || tps.trunk) continue;
-    const k = slotKey(tps.index, stream.targetSlots[t]! as Slot);
+    const tps = stream.targetPort(t);
+    if (tps === null || tps.trunk) continue;
+    const k = slotKey(tps.index, stream.targetSlot(t));
     if (slots.tx(k) === stream) slots.setTx(k, null);
   }
 }
