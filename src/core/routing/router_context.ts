@@ -50,7 +50,7 @@ export class RouterContext {
 
   readonly ports: PortState[] = [];
   /** every stream's target rows (streams/target_arena.ts) */
-  readonly targets = new TargetArena();
+  readonly targets = new TargetArena(this.ports);
   /** every port index's two slots (contention, hang) */
   readonly slots: SlotTable;
   /** every stream record (pool, announcements, parrot playbacks), numbered for `slots` */

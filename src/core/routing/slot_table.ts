@@ -40,6 +40,8 @@ const I_TX = 12;
 /** int32: flags */
 const I_FLAGS = 13;
 const FLAG_DELIVERED = 1;
+/** Bytes per stream record in StreamRegistry.tails: DMRD bytes 15–52 (38), padded to a multiple of 8. */
+export const TAIL_STRIDE = 40;
 /** Ports added at least per growth (the router makes its PortStates in the same steps). */
 const GROW_PORTS = 256;
 
@@ -48,14 +50,26 @@ export function slotKey(portIndex: number, slot: Slot): number {
   return portIndex * 2 + slot - 1;
 }
 
-/** Every Stream record the router owns, numbered once (pool, announcements, parrot playbacks). */
+/**
+ * Every Stream record the router owns, numbered once (pool, announcements, parrot playbacks), and
+ * the tail of each one's last accepted frame (frames/duplicate_control.ts) at recordNumber ·
+ * TAIL_STRIDE of one store: the identical-frame check reads it through an array that stays cached,
+ * not through a small typed array per stream (a miss on its object, then one on its bytes).
+ */
 export class StreamRegistry {
   readonly records: Stream[] = [];
+  /** DMRD bytes 15–52 of each record's last accepted frame; grows with the records (never per frame) */
+  tails = new Uint8Array(64 * TAIL_STRIDE);
 
   add(stream: Stream): void {
     assert(stream.recordNumber < 0, "a stream record is registered once");
     stream.recordNumber = this.records.length;
     this.records.push(stream);
+    if (this.records.length * TAIL_STRIDE > this.tails.length) {
+      const tails = new Uint8Array(this.tails.length * 2);
+      tails.set(this.tails);
+      this.tails = tails;
+    }
   }
 }
 

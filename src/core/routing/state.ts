@@ -11,7 +11,7 @@ import type { StreamLcRewrite, StreamSourceLc } from "./frames/rewrite.ts";
 import type { TalkerAliasInserter } from "../../dmr/talker_alias_inserter.ts";
 import { TalkerAliasAssembler } from "../../dmr/talker_alias.ts";
 import { assert } from "../../lib/assert.ts";
-import { MIN_RUN, ROW_CALL_TYPE, ROW_OUTCOME, ROW_QUENCHED, ROW_REWRITE, ROW_SLOT, TARGET_ROW_BYTES, TARGET_ROW_WORDS, type TargetArena } from "./streams/target_arena.ts";
+import { MIN_RUN, ROW_CALL_TYPE, ROW_OUTCOME, ROW_PORT_INDEX_WORD, ROW_QUENCHED, ROW_REWRITE, ROW_SLOT, ROW_TRUNK, TARGET_ROW_BYTES, TARGET_ROW_WORDS, type TargetArena } from "./streams/target_arena.ts";
 
 export const enum SubKind {
   Static = 0,
@@ -388,8 +388,8 @@ export class Stream {
   parrotIndex = -1;
   /** talker-alias insertion (pooled with the record; null when the feature is off) */
   talkerAlias: TalkerAliasInserter | null = null;
-  /** last accepted frame, flags to payload end (DMRD bytes 15–52), for the identical-frame check */
-  readonly lastBytes = new Uint8Array(38);
+  /** the flags byte (DMRD byte 15) of the last accepted frame, −1 = none; the rest of it is in StreamRegistry.tails (duplicate_control.ts) */
+  lastFlags = -1;
   /** conferences a group stream joined (for subscriptions made while it is in progress) */
   readonly conferences = new Int32Array(8);
   conferenceCount = 0;
@@ -441,9 +441,10 @@ export class Stream {
     this.targetCapacity = run;
   }
 
-  /** Target `t`'s port (null once dropped). */
+  /** Target `t`'s port state (null once dropped). */
   targetPort(t: number): PortState | null {
-    return this.#arena.ports[this.targetRow + t]!;
+    const index = this.#arena.i32[(this.targetRow + t) * TARGET_ROW_WORDS + ROW_PORT_INDEX_WORD]!;
+    return index < 0 ? null : this.#arena.portStates[index]!;
   }
   targetSlot(t: number): Slot {
     return this.#arena.u8[(this.targetRow + t) * TARGET_ROW_BYTES + ROW_SLOT]! as Slot;
@@ -476,16 +477,18 @@ export class Stream {
   setTarget(t: number, ps: PortState, slot: Slot, destinationId: number, callType: CallType): void {
     const arena = this.#arena;
     const row = this.targetRow + t;
-    arena.ports[row] = ps;
+    // the port and trunk flag as the PortState has them now (target_arena.ts: they change only across a port down, which drops the target)
+    arena.ports[row] = ps.port;
     const w = row * TARGET_ROW_WORDS;
     arena.i32[w] = destinationId;
     arena.i32[w + 1] = 0;
     arena.i32[w + 2] = 0;
-    arena.i32[w + 3] = 0;
+    arena.i32[w + ROW_PORT_INDEX_WORD] = ps.index;
     const b = row * TARGET_ROW_BYTES;
     arena.u8[b + ROW_SLOT] = slot;
     arena.u8[b + ROW_CALL_TYPE] = callType;
     arena.u8[b + ROW_REWRITE] = 0xff;
+    arena.u8[b + ROW_TRUNK] = ps.trunk ? 1 : 0;
   }
 
   /** Copy target `from` over target `to` (dropping `to`: the list stays dense). */
@@ -499,12 +502,14 @@ export class Stream {
 
   /** Forget target `t`'s port (its row is free to be written again). */
   clearTargetPort(t: number): void {
-    this.#arena.ports[this.targetRow + t] = null;
+    const row = this.targetRow + t;
+    this.#arena.ports[row] = null;
+    this.#arena.i32[row * TARGET_ROW_WORDS + ROW_PORT_INDEX_WORD] = -1;
   }
 
   /** No targets any more (their ports forgotten). */
   clearTargets(): void {
-    this.#arena.ports.fill(null, this.targetRow, this.targetRow + this.targetCount);
+    for (let t = 0; t < this.targetCount; t++) this.clearTargetPort(t);
     this.targetCount = 0;
   }
 }

@@ -14,7 +14,7 @@ import { canTake, tailMayTake } from "../../../src/core/routing/frames/contentio
 function streams(n: number): { registry: StreamRegistry; list: Stream[] } {
   const registry = new StreamRegistry();
   const list: Stream[] = [];
-  const arena = new TargetArena();
+  const arena = new TargetArena([]);
   for (let i = 0; i < n; i++) {
     const s = new Stream(DEFAULT_REWRITER.sourceLc(), arena);
     registry.add(s);

@@ -264,6 +264,27 @@ describe("duplicates are delivered once", () => {
     expect(st.droppedStale).toBe(1);
   });
 
+  test("only a whole identical tail is a duplicate: the same flags with other content go through; the next call is checked against its own frames", () => {
+    const h = new Harness();
+    const { a, b } = pair(h);
+    const base = { sourceId: 1, destinationId: 3100, streamId: 7 };
+    h.send(a, { ...base, kind: "header", sequence: 0 });
+    h.send(a, { ...base, kind: "voice", voiceIndex: 0, sequence: 1, fill: 10 });
+    h.send(a, { ...base, kind: "voice", voiceIndex: 0, sequence: 2, fill: 11 }); // same flags, other payload
+    h.send(a, { ...base, kind: "voice", voiceIndex: 0, sequence: 3, fill: 11 }); // identical to the last
+    h.send(a, { ...base, kind: "voice", voiceIndex: 0, sequence: 4, fill: 10 }); // identical to the one before the last
+    expect(b.sent.map((s) => s.sequence)).toEqual([0, 1, 2, 4]);
+    expect(h.router.stats().droppedDuplicate).toBe(1);
+    // the next call (a stream record from the pool again): its own repeated frame is caught
+    const other = { sourceId: 2, destinationId: 3100, streamId: 8 };
+    h.send(a, { ...base, kind: "terminator", sequence: 5 });
+    h.send(a, { ...other, kind: "header", sequence: 6 });
+    h.send(a, { ...other, kind: "voice", voiceIndex: 0, sequence: 7, fill: 10 });
+    h.send(a, { ...other, kind: "voice", voiceIndex: 0, sequence: 8, fill: 10 });
+    expect(b.sent.map((s) => s.sequence)).toEqual([0, 1, 2, 4, 5, 6, 7]);
+    expect(h.router.stats().droppedDuplicate).toBe(2);
+  });
+
   test("stream id 0 is tolerated (BrandMeister): calls are told apart by header and parties", () => {
     const h = new Harness();
     const { a, b } = pair(h);

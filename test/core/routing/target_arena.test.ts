@@ -8,10 +8,21 @@ import { MIN_RUN, TargetArena } from "../../../src/core/routing/streams/target_a
 import { PortState, Stream, TargetOutcome } from "../../../src/core/routing/state.ts";
 import { DEFAULT_REWRITER } from "../../../src/core/routing/frames/default_rewriter.ts";
 import { CallType } from "../../../src/wire/dmrd.ts";
+import type { RouterPort } from "../../../src/core/router_port.ts";
+
+/** PortStates 0 … n−1 as the router keeps them (by index), each up with a stand-in port. */
+function portStates(n: number): PortState[] {
+  return Array.from({ length: n }, (_, i) => {
+    const ps = new PortState(i);
+    ps.port = { portIndex: i } as unknown as RouterPort;
+    ps.trunk = i % 4 === 3;
+    return ps;
+  });
+}
 
 describe("TargetArena", () => {
   test("runs start on four-row boundaries and do not overlap", () => {
-    const arena = new TargetArena(8);
+    const arena = new TargetArena([], 8);
     const runs = [4, 8, 4, 16, 4].map((run) => ({ run, first: arena.allocate(run) }));
     for (const { first } of runs) expect(first % MIN_RUN).toBe(0);
     const covered = new Set<number>();
@@ -25,7 +36,7 @@ describe("TargetArena", () => {
   });
 
   test("a released run is handed out again before the store grows", () => {
-    const arena = new TargetArena(16);
+    const arena = new TargetArena([], 16);
     const a = arena.allocate(8);
     arena.allocate(8);
     const rows = arena.rows;
@@ -35,21 +46,21 @@ describe("TargetArena", () => {
   });
 
   test("growing keeps every row's bytes and port", () => {
-    const arena = new TargetArena(4);
-    const ps = new PortState(7);
+    const arena = new TargetArena([], 4);
+    const port = portStates(1)[0]!.port!;
     const first = arena.allocate(4);
     arena.i32[first * 4] = 12345;
     arena.u8[first * 16 + 4] = 2;
-    arena.ports[first] = ps;
+    arena.ports[first] = port;
     arena.allocate(64); // grows the store
     expect(arena.rows).toBeGreaterThanOrEqual(68);
     expect(arena.i32[first * 4]).toBe(12345);
     expect(arena.u8[first * 16 + 4]).toBe(2);
-    expect(arena.ports[first]).toBe(ps);
+    expect(arena.ports[first]).toBe(port);
   });
 
   test("runs must be powers of two of at least four rows", () => {
-    const arena = new TargetArena();
+    const arena = new TargetArena([]);
     expect(() => arena.allocate(6)).toThrow();
     expect(() => arena.allocate(2)).toThrow();
   });
@@ -57,10 +68,10 @@ describe("TargetArena", () => {
 
 describe("Stream targets in the arena", () => {
   test("targets keep their columns when the stream takes larger runs, and the old runs are reused", () => {
-    const arena = new TargetArena(8);
+    const ports = portStates(40);
+    const arena = new TargetArena(ports, 8);
     const stream = new Stream(DEFAULT_REWRITER.sourceLc(), arena);
     const other = new Stream(DEFAULT_REWRITER.sourceLc(), arena);
-    const ports = Array.from({ length: 40 }, (_, i) => new PortState(i));
     for (let t = 0; t < 40; t++) {
       stream.ensureTargetCapacity(t + 1);
       stream.setTarget(t, ports[t]!, ((t % 2) + 1) as 1 | 2, 91_000 + t, t % 3 === 0 ? CallType.Unit : CallType.Group);
@@ -71,6 +82,10 @@ describe("Stream targets in the arena", () => {
     expect(stream.targetCapacity).toBe(64);
     for (let t = 0; t < 40; t++) {
       expect(stream.targetPort(t)).toBe(ports[t]!);
+      // delivery reads the port and the trunk flag from the row, not from the PortState
+      expect(arena.ports[stream.targetRow + t]).toBe(ports[t]!.port);
+      expect(arena.u8[(stream.targetRow + t) * 16 + 10]).toBe(t % 4 === 3 ? 1 : 0);
+      expect(arena.i32[(stream.targetRow + t) * 4 + 3]).toBe(t);
       expect(stream.targetSlot(t)).toBe(((t % 2) + 1) as 1 | 2);
       expect(stream.targetDestination(t)).toBe(91_000 + t);
       expect(stream.targetCallType(t)).toBe(t % 3 === 0 ? CallType.Unit : CallType.Group);
@@ -87,7 +102,10 @@ describe("Stream targets in the arena", () => {
     expect(stream.targetDestination(0)).toBe(91_039);
     stream.clearTargets();
     expect(stream.targetCount).toBe(0);
-    for (let t = 0; t < 40; t++) expect(stream.targetPort(t)).toBeNull();
+    for (let t = 0; t < 40; t++) {
+      expect(stream.targetPort(t)).toBeNull();
+      expect(arena.ports[stream.targetRow + t]).toBeNull();
+    }
     // the runs it gave up (4, 8, 16, 32 rows) serve the next streams without growing the store
     const rows = arena.rows;
     const third = new Stream(DEFAULT_REWRITER.sourceLc(), arena);

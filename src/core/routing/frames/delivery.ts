@@ -10,7 +10,7 @@ import type { Slot } from "../../router_port.ts";
 import { copyDmrdTo55, copyDmrdWords, DmrdStage, DMRD_OFFSET_FLAGS, DMRD_PAYLOAD_OFFSET, DMRD_WORDS_TS2, FLAG_SLOT_TS2, type CallType, type DmrdFrame } from "../../../wire/dmrd.ts";
 import { writeEmbeddedFragment } from "../../../dmr/embedded_lc.ts";
 import { TargetOutcome, type Stream } from "../state.ts";
-import { ROW_CALL_TYPE, ROW_OUTCOME, ROW_QUENCHED, ROW_REFUSED, ROW_REWRITE, ROW_SLOT, TARGET_ROW_BYTES, TARGET_ROW_WORDS } from "../streams/target_arena.ts";
+import { ROW_CALL_TYPE, ROW_OUTCOME, ROW_PORT_INDEX_WORD, ROW_QUENCHED, ROW_REFUSED, ROW_REWRITE, ROW_SLOT, ROW_TRUNK, TARGET_ROW_BYTES, TARGET_ROW_WORDS } from "../streams/target_arena.ts";
 import { canTake, tailMayTake } from "./contention.ts";
 import type { RouterContext } from "../router_context.ts";
 import { relayBridgeFrame } from "../features/bridge_trunk.ts";
@@ -50,18 +50,17 @@ export function deliver(ctx: RouterContext, nowMs: number, stream: Stream, frame
   let quenched = 0;
   for (let i = 0; i < n; i++) {
     const row = firstRow + i;
-    const tps = targetPorts[row]!;
-    if (tps === null) continue;
+    const port = targetPorts[row]!;
+    if (port === null) continue;
     const at = row * TARGET_ROW_BYTES;
     if (bytes[at + ROW_QUENCHED] !== 0) {
       quenched++;
       continue;
     }
-    const port = tps.port!;
     const slot = bytes[at + ROW_SLOT]! as Slot;
     const destinationId = words[row * TARGET_ROW_WORDS]!;
-    if (!tps.trunk) {
-      const k = slotKey(tps.index, slot);
+    if (bytes[at + ROW_TRUNK] === 0) {
+      const k = slotKey(words[row * TARGET_ROW_WORDS + ROW_PORT_INDEX_WORD]!, slot);
       const callType = bytes[at + ROW_CALL_TYPE]! as CallType;
       // the slot carries this stream already (every frame after the first): one call
       if (!slots.deliveredIfHeld(k, stream, nowMs, hangUntilMs, destinationId, callType, sourceId)) {

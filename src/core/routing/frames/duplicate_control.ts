@@ -6,6 +6,7 @@
 import { DataType, FrameType, type DmrdFrame } from "../../../wire/dmrd.ts";
 import type { Stream } from "../state.ts";
 import type { RouterContext } from "../router_context.ts";
+import { TAIL_STRIDE } from "../slot_table.ts";
 
 /**
  * Duplicate control inside a stream (freedmr-reference.md §2.5 item 5). A repeated header (next
@@ -17,8 +18,10 @@ export function acceptInStream(ctx: RouterContext, nowMs: number, stream: Stream
   const bytes = frame.bytes;
   const delta = (frame.sequence - stream.lastSequence) & 0xff;
   // repeated sequence number, or the same frame again (consecutive voice frames always differ in
-  // their flags; data blocks may legitimately repeat content, so for them only the sequence counts)
-  if (delta === 0 || (frame.frameType !== FrameType.DataSync && sameTail(stream.lastBytes, bytes))) {
+  // their flags; data blocks may legitimately repeat content, so for them only the sequence counts).
+  // The flags byte is compared first, from the stream record: the stored tail is read only when
+  // it matches (a duplicate), not for every frame.
+  if (delta === 0 || (frame.frameType !== FrameType.DataSync && bytes[15] === stream.lastFlags && sameTail(ctx.streamRegistry.tails, stream.recordNumber * TAIL_STRIDE, bytes))) {
     stats.droppedDuplicate++;
     return false;
   }
@@ -41,13 +44,16 @@ export function acceptInStream(ctx: RouterContext, nowMs: number, stream: Stream
   return true;
 }
 
-/** DMRD bytes 15–52 (flags, stream id, payload) equal to the stored copy. */
-export function sameTail(stored: Uint8Array, bytes: Uint8Array): boolean {
-  for (let i = 0; i < 38; i++) if (stored[i] !== bytes[15 + i]) return false;
+/** DMRD bytes 15–52 (flags, stream id, payload) equal to the copy stored at `at`. */
+export function sameTail(tails: Uint8Array, at: number, bytes: Uint8Array): boolean {
+  for (let i = 0; i < 38; i++) if (tails[at + i] !== bytes[15 + i]) return false;
   return true;
 }
 
-/** Keep DMRD bytes 15–52 of the accepted frame for the identical-frame check. */
-export function copyTail(stored: Uint8Array, bytes: Uint8Array): void {
-  for (let i = 0; i < 38; i++) stored[i] = bytes[15 + i]!;
+/** Keep DMRD bytes 15–52 of the stream's accepted frame for the identical-frame check (and its flags byte in the record). */
+export function copyTail(ctx: RouterContext, stream: Stream, bytes: Uint8Array): void {
+  const tails = ctx.streamRegistry.tails;
+  const at = stream.recordNumber * TAIL_STRIDE;
+  for (let i = 0; i < 38; i++) tails[at + i] = bytes[15 + i]!;
+  stream.lastFlags = bytes[15]!;
 }

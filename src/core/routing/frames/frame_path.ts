@@ -58,7 +58,7 @@ export function processFrame(ctx: RouterContext, nowMs: number, ps: PortState, s
   stream.frames++;
   stream.lastFrameAtMs = nowMs;
   stream.lastSequence = frame.sequence;
-  copyTail(stream.lastBytes, frame.bytes);
+  copyTail(ctx, stream, frame.bytes);
   const frameType = frame.frameType;
   const dataType = frame.dataType;
   if (frameType !== FrameType.DataSync) stream.sawVoice = true;

@@ -38,7 +38,7 @@ export function initStream(ctx: RouterContext, nowMs: number, stream: Stream, ps
   stream.frames = 0;
   stream.lost = 0;
   stream.lastSequence = (frame.sequence - 1) & 0xff;
-  stream.lastBytes.fill(0);
+  stream.lastFlags = -1;
   stream.sawHeader = false;
   stream.sawVoice = false;
   stream.refused = false;

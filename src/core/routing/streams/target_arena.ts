@@ -1,8 +1,11 @@
 /**
  * Every stream's target list in one router-wide store: a target is a row of 16 bytes (its
- * destination id, then one byte each for slot, call type, LC rewrite index, quenched, outcome and
- * refused) and a PortState reference at the same row of a parallel array, and a stream owns a
- * run of rows (Stream.targetRow, Stream.targetCapacity).
+ * destination id; one byte each for slot, call type, LC rewrite index, quenched, outcome, refused
+ * and trunk; its port index) and its RouterPort at the same row of a parallel array, and a stream
+ * owns a run of rows (Stream.targetRow, Stream.targetCapacity). The port and the trunk flag are
+ * the target PortState's, copied when the target is added: a port's PortState changes them only
+ * when it goes down or up (hotspots/port_lifecycle.ts), and going down drops it from every stream
+ * first — so delivery reaches the port without reading the PortState.
  *
  * Why one store: delivery reads a stream's targets for every frame, and with 200 calls a stream is
  * touched once per 60 ms burst, by then out of the CPU cache. When each stream held its own typed
@@ -18,6 +21,7 @@
  * @module
  */
 import { assert } from "../../../lib/assert.ts";
+import type { RouterPort } from "../../router_port.ts";
 import type { PortState } from "../state.ts";
 
 /** 32-bit words per target row (16 bytes: a quarter cache line). */
@@ -33,6 +37,10 @@ export const ROW_QUENCHED = 7;
 /** TargetOutcome (state.ts) */
 export const ROW_OUTCOME = 8;
 export const ROW_REFUSED = 9;
+/** 1 = the port is a trunk (OpenBridge, cluster: no slot contention) */
+export const ROW_TRUNK = 10;
+/** Word of a row holding the target's port index (−1 = dropped). */
+export const ROW_PORT_INDEX_WORD = 3;
 
 /** The smallest run: four rows, one cache line. */
 export const MIN_RUN = 4;
@@ -44,18 +52,21 @@ export class TargetArena {
   i32: Int32Array;
   /** the same rows as bytes (a row's columns at row · TARGET_ROW_BYTES + ROW_*) */
   u8: Uint8Array;
-  /** the target's PortState per row (null = no target there, or dropped) */
-  ports: (PortState | null)[];
+  /** the target's port per row (null = no target there, or dropped) */
+  ports: (RouterPort | null)[];
+  /** the router's PortStates by port index (router_context.ts), for a row's port index */
+  readonly portStates: readonly PortState[];
   /** rows handed out so far from the end (runs are reused from the free lists first) */
   #used = 0;
   /** free runs by size: #free[log2(run)] holds first rows */
   readonly #free: number[][] = [];
 
-  constructor(initialRows = INITIAL_ROWS) {
+  constructor(portStates: readonly PortState[], initialRows = INITIAL_ROWS) {
+    this.portStates = portStates;
     const rows = Math.max(MIN_RUN, initialRows);
     this.i32 = new Int32Array(rows * TARGET_ROW_WORDS);
     this.u8 = new Uint8Array(this.i32.buffer);
-    this.ports = new Array<PortState | null>(rows).fill(null);
+    this.ports = new Array<RouterPort | null>(rows).fill(null);
   }
 
   /** Rows the store holds now. */
@@ -63,7 +74,7 @@ export class TargetArena {
     return this.ports.length;
   }
 
-  /** A run of `run` rows (a power of two, at least MIN_RUN): its first row. Its rows are blank (ports null). */
+  /** A run of `run` rows (a power of two, at least MIN_RUN): its first row. Its rows are written (Stream.setTarget) before they are read. */
   allocate(run: number): number {
     assert(run >= MIN_RUN && (run & (run - 1)) === 0, "a target run is a power of two rows");
     const list = this.#free[Math.log2(run)];
@@ -76,7 +87,7 @@ export class TargetArena {
     return first;
   }
 
-  /** Give back a run (its PortState references are cleared). */
+  /** Give back a run (its port references are cleared). */
   release(first: number, run: number): void {
     this.ports.fill(null, first, first + run);
     const k = Math.log2(run);
@@ -91,7 +102,7 @@ export class TargetArena {
     i32.set(this.i32);
     this.i32 = i32;
     this.u8 = new Uint8Array(i32.buffer);
-    const ports = new Array<PortState | null>(size).fill(null);
+    const ports = new Array<RouterPort | null>(size).fill(null);
     for (let r = 0; r < this.#used; r++) ports[r] = this.ports[r]!;
     this.ports = ports;
   }
