@@ -241,26 +241,48 @@ export const enum AssemblerResult {
   Incomplete = 3,
 }
 
+/** The four fragments of a set handed to decodeEmbeddedLc (a set is decoded only when it changed). */
+const decodeWords = new Uint32Array(EMBEDDED_FRAGMENTS);
+
 /**
  * Collects the fragments of bursts B–E (voice sequence 1–4 in the DMRD flags) and decodes the
  * embedded LC when burst E arrives (a set equal to the last one decoded keeps its result). A set is only assembled from B, C, D, E arriving consecutively:
  * B starts a set, and a missing, repeated or out-of-order burst (lost upstream; the DMRD sequence
  * numbers may still be contiguous) makes the set incomplete, so fragments of two superframes are
  * never spliced. Every burst E yields Valid, Invalid or Incomplete. Allocation-free.
+ *
+ * The fragments are fields of the assembler, not a typed array: a router offers every voice burst
+ * of every call, and a call's assembler is out of the CPU cache by its next burst 60 ms later — as
+ * fields they share the assembler's cache line, where an array would be two more misses (its object
+ * and its bytes).
  */
 export class EmbeddedLcAssembler {
-  /** words 0–3: the set being assembled (B, C, D, E); 4–7: the last set decoded (see push) */
-  readonly #words = new Uint32Array(2 * EMBEDDED_FRAGMENTS);
-  readonly fragments = this.#words.subarray(0, EMBEDDED_FRAGMENTS);
-  readonly lc = new Uint8Array(LC_BYTES);
-  status: EmbeddedLcStatus = EmbeddedLcStatus.BadHamming;
+  /** the set being assembled: fragments of B, C, D and E */
+  #b = 0;
+  #c = 0;
+  #d = 0;
+  #e = 0;
   /** voice sequence expected next (2 = C after B … 4 = E), 0 = no set in progress */
   #expected = 0;
-  /** a set was decoded: words 4–7 hold it, and `status` and `lc` its result */
+  /** a set was decoded: the #last* fields hold it, and `status` and `lc` its result */
   #decoded = false;
+  #lastB = 0;
+  #lastC = 0;
+  #lastD = 0;
+  #lastE = 0;
+  status: EmbeddedLcStatus = EmbeddedLcStatus.BadHamming;
+  readonly lc = new Uint8Array(LC_BYTES);
 
   reset(): void {
     this.#expected = 0;
+  }
+
+  /** The fragments of the set being assembled (B, C, D, E), into `out` from `offset`. */
+  fragments(out: Uint32Array, offset = 0): void {
+    out[offset] = this.#b;
+    out[offset + 1] = this.#c;
+    out[offset + 2] = this.#d;
+    out[offset + 3] = this.#e;
   }
 
   /**
@@ -268,14 +290,15 @@ export class EmbeddedLcAssembler {
    */
   push(burst: Uint8Array, offset: number, voiceSequence: number): AssemblerResult {
     if (voiceSequence === 1) {
-      this.#words[0] = readEmbeddedFragment(burst, offset);
+      this.#b = readEmbeddedFragment(burst, offset);
       this.#expected = 2;
       return AssemblerResult.Pending;
     }
     const inOrder = voiceSequence === this.#expected;
     if (voiceSequence === 2 || voiceSequence === 3) {
       if (inOrder) {
-        this.#words[voiceSequence - 1] = readEmbeddedFragment(burst, offset);
+        if (voiceSequence === 2) this.#c = readEmbeddedFragment(burst, offset);
+        else this.#d = readEmbeddedFragment(burst, offset);
         this.#expected++;
       } else {
         this.#expected = 0;
@@ -285,17 +308,17 @@ export class EmbeddedLcAssembler {
     this.#expected = 0;
     if (voiceSequence !== 4) return AssemblerResult.Pending;
     if (!inOrder) return AssemblerResult.Incomplete;
-    const w = this.#words;
-    w[3] = readEmbeddedFragment(burst, offset);
+    const e = readEmbeddedFragment(burst, offset);
+    this.#e = e;
     // A call sends the same LC superframe after superframe: the same four fragments as the last
     // set decoded have its result already (decodeEmbeddedLc depends on the fragments alone).
-    const n = EMBEDDED_FRAGMENTS;
-    if (!this.#decoded || w[0] !== w[n] || w[1] !== w[n + 1] || w[2] !== w[n + 2] || w[3] !== w[n + 3]) {
-      this.status = decodeEmbeddedLc(w, 0, this.lc, 0);
-      w[n] = w[0]!;
-      w[n + 1] = w[1]!;
-      w[n + 2] = w[2]!;
-      w[n + 3] = w[3]!;
+    if (!this.#decoded || this.#b !== this.#lastB || this.#c !== this.#lastC || this.#d !== this.#lastD || e !== this.#lastE) {
+      this.fragments(decodeWords);
+      this.status = decodeEmbeddedLc(decodeWords, 0, this.lc, 0);
+      this.#lastB = this.#b;
+      this.#lastC = this.#c;
+      this.#lastD = this.#d;
+      this.#lastE = e;
       this.#decoded = true;
     }
     return isEmbeddedLcValid(this.status) ? AssemblerResult.Valid : AssemblerResult.Invalid;

@@ -62,16 +62,18 @@ class TxPair {
   readonly ts2 = new Uint8Array(this.words.buffer, 4 * DMRD_WORDS_TS2, DMRD_LENGTH);
 }
 
-/** HbpSession's state (low 2 bits) and simplex flag share one number. */
+/** HbpSession's state (low 2 bits), simplex flag and port index + 1 (above INDEX_SHIFT) share one number. */
 const STATE_MASK = 3;
 const SIMPLEX_BIT = 4;
+const BITS_MASK = 7;
+const INDEX_SHIFT = 3;
 
 /**
  * A session is its own Endpoint (socket, address, port: where the peer talks from), so 10,000
  * sessions hold no second object each; `endpoint` returns the session itself. Fields only the
  * handshake needs and fields few sessions ever set live in a SessionCold (behind the same public
  * getters/setters as before), both egress buffers in one TxPair; the callsign is the RPTC record's,
- * state and simplex share one number, the socket and port another (endpoint.ts), when it
+ * state, simplex and the port index share one number, the socket and port another (endpoint.ts), when it
  * connected and the frames it sent us and was sent are columns of the master's SessionColumns
  * (session_columns.ts):
  * 12 own fields keep the object in JSC's 112-byte size class (18 took 160; it was 224 bytes plus a
@@ -80,8 +82,7 @@ const SIMPLEX_BIT = 4;
  * (fewer mostly-empty heap blocks after a login burst).
  */
 export class HbpSession extends Endpoint implements RouterPort {
-  #portIndex = -1;
-  /** state | (simplex ? SIMPLEX_BIT : 0) */
+  /** (port index + 1) << INDEX_SHIFT | (simplex ? SIMPLEX_BIT : 0) | state */
   #bits: number = SessionState.Authenticated;
   accessRule: string | null = null;
   config: RptcConfig | null = null;
@@ -137,10 +138,11 @@ export class HbpSession extends Endpoint implements RouterPort {
 
   /** The router's port index once connected (−1 before and after); taking one starts its row of counts at zero. */
   get portIndex(): number {
-    return this.#portIndex;
+    return (this.#bits >> INDEX_SHIFT) - 1;
   }
   set portIndex(value: number) {
-    this.#portIndex = value;
+    assert(value >= -1 && value < 2 ** (31 - INDEX_SHIFT) - 1, "a port index fits beside the state bits");
+    this.#bits = ((value + 1) << INDEX_SHIFT) | (this.#bits & BITS_MASK);
     if (value >= 0) this.#columns.open(value);
   }
 
@@ -166,21 +168,21 @@ export class HbpSession extends Endpoint implements RouterPort {
 
   /** When RPTC connected it (0 when not connected). */
   get connectedAtMs(): number {
-    return this.#columns.connectedAtMs(this.#portIndex);
+    return this.#columns.connectedAtMs(this.portIndex);
   }
   set connectedAtMs(value: number) {
-    this.#columns.setConnectedAtMs(this.#portIndex, value);
+    this.#columns.setConnectedAtMs(this.portIndex, value);
   }
 
   /** DMRD frames received from this peer while connected / queued to it. */
   get framesIn(): number {
-    return this.#columns.framesIn(this.#portIndex);
+    return this.#columns.framesIn(this.portIndex);
   }
   countFrameIn(): void {
-    this.#columns.countIn(this.#portIndex);
+    this.#columns.countIn(this.portIndex);
   }
   get framesOut(): number {
-    return this.#columns.framesOut(this.#portIndex);
+    return this.#columns.framesOut(this.portIndex);
   }
 
   get repeaterId(): number {
@@ -304,7 +306,7 @@ export class HbpSession extends Endpoint implements RouterPort {
     }
     writeUint32(out, DMRD_OFFSET_REPEATER, this.repeaterId);
     if (outbox.push(this.endpoint, out, DMRD_LENGTH)) {
-      this.#columns.countOut(this.#portIndex);
+      this.#columns.countOut(this.portIndex);
       this.counters.dmrdOut++;
     } else {
       this.counters.dmrdOutDropped++;
@@ -323,14 +325,14 @@ export class HbpSession extends Endpoint implements RouterPort {
       return;
     }
     if (outbox.pushStaged(this, stage, this.#repeaterId, flags)) {
-      this.#columns.countOut(this.#portIndex);
+      this.#columns.countOut(this.portIndex);
       this.counters.dmrdOut++;
       return;
     }
     const tx = (this.#tx ??= new TxPair());
     copyDmrdWordsStamped(stage, tx.words, slot === 2 ? DMRD_WORDS_TS2 : 0, this.repeaterId, flags);
     if (outbox.push(this, slot === 2 ? tx.ts2 : tx.ts1, DMRD_LENGTH)) {
-      this.#columns.countOut(this.#portIndex);
+      this.#columns.countOut(this.portIndex);
       this.counters.dmrdOut++;
     } else {
       this.counters.dmrdOutDropped++;

@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
-import { EndpointIndex, IPV4_SOCKETS_MAX, ipv4EndpointKey } from "../../../src/core/hbp_master/endpoint_index.ts";
+import { EndpointIndex } from "../../../src/core/hbp_master/endpoint_index.ts";
+import { IPV4_SOCKETS_MAX, ipv4EndpointKey } from "../../../src/core/endpoint.ts";
 
 describe("ipv4EndpointKey", () => {
   test("packs socket, IPv4 address and port into one number", () => {

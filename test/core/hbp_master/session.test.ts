@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { Endpoint } from "../../../src/core/endpoint.ts";
+import { Endpoint, IPV4_SOCKETS_MAX } from "../../../src/core/endpoint.ts";
 import { HbpCounters } from "../../../src/core/hbp_master/counters.ts";
 import { HbpSession, SessionBatch, SessionState } from "../../../src/core/hbp_master/session.ts";
 import { SessionColumns } from "../../../src/core/hbp_master/session_columns.ts";
@@ -120,6 +120,40 @@ describe("SessionColumns (connect time and frame counts by port index)", () => {
     expect([s.state, s.simplex]).toEqual([SessionState.Connected, false]);
     s.state = SessionState.Removed;
     expect([s.state, s.simplex, s.connected]).toEqual([SessionState.Removed, false, false]);
+  });
+
+  test("the port index shares that number too: each of the three is written without disturbing the others", () => {
+    const s = session();
+    expect(s.portIndex).toBe(-1);
+    s.portIndex = 0;
+    s.simplex = true;
+    s.state = SessionState.Connected;
+    expect([s.portIndex, s.state, s.simplex]).toEqual([0, SessionState.Connected, true]);
+    s.portIndex = 70_000; // past 16 bits (opens its row: 274 pages of counts)
+    expect([s.portIndex, s.state, s.simplex]).toEqual([70_000, SessionState.Connected, true]);
+    s.simplex = false;
+    s.state = SessionState.Removed;
+    expect([s.portIndex, s.state, s.simplex]).toEqual([70_000, SessionState.Removed, false]);
+    s.portIndex = -1;
+    expect([s.portIndex, s.state, s.simplex]).toEqual([-1, SessionState.Removed, false]);
+    expect(() => (s.portIndex = 2 ** 28)).toThrow(); // checked before any row is opened
+  });
+
+  test("an IPv4 endpoint matches on its number: address, socket and port each tell it apart; other text never matches", () => {
+    const s = session("192.0.2.17", 62_031);
+    expect(s.matches(1, "192.0.2.17", 62_031)).toBe(true);
+    expect(s.matches(1, "192.0.2.18", 62_031)).toBe(false);
+    expect(s.matches(1, "192.0.2.1", 62_031)).toBe(false);
+    expect(s.matches(1, "92.0.2.17", 62_031)).toBe(false);
+    expect(s.matches(0, "192.0.2.17", 62_031)).toBe(false);
+    expect(s.matches(1, "192.0.2.17", 62_030)).toBe(false);
+    expect(s.matches(1, "2001:db8::1", 62_031)).toBe(false);
+    expect(s.matches(1, "", 62_031)).toBe(false);
+    expect(s.matches(1, "192.0.2.17.5", 62_031)).toBe(false);
+    // a socket index past the numeric key's range compares the text, as IPv6 does
+    const far = new HbpSession(3100001, new Endpoint(IPV4_SOCKETS_MAX, "192.0.2.17", 62_031), 1, digest, passphrase, 0, new SessionColumns(new HbpCounters()));
+    expect(far.matches(IPV4_SOCKETS_MAX, "192.0.2.17", 62_031)).toBe(true);
+    expect(far.matches(IPV4_SOCKETS_MAX, "192.0.2.18", 62_031)).toBe(false);
   });
 
   test("each session counts in its own row; a reused port index starts from zero; no row reads zero", () => {
