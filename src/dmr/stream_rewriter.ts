@@ -109,6 +109,8 @@ export class SourceLc {
   /** SOURCE_CHANGED_* bits of the last observe() */
   changes = 0;
   readonly talkerAlias = new TalkerAliasAssembler();
+  /** talkerAlias.complete, mirrored here whenever the alias changes (a router checks it for every frame) */
+  talkerAliasComplete = false;
   readonly gps = new GpsPosition();
   hasGps = false;
   /** embedded LC sets seen: valid, failing checks, missing a fragment */
@@ -126,6 +128,7 @@ export class SourceLc {
     this.epoch++;
     this.changes = SOURCE_CHANGED_LC;
     this.talkerAlias.reset();
+    this.talkerAliasComplete = false;
     this.hasGps = false;
     this.embeddedValid = 0;
     this.embeddedInvalid = 0;
@@ -184,6 +187,7 @@ export class SourceLc {
         this.changes |= SOURCE_CHANGED_GPS;
       }
     } else if (this.talkerAlias.addLc(scratch, 0)) {
+      this.talkerAliasComplete = this.talkerAlias.complete;
       this.changes |= SOURCE_CHANGED_TALKER_ALIAS;
     }
   }

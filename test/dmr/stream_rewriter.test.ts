@@ -188,6 +188,7 @@ describe("SourceLc side data and router-style re-prepare", () => {
       decodeDmrd(burst, frame);
       expect(source.observe(frame)).toBe(false); // the identity LC does not change
       expect((source.changes & SOURCE_CHANGED_TALKER_ALIAS) !== 0).toBe(i === count - 1);
+      expect(source.talkerAliasComplete).toBe(i === count - 1); // mirrors talkerAlias.complete
     }
     expect(source.talkerAlias.text).toBe("DL1ABC Full LC");
     const gps = new Uint8Array(9);

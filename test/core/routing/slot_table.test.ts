@@ -45,6 +45,7 @@ describe("SlotTable", () => {
     slots.ensurePorts(2048);
     expect(slots.capacity).toBe(2 * 2048);
     slots.setRx(4095, list[0]!);
+    slots.setTx(4093, list[0]!);
     slots.setHang(4094, 77, 9, CallType.Group, 3120001);
     slots.setTargetStamp(17, 5);
     slots.ensurePorts(2049);
@@ -55,7 +56,8 @@ describe("SlotTable", () => {
     expect(slots.capacity).toBe(2 * 2999);
     slots.ensurePorts(5000); // maxPorts is the bound
     expect(slots.capacity).toBe(2 * 3000);
-    expect([slots.rx(4095), slots.hangUntilMs(4094), slots.hangSourceId(4094), slots.targetStamp(17)]).toEqual([list[0]!, 77, 3120001, 5]);
+    expect([slots.rx(4095), slots.tx(4093), slots.hangUntilMs(4094), slots.hangSourceId(4094), slots.targetStamp(17)]).toEqual([list[0]!, list[0]!, 77, 3120001, 5]);
+    expect([slots.tx(4095), slots.rx(4093)]).toEqual([null, null]);
   });
 
   test("keys: port index · 2 + slot − 1", () => {

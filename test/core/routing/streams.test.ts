@@ -335,6 +335,8 @@ describe("events", () => {
     h.router.dial(h.nowMs, c, 3100);
     h.realCall(a, { sourceId: 2345678, destinationId: 3100, slot: 1, streamId: 42, superframes: 4, talkerAlias: "N0CALL Probe" });
     expect(h.ofType("stream.end")[0]!.talkerAlias).toBe("N0CALL Probe");
+    // published once while the call was on air, as soon as the alias was complete
+    expect(h.ofType("stream.alias").map((e) => e.talkerAlias)).toEqual(["N0CALL Probe"]);
     // unrewritten target: burst bytes identical to what was sent
     const { StreamInspector } = require("../../../src/dmr/stream_inspector.ts") as typeof import("../../../src/dmr/stream_inspector.ts");
     const insB = new StreamInspector();

@@ -72,7 +72,7 @@ export function processFrame(ctx: RouterContext, nowMs: number, ps: PortState, s
     }
   }
   // the talker alias while the call is in progress (once per call; dashboards show it live)
-  if (!stream.aliasPublished && !stream.silent && stream.sourceLc.talkerAlias.complete) {
+  if (!stream.aliasPublished && !stream.silent && stream.sourceLc.talkerAliasComplete) {
     stream.aliasPublished = true;
     publishStreamAlias(ctx, nowMs, stream);
   }

@@ -14,6 +14,8 @@ export interface StreamSourceLc {
   observe(frame: DmrdFrame): boolean;
   /** Talker alias collected from the stream's embedded LCs. */
   readonly talkerAlias: { readonly complete: boolean; readonly text: string };
+  /** talkerAlias.complete, kept in this object: checked for every frame of a call until published, without reaching the alias */
+  readonly talkerAliasComplete: boolean;
 }
 
 export interface StreamLcRewrite {
@@ -35,6 +37,7 @@ export interface RewriterFactory {
  */
 class HeaderOnlySourceLc implements StreamSourceLc {
   readonly talkerAlias = { complete: false, text: "" };
+  readonly talkerAliasComplete = false;
   reset(): void {}
   observe(): boolean {
     return false;
