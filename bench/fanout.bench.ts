@@ -15,13 +15,14 @@
  *   bun bench/fanout.bench.ts [--listeners 50] [--rates 500,1000,2000] [--seconds 5] [--pairs 3] [--warmup 30]
  *                             [--only both|bare|freedmr] [--freedmr-env K=V,…] [--in-turn]
  * --freedmr-env: extra environment for the freedmr server (e.g. FREEDMR_BENCH_HOLD=0, support/freedmr_entry.ts).
- * --warmup: seconds at 500 pkt/s per server before measuring (JIT tier-up: freedmr has far more code
- * to compile than the relay, and its compiler thread's CPU would count while it is still compiling).
- * At 500–1,000 pkt/s JSC compiles the packet path to its top tier (FTL) only 9–17 s in (measured
- * with BUN_JSC_reportFTLCompileTimes: processFrame at 9 s, routeFrame at 15 s, writeFrame at 16 s),
- * so the old 8 s warm-up measured freedmr half in the DFG tier while the relay was long done;
- * 30 s measures the steady state a server runs in. Windows of 5 s: at 10–20 % CPU a 2 s window is
- * 200–400 ms of CPU, and single pairs spread ±15 %.
+ * --warmup: seconds per server before measuring, at WARMUP_RATE with short calls (WARMUP_SUPERFRAMES)
+ * (JIT tier-up: freedmr has far more code to compile than the relay, and its compiler thread's CPU
+ * would count while it is still compiling). JSC compiles a function to its top tier (FTL) after
+ * enough calls: at 500 pkt/s the packet path got there 9–17 s in, but the code of a call's start
+ * and end, at 4 calls a second, was still compiling in the measured windows 90 s in (2026-12-05:
+ * 30–35 ms of compiler CPU there against 0–9 ms for the relay; with the short-call warm-up, 5 ms).
+ * The measured windows are the steady state a server runs in. Windows of 5 s: at 10–20 % CPU a
+ * 2 s window is 200–400 ms of CPU, and single pairs spread ±15 %.
  * Goal (issue 14): freedmr ≥ 95 % of the bare relay's forwarded packets per CPU-second at 500 and
  * 1,000 pkt/s, 0 loss below saturation.
  * @module
@@ -52,6 +53,15 @@ const concurrent = !process.argv.includes("--in-turn");
  * (~46 % of a core each) the shared core saturates (2–6 % loss measured) where one at a time loses nothing.
  */
 const SHARED_MAX_RATE = 1_000;
+/**
+ * The warm-up's input rate and call length: many short calls, so a call's start and end are as
+ * compiled as its frames when measuring starts. With the measured shape (500 pkt/s, calls of 20
+ * superframes: 4 calls a second) freedmr's per-call code was still being compiled in the measured
+ * windows, 90 s in (2026-12-05: 30–35 ms of compiler CPU there against the relay's 0–9 ms). At
+ * 2,000 pkt/s with calls of 2 superframes (14 frames) it runs ~140 calls a second.
+ */
+const WARMUP_RATE = 2_000;
+const WARMUP_SUPERFRAMES = 2;
 
 const pinned = pinSelf(GENERATOR_CORE);
 console.log(
@@ -96,7 +106,7 @@ for (const name of ["bare", "freedmr"]) {
 // warm-up: JIT both sides
 let base = 0x10000000;
 for (const b of benches) {
-  await runFanout(b.server, b.setup, 500, warmupSeconds, benchLcEncoder(), base);
+  await runFanout(b.server, b.setup, WARMUP_RATE, warmupSeconds, benchLcEncoder(), base, WARMUP_SUPERFRAMES);
   base += 0x01000000;
 }
 for (const rate of rates) {

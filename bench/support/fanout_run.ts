@@ -58,8 +58,9 @@ export async function runFanout(
   seconds: number,
   lc: LcPayloadEncoder | null,
   streamIdBase: number,
+  superframesPerCall = 20,
 ): Promise<FanoutResult> {
-  const source = new CallFrameSource(setup.talker.repeaterId, 2_345_001, setup.talkgroupId, 2, 20, streamIdBase, 0, lc, 2048);
+  const source = new CallFrameSource(setup.talker.repeaterId, 2_345_001, setup.talkgroupId, 2, superframesPerCall, streamIdBase, 0, lc, 2048);
   const before = setup.listeners.map((h) => h.received);
   const batch: (Uint8Array | number | string)[] = [];
   const cpu = new ProcessCpuMeter(server.pid);
