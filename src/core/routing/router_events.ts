@@ -5,7 +5,7 @@
  * @module
  */
 import { STREAM_START_TARGETS_MAX, type CoreEvent, type PortKindName } from "../events.ts";
-import { PortKind, type Slot } from "../router_port.ts";
+import { PortKind, type RouterPort, type Slot } from "../router_port.ts";
 import { CallType } from "../../wire/dmrd.ts";
 import { SubKind, TargetOutcome, type PortState, type Stream } from "./state.ts";
 import type { RouterContext } from "./router_context.ts";
@@ -83,12 +83,15 @@ export function publishSubscription(ctx: RouterContext, nowMs: number, ps: PortS
 /** stream.start of a routed (not silent) stream. */
 export function publishStreamStart(ctx: RouterContext, nowMs: number, stream: Stream): void {
   const port = stream.port!;
+  // a hotspot's name is made from its callsign code on every read (hbp_master/callsign_code.ts):
+  // made once per call here, and its stream.alias and stream.end reuse it
+  stream.portName = port.name;
   publish(ctx, {
     type: "stream.start",
     atMs: nowMs,
     streamId: stream.streamId,
     portIndex: port.portIndex,
-    portName: port.name,
+    portName: stream.portName,
     sourceId: stream.sourceId,
     destinationId: stream.destinationId,
     slot: stream.wireSlot,
@@ -115,7 +118,12 @@ function startTargets(stream: Stream): Uint32Array {
 /** stream.alias: the talker alias of a routed stream, once, when it completes. */
 export function publishStreamAlias(ctx: RouterContext, nowMs: number, stream: Stream): void {
   const port = stream.port!;
-  publish(ctx, { type: "stream.alias", atMs: nowMs, streamId: stream.streamId, portIndex: port.portIndex, portName: port.name, sourceId: stream.sourceId, talkerAlias: (stream.sourceLc.talkerAlias.complete ? stream.sourceLc.talkerAlias : stream.sideAlias).text });
+  publish(ctx, { type: "stream.alias", atMs: nowMs, streamId: stream.streamId, portIndex: port.portIndex, portName: streamPortName(stream, port), sourceId: stream.sourceId, talkerAlias: (stream.sourceLc.talkerAlias.complete ? stream.sourceLc.talkerAlias : stream.sideAlias).text });
+}
+
+/** The name stream.start published for the stream's port (the port's own when it published none). */
+function streamPortName(stream: Stream, port: RouterPort): string {
+  return stream.portName !== "" ? stream.portName : port.name;
 }
 
 /** stream.end of a routed (not silent) stream, with its talker alias when complete (embedded LCs first, else DMRA). */
@@ -127,7 +135,7 @@ export function publishStreamEnd(ctx: RouterContext, nowMs: number, stream: Stre
     atMs: nowMs,
     streamId: stream.streamId,
     portIndex: port.portIndex,
-    portName: port.name,
+    portName: streamPortName(stream, port),
     sourceId: stream.sourceId,
     destinationId: stream.destinationId,
     slot: stream.wireSlot,

@@ -386,6 +386,8 @@ export class Stream {
   blocksRemaining = -1;
   /** parrot recording slot, -1 = none */
   parrotIndex = -1;
+  /** the port's name as stream.start published it ("" = not yet): stream.alias and stream.end reuse it (router_events.ts) */
+  portName = "";
   /** talker-alias insertion (pooled with the record; null when the feature is off) */
   talkerAlias: TalkerAliasInserter | null = null;
   /** the flags byte (DMRD byte 15) of the last accepted frame, −1 = none; the rest of it is in StreamRegistry.tails (duplicate_control.ts) */

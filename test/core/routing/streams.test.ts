@@ -328,6 +328,17 @@ describe("events", () => {
     expect(end.durationMs).toBe(7 * 60);
   });
 
+  test("each call's start and end name its own port, also when the next call reuses the stream record", () => {
+    const h = new Harness();
+    const { a, b } = pair(h);
+    h.call(a, { sourceId: 3120001, destinationId: 3100, slot: 1, streamId: 42, bursts: 2 });
+    h.call(b, { sourceId: 3120002, destinationId: 3100, slot: 1, streamId: 43, bursts: 2 });
+    h.call(a, { sourceId: 3120001, destinationId: 3100, slot: 1, streamId: 44, bursts: 2 });
+    expect(h.ofType("stream.start").map((e) => e.portName)).toEqual([a.name, b.name, a.name]);
+    expect(h.ofType("stream.end").map((e) => e.portName)).toEqual([a.name, b.name, a.name]);
+    expect(a.name).not.toBe(b.name);
+  });
+
   test("the talker alias sent inside the stream is reported at its end and passes through untouched", () => {
     const h = new Harness();
     const { a, b } = pair(h);
