@@ -1,7 +1,8 @@
 /**
  * The routing core's records: per port and slot state, subscriptions and streams. Plain classes
- * with fixed shapes; streams are pooled (allocated at start-up) and their target arrays grow only
- * at stream start, so the per-packet path touches existing objects only.
+ * with fixed shapes; streams are pooled (allocated at start-up) and their target rows (in the
+ * router's TargetArena, streams/target_arena.ts) grow only at stream start, so the per-packet path
+ * touches existing objects only.
  * @module
  */
 import type { RouterPort, Slot } from "../router_port.ts";

@@ -40,7 +40,7 @@ export function deliver(ctx: RouterContext, nowMs: number, stream: Stream, frame
   // the stream's target rows (streams/target_arena.ts), through the arena's arrays, read once
   // (nothing in the loop adds targets, so nothing replaces them)
   const arena = ctx.targets;
-  const targetPorts = arena.ports;
+  const rowPorts = arena.ports;
   const words = arena.i32;
   const bytes = arena.u8;
   const firstRow = stream.targetRow;
@@ -50,7 +50,7 @@ export function deliver(ctx: RouterContext, nowMs: number, stream: Stream, frame
   let quenched = 0;
   for (let i = 0; i < n; i++) {
     const row = firstRow + i;
-    const port = targetPorts[row]!;
+    const port = rowPorts[row]!;
     if (port === null) continue;
     const at = row * TARGET_ROW_BYTES;
     if (bytes[at + ROW_QUENCHED] !== 0) {
