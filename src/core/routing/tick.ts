@@ -24,8 +24,12 @@ export function runTick(ctx: RouterContext, nowMs: number): void {
     ctx.subscribers.trim(nowMs);
     if (ctx.announcements.length > 0) identTick(ctx, nowMs);
   }
-  if (ctx.recordings.length > 0) parrotTick(ctx, nowMs);
-  if (ctx.announcements.length > 0) announcementTick(ctx, nowMs);
+  // playbacks and announcements act only on records in use (pacedInUse counts them): no scan of
+  // the idle pools on the ticks of a server whose calls are all ordinary ones
+  if (ctx.pacedInUse > 0) {
+    if (ctx.recordings.length > 0) parrotTick(ctx, nowMs);
+    if (ctx.announcements.length > 0) announcementTick(ctx, nowMs);
+  }
 }
 
 /**
