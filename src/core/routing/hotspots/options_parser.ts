@@ -61,9 +61,13 @@ export function sanitizeOptions(raw: string): string {
   return out.trim();
 }
 
+/** Module constants: a regular expression literal makes a new RegExp object each time it runs (once per option of every RPTO). */
+const INTEGER = /^\d{1,9}$/;
+const LANGUAGE_NAME = /^[A-Za-z0-9_]{1,16}$/;
+
 function parseInteger(text: string, min: number, max: number): number | null {
   const t = text.trim();
-  if (!/^\d{1,9}$/.test(t)) return null;
+  if (!INTEGER.test(t)) return null;
   const n = Number(t);
   return n >= min && n <= max ? n : null;
 }
@@ -194,7 +198,7 @@ export function parseOptions(raw: string, rules: OptionsRules): ParsedOptions {
         break;
       }
       case "LANG":
-        if (!/^[A-Za-z0-9_]{1,16}$/.test(value)) reject(token, "not a language name");
+        if (!LANGUAGE_NAME.test(value)) reject(token, "not a language name");
         else result.lang = value;
         break;
       case "IDENTTG":
