@@ -42,7 +42,6 @@ import type { ServicesWorkerStats } from "../services/worker/protocol.ts";
 import { drawLoginSecret } from "./login_secret.ts";
 import { monotonicMs } from "./clock.ts";
 import { MemoryHygiene } from "./memory_hygiene.ts";
-import { GarbagePacer } from "./garbage_pacer.ts";
 import { collectDuringBursts } from "./settle_after_logins.ts";
 import { storeOptionsFromConfig } from "../config/store_options.ts";
 import { isStatefulRouter, restoreState, StateJournal } from "./state_journal.ts";
@@ -101,8 +100,6 @@ export interface ServerOptions {
   handleSignals?: boolean;
   /** Collections while a burst of logins comes in (settle_after_logins.ts collectDuringBursts): every `every` logins (default 250), by `collect` (default Bun.gc(false)). */
   burstCollect?: { every?: number; collect?: () => void };
-  /** Eden collections paced by traffic while the server is quiet (garbage_pacer.ts): on by default; false turns it off, an object tunes it (tests). */
-  garbagePacing?: false | { collect?: () => void; everyDatagrams?: number; checkIntervalMs?: number };
   /** Do not register the event-log service (tests that want a quiet bus). */
   withoutEventLog?: boolean;
   /** How often the `stats` snapshot event is published on the bus (default 5000 ms; also once at start). */
@@ -421,10 +418,6 @@ export async function startServer(config: Config, log: Logger, options: ServerOp
     return c === undefined ? 0 : c.loginsRequested + c.loginsAuthenticated + c.loginsConnected + c.timeouts + c.closedByPeer;
   });
   hygiene.start();
-  // the runtime's per-datagram garbage, collected at a steady pace while no voice is routed (garbage_pacer.ts)
-  const pacing = options.garbagePacing ?? {};
-  const pacer = pacing === false ? null : new GarbagePacer({ traffic: () => host.stats.datagramsIn + host.stats.datagramsOut, quiet: () => host.ticksIdle }, pacing.collect, pacing.everyDatagrams);
-  if (pacer !== null && pacing !== false) pacer.start(pacing.checkIntervalMs);
 
   let stopping: Promise<void> | null = null;
   const stop = (reason = "stop"): Promise<void> => {
@@ -432,7 +425,6 @@ export async function startServer(config: Config, log: Logger, options: ServerOp
     stopping = (async () => {
       log.info({ reason, peers: hbp?.connectedCount ?? 0 }, "closing: saying goodbye to every peer");
       hygiene.stop();
-      pacer?.stop();
       statsPublisher.stop();
       journal?.drain(); // the last changes reach the cluster's KV before it stops
       await cluster?.stop();

@@ -272,11 +272,6 @@ export class UdpHost implements SocketControl {
     return this.#currentIntervalMs;
   }
 
-  /** True while the timer runs at the idle rate: nothing (a stream, a playback, a command) wants the fast tick. */
-  get ticksIdle(): boolean {
-    return this.#currentIntervalMs === this.#idleTickIntervalMs;
-  }
-
   /** Tick fast from now on (until a tick finds nothing wanting it), e.g. a command was queued. */
   wake(): void {
     this.#setInterval(this.#tickIntervalMs);
