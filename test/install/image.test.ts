@@ -60,9 +60,8 @@ const bootMissing =
           : null;
 const verifyMissing = systemdAnalyze === null || systemdSysusers === null || systemdTmpfiles === null ? "systemd-analyze / systemd-sysusers / systemd-tmpfiles not installed (apt-get install systemd)" : null;
 const qemu = Bun.which("qemu-aarch64") ?? Bun.which("qemu-aarch64-static");
-const arm64LibsPresent =
-  existsSync("/lib/aarch64-linux-gnu/libc.so.6") &&
-  (existsSync("/usr/lib/aarch64-linux-gnu/libstdc++.so.6") || existsSync("/lib/aarch64-linux-gnu/libstdc++.so.6"));
+// what the arm64 binary links (libc6:arm64 alone: test/binary/arm64_qemu.test.ts checks the list)
+const arm64LibsPresent = existsSync("/lib/aarch64-linux-gnu/libc.so.6") && existsSync("/lib/ld-linux-aarch64.so.1");
 const qemuMissing =
   bootMissing ??
   (hostArch !== "x64"
@@ -70,7 +69,7 @@ const qemuMissing =
     : qemu === null
       ? "qemu-aarch64 not found (apt-get install qemu-user)"
       : !arm64LibsPresent
-        ? "arm64 libc/libstdc++ not installed (dpkg --add-architecture arm64; apt-get install libc6:arm64 libstdc++6:arm64)"
+        ? "the arm64 C library is not installed (dpkg --add-architecture arm64; apt-get install libc6:arm64)"
         : null);
 
 // Root cannot be installed: a CI run as an ordinary user skips the boots (and says so); as root,
