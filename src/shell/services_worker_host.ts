@@ -60,6 +60,8 @@ export interface ServicesWorkerHostOptions {
   readonly maxBatchEvents?: number;
   /** Batches sent and not yet acknowledged before events are dropped (default 8). */
   readonly maxInFlightBatches?: number;
+  /** After lost events, at most one roster per this long (default RESYNC_MIN_INTERVAL_MS). */
+  readonly resyncMinIntervalMs?: number;
   /** Bus queue of this consumer (default 16384 events). */
   readonly queueCapacity?: number;
   /** A Worker with batches unacknowledged this long is taken for hung and restarted (default 30 s). */
@@ -98,6 +100,31 @@ const RESYNC_MIN_INTERVAL_MS = 5_000;
 const ROSTER_SUBSCRIPTIONS_MAX = 128;
 /** Hotspots per roster chunk (one chunk per flush). */
 const ROSTER_CHUNK = 50;
+
+/**
+ * Event types a roster stands for (#rosterStart, #rosterChunk: sessions, their details and
+ * talkgroups, the dialled reflector, calls in progress, hotspot settings).
+ */
+const ROSTER_STANDS_FOR: ReadonlySet<WorkerEvent["type"]> = new Set<WorkerEvent["type"]>([
+  "session.up",
+  "session.down",
+  "subscription.change",
+  "dial.link",
+  "stream.start",
+  "hotspot.settings",
+  "x.hotspot",
+]);
+
+/**
+ * What of a batch still goes to the Worker after a roster: the events the roster does not stand
+ * for, in order — a refusal, a finished call (last heard, call history), a link going up or down
+ * is nowhere in a roster, and dropping them there would lose them without a count. State changes
+ * are dropped: the roster is the core's state after them, and replaying one (a session.down of a
+ * hotspot that has logged in again since) would undo it.
+ */
+export function eventsAfterRoster(batch: readonly WorkerEvent[]): WorkerEvent[] {
+  return batch.filter((event) => !ROSTER_STANDS_FOR.has(event.type));
+}
 
 /** How long stop() waits for the Worker's "stopped" before terminating it. */
 const STOP_WAIT_MS = 5000;
@@ -389,12 +416,13 @@ export class ServicesWorkerHost {
     }
     try {
       const now = monotonicMs();
-      if (this.#needResync && now - this.#lastResyncMs >= RESYNC_MIN_INTERVAL_MS) {
+      if (this.#needResync && now - this.#lastResyncMs >= (this.#o.resyncMinIntervalMs ?? RESYNC_MIN_INTERVAL_MS)) {
         this.#needResync = false;
         this.#lastResyncMs = now;
         this.#stats.resyncs++;
-        // the roster supersedes whatever was batched before it
-        this.#batch = [];
+        // the roster supersedes the state changes batched before it; the records it does not
+        // stand for (refusals, finished calls, link changes, log lines) follow it
+        this.#batch = eventsAfterRoster(this.#batch);
         worker.postMessage({ type: "resync", roster: this.#rosterStart() } satisfies ToWorker);
         this.#stats.lastRosterMs = monotonicMs() - now;
       }
