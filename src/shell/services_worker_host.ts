@@ -121,9 +121,38 @@ const ROSTER_STANDS_FOR: ReadonlySet<WorkerEvent["type"]> = new Set<WorkerEvent[
  * is nowhere in a roster, and dropping them there would lose them without a count. State changes
  * are dropped: the roster is the core's state after them, and replaying one (a session.down of a
  * hotspot that has logged in again since) would undo it.
+ *
+ * Port indexes are reused, and the Worker finds a record's hotspot by the port index it names
+ * (options, a refused or undelivered call). A port that changed hands after the record (a
+ * session.up or session.down of that index later in the batch: everything between the record and
+ * the roster is in it) now belongs to another hotspot in the roster, so such a record is `stale`:
+ * not sent, counted by the caller.
  */
-export function eventsAfterRoster(batch: readonly WorkerEvent[]): WorkerEvent[] {
-  return batch.filter((event) => !ROSTER_STANDS_FOR.has(event.type));
+export function eventsAfterRoster(batch: readonly WorkerEvent[]): { kept: WorkerEvent[]; stale: number } {
+  const kept: WorkerEvent[] = [];
+  let stale = 0;
+  /** port indexes with a session.up or session.down later in the batch than the event at hand */
+  const changedLater = new Set<number>();
+  for (let i = batch.length - 1; i >= 0; i--) {
+    const event = batch[i]!;
+    if (ROSTER_STANDS_FOR.has(event.type)) {
+      if (event.type === "session.up" || event.type === "session.down") changedLater.add(event.portIndex);
+      continue;
+    }
+    if (changedLater.size > 0 && namesPortIn(event, changedLater)) {
+      stale++;
+      continue;
+    }
+    kept.push(event);
+  }
+  kept.reverse();
+  return { kept, stale };
+}
+
+/** Does the event name one of `ports` (its own port index, or a call's undelivered targets)? */
+function namesPortIn(event: WorkerEvent, ports: ReadonlySet<number>): boolean {
+  if ("portIndex" in event && ports.has(event.portIndex)) return true;
+  return event.type === "stream.end" && event.undelivered !== undefined && event.undelivered.some((target) => ports.has(target.portIndex));
 }
 
 /** How long stop() waits for the Worker's "stopped" before terminating it. */
@@ -422,7 +451,11 @@ export class ServicesWorkerHost {
         this.#stats.resyncs++;
         // the roster supersedes the state changes batched before it; the records it does not
         // stand for (refusals, finished calls, link changes, log lines) follow it
-        this.#batch = eventsAfterRoster(this.#batch);
+        const after = eventsAfterRoster(this.#batch);
+        this.#batch = after.kept;
+        // counted, not resynchronised again: the roster going out now is what they would have changed
+        this.#stats.eventsLost += after.stale;
+        this.#lostSinceLast += after.stale;
         worker.postMessage({ type: "resync", roster: this.#rosterStart() } satisfies ToWorker);
         this.#stats.lastRosterMs = monotonicMs() - now;
       }

@@ -68,7 +68,22 @@ describe("eventsAfterRoster", () => {
     const details = { type: "x.hotspot", atMs: 1, repeaterId: 1, portIndex: 0, details: {} } as unknown as WorkerEvent;
     const link: CoreEvent = { type: "link.down", atMs: 1, link: "obp", reason: "timeout" };
     const batch: WorkerEvent[] = [up(1), details, refused(2), subscribed, ended, { type: "session.down", atMs: 1, repeaterId: 1, callsign: "G4UP", reason: "timeout", portIndex: 0 }, link];
-    expect(eventsAfterRoster(batch)).toEqual([refused(2), ended, link]);
+    expect(eventsAfterRoster(batch)).toEqual({ kept: [refused(2), ended, link], stale: 0 });
+  });
+
+  test("a record naming a port that changed hands after it is stale: the roster has another hotspot there", () => {
+    const options = (rejected: string[]): CoreEvent => ({ type: "options.applied", atMs: 1, portIndex: 3, portName: "G4OLD", options: "TS1=x", rejected });
+    const undelivered: CoreEvent = { ...(ended as Extract<CoreEvent, { type: "stream.end" }>), undelivered: [{ portIndex: 3, slot: 2, reason: "hang-time" }] };
+    const batch: WorkerEvent[] = [
+      options(["TS1=x"]), // port 3's old hotspot: stale
+      refused(2),
+      undelivered, // names port 3 as a target: stale
+      { type: "session.down", atMs: 1, repeaterId: 8, callsign: "G4OLD", reason: "timeout", portIndex: 3 },
+      { ...(up(9) as Extract<CoreEvent, { type: "session.up" }>), portIndex: 3 },
+      options([]), // the new hotspot's: kept
+      ended,
+    ];
+    expect(eventsAfterRoster(batch)).toEqual({ kept: [refused(2), options([]), ended], stale: 2 });
   });
 });
 
