@@ -159,7 +159,7 @@ export interface ServicesWorkerStats {
   crashes: number;
   batchesSent: number;
   eventsSent: number;
-  /** Events lost because the Worker was behind, crashed or restarting. */
+  /** Events lost because the Worker was behind, crashed or restarting (and records a roster made stale: services_worker_host.ts eventsAfterRoster). */
   eventsLost: number;
   resyncs: number;
   /** The longest step of the last roster on the packet thread (build + postMessage of a chunk), ms. */
