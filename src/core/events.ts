@@ -19,7 +19,23 @@ export type CoreEvent =
       adopted?: true;
     }
   | { type: "session.down"; atMs: number; repeaterId: number; callsign: string; reason: SessionDownReason; portIndex: number }
-  | { type: "session.refused"; atMs: number; repeaterId: number; address: string; port: number; reason: RefusalReason; callsign?: string }
+  | {
+      type: "session.refused";
+      atMs: number;
+      repeaterId: number;
+      address: string;
+      port: number;
+      reason: RefusalReason;
+      callsign?: string;
+      /**
+       * Refusals this event stands for (absent: 1). A source refused faster than a few a second is
+       * summed up, once a second (hbp_master/login_refusals.ts): then the id, address and port are
+       * the latest one's.
+       */
+      count?: number;
+      /** With `count`: they were not all for `repeaterId` (a flood of made-up ids). */
+      idsVaried?: true;
+    }
   | { type: "session.conflict"; atMs: number; repeaterId: number; oldAddress: string; newAddress: string }
   | {
       type: "stream.start";

@@ -73,6 +73,8 @@ export interface RefusalEntry {
   port: number;
   reason: string;
   callsign: string | null;
+  /** Refusals this entry stands for (a flooding source is summed up once a second; then the latest one's id). */
+  count: number;
 }
 
 export interface LinkEntry {
@@ -495,6 +497,7 @@ export class ApiState {
           port: event.port,
           reason: event.reason,
           callsign: event.callsign ?? null,
+          count: event.count ?? 1,
         });
         return;
       case "subscription.change":
@@ -529,6 +532,10 @@ export class ApiState {
     let count = 1;
     switch (event.type) {
       case "session.refused":
+        hotspot = event.repeaterId;
+        // a flood summed up: its count is this id's only when they were all for it
+        if (event.idsVaried !== true) count = event.count ?? 1;
+        break;
       case "session.conflict":
         hotspot = event.repeaterId;
         break;

@@ -140,7 +140,7 @@ export class LiveHub {
       case "session.down":
         return { type: "hotspot.down", repeaterId: e.repeaterId, callsign: e.callsign, portIndex: e.portIndex, reason: e.reason, at: at(e.atMs) };
       case "session.refused":
-        return { type: "hotspot.refused", repeaterId: e.repeaterId, reason: e.reason, at: at(e.atMs) };
+        return { type: "hotspot.refused", repeaterId: e.repeaterId, reason: e.reason, ...(e.count !== undefined ? { count: e.count } : {}), at: at(e.atMs) };
       case "subscription.change":
         return { type: "subscription", portIndex: e.portIndex, port: e.portName, slot: e.slot, talkgroupId: e.talkgroupId, action: e.action, reason: e.reason, at: at(e.atMs) };
       case "options.applied":

@@ -218,7 +218,7 @@ export class OperatorApi {
       activeStreams: state.activeStreams(20),
       lastHeard: state.lastHeard.size,
       // public: who and why, never from where
-      recentRefusals: state.refusals.newestFirst(20).map((r) => ({ time: r.time, repeaterId: r.repeaterId, reason: r.reason, callsign: r.callsign })),
+      recentRefusals: state.refusals.newestFirst(20).map((r) => ({ time: r.time, repeaterId: r.repeaterId, reason: r.reason, callsign: r.callsign, count: r.count })),
       api: { events: Object.fromEntries(state.eventsByType), overflow: { ...state.overflow }, eventsLost: this.extra.eventsLost },
       servicesWorker: this.extra.workerStats,
       store: this.storeStats?.() ?? null,

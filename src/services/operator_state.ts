@@ -149,7 +149,12 @@ export class OperatorState {
         this.#add(event.repeaterId, "sessions", { kind: "session-down", message: `session ended: ${event.reason}`, data: { reason: event.reason } }, event.atMs);
         return;
       case "session.refused":
-        this.#add(event.repeaterId, "refusals", { kind: "login-refused", message: `login refused: ${event.reason}`, data: { reason: event.reason, callsign: event.callsign ?? null } }, event.atMs);
+        this.#add(
+          event.repeaterId,
+          "refusals",
+          { kind: "login-refused", message: `login refused: ${event.reason}`, data: { reason: event.reason, callsign: event.callsign ?? null, count: event.idsVaried === true ? 1 : (event.count ?? 1) } },
+          event.atMs,
+        );
         return;
       case "options.applied": {
         const repeaterId = this.#api.repeaterAt(event.portIndex);

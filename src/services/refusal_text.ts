@@ -339,12 +339,18 @@ export function explainEvent(event: CoreEvent): ExplainedLine | null {
 
 function sessionRefused(event: EventOf<"session.refused">): ExplainedLine {
   const text: Explanation = SESSION_REFUSALS[event.reason] ?? { why: `refused (${event.reason})`, fix: "see the hbp section of the README" };
+  const count = event.count ?? 1;
+  // a source refused faster than a few a second is summed up (core/hbp_master/login_refusals.ts)
+  const summed = count > 1 ? ` (one report for ${count} refusals from this source${event.idsVaried === true ? ", of several ids, the latest shown" : ""}: a flood is summed up once a second)` : "";
+  const fields: Record<string, unknown> = { repeaterId: event.repeaterId, callsign: event.callsign, address: event.address, port: event.port, reason: event.reason, fix: text.fix };
+  if (count > 1) fields["count"] = count;
+  if (event.idsVaried === true) fields["idsVaried"] = true;
   return {
     level: "warn",
     reason: `session.refused:${event.reason}`,
-    msg: `login refused for repeater ${event.repeaterId}${callsign(event.callsign)} from ${endpoint(event.address, event.port)}: ${text.why}; ${text.fix}`,
-    publicMsg: `login refused for repeater ${event.repeaterId}${callsign(event.callsign)}: ${text.why}; ${text.fix}`,
-    fields: { repeaterId: event.repeaterId, callsign: event.callsign, address: event.address, port: event.port, reason: event.reason, fix: text.fix },
+    msg: `login refused for repeater ${event.repeaterId}${callsign(event.callsign)} from ${endpoint(event.address, event.port)}: ${text.why}; ${text.fix}${summed}`,
+    publicMsg: `login refused for repeater ${event.repeaterId}${callsign(event.callsign)}: ${text.why}; ${text.fix}${summed}`,
+    fields,
     refusal: true,
   };
 }

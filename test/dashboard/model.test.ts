@@ -36,7 +36,9 @@ describe("public view: what the browser keeps", () => {
   test("a refusal and a link keep no address (the link's peer is dropped)", () => {
     const r = refusalFromApi({ time: "2026-12-01T10:00:00.000Z", repeaterId: 7, address: "198.51.100.9", port: 5000, reason: "bad-passphrase", callsign: "M0X" });
     expect(JSON.stringify(r)).not.toContain("198.51.100.9");
-    expect(r).toEqual({ timeMs: Date.parse("2026-12-01T10:00:00.000Z"), repeaterId: 7, reason: "bad-passphrase", callsign: "M0X" });
+    expect(r).toEqual({ timeMs: Date.parse("2026-12-01T10:00:00.000Z"), repeaterId: 7, reason: "bad-passphrase", callsign: "M0X", count: 1 });
+    // a flooding source summed up: how many it stands for
+    expect(refusalFromApi({ time: "2026-12-01T10:00:00.000Z", repeaterId: 7, reason: "bad-passphrase", count: 412 }).count).toBe(412);
     const l = linkFromApi({ name: "ob", kind: "openbridge", up: true, state: "up", peer: "203.0.113.4:62035", protocol: 5, counters: { framesIn: 3, dropsLoop: 1, weird: "x" } });
     expect(JSON.stringify(l)).not.toContain("203.0.113.4");
     expect(l.counters).toEqual({ framesIn: 3, dropsLoop: 1 });

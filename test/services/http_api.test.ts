@@ -37,7 +37,7 @@ describe("HttpApi routes (no sockets)", () => {
     expect(body.hotspots).toBe(1);
     expect(body.streamsActive).toBe(1);
     expect(body.activeStreams[0].streamId).toBe(77);
-    expect(body.recentRefusals).toEqual([{ time: expect.any(String), repeaterId: 9, address: "198.51.100.9", port: 1, reason: "bad-passphrase", callsign: "N0PE" }]);
+    expect(body.recentRefusals).toEqual([{ time: expect.any(String), repeaterId: 9, address: "198.51.100.9", port: 1, reason: "bad-passphrase", callsign: "N0PE", count: 1 }]);
     expect(body.links).toEqual({ total: 1, up: 1 });
     expect(body.stats.hbp.connected).toBe(2);
     expect(body.stats.routing.framesIn).toBe(100);

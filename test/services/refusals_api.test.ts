@@ -50,6 +50,19 @@ describe("RefusalBook", () => {
 });
 
 describe("status API: recent refusals per hotspot and per link", () => {
+  test("a flooding source summed up (core/hbp_master/login_refusals.ts): one id's count is its own; a flood of made-up ids counts once for the latest", async () => {
+    const { a } = api();
+    a.onEvent({ type: "session.refused", atMs: 1, repeaterId: 2_345_602, address: "192.0.2.7", port: 50_001, reason: "bad-passphrase", count: 40 });
+    a.onEvent({ type: "session.refused", atMs: 2, repeaterId: 400_000_123, address: "192.0.2.66", port: 50_002, reason: "bad-passphrase", count: 900, idsVaried: true });
+    const one = JSON.parse(await get(a, "/api/v1/hotspots/2345602/refusals").text()) as Record<string, any>;
+    expect(one.refusals[0]).toMatchObject({ reason: "session.refused:bad-passphrase", count: 40 });
+    expect(one.refusals[0].message).toContain("one report for 40 refusals from this source");
+    const flood = JSON.parse(await get(a, "/api/v1/hotspots/400000123/refusals").text()) as Record<string, any>;
+    expect(flood.refusals[0]).toMatchObject({ reason: "session.refused:bad-passphrase", count: 1 });
+    expect(flood.refusals[0].message).toContain("one report for 900 refusals from this source, of several ids, the latest shown");
+    expect(flood.refusals[0].details).toMatchObject({ count: 900, idsVaried: true });
+  });
+
   test("/api/v1/hotspots/{id}/refusals: login, options, dial, calls not routed — explained, newest first, KEY redacted", async () => {
     const { a } = api();
     a.onEvent({ type: "session.refused", atMs: 1, repeaterId: 2_345_601, address: "192.0.2.7", port: 50_001, reason: "bad-passphrase" });

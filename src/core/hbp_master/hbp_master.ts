@@ -50,6 +50,7 @@ import { constantTimeEqual, passphraseBytes, verifyLogin } from "./auth.ts";
 import { HbpCounters } from "./counters.ts";
 import { loginPrefix } from "./address_prefix.ts";
 import { LoginGuard } from "./login_guard.ts";
+import { LoginRefusalReporter } from "./login_refusals.ts";
 import { SALT_SECRET_BYTES, SaltCookie } from "./salt_cookie.ts";
 import type { HbpMasterOptions } from "./options.ts";
 import { PortIndexPool, type PortIndexAllocator } from "./port_index_pool.ts";
@@ -166,6 +167,8 @@ export class HbpMaster implements HostedHandler {
   /** Cluster: until then, unknown peers' pings, frames and options are dropped rather than NAKed (holdUnknownPeers). */
   #holdUnknownUntilMs = Number.NEGATIVE_INFINITY;
   readonly #guard: LoginGuard;
+  /** session.refused events, summed up per source and reason while a source floods (login_refusals.ts). */
+  readonly #refusals = new LoginRefusalReporter((event) => this.#publish(event));
   readonly #cookie: SaltCookie;
   /** Live sessions (authenticated or connected), one per repeater id (a NumberMap: ~26 bytes per hotspot where a Map takes ~130). */
   readonly #sessions = new NumberMap<HbpSession>();
@@ -241,6 +244,7 @@ export class HbpMaster implements HostedHandler {
   }
 
   onTick(nowMs: number): void {
+    this.#refusals.flush(nowMs);
     if (!this.#sweepBacklog && nowMs - this.#lastSweepMs < this.#sweepIntervalMs) return;
     this.#lastSweepMs = nowMs;
     try {
@@ -261,6 +265,7 @@ export class HbpMaster implements HostedHandler {
    * the outbox could take (the shell drains and calls again).
    */
   shutdown(nowMs: number): boolean {
+    this.#refusals.flush(nowMs, true); // the counts still held: exact to the end
     if (!this.goodbyeOnShutdown) {
       // cluster hand-over: the peers keep talking to the shared address and reach another node
       for (const session of [...this.#sessions.values()]) this.#removeSession(nowMs, session, "shutdown");
@@ -915,11 +920,9 @@ export class HbpMaster implements HostedHandler {
   }
 
   #refused(nowMs: number, repeaterId: number, address: string, port: number, reason: RefusalReason, callsign?: string): void {
-    const event: CoreEvent =
-      callsign === undefined
-        ? { type: "session.refused", atMs: nowMs, repeaterId, address: plainAddress(address), port, reason }
-        : { type: "session.refused", atMs: nowMs, repeaterId, address: plainAddress(address), port, reason, callsign };
-    this.#publish(event);
+    // a ban names its prefix ("2001:db8:1:2::/64"): that is the source
+    const source = address.includes("/") ? address : loginPrefix(address);
+    this.#refusals.report(nowMs, source, reason, repeaterId, address, port, callsign);
   }
 
   #nak(socketIndex: number, address: string, port: number, repeaterId: number): void {

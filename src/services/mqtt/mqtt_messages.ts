@@ -57,7 +57,14 @@ export const MqttSchemas = {
     { additionalProperties: false, description: "<prefix>/v1/sessions/down" },
   ),
   loginRefused: Type.Object(
-    { ...base, repeaterId: Type.Integer(), reason: Type.String(), callsign: Type.Union([Type.String(), Type.Null()]) },
+    {
+      ...base,
+      repeaterId: Type.Integer(),
+      reason: Type.String(),
+      callsign: Type.Union([Type.String(), Type.Null()]),
+      count: Type.Integer({ minimum: 1, description: "Refusals this message stands for: a source refused faster than a few a second is summed up once a second (then repeaterId is the latest one's)." }),
+      idsVaried: Type.Boolean({ description: "With count > 1: they were not all for repeaterId (a flood of made-up ids)." }),
+    },
     { additionalProperties: false, description: "<prefix>/v1/refusals/login" },
   ),
   callRefused: Type.Object(
@@ -129,7 +136,7 @@ export function eventMessage(event: CoreEvent, c: MessageContext): MqttMessage |
     case "session.down":
       return msg(`${p}/sessions/down`, { ...head, repeaterId: event.repeaterId, callsign: event.callsign, portIndex: event.portIndex, reason: event.reason });
     case "session.refused":
-      return msg(`${p}/refusals/login`, { ...head, repeaterId: event.repeaterId, reason: event.reason, callsign: event.callsign ?? null });
+      return msg(`${p}/refusals/login`, { ...head, repeaterId: event.repeaterId, reason: event.reason, callsign: event.callsign ?? null, count: event.count ?? 1, idsVaried: event.idsVaried === true });
     case "stream.refused":
       return msg(`${p}/refusals/call`, { ...head, streamId: event.streamId >>> 0, sourceId: event.sourceId, destinationId: event.destinationId, slot: event.slot, port: event.portName, reason: event.reason });
     case "link.refused":

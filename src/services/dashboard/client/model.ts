@@ -71,6 +71,8 @@ export interface Refusal {
   repeaterId: number;
   reason: string;
   callsign: string | null;
+  /** Refusals it stands for (a flooding source is summed up once a second). */
+  count: number;
 }
 
 export interface Link {
@@ -270,6 +272,7 @@ export function refusalFromApi(raw: unknown): Refusal {
     repeaterId: num(r.repeaterId),
     reason: str(r.reason, str(data.reason, "unknown")),
     callsign: strOrNull(r.callsign) ?? strOrNull(data.callsign),
+    count: Math.max(1, num(r.count ?? data.count, 1)),
   };
 }
 

@@ -78,6 +78,7 @@ export function NowPage() {
             {refusals.slice(0, 5).map((r) => (
               <li>
                 <RelTime ms={r.timeMs} now={now} /> · <a href={`/hotspots/${r.repeaterId}`}>{r.callsign ?? r.repeaterId}</a> · {reasonText(r.reason)}
+                {r.count > 1 ? ` ×${r.count}` : ""}
               </li>
             ))}
           </ul>
