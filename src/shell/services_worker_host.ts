@@ -453,7 +453,7 @@ export class ServicesWorkerHost {
         // stand for (refusals, finished calls, link changes, log lines) follow it
         const after = eventsAfterRoster(this.#batch);
         this.#batch = after.kept;
-        // counted, not resynchronised again: the roster going out now is what they would have changed
+        // stale records are lost, counted; no further roster for them (none would carry them)
         this.#stats.eventsLost += after.stale;
         this.#lostSinceLast += after.stale;
         worker.postMessage({ type: "resync", roster: this.#rosterStart() } satisfies ToWorker);
