@@ -566,7 +566,7 @@ export class HbpMaster implements HostedHandler {
     if (bytes.length < 8 || bytes[0] !== 0x52 || bytes[1] !== 0x50 || bytes[2] !== 0x54 || bytes[3] !== 0x43) return;
     const session = this.#sessions.get(readUint32(bytes, 4));
     if (session === undefined || session.state === SessionState.Connected || !session.endpoint.matches(socketIndex, address, port)) return;
-    this.#refused(nowMs, session.repeaterId, session.endpoint.address, session.endpoint.port, "bad-config");
+    this.#refusals.report(nowMs, loginPrefix(session.endpoint.address), "bad-config", session.repeaterId, session.endpoint.address, session.endpoint.port);
   }
 
   #onDmrd(nowMs: number, session: HbpSession, bytes: Uint8Array): void {
@@ -625,7 +625,7 @@ export class HbpMaster implements HostedHandler {
     if (live === undefined && this.#sessions.size >= this.options.maxPeers) {
       // The server is full: not the peer's fault, so it does not count towards a ban.
       this.counters.refusedMaxPeers++;
-      this.#refuse(nowMs, socketIndex, address, port, repeaterId, "max-peers");
+      this.#refuse(nowMs, prefix, socketIndex, address, port, repeaterId, "max-peers");
       return;
     }
     // No state: the salt is a cookie for (id, endpoint, time window), recomputed at RPTK. A repeated
@@ -669,13 +669,13 @@ export class HbpMaster implements HostedHandler {
     }
     if (live === undefined && this.#sessions.size >= this.options.maxPeers) {
       this.counters.refusedMaxPeers++;
-      this.#refuse(nowMs, socketIndex, address, port, repeaterId, "max-peers");
+      this.#refuse(nowMs, prefix, socketIndex, address, port, repeaterId, "max-peers");
       return;
     }
     const open = this.#handshakes.get(prefix) ?? 0;
     if (open >= HANDSHAKES_PER_PREFIX_MAX && this.#sessions.size * 2 >= this.options.maxPeers) {
       this.counters.refusedPendingFull++;
-      this.#refuse(nowMs, socketIndex, address, port, repeaterId, "handshake-limit");
+      this.#refuse(nowMs, prefix, socketIndex, address, port, repeaterId, "handshake-limit");
       return;
     }
     this.#handshakes.set(prefix, open + 1);
@@ -695,13 +695,13 @@ export class HbpMaster implements HostedHandler {
     if (!this.#guard.isBlocked(nowMs, prefix, repeaterId)) return false;
     if (live !== undefined && loginPrefix(live.endpoint.address) === prefix) return false;
     this.counters.rateLimited++;
-    this.#refused(nowMs, repeaterId, address, port, "banned");
+    this.#refusals.report(nowMs, prefix, "banned", repeaterId, address, port);
     return true;
   }
 
   /** Refuse a login for the peer's own reasons (bad id, ACL, rule, passphrase): MSTNAK, event, and it counts towards a ban. */
   #refuseLogin(nowMs: number, prefix: string, socketIndex: number, address: string, port: number, repeaterId: number, reason: RefusalReason): void {
-    this.#refuse(nowMs, socketIndex, address, port, repeaterId, reason);
+    this.#refuse(nowMs, prefix, socketIndex, address, port, repeaterId, reason);
     this.#loginFailed(nowMs, prefix, repeaterId);
   }
 
@@ -717,7 +717,7 @@ export class HbpMaster implements HostedHandler {
   #reportNewBans(nowMs: number, repeaterId: number, port: number): void {
     const banned = this.#guard.takeNewBans();
     if (banned === null) return;
-    for (const prefix of banned) this.#refused(nowMs, repeaterId, prefix, port, "rate-limited");
+    for (const prefix of banned) this.#refusals.report(nowMs, prefix, "rate-limited", repeaterId, prefix, port);
   }
 
   /** A session leaves the RPTK→RPTC stage (connected or removed). */
@@ -762,7 +762,7 @@ export class HbpMaster implements HostedHandler {
     if (!parsed.ok) {
       this.counters.malformedBadLength++;
       // explained (the event log rate-limits it per reason); the session waits for a readable RPTC
-      this.#refused(nowMs, session.repeaterId, session.endpoint.address, session.endpoint.port, "bad-config");
+      this.#refusals.report(nowMs, loginPrefix(session.endpoint.address), "bad-config", session.repeaterId, session.endpoint.address, session.endpoint.port);
       return;
     }
     const config = this.#texts.config(parsed.config);
@@ -907,22 +907,16 @@ export class HbpMaster implements HostedHandler {
   }
 
   /** Refuse a login attempt that has no session: MSTNAK + event. */
-  #refuse(nowMs: number, socketIndex: number, address: string, port: number, repeaterId: number, reason: RefusalReason): void {
+  #refuse(nowMs: number, prefix: string, socketIndex: number, address: string, port: number, repeaterId: number, reason: RefusalReason): void {
     this.#nak(socketIndex, address, port, repeaterId);
-    this.#refused(nowMs, repeaterId, address, port, reason);
+    this.#refusals.report(nowMs, prefix, reason, repeaterId, address, port);
   }
 
   /** Refuse a half-registered session (at RPTC): MSTNAK, remove it entirely, event. */
   #refuseSession(nowMs: number, session: HbpSession, reason: RefusalReason, callsign: string): void {
     this.#reply(this.#replies.nak, session.endpoint, session.repeaterId);
     this.#removeSession(nowMs, session, "denied");
-    this.#refused(nowMs, session.repeaterId, session.endpoint.address, session.endpoint.port, reason, callsign);
-  }
-
-  #refused(nowMs: number, repeaterId: number, address: string, port: number, reason: RefusalReason, callsign?: string): void {
-    // a ban names its prefix ("2001:db8:1:2::/64"): that is the source
-    const source = address.includes("/") ? address : loginPrefix(address);
-    this.#refusals.report(nowMs, source, reason, repeaterId, address, port, callsign);
+    this.#refusals.report(nowMs, loginPrefix(session.endpoint.address), reason, session.repeaterId, session.endpoint.address, session.endpoint.port, callsign);
   }
 
   #nak(socketIndex: number, address: string, port: number, repeaterId: number): void {

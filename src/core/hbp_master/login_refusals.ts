@@ -12,7 +12,10 @@
  * pushed out of their queues. The HBP counters stay exact.
  *
  * Sources are bounded (`maxSources`); beyond, every new one shares one bucket per reason
- * (OVERFLOW_SOURCE). Time is an argument; nothing here reads a clock.
+ * (OVERFLOW_SOURCE), and a source quiet for an interval is forgotten. (The event log's
+ * src/lib/reason_limiter.ts buckets by a fixed set of reason keys it never forgets, and counts
+ * lines; here sources come and go, and a summary carries the latest refusal's ids.) Time is an
+ * argument; nothing here reads a clock.
  * @module
  */
 import type { CoreEvent, RefusalReason } from "../events.ts";
@@ -74,7 +77,7 @@ export class LoginRefusalReporter {
     return this.#sources.size;
   }
 
-  /** One refusal of a login from `source` (its prefix). Publishes it, or counts it into the next summary (allocation-free then). */
+  /** One refusal of a login from `source` (its loginPrefix, which the caller has). Publishes it, or counts it into the next summary (allocation-free then). */
   report(nowMs: number, source: string, reason: RefusalReason, repeaterId: number, address: string, port: number, callsign?: string): void {
     const bucket = this.#bucket(nowMs, source, reason);
     this.#refill(bucket, nowMs);
