@@ -20,7 +20,7 @@
 import type { CoreEvent, LinkSnapshot, StatsSnapshot } from "../core/events.ts";
 import { BoundedRing, LastHeard } from "./last_heard.ts";
 import { RefusalBook } from "./refusal_book.ts";
-import { explainEvent, publicFields } from "./refusal_text.ts";
+import { explainEvent, publicFields, refusalsOfItsId } from "./refusal_text.ts";
 import { NumberMap } from "../lib/number_map.ts";
 import { PortMap } from "./port_map.ts";
 import { TextPool } from "../lib/text_pool.ts";
@@ -533,8 +533,7 @@ export class ApiState {
     switch (event.type) {
       case "session.refused":
         hotspot = event.repeaterId;
-        // a flood summed up: its count is this id's only when they were all for it
-        if (event.idsVaried !== true) count = event.count ?? 1;
+        count = refusalsOfItsId(event);
         break;
       case "session.conflict":
         hotspot = event.repeaterId;

@@ -12,6 +12,7 @@ import type { CoreEvent } from "../core/events.ts";
 import type { HotspotSettings } from "../core/routing/hotspots/hotspot_settings.ts";
 import { SubscriptionKind, type ApiState } from "./api_state.ts";
 import { BoundedRing } from "./last_heard.ts";
+import { refusalsOfItsId } from "./refusal_text.ts";
 import type { HotspotDetails, ServicesWorkerStats, WorkerEvent } from "./worker/protocol.ts";
 
 type EventOf<T extends CoreEvent["type"]> = Extract<CoreEvent, { type: T }>;
@@ -152,7 +153,7 @@ export class OperatorState {
         this.#add(
           event.repeaterId,
           "refusals",
-          { kind: "login-refused", message: `login refused: ${event.reason}`, data: { reason: event.reason, callsign: event.callsign ?? null, count: event.idsVaried === true ? 1 : (event.count ?? 1) } },
+          { kind: "login-refused", message: `login refused: ${event.reason}`, data: { reason: event.reason, callsign: event.callsign ?? null, count: refusalsOfItsId(event) } },
           event.atMs,
         );
         return;

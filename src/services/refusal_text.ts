@@ -337,6 +337,14 @@ export function explainEvent(event: CoreEvent): ExplainedLine | null {
   }
 }
 
+/**
+ * How many of the refusals a session.refused stands for were for its own repeater id: all of them,
+ * unless a flood of several ids was summed up under the latest one (then only that one is known).
+ */
+export function refusalsOfItsId(event: EventOf<"session.refused">): number {
+  return event.idsVaried === true ? 1 : (event.count ?? 1);
+}
+
 function sessionRefused(event: EventOf<"session.refused">): ExplainedLine {
   const text: Explanation = SESSION_REFUSALS[event.reason] ?? { why: `refused (${event.reason})`, fix: "see the hbp section of the README" };
   const count = event.count ?? 1;
