@@ -30,8 +30,8 @@ export const PORT_SLOT_BYTES = 32;
 /**
  * A logged-in hotspot (HBP session, router port state, slot records, buffers): measured 0.8 KB live
  * heap, 1.3–1.9 KB RSS since the session, its port state and its RPTC record fit smaller size
- * classes and the master's tables are NumberMaps (session.ts, state.ts, compact_rptc.ts,
- * number_map.ts; before: 1.4 KB heap, 2.9 KB RSS; before the
+ * classes, the master's tables are NumberMaps and the RPTC record is columns by port index
+ * (session.ts, state.ts, session_columns.ts, number_map.ts; before: 1.4 KB heap, 2.9 KB RSS; before the
  * shared replies and texts, reply_pool.ts and text_intern.ts: 2.2 KB heap, 3.9 KB RSS).
  */
 export const HOTSPOT_BYTES = 1792;

@@ -133,7 +133,7 @@ const SIMPLEX = 0b1000;
 const IPV6 = 0b10000;
 const NO_ACCESS_RULE = 0b100000;
 const NO_OPTIONS = 0b1000000;
-/** HotspotRecord.bits: the colour code (+COLOUR_OFFSET, 8 bits) and height (+HEIGHT_OFFSET, 11 bits), clamped as the core's CompactRptc does. */
+/** HotspotRecord.bits: the colour code (+COLOUR_OFFSET, 8 bits) and height (+HEIGHT_OFFSET, 11 bits), clamped to ranges wider than the fixed-width RPTC fields can hold (colour code −9…99, height −99…999: hbp-and-dmr.md §1.3). */
 const COLOUR_SHIFT = 7;
 const COLOUR_OFFSET = 100;
 const COLOUR_MASK = 0xff;

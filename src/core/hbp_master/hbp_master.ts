@@ -60,7 +60,6 @@ import { SessionColumns } from "./session_columns.ts";
 import { ReplyPool } from "./reply_pool.ts";
 import { AdoptionRefusal, type AdoptableSession, type SessionAdopter } from "./session_adoption.ts";
 import { TextIntern, flatText } from "./text_intern.ts";
-import { CompactRptcBatch } from "./compact_rptc.ts";
 
 export interface HbpMasterDeps {
   router: FrameRouter;
@@ -178,7 +177,6 @@ export class HbpMaster implements HostedHandler {
   readonly #replies = new ReplyPool();
   /** Shared copies of repeated RPTC texts (text_intern.ts). */
   readonly #texts = new TextIntern();
-  readonly #rptcRecords = new CompactRptcBatch();
   readonly #sessionRecords = new SessionBatch(new SessionColumns(this.counters));
   #sweepIntervalMs: number;
   readonly #classification = new HbpClassification();
@@ -402,6 +400,7 @@ export class HbpMaster implements HostedHandler {
   sessionInfos(): HbpSessionInfo[] {
     const out: HbpSessionInfo[] = [];
     for (const s of this.#sessions.values()) {
+      const config = s.config;
       out.push({
         repeaterId: s.repeaterId,
         callsign: s.callsign,
@@ -417,8 +416,8 @@ export class HbpMaster implements HostedHandler {
         lastHeardMs: s.lastHeardMs,
         framesIn: s.framesIn,
         framesOut: s.framesOut,
-        softwareId: s.config?.softwareId ?? "",
-        packageId: s.config?.packageId ?? "",
+        softwareId: config?.softwareId ?? "",
+        packageId: config?.packageId ?? "",
       });
     }
     return out;
@@ -847,13 +846,12 @@ export class HbpMaster implements HostedHandler {
 
   #connect(nowMs: number, session: HbpSession, config: NonNullable<HbpSession["config"]>, rule: CompiledRule | null, adopted = false): void {
     config.callsign = flatText(config.callsign); // unique per hotspot: not the padded field text it was cut from
-    session.config = this.#rptcRecords.take(config); // one per hotspot: 112 bytes instead of 160 (compact_rptc.ts)
-    session.simplex = config.simplex;
     session.accessRule = rule?.name ?? null;
     if (!adopted) this.#handshakeDone(session);
     session.state = SessionState.Connected;
     session.forgetLogin(); // the salt, digest and passphrase were only needed until RPTC
     session.portIndex = this.#portIndexes.acquire();
+    session.configure(config); // kept in the master's columns by port index, but the callsign (session_columns.ts)
     session.connectedAtMs = nowMs;
     this.#connected++;
     if (!adopted) {

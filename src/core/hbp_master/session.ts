@@ -17,6 +17,7 @@ import { assert } from "../../lib/assert.ts";
 import { Endpoint } from "../endpoint.ts";
 import type { Outbox } from "../outbox.ts";
 import { PortKind, type RouterPort, type Slot } from "../router_port.ts";
+import { callsignText, encodeCallsign, type CallsignCode } from "./callsign_code.ts";
 import type { HbpCounters } from "./counters.ts";
 import type { SessionColumns } from "./session_columns.ts";
 
@@ -72,10 +73,11 @@ const INDEX_SHIFT = 3;
  * A session is its own Endpoint (socket, address, port: where the peer talks from), so 10,000
  * sessions hold no second object each; `endpoint` returns the session itself. Fields only the
  * handshake needs and fields few sessions ever set live in a SessionCold (behind the same public
- * getters/setters as before), both egress buffers in one TxPair; the callsign is the RPTC record's,
- * state, simplex and the port index share one number, the socket and port another (endpoint.ts), when it
- * connected and the frames it sent us and was sent are columns of the master's SessionColumns
- * (session_columns.ts):
+ * getters/setters as before), both egress buffers in one TxPair; the callsign is a number when it
+ * can be (callsign_code.ts), state, simplex and the port index share one number, the socket and port
+ * another (endpoint.ts); when it connected, the frames it sent us and was sent and the rest of its
+ * RPTC configuration are columns of the master's SessionColumns (session_columns.ts: no RPTC record
+ * object per hotspot, `config` makes one when asked):
  * 12 own fields keep the object in JSC's 112-byte size class (18 took 160; it was 224 bytes plus a
  * 48-byte Endpoint before that). The master takes sessions from a SessionBatch: blank ones made 256
  * at a time sit side by side in the heap rather than one among each login's short-lived objects
@@ -85,7 +87,8 @@ export class HbpSession extends Endpoint implements RouterPort {
   /** (port index + 1) << INDEX_SHIFT | (simplex ? SIMPLEX_BIT : 0) | state */
   #bits: number = SessionState.Authenticated;
   accessRule: string | null = null;
-  config: RptcConfig | null = null;
+  /** the RPTC callsign, coded as a number when it can be (callsign_code.ts); 0 = "" until RPTC */
+  #callsign: CallsignCode = 0;
   /** Last RPTO text, if any. */
   options: string | null = null;
   lastHeardMs: number;
@@ -142,6 +145,8 @@ export class HbpSession extends Endpoint implements RouterPort {
   }
   set portIndex(value: number) {
     assert(value >= -1 && value < 2 ** (31 - INDEX_SHIFT) - 1, "a port index fits beside the state bits");
+    const before = this.portIndex;
+    if (before >= 0 && before !== value) this.#columns.close(before);
     this.#bits = ((value + 1) << INDEX_SHIFT) | (this.#bits & BITS_MASK);
     if (value >= 0) this.#columns.open(value);
   }
@@ -161,9 +166,26 @@ export class HbpSession extends Endpoint implements RouterPort {
     this.#bits = value ? this.#bits | SIMPLEX_BIT : this.#bits & ~SIMPLEX_BIT;
   }
 
-  /** The RPTC callsign ("" until RPTC). */
+  /** The RPTC callsign ("" until RPTC; kept once the session is gone: events and logs name it). */
   get callsign(): string {
-    return this.config?.callsign ?? "";
+    return callsignText(this.#callsign);
+  }
+
+  /**
+   * The RPTC configuration while connected, as a plain record made when asked (logins, the API, the
+   * services roster, cluster records — never per frame); null before RPTC and once gone. Kept in the
+   * master's columns (session_columns.ts), but the callsign.
+   */
+  get config(): RptcConfig | null {
+    return this.state === SessionState.Connected ? this.#columns.rptc(this.portIndex, this.#repeaterId, this.callsign) : null;
+  }
+
+  /** RPTC accepted: keep its configuration (the session has taken its port index). */
+  configure(config: RptcConfig): void {
+    assert(this.portIndex >= 0, "a session is configured once it has a port index");
+    this.#callsign = encodeCallsign(config.callsign);
+    this.#columns.setRptc(this.portIndex, config);
+    this.simplex = config.simplex;
   }
 
   /** When RPTC connected it (0 when not connected). */

@@ -1,26 +1,61 @@
 /**
  * What the HBP master keeps about every connected session besides the session object itself: the
  * master's counters (every session counts into them) and, as columns indexed by the session's port
- * index, when it connected and the frames it received and was sent (so a session that only listens
- * never needs egress buffers of its own: its frames go out of the outbox's staged rows, outbox.ts).
- * Five fields per session become one reference shared by all of them (session.ts: a session under
- * 13 fields is 48 bytes smaller), and a row is 16 bytes of typed storage. Rows live in pages of
- * PAGE_ROWS made at login as port indexes reach them (no doubling: at most one page of spare rows). A row is reset when a session takes its
- * port index, so a reused index starts from zero. Nothing is allocated per frame.
+ * index, when it connected, the frames it received and was sent (so a session that only listens
+ * never needs egress buffers of its own: its frames go out of the outbox's staged rows, outbox.ts)
+ * and its RPTC configuration but the callsign (the session keeps that: it names the session in
+ * events after its row is gone).
+ *
+ * Why columns (issue 14: memory per connected hotspot): five fields per session become one
+ * reference shared by all of them (session.ts: a session under 13 fields is 48 bytes smaller), and
+ * the RPTC record — a 112-byte object per hotspot, its small numbers each in an 8-byte field —
+ * becomes 32 bytes of typed storage and five text references in a row. A row is 48 bytes of typed
+ * storage and 40 of references. Rows live in pages of PAGE_ROWS made at login as port indexes reach
+ * them (no doubling: at most one page of spare rows). A row is reset when a session takes its port
+ * index, so a reused index starts from zero; its texts are let go when it gives the index back.
+ * Nothing is allocated per frame; `rptc` makes a plain record when asked (logins, API, roster,
+ * cluster records — never per frame).
  * @module
  */
+import { rptcSimplex, type RptcConfig } from "../../wire/rptc.ts";
 import type { HbpCounters } from "./counters.ts";
 
-/** Rows per page (4 KiB of storage). */
+/** Rows per page. */
 const PAGE_ROWS = 256;
 const PAGE_SHIFT = 8;
+const ROW_MASK = PAGE_ROWS - 1;
+/** RPTC texts per row (hbp-and-dmr.md §1.3): location, description, URL, software id, package id. */
+const TEXTS = 5;
+const T_LOCATION = 0;
+const T_DESCRIPTION = 1;
+const T_URL = 2;
+const T_SOFTWARE = 3;
+const T_PACKAGE = 4;
 
-/** PAGE_ROWS rows over one buffer: connect time (ms), frames in and out (uint32: 8 years of one frame per 60 ms). */
+function clamp(value: number, min: number, max: number): number {
+  return value < min ? min : value > max ? max : Math.trunc(value);
+}
+
+/**
+ * PAGE_ROWS rows over one buffer: connect time (ms), latitude and longitude (float64); frames in and
+ * out (uint32: 8 years of one frame per 60 ms), RX and TX frequency (int32: the 9-digit RPTC fields,
+ * hbp-and-dmr.md §1.3, fit); height (int16: 3 digits); power and colour code (int8: 2 digits); the
+ * slots character (0 = none). The RPTC texts in one array beside it, TEXTS per row.
+ */
 class SessionPage {
-  readonly #buffer = new ArrayBuffer(PAGE_ROWS * 16);
+  readonly #buffer = new ArrayBuffer(PAGE_ROWS * 48);
   readonly connectedAtMs = new Float64Array(this.#buffer, 0, PAGE_ROWS);
-  readonly framesIn = new Uint32Array(this.#buffer, PAGE_ROWS * 8, PAGE_ROWS);
-  readonly framesOut = new Uint32Array(this.#buffer, PAGE_ROWS * 12, PAGE_ROWS);
+  readonly latitude = new Float64Array(this.#buffer, PAGE_ROWS * 8, PAGE_ROWS);
+  readonly longitude = new Float64Array(this.#buffer, PAGE_ROWS * 16, PAGE_ROWS);
+  readonly framesIn = new Uint32Array(this.#buffer, PAGE_ROWS * 24, PAGE_ROWS);
+  readonly framesOut = new Uint32Array(this.#buffer, PAGE_ROWS * 28, PAGE_ROWS);
+  readonly rxFrequencyHz = new Int32Array(this.#buffer, PAGE_ROWS * 32, PAGE_ROWS);
+  readonly txFrequencyHz = new Int32Array(this.#buffer, PAGE_ROWS * 36, PAGE_ROWS);
+  readonly heightM = new Int16Array(this.#buffer, PAGE_ROWS * 40, PAGE_ROWS);
+  readonly power = new Int8Array(this.#buffer, PAGE_ROWS * 42, PAGE_ROWS);
+  readonly colourCode = new Int8Array(this.#buffer, PAGE_ROWS * 43, PAGE_ROWS);
+  readonly slots = new Uint8Array(this.#buffer, PAGE_ROWS * 44, PAGE_ROWS);
+  readonly texts: string[] = new Array<string>(PAGE_ROWS * TEXTS).fill("");
 }
 
 export class SessionColumns {
@@ -33,10 +68,17 @@ export class SessionColumns {
     const pageIndex = portIndex >> PAGE_SHIFT;
     while (this.#pages.length <= pageIndex) this.#pages.push(new SessionPage());
     const page = this.#pages[pageIndex]!;
-    const row = portIndex & (PAGE_ROWS - 1);
+    const row = portIndex & ROW_MASK;
     page.connectedAtMs[row] = 0;
     page.framesIn[row] = 0;
     page.framesOut[row] = 0;
+    this.#writeRptc(page, row, null);
+  }
+
+  /** The session gives `portIndex` back: its texts are let go (the numbers stay until the next open). */
+  close(portIndex: number): void {
+    const page = this.#page(portIndex);
+    if (page !== undefined) page.texts.fill("", (portIndex & ROW_MASK) * TEXTS, ((portIndex & ROW_MASK) + 1) * TEXTS);
   }
 
   /** The page of `portIndex`, or undefined (−1, or never opened). */
@@ -46,29 +88,83 @@ export class SessionColumns {
 
   /** 0 for no row. */
   connectedAtMs(portIndex: number): number {
-    return this.#page(portIndex)?.connectedAtMs[portIndex & (PAGE_ROWS - 1)] ?? 0;
+    return this.#page(portIndex)?.connectedAtMs[portIndex & ROW_MASK] ?? 0;
   }
 
   setConnectedAtMs(portIndex: number, ms: number): void {
     const page = this.#page(portIndex);
-    if (page !== undefined) page.connectedAtMs[portIndex & (PAGE_ROWS - 1)] = ms;
+    if (page !== undefined) page.connectedAtMs[portIndex & ROW_MASK] = ms;
   }
 
   framesIn(portIndex: number): number {
-    return this.#page(portIndex)?.framesIn[portIndex & (PAGE_ROWS - 1)] ?? 0;
+    return this.#page(portIndex)?.framesIn[portIndex & ROW_MASK] ?? 0;
   }
 
   countIn(portIndex: number): void {
     const page = this.#page(portIndex);
-    if (page !== undefined) page.framesIn[portIndex & (PAGE_ROWS - 1)]!++;
+    if (page !== undefined) page.framesIn[portIndex & ROW_MASK]!++;
   }
 
   framesOut(portIndex: number): number {
-    return this.#page(portIndex)?.framesOut[portIndex & (PAGE_ROWS - 1)] ?? 0;
+    return this.#page(portIndex)?.framesOut[portIndex & ROW_MASK] ?? 0;
   }
 
   countOut(portIndex: number): void {
     const page = this.#page(portIndex);
-    if (page !== undefined) page.framesOut[portIndex & (PAGE_ROWS - 1)]!++;
+    if (page !== undefined) page.framesOut[portIndex & ROW_MASK]!++;
+  }
+
+  /** Keep the RPTC configuration (but its id and callsign) in the row of `portIndex` (opened). */
+  setRptc(portIndex: number, config: RptcConfig): void {
+    const page = this.#page(portIndex);
+    if (page !== undefined) this.#writeRptc(page, portIndex & ROW_MASK, config);
+  }
+
+  /** The RPTC configuration in the row of `portIndex`, as a plain record with the id and callsign given; null for no row. */
+  rptc(portIndex: number, repeaterId: number, callsign: string): RptcConfig | null {
+    const page = this.#page(portIndex);
+    if (page === undefined) return null;
+    const row = portIndex & ROW_MASK;
+    const t = row * TEXTS;
+    const code = page.slots[row]!;
+    const slots = code === 0 ? "" : String.fromCharCode(code);
+    const rxFrequencyHz = page.rxFrequencyHz[row]!;
+    const txFrequencyHz = page.txFrequencyHz[row]!;
+    return {
+      repeaterId,
+      callsign,
+      rxFrequencyHz,
+      txFrequencyHz,
+      power: page.power[row]!,
+      colourCode: page.colourCode[row]!,
+      latitude: page.latitude[row]!,
+      longitude: page.longitude[row]!,
+      heightM: page.heightM[row]!,
+      location: page.texts[t + T_LOCATION]!,
+      description: page.texts[t + T_DESCRIPTION]!,
+      slots,
+      url: page.texts[t + T_URL]!,
+      softwareId: page.texts[t + T_SOFTWARE]!,
+      packageId: page.texts[t + T_PACKAGE]!,
+      simplex: rptcSimplex(slots, rxFrequencyHz, txFrequencyHz),
+    };
+  }
+
+  /** Write (or, for null, blank) a row's RPTC columns; values beyond a column's range are clamped (the fixed-width fields never are). */
+  #writeRptc(page: SessionPage, row: number, config: RptcConfig | null): void {
+    page.rxFrequencyHz[row] = config === null ? 0 : clamp(config.rxFrequencyHz, -(2 ** 31), 2 ** 31 - 1);
+    page.txFrequencyHz[row] = config === null ? 0 : clamp(config.txFrequencyHz, -(2 ** 31), 2 ** 31 - 1);
+    page.power[row] = config === null ? 0 : clamp(config.power, -128, 127);
+    page.colourCode[row] = config === null ? 0 : clamp(config.colourCode, -128, 127);
+    page.heightM[row] = config === null ? 0 : clamp(config.heightM, -32_768, 32_767);
+    page.slots[row] = config === null || config.slots === "" ? 0 : config.slots.charCodeAt(0) & 0xff;
+    page.latitude[row] = config === null ? 0 : config.latitude;
+    page.longitude[row] = config === null ? 0 : config.longitude;
+    const t = row * TEXTS;
+    page.texts[t + T_LOCATION] = config === null ? "" : config.location;
+    page.texts[t + T_DESCRIPTION] = config === null ? "" : config.description;
+    page.texts[t + T_URL] = config === null ? "" : config.url;
+    page.texts[t + T_SOFTWARE] = config === null ? "" : config.softwareId;
+    page.texts[t + T_PACKAGE] = config === null ? "" : config.packageId;
   }
 }
