@@ -4,7 +4,7 @@
  * (until, destination, call type, source), when a stream was last delivered to it, and the stamps
  * that keep a stream from adding a slot twice and two playbacks from one egress buffer in a tick.
  *
- * One 48-byte record per slot in one buffer, instead of two 80-byte SlotState objects and a tuple
+ * One 40-byte record per slot in one buffer, instead of two 80-byte SlotState objects and a tuple
  * per port in the garbage-collected heap (issue 14: memory per connected hotspot), and the rx and tx
  * streams in two dense columns beside it (4 bytes a slot). All-zero bytes are a reset slot (no
  * streams, no hang, nothing delivered yet). The buffers cover the port indexes used so far and grow
@@ -25,8 +25,8 @@ import type { CallType } from "../../wire/dmrd.ts";
 import type { Slot } from "../router_port.ts";
 import type { Stream } from "./state.ts";
 
-/** Record layout, 48 bytes: float64 words 0–3, int32 words 8–11 (6 float64 / 12 int32 per record). */
-const RECORD_F64 = 6;
+/** Record layout, 40 bytes: float64 words 0–3, int32 words 8–9 (5 float64 / 10 int32 per record). */
+const RECORD_F64 = 5;
 const RECORD_I32 = RECORD_F64 * 2;
 /** float64: group hang until (ms; 0 = none) */
 const F_HANG_UNTIL = 0;
@@ -36,12 +36,17 @@ const F_LAST_TX = 1;
 const F_TARGET_STAMP = 2;
 /** float64: the tick a playback (announcement, parrot) last used the slot's egress buffer (0 = none; ticks count from 1) */
 const F_PLAYBACK_STAMP = 3;
-/** int32: hang destination id, hang source id, hang call type (CallType.Group = 0) */
+/** int32: hang destination id */
 const I_HANG_DESTINATION = 8;
-const I_HANG_SOURCE = 9;
-const I_HANG_CALL_TYPE = 10;
-/** int32: 1 = a stream was delivered to the slot since it was reset (F_LAST_TX is valid) */
-const I_DELIVERED = 11;
+/**
+ * int32: hang source id (a 24-bit DMR id, DMRD bytes 5–7: hbp-and-dmr.md §2) in the low bits, the
+ * hang call type (CallType.Group = 0, Unit = 1) above it, and DELIVERED_BIT: a stream was delivered
+ * to the slot since it was reset (F_LAST_TX is valid). One word, so a delivery writes it once.
+ */
+const I_HANG_SOURCE_FLAGS = 9;
+const SOURCE_MASK = 0xffffff;
+const CALL_TYPE_SHIFT = 24;
+const DELIVERED_BIT = 1 << 25;
 /** Bytes per stream record in StreamRegistry.tails: DMRD bytes 15–52 (38), padded to a multiple of 8. */
 export const TAIL_STRIDE = 40;
 /** Ports added at least per growth (the router makes its PortStates in the same steps). */
@@ -132,7 +137,8 @@ export class SlotTable {
     this.#f64[f + F_HANG_UNTIL] = 0;
     this.#f64[f + F_LAST_TX] = 0;
     const i = k * RECORD_I32;
-    this.#i32.fill(0, i + I_HANG_DESTINATION, i + I_DELIVERED + 1);
+    this.#i32[i + I_HANG_DESTINATION] = 0;
+    this.#i32[i + I_HANG_SOURCE_FLAGS] = 0;
     this.#rx[k] = 0;
     this.#tx[k] = 0;
   }
@@ -160,14 +166,14 @@ export class SlotTable {
     return this.#i32[k * RECORD_I32 + I_HANG_DESTINATION]!;
   }
   hangSourceId(k: number): number {
-    return this.#i32[k * RECORD_I32 + I_HANG_SOURCE]!;
+    return this.#i32[k * RECORD_I32 + I_HANG_SOURCE_FLAGS]! & SOURCE_MASK;
   }
   hangCallType(k: number): CallType {
-    return this.#i32[k * RECORD_I32 + I_HANG_CALL_TYPE]! as CallType;
+    return ((this.#i32[k * RECORD_I32 + I_HANG_SOURCE_FLAGS]! >> CALL_TYPE_SHIFT) & 1) as CallType;
   }
   /** when a stream was last delivered to this slot (−∞ = never since the port came up; the contention rule for refused tails) */
   lastTxAtMs(k: number): number {
-    return this.#i32[k * RECORD_I32 + I_DELIVERED] !== 0 ? this.#f64[k * RECORD_F64 + F_LAST_TX]! : Number.NEGATIVE_INFINITY;
+    return (this.#i32[k * RECORD_I32 + I_HANG_SOURCE_FLAGS]! & DELIVERED_BIT) !== 0 ? this.#f64[k * RECORD_F64 + F_LAST_TX]! : Number.NEGATIVE_INFINITY;
   }
 
   /** A call holds the slot until `untilMs`: its destination and call type, its source radio. */
@@ -175,8 +181,7 @@ export class SlotTable {
     this.#f64[k * RECORD_F64 + F_HANG_UNTIL] = untilMs;
     const i = k * RECORD_I32;
     this.#i32[i + I_HANG_DESTINATION] = destinationId;
-    this.#i32[i + I_HANG_SOURCE] = sourceId;
-    this.#i32[i + I_HANG_CALL_TYPE] = callType;
+    this.#i32[i + I_HANG_SOURCE_FLAGS] = (sourceId & SOURCE_MASK) | ((callType & 1) << CALL_TYPE_SHIFT) | (this.#i32[i + I_HANG_SOURCE_FLAGS]! & DELIVERED_BIT);
   }
   /**
    * The delivery of one frame of `stream` to the slot (delivery.ts), one call per target: when the
@@ -193,15 +198,14 @@ export class SlotTable {
     const f64 = this.#f64;
     f64[f + F_LAST_TX] = nowMs;
     f64[f + F_HANG_UNTIL] = untilMs;
-    i32[i + I_DELIVERED] = 1;
     i32[i + I_HANG_DESTINATION] = destinationId;
-    i32[i + I_HANG_SOURCE] = sourceId;
-    i32[i + I_HANG_CALL_TYPE] = callType;
+    // the stream's source: a 24-bit DMRD field (the mask keeps a wider value off the flags)
+    i32[i + I_HANG_SOURCE_FLAGS] = (sourceId & SOURCE_MASK) | ((callType & 1) << CALL_TYPE_SHIFT) | DELIVERED_BIT;
     return true;
   }
 
   setLastTxAtMs(k: number, atMs: number): void {
     this.#f64[k * RECORD_F64 + F_LAST_TX] = atMs;
-    this.#i32[k * RECORD_I32 + I_DELIVERED] = 1;
+    this.#i32[k * RECORD_I32 + I_HANG_SOURCE_FLAGS] = this.#i32[k * RECORD_I32 + I_HANG_SOURCE_FLAGS]! | DELIVERED_BIT;
   }
 }

@@ -107,6 +107,25 @@ describe("SlotTable", () => {
     expect([slots.hangUntilMs(4), slots.hangUntilMs(6), slots.lastTxAtMs(4)]).toEqual([0, 0, Number.NEGATIVE_INFINITY]);
   });
 
+  test("hang source, call type and 'delivered' share a word: each is written without disturbing the others, at the edges of a 24-bit id", () => {
+    const { registry, list } = streams(1);
+    const slots = new SlotTable(2, registry);
+    slots.ensurePorts(2);
+    const k = slotKey(1, 2);
+    slots.setLastTxAtMs(k, 500);
+    slots.setHang(k, 900, 0xffffff, CallType.Unit, 0xffffff); // the largest DMR ids
+    expect([slots.hangSourceId(k), slots.hangCallType(k), slots.hangDestinationId(k), slots.lastTxAtMs(k)]).toEqual([0xffffff, CallType.Unit, 0xffffff, 500]);
+    slots.setHang(k, 950, 91, CallType.Group, 0);
+    expect([slots.hangSourceId(k), slots.hangCallType(k), slots.lastTxAtMs(k)]).toEqual([0, CallType.Group, 500]); // still delivered
+    slots.setTx(k, list[0]!);
+    expect(slots.deliveredIfHeld(k, list[0]!, 1000, 4000, 3100, CallType.Unit, 3_120_001)).toBe(true);
+    expect([slots.hangUntilMs(k), slots.hangDestinationId(k), slots.hangCallType(k), slots.hangSourceId(k), slots.lastTxAtMs(k)]).toEqual([4000, 3100, CallType.Unit, 3_120_001, 1000]);
+    slots.reset(k);
+    expect([slots.hangSourceId(k), slots.hangCallType(k), slots.lastTxAtMs(k)]).toEqual([0, CallType.Group, Number.NEGATIVE_INFINITY]);
+    // the neighbouring slot's record never moved
+    expect([slots.hangSourceId(k - 1), slots.lastTxAtMs(k - 1), slots.hangUntilMs(k - 1)]).toEqual([0, Number.NEGATIVE_INFINITY, 0]);
+  });
+
   test("a stream record is numbered once", () => {
     const { registry, list } = streams(2);
     expect(list.map((s) => s.recordNumber)).toEqual([0, 1]);
