@@ -8,6 +8,7 @@
 import { isIP } from "node:net";
 import { scheduleStartupPageRelease } from "../shell/startup_pages.ts";
 import { scheduleSettleAfterLogins } from "../shell/settle_after_logins.ts";
+import { scheduleWorkingSetTrim } from "../shell/working_set_trim.ts";
 import { formatConfigError } from "../config/errors.ts";
 import { hostErrors, systemLookup, type HostLookup } from "../config/host_check.ts";
 import { clusterFileErrors } from "../config/cluster_files.ts";
@@ -191,6 +192,8 @@ export async function serve(configPath: string | undefined, overrides: Overrides
   // ... and after each burst of logins, what the burst left behind (settle_after_logins.ts).
   const hbp = server.hbp ?? null;
   if (hbp !== null) scheduleSettleAfterLogins(() => hbp.counters.loginsConnected, (released) => log.debug({ released }, "memory settled after a burst of logins"));
+  // ... and again whenever what the runtime ran now and then has faulted back in (working_set_trim.ts).
+  scheduleWorkingSetTrim((released, before, after) => log.debug({ released, fileBackedBytes: { before, after } }, "binary pages handed back"));
 
   function stopSignalled(signal: NodeJS.Signals, running: Stoppable): void {
     if (stopping && overrides.worker !== undefined) {
