@@ -6,6 +6,7 @@
  * give memory back then.
  * @module
  */
+import { GrowthMark } from "./growth_mark.ts";
 
 /** How long the login count must stay still before the burst counts as over. */
 export const QUIET_MS = 5_000;
@@ -59,20 +60,19 @@ export const COLLECT_EVERY_LOGINS = 250;
  * `every` have connected since the last true — time for a collection. Pure.
  */
 export class InBurstCollect {
-  #collectedAt: number;
+  /** logins at the last collection (a counter reset, a new master, counts again from there) */
+  readonly #collected: GrowthMark;
 
   constructor(
     initialLogins: number,
     readonly every: number = COLLECT_EVERY_LOGINS,
   ) {
-    this.#collectedAt = initialLogins;
+    this.#collected = new GrowthMark(initialLogins, every);
   }
 
   due(logins: number): boolean {
-    // a counter reset (a new master): start counting again from there
-    if (logins < this.#collectedAt) this.#collectedAt = logins;
-    if (logins - this.#collectedAt < this.every) return false;
-    this.#collectedAt = logins;
+    if (!this.#collected.due(logins)) return false;
+    this.#collected.set(logins);
     return true;
   }
 }

@@ -18,6 +18,7 @@
  * @module
  */
 import { readFileSync } from "node:fs";
+import { GrowthMark } from "../lib/growth_mark.ts";
 import { releaseStartupPages, type ReleasedPages } from "./startup_pages.ts";
 
 /** How often the file-backed RSS is looked at (a read of /proc/self/status, ~20 µs). */
@@ -38,26 +39,24 @@ export function fileBackedRss(): number {
 
 /** The decision: fed the file-backed RSS at each check, true when it is time to hand pages back. */
 export class WorkingSetTrim {
-  /** File-backed RSS right after the last hand-back (or at the start). */
-  #level: number;
+  /** file-backed RSS right after the last hand-back (or at the start); lower when something else handed pages back */
+  readonly #level: GrowthMark;
 
   constructor(
     level: number,
     readonly growthBytes: number = TRIM_GROWTH_BYTES,
   ) {
-    this.#level = level;
+    this.#level = new GrowthMark(level, growthBytes);
   }
 
-  /** True when `fileRss` is growthBytes or more above the level after the last hand-back. */
+  /** True when `fileRss` is growthBytes or more above the level after the last hand-back (never for an unreadable −1). */
   due(fileRss: number): boolean {
-    if (fileRss < 0) return false;
-    if (fileRss < this.#level) this.#level = fileRss; // something else handed pages back
-    return fileRss - this.#level >= this.growthBytes;
+    return fileRss >= 0 && this.#level.due(fileRss);
   }
 
   /** Pages were handed back; `fileRss` is the level now. */
   trimmed(fileRss: number): void {
-    if (fileRss >= 0) this.#level = fileRss;
+    if (fileRss >= 0) this.#level.set(fileRss);
   }
 }
 
