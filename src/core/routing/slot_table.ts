@@ -6,7 +6,8 @@
  *
  * One 40-byte record per slot in one buffer, instead of two 80-byte SlotState objects and a tuple
  * per port in the garbage-collected heap (issue 14: memory per connected hotspot), and the rx and tx
- * streams in two dense columns beside it (4 bytes a slot). All-zero bytes are a reset slot (no
+ * streams in two dense columns beside it (4 bytes a slot), whether anything was delivered in a
+ * third (1 byte a slot: a record word shared with it would have to be read to be written). All-zero bytes are a reset slot (no
  * streams, no hang, nothing delivered yet). The buffers cover the port indexes used so far and grow
  * by at least 256 ports (an eighth of themselves beyond 2,048) when a port comes up on a new index —
  * never on the packet path: buffers for every possible port would be written (zeroed) at start-up
@@ -40,13 +41,12 @@ const F_PLAYBACK_STAMP = 3;
 const I_HANG_DESTINATION = 8;
 /**
  * int32: hang source id (a 24-bit DMR id, DMRD bytes 5–7: hbp-and-dmr.md §2) in the low bits, the
- * hang call type (CallType.Group = 0, Unit = 1) above it, and DELIVERED_BIT: a stream was delivered
- * to the slot since it was reset (F_LAST_TX is valid). One word, so a delivery writes it once.
+ * hang call type (CallType.Group = 0, Unit = 1) above it: one word, always written whole (never
+ * read on the frame path).
  */
-const I_HANG_SOURCE_FLAGS = 9;
+const I_HANG_SOURCE_CALL_TYPE = 9;
 const SOURCE_MASK = 0xffffff;
 const CALL_TYPE_SHIFT = 24;
-const DELIVERED_BIT = 1 << 25;
 /** Bytes per stream record in StreamRegistry.tails: DMRD bytes 15–52 (38), padded to a multiple of 8. */
 export const TAIL_STRIDE = 40;
 /** Ports added at least per growth (the router makes its PortStates in the same steps). */
@@ -86,6 +86,8 @@ export class SlotTable {
   /** by slot key: stream record number + 1 of the slot's own transmission / of what is delivered to it (0 = none) */
   #rx = new Int32Array(0);
   #tx = new Int32Array(0);
+  /** by slot key: 1 = a stream was delivered to the slot since it was reset (F_LAST_TX is valid); a dense column, so marking a delivery reads nothing */
+  #delivered = new Uint8Array(0);
   readonly #streams: Stream[];
   readonly #maxPorts: number;
   /** slots with a record (2 per port index covered) */
@@ -111,6 +113,9 @@ export class SlotTable {
     const tx = new Int32Array(grown * 2);
     tx.set(this.#tx);
     this.#tx = tx;
+    const delivered = new Uint8Array(grown * 2);
+    delivered.set(this.#delivered);
+    this.#delivered = delivered;
     this.capacity = grown * 2;
   }
 
@@ -138,7 +143,8 @@ export class SlotTable {
     this.#f64[f + F_LAST_TX] = 0;
     const i = k * RECORD_I32;
     this.#i32[i + I_HANG_DESTINATION] = 0;
-    this.#i32[i + I_HANG_SOURCE_FLAGS] = 0;
+    this.#i32[i + I_HANG_SOURCE_CALL_TYPE] = 0;
+    this.#delivered[k] = 0;
     this.#rx[k] = 0;
     this.#tx[k] = 0;
   }
@@ -166,14 +172,14 @@ export class SlotTable {
     return this.#i32[k * RECORD_I32 + I_HANG_DESTINATION]!;
   }
   hangSourceId(k: number): number {
-    return this.#i32[k * RECORD_I32 + I_HANG_SOURCE_FLAGS]! & SOURCE_MASK;
+    return this.#i32[k * RECORD_I32 + I_HANG_SOURCE_CALL_TYPE]! & SOURCE_MASK;
   }
   hangCallType(k: number): CallType {
-    return ((this.#i32[k * RECORD_I32 + I_HANG_SOURCE_FLAGS]! >> CALL_TYPE_SHIFT) & 1) as CallType;
+    return ((this.#i32[k * RECORD_I32 + I_HANG_SOURCE_CALL_TYPE]! >> CALL_TYPE_SHIFT) & 1) as CallType;
   }
   /** when a stream was last delivered to this slot (−∞ = never since the port came up; the contention rule for refused tails) */
   lastTxAtMs(k: number): number {
-    return (this.#i32[k * RECORD_I32 + I_HANG_SOURCE_FLAGS]! & DELIVERED_BIT) !== 0 ? this.#f64[k * RECORD_F64 + F_LAST_TX]! : Number.NEGATIVE_INFINITY;
+    return this.#delivered[k] !== 0 ? this.#f64[k * RECORD_F64 + F_LAST_TX]! : Number.NEGATIVE_INFINITY;
   }
 
   /** A call holds the slot until `untilMs`: its destination and call type, its source radio. */
@@ -181,7 +187,7 @@ export class SlotTable {
     this.#f64[k * RECORD_F64 + F_HANG_UNTIL] = untilMs;
     const i = k * RECORD_I32;
     this.#i32[i + I_HANG_DESTINATION] = destinationId;
-    this.#i32[i + I_HANG_SOURCE_FLAGS] = (sourceId & SOURCE_MASK) | ((callType & 1) << CALL_TYPE_SHIFT) | (this.#i32[i + I_HANG_SOURCE_FLAGS]! & DELIVERED_BIT);
+    this.#i32[i + I_HANG_SOURCE_CALL_TYPE] = (sourceId & SOURCE_MASK) | ((callType & 1) << CALL_TYPE_SHIFT);
   }
   /**
    * The delivery of one frame of `stream` to the slot (delivery.ts), one call per target: when the
@@ -200,12 +206,13 @@ export class SlotTable {
     f64[f + F_HANG_UNTIL] = untilMs;
     i32[i + I_HANG_DESTINATION] = destinationId;
     // the stream's source: a 24-bit DMRD field (the mask keeps a wider value off the flags)
-    i32[i + I_HANG_SOURCE_FLAGS] = (sourceId & SOURCE_MASK) | ((callType & 1) << CALL_TYPE_SHIFT) | DELIVERED_BIT;
+    i32[i + I_HANG_SOURCE_CALL_TYPE] = (sourceId & SOURCE_MASK) | ((callType & 1) << CALL_TYPE_SHIFT);
+    this.#delivered[k] = 1;
     return true;
   }
 
   setLastTxAtMs(k: number, atMs: number): void {
     this.#f64[k * RECORD_F64 + F_LAST_TX] = atMs;
-    this.#i32[k * RECORD_I32 + I_HANG_SOURCE_FLAGS] = this.#i32[k * RECORD_I32 + I_HANG_SOURCE_FLAGS]! | DELIVERED_BIT;
+    this.#delivered[k] = 1;
   }
 }

@@ -48,6 +48,7 @@ describe("SlotTable", () => {
     slots.setTx(4093, list[0]!);
     slots.setHang(4094, 77, 9, CallType.Group, 3120001);
     slots.setTargetStamp(17, 5);
+    slots.setLastTxAtMs(4092, 66);
     slots.ensurePorts(2049);
     expect(slots.capacity).toBe(2 * (2048 + 256));
     slots.ensurePorts(2048 + 257);
@@ -58,6 +59,7 @@ describe("SlotTable", () => {
     expect(slots.capacity).toBe(2 * 3000);
     expect([slots.rx(4095), slots.tx(4093), slots.hangUntilMs(4094), slots.hangSourceId(4094), slots.targetStamp(17)]).toEqual([list[0]!, list[0]!, 77, 3120001, 5]);
     expect([slots.tx(4095), slots.rx(4093)]).toEqual([null, null]);
+    expect([slots.lastTxAtMs(4092), slots.lastTxAtMs(4091)]).toEqual([66, Number.NEGATIVE_INFINITY]); // 'delivered' kept too
   });
 
   test("keys: port index · 2 + slot − 1", () => {
@@ -107,7 +109,7 @@ describe("SlotTable", () => {
     expect([slots.hangUntilMs(4), slots.hangUntilMs(6), slots.lastTxAtMs(4)]).toEqual([0, 0, Number.NEGATIVE_INFINITY]);
   });
 
-  test("hang source, call type and 'delivered' share a word: each is written without disturbing the others, at the edges of a 24-bit id", () => {
+  test("hang source and call type share a word, 'delivered' sits apart: each is written without disturbing the others, at the edges of a 24-bit id", () => {
     const { registry, list } = streams(1);
     const slots = new SlotTable(2, registry);
     slots.ensurePorts(2);
