@@ -26,6 +26,7 @@ import { PortMap } from "./port_map.ts";
 import { TextPool } from "../lib/text_pool.ts";
 import { redactOptionKey } from "../lib/option_key.ts";
 import type { HotspotDetails } from "./worker/protocol.ts";
+import { clampInt } from "../lib/clamp_int.ts";
 
 type EventOf<T extends CoreEvent["type"]> = Extract<CoreEvent, { type: T }>;
 
@@ -401,11 +402,6 @@ class HotspotRecord extends PortTalkgroups implements HotspotDetails {
     }
     return index === OPTIONS ? text.slice(start) : text.slice(start, start + (lengths % LENGTH_RANGE));
   }
-}
-
-/** An integer in [min, max] (NaN: 0). */
-function clampInt(value: number, min: number, max: number): number {
-  return Number.isFinite(value) ? Math.max(min, Math.min(max, Math.trunc(value))) : 0;
 }
 
 interface LinkRecord {

@@ -18,6 +18,7 @@
  * @module
  */
 import { rptcSimplex, type RptcConfig } from "../../wire/rptc.ts";
+import { clampInt } from "../../lib/clamp_int.ts";
 import type { HbpCounters } from "./counters.ts";
 
 /** Rows per page. */
@@ -32,9 +33,8 @@ const T_URL = 2;
 const T_SOFTWARE = 3;
 const T_PACKAGE = 4;
 
-function clamp(value: number, min: number, max: number): number {
-  return value < min ? min : value > max ? max : Math.trunc(value);
-}
+/** A blank row (a port index just taken, before RPTC is written). */
+const BLANK_RPTC: RptcConfig = Object.freeze({ repeaterId: 0, callsign: "", rxFrequencyHz: 0, txFrequencyHz: 0, power: 0, colourCode: 0, latitude: 0, longitude: 0, heightM: 0, location: "", description: "", slots: "", url: "", softwareId: "", packageId: "", simplex: false });
 
 /**
  * PAGE_ROWS rows over one buffer: connect time (ms), latitude and longitude (float64); frames in and
@@ -72,7 +72,7 @@ export class SessionColumns {
     page.connectedAtMs[row] = 0;
     page.framesIn[row] = 0;
     page.framesOut[row] = 0;
-    this.#writeRptc(page, row, null);
+    this.#writeRptc(page, row, BLANK_RPTC);
   }
 
   /** The session gives `portIndex` back: its texts are let go (the numbers stay until the next open). */
@@ -150,21 +150,21 @@ export class SessionColumns {
     };
   }
 
-  /** Write (or, for null, blank) a row's RPTC columns; values beyond a column's range are clamped (the fixed-width fields never are). */
-  #writeRptc(page: SessionPage, row: number, config: RptcConfig | null): void {
-    page.rxFrequencyHz[row] = config === null ? 0 : clamp(config.rxFrequencyHz, -(2 ** 31), 2 ** 31 - 1);
-    page.txFrequencyHz[row] = config === null ? 0 : clamp(config.txFrequencyHz, -(2 ** 31), 2 ** 31 - 1);
-    page.power[row] = config === null ? 0 : clamp(config.power, -128, 127);
-    page.colourCode[row] = config === null ? 0 : clamp(config.colourCode, -128, 127);
-    page.heightM[row] = config === null ? 0 : clamp(config.heightM, -32_768, 32_767);
-    page.slots[row] = config === null || config.slots === "" ? 0 : config.slots.charCodeAt(0) & 0xff;
-    page.latitude[row] = config === null ? 0 : config.latitude;
-    page.longitude[row] = config === null ? 0 : config.longitude;
+  /** Write a row's RPTC columns; values beyond a column's range are clamped (the fixed-width fields never are). */
+  #writeRptc(page: SessionPage, row: number, config: RptcConfig): void {
+    page.rxFrequencyHz[row] = clampInt(config.rxFrequencyHz, -(2 ** 31), 2 ** 31 - 1);
+    page.txFrequencyHz[row] = clampInt(config.txFrequencyHz, -(2 ** 31), 2 ** 31 - 1);
+    page.power[row] = clampInt(config.power, -128, 127);
+    page.colourCode[row] = clampInt(config.colourCode, -128, 127);
+    page.heightM[row] = clampInt(config.heightM, -32_768, 32_767);
+    page.slots[row] = config.slots === "" ? 0 : config.slots.charCodeAt(0) & 0xff;
+    page.latitude[row] = config.latitude;
+    page.longitude[row] = config.longitude;
     const t = row * TEXTS;
-    page.texts[t + T_LOCATION] = config === null ? "" : config.location;
-    page.texts[t + T_DESCRIPTION] = config === null ? "" : config.description;
-    page.texts[t + T_URL] = config === null ? "" : config.url;
-    page.texts[t + T_SOFTWARE] = config === null ? "" : config.softwareId;
-    page.texts[t + T_PACKAGE] = config === null ? "" : config.packageId;
+    page.texts[t + T_LOCATION] = config.location;
+    page.texts[t + T_DESCRIPTION] = config.description;
+    page.texts[t + T_URL] = config.url;
+    page.texts[t + T_SOFTWARE] = config.softwareId;
+    page.texts[t + T_PACKAGE] = config.packageId;
   }
 }
