@@ -47,6 +47,11 @@ const I_HANG_DESTINATION = 8;
 const I_HANG_SOURCE_CALL_TYPE = 9;
 const SOURCE_MASK = 0xffffff;
 const CALL_TYPE_SHIFT = 24;
+
+/** The hang source word: the source's 24 bits (the mask keeps a wider value off the call type) and the call type. */
+function hangSourceWord(sourceId: number, callType: CallType): number {
+  return (sourceId & SOURCE_MASK) | ((callType & 1) << CALL_TYPE_SHIFT);
+}
 /** Bytes per stream record in StreamRegistry.tails: DMRD bytes 15–52 (38), padded to a multiple of 8. */
 export const TAIL_STRIDE = 40;
 /** Ports added at least per growth (the router makes its PortStates in the same steps). */
@@ -187,7 +192,7 @@ export class SlotTable {
     this.#f64[k * RECORD_F64 + F_HANG_UNTIL] = untilMs;
     const i = k * RECORD_I32;
     this.#i32[i + I_HANG_DESTINATION] = destinationId;
-    this.#i32[i + I_HANG_SOURCE_CALL_TYPE] = (sourceId & SOURCE_MASK) | ((callType & 1) << CALL_TYPE_SHIFT);
+    this.#i32[i + I_HANG_SOURCE_CALL_TYPE] = hangSourceWord(sourceId, callType);
   }
   /**
    * The delivery of one frame of `stream` to the slot (delivery.ts), one call per target: when the
@@ -205,8 +210,7 @@ export class SlotTable {
     f64[f + F_LAST_TX] = nowMs;
     f64[f + F_HANG_UNTIL] = untilMs;
     i32[i + I_HANG_DESTINATION] = destinationId;
-    // the stream's source: a 24-bit DMRD field (the mask keeps a wider value off the flags)
-    i32[i + I_HANG_SOURCE_CALL_TYPE] = (sourceId & SOURCE_MASK) | ((callType & 1) << CALL_TYPE_SHIFT);
+    i32[i + I_HANG_SOURCE_CALL_TYPE] = hangSourceWord(sourceId, callType);
     this.#delivered[k] = 1;
     return true;
   }
