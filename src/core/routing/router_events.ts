@@ -61,8 +61,8 @@ export function portKindName(kind: PortKind): PortKindName {
   }
 }
 
-/** subscription.change for a static or dynamic TG. */
-export function publishSubscription(ctx: RouterContext, nowMs: number, ps: PortState, slot: Slot, talkgroupId: number, action: "add" | "remove", reason: string): void {
+/** subscription.change for a static or dynamic TG (`portName`: the port's, when the caller has it made already). */
+export function publishSubscription(ctx: RouterContext, nowMs: number, ps: PortState, slot: Slot, talkgroupId: number, action: "add" | "remove", reason: string, portName: string = ps.port!.name): void {
   const port = ps.port!;
   if (action === "add") {
     let sub = null;
@@ -73,32 +73,41 @@ export function publishSubscription(ctx: RouterContext, nowMs: number, ps: PortS
     if (sub !== null) {
       const kind = sub.kind === SubKind.Static ? "static" : "dynamic";
       const expiresAtMs = sub.expiresAtMs === 0 ? null : sub.expiresAtMs;
-      publish(ctx, { type: "subscription.change", atMs: nowMs, portIndex: port.portIndex, portName: port.name, slot, talkgroupId, action, reason, kind, expiresAtMs });
+      publish(ctx, { type: "subscription.change", atMs: nowMs, portIndex: port.portIndex, portName, slot, talkgroupId, action, reason, kind, expiresAtMs });
       return;
     }
   }
-  publish(ctx, { type: "subscription.change", atMs: nowMs, portIndex: port.portIndex, portName: port.name, slot, talkgroupId, action, reason });
+  publish(ctx, { type: "subscription.change", atMs: nowMs, portIndex: port.portIndex, portName, slot, talkgroupId, action, reason });
+}
+
+/**
+ * The name of a stream's port, made once per call (a hotspot's name is made from its callsign code
+ * on every read, hbp_master/callsign_code.ts): the call's subscription renewal, stream.start,
+ * stream.alias and stream.end all carry the one string.
+ */
+export function streamPortName(stream: Stream): string {
+  if (stream.portName === "") stream.portName = stream.port!.name;
+  return stream.portName;
 }
 
 /** stream.start of a routed (not silent) stream. */
 export function publishStreamStart(ctx: RouterContext, nowMs: number, stream: Stream): void {
   const port = stream.port!;
-  // a hotspot's name is made from its callsign code on every read (hbp_master/callsign_code.ts):
-  // made once per call here, and its stream.alias and stream.end reuse it
-  stream.portName = port.name;
-  publish(ctx, {
+  const event: Extract<CoreEvent, { type: "stream.start" }> = {
     type: "stream.start",
     atMs: nowMs,
     streamId: stream.streamId,
     portIndex: port.portIndex,
-    portName: stream.portName,
+    portName: streamPortName(stream),
     sourceId: stream.sourceId,
     destinationId: stream.destinationId,
     slot: stream.wireSlot,
     callType: stream.callType === CallType.Unit ? "unit" : "group",
     kind: stream.data ? "data" : "voice",
-    ...(stream.targetCount > 0 ? { targets: startTargets(stream) } : {}),
-  });
+  };
+  // set when there are any, not spread in: a spread copies through the runtime's slow path, per call
+  if (stream.targetCount > 0) event.targets = startTargets(stream);
+  publish(ctx, event);
 }
 
 /** The stream's targets, packed (CoreEvent stream.start `targets`); once per stream, never per frame. */
@@ -118,24 +127,19 @@ function startTargets(stream: Stream): Uint32Array {
 /** stream.alias: the talker alias of a routed stream, once, when it completes. */
 export function publishStreamAlias(ctx: RouterContext, nowMs: number, stream: Stream): void {
   const port = stream.port!;
-  publish(ctx, { type: "stream.alias", atMs: nowMs, streamId: stream.streamId, portIndex: port.portIndex, portName: streamPortName(stream, port), sourceId: stream.sourceId, talkerAlias: (stream.sourceLc.talkerAlias.complete ? stream.sourceLc.talkerAlias : stream.sideAlias).text });
-}
-
-/** The name stream.start published for the stream's port (the port's own when it published none). */
-function streamPortName(stream: Stream, port: RouterPort): string {
-  return stream.portName !== "" ? stream.portName : port.name;
+  publish(ctx, { type: "stream.alias", atMs: nowMs, streamId: stream.streamId, portIndex: port.portIndex, portName: streamPortName(stream), sourceId: stream.sourceId, talkerAlias: (stream.sourceLc.talkerAlias.complete ? stream.sourceLc.talkerAlias : stream.sideAlias).text });
 }
 
 /** stream.end of a routed (not silent) stream, with its talker alias when complete (embedded LCs first, else DMRA). */
 export function publishStreamEnd(ctx: RouterContext, nowMs: number, stream: Stream, endedBy: StreamEndReason): void {
   const port = stream.port!;
   const ta = stream.sourceLc.talkerAlias.complete ? stream.sourceLc.talkerAlias : stream.sideAlias;
-  publish(ctx, {
+  const event: Extract<CoreEvent, { type: "stream.end" }> = {
     type: "stream.end",
     atMs: nowMs,
     streamId: stream.streamId,
     portIndex: port.portIndex,
-    portName: streamPortName(stream, port),
+    portName: streamPortName(stream),
     sourceId: stream.sourceId,
     destinationId: stream.destinationId,
     slot: stream.wireSlot,
@@ -146,15 +150,17 @@ export function publishStreamEnd(ctx: RouterContext, nowMs: number, stream: Stre
     lost: stream.lost,
     talkerAlias: ta.complete ? ta.text : null,
     endedBy,
-    ...undelivered(stream),
-  });
+  };
+  const missed = undelivered(stream);
+  if (missed !== null) event.undelivered = missed;
+  publish(ctx, event);
 }
 
 /** Targets listed per call at most in stream.end's `undelivered`. */
 const UNDELIVERED_MAX = 64;
 
-/** Targets that never got a frame of the stream, and why (per call, at its end; none: no field). */
-function undelivered(stream: Stream): { undelivered?: UndeliveredTarget[] } {
+/** Targets that never got a frame of the stream, and why (per call, at its end; null: none, no field). */
+function undelivered(stream: Stream): UndeliveredTarget[] | null {
   let list: UndeliveredTarget[] | null = null;
   for (let t = 0; t < stream.targetCount; t++) {
     const outcome = stream.targetOutcome(t);
@@ -169,7 +175,7 @@ function undelivered(stream: Stream): { undelivered?: UndeliveredTarget[] } {
       reason: outcome === TargetOutcome.BusyOwn ? "slot-busy-own-transmission" : outcome === TargetOutcome.BusyOther ? "slot-busy-other-call" : "hang-time",
     });
   }
-  return list === null ? {} : { undelivered: list };
+  return list;
 }
 
 type UndeliveredTarget = NonNullable<Extract<CoreEvent, { type: "stream.end" }>["undelivered"]>[number];

@@ -17,6 +17,15 @@ describe("callsign code", () => {
       expect(Number.isSafeInteger(code)).toBe(true);
       expect(callsignText(code)).toBe(text);
     }
+    // every length, every symbol in every position
+    const alphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz-/";
+    for (let length = 0; length <= 8; length++) {
+      for (let shift = 0; shift < alphabet.length; shift++) {
+        let text = "";
+        for (let i = 0; i < length; i++) text += alphabet[(shift + i * 7) % alphabet.length];
+        expect(callsignText(encodeCallsign(text))).toBe(text);
+      }
+    }
     // distinct texts, distinct codes (length is part of the code: "0" and "00" differ)
     const codes = new Set(["0", "00", "000", "A", "A0", "0A", ""].map(encodeCallsign));
     expect(codes.size).toBe(7);

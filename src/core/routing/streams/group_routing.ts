@@ -56,7 +56,7 @@ export function routeGroup(ctx: RouterContext, nowMs: number, stream: Stream, ps
     routable = false;
   } else {
     confs[n++] = tg;
-    if (ps.local && ctx.options.userActivation) userActivate(ctx, nowMs, ps, slot, tg);
+    if (ps.local && ctx.options.userActivation) userActivate(ctx, nowMs, ps, slot, tg, stream);
   }
   // configured bridges: triggers first, then membership (freedmr-reference.md §1.8)
   for (const sub of ps.subs) {

@@ -4,13 +4,13 @@
  * @module
  */
 import type { Slot } from "../../router_port.ts";
-import { SubKind, SubOrigin, type PortState, type Subscription } from "../state.ts";
+import { SubKind, SubOrigin, type PortState, type Stream, type Subscription } from "../state.ts";
 import type { RouterContext } from "../router_context.ts";
-import { publishSubscription } from "../router_events.ts";
+import { publishSubscription, streamPortName } from "../router_events.ts";
 import { findSub, insertSub, removeSub, setExpiry } from "./subscriptions.ts";
 
-/** Keying up a TG subscribes the slot for the UA timer (renewed by each use); SINGLE keeps one. */
-export function userActivate(ctx: RouterContext, nowMs: number, ps: PortState, slot: Slot, tg: number): void {
+/** Keying up a TG (the call `stream`) subscribes the slot for the UA timer (renewed by each use); SINGLE keeps one. */
+export function userActivate(ctx: RouterContext, nowMs: number, ps: PortState, slot: Slot, tg: number, stream: Stream): void {
   if (findSub(ps, slot, tg, SubKind.Static) !== null) return;
   const expires = expiryFrom(ctx, nowMs, ps);
   const single = ps.optionsSingle ?? ps.rule?.singleMode ?? ctx.options.singleModeDefault;
@@ -35,12 +35,12 @@ export function userActivate(ctx: RouterContext, nowMs: number, ps: PortState, s
   }
   if (existing !== null) {
     setExpiry(ctx, existing, expires);
-    publishSubscription(ctx, nowMs, ps, slot, tg, "add", "renewed"); // per call: the dashboard shows the new expiry
+    publishSubscription(ctx, nowMs, ps, slot, tg, "add", "renewed", streamPortName(stream)); // per call: the dashboard shows the new expiry
     return;
   }
   if (count >= ctx.options.capacities.maxDynamicPerSlot && oldest !== null) removeSub(ctx, nowMs, oldest, "replaced");
   const sub = insertSub(ctx, ps, slot, tg, tg, SubKind.Dynamic, SubOrigin.Traffic, expires);
-  if (sub !== null) publishSubscription(ctx, nowMs, ps, slot, tg, "add", "user-activated");
+  if (sub !== null) publishSubscription(ctx, nowMs, ps, slot, tg, "add", "user-activated", streamPortName(stream));
 }
 
 /** The UA timer of a port: its options (TIMER=), else its access rule, else the global default. */
