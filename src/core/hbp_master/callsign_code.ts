@@ -39,49 +39,22 @@ export function encodeCallsign(text: string): CallsignCode {
 /** CALLSIGN_ALPHABET's character codes, by symbol. */
 const CHAR_OF = new Uint16Array(SYMBOLS);
 for (let i = 0; i < SYMBOLS; i++) CHAR_OF[i] = CALLSIGN_ALPHABET.charCodeAt(i);
+/** The character codes of the callsign being decoded (reused: decoding allocates only its string). */
+const DECODED: number[] = [];
 
 /**
- * The text of a callsign code. One flat string from String.fromCharCode, not a character at a time
- * (eight concatenations make a rope the runtime flattens later): a session's name is made from it
- * on every call's events (session.ts `name`).
+ * The text of a callsign code: one flat string from String.fromCharCode, not a character at a time
+ * (eight concatenations make a rope the runtime flattens later). A session's name is made from it
+ * for each call's events (session.ts `name`).
  */
 export function callsignText(code: CallsignCode): string {
   if (typeof code === "string") return code;
   const length = code % LENGTH_RANGE;
   let rest = Math.floor(code / LENGTH_RANGE);
-  const c0 = CHAR_OF[rest % SYMBOLS]!;
-  rest = Math.floor(rest / SYMBOLS);
-  const c1 = CHAR_OF[rest % SYMBOLS]!;
-  rest = Math.floor(rest / SYMBOLS);
-  const c2 = CHAR_OF[rest % SYMBOLS]!;
-  rest = Math.floor(rest / SYMBOLS);
-  const c3 = CHAR_OF[rest % SYMBOLS]!;
-  rest = Math.floor(rest / SYMBOLS);
-  const c4 = CHAR_OF[rest % SYMBOLS]!;
-  rest = Math.floor(rest / SYMBOLS);
-  const c5 = CHAR_OF[rest % SYMBOLS]!;
-  rest = Math.floor(rest / SYMBOLS);
-  const c6 = CHAR_OF[rest % SYMBOLS]!;
-  rest = Math.floor(rest / SYMBOLS);
-  const c7 = CHAR_OF[rest % SYMBOLS]!;
-  switch (length) {
-    case 0:
-      return "";
-    case 1:
-      return String.fromCharCode(c0);
-    case 2:
-      return String.fromCharCode(c0, c1);
-    case 3:
-      return String.fromCharCode(c0, c1, c2);
-    case 4:
-      return String.fromCharCode(c0, c1, c2, c3);
-    case 5:
-      return String.fromCharCode(c0, c1, c2, c3, c4);
-    case 6:
-      return String.fromCharCode(c0, c1, c2, c3, c4, c5);
-    case 7:
-      return String.fromCharCode(c0, c1, c2, c3, c4, c5, c6);
-    default:
-      return String.fromCharCode(c0, c1, c2, c3, c4, c5, c6, c7);
+  DECODED.length = length;
+  for (let i = 0; i < length; i++) {
+    DECODED[i] = CHAR_OF[rest % SYMBOLS]!;
+    rest = Math.floor(rest / SYMBOLS);
   }
+  return String.fromCharCode.apply(null, DECODED);
 }
