@@ -5,7 +5,7 @@
  * @module
  */
 import { STREAM_START_TARGETS_MAX, type CoreEvent, type PortKindName } from "../events.ts";
-import { PortKind, type RouterPort, type Slot } from "../router_port.ts";
+import { PortKind, type Slot } from "../router_port.ts";
 import { CallType } from "../../wire/dmrd.ts";
 import { SubKind, TargetOutcome, type PortState, type Stream } from "./state.ts";
 import type { RouterContext } from "./router_context.ts";
