@@ -30,7 +30,7 @@ describe("residentFilePageRuns", () => {
 });
 
 /** Rss and Anonymous (KiB) of the one mapping of `path` in /proc/self/smaps. */
-function mappingMemory(path: string): { rssKiB: number; anonymousKiB: number } {
+function mappingMemory(path: string): { rssKiB: number; anonymousKiB: number; flags: string[] } {
   const lines = readFileSync("/proc/self/smaps", "utf8").split("\n");
   const at = lines.findIndex((line) => line.endsWith(` ${path}`));
   if (at < 0) throw new Error(`${path} is not mapped`);
@@ -41,7 +41,28 @@ function mappingMemory(path: string): { rssKiB: number; anonymousKiB: number } {
     }
     throw new Error(`no ${name} for ${path}`);
   };
-  return { rssKiB: field("Rss"), anonymousKiB: field("Anonymous") };
+  return { rssKiB: field("Rss"), anonymousKiB: field("Anonymous"), flags: vmFlags(lines, at) };
+}
+
+/** The VmFlags line's two-letter flags of the mapping whose header is lines[at] (proc(5): "rr" random read). */
+function vmFlags(lines: string[], at: number): string[] {
+  for (let i = at + 1; i < lines.length && !/^[0-9a-f]+-/.test(lines[i]!); i++) {
+    if (lines[i]!.startsWith("VmFlags:")) return lines[i]!.slice("VmFlags:".length).trim().split(/\s+/);
+  }
+  return [];
+}
+
+/** A file of `pages` pages (page i filled with i + 1), synced and out of the page cache, as a binary is at boot. */
+function coldFile(dir: string, name: string, pages: number, page: number): string {
+  const path = join(dir, name);
+  const content = new Uint8Array(pages * page);
+  for (let i = 0; i < pages; i++) content.fill(i + 1, i * page, (i + 1) * page);
+  const fd = openSync(path, "w");
+  writeSync(fd, content);
+  fsyncSync(fd);
+  expect(dropPageCache(fd)).toBe(0);
+  closeSync(fd);
+  return path;
 }
 
 describe("releaseStartupPages", () => {
@@ -94,6 +115,38 @@ describe("releaseStartupPages", () => {
     expect(mapped[5 * page + 1]).toBe(6);
     expect(mapped[0]).toBe(1);
     expect(mapped[(pages - 1) * page]).toBe(pages);
+  });
+
+  // What faults back in after the hand-back is the page needed: without the random-access advice
+  // the kernel reads around the fault and maps 16 pages (fault-around, 64 KiB) of what it read.
+  test.skipIf(process.platform !== "linux")("the mappings are marked for random access: a page needed again faults in alone", () => {
+    const page = pageSize();
+    expect(page).toBeGreaterThan(0);
+    const dir = mkdtempSync(join(tmpdir(), "freedmr-pages-"));
+    dirs.push(dir);
+    const pages = 64;
+    const path = coldFile(dir, "code.bin", pages, page);
+    const mapped = Bun.mmap(path, { shared: false });
+    let sum = 0;
+    for (let i = 0; i < pages; i++) sum += mapped[i * page]!;
+    expect(sum).toBe((pages * (pages + 1)) / 2);
+    expect(mappingMemory(path).flags).not.toContain("rr");
+
+    const released = releaseStartupPages(path);
+    if (released === null) {
+      console.warn("madvise(MADV_PAGEOUT) is unavailable on this kernel (Linux < 5.4?): nothing to check");
+      return;
+    }
+    expect(mappingMemory(path).flags).toContain("rr");
+    // out of the page cache too, whatever the page-out left there
+    const fd = openSync(path, "r");
+    expect(dropPageCache(fd)).toBe(0);
+    closeSync(fd);
+    expect(mappingMemory(path).rssKiB).toBe(0);
+    expect(mapped[32 * page]).toBe(33);
+    const after = mappingMemory(path);
+    expect(after.rssKiB).toBeGreaterThan(0);
+    expect(after.rssKiB).toBeLessThanOrEqual((4 * page) / 1024);
   });
 
   test("a path nothing maps: nothing advised", () => {
