@@ -52,7 +52,12 @@ function vmFlags(lines: string[], at: number): string[] {
   return [];
 }
 
-/** A file of `pages` pages (page i filled with i + 1), synced and out of the page cache, as a binary is at boot. */
+/**
+ * A file of `pages` pages (page i filled with i + 1), written, synced and dropped from the page
+ * cache, as a binary is at boot: the kernel reclaims only clean page-cache pages, and a file just
+ * written may sit in large folios that straddle page-table boundaries, which MADV_PAGEOUT leaves
+ * (bench/support/binary_copy.ts).
+ */
 function coldFile(dir: string, name: string, pages: number, page: number): string {
   const path = join(dir, name);
   const content = new Uint8Array(pages * page);
@@ -78,18 +83,8 @@ describe("releaseStartupPages", () => {
     expect(page).toBeGreaterThan(0);
     const dir = mkdtempSync(join(tmpdir(), "freedmr-pages-"));
     dirs.push(dir);
-    const path = join(dir, "data-segment.bin");
     const pages = 32;
-    const content = new Uint8Array(pages * page);
-    for (let i = 0; i < pages; i++) content.fill(i + 1, i * page, (i + 1) * page);
-    // written, synced and dropped from the page cache, as a binary is at boot: the kernel reclaims
-    // only clean page-cache pages, and a file just written may sit in large folios that straddle
-    // page-table boundaries, which MADV_PAGEOUT leaves (bench/support/binary_copy.ts)
-    const fd = openSync(path, "w");
-    writeSync(fd, content);
-    fsyncSync(fd);
-    expect(dropPageCache(fd)).toBe(0);
-    closeSync(fd);
+    const path = coldFile(dir, "data-segment.bin", pages, page);
     const mapped = Bun.mmap(path, { shared: false });
     let sum = 0;
     for (let i = 0; i < pages; i++) sum += mapped[i * page]!; // read every page in
