@@ -8,8 +8,9 @@
  * 7.3 min and 35.2 at 10 min, all of it file-backed; with this trim, an idle server went between
  * 21.8 and 34.3 MiB over 10 minutes (the highest just before a hand-back). A server with 10,000
  * hotspots drops to 37–42 MiB at each hand-back and is back at 46–47 before the next: what the
- * pings keep running faults back in. The pages are clean copies of the binary: they fault back in
- * from the page cache (minor faults, a few milliseconds of CPU in all), the rest stays out.
+ * pings keep running faults back in. The pages are clean copies of the binary: what the server
+ * still runs faults back in a page at a time (startup_pages.ts marks the mappings for random
+ * access), from the page cache or, once evicted, from the binary's file; the rest stays out.
  *
  * Every TRIM_PERIOD_MS, when the file-backed RSS has grown by TRIM_GROWTH_BYTES or more since the
  * last hand-back, hand the pages back again (releaseStartupPages: a read of /proc/self/maps and

@@ -13,8 +13,8 @@
  * 2,048) when a port comes up on a new index, never on the packet path. Sizing them for every
  * possible port at start-up was measured and was no better (2026-12-06, compiled binary, 10,000
  * hotspots: 1,065–1,099 bytes per hotspot of heap mapping against 1,026; a large buffer's pages
- * are only resident once written, so the cost is not the zeroing). Streams are named by their record number
- * (StreamRegistry).
+ * are only resident once written, so the cost is not the zeroing). Streams are named by their
+ * record number (StreamRegistry).
  *
  * Why rx and tx apart: every frame reads them (which stream a port is sending, whether a target slot
  * carries this stream) and then only writes the record (the hang, the last delivery). Read from a
