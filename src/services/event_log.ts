@@ -19,7 +19,7 @@ import type { Logger } from "pino";
 import type { EventBus } from "../bus/event_bus.ts";
 import type { CoreEvent } from "../core/events.ts";
 import { ReasonLimiter, type SuppressedSummary } from "../lib/reason_limiter.ts";
-import { eventLineLevel, explainEvent } from "./refusal_text.ts";
+import { explainEvent } from "./refusal_text.ts";
 
 export const EVENT_LOG_SERVICE = "event-log";
 
@@ -63,20 +63,24 @@ export class EventLog {
   }
 
   /**
-   * Whether `write` would do anything with the event: not when its line's level is off
-   * (eventLineLevel, refusal_text.ts). The busiest events are info lines — two per call, a
-   * connect and an options line per login — so with info off (log.level warn, error or silent)
-   * the bus does not even queue them for the log (registerEventLog's filter): a call's start and
-   * end cost the packet thread no delivery turn and nothing is built for them (in process, 200
-   * short calls: ~100 ns per frame), and a burst of 10,000 logins no longer fills the log's queue
-   * (it lost ~1,000 events and wrote a warning about it, for lines it would never have written).
-   * Talkgroup changes (debug lines) likewise with debug off; stats events never make a line;
-   * refusals, whose level depends on their reason, are always taken.
+   * Whether `write` would do anything with the event. The busiest events (two per call) are info
+   * lines: with info off (log.level warn, error or silent) the bus does not even queue them for the
+   * log (registerEventLog's filter), so a call's start and end cost the packet thread no delivery
+   * turn, and nothing is built for them (in process, 200 short calls: ~100 ns per frame); the same
+   * for talkgroup changes (debug lines) with debug off, and for stats events (never a line).
    */
   wants(event: CoreEvent): boolean {
-    if (event.type === "stats") return false;
-    const level = eventLineLevel(event);
-    return level === null || this.#log.isLevelEnabled(level);
+    switch (event.type) {
+      case "stream.start":
+      case "stream.end":
+        return this.#log.isLevelEnabled("info");
+      case "subscription.change": // a debug line (refusal_text.ts), one per user-activated talkgroup
+        return this.#log.isLevelEnabled("debug");
+      case "stats": // never a line
+        return false;
+      default:
+        return true;
+    }
   }
 
   write(event: CoreEvent, nowMs: number): void {

@@ -209,41 +209,6 @@ function endpoint(address: string, port: number): string {
   return address.includes(":") ? `[${address}]:${port}` : `${address}:${port}`;
 }
 
-/**
- * The level of an event's line where the event alone tells it, without building the line (the
- * event log's bus filter, event_log.ts wants): by type, and for options whether a token was
- * rejected; null where only the line knows (refusals: by reason) and for stats (no line). Agrees
- * with explainEvent (test/services/event_log.test.ts checks every type).
- */
-export function eventLineLevel(event: CoreEvent): LineLevel | null {
-  switch (event.type) {
-    case "session.up":
-    case "session.down":
-    case "stream.start":
-    case "stream.end":
-    case "dial.rejected":
-    case "dial.status":
-    case "dial.link":
-    case "bridge.change":
-    case "link.up":
-      return "info";
-    case "options.applied":
-      return event.rejected.length === 0 ? "info" : "warn";
-    case "session.conflict":
-    case "link.down":
-      return "warn";
-    case "subscription.change":
-    case "stream.alias":
-    case "announcement":
-    case "hotspot.settings":
-      return "debug";
-    case "log":
-      return event.level;
-    default:
-      return null;
-  }
-}
-
 /** The line for one event, or null when it is not for the log (stats). */
 export function explainEvent(event: CoreEvent): ExplainedLine | null {
   switch (event.type) {

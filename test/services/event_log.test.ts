@@ -3,7 +3,7 @@ import type { CoreEvent, LinkRefusalReason, RefusalReason } from "../../src/core
 import { createLogger, type LogSink } from "../../src/shell/log.ts";
 import { EventBus } from "../../src/bus/event_bus.ts";
 import { EventLog, registerEventLog } from "../../src/services/event_log.ts";
-import { eventLineLevel, explainEvent } from "../../src/services/refusal_text.ts";
+import { explainEvent } from "../../src/services/refusal_text.ts";
 
 /** Collects JSON lines with the (fake) event time at which each was written. */
 class Capture implements LogSink {
@@ -166,60 +166,20 @@ describe("EventLog: no log floods", () => {
     expect(out.lines.filter((l) => String(l.record["msg"]).includes("server is full")).length).toBe(1);
   });
 
-  test("registered on the bus, each event is queued for it only when its line's level is on (refusals always)", async () => {
+  test("registered on the bus, call starts and ends are queued for it only with info on, talkgroup changes only with debug on, other events always", async () => {
     for (const level of ["warn", "info", "debug"] as const) {
       const bus = new EventBus<CoreEvent>();
       const out = new Capture();
       const stop = registerEventLog(bus, createLogger({ level, format: "json" }, { destination: out }));
       for (let i = 0; i < 10; i++) bus.publish({ type: "stream.start", atMs: i, streamId: i, portIndex: 3, portName: "G4ABC/2345601", sourceId: 2_345_001, destinationId: 91, slot: 2, callType: "group", kind: "voice" });
       for (let i = 0; i < 5; i++) bus.publish({ type: "subscription.change", atMs: 10 + i, portIndex: 1, portName: "p", slot: 2, talkgroupId: 91 + i, action: "add", reason: "user-activated" });
-      // a login: connected and options applied (info lines), then one whose options had a bad token (a warning)
-      for (let i = 0; i < 20; i++) {
-        bus.publish({ type: "session.up", atMs: 15, repeaterId: 2_345_600 + i, callsign: "G4ABC", address: "192.0.2.7", port: 62031, portIndex: i });
-        bus.publish({ type: "options.applied", atMs: 15, portIndex: i, portName: `G4ABC/${2_345_600 + i}`, options: "TS1=91;", rejected: [] });
-      }
-      bus.publish({ type: "options.applied", atMs: 16, portIndex: 20, portName: "G4ABC/2345620", options: "TS1=91;XX=1;", rejected: ["XX=1"] });
       bus.publish(refused(20, "max-peers"));
       await bus.idle();
       const delivered = bus.stats().subscribers.find((s) => s.name === "event-log")!.delivered;
-      expect(delivered).toBe({ warn: 2, info: 52, debug: 57 }[level]);
+      expect(delivered).toBe({ warn: 1, info: 11, debug: 16 }[level]);
       expect(out.lines.filter((l) => String(l.record["msg"]).includes("server is full")).length).toBe(1);
-      expect(out.lines.filter((l) => String(l.record["msg"]).includes("1 token rejected (XX=1)")).length).toBe(1);
-      expect(out.lines.some((l) => l.record["msg"] === "hotspot connected")).toBe(level !== "warn");
       stop();
     }
-  });
-
-  test("the level the bus filter reads off an event is the level of the line explainEvent builds, for every type it knows", () => {
-    const at = { atMs: 1 };
-    const port = { portIndex: 3, portName: "G4ABC/2345601" };
-    const call = { ...at, ...port, streamId: 7, sourceId: 2_345_001, destinationId: 91, slot: 2 as const, callType: "group" as const, kind: "voice" as const };
-    const events: CoreEvent[] = [
-      { type: "session.up", ...at, repeaterId: 2_345_601, callsign: "G4ABC", address: "192.0.2.7", port: 62031, portIndex: 3 },
-      { type: "session.down", ...at, repeaterId: 2_345_601, callsign: "G4ABC", reason: "timeout", portIndex: 3 },
-      { type: "session.conflict", ...at, repeaterId: 2_345_601, oldAddress: "192.0.2.7:62031", newAddress: "192.0.2.8:62031" },
-      { type: "stream.start", ...call },
-      { type: "stream.end", ...call, durationMs: 1000, frames: 17, lost: 0, talkerAlias: null, endedBy: "terminator" },
-      { type: "stream.alias", ...at, ...port, streamId: 7, sourceId: 2_345_001, talkerAlias: "G4ABC Ann" },
-      { type: "subscription.change", ...at, ...port, slot: 2, talkgroupId: 91, action: "add", reason: "static" },
-      { type: "dial.link", ...at, ...port, reflector: 4001, action: "link" },
-      { type: "dial.status", ...at, ...port, reflector: 4001, defaultReflector: 0 },
-      { type: "dial.rejected", ...at, ...port, reflector: 4001, reason: "disabled" },
-      { type: "options.applied", ...at, ...port, options: "TS1=91;", rejected: [] },
-      { type: "options.applied", ...at, ...port, options: "TS1=91;XX=1;", rejected: ["XX=1"] },
-      { type: "bridge.change", ...at, bridge: "NATIONAL", system: "MASTER-1", slot: 2, talkgroupId: 235, active: true, reason: "on" },
-      { type: "link.up", ...at, link: "OBP-1", reason: "first datagram" },
-      { type: "link.down", ...at, link: "OBP-1", reason: "silent" },
-      { type: "announcement", ...at, ...port, slot: 2, sourceId: 9, destinationId: 91, callType: "group", kind: "linked", words: "linked 4001", language: "en_GB", outcome: "played", streamId: 8 },
-      { type: "hotspot.settings", ...at, repeaterId: 2_345_601, settings: { ts1Static: null, ts2Static: [91], defaultReflector: null, uaTimerMinutes: null, singleMode: null, language: null }, connected: true },
-      ...(["debug", "info", "warn", "error"] as const).map((level): CoreEvent => ({ type: "log", ...at, level, msg: "m" })),
-    ];
-    for (const event of events) {
-      const level = eventLineLevel(event);
-      expect({ type: event.type, level }).toEqual({ type: event.type, level: explainEvent(event)!.level });
-    }
-    // refusals: the level depends on the reason, so the filter takes them all
-    expect(eventLineLevel(refused(1, "max-peers"))).toBeNull();
   });
 
   test("the options KEY= value never reaches the log, even from a producer that forgot to redact", () => {
