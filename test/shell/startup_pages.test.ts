@@ -76,19 +76,25 @@ describe("releaseStartupPages", () => {
     for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
   });
 
-  // A private writable file mapping is what the binary's data segment is: pages only read are
-  // clean file pages, a written page is the process's own anonymous copy.
-  test.skipIf(process.platform !== "linux")("a writable file mapping: clean pages go back to the file, a written page stays with its data", () => {
+  /** A cold file of `pages` pages (coldFile), mapped private and every page read in, as the binary is after start-up. */
+  function readInColdMapping(name: string, pages: number): { page: number; path: string; mapped: Uint8Array } {
     const page = pageSize();
     expect(page).toBeGreaterThan(0);
     const dir = mkdtempSync(join(tmpdir(), "freedmr-pages-"));
     dirs.push(dir);
-    const pages = 32;
-    const path = coldFile(dir, "data-segment.bin", pages, page);
+    const path = coldFile(dir, name, pages, page);
     const mapped = Bun.mmap(path, { shared: false });
     let sum = 0;
-    for (let i = 0; i < pages; i++) sum += mapped[i * page]!; // read every page in
+    for (let i = 0; i < pages; i++) sum += mapped[i * page]!;
     expect(sum).toBe((pages * (pages + 1)) / 2);
+    return { page, path, mapped };
+  }
+
+  // A private writable file mapping is what the binary's data segment is: pages only read are
+  // clean file pages, a written page is the process's own anonymous copy.
+  test.skipIf(process.platform !== "linux")("a writable file mapping: clean pages go back to the file, a written page stays with its data", () => {
+    const pages = 32;
+    const { page, path, mapped } = readInColdMapping("data-segment.bin", pages);
     mapped[5 * page] = 200; // this page is now anonymous (copy on write)
     const before = mappingMemory(path);
     expect(before.rssKiB).toBe((pages * page) / 1024);
@@ -115,16 +121,7 @@ describe("releaseStartupPages", () => {
   // What faults back in after the hand-back is the page needed: without the random-access advice
   // the kernel reads around the fault and maps 16 pages (fault-around, 64 KiB) of what it read.
   test.skipIf(process.platform !== "linux")("the mappings are marked for random access: a page needed again faults in alone", () => {
-    const page = pageSize();
-    expect(page).toBeGreaterThan(0);
-    const dir = mkdtempSync(join(tmpdir(), "freedmr-pages-"));
-    dirs.push(dir);
-    const pages = 64;
-    const path = coldFile(dir, "code.bin", pages, page);
-    const mapped = Bun.mmap(path, { shared: false });
-    let sum = 0;
-    for (let i = 0; i < pages; i++) sum += mapped[i * page]!;
-    expect(sum).toBe((pages * (pages + 1)) / 2);
+    const { page, path, mapped } = readInColdMapping("code.bin", 64);
     expect(mappingMemory(path).flags).not.toContain("rr");
 
     const released = releaseStartupPages(path);
