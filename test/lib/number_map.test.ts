@@ -74,6 +74,29 @@ describe("NumberMap", () => {
     expect(map.size).toBe(500);
   });
 
+  test("slots and at() give the values() sequence, with undefined for deleted entries, also when deleting while looping", () => {
+    const map = new NumberMap<Box>();
+    for (let i = 0; i < 1000; i++) map.set(5_000_000 + i * 104_729, { n: i });
+    for (let i = 0; i < 1000; i += 3) map.delete(5_000_000 + i * 104_729);
+    const bySlot: Box[] = [];
+    for (let slot = 0; slot < map.slots; slot++) {
+      const box = map.at(slot);
+      if (box !== undefined) bySlot.push(box);
+    }
+    expect(bySlot).toEqual([...map.values()]);
+    expect(map.slots).toBeGreaterThan(map.size);
+    // delete every even one while looping: each live entry is visited once, the rest stay
+    const seen: number[] = [];
+    for (let slot = 0; slot < map.slots; slot++) {
+      const box = map.at(slot);
+      if (box === undefined) continue;
+      seen.push(box.n);
+      if (box.n % 2 === 0) map.delete(5_000_000 + box.n * 104_729);
+    }
+    expect(seen).toEqual(bySlot.map((b) => b.n));
+    expect([...map.values()].map((b) => b.n)).toEqual(bySlot.map((b) => b.n).filter((n) => n % 2 !== 0));
+  });
+
   test("iterates in insertion order, across growth and after deletes (like a Map)", () => {
     const map = new NumberMap<Box>();
     const oracle = new Map<number, Box>();
