@@ -9,7 +9,7 @@
  * Once the logins have stopped for a while (QUIET_MS with no new connection) after at least
  * MIN_LOGINS new ones, collect the heap and shrink the runtime's footprint (Bun.shrink: the JIT's
  * code and the allocator's free pages too) and, in the compiled binary, page the binary's read-only
- * pages out again (releaseStartupPages), and once more PAGE_OUT_AGAIN_CHECKS later: what the pings
+ * pages out again (releaseStartupPages), and again PAGE_OUT_AGAIN_AT_CHECKS later: what the pings
  * and voice need faults straight back in, the rest stays out. Once per burst, from a timer, off
  * the packet path (a full collection at 10,000 hotspots takes a few tens of ms).
  * FREEDMR_KEEP_STARTUP_PAGES=1 turns it off with the start-up release.
@@ -22,8 +22,17 @@ import { COLLECT_EVERY_LOGINS, InBurstCollect, LoginBurstWatch, MIN_LOGINS, QUIE
 import { assert } from "../lib/assert.ts";
 import { releaseStartupPages, type ReleasedPages } from "./startup_pages.ts";
 
-/** Checks (QUIET_MS each) after a settle when the binary's pages are handed back a second time. */
-export const PAGE_OUT_AGAIN_CHECKS = 2;
+/**
+ * Checks (QUIET_MS each) after a settle at which the binary's pages are handed back again: at 10 s,
+ * once the JIT has compiled the ping path again (Bun.shrink() dropped all compiled code), and at
+ * 40 s, after the compiles that trickle in after that. Each optimizing compile faults the
+ * compiler's code back in (an FTL compile ~3 MiB of it), and whether the last one lands before or
+ * after 10 s is a race. 10,000 hotspots, file-backed RSS per hotspot 180 s after the logins
+ * (2026-12-06): 0.50–0.52 KiB with the hand-back at 40 s (two runs), 0.82 without it (one run),
+ * 0.85 before (two runs; the HBP master's timeout sweep was then compiled again every ~2
+ * minutes, which brought the pages back: with the hand-back at 40 s and that, 0.84, one run).
+ */
+export const PAGE_OUT_AGAIN_AT_CHECKS = [2, 8] as const;
 
 /**
  * Watch `logins()` (total connections so far, e.g. the HBP master's loginsConnected counter) every
@@ -39,10 +48,16 @@ export function scheduleSettleAfterLogins(
   if (process.env.FREEDMR_KEEP_STARTUP_PAGES === "1") return () => {};
   const watch = new LoginBurstWatch(logins(), tuning.minLogins ?? MIN_LOGINS);
   const pageOut = process.platform === "linux" && Bun.isStandaloneExecutable;
-  let pageOutAgainIn = 0;
+  /** checks since the last settle while hand-backs are still to come (−1: none) */
+  let checksSinceSettle = -1;
+  const lastCheck = PAGE_OUT_AGAIN_AT_CHECKS[PAGE_OUT_AGAIN_AT_CHECKS.length - 1]!;
   const timer = setInterval(() => {
-    // once more when the JIT has tiered up what the hotspots keep running (pings), as at start
-    if (pageOutAgainIn > 0 && --pageOutAgainIn === 0 && pageOut) releaseStartupPages();
+    // again when the JIT has tiered up what the hotspots keep running (pings), as at start
+    if (checksSinceSettle >= 0) {
+      checksSinceSettle++;
+      if (pageOut && (PAGE_OUT_AGAIN_AT_CHECKS as readonly number[]).includes(checksSinceSettle)) releaseStartupPages();
+      if (checksSinceSettle >= lastCheck) checksSinceSettle = -1;
+    }
     if (!watch.check(logins())) return;
     // Bun.shrink(): a full collection, and once the loop is idle the runtime also drops the JIT's
     // code and returns the allocator's free pages. What the burst left in the allocator is most of
@@ -50,10 +65,10 @@ export function scheduleSettleAfterLogins(
     // (memexp, four runs). The cost is paid once per burst: the packet path runs in the
     // interpreter and is compiled again over the next few thousand frames (in process, 200 calls
     // × 2 listeners: 8–20 µs per frame for the first 2,000, ~76 ms of CPU in all). The compiler's
-    // code pages it faults back in are handed back by the second page-out below.
+    // code pages it faults back in are handed back again PAGE_OUT_AGAIN_AT_CHECKS later (above).
     Bun.shrink();
     onSettled(pageOut ? releaseStartupPages() : null);
-    pageOutAgainIn = PAGE_OUT_AGAIN_CHECKS;
+    checksSinceSettle = 0;
   }, tuning.quietMs ?? QUIET_MS);
   timer.unref();
   return () => clearInterval(timer);
