@@ -47,6 +47,7 @@ import { storeOptionsFromConfig } from "../config/store_options.ts";
 import { isStatefulRouter, restoreState, StateJournal } from "./state_journal.ts";
 import type { StateChange } from "../core/routing/state_records.ts";
 import { DEFAULT_STATS_INTERVAL_MS, StatsPublisher } from "./stats_publisher.ts";
+import { schedulePacedCollections } from "./gc_pacer.ts";
 import type { SheddingOptions } from "./overload_shedder.ts";
 import { UdpHost, type BoundSocket, type HostProbe, type UdpHostStats } from "./udp_host.ts";
 import type { ClusterNode } from "./cluster/cluster_node.ts";
@@ -418,6 +419,8 @@ export async function startServer(config: Config, log: Logger, options: ServerOp
     return c === undefined ? 0 : c.loginsRequested + c.loginsAuthenticated + c.loginsConnected + c.timeouts + c.closedByPeer;
   });
   hygiene.start();
+  // a collection every couple of seconds for the runtime's per-datagram garbage (gc_pacer.ts)
+  const stopPacedCollections = schedulePacedCollections();
 
   let stopping: Promise<void> | null = null;
   const stop = (reason = "stop"): Promise<void> => {
@@ -425,6 +428,7 @@ export async function startServer(config: Config, log: Logger, options: ServerOp
     stopping = (async () => {
       log.info({ reason, peers: hbp?.connectedCount ?? 0 }, "closing: saying goodbye to every peer");
       hygiene.stop();
+      stopPacedCollections();
       statsPublisher.stop();
       journal?.drain(); // the last changes reach the cluster's KV before it stops
       await cluster?.stop();
