@@ -17,9 +17,9 @@
  * timer never keeps the process alive; where there is no /proc (not Linux) it does nothing.
  * @module
  */
-import { readFileSync } from "node:fs";
 import { assert } from "../lib/assert.ts";
 import { GrowthMark } from "../lib/growth_mark.ts";
+import { statusBytes } from "./working_set_trim.ts";
 
 /** How often the anonymous RSS is looked at. */
 export const GC_PACE_MS = 2_000;
@@ -28,13 +28,7 @@ export const GC_PACE_GROWTH_BYTES = 2 * 1024 * 1024;
 
 /** The process's anonymous RSS in bytes (RssAnon of /proc/self/status), or −1 when unreadable. */
 export function anonymousRss(): number {
-  try {
-    const status = readFileSync("/proc/self/status", "utf8");
-    const match = /^RssAnon:\s+(\d+) kB/m.exec(status);
-    return match === null ? -1 : Number(match[1]) * 1024;
-  } catch {
-    return -1;
-  }
+  return statusBytes("RssAnon");
 }
 
 /** The decision: fed the anonymous RSS at each check, true when a collection is due (then counted from there). */

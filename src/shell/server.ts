@@ -419,7 +419,7 @@ export async function startServer(config: Config, log: Logger, options: ServerOp
     return c === undefined ? 0 : c.loginsRequested + c.loginsAuthenticated + c.loginsConnected + c.timeouts + c.closedByPeer;
   });
   hygiene.start();
-  // a collection every couple of seconds for the runtime's per-datagram garbage (gc_pacer.ts)
+  // a collection when the runtime's per-datagram garbage has piled up (gc_pacer.ts)
   const stopPacedCollections = schedulePacedCollections();
 
   let stopping: Promise<void> | null = null;

@@ -27,15 +27,21 @@ export const TRIM_PERIOD_MS = 120_000;
 /** Growth since the last hand-back that is worth handing back (less is what the server runs all the time). */
 export const TRIM_GROWTH_BYTES = 1024 * 1024;
 
-/** The process's file-backed RSS in bytes (RssFile + RssShmem of /proc/self/status), or −1 when unreadable. */
-export function fileBackedRss(): number {
+/** The sum of these kB fields of /proc/self/status in bytes (a field not there counts 0), or −1 when unreadable. */
+export function statusBytes(...fields: string[]): number {
   try {
     const status = readFileSync("/proc/self/status", "utf8");
-    const field = (name: string): number => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, "m").exec(status)?.[1] ?? "0") * 1024;
-    return field("RssFile") + field("RssShmem");
+    let bytes = 0;
+    for (const name of fields) bytes += Number(new RegExp(`^${name}:\\s+(\\d+) kB`, "m").exec(status)?.[1] ?? "0") * 1024;
+    return bytes;
   } catch {
     return -1;
   }
+}
+
+/** The process's file-backed RSS in bytes (RssFile + RssShmem of /proc/self/status), or −1 when unreadable. */
+export function fileBackedRss(): number {
+  return statusBytes("RssFile", "RssShmem");
 }
 
 /** The decision: fed the file-backed RSS at each check, true when it is time to hand pages back. */
