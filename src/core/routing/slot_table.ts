@@ -9,12 +9,12 @@
  * streams in two dense columns beside it (4 bytes a slot), whether anything was delivered in a
  * third (1 byte a slot: a record word shared with it would have to be read to be written).
  * All-zero bytes are a reset slot (no streams, no hang, nothing delivered yet). The buffers cover
- * the port indexes used so far and grow by at least 256 ports (an eighth of themselves beyond
- * 2,048) when a port comes up on a new index, never on the packet path. Sizing them for every
- * possible port at start-up was measured and was no better (2026-12-06, compiled binary, 10,000
- * hotspots: 1,065–1,099 bytes per hotspot of heap mapping against 1,026; a large buffer's pages
- * are only resident once written, so the cost is not the zeroing). Streams are named by their
- * record number (StreamRegistry).
+ * every port index (routing capacities' maxPorts) from start-up, and a reset writes only the
+ * fields that are not zero already: a fresh buffer's pages are not resident until written (reads
+ * map the kernel's zero page), so the records of slots that never carried a call cost no memory
+ * (issue 14: 10,000 idle hotspots kept ~98 bytes each resident when every login reset its two
+ * records and the buffers grew by copying). Streams are named by their record number
+ * (StreamRegistry).
  *
  * Why rx and tx apart: every frame reads them (which stream a port is sending, whether a target slot
  * carries this stream) and then only writes the record (the hang, the last delivery). Read from a
@@ -56,9 +56,6 @@ function hangSourceWord(sourceId: number, callType: CallType): number {
 }
 /** Bytes per stream record in StreamRegistry.tails: DMRD bytes 15–52 (38), padded to a multiple of 8. */
 export const TAIL_STRIDE = 40;
-/** Ports added at least per growth (the router makes its PortStates in the same steps). */
-const GROW_PORTS = 256;
-
 /** The key of a port's slot in a SlotTable. */
 export function slotKey(portIndex: number, slot: Slot): number {
   return portIndex * 2 + slot - 1;
@@ -88,42 +85,26 @@ export class StreamRegistry {
 }
 
 export class SlotTable {
-  #f64 = new Float64Array(0);
-  #i32 = new Int32Array(0);
+  readonly #f64: Float64Array;
+  readonly #i32: Int32Array;
   /** by slot key: stream record number + 1 of the slot's own transmission / of what is delivered to it (0 = none) */
-  #rx = new Int32Array(0);
-  #tx = new Int32Array(0);
+  readonly #rx: Int32Array;
+  readonly #tx: Int32Array;
   /** by slot key: 1 = a stream was delivered to the slot since it was reset (F_LAST_TX is valid); a dense column, so marking a delivery reads nothing */
-  #delivered = new Uint8Array(0);
+  readonly #delivered: Uint8Array;
   readonly #streams: Stream[];
-  readonly #maxPorts: number;
-  /** slots with a record (2 per port index covered) */
-  capacity = 0;
+  /** slots with a record: 2 per port index */
+  readonly capacity: number;
 
   constructor(maxPorts: number, streams: StreamRegistry) {
-    this.#maxPorts = maxPorts;
+    assert(Number.isInteger(maxPorts) && maxPorts >= 0, "a slot table covers a whole number of ports");
     this.#streams = streams.records;
-  }
-
-  /** Cover port indexes below `portCount` (at most maxPorts): a port coming up on a new index. */
-  ensurePorts(portCount: number): void {
-    const ports = this.capacity / 2;
-    if (portCount <= ports) return;
-    const grown = Math.min(this.#maxPorts, Math.max(portCount, ports + Math.max(GROW_PORTS, Math.floor(ports / 8))));
-    const f64 = new Float64Array(grown * 2 * RECORD_F64);
-    f64.set(this.#f64);
-    this.#f64 = f64;
-    this.#i32 = new Int32Array(f64.buffer);
-    const rx = new Int32Array(grown * 2);
-    rx.set(this.#rx);
-    this.#rx = rx;
-    const tx = new Int32Array(grown * 2);
-    tx.set(this.#tx);
-    this.#tx = tx;
-    const delivered = new Uint8Array(grown * 2);
-    delivered.set(this.#delivered);
-    this.#delivered = delivered;
-    this.capacity = grown * 2;
+    this.capacity = maxPorts * 2;
+    this.#f64 = new Float64Array(this.capacity * RECORD_F64);
+    this.#i32 = new Int32Array(this.#f64.buffer);
+    this.#rx = new Int32Array(this.capacity);
+    this.#tx = new Int32Array(this.capacity);
+    this.#delivered = new Uint8Array(this.capacity);
   }
 
   /** stream this port is sending on the slot (its own transmission) */
@@ -143,17 +124,22 @@ export class SlotTable {
     this.#tx[k] = stream === null ? 0 : stream.recordNumber + 1;
   }
 
-  /** Forget a slot's streams and hang (port up/down); its stamps stay (they name streams and ticks). */
+  /**
+   * Forget a slot's streams and hang (port up/down); its stamps stay (they name streams and ticks).
+   * Writes only what is not zero: the slot of a port that never carried a call stays unwritten.
+   */
   reset(k: number): void {
     const f = k * RECORD_F64;
-    this.#f64[f + F_HANG_UNTIL] = 0;
-    this.#f64[f + F_LAST_TX] = 0;
+    const f64 = this.#f64;
+    if (f64[f + F_HANG_UNTIL] !== 0) f64[f + F_HANG_UNTIL] = 0;
+    if (f64[f + F_LAST_TX] !== 0) f64[f + F_LAST_TX] = 0;
     const i = k * RECORD_I32;
-    this.#i32[i + I_HANG_DESTINATION] = 0;
-    this.#i32[i + I_HANG_SOURCE_CALL_TYPE] = 0;
-    this.#delivered[k] = 0;
-    this.#rx[k] = 0;
-    this.#tx[k] = 0;
+    const i32 = this.#i32;
+    if (i32[i + I_HANG_DESTINATION] !== 0) i32[i + I_HANG_DESTINATION] = 0;
+    if (i32[i + I_HANG_SOURCE_CALL_TYPE] !== 0) i32[i + I_HANG_SOURCE_CALL_TYPE] = 0;
+    if (this.#delivered[k] !== 0) this.#delivered[k] = 0;
+    if (this.#rx[k] !== 0) this.#rx[k] = 0;
+    if (this.#tx[k] !== 0) this.#tx[k] = 0;
   }
 
   /** serial of the stream that last added this slot as a target (0 = none) */

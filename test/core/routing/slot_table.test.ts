@@ -24,13 +24,11 @@ function streams(n: number): { registry: StreamRegistry; list: Stream[] } {
 }
 
 describe("SlotTable", () => {
-  test("a fresh slot is free: no streams, no hang, never delivered to", () => {
+  test("a fresh slot is free: no streams, no hang, never delivered to; every port index is covered from the start", () => {
     const { registry } = streams(1);
     const slots = new SlotTable(1000, registry);
-    expect(slots.capacity).toBe(0);
-    slots.ensurePorts(100);
-    expect(slots.capacity).toBe(2 * 256); // grows by at least 256 ports
-    for (const k of [0, 1, 57, 199, 511]) {
+    expect(slots.capacity).toBe(2 * 1000);
+    for (const k of [0, 1, 57, 199, 511, 1999]) {
       expect([slots.rx(k), slots.tx(k), slots.hangUntilMs(k), slots.hangDestinationId(k), slots.hangSourceId(k), slots.hangCallType(k)]).toEqual([null, null, 0, 0, 0, CallType.Group]);
       expect(slots.lastTxAtMs(k)).toBe(Number.NEGATIVE_INFINITY);
       expect(canTake(0, slots, k, 1, 2, CallType.Group)).toBe(true);
@@ -39,27 +37,25 @@ describe("SlotTable", () => {
     }
   });
 
-  test("grows by an eighth beyond 2,048 ports, never past maxPorts, keeping every record", () => {
-    const { registry, list } = streams(1);
-    const slots = new SlotTable(3000, registry);
-    slots.ensurePorts(2048);
-    expect(slots.capacity).toBe(2 * 2048);
-    slots.setRx(4095, list[0]!);
-    slots.setTx(4093, list[0]!);
-    slots.setHang(4094, 77, 9, CallType.Group, 3120001);
-    slots.setTargetStamp(17, 5);
-    slots.setLastTxAtMs(4092, 66);
-    slots.ensurePorts(2049);
-    expect(slots.capacity).toBe(2 * (2048 + 256));
-    slots.ensurePorts(2048 + 257);
-    expect(slots.capacity).toBe(2 * (2304 + 288));
-    slots.ensurePorts(2999); // more than an eighth at once: as asked
-    expect(slots.capacity).toBe(2 * 2999);
-    slots.ensurePorts(5000); // maxPorts is the bound
-    expect(slots.capacity).toBe(2 * 3000);
-    expect([slots.rx(4095), slots.tx(4093), slots.hangUntilMs(4094), slots.hangSourceId(4094), slots.targetStamp(17)]).toEqual([list[0]!, list[0]!, 77, 3120001, 5]);
-    expect([slots.tx(4095), slots.rx(4093)]).toEqual([null, null]);
-    expect([slots.lastTxAtMs(4092), slots.lastTxAtMs(4091)]).toEqual([66, Number.NEGATIVE_INFINITY]); // 'delivered' kept too
+  test("reset clears every field it owns, whichever were written, and leaves the stamps", () => {
+    const { registry, list } = streams(2);
+    const slots = new SlotTable(8, registry);
+    // each field written alone on its own slot, then all of them on one
+    slots.setRx(0, list[0]!);
+    slots.setTx(1, list[1]!);
+    slots.setHang(2, 77, 9, CallType.Unit, 3120001);
+    slots.setLastTxAtMs(3, 66);
+    slots.setRx(4, list[1]!);
+    slots.setTx(4, list[0]!);
+    slots.setHang(4, 88, 10, CallType.Unit, 3120002);
+    expect(slots.deliveredIfHeld(4, list[0]!, 90, 95, 11, CallType.Group, 3120003)).toBe(true);
+    slots.setTargetStamp(4, 5);
+    slots.setPlaybackStamp(4, 6);
+    for (const k of [0, 1, 2, 3, 4, 5]) {
+      slots.reset(k);
+      expect([slots.rx(k), slots.tx(k), slots.hangUntilMs(k), slots.hangDestinationId(k), slots.hangSourceId(k), slots.hangCallType(k), slots.lastTxAtMs(k)]).toEqual([null, null, 0, 0, 0, CallType.Group, Number.NEGATIVE_INFINITY]);
+    }
+    expect([slots.targetStamp(4), slots.playbackStamp(4)]).toEqual([5, 6]);
   });
 
   test("keys: port index · 2 + slot − 1", () => {
@@ -69,7 +65,6 @@ describe("SlotTable", () => {
   test("fields are independent across slots; streams come back by record; reset clears one slot only", () => {
     const { registry, list } = streams(3);
     const slots = new SlotTable(4, registry);
-    slots.ensurePorts(4);
     slots.setRx(2, list[1]!);
     slots.setTx(3, list[2]!);
     slots.setTx(2, list[0]!);
@@ -98,7 +93,6 @@ describe("SlotTable", () => {
   test("deliveredIfHeld notes a delivery only while the slot carries that stream", () => {
     const { registry, list } = streams(2);
     const slots = new SlotTable(4, registry);
-    slots.ensurePorts(4);
     expect(slots.deliveredIfHeld(5, list[0]!, 100, 2100, 91, CallType.Group, 3120001)).toBe(false);
     expect([slots.hangUntilMs(5), slots.lastTxAtMs(5)]).toEqual([0, Number.NEGATIVE_INFINITY]);
     slots.setTx(5, list[1]!);
@@ -112,7 +106,6 @@ describe("SlotTable", () => {
   test("hang source and call type share a word, 'delivered' sits apart: each is written without disturbing the others, at the edges of a 24-bit id", () => {
     const { registry, list } = streams(1);
     const slots = new SlotTable(2, registry);
-    slots.ensurePorts(2);
     const k = slotKey(1, 2);
     slots.setLastTxAtMs(k, 500);
     slots.setHang(k, 900, 0xffffff, CallType.Unit, 0xffffff); // the largest DMR ids

@@ -37,7 +37,6 @@ export function portUp(ctx: RouterContext, nowMs: number, port: RouterPort): voi
   if (ctx.ports.length <= index) {
     const end = Math.min(ctx.options.capacities.maxPorts, (Math.floor(index / PORT_STATES_STEP) + 1) * PORT_STATES_STEP);
     while (ctx.ports.length < end) ctx.ports.push(new PortState(ctx.ports.length));
-    ctx.slots.ensurePorts(end);
   }
   const ps = ctx.ports[index]!;
   if (ps.up) portDown(ctx, nowMs, ps.port!);
