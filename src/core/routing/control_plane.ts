@@ -67,8 +67,7 @@ export function dialFromApi(ctx: RouterContext, nowMs: number, port: RouterPort,
 export function resetPort(ctx: RouterContext, nowMs: number, port: RouterPort): void {
   const ps = livePort(ctx, port);
   if (ps === null) return;
-  for (let i = ps.subs.length - 1; i >= 0; i--) {
-    const sub = ps.subs[i]!;
+  for (let sub = ps.firstSub, next = sub?.nextInPort ?? null; sub !== null; sub = next, next = sub?.nextInPort ?? null) {
     if (sub.kind === SubKind.Dynamic) removeSub(ctx, nowMs, sub, "reset");
   }
   if (ps.dialSub !== null) unlinkDial(ctx, nowMs, ps, "reset", false);

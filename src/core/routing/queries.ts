@@ -16,7 +16,9 @@ export function listSubscriptions(ctx: RouterContext, port: RouterPort): Subscri
   const ps = livePort(ctx, port);
   if (ps === null) return [];
   const kinds = ["static", "dynamic", "dial", "bridge"] as const;
-  return ps.subs
+  const subs = [];
+  for (let sub = ps.firstSub; sub !== null; sub = sub.nextInPort) subs.push(sub);
+  return subs
     .map((sub) => ({
       slot: sub.slot,
       talkgroupId: sub.talkgroupId,

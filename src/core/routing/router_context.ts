@@ -70,6 +70,8 @@ export class RouterContext {
   inboundBridge = -1;
   /** subscriptions with a timer (dynamic, dial, bridge members with timeouts) */
   readonly timed: Subscription[] = [];
+  /** the options of each bridge member's subscription (features/bridges.ts; dropped with the subscription) */
+  readonly bridgeMembers = new Map<Subscription, BridgeMemberOptions>();
   readonly freeSubs: Subscription[] = [];
   subscriptionCount = 0;
 

@@ -66,7 +66,7 @@ export function publishSubscription(ctx: RouterContext, nowMs: number, ps: PortS
   const port = ps.port!;
   if (action === "add") {
     let sub = null;
-    for (const s of ps.subs) {
+    for (let s = ps.firstSub; s !== null; s = s.nextInPort) {
       if (s.slot !== slot || s.talkgroupId !== talkgroupId || (s.kind !== SubKind.Static && s.kind !== SubKind.Dynamic)) continue;
       if (sub === null || s.kind === SubKind.Static) sub = s;
     }

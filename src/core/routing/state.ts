@@ -7,7 +7,7 @@
  */
 import type { RouterPort, Slot } from "../router_port.ts";
 import { CallType } from "../../wire/dmrd.ts";
-import type { AccessRuleRouting, BridgeMemberOptions, LinkTalkgroupMap } from "./options.ts";
+import type { AccessRuleRouting, LinkTalkgroupMap } from "./options.ts";
 import type { StreamLcRewrite, StreamSourceLc } from "./frames/rewrite.ts";
 import type { TalkerAliasInserter } from "../../dmr/talker_alias_inserter.ts";
 import { TalkerAliasAssembler } from "../../dmr/talker_alias.ts";
@@ -37,7 +37,6 @@ export const BRIDGE_CONFERENCE_BASE = 0x2000000;
  *   ids:       conference id · 2^25 + talkgroup id (talkgroups are 24-bit DMR ids; conferences below 2^28)
  *   bits:      (timed position + 1) · 2^26 + small, small = slot − 1 (bit 0), kind (bits 1–2),
  *              active (bit 3), origin (bits 4–5), bridge index + 1 (bits 6–25)
- *   positions: (port position + 1) · 2^26 + conference position + 1
  * List positions stay below routing.max_subscriptions (≤ 10,000,000 < 2^26).
  */
 const TALKGROUP_RANGE = 2 ** 25;
@@ -56,8 +55,10 @@ const SUB_LOW_MASK = (1 << SUB_BRIDGE_SHIFT) - 1;
 /**
  * 6 own fields (JSC's 64-byte size class; 7–8 take 80, 9–12 take 112): talkgroup and conference
  * share one number; slot, kind, active, origin, bridge index and the timed-list position another;
- * the port-list and conference-list positions a third; all behind accessors that read as plain
- * fields. One per static/dynamic talkgroup of every hotspot.
+ * all behind accessors that read as plain fields. A port's subscriptions are a list through
+ * `nextInPort` from PortState.firstSub, not an array per port (issue 14: a one-element array is
+ * 32 bytes more per hotspot); a bridge member's options are in the router's bridgeMembers.
+ * One per static/dynamic talkgroup of every hotspot.
  */
 export class Subscription {
   ps: PortState | null = null;
@@ -67,10 +68,10 @@ export class Subscription {
   #bits = SUB_ACTIVE_BIT;
   /** 0 = never */
   expiresAtMs = 0;
-  /** bridge members */
-  member: BridgeMemberOptions | null = null;
-  /** port and conference list positions (see above) */
-  #positions = 0;
+  /** the port's next subscription (PortState.firstSub starts the list); null at its end */
+  nextInPort: Subscription | null = null;
+  /** position in the conference list + 1 (0 = not there) */
+  #conferencePosition = 0;
 
   /** talkgroup at the port (RF TG for hotspots: 9 for a dial link) */
   get talkgroupId(): number {
@@ -138,21 +139,13 @@ export class Subscription {
     assert(value >= -1 && value < POSITION_RANGE - 1, "a timed position fits its part");
     this.#bits = (value + 1) * SMALL_RANGE + (this.#bits % SMALL_RANGE);
   }
-  /** position in the port's list (-1 = not there) */
-  get portPosition(): number {
-    return Math.floor(this.#positions / POSITION_RANGE) - 1;
-  }
-  set portPosition(value: number) {
-    assert(value >= -1 && value < POSITION_RANGE - 1, "a port position fits its part");
-    this.#positions = (value + 1) * POSITION_RANGE + (this.#positions % POSITION_RANGE);
-  }
   /** position in the conference list (-1 = not there) */
   get conferencePosition(): number {
-    return (this.#positions % POSITION_RANGE) - 1;
+    return this.#conferencePosition - 1;
   }
   set conferencePosition(value: number) {
-    assert(value >= -1 && value < POSITION_RANGE - 1, "a conference position fits its part");
-    this.#positions = this.#positions - (this.#positions % POSITION_RANGE) + value + 1;
+    assert(value >= -1 && value < POSITION_RANGE - 1, "a conference position fits the list's bound");
+    this.#conferencePosition = value + 1;
   }
 }
 
@@ -182,14 +175,6 @@ class PortRare {
   linkMap: LinkTalkgroupMap | null = null;
 }
 
-/**
- * The subscriptions of a port that has none: one shared empty array, never written (insertSub
- * makes a port's own array, sized for its first subscription, and removeSub puts this back when
- * the last one goes), so a port index whose hotspot left holds no array of its own.
- */
-export const NO_SUBS: Subscription[] = [];
-Object.freeze(NO_SUBS);
-
 /** PortState's low bits hold the flags; the port index sits above them. */
 const FLAG_BITS = 4;
 
@@ -205,8 +190,8 @@ export class PortState {
   /** index · 16 + flags */
   #indexFlags: number;
   rule: AccessRuleRouting | null = null;
-  /** this port's subscriptions; the shared empty NO_SUBS until the first (subscriptions.ts), again when the last goes */
-  subs: Subscription[] = NO_SUBS;
+  /** this port's first subscription, the rest through Subscription.nextInPort in the order they were made (subscriptions.ts); null = none */
+  firstSub: Subscription | null = null;
   optionsText = "";
   #options: PortOptionValues | null = null;
   dialSub: Subscription | null = null;

@@ -288,7 +288,7 @@ function hotspotRecord(ctx: RouterContext, repeaterId: number, ps: PortState | n
 
 function sessionOf(ps: PortState, clocks: Clocks): HotspotSessionRecord {
   const dynamic: DynamicTalkgroupRecord[] = [];
-  for (const sub of ps.subs) {
+  for (let sub = ps.firstSub; sub !== null; sub = sub.nextInPort) {
     if (sub.kind !== SubKind.Dynamic) continue;
     dynamic.push({ slot: sub.slot, talkgroupId: sub.talkgroupId, origin: sub.origin === SubOrigin.Api ? "api" : "traffic", expiresAtWallMs: clocks.toWall(sub.expiresAtMs) });
   }

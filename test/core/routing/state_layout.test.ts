@@ -82,7 +82,7 @@ describe("Subscription packed fields", () => {
   test("every packed value reads back what was written last, whatever else is written in between", () => {
     const sub = new Subscription();
     expect([sub.slot, sub.kind, sub.active, sub.origin, sub.bridgeIndex]).toEqual([1, SubKind.Static, true, SubOrigin.Config, -1]);
-    expect([sub.talkgroupId, sub.conferenceId, sub.portPosition, sub.timedPosition, sub.conferencePosition]).toEqual([0, 0, -1, -1, -1]);
+    expect([sub.talkgroupId, sub.conferenceId, sub.timedPosition, sub.conferencePosition, sub.nextInPort]).toEqual([0, 0, -1, -1, null]);
     let seed = 12_345;
     const next = (n: number): number => {
       seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
@@ -97,11 +97,10 @@ describe("Subscription packed fields", () => {
       bridgeIndex: -1,
       talkgroupId: 0,
       conferenceId: 0,
-      portPosition: -1,
       timedPosition: -1,
       conferencePosition: -1,
     };
-    const read = (): unknown[] => [sub.slot, sub.kind, sub.active, sub.origin, sub.bridgeIndex, sub.talkgroupId, sub.conferenceId, sub.portPosition, sub.timedPosition, sub.conferencePosition];
+    const read = (): unknown[] => [sub.slot, sub.kind, sub.active, sub.origin, sub.bridgeIndex, sub.talkgroupId, sub.conferenceId, sub.timedPosition, sub.conferencePosition];
     for (let i = 0; i < 5_000; i++) {
       switch (next(10)) {
         case 0:
@@ -126,19 +125,17 @@ describe("Subscription packed fields", () => {
           sub.conferenceId = want.conferenceId = [0, 9, 91, 3100, 16_777_215, 0x2000000, 0x2000000 + 9_999][next(7)]!;
           break;
         case 7:
-          sub.portPosition = want.portPosition = positions[next(positions.length)]!;
-          break;
         case 8:
           sub.timedPosition = want.timedPosition = positions[next(positions.length)]!;
           break;
         default:
           sub.conferencePosition = want.conferencePosition = positions[next(positions.length)]!;
       }
-      expect(read()).toEqual([want.slot, want.kind, want.active, want.origin, want.bridgeIndex, want.talkgroupId, want.conferenceId, want.portPosition, want.timedPosition, want.conferencePosition]);
+      expect(read()).toEqual([want.slot, want.kind, want.active, want.origin, want.bridgeIndex, want.talkgroupId, want.conferenceId, want.timedPosition, want.conferencePosition]);
     }
-    sub.conferencePosition = sub.portPosition = -1;
-    expect([sub.conferencePosition, sub.portPosition]).toEqual([-1, -1]);
+    sub.conferencePosition = sub.timedPosition = -1;
+    expect([sub.conferencePosition, sub.timedPosition]).toEqual([-1, -1]);
     expect(() => (sub.talkgroupId = 2 ** 25)).toThrow();
-    expect(() => (sub.portPosition = 2 ** 26)).toThrow();
+    expect(() => (sub.conferencePosition = 2 ** 26)).toThrow();
   });
 });

@@ -1,8 +1,8 @@
 /**
- * Subscriptions kept per port (state.ts: a port's list is the shared empty NO_SUBS until its first
- * subscription and again after its last; each subscription's port and timed positions share one
- * number): many ports changing their options, going down and up again on the same index, must
- * always list exactly their own talkgroups and hear exactly the calls to them. Seeded.
+ * Subscriptions kept per port (state.ts: a port's list runs from PortState.firstSub through each
+ * subscription's nextInPort; subscriptions.ts appends and unlinks): many ports changing their
+ * options, going down and up again on the same index, must always list exactly their own talkgroups
+ * and hear exactly the calls to them. Seeded.
  */
 import { expect, test } from "bun:test";
 import { testSeed } from "../../support/seed.ts";

@@ -24,7 +24,7 @@ export function attachBridgeMembers(ctx: RouterContext, nowMs: number, ps: PortS
       const slot = rfSlotOf(ps, m.slot);
       const sub = insertSub(ctx, ps, slot, m.talkgroupId, BRIDGE_CONFERENCE_BASE + ref.bridgeIndex, SubKind.Bridge, SubOrigin.Config, 0);
       if (sub === null) continue;
-      sub.member = m;
+      ctx.bridgeMembers.set(sub, m);
       sub.bridgeIndex = ref.bridgeIndex;
       sub.active = m.active;
       if (m.timeoutMinutes > 0 && ((m.timeoutType === "on" && m.active) || (m.timeoutType === "off" && !m.active))) {
@@ -36,7 +36,7 @@ export function attachBridgeMembers(ctx: RouterContext, nowMs: number, ps: PortS
 
 /** ON / OFF / RESET trigger talkgroups of a member, on a group call from its port and slot. */
 export function bridgeTrigger(ctx: RouterContext, nowMs: number, sub: Subscription, tg: number): void {
-  const m = sub.member!;
+  const m = ctx.bridgeMembers.get(sub)!;
   const timeoutMs = m.timeoutMinutes * 60_000;
   if (m.on.includes(tg)) {
     if (!sub.active) setBridgeActive(ctx, nowMs, sub, true, "on");

@@ -101,7 +101,7 @@ export function portDown(ctx: RouterContext, nowMs: number, port: RouterPort): v
   if (ps.local) noteStateChange(ctx, port.repeaterId);
   bridgeTrunkDown(ctx, ps);
   ps.up = false; // nothing may join it again while its subscriptions go
-  while (ps.subs.length > 0) removeSub(ctx, nowMs, ps.subs[ps.subs.length - 1]!, null);
+  while (ps.firstSub !== null) removeSub(ctx, nowMs, ps.firstSub, null);
   ps.dialSub = null;
   unscheduleRelink(ctx, ps);
   if (ps.linkPosition >= 0) {

@@ -41,7 +41,7 @@ export function routeGroup(ctx: RouterContext, nowMs: number, stream: Stream, ps
       confs[n++] = local;
     }
     // explicit subscriptions of the link (API) map their own TG
-    for (const sub of ps.subs) {
+    for (let sub = ps.firstSub; sub !== null; sub = sub.nextInPort) {
       if (sub.kind !== SubKind.Bridge && sub.slot === slot && sub.talkgroupId === tg && n < confs.length && !hasConference(confs, n, sub.conferenceId)) {
         confs[n++] = sub.conferenceId;
       }
@@ -59,14 +59,13 @@ export function routeGroup(ctx: RouterContext, nowMs: number, stream: Stream, ps
     if (ps.local && ctx.options.userActivation) userActivate(ctx, nowMs, ps, slot, tg, stream);
   }
   // configured bridges: triggers first, then membership (freedmr-reference.md §1.8)
-  for (const sub of ps.subs) {
+  for (let sub = ps.firstSub; sub !== null; sub = sub.nextInPort) {
     if (sub.kind !== SubKind.Bridge || sub.slot !== slot) continue;
     bridgeTrigger(ctx, nowMs, sub, tg);
     if (sub.active && sub.talkgroupId === tg && n < confs.length && !hasConference(confs, n, sub.conferenceId)) {
       confs[n++] = sub.conferenceId;
-      if (sub.member!.timeoutType === "on" && sub.member!.timeoutMinutes > 0) {
-        setExpiry(ctx, sub, nowMs + sub.member!.timeoutMinutes * 60_000);
-      }
+      const member = ctx.bridgeMembers.get(sub)!;
+      if (member.timeoutType === "on" && member.timeoutMinutes > 0) setExpiry(ctx, sub, nowMs + member.timeoutMinutes * 60_000);
     }
   }
   if (n === 0) {

@@ -63,7 +63,7 @@ export function subscriptionEnded(ctx: RouterContext, nowMs: number, ps: PortSta
   // another subscription of the slot may now claim it in those streams (static TG N after the
   // dial link to N ended): join like any subscription made during a call
   if (!ps.up) return;
-  for (const other of ps.subs) {
+  for (let other = ps.firstSub; other !== null; other = other.nextInPort) {
     if (other.slot === slot && (other.expiresAtMs === 0 || other.expiresAtMs > nowMs)) joinActiveStreams(ctx, other);
   }
 }
@@ -82,7 +82,7 @@ export function sourceJoins(ctx: RouterContext, stream: Stream, conferenceId: nu
   } else if (conferenceId === tg) {
     return true;
   }
-  for (const sub of ps.subs) {
+  for (let sub = ps.firstSub; sub !== null; sub = sub.nextInPort) {
     if (sub.slot !== slot || sub.talkgroupId !== tg || sub.conferenceId !== conferenceId) continue;
     if (sub.kind === SubKind.Bridge ? sub.active : ps.link) return true;
   }
@@ -109,7 +109,7 @@ export function revalidateTargets(ctx: RouterContext, nowMs: number, stream: Str
 export function targetJustified(ctx: RouterContext, nowMs: number, stream: Stream, tps: PortState, slot: Slot, destinationId: number): boolean {
   for (let c = 0; c < stream.conferenceCount; c++) {
     const conferenceId = stream.conferences[c]!;
-    for (const sub of tps.subs) {
+    for (let sub = tps.firstSub; sub !== null; sub = sub.nextInPort) {
       if (sub.conferenceId !== conferenceId || sub.slot !== slot || sub.talkgroupId !== destinationId || !sub.active) continue;
       if (sub.expiresAtMs !== 0 && sub.expiresAtMs <= nowMs) continue;
       if (tps.link || talkgroupAllowed(ctx, tps, slot, destinationId)) return true;

@@ -36,7 +36,7 @@ export function expireTimers(ctx: RouterContext, nowMs: number): void {
         break;
       }
       case SubKind.Bridge: {
-        const type = sub.member!.timeoutType;
+        const type = ctx.bridgeMembers.get(sub)!.timeoutType;
         setExpiry(ctx, sub, 0);
         if (type === "on" && sub.active) setBridgeActive(ctx, nowMs, sub, false, "timer");
         else if (type === "off" && !sub.active) setBridgeActive(ctx, nowMs, sub, true, "timer");

@@ -4,7 +4,8 @@
  * @module
  */
 import type { Slot } from "../../router_port.ts";
-import { NO_SUBS, SubKind, Subscription, type PortState, type SubOrigin } from "../state.ts";
+import { SubKind, Subscription, type PortState, type SubOrigin } from "../state.ts";
+import { assert } from "../../../lib/assert.ts";
 import { TG_MAX } from "../streams/numbering.ts";
 import type { RouterContext } from "../router_context.ts";
 import { publishSubscription } from "../router_events.ts";
@@ -52,7 +53,6 @@ export function insertSub(
   sub.kind = kind;
   sub.origin = origin;
   sub.active = true;
-  sub.member = null;
   sub.bridgeIndex = -1;
   sub.expiresAtMs = 0;
   sub.timedPosition = -1;
@@ -64,9 +64,15 @@ export function insertSub(
   }
   sub.conferencePosition = list.length;
   list.push(sub);
-  sub.portPosition = ps.subs.length;
-  if (ps.subs === NO_SUBS) ps.subs = [sub]; // a literal holds one element in a smaller block than a push onto []
-  else ps.subs.push(sub);
+  // at the end of the port's list: its subscriptions stay in the order they were made
+  sub.nextInPort = null;
+  let last = ps.firstSub;
+  if (last === null) {
+    ps.firstSub = sub;
+  } else {
+    while (last.nextInPort !== null) last = last.nextInPort;
+    last.nextInPort = sub;
+  }
   setExpiry(ctx, sub, expiresAtMs);
   if (kind !== SubKind.Bridge) joinActiveStreams(ctx, sub);
   return sub;
@@ -89,18 +95,21 @@ export function removeSub(ctx: RouterContext, nowMs: number, sub: Subscription, 
     ctx.conferences.delete(sub.conferenceId);
     ctx.interestVersion++;
   }
-  const lastP = ps.subs.pop()!;
-  if (lastP !== sub) {
-    ps.subs[sub.portPosition] = lastP;
-    lastP.portPosition = sub.portPosition;
+  if (ps.firstSub === sub) {
+    ps.firstSub = sub.nextInPort;
+  } else {
+    let before = ps.firstSub;
+    while (before !== null && before.nextInPort !== sub) before = before.nextInPort;
+    assert(before !== null, "a subscription is on its port's list");
+    before.nextInPort = sub.nextInPort;
   }
-  if (ps.subs.length === 0) ps.subs = NO_SUBS;
+  sub.nextInPort = null;
   if (ps.dialSub === sub) ps.dialSub = null;
+  if (sub.kind === SubKind.Bridge) ctx.bridgeMembers.delete(sub);
   const slot = sub.slot;
   const conferenceId = sub.conferenceId;
   sub.ps = null;
-  sub.member = null;
-  sub.conferencePosition = sub.portPosition = -1;
+  sub.conferencePosition = -1;
   ctx.subscriptionCount--;
   ctx.freeSubs.push(sub);
   subscriptionEnded(ctx, nowMs, ps, slot, conferenceId);
@@ -124,7 +133,7 @@ export function setExpiry(ctx: RouterContext, sub: Subscription, expiresAtMs: nu
 
 /** The port's subscription of one kind on (slot, TG at the port). */
 export function findSub(ps: PortState, slot: Slot, tg: number, kind: SubKind): Subscription | null {
-  for (const sub of ps.subs) if (sub.kind === kind && sub.slot === slot && sub.talkgroupId === tg) return sub;
+  for (let sub = ps.firstSub; sub !== null; sub = sub.nextInPort) if (sub.kind === kind && sub.slot === slot && sub.talkgroupId === tg) return sub;
   return null;
 }
 

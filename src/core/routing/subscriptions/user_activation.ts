@@ -17,8 +17,7 @@ export function userActivate(ctx: RouterContext, nowMs: number, ps: PortState, s
   let existing: Subscription | null = null;
   let count = 0;
   let oldest: Subscription | null = null;
-  for (let i = ps.subs.length - 1; i >= 0; i--) {
-    const sub = ps.subs[i]!;
+  for (let sub = ps.firstSub, next = sub?.nextInPort ?? null; sub !== null; sub = next, next = sub?.nextInPort ?? null) {
     if (sub.kind !== SubKind.Dynamic || sub.slot !== slot) continue;
     if (sub.talkgroupId === tg) {
       existing = sub;
