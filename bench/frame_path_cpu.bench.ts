@@ -17,7 +17,7 @@ import { createRouter, routingOptions } from "../src/core/routing/index.ts";
 import { Prng } from "../src/lib/prng.ts";
 import { HbpCounters } from "../src/core/hbp_master/counters.ts";
 import { SessionColumns } from "../src/core/hbp_master/session_columns.ts";
-import { HbpSession, SessionState } from "../src/core/hbp_master/session.ts";
+import { SessionBatch, SessionState, type HbpSession } from "../src/core/hbp_master/session.ts";
 import { Endpoint } from "../src/core/endpoint.ts";
 import { DmrdFrame, decodeDmrd } from "../src/wire/dmrd.ts";
 import { lcEncoder } from "../test/sim/workload.ts";
@@ -45,7 +45,7 @@ const router = createRouter(routingOptions({}), { outbox, events: new DroppingSi
 const counters = new SessionColumns(new HbpCounters());
 let portIndex = 0;
 function session(repeaterId: number, options: string | null): HbpSession {
-  const s = new HbpSession(repeaterId, new Endpoint(0, "127.0.0.1", 40000 + portIndex), 0, new Uint8Array(0), new Uint8Array(0), 0, counters);
+  const s = new SessionBatch(counters).take(repeaterId, 0, "127.0.0.1", 40000 + portIndex, 0, new Uint8Array(0), new Uint8Array(0), 0);
   s.state = SessionState.Connected;
   s.portIndex = portIndex++;
   s.forgetLogin();

@@ -58,10 +58,22 @@ export function ipv4EndpointKey(socketIndex: number, address: string, port: numb
   return (socketIndex * 2 ** 32 + value) * 65_536 + (port & 0xffff);
 }
 
+/** 2^16 and 2^48: an IPv4 key is socket index · 2^48 + address · 2^16 + port (ipv4EndpointKey). */
+const PORT_RANGE = 65_536;
+const SOCKET_UNIT = 2 ** 48;
+
+/** An endpoint's one number: its ipv4EndpointKey (≥ 0), or −(socketPort + 1) when it has none (IPv6, a socket index beyond IPV4_SOCKETS_MAX, a blank session). */
+function endpointKey(socketIndex: number, address: string, port: number): number {
+  const key = ipv4EndpointKey(socketIndex, address, port);
+  return key >= 0 ? key : -socketPort(socketIndex, port) - 1;
+}
+
 export class Endpoint {
-  /** (socketIndex + 1) · 65536 + port, an int32: one field for two (a session is an Endpoint, and one per hotspot counts) */
-  #socketPort: number;
-  /** ipv4EndpointKey of socket, address and port; −1 when the address is not IPv4 (or the socket index too large) */
+  /**
+   * ipv4EndpointKey of socket, address and port (≥ 0); for any other endpoint −(socketPort + 1),
+   * socketPort = (socketIndex + 1) · 65536 + port. One field for what were two (a session is an
+   * Endpoint, and one per hotspot counts: issue 14): the socket index and port are read back from it.
+   */
   #key: number;
 
   constructor(
@@ -69,18 +81,19 @@ export class Endpoint {
     readonly address: string,
     port: number,
   ) {
-    this.#socketPort = socketPort(socketIndex, port);
-    this.#key = ipv4EndpointKey(socketIndex, address, port);
+    this.#key = endpointKey(socketIndex, address, port);
   }
 
   /** Which of our sockets the peer talks to (-1 = none yet: a blank session). */
   get socketIndex(): number {
-    return (this.#socketPort >> PORT_BITS) - 1;
+    const key = this.#key;
+    return key >= 0 ? Math.floor(key / SOCKET_UNIT) : ((-key - 1) >> PORT_BITS) - 1;
   }
 
   /** The peer's UDP port (0 … 65535). */
   get port(): number {
-    return this.#socketPort & PORT_MASK;
+    const key = this.#key;
+    return key >= 0 ? key - Math.floor(key / PORT_RANGE) * PORT_RANGE : (-key - 1) & PORT_MASK;
   }
 
   /**
@@ -89,8 +102,7 @@ export class Endpoint {
    */
   protected bind(socketIndex: number, address: string, port: number): void {
     (this as { address: string }).address = address;
-    this.#socketPort = socketPort(socketIndex, port);
-    this.#key = ipv4EndpointKey(socketIndex, address, port);
+    this.#key = endpointKey(socketIndex, address, port);
   }
 
   matches(socketIndex: number, address: string, port: number): boolean {

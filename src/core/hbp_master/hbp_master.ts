@@ -846,12 +846,12 @@ export class HbpMaster implements HostedHandler {
 
   #connect(nowMs: number, session: HbpSession, config: NonNullable<HbpSession["config"]>, rule: CompiledRule | null, adopted = false): void {
     config.callsign = flatText(config.callsign); // unique per hotspot: not the padded field text it was cut from
-    session.accessRule = rule?.name ?? null;
     if (!adopted) this.#handshakeDone(session);
     session.state = SessionState.Connected;
     session.forgetLogin(); // the salt, digest and passphrase were only needed until RPTC
     session.portIndex = this.#portIndexes.acquire();
     session.configure(config); // kept in the master's columns by port index, but the callsign (session_columns.ts)
+    session.accessRule = rule?.name ?? null; // in the same row
     session.connectedAtMs = nowMs;
     this.#connected++;
     if (!adopted) {

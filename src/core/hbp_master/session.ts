@@ -63,6 +63,12 @@ class TxPair {
   readonly ts2 = new Uint8Array(this.words.buffer, 4 * DMRD_WORDS_TS2, DMRD_LENGTH);
 }
 
+/** What few sessions hold after login: egress buffers and the cold fields, one reference for both in a session (null when neither). */
+class SessionSpare {
+  tx: TxPair | null = null;
+  cold: SessionCold | null = null;
+}
+
 /** HbpSession's state (low 2 bits), simplex flag and port index + 1 (above INDEX_SHIFT) share one number. */
 const STATE_MASK = 3;
 const SIMPLEX_BIT = 4;
@@ -70,50 +76,61 @@ const BITS_MASK = 7;
 const INDEX_SHIFT = 3;
 
 /**
- * A session is its own Endpoint (socket, address, port: where the peer talks from), so 10,000
- * sessions hold no second object each; `endpoint` returns the session itself. Fields only the
- * handshake needs and fields few sessions ever set live in a SessionCold (behind the same public
- * getters/setters as before), both egress buffers in one TxPair; the callsign is a number when it
- * can be (callsign_code.ts), state, simplex and the port index share one number, the socket and port
- * another (endpoint.ts); when it connected, the frames it sent us and was sent and the rest of its
- * RPTC configuration are columns of the master's SessionColumns (session_columns.ts: no RPTC record
- * object per hotspot, `config` makes one when asked):
- * 12 own fields keep the object in JSC's 112-byte size class (18 took 160; it was 224 bytes plus a
- * 48-byte Endpoint before that). The master takes sessions from a SessionBatch: blank ones made 256
- * at a time sit side by side in the heap rather than one among each login's short-lived objects
- * (fewer mostly-empty heap blocks after a login burst).
+ * A session is its own Endpoint (socket, address and port in one number beside the address:
+ * where the peer talks from), so 10,000 sessions hold no second object each; `endpoint` returns the
+ * session itself. Fields only the handshake needs and fields few sessions ever set live in a
+ * SessionCold (behind the same public getters/setters as before), both egress buffers in one TxPair,
+ * and the two behind one reference (SessionSpare, null for a connected session that needs
+ * neither); the callsign is a number when it can be (callsign_code.ts), state, simplex and the port
+ * index share one number; when it connected, the frames it sent us and was sent, its access rule and
+ * the rest of its RPTC configuration are columns of the master's SessionColumns (session_columns.ts:
+ * no RPTC record object per hotspot, `config` makes one when asked), and the columns themselves are
+ * reached through the prototype of the master's own session class (SessionBatch), not a field of
+ * every session. 8 own fields keep the object in JSC's 80-byte size class (9–12 take 112, which it
+ * took until 2026-12-06; it was 224 bytes plus a 48-byte Endpoint before that: issue 14). The master
+ * takes sessions from a SessionBatch: blank ones made 256 at a time sit side by side in the heap
+ * rather than one among each login's short-lived objects (fewer mostly-empty heap blocks after a
+ * login burst).
  */
 export class HbpSession extends Endpoint implements RouterPort {
   /** (port index + 1) << INDEX_SHIFT | (simplex ? SIMPLEX_BIT : 0) | state */
   #bits: number = SessionState.Authenticated;
-  accessRule: string | null = null;
   /** the RPTC callsign, coded as a number when it can be (callsign_code.ts); 0 = "" until RPTC */
   #callsign: CallsignCode = 0;
   /** Last RPTO text, if any. */
   options: string | null = null;
-  lastHeardMs: number;
-  /** Egress buffers, allocated on first use (most hotspots are idle most of the time: ~0.2 KB each saved). */
-  #tx: TxPair | null = null;
-  #cold: SessionCold | null = null;
+  lastHeardMs = 0;
+  /** Egress buffers (allocated on first use: most hotspots are idle most of the time, ~0.2 KB each saved) and the cold fields. */
+  #spare: SessionSpare | null = null;
   #repeaterId = 0;
-  readonly #columns: SessionColumns;
+  /** The master's columns and counters: on the prototype of the master's session class (SessionBatch), shared by all its sessions. */
+  declare protected readonly columns: SessionColumns;
 
-  /** A session of `repeaterId` from `endpoint`, authenticated now; or (no arguments but the columns) a blank one for a SessionBatch. */
-  constructor(
-    repeaterId: number,
-    endpoint: Endpoint | null,
-    /** Salt and digest of the RPTK that authenticated this session, re-checked at RPTC against the deciding rule. */
-    salt: number,
-    digest: Uint8Array,
-    /** The passphrase bytes the RPTK digest was proven against (identity-compared at RPTC). */
-    provenPassphrase: Uint8Array,
-    nowMs: number,
-    columns: SessionColumns,
-  ) {
-    super(endpoint?.socketIndex ?? -1, endpoint?.address ?? "", endpoint?.port ?? 0);
-    this.#columns = columns;
-    this.lastHeardMs = nowMs;
-    if (endpoint !== null) this.#authenticated(repeaterId, salt, digest, provenPassphrase, nowMs);
+  /** A blank session: SessionBatch makes them, of its master's own subclass, and `start` makes each one a login's. */
+  protected constructor() {
+    super(-1, "", 0);
+  }
+
+  get #tx(): TxPair | null {
+    return this.#spare?.tx ?? null;
+  }
+  set #tx(tx: TxPair | null) {
+    this.#setSpare(tx, this.#spare?.cold ?? null);
+  }
+  get #cold(): SessionCold | null {
+    return this.#spare?.cold ?? null;
+  }
+  set #cold(cold: SessionCold | null) {
+    this.#setSpare(this.#spare?.tx ?? null, cold);
+  }
+  #setSpare(tx: TxPair | null, cold: SessionCold | null): void {
+    if (tx === null && cold === null) {
+      this.#spare = null;
+      return;
+    }
+    const spare = (this.#spare ??= new SessionSpare());
+    spare.tx = tx;
+    spare.cold = cold;
   }
 
   /** A blank session (from a SessionBatch) becomes the session of `repeaterId` at this endpoint, authenticated now. */
@@ -136,7 +153,16 @@ export class HbpSession extends Endpoint implements RouterPort {
 
   /** The master's counters (shared by every session). */
   get counters(): HbpCounters {
-    return this.#columns.counters;
+    return this.columns.counters;
+  }
+
+  /** The access rule that admitted the session (null: none, or not connected): kept in its row of the columns. */
+  get accessRule(): string | null {
+    return this.columns.accessRule(this.portIndex);
+  }
+  set accessRule(name: string | null) {
+    assert(this.portIndex >= 0, "a session's access rule is kept once it has a port index");
+    this.columns.setAccessRule(this.portIndex, name);
   }
 
   /** The router's port index once connected (−1 before and after); taking one starts its row of counts at zero. */
@@ -146,9 +172,9 @@ export class HbpSession extends Endpoint implements RouterPort {
   set portIndex(value: number) {
     assert(value >= -1 && value < 2 ** (31 - INDEX_SHIFT) - 1, "a port index fits beside the state bits");
     const before = this.portIndex;
-    if (before >= 0 && before !== value) this.#columns.close(before);
+    if (before >= 0 && before !== value) this.columns.close(before);
     this.#bits = ((value + 1) << INDEX_SHIFT) | (this.#bits & BITS_MASK);
-    if (value >= 0) this.#columns.open(value);
+    if (value >= 0) this.columns.open(value);
   }
 
   get state(): SessionState {
@@ -177,34 +203,34 @@ export class HbpSession extends Endpoint implements RouterPort {
    * master's columns (session_columns.ts), but the callsign.
    */
   get config(): RptcConfig | null {
-    return this.state === SessionState.Connected ? this.#columns.rptc(this.portIndex, this.#repeaterId, this.callsign) : null;
+    return this.state === SessionState.Connected ? this.columns.rptc(this.portIndex, this.#repeaterId, this.callsign) : null;
   }
 
   /** RPTC accepted: keep its configuration (the session has taken its port index). */
   configure(config: RptcConfig): void {
     assert(this.portIndex >= 0, "a session is configured once it has a port index");
     this.#callsign = encodeCallsign(config.callsign);
-    this.#columns.setRptc(this.portIndex, config);
+    this.columns.setRptc(this.portIndex, config);
     this.simplex = config.simplex;
   }
 
   /** When RPTC connected it (0 when not connected). */
   get connectedAtMs(): number {
-    return this.#columns.connectedAtMs(this.portIndex);
+    return this.columns.connectedAtMs(this.portIndex);
   }
   set connectedAtMs(value: number) {
-    this.#columns.setConnectedAtMs(this.portIndex, value);
+    this.columns.setConnectedAtMs(this.portIndex, value);
   }
 
   /** DMRD frames received from this peer while connected / queued to it. */
   get framesIn(): number {
-    return this.#columns.framesIn(this.portIndex);
+    return this.columns.framesIn(this.portIndex);
   }
   countFrameIn(): void {
-    this.#columns.countIn(this.portIndex);
+    this.columns.countIn(this.portIndex);
   }
   get framesOut(): number {
-    return this.#columns.framesOut(this.portIndex);
+    return this.columns.framesOut(this.portIndex);
   }
 
   get repeaterId(): number {
@@ -328,7 +354,7 @@ export class HbpSession extends Endpoint implements RouterPort {
     }
     writeUint32(out, DMRD_OFFSET_REPEATER, this.repeaterId);
     if (outbox.push(this.endpoint, out, DMRD_LENGTH)) {
-      this.#columns.countOut(this.portIndex);
+      this.columns.countOut(this.portIndex);
       this.counters.dmrdOut++;
     } else {
       this.counters.dmrdOutDropped++;
@@ -347,14 +373,14 @@ export class HbpSession extends Endpoint implements RouterPort {
       return;
     }
     if (outbox.pushStaged(this, stage, this.#repeaterId, flags)) {
-      this.#columns.countOut(this.portIndex);
+      this.columns.countOut(this.portIndex);
       this.counters.dmrdOut++;
       return;
     }
     const tx = (this.#tx ??= new TxPair());
     copyDmrdWordsStamped(stage, tx.words, slot === 2 ? DMRD_WORDS_TS2 : 0, this.repeaterId, flags);
     if (outbox.push(this, slot === 2 ? tx.ts2 : tx.ts1, DMRD_LENGTH)) {
-      this.#columns.countOut(this.portIndex);
+      this.columns.countOut(this.portIndex);
       this.counters.dmrdOut++;
     } else {
       this.counters.dmrdOutDropped++;
@@ -365,15 +391,25 @@ export class HbpSession extends Endpoint implements RouterPort {
 /** Blank sessions made at once. */
 const SESSION_BATCH = 256;
 
-/** Hands out sessions, each started once, made SESSION_BATCH at a time (see HbpSession). */
+/** Hands out sessions of one master, each started once, made SESSION_BATCH at a time (see HbpSession). */
 export class SessionBatch {
   readonly #blanks: HbpSession[] = [];
+  readonly #make: () => HbpSession;
 
-  constructor(readonly columns: SessionColumns) {}
+  constructor(readonly columns: SessionColumns) {
+    // the master's own session class: its columns on the prototype, one reference for all its sessions
+    class MasterSession extends HbpSession {
+      constructor() {
+        super();
+      }
+    }
+    Object.defineProperty(MasterSession.prototype, "columns", { value: columns });
+    this.#make = () => new MasterSession();
+  }
 
   take(repeaterId: number, socketIndex: number, address: string, port: number, salt: number, digest: Uint8Array, provenPassphrase: Uint8Array, nowMs: number): HbpSession {
     if (this.#blanks.length === 0) {
-      for (let i = 0; i < SESSION_BATCH; i++) this.#blanks.push(new HbpSession(0, null, 0, NO_DIGEST, NO_DIGEST, 0, this.columns));
+      for (let i = 0; i < SESSION_BATCH; i++) this.#blanks.push(this.#make());
     }
     const session = this.#blanks.pop()!;
     session.start(repeaterId, socketIndex, address, port, salt, digest, provenPassphrase, nowMs);

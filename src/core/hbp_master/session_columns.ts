@@ -3,14 +3,15 @@
  * master's counters (every session counts into them) and, as columns indexed by the session's port
  * index, when it connected, the frames it received and was sent (so a session that only listens
  * never needs egress buffers of its own: its frames go out of the outbox's staged rows, outbox.ts)
- * and its RPTC configuration but the callsign (the session keeps that: it names the session in
- * events after its row is gone).
+ * its RPTC configuration but the callsign (the session keeps that: it names the session in
+ * events after its row is gone) and the name of the access rule that admitted it.
  *
  * Why columns (issue 14: memory per connected hotspot): five fields per session become one
- * reference shared by all of them (session.ts: a session under 13 fields is 48 bytes smaller), and
- * the RPTC record — a 112-byte object per hotspot, its small numbers each in an 8-byte field —
- * becomes 32 bytes of typed storage and five text references in a row. A row is 48 bytes of typed
- * storage and 40 of references. Rows live in pages of PAGE_ROWS made at login as port indexes reach
+ * reference shared by all of them (session.ts: a session under 13 fields is 48 bytes smaller; the
+ * access rule's moved here with the session's last step to 8 fields, 80 bytes), and the RPTC
+ * record — a 112-byte object per hotspot, its small numbers each in an 8-byte field — becomes 32
+ * bytes of typed storage and five text references in a row. A row is 48 bytes of typed storage and
+ * 48 of references. Rows live in pages of PAGE_ROWS made at login as port indexes reach
  * them (no doubling: at most one page of spare rows). A row is reset when a session takes its port
  * index, so a reused index starts from zero; its texts are let go when it gives the index back.
  * Nothing is allocated per frame; `rptc` makes a plain record when asked (logins, API, roster,
@@ -25,13 +26,14 @@ import type { HbpCounters } from "./counters.ts";
 const PAGE_ROWS = 256;
 const PAGE_SHIFT = 8;
 const ROW_MASK = PAGE_ROWS - 1;
-/** RPTC texts per row (hbp-and-dmr.md §1.3): location, description, URL, software id, package id. */
-const TEXTS = 5;
+/** Texts per row: the RPTC texts (hbp-and-dmr.md §1.3: location, description, URL, software id, package id) and the access rule's name ("" = none). */
+const TEXTS = 6;
 const T_LOCATION = 0;
 const T_DESCRIPTION = 1;
 const T_URL = 2;
 const T_SOFTWARE = 3;
 const T_PACKAGE = 4;
+const T_ACCESS_RULE = 5;
 
 /** A blank row (a port index just taken, before RPTC is written). */
 const BLANK_RPTC: RptcConfig = Object.freeze({ repeaterId: 0, callsign: "", rxFrequencyHz: 0, txFrequencyHz: 0, power: 0, colourCode: 0, latitude: 0, longitude: 0, heightM: 0, location: "", description: "", slots: "", url: "", softwareId: "", packageId: "", simplex: false });
@@ -73,6 +75,7 @@ export class SessionColumns {
     page.framesIn[row] = 0;
     page.framesOut[row] = 0;
     this.#writeRptc(page, row, BLANK_RPTC);
+    page.texts[row * TEXTS + T_ACCESS_RULE] = "";
   }
 
   /** The session gives `portIndex` back: its texts are let go (the numbers stay until the next open). */
@@ -112,6 +115,19 @@ export class SessionColumns {
   countOut(portIndex: number): void {
     const page = this.#page(portIndex);
     if (page !== undefined) page.framesOut[portIndex & ROW_MASK]!++;
+  }
+
+  /** The access rule kept in the row of `portIndex` (null: none, or no row). */
+  accessRule(portIndex: number): string | null {
+    const page = this.#page(portIndex);
+    if (page === undefined) return null;
+    const name = page.texts[(portIndex & ROW_MASK) * TEXTS + T_ACCESS_RULE]!;
+    return name === "" ? null : name;
+  }
+
+  setAccessRule(portIndex: number, name: string | null): void {
+    const page = this.#page(portIndex);
+    if (page !== undefined) page.texts[(portIndex & ROW_MASK) * TEXTS + T_ACCESS_RULE] = name ?? "";
   }
 
   /** Keep the RPTC configuration (but its id and callsign) in the row of `portIndex` (opened). */

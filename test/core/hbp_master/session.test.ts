@@ -11,7 +11,7 @@ const digest = new Uint8Array([1, 2, 3]);
 const passphrase = new Uint8Array([9]);
 
 function session(address = "10.0.0.1", port = 40_000): HbpSession {
-  return new HbpSession(2345601, new Endpoint(1, address, port), 0xdeadbeef, digest, passphrase, 1_000, new SessionColumns(new HbpCounters()));
+  return new SessionBatch(new SessionColumns(new HbpCounters())).take(2345601, 1, address, port, 0xdeadbeef, digest, passphrase, 1_000);
 }
 
 describe("HbpSession layout", () => {
@@ -151,7 +151,7 @@ describe("SessionColumns (connect time and frame counts by port index)", () => {
     expect(s.matches(1, "", 62_031)).toBe(false);
     expect(s.matches(1, "192.0.2.17.5", 62_031)).toBe(false);
     // a socket index past the numeric key's range compares the text, as IPv6 does
-    const far = new HbpSession(3100001, new Endpoint(IPV4_SOCKETS_MAX, "192.0.2.17", 62_031), 1, digest, passphrase, 0, new SessionColumns(new HbpCounters()));
+    const far = new SessionBatch(new SessionColumns(new HbpCounters())).take(3100001, IPV4_SOCKETS_MAX, "192.0.2.17", 62_031, 1, digest, passphrase, 0);
     expect(far.matches(IPV4_SOCKETS_MAX, "192.0.2.17", 62_031)).toBe(true);
     expect(far.matches(IPV4_SOCKETS_MAX, "192.0.2.18", 62_031)).toBe(false);
   });

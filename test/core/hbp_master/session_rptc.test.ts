@@ -6,7 +6,7 @@
  */
 import { describe, expect, test } from "bun:test";
 import { HbpCounters } from "../../../src/core/hbp_master/counters.ts";
-import { HbpSession, SessionState } from "../../../src/core/hbp_master/session.ts";
+import { HbpSession, SessionBatch, SessionState } from "../../../src/core/hbp_master/session.ts";
 import { SessionColumns } from "../../../src/core/hbp_master/session_columns.ts";
 import { Endpoint } from "../../../src/core/endpoint.ts";
 import { Prng } from "../../../src/lib/prng.ts";
@@ -28,7 +28,7 @@ function rawRptc(fields: Record<number, string>): Uint8Array {
 
 /** A session of the config's id, connected on `portIndex` of `columns` and configured with it. */
 function connected(columns: SessionColumns, config: RptcConfig, portIndex: number): HbpSession {
-  const s = new HbpSession(config.repeaterId, new Endpoint(0, "192.0.2.1", 62_031 + portIndex), 1, new Uint8Array(32), new Uint8Array(8), 1_000, columns);
+  const s = new SessionBatch(columns).take(config.repeaterId, 0, "192.0.2.1", 62_031 + portIndex, 1, new Uint8Array(32), new Uint8Array(8), 1_000);
   s.state = SessionState.Connected;
   s.portIndex = portIndex;
   s.configure(config);
@@ -84,7 +84,7 @@ describe("a session's RPTC configuration in the master's columns", () => {
   test("none before RPTC or once gone; the callsign stays; a reused port index starts blank and its texts are let go", () => {
     const columns = new SessionColumns(new HbpCounters());
     const first = parsed(encodeRptc({ repeaterId: 3100001, callsign: "PD1XYZ", rxFrequencyHz: 430_000_000, location: "Utrecht", description: "attic", url: "https://example.net", softwareId: "a", packageId: "b", colourCode: 3 }));
-    const waiting = new HbpSession(3100001, new Endpoint(0, "192.0.2.9", 62_000), 1, new Uint8Array(32), new Uint8Array(8), 1_000, columns);
+    const waiting = new SessionBatch(columns).take(3100001, 0, "192.0.2.9", 62_000, 1, new Uint8Array(32), new Uint8Array(8), 1_000);
     expect(waiting.config).toBeNull();
     expect(waiting.callsign).toBe("");
     const s = connected(columns, first, 5);
@@ -96,7 +96,7 @@ describe("a session's RPTC configuration in the master's columns", () => {
     expect(s.name).toBe("PD1XYZ/3100001");
     // the row's texts are gone with the index: nothing of the earlier hotspot is held or shown
     expect(columns.rptc(5, 0, "")).toMatchObject({ location: "", description: "", url: "", softwareId: "", packageId: "" });
-    const next = new HbpSession(3100002, new Endpoint(0, "192.0.2.10", 62_001), 1, new Uint8Array(32), new Uint8Array(8), 2_000, columns);
+    const next = new SessionBatch(columns).take(3100002, 0, "192.0.2.10", 62_001, 1, new Uint8Array(32), new Uint8Array(8), 2_000);
     next.state = SessionState.Connected;
     next.portIndex = 5;
     expect(next.config).toEqual({ repeaterId: 3100002, callsign: "", rxFrequencyHz: 0, txFrequencyHz: 0, power: 0, colourCode: 0, latitude: 0, longitude: 0, heightM: 0, location: "", description: "", slots: "", url: "", softwareId: "", packageId: "", simplex: false });

@@ -8,14 +8,14 @@ import { describe, expect, test } from "bun:test";
 import { Endpoint } from "../../../src/core/endpoint.ts";
 import { HbpCounters } from "../../../src/core/hbp_master/counters.ts";
 import { SessionColumns } from "../../../src/core/hbp_master/session_columns.ts";
-import { HbpSession, SessionState } from "../../../src/core/hbp_master/session.ts";
+import { HbpSession, SessionBatch, SessionState } from "../../../src/core/hbp_master/session.ts";
 import { copyDmrdWords, decodeDmrd, DMRD_WORDS_TS2, DmrdStage, DmrdStatus, FLAG_SLOT_TS2, readUint32 } from "../../../src/wire/dmrd.ts";
 import type { Outbox } from "../../../src/core/outbox.ts";
 import type { BridgeMemberOptions } from "../../../src/core/routing/options.ts";
 import { buildDmrd, Harness, type FrameSpec } from "./harness.ts";
 
 function session(h: Harness, portIndex: number, repeaterId: number, options: string): HbpSession {
-  const s = new HbpSession(repeaterId, new Endpoint(0, "127.0.0.1", 50_000 + portIndex), 0, new Uint8Array(0), new Uint8Array(0), h.nowMs, new SessionColumns(new HbpCounters()));
+  const s = new SessionBatch(new SessionColumns(new HbpCounters())).take(repeaterId, 0, "127.0.0.1", 50_000 + portIndex, 0, new Uint8Array(0), new Uint8Array(0), h.nowMs);
   s.state = SessionState.Connected;
   s.portIndex = portIndex;
   s.forgetLogin();
@@ -59,6 +59,10 @@ function expected(source: Uint8Array, repeaterId: number, slot: 1 | 2): Uint8Arr
 /** A session that keeps a copy of every frame it queues (the harness drains the outbox after each frame). */
 class RecordingSession extends HbpSession {
   readonly sent: Uint8Array[] = [];
+  /** its own columns as a field (the master's sessions find theirs on their class's prototype, SessionBatch) */
+  constructor(override readonly columns: SessionColumns) {
+    super();
+  }
   override emitStaged(nowMs: number, slot: 1 | 2, stage: Int32Array, flags: number, outbox: Outbox): void {
     const before = outbox.count;
     super.emitStaged(nowMs, slot, stage, flags, outbox);
@@ -133,7 +137,8 @@ describe("delivery into aligned egress words", () => {
     const h = new Harness({ bridges: [{ name: "uk", members: [member("club", 1, 3100), member("far", 2, 31000)] }] });
     const talker = h.hotspot({ rule: "club" }); // index 0
     const fake = h.hotspot({ rule: "far" }); // index 1
-    const s = new RecordingSession(3_300_002, new Endpoint(0, "127.0.0.1", 50_002), 0, new Uint8Array(0), new Uint8Array(0), h.nowMs, new SessionColumns(new HbpCounters()));
+    const s = new RecordingSession(new SessionColumns(new HbpCounters()));
+    s.start(3_300_002, 0, "127.0.0.1", 50_002, 0, new Uint8Array(0), new Uint8Array(0), h.nowMs);
     s.state = SessionState.Connected;
     s.portIndex = 2;
     s.accessRule = "far";
