@@ -9,8 +9,9 @@
  * Once the logins have stopped for a while (QUIET_MS with no new connection) after at least
  * MIN_LOGINS new ones, collect the heap and shrink the runtime's footprint (Bun.shrink: the JIT's
  * code and the allocator's free pages too) and, in the compiled binary, page the binary's read-only
- * pages out again (releaseStartupPages), and again PAGE_OUT_AGAIN_AT_CHECKS later: what the pings
- * and voice need faults straight back in, the rest stays out. Once per burst, from a timer, off
+ * pages out again (releaseStartupPages), and again whenever they have grown back by
+ * FOLLOW_GROWTH_BYTES over the next FOLLOW_CHECKS checks: what the pings and voice need faults
+ * straight back in, the rest stays out. Once per burst, from a timer, off
  * the packet path (a full collection at 10,000 hotspots takes a few tens of ms).
  * FREEDMR_KEEP_STARTUP_PAGES=1 turns it off with the start-up release.
  *
@@ -21,18 +22,29 @@
 import { COLLECT_EVERY_LOGINS, InBurstCollect, LoginBurstWatch, MIN_LOGINS, QUIET_MS } from "../lib/login_burst_watch.ts";
 import { assert } from "../lib/assert.ts";
 import { releaseStartupPages, type ReleasedPages } from "./startup_pages.ts";
+import { fileBackedRss, WorkingSetTrim } from "./working_set_trim.ts";
 
 /**
- * Checks (QUIET_MS each) after a settle at which the binary's pages are handed back again: at 10 s,
- * once the JIT has compiled the ping path again (Bun.shrink() dropped all compiled code), and at
- * 40 s, after the compiles that trickle in after that. Each optimizing compile faults the
- * compiler's code back in (an FTL compile ~3 MiB of it), and whether the last one lands before or
- * after 10 s is a race. 10,000 hotspots, file-backed RSS per hotspot 180 s after the logins
- * (2026-12-06): 0.50–0.52 KiB with the hand-back at 40 s (two runs), 0.82 without it (one run),
- * 0.85 before (two runs; the HBP master's timeout sweep was then compiled again every ~2
- * minutes, which brought the pages back: with the hand-back at 40 s and that, 0.84, one run).
+ * Checks (QUIET_MS each, so 2 minutes) after a settle during which the binary's pages are handed
+ * back again whenever the file-backed RSS has grown FOLLOW_GROWTH_BYTES since the last hand-back
+ * (WorkingSetTrim, as the steady trim does every 2 minutes; working_set_trim.ts). Bun.shrink()
+ * dropped all compiled code, and the JIT compiles the ping path again over the next minute or so:
+ * each optimizing compile faults the compiler's code back in (an FTL compile ~3 MiB of it), and
+ * when the last one lands is a race. Until 2026-12-06 the hand-backs were at fixed checks (10 s and
+ * 40 s after the settle): file-backed RSS per hotspot 180 s after the logins 0.50–0.52 KiB with the
+ * one at 40 s, 0.82–0.85 with only the one at 10 s (10,000 hotspots, 2026-12-06), and 0.09 KiB
+ * 60 s after the logins in three memory-bench runs — the compiles between 40 and 60 s.
  */
-export const PAGE_OUT_AGAIN_AT_CHECKS = [2, 8] as const;
+export const FOLLOW_CHECKS = 24;
+/** Growth of the file-backed RSS that is worth a hand-back while the JIT settles (half the steady trim's). */
+export const FOLLOW_GROWTH_BYTES = 512 * 1024;
+
+/** The binary's pages (tests: stand-ins, and `always` to hand back outside the compiled binary). */
+export interface SettlePages {
+  readFileRss?: () => number;
+  release?: () => ReleasedPages | null;
+  always?: boolean;
+}
 
 /**
  * Watch `logins()` (total connections so far, e.g. the HBP master's loginsConnected counter) every
@@ -42,21 +54,26 @@ export const PAGE_OUT_AGAIN_AT_CHECKS = [2, 8] as const;
 export function scheduleSettleAfterLogins(
   logins: () => number,
   onSettled: (released: ReleasedPages | null) => void = () => {},
-  /** Tests: a shorter check period and threshold. */
-  tuning: { quietMs?: number; minLogins?: number } = {},
+  /** Tests: a shorter check period and threshold, stand-ins for the binary's pages. */
+  tuning: { quietMs?: number; minLogins?: number; pages?: SettlePages } = {},
 ): () => void {
   if (process.env.FREEDMR_KEEP_STARTUP_PAGES === "1") return () => {};
   const watch = new LoginBurstWatch(logins(), tuning.minLogins ?? MIN_LOGINS);
-  const pageOut = process.platform === "linux" && Bun.isStandaloneExecutable;
-  /** checks since the last settle while hand-backs are still to come (−1: none) */
-  let checksSinceSettle = -1;
-  const lastCheck = PAGE_OUT_AGAIN_AT_CHECKS[PAGE_OUT_AGAIN_AT_CHECKS.length - 1]!;
+  const pages = tuning.pages ?? {};
+  const pageOut = pages.always === true || (process.platform === "linux" && Bun.isStandaloneExecutable);
+  const readFileRss = pages.readFileRss ?? fileBackedRss;
+  const release = pages.release ?? releaseStartupPages;
+  /** while the JIT settles after a settle: hand back on growth (null: not following) */
+  let follow: WorkingSetTrim | null = null;
+  let checksSinceSettle = 0;
   const timer = setInterval(() => {
     // again when the JIT has tiered up what the hotspots keep running (pings), as at start
-    if (checksSinceSettle >= 0) {
-      checksSinceSettle++;
-      if (pageOut && (PAGE_OUT_AGAIN_AT_CHECKS as readonly number[]).includes(checksSinceSettle)) releaseStartupPages();
-      if (checksSinceSettle >= lastCheck) checksSinceSettle = -1;
+    if (follow !== null) {
+      if (follow.due(readFileRss())) {
+        release();
+        follow.trimmed(readFileRss());
+      }
+      if (++checksSinceSettle >= FOLLOW_CHECKS) follow = null;
     }
     if (!watch.check(logins())) return;
     // Bun.shrink(): a full collection, and once the loop is idle the runtime also drops the JIT's
@@ -65,10 +82,13 @@ export function scheduleSettleAfterLogins(
     // (memexp, four runs). The cost is paid once per burst: the packet path runs in the
     // interpreter and is compiled again over the next few thousand frames (in process, 200 calls
     // × 2 listeners: 8–20 µs per frame for the first 2,000, ~76 ms of CPU in all). The compiler's
-    // code pages it faults back in are handed back again PAGE_OUT_AGAIN_AT_CHECKS later (above).
+    // code pages it faults back in are handed back again as they grow, FOLLOW_CHECKS long (above).
     Bun.shrink();
-    onSettled(pageOut ? releaseStartupPages() : null);
-    checksSinceSettle = 0;
+    onSettled(pageOut ? release() : null);
+    if (pageOut) {
+      follow = new WorkingSetTrim(readFileRss(), FOLLOW_GROWTH_BYTES);
+      checksSinceSettle = 0;
+    }
   }, tuning.quietMs ?? QUIET_MS);
   timer.unref();
   return () => clearInterval(timer);

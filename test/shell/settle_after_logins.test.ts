@@ -2,13 +2,54 @@ import { afterEach, describe, expect, test } from "bun:test";
 import pino from "pino";
 import { defaultConfig } from "../../src/config/schema.ts";
 import { startServer, type RunningServer } from "../../src/shell/server.ts";
-import { collectDuringBursts, scheduleSettleAfterLogins } from "../../src/shell/settle_after_logins.ts";
+import { collectDuringBursts, FOLLOW_CHECKS, FOLLOW_GROWTH_BYTES, scheduleSettleAfterLogins } from "../../src/shell/settle_after_logins.ts";
 import { HbpClient } from "../support/hbp_client.ts";
 import { expectSettlesOncePerBurst } from "../support/settle_after_burst.ts";
 
 describe("scheduleSettleAfterLogins", () => {
   test("settles once after a burst has gone quiet, never while logins go on or below the threshold", async () => {
     await expectSettlesOncePerBurst((logins, onSettled, tuning) => scheduleSettleAfterLogins(logins, onSettled, tuning));
+  });
+
+  test("after a settle, hands the binary's pages back whenever they have grown FOLLOW_GROWTH_BYTES, for FOLLOW_CHECKS checks, then no more", async () => {
+    const quietMs = 20;
+    let logins = 0;
+    let fileRss = 20 * 1024 * 1024;
+    const released: number[] = [];
+    const stop = scheduleSettleAfterLogins(() => logins, () => {}, {
+      quietMs,
+      minLogins: 10,
+      pages: {
+        always: true,
+        readFileRss: () => fileRss,
+        release: () => {
+          released.push(fileRss);
+          fileRss = 20 * 1024 * 1024; // what stays resident after a hand-back
+          return null;
+        },
+      },
+    });
+    const waitFor = async (n: number): Promise<void> => {
+      const deadline = Date.now() + 5_000;
+      while (released.length < n && Date.now() < deadline) await Bun.sleep(5);
+    };
+    try {
+      logins = 50; // a burst, then quiet: the settle hands back once
+      await waitFor(1);
+      expect(released.length).toBe(1);
+      fileRss += FOLLOW_GROWTH_BYTES - 4096; // grown, not enough
+      await Bun.sleep(quietMs * 4);
+      expect(released.length).toBe(1);
+      fileRss += 4096; // enough: handed back at the next check
+      await waitFor(2);
+      expect(released).toEqual([20 * 1024 * 1024, 20 * 1024 * 1024 + FOLLOW_GROWTH_BYTES]);
+      await Bun.sleep(quietMs * (FOLLOW_CHECKS + 4)); // the follow-up is over
+      fileRss += 10 * FOLLOW_GROWTH_BYTES;
+      await Bun.sleep(quietMs * 4);
+      expect(released.length).toBe(2);
+    } finally {
+      stop();
+    }
   });
 });
 
