@@ -67,7 +67,10 @@ export function dialFromApi(ctx: RouterContext, nowMs: number, port: RouterPort,
 export function resetPort(ctx: RouterContext, nowMs: number, port: RouterPort): void {
   const ps = livePort(ctx, port);
   if (ps === null) return;
-  for (let sub = ps.firstSub, next = sub?.nextInPort ?? null; sub !== null; sub = next, next = sub?.nextInPort ?? null) {
+  let next = ps.firstSub;
+  while (next !== null) {
+    const sub = next;
+    next = sub.nextInPort; // first: removing `sub` unlinks it
     if (sub.kind === SubKind.Dynamic) removeSub(ctx, nowMs, sub, "reset");
   }
   if (ps.dialSub !== null) unlinkDial(ctx, nowMs, ps, "reset", false);

@@ -110,7 +110,10 @@ function applyParsed(ctx: RouterContext, nowMs: number, ps: PortState, port: Rou
     // a simplex hotspot has one RF slot: both lists land on it
     const want1 = parsed.ts1;
     const want2 = parsed.ts2;
-    for (let sub = ps.firstSub, next = sub?.nextInPort ?? null; sub !== null; sub = next, next = sub?.nextInPort ?? null) {
+    let next = ps.firstSub;
+    while (next !== null) {
+      const sub = next;
+      next = sub.nextInPort; // first: removing `sub` unlinks it
       if (sub.kind !== SubKind.Static || sub.origin !== SubOrigin.Options) continue;
       const list = port.simplex ? [...(want1 ?? []), ...(want2 ?? [])] : sub.slot === 1 ? want1 : want2;
       const mentioned = port.simplex ? want1 !== null || want2 !== null : list !== null;

@@ -17,7 +17,10 @@ export function userActivate(ctx: RouterContext, nowMs: number, ps: PortState, s
   let existing: Subscription | null = null;
   let count = 0;
   let oldest: Subscription | null = null;
-  for (let sub = ps.firstSub, next = sub?.nextInPort ?? null; sub !== null; sub = next, next = sub?.nextInPort ?? null) {
+  let next = ps.firstSub;
+  while (next !== null) {
+    const sub = next;
+    next = sub.nextInPort; // first: removing `sub` unlinks it
     if (sub.kind !== SubKind.Dynamic || sub.slot !== slot) continue;
     if (sub.talkgroupId === tg) {
       existing = sub;
