@@ -42,10 +42,11 @@ class DroppingSink implements EventSink {
 
 const outbox = new Outbox(4096);
 const router = createRouter(routingOptions({}), { outbox, events: new DroppingSink(), prng: new Prng(1) });
-const counters = new SessionColumns(new HbpCounters());
+// one batch, as one master has: its sessions are all of one class (SessionBatch makes a class per batch)
+const sessions = new SessionBatch(new SessionColumns(new HbpCounters()));
 let portIndex = 0;
 function session(repeaterId: number, options: string | null): HbpSession {
-  const s = new SessionBatch(counters).take(repeaterId, 0, "127.0.0.1", 40000 + portIndex, 0, new Uint8Array(0), new Uint8Array(0), 0);
+  const s = sessions.take(repeaterId, 0, "127.0.0.1", 40000 + portIndex, 0, new Uint8Array(0), new Uint8Array(0), 0);
   s.state = SessionState.Connected;
   s.portIndex = portIndex++;
   s.forgetLogin();
