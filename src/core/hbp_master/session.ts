@@ -323,7 +323,9 @@ export class HbpSession extends Endpoint implements RouterPort {
    * never per frame) rather than held by every one of 10,000 sessions.
    */
   get name(): string {
-    return this.callsign !== "" ? `${this.callsign}/${this.repeaterId}` : String(this.repeaterId);
+    // decoded once: each read of `callsign` makes its string again (callsign_code.ts)
+    const callsign = this.callsign;
+    return callsign !== "" ? `${callsign}/${this.repeaterId}` : String(this.repeaterId);
   }
 
   get connected(): boolean {
