@@ -16,11 +16,20 @@
  * records and the buffers grew by copying). Streams are named by their record number
  * (StreamRegistry).
  *
- * Why rx and tx apart: every frame reads them (which stream a port is sending, whether a target slot
- * carries this stream) and then only writes the record (the hang, the last delivery). Read from a
- * record, each was a cache miss per frame with 200 calls (a slot's record is touched once per 60 ms
- * burst); 16 slots share a line of a column, so they stay cached, and the record's writes do not
- * hold up the frame the way a read does.
+ * Written when a slot is released, not on every frame. While a slot carries a stream (its rx or
+ * tx is set) nothing reads its hang or last delivery: contention (frames/contention.ts) and the
+ * ident (voice/ident.ts) use them only once rx and tx are free, and a refused tail's wait
+ * (`tailMayTake`) only for a free slot. So the frames of a call write nothing here. The stream
+ * keeps the time of its last routed frame (Stream.routedAtMs and routedHangUntilMs, in the record
+ * each frame writes anyway), and setRx/setTx write the hang and the last delivery from them when
+ * the stream lets the slot go: the values a write on every frame would have left. (Until
+ * 2026-12-06 every frame wrote its source's slot record and each target's: a cache line each, per
+ * frame, for 200 calls' slots.)
+ *
+ * Why rx and tx apart: every frame reads them (which stream a port is sending, whether a target
+ * slot carries this stream). Read from a record, each was a cache miss per frame with 200 calls (a
+ * slot's record is touched once per 60 ms burst); 16 slots share a line of a column, so they stay
+ * cached.
  * @module
  */
 import { assert } from "../../lib/assert.ts";
@@ -54,33 +63,19 @@ const CALL_TYPE_SHIFT = 24;
 function hangSourceWord(sourceId: number, callType: CallType): number {
   return (sourceId & SOURCE_MASK) | ((callType & 1) << CALL_TYPE_SHIFT);
 }
-/** Bytes per stream record in StreamRegistry.tails: DMRD bytes 15–52 (38), padded to a multiple of 8. */
-export const TAIL_STRIDE = 40;
 /** The key of a port's slot in a SlotTable. */
 export function slotKey(portIndex: number, slot: Slot): number {
   return portIndex * 2 + slot - 1;
 }
 
-/**
- * Every Stream record the router owns, numbered once (pool, announcements, parrot playbacks), and
- * the tail of each one's last accepted frame (frames/duplicate_control.ts) at recordNumber ·
- * TAIL_STRIDE of one store: the identical-frame check reads it through an array that stays cached,
- * not through a small typed array per stream (a miss on its object, then one on its bytes).
- */
+/** Every Stream record the router owns, numbered once (pool, announcements, parrot playbacks). */
 export class StreamRegistry {
   readonly records: Stream[] = [];
-  /** DMRD bytes 15–52 of each record's last accepted frame; grows with the records (never per frame) */
-  tails = new Uint8Array(64 * TAIL_STRIDE);
 
   add(stream: Stream): void {
     assert(stream.recordNumber < 0, "a stream record is registered once");
     stream.recordNumber = this.records.length;
     this.records.push(stream);
-    if (this.records.length * TAIL_STRIDE > this.tails.length) {
-      const tails = new Uint8Array(this.tails.length * 2);
-      tails.set(this.tails);
-      this.tails = tails;
-    }
   }
 }
 
@@ -113,6 +108,8 @@ export class SlotTable {
     return n === 0 ? null : this.#streams[n - 1]!;
   }
   setRx(k: number, stream: Stream | null): void {
+    const held = this.#rx[k]!;
+    if (held !== 0) this.#settleRx(k, this.#streams[held - 1]!, stream);
     this.#rx[k] = stream === null ? 0 : stream.recordNumber + 1;
   }
   /** stream being delivered to the slot */
@@ -121,7 +118,32 @@ export class SlotTable {
     return n === 0 ? null : this.#streams[n - 1]!;
   }
   setTx(k: number, stream: Stream | null): void {
+    const held = this.#tx[k]!;
+    if (held !== 0) this.#settleTx(k, this.#streams[held - 1]!, stream);
     this.#tx[k] = stream === null ? 0 : stream.recordNumber + 1;
+  }
+
+  /**
+   * A routed stream stops being the slot's own transmission: the group hang runs from its last
+   * routed frame (module comment, "Written when a slot is released"). A stream never routed
+   * (refused from its first frame) leaves none.
+   */
+  #settleRx(k: number, stream: Stream, next: Stream | null): void {
+    if (stream === next || stream.routedAtMs === Number.NEGATIVE_INFINITY) return;
+    this.setHang(k, stream.routedHangUntilMs, stream.hangDestinationId, stream.hangCallType, stream.sourceId);
+  }
+
+  /**
+   * A routed stream stops being delivered to the slot: it took every frame it routed since it took
+   * the slot, so its last delivery there was its last routed frame, and the hang runs from it (the
+   * hang's destination, call type and source were written by `take`). Announcements and parrot
+   * playbacks are never routed: they write their own (announcements.ts, parrot_playback.ts).
+   */
+  #settleTx(k: number, stream: Stream, next: Stream | null): void {
+    if (stream === next || stream.routedAtMs === Number.NEGATIVE_INFINITY) return;
+    const f = k * RECORD_F64;
+    this.#f64[f + F_LAST_TX] = stream.routedAtMs;
+    this.#f64[f + F_HANG_UNTIL] = stream.routedHangUntilMs;
   }
 
   /**
@@ -182,15 +204,18 @@ export class SlotTable {
     this.#i32[i + I_HANG_DESTINATION] = destinationId;
     this.#i32[i + I_HANG_SOURCE_CALL_TYPE] = hangSourceWord(sourceId, callType);
   }
+  /** The slot carries `stream` already (every frame of a call after its first there): nothing is written (module comment). */
+  holds(k: number, stream: Stream): boolean {
+    return this.#tx[k] === stream.recordNumber + 1;
+  }
+
   /**
-   * The delivery of one frame of `stream` to the slot (delivery.ts), one call per target: when the
-   * slot carries `stream` already, note the delivery (last delivered now, hang until `untilMs` for
-   * its destination, call type and source) and return true; otherwise change nothing and return
-   * false (the caller decides contention, setTx, and calls again).
+   * `stream` takes the slot (delivery.ts, after contention) and is delivered to it from now on:
+   * delivered now, hang until `untilMs` for its destination, call type and source. Until it lets
+   * the slot go nothing reads these, and its later frames write nothing (module comment).
    */
-  deliveredIfHeld(k: number, stream: Stream, nowMs: number, untilMs: number, destinationId: number, callType: CallType, sourceId: number): boolean {
-    if (this.#tx[k] !== stream.recordNumber + 1) return false;
-    // writes only: the record is not read on this path
+  take(k: number, stream: Stream, nowMs: number, untilMs: number, destinationId: number, callType: CallType, sourceId: number): void {
+    this.setTx(k, stream);
     const i = k * RECORD_I32;
     const i32 = this.#i32;
     const f = k * RECORD_F64;
@@ -200,7 +225,6 @@ export class SlotTable {
     i32[i + I_HANG_DESTINATION] = destinationId;
     i32[i + I_HANG_SOURCE_CALL_TYPE] = hangSourceWord(sourceId, callType);
     this.#delivered[k] = 1;
-    return true;
   }
 
   setLastTxAtMs(k: number, atMs: number): void {

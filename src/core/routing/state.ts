@@ -376,8 +376,16 @@ export class Stream {
   portName = "";
   /** talker-alias insertion (pooled with the record; null when the feature is off) */
   talkerAlias: TalkerAliasInserter | null = null;
-  /** the flags byte (DMRD byte 15) of the last accepted frame, −1 = none; the rest of it is in StreamRegistry.tails (duplicate_control.ts) */
+  /** the flags byte (DMRD byte 15) of the last accepted frame, −1 = none, and a hash of the rest of its tail (frames/duplicate_control.ts) */
   lastFlags = -1;
+  lastTailHash = 0;
+  /**
+   * when its last frame was routed (frame_path.ts processFrame; −∞ = none yet: refused from the
+   * start, or an announcement or playback, which are never routed), and the group hang that frame
+   * set: its slots' hang and last delivery are written from these when it lets them go (slot_table.ts)
+   */
+  routedAtMs = Number.NEGATIVE_INFINITY;
+  routedHangUntilMs = 0;
   /** conferences a group stream joined (for subscriptions made while it is in progress) */
   readonly conferences = new Int32Array(8);
   conferenceCount = 0;

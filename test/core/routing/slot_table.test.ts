@@ -46,9 +46,8 @@ describe("SlotTable", () => {
     slots.setHang(2, 77, 9, CallType.Unit, 3120001);
     slots.setLastTxAtMs(3, 66);
     slots.setRx(4, list[1]!);
-    slots.setTx(4, list[0]!);
     slots.setHang(4, 88, 10, CallType.Unit, 3120002);
-    expect(slots.deliveredIfHeld(4, list[0]!, 90, 95, 11, CallType.Group, 3120003)).toBe(true);
+    slots.take(4, list[0]!, 90, 95, 11, CallType.Group, 3120003);
     slots.setTargetStamp(4, 5);
     slots.setPlaybackStamp(4, 6);
     for (const k of [0, 1, 2, 3, 4, 5]) {
@@ -90,17 +89,73 @@ describe("SlotTable", () => {
     expect([slots.rx(2), slots.tx(2), slots.lastTxAtMs(4)]).toEqual([list[1]!, list[0]!, 0]);
   });
 
-  test("deliveredIfHeld notes a delivery only while the slot carries that stream", () => {
+  test("take writes the delivery and the hang at once; while held nothing is written; holds names the stream", () => {
     const { registry, list } = streams(2);
     const slots = new SlotTable(4, registry);
-    expect(slots.deliveredIfHeld(5, list[0]!, 100, 2100, 91, CallType.Group, 3120001)).toBe(false);
-    expect([slots.hangUntilMs(5), slots.lastTxAtMs(5)]).toEqual([0, Number.NEGATIVE_INFINITY]);
-    slots.setTx(5, list[1]!);
-    expect(slots.deliveredIfHeld(5, list[0]!, 100, 2100, 91, CallType.Group, 3120001)).toBe(false);
-    expect(slots.hangUntilMs(5)).toBe(0);
-    expect(slots.deliveredIfHeld(5, list[1]!, 100, 2100, 91, CallType.Unit, 3120001)).toBe(true);
+    expect(slots.holds(5, list[0]!)).toBe(false);
+    slots.take(5, list[1]!, 100, 2100, 91, CallType.Unit, 3120001);
+    expect([slots.holds(5, list[1]!), slots.holds(5, list[0]!), slots.tx(5)]).toEqual([true, false, list[1]!]);
     expect([slots.lastTxAtMs(5), slots.hangUntilMs(5), slots.hangDestinationId(5), slots.hangCallType(5), slots.hangSourceId(5)]).toEqual([100, 2100, 91, CallType.Unit, 3120001]);
     expect([slots.hangUntilMs(4), slots.hangUntilMs(6), slots.lastTxAtMs(4)]).toEqual([0, 0, Number.NEGATIVE_INFINITY]);
+  });
+
+  test("a routed stream that lets a target slot go leaves its last routed frame as the last delivery and the hang from it", () => {
+    const { registry, list } = streams(2);
+    const slots = new SlotTable(4, registry);
+    const s = list[0]!;
+    s.routedAtMs = 100;
+    s.routedHangUntilMs = 10_100;
+    slots.take(5, s, 100, 10_100, 91, CallType.Group, 3120001);
+    // later frames: the stream's record moves on, the slot's is not written
+    s.routedAtMs = 160;
+    s.routedHangUntilMs = 10_160;
+    expect([slots.lastTxAtMs(5), slots.hangUntilMs(5)]).toEqual([100, 10_100]);
+    slots.setTx(5, s); // the same stream again: nothing let go
+    expect([slots.lastTxAtMs(5), slots.hangUntilMs(5)]).toEqual([100, 10_100]);
+    slots.setTx(5, null);
+    expect([slots.lastTxAtMs(5), slots.hangUntilMs(5), slots.hangDestinationId(5), slots.hangSourceId(5), slots.hangCallType(5)]).toEqual([160, 10_160, 91, 3120001, CallType.Group]);
+    expect(canTake(10_159, slots, 5, 1, 92, CallType.Group)).toBe(false); // another TG within the hang
+    expect(canTake(10_159, slots, 5, 1, 91, CallType.Group)).toBe(true); // its own TG
+    expect(canTake(10_160, slots, 5, 1, 92, CallType.Group)).toBe(true);
+    expect(tailMayTake(160 + 359, slots, 5, 360)).toBe(false);
+    expect(tailMayTake(160 + 360, slots, 5, 360)).toBe(true);
+  });
+
+  test("a stream never routed (an announcement, a playback, a refused call) lets a slot go without writing", () => {
+    const { registry, list } = streams(2);
+    const slots = new SlotTable(4, registry);
+    const announcement = list[0]!;
+    expect(announcement.routedAtMs).toBe(Number.NEGATIVE_INFINITY);
+    slots.setTx(3, announcement);
+    slots.setHang(3, 700, 9, CallType.Group, 3120009); // what the announcement writes itself
+    slots.setLastTxAtMs(3, 650);
+    slots.setTx(3, null);
+    expect([slots.lastTxAtMs(3), slots.hangUntilMs(3), slots.hangDestinationId(3)]).toEqual([650, 700, 9]);
+    slots.setRx(2, announcement);
+    slots.setRx(2, null);
+    expect(slots.hangUntilMs(2)).toBe(0);
+  });
+
+  test("a routed stream that stops being its slot's own transmission leaves the group hang from its last routed frame", () => {
+    const { registry, list } = streams(2);
+    const slots = new SlotTable(4, registry);
+    const s = list[1]!;
+    s.hangDestinationId = 9;
+    s.hangCallType = CallType.Group;
+    s.sourceId = 3120042;
+    slots.setRx(6, s);
+    s.routedAtMs = 500;
+    s.routedHangUntilMs = 10_500;
+    expect(slots.hangUntilMs(6)).toBe(0); // nothing while it transmits
+    slots.setRx(6, s);
+    expect(slots.hangUntilMs(6)).toBe(0);
+    slots.setRx(6, null);
+    expect([slots.hangUntilMs(6), slots.hangDestinationId(6), slots.hangCallType(6), slots.hangSourceId(6), slots.lastTxAtMs(6)]).toEqual([10_500, 9, CallType.Group, 3120042, Number.NEGATIVE_INFINITY]);
+    // the port's next transmission replacing it directly settles the same way
+    const t = list[0]!;
+    slots.setRx(7, s);
+    slots.setRx(7, t);
+    expect([slots.hangUntilMs(7), slots.rx(7)]).toEqual([10_500, t]);
   });
 
   test("hang source and call type share a word, 'delivered' sits apart: each is written without disturbing the others, at the edges of a 24-bit id", () => {
@@ -112,8 +167,7 @@ describe("SlotTable", () => {
     expect([slots.hangSourceId(k), slots.hangCallType(k), slots.hangDestinationId(k), slots.lastTxAtMs(k)]).toEqual([0xffffff, CallType.Unit, 0xffffff, 500]);
     slots.setHang(k, 950, 91, CallType.Group, 0);
     expect([slots.hangSourceId(k), slots.hangCallType(k), slots.lastTxAtMs(k)]).toEqual([0, CallType.Group, 500]); // still delivered
-    slots.setTx(k, list[0]!);
-    expect(slots.deliveredIfHeld(k, list[0]!, 1000, 4000, 3100, CallType.Unit, 3_120_001)).toBe(true);
+    slots.take(k, list[0]!, 1000, 4000, 3100, CallType.Unit, 3_120_001);
     expect([slots.hangUntilMs(k), slots.hangDestinationId(k), slots.hangCallType(k), slots.hangSourceId(k), slots.lastTxAtMs(k)]).toEqual([4000, 3100, CallType.Unit, 3_120_001, 1000]);
     slots.reset(k);
     expect([slots.hangSourceId(k), slots.hangCallType(k), slots.lastTxAtMs(k)]).toEqual([0, CallType.Group, Number.NEGATIVE_INFINITY]);

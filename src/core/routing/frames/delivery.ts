@@ -23,7 +23,6 @@ const stage = new DmrdStage();
 export function deliver(ctx: RouterContext, nowMs: number, stream: Stream, frame: DmrdFrame): void {
   const stats = ctx.stats;
   const outbox = ctx.deps.outbox;
-  const hangTimeMs = ctx.options.hangTimeMs;
   const streamTimeoutMs = ctx.options.streamTimeoutMs;
   const slots = ctx.slots;
   const n = stream.targetCount;
@@ -45,7 +44,7 @@ export function deliver(ctx: RouterContext, nowMs: number, stream: Stream, frame
   const bytes = arena.u8;
   const firstRow = stream.targetRow;
   const sourceId = stream.sourceId;
-  const hangUntilMs = nowMs + hangTimeMs;
+  const hangUntilMs = stream.routedHangUntilMs;
   let delivered = 0;
   let quenched = 0;
   for (let i = 0; i < n; i++) {
@@ -61,9 +60,10 @@ export function deliver(ctx: RouterContext, nowMs: number, stream: Stream, frame
     const destinationId = words[row * TARGET_ROW_WORDS]!;
     if (bytes[at + ROW_TRUNK] === 0) {
       const k = slotKey(words[row * TARGET_ROW_WORDS + ROW_PORT_INDEX_WORD]!, slot);
-      const callType = bytes[at + ROW_CALL_TYPE]! as CallType;
-      // the slot carries this stream already (every frame after the first): one call
-      if (!slots.deliveredIfHeld(k, stream, nowMs, hangUntilMs, destinationId, callType, sourceId)) {
+      // the slot carries this stream already (every frame after the first): nothing to write, its
+      // hang and last delivery are written when the stream lets it go (slot_table.ts)
+      if (!slots.holds(k, stream)) {
+        const callType = bytes[at + ROW_CALL_TYPE]! as CallType;
         if (!canTake(nowMs, slots, k, sourceId, destinationId, callType) || (bytes[at + ROW_REFUSED] !== 0 && !tailMayTake(nowMs, slots, k, streamTimeoutMs))) {
           bytes[at + ROW_REFUSED] = 1;
           stats.deliveriesBusy++;
@@ -72,8 +72,7 @@ export function deliver(ctx: RouterContext, nowMs: number, stream: Stream, frame
           }
           continue;
         }
-        slots.setTx(k, stream);
-        slots.deliveredIfHeld(k, stream, nowMs, hangUntilMs, destinationId, callType, sourceId);
+        slots.take(k, stream, nowMs, hangUntilMs, destinationId, callType, sourceId);
       }
     }
     bytes[at + ROW_OUTCOME] = TargetOutcome.Delivered;

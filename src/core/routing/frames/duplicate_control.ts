@@ -6,12 +6,19 @@
 import { DataType, DMRD_OFFSET_FLAGS, DMRD_PAYLOAD_LENGTH, DMRD_PAYLOAD_OFFSET, FrameType, type DmrdFrame } from "../../../wire/dmrd.ts";
 import type { Stream } from "../state.ts";
 import type { RouterContext } from "../router_context.ts";
-import { assert } from "../../../lib/assert.ts";
-import { TAIL_STRIDE } from "../slot_table.ts";
 
-/** A frame's tail as compared: DMRD bytes 15–52 (flags, stream id, payload; hbp-and-dmr.md §1.4), 38 bytes. */
-const TAIL_LENGTH = DMRD_PAYLOAD_OFFSET + DMRD_PAYLOAD_LENGTH - DMRD_OFFSET_FLAGS;
-assert(TAIL_LENGTH <= TAIL_STRIDE, "a stream's stored tail fits its stride in StreamRegistry.tails");
+/**
+ * A frame's tail as compared: DMRD bytes 15–52 (flags, stream id, payload; hbp-and-dmr.md §1.4).
+ * The stream record keeps the flags byte of its last accepted frame (Stream.lastFlags) and a 32-bit
+ * hash of bytes 16–52 (Stream.lastTailHash, `tailHash`), written by every accepted frame into the
+ * record it writes anyway. Until 2026-12-06 it kept a copy of the 38 bytes in a row of its own: a
+ * 38-step byte loop and another cache line per frame.
+ * The hash is compared only when the flags byte is the last accepted frame's (for voice: the same
+ * frame again, or the same burst of a later superframe after lost frames); two different tails
+ * then pass as one with probability 2^-32.
+ */
+const TAIL_FIRST = DMRD_OFFSET_FLAGS + 1;
+const TAIL_END = DMRD_PAYLOAD_OFFSET + DMRD_PAYLOAD_LENGTH;
 
 /**
  * Duplicate control inside a stream (freedmr-reference.md §2.5 item 5). A repeated header (next
@@ -24,9 +31,9 @@ export function acceptInStream(ctx: RouterContext, nowMs: number, stream: Stream
   const delta = (frame.sequence - stream.lastSequence) & 0xff;
   // repeated sequence number, or the same frame again (consecutive voice frames always differ in
   // their flags; data blocks may legitimately repeat content, so for them only the sequence counts).
-  // The flags byte is compared first, from the stream record: the stored tail is read only when
-  // it matches (a duplicate), not for every frame.
-  if (delta === 0 || (frame.frameType !== FrameType.DataSync && bytes[DMRD_OFFSET_FLAGS] === stream.lastFlags && sameTail(ctx.streamRegistry.tails, stream.recordNumber * TAIL_STRIDE, bytes))) {
+  // The flags byte is compared first, from the stream record: the tail is hashed only when it
+  // matches (a duplicate, or the same burst after lost frames), not for every frame.
+  if (delta === 0 || (frame.frameType !== FrameType.DataSync && bytes[DMRD_OFFSET_FLAGS] === stream.lastFlags && tailHash(bytes) === stream.lastTailHash)) {
     stats.droppedDuplicate++;
     return false;
   }
@@ -49,16 +56,30 @@ export function acceptInStream(ctx: RouterContext, nowMs: number, stream: Stream
   return true;
 }
 
-/** DMRD bytes 15–52 (flags, stream id, payload) equal to the copy stored at `at`. */
-export function sameTail(tails: Uint8Array, at: number, bytes: Uint8Array): boolean {
-  for (let i = 0; i < TAIL_LENGTH; i++) if (tails[at + i] !== bytes[DMRD_OFFSET_FLAGS + i]) return false;
-  return true;
+/**
+ * 32-bit hash of DMRD bytes 16–52 (stream id, payload): murmur3's steps and constants, four bytes
+ * a word, the last byte alone. Each step is a bijection of the state, so frames that differ in one
+ * word (one byte, one bit) always hash apart; int32 throughout (`| 0`), so the JIT keeps to integers.
+ */
+export function tailHash(bytes: Uint8Array): number {
+  let h = 0x9747b28c | 0;
+  let i = TAIL_FIRST;
+  for (; i + 4 <= TAIL_END; i += 4) {
+    let w = bytes[i]! | (bytes[i + 1]! << 8) | (bytes[i + 2]! << 16) | (bytes[i + 3]! << 24);
+    w = Math.imul(w, 0xcc9e2d51);
+    w = Math.imul((w << 15) | (w >>> 17), 0x1b873593);
+    h ^= w;
+    h = (Math.imul((h << 13) | (h >>> 19), 5) + 0xe6546b64) | 0;
+  }
+  for (; i < TAIL_END; i++) h = Math.imul(h ^ bytes[i]!, 0x01000193);
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  return h | 0;
 }
 
-/** Keep DMRD bytes 15–52 of the stream's accepted frame for the identical-frame check (and its flags byte in the record). */
-export function copyTail(ctx: RouterContext, stream: Stream, bytes: Uint8Array): void {
-  const tails = ctx.streamRegistry.tails;
-  const at = stream.recordNumber * TAIL_STRIDE;
-  for (let i = 0; i < TAIL_LENGTH; i++) tails[at + i] = bytes[DMRD_OFFSET_FLAGS + i]!;
+/** Keep what the identical-frame check needs of the stream's accepted frame: its flags byte and its tail's hash. */
+export function rememberTail(stream: Stream, bytes: Uint8Array): void {
   stream.lastFlags = bytes[DMRD_OFFSET_FLAGS]!;
+  stream.lastTailHash = tailHash(bytes);
 }

@@ -9,14 +9,13 @@ import { DataType, FrameType, type CallType, type DmrdFrame } from "../../../wir
 import { csbkIsPreamble, dataHeaderBlocksToFollow } from "../streams/data_call.ts";
 import type { PortState, Stream } from "../state.ts";
 import { deliver } from "./delivery.ts";
-import { acceptInStream, copyTail } from "./duplicate_control.ts";
+import { acceptInStream, rememberTail } from "./duplicate_control.ts";
 import { livePort } from "../hotspots/port_lookup.ts";
 import type { RouterContext } from "../router_context.ts";
 import { publishStreamAlias } from "../router_events.ts";
 import { cutStream, endStream } from "../streams/stream_end.ts";
 import { findSlotStream, findTrunkStream, startsStream } from "./stream_lookup.ts";
 import { startStream } from "../streams/stream_start.ts";
-import { slotKey } from "../slot_table.ts";
 
 /** onFrame: one DMRD frame from a port. */
 export function routeFrame(ctx: RouterContext, nowMs: number, port: RouterPort, frame: DmrdFrame): void {
@@ -58,15 +57,19 @@ export function processFrame(ctx: RouterContext, nowMs: number, ps: PortState, s
   stream.frames++;
   stream.lastFrameAtMs = nowMs;
   stream.lastSequence = frame.sequence;
-  copyTail(ctx, stream, frame.bytes);
+  // the hang its slots are left with, and their last delivery, when it lets them go (slot_table.ts)
+  stream.routedAtMs = nowMs;
+  stream.routedHangUntilMs = nowMs + ctx.options.hangTimeMs;
+  rememberTail(stream, frame.bytes);
   const frameType = frame.frameType;
   const dataType = frame.dataType;
   if (frameType !== FrameType.DataSync) stream.sawVoice = true;
   else if (dataType === DataType.VoiceLcHeader || dataType === DataType.PiHeader) stream.sawHeader = true;
-  if (!ps.trunk) {
-    ctx.slots.setHang(slotKey(ps.index, stream.slot), nowMs + ctx.options.hangTimeMs, stream.hangDestinationId, stream.hangCallType, stream.sourceId);
-  }
-  if (stream.sourceLc.observe(frame)) {
+  // A terminator's LC is only wanted by the stream's rewrites (re-prepared when it changed, for
+  // the terminator they send): the stream ends with this frame, and without rewrites nothing
+  // reads what it would teach (a BPTC(196,96) decode per call saved).
+  const lcWanted = stream.rewriteCount !== 0 || frameType !== FrameType.DataSync || dataType !== DataType.TerminatorWithLc;
+  if (lcWanted && stream.sourceLc.observe(frame)) {
     for (let r = 0; r < stream.rewriteCount; r++) {
       stream.rewrites[r]!.prepare(stream.sourceLc, stream.rewriteDestinations[r]!, stream.rewriteCallTypes[r]! as CallType);
     }

@@ -39,6 +39,7 @@ export function initStream(ctx: RouterContext, nowMs: number, stream: Stream, ps
   stream.lost = 0;
   stream.lastSequence = (frame.sequence - 1) & 0xff;
   stream.lastFlags = -1;
+  stream.routedAtMs = Number.NEGATIVE_INFINITY;
   stream.portName = "";
   stream.sawHeader = false;
   stream.sawVoice = false;
