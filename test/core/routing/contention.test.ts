@@ -136,6 +136,48 @@ describe("contention: one stream per (port, slot)", () => {
     expect(b.streams()).toEqual([1, 3, 4, 5]);
   });
 
+  test("the hang runs from a long call's last frame, at its listeners' slots and at its own (written when the call lets them go)", () => {
+    // 12 s of call, 10 s of hang: a hang counted from the first frame (when the call took the
+    // slots) would be over before the call ended
+    const h = new Harness({ hangTimeMs: 10_000 });
+    const a = h.hotspot({ options: "TS1=3200" });
+    const b = h.hotspot({ options: "TS1=3100,3200" });
+    const c = h.hotspot();
+    h.call(a, { sourceId: 1, destinationId: 3100, streamId: 1, bursts: 200 });
+    const lastA = Math.max(...b.sent.filter((s) => s.streamId === 1).map((s) => s.atMs));
+    expect(h.nowMs - lastA).toBeLessThan(60);
+    h.advance(9_000);
+    h.call(c, { sourceId: 2, destinationId: 3200, streamId: 2, bursts: 2 }); // other TG, other radio, inside the hang
+    expect(b.streams()).toEqual([1]);
+    expect(a.streams()).toEqual([]); // a's own slot hangs on 3100 after its own call
+    h.advance(1_000);
+    h.call(c, { sourceId: 2, destinationId: 3200, streamId: 3, bursts: 2 }); // hang over
+    expect(b.streams()).toEqual([1, 3]);
+    expect(a.streams()).toEqual([3]);
+  });
+
+  test("a refused tail waits for the stream timeout after a long call's last frame, not after its first", () => {
+    const h = new Harness();
+    const a = h.hotspot();
+    const c = h.hotspot();
+    const b = h.hotspot({ options: "TS1=3100" });
+    const callA = h.openCall(a, { sourceId: 1, destinationId: 3100, streamId: 1 });
+    const callC = h.openCall(c, { sourceId: 2, destinationId: 3100, streamId: 2 });
+    for (let i = 0; i < 100; i++) {
+      callA.burst();
+      callC.burst();
+      h.advance(60);
+    }
+    callA.end();
+    for (let i = 0; i < 12; i++) {
+      callC.burst();
+      h.advance(60);
+    }
+    const lastA = Math.max(...b.sent.filter((s) => s.streamId === 1).map((s) => s.atMs));
+    const gotC = b.sent.filter((s) => s.streamId === 2);
+    expect(gotC[0]!.atMs - lastA).toBe(STREAM_TIMEOUT_MS);
+  });
+
   test("OpenBridge links carry many streams at once (no slot contention)", () => {
     const h = new Harness();
     const link = h.link();
