@@ -139,7 +139,10 @@ export class LatencySender {
    * Send for warm-up + measured seconds. Talker i sends frame n at start + i·60/calls + n·60 ms;
    * `onMeasureStart` runs when the warm-up is over. The first `prewarmSeconds` of the warm-up go
    * PREWARM_SPEEDUP× faster, so the server's JIT reaches its top tier (FTL) before the measurement
-   * instead of compiling during it (a long-running server is past that point).
+   * instead of compiling during it (a long-running server is past that point). The pings go that
+   * much faster too (the talkers send the extra ones): at the real rate a master's ping answer was
+   * still being compiled for its top tier inside the measured rounds (~15 ms of compiler CPU on
+   * the server's core, 2026-12-06), which a server that has run for minutes never pays again.
    */
   run(warmupSeconds: number, seconds: number, onMeasureStart: () => void = () => {}, prewarmSeconds = 0): Promise<SenderResult> {
     const calls = this.shape.calls;
@@ -151,6 +154,10 @@ export class LatencySender {
     const stopAt = measureFrom + seconds * 1000;
     const late = new LatencySamples(Math.ceil(((warmupSeconds + seconds + 1) * 1000 * calls) / FRAME_MS) + 64);
     const hold = new LatencySamples(late.values.length);
+    // the pre-warm's extra pings: (PREWARM_SPEEDUP − 1)× the talkers' own rate, spread evenly
+    const extraPingEveryMs = PING_INTERVAL_MS / (calls * (PREWARM_SPEEDUP - 1));
+    let extraPingAt = start;
+    let extraPingNext = 0;
     let measuring = false;
     let sentMeasured = 0;
     let burstsMeasured = 0;
@@ -169,6 +176,11 @@ export class LatencySender {
           const h = hold.summary();
           resolve({ sentMeasured, burstsMeasured, windowStartMs, windowEndMs: now, pacingLateP99: s.p99, pacingLateMax: s.max, sendHoldP99: h.p99, sendHoldMax: h.max });
           return;
+        }
+        while (now < prewarmUntil && extraPingAt <= now) {
+          this.talkers[extraPingNext]!.ping();
+          extraPingNext = (extraPingNext + 1) % calls;
+          extraPingAt += extraPingEveryMs;
         }
         for (let i = 0; i < calls; i++) {
           while (next[i]! <= now) {
