@@ -62,6 +62,16 @@ export function ipv4EndpointKey(socketIndex: number, address: string, port: numb
 const PORT_RANGE = 65_536;
 const SOCKET_UNIT = 2 ** 48;
 
+/** The IPv4 address of an ipv4EndpointKey, as one number (a.b.c.d = a·2^24 + b·2^16 + c·2^8 + d). */
+export function ipv4KeyAddress(key: number): number {
+  return Math.floor(key / PORT_RANGE) % 2 ** 32;
+}
+
+/** The UDP port of an ipv4EndpointKey. */
+export function ipv4KeyPort(key: number): number {
+  return key % PORT_RANGE;
+}
+
 /** An endpoint's one number: its ipv4EndpointKey (≥ 0), or −(socketPort + 1) when it has none (IPv6, a socket index beyond IPV4_SOCKETS_MAX, a blank session). */
 function endpointKey(socketIndex: number, address: string, port: number): number {
   const key = ipv4EndpointKey(socketIndex, address, port);
@@ -82,6 +92,14 @@ export class Endpoint {
     port: number,
   ) {
     this.#key = endpointKey(socketIndex, address, port);
+  }
+
+  /**
+   * The endpoint's ipv4EndpointKey (address and port in one number, ipv4KeyAddress / ipv4KeyPort),
+   * or a negative number when it has none (IPv6, a socket index beyond IPV4_SOCKETS_MAX, blank).
+   */
+  get ipv4Key(): number {
+    return this.#key;
   }
 
   /** Which of our sockets the peer talks to (-1 = none yet: a blank session). */

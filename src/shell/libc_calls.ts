@@ -1,7 +1,8 @@
 /**
  * The libc calls the shell makes through bun:ffi: integer socket options (SO_RCVBUF, receive_buffer.ts),
- * the depth of a UDP socket's receive queue (overload shedding, udp_host.ts) and `madvise` (giving
- * start-up-only code pages back, with the page size it works in, startup_pages.ts).
+ * the depth of a UDP socket's receive queue (overload shedding, udp_host.ts), `sendmmsg` (the UDP
+ * host's sends, sendmmsg_batch.ts) and `madvise` (giving start-up-only code pages back, with the
+ * page size it works in, startup_pages.ts).
  *
  * Queue depth: FIONREAD on a UDP socket reports only the size of the *next* datagram (udp(7)), not
  * the backlog, so we read SO_MEMINFO (sock_diag.h): SK_MEMINFO_RMEM_ALLOC is the memory held by
@@ -22,6 +23,8 @@ interface LibcSymbols {
   getsockopt(fd: number, level: number, name: number, value: unknown, length: unknown): number;
   madvise(address: number, length: number, advice: number): number;
   getpagesize(): number;
+  sendmmsg(fd: number, messages: number, count: number, flags: number): number;
+  __errno_location(): number;
 }
 
 let symbols: LibcSymbols | null | undefined;
@@ -32,6 +35,8 @@ const intLength = new Uint32Array(new ArrayBuffer(8));
 const meminfo = new Uint32Array(new ArrayBuffer(64));
 const meminfoLength = new Uint32Array(new ArrayBuffer(8));
 let addressOf: ((view: Int32Array | Uint32Array) => number) | null = null;
+let readInt32: ((address: number) => number) | null = null;
+let pointer: ((view: ArrayBufferView) => number) | null = null;
 
 function load(): LibcSymbols | null {
   if (symbols !== undefined) return symbols;
@@ -40,7 +45,7 @@ function load(): LibcSymbols | null {
   try {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const ffi = require("bun:ffi") as typeof import("bun:ffi");
-    const { dlopen, FFIType, ptr } = ffi;
+    const { dlopen, FFIType, ptr, read } = ffi;
     for (const name of ["libc.so.6", "libc.so", "libc.musl-x86_64.so.1", "libc.musl-aarch64.so.1"]) {
       try {
         const lib = dlopen(name, {
@@ -48,9 +53,13 @@ function load(): LibcSymbols | null {
           getsockopt: { args: [FFIType.i32, FFIType.i32, FFIType.i32, FFIType.ptr, FFIType.ptr], returns: FFIType.i32 },
           madvise: { args: [FFIType.u64, FFIType.u64, FFIType.i32], returns: FFIType.i32 },
           getpagesize: { args: [], returns: FFIType.i32 },
+          sendmmsg: { args: [FFIType.i32, FFIType.ptr, FFIType.u32, FFIType.i32], returns: FFIType.i32 },
+          __errno_location: { args: [], returns: FFIType.ptr },
         });
         symbols = lib.symbols as unknown as LibcSymbols;
         addressOf = (view) => ptr(view) as unknown as number;
+        pointer = (view) => ptr(view as Uint8Array) as unknown as number;
+        readInt32 = (address) => read.i32(address as never, 0);
         return symbols;
       } catch {
         // try the next name
@@ -107,4 +116,48 @@ export function madvise(address: number, length: number, advice: number): number
   const lib = load();
   if (lib === null) return -1;
   return lib.madvise(address, length, advice);
+}
+
+/**
+ * The function that gives the address of a typed array's first byte (bun:ffi `ptr`), or null when
+ * unavailable. The address stays valid while the array is alive and its buffer is neither detached
+ * nor resized: JSC does not move an ArrayBuffer's contents.
+ */
+export function bytesAddress(): ((view: ArrayBufferView) => number) | null {
+  return load() === null ? null : pointer;
+}
+
+/**
+ * sendmmsg(2) of `count` messages from the `struct mmsghdr` array at `messages` (sendmmsg_batch.ts):
+ * how many were sent (the kernel stops at the first that fails), or −errno when the first failed
+ * (−1 when unavailable).
+ */
+export function sendmmsg(fd: number, messages: number, count: number): number {
+  const lib = load();
+  if (lib === null) return -1;
+  const sent = lib.sendmmsg(fd, messages, count, 0);
+  return sent >= 0 ? sent : -readInt32!(lib.__errno_location());
+}
+
+/** errno values a UDP send reports (asm-generic/errno.h and errno-base.h: the same on x86-64 and arm64). */
+const ERRNO_NAMES: Readonly<Record<number, string>> = {
+  1: "EPERM",
+  9: "EBADF",
+  11: "EAGAIN",
+  13: "EACCES",
+  14: "EFAULT",
+  22: "EINVAL",
+  89: "EDESTADDRREQ",
+  90: "EMSGSIZE",
+  97: "EAFNOSUPPORT",
+  99: "EADDRNOTAVAIL",
+  101: "ENETUNREACH",
+  105: "ENOBUFS",
+  111: "ECONNREFUSED",
+  113: "EHOSTUNREACH",
+};
+
+/** An errno's name ("ECONNREFUSED"), or "errno N" for one a UDP send is not expected to report. */
+export function errnoName(errno: number): string {
+  return ERRNO_NAMES[errno] ?? `errno ${errno}`;
 }

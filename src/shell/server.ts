@@ -85,6 +85,8 @@ export interface ServerOptions {
   outboxCapacity?: number;
   /** Datagrams whose forwarded copies the UDP host may hold for one sendmmsg (udp_host.ts; default DEFAULT_HOLD_DATAGRAMS, 0 = none). */
   holdDatagrams?: number;
+  /** Send to IPv4 peers through sendmmsg via bun:ffi where available (udp_host.ts, sendmmsg_batch.ts; default true). */
+  sendmmsg?: boolean;
   /** Tick interval of the shell (default 25 ms). */
   tickIntervalMs?: number;
   /** Tick interval while nothing needs the fast tick (default 100 ms, udp_host.ts). */
@@ -237,6 +239,7 @@ export async function startServer(config: Config, log: Logger, options: ServerOp
     ...(options.shedding !== undefined ? { shedding: options.shedding } : {}),
     reusePort: options.reusePort ?? false,
     ...(options.holdDatagrams !== undefined ? { holdDatagrams: options.holdDatagrams } : {}),
+    ...(options.sendmmsg !== undefined ? { sendmmsg: options.sendmmsg } : {}),
     onHandlerError: (where, error) => log.error({ err: error, where }, "exception in the packet plane (contained)"),
   });
   for (const handler of assembled.handlers) host.addHandler(handler);
@@ -357,6 +360,8 @@ export async function startServer(config: Config, log: Logger, options: ServerOp
         address: socket.address,
         port: socket.port,
         receiveBuffer: { requested: rb.requested, kernel: rb.effective, method: rb.method },
+        // sendmmsg (sendmmsg_batch.ts), or Bun's sendMany and why
+        send: socket.sendPath === "sendmmsg" ? "sendmmsg" : `bun (${socket.sendmmsgUnavailable ?? "?"})`,
       },
       `listening on UDP ${socket.address.includes(":") ? `[${socket.address}]` : socket.address}:${socket.port} (${socket.handler})`,
     );

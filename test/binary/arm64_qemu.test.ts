@@ -82,6 +82,8 @@ describe.if(canRun)("arm64 binary under qemu-user -cpu cortex-a53", () => {
       client = await HbpClient.open({ serverPort: server.port, repeaterId: 2345602, passphrase: "passw0rd" });
       const result = await client.tryLogin({ timeoutMs: 10_000 });
       expect(result.ok).toBe(true);
+      // the replies went out through sendmmsg via bun:ffi: the arm64 structure layout (sendmmsg_batch.ts)
+      expect(server.lines.find((l) => l.socket === "hbp" && String(l.msg).startsWith("listening on UDP"))?.send).toBe("sendmmsg");
       expect(await client.ping(10_000)).toBe(true);
     } finally {
       await client?.close();

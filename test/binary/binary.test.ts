@@ -9,7 +9,9 @@ import { join } from "node:path";
 import { COMPILE_FLAGS } from "../../scripts/build.ts";
 import { parseConfigText } from "../../src/config/load.ts";
 import { defaultConfig } from "../../src/config/schema.ts";
-import { HbpClient } from "../support/hbp_client.ts";
+import { decodeReceivedDmrd, HbpClient } from "../support/hbp_client.ts";
+import { FrameType } from "../../src/wire/dmrd.ts";
+import { sendVoiceCall } from "../e2e/routing_support.ts";
 import { startFreedmr } from "../cli/support/freedmr_process.ts";
 import { distDir, ensureBinary, repoRoot } from "./support/ensure_binary.ts";
 
@@ -86,6 +88,32 @@ describe.if(isX64)("compiled x64 binary", () => {
     }
     expect(await server.stop("SIGTERM")).toBe(0);
     expect(server.lines.at(-1)?.msg).toBe("stopped");
+  });
+
+  test("a group call reaches a subscriber with its own id stamped, sent through sendmmsg (bun:ffi) in the binary", async () => {
+    const server = await startFreedmr([binary, "--port", "0", "--http-port", "0", "--bind", "127.0.0.1", "--log-format", "json"], { cwd: work });
+    const clients: HbpClient[] = [];
+    try {
+      const listening = server.lines.find((l) => l.socket === "hbp" && String(l.msg).startsWith("listening on UDP"));
+      expect(listening?.send).toBe("sendmmsg");
+      for (const repeaterId of [2345611, 2345612, 2345613]) {
+        const client = await HbpClient.open({ serverPort: server.port, repeaterId, passphrase: "passw0rd", callsign: "G4TST", options: "TS2=3100;" });
+        clients.push(client);
+        await client.login();
+      }
+      const [talker, ...listeners] = clients as [HbpClient, ...HbpClient[]];
+      const call = await sendVoiceCall(talker, { sourceId: 2345611, destinationId: 3100, slot: 2, superframes: 2 });
+      for (const listener of listeners) {
+        expect(await listener.waitForDmrd((f) => f.streamId === call.streamId && f.frameType === FrameType.DataSync && f.dataType === 2, 5000)).not.toBeNull();
+        const frames = listener.ofTag("DMRD").map((r) => decodeReceivedDmrd(r.bytes, r)).filter((f) => f !== null && f.streamId === call.streamId);
+        expect(frames.length).toBe(call.frames);
+        // each listener's copy carries its own repeater id in bytes 11–14 (what the master rewrites)
+        expect(frames.every((f) => f!.repeaterId === listener.repeaterId)).toBe(true);
+      }
+    } finally {
+      for (const c of clients) await c.close();
+    }
+    expect(await server.stop("SIGTERM")).toBe(0);
   });
 
   test("a hostile bunfig.toml (preload) and .env in the working directory are ignored", async () => {

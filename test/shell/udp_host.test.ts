@@ -60,14 +60,23 @@ async function until(p: () => boolean, ms = 2000): Promise<boolean> {
   return p();
 }
 
-describe("UdpHost", () => {
+/** Both ways the host sends: its sendmmsg batch (sendmmsg_batch.ts) and Bun's send/sendMany. */
+const SEND_PATHS = [
+  ["sendmmsg", true],
+  ["Bun sendMany", false],
+] as const;
+/** The sendmmsg batch is used where the platform has it (Linux on x64/arm64 with bun:ffi). */
+const sendmmsgPlatform = process.platform === "linux" && (process.arch === "x64" || process.arch === "arm64");
+
+describe.each(SEND_PATHS)("UdpHost (sending through %s)", (_path, sendmmsg) => {
   test("fan-out with dead peers in the batch: the live ones still get every datagram, errors are counted", async () => {
     const outbox = new Outbox(256);
     const handler = new FanOut(outbox);
-    const host = new UdpHost(outbox, { tickIntervalMs: 10 });
+    const host = new UdpHost(outbox, { tickIntervalMs: 10, sendmmsg });
     hosts.push(host);
     host.addHandler(handler);
     await host.start();
+    expect(host.boundSockets()[0]!.sendPath).toBe(sendmmsg && sendmmsgPlatform ? "sendmmsg" : "bun");
     const port = host.localPort(handler.indexes[0]!);
     const live = [await sink(), await sink(), await sink()];
     const dead = [await sink(), await sink()];
@@ -85,6 +94,36 @@ describe("UdpHost", () => {
     console.log("host stats:", host.stats);
     expect(host.stats.datagramsIn).toBe(rounds);
     expect(host.stats.handlerErrors).toBe(0);
+    // the kernel took every datagram for a dead peer too (its ICMP report comes back later); the
+    // one after such a report fails, either reported (an error, retried) or as a short batch
+    expect(host.stats.datagramsOut).toBe(rounds * 5);
+    expect(host.stats.sendErrors + host.stats.sendShort).toBeGreaterThan(0);
+  });
+
+  test("a datagram the kernel refuses (port 0: EINVAL) is tried once more, dropped and named; the rest of the batch goes out", async () => {
+    const outbox = new Outbox(256);
+    const handler = new FanOut(outbox);
+    const host = new UdpHost(outbox, { tickIntervalMs: 10, sendmmsg });
+    hosts.push(host);
+    host.addHandler(handler);
+    await host.start();
+    const live = [await sink(), await sink()];
+    handler.targets = [new Endpoint(0, "127.0.0.1", live[0]!.port), new Endpoint(0, "127.0.0.1", 0), new Endpoint(0, "127.0.0.1", live[1]!.port)];
+    const trigger = await Bun.udpSocket({ hostname: "127.0.0.1", port: 0 });
+    sockets.push(trigger);
+    const rounds = 10;
+    for (let i = 0; i < rounds; i++) {
+      trigger.send(new Uint8Array([0]), host.localPort(handler.indexes[0]!), "127.0.0.1");
+      await wait(2);
+    }
+    expect(await until(() => live.every((s) => s.count() === rounds))).toBe(true);
+    expect(host.stats.datagramsOut).toBe(rounds * 2);
+    expect(host.stats.sendDropped).toBe(rounds);
+    // twice per round (the try and the one more); Bun's sendMany fails whole first, then goes one by one
+    if (sendmmsg && sendmmsgPlatform) expect(host.stats.sendErrors).toBe(rounds * 2);
+    else expect(host.stats.sendErrors).toBeGreaterThanOrEqual(rounds * 2);
+    // the kernel's errno by name; Bun refuses port 0 itself (ERR_INVALID_ARG_TYPE)
+    expect(host.stats.lastSendError).toBe(sendmmsg && sendmmsgPlatform ? "EINVAL" : "ERR_INVALID_ARG_TYPE");
   });
 
   test("event-loop lag: a blocked event loop shows as a late tick (tickLagMs, tickLagOver100Ms) in the host stats", async () => {
@@ -126,10 +165,12 @@ describe("UdpHost", () => {
   test("reopen moves the socket to a new ephemeral port; datagrams to the new port arrive", async () => {
     const outbox = new Outbox(16);
     const handler = new FanOut(outbox);
-    const host = new UdpHost(outbox);
+    const host = new UdpHost(outbox, { sendmmsg });
     hosts.push(host);
     host.addHandler(handler);
     await host.start();
+    const receiver = await sink();
+    handler.targets = [new Endpoint(0, "127.0.0.1", receiver.port)];
     const before = host.localPort(0);
     host.reopen(0);
     expect(await until(() => host.localPort(0) !== before)).toBe(true);
@@ -137,6 +178,9 @@ describe("UdpHost", () => {
     sockets.push(trigger);
     trigger.send(new Uint8Array([0]), host.localPort(0), "127.0.0.1");
     expect(await until(() => host.stats.datagramsIn === 1)).toBe(true);
+    // and sends leave from the new socket
+    expect(await until(() => receiver.count() === 1)).toBe(true);
+    expect(host.boundSockets()[0]!.sendPath).toBe(sendmmsg && sendmmsgPlatform ? "sendmmsg" : "bun");
   });
 
   test("a flood that keeps Bun's read loop busy (no timer can run) still gets ticks, from the data path", async () => {
@@ -308,7 +352,7 @@ describe("UdpHost", () => {
     async function relayWith(holdDatagrams?: number): Promise<{ host: UdpHost; send: (batch: number[][]) => void; got: number[] }> {
       const outbox = new Outbox(256);
       const handler = new Relay(outbox);
-      const host = new UdpHost(outbox, { tickIntervalMs: 10, ...(holdDatagrams !== undefined ? { holdDatagrams } : {}) });
+      const host = new UdpHost(outbox, { tickIntervalMs: 10, sendmmsg, ...(holdDatagrams !== undefined ? { holdDatagrams } : {}) });
       hosts.push(host);
       host.addHandler(handler);
       await host.start();
