@@ -23,18 +23,21 @@ export const STREAM_BYTES = 2048;
 /** A finished-stream slot (src/core/routing/finished_streams.ts: Float64 + Int32 + Int32 + Float64 + Uint8). */
 export const FINISHED_STREAM_BYTES = 25;
 /**
- * Per router port at start: an Outbox entry (~20 B) and the voice ident tables' entries. The
- * per-slot records (slot_table.ts, 2 × 56 B) grow with the port indexes used: in HOTSPOT_BYTES.
+ * Per router port at start: an Outbox entry (~20 B), the voice ident tables' entries and the slot
+ * table's columns (slot_table.ts: 2 × (56 B record + rx, tx, delivered) = 130 B), which are
+ * allocated for every port at start but become resident only as port indexes are used.
+ * bench/config_memory measured 118 B of heap and array buffers, 16 B of RSS, per port at
+ * 1,000,000 (2026-12-06; the figure was 32 B before the slot table became columns).
  */
-export const PORT_SLOT_BYTES = 32;
+export const PORT_SLOT_BYTES = 128;
 /**
- * A logged-in hotspot (HBP session, router port state, slot records, buffers): measured 0.8 KB live
- * heap, 1.3–1.9 KB RSS since the session, its port state and its RPTC record fit smaller size
- * classes, the master's tables are NumberMaps and the RPTC record is columns by port index
- * (session.ts, state.ts, session_columns.ts, number_map.ts; before: 1.4 KB heap, 2.9 KB RSS; before the
- * shared replies and texts, reply_pool.ts and text_intern.ts: 2.2 KB heap, 3.9 KB RSS).
+ * A logged-in hotspot (HBP session, router port state, slot records, buffers): bench/config_memory
+ * measured 0.36 KB live heap and 1.0 KB RSS per hotspot from 2,000 to 22,000 (2026-12-06, after
+ * issue 14's work: the session, its port state and its RPTC record in smaller size classes or
+ * columns by port index, the master's tables NumberMaps; session.ts, state.ts, session_columns.ts,
+ * number_map.ts). Before: 0.8 KB heap and 1.3–1.9 KB RSS; 1.4 KB and 2.9 KB before that.
  */
-export const HOTSPOT_BYTES = 1792;
+export const HOTSPOT_BYTES = 1280;
 /** A subscription (record + conference list + indexes): measured 232 B heap, 284 B RSS per entry over 100 000 (282 B heap before the record fit JSC's 112-byte size class, state.ts), 414 B over the first 20 000 (Map growth). */
 export const SUBSCRIPTION_BYTES = 384;
 /** A last-heard radio id (SubscriberEntry + its Map slot): measured 129–132 B heap per entry at 200 000–400 000, up to 238 B while the Map doubles. */
