@@ -12,12 +12,12 @@
  *    server) log in to freedmr (Worker off), freedmr (Worker on) and the bare relay side by side;
  *    (RSS once settled − RSS idle) / hotspots, `--settle-seconds` after the last login and again
  *    `--late-seconds` after it: freedmr hands code pages back after a burst of logins
- *    (src/shell/settle_after_logins.ts) and some fault back in over the next minute, so the goal
+ *    (src/shell/memory/settle_after_logins.ts) and some fault back in over the next minute, so the goal
  *    (≤ 1 KiB per hotspot for freedmr) is judged on the later figure. For freedmr with the Worker
  *    off, RSS is then read every 30 s until `--steady-seconds` after the logins, beside the idle
  *    control (4.), and the median and highest of each are printed: what the server holds once the
  *    pages the pings need have faulted back in, between the working-set trims (every 2 minutes,
- *    src/shell/working_set_trim.ts), and how far it swings. Measured on 2026-12-06 without the trims, the per-hotspot
+ *    src/shell/memory/working_set_trim.ts), and how far it swings. Measured on 2026-12-06 without the trims, the per-hotspot
  *    figure was 0.94–0.97 KiB against an idle sample taken at 180 s until 120 s after the logins,
  *    then 1.36–1.45 from 150 s on: the 60-s figure net of the control understates what stays.
  * 3. What a further hotspot costs once the server has served some (freedmr only): `--more`

@@ -1,7 +1,7 @@
 /**
  * A private copy of the compiled binary for one benchmark server, with the page cache in a stated
  * state. Two servers on one file would share its page-cache pages, and the kernel pages out only
- * pages mapped by one process (src/shell/startup_pages.ts), so each server gets its own copy.
+ * pages mapped by one process (src/shell/memory/startup_pages.ts), so each server gets its own copy.
  *
  * A copy just written sits in the page cache as the writes left it; on Linux ≥ 6.16 ext4 keeps
  * such a file in large folios (up to 2 MiB) that straddle the binary's page-table boundaries, and

@@ -6,9 +6,9 @@
  * @module
  */
 import { isIP } from "node:net";
-import { scheduleStartupPageRelease } from "../shell/startup_pages.ts";
-import { scheduleSettleAfterLogins } from "../shell/settle_after_logins.ts";
-import { scheduleWorkingSetTrim } from "../shell/working_set_trim.ts";
+import { scheduleStartupPageRelease } from "../shell/memory/startup_pages.ts";
+import { scheduleSettleAfterLogins } from "../shell/memory/settle_after_logins.ts";
+import { scheduleWorkingSetTrim } from "../shell/memory/working_set_trim.ts";
 import { formatConfigError } from "../config/errors.ts";
 import { hostErrors, systemLookup, type HostLookup } from "../config/host_check.ts";
 import { clusterFileErrors } from "../config/cluster_files.ts";

@@ -1,6 +1,6 @@
 /**
  * The worker supervisor: `freedmr --workers N` (or `[workers] count = N`) runs N freedmr processes
- * from the one config, all bound to the HBP port with SO_REUSEPORT (src/shell/reuse_port.ts; each
+ * from the one config, all bound to the HBP port with SO_REUSEPORT (src/shell/udp/reuse_port.ts; each
  * worker's differences: src/cli/worker_overrides.ts), each a cluster node of its own; with
  * `[workers] start_nats_server` also a local nats-server they join (cluster.servers[0]).
  *

@@ -20,7 +20,7 @@ export interface SocketSpec {
   readonly port: number;
   /** SO_RCVBUF to request (the kernel caps it at net.core.rmem_max); 0 = leave the default. */
   readonly receiveBufferBytes: number;
-  /** SO_REUSEPORT before bind: several processes share the port (src/shell/reuse_port.ts). Default false. */
+  /** SO_REUSEPORT before bind: several processes share the port (src/shell/udp/reuse_port.ts). Default false. */
   readonly reusePort?: boolean;
 }
 

@@ -12,7 +12,7 @@
  * drain — rows side by side, reused from the first after every drain, so the copies a drain sends
  * sit in a few warm cache lines rather than one line per target. While every entry is such a
  * copy (`holdable`), the shell may hold them past the current core call and send the output of
- * several received datagrams in one sendmmsg (shell/udp_host.ts); a plain `push` makes the outbox
+ * several received datagrams in one sendmmsg (shell/udp/udp_host.ts); a plain `push` makes the outbox
  * unholdable until it is drained, so an owner's buffer still goes out before the owner can reuse it.
  * @module
  */

@@ -1,7 +1,7 @@
 /**
  * When a burst of logins is over (a server start, a region's uplink coming back): fed the total
  * connections so far at each check, true once a burst of at least `minLogins` new ones has been
- * followed by a check with none. Pure; the packet thread (src/shell/settle_after_logins.ts) and the
+ * followed by a check with none. Pure; the packet thread (src/shell/memory/settle_after_logins.ts) and the
  * services Worker (src/services/worker/settle_after_logins.ts) each run it from their own timer and
  * give memory back then.
  * @module

@@ -14,7 +14,7 @@ import { redactOptionKey } from "../lib/option_key.ts";
 import type { HbpMaster } from "../core/hbp_master/hbp_master.ts";
 import type { FrameRouter } from "../core/router_contract.ts";
 import type { Router } from "../core/routing/types.ts";
-import type { Tickable } from "./udp_host.ts";
+import type { Tickable } from "./udp/udp_host.ts";
 
 /** Commands waiting at most; more are answered "busy" at once. */
 export const CONTROL_QUEUE_CAPACITY = 64;

@@ -38,7 +38,7 @@ import type { ControlQueue } from "./control_commands.ts";
 import type { Logger } from "./log.ts";
 import { aliasWorkerOptions, hbpMasterOptions } from "./server.ts";
 import type { ServicesWorkerHost } from "./services_worker_host.ts";
-import type { UdpHost } from "./udp_host.ts";
+import type { UdpHost } from "./udp/udp_host.ts";
 import type { AliasDirectory } from "./alias_directory.ts";
 
 /** What one reload did; also the admin API's answer. */

@@ -12,7 +12,7 @@ import { OpenBridgeLink } from "../core/federation/openbridge_link.ts";
 import type { HbpMaster } from "../core/hbp_master/hbp_master.ts";
 import type { FrameRouter } from "../core/router_contract.ts";
 import { UpstreamLink } from "../core/upstream/upstream_link.ts";
-import type { UdpHostStats } from "./udp_host.ts";
+import type { UdpHostStats } from "./udp/udp_host.ts";
 
 export const DEFAULT_STATS_INTERVAL_MS = 5_000;
 

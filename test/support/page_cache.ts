@@ -1,7 +1,7 @@
 /**
  * Drop a file's clean page-cache pages (posix_fadvise POSIX_FADV_DONTNEED), so it is read back from
  * disk page by page, as a binary is at boot: a file just written may sit in large folios that
- * MADV_PAGEOUT leaves (src/shell/startup_pages.ts). Used by the start-up page tests and by the
+ * MADV_PAGEOUT leaves (src/shell/memory/startup_pages.ts). Used by the start-up page tests and by the
  * benchmarks' binary copies (bench/support/binary_copy.ts).
  * @module
  */

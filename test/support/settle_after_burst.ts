@@ -1,6 +1,6 @@
 /**
  * What every "settle after a burst of logins" scheduler promises (src/lib/login_burst_watch.ts is
- * their shared watch): the packet thread's (src/shell/settle_after_logins.ts) and the services
+ * their shared watch): the packet thread's (src/shell/memory/settle_after_logins.ts) and the services
  * Worker's (src/services/worker/settle_after_logins.ts) are both held to it.
  * @module
  */

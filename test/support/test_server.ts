@@ -86,7 +86,7 @@ export async function startTestServer(overrides: TestServerOverrides = {}): Prom
     warnDefaultPassphrase: false,
     // Tests send bursts in one turn and count every datagram at the handler: overload shedding
     // (which would drop voice-looking frames of such a burst) is off unless a test asks for it
-    // (test/shell/overload_shedding.test.ts).
+    // (test/shell/udp/overload_shedding.test.ts).
     shedding: { highBytes: 0, lowBytes: 0, sustainMs: 0 },
     ...overrides.options,
     ...(routerOverride !== undefined

@@ -1,11 +1,11 @@
 /**
- * SO_REUSEPORT on the HBP socket (src/shell/reuse_port.ts, hbp.reuse_port): two sockets share a
+ * SO_REUSEPORT on the HBP socket (src/shell/udp/reuse_port.ts, hbp.reuse_port): two sockets share a
  * port only with it; the kernel keeps each client's 4-tuple on one socket; two real freedmr
  * processes on one port each complete whole logins (a login split across processes would be NAKed)
  * and between them hold every hotspot exactly once.
  */
 import { afterAll, describe, expect, test } from "bun:test";
-import { checkReusePort, ReusePortError, reusePortSocketOptions, reusePortState } from "../../src/shell/reuse_port.ts";
+import { checkReusePort, ReusePortError, reusePortSocketOptions, reusePortState } from "../../src/shell/udp/reuse_port.ts";
 import { freePorts } from "../core/federation/support/e2e.ts";
 import { killAll, serverToml, spawnServer, type ServerProcess } from "../core/federation/support/processes.ts";
 import { HbpClient } from "../support/hbp_client.ts";

@@ -1,6 +1,6 @@
 /**
  * The services Worker's half of giving memory back after a burst of logins (the packet thread's
- * is src/shell/settle_after_logins.ts). A burst fills the Worker too: every login is a
+ * is src/shell/memory/settle_after_logins.ts). A burst fills the Worker too: every login is a
  * `session.up` event, a hotspot record, live and feed updates, and the garbage of handling them;
  * the collector and the allocator keep the pages it needed. Once the burst is over
  * (LoginBurstWatch), `Bun.shrink()` collects and lets the runtime hand the free pages back (and

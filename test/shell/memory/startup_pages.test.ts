@@ -2,9 +2,9 @@ import { afterEach, describe, expect, test } from "bun:test";
 import { closeSync, fsyncSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { pageSize } from "../../src/shell/libc_calls.ts";
-import { releaseStartupPages, residentFilePageRuns } from "../../src/shell/startup_pages.ts";
-import { dropPageCache } from "../support/page_cache.ts";
+import { pageSize } from "../../../src/shell/udp/libc_calls.ts";
+import { releaseStartupPages, residentFilePageRuns } from "../../../src/shell/memory/startup_pages.ts";
+import { dropPageCache } from "../../support/page_cache.ts";
 
 /** pagemap entries from per-page flags: "f" present file page, "a" present anonymous, "-" not present. */
 function entries(flags: string): Uint8Array {

@@ -30,7 +30,7 @@
  * @module
  */
 import { closeSync, openSync, readFileSync, readSync } from "node:fs";
-import { madvise, pageSize } from "./libc_calls.ts";
+import { madvise, pageSize } from "../udp/libc_calls.ts";
 
 /** madvise advice (uapi/asm-generic/mman-common.h): reclaim these pages now. */
 const MADV_PAGEOUT = 21;

@@ -1,17 +1,17 @@
 /**
- * The UDP host's sendmmsg batch (src/shell/sendmmsg_batch.ts) over real sockets: the bytes and
+ * The UDP host's sendmmsg batch (src/shell/udp/sendmmsg_batch.ts) over real sockets: the bytes and
  * length queued arrive from the host's own socket; a drain of more entries than one batch holds
  * goes out whole and in order; a dual-stack IPv6 socket reaches IPv4 peers through IPv4-mapped
  * addresses, and IPv6 peers, which go through Bun, keep their place in the outbox's order; a
  * socket without what the batch needs says why.
  */
 import { afterEach, describe, expect, test } from "bun:test";
-import type { HostedHandler, SocketSpec } from "../../src/core/datagram_handler.ts";
-import { Endpoint } from "../../src/core/endpoint.ts";
-import { Outbox } from "../../src/core/outbox.ts";
-import { SENDMMSG_BATCH_ENTRIES, SendmmsgBatch } from "../../src/shell/sendmmsg_batch.ts";
-import { UdpHost } from "../../src/shell/udp_host.ts";
-import { ipv6LoopbackAvailable } from "../support/hbp_client.ts";
+import type { HostedHandler, SocketSpec } from "../../../src/core/datagram_handler.ts";
+import { Endpoint } from "../../../src/core/endpoint.ts";
+import { Outbox } from "../../../src/core/outbox.ts";
+import { SENDMMSG_BATCH_ENTRIES, SendmmsgBatch } from "../../../src/shell/udp/sendmmsg_batch.ts";
+import { UdpHost } from "../../../src/shell/udp/udp_host.ts";
+import { ipv6LoopbackAvailable } from "../../support/hbp_client.ts";
 
 const sendmmsgPlatform = process.platform === "linux" && (process.arch === "x64" || process.arch === "arm64");
 const hosts: UdpHost[] = [];

@@ -17,8 +17,8 @@
  * timer never keeps the process alive; where there is no /proc (not Linux) it does nothing.
  * @module
  */
-import { assert } from "../lib/assert.ts";
-import { GrowthMark } from "../lib/growth_mark.ts";
+import { assert } from "../../lib/assert.ts";
+import { GrowthMark } from "../../lib/growth_mark.ts";
 import { statusBytes } from "./working_set_trim.ts";
 
 /** How often the anonymous RSS is looked at. */

@@ -41,9 +41,9 @@
  * fresh and pings/logins are still answered (overload_shedder.ts).
  * @module
  */
-import type { HostedHandler, SocketControl, SocketSpec } from "../core/datagram_handler.ts";
-import type { Outbox } from "../core/outbox.ts";
-import { monotonicMs } from "./clock.ts";
+import type { HostedHandler, SocketControl, SocketSpec } from "../../core/datagram_handler.ts";
+import type { Outbox } from "../../core/outbox.ts";
+import { monotonicMs } from "../clock.ts";
 import { DEFAULT_SHEDDING, QueueWatch, type SheddingOptions } from "./overload_shedder.ts";
 import { raiseReceiveBuffer, socketFd, type ReceiveBufferResult } from "./receive_buffer.ts";
 import { errnoName } from "./libc_calls.ts";

@@ -4,7 +4,7 @@
  * does to a mapping is startup_pages.test.ts's.
  */
 import { afterEach, describe, expect, test } from "bun:test";
-import { fileBackedRss, scheduleWorkingSetTrim, WorkingSetTrim } from "../../src/shell/working_set_trim.ts";
+import { fileBackedRss, scheduleWorkingSetTrim, WorkingSetTrim } from "../../../src/shell/memory/working_set_trim.ts";
 
 const MIB = 1024 * 1024;
 

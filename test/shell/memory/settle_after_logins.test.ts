@@ -1,10 +1,10 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import pino from "pino";
-import { defaultConfig } from "../../src/config/schema.ts";
-import { startServer, type RunningServer } from "../../src/shell/server.ts";
-import { collectDuringBursts, FOLLOW_CHECKS, FOLLOW_GROWTH_BYTES, scheduleSettleAfterLogins } from "../../src/shell/settle_after_logins.ts";
-import { HbpClient } from "../support/hbp_client.ts";
-import { expectSettlesOncePerBurst } from "../support/settle_after_burst.ts";
+import { defaultConfig } from "../../../src/config/schema.ts";
+import { startServer, type RunningServer } from "../../../src/shell/server.ts";
+import { collectDuringBursts, FOLLOW_CHECKS, FOLLOW_GROWTH_BYTES, scheduleSettleAfterLogins } from "../../../src/shell/memory/settle_after_logins.ts";
+import { HbpClient } from "../../support/hbp_client.ts";
+import { expectSettlesOncePerBurst } from "../../support/settle_after_burst.ts";
 
 describe("scheduleSettleAfterLogins", () => {
   test("settles once after a burst has gone quiet, never while logins go on or below the threshold", async () => {

@@ -1,5 +1,5 @@
 import { expect, test } from "bun:test";
-import { GC_PACE_MS, GcPacer, anonymousRss, schedulePacedCollections } from "../../src/shell/gc_pacer.ts";
+import { GC_PACE_MS, GcPacer, anonymousRss, schedulePacedCollections } from "../../../src/shell/memory/gc_pacer.ts";
 
 const MB = 1024 * 1024;
 

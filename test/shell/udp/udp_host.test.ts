@@ -9,11 +9,11 @@
  * the next datagram is handled.
  */
 import { afterEach, describe, expect, test } from "bun:test";
-import type { HostedHandler, SocketControl, SocketSpec } from "../../src/core/datagram_handler.ts";
-import { Endpoint } from "../../src/core/endpoint.ts";
-import { Outbox } from "../../src/core/outbox.ts";
-import { HOLD_BELOW_ENTRIES, UdpHost, type HostProbe } from "../../src/shell/udp_host.ts";
-import { DmrdStage, readUint32 } from "../../src/wire/dmrd.ts";
+import type { HostedHandler, SocketControl, SocketSpec } from "../../../src/core/datagram_handler.ts";
+import { Endpoint } from "../../../src/core/endpoint.ts";
+import { Outbox } from "../../../src/core/outbox.ts";
+import { HOLD_BELOW_ENTRIES, UdpHost, type HostProbe } from "../../../src/shell/udp/udp_host.ts";
+import { DmrdStage, readUint32 } from "../../../src/wire/dmrd.ts";
 
 const hosts: UdpHost[] = [];
 const sockets: { close(): void }[] = [];

@@ -4,12 +4,12 @@
  * and timers in a shared test process would disturb. Prints one JSON line with what it measured.
  */
 import pino from "pino";
-import { defaultConfig } from "../../../src/config/schema.ts";
-import { startServer } from "../../../src/shell/server.ts";
-import { libcAvailable } from "../../../src/shell/libc_calls.ts";
-import { DataType, FrameType } from "../../../src/wire/dmrd.ts";
-import { HbpClient } from "../../support/hbp_client.ts";
-import { RecordingRouter } from "../../support/test_server.ts";
+import { defaultConfig } from "../../../../src/config/schema.ts";
+import { startServer } from "../../../../src/shell/server.ts";
+import { libcAvailable } from "../../../../src/shell/udp/libc_calls.ts";
+import { DataType, FrameType } from "../../../../src/wire/dmrd.ts";
+import { HbpClient } from "../../../support/hbp_client.ts";
+import { RecordingRouter } from "../../../support/test_server.ts";
 
 const VOICE_FRAMES = 1200;
 const PING_EVERY = 60;

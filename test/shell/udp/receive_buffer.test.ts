@@ -5,8 +5,8 @@
  */
 import { afterEach, describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
-import { getReceiveBuffer, raiseReceiveBuffer, socketFd } from "../../src/shell/receive_buffer.ts";
-import { startTestServer, type TestServer } from "../support/test_server.ts";
+import { getReceiveBuffer, raiseReceiveBuffer, socketFd } from "../../../src/shell/udp/receive_buffer.ts";
+import { startTestServer, type TestServer } from "../../support/test_server.ts";
 
 let server: TestServer | null = null;
 afterEach(async () => {

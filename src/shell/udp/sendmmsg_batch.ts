@@ -26,8 +26,8 @@
  * returns null and the host sends through Bun.
  * @module
  */
-import { assert } from "../lib/assert.ts";
-import { ipv4KeyAddress, ipv4KeyPort } from "../core/endpoint.ts";
+import { assert } from "../../lib/assert.ts";
+import { ipv4KeyAddress, ipv4KeyPort } from "../../core/endpoint.ts";
 import { bytesAddress, sendmmsg } from "./libc_calls.ts";
 
 /** Entries per batch: a 1 → 256 fan-out in one system call; more are sent in further calls (the kernel's own cap is UIO_MAXIOV, 1024). */

@@ -10,7 +10,7 @@
  * it, but takes an undocumented `flags` bit field (its own node:dgram wrapper passes it; bun-notes
  * "Undocumented options"): bit 4 = SO_REUSEPORT, set by Bun between socket(2) and bind(2). Since that
  * is undocumented, we do not trust it blindly: after bind the option is read back with getsockopt
- * (bun:ffi, src/shell/receive_buffer.ts) and a socket asked to share its port that does not have
+ * (bun:ffi, src/shell/udp/receive_buffer.ts) and a socket asked to share its port that does not have
  * SO_REUSEPORT set is an error at start-up (`ReusePortError`), never a silent single-process server.
  * @module
  */

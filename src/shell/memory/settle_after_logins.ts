@@ -19,8 +19,8 @@
  * COLLECT_EVERY_LOGINS logins (login_burst_watch.ts says why), from the host's tick.
  * @module
  */
-import { COLLECT_EVERY_LOGINS, InBurstCollect, LoginBurstWatch, MIN_LOGINS, QUIET_MS } from "../lib/login_burst_watch.ts";
-import { assert } from "../lib/assert.ts";
+import { COLLECT_EVERY_LOGINS, InBurstCollect, LoginBurstWatch, MIN_LOGINS, QUIET_MS } from "../../lib/login_burst_watch.ts";
+import { assert } from "../../lib/assert.ts";
 import { releaseStartupPages, type ReleasedPages } from "./startup_pages.ts";
 import { fileBackedRss, WorkingSetTrim } from "./working_set_trim.ts";
 

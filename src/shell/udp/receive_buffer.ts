@@ -79,7 +79,7 @@ export interface ReceiveBufferResult {
   fd: number;
 }
 
-/** getsockopt(fd, level, name) as an int, -1 if unavailable (e.g. SO_REUSEPORT: src/shell/reuse_port.ts). */
+/** getsockopt(fd, level, name) as an int, -1 if unavailable (e.g. SO_REUSEPORT: src/shell/udp/reuse_port.ts). */
 export function readSocketOption(fd: number, level: number, name: number): number {
   const c = loadLibc();
   if (c === null || fd < 0) return -1;

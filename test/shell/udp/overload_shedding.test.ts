@@ -1,5 +1,5 @@
 /**
- * Overload drops instead of delaying (src/shell/overload_shedder.ts), over real UDP: a backlog of
+ * Overload drops instead of delaying (src/shell/udp/overload_shedder.ts), over real UDP: a backlog of
  * voice queued in the HBP socket while the server could not read (this test sends it in one
  * synchronous turn, so the server — same event loop — reads it all afterwards) is shed and counted
  * while it is deep; pings queued in the middle of it are all answered, a login started behind it is
@@ -8,12 +8,12 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import pino from "pino";
-import { defaultConfig } from "../../src/config/schema.ts";
-import { startServer, type RunningServer } from "../../src/shell/server.ts";
-import { isVoiceBurst } from "../../src/shell/overload_shedder.ts";
-import { DataType, FrameType } from "../../src/wire/dmrd.ts";
-import { HbpClient } from "../support/hbp_client.ts";
-import { RecordingRouter } from "../support/test_server.ts";
+import { defaultConfig } from "../../../src/config/schema.ts";
+import { startServer, type RunningServer } from "../../../src/shell/server.ts";
+import { isVoiceBurst } from "../../../src/shell/udp/overload_shedder.ts";
+import { DataType, FrameType } from "../../../src/wire/dmrd.ts";
+import { HbpClient } from "../../support/hbp_client.ts";
+import { RecordingRouter } from "../../support/test_server.ts";
 
 let running: RunningServer | null = null;
 const clients: HbpClient[] = [];

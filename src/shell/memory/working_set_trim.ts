@@ -19,7 +19,7 @@
  * @module
  */
 import { readFileSync } from "node:fs";
-import { GrowthMark } from "../lib/growth_mark.ts";
+import { GrowthMark } from "../../lib/growth_mark.ts";
 import { releaseStartupPages, type ReleasedPages } from "./startup_pages.ts";
 
 /** How often the file-backed RSS is looked at (a read of /proc/self/status, ~20 µs). */
