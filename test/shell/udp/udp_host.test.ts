@@ -69,26 +69,34 @@ const SEND_PATHS = [
 const sendmmsgPlatform = process.platform === "linux" && (process.arch === "x64" || process.arch === "arm64");
 
 describe.each(SEND_PATHS)("UdpHost (sending through %s)", (_path, sendmmsg) => {
-  test("fan-out with dead peers in the batch: the live ones still get every datagram, errors are counted", async () => {
+  /** A started host with a FanOut handler, and `trigger(n)`: n datagrams to it, 2 ms apart (ICMP reports come back between them). */
+  async function fanOutHost(): Promise<{ host: UdpHost; handler: FanOut; trigger: (rounds: number) => Promise<void> }> {
     const outbox = new Outbox(256);
     const handler = new FanOut(outbox);
     const host = new UdpHost(outbox, { tickIntervalMs: 10, sendmmsg });
     hosts.push(host);
     host.addHandler(handler);
     await host.start();
+    const socket = await Bun.udpSocket({ hostname: "127.0.0.1", port: 0 });
+    sockets.push(socket);
+    const trigger = async (rounds: number): Promise<void> => {
+      for (let i = 0; i < rounds; i++) {
+        socket.send(new Uint8Array([0]), host.localPort(handler.indexes[0]!), "127.0.0.1");
+        await wait(2);
+      }
+    };
+    return { host, handler, trigger };
+  }
+
+  test("fan-out with dead peers in the batch: the live ones still get every datagram, errors are counted", async () => {
+    const { host, handler, trigger } = await fanOutHost();
     expect(host.boundSockets()[0]!.sendPath).toBe(sendmmsg && sendmmsgPlatform ? "sendmmsg" : "bun");
-    const port = host.localPort(handler.indexes[0]!);
     const live = [await sink(), await sink(), await sink()];
     const dead = [await sink(), await sink()];
     for (const d of dead) d.close();
     handler.targets = [dead[0]!, live[0]!, dead[1]!, live[1]!, live[2]!].map((s) => new Endpoint(0, "127.0.0.1", s.port));
-    const trigger = await Bun.udpSocket({ hostname: "127.0.0.1", port: 0 });
-    sockets.push(trigger);
     const rounds = 50;
-    for (let i = 0; i < rounds; i++) {
-      trigger.send(new Uint8Array([0]), port, "127.0.0.1");
-      await wait(2); // let ICMP errors come back between rounds
-    }
+    await trigger(rounds);
     expect(await until(() => live.every((s) => s.count() === rounds))).toBe(true);
     expect(live.map((s) => s.count())).toEqual([rounds, rounds, rounds]);
     console.log("host stats:", host.stats);
@@ -101,21 +109,11 @@ describe.each(SEND_PATHS)("UdpHost (sending through %s)", (_path, sendmmsg) => {
   });
 
   test("a datagram the kernel refuses (port 0: EINVAL) is tried once more, dropped and named; the rest of the batch goes out", async () => {
-    const outbox = new Outbox(256);
-    const handler = new FanOut(outbox);
-    const host = new UdpHost(outbox, { tickIntervalMs: 10, sendmmsg });
-    hosts.push(host);
-    host.addHandler(handler);
-    await host.start();
+    const { host, handler, trigger } = await fanOutHost();
     const live = [await sink(), await sink()];
     handler.targets = [new Endpoint(0, "127.0.0.1", live[0]!.port), new Endpoint(0, "127.0.0.1", 0), new Endpoint(0, "127.0.0.1", live[1]!.port)];
-    const trigger = await Bun.udpSocket({ hostname: "127.0.0.1", port: 0 });
-    sockets.push(trigger);
     const rounds = 10;
-    for (let i = 0; i < rounds; i++) {
-      trigger.send(new Uint8Array([0]), host.localPort(handler.indexes[0]!), "127.0.0.1");
-      await wait(2);
-    }
+    await trigger(rounds);
     expect(await until(() => live.every((s) => s.count() === rounds))).toBe(true);
     expect(host.stats.datagramsOut).toBe(rounds * 2);
     expect(host.stats.sendDropped).toBe(rounds);
