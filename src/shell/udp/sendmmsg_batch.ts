@@ -129,8 +129,9 @@ export class SendmmsgBatch {
 
   /**
    * Queue `length` bytes of `data` to the IPv4 endpoint with numeric key `ipv4Key` (≥ 0,
-   * core/endpoint.ts). The bytes are read by `send`: they must not change before it. The caller
-   * sends first when the batch is full.
+   * core/endpoint.ts). The bytes are read by `send`: they must not change before it. Their address
+   * is taken here and used in the same drain, while the outbox still holds the array (JSC does not
+   * move a live array's contents). The caller sends first when the batch is full.
    */
   add(data: Uint8Array, length: number, ipv4Key: number): void {
     const i = this.count++;

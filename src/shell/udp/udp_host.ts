@@ -22,19 +22,24 @@
  * the timer alone).
  *
  * Sending: entries are grouped per socket and go out in one sendmmsg per socket and drain. To IPv4
- * peers (nearly all) they go through sendmmsg_batch.ts, which writes each destination from the
- * endpoint's numeric key into kernel structures built once, rather than through Bun's `sendMany`,
- * which parses every destination's address string anew (the fan-out bench: 6–10 % less CPU). IPv6
- * peers, and every peer where that is unavailable, go through Bun: one entry with `send`, several
- * with `sendMany`. Within a socket the order of the outbox is kept across the two. When all a datagram queued are the outbox's own copies of forwarded
- * frames (outbox.ts `holdable`) and fewer than HOLD_BELOW_ENTRIES, they are held (for at most
- * `holdDatagrams` datagrams) and sent from an immediate that runs once Bun's receive batch is
- * done: the streams benchmark's ~3.7 datagrams per wake-up go out in one sendmmsg rather than one
- * each, about half the syscalls of the bare relay. Anything else queued (a reply, a buffer its
- * owner reuses) is sent before the next datagram. Bun sets IP_RECVERR, so a send can throw
- * ECONNREFUSED (a stale ICMP error from some other peer) or ENOBUFS synchronously, and sendMany
- * can stop short (bun-notes.md §1): every call is in try/catch, a short or failed batch is
- * finished one datagram at a time, and failures are counted, never thrown.
+ * peers (nearly all) through sendmmsg_batch.ts, which writes each destination from the endpoint's
+ * numeric key into kernel structures built once, rather than through Bun's `sendMany`, which parses
+ * every destination's address string anew (fan-out bench, same windows: 11–12 % less CPU per
+ * forwarded packet). IPv6 peers, and every peer where that is unavailable, go through Bun: one
+ * entry with `send`, several with `sendMany`. Within a socket the outbox's order is kept across
+ * the two.
+ *
+ * When all a datagram queued are the outbox's own copies of forwarded frames (outbox.ts
+ * `holdable`) and fewer than HOLD_BELOW_ENTRIES, they are held (for at most `holdDatagrams`
+ * datagrams) and sent from an immediate that runs once Bun's receive batch is done: the streams
+ * benchmark's ~3.7 datagrams per wake-up go out in one sendmmsg rather than one each, about half
+ * the syscalls of the bare relay. Anything else queued (a reply, a buffer its owner reuses) is sent
+ * before the next datagram.
+ *
+ * Send errors: Bun sets IP_RECVERR, so a send can fail with ECONNREFUSED (a stale ICMP error from
+ * some other peer) or ENOBUFS. sendmmsg stops at the datagram that fails; Bun's calls throw, and
+ * its sendMany can stop short (bun-notes.md §1). Either way the failed datagram is tried once more,
+ * then dropped, the rest still go out, and failures are counted (the last one named), never thrown.
  *
  * Overload: each socket's receive backlog is watched while datagrams arrive; while it is deep, voice
  * bursts are dropped before any handler sees them and counted (`voiceShed`), so delivered voice stays
