@@ -12,7 +12,7 @@
  * router's stream timeout (routing_cost under valgrind); FREEDMR_BENCH_TICK_MS=<ms> sets the shell's
  * fast tick (default 25; the idle tick is 4× it); FREEDMR_BENCH_HOLD=<n> sets how many received
  * datagrams' forwarded copies the UDP host may hold for one sendmmsg (0 = send after every datagram).
- * FREEDMR_BENCH_SEND=bun sends through Bun's send/sendMany rather than sendmmsg (udp_host.ts).
+ * FREEDMR_SENDMMSG=0 (read by startServer) sends through Bun's send/sendMany rather than sendmmsg.
  * FREEDMR_BENCH_REPORT_PORT=<port> and FREEDMR_BENCH_MQTT_URL=<url> turn on the report socket and
  * MQTT (bench/feeds.bench.ts).
  * @module
@@ -49,7 +49,6 @@ const server = await startServer(config, pino({ level: "silent" }), {
   createRouter: (deps) => createRouter(routingOptions(streamTimeoutMs > 0 ? { streamTimeoutMs } : {}), deps),
   probe,
   ...(process.env.FREEDMR_BENCH_HOLD ? { holdDatagrams: Number(process.env.FREEDMR_BENCH_HOLD) } : {}),
-  ...(process.env.FREEDMR_BENCH_SEND === "bun" ? { sendmmsg: false } : {}),
   // FREEDMR_BENCH_NO_SHED=1: overload shedding off (to compare against it)
   ...(process.env.FREEDMR_BENCH_NO_SHED === "1" ? { shedding: { highBytes: 0, lowBytes: 0, sustainMs: 0 } } : {}),
 });

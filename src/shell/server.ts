@@ -85,7 +85,11 @@ export interface ServerOptions {
   outboxCapacity?: number;
   /** Datagrams whose forwarded copies the UDP host may hold for one sendmmsg (udp_host.ts; default DEFAULT_HOLD_DATAGRAMS, 0 = none). */
   holdDatagrams?: number;
-  /** Send to IPv4 peers through sendmmsg via bun:ffi where available (udp_host.ts, sendmmsg_batch.ts; default true). */
+  /**
+   * Send to IPv4 peers through sendmmsg via bun:ffi where available (udp_host.ts, sendmmsg_batch.ts).
+   * Default: true, unless the environment has FREEDMR_SENDMMSG=0 (the operator's way back to Bun's
+   * sends, should a system ever disagree with them).
+   */
   sendmmsg?: boolean;
   /** Tick interval of the shell (default 25 ms). */
   tickIntervalMs?: number;
@@ -239,7 +243,7 @@ export async function startServer(config: Config, log: Logger, options: ServerOp
     ...(options.shedding !== undefined ? { shedding: options.shedding } : {}),
     reusePort: options.reusePort ?? false,
     ...(options.holdDatagrams !== undefined ? { holdDatagrams: options.holdDatagrams } : {}),
-    ...(options.sendmmsg !== undefined ? { sendmmsg: options.sendmmsg } : {}),
+    sendmmsg: options.sendmmsg ?? process.env.FREEDMR_SENDMMSG !== "0",
     onHandlerError: (where, error) => log.error({ err: error, where }, "exception in the packet plane (contained)"),
   });
   for (const handler of assembled.handlers) host.addHandler(handler);

@@ -68,6 +68,28 @@ describe("startServer", () => {
     expect(text()).not.toContain("club-secret");
   });
 
+  test("the listening line says how the socket sends: sendmmsg, or Bun's sendMany with FREEDMR_SENDMMSG=0", async () => {
+    const sendmmsgPlatform = process.platform === "linux" && (process.arch === "x64" || process.arch === "arm64");
+    for (const env of [undefined, "0"]) {
+      const { log, lines } = capture();
+      if (env === undefined) delete process.env.FREEDMR_SENDMMSG;
+      else process.env.FREEDMR_SENDMMSG = env;
+      try {
+        running = await startServer(config(), log);
+      } finally {
+        delete process.env.FREEDMR_SENDMMSG;
+      }
+      // a login's replies go out either way
+      const client = await HbpClient.open({ serverPort: running.boundSockets()[0]!.port, repeaterId: 2345601 });
+      await client.login();
+      await client.close();
+      await running.stop();
+      running = null;
+      const listening = lines().find((l) => String(l["msg"]).startsWith("listening on UDP"));
+      expect(listening?.["send"]).toBe(env === undefined && sendmmsgPlatform ? "sendmmsg" : env === "0" ? "bun (turned off)" : expect.stringMatching(/^bun \(/));
+    }
+  });
+
   test("the router factory and extra handlers plug in; handlers share the outbox and port indexes", async () => {
     const router = new RecordingRouter();
     let extraGotDatagram = 0;
