@@ -34,9 +34,8 @@ const intValue = new Int32Array(new ArrayBuffer(8));
 const intLength = new Uint32Array(new ArrayBuffer(8));
 const meminfo = new Uint32Array(new ArrayBuffer(64));
 const meminfoLength = new Uint32Array(new ArrayBuffer(8));
-let addressOf: ((view: Int32Array | Uint32Array) => number) | null = null;
+let addressOf: ((view: ArrayBufferView) => number) | null = null;
 let readInt32: ((address: number) => number) | null = null;
-let pointer: ((view: ArrayBufferView) => number) | null = null;
 
 function load(): LibcSymbols | null {
   if (symbols !== undefined) return symbols;
@@ -57,8 +56,7 @@ function load(): LibcSymbols | null {
           __errno_location: { args: [], returns: FFIType.ptr },
         });
         symbols = lib.symbols as unknown as LibcSymbols;
-        addressOf = (view) => ptr(view) as unknown as number;
-        pointer = (view) => ptr(view as Uint8Array) as unknown as number;
+        addressOf = (view) => ptr(view as Uint8Array) as unknown as number;
         readInt32 = (address) => read.i32(address as never, 0);
         return symbols;
       } catch {
@@ -124,7 +122,7 @@ export function madvise(address: number, length: number, advice: number): number
  * nor resized: JSC does not move an ArrayBuffer's contents.
  */
 export function bytesAddress(): ((view: ArrayBufferView) => number) | null {
-  return load() === null ? null : pointer;
+  return load() === null ? null : addressOf;
 }
 
 /**
