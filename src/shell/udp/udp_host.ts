@@ -645,7 +645,6 @@ export class UdpHost implements SocketControl {
       }
       slot.batchCount++;
     }
-    outbox.clear();
     for (let d = 0; d < dirty.length; d++) {
       const slot = dirty[d]!;
       if (slot.native !== null && slot.native.count !== 0) this.#flushNative(slot.native);
@@ -653,6 +652,8 @@ export class UdpHost implements SocketControl {
       slot.dirty = false;
     }
     dirty.length = 0;
+    // only now: a sendmmsg batch holds its payloads by address, so the outbox keeps the arrays alive until they are sent
+    outbox.clear();
   }
 
   /**
