@@ -64,6 +64,12 @@ function familyAndPort(family: number, port: number): number {
   return (family | (((port & 0xff) << 8) | (port >>> 8)) << 16) >>> 0;
 }
 
+/** A 64-bit pointer into two 32-bit words at `at` (little-endian: low word first). */
+function writePointer(words: Uint32Array, at: number, address: number): void {
+  words[at] = address >>> 0;
+  words[at + 1] = Math.floor(address / TWO_32);
+}
+
 /** a.b.c.d as one number → the 32-bit word whose bytes in memory are a, b, c, d (little-endian). */
 function networkOrder(address: number): number {
   return ((address >>> 24) | ((address >>> 8) & 0xff00) | ((address & 0xff00) << 8) | ((address & 0xff) << 24)) >>> 0;
@@ -79,8 +85,9 @@ export class SendmmsgBatch {
   /** Address of #messages: its ArrayBuffer is never detached or resized, and JSC does not move its contents. */
   readonly #messagesAddress: number;
   readonly #addressOf: (view: ArrayBufferView) => number;
-  /** The socket is IPv6 (dual-stack): IPv4 peers are written as IPv4-mapped sockaddr_in6. */
-  readonly #ipv6: boolean;
+  /** The sockaddr family written, and the word of it that holds the IPv4 address: AF_INET, or AF_INET6 on a dual-stack socket (IPv4-mapped). */
+  readonly #family: number;
+  readonly #addressWord: number;
 
   /**
    * The batch for the socket `fd` of family `family`, or why there is none (then the host sends
@@ -103,7 +110,8 @@ export class SendmmsgBatch {
   ) {
     assert(capacity > 0 && capacity <= 1024, "a sendmmsg batch holds 1 … UIO_MAXIOV entries");
     this.capacity = capacity;
-    this.#ipv6 = ipv6;
+    this.#family = ipv6 ? AF_INET6 : AF_INET;
+    this.#addressWord = ipv6 ? IN6_IPV4_WORD : IN_ADDRESS_WORD;
     this.#addressOf = addressOf;
     this.#messages = new Uint32Array(new ArrayBuffer(capacity * MMSGHDR_WORDS * 4));
     this.#iovecs = new Uint32Array(new ArrayBuffer(capacity * IOVEC_WORDS * 4));
@@ -116,11 +124,9 @@ export class SendmmsgBatch {
       const m = i * MMSGHDR_WORDS;
       const name = namesAddress + i * NAME_WORDS * 4;
       const iovec = iovecsAddress + i * IOVEC_WORDS * 4;
-      messages[m + MSG_NAME] = name >>> 0;
-      messages[m + MSG_NAME + 1] = Math.floor(name / TWO_32);
+      writePointer(messages, m + MSG_NAME, name);
       messages[m + MSG_NAMELEN] = ipv6 ? SOCKADDR_IN6_BYTES : SOCKADDR_IN_BYTES;
-      messages[m + MSG_IOV] = iovec >>> 0;
-      messages[m + MSG_IOV + 1] = Math.floor(iovec / TWO_32);
+      writePointer(messages, m + MSG_IOV, iovec);
       messages[m + MSG_IOVLEN] = 1;
       // msg_control, msg_controllen, msg_flags and msg_len stay 0
       if (ipv6) this.#names[i * NAME_WORDS + IN6_MAPPED_MARK_WORD] = 0xffff0000;
@@ -139,18 +145,11 @@ export class SendmmsgBatch {
     const payload = this.#addressOf(data);
     const v = i * IOVEC_WORDS;
     const iovecs = this.#iovecs;
-    iovecs[v] = payload >>> 0;
-    iovecs[v + 1] = Math.floor(payload / TWO_32);
+    writePointer(iovecs, v, payload);
     iovecs[v + 2] = length;
     const n = i * NAME_WORDS;
-    const names = this.#names;
-    if (this.#ipv6) {
-      names[n] = familyAndPort(AF_INET6, ipv4KeyPort(ipv4Key));
-      names[n + IN6_IPV4_WORD] = networkOrder(ipv4KeyAddress(ipv4Key));
-    } else {
-      names[n] = familyAndPort(AF_INET, ipv4KeyPort(ipv4Key));
-      names[n + IN_ADDRESS_WORD] = networkOrder(ipv4KeyAddress(ipv4Key));
-    }
+    this.#names[n] = familyAndPort(this.#family, ipv4KeyPort(ipv4Key));
+    this.#names[n + this.#addressWord] = networkOrder(ipv4KeyAddress(ipv4Key));
   }
 
   get full(): boolean {
